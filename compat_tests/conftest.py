@@ -1,0 +1,21 @@
+"""Parity tests: real Keras 3 (torch backend) is the reference. Skipped when it is absent."""
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+
+keras = pytest.importorskip("keras")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_session():
+    keraslite.backend.clear_session(free_memory=False)
+    keras.backend.clear_session()
+    torch.manual_seed(0)
+    np.random.seed(0)
+    yield

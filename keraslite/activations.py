@@ -1,0 +1,200 @@
+"""Activation functions on torch tensors, under Keras's names, and `get(identifier)`.
+
+`softmax` and `sigmoid` record their input as `_keras_logits` on the output so that
+crossentropy losses (keraslite.losses) can be computed stably from logits, as Keras 3 does.
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def linear(x):
+    return x
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return torch.relu(x)
+    if threshold != 0.0:
+        neg = negative_slope * (x - threshold) if negative_slope else torch.zeros_like(x)
+        y = torch.where(x >= threshold, x, neg)
+    else:
+        y = F.leaky_relu(x, negative_slope) if negative_slope else torch.relu(x)
+    if max_value is not None:
+        y = torch.clamp(y, max=max_value)
+    return y
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return F.leaky_relu(x, negative_slope)
+
+
+def relu6(x):
+    return F.relu6(x)
+
+
+def elu(x, alpha=1.0):
+    return F.elu(x, alpha)
+
+
+def selu(x):
+    return F.selu(x)
+
+
+def celu(x, alpha=1.0):
+    return F.celu(x, alpha)
+
+
+def softplus(x):
+    return F.softplus(x)
+
+
+def softsign(x):
+    return F.softsign(x)
+
+
+def silu(x):
+    return F.silu(x)
+
+
+swish = silu
+
+
+def gelu(x, approximate=False):
+    return F.gelu(x, approximate="tanh" if approximate else "none")
+
+
+def tanh(x):
+    return torch.tanh(x)
+
+
+def sigmoid(x):
+    y = torch.sigmoid(x)
+    _remember_logits(y, x)
+    return y
+
+
+def softmax(x, axis=-1):
+    y = torch.softmax(x, dim=axis)
+    if axis == -1 or axis == x.ndim - 1:
+        _remember_logits(y, x)
+    return y
+
+
+def log_softmax(x, axis=-1):
+    return torch.log_softmax(x, dim=axis)
+
+
+def exponential(x):
+    return torch.exp(x)
+
+
+def hard_sigmoid(x):
+    # Keras 3: relu6(x + 3) / 6. (Keras 2 used clip(0.2x + 0.5); see hard_sigmoid_legacy.)
+    return F.hardsigmoid(x)
+
+
+def hard_sigmoid_legacy(x):
+    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def hard_silu(x):
+    return F.hardswish(x)
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    return F.hardtanh(x)
+
+
+def mish(x):
+    return F.mish(x)
+
+
+def log_sigmoid(x):
+    return F.logsigmoid(x)
+
+
+def tanh_shrink(x):
+    return F.tanhshrink(x)
+
+
+def soft_shrink(x, threshold=0.5):
+    return F.softshrink(x, threshold)
+
+
+def hard_shrink(x, threshold=0.5):
+    return F.hardshrink(x, threshold)
+
+
+def squareplus(x, b=4):
+    return (x + torch.sqrt(x * x + b)) / 2
+
+
+def sparse_plus(x):
+    return torch.where(x <= -1, torch.zeros_like(x), torch.where(x >= 1, x, (x + 1) ** 2 / 4))
+
+
+def glu(x, axis=-1):
+    return F.glu(x, dim=axis)
+
+
+def _remember_logits(y, x):
+    if not torch.jit.is_scripting() and not torch.compiler.is_compiling():
+        y._keras_logits = x
+
+
+_ALL = {
+    f.__name__: f
+    for f in (linear, relu, leaky_relu, relu6, elu, selu, celu, softplus, softsign, silu, gelu, tanh, sigmoid,
+              softmax, log_softmax, exponential, hard_sigmoid, hard_silu, hard_tanh, mish, log_sigmoid,
+              tanh_shrink, soft_shrink, hard_shrink, squareplus, sparse_plus, glu)
+}
+_ALL.update(swish=silu, hard_swish=hard_silu)
+_NAMES = {f: n for n, f in _ALL.items() if n not in ("swish", "hard_swish")}
+
+
+def get(identifier):
+    """Resolve None, a name ('relu'), a config dict or a callable to an activation function."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, dict):
+        identifier = identifier.get("config", {}).get("name", identifier.get("class_name"))
+        if isinstance(identifier, dict):
+            identifier = identifier.get("name")
+    if isinstance(identifier, str):
+        fn = _ALL.get(identifier) or _ALL.get(identifier.lower())
+        if fn is None:
+            from keraslite.saving.registry import get_registered_object
+
+            fn = get_registered_object(identifier)
+        if fn is None:
+            raise ValueError(f"Unknown activation {identifier!r}. Valid names are: {', '.join(sorted(_ALL))}. "
+                             "Pass one of these or a callable.")
+        return fn
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret activation {identifier!r}: expected a name, a dict or a callable.")
+
+
+def serialize(fn):
+    """A built-in activation serializes to its name; a custom one to its registered name."""
+    if fn is None:
+        return "linear"
+    name = _NAMES.get(fn)
+    if name is not None:
+        return name
+    from keraslite.saving.registry import get_registered_name
+
+    if hasattr(fn, "get_config"):
+        from keraslite.saving.serialization import serialize_keras_object
+
+        return serialize_keras_object(fn)
+    return get_registered_name(fn)
+
+
+def deserialize(config, custom_objects=None):
+    return get(config)

@@ -1,0 +1,176 @@
+"""Process-wide settings and helpers: floatx, epsilon, image data format, the device,
+default layer names (uids) and clear_session.
+
+Owns nothing about layers or training; those modules ask here for the device and names.
+Also serves as the `keras.backend` (K) namespace for Keras-2 code: the ops it exposes
+come from `keraslite.ops`.
+"""
+import os
+import re
+import threading
+
+import numpy as np
+import torch
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+_DEVICE = None
+_UIDS = {}
+_LOCK = threading.Lock()
+
+
+def backend():
+    return "torch"
+
+
+def floatx():
+    return _FLOATX
+
+
+def set_floatx(value):
+    global _FLOATX
+    if value not in ("float16", "bfloat16", "float32", "float64"):
+        raise ValueError(f"Unknown floatx {value!r}; expected one of float16, bfloat16, float32, float64.")
+    _FLOATX = str(value)
+
+
+def epsilon():
+    return _EPSILON
+
+
+def set_epsilon(value):
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def image_data_format():
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(value):
+    global _IMAGE_DATA_FORMAT
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(f"Unknown data_format {value!r}; expected 'channels_last' or 'channels_first'.")
+    _IMAGE_DATA_FORMAT = value
+
+
+def standardize_data_format(data_format):
+    if data_format is None:
+        return _IMAGE_DATA_FORMAT
+    value = str(data_format).lower()
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(f"Unknown data_format {data_format!r}; expected 'channels_last' or 'channels_first'.")
+    return value
+
+
+def standardize_dtype(dtype):
+    """Return a torch dtype for a Keras dtype spelling (str, numpy or torch dtype, or None)."""
+    if dtype is None:
+        dtype = _FLOATX
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    if isinstance(dtype, dict):  # Keras 3 DTypePolicy dict
+        dtype = dtype.get("config", {}).get("name", _FLOATX)
+    if hasattr(dtype, "name") and not isinstance(dtype, str):
+        dtype = dtype.name
+    name = str(dtype)
+    if name.startswith("mixed_"):
+        name = name[len("mixed_"):]
+    try:
+        return getattr(torch, name) if name != "bool" else torch.bool
+    except AttributeError:
+        raise ValueError(f"Unknown dtype {dtype!r}.") from None
+
+
+def dtype_name(dtype):
+    """The Keras spelling ('float32') of a torch dtype."""
+    return str(dtype).replace("torch.", "")
+
+
+# ---------------------------------------------------------------------------- device
+
+def _auto_device():
+    requested = os.environ.get("KERASLITE_DEVICE")
+    if requested:
+        return torch.device(requested)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def get_device():
+    """The device fit/evaluate/predict run on: KERASLITE_DEVICE, else CUDA, MPS, CPU."""
+    global _DEVICE
+    if _DEVICE is None:
+        _DEVICE = _auto_device()
+    return _DEVICE
+
+
+def set_device(device):
+    """Override the device used for training and inference ('cpu', 'cuda', 'cuda:1', ...)."""
+    global _DEVICE
+    _DEVICE = None if device is None else torch.device(device)
+
+
+# ---------------------------------------------------------------------------- names
+
+def to_snake_case(name):
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name)
+    return name.lower()
+
+
+def get_uid(prefix):
+    """Keras's default-name counter: 'dense', then 'dense_1', 'dense_2', ..."""
+    with _LOCK:
+        count = _UIDS.get(prefix, 0)
+        _UIDS[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def unique_name(prefix):
+    return get_uid(prefix)
+
+
+def clear_session(free_memory=True):
+    """Reset default names (and release cached GPU memory)."""
+    _UIDS.clear()
+    if free_memory and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def is_keras_tensor(x):
+    from keraslite.layers.input_layer import KerasTensor
+
+    return isinstance(x, KerasTensor)
+
+
+def int_shape(x):
+    shape = getattr(x, "shape", None)
+    return None if shape is None else tuple(None if d is None else int(d) for d in shape)
+
+
+def get_value(x):
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy()
+    if hasattr(x, "numpy"):
+        return x.numpy()
+    return np.asarray(x)
+
+
+def set_value(x, value):
+    with torch.no_grad():
+        x.copy_(torch.as_tensor(np.asarray(value), dtype=x.dtype, device=x.device))
+
+
+def __getattr__(name):
+    # `keras.backend` as K: Keras-2 code calls K.sum, K.mean, K.square, ...
+    from keraslite import ops
+
+    if hasattr(ops, name):
+        return getattr(ops, name)
+    raise AttributeError(f"module 'keraslite.backend' has no attribute {name!r}")

@@ -1,0 +1,95 @@
+"""Keras 1 / early Keras 2 constructor spellings, translated in one table.
+
+Layer.__init_subclass__ wraps each layer's __init__ with `wrap_init`; the wrapper renames
+old keyword arguments (init= -> kernel_initializer=, output_dim= -> units=, ...) when the
+class does not take the old name itself but does take the new one, and rewrites a few
+positional forms (Convolution2D(32, 3, 3)). Nothing else in keraslite knows Keras 1 names.
+"""
+import functools
+import inspect
+import warnings
+
+# old name -> (new name, value transform or None)
+_DIM_ORDERING = {"tf": "channels_last", "th": "channels_first", "default": None}
+_CONSUME_LESS = {"cpu": 0, "mem": 1, "gpu": 2}
+
+RENAMES = {
+    "init": ("kernel_initializer", None),
+    "inner_init": ("recurrent_initializer", None),
+    "inner_activation": ("recurrent_activation", None),
+    "output_dim": ("units", None),
+    "nb_filter": ("filters", None),
+    "W_regularizer": ("kernel_regularizer", None),
+    "b_regularizer": ("bias_regularizer", None),
+    "U_regularizer": ("recurrent_regularizer", None),
+    "W_constraint": ("kernel_constraint", None),
+    "b_constraint": ("bias_constraint", None),
+    "U_constraint": ("recurrent_constraint", None),
+    "bias": ("use_bias", bool),
+    "border_mode": ("padding", None),
+    "subsample": ("strides", None),
+    "subsample_length": ("strides", None),
+    "filter_length": ("kernel_size", None),
+    "pool_length": ("pool_size", None),
+    "stride": ("strides", None),
+    "dim_ordering": ("data_format", lambda v: _DIM_ORDERING.get(v, v)),
+    "dropout_W": ("dropout", None),
+    "dropout_U": ("recurrent_dropout", None),
+    "consume_less": ("implementation", lambda v: _CONSUME_LESS.get(v, v)),
+    "p": ("rate", None),
+    "beta_init": ("beta_initializer", None),
+    "gamma_init": ("gamma_initializer", None),
+    "atrous_rate": ("dilation_rate", None),
+    "upsampling": ("size", None),
+    "input_dtype": ("dtype", None),
+    "mode": (None, None),  # Keras 1 BatchNormalization(mode=0): dropped
+}
+
+# Keras 1 positional conv forms: Convolution2D(nb_filter, nb_row, nb_col, ...)
+_POSITIONAL_KERNEL = {"Conv2D": 2, "Conv2DTranspose": 2, "SeparableConv2D": 2, "Conv3D": 3}
+
+
+def _params(fn):
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return set(), True
+    names = {p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    has_var_kw = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
+    return names, has_var_kw
+
+
+def translate(cls_name, params, args, kwargs):
+    """Return (args, kwargs) with Keras 1 spellings rewritten for a class taking `params`."""
+    rank = _POSITIONAL_KERNEL.get(cls_name)
+    if rank and len(args) == 1 + rank and all(isinstance(a, int) for a in args):
+        args = (args[0], tuple(args[1:]))
+    elif rank == 2 and "nb_row" in kwargs and "nb_col" in kwargs:
+        kwargs["kernel_size"] = (kwargs.pop("nb_row"), kwargs.pop("nb_col"))
+    for old in [k for k in kwargs if k in RENAMES and k not in params]:
+        new, transform = RENAMES[old]
+        value = kwargs.pop(old)
+        if new is None or new in kwargs:
+            continue
+        if new not in params:
+            kwargs[old] = value  # not ours to translate; let the class complain
+            continue
+        kwargs[new] = transform(value) if transform else value
+        if new == "data_format" and kwargs[new] is None:
+            kwargs.pop(new)
+    return args, kwargs
+
+
+def wrap_init(cls, init):
+    params, _ = _params(init)
+    cls_name = cls.__name__
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        if any(k in RENAMES and k not in params for k in kwargs) or (
+                cls_name in _POSITIONAL_KERNEL and (len(args) > 2 or "nb_row" in kwargs)):
+            args, kwargs = translate(cls_name, params, args, kwargs)
+        init(self, *args, **kwargs)
+
+    __init__._translates_legacy = True
+    return __init__

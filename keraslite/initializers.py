@@ -1,0 +1,289 @@
+"""Weight initializers under Keras's names, with Keras's meaning, and `get(identifier)`.
+
+An initializer is called with a Keras-layout shape and returns a torch tensor; layouts are
+the Layer's business (keraslite.layers.layer.add_weight). Random draws use torch's global
+generator, so `keraslite.utils.set_random_seed` makes them reproducible; a `seed` argument
+gives the initializer its own generator.
+"""
+import math
+
+import numpy as np
+import torch
+
+from keraslite import backend
+
+
+def compute_fans(shape):
+    """Keras's fan_in/fan_out: 2-D kernels (in, out); conv kernels (*spatial, in, out)."""
+    shape = tuple(shape)
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = int(np.prod(shape[:-2]))
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class Initializer:
+    def __call__(self, shape, dtype=None):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.pop("dtype", None)
+        return cls(**config)
+
+    def clone(self):
+        return type(self).from_config(self.get_config())
+
+
+class _Seeded(Initializer):
+    def __init__(self, seed=None):
+        self.seed = seed
+        self._generator = None
+        if seed is not None:
+            self._generator = torch.Generator().manual_seed(int(seed))
+
+    def _dtype(self, dtype):
+        return backend.standardize_dtype(dtype)
+
+    def _uniform(self, shape, low, high, dtype):
+        out = torch.empty(shape, dtype=torch.float32)
+        out.uniform_(low, high, generator=self._generator)
+        return out.to(self._dtype(dtype))
+
+    def _normal(self, shape, mean, std, dtype):
+        out = torch.empty(shape, dtype=torch.float32)
+        out.normal_(mean, std, generator=self._generator)
+        return out.to(self._dtype(dtype))
+
+    def _truncated(self, shape, mean, std, dtype):
+        # Keras truncates at two standard deviations (draws outside are re-drawn).
+        out = torch.empty(shape, dtype=torch.float32)
+        torch.nn.init.trunc_normal_(out, 0.0, 1.0, -2.0, 2.0, generator=self._generator)
+        return (out * std + mean).to(self._dtype(dtype))
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class Zeros(Initializer):
+    def __call__(self, shape, dtype=None):
+        return torch.zeros(shape, dtype=backend.standardize_dtype(dtype))
+
+
+class Ones(Initializer):
+    def __call__(self, shape, dtype=None):
+        return torch.ones(shape, dtype=backend.standardize_dtype(dtype))
+
+
+class Constant(Initializer):
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        value = np.asarray(self.value)
+        return torch.as_tensor(np.broadcast_to(value, shape).copy(), dtype=backend.standardize_dtype(dtype))
+
+    def get_config(self):
+        value = self.value
+        return {"value": value.tolist() if isinstance(value, np.ndarray) else value}
+
+
+class Identity(Initializer):
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        if len(shape) != 2:
+            raise ValueError(f"Identity initializer needs a 2-D shape; received shape {tuple(shape)}.")
+        return self.gain * torch.eye(*shape, dtype=backend.standardize_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+class RandomUniform(_Seeded):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        super().__init__(seed)
+        self.minval, self.maxval = minval, maxval
+
+    def __call__(self, shape, dtype=None):
+        return self._uniform(shape, self.minval, self.maxval, dtype)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class RandomNormal(_Seeded):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def __call__(self, shape, dtype=None):
+        return self._normal(shape, self.mean, self.stddev, dtype)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class TruncatedNormal(RandomNormal):
+    def __call__(self, shape, dtype=None):
+        return self._truncated(shape, self.mean, self.stddev, dtype)
+
+
+class VarianceScaling(_Seeded):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        super().__init__(seed)
+        if scale <= 0.0:
+            raise ValueError(f"VarianceScaling: scale must be positive; received scale={scale}.")
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"VarianceScaling: mode must be 'fan_in', 'fan_out' or 'fan_avg'; received {mode!r}.")
+        distribution = distribution.lower()
+        if distribution == "normal":  # Keras 2 spelling
+            distribution = "truncated_normal"
+        if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
+            raise ValueError("VarianceScaling: distribution must be 'truncated_normal', 'untruncated_normal' "
+                             f"or 'uniform'; received {distribution!r}.")
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+
+    def __call__(self, shape, dtype=None):
+        fan_in, fan_out = compute_fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+        scale = self.scale / max(1.0, n)
+        if self.distribution == "truncated_normal":
+            # 0.879... is the std of a unit normal truncated to [-2, 2].
+            return self._truncated(shape, 0.0, math.sqrt(scale) / 0.87962566103423978, dtype)
+        if self.distribution == "untruncated_normal":
+            return self._normal(shape, 0.0, math.sqrt(scale), dtype)
+        limit = math.sqrt(3.0 * scale)
+        return self._uniform(shape, -limit, limit, dtype)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+
+
+def _fixed_variance_scaling(name, scale, mode, distribution):
+    def __init__(self, seed=None):
+        VarianceScaling.__init__(self, scale, mode, distribution, seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
+                                           "__doc__": f"VarianceScaling(scale={scale}, mode={mode!r}, "
+                                                      f"distribution={distribution!r})."})
+
+
+GlorotUniform = _fixed_variance_scaling("GlorotUniform", 1.0, "fan_avg", "uniform")
+GlorotNormal = _fixed_variance_scaling("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
+HeUniform = _fixed_variance_scaling("HeUniform", 2.0, "fan_in", "uniform")
+HeNormal = _fixed_variance_scaling("HeNormal", 2.0, "fan_in", "truncated_normal")
+LecunUniform = _fixed_variance_scaling("LecunUniform", 1.0, "fan_in", "uniform")
+LecunNormal = _fixed_variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal")
+
+
+class Orthogonal(_Seeded):
+    """Orthogonal over the whole (prod(shape[:-1]), shape[-1]) matrix, as Keras does for the
+    stacked recurrent kernel (u, 4u): its rows are orthonormal, not each gate block."""
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal initializer needs at least a 2-D shape; received {tuple(shape)}.")
+        rows = int(np.prod(shape[:-1]))
+        cols = int(shape[-1])
+        flat = (max(rows, cols), min(rows, cols))
+        a = self._normal(flat, 0.0, 1.0, "float32").double()
+        q, r = torch.linalg.qr(a)
+        q = q * torch.sign(torch.diagonal(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).to(backend.standardize_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
+
+_CLASSES = {c.__name__: c for c in (Zeros, Ones, Constant, Identity, RandomUniform, RandomNormal, TruncatedNormal,
+                                     VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal,
+                                     LecunUniform, LecunNormal, Orthogonal)}
+_ALIASES = {
+    "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
+    "identity": Identity, "eye": Identity,
+    "uniform": RandomUniform, "random_uniform": RandomUniform,
+    "normal": RandomNormal, "random_normal": RandomNormal,
+    "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
+    "he_uniform": HeUniform, "he_normal": HeNormal,
+    "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
+}
+# Keras 2 class-name spellings found in old configs.
+_CLASSES.update(RandomUniformV2=RandomUniform, RandomNormalV2=RandomNormal, TruncatedNormalV2=TruncatedNormal,
+                OrthogonalV2=Orthogonal, IdentityV2=Identity, ConstantV2=Constant, ZerosV2=Zeros, OnesV2=Ones,
+                GlorotUniformV2=GlorotUniform, GlorotNormalV2=GlorotNormal, VarianceScalingV2=VarianceScaling,
+                HeNormalV2=HeNormal, HeUniformV2=HeUniform, LecunNormalV2=LecunNormal,
+                LecunUniformV2=LecunUniform)
+
+
+def get(identifier):
+    """Resolve None, a name ('glorot_uniform', 'uniform'), a config dict, a class or an instance."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, Initializer) or (callable(identifier) and not isinstance(identifier, type)):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if isinstance(identifier, str):
+        cls = _ALIASES.get(identifier) or _ALIASES.get(identifier.lower()) or _CLASSES.get(identifier)
+        if cls is None:
+            from keraslite.saving.registry import get_registered_object
+
+            cls = get_registered_object(identifier)
+        if cls is None:
+            raise ValueError(f"Unknown initializer {identifier!r}. Valid names are: "
+                             f"{', '.join(sorted(_ALIASES))} (or a class name such as 'GlorotUniform').")
+        return cls() if isinstance(cls, type) else cls
+    if isinstance(identifier, dict):
+        name = identifier.get("class_name")
+        config = identifier.get("config", {}) or {}
+        cls = _CLASSES.get(name) or _ALIASES.get(name)
+        if cls is None:
+            from keraslite.saving.registry import get_registered_object
+
+            cls = get_registered_object(identifier.get("registered_name") or name)
+        if cls is None:
+            raise ValueError(f"Unknown initializer class {name!r} in config {identifier}. Valid classes are: "
+                             f"{', '.join(sorted(c for c in _CLASSES if not c.endswith('V2')))}.")
+        return cls.from_config(config) if hasattr(cls, "from_config") else cls(**config)
+    raise ValueError(f"Could not interpret initializer {identifier!r}: expected a name, a dict or an initializer.")
+
+
+def serialize(initializer):
+    if initializer is None:
+        return None
+    from keraslite.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(initializer)
+
+
+def deserialize(config, custom_objects=None):
+    return get(config)
+
+
+# Keras's lower-case function aliases (keras.initializers.glorot_uniform(), ...).
+zeros, ones, constant, identity = Zeros, Ones, Constant, Identity
+random_uniform, random_normal, truncated_normal = RandomUniform, RandomNormal, TruncatedNormal
+variance_scaling, orthogonal = VarianceScaling, Orthogonal
+glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
+lecun_uniform, lecun_normal = LecunUniform, LecunNormal

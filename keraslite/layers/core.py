@@ -1,0 +1,144 @@
+"""Core layers: Dense, Activation, Dropout, Identity.
+
+The reshaping family (Flatten, Reshape, Permute, RepeatVector, ...) lives in reshaping.py,
+Lambda/Masking and other utility layers in misc.py.
+"""
+import torch
+import torch.nn.functional as F
+
+from keraslite import activations, constraints, initializers, regularizers
+from keraslite.layers.layer import Layer
+
+__all__ = ["Dense", "Activation", "Dropout", "Identity"]
+
+
+class Dense(Layer):
+    """`activation(inputs @ kernel + bias)` on the last axis.
+
+    kernel is stored in Keras layout (in, out): `torch.addmm`/`matmul` read it without a
+    transpose, exactly as fast as nn.Linear's (out, in) weight.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = int(units)
+        if self.units <= 0:
+            raise ValueError(f"Dense '{self.name}': units must be a positive integer; received units={units}.")
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        in_features = input_shape[-1]
+        if in_features is None:
+            raise ValueError(f"Dense '{self.name}': the last dimension of the input must be known; "
+                             f"received input shape {input_shape}.")
+        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def call(self, inputs):
+        if inputs.shape[-1] != self.kernel.shape[0]:
+            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected axis -1 "
+                             f"of input shape to have value {self.kernel.shape[0]}, but received input with "
+                             f"shape {tuple(inputs.shape)}.")
+        if inputs.dtype != self.kernel.dtype:
+            inputs = inputs.to(self.kernel.dtype)
+        if inputs.ndim == 2 and self.bias is not None:
+            x = torch.addmm(self.bias, inputs, self.kernel)  # (batch, units)
+        else:
+            x = torch.matmul(inputs, self.kernel)
+            if self.bias is not None:
+                x = x + self.bias
+        return self.activation(x)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            units=self.units,
+            activation=activations.serialize(self.activation),
+            use_bias=self.use_bias,
+            kernel_initializer=initializers.serialize(self.kernel_initializer),
+            bias_initializer=initializers.serialize(self.bias_initializer),
+            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+            bias_regularizer=regularizers.serialize(self.bias_regularizer),
+            kernel_constraint=constraints.serialize(self.kernel_constraint),
+            bias_constraint=constraints.serialize(self.bias_constraint),
+        )
+        return config
+
+
+class Activation(Layer):
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["activation"] = activations.serialize(self.activation)
+        return config
+
+
+class Dropout(Layer):
+    """Inverted dropout, active only in training (fit, or `training=True`)."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate <= 1:
+            raise ValueError(f"Dropout '{self.name}': rate must be in [0, 1]; received rate={rate}.")
+        self.rate = float(rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self.supports_masking = True
+
+    def call(self, inputs, training=None):
+        training = self.training if training is None else bool(training)
+        if not training or self.rate == 0:
+            return inputs
+        if self.noise_shape is None:
+            return F.dropout(inputs, self.rate, True)
+        shape = [inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape)]
+        keep = torch.empty(shape, device=inputs.device, dtype=inputs.dtype).bernoulli_(1 - self.rate)
+        return inputs * keep / (1 - self.rate)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(rate=self.rate, noise_shape=None if self.noise_shape is None else list(self.noise_shape),
+                      seed=self.seed)
+        return config
+
+
+class Identity(Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

@@ -1,0 +1,54 @@
+"""KerasTensor: the symbolic tensor that `Input()` returns and layers return when called on
+symbolic inputs. It holds a shape (batch dim None), a dtype and where it came from
+(`_keras_history` = (layer, node_index, tensor_index)); it holds no data.
+
+Graph building and execution live in `keraslite.models.functional`.
+"""
+import torch
+
+from keraslite import backend
+
+
+class KerasTensor:
+    def __init__(self, shape, dtype="float32", name=None, keras_history=None, sparse=False):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = backend.dtype_name(backend.standardize_dtype(dtype)) if not isinstance(dtype, str) else dtype
+        self.name = name
+        self._keras_history = keras_history
+        self.sparse = sparse
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def torch_dtype(self):
+        return backend.standardize_dtype(self.dtype)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __len__(self):
+        if not self.shape or self.shape[0] is None:
+            raise TypeError("len() of a symbolic tensor with an unknown first dimension is undefined.")
+        return self.shape[0]
+
+    # Arithmetic on symbolic tensors builds graph nodes (Keras 3 allows `x + y`, `x[:, 0]`, ...).
+    def _op(self, fn, *others):
+        from keraslite.models.functional import symbolic_op
+
+        return symbolic_op(fn, self, *others)
+
+    def __add__(self, o): return self._op(torch.add, o)
+    def __radd__(self, o): return self._op(lambda a, b: torch.add(b, a), o)
+    def __sub__(self, o): return self._op(torch.sub, o)
+    def __rsub__(self, o): return self._op(lambda a, b: torch.sub(b, a), o)
+    def __mul__(self, o): return self._op(torch.mul, o)
+    def __rmul__(self, o): return self._op(lambda a, b: torch.mul(b, a), o)
+    def __truediv__(self, o): return self._op(torch.div, o)
+    def __rtruediv__(self, o): return self._op(lambda a, b: torch.div(b, a), o)
+    def __matmul__(self, o): return self._op(torch.matmul, o)
+    def __pow__(self, o): return self._op(torch.pow, o)
+    def __neg__(self): return self._op(torch.neg)
+    def __abs__(self): return self._op(torch.abs)
+    def __getitem__(self, idx): return self._op(lambda a: a[idx])

@@ -1,0 +1,532 @@
+"""The Layer base class and the Variable it creates.
+
+Owns: lazy building (in `__call__`, the only place), weight creation (`add_weight`), the
+Keras view of weights (`weights`, `get_weights`/`set_weights` in Keras layout), config
+(`get_config`/`from_config`), default names, input-shape arguments (`input_shape`,
+`input_dim`, `batch_input_shape`, `batch_size`), `losses` from regularizers and `add_loss`,
+and mask passing between layers.
+
+Leaves to others: the math (each subclass's `call`), graph building for symbolic inputs
+(`keraslite.models.functional`), training (`keraslite.training`) and files
+(`keraslite.saving`, which reads and writes weights through the same Keras-layout methods).
+
+Weights live in whatever layout makes the torch call fastest. Each Variable carries a
+`Layout` that converts between its storage and the Keras layout; get/set_weights, files and
+constraints all go through it, and nothing else converts.
+"""
+import copy
+import inspect
+
+import numpy as np
+import torch
+from torch import nn
+
+from keraslite import backend, constraints as constraints_mod, initializers, regularizers as regularizers_mod
+from keraslite.layers.keras_tensor import KerasTensor
+
+
+# ----------------------------------------------------------------------------- layouts
+
+class Layout:
+    """Keras layout == storage layout. Subclasses convert (pure torch ops, views when possible)."""
+
+    def to_keras(self, t):
+        return t
+
+    def from_keras(self, t):
+        return t
+
+    def keras_shape(self, shape):
+        return tuple(shape)
+
+
+class Permute(Layout):
+    """Storage is the Keras array permuted by `perm` (e.g. Conv2D (kh,kw,in,out) -> (out,in,kh,kw))."""
+
+    def __init__(self, perm):
+        self.perm = tuple(perm)
+        self.inverse = tuple(int(i) for i in np.argsort(self.perm))
+
+    def to_keras(self, t):
+        return t.permute(self.inverse)
+
+    def from_keras(self, t):
+        return t.permute(self.perm).contiguous()
+
+    def keras_shape(self, shape):
+        return tuple(shape[i] for i in self.inverse)
+
+
+IDENTITY = Layout()
+
+
+# ----------------------------------------------------------------------------- variables
+
+class Variable(nn.Parameter):
+    """A torch Parameter with Keras identity: `name`, `path`, `trainable`, a `Layout`,
+    and Keras-style `numpy()`/`assign()` that speak the Keras layout."""
+
+    def __new__(cls, data, trainable=True, name=None, path=None, layout=IDENTITY):
+        self = torch.Tensor._make_subclass(cls, data, trainable)
+        self._keras_name = name
+        self._keras_path = path or name
+        self._keras_trainable = trainable
+        self.keras_layout = layout
+        self.constraint = None
+        self.regularizer = None
+        return self
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = Variable(self.data.clone(memory_format=torch.preserve_format), self._keras_trainable,
+                          self._keras_name, self._keras_path, self.keras_layout)
+        result.requires_grad_(self.requires_grad)
+        result.constraint, result.regularizer = self.constraint, self.regularizer
+        memo[id(self)] = result
+        return result
+
+    def __reduce_ex__(self, proto):
+        # Pickles (torch.save, multiprocessing) as a plain Parameter holding the storage.
+        return nn.Parameter(self.data, self.requires_grad).__reduce_ex__(proto)
+
+    def __repr__(self):
+        return f"<Variable path={self.path}, shape={self.keras_shape}, dtype={backend.dtype_name(self.dtype)}>"
+
+    @property
+    def name(self):
+        return self._keras_name
+
+    @property
+    def path(self):
+        return self._keras_path
+
+    @property
+    def trainable(self):
+        return self._keras_trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._keras_trainable = bool(value)
+        self.requires_grad_(bool(value))
+
+    @property
+    def keras_shape(self):
+        return self.keras_layout.keras_shape(tuple(self.shape))
+
+    @property
+    def value(self):
+        return self
+
+    def keras_value(self):
+        """The value in Keras layout, as a (possibly non-contiguous) torch view."""
+        return self.keras_layout.to_keras(self)
+
+    def numpy(self, *args, **kwargs):
+        return self.keras_layout.to_keras(self.detach()).cpu().numpy().copy()
+
+    def assign(self, value):
+        value = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
+        if tuple(value.shape) != self.keras_shape:
+            raise ValueError(f"Cannot assign a value of shape {tuple(value.shape)} to variable "
+                             f"'{self.path}' of shape {self.keras_shape}.")
+        with torch.no_grad():
+            self.copy_(self.keras_layout.from_keras(value.to(dtype=self.dtype, device=self.device)))
+        return self
+
+    def assign_add(self, value):
+        return self.assign(self.numpy() + np.asarray(value))
+
+    def assign_sub(self, value):
+        return self.assign(self.numpy() - np.asarray(value))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _normalize_shape(shape):
+    if shape is None:
+        return None
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)  # Keras 2 accepted input_shape=100
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def shape_of(x):
+    """The Keras shape of an input structure: a tuple, or a list of tuples for lists."""
+    if isinstance(x, (list, tuple)):
+        return [shape_of(v) for v in x]
+    if isinstance(x, dict):
+        return {k: shape_of(v) for k, v in x.items()}
+    return tuple(x.shape)
+
+
+def _accepts(fn, arg):
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return arg in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+def describe(x):
+    return str(tuple(x.shape)) if hasattr(x, "shape") else type(x).__name__
+
+
+# ----------------------------------------------------------------------------- Layer
+
+class Layer(nn.Module):
+    """Base of every keraslite layer: an nn.Module that builds itself from its first input.
+
+    Subclasses write `__init__` (store arguments), `build(input_shape)` (create weights with
+    `add_weight`), `call(inputs, ...)` (math only) and `get_config()`.
+    """
+
+    _call_accepts_training = False
+    _call_accepts_mask = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Keras-1 argument spellings (init=, output_dim=, nb_filter=, ...) are translated in
+        # one table (keraslite.compat.legacy_args) before a layer's own __init__ sees them.
+        if "__init__" in cls.__dict__ and not getattr(cls.__dict__["__init__"], "_translates_legacy", False):
+            from keraslite.compat.legacy_args import wrap_init
+
+            cls.__init__ = wrap_init(cls, cls.__dict__["__init__"])
+        cls._call_accepts_training = _accepts(cls.call, "training")
+        cls._call_accepts_mask = _accepts(cls.call, "mask")
+
+    def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, batch_input_shape=None,
+                 input_dim=None, batch_size=None, batch_shape=None, weights=None, activity_regularizer=None,
+                 autocast=True, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s) {sorted(kwargs)}. "
+                            f"Check the spelling against the Keras signature of {type(self).__name__}.")
+        super().__init__()
+        self.name = name or backend.get_uid(backend.to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype_policy = backend.standardize_dtype(dtype)
+        self.built = False
+        self._variables = []          # Keras weights of this layer (not of sublayers), in creation order
+        self._added_losses = []       # add_loss() results of the latest call
+        self.activity_regularizer = regularizers_mod.get(activity_regularizer)
+        self.supports_masking = getattr(self, "supports_masking", False)
+        self._initial_weights = weights
+        self._build_input_shape = None
+        self._inbound_nodes = []
+
+        # The input shape a first layer may carry (Keras: input_shape / input_dim / batch_input_shape).
+        if batch_shape is not None:
+            batch_input_shape = batch_shape
+        if batch_input_shape is None and input_shape is None and input_dim is not None:
+            input_shape = (input_dim,)
+        if batch_input_shape is None and input_shape is not None:
+            batch_input_shape = (batch_size,) + _normalize_shape(input_shape)
+        self._batch_input_shape = _normalize_shape(batch_input_shape)
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def dtype(self):
+        return backend.dtype_name(self.dtype_policy)
+
+    @property
+    def compute_dtype(self):
+        return self.dtype
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        for layer in self._flatten_layers():
+            layer._trainable = value
+            for v in layer._variables:
+                v.requires_grad_(value and v.trainable)
+
+    def _flatten_layers(self, include_self=True):
+        """This layer and every Layer below it (each once), in attribute order."""
+        seen = set()
+        out = []
+        for module in self.modules():
+            if isinstance(module, Layer) and id(module) not in seen and (include_self or module is not self):
+                seen.add(id(module))
+                out.append(module)
+        return out
+
+    @property
+    def weights(self):
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        out = []
+        for layer in self._flatten_layers():
+            if layer.trainable:
+                out.extend(v for v in layer._variables if v.trainable and not _seen(out, v))
+        return out
+
+    @property
+    def non_trainable_weights(self):
+        out = []
+        trainable_ids = {id(v) for v in self.trainable_weights}
+        for layer in self._flatten_layers():
+            out.extend(v for v in layer._variables if id(v) not in trainable_ids and not _seen(out, v))
+        return out
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def input_shape(self):
+        if self._build_input_shape is None and self._batch_input_shape is None:
+            raise AttributeError(f"The layer '{self.name}' has never been called and thus has no defined "
+                                 "input shape.")
+        shape = self._build_input_shape if self._build_input_shape is not None else self._batch_input_shape
+        return shape
+
+    @property
+    def output_shape(self):
+        if self._build_input_shape is None:
+            raise AttributeError(f"The layer '{self.name}' has never been called and thus has no defined "
+                                 "output shape.")
+        return self.compute_output_shape(self._build_input_shape)
+
+    @property
+    def losses(self):
+        """Regularization penalties of this layer's weights plus what `add_loss` recorded."""
+        out = []
+        for layer in self._flatten_layers():
+            for v in layer._variables:
+                if v.regularizer is not None and v.requires_grad:
+                    out.append(v.regularizer(v.keras_value()))
+            out.extend(layer._added_losses)
+        return out
+
+    def add_loss(self, loss):
+        self._added_losses.append(loss)
+
+    def _clear_losses(self):
+        for layer in self._flatten_layers():
+            layer._added_losses = []
+
+    # ------------------------------------------------------------------ weights
+
+    def add_weight(self, name=None, shape=None, initializer=None, dtype=None, trainable=True,
+                   regularizer=None, constraint=None, layout=IDENTITY, **kwargs):
+        """Create a weight from its Keras shape; `layout` maps it to the storage layout."""
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        name = name or f"variable_{len(self._variables)}"
+        if initializer is None:
+            floating = backend.standardize_dtype(dtype or self.dtype_policy).is_floating_point
+            initializer = "glorot_uniform" if floating else "zeros"
+        init = initializers.get(initializer)
+        torch_dtype = backend.standardize_dtype(dtype or self.dtype_policy)
+        with torch.no_grad():
+            value = init(shape, dtype=torch_dtype)
+            value = torch.as_tensor(value, dtype=torch_dtype)
+            storage = layout.from_keras(value).contiguous()
+        trainable = bool(trainable) and torch_dtype.is_floating_point
+        var = Variable(storage, trainable=trainable, name=name, path=f"{self.name}/{name}", layout=layout)
+        var.requires_grad_(trainable and self.trainable)
+        var.regularizer = regularizers_mod.get(regularizer)
+        var.constraint = constraints_mod.get(constraint)
+        setattr_name = name.replace("/", "_").replace(":", "_")
+        if setattr_name in self._parameters or not hasattr(self, setattr_name):
+            self.register_parameter(setattr_name, var)
+        else:
+            self.register_parameter(f"_{setattr_name}_{len(self._variables)}", var)
+        self._variables.append(var)
+        return var
+
+    def get_weights(self):
+        """Weights as numpy arrays in Keras layout and Keras order."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Assign numpy arrays in Keras layout and order; shapes are checked."""
+        params = self.weights
+        weights = list(weights)
+        if len(params) != len(weights):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(params)} weight arrays "
+                f"({[v.keras_shape for v in params]}) but received {len(weights)} "
+                f"({[tuple(np.shape(w)) for w in weights]}). Pass arrays in the order of get_weights().")
+        for v, w in zip(params, weights):
+            w = np.asarray(w)
+            if tuple(w.shape) != v.keras_shape:
+                raise ValueError(f"Layer '{self.name}' weight '{v.name}' has shape {v.keras_shape} but the "
+                                 f"provided array has shape {tuple(w.shape)}.")
+        with torch.no_grad():
+            for v, w in zip(params, weights):
+                t = torch.as_tensor(np.ascontiguousarray(w), dtype=v.dtype).to(v.device)
+                v.copy_(v.keras_layout.from_keras(t))
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"You tried to call count_params on layer '{self.name}', but the layer isn't "
+                             "built. Build it first by calling it on data or with build(input_shape).")
+        return int(sum(int(np.prod(v.shape)) for v in self.weights))
+
+    def apply_constraints(self):
+        """Project constrained weights (Keras applies constraints after each optimizer step)."""
+        with torch.no_grad():
+            for layer in self._flatten_layers():
+                for v in layer._variables:
+                    if v.constraint is not None:
+                        v.copy_(v.keras_layout.from_keras(v.constraint(v.keras_layout.to_keras(v))))
+
+    # ------------------------------------------------------------------ build / call
+
+    def build(self, input_shape):
+        """Create weights for `input_shape` (batch dim included). Layers without weights skip it."""
+        self.built = True
+
+    def _maybe_build(self, input_shape):
+        if self.built:
+            return
+        self._build_input_shape = input_shape
+        # Never create weights as fake tensors while a graph is being traced symbolically.
+        from torch._subclasses.fake_tensor import unset_fake_temporarily
+
+        with unset_fake_temporarily():
+            self.build(input_shape)
+            self.built = True
+            if self._initial_weights is not None:
+                self.set_weights(self._initial_weights)
+                self._initial_weights = None
+
+    def __call__(self, *args, **kwargs):
+        inputs = args[0] if args else kwargs.get("inputs")
+        if _is_symbolic(inputs):
+            from keraslite.models import functional
+
+            return functional.call_symbolic(self, args, kwargs)
+        if not self.built:
+            self._maybe_build(_shape_for_build(inputs))
+        if self._call_accepts_mask and kwargs.get("mask") is None:
+            mask = _mask_of(inputs)
+            if mask is not None:
+                kwargs["mask"] = mask
+        if not self._call_accepts_training:
+            kwargs.pop("training", None)
+        outputs = super().__call__(*args, **kwargs)
+        if self.activity_regularizer is not None:
+            # Keras 3 divides the activity penalty by the batch size.
+            self._added_losses = [self.activity_regularizer(outputs) / max(outputs.shape[0], 1)]
+        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
+            mask = self.compute_mask(inputs, kwargs.get("mask", _mask_of(inputs)))
+            if mask is not None and isinstance(outputs, torch.Tensor):
+                outputs._keras_mask = mask
+        return outputs
+
+    def forward(self, *args, **kwargs):
+        return self.call(*args, **kwargs)
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def compute_mask(self, inputs, mask=None):
+        return mask if self.supports_masking else None
+
+    def compute_output_shape(self, input_shape):
+        """Shape inference by running `call` on fake tensors (no memory, no compute)."""
+        from keraslite.models.functional import infer_output_shape
+
+        return infer_output_shape(self, input_shape)
+
+    # ------------------------------------------------------------------ config
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers_mod.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def get_build_config(self):
+        if self._build_input_shape is not None:
+            return {"input_shape": _to_list(self._build_input_shape)}
+        return None
+
+    def build_from_config(self, config):
+        if config and config.get("input_shape") is not None:
+            self._maybe_build(_from_list(config["input_shape"]))
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    def extra_repr(self):
+        return f"name={self.name!r}"
+
+    def __deepcopy__(self, memo):
+        # nn.Module deep-copies fine; only the Keras name must stay as it was.
+        cls = type(self)
+        result = cls.__new__(cls)
+        memo[id(self)] = result
+        for k, v in self.__dict__.items():
+            result.__dict__[k] = copy.deepcopy(v, memo)
+        return result
+
+
+def _seen(items, v):
+    return any(x is v for x in items)
+
+
+def _is_symbolic(x):
+    if isinstance(x, KerasTensor):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(isinstance(v, KerasTensor) for v in x)
+    if isinstance(x, dict):
+        return any(isinstance(v, KerasTensor) for v in x.values())
+    return False
+
+
+def _shape_for_build(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return [_shape_for_build(v) for v in inputs]
+    if isinstance(inputs, dict):
+        return {k: _shape_for_build(v) for k, v in inputs.items()}
+    if hasattr(inputs, "shape"):
+        return tuple(inputs.shape)
+    return tuple(np.shape(inputs))
+
+
+def _mask_of(inputs):
+    if isinstance(inputs, (list, tuple)):
+        masks = [getattr(v, "_keras_mask", None) for v in inputs]
+        return None if all(m is None for m in masks) else masks
+    return getattr(inputs, "_keras_mask", None)
+
+
+def _to_list(shape):
+    if isinstance(shape, tuple):
+        return list(shape)
+    if isinstance(shape, list):
+        return [_to_list(s) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _to_list(v) for k, v in shape.items()}
+    return shape
+
+
+def _from_list(shape):
+    if isinstance(shape, list) and (not shape or all(d is None or isinstance(d, int) for d in shape)):
+        return tuple(shape)
+    if isinstance(shape, list):
+        return [_from_list(s) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _from_list(v) for k, v in shape.items()}
+    return shape

@@ -1,0 +1,3 @@
+"""Models: Model (base), Sequential, Functional, and model-level functions."""
+from keraslite.models.model import Model
+from keraslite.models.sequential import Sequential

@@ -1,0 +1,60 @@
+"""The registry of custom objects: `register_keras_serializable`, `get_custom_objects`,
+`custom_object_scope`, and name lookups used by every `get(identifier)` and by loading.
+
+Owns only names -> objects; turning objects into configs is keraslite.saving.serialization.
+"""
+import contextlib
+import threading
+
+_GLOBAL = {}          # "package>Name" and plain "Name" -> object
+_NAMES = {}           # object -> "package>Name"
+_SCOPE = threading.local()
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Decorator: make a class or function loadable by name from configs and files."""
+    def decorator(obj):
+        registered = f"{package}>{name or obj.__name__}"
+        _GLOBAL[registered] = obj
+        _NAMES[obj] = registered
+        return obj
+
+    return decorator
+
+
+def get_custom_objects():
+    """The global dict of custom objects (Keras's `get_custom_objects`); it can be edited."""
+    return _GLOBAL
+
+
+@contextlib.contextmanager
+def custom_object_scope(*scopes):
+    stack = getattr(_SCOPE, "stack", [])
+    _SCOPE.stack = stack + [dict(s) for s in scopes if s]
+    try:
+        yield
+    finally:
+        _SCOPE.stack = stack
+
+
+CustomObjectScope = custom_object_scope
+
+
+def get_registered_object(name, custom_objects=None):
+    """Look `name` up in explicit custom_objects, open scopes, then the global registry."""
+    if name is None:
+        return None
+    for table in [custom_objects or {}] + list(reversed(getattr(_SCOPE, "stack", []))) + [_GLOBAL]:
+        if name in table:
+            return table[name]
+    short = name.split(">")[-1]
+    for table in [custom_objects or {}] + list(reversed(getattr(_SCOPE, "stack", []))) + [_GLOBAL]:
+        if short in table:
+            return table[short]
+    return None
+
+
+def get_registered_name(obj):
+    if obj in _NAMES:
+        return _NAMES[obj]
+    return getattr(obj, "__name__", type(obj).__name__)
