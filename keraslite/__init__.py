@@ -1,6 +1,10 @@
-"""keraslite: Keras's API on PyTorch. Every layer is a torch.nn.Module."""
+"""keraslite: Keras's API on PyTorch. Every layer is a torch.nn.Module.
+
+Public names are re-exported here; the modules hold the logic.
+"""
 __version__ = "0.1.0"
 
-from keraslite import activations, backend, constraints, initializers, layers, models, regularizers
+from keraslite import (activations, backend, callbacks, constraints, datasets, initializers, layers, losses,
+                       metrics, models, ops, optimizers, regularizers, saving, utils)
 from keraslite.layers import Input, InputLayer, Layer, Variable
 from keraslite.models import Model, Sequential

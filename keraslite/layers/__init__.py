@@ -3,3 +3,12 @@ from keraslite.layers.layer import Layer, Variable
 from keraslite.layers.keras_tensor import KerasTensor
 from keraslite.layers.input_layer import *  # noqa: F401,F403
 from keraslite.layers.core import *  # noqa: F401,F403
+from keraslite.layers.conv import *  # noqa: F401,F403
+from keraslite.layers.pooling import *  # noqa: F401,F403
+from keraslite.layers.reshaping import *  # noqa: F401,F403
+from keraslite.layers.recurrent import *  # noqa: F401,F403
+from keraslite.layers.wrappers import *  # noqa: F401,F403
+from keraslite.layers.normalization import *  # noqa: F401,F403
+from keraslite.layers.embedding import *  # noqa: F401,F403
+from keraslite.layers.misc import *  # noqa: F401,F403
+from keraslite.layers.merging import *  # noqa: F401,F403

@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+import torch
+
+from keraslite import layers
+from tests.contract import check_layer_contract
+
+CASES = [
+    ("dense", lambda: layers.Dense(3, activation="relu"), (4, 5)),
+    ("dense_3d", lambda: layers.Dense(3, use_bias=False), (2, 4, 5)),
+    ("activation", lambda: layers.Activation("tanh"), (4, 5)),
+    ("dropout", lambda: layers.Dropout(0.5), (4, 5)),
+]
+
+
+@pytest.mark.parametrize("name,factory,shape", CASES, ids=[c[0] for c in CASES])
+def test_contract(name, factory, shape):
+    check_layer_contract(factory, shape)
+
+
+def test_dense_rejects_wrong_input_size():
+    layer = layers.Dense(2)
+    layer(torch.zeros(1, 3))
+    with pytest.raises(ValueError, match=r"dense.*expected axis -1 of input shape to have value 3.*\(1, 4\)"):
+        layer(torch.zeros(1, 4))
+
+
+def test_unknown_activation_lists_valid_names():
+    with pytest.raises(ValueError, match="Unknown activation 'relux'.*relu"):
+        layers.Dense(2, activation="relux")
+
+
+def test_keras1_argument_names():
+    layer = layers.Dense(output_dim=3, input_dim=4, init="uniform")
+    assert layer.units == 3 and layer._batch_input_shape == (None, 4)
+    assert type(layer.kernel_initializer).__name__ == "RandomUniform"
