@@ -1,2 +1,690 @@
-"""(being written)"""
-__all__ = []
+"""Convolution layers: Conv1D/2D/3D, their transposes, SeparableConv1D/2D, DepthwiseConv1D/2D.
+
+Owns: the conv families (one private base per family; rank variants only normalize
+arguments), Keras 'same'/'causal' padding as Keras 3 computes it, the kernel layouts between
+Keras (spatial..., in, out) and torch (out, in, spatial...), and the input checks shared with
+pooling.py and reshaping.py (`check_ndim`, `check_channels`, `normalize_tuple`).
+
+Leaves to others: weight creation and the Keras view of weights (layer.Layer.add_weight and
+the Variable's Layout), activations (keraslite.activations) and files (keraslite.saving).
+
+Activations stay channels-last: `x.permute(0, 3, 1, 2)` of a contiguous (batch, h, w, c)
+tensor is a channels_last-strided NCHW view that torch convolutions read without a copy,
+and their channels_last output permuted back is a contiguous (batch, h', w', filters) tensor.
+Kernels are stored in torch layout (4-D/5-D ones in channels_last memory format to match the
+activations) so no call transposes a weight.
+"""
+import torch
+import torch.nn.functional as F
+
+from keraslite import activations, backend, constraints, initializers, regularizers
+from keraslite.layers.layer import Layout, Permute, Layer
+
+__all__ = [
+    "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
+    "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",
+    "Convolution3DTranspose", "Deconvolution2D", "Deconvolution3D", "SeparableConvolution1D",
+    "SeparableConvolution2D",
+]
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+# ----------------------------------------------------------------------------- shared helpers
+
+def normalize_tuple(value, n, name, allow_zero=False):
+    """An int or an n-sequence of ints -> n-tuple of ints (Keras `standardize_tuple`)."""
+    if isinstance(value, int):
+        values = (value,) * n
+    else:
+        try:
+            values = tuple(int(v) for v in value)
+        except TypeError:
+            raise ValueError(f"The `{name}` argument must be an int or a tuple of {n} ints; received "
+                             f"{name}={value!r}.") from None
+        if len(values) != n:
+            raise ValueError(f"The `{name}` argument must be a tuple of {n} integers; received {name}={value!r}.")
+    low = 0 if allow_zero else 1
+    if any(v < low for v in values):
+        raise ValueError(f"The `{name}` argument must hold integers >= {low}; received {name}={value!r}.")
+    return values
+
+
+def normalize_padding(padding, allow_causal=False):
+    value = str(padding).lower()
+    allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
+    if value not in allowed:
+        raise ValueError(f"The `padding` argument must be one of {allowed}; received padding={padding!r}.")
+    return value
+
+
+def check_ndim(layer, shape, ndim):
+    """Raise Keras's InputSpec error when an input of rank len(shape) reaches a layer wanting `ndim`."""
+    if len(shape) != ndim:
+        raise ValueError(f"Input 0 of layer '{layer.name}' is incompatible with the layer: expected ndim={ndim}, "
+                         f"found ndim={len(shape)}. Full shape received: {tuple(shape)}")
+
+
+def check_channels(layer, shape, axis, expected):
+    if shape[axis] is not None and expected is not None and shape[axis] != expected:
+        raise ValueError(f"Input 0 of layer '{layer.name}' is incompatible with the layer: expected axis {axis} of "
+                         f"input shape to have value {expected}, but received input with shape {tuple(shape)}")
+
+
+def same_padding(size, kernel, stride, dilation=1):
+    """(before, after) padding of Keras/TF 'same': the odd pixel goes at the end."""
+    effective = (kernel - 1) * dilation + 1
+    if stride == 1:
+        total = effective - 1
+    else:
+        out = (size + stride - 1) // stride
+        total = max(0, (out - 1) * stride + effective - size)
+    return total // 2, total - total // 2
+
+
+def conv_output_length(size, kernel, stride, padding, dilation=1):
+    if size is None:
+        return None
+    effective = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        return (size - effective) // stride + 1
+    return (size + stride - 1) // stride  # 'same' and 'causal'
+
+
+def to_channels_first(x, rank):
+    """(batch, *spatial, c) -> (batch, c, *spatial) as a view."""
+    return x.permute(0, rank + 1, *range(1, rank + 1))
+
+
+def to_channels_last(x, rank):
+    """(batch, c, *spatial) -> (batch, *spatial, c) as a view."""
+    return x.permute(0, *range(2, rank + 2), 1)
+
+
+def pad_same(x, kernel, strides, dilation):
+    """For a channels-first x: the `padding=` argument torch can take, and x padded if it cannot.
+
+    Symmetric 'same' padding (stride 1 with an odd kernel, and many strided cases) goes to
+    the conv itself; only asymmetric padding costs an F.pad copy.
+    """
+    pads = [same_padding(x.shape[2 + i], kernel[i], strides[i], dilation[i]) for i in range(len(kernel))]
+    if all(a == b for a, b in pads):
+        return x, tuple(a for a, _ in pads)
+    flat = []
+    for a, b in reversed(pads):  # F.pad lists the last dim first
+        flat.extend((a, b))
+    return F.pad(x, flat), 0
+
+
+def _channels_last_storage(var, rank):
+    """Keep a 4-D/5-D kernel in channels_last memory order (matches channels-last activations)."""
+    if rank == 2:
+        var.data = var.data.contiguous(memory_format=torch.channels_last)
+    elif rank == 3:
+        var.data = var.data.contiguous(memory_format=torch.channels_last_3d)
+
+
+def _kernel_layout(rank):
+    """Keras (*spatial, in, out) <-> torch (out, in, *spatial); also ConvTranspose's
+    Keras (*spatial, out, in) <-> torch (in, out, *spatial)."""
+    return Permute((rank + 1, rank) + tuple(range(rank)))
+
+
+class DepthwiseLayout(Layout):
+    """Keras (*spatial, in, mult) <-> torch grouped-conv weight (in*mult, 1, *spatial).
+
+    Output channel c*mult + m of the grouped conv is Keras's channel (c, m)."""
+
+    def __init__(self, rank, in_channels, multiplier):
+        self.rank, self.in_channels, self.multiplier = rank, in_channels, multiplier
+        self._permute = _kernel_layout(rank)
+
+    def to_keras(self, t):
+        k = self._permute.to_keras(t)  # (*spatial, 1, in*mult)
+        return k.reshape(tuple(k.shape[:self.rank]) + (self.in_channels, self.multiplier))
+
+    def from_keras(self, t):
+        flat = t.reshape(tuple(t.shape[:self.rank]) + (1, self.in_channels * self.multiplier))
+        return self._permute.from_keras(flat)
+
+    def keras_shape(self, shape):
+        return tuple(shape[2:]) + (self.in_channels, self.multiplier)
+
+
+# ----------------------------------------------------------------------------- base
+
+class _BaseConv(Layer):
+    """Shared argument handling, input checks and the channels-last <-> torch plumbing."""
+
+    rank = None
+    allow_causal = False
+
+    def __init__(self, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 activation=None, use_bias=True, bias_initializer="zeros", bias_regularizer=None,
+                 bias_constraint=None, activity_regularizer=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        rank = self.rank
+        self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = normalize_tuple(strides, rank, "strides")
+        self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate")
+        self.padding = normalize_padding(padding, allow_causal=self.allow_causal)
+        self.data_format = backend.standardize_data_format(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.bias = None
+
+    @property
+    def _channel_axis(self):
+        return -1 if self.data_format == "channels_last" else 1
+
+    def _input_channels(self, input_shape):
+        check_ndim(self, input_shape, self.rank + 2)
+        channels = input_shape[self._channel_axis]
+        if channels is None:
+            raise ValueError(f"Layer '{self.name}': the channel dimension (axis {self._channel_axis}) of the input "
+                             f"must be known; received input shape {tuple(input_shape)}.")
+        return channels
+
+    def _add_bias(self, size):
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (size,), self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def _add_kernel(self, name, shape, initializer, regularizer, constraint, layout):
+        var = self.add_weight(name, shape, initializer, regularizer=regularizer, constraint=constraint,
+                              layout=layout)
+        if self.data_format == "channels_last":
+            _channels_last_storage(var, self.rank)
+        return var
+
+    def _to_torch(self, inputs, channels):
+        """Check, cast and view the input as (batch, c, *spatial)."""
+        check_ndim(self, inputs.shape, self.rank + 2)
+        check_channels(self, inputs.shape, self._channel_axis, channels)
+        if inputs.dtype != self._dtype_ref.dtype:
+            inputs = inputs.to(self._dtype_ref.dtype)
+        return to_channels_first(inputs, self.rank) if self.data_format == "channels_last" else inputs
+
+    def _from_torch(self, outputs):
+        if self.data_format == "channels_last":
+            outputs = to_channels_last(outputs, self.rank)
+        return self.activation(outputs)
+
+    def _spatial_output_shape(self, input_shape, channels_out):
+        spatial = input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:]
+        out = tuple(conv_output_length(s, k, st, self.padding, d)
+                    for s, k, st, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
+        if self.data_format == "channels_last":
+            return (input_shape[0],) + out + (channels_out,)
+        return (input_shape[0], channels_out) + out
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            kernel_size=self.kernel_size,
+            strides=self.strides,
+            padding=self.padding,
+            data_format=self.data_format,
+            dilation_rate=self.dilation_rate,
+            activation=activations.serialize(self.activation),
+            use_bias=self.use_bias,
+            bias_initializer=initializers.serialize(self.bias_initializer),
+            bias_regularizer=regularizers.serialize(self.bias_regularizer),
+            bias_constraint=constraints.serialize(self.bias_constraint),
+        )
+        return config
+
+
+# ----------------------------------------------------------------------------- Conv
+
+class _Conv(_BaseConv):
+    """`activation(conv(inputs, kernel) + bias)`; kernel Keras (*k, in/groups, filters)."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         bias_initializer, bias_regularizer, bias_constraint, activity_regularizer, **kwargs)
+        self.filters = int(filters)
+        self.groups = int(groups)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        if self.filters <= 0:
+            raise ValueError(f"{type(self).__name__} '{self.name}': `filters` must be a positive integer; "
+                             f"received filters={filters}.")
+        if self.groups <= 0 or self.filters % self.groups:
+            raise ValueError(f"{type(self).__name__} '{self.name}': `filters` ({self.filters}) must be divisible by "
+                             f"a positive `groups`; received groups={groups}.")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{type(self).__name__} '{self.name}': `strides > 1` is not supported together with "
+                             f"`dilation_rate > 1`; received strides={self.strides} and "
+                             f"dilation_rate={self.dilation_rate}.")
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        if channels % self.groups:
+            raise ValueError(f"{type(self).__name__} '{self.name}': the number of input channels ({channels}) must "
+                             f"be divisible by groups={self.groups}; full input shape {tuple(input_shape)}.")
+        self.kernel = self._add_kernel("kernel", self.kernel_size + (channels // self.groups, self.filters),
+                                       self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint,
+                                       _kernel_layout(self.rank))
+        self._add_bias(self.filters)
+        self._dtype_ref = self.kernel
+
+    def call(self, inputs):
+        x = self._to_torch(inputs, self.kernel.shape[1] * self.groups)  # (batch, in, *spatial)
+        padding = 0
+        if self.padding == "same":
+            x, padding = pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
+        elif self.padding == "causal":
+            x = F.pad(x, ((self.kernel_size[0] - 1) * self.dilation_rate[0], 0))  # left-pad time only
+        y = _CONV[self.rank](x, self.kernel, self.bias, self.strides, padding, self.dilation_rate, self.groups)
+        return self._from_torch(y)
+
+    def compute_output_shape(self, input_shape):
+        return self._spatial_output_shape(tuple(input_shape), self.filters)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters,
+            groups=self.groups,
+            kernel_initializer=initializers.serialize(self.kernel_initializer),
+            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+            kernel_constraint=constraints.serialize(self.kernel_constraint),
+        )
+        return config
+
+
+class Conv1D(_Conv):
+    """1-D convolution over (batch, steps, channels); padding may also be 'causal'."""
+
+    rank = 1
+    allow_causal = True
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv2D(_Conv):
+    """2-D convolution over (batch, rows, cols, channels)."""
+
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv3D(_Conv):
+    """3-D convolution over (batch, d1, d2, d3, channels)."""
+
+    rank = 3
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+# ----------------------------------------------------------------------------- ConvTranspose
+
+def transpose_crops(kernel, stride, dilation, padding, output_padding):
+    """(crop_before, crop_after) to take from torch's full transposed output, length
+    (in - 1) * stride + effective_kernel, to get Keras's; a negative crop means zeros to add."""
+    effective = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(effective, stride) - effective if output_padding is None else output_padding
+        return 0, -extra
+    if output_padding is None:
+        total = stride + effective - 2
+    else:
+        total = effective + effective % 2 - 2 + output_padding
+    before = min(total // 2 + total % 2, effective - 1)
+    return effective - 1 - before, effective - 1 - (total - before)
+
+
+def transpose_output_length(size, kernel, stride, dilation, padding, output_padding):
+    if size is None:
+        return None
+    effective = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(effective, stride) - effective if output_padding is None else output_padding
+        return (size - 1) * stride + effective + extra
+    if output_padding is None:
+        return size * stride
+    return (size - 1) * stride + effective % 2 + output_padding
+
+
+class _ConvTranspose(_BaseConv):
+    """Transposed convolution; kernel Keras (*k, filters, in) = torch (in, filters, *k) permuted."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         bias_initializer, bias_regularizer, bias_constraint, activity_regularizer, **kwargs)
+        self.filters = int(filters)
+        if self.filters <= 0:
+            raise ValueError(f"{type(self).__name__} '{self.name}': `filters` must be a positive integer; "
+                             f"received filters={filters}.")
+        self.output_padding = (None if output_padding is None
+                               else normalize_tuple(output_padding, self.rank, "output_padding", allow_zero=True))
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        if self.output_padding is not None and any(p >= s for p, s in zip(self.output_padding, self.strides)):
+            raise ValueError(f"{type(self).__name__} '{self.name}': each `output_padding` value must be strictly "
+                             f"less than the matching `strides` value; received output_padding="
+                             f"{self.output_padding}, strides={self.strides}.")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{type(self).__name__} '{self.name}': `strides > 1` is not supported together with "
+                             f"`dilation_rate > 1`; received strides={self.strides} and "
+                             f"dilation_rate={self.dilation_rate}.")
+        ops = self.output_padding or (None,) * self.rank
+        crops = [transpose_crops(k, s, d, self.padding, p)
+                 for k, s, d, p in zip(self.kernel_size, self.strides, self.dilation_rate, ops)]
+        # Torch takes a symmetric crop `padding` plus `output_padding` (< max(stride, dilation))
+        # at the end; Keras crops that do not fit that form are applied to torch's full output.
+        if all(b >= 0 and 0 <= b - a < max(s, d)
+               for (b, a), s, d in zip(crops, self.strides, self.dilation_rate)):
+            self._torch_padding = tuple(b for b, _ in crops)
+            self._torch_output_padding = tuple(b - a for b, a in crops)
+            self._crops = None
+        else:
+            self._torch_padding, self._torch_output_padding = 0, 0
+            self._crops = crops
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.kernel = self._add_kernel("kernel", self.kernel_size + (self.filters, channels),
+                                       self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint,
+                                       _kernel_layout(self.rank))
+        self._add_bias(self.filters)
+        self._dtype_ref = self.kernel
+
+    def call(self, inputs):
+        x = self._to_torch(inputs, self.kernel.shape[0])  # (batch, in, *spatial)
+        if self._crops is None:
+            y = _CONV_T[self.rank](x, self.kernel, self.bias, self.strides, self._torch_padding,
+                                   self._torch_output_padding, 1, self.dilation_rate)
+            return self._from_torch(y)
+        # Full output (batch, filters, (in - 1) * stride + effective_kernel, ...), then Keras's window.
+        y = _CONV_T[self.rank](x, self.kernel, None, self.strides, 0, 0, 1, self.dilation_rate)
+        index, pads = [slice(None), slice(None)], []
+        for before, after in self._crops:
+            index.append(slice(max(before, 0), -after if after > 0 else None))
+        for before, after in reversed(self._crops):  # F.pad lists the last dim first
+            pads.extend((max(-before, 0), max(-after, 0)))
+        y = y[tuple(index)]
+        if any(pads):
+            y = F.pad(y, pads)  # positions no input reaches are zeros (before the bias), as in Keras
+        if self.bias is not None:
+            y = y + self.bias.view((1, -1) + (1,) * self.rank)
+        return self._from_torch(y)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        spatial = input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:]
+        ops = self.output_padding or (None,) * self.rank
+        out = tuple(transpose_output_length(n, k, s, d, self.padding, p) for n, k, s, d, p in
+                    zip(spatial, self.kernel_size, self.strides, self.dilation_rate, ops))
+        if self.data_format == "channels_last":
+            return (input_shape[0],) + out + (self.filters,)
+        return (input_shape[0], self.filters) + out
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters,
+            output_padding=self.output_padding,
+            kernel_initializer=initializers.serialize(self.kernel_initializer),
+            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+            kernel_constraint=constraints.serialize(self.kernel_constraint),
+        )
+        return config
+
+
+class Conv1DTranspose(_ConvTranspose):
+    rank = 1
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv2DTranspose(_ConvTranspose):
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv3DTranspose(_ConvTranspose):
+    rank = 3
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=(1, 1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+# ----------------------------------------------------------------------------- Depthwise
+
+class _DepthwiseConv(_BaseConv):
+    """Per-channel convolution, `depth_multiplier` outputs per input channel: a torch conv with
+    groups=in; weight named `kernel` (Keras 3), Keras shape (*k, in, depth_multiplier)."""
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         bias_initializer, bias_regularizer, bias_constraint, activity_regularizer, **kwargs)
+        self.depth_multiplier = int(depth_multiplier)
+        if self.depth_multiplier <= 0:
+            raise ValueError(f"{type(self).__name__} '{self.name}': `depth_multiplier` must be a positive integer; "
+                             f"received depth_multiplier={depth_multiplier}.")
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self._in_channels = channels
+        self.kernel = self._add_kernel("kernel", self.kernel_size + (channels, self.depth_multiplier),
+                                       self.depthwise_initializer, self.depthwise_regularizer,
+                                       self.depthwise_constraint,
+                                       DepthwiseLayout(self.rank, channels, self.depth_multiplier))
+        self._add_bias(channels * self.depth_multiplier)
+        self._dtype_ref = self.kernel
+
+    def call(self, inputs):
+        x = self._to_torch(inputs, self._in_channels)  # (batch, in, *spatial)
+        padding = 0
+        if self.padding == "same":
+            x, padding = pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
+        y = _CONV[self.rank](x, self.kernel, self.bias, self.strides, padding, self.dilation_rate,
+                             self._in_channels)
+        return self._from_torch(y)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        channels = input_shape[self._channel_axis]
+        return self._spatial_output_shape(input_shape, None if channels is None else channels * self.depth_multiplier)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            depth_multiplier=self.depth_multiplier,
+            depthwise_initializer=initializers.serialize(self.depthwise_initializer),
+            depthwise_regularizer=regularizers.serialize(self.depthwise_regularizer),
+            depthwise_constraint=constraints.serialize(self.depthwise_constraint),
+        )
+        return config
+
+
+class DepthwiseConv1D(_DepthwiseConv):
+    rank = 1
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation,
+                         use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
+
+
+class DepthwiseConv2D(_DepthwiseConv):
+    rank = 2
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=(1, 1), activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation,
+                         use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
+
+
+# ----------------------------------------------------------------------------- Separable
+
+class _SeparableConv(_BaseConv):
+    """Depthwise conv (no bias) then a 1x1 conv to `filters` with the bias fused.
+
+    Weights (Keras order): depthwise_kernel (*k, in, mult), pointwise_kernel (1.., in*mult,
+    filters), bias (filters,)."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 depth_multiplier=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         bias_initializer, bias_regularizer, bias_constraint, activity_regularizer, **kwargs)
+        self.filters = int(filters)
+        self.depth_multiplier = int(depth_multiplier)
+        if self.filters <= 0 or self.depth_multiplier <= 0:
+            raise ValueError(f"{type(self).__name__} '{self.name}': `filters` and `depth_multiplier` must be "
+                             f"positive integers; received filters={filters}, depth_multiplier={depth_multiplier}.")
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self._in_channels = channels
+        middle = channels * self.depth_multiplier
+        self.depthwise_kernel = self._add_kernel(
+            "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier), self.depthwise_initializer,
+            self.depthwise_regularizer, self.depthwise_constraint,
+            DepthwiseLayout(self.rank, channels, self.depth_multiplier))
+        self.pointwise_kernel = self._add_kernel(
+            "pointwise_kernel", (1,) * self.rank + (middle, self.filters), self.pointwise_initializer,
+            self.pointwise_regularizer, self.pointwise_constraint, _kernel_layout(self.rank))
+        self._add_bias(self.filters)
+        self._dtype_ref = self.depthwise_kernel
+
+    def call(self, inputs):
+        x = self._to_torch(inputs, self._in_channels)  # (batch, in, *spatial)
+        padding = 0
+        if self.padding == "same":
+            x, padding = pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
+        conv = _CONV[self.rank]
+        x = conv(x, self.depthwise_kernel, None, self.strides, padding, self.dilation_rate, self._in_channels)
+        y = conv(x, self.pointwise_kernel, self.bias)  # (batch, filters, *spatial')
+        return self._from_torch(y)
+
+    def compute_output_shape(self, input_shape):
+        return self._spatial_output_shape(tuple(input_shape), self.filters)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters,
+            depth_multiplier=self.depth_multiplier,
+            depthwise_initializer=initializers.serialize(self.depthwise_initializer),
+            pointwise_initializer=initializers.serialize(self.pointwise_initializer),
+            depthwise_regularizer=regularizers.serialize(self.depthwise_regularizer),
+            pointwise_regularizer=regularizers.serialize(self.pointwise_regularizer),
+            depthwise_constraint=constraints.serialize(self.depthwise_constraint),
+            pointwise_constraint=constraints.serialize(self.pointwise_constraint),
+        )
+        return config
+
+
+class SeparableConv1D(_SeparableConv):
+    rank = 1
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 depth_multiplier=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier,
+                         activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer,
+                         depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
+                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+
+
+class SeparableConv2D(_SeparableConv):
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier,
+                         activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer,
+                         depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
+                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+
+
+# Keras aliases (same classes, so configs name the canonical class as Keras does).
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
+    Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)
+Deconvolution2D, Deconvolution3D = Conv2DTranspose, Conv3DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D

@@ -1,0 +1,138 @@
+"""Convolution layers against real Keras 3 (torch backend): same weights, same inputs."""
+import numpy as np
+import pytest
+
+import keraslite
+from compat_tests.parity import layer_parity
+
+keras = pytest.importorskip("keras")
+
+# (id, class name, kwargs, input shape); 7x9 images so stride 2 'same' needs asymmetric padding.
+CASES = [
+    ("conv1d", "Conv1D", dict(filters=4, kernel_size=3), (2, 9, 3)),
+    ("conv1d_same_s2", "Conv1D", dict(filters=4, kernel_size=3, strides=2, padding="same"), (2, 9, 3)),
+    ("conv1d_same_even_kernel", "Conv1D", dict(filters=4, kernel_size=4, padding="same"), (2, 9, 3)),
+    ("conv1d_causal_dilated", "Conv1D", dict(filters=4, kernel_size=3, padding="causal", dilation_rate=2),
+     (2, 9, 3)),
+    ("conv1d_groups", "Conv1D", dict(filters=4, kernel_size=2, groups=2, activation="relu"), (2, 9, 4)),
+    ("conv1d_channels_first", "Conv1D", dict(filters=4, kernel_size=3, padding="same", strides=2,
+                                             data_format="channels_first"), (2, 3, 9)),
+    ("conv2d", "Conv2D", dict(filters=4, kernel_size=3, activation="tanh"), (2, 7, 9, 3)),
+    ("conv2d_same_s1", "Conv2D", dict(filters=4, kernel_size=3, padding="same"), (2, 7, 9, 3)),
+    ("conv2d_same_s2", "Conv2D", dict(filters=4, kernel_size=3, strides=2, padding="same"), (2, 7, 9, 3)),
+    ("conv2d_same_s2_even", "Conv2D", dict(filters=4, kernel_size=(2, 4), strides=(2, 3), padding="same"),
+     (2, 7, 9, 3)),
+    ("conv2d_valid_s2", "Conv2D", dict(filters=4, kernel_size=(3, 2), strides=2), (2, 7, 9, 3)),
+    ("conv2d_dilated_same", "Conv2D", dict(filters=4, kernel_size=3, dilation_rate=2, padding="same"),
+     (2, 7, 9, 3)),
+    ("conv2d_groups", "Conv2D", dict(filters=6, kernel_size=3, groups=3, padding="same"), (2, 7, 9, 6)),
+    ("conv2d_no_bias", "Conv2D", dict(filters=4, kernel_size=1, use_bias=False), (2, 7, 9, 3)),
+    ("conv2d_channels_first", "Conv2D", dict(filters=4, kernel_size=3, strides=2, padding="same",
+                                             data_format="channels_first"), (2, 3, 7, 9)),
+    ("conv3d", "Conv3D", dict(filters=2, kernel_size=2), (2, 4, 5, 3, 3)),
+    ("conv3d_same_s2", "Conv3D", dict(filters=2, kernel_size=3, strides=2, padding="same"), (2, 5, 4, 3, 3)),
+    ("conv3d_channels_first", "Conv3D", dict(filters=2, kernel_size=2, data_format="channels_first"),
+     (2, 3, 4, 5, 3)),
+    ("conv1d_transpose", "Conv1DTranspose", dict(filters=4, kernel_size=3, strides=2), (2, 5, 3)),
+    ("conv1d_transpose_same", "Conv1DTranspose", dict(filters=4, kernel_size=3, strides=2, padding="same"),
+     (2, 5, 3)),
+    ("conv1d_transpose_dilated", "Conv1DTranspose", dict(filters=4, kernel_size=3, dilation_rate=2), (2, 5, 3)),
+    ("conv2d_transpose", "Conv2DTranspose", dict(filters=4, kernel_size=3), (2, 5, 6, 3)),
+    ("conv2d_transpose_same_s2", "Conv2DTranspose", dict(filters=4, kernel_size=3, strides=2, padding="same"),
+     (2, 5, 6, 3)),
+    ("conv2d_transpose_same_even", "Conv2DTranspose", dict(filters=4, kernel_size=4, strides=2, padding="same"),
+     (2, 5, 6, 3)),
+    ("conv2d_transpose_valid_big_stride", "Conv2DTranspose", dict(filters=4, kernel_size=2, strides=3),
+     (2, 5, 6, 3)),
+    ("conv2d_transpose_output_padding", "Conv2DTranspose",
+     dict(filters=4, kernel_size=3, strides=2, output_padding=1), (2, 5, 6, 3)),
+    ("conv2d_transpose_same_output_padding", "Conv2DTranspose",
+     dict(filters=4, kernel_size=3, strides=(2, 3), padding="same", output_padding=(0, 2)), (2, 5, 6, 3)),
+    ("conv2d_transpose_channels_first", "Conv2DTranspose",
+     dict(filters=4, kernel_size=3, strides=2, padding="same", data_format="channels_first"), (2, 3, 5, 6)),
+    ("conv3d_transpose", "Conv3DTranspose", dict(filters=2, kernel_size=2, strides=2, padding="same"),
+     (2, 3, 4, 2, 3)),
+    ("conv3d_transpose_output_padding", "Conv3DTranspose",
+     dict(filters=2, kernel_size=3, strides=2, output_padding=1), (2, 3, 2, 2, 3)),
+    ("separable_conv1d", "SeparableConv1D", dict(filters=4, kernel_size=3, depth_multiplier=2), (2, 9, 3)),
+    ("separable_conv1d_same_s2", "SeparableConv1D", dict(filters=4, kernel_size=3, strides=2, padding="same"),
+     (2, 9, 3)),
+    ("separable_conv2d", "SeparableConv2D", dict(filters=4, kernel_size=3, depth_multiplier=2, padding="same"),
+     (2, 7, 9, 3)),
+    ("separable_conv2d_s2", "SeparableConv2D", dict(filters=4, kernel_size=3, strides=2, padding="same"),
+     (2, 7, 9, 3)),
+    ("separable_conv2d_dilated", "SeparableConv2D", dict(filters=4, kernel_size=3, dilation_rate=2),
+     (2, 7, 9, 3)),
+    ("separable_conv2d_channels_first", "SeparableConv2D",
+     dict(filters=4, kernel_size=3, data_format="channels_first", depth_multiplier=2), (2, 3, 7, 9)),
+    ("depthwise_conv1d", "DepthwiseConv1D", dict(kernel_size=3, depth_multiplier=2), (2, 9, 3)),
+    ("depthwise_conv1d_same_s2", "DepthwiseConv1D", dict(kernel_size=3, strides=2, padding="same"), (2, 9, 3)),
+    ("depthwise_conv2d", "DepthwiseConv2D", dict(kernel_size=3, depth_multiplier=2), (2, 7, 9, 3)),
+    ("depthwise_conv2d_same_s2", "DepthwiseConv2D", dict(kernel_size=3, strides=2, padding="same",
+                                                         depth_multiplier=3), (2, 7, 9, 3)),
+    ("depthwise_conv2d_dilated", "DepthwiseConv2D", dict(kernel_size=2, dilation_rate=2, padding="same"),
+     (2, 7, 9, 3)),
+    ("depthwise_conv2d_channels_first", "DepthwiseConv2D",
+     dict(kernel_size=3, depth_multiplier=2, data_format="channels_first"), (2, 3, 7, 9)),
+]
+
+
+def _input(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype("float32")
+
+
+@pytest.mark.parametrize("name,cls,kwargs,shape", CASES, ids=[c[0] for c in CASES])
+def test_output_parity(name, cls, kwargs, shape):
+    k_layer = getattr(keras.layers, cls)(**kwargs)
+    l_layer = getattr(keraslite.layers, cls)(**kwargs)
+    layer_parity(k_layer, l_layer, _input(shape), atol=1e-5)
+    # Same weight names in the same order, and the same parameter count.
+    assert [w.path.split("/")[-1] for w in l_layer.weights] == [w.path.split("/")[-1] for w in k_layer.weights]
+    assert l_layer.count_params() == k_layer.count_params()
+
+
+@pytest.mark.parametrize("name,cls,kwargs,shape", CASES, ids=[c[0] for c in CASES])
+def test_compute_output_shape(name, cls, kwargs, shape):
+    k_layer = getattr(keras.layers, cls)(**kwargs)
+    l_layer = getattr(keraslite.layers, cls)(**kwargs)
+    symbolic = (None,) + tuple(shape[1:])
+    assert tuple(l_layer.compute_output_shape(symbolic)) == tuple(k_layer.compute_output_shape(symbolic))
+
+
+@pytest.mark.parametrize("name,cls,kwargs,shape", CASES[::4], ids=[c[0] for c in CASES[::4]])
+def test_config_matches_keras(name, cls, kwargs, shape):
+    k_config = getattr(keras.layers, cls)(**kwargs).get_config()
+    l_config = getattr(keraslite.layers, cls)(**kwargs).get_config()
+    for key in ("kernel_size", "strides", "padding", "data_format", "dilation_rate", "filters", "groups",
+                "output_padding", "depth_multiplier", "activation", "use_bias"):
+        if key in k_config:
+            assert key in l_config, f"{cls} config lacks {key!r}"
+            k_value, l_value = k_config[key], l_config[key]
+            assert (list(l_value) if isinstance(l_value, tuple) else l_value) == (
+                list(k_value) if isinstance(k_value, tuple) else k_value), key
+
+
+def test_aliases_are_keras_aliases():
+    for alias, canonical in [("Convolution1D", "Conv1D"), ("Convolution2D", "Conv2D"), ("Convolution3D", "Conv3D"),
+                             ("Convolution2DTranspose", "Conv2DTranspose"),
+                             ("SeparableConvolution1D", "SeparableConv1D"),
+                             ("SeparableConvolution2D", "SeparableConv2D")]:
+        assert getattr(keras.layers, alias) is getattr(keras.layers, canonical)
+        assert getattr(keraslite.layers, alias) is getattr(keraslite.layers, canonical)
+    assert keraslite.layers.Deconvolution2D is keraslite.layers.Conv2DTranspose
+
+
+def test_keras_initialized_layer_matches_in_a_stack():
+    """Two convs in a row with Keras's own (non-randomized) initial weights."""
+    x = _input((2, 7, 9, 3), seed=1)
+    k1, k2 = keras.layers.Conv2D(4, 3, strides=2, padding="same"), keras.layers.Conv2D(2, 2, padding="same")
+    l1, l2 = keraslite.layers.Conv2D(4, 3, strides=2, padding="same"), keraslite.layers.Conv2D(2, 2, padding="same")
+    import torch
+
+    k_out = k2(k1(torch.as_tensor(x)))
+    l1(torch.as_tensor(x))
+    l2(l1(torch.as_tensor(x)))
+    l1.set_weights(k1.get_weights())
+    l2.set_weights(k2.get_weights())
+    l_out = l2(l1(torch.as_tensor(x)))
+    np.testing.assert_allclose(l_out.detach().numpy(), k_out.detach().cpu().numpy(), atol=1e-5)
