@@ -1,3 +1,113 @@
-"""Model files: legacy HDF5 (.h5), the Keras 3 zip (.keras) and weights-only files."""
+"""Model files: legacy HDF5 (.h5), the Keras 3 zip (.keras) and weights-only files.
+
+`save_model` / `load_model` / `save_weights` / `load_weights` dispatch on the file name:
+  .keras              -> keraslite.saving.keras_format (zip: config.json + model.weights.h5)
+  .weights.h5         -> keraslite.saving.keras_format (Keras 3 weights layout)
+  .h5 / .hdf5 / other -> keraslite.saving.hdf5 (legacy layout, Keras 2 and 3)
+Loading looks at the file's content as well as its name, so a misnamed file still loads or
+fails with a clear error.
+"""
+import os
+
 from keraslite.saving.registry import (CustomObjectScope, custom_object_scope, get_custom_objects,
                                        get_registered_name, get_registered_object, register_keras_serializable)
+from keraslite.saving.serialization import (deserialize_keras_object, deserialize_layer, serialize_keras_object,
+                                            serialize_layer)
+from keraslite.saving.config import model_from_config, model_from_json, model_to_json
+from keraslite.saving.weights import KerasFileError
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_from_json", "model_from_config",
+           "model_to_json", "serialize_layer", "deserialize_layer", "serialize_keras_object",
+           "deserialize_keras_object", "register_keras_serializable", "get_custom_objects", "custom_object_scope",
+           "CustomObjectScope", "get_registered_name", "get_registered_object", "KerasFileError"]
+
+
+def _kind(filepath):
+    name = os.fspath(filepath).lower()
+    if name.endswith(".weights.h5"):
+        return "weights.h5"
+    if name.endswith(".keras"):
+        return "keras"
+    return "h5"
+
+
+def _sniff(filepath):
+    """'zip', 'h5' or None from the first bytes of an existing file."""
+    try:
+        with open(filepath, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return None
+    if head.startswith(b"PK"):
+        return "zip"
+    if head == b"\x89HDF\r\n\x1a\n":
+        return "h5"
+    return None
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
+    """`model.save(path)`: `.keras` -> Keras 3 zip; `.h5`/`.hdf5` (or save_format='h5') -> legacy HDF5."""
+    from keraslite.saving import hdf5, keras_format
+
+    filepath = os.fspath(filepath)
+    kind = _kind(filepath)
+    if save_format in ("h5", "hdf5"):
+        kind = "h5"
+    elif save_format == "keras":
+        kind = "keras"
+    elif save_format == "tf":
+        raise ValueError("save_format='tf' (the TensorFlow SavedModel format) is not supported; save to a '.keras' "
+                         "or '.h5' file.")
+    if kind == "weights.h5":
+        raise ValueError(f"'{filepath}' is a weights-file name; use model.save_weights(path) for it, or "
+                         "model.save('name.keras') for a whole model.")
+    if kind == "keras":
+        return keras_format.save_model(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+    return hdf5.save_model(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kwargs):
+    """Load a model saved as `.keras` or `.h5` (by keraslite, Keras 3 or Keras 2 / tf.keras)."""
+    from keraslite.saving import hdf5, keras_format
+
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No such file: '{filepath}'. load_model expects a '.keras' or '.h5' file.")
+    if os.path.isdir(filepath):
+        raise KerasFileError(f"'{filepath}' is a directory (a TensorFlow SavedModel?). keraslite loads '.keras' and "
+                             "'.h5' model files only.")
+    sniffed = _sniff(filepath)
+    if sniffed == "zip" or (sniffed is None and _kind(filepath) == "keras"):
+        return keras_format.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+    return hdf5.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def save_weights(model, filepath, overwrite=True, save_format=None, **kwargs):
+    """`.weights.h5` -> Keras 3 layout; any other `.h5`/`.hdf5` -> the legacy layout Keras 2 wrote."""
+    from keraslite.saving import hdf5, keras_format
+
+    filepath = os.fspath(filepath)
+    kind = _kind(filepath)
+    if kind == "weights.h5":
+        return keras_format.save_weights(model, filepath, overwrite=overwrite)
+    if kind == "keras":
+        raise ValueError(f"save_weights cannot write '{filepath}': a '.keras' file holds a whole model. Use "
+                         "model.save(path), or a name ending in '.weights.h5'.")
+    return hdf5.save_weights(model, filepath, overwrite=overwrite)
+
+
+def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
+    """Weights from `.weights.h5`, `.keras`, or legacy `.h5` (topological or by_name matching)."""
+    from keraslite.saving import hdf5, keras_format
+
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No such file: '{filepath}'.")
+    sniffed = _sniff(filepath)
+    if sniffed == "zip" or (sniffed is None and _kind(filepath) == "keras"):
+        if by_name:
+            raise ValueError("by_name=True is only supported for legacy '.h5' weights files, not '.keras'.")
+        return keras_format.load_weights(model, filepath, skip_mismatch=skip_mismatch)
+    if _kind(filepath) == "weights.h5" and not by_name:
+        return keras_format.load_weights(model, filepath, skip_mismatch=skip_mismatch)
+    return hdf5.load_weights(model, filepath, by_name=by_name, skip_mismatch=skip_mismatch)

@@ -1,0 +1,202 @@
+"""Model configs: `model_to_json`, `model_from_json`, `model_from_config`, and the compile
+arguments stored in files (`training_config` in `.h5`, `compile_config` in `.keras`).
+
+Owns turning a whole-model config (Keras 2 or 3) into a model and a saved compile config into
+a `model.compile(...)` call. Layer-level translation is keraslite.saving.serialization;
+the training loop and optimizers (keraslite.training, keraslite.optimizers) are used only
+through `model.compile`, `model._compile_config`, `optimizer.get_config()` and
+`keraslite.optimizers.get`.
+"""
+import inspect
+import json
+import warnings
+
+from keraslite.saving import serialization
+
+
+def model_to_json(model, **kwargs):
+    from keraslite.saving.hdf5 import to_json
+
+    config = serialization.serialize_layer(model)
+    config.pop("build_config", None)
+    config.update(keras_version=_version(), backend="torch")
+    return to_json(config, **kwargs)
+
+
+def _version():
+    from keraslite.saving.weights import keras_version
+
+    return keras_version()
+
+
+def model_from_json(json_string, custom_objects=None, safe_mode=True):
+    try:
+        config = json.loads(json_string)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"model_from_json: the argument is not valid JSON ({e}).") from e
+    return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+
+
+def model_from_config(config, custom_objects=None, safe_mode=True):
+    """A model (or layer) from {"class_name", "config"} in any Keras dialect."""
+    if isinstance(config, list):
+        raise ValueError(f"model_from_config expects a dict with 'class_name' and 'config', not a list. Received: "
+                         f"{str(config)[:200]}. For a list of layer configs use Sequential.from_config.")
+    if not isinstance(config, dict) or "config" not in config or "class_name" not in config:
+        raise ValueError("The provided configuration is not a valid Keras configuration: expected a dict with "
+                         f"'class_name' and 'config' keys. Received: {str(config)[:200]}")
+    return serialization.deserialize_layer(config, custom_objects=custom_objects, safe_mode=safe_mode)
+
+
+# ----------------------------------------------------------------------------- compile configs
+
+def _compile_args(model):
+    args = getattr(model, "_compile_config", None)
+    if not args or getattr(model, "optimizer", None) is None:
+        return None
+    return dict(args)
+
+
+def _serialize(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_serialize(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _serialize(v) for k, v in value.items()}
+    if callable(value) and not hasattr(value, "get_config"):
+        return getattr(value, "__name__", str(value))
+    return serialization.serialize_keras_object(value)
+
+
+def _optimizer_entry(model, legacy):
+    optimizer = model.optimizer
+    if legacy:
+        return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    return serialization.serialize_keras_object(optimizer)
+
+
+def training_config_of(model):
+    """What `.h5` files store as `training_config` (both Keras loaders read `loss_weights` and
+    `optimizer_config` unconditionally, so they are always present), or None if not compiled."""
+    args = _compile_args(model)
+    if args is None:
+        return None
+    return {
+        "loss": _serialize(args.get("loss")),
+        "metrics": _serialize(args.get("metrics")),
+        "weighted_metrics": _serialize(args.get("weighted_metrics")),
+        "loss_weights": _serialize(args.get("loss_weights")),
+        "optimizer_config": _optimizer_entry(model, legacy=True),
+    }
+
+
+def compile_config_of(model):
+    """What `.keras` files store as `compile_config`, or None if not compiled."""
+    args = _compile_args(model)
+    if args is None:
+        return None
+    return {
+        "optimizer": _optimizer_entry(model, legacy=False),
+        "loss": _serialize(args.get("loss")),
+        "loss_weights": _serialize(args.get("loss_weights")),
+        "metrics": _serialize(args.get("metrics")),
+        "weighted_metrics": _serialize(args.get("weighted_metrics")),
+        "run_eagerly": False,
+        "steps_per_execution": 1,
+        "jit_compile": False,
+    }
+
+
+# Optimizer config keys Keras 2 wrote that Keras 3 / keraslite optimizers may not take.
+_K2_OPTIMIZER_KEYS = {"is_legacy_optimizer", "jit_compile", "decay", "use_ema", "ema_momentum",
+                      "ema_overwrite_frequency", "global_clipnorm", "clipnorm", "clipvalue", "weight_decay"}
+
+
+def _optimizer_from(entry, custom_objects=None):
+    from keraslite import optimizers
+
+    if isinstance(entry, str):
+        return optimizers.get(entry)
+    if not isinstance(entry, dict):
+        raise ValueError(f"Unrecognized optimizer entry {entry!r}.")
+    class_name = str(entry.get("class_name", ""))
+    short = class_name.split(">")[-1]  # 'Custom>Adam' (tf.keras >= 2.11) -> 'Adam'
+    config = dict(entry.get("config") or {})
+    from keraslite.saving.registry import get_registered_object
+
+    custom = get_registered_object(entry.get("registered_name") or class_name, custom_objects)
+    if custom is not None:
+        return custom.from_config(config) if hasattr(custom, "from_config") else custom(**config)
+    for key, value in list(config.items()):  # learning-rate values stored as {"class_name": ...}
+        if key == "learning_rate" and isinstance(value, dict) and "config" not in value:
+            config[key] = value.get("value", value)
+    cls = getattr(optimizers, short, None)
+    if isinstance(cls, type):
+        accepted = _accepted(cls)
+        if accepted is not None:
+            for key in list(config):
+                if key not in accepted and (key in _K2_OPTIMIZER_KEYS or key == "name"):
+                    config.pop(key)
+        if config.get("decay") in (0, 0.0):
+            config.pop("decay")
+    try:
+        return optimizers.get({"class_name": short, "config": config})
+    except (TypeError, ValueError):
+        cleaned = {k: v for k, v in config.items() if k not in _K2_OPTIMIZER_KEYS}
+        return optimizers.get({"class_name": short, "config": cleaned})
+
+
+def _accepted(cls):
+    try:
+        params = inspect.signature(cls.__init__).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        return None
+    return {p.name for p in params}
+
+
+def _metric_entry(value):
+    """Keras 2 wrote metrics as nested lists of MeanMetricWrapper dicts; a name is what compile takes."""
+    if isinstance(value, dict) and "class_name" in value:
+        cfg = value.get("config") or {}
+        if value["class_name"] in ("MeanMetricWrapper",) and isinstance(cfg.get("fn"), str):
+            return cfg.get("name") if cfg.get("name") in ("accuracy", "acc", "crossentropy", "ce") else cfg["fn"]
+        return value
+    if isinstance(value, list):
+        return [_metric_entry(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _metric_entry(v) for k, v in value.items()}
+    return value
+
+
+def _unwrap_metrics(metrics):
+    metrics = _metric_entry(metrics)
+    # Keras 2: one list per output, [[m1, m2]] for a single-output model.
+    if isinstance(metrics, list) and len(metrics) == 1 and isinstance(metrics[0], list):
+        metrics = metrics[0]
+    return metrics
+
+
+def compile_from_config(model, config, filepath="", custom_objects=None):
+    """Compile `model` from a saved training_config / compile_config. Returns True on success;
+    on failure warns (the model is still usable for inference) and returns False."""
+    try:
+        entry = config.get("optimizer_config", config.get("optimizer"))
+        optimizer = _optimizer_from(entry, custom_objects) if entry is not None else "rmsprop"
+        kwargs = {
+            "optimizer": optimizer,
+            "loss": config.get("loss"),
+            "metrics": _unwrap_metrics(config.get("metrics")),
+            "weighted_metrics": _unwrap_metrics(config.get("weighted_metrics")),
+            "loss_weights": config.get("loss_weights"),
+        }
+        kwargs = {k: v for k, v in kwargs.items() if v is not None or k == "loss"}
+        model.compile(**kwargs)
+        return True
+    except Exception as e:
+        warnings.warn(f"Loaded the model from '{filepath}' but could not compile it from the saved training "
+                      f"configuration ({type(e).__name__}: {e}). The model is not compiled; call "
+                      "model.compile(...) yourself.", stacklevel=3)
+        return False

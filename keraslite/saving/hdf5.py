@@ -1,0 +1,151 @@
+"""The legacy HDF5 format (`.h5` / `.hdf5`): full models and weights-only files.
+
+Owns the file layout of Keras 2 / Keras 3 `save_model_to_hdf5` and `save_weights('x.h5')`:
+root attributes (`model_config`, `training_config`, `keras_version`, `backend`), the
+`model_weights` group (or the file root for weights-only files), and `optimizer_weights`.
+Reads files written by keraslite, Keras 3 and Keras 2 / tf.keras: their configs go through
+keraslite.saving.serialization (which translates Keras 1/2 spellings), weights through
+keraslite.saving.weights (topological or by-name matching, CuDNN conversion).
+Compiling a loaded model is keraslite.saving.config's `compile_from_config`.
+"""
+import json
+import os
+
+import h5py
+import numpy as np
+
+from keraslite.saving import weights as W
+from keraslite.saving.weights import KerasFileError
+
+
+def _json_default(obj):
+    if isinstance(obj, tuple):
+        return list(obj)
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if hasattr(obj, "get_config"):
+        from keraslite.saving.serialization import serialize_keras_object
+
+        return serialize_keras_object(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def to_json(value, **kwargs):
+    return json.dumps(value, default=_json_default, **kwargs)
+
+
+def _optimizer_weight_names(optimizer, count):
+    names = []
+    for i, v in enumerate(list(getattr(optimizer, "variables", []))[:count]):
+        name = getattr(v, "path", None) or getattr(v, "name", None)
+        names.append(str(name) if isinstance(name, str) and name else f"optimizer/variable_{i}")
+    names += [f"optimizer/variable_{i}" for i in range(len(names), count)]
+    used, out = set(), []
+    for n in names:
+        base, k = n, 1
+        while n in used:
+            n, k = f"{base}_{k}", k + 1
+        used.add(n)
+        out.append(n)
+    return out
+
+
+# ----------------------------------------------------------------------------- save
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    from keraslite.saving.config import training_config_of
+
+    model_config = {"class_name": type(model).__name__, "config": model.get_config()}
+    training_config = training_config_of(model) if include_optimizer else None
+    with W.atomic_write(filepath, overwrite) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["keras_version"] = W.keras_version()
+            f.attrs["backend"] = "torch"
+            f.attrs["model_config"] = to_json(model_config).encode("utf8")
+            if training_config is not None:
+                f.attrs["training_config"] = to_json(training_config).encode("utf8")
+            W.write_legacy_group(f.create_group("model_weights"), list(model.layers))
+            optimizer = getattr(model, "optimizer", None)
+            if training_config is not None and optimizer is not None:
+                values = W.optimizer_values(optimizer) if getattr(optimizer, "variables", None) else []
+                if values:
+                    group = f.create_group("optimizer_weights")
+                    names = _optimizer_weight_names(optimizer, len(values))
+                    W.save_attributes(group, "weight_names", names)
+                    for name, value in zip(names, values):
+                        group.create_dataset(name, data=value)
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Weights only, legacy layout at the file root (what Keras 2 wrote for `x.h5`)."""
+    with W.atomic_write(filepath, overwrite) as tmp:
+        with h5py.File(tmp, "w") as f:
+            W.write_legacy_group(f, list(model.layers))
+
+
+# ----------------------------------------------------------------------------- load
+
+def _attr_json(f, name, filepath):
+    value = f.attrs.get(name)
+    if value is None:
+        return None
+    if isinstance(value, (bytes, np.bytes_)):
+        value = bytes(value).decode("utf8")
+    try:
+        return json.loads(str(value))
+    except ValueError as e:
+        raise KerasFileError(f"'{filepath}': the '{name}' attribute is not valid JSON ({e}).") from e
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    from keraslite.saving.config import compile_from_config, model_from_config
+
+    f = W.open_h5(filepath, "Keras .h5 model file")
+    with f, W.reading(filepath):
+        model_config = _attr_json(f, "model_config", filepath)
+        if model_config is None:
+            if "layer_names" in f.attrs:
+                raise KerasFileError(f"'{filepath}' holds only weights (it was written by save_weights), not a "
+                                     "model. Build the model in code, then call model.load_weights(path).")
+            raise KerasFileError(f"'{filepath}' is an HDF5 file but not a Keras model: it has no "
+                                 "'model_config' attribute.")
+        model = model_from_config(model_config, custom_objects=custom_objects, safe_mode=safe_mode)
+        if "model_weights" not in f:
+            raise KerasFileError(f"'{filepath}' has a model config but no 'model_weights' group.")
+        W.read_legacy_group(f["model_weights"], model, filepath)
+        training_config = _attr_json(f, "training_config", filepath)
+        if compile and training_config is not None:
+            if compile_from_config(model, training_config, filepath, custom_objects=custom_objects):
+                group = f.get("optimizer_weights")
+                if group is not None:
+                    names = W.load_attributes(group, "weight_names")
+                    values = [W.read_dataset(group[n], f"optimizer_weights/{n}") for n in names]
+                    if values:
+                        W.set_optimizer_values(model, values, filepath)
+    return model
+
+
+def load_weights(model, filepath, by_name=False, skip_mismatch=False):
+    f = W.open_h5(filepath, "Keras .h5 weights file")
+    with f, W.reading(filepath):
+        if "layer_names" in f.attrs or "layer_names0" in f.attrs:
+            group = f
+        elif "model_weights" in f:
+            group = f["model_weights"]
+        elif "vars" in f or "layers" in f:
+            from keraslite.saving import keras_format
+
+            return keras_format.read_weights_file(f, model, filepath, skip_mismatch=skip_mismatch)
+        else:
+            raise KerasFileError(f"'{filepath}' is an HDF5 file but holds no Keras weights (no 'layer_names' "
+                                 "attribute and no 'model_weights' group).")
+        W.read_legacy_group(group, model, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
+
+def is_hdf5(filepath):
+    try:
+        return h5py.is_hdf5(os.fspath(filepath))
+    except (OSError, TypeError):
+        return False

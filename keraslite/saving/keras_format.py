@@ -1,0 +1,131 @@
+"""The Keras 3 native formats: the `.keras` zip and `.weights.h5` files.
+
+Owns the archive (metadata.json, config.json, model.weights.h5, stored uncompressed as Keras
+does) and the weights file's object layout (`layers/<snake_case class>[_n]/vars/<i>`,
+sublayers by attribute name, `optimizer/vars/<i>`), whose walk is in
+keraslite.saving.weights.walk_objects. Configs go through keraslite.saving.serialization,
+compile configs through keraslite.saving.config.
+"""
+import datetime
+import io
+import json
+import zipfile
+
+import h5py
+
+from keraslite.saving import weights as W
+from keraslite.saving.weights import KerasFileError
+
+CONFIG = "config.json"
+METADATA = "metadata.json"
+WEIGHTS = "model.weights.h5"
+_MAX_JSON_BYTES = 256 * 1024 * 1024
+
+
+def _weights_bytes(model, include_optimizer=True):
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        W.write_keras3_weights(f, model, include_optimizer=include_optimizer)
+    return buffer.getvalue()
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    from keraslite.saving.config import compile_config_of
+    from keraslite.saving.hdf5 import to_json
+    from keraslite.saving.serialization import serialize_layer
+
+    config = serialize_layer(model)
+    compile_config = compile_config_of(model) if include_optimizer else None
+    if compile_config is not None:
+        config["compile_config"] = compile_config
+    metadata = {"keras_version": W.keras_version(),
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    weights = _weights_bytes(model, include_optimizer=include_optimizer)
+    with W.atomic_write(filepath, overwrite) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
+            z.writestr(METADATA, json.dumps(metadata))
+            z.writestr(CONFIG, to_json(config))
+            z.writestr(WEIGHTS, weights)
+
+
+def _open_zip(filepath):
+    try:
+        z = zipfile.ZipFile(filepath, "r")
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        raise KerasFileError(f"Cannot read '{filepath}' as a .keras archive: it is truncated, corrupt or not a "
+                             f"zip file ({e}).") from e
+    return z
+
+
+def _member(z, name, filepath):
+    try:
+        info = z.getinfo(name)
+    except KeyError:
+        raise KerasFileError(f"'{filepath}' is a zip file but not a .keras model: it has no '{name}' "
+                             f"(members: {z.namelist()[:10]}).") from None
+    if name.endswith(".json") and info.file_size > _MAX_JSON_BYTES:
+        raise KerasFileError(f"'{filepath}': '{name}' is implausibly large ({info.file_size} bytes).")
+    try:
+        return z.read(name)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as e:
+        raise KerasFileError(f"Cannot read '{name}' from '{filepath}': the archive is corrupt ({e}).") from e
+    except Exception as e:  # zlib.error and friends from a damaged compressed member
+        raise KerasFileError(f"Cannot read '{name}' from '{filepath}': the archive is corrupt ({e}).") from e
+
+
+def _json(data, name, filepath):
+    try:
+        return json.loads(data.decode("utf8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise KerasFileError(f"'{filepath}': '{name}' is not valid JSON ({e}).") from e
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    from keraslite.saving.config import compile_from_config
+    from keraslite.saving.serialization import deserialize_layer
+
+    z = _open_zip(filepath)
+    with z:
+        config = _json(_member(z, CONFIG, filepath), CONFIG, filepath)
+        weights = _member(z, WEIGHTS, filepath)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise KerasFileError(f"'{filepath}': config.json does not describe a Keras object (no 'class_name').")
+    model = deserialize_layer(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    compiled = False
+    if compile and config.get("compile_config"):
+        compiled = compile_from_config(model, config["compile_config"], filepath, custom_objects=custom_objects)
+    f = W.open_h5(io.BytesIO(weights), f"weights inside '{filepath}'")
+    with f, W.reading(filepath):
+        W.read_keras3_weights(f, model, filepath, load_optimizer=compiled)
+    return model
+
+
+def save_weights(model, filepath, overwrite=True):
+    with W.atomic_write(filepath, overwrite) as tmp:
+        with h5py.File(tmp, "w") as f:
+            W.write_keras3_weights(f, model)
+
+
+def read_weights_file(f, model, filepath, skip_mismatch=False):
+    with W.reading(filepath):
+        W.read_keras3_weights(f, model, filepath, skip_mismatch=skip_mismatch)
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """Weights from a `.weights.h5` file, or from inside a `.keras` archive."""
+    if str(filepath).endswith(".keras"):
+        z = _open_zip(filepath)
+        with z:
+            data = _member(z, WEIGHTS, filepath)
+        f = W.open_h5(io.BytesIO(data), f"weights inside '{filepath}'")
+    else:
+        f = W.open_h5(filepath, "Keras .weights.h5 file")
+    with f:
+        if "layer_names" in f.attrs or "model_weights" in f:  # legacy layout under a new name: still ours
+            group = f if "layer_names" in f.attrs else f["model_weights"]
+            with W.reading(filepath):
+                W.read_legacy_group(group, model, filepath, skip_mismatch=skip_mismatch)
+            return
+        read_weights_file(f, model, filepath, skip_mismatch=skip_mismatch)
