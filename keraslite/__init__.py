@@ -8,3 +8,4 @@ from keraslite import (activations, backend, callbacks, constraints, datasets, i
                        metrics, models, ops, optimizers, regularizers, saving, utils)
 from keraslite.layers import Input, InputLayer, Layer, Variable
 from keraslite.models import Model, Sequential
+from keraslite.compat.aliases import install_aliases, uninstall_aliases

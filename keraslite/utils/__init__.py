@@ -1,1 +1,46 @@
-"""(being written)"""
+"""`keras.utils`: to_categorical, normalize, pad_sequences, set_random_seed, get_file,
+plot_model / model_to_dot, the custom-object registry, and (re-exported lazily from the
+modules that own them) Sequence / PyDataset, Progbar and print_summary.
+
+Each helper lives in its own module here; this file only gathers names. `np_utils`,
+`vis_utils` and `preprocessing` are the old Keras module paths, kept as submodules.
+"""
+from keraslite.saving.registry import (CustomObjectScope, custom_object_scope, get_custom_objects,
+                                       get_registered_name, get_registered_object, register_keras_serializable)
+from keraslite.utils import np_utils, preprocessing  # noqa: F401  (keras.utils.np_utils)
+from keraslite.utils.file_utils import get_file
+from keraslite.utils.numerical import normalize, to_categorical
+from keraslite.utils.preprocessing.sequence import pad_sequences
+from keraslite.utils.rng import set_random_seed
+from keraslite.utils.vis_utils import model_to_dot, plot_model
+
+__all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "get_file", "plot_model",
+           "model_to_dot", "custom_object_scope", "CustomObjectScope", "get_custom_objects",
+           "register_keras_serializable", "get_registered_name", "get_registered_object", "Sequence",
+           "PyDataset", "Progbar", "print_summary", "serialize_keras_object", "deserialize_keras_object"]
+
+# name -> (module, attribute): owned elsewhere, imported on first use so that this package
+# never waits on (or breaks with) modules still being written.
+_LAZY = {
+    "Sequence": ("keraslite.training.data", "Sequence"),
+    "PyDataset": ("keraslite.training.data", "PyDataset"),
+    "Progbar": ("keraslite.training.progbar", "Progbar"),
+    "print_summary": ("keraslite.utils.summary", "print_summary"),
+    "serialize_keras_object": ("keraslite.saving.serialization", "serialize_keras_object"),
+    "deserialize_keras_object": ("keraslite.saving.serialization", "deserialize_keras_object"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        try:
+            value = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as e:
+            raise AttributeError(f"keraslite.utils.{name} is not available: {module}.{attr} could not be "
+                                 f"imported ({e}).") from None
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'keraslite.utils' has no attribute '{name}'.")

@@ -1,0 +1,169 @@
+"""`python -m keraslite SCRIPT [ARGS]` (and the `keraslite` console script): run a Keras
+tutorial unchanged on keraslite.
+
+Owns the command line, the notebook-to-script source transform (IPython magics such as
+`%matplotlib inline` and shell escapes such as `!pip install keras` become `pass`, line numbers
+kept) and running the code as `__main__` with runpy.run_path semantics: sys.argv is
+[SCRIPT, *ARGS] and the script's folder is first on sys.path. The aliases themselves
+(`import keras` -> keraslite) live in keraslite.compat.aliases.
+"""
+import os
+import re
+import sys
+import traceback
+import types
+
+USAGE = """usage: python -m keraslite SCRIPT [ARGS ...]
+       python -m keraslite -c CODE [ARGS ...]
+       python -m keraslite -m MODULE [ARGS ...]
+
+Runs Keras code (Keras 1, Keras 2 / tf.keras or Keras 3) on keraslite: `import keras`,
+`import tensorflow as tf` and `from tensorflow.python.keras ... import ...` resolve to
+keraslite. IPython magics (%...) and shell escapes (!...) pasted from notebooks are skipped.
+
+options:
+  -c CODE        run CODE (a string) as the program
+  -m MODULE      run library module MODULE as a script
+  --version      print keraslite's version and exit
+  -h, --help     show this message and exit
+"""
+
+# A line that is only an IPython magic (%, %%) or a shell escape (!), possibly indented.
+_MAGIC = re.compile(r"^(?P<indent>[ \t]*)(?P<magic>%%?[A-Za-z_]|![^=])")
+# `files = !ls` style assignments from a shell escape.
+_SHELL_ASSIGN = re.compile(r"^(?P<indent>[ \t]*)[A-Za-z_][\w, ]*=\s*![^=]")
+
+
+def transform_source(source):
+    """Turn notebook-pasted code into Python: each magic / shell-escape line becomes `pass`
+    with the same indentation (so blocks stay valid and line numbers do not move). Source
+    that already compiles is returned unchanged."""
+    try:
+        compile(source, "<check>", "exec", dont_inherit=True)
+        return source
+    except SyntaxError:
+        pass
+    lines = source.splitlines(keepends=True)
+    out = []
+    for line in lines:
+        match = _MAGIC.match(line) or _SHELL_ASSIGN.match(line)
+        if match:
+            ending = "\n" if line.endswith("\n") else ""
+            out.append(f"{match.group('indent')}pass  # skipped notebook line: {line.strip()[:60]}{ending}")
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def _headless_defaults():
+    # Plots from tutorials must not try to open a window on a machine without a display.
+    if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
+        os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _run_code(source, filename, argv, path0, module_file=None):
+    from keraslite.compat.aliases import install_aliases
+
+    install_aliases()
+    code = compile(transform_source(source), filename, "exec", dont_inherit=True)
+    main = types.ModuleType("__main__")
+    main.__dict__.update({"__name__": "__main__", "__file__": module_file, "__cached__": None,
+                          "__loader__": None, "__package__": None, "__spec__": None})
+    if module_file is None:
+        del main.__file__
+    saved_main, saved_argv, saved_path = sys.modules.get("__main__"), sys.argv[:], sys.path[:]
+    sys.modules["__main__"] = main
+    sys.argv = list(argv)
+    sys.path.insert(0, path0)
+    try:
+        exec(code, main.__dict__)
+    finally:
+        # The script's objects live on in `main`; only the interpreter-wide state is restored.
+        sys.argv, sys.path = saved_argv, saved_path
+        if saved_main is not None:
+            sys.modules["__main__"] = saved_main
+
+
+def run_path(path, args=()):
+    """Run the file at `path` as __main__ with keraslite aliases (runpy.run_path semantics)."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"keraslite: can't open file {path!r}: no such file. Give the path of a "
+                                "Python script, e.g. `python -m keraslite examples/mlp.py`.")
+    with open(path, "rb") as f:
+        raw = f.read()
+    source = raw.decode("utf-8-sig")
+    _run_code(source, path, [path, *args], os.path.dirname(os.path.abspath(path)), module_file=path)
+
+
+def run_string(code, args=()):
+    _run_code(code, "<string>", ["-c", *args], "")
+
+
+def run_module(name, args=()):
+    import runpy
+
+    from keraslite.compat.aliases import install_aliases
+
+    install_aliases()
+    saved = sys.argv[:]
+    sys.argv = [name, *args]
+    sys.path.insert(0, os.getcwd())
+    try:
+        runpy.run_module(name, run_name="__main__", alter_sys=True)
+    finally:
+        sys.argv = saved
+
+
+def _print_user_traceback(exc, filename):
+    """Print the traceback starting at the user's code, not at this runner."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb if tb is not None else exc.__traceback__)
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE, end="")
+        return 0 if argv else 2
+    if argv[0] == "--version":
+        import keraslite
+
+        print(f"keraslite {keraslite.__version__}")
+        return 0
+    _headless_defaults()
+    if argv[0] in ("-c", "-m"):
+        if len(argv) < 2:
+            print(f"keraslite: argument {argv[0]} needs a value\n\n{USAGE}", file=sys.stderr, end="")
+            return 2
+        target, args, filename = argv[1], argv[2:], "<string>"
+        runner = run_string if argv[0] == "-c" else run_module
+    elif argv[0].startswith("-") and argv[0] != "-":
+        print(f"keraslite: unknown option {argv[0]}\n\n{USAGE}", file=sys.stderr, end="")
+        return 2
+    else:
+        target, args, filename = argv[0], argv[1:], argv[0]
+        runner = run_path
+        if not os.path.isfile(target):
+            print(f"keraslite: can't open file {target!r}: no such file.", file=sys.stderr)
+            return 2
+    try:
+        runner(target, args)
+    except SystemExit as exc:
+        code = exc.code
+        if code is None or isinstance(code, int):
+            return code or 0
+        print(code, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BaseException as exc:  # noqa: BLE001  (report like python does, exit 1)
+        _print_user_traceback(exc, filename)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

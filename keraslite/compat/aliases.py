@@ -1,0 +1,246 @@
+"""Import aliases: `import keras`, `import tensorflow as tf`, `from tensorflow.python.keras.layers
+import Dense`, Keras 1 module paths ... resolved to keraslite modules.
+
+Owns one table of dotted alias paths -> keraslite modules and a meta-path finder that serves
+them. Nothing is aliased on plain `import keraslite`; `install_aliases()` (called by
+`python -m keraslite`) turns the finder on and `uninstall_aliases()` turns it off again.
+
+Every alias is a small proxy module: attribute reads go to the keraslite module it stands
+for (so `keras.layers.Dense is keraslite.layers.Dense`), and it has an empty `__path__` so
+deeper alias paths (`keras.layers.convolutional`) can be imported under it. The proxies keep
+keraslite's own modules untouched: importing `keras.layers.core` never rebinds anything in
+keraslite. The tensorflow shim itself lives in keraslite.compat.tensorflow_shim.
+"""
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
+import warnings
+
+__all__ = ["install_aliases", "uninstall_aliases", "aliases_installed", "resolve"]
+
+# Relative alias path (under a Keras root such as "keras" or "tensorflow.keras") -> keraslite
+# module. "x.*" matches any deeper path under x that has no entry of its own. Paths with no
+# entry map naturally: "datasets.mnist" -> "<target of datasets>.mnist" when that module exists.
+KERAS_TABLE = {
+    "": "keraslite",
+    "layers": "keraslite.layers",
+    "layers.*": "keraslite.layers",          # layers.core, layers.convolutional, layers.recurrent ...
+    "models": "keraslite.models",
+    "models.*": "keraslite.models",
+    "engine": "keraslite",                   # Keras 2: keras.engine.{topology,training,base_layer}
+    "engine.*": "keraslite",
+    "utils": "keraslite.utils",
+    "utils.np_utils": "keraslite.utils.np_utils",
+    "utils.vis_utils": "keraslite.utils.vis_utils",
+    "utils.visualize_util": "keraslite.utils.vis_utils",   # Keras 1
+    "utils.model_visualization": "keraslite.utils.vis_utils",
+    "utils.*": "keraslite.utils",
+    "optimizers": "keraslite.optimizers",
+    "optimizers.*": "keraslite.optimizers",  # optimizers.legacy, optimizers.optimizer_v2 ...
+    "backend": "keraslite.backend",
+    "backend.*": "keraslite.backend",        # Keras 1/2: keras.backend.tensorflow_backend
+    "preprocessing": "keraslite.utils.preprocessing",
+    "callbacks.*": "keraslite.callbacks",
+    "losses.*": "keraslite.losses",
+    "metrics.*": "keraslite.metrics",
+    "saving.*": "keraslite.saving",
+}
+
+# Under "tensorflow": the shim; its `keras` attribute is the "tensorflow.keras" root below.
+TF_TABLE = {
+    "": "keraslite.compat.tensorflow_shim",
+    "python": "keraslite.compat.tensorflow_shim",
+}
+
+# Alias roots, longest first when resolving.
+ROOTS = {
+    "keras": KERAS_TABLE,
+    "tf_keras": KERAS_TABLE,
+    "tensorflow.keras": KERAS_TABLE,
+    "tensorflow.python.keras": KERAS_TABLE,
+    "tensorflow": TF_TABLE,
+}
+
+# Used only when the real package cannot be imported (headless scripts from notebooks).
+OPTIONAL_ROOTS = {
+    "IPython": {"": "keraslite.utils.ipython_display", "display": "keraslite.utils.ipython_display",
+                "core.display": "keraslite.utils.ipython_display"},
+}
+
+
+def _module_exists(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError, AttributeError):
+        return False
+
+
+def _split(fullname, roots):
+    """(root, table, relative path) for the longest alias root covering `fullname`, else None."""
+    for root in sorted(roots, key=len, reverse=True):
+        if fullname == root:
+            return root, roots[root], ""
+        if fullname.startswith(root + "."):
+            return root, roots[root], fullname[len(root) + 1:]
+    return None
+
+
+def _resolve_rel(table, rel):
+    if rel in table:
+        return table[rel]
+    parent, _, last = rel.rpartition(".")
+    parent_target = _resolve_rel(table, parent) if rel else None
+    if parent_target is not None and _module_exists(f"{parent_target}.{last}"):
+        return f"{parent_target}.{last}"
+    # Nearest wildcard: "layers.convolutional.foo" -> "layers.*".
+    parts = rel.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        key = ".".join(parts[:i]) + ".*"
+        if key in table:
+            return table[key]
+    return None
+
+
+def resolve(fullname, roots=None):
+    """The keraslite module an alias path stands for ('keras.layers.core' -> 'keraslite.layers'),
+    or None when `fullname` is not under an alias root or has no keraslite equivalent."""
+    found = _split(fullname, ROOTS if roots is None else roots)
+    if found is None:
+        return None
+    return _resolve_rel(found[1], found[2])
+
+
+class AliasModule(types.ModuleType):
+    """A module standing for a keraslite module under another name."""
+
+    def __init__(self, name, target):
+        super().__init__(name)
+        self.__path__ = []  # a package, so deeper alias paths can be imported under it
+        self.__keraslite_target__ = target
+
+    def _target(self):
+        return importlib.import_module(self.__keraslite_target__)
+
+    def __getattr__(self, attr):
+        if attr.startswith("__") and attr != "__all__" and attr != "__version__":
+            raise AttributeError(attr)
+        child = f"{self.__name__}.{attr}"
+        finder = _FINDER
+        target = self._target()
+        if attr == "__all__":
+            names = getattr(target, "__all__", None)
+            if names is None:
+                names = [n for n in dir(target) if not n.startswith("_")]
+            return list(names)
+        # A child alias with its own table entry or root (tf.keras, keras.utils.np_utils) wins.
+        if finder is not None and finder.has_explicit(child):
+            return importlib.import_module(child)
+        try:
+            value = getattr(target, attr)
+        except AttributeError:
+            what = ("keraslite's tensorflow shim" if self.__keraslite_target__.endswith("tensorflow_shim")
+                    else f"keraslite ({self.__keraslite_target__})")
+            raise AttributeError(
+                f"module '{self.__name__}' has no attribute '{attr}': {what} does not provide it. "
+                "See the README's 'Dialects supported' section for what is covered.") from None
+        if isinstance(value, types.ModuleType) and finder is not None and finder.resolve(child) is not None:
+            return importlib.import_module(child)
+        return value
+
+    def __dir__(self):
+        return sorted(set(dir(self._target())) | set(self.__dict__))
+
+    def __repr__(self):
+        return f"<module '{self.__name__}' (alias of {self.__keraslite_target__})>"
+
+
+class _AliasLoader(importlib.abc.Loader):
+    def __init__(self, target):
+        self.target = target
+
+    def create_module(self, spec):
+        return AliasModule(spec.name, self.target)
+
+    def exec_module(self, module):
+        importlib.import_module(self.target)  # surface errors in the target at import time
+
+
+class AliasFinder(importlib.abc.MetaPathFinder):
+    def __init__(self, roots):
+        self.roots = roots
+
+    def resolve(self, fullname):
+        return resolve(fullname, self.roots)
+
+    def has_explicit(self, fullname):
+        found = _split(fullname, self.roots)
+        if found is None:
+            return False
+        root, table, rel = found
+        return rel in table
+
+    def find_spec(self, fullname, path=None, target=None):
+        found = _split(fullname, self.roots)
+        if found is None:
+            return None
+        root, table, rel = found
+        module = _resolve_rel(table, rel)
+        if module is None:
+            raise ModuleNotFoundError(
+                f"No module named '{fullname}': keraslite has no equivalent of this {root} module. "
+                f"Import what you need from keraslite directly, or run the script with the real "
+                f"{root.split('.')[0]} package instead of `python -m keraslite`.", name=fullname)
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(module), is_package=True)
+
+
+_FINDER = None
+_STASHED = {}   # real modules that were imported before install_aliases, restored on uninstall
+
+
+def _roots_for(ipython):
+    roots = dict(ROOTS)
+    if ipython:
+        for name, table in OPTIONAL_ROOTS.items():
+            if name not in sys.modules and not _module_exists(name):
+                roots[name] = table
+    return roots
+
+
+def install_aliases(ipython=True):
+    """Make `keras`, `tensorflow`, `tensorflow.keras`, `tensorflow.python.keras` (and, when the
+    real package is missing, `IPython.display`) import as keraslite. Idempotent."""
+    global _FINDER
+    if _FINDER is not None:
+        return _FINDER
+    roots = _roots_for(ipython)
+    for name in list(sys.modules):
+        if _split(name, roots) is not None:
+            _STASHED[name] = sys.modules.pop(name)
+    if _STASHED:
+        warnings.warn(f"keraslite aliases: the real {sorted({n.split('.')[0] for n in _STASHED})} was already "
+                      "imported; later imports of these names now give keraslite.", stacklevel=2)
+    _FINDER = AliasFinder(roots)
+    sys.meta_path.insert(0, _FINDER)
+    return _FINDER
+
+
+def uninstall_aliases():
+    """Undo install_aliases: drop the finder and alias modules, restore any real modules."""
+    global _FINDER
+    if _FINDER is None:
+        return
+    if _FINDER in sys.meta_path:
+        sys.meta_path.remove(_FINDER)
+    for name in list(sys.modules):
+        if isinstance(sys.modules[name], AliasModule):
+            del sys.modules[name]
+    sys.modules.update(_STASHED)
+    _STASHED.clear()
+    _FINDER = None
+
+
+def aliases_installed():
+    return _FINDER is not None

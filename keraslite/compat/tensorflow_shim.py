@@ -1,0 +1,264 @@
+"""A small stand-in for `import tensorflow as tf`, served by the import aliases.
+
+Owns only what Keras tutorials commonly touch outside `tf.keras`: `tf.__version__`, dtypes
+(`tf.float32` ...), `tf.random.set_seed`, `tf.config.list_physical_devices`, `tf.constant`,
+`tf.convert_to_tensor`, `tf.cast`, a few math ops (mapped to keraslite.ops, torch underneath)
+and no-op device/memory settings. `tf.keras` is the alias root "tensorflow.keras" (keraslite
+itself), resolved by keraslite.compat.aliases. Anything else raises an AttributeError that says
+the shim does not provide it; nothing is faked silently.
+"""
+import contextlib
+import types
+from collections import namedtuple
+
+import numpy as np
+import torch
+
+__version__ = "2.16.1"  # the tf.keras (Keras 2 API) era this shim answers for
+VERSION = __version__
+
+
+class DType(str):
+    """A dtype that is also its Keras name ('float32'), so numpy, torch-backed keraslite and
+    string comparisons all accept it."""
+
+    @property
+    def name(self):
+        return str(self)
+
+    @property
+    def as_numpy_dtype(self):
+        return np.dtype(str(self)).type
+
+    @property
+    def is_floating(self):
+        return self.startswith(("float", "bfloat"))
+
+    def __repr__(self):
+        return f"tf.{self}"
+
+
+float16, bfloat16, float32, float64 = (DType(n) for n in ("float16", "bfloat16", "float32", "float64"))
+int8, int16, int32, int64, uint8 = (DType(n) for n in ("int8", "int16", "int32", "int64", "uint8"))
+bool = DType("bool")  # noqa: A001  (tf.bool)
+half, double = float16, float64
+dtypes = types.SimpleNamespace(float16=float16, bfloat16=bfloat16, float32=float32, float64=float64, int8=int8,
+                               int16=int16, int32=int32, int64=int64, uint8=uint8, bool=bool,
+                               as_dtype=lambda d: DType(_dtype_name(d)))
+Tensor = torch.Tensor
+
+
+def _dtype_name(dtype):
+    if isinstance(dtype, torch.dtype):
+        return str(dtype).replace("torch.", "")
+    return np.dtype(dtype).name if not isinstance(dtype, str) else str(dtype)
+
+
+def _torch_dtype(dtype):
+    from keraslite import backend
+
+    return backend.standardize_dtype(_dtype_name(dtype))
+
+
+def _device():
+    from keraslite import backend
+
+    return backend.get_device()
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """A torch tensor on keraslite's device; float64 numpy input becomes float32 as in tf.keras."""
+    if isinstance(value, torch.Tensor):
+        return value.to(_torch_dtype(dtype)) if dtype is not None else value
+    array = np.asarray(value)
+    if dtype is None and array.dtype == np.float64:
+        dtype = dtype_hint or float32
+    if dtype is None and array.dtype == np.int64 and not isinstance(value, np.ndarray):
+        dtype = int32
+    tensor = torch.as_tensor(array, device=_device())
+    return tensor.to(_torch_dtype(dtype)) if dtype is not None else tensor
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    tensor = convert_to_tensor(value, dtype=dtype)
+    if shape is not None:
+        tensor = tensor.expand(tuple(shape)).clone() if tensor.ndim == 0 else tensor.reshape(tuple(shape))
+    return tensor
+
+
+def cast(x, dtype, name=None):
+    return convert_to_tensor(x).to(_torch_dtype(dtype))
+
+
+def _op(name, fallback):
+    """A tf function backed by keraslite.ops.<name> when that exists, else by `fallback`."""
+    def fn(*args, **kwargs):
+        try:
+            from keraslite import ops
+            impl = getattr(ops, name)
+        except (ImportError, AttributeError):
+            impl = fallback
+        args = [convert_to_tensor(a) if isinstance(a, (np.ndarray, list, float, int)) and i == 0 else a
+                for i, a in enumerate(args)]
+        return impl(*args, **kwargs)
+
+    fn.__name__ = name
+    return fn
+
+
+def _reduce(torch_fn):
+    def fn(x, axis=None, keepdims=False):
+        x = convert_to_tensor(x)
+        if axis is None:
+            out = torch_fn(x)
+            return out.reshape([1] * x.ndim) if keepdims else out
+        return torch_fn(x, dim=axis, keepdim=keepdims)
+
+    return fn
+
+
+def _amax(x, dim=None, keepdim=False):
+    return torch.amax(x) if dim is None else torch.amax(x, dim=dim, keepdim=keepdim)
+
+
+def _amin(x, dim=None, keepdim=False):
+    return torch.amin(x) if dim is None else torch.amin(x, dim=dim, keepdim=keepdim)
+
+
+reduce_mean = _reduce(torch.mean)
+reduce_sum = _reduce(torch.sum)
+reduce_max = _reduce(_amax)
+reduce_min = _reduce(_amin)
+add = _op("add", torch.add)
+subtract = _op("subtract", torch.sub)
+multiply = _op("multiply", torch.mul)
+divide = _op("divide", torch.div)
+maximum = _op("maximum", lambda a, b: torch.maximum(a, convert_to_tensor(b)))
+minimum = _op("minimum", lambda a, b: torch.minimum(a, convert_to_tensor(b)))
+square = _op("square", torch.square)
+sqrt = _op("sqrt", torch.sqrt)
+exp = _op("exp", torch.exp)
+log = _op("log", torch.log)
+abs = _op("abs", torch.abs)  # noqa: A001
+matmul = _op("matmul", torch.matmul)
+reshape = _op("reshape", lambda x, shape: torch.reshape(x, tuple(shape)))
+transpose = _op("transpose", lambda x, perm=None: x.permute(*perm) if perm else x.T)
+expand_dims = _op("expand_dims", lambda x, axis: torch.unsqueeze(x, axis))
+squeeze = _op("squeeze", lambda x, axis=None: torch.squeeze(x) if axis is None else torch.squeeze(x, axis))
+concat = lambda values, axis, name=None: torch.cat([convert_to_tensor(v) for v in values], dim=axis)  # noqa: E731
+stack = lambda values, axis=0, name=None: torch.stack([convert_to_tensor(v) for v in values], dim=axis)  # noqa: E731
+argmax = lambda x, axis=None, output_type=int64, name=None: torch.argmax(convert_to_tensor(x), dim=0 if axis is None else axis)  # noqa: E731,E501
+argmin = lambda x, axis=None, output_type=int64, name=None: torch.argmin(convert_to_tensor(x), dim=0 if axis is None else axis)  # noqa: E731,E501
+one_hot = lambda indices, depth, dtype=float32, name=None: torch.nn.functional.one_hot(  # noqa: E731
+    convert_to_tensor(indices).long(), depth).to(_torch_dtype(dtype))
+zeros = lambda shape, dtype=float32, name=None: torch.zeros(tuple(shape), dtype=_torch_dtype(dtype), device=_device())  # noqa: E731,E501
+ones = lambda shape, dtype=float32, name=None: torch.ones(tuple(shape), dtype=_torch_dtype(dtype), device=_device())  # noqa: E731,E501
+zeros_like = lambda x, dtype=None, name=None: torch.zeros_like(convert_to_tensor(x), dtype=None if dtype is None else _torch_dtype(dtype))  # noqa: E731,E501
+ones_like = lambda x, dtype=None, name=None: torch.ones_like(convert_to_tensor(x), dtype=None if dtype is None else _torch_dtype(dtype))  # noqa: E731,E501
+shape = lambda x, out_type=int32, name=None: torch.tensor(tuple(convert_to_tensor(x).shape))  # noqa: E731
+
+
+def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001
+    if limit is None:
+        start, limit = 0, start
+    out = torch.arange(start, limit, delta, device=_device())
+    return out.to(_torch_dtype(dtype)) if dtype is not None else out
+
+
+math = types.SimpleNamespace(
+    reduce_mean=reduce_mean, reduce_sum=reduce_sum, reduce_max=reduce_max, reduce_min=reduce_min, add=add,
+    subtract=subtract, multiply=multiply, divide=divide, maximum=maximum, minimum=minimum, square=square,
+    sqrt=sqrt, exp=exp, log=log, abs=abs, argmax=argmax, argmin=argmin,
+    sigmoid=_op("sigmoid", torch.sigmoid), tanh=_op("tanh", torch.tanh))
+nn = types.SimpleNamespace(
+    relu=_op("relu", torch.relu), sigmoid=_op("sigmoid", torch.sigmoid), tanh=_op("tanh", torch.tanh),
+    softmax=lambda logits, axis=-1, name=None: torch.softmax(convert_to_tensor(logits), dim=axis))
+linalg = types.SimpleNamespace(matmul=matmul)
+
+
+# ---------------------------------------------------------------------------- tf.random
+
+def _set_seed(seed):
+    from keraslite.utils import set_random_seed
+
+    set_random_seed(seed)
+
+
+def _normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed=None, name=None):
+    gen = torch.Generator(device="cpu").manual_seed(seed) if seed is not None else None
+    out = torch.normal(mean, stddev, size=tuple(shape), generator=gen, dtype=_torch_dtype(dtype))
+    return out.to(_device())
+
+
+def _uniform(shape, minval=0, maxval=None, dtype=float32, seed=None, name=None):
+    maxval = 1.0 if maxval is None else maxval
+    gen = torch.Generator(device="cpu").manual_seed(seed) if seed is not None else None
+    out = torch.rand(tuple(shape), generator=gen, dtype=_torch_dtype(dtype)) * (maxval - minval) + minval
+    return out.to(_device())
+
+
+random = types.SimpleNamespace(set_seed=_set_seed, normal=_normal, uniform=_uniform)
+
+
+# ---------------------------------------------------------------------------- tf.config / devices
+
+PhysicalDevice = namedtuple("PhysicalDevice", ["name", "device_type"])
+
+
+def list_physical_devices(device_type=None):
+    """CPU:0 plus one GPU per visible CUDA device (what torch sees)."""
+    found = [PhysicalDevice("/physical_device:CPU:0", "CPU")]
+    if torch.cuda.is_available():
+        found += [PhysicalDevice(f"/physical_device:GPU:{i}", "GPU") for i in _builtin_range(torch.cuda.device_count())]
+    if device_type is None:
+        return found
+    return [d for d in found if d.device_type == str(device_type).upper()]
+
+
+def _builtin_range(n):
+    import builtins
+
+    return builtins.range(n)
+
+
+def _noop(*args, **kwargs):
+    return None
+
+
+config = types.SimpleNamespace(
+    list_physical_devices=list_physical_devices,
+    list_logical_devices=lambda device_type=None: [d._replace(name=d.name.replace("physical_device", "device"))
+                                                   for d in list_physical_devices(device_type)],
+    set_visible_devices=_noop,
+    run_functions_eagerly=_noop,
+    experimental=types.SimpleNamespace(list_physical_devices=list_physical_devices, set_memory_growth=_noop,
+                                       set_visible_devices=_noop),
+    threading=types.SimpleNamespace(set_intra_op_parallelism_threads=lambda n: torch.set_num_threads(n) if n else None,
+                                    set_inter_op_parallelism_threads=_noop),
+)
+test = types.SimpleNamespace(is_gpu_available=lambda *a, **k: torch.cuda.is_available(),
+                             gpu_device_name=lambda: "/device:GPU:0" if torch.cuda.is_available() else "")
+
+
+@contextlib.contextmanager
+def device(name):
+    """Placement is keraslite's (KERASLITE_DEVICE / keraslite.backend.set_device); this is a no-op."""
+    yield
+
+
+def executing_eagerly():
+    return True
+
+
+def function(func=None, **kwargs):
+    """@tf.function: keraslite runs eagerly, so the function is returned unchanged."""
+    if func is None:
+        return lambda f: f
+    return func
+
+
+def __getattr__(name):
+    raise AttributeError(
+        f"module 'tensorflow' has no attribute '{name}': keraslite's tensorflow shim does not provide "
+        f"tf.{name}. It covers tf.keras, dtypes, tf.random.set_seed, tf.config.list_physical_devices, "
+        "tf.constant/convert_to_tensor/cast and a few math ops. Use torch or keraslite.ops for the rest.")
