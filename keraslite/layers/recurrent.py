@@ -1,2 +1,930 @@
-"""(being written)"""
-__all__ = []
+"""Recurrent layers: the cells (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells), the generic
+`RNN(cell)` layer that runs any cell over time, and SimpleRNN / LSTM / GRU built on it.
+
+Owns: the time loop (masking, go_backwards, stateful states, initial states, return_state),
+the fused torch path (torch._VF.rnn_tanh / rnn_relu / lstm / gru) for the common configurations,
+and the Keras <-> torch layout of recurrent weights (`GateLayout`).
+
+Leaves to others: Bidirectional and TimeDistributed (keraslite.layers.wrappers), masks'
+origin (Embedding / Masking), and files (keraslite.saving reads weights through get/set_weights).
+
+Weights belong to the cell, as in Keras 3: `LSTM(...).cell.kernel`. They are stored as torch's
+fused kernels want them: kernel (gates*units, in), recurrent_kernel (gates*units, units), gates
+in torch order (LSTM i,f,g,o == Keras i,f,c,o; GRU r,z,n where Keras has z,r,h). Keras has a
+single input bias where torch has two; the fused ops get a constant zero `bias_hh`, so training
+moves exactly the weights Keras has. GRU(reset_after=True) keeps Keras's (2, 3*units) bias,
+whose two rows are torch's bias_ih and bias_hh.
+"""
+import torch
+import torch.nn.functional as F
+
+from keraslite import activations, constraints, initializers, regularizers
+from keraslite.layers.layer import Layer, Layout
+
+__all__ = ["RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
+
+
+# ----------------------------------------------------------------------------- layout
+
+class GateLayout(Layout):
+    """Keras (..., gates*units) with Keras gate order <-> storage with torch gate order.
+
+    `transpose=True` for kernels: Keras (rows, gates*units) is stored as (gates*units, rows).
+    `perm` lists, for each torch gate block, the Keras block it comes from (GRU: (1, 0, 2)).
+    """
+
+    def __init__(self, gates, perm=None, transpose=False):
+        self.gates = gates
+        self.perm = None if perm is None or tuple(perm) == tuple(range(gates)) else tuple(perm)
+        self.inverse = None if self.perm is None else tuple(self.perm.index(i) for i in range(gates))
+        self.transpose = transpose
+
+    def _reorder(self, t, order):
+        if order is None:
+            return t
+        blocks = t.chunk(self.gates, dim=-1)
+        return torch.cat([blocks[i] for i in order], dim=-1)
+
+    def from_keras(self, t):
+        t = self._reorder(t, self.perm)
+        return (t.t() if self.transpose else t).contiguous()
+
+    def to_keras(self, t):
+        return self._reorder(t.t() if self.transpose else t, self.inverse)
+
+    def keras_shape(self, shape):
+        return tuple(reversed(shape)) if self.transpose else tuple(shape)
+
+
+# ----------------------------------------------------------------------------- state structures
+
+def _flatten(states):
+    if isinstance(states, torch.Tensor):
+        return [states]
+    return [t for s in states for t in _flatten(s)]
+
+
+def _pack(like, flat):
+    """Arrange the tensors of `flat` in the nested list structure of `like`."""
+    flat = list(flat)
+
+    def take(node):
+        if isinstance(node, torch.Tensor) or node is None or isinstance(node, int):
+            return flat.pop(0)
+        return [take(n) for n in node]
+
+    return take(like)
+
+
+def _state_structure(state_size):
+    """Keras's nesting of states for a cell's `state_size` (int -> one state in a list)."""
+    if isinstance(state_size, int):
+        return [state_size]
+    return [s if isinstance(s, int) else _state_structure(s) for s in state_size]
+
+
+def _zeros_for(structure, batch, like):
+    if isinstance(structure, int):
+        return torch.zeros(batch, structure, dtype=like.dtype, device=like.device)
+    return [_zeros_for(s, batch, like) for s in structure]
+
+
+def _all_true(mask):
+    try:
+        return bool(mask.all())
+    except Exception:  # shape-only tracing (fake tensors) has no values: keep the mask
+        return False
+
+
+def _shape_list(shape):
+    """The sequence shape when an RNN receives [sequences, *initial_states]."""
+    if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+# ----------------------------------------------------------------------------- cells
+
+class _Cell(Layer):
+    """Shared base of the built-in cells: arguments, weights, config, and the pieces the RNN
+    layer uses to run a whole sequence fast (`fused`, `project`, `step`).
+
+    Subclasses set `_gates` (weight blocks), `_perm` (Keras -> torch gate order) and write
+    `step(projected_t, states, recurrent_mask)`; `call(inputs, states)` is the Keras cell API.
+    """
+
+    _gates = 1
+    _perm = None
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
+        kwargs.pop("implementation", None)  # Keras 2 choice of kernel; one implementation here
+        super().__init__(**kwargs)
+        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+            raise ValueError(f"{type(self).__name__} '{self.name}': units must be a positive integer; "
+                             f"received units={units!r}.")
+        self.units = units
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = min(1.0, max(0.0, float(dropout)))
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        self.seed = seed
+        self.state_size = self.units
+        self.output_size = self.units
+
+    # ------------------------------------------------------------------ weights
+
+    def _bias_shape(self):
+        return (self._gates * self.units,)
+
+    def _bias_initializer(self):
+        return self.bias_initializer
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f"{type(self).__name__} '{self.name}': the last dimension of the input must be "
+                             f"known; received input shape {input_shape}.")
+        g, u = self._gates, self.units
+        self.kernel = self.add_weight("kernel", (input_dim, g * u), self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      layout=GateLayout(g, self._perm, transpose=True))
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (u, g * u), self.recurrent_initializer,
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint,
+                                                layout=GateLayout(g, self._perm, transpose=True))
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", self._bias_shape(), self._bias_initializer(),
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                                        layout=GateLayout(g, self._perm))
+        # torch's fused ops take two biases; Keras has one, so the second is a constant zero.
+        self.register_buffer("zero_bias", torch.zeros(g * u, dtype=self.kernel.dtype), persistent=False)
+
+    # ------------------------------------------------------------------ sequence helpers
+
+    def dropout_masks(self, inputs, training):
+        """Keras keeps one dropout mask per sequence: (batch, features) and (batch, units)."""
+        if not training:
+            return None, None
+        batch = inputs.shape[0]
+        in_mask = rec_mask = None
+        if 0.0 < self.dropout:
+            keep = 1.0 - self.dropout
+            in_mask = torch.empty(batch, inputs.shape[-1], dtype=inputs.dtype, device=inputs.device)
+            in_mask = in_mask.bernoulli_(keep) / keep if keep > 0 else torch.zeros_like(in_mask)
+        if 0.0 < self.recurrent_dropout:
+            keep = 1.0 - self.recurrent_dropout
+            rec_mask = torch.empty(batch, self.units, dtype=inputs.dtype, device=inputs.device)
+            rec_mask = rec_mask.bernoulli_(keep) / keep if keep > 0 else torch.zeros_like(rec_mask)
+        return in_mask, rec_mask
+
+    def project(self, inputs):
+        """Input part of every gate, for all timesteps at once: (..., gates*units)."""
+        return F.linear(inputs, self.kernel, self._input_bias())
+
+    def _input_bias(self):
+        return self.bias
+
+    def _fused_params(self):
+        if self.bias is None:
+            return [self.kernel, self.recurrent_kernel]
+        return [self.kernel, self.recurrent_kernel, self.bias, self.zero_bias]
+
+    def _fused_op(self):
+        """The torch fused op for this configuration, or None (then the Python loop runs)."""
+        return None
+
+    def fused(self, sequences, states, recurrent_mask):
+        """Whole sequence through torch's fused kernel: (outputs (batch, time, units), new states),
+        or None when this configuration has no fused equivalent."""
+        op = self._fused_op()
+        if op is None or recurrent_mask is not None:
+            return None
+        if sequences.is_cuda:
+            _flatten_for_cudnn(self, sequences.shape[-1])
+        hx = [s.unsqueeze(0) for s in states]  # (layers=1, batch, units)
+        result = op(sequences, tuple(hx) if len(hx) > 1 else hx[0], self._fused_params(), self.bias is not None,
+                    1, 0.0, torch.is_grad_enabled(), False, True)
+        outputs, new_states = result[0], [h.squeeze(0) for h in result[1:]]
+        return outputs, new_states
+
+    def _storage_tensors(self):
+        """(tensor, number of fused params it holds), in fused-param order."""
+        if self.bias is None:
+            return [(self.kernel, 1), (self.recurrent_kernel, 1)]
+        if self._fused_params()[2] is self.bias:
+            return [(self.kernel, 1), (self.recurrent_kernel, 1), (self.bias, 1), (self.zero_bias, 1)]
+        return [(self.kernel, 1), (self.recurrent_kernel, 1), (self.bias, 2)]  # GRU: one (2, 3u) bias
+
+    # ------------------------------------------------------------------ Keras cell API
+
+    def call(self, inputs, states, training=None):
+        training = self.training if training is None else bool(training)
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        in_mask, rec_mask = self.dropout_masks(inputs, training)
+        if in_mask is not None:
+            inputs = inputs * in_mask
+        return self.step(self.project(inputs), states, rec_mask)
+
+    def get_initial_state(self, batch_size=None):
+        sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
+        return [torch.zeros(batch_size, s, dtype=self.kernel.dtype if self.built else None) for s in sizes]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            units=self.units,
+            activation=activations.serialize(self.activation),
+            recurrent_activation=activations.serialize(self.recurrent_activation),
+            use_bias=self.use_bias,
+            kernel_initializer=initializers.serialize(self.kernel_initializer),
+            recurrent_initializer=initializers.serialize(self.recurrent_initializer),
+            bias_initializer=initializers.serialize(self.bias_initializer),
+            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+            recurrent_regularizer=regularizers.serialize(self.recurrent_regularizer),
+            bias_regularizer=regularizers.serialize(self.bias_regularizer),
+            kernel_constraint=constraints.serialize(self.kernel_constraint),
+            recurrent_constraint=constraints.serialize(self.recurrent_constraint),
+            bias_constraint=constraints.serialize(self.bias_constraint),
+            dropout=self.dropout,
+            recurrent_dropout=self.recurrent_dropout,
+            seed=self.seed,
+        )
+        return config
+
+
+def _flatten_for_cudnn(cell, input_size):
+    """Put a cell's fused-op weights into one cuDNN-layout buffer, once per device move.
+
+    The Variables stay the same Python objects (optimizers keep their references); only their
+    storage becomes a view of the buffer, as nn.LSTM.flatten_parameters does. Without it cuDNN
+    copies all weights into such a buffer on every call (and warns about it).
+    """
+    targets = cell._storage_tensors()
+    ptrs = tuple(t.data_ptr() for t, _ in targets)
+    if getattr(cell, "_cudnn_ptrs", None) == ptrs or not torch.backends.cudnn.is_acceptable(targets[0][0]):
+        return
+    params = cell._fused_params()
+    mode = {LSTMCell: 2, GRUCell: 3}.get(type(cell), 0 if cell.activation is activations.relu else 1)
+    with torch.no_grad():
+        tmp = [p.detach().clone() for p in params]
+        buf = torch._cudnn_rnn_flatten_weight(tmp, len(tmp), input_size, mode, cell.units, 0, 1, True, False)
+        index = 0
+        offsets = []
+        for tensor, count in targets:
+            pieces = tmp[index:index + count]
+            start = pieces[0].storage_offset()
+            expected = start
+            for piece in pieces:  # pieces of one Variable must lie back to back in the buffer
+                if piece.storage_offset() != expected:
+                    return
+                expected += piece.numel()
+            offsets.append(start)
+            index += count
+        storage = buf.untyped_storage()
+        for (tensor, _), start in zip(targets, offsets):
+            tensor.set_(storage, start, tensor.shape, tensor.stride())
+    cell._cudnn_ptrs = tuple(t.data_ptr() for t, _ in targets)
+
+
+class SimpleRNNCell(_Cell):
+    """`h = activation(x @ kernel + bias + h_prev @ recurrent_kernel)`."""
+
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
+                 seed=None, **kwargs):
+        super().__init__(units, activation, None, use_bias, kernel_initializer, recurrent_initializer,
+                         bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                         kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
+                         seed, **kwargs)
+
+    def _fused_op(self):
+        if self.activation is activations.tanh:
+            return torch._VF.rnn_tanh
+        if self.activation is activations.relu:
+            return torch._VF.rnn_relu
+        return None
+
+    def step(self, x_t, states, recurrent_mask=None):
+        h = states[0]
+        if recurrent_mask is not None:
+            h = h * recurrent_mask
+        h = self.activation(x_t + F.linear(h, self.recurrent_kernel))  # (batch, units)
+        return h, [h]
+
+    def get_config(self):
+        config = super().get_config()
+        del config["recurrent_activation"]
+        return config
+
+
+class LSTMCell(_Cell):
+    """Keras LSTM cell; gate blocks i, f, c, o (torch's i, f, g, o)."""
+
+    _gates = 4
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
+                 seed=None, **kwargs):
+        super().__init__(units, activation, recurrent_activation, use_bias, kernel_initializer,
+                         recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
+                         bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                         recurrent_dropout, seed, **kwargs)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        self.state_size = [self.units, self.units]
+
+    def _bias_initializer(self):
+        if not self.unit_forget_bias:
+            return self.bias_initializer
+        u, init = self.units, self.bias_initializer
+
+        def forget_ones(shape, dtype=None):  # Keras: the forget-gate block starts at 1
+            return torch.cat([torch.as_tensor(init((u,), dtype=dtype)), torch.ones(u, dtype=dtype),
+                              torch.as_tensor(init((2 * u,), dtype=dtype))])
+
+        return forget_ones
+
+    def _fused_op(self):
+        if self.activation is activations.tanh and self.recurrent_activation is activations.sigmoid:
+            return torch._VF.lstm
+        return None
+
+    def step(self, x_t, states, recurrent_mask=None):
+        h, c = states[0], states[1]
+        if recurrent_mask is not None:
+            h = h * recurrent_mask
+        z = x_t + F.linear(h, self.recurrent_kernel)  # (batch, 4*units)
+        i, f, g, o = z.chunk(4, dim=-1)
+        act, gate = self.activation, self.recurrent_activation
+        c = gate(f) * c + gate(i) * act(g)
+        h = gate(o) * act(c)
+        return h, [h, c]
+
+    def get_config(self):
+        config = super().get_config()
+        config["unit_forget_bias"] = self.unit_forget_bias
+        return config
+
+
+class GRUCell(_Cell):
+    """Keras GRU cell; Keras gate blocks z, r, h are stored in torch's order r, z, n."""
+
+    _gates = 3
+    _perm = (1, 0, 2)
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, reset_after=True, seed=None,
+                 **kwargs):
+        super().__init__(units, activation, recurrent_activation, use_bias, kernel_initializer,
+                         recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
+                         bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                         recurrent_dropout, seed, **kwargs)
+        self.reset_after = bool(reset_after)
+
+    def _bias_shape(self):
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def _input_bias(self):
+        if self.bias is None:
+            return None
+        return self.bias[0] if self.reset_after else self.bias
+
+    def _fused_params(self):
+        if self.bias is None:
+            return [self.kernel, self.recurrent_kernel]
+        return [self.kernel, self.recurrent_kernel, self.bias[0], self.bias[1]]
+
+    def _fused_op(self):
+        if (self.reset_after and self.activation is activations.tanh
+                and self.recurrent_activation is activations.sigmoid):
+            return torch._VF.gru
+        return None
+
+    def step(self, x_t, states, recurrent_mask=None):
+        h = states[0]
+        h_in = h if recurrent_mask is None else h * recurrent_mask
+        u = self.units
+        x_r, x_z, x_n = x_t.split(u, dim=-1)
+        if self.reset_after:
+            # reset gate applied after the recurrent matmul (torch's and cuDNN's convention)
+            rec_bias = None if self.bias is None else self.bias[1]
+            h_r, h_z, h_n = F.linear(h_in, self.recurrent_kernel, rec_bias).split(u, dim=-1)
+            r = self.recurrent_activation(x_r + h_r)
+            z = self.recurrent_activation(x_z + h_z)
+            n = self.activation(x_n + r * h_n)
+        else:
+            h_r, h_z = F.linear(h_in, self.recurrent_kernel[:2 * u]).split(u, dim=-1)
+            r = self.recurrent_activation(x_r + h_r)
+            z = self.recurrent_activation(x_z + h_z)
+            n = self.activation(x_n + F.linear(r * h_in, self.recurrent_kernel[2 * u:]))
+        h = z * h + (1 - z) * n
+        return h, [h]
+
+    def get_config(self):
+        config = super().get_config()
+        config["reset_after"] = self.reset_after
+        return config
+
+
+def _deserialize_layer(config):
+    """A layer (or cell) from its serialized dict; the saving module's deserializer when present."""
+    if not isinstance(config, dict):
+        return config
+    try:
+        from keraslite.saving.serialization import deserialize_layer
+    except ImportError:
+        deserialize_layer = None
+    if deserialize_layer is not None:
+        return deserialize_layer(config)
+    import keraslite.layers as layers_mod
+    from keraslite.saving import registry
+
+    name = config.get("class_name")
+    cls = registry.get_registered_object(config.get("registered_name") or name) or getattr(layers_mod, name, None)
+    if cls is None:
+        raise ValueError(f"Unknown layer class {name!r} in config {config}. Register custom layers with "
+                         "keraslite.saving.register_keras_serializable or pass custom_objects.")
+    return cls.from_config(dict(config.get("config", {})))
+
+
+def _serialize(obj):
+    from keraslite.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(obj)
+
+
+class StackedRNNCells(Layer):
+    """Cells run one after another at each timestep; the output of one is the input of the next."""
+
+    def __init__(self, cells, **kwargs):
+        super().__init__(**kwargs)
+        for cell in cells:
+            if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
+                raise ValueError(f"StackedRNNCells '{self.name}': every cell needs a `call` method and a "
+                                 f"`state_size` attribute; received {cell!r}.")
+        self.cells = torch.nn.ModuleList([c for c in cells if isinstance(c, torch.nn.Module)])
+        self._cells = list(cells)
+
+    @property
+    def state_size(self):
+        return [c.state_size for c in self._cells]
+
+    @property
+    def output_size(self):
+        last = self._cells[-1]
+        if getattr(last, "output_size", None) is not None:
+            return last.output_size
+        return last.state_size[0] if isinstance(last.state_size, (list, tuple)) else last.state_size
+
+    def build(self, input_shape):
+        batch = input_shape[0]
+        for cell in self._cells:
+            if isinstance(cell, Layer) and not cell.built:
+                cell._maybe_build(tuple(input_shape))
+            size = getattr(cell, "output_size", None)
+            if size is None:
+                size = cell.state_size[0] if isinstance(cell.state_size, (list, tuple)) else cell.state_size
+            input_shape = (batch, size)
+
+    def get_initial_state(self, batch_size=None):
+        return [_zeros_for(_state_structure(c.state_size), batch_size, torch.empty(0)) for c in self._cells]
+
+    def call(self, inputs, states, training=None):
+        new_states = []
+        for cell, cell_states in zip(self._cells, states):
+            cell_states = list(cell_states) if isinstance(cell_states, (list, tuple)) else [cell_states]
+            kwargs = {"training": training} if isinstance(cell, Layer) and cell._call_accepts_training else {}
+            inputs, cell_states = cell(inputs, cell_states, **kwargs)
+            new_states.append(list(cell_states) if isinstance(cell_states, (list, tuple)) else [cell_states])
+        return inputs, new_states
+
+    def get_config(self):
+        config = super().get_config()
+        config["cells"] = [_serialize(c) for c in self._cells]
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        cells = [_deserialize_layer(c) for c in config.pop("cells")]
+        return cls(cells, **config)
+
+
+# ----------------------------------------------------------------------------- the RNN layer
+
+class RNN(Layer):
+    """Runs `cell` over the time axis of (batch, time, features) inputs.
+
+    Masked timesteps keep the previous output and states (Keras semantics); with
+    `zero_output_for_mask` their output is zero instead. Built-in cells with default
+    activations and no mask run through torch's fused kernel; everything else runs a Python
+    loop over timesteps with the input projection done once for the whole sequence.
+    """
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
+                 unroll=False, zero_output_for_mask=False, **kwargs):
+        kwargs = _legacy_rnn_kwargs(type(self).__name__, kwargs)
+        if isinstance(cell, (list, tuple)):
+            cell = StackedRNNCells(cell)
+        if not hasattr(cell, "call") or getattr(cell, "state_size", None) is None:
+            raise ValueError(f"{type(self).__name__}: `cell` needs a `call(inputs, states)` method and a "
+                             f"`state_size` attribute (an int, or a list of ints, one per state); "
+                             f"received cell={cell!r}.")
+        state_size = cell.state_size
+        if not isinstance(state_size, (int, list, tuple)):
+            raise ValueError(f"{type(self).__name__}: cell.state_size must be an int or a list of ints; "
+                             f"received {state_size!r}.")
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = bool(stateful)
+        self.unroll = bool(unroll)  # accepted for compatibility; the loop is the same either way
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.supports_masking = True
+        self.states = None
+
+    @property
+    def state_size(self):
+        return _state_structure(self.cell.state_size)
+
+    # ------------------------------------------------------------------ build
+
+    def build(self, input_shape):
+        shape = _shape_list(input_shape)
+        self._check_rank(shape)
+        if isinstance(self.cell, Layer) and not self.cell.built:
+            self.cell._maybe_build((shape[0],) + tuple(shape[2:]))
+        if isinstance(self.cell, Layer):
+            for layer in self.cell._flatten_layers():
+                for v in layer._variables:
+                    if not v._keras_path.startswith(self.name + "/"):
+                        v._keras_path = f"{self.name}/{v._keras_path}"
+        if self.stateful:
+            if shape[0] is None:
+                raise ValueError(f"{type(self).__name__} '{self.name}' is stateful, so its batch size must be "
+                                 f"fixed; received input shape {shape}. Pass batch_size= to Input (or "
+                                 "batch_input_shape= to the first layer).")
+            self._stateful_batch = shape[0]
+
+    def _check_rank(self, shape):
+        if len(shape) < 3:
+            raise ValueError(f"Input 0 of layer '{self.name}' ({type(self).__name__}) is incompatible with the "
+                             f"layer: expected ndim=3 (batch, timesteps, features), found ndim={len(shape)}. "
+                             f"Full shape received: {tuple(shape)}. Reshape the input to (batch, timesteps, "
+                             "features), e.g. with Reshape or an Embedding layer.")
+
+    # ------------------------------------------------------------------ states
+
+    def get_initial_state(self, batch_size, like=None):
+        like = like if like is not None else torch.empty(0)
+        get = getattr(self.cell, "get_initial_state", None)
+        if isinstance(self.cell, (_Cell, StackedRNNCells)) or get is None:
+            return _zeros_for(self.state_size, batch_size, like)
+        states = get(batch_size=batch_size)
+        return list(states) if isinstance(states, (list, tuple)) else [states]
+
+    def reset_state(self, states=None):
+        """Zero the carried states of a stateful layer, or set them to `states` (arrays)."""
+        if not self.stateful:
+            raise AttributeError(f"Layer '{self.name}' must be stateful (stateful=True) to reset its states.")
+        if self.states is None:
+            return
+        if states is None:
+            self.states = [torch.zeros_like(s) for s in self.states]
+            return
+        values = _flatten_values(states)
+        if len(values) != len(self.states):
+            raise ValueError(f"Layer '{self.name}' expects {len(self.states)} state arrays; received "
+                             f"{len(values)}.")
+        new = []
+        for s, v in zip(self.states, values):
+            v = torch.as_tensor(v, dtype=s.dtype, device=s.device)
+            if tuple(v.shape) != tuple(s.shape):
+                raise ValueError(f"Layer '{self.name}': state has shape {tuple(s.shape)}, but the value given "
+                                 f"has shape {tuple(v.shape)}.")
+            new.append(v)
+        self.states = new
+
+    def reset_states(self, states=None):
+        self.reset_state(states)
+
+    def _initial_states(self, inputs, initial_state):
+        batch = inputs.shape[0]
+        structure = self.get_initial_state(batch, inputs)
+        if initial_state is not None:
+            flat = _flatten(initial_state if isinstance(initial_state, (list, tuple)) else [initial_state])
+            n = len(_flatten(structure))
+            if len(flat) != n:
+                raise ValueError(f"Layer '{self.name}' has {n} state(s) but received {len(flat)} initial "
+                                 f"state tensor(s).")
+            return _pack(structure, [torch.as_tensor(s).to(inputs.dtype) for s in flat])
+        if self.stateful:
+            if batch != self._stateful_batch:
+                raise ValueError(f"Layer '{self.name}' is stateful with batch size {self._stateful_batch}, "
+                                 f"but received a batch of {batch} (input shape {tuple(inputs.shape)}). "
+                                 "Feed batches of the fixed size (drop the remainder or pad it).")
+            if self.states is None or self.states[0].device != inputs.device:
+                self.states = _flatten(structure)
+            return _pack(structure, self.states)
+        return structure
+
+    # ------------------------------------------------------------------ call
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        if isinstance(inputs, (list, tuple)):  # Keras 2: [sequences, *initial_states]
+            inputs, extra = inputs[0], list(inputs[1:])
+            initial_state = extra or initial_state
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        self._check_rank(tuple(inputs.shape))
+        training = self.training if training is None else bool(training)
+        cell = self.cell
+        if isinstance(cell, _Cell):
+            if inputs.shape[-1] != cell.kernel.shape[1]:
+                raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected "
+                                 f"axis -1 of input shape to have value {cell.kernel.shape[1]}, but received "
+                                 f"input with shape {tuple(inputs.shape)}.")
+            if inputs.dtype != cell.kernel.dtype:
+                inputs = inputs.to(cell.kernel.dtype)
+        states = self._initial_states(inputs, initial_state)
+
+        if mask is not None:
+            mask = mask.to(device=inputs.device, dtype=torch.bool)
+            if _all_true(mask):
+                mask = None
+        sequences = inputs.flip(1) if self.go_backwards else inputs  # Keras returns outputs in this order
+        if mask is not None and self.go_backwards:
+            mask = mask.flip(1)
+
+        outputs, last_output, new_states = self._run(sequences, states, mask, training)
+
+        if self.stateful:
+            self.states = [s.detach() for s in _flatten(new_states)]
+        output = outputs if self.return_sequences else last_output
+        if self.return_state:
+            return [output] + list(new_states)
+        return output
+
+    def _run(self, sequences, states, mask, training):
+        """(outputs (batch, time, units), last output (batch, units), final states)."""
+        cell = self.cell
+        if isinstance(cell, _Cell):
+            in_mask, rec_mask = cell.dropout_masks(sequences[:, 0], training)
+            if in_mask is not None:
+                sequences = sequences * in_mask.unsqueeze(1)  # same mask at every timestep
+            if mask is None:
+                fused = cell.fused(sequences, states, rec_mask)
+                if fused is not None:
+                    outputs, new_states = fused
+                    return outputs, outputs[:, -1], new_states
+            projected = cell.project(sequences)  # (batch, time, gates*units), one matmul for all steps
+
+            def step(t, s):
+                return cell.step(projected[:, t], s, rec_mask)
+        else:
+            kwargs = {}
+            if isinstance(cell, Layer) and cell._call_accepts_training:
+                kwargs["training"] = training
+            call = cell if callable(cell) else cell.call
+
+            def step(t, s):
+                out, new = call(sequences[:, t], s, **kwargs)
+                return out, (list(new) if isinstance(new, (list, tuple)) else [new])
+
+        outputs = []
+        prev_output = None
+        for t in range(sequences.shape[1]):
+            output, new_states = step(t, states)
+            if mask is not None:
+                keep = mask[:, t].unsqueeze(-1)  # (batch, 1)
+                if prev_output is None or self.zero_output_for_mask:
+                    prev_output = torch.zeros_like(output)
+                output = torch.where(keep, output, prev_output)
+                flat = [torch.where(keep, n, o) for n, o in zip(_flatten(new_states), _flatten(states))]
+                new_states = _pack(new_states, flat)
+            states = new_states
+            prev_output = output
+            outputs.append(output)
+        return torch.stack(outputs, dim=1), outputs[-1], states
+
+    # ------------------------------------------------------------------ shapes, masks, config
+
+    def compute_output_shape(self, input_shape, initial_state_shape=None):
+        shape = _shape_list(input_shape)
+        batch = shape[0]
+        size = getattr(self.cell, "output_size", None)
+        if size is None:
+            first = _flatten_sizes(self.state_size)
+            size = first[0]
+        output = (batch, shape[1], size) if self.return_sequences else (batch, size)
+        if self.return_state:
+            return [output] + [(batch, s) for s in _flatten_sizes(self.state_size)]
+        return output
+
+    def compute_mask(self, inputs, mask=None):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * len(_flatten_sizes(self.state_size))
+        return output_mask
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            return_sequences=self.return_sequences,
+            return_state=self.return_state,
+            go_backwards=self.go_backwards,
+            stateful=self.stateful,
+            unroll=self.unroll,
+            zero_output_for_mask=self.zero_output_for_mask,
+        )
+        if type(self) is RNN:
+            config["cell"] = _serialize(self.cell)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "cell" in config:
+            cell = config.pop("cell")
+            cell = [_deserialize_layer(c) for c in cell] if isinstance(cell, list) else _deserialize_layer(cell)
+            return cls(cell, **config)
+        return cls(**config)
+
+
+def _flatten_sizes(structure):
+    if isinstance(structure, int):
+        return [structure]
+    return [s for x in structure for s in _flatten_sizes(x)]
+
+
+def _flatten_values(states):
+    if isinstance(states, (list, tuple)):
+        return [v for s in states for v in _flatten_values(s)]
+    return [states]
+
+
+def _legacy_rnn_kwargs(cls_name, kwargs):
+    """Keras 1/2 arguments of recurrent layers: input_length/input_dim, time_major, forget_bias_init."""
+    kwargs = dict(kwargs)
+    if kwargs.pop("time_major", False):
+        raise ValueError(f"{cls_name}: time_major=True is not supported; inputs are (batch, time, features). "
+                         "Transpose the input (e.g. with Permute((2, 1, 3)) or x.transpose(0, 1)) and drop "
+                         "time_major.")
+    kwargs.pop("forget_bias_init", None)  # Keras 1: the forget-gate bias init; unit_forget_bias covers it
+    input_length = kwargs.pop("input_length", None)
+    input_dim = kwargs.pop("input_dim", None)
+    has_shape = any(kwargs.get(k) is not None for k in ("input_shape", "batch_input_shape", "batch_shape"))
+    if (input_length is not None or input_dim is not None) and not has_shape:
+        # Keras 1: LSTM(3, input_dim=1, input_length=5) reads (batch, 5, 1) sequences.
+        kwargs["input_shape"] = (input_length, input_dim)
+    return kwargs
+
+
+class _KerasRNN(RNN):
+    """SimpleRNN / LSTM / GRU: an RNN that makes its own cell; arguments forward to the cell."""
+
+    _cell_class = None
+    _cell_name = None
+    _cell_args = ()
+
+    def __init__(self, cell_kwargs, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, activity_regularizer=None, use_cudnn="auto", **kwargs):
+        if use_cudnn not in ("auto", True, False):
+            raise ValueError(f"{type(self).__name__}: use_cudnn must be 'auto', True or False; received "
+                             f"{use_cudnn!r}.")
+        kwargs = _legacy_rnn_kwargs(type(self).__name__, kwargs)
+        cell_kwargs["implementation"] = kwargs.pop("implementation", 2)
+        cell = self._cell_class(dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True),
+                                name=self._cell_name, **cell_kwargs)
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         activity_regularizer=activity_regularizer, **kwargs)
+        self.use_cudnn = use_cudnn
+
+    def __getattr__(self, name):
+        # units, activation, kernel_initializer, ... are the cell's (as in Keras).
+        if name in type(self)._cell_args:
+            return getattr(self._modules["cell"], name)
+        return super().__getattr__(name)
+
+    def get_config(self):
+        config = super().get_config()
+        cell_config = self.cell.get_config()
+        for key in ("name", "trainable", "dtype", "batch_input_shape"):
+            cell_config.pop(key, None)
+        config.update(cell_config)
+        return config
+
+
+_COMMON_ARGS = ("units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
+                "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout",
+                "seed")
+
+
+class SimpleRNN(_KerasRNN):
+    """Fully-connected RNN where the output is fed back as the next input."""
+
+    _cell_class = SimpleRNNCell
+    _cell_name = "simple_rnn_cell"
+    _cell_args = _COMMON_ARGS
+
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, seed=None, **kwargs):
+        cell_kwargs = dict(units=units, activation=activation, use_bias=use_bias,
+                           kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+                           bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                           recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+                           kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+                           bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
+                           seed=seed)
+        super().__init__(cell_kwargs, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         activity_regularizer=activity_regularizer, **kwargs)
+
+
+class LSTM(_KerasRNN):
+    """Long Short-Term Memory layer (Hochreiter 1997)."""
+
+    _cell_class = LSTMCell
+    _cell_name = "lstm_cell"
+    _cell_args = _COMMON_ARGS + ("recurrent_activation", "unit_forget_bias")
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, use_cudnn="auto", implementation=2,
+                 **kwargs):
+        cell_kwargs = dict(units=units, activation=activation, recurrent_activation=recurrent_activation,
+                           use_bias=use_bias, kernel_initializer=kernel_initializer,
+                           recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+                           unit_forget_bias=unit_forget_bias, kernel_regularizer=kernel_regularizer,
+                           recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+                           kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+                           bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
+                           seed=seed)
+        super().__init__(cell_kwargs, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         activity_regularizer=activity_regularizer, use_cudnn=use_cudnn,
+                         implementation=implementation, **kwargs)
+
+
+class GRU(_KerasRNN):
+    """Gated Recurrent Unit (Cho et al. 2014); reset_after=True is the cuDNN-compatible variant."""
+
+    _cell_class = GRUCell
+    _cell_name = "gru_cell"
+    _cell_args = _COMMON_ARGS + ("recurrent_activation", "reset_after")
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
+                 return_sequences=False, return_state=False, go_backwards=False, stateful=False, unroll=False,
+                 reset_after=True, use_cudnn="auto", implementation=2, **kwargs):
+        cell_kwargs = dict(units=units, activation=activation, recurrent_activation=recurrent_activation,
+                           use_bias=use_bias, kernel_initializer=kernel_initializer,
+                           recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+                           kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+                           bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                           recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+                           dropout=dropout, recurrent_dropout=recurrent_dropout, reset_after=reset_after,
+                           seed=seed)
+        super().__init__(cell_kwargs, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         activity_regularizer=activity_regularizer, use_cudnn=use_cudnn,
+                         implementation=implementation, **kwargs)

@@ -1,2 +1,261 @@
-"""(being written)"""
-__all__ = []
+"""Layer wrappers: Bidirectional (an RNN run forwards and backwards, outputs merged) and
+TimeDistributed (one layer applied to every timestep).
+
+Owns: building the wrapped copies, merging outputs and states, their configs (the wrapped
+layer nested as a serialized dict) and their masks.
+
+Leaves to others: the recurrence itself (keraslite.layers.recurrent) and class lookup for
+nested configs (keraslite.saving.serialization, with a local fallback while it is missing).
+"""
+import copy
+
+import torch
+
+from keraslite.layers.layer import Layer
+
+__all__ = ["Wrapper", "Bidirectional", "TimeDistributed"]
+
+_MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+
+
+def _serialize(layer):
+    from keraslite.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(layer)
+
+
+def _deserialize(config):
+    if not isinstance(config, dict):
+        return config
+    from keraslite.layers.recurrent import _deserialize_layer
+
+    return _deserialize_layer(copy.deepcopy(config))
+
+
+class Wrapper(Layer):
+    """Base of layers that hold one inner layer (`self.layer`) and nest its config."""
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"{type(self).__name__} needs a keraslite Layer instance to wrap; "
+                             f"received {layer!r}.")
+        super().__init__(**kwargs)
+        self.layer = layer
+
+    def get_config(self):
+        config = super().get_config()
+        config["layer"] = _serialize(self.layer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        layer = _deserialize(config.pop("layer"))
+        return cls(layer, **config)
+
+
+class Bidirectional(Layer):
+    """Runs a copy of `layer` forwards and another backwards over the sequence and merges them.
+
+    Weights are the forward layer's then the backward layer's. With return_sequences the
+    backward outputs are flipped back into input time order before merging.
+    """
+
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Bidirectional needs a keraslite Layer instance (e.g. LSTM(8)); received {layer!r}.")
+        if backward_layer is not None and not isinstance(backward_layer, Layer):
+            raise ValueError(f"Bidirectional: backward_layer must be a Layer instance; received "
+                             f"{backward_layer!r}.")
+        if merge_mode not in _MERGE_MODES:
+            raise ValueError(f"Bidirectional: invalid merge_mode {merge_mode!r}; expected one of "
+                             "'concat', 'sum', 'mul', 'ave' or None.")
+        if (kwargs.get("input_shape") is None and kwargs.get("batch_input_shape") is None
+                and kwargs.get("batch_shape") is None and layer._batch_input_shape is not None):
+            kwargs["batch_input_shape"] = layer._batch_input_shape  # Bidirectional(LSTM(.., input_shape=..))
+        super().__init__(weights=weights, **kwargs)
+
+        # Fresh copies from the wrapped layer's config, as Keras does (the original is not used).
+        config = _serialize(layer)
+        config["config"]["name"] = "forward_" + _removeprefix(layer.name, "forward_")
+        config["config"].pop("batch_input_shape", None)
+        self.forward_layer = _deserialize(config)
+        if backward_layer is None:
+            config = _serialize(layer)
+            config["config"]["go_backwards"] = not config["config"].get("go_backwards", False)
+            config["config"]["name"] = "backward_" + _removeprefix(layer.name, "backward_")
+            config["config"].pop("batch_input_shape", None)
+            backward_layer = _deserialize(config)
+        self.backward_layer = backward_layer
+        self._verify()
+        for sub in (self.forward_layer, self.backward_layer):
+            if hasattr(sub, "zero_output_for_mask"):
+                # Keras: masked steps give zeros, so forward and reversed backward outputs line up.
+                sub.zero_output_for_mask = sub.return_sequences
+        self.merge_mode = merge_mode
+        self.stateful = getattr(layer, "stateful", False)
+        self.return_sequences = getattr(layer, "return_sequences", False)
+        self.return_state = getattr(layer, "return_state", False)
+        self.supports_masking = True
+
+    def _verify(self):
+        fwd, bwd = self.forward_layer, self.backward_layer
+        if getattr(fwd, "go_backwards", None) == getattr(bwd, "go_backwards", None):
+            raise ValueError(f"Bidirectional '{self.name}': forward and backward layers must have different "
+                             f"go_backwards values; both have go_backwards={getattr(fwd, 'go_backwards', None)}.")
+        for attr in ("stateful", "return_sequences", "return_state"):
+            if getattr(fwd, attr, None) != getattr(bwd, attr, None):
+                raise ValueError(f"Bidirectional '{self.name}': forward and backward layers must agree on "
+                                 f"{attr}; got {getattr(fwd, attr, None)} (forward) and "
+                                 f"{getattr(bwd, attr, None)} (backward).")
+
+    def build(self, input_shape):
+        shape = input_shape[0] if isinstance(input_shape, list) and isinstance(input_shape[0], (list, tuple)) \
+            else input_shape
+        if len(shape) < 3:
+            raise ValueError(f"Input 0 of layer '{self.name}' (Bidirectional) is incompatible with the layer: "
+                             f"expected ndim=3 (batch, timesteps, features), found ndim={len(shape)}. Full shape "
+                             f"received: {tuple(shape)}.")
+        self.forward_layer._maybe_build(tuple(shape))
+        self.backward_layer._maybe_build(tuple(shape))
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        if isinstance(inputs, (list, tuple)):  # Keras 2: [sequences, *initial_states]
+            inputs, extra = inputs[0], list(inputs[1:])
+            initial_state = extra or initial_state
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        forward_state = backward_state = None
+        if initial_state is not None:
+            half = len(initial_state) // 2
+            forward_state, backward_state = list(initial_state[:half]), list(initial_state[half:])
+        kwargs = {"training": training}
+        if mask is not None:
+            kwargs["mask"] = mask
+        y = self.forward_layer(inputs, initial_state=forward_state, **kwargs)
+        y_rev = self.backward_layer(inputs, initial_state=backward_state, **kwargs)
+        states = []
+        if self.return_state:
+            states = list(y[1:]) + list(y_rev[1:])
+            y, y_rev = y[0], y_rev[0]
+        if self.return_sequences:
+            y_rev = y_rev.flip(1)  # (batch, time, units) back in input order
+        if self.merge_mode == "concat":
+            output = torch.cat([y, y_rev], dim=-1)
+        elif self.merge_mode == "sum":
+            output = y + y_rev
+        elif self.merge_mode == "ave":
+            output = (y + y_rev) / 2
+        elif self.merge_mode == "mul":
+            output = y * y_rev
+        else:
+            output = [y, y_rev]
+        if self.return_state:
+            return (output if isinstance(output, list) else [output]) + states
+        return output
+
+    def compute_output_shape(self, input_shape):
+        shape = self.forward_layer.compute_output_shape(input_shape)
+        states = []
+        if self.return_state:
+            shape, states = shape[0], list(shape[1:])
+        shape = tuple(shape)
+        if self.merge_mode == "concat":
+            out = [shape[:-1] + (shape[-1] * 2,)]
+        elif self.merge_mode is None:
+            out = [shape, shape]
+        else:
+            out = [shape]
+        if self.return_state:
+            return out + states + states
+        return out if self.merge_mode is None else out[0]
+
+    def compute_mask(self, inputs, mask=None):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        output_mask = mask if self.return_sequences else None
+        outputs = [output_mask, output_mask] if self.merge_mode is None else [output_mask]
+        if self.return_state:
+            n = len(self.forward_layer.compute_output_shape((None, None, 1))) - 1 if self.built else 0
+            return outputs + [None] * (2 * n)
+        return outputs if self.merge_mode is None else output_mask
+
+    @property
+    def states(self):
+        fwd, bwd = getattr(self.forward_layer, "states", None), getattr(self.backward_layer, "states", None)
+        if fwd is not None and bwd is not None:
+            return list(fwd) + list(bwd)
+        return None
+
+    def reset_state(self, states=None):
+        if not self.stateful:
+            raise AttributeError(f"Layer '{self.name}' must be stateful to reset its states.")
+        if states is None:
+            self.forward_layer.reset_state()
+            self.backward_layer.reset_state()
+        else:
+            half = len(states) // 2
+            self.forward_layer.reset_state(states[:half])
+            self.backward_layer.reset_state(states[half:])
+
+    def reset_states(self, states=None):
+        self.reset_state(states)
+
+    def get_config(self):
+        config = super().get_config()
+        config["merge_mode"] = self.merge_mode
+        config["layer"] = _serialize(self.forward_layer)
+        config["backward_layer"] = _serialize(self.backward_layer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        layer = _deserialize(config.pop("layer"))
+        backward = config.pop("backward_layer", None)
+        if backward is not None:
+            config["backward_layer"] = _deserialize(backward)
+        return cls(layer, **config)
+
+
+class TimeDistributed(Wrapper):
+    """Applies `layer` to every timestep: (batch, time, ...) is folded to (batch*time, ...)."""
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(layer, **kwargs)
+        self.supports_masking = True
+
+    def _inner_shape(self, input_shape):
+        if not isinstance(input_shape, (tuple, list)) or len(input_shape) < 3:
+            raise ValueError(f"Input 0 of layer '{self.name}' (TimeDistributed) is incompatible with the layer: "
+                             f"expected at least 3 dimensions (batch, timesteps, ...), received input shape "
+                             f"{tuple(input_shape) if isinstance(input_shape, (tuple, list)) else input_shape}.")
+        batch, time = input_shape[0], input_shape[1]
+        folded = None if batch is None or time is None else batch * time
+        return (folded,) + tuple(input_shape[2:])
+
+    def build(self, input_shape):
+        self.layer._maybe_build(self._inner_shape(tuple(input_shape)))
+
+    def call(self, inputs, training=None, mask=None):
+        self._inner_shape(tuple(inputs.shape))
+        batch, time = inputs.shape[0], inputs.shape[1]
+        kwargs = {}
+        if self.layer._call_accepts_training:
+            kwargs["training"] = training
+        if mask is not None and self.layer._call_accepts_mask:
+            if tuple(mask.shape[:2]) != (batch, time):
+                raise ValueError(f"TimeDistributed '{self.name}': the mask has shape {tuple(mask.shape)}, which "
+                                 f"does not start with (batch, timesteps) = ({batch}, {time}) of the input.")
+            kwargs["mask"] = mask.reshape((batch * time,) + tuple(mask.shape[2:]))
+        folded = inputs.reshape((batch * time,) + tuple(inputs.shape[2:]))  # a view for contiguous inputs
+        outputs = self.layer(folded, **kwargs)
+        return outputs.reshape((batch, time) + tuple(outputs.shape[1:]))
+
+    def compute_output_shape(self, input_shape):
+        inner = self.layer.compute_output_shape((input_shape[0],) + tuple(input_shape[2:]))
+        return (input_shape[0], input_shape[1]) + tuple(inner[1:])
+
+
+def _removeprefix(text, prefix):
+    return text[len(prefix):] if text.startswith(prefix) else text
