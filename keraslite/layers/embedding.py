@@ -1,2 +1,126 @@
-"""(being written)"""
-__all__ = []
+"""Embedding: integer indices -> rows of a (input_dim, output_dim) table.
+
+Owns the lookup, its index checks, `mask_zero` masks and the Keras 1/2 constructor forms
+(input_length=, init=, W_regularizer=, W_constraint=, weights=, dropout=). Leaves weight
+bookkeeping and files to the Layer base.
+
+`input_dim` here is the vocabulary size, not an input shape: it is this layer's own argument
+and never reaches Layer.__init__ (which would read `input_dim` as a 1-D input shape).
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch._subclasses.fake_tensor import FakeTensor
+
+from keraslite import constraints, initializers, regularizers
+from keraslite.layers.layer import Layer
+
+__all__ = ["Embedding"]
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"Embedding: `{name}` must be a positive integer; received {name}={value!r} "
+                         f"(of type {type(value).__name__}).")
+    return int(value)
+
+
+class Embedding(Layer):
+    """`embeddings[inputs]`: output shape is the input shape + (output_dim,).
+
+    Inputs of any integer or float dtype are cast to int64. Indices outside [0, input_dim)
+    raise a ValueError. On CPU that costs nothing (torch's own IndexError is translated). On
+    an accelerator a per-call check would force a host sync every step, so the range is checked
+    on the first call only; later bad indices surface as the device's own index assertion.
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, weights=None, input_length=None, lora_rank=None,
+                 lora_alpha=None, quantization_config=None, **kwargs):
+        # Keras 1 spellings of this layer's arguments.
+        if "init" in kwargs:
+            embeddings_initializer = kwargs.pop("init")
+        if "W_regularizer" in kwargs:
+            embeddings_regularizer = kwargs.pop("W_regularizer")
+        if "W_constraint" in kwargs:
+            embeddings_constraint = kwargs.pop("W_constraint")
+        dropout = float(kwargs.pop("dropout", 0.0) or 0.0)  # Keras 1: drops whole rows while training
+        for key, value in (("lora_rank", lora_rank), ("quantization_config", quantization_config)):
+            if value is not None:
+                raise NotImplementedError(f"Embedding: `{key}` (LoRA / quantization) is not supported; "
+                                          f"received {key}={value!r}. Remove it.")
+        # Keras 2: input_length fixes the sequence length of a first layer's input.
+        if input_length is not None and not any(kwargs.get(k) is not None for k in
+                                                ("input_shape", "batch_input_shape", "batch_shape")):
+            length = input_length if isinstance(input_length, (list, tuple)) else (input_length,)
+            kwargs["input_shape"] = tuple(length)
+        if weights is not None and not (isinstance(weights, (list, tuple)) and len(weights) == 1):
+            weights = [weights]  # Keras also takes the bare (input_dim, output_dim) array
+        super().__init__(weights=weights, **kwargs)
+        self.input_dim = _positive_int("input_dim", input_dim)
+        self.output_dim = _positive_int("output_dim", output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        if not 0 <= dropout < 1:
+            raise ValueError(f"Embedding '{self.name}': dropout must be in [0, 1); received dropout={dropout}.")
+        self.dropout = dropout
+        self._range_checked = False
+
+    def build(self, input_shape=None):
+        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
+                                          self.embeddings_initializer, regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
+
+    def call(self, inputs, training=None):
+        indices = inputs if inputs.dtype == torch.int64 else inputs.long()
+        table = self.embeddings
+        training = self.training if training is None else bool(training)
+        if self.dropout and training:
+            keep = torch.empty(self.input_dim, 1, device=table.device, dtype=table.dtype).bernoulli_(1 - self.dropout)
+            table = table * keep / (1 - self.dropout)
+        if indices.device.type != "cpu" and not self._range_checked and not isinstance(indices, FakeTensor):
+            self._check_range(indices)
+            self._range_checked = True
+        try:
+            return F.embedding(indices, table)  # (*input_shape, output_dim)
+        except IndexError:
+            self._check_range(indices)
+            raise
+
+    def _check_range(self, indices):
+        if indices.numel() == 0:
+            return
+        low, high = int(indices.min()), int(indices.max())
+        bad = low if low < 0 else high if high >= self.input_dim else None
+        if bad is not None:
+            raise ValueError(f"Embedding '{self.name}': input index {bad} is out of range for a vocabulary of "
+                             f"input_dim={self.input_dim} (valid indices are 0 to {self.input_dim - 1}); received "
+                             f"indices in [{low}, {high}] with input shape {tuple(indices.shape)}. Increase "
+                             "input_dim to cover the largest index, or re-encode the inputs.")
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return inputs != 0
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            input_dim=self.input_dim,
+            output_dim=self.output_dim,
+            embeddings_initializer=initializers.serialize(self.embeddings_initializer),
+            embeddings_regularizer=regularizers.serialize(self.embeddings_regularizer),
+            activity_regularizer=regularizers.serialize(self.activity_regularizer),
+            embeddings_constraint=constraints.serialize(self.embeddings_constraint),
+            mask_zero=self.mask_zero,
+            quantization_config=None,
+        )
+        if self.dropout:
+            config["dropout"] = self.dropout
+        return config
