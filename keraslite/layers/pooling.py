@@ -1,2 +1,239 @@
-"""(being written)"""
-__all__ = []
+"""Pooling layers: Max/AveragePooling1D/2D/3D and GlobalMax/GlobalAveragePooling1D/2D/3D.
+
+Owns: the pooling math as Keras 3 on the torch backend computes it, including its 'same'
+padding: when the padding is the same on both sides it goes to torch (max pads with -inf,
+average leaves the padding out of the count); when it is not (the odd pixel at the end, e.g.
+pool 2 stride 2 on 7 rows) Keras replicates the edge values and the average counts them, and
+so do we. GlobalAveragePooling1D honours a (batch, steps) mask.
+
+Leaves to others: input checks and argument normalization (shared helpers in conv.py), masks
+plumbing (layer.Layer.__call__).
+
+Inputs stay channels-last: torch pools read the permuted (batch, c, *spatial) view.
+"""
+import torch
+import torch.nn.functional as F
+
+from keraslite import backend
+from keraslite.layers.conv import (check_ndim, conv_output_length, normalize_padding, normalize_tuple,
+                                   same_padding, to_channels_first, to_channels_last)
+from keraslite.layers.layer import Layer
+
+__all__ = [
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
+    "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+]
+
+_MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+_AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+
+
+class _Pooling(Layer):
+    """Windowed max or average over the spatial axes; variants set `rank` and `mode`."""
+
+    rank = None
+    mode = None  # "max" or "average"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = normalize_tuple(pool_size, self.rank, "pool_size")
+        self.strides = self.pool_size if strides is None else normalize_tuple(strides, self.rank, "strides")
+        self.padding = normalize_padding(padding)
+        self.data_format = backend.standardize_data_format(data_format)
+
+    def build(self, input_shape):
+        check_ndim(self, input_shape, self.rank + 2)
+
+    def call(self, inputs):
+        check_ndim(self, inputs.shape, self.rank + 2)
+        x = to_channels_first(inputs, self.rank) if self.data_format == "channels_last" else inputs
+        padding = 0
+        if self.padding == "same":
+            pads = [same_padding(x.shape[2 + i], k, s) for i, (k, s) in enumerate(zip(self.pool_size, self.strides))]
+            if all(a == b for a, b in pads):
+                padding = tuple(a for a, _ in pads)
+            else:
+                flat = []
+                for a, b in reversed(pads):  # F.pad lists the last dim first
+                    flat.extend((a, b))
+                x = F.pad(x, flat, mode="replicate")  # Keras (torch backend) replicates edges here
+        if self.mode == "max":
+            y = _MAX[self.rank](x, self.pool_size, self.strides, padding)
+        else:
+            if not x.is_floating_point():
+                x = x.to(backend.standardize_dtype(None))
+            y = _AVG[self.rank](x, self.pool_size, self.strides, padding, count_include_pad=False)
+        return to_channels_last(y, self.rank) if self.data_format == "channels_last" else y
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        check_ndim(self, input_shape, self.rank + 2)
+        first = 1 if self.data_format == "channels_last" else 2
+        spatial = tuple(conv_output_length(n, k, s, self.padding)
+                        for n, k, s in zip(input_shape[first:first + self.rank], self.pool_size, self.strides))
+        if self.data_format == "channels_last":
+            return (input_shape[0],) + spatial + (input_shape[-1],)
+        return (input_shape[0], input_shape[1]) + spatial
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(pool_size=self.pool_size, padding=self.padding, strides=self.strides,
+                      data_format=self.data_format)
+        return config
+
+
+class MaxPooling1D(_Pooling):
+    rank, mode = 1, "max"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class MaxPooling2D(_Pooling):
+    rank, mode = 2, "max"
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class MaxPooling3D(_Pooling):
+    rank, mode = 3, "max"
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+# Keras 3 makes pool_size required for average pooling; Keras 2's default of 2 is kept so
+# older scripts run unchanged.
+class AveragePooling1D(_Pooling):
+    rank, mode = 1, "average"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling2D(_Pooling):
+    rank, mode = 2, "average"
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(_Pooling):
+    rank, mode = 3, "average"
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+# ----------------------------------------------------------------------------- global pooling
+
+class _GlobalPooling(Layer):
+    """Max or mean over every spatial axis; `keepdims` keeps them as size 1."""
+
+    rank = None
+    mode = None
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = backend.standardize_data_format(data_format)
+        self.keepdims = bool(keepdims)
+
+    @property
+    def _spatial_axes(self):
+        return tuple(range(1, self.rank + 1)) if self.data_format == "channels_last" else tuple(
+            range(2, self.rank + 2))
+
+    def build(self, input_shape):
+        check_ndim(self, input_shape, self.rank + 2)
+
+    def call(self, inputs):
+        check_ndim(self, inputs.shape, self.rank + 2)
+        if self.mode == "max":
+            return torch.amax(inputs, dim=self._spatial_axes, keepdim=self.keepdims)
+        if not inputs.is_floating_point():
+            inputs = inputs.to(backend.standardize_dtype(None))
+        return torch.mean(inputs, dim=self._spatial_axes, keepdim=self.keepdims)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        channels = input_shape[-1] if self.data_format == "channels_last" else input_shape[1]
+        if not self.keepdims:
+            return (input_shape[0], channels)
+        if self.data_format == "channels_last":
+            return (input_shape[0],) + (1,) * self.rank + (channels,)
+        return (input_shape[0], channels) + (1,) * self.rank
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(data_format=self.data_format, keepdims=self.keepdims)
+        return config
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    rank, mode = 1, "max"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format, keepdims, **kwargs)
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    rank, mode = 2, "max"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format, keepdims, **kwargs)
+
+
+class GlobalMaxPooling3D(_GlobalPooling):
+    rank, mode = 3, "max"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format, keepdims, **kwargs)
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    """Mean over steps; with a (batch, steps) mask, the mean of the unmasked steps only."""
+
+    rank, mode = 1, "average"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format, keepdims, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        check_ndim(self, inputs.shape, 3)
+        if not inputs.is_floating_point():
+            inputs = inputs.to(backend.standardize_dtype(None))
+        steps_axis = 1 if self.data_format == "channels_last" else 2
+        weights = mask.to(torch.bool).unsqueeze(2 if self.data_format == "channels_last" else 1)  # broadcastable
+        total = torch.where(weights, inputs, 0).sum(dim=steps_axis, keepdim=self.keepdims)
+        return total / weights.to(inputs.dtype).sum(dim=steps_axis, keepdim=self.keepdims)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    rank, mode = 2, "average"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format, keepdims, **kwargs)
+
+
+class GlobalAveragePooling3D(_GlobalPooling):
+    rank, mode = 3, "average"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format, keepdims, **kwargs)
+
+
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                                     GlobalAveragePooling3D)
