@@ -1,1 +1,714 @@
-"""(being written)"""
+"""The training loops: compile, fit, evaluate, predict, the *_on_batch calls and the default
+train/test/predict steps (Model delegates all of these here).
+
+Owns: compile state on the model (`_compile_config` as the user passed it, `optimizer`, `loss`,
+`compiled_loss`, `compiled_metrics`, the loss tracker), the fit loop with every callback call
+visible in one function, validation, and the step functions.
+
+Leaves to others: turning inputs into device batches (data.py), resolving losses/metrics
+(compile_utils.py), callbacks (callbacks.py), the bar text (progbar.py), the math of losses,
+metrics and optimizers (keraslite.losses / metrics / optimizers).
+
+Speed: a step of the built-in path is forward, loss, backward, optimizer step, grads set to
+None, and an on-device add to the running loss; nothing reads values back to the host. Logs
+are only built (one device->host read) when a callback that takes them asks: the progress
+bar at its redraw rate, a user callback that overrides a batch hook, or the epoch end.
+A model that overrides `train_step` gets Keras's contract instead (its returned dict is the
+logs).
+"""
+import warnings
+
+import numpy as np
+import torch
+
+from keraslite import backend
+from keraslite.training import data as data_mod
+from keraslite.training.callbacks import CallbackList
+from keraslite.training.compile_utils import CompiledLoss, CompiledMetrics, LossTracker
+
+__all__ = ["compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
+           "default_train_step", "default_test_step", "default_predict_step"]
+
+_LEGACY_COMPILE_KWARGS = {"sample_weight_mode", "target_tensors", "distribute", "experimental_run_tf_function",
+                          "options", "pss_evaluation_shards"}
+_LEGACY_LOOP_KWARGS = {"workers", "use_multiprocessing", "max_queue_size"}
+
+
+# ----------------------------------------------------------------------------- compile
+
+def compile(model, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+            run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True, **kwargs):
+    """Configure training. Arguments keep Keras's names and defaults; `run_eagerly`,
+    `steps_per_execution` and `jit_compile` are accepted and stored (every step runs eagerly)."""
+    from keraslite import optimizers
+
+    unknown = set(kwargs) - _LEGACY_COMPILE_KWARGS
+    if unknown:
+        raise TypeError(f"compile() got unexpected keyword argument(s) {sorted(unknown)}. Valid arguments are "
+                        "optimizer, loss, loss_weights, metrics, weighted_metrics, run_eagerly, "
+                        "steps_per_execution, jit_compile, auto_scale_loss.")
+    model._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+                             "metrics": metrics, "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+                             "steps_per_execution": steps_per_execution, "jit_compile": jit_compile,
+                             "auto_scale_loss": auto_scale_loss}
+    model.optimizer = optimizers.get(optimizer)
+    model.loss = loss
+    model.compiled_loss = CompiledLoss(loss, loss_weights) if loss is not None else None
+    model.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
+    model._loss_tracker = LossTracker("loss")
+    model.run_eagerly = run_eagerly
+    model.steps_per_execution = steps_per_execution
+    model.jit_compile = jit_compile
+    model.compiled = True
+    model.stop_training = False
+
+
+def _check_compiled(model, what):
+    if not getattr(model, "compiled", False):
+        raise RuntimeError(f"You must call `compile()` before using the model in `{what}()`: for example "
+                           f"`model.compile(optimizer='adam', loss='mse')`, then `model.{what}(...)`.")
+
+
+# ----------------------------------------------------------------------------- model helpers
+
+def _device():
+    return backend.get_device()
+
+
+def _all_built(model):
+    if not model.built:
+        return False
+    return all(getattr(layer, "built", True) for layer in model._flatten_layers())
+
+
+def _prepare_model(model, first_x, device):
+    """Build lazily-built weights and move the model to `device`.
+
+    Weights are created on the CPU when a layer first sees data; on another device the model
+    is built first with a dry forward on two samples (no gradients, inference mode of layers),
+    then moved, so the first real step already runs on the device.
+    """
+    if device.type != "cpu" and first_x is not None and not _all_built(model):
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            model(data_mod.map_structure(lambda t: t[:2].cpu(), first_x))
+        model.train(was_training)
+        if hasattr(model, "_clear_losses"):
+            model._clear_losses()
+    _to_device(model, device)
+
+
+def _to_device(model, device):
+    params = list(model.parameters())
+    if params and params[0].device != device:
+        model.to(device)
+        opt = getattr(model, "optimizer", None)
+        if opt is not None and getattr(opt, "built", False):
+            for v in getattr(opt, "variables", []) or []:
+                if isinstance(v, torch.Tensor) and v.device != device:
+                    v.data = v.data.to(device)
+    else:
+        # Buffers or sublayers built later may still sit elsewhere; `.to` is cheap when in place.
+        if any(b.device != device for b in model.buffers()):
+            model.to(device)
+
+
+def _call_model(model, x, training):
+    if model._call_accepts_training:
+        return model(x, training=training)
+    return model(x)
+
+
+def _output_names(model, y_pred):
+    if isinstance(y_pred, dict):
+        return list(y_pred.keys())
+    flat = y_pred if isinstance(y_pred, (list, tuple)) else [y_pred]
+    names = getattr(model, "output_names", None)
+    if names and len(names) == len(flat):
+        return list(names)
+    outputs = None
+    try:
+        outputs = model.outputs
+    except Exception:  # noqa: BLE001 - subclassed models have no symbolic outputs
+        outputs = None
+    if isinstance(outputs, (list, tuple)) and len(outputs) == len(flat):
+        found = []
+        for t in outputs:
+            history = getattr(t, "_keras_history", None)
+            layer = history[0] if isinstance(history, (list, tuple)) and history else getattr(history, "operation",
+                                                                                              None)
+            found.append(getattr(layer, "name", None))
+        if all(found) and len(set(found)) == len(found):
+            return found
+    if len(flat) == 1:
+        return ["output"]
+    return [f"output_{i + 1}" for i in range(len(flat))]
+
+
+def _batch_size_of(x):
+    if isinstance(x, torch.Tensor):
+        return x.shape[0]
+    flat = data_mod.flatten(x)
+    return flat[0].shape[0] if flat else 0
+
+
+def _extra_losses_possible(model):
+    """Whether the model can have regularization / add_loss penalties (checked once)."""
+    for layer in model._flatten_layers():
+        if getattr(layer, "activity_regularizer", None) is not None or layer._added_losses:
+            return True
+        for v in layer._variables:
+            if getattr(v, "regularizer", None) is not None:
+                return True
+    return False
+
+
+def _uses_add_loss(model):
+    return any(layer._added_losses for layer in model._flatten_layers())
+
+
+class _State:
+    """Per-model loop state computed once (not per step)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.params = None
+        self.extra_losses = None  # decided after the first forward
+
+
+def _state(model):
+    st = model.__dict__.get("_loop_state")
+    if st is None:
+        st = _State(model)
+        model.__dict__["_loop_state"] = st
+    return st
+
+
+def _build_compiled(model, y, y_pred):
+    """First batch: resolve 'accuracy'/'crossentropy' by shapes, names per output."""
+    names = None
+    if model.compiled_loss is not None and not model.compiled_loss.built:
+        names = _output_names(model, y_pred)
+        if y is None:
+            raise ValueError("The model was compiled with a loss but no targets were given. Pass `y` to fit/"
+                             "evaluate (or yield `(x, y)` batches).")
+        model.compiled_loss.build(y, y_pred, names)
+    if not model.compiled_metrics.built:
+        names = names or _output_names(model, y_pred)
+        if y is not None:
+            model.compiled_metrics.build(y, y_pred, names)
+
+
+def _first_loss_call(model, y, y_pred, sample_weight):
+    """The loss on the first batch, with a clear error naming both shapes if it fails."""
+    try:
+        return model.compiled_loss(y, y_pred, sample_weight)
+    except (RuntimeError, ValueError, IndexError) as e:
+        def shapes(s):
+            return data_mod.map_structure(lambda t: tuple(t.shape), s)
+
+        loss_names = [getattr(l, "name", getattr(l, "__name__", type(l).__name__))
+                      for l in model.compiled_loss.losses if l is not None]
+        raise ValueError(f"Cannot compute the loss {loss_names} for targets of shape {shapes(y)} and model outputs "
+                         f"of shape {shapes(y_pred)}: {e}. Check that the labels match the loss: sparse "
+                         "categorical losses take integer class ids (batch,) or (batch, 1); categorical ones take "
+                         "one-hot labels with the output's shape (use keras.utils.to_categorical); binary and "
+                         "regression losses take labels shaped like the output.") from e
+
+
+def _regularization(model, st):
+    if st.extra_losses:
+        losses = model.losses
+        if losses:
+            return torch.stack([l.reshape(()) if l.ndim else l for l in losses]).sum()
+    return None
+
+
+def compute_loss(model, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    """Keras `Model.compute_loss`: compiled loss plus regularization / add_loss penalties."""
+    st = _state(model)
+    if model.compiled_loss is not None and not model.compiled_loss.built:
+        _build_compiled(model, y, y_pred)
+        total = _first_loss_call(model, y, y_pred, sample_weight)
+    elif model.compiled_loss is not None:
+        total = model.compiled_loss(y, y_pred, sample_weight)
+    else:
+        total = None
+    if st.extra_losses is None:
+        st.extra_losses = _extra_losses_possible(model)
+    reg = _regularization(model, st)
+    if reg is not None:
+        total = reg if total is None else total + reg
+    if total is None:
+        raise ValueError("No loss to compute: the model was compiled without a `loss` and has no `add_loss` "
+                         "penalties. Pass `loss=` to compile().")
+    return total
+
+
+# ----------------------------------------------------------------------------- steps
+
+def _zero_grads(params):
+    for p in params:
+        p.grad = None
+
+
+def _ensure_optimizer(model, st):
+    if st.params is None:
+        st.params = [p for p in model.trainable_weights]
+        if not model.optimizer.built:
+            model.optimizer.build(st.params)
+
+
+def _clear_added(model, st):
+    if st.extra_losses and hasattr(model, "_clear_losses"):
+        model._clear_losses()
+
+
+def default_train_step(model, data):
+    """Keras `train_step`: one optimizer update; returns the metric results (tensors)."""
+    x, y, sw = data_mod.unpack_x_y_sample_weight(data)
+    st = _state(model)
+    _clear_added(model, st)
+    y_pred = _call_model(model, x, True)
+    loss = compute_loss(model, x, y, y_pred, sw)
+    _ensure_optimizer(model, st)
+    loss.backward()
+    model.optimizer.step(st.params)
+    _zero_grads(st.params)
+    model._loss_tracker.add(loss.detach(), _batch_size_of(x))
+    if y is not None:
+        _build_compiled(model, y, y_pred)
+        model.compiled_metrics.update_state(y, _detach(y_pred), sw)
+    return get_metrics_result(model)
+
+
+def default_test_step(model, data):
+    x, y, sw = data_mod.unpack_x_y_sample_weight(data)
+    st = _state(model)
+    _clear_added(model, st)
+    y_pred = _call_model(model, x, False)
+    loss = compute_loss(model, x, y, y_pred, sw, training=False)
+    model._loss_tracker.add(loss.detach(), _batch_size_of(x))
+    if y is not None:
+        _build_compiled(model, y, y_pred)
+        model.compiled_metrics.update_state(y, y_pred, sw)
+    return get_metrics_result(model)
+
+
+def default_predict_step(model, data):
+    x, _, _ = data_mod.unpack_x_y_sample_weight(data)
+    return _call_model(model, x, False)
+
+
+def _detach(s):
+    if isinstance(s, torch.Tensor):
+        return s.detach()
+    return data_mod.map_structure(lambda t: t.detach(), s)
+
+
+def _make_fast_train_step(model):
+    """The built-in train step as a closure over everything that does not change per step."""
+    st = _state(model)
+    params = st.params
+    opt_step = model.optimizer.step
+    loss_fn = model.compiled_loss
+    tracker = model._loss_tracker
+    metrics = model.compiled_metrics
+    has_metrics = bool(metrics.entries)
+    extra = bool(st.extra_losses)
+    accepts_training = model._call_accepts_training
+
+    def step(x, y, sw):
+        if extra:
+            model._clear_losses()
+        y_pred = model(x, training=True) if accepts_training else model(x)
+        loss = loss_fn(y, y_pred, sw) if loss_fn is not None else None
+        if extra:
+            reg = _regularization(model, st)
+            if reg is not None:
+                loss = reg if loss is None else loss + reg
+        loss.backward()
+        opt_step(params)
+        for p in params:
+            p.grad = None
+        loss = loss.detach()
+        tracker.add(loss, x.shape[0] if isinstance(x, torch.Tensor) else _batch_size_of(x))
+        if has_metrics:
+            metrics.update_state(y, _detach(y_pred), sw)
+
+    return step
+
+
+def _make_fast_test_step(model):
+    loss_fn = model.compiled_loss
+    tracker = model._loss_tracker
+    metrics = model.compiled_metrics
+    has_metrics = bool(metrics.entries)
+    st = _state(model)
+    extra = bool(st.extra_losses)
+    accepts_training = model._call_accepts_training
+
+    def step(x, y, sw):
+        if extra:
+            model._clear_losses()
+        y_pred = model(x, training=False) if accepts_training else model(x)
+        loss = loss_fn(y, y_pred, sw) if loss_fn is not None else None
+        if extra:
+            reg = _regularization(model, st)
+            if reg is not None:
+                loss = reg if loss is None else loss + reg
+        tracker.add(loss, x.shape[0] if isinstance(x, torch.Tensor) else _batch_size_of(x))
+        if has_metrics:
+            metrics.update_state(y, y_pred, sw)
+
+    return step
+
+
+# ----------------------------------------------------------------------------- metrics / logs
+
+def metrics_list(model):
+    """Keras `model.metrics`: the loss tracker, per-output loss trackers, then compiled metrics."""
+    if not getattr(model, "compiled", False):
+        return []
+    out = [model._loss_tracker]
+    if model.compiled_loss is not None:
+        out.extend(t for t in model.compiled_loss.trackers if t is not None)
+    out.extend(model.compiled_metrics.metrics)
+    return out
+
+
+def metrics_names(model):
+    if not getattr(model, "compiled", False):
+        return []
+    names = ["loss"]
+    if model.compiled_loss is not None:
+        names.extend(t.name for t in model.compiled_loss.trackers if t is not None)
+    names.extend(model.compiled_metrics.names)
+    return names
+
+
+def reset_metrics(model):
+    if not getattr(model, "compiled", False):
+        return
+    model._loss_tracker.reset_state()
+    if model.compiled_loss is not None:
+        model.compiled_loss.reset_state()
+    if model.compiled_metrics.built:
+        model.compiled_metrics.reset_state()
+
+
+def get_metrics_result(model):
+    """Results as tensors, keyed by log name (no host read)."""
+    out = {"loss": model._loss_tracker.result()}
+    if model.compiled_loss is not None:
+        out.update(model.compiled_loss.results())
+    if model.compiled_metrics.built:
+        out.update(model.compiled_metrics.results())
+    return out
+
+
+def pythonify(logs):
+    """Tensors -> floats with one device->host read; keys sorted as Keras's callbacks see them."""
+    logs = dict(logs or {})
+    keys = sorted(logs)
+    tensors = [(k, logs[k]) for k in keys if isinstance(logs[k], torch.Tensor) and logs[k].numel() == 1]
+    values = {}
+    if tensors:
+        flat = torch.stack([v.detach().reshape(()).float().cpu() if v.device.type != "cpu" else
+                            v.detach().reshape(()).float() for _, v in tensors]).tolist()
+        values = {k: f for (k, _), f in zip(tensors, flat)}
+    out = {}
+    for k in keys:
+        if k in values:
+            out[k] = values[k]
+        else:
+            v = logs[k]
+            if isinstance(v, dict):
+                out.update(pythonify(v))
+                continue
+            try:
+                out[k] = float(np.asarray(v.detach().cpu() if isinstance(v, torch.Tensor) else v))
+            except (TypeError, ValueError):
+                out[k] = v
+    return out
+
+
+def _logs_now(model):
+    return pythonify(get_metrics_result(model))
+
+
+def _flatten_in_order(model, logs):
+    names = metrics_names(model)
+    results = [logs[n] for n in names if n in logs]
+    results += [logs[k] for k in sorted(logs) if k not in names]
+    return results[0] if len(results) == 1 else results
+
+
+# ----------------------------------------------------------------------------- fit
+
+def _verbose(verbose):
+    return 1 if verbose == "auto" else int(verbose)
+
+
+def _is_default(model, name):
+    from keraslite.models.model import Model
+
+    return getattr(type(model), name) is getattr(Model, name)
+
+
+def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+        validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+        steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
+    """Train for `epochs` epochs; returns the History callback (Keras semantics)."""
+    if "nb_epoch" in kwargs:  # Keras 1
+        epochs = kwargs.pop("nb_epoch")
+    unknown = set(kwargs) - _LEGACY_LOOP_KWARGS
+    if unknown:
+        raise TypeError(f"fit() got unexpected keyword argument(s) {sorted(unknown)}.")
+    _check_compiled(model, "fit")
+    device = _device()
+    verbose = _verbose(verbose)
+
+    if validation_split and validation_data is None:
+        (x, y, sample_weight), validation_data = data_mod.train_validation_split(
+            (data_mod.standardize(x), data_mod.standardize(y), data_mod.standardize(sample_weight)),
+            validation_split)
+    train_data = data_mod.make_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+                                       class_weight=class_weight, steps=steps_per_epoch, device=device)
+    val_data = None
+    if validation_data is not None:
+        if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3) and not (
+                isinstance(validation_data, list) and data_mod.is_array_like(validation_data)
+                and len(validation_data) != 2):
+            vx, vy, vsw = data_mod.unpack_x_y_sample_weight(tuple(validation_data))
+        else:
+            vx, vy, vsw = validation_data, None, None
+        val_data = data_mod.make_adapter(vx, vy, vsw, batch_size=validation_batch_size or batch_size,
+                                         shuffle=False, steps=validation_steps, device=device)
+
+    callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
+                             verbose=verbose, epochs=epochs, steps=train_data.steps)
+    custom_step = not _is_default(model, "train_step")
+    model.stop_training = False
+    model._initial_epoch = None
+    fast_step = None
+    prepared = False
+    training_logs = {}
+    callbacks.on_train_begin()
+    initial_epoch = model._initial_epoch or initial_epoch
+    epoch = initial_epoch
+    end_hooks = callbacks.batch_hooks["on_train_batch_end"]
+    begin_hooks = callbacks.batch_hooks["on_train_batch_begin"]
+    get_logs = lambda: _logs_now(model)  # noqa: E731 - built only when a callback asks
+    for epoch in range(initial_epoch, epochs):
+        reset_metrics(model)
+        callbacks.on_epoch_begin(epoch)
+        model.train()
+        logs = None
+        for step, batch in enumerate(train_data.epoch()):
+            if not prepared:
+                _prepare_model(model, batch[0], device)
+                prepared = True
+            if begin_hooks:
+                callbacks.on_train_batch_begin(step)
+            if custom_step:
+                logs = model.train_step(data_mod.pack_x_y_sample_weight(*batch))
+                if end_hooks:
+                    callbacks.on_train_batch_end(step, pythonify(logs))
+            else:
+                if fast_step is None:
+                    logs = default_train_step(model, data_mod.pack_x_y_sample_weight(*batch))
+                    fast_step = _make_fast_train_step(model)
+                else:
+                    fast_step(*batch)
+                if end_hooks:
+                    callbacks.on_train_batch_end(step, get_logs)
+            if model.stop_training:
+                break
+        train_data.on_epoch_end()
+        epoch_logs = pythonify(logs) if custom_step and logs is not None else _logs_now(model)
+        model.eval()
+        if val_data is not None and _should_validate(epoch, validation_freq):
+            val_logs = _run_test(model, val_data, callbacks, in_fit=True)
+            epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+        callbacks.on_epoch_end(epoch, epoch_logs)
+        training_logs = epoch_logs
+        if model.stop_training:
+            break
+    opt = model.optimizer
+    if epochs > initial_epoch and hasattr(opt, "finalize_variable_values") and st_params(model):
+        opt.finalize_variable_values(st_params(model))
+    callbacks.on_train_end(training_logs)
+    return model.history
+
+
+def st_params(model):
+    return _state(model).params
+
+
+def _should_validate(epoch, freq):
+    epoch = epoch + 1
+    if isinstance(freq, int):
+        return epoch % freq == 0
+    if isinstance(freq, (list, tuple, set)):
+        return epoch in freq
+    raise ValueError(f"Expected `validation_freq` to be an int or a list of epochs; received {freq!r}.")
+
+
+# ----------------------------------------------------------------------------- evaluate
+
+def _run_test(model, adapter, callbacks, in_fit=False):
+    """One pass over `adapter` without updates; returns python logs."""
+    model.eval()
+    reset_metrics(model)
+    callbacks.on_test_begin()
+    custom_step = not _is_default(model, "test_step")
+    end_hooks = callbacks.batch_hooks["on_test_batch_end"]
+    begin_hooks = callbacks.batch_hooks["on_test_batch_begin"]
+    get_logs = lambda: _logs_now(model)  # noqa: E731
+    logs = None
+    fast_step = None
+    steps = 0
+    with torch.no_grad():
+        for step, batch in enumerate(adapter.epoch()):
+            if step == 0 and not in_fit:
+                _prepare_model(model, batch[0], _device())
+            if begin_hooks:
+                callbacks.on_test_batch_begin(step)
+            if custom_step:
+                logs = model.test_step(data_mod.pack_x_y_sample_weight(*batch))
+                if end_hooks:
+                    callbacks.on_test_batch_end(step, pythonify(logs))
+            else:
+                if fast_step is None:
+                    logs = default_test_step(model, data_mod.pack_x_y_sample_weight(*batch))
+                    fast_step = _make_fast_test_step(model)
+                else:
+                    fast_step(*batch)
+                if end_hooks:
+                    callbacks.on_test_batch_end(step, get_logs)
+            steps += 1
+    adapter.on_epoch_end()
+    if steps == 0:
+        raise ValueError("evaluate() received no data: the input yielded no batches. Check `x` / `steps`.")
+    logs = pythonify(logs) if custom_step and logs is not None else _logs_now(model)
+    callbacks.on_test_end(logs)
+    return logs
+
+
+def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+             callbacks=None, return_dict=False, **kwargs):
+    kwargs.pop("_use_cached_eval_dataset", None)
+    unknown = set(kwargs) - _LEGACY_LOOP_KWARGS
+    if unknown:
+        raise TypeError(f"evaluate() got unexpected keyword argument(s) {sorted(unknown)}.")
+    _check_compiled(model, "evaluate")
+    verbose = _verbose(verbose)
+    adapter = data_mod.make_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps,
+                                    device=_device())
+    callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose, epochs=1,
+                             steps=adapter.steps)
+    logs = _run_test(model, adapter, callbacks)
+    if return_dict:
+        return logs
+    return _flatten_in_order(model, logs)
+
+
+# ----------------------------------------------------------------------------- predict
+
+def _concat(outputs):
+    first = outputs[0]
+    if isinstance(first, torch.Tensor):
+        return torch.cat(outputs).cpu().numpy() if len(outputs) > 1 else first.cpu().numpy()
+    if isinstance(first, dict):
+        return {k: _concat([o[k] for o in outputs]) for k in first}
+    if isinstance(first, (list, tuple)):
+        return [_concat([o[i] for o in outputs]) for i in range(len(first))]
+    return np.concatenate([np.asarray(o) for o in outputs])
+
+
+def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
+    """Outputs for `x` as numpy (a list/dict of arrays for multi-output models)."""
+    unknown = set(kwargs) - _LEGACY_LOOP_KWARGS
+    if unknown:
+        raise TypeError(f"predict() got unexpected keyword argument(s) {sorted(unknown)}.")
+    verbose = _verbose(verbose)
+    device = _device()
+    if isinstance(x, tuple) and len(x) in (2, 3) and data_mod.is_array_like(x[0]):
+        x = x[0]  # predict((x, y)) as Keras allows; y is ignored
+    adapter = data_mod.make_adapter(x, batch_size=batch_size, shuffle=False, steps=steps, device=device)
+    callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose, epochs=1,
+                             steps=adapter.steps)
+    custom_step = not _is_default(model, "predict_step")
+    end_hooks = callbacks.batch_hooks["on_predict_batch_end"]
+    begin_hooks = callbacks.batch_hooks["on_predict_batch_begin"]
+    accepts_training = model._call_accepts_training
+    model.eval()
+    outputs = []
+    callbacks.on_predict_begin()
+    with torch.inference_mode():
+        for step, batch in enumerate(adapter.epoch()):
+            bx = batch[0]
+            if step == 0:
+                _prepare_model(model, bx, device)
+            if begin_hooks:
+                callbacks.on_predict_batch_begin(step)
+            if custom_step:
+                out = model.predict_step(data_mod.pack_x_y_sample_weight(*batch))
+            else:
+                out = model(bx, training=False) if accepts_training else model(bx)
+            outputs.append(out)
+            if end_hooks:
+                callbacks.on_predict_batch_end(step, (lambda o=out: {"outputs": o}))
+    adapter.on_epoch_end()
+    if not outputs:
+        raise ValueError("predict() received no data: the input yielded no batches. Check `x` / `steps`.")
+    result = _concat(outputs)
+    callbacks.on_predict_end()
+    return result
+
+
+# ----------------------------------------------------------------------------- *_on_batch
+
+def _one_batch(x, y, sample_weight, class_weight):
+    adapter = data_mod.make_adapter(x, y, sample_weight, batch_size=None, shuffle=False, class_weight=class_weight,
+                                    device=_device())
+    n = adapter.n
+    adapter.batch_size = max(n, 1)
+    adapter.num_batches = adapter.steps = 1
+    return next(iter(adapter.epoch()))
+
+
+def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, return_dict=False, reset_metrics=None):
+    _check_compiled(model, "train_on_batch")
+    batch = _one_batch(x, y, sample_weight, class_weight)
+    _prepare_model(model, batch[0], _device())
+    if reset_metrics:
+        globals()["reset_metrics"](model)
+    model.train()
+    logs = model.train_step(data_mod.pack_x_y_sample_weight(*batch))
+    logs = pythonify(logs)
+    return logs if return_dict else _flatten_in_order(model, logs)
+
+
+def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False, reset_metrics=None):
+    _check_compiled(model, "test_on_batch")
+    batch = _one_batch(x, y, sample_weight, None)
+    _prepare_model(model, batch[0], _device())
+    if reset_metrics:
+        globals()["reset_metrics"](model)
+    model.eval()
+    with torch.no_grad():
+        logs = model.test_step(data_mod.pack_x_y_sample_weight(*batch))
+    logs = pythonify(logs)
+    return logs if return_dict else _flatten_in_order(model, logs)
+
+
+def predict_on_batch(model, x):
+    batch = _one_batch(x, None, None, None)
+    _prepare_model(model, batch[0], _device())
+    model.eval()
+    with torch.inference_mode():
+        out = model.predict_step(data_mod.pack_x_y_sample_weight(*batch))
+    return _concat([out])

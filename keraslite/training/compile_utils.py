@@ -1,0 +1,320 @@
+"""What `compile()` turns into: the compiled loss, the compiled metrics and the loss tracker.
+
+Owns: resolving the user's `loss` / `loss_weights` / `metrics` / `weighted_metrics` against the
+model's outputs (one for all, a list in output order, a dict by output name), the shape-based
+choice behind 'accuracy'/'acc' and 'crossentropy'/'ce' (made on the first batch, as Keras does),
+display names (the string the user gave stays the name, so 'acc' logs as 'acc'), Keras's log
+key names for multi-output models (`<output>_loss`, `<output>_<metric>`), and the running mean
+of the loss kept on the device.
+
+Leaves to others: the loss and metric math (keraslite.losses / keraslite.metrics `get()`), the
+loops (loop.py).
+"""
+import torch
+
+__all__ = ["CompiledLoss", "CompiledMetrics", "LossTracker", "is_binary_or_sparse"]
+
+
+def is_binary_or_sparse(y_true, y_pred):
+    """Keras's rule: binary if y_pred's last dim is 1; sparse if y_true has lower rank than
+    y_pred, or y_true's last dim is 1 while y_pred's is > 1; otherwise categorical."""
+    pred_shape, true_shape = tuple(y_pred.shape), tuple(y_true.shape)
+    is_binary = len(pred_shape) > 0 and pred_shape[-1] == 1
+    is_sparse = len(true_shape) < len(pred_shape) or (
+        len(true_shape) > 0 and len(pred_shape) > 0 and true_shape[-1] == 1 and pred_shape[-1] > 1)
+    return is_binary, is_sparse
+
+
+def _flatten(structure):
+    if isinstance(structure, dict):
+        return list(structure.values())
+    if isinstance(structure, (list, tuple)):
+        return list(structure)
+    return [structure]
+
+
+def _object_name(obj):
+    name = getattr(obj, "name", None)
+    if isinstance(name, str):
+        return name
+    return getattr(obj, "__name__", type(obj).__name__)
+
+
+class LossTracker:
+    """Running mean of the loss weighted by batch size, summed on the device (no host reads
+    per step). Metric-like (`update_state`, `result`, `reset_state`, `name`) so a custom
+    train_step can treat it as Keras's `loss` metric."""
+
+    _direction = "down"
+
+    def __init__(self, name="loss"):
+        self.name = name
+        self.total = None
+        self.count = 0
+
+    def update_state(self, values, sample_weight=None):
+        values = values.detach() if isinstance(values, torch.Tensor) else torch.as_tensor(float(values))
+        if values.ndim:
+            n = values.numel()
+            values = values.sum()
+        else:
+            n = 1 if sample_weight is None else int(sample_weight)
+            values = values * n if n != 1 else values
+        if self.total is None:
+            self.total = values.to(torch.float32).clone()
+        else:
+            self.total.add_(values)
+        self.count += n
+
+    def add(self, value, n):
+        """Fast path: `value` is a detached 0-d tensor, `n` the batch size."""
+        if self.total is None:
+            self.total = (value * n).to(torch.float32)
+        else:
+            self.total.add_(value, alpha=n)
+        self.count += n
+
+    def result(self):
+        if self.total is None or not self.count:
+            return torch.tensor(0.0)
+        return self.total / self.count
+
+    def reset_state(self):
+        self.total = None
+        self.count = 0
+
+    reset_states = reset_state
+
+
+def _wrap_function(fn, name):
+    """A plain `fn(y_true, y_pred)` -> per-sample values becomes a Keras-style reduced loss."""
+
+    def loss(y_true, y_pred, sample_weight=None):
+        values = fn(y_true, y_pred)
+        if not isinstance(values, torch.Tensor):
+            values = torch.as_tensor(values, dtype=y_pred.dtype, device=y_pred.device)
+        if sample_weight is not None:
+            sw = sample_weight.to(values.dtype)
+            while sw.ndim < values.ndim:
+                sw = sw.unsqueeze(-1)
+            while sw.ndim > values.ndim and sw.shape[-1] == 1:
+                sw = sw.squeeze(-1)
+            values = values * sw
+        if values.ndim == 0:
+            return values
+        return values.sum() / values.numel()
+
+    loss.name = name
+    loss.__name__ = name
+    return loss
+
+
+def _resolve_loss(identifier, y_true, y_pred):
+    from keraslite import losses as losses_mod
+
+    if identifier is None:
+        return None
+    if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
+        is_binary, is_sparse = is_binary_or_sparse(y_true, y_pred)
+        identifier = ("binary_crossentropy" if is_binary else
+                      "sparse_categorical_crossentropy" if is_sparse else "categorical_crossentropy")
+    obj = losses_mod.get(identifier)
+    loss_cls = getattr(losses_mod, "Loss", None)
+    if loss_cls is not None and isinstance(obj, loss_cls):
+        return obj
+    if isinstance(identifier, str) or getattr(obj, "_keraslite_loss", False):
+        return obj  # a built-in loss function: already reduces and takes sample_weight
+    return _wrap_function(obj, identifier if isinstance(identifier, str) else _object_name(obj))
+
+
+def _resolve_metric(identifier, y_true, y_pred):
+    from keraslite import metrics as metrics_mod
+
+    if identifier is None:
+        raise ValueError("Expected a metric in `metrics`, received None.")
+    name = identifier if isinstance(identifier, str) else None
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        is_binary, is_sparse = is_binary_or_sparse(y_true, y_pred)
+        identifier = ("binary_accuracy" if is_binary else
+                      "sparse_categorical_accuracy" if is_sparse else "categorical_accuracy")
+    elif isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
+        is_binary, is_sparse = is_binary_or_sparse(y_true, y_pred)
+        identifier = ("binary_crossentropy" if is_binary else
+                      "sparse_categorical_crossentropy" if is_sparse else "categorical_crossentropy")
+    metric = metrics_mod.get(identifier)
+    if not hasattr(metric, "update_state"):  # a plain function: Keras wraps it in a running mean
+        wrapper = getattr(metrics_mod, "MeanMetricWrapper", None)
+        if wrapper is None:
+            raise TypeError(f"Metric {identifier!r} is a function but keraslite.metrics has no MeanMetricWrapper.")
+        metric = wrapper(metric, name=name or _object_name(metric))
+    if name is not None:
+        try:
+            metric.name = name
+        except AttributeError:
+            pass
+    return metric, name or _object_name(metric)
+
+
+def _per_output(value, output_names, what):
+    """Spread a compile argument over outputs: one for all, a list in order, a dict by name."""
+    n = len(output_names)
+    if isinstance(value, dict):
+        unknown = set(value) - set(output_names)
+        if unknown:
+            raise ValueError(f"compile(): `{what}` has keys {sorted(unknown)} that are not output names. "
+                             f"The model's outputs are {output_names}.")
+        return [value.get(name) for name in output_names]
+    if isinstance(value, (list, tuple)) and n > 1:
+        if len(value) != n:
+            raise ValueError(f"compile(): `{what}` is a list of {len(value)} entries but the model has {n} "
+                             f"outputs {output_names}. Pass one entry per output, or a dict by output name.")
+        return list(value)
+    return [value] * n
+
+
+class CompiledLoss:
+    """Sum over outputs of loss_weight * loss(y_true, y_pred, sample_weight)."""
+
+    def __init__(self, loss, loss_weights=None, output_names=None):
+        self._user_loss = loss
+        self._user_loss_weights = loss_weights
+        self.output_names = output_names
+        self.built = False
+        self.losses = []        # one resolved loss (or None) per output
+        self.weights = []
+        self.trackers = []      # per-output running means, only for multi-output models
+
+    def build(self, y_true, y_pred, output_names):
+        flat_pred = _flatten(y_pred)
+        self.output_names = list(output_names)
+        flat_true = flatten_targets(y_true, y_pred, self.output_names)
+        per_loss = _per_output(self._user_loss, self.output_names, "loss")
+        if isinstance(self._user_loss, (list, tuple)) and len(flat_pred) == 1 and len(self._user_loss) == 1:
+            per_loss = list(self._user_loss)
+        if self._user_loss_weights is None:
+            weights = [1.0] * len(flat_pred)
+        else:
+            weights = _per_output(self._user_loss_weights, self.output_names, "loss_weights")
+            if isinstance(self._user_loss_weights, (list, tuple)) and len(flat_pred) == 1:
+                weights = list(self._user_loss_weights)
+            weights = [1.0 if w is None else float(w) for w in weights]
+        self.losses = [_resolve_loss(l, t, p) for l, t, p in zip(per_loss, flat_true, flat_pred)]
+        self.weights = weights
+        if all(l is None for l in self.losses):
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        multi = len([l for l in self.losses if l is not None]) > 1
+        self.trackers = [LossTracker(f"{name}_loss") if (multi and l is not None) else None
+                         for name, l in zip(self.output_names, self.losses)]
+        self.built = True
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if len(self.losses) == 1:
+            loss = self.losses[0](y_true, y_pred, sample_weight)
+            return loss if self.weights[0] == 1.0 else loss * self.weights[0]
+        flat_pred = _flatten(y_pred)
+        flat_true = flatten_targets(y_true, y_pred, self.output_names)
+        flat_sw = flatten_targets(sample_weight, y_pred, self.output_names) if isinstance(
+            sample_weight, (list, tuple, dict)) else [sample_weight] * len(flat_pred)
+        total = None
+        for fn, w, t, p, sw, tracker in zip(self.losses, self.weights, flat_true, flat_pred, flat_sw, self.trackers):
+            if fn is None:
+                continue
+            value = fn(t, p, sw)
+            if tracker is not None:
+                tracker.add(value.detach(), p.shape[0])
+            value = value * w if w != 1.0 else value
+            total = value if total is None else total + value
+        return total
+
+    def reset_state(self):
+        for t in self.trackers:
+            if t is not None:
+                t.reset_state()
+
+    def results(self):
+        return {t.name: t.result() for t in self.trackers if t is not None}
+
+
+def flatten_targets(y, y_pred, output_names):
+    """y as a flat list in output order (y may be a tensor, list/tuple, or dict by output name)."""
+    if isinstance(y, dict):
+        missing = [n for n in output_names if n not in y]
+        if isinstance(y_pred, dict) and not missing:
+            return [y[k] for k in y_pred]
+        if missing and len(y) == len(output_names):
+            return list(y.values())
+        if missing:
+            raise ValueError(f"The targets dict has keys {sorted(y)} but the model's outputs are named "
+                             f"{output_names}. Key the targets by output name.")
+        return [y[n] for n in output_names]
+    if isinstance(y, (list, tuple)):
+        return list(y)
+    return [y]
+
+
+class CompiledMetrics:
+    """The user's metrics per output; `weighted_metrics` also receive sample weights."""
+
+    def __init__(self, metrics=None, weighted_metrics=None):
+        self._user_metrics = metrics
+        self._user_weighted = weighted_metrics
+        self.built = False
+        self.entries = []  # (log name, metric, output index, weighted)
+
+    def build(self, y_true, y_pred, output_names):
+        flat_pred = _flatten(y_pred)
+        flat_true = flatten_targets(y_true, y_pred, output_names)
+        multi = len(flat_pred) > 1
+        self.entries = []
+        for weighted, user in ((False, self._user_metrics), (True, self._user_weighted)):
+            if user is None:
+                continue
+            if multi and isinstance(user, (list, tuple)) and any(
+                    isinstance(m, (list, tuple, dict)) for m in user):
+                per_output = _per_output(list(user), output_names, "metrics")
+            elif isinstance(user, dict):
+                per_output = _per_output(user, output_names, "metrics")
+            else:
+                per_output = [user] * len(flat_pred)
+            for i, (items, t, p) in enumerate(zip(per_output, flat_true, flat_pred)):
+                if items is None:
+                    continue
+                if not isinstance(items, (list, tuple)):
+                    items = [items]
+                for ident in items:
+                    metric, name = _resolve_metric(ident, t, p)
+                    if multi:
+                        name = f"{output_names[i]}_{name}"
+                    self.entries.append((name, metric, i, weighted))
+        self._single = not multi
+        self.output_names = list(output_names)
+        self.built = True
+
+    @property
+    def metrics(self):
+        return [m for _, m, _, _ in self.entries]
+
+    @property
+    def names(self):
+        return [n for n, _, _, _ in self.entries]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if not self.entries:
+            return
+        if self._single:
+            for _, metric, _, weighted in self.entries:
+                metric.update_state(y_true, y_pred, sample_weight if weighted else None)
+            return
+        flat_pred = _flatten(y_pred)
+        flat_true = flatten_targets(y_true, y_pred, self.output_names)
+        flat_sw = flatten_targets(sample_weight, y_pred, self.output_names) if isinstance(
+            sample_weight, (list, tuple, dict)) else [sample_weight] * len(flat_pred)
+        for _, metric, i, weighted in self.entries:
+            metric.update_state(flat_true[i], flat_pred[i], flat_sw[i] if weighted else None)
+
+    def reset_state(self):
+        for _, metric, _, _ in self.entries:
+            metric.reset_state()
+
+    def results(self):
+        return {name: metric.result() for name, metric, _, _ in self.entries}

@@ -1,0 +1,423 @@
+"""Data for the loops: whatever the user passes to fit/evaluate/predict -> batches on the device.
+
+Owns: the `Sequence` / `PyDataset` base classes (keraslite.utils re-exports them), unpacking
+`(x, y, sample_weight)`, numpy/torch/list/dict conversion (float64 -> floatx, integer labels
+stay integer), sample-count checks, `validation_split` (the last fraction, taken before any
+shuffling, as Keras does), `class_weight` -> per-sample weights, and one adapter per kind of
+input:
+
+- ArrayData: numpy arrays / tensors / lists / dicts of them. Moved to the device once per
+  fit (when they fit), shuffled once per epoch with one gather, then cut into batch *views*
+  with torch.split, so a training step does no indexing or copying of its own.
+- IteratorData: Python generators and iterators, torch DataLoaders and Datasets,
+  Sequence/PyDataset. Each batch is converted and moved as it arrives.
+
+Leaves to others: what happens with a batch (loop.py).
+"""
+import math
+import warnings
+
+import numpy as np
+import torch
+
+from keraslite import backend
+
+__all__ = ["PyDataset", "Sequence", "unpack_x_y_sample_weight", "pack_x_y_sample_weight", "make_adapter",
+           "train_validation_split"]
+
+
+class PyDataset:
+    """Base class for datasets made of batches: subclasses implement `__len__` (number of
+    batches) and `__getitem__(index)` -> `(x, y)` or `(x, y, sample_weight)` or `x`.
+    `on_epoch_end()` runs after each epoch. workers/use_multiprocessing/max_queue_size are
+    accepted for Keras compatibility; batches are loaded in the training process."""
+
+    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+        self._workers = workers
+        self._use_multiprocessing = use_multiprocessing
+        self._max_queue_size = max_queue_size
+
+    @property
+    def workers(self):
+        return getattr(self, "_workers", 1)
+
+    @property
+    def use_multiprocessing(self):
+        return getattr(self, "_use_multiprocessing", False)
+
+    @property
+    def max_queue_size(self):
+        return getattr(self, "_max_queue_size", 10)
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__(index).")
+
+    def __len__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __len__().")
+
+    @property
+    def num_batches(self):
+        try:
+            return len(self)
+        except (NotImplementedError, TypeError):
+            return None
+
+    def on_epoch_begin(self):
+        pass
+
+    def on_epoch_end(self):
+        pass
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+
+Sequence = PyDataset  # Keras 2 name (keras.utils.Sequence)
+
+
+# ----------------------------------------------------------------------------- structures
+
+def unpack_x_y_sample_weight(data):
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data[0], data[1], data[2]
+    raise ValueError(f"Data is expected to be `x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)`; received a tuple "
+                     f"of {len(data)} elements.")
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def map_structure(fn, s):
+    if s is None:
+        return None
+    if isinstance(s, dict):
+        return {k: map_structure(fn, v) for k, v in s.items()}
+    if isinstance(s, (list, tuple)):
+        return type(s)(map_structure(fn, v) for v in s) if not hasattr(s, "_fields") else type(s)(
+            *[map_structure(fn, v) for v in s])
+    return fn(s)
+
+
+def flatten(s):
+    if s is None:
+        return []
+    if isinstance(s, dict):
+        return [t for v in s.values() for t in flatten(v)]
+    if isinstance(s, (list, tuple)):
+        return [t for v in s for t in flatten(v)]
+    return [s]
+
+
+def _is_array(v):
+    return isinstance(v, (np.ndarray, torch.Tensor)) or (hasattr(v, "__array__") and hasattr(v, "shape"))
+
+
+def standardize(s):
+    """Lists of arrays stay structures (multi-input); lists of numbers become one array."""
+    if s is None:
+        return None
+    if isinstance(s, dict):
+        return {k: standardize(v) for k, v in s.items()}
+    if isinstance(s, (list, tuple)):
+        if s and all(_is_array(v) or isinstance(v, (dict, list, tuple)) and _is_nested_arrays(v) for v in s):
+            return [standardize(v) for v in s]
+        return np.asarray(s)
+    return s
+
+
+def _is_nested_arrays(v):
+    if isinstance(v, dict):
+        return all(_is_array(t) for t in v.values())
+    return all(_is_array(t) for t in v) and len(v) > 0
+
+
+def to_tensor(v, device=None):
+    """numpy / tensor / scalar -> torch tensor; float64 becomes floatx, integers stay integers."""
+    if isinstance(v, torch.Tensor):
+        t = v
+    else:
+        a = np.asarray(v)
+        if a.dtype == object:
+            raise TypeError(f"Cannot turn an array of Python objects (shape {a.shape}) into a tensor. Pass numeric "
+                            "numpy arrays, tensors, or lists of numbers.")
+        if a.dtype.kind == "U" or a.dtype.kind == "S":
+            raise TypeError(f"Cannot train on string data (array of shape {a.shape}). Convert it to numbers first "
+                            "(for example with a vocabulary lookup).")
+        if not a.flags.writeable or not a.flags.c_contiguous:
+            a = np.ascontiguousarray(a).copy()
+        t = torch.from_numpy(a)
+    if t.dtype == torch.float64:
+        t = t.to(backend.standardize_dtype(backend.floatx()))
+    if t.dtype in (torch.uint8, torch.int8, torch.int16, torch.int32) and not t.is_floating_point():
+        pass  # keep integer labels integer; losses cast as needed
+    if device is not None and t.device != device:
+        t = t.to(device, non_blocking=True)
+    return t
+
+
+def _num_samples(s, name):
+    sizes = [int(t.shape[0]) if getattr(t, "ndim", 1) else None for t in flatten(s)]
+    return sizes
+
+
+def check_cardinality(x, y, sample_weight):
+    sizes = {}
+    for name, s in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+        if s is None:
+            continue
+        for t in flatten(s):
+            if getattr(t, "ndim", 1) == 0:
+                raise ValueError(f"`{name}` contains a scalar (0-d) array; every input needs a leading batch axis.")
+        sizes[name] = sorted({int(t.shape[0]) for t in flatten(s)})
+    all_sizes = {n for v in sizes.values() for n in v}
+    if len(all_sizes) > 1:
+        detail = "\n".join(f"'{k}' sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
+        raise ValueError("Data cardinality is ambiguous: x, y and sample_weight must contain the same number of "
+                         f"samples (first dimension).\n{detail}\nMake sure all arrays have the same length.")
+    return all_sizes.pop() if all_sizes else 0
+
+
+def train_validation_split(arrays, validation_split):
+    """Split (x, y, sample_weight) into the first floor(n*(1-split)) samples and the rest."""
+    x, y, sw = arrays
+    flat = flatten(arrays)
+    if any(not _is_array(t) for t in flat):
+        bad = sorted({type(t).__name__ for t in flat if not _is_array(t)})
+        raise ValueError("`validation_split` is only supported for tensors or NumPy arrays; found "
+                         f"{bad}. Pass `validation_data=` instead.")
+    n = int(flat[0].shape[0])
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(f"Training data contains {n} samples, which is not sufficient to split it into a "
+                         f"validation and training set as specified by `validation_split={validation_split}`. "
+                         "Either provide more data, or a different value for `validation_split`.")
+    train = tuple(map_structure(lambda t: t[:split_at], s) for s in (x, y, sw))
+    val = tuple(map_structure(lambda t: t[split_at:], s) for s in (x, y, sw))
+    return train, val
+
+
+def class_weight_to_sample_weight(y, class_weight):
+    """Per-sample weights from a {class: weight} dict; classes not listed weigh 1."""
+    if isinstance(y, (list, tuple, dict)):
+        raise ValueError("`class_weight` is only supported for models with a single output. Use "
+                         "`sample_weight` for multi-output models.")
+    y = y if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))
+    if y.ndim > 1:
+        y = y.argmax(-1) if y.shape[-1] != 1 else y.squeeze(-1)
+    labels = torch.round(y.float()).long() if y.is_floating_point() else y.long()
+    n_classes = int(max(int(labels.max().item()) if labels.numel() else 0, max(int(k) for k in class_weight)) + 1)
+    table = torch.ones(n_classes, dtype=torch.float32)
+    for k, w in class_weight.items():
+        table[int(k)] = float(w)
+    return table.to(labels.device)[labels]
+
+
+# ----------------------------------------------------------------------------- adapters
+
+def _fits_on(device, leaves):
+    if device.type != "cuda":
+        return True
+    nbytes = sum(t.numel() * t.element_size() for t in leaves)
+    try:
+        free, _ = torch.cuda.mem_get_info(device)
+    except Exception:  # noqa: BLE001 - unknown memory: assume it fits
+        return True
+    return nbytes * 2 < free * 0.5  # room for the per-epoch shuffled copy and the model
+
+
+class ArrayData:
+    """In-memory arrays, batched by slicing on the device."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
+                 steps=None, device=None):
+        x, y, sample_weight = standardize(x), standardize(y), standardize(sample_weight)
+        self.n = check_cardinality(x, y, sample_weight)
+        self.batch_size = int(batch_size or 32)
+        self.shuffle = shuffle
+        self.device = device
+        xs = map_structure(to_tensor, x)
+        ys = map_structure(to_tensor, y)
+        sws = map_structure(to_tensor, sample_weight)
+        if class_weight is not None and ys is not None:
+            cw = class_weight_to_sample_weight(ys, class_weight)
+            sws = cw if sws is None else sws.to(torch.float32) * cw
+        self.structure = (xs, ys, sws)
+        leaves = flatten(self.structure)
+        self.on_device = device is None or _fits_on(device, leaves)
+        if device is not None and self.on_device:
+            self.structure = map_structure(lambda t: t.to(device, non_blocking=True), self.structure)
+        self.leaves = flatten(self.structure)
+        self.num_batches = max(1, math.ceil(self.n / self.batch_size)) if self.n else 0
+        self.steps = steps if steps is not None else self.num_batches
+        self._simple = (isinstance(xs, torch.Tensor) and (ys is None or isinstance(ys, torch.Tensor))
+                        and (sws is None or isinstance(sws, torch.Tensor)))
+
+    def _pack(self, leaves):
+        it = iter(leaves)
+        return map_structure(lambda _: next(it), self.structure)
+
+    def epoch(self):
+        """Batches for one epoch, each `(x, y, sample_weight)` with the user's structure."""
+        if self.steps == self.num_batches:
+            return self._one_pass()
+        return self._steps_pass()
+
+    def _steps_pass(self):
+        # steps_per_epoch differs from the number of batches: take `steps`, passing over the
+        # data again if needed.
+        count = 0
+        while count < self.steps:
+            for batch in self._one_pass():
+                yield batch
+                count += 1
+                if count >= self.steps:
+                    return
+
+    def _one_pass(self):
+        leaves = self.leaves
+        if self.shuffle and self.n > 1:
+            if self.shuffle == "batch":
+                perm = torch.arange(self.n)
+                for start in range(0, self.n, self.batch_size):
+                    chunk = perm[start:start + self.batch_size]
+                    perm[start:start + self.batch_size] = chunk[torch.randperm(len(chunk))]
+            else:
+                perm = torch.randperm(self.n)
+            perm = perm.to(leaves[0].device)
+            leaves = [t.index_select(0, perm) for t in leaves]
+        splits = [torch.split(t, self.batch_size) for t in leaves]
+        move = self.device is not None and not self.on_device
+        if self._simple:
+            xs, ys, sws = self.structure
+            parts = [iter(s) for s in splits]
+            px = parts[0]
+            py = parts[1] if ys is not None else None
+            ps = parts[-1] if sws is not None else None
+            batches = zip(px, py if py is not None else _nones(), ps if ps is not None else _nones())
+            if move:
+                dev = self.device
+                batches = ((_move(a, dev), _move(b, dev), _move(c, dev)) for a, b, c in batches)
+        else:
+            batches = (self._pack([_move(t, self.device) if move else t for t in group]) for group in zip(*splits))
+        return batches
+
+    def on_epoch_end(self):
+        pass
+
+
+def _nones():
+    while True:
+        yield None
+
+
+def _move(t, device):
+    return t if t is None else t.to(device, non_blocking=True)
+
+
+class IteratorData:
+    """Generators, iterators, torch DataLoaders/Datasets and Sequence/PyDataset objects."""
+
+    def __init__(self, data, steps=None, shuffle=False, class_weight=None, device=None, batch_size=None):
+        self.device = device
+        self.class_weight = class_weight
+        self.shuffle = shuffle
+        self.source = data
+        if isinstance(data, torch.utils.data.Dataset) and not isinstance(data, torch.utils.data.IterableDataset) \
+                and not isinstance(data, PyDataset) and hasattr(data, "__getitem__") and hasattr(data, "__len__") \
+                and not isinstance(data, torch.utils.data.DataLoader):
+            data = torch.utils.data.DataLoader(data, batch_size=int(batch_size or 32), shuffle=bool(shuffle))
+            self.source = data
+        if isinstance(data, PyDataset) or isinstance(data, torch.utils.data.DataLoader):
+            self.reiterable = True
+            try:
+                self.num_batches = len(data)
+            except TypeError:
+                self.num_batches = None
+        else:
+            self.reiterable = False
+            self.num_batches = None
+            self._iterator = iter(data)
+        self.steps = steps if steps is not None else self.num_batches
+        self._exhausted_warned = False
+
+    def _convert(self, batch):
+        x, y, sw = unpack_x_y_sample_weight(batch)
+        x, y, sw = standardize(x), standardize(y), standardize(sw)
+        to = lambda t: to_tensor(t, self.device)  # noqa: E731
+        x, y, sw = map_structure(to, x), map_structure(to, y), map_structure(to, sw)
+        if self.class_weight is not None and y is not None:
+            cw = class_weight_to_sample_weight(y, self.class_weight).to(y.device)
+            sw = cw if sw is None else sw * cw
+        return x, y, sw
+
+    def _raw(self):
+        src = self.source
+        if isinstance(src, PyDataset):
+            order = list(range(len(src)))
+            if self.shuffle:
+                order = [order[i] for i in torch.randperm(len(order)).tolist()]
+            return (src[i] for i in order)
+        if self.reiterable:
+            return iter(src)
+        return self._iterator
+
+    def epoch(self):
+        raw = self._raw()
+        steps = self.steps
+        count = 0
+        while steps is None or count < steps:
+            try:
+                batch = next(raw)
+            except StopIteration:
+                if self.reiterable and steps is not None and count < steps and count > 0:
+                    raw = self._raw()  # steps_per_epoch longer than the dataset: start over
+                    continue
+                if steps is not None and not self._exhausted_warned:
+                    self._exhausted_warned = True
+                    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset "
+                                  "or generator can generate at least `steps_per_epoch * epochs` batches.",
+                                  stacklevel=3)
+                return
+            count += 1
+            yield self._convert(batch)
+
+    def on_epoch_end(self):
+        if isinstance(self.source, PyDataset):
+            self.source.on_epoch_end()
+
+
+def is_array_like(x):
+    flat = flatten(standardize(x)) if isinstance(x, (list, tuple, dict)) else [x]
+    return bool(flat) and all(_is_array(t) or isinstance(t, (int, float, np.number)) for t in flat)
+
+
+def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None, steps=None,
+                 device=None):
+    """The adapter for `x` (and y / sample_weight, which only arrays accept separately)."""
+    if x is None:
+        raise ValueError("No input data: pass `x` (arrays, a generator, a Sequence/PyDataset or a DataLoader).")
+    if isinstance(x, (np.ndarray, torch.Tensor)) or (isinstance(x, (list, tuple, dict)) and is_array_like(x)):
+        return ArrayData(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, class_weight=class_weight,
+                         steps=steps, device=device)
+    if y is not None or sample_weight is not None:
+        raise ValueError(f"When `x` is a {type(x).__name__}, it must yield the targets itself: pass `y` and "
+                         "`sample_weight` inside the batches it yields, not as separate arguments.")
+    if hasattr(x, "__iter__") or hasattr(x, "__next__") or isinstance(x, PyDataset):
+        return IteratorData(x, steps=steps, shuffle=shuffle, class_weight=class_weight, device=device,
+                            batch_size=batch_size)
+    raise TypeError(f"Unrecognized data type: x={type(x).__name__}. Expected numpy arrays, torch tensors, lists or "
+                    "dicts of them, a Python generator, a keras Sequence/PyDataset, or a torch Dataset/DataLoader.")
