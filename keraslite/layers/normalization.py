@@ -323,8 +323,10 @@ class GroupNormalization(_AffineArgs, Layer):
         ref = self.gamma if self.gamma is not None else self.beta
         x = _as_float(self, inputs, ref) if ref is not None else inputs
         # torch's group_norm takes (N, C, *) and groups consecutive channels, as Keras's reshape
-        # to (..., groups, C // groups) does. For NHWC the movedim is a free view.
-        out = F.group_norm(x.movedim(self._axis, 1), self._groups, self.gamma, self.beta, self.epsilon)
+        # to (..., groups, C // groups) does. The channels_last-strided view is copied to a
+        # contiguous NCHW tensor: torch 2.x's CPU group_norm backward crashes on that layout.
+        x = x.movedim(self._axis, 1).contiguous()
+        out = F.group_norm(x, self._groups, self.gamma, self.beta, self.epsilon)
         return out.movedim(1, self._axis)
 
     def compute_output_shape(self, input_shape):
