@@ -1,1 +1,9 @@
-"""(being written)"""
+"""`keras.callbacks`: the public names; the classes live in keraslite.training.callbacks."""
+from keraslite.training.callbacks import (BackupAndRestore, Callback, CallbackList, CSVLogger, EarlyStopping,
+                                          History, LambdaCallback, LearningRateScheduler, ModelCheckpoint,
+                                          ProgbarLogger, ReduceLROnPlateau, RemoteMonitor, TensorBoard,
+                                          TerminateOnNaN)
+
+__all__ = ["BackupAndRestore", "Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History",
+           "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
+           "RemoteMonitor", "TensorBoard", "TerminateOnNaN"]
