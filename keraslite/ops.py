@@ -1,1 +1,986 @@
-"""(being written)"""
+"""`keras.ops` on torch tensors, with Keras's argument names and semantics (axis / keepdims,
+numpy-style broadcasting, population variance, ...). Also the functions Keras 2 code reaches
+as `K.*` through `keraslite.backend` (K.sum, K.mean, K.square, K.epsilon, K.l2_normalize,
+K.batch_dot, K.variable, K.constant, ...).
+
+Inputs may be torch tensors, numpy arrays, Python lists or scalars: they are converted
+(Python floats become floatx, Python ints int32, as in Keras). Called on symbolic tensors
+(KerasTensor) while a functional model is built, an op becomes a node of the graph
+(keraslite.models.functional.SymbolicOp).
+
+Owns only these functions; layers, losses and metrics use torch directly.
+"""
+import builtins
+import functools
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from keraslite import backend
+from keraslite.layers.keras_tensor import KerasTensor
+
+_py_any, _py_all, _py_max, _py_min, _py_abs, _py_round, _py_slice, _py_sum = (
+    builtins.any, builtins.all, builtins.max, builtins.min, builtins.abs, builtins.round, builtins.slice, builtins.sum)
+
+
+# ----------------------------------------------------------------------------- conversion
+
+def _is_symbolic(args, kwargs):
+    for a in args:
+        if isinstance(a, KerasTensor):
+            return True
+        if type(a) in (list, tuple) and _py_any(isinstance(v, KerasTensor) for v in a):
+            return True
+    return _py_any(isinstance(v, KerasTensor) for v in kwargs.values())
+
+
+def _op(fn):
+    """Route calls on KerasTensors to a graph node; plain tensors go straight to `fn`."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if _is_symbolic(args, kwargs):
+            from keraslite.models.functional import symbolic_named_op
+
+            return symbolic_named_op(name, args, kwargs)
+        return fn(*args, **kwargs)
+
+    wrapper._raw = fn
+    return wrapper
+
+
+def _default_dtype(x):
+    """The Keras dtype of a Python value: floats -> floatx, ints -> int32, bools -> bool."""
+    if isinstance(x, bool):
+        return torch.bool
+    if isinstance(x, int):
+        return torch.int32
+    if isinstance(x, float):
+        return backend.standardize_dtype(backend.floatx())
+    return None
+
+
+def _t(x, dtype=None):
+    """Any array-like -> torch tensor (numpy keeps its dtype; Python values as Keras)."""
+    if isinstance(x, torch.Tensor):
+        return x if dtype is None else x.to(backend.standardize_dtype(dtype))
+    if isinstance(x, KerasTensor):
+        raise TypeError(f"A symbolic tensor {x} cannot be converted to a concrete tensor. Use it inside a "
+                        "layer or a functional model instead.")
+    torch_dtype = None if dtype is None else backend.standardize_dtype(dtype)
+    if isinstance(x, (np.ndarray, np.generic)):
+        return torch.as_tensor(np.asarray(x), dtype=torch_dtype)
+    if hasattr(x, "numpy") and not isinstance(x, (list, tuple)):
+        return torch.as_tensor(np.asarray(x.numpy()), dtype=torch_dtype)
+    if isinstance(x, (list, tuple)):
+        if x and _py_all(isinstance(v, torch.Tensor) for v in x):
+            out = torch.stack(list(x))
+            return out if torch_dtype is None else out.to(torch_dtype)
+        arr = np.asarray(x)
+        if torch_dtype is None:
+            if arr.dtype.kind == "f":
+                torch_dtype = backend.standardize_dtype(backend.floatx())
+            elif arr.dtype.kind in "iu":
+                torch_dtype = torch.int32
+        return torch.as_tensor(arr, dtype=torch_dtype)
+    if torch_dtype is None:
+        torch_dtype = _default_dtype(x)
+    return torch.as_tensor(x, dtype=torch_dtype)
+
+
+def _pair(a, b):
+    """Two operands as tensors; Python scalars stay scalars so torch's weak typing applies."""
+    if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
+        return _t(a), _t(b)
+    if not isinstance(a, (int, float, bool)):
+        a = _t(a)
+    if not isinstance(b, (int, float, bool)):
+        b = _t(b)
+    return a, b
+
+
+def _axes(axis, ndim):
+    if axis is None:
+        return None
+    if isinstance(axis, (list, tuple)):
+        return tuple(int(a) % ndim if ndim else int(a) for a in axis)
+    return (int(axis) % ndim if ndim else int(axis),)
+
+
+def _float(x):
+    return x if x.is_floating_point() or x.is_complex() else x.to(backend.standardize_dtype(backend.floatx()))
+
+
+# ----------------------------------------------------------------------------- settings (K.*)
+
+def epsilon():
+    return backend.epsilon()
+
+
+def floatx():
+    return backend.floatx()
+
+
+def int_shape(x):
+    shape = getattr(x, "shape", None)
+    return None if shape is None else tuple(None if d is None else int(d) for d in shape)
+
+
+def ndim(x):
+    return len(x.shape)
+
+
+def is_tensor(x):
+    return isinstance(x, torch.Tensor)
+
+
+def variable(value, dtype=None, name=None, constraint=None, trainable=True):
+    """K.variable: a trainable Variable holding `value`."""
+    from keraslite.layers.layer import Variable
+
+    t = _t(value, dtype or backend.floatx()).clone()
+    return Variable(t, trainable=trainable, name=name or "variable")
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    t = _t(value, dtype or backend.floatx())
+    if shape is not None:
+        t = t.expand(tuple(shape)).clone() if t.dim() == 0 else t.reshape(tuple(shape))
+    return t
+
+
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    return _t(x, dtype)
+
+
+def convert_to_numpy(x):
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def cast(x, dtype):
+    return _t(x).to(backend.standardize_dtype(dtype))
+
+
+def shape(x):
+    return tuple(x.shape) if isinstance(x, torch.Tensor) else tuple(np.shape(x))
+
+
+def stop_gradient(variable):
+    return _t(variable).detach()
+
+
+# ----------------------------------------------------------------------------- arithmetic
+
+@_op
+def add(x1, x2):
+    a, b = _pair(x1, x2)
+    return torch.add(a, b)
+
+
+@_op
+def subtract(x1, x2):
+    a, b = _pair(x1, x2)
+    return torch.sub(a, b)
+
+
+@_op
+def multiply(x1, x2):
+    a, b = _pair(x1, x2)
+    return torch.mul(a, b)
+
+
+@_op
+def divide(x1, x2):
+    a, b = _pair(x1, x2)
+    return torch.true_divide(a, b)
+
+
+true_divide = divide
+
+
+@_op
+def floor_divide(x1, x2):
+    a, b = _pair(x1, x2)
+    return torch.floor_divide(a, b)
+
+
+@_op
+def negative(x):
+    return torch.neg(_t(x))
+
+
+@_op
+def power(x1, x2):
+    a, b = _pair(x1, x2)
+    return torch.pow(a, b)
+
+
+pow = power
+
+
+@_op
+def mod(x1, x2):
+    a, b = _pair(x1, x2)
+    return torch.remainder(a, b)
+
+
+@_op
+def matmul(x1, x2):
+    return torch.matmul(_t(x1), _t(x2))
+
+
+@_op
+def dot(x1, x2):
+    """numpy.dot semantics (K2 K.dot: last axis of x1 with second-to-last of x2)."""
+    a, b = _t(x1), _t(x2)
+    if a.dim() == 0 or b.dim() == 0:
+        return a * b
+    if b.dim() == 1 or a.dim() == 1:
+        return torch.matmul(a, b)
+    return torch.tensordot(a, b, dims=([a.dim() - 1], [b.dim() - 2]))
+
+
+@_op
+def einsum(subscripts, *operands):
+    return torch.einsum(subscripts, *[_t(o) for o in operands])
+
+
+@_op
+def square(x):
+    x = _t(x)
+    return x * x
+
+
+@_op
+def sqrt(x):
+    return torch.sqrt(_float(_t(x)))
+
+
+@_op
+def rsqrt(x):
+    return torch.rsqrt(_float(_t(x)))
+
+
+@_op
+def exp(x):
+    return torch.exp(_float(_t(x)))
+
+
+@_op
+def log(x):
+    return torch.log(_float(_t(x)))
+
+
+@_op
+def log1p(x):
+    return torch.log1p(_float(_t(x)))
+
+
+@_op
+def abs(x):
+    return torch.abs(_t(x))
+
+
+absolute = abs
+
+
+@_op
+def sign(x):
+    return torch.sign(_t(x))
+
+
+@_op
+def erf(x):
+    return torch.erf(_float(_t(x)))
+
+
+@_op
+def floor(x):
+    return torch.floor(_float(_t(x)))
+
+
+@_op
+def ceil(x):
+    return torch.ceil(_float(_t(x)))
+
+
+@_op
+def round(x, decimals=0):
+    return torch.round(_t(x), decimals=decimals)
+
+
+@_op
+def clip(x, x_min, x_max):
+    x = _t(x)
+    if isinstance(x_min, torch.Tensor) or isinstance(x_max, torch.Tensor):
+        return torch.clamp(x, _t(x_min).to(x.dtype), _t(x_max).to(x.dtype))
+    return torch.clamp(x, x_min, x_max)
+
+
+@_op
+def maximum(x1, x2):
+    a, b = _pair(x1, x2)
+    if not isinstance(a, torch.Tensor):
+        a, b = b, a
+    return torch.maximum(a, b if isinstance(b, torch.Tensor) else torch.as_tensor(b, dtype=a.dtype, device=a.device))
+
+
+@_op
+def minimum(x1, x2):
+    a, b = _pair(x1, x2)
+    if not isinstance(a, torch.Tensor):
+        a, b = b, a
+    return torch.minimum(a, b if isinstance(b, torch.Tensor) else torch.as_tensor(b, dtype=a.dtype, device=a.device))
+
+
+def _compare(fn):
+    def compare(x1, x2):
+        a, b = _pair(x1, x2)
+        if not isinstance(a, torch.Tensor):
+            a = torch.as_tensor(a)
+        return fn(a, b)
+    return compare
+
+
+@_op
+def equal(x1, x2):
+    return _compare(torch.eq)(x1, x2)
+
+
+@_op
+def not_equal(x1, x2):
+    return _compare(torch.ne)(x1, x2)
+
+
+@_op
+def greater(x1, x2):
+    return _compare(torch.gt)(x1, x2)
+
+
+@_op
+def greater_equal(x1, x2):
+    return _compare(torch.ge)(x1, x2)
+
+
+@_op
+def less(x1, x2):
+    return _compare(torch.lt)(x1, x2)
+
+
+@_op
+def less_equal(x1, x2):
+    return _compare(torch.le)(x1, x2)
+
+
+@_op
+def logical_and(x1, x2):
+    return torch.logical_and(_t(x1), _t(x2))
+
+
+@_op
+def logical_or(x1, x2):
+    return torch.logical_or(_t(x1), _t(x2))
+
+
+@_op
+def logical_not(x):
+    return torch.logical_not(_t(x))
+
+
+@_op
+def isnan(x):
+    return torch.isnan(_t(x))
+
+
+@_op
+def isinf(x):
+    return torch.isinf(_t(x))
+
+
+@_op
+def where(condition, x1=None, x2=None):
+    condition = _t(condition).to(torch.bool)
+    if x1 is None and x2 is None:
+        return torch.where(condition)
+    if x1 is None or x2 is None:
+        raise ValueError("ops.where needs both `x1` and `x2`, or neither (then it returns the indices where "
+                         "`condition` is true).")
+    a, b = _pair(x1, x2)
+    return torch.where(condition, a, b)
+
+
+# ----------------------------------------------------------------------------- activations
+
+@_op
+def relu(x):
+    return torch.relu(_t(x))
+
+
+@_op
+def relu6(x):
+    return F.relu6(_t(x))
+
+
+@_op
+def sigmoid(x):
+    return torch.sigmoid(_float(_t(x)))
+
+
+@_op
+def tanh(x):
+    return torch.tanh(_float(_t(x)))
+
+
+@_op
+def softmax(x, axis=-1):
+    x = _float(_t(x))
+    if isinstance(axis, (list, tuple)):
+        m = torch.amax(x, dim=tuple(axis), keepdim=True)
+        e = torch.exp(x - m)
+        return e / torch.sum(e, dim=tuple(axis), keepdim=True)
+    return torch.softmax(x, dim=axis)
+
+
+@_op
+def log_softmax(x, axis=-1):
+    x = _float(_t(x))
+    if isinstance(axis, (list, tuple)):
+        return x - torch.logsumexp(x, dim=tuple(axis), keepdim=True)
+    return torch.log_softmax(x, dim=axis)
+
+
+@_op
+def gelu(x, approximate=True):
+    return F.gelu(_float(_t(x)), approximate="tanh" if approximate else "none")
+
+
+@_op
+def silu(x):
+    return F.silu(_float(_t(x)))
+
+
+swish = silu
+
+
+@_op
+def elu(x, alpha=1.0):
+    return F.elu(_float(_t(x)), alpha=alpha)
+
+
+@_op
+def selu(x):
+    return F.selu(_float(_t(x)))
+
+
+@_op
+def softplus(x):
+    return F.softplus(_float(_t(x)))
+
+
+@_op
+def leaky_relu(x, negative_slope=0.2):
+    return F.leaky_relu(_float(_t(x)), negative_slope)
+
+
+# ----------------------------------------------------------------------------- reductions
+
+def _reduce(fn, x, axis, keepdims):
+    axes = _axes(axis, x.dim())
+    if axes is None:
+        out = fn(x)
+        if keepdims:
+            out = out.reshape((1,) * x.dim())
+        return out
+    return fn(x, dim=axes, keepdim=keepdims)
+
+
+@_op
+def sum(x, axis=None, keepdims=False):
+    x = _t(x)
+    if x.dtype == torch.bool:
+        x = x.to(torch.int32)
+    out = _reduce(torch.sum, x, axis, keepdims)
+    return out.to(x.dtype) if x.dtype in (torch.int8, torch.int16, torch.int32, torch.uint8) else out
+
+
+@_op
+def mean(x, axis=None, keepdims=False):
+    return _reduce(torch.mean, _float(_t(x)), axis, keepdims)
+
+
+@_op
+def max(x, axis=None, keepdims=False, initial=None):
+    x = _t(x)
+    out = _reduce(torch.amax, x, axis, keepdims)
+    return out if initial is None else torch.clamp(out, min=initial)
+
+
+@_op
+def min(x, axis=None, keepdims=False, initial=None):
+    x = _t(x)
+    out = _reduce(torch.amin, x, axis, keepdims)
+    return out if initial is None else torch.clamp(out, max=initial)
+
+
+amax, amin = max, min
+
+
+@_op
+def prod(x, axis=None, keepdims=False, dtype=None):
+    x = _t(x, dtype)
+    axes = _axes(axis, x.dim())
+    if axes is None:
+        out = torch.prod(x)
+        return out.reshape((1,) * x.dim()) if keepdims else out
+    for a in sorted(axes, reverse=True):
+        x = torch.prod(x, dim=a, keepdim=True)
+    return x if keepdims else x.squeeze(axes)
+
+
+@_op
+def var(x, axis=None, keepdims=False):
+    x = _float(_t(x))
+    axes = _axes(axis, x.dim())
+    return torch.var(x, dim=axes, correction=0, keepdim=keepdims)
+
+
+@_op
+def std(x, axis=None, keepdims=False):
+    x = _float(_t(x))
+    axes = _axes(axis, x.dim())
+    return torch.std(x, dim=axes, correction=0, keepdim=keepdims)
+
+
+@_op
+def any(x, axis=None, keepdims=False):
+    x = _t(x).to(torch.bool)
+    axes = _axes(axis, x.dim())
+    if axes is None:
+        out = torch.any(x)
+        return out.reshape((1,) * x.dim()) if keepdims else out
+    return torch.any(x, dim=axes, keepdim=keepdims)
+
+
+@_op
+def all(x, axis=None, keepdims=False):
+    x = _t(x).to(torch.bool)
+    axes = _axes(axis, x.dim())
+    if axes is None:
+        out = torch.all(x)
+        return out.reshape((1,) * x.dim()) if keepdims else out
+    return torch.all(x, dim=axes, keepdim=keepdims)
+
+
+@_op
+def argmax(x, axis=None, keepdims=False):
+    x = _t(x)
+    if axis is None:
+        out = torch.argmax(x.reshape(-1))
+        out = out.reshape((1,) * x.dim()) if keepdims else out
+    else:
+        out = torch.argmax(x, dim=axis, keepdim=keepdims)
+    return out.to(torch.int32)
+
+
+@_op
+def argmin(x, axis=None, keepdims=False):
+    x = _t(x)
+    if axis is None:
+        out = torch.argmin(x.reshape(-1))
+        out = out.reshape((1,) * x.dim()) if keepdims else out
+    else:
+        out = torch.argmin(x, dim=axis, keepdim=keepdims)
+    return out.to(torch.int32)
+
+
+@_op
+def cumsum(x, axis=None, dtype=None):
+    x = _t(x, dtype)
+    if axis is None:
+        return torch.cumsum(x.reshape(-1), dim=0)
+    return torch.cumsum(x, dim=axis)
+
+
+@_op
+def cumprod(x, axis=None, dtype=None):
+    x = _t(x, dtype)
+    if axis is None:
+        return torch.cumprod(x.reshape(-1), dim=0)
+    return torch.cumprod(x, dim=axis)
+
+
+@_op
+def logsumexp(x, axis=None, keepdims=False):
+    x = _float(_t(x))
+    axes = tuple(range(x.dim())) if axis is None else _axes(axis, x.dim())
+    return torch.logsumexp(x, dim=axes, keepdim=keepdims)
+
+
+@_op
+def norm(x, ord=None, axis=None, keepdims=False):
+    x = _float(_t(x))
+    if axis is None:
+        if ord is None:
+            out = torch.linalg.vector_norm(x.reshape(-1))
+            return out.reshape((1,) * x.dim()) if keepdims else out
+        axis = tuple(range(x.dim()))
+    if isinstance(axis, (list, tuple)) and len(axis) == 1:
+        axis = axis[0]
+    if isinstance(axis, int):
+        return torch.linalg.vector_norm(x, ord=2 if ord is None else ord, dim=axis, keepdim=keepdims)
+    if ord is None:
+        ord = "fro"
+    return torch.linalg.matrix_norm(x, ord=ord, dim=tuple(axis), keepdim=keepdims)
+
+
+@_op
+def moments(x, axes, keepdims=False, synchronized=False):
+    """(mean, variance) over `axes` (population variance)."""
+    x = _float(_t(x))
+    axes = _axes(axes, x.dim())
+    m = torch.mean(x, dim=axes, keepdim=True)
+    v = torch.mean(torch.square(x - m), dim=axes, keepdim=True)
+    if not keepdims:
+        m, v = m.squeeze(axes), v.squeeze(axes)
+    return m, v
+
+
+@_op
+def l2_normalize(x, axis=-1, epsilon=1e-12):
+    """K2 K.l2_normalize: x / sqrt(max(sum(x**2, axis), epsilon))."""
+    x = _float(_t(x))
+    square_sum = torch.sum(x * x, dim=axis, keepdim=True)
+    return x * torch.rsqrt(torch.clamp(square_sum, min=epsilon))
+
+
+@_op
+def normalize(x, axis=-1, order=2, epsilon=None):
+    x = _float(_t(x))
+    if order == 2:
+        return l2_normalize._raw(x, axis=axis, epsilon=1e-12 if epsilon is None else epsilon)
+    n = torch.linalg.vector_norm(x, ord=order, dim=axis, keepdim=True)
+    return x / torch.clamp(n, min=backend.epsilon() if epsilon is None else epsilon)
+
+
+# ----------------------------------------------------------------------------- shapes
+
+@_op
+def reshape(x, newshape):
+    if isinstance(newshape, int):
+        newshape = (newshape,)
+    return torch.reshape(_t(x), tuple(-1 if d is None else int(d) for d in newshape))
+
+
+@_op
+def transpose(x, axes=None):
+    x = _t(x)
+    if axes is None:
+        axes = tuple(reversed(range(x.dim())))
+    return x.permute(tuple(axes))
+
+
+def permute_dimensions(x, pattern):
+    """K2 K.permute_dimensions."""
+    return transpose(x, pattern)
+
+
+@_op
+def expand_dims(x, axis):
+    x = _t(x)
+    if isinstance(axis, (list, tuple)):
+        out_ndim = x.dim() + len(axis)
+        for a in sorted(int(a) % out_ndim for a in axis):
+            x = x.unsqueeze(a)
+        return x
+    return x.unsqueeze(axis)
+
+
+@_op
+def squeeze(x, axis=None):
+    x = _t(x)
+    if axis is None:
+        return x.squeeze()
+    axes = _axes(axis, x.dim())
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(f"Cannot squeeze axis {a} of a tensor of shape {tuple(x.shape)}: its size is not 1.")
+    return x.squeeze(axes)
+
+
+@_op
+def concatenate(xs, axis=0):
+    return torch.cat([_t(x) for x in xs], dim=axis)
+
+
+@_op
+def stack(x, axis=0):
+    return torch.stack([_t(v) for v in x], dim=axis)
+
+
+@_op
+def flatten(x):
+    return torch.reshape(_t(x), (-1,))
+
+
+def batch_flatten(x):
+    """K2 K.batch_flatten: (batch, ...) -> (batch, prod(...))."""
+    x = _t(x)
+    return x.reshape(x.shape[0], -1)
+
+
+@_op
+def tile(x, repeats):
+    x = _t(x)
+    if isinstance(repeats, int):
+        repeats = (repeats,)
+    repeats = tuple(int(r) for r in repeats)
+    if len(repeats) < x.dim():
+        repeats = (1,) * (x.dim() - len(repeats)) + repeats
+    return x.repeat(repeats) if len(repeats) >= x.dim() else x.tile(repeats)
+
+
+@_op
+def repeat(x, repeats, axis=None):
+    x = _t(x)
+    if axis is None:
+        x = x.reshape(-1)
+        axis = 0
+    if not isinstance(repeats, int):
+        repeats = _t(repeats).to(torch.int64)
+    return torch.repeat_interleave(x, repeats, dim=axis)
+
+
+@_op
+def split(x, indices_or_sections, axis=0):
+    x = _t(x)
+    size = x.shape[axis]
+    if isinstance(indices_or_sections, int):
+        if size % indices_or_sections:
+            raise ValueError(f"ops.split: axis {axis} of size {size} cannot be split into {indices_or_sections} "
+                             "equal sections.")
+        return list(torch.split(x, size // indices_or_sections, dim=axis))
+    bounds = [0] + [int(i) for i in indices_or_sections] + [size]
+    return [x.narrow(axis, a, _py_max(b - a, 0)) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+@_op
+def take(x, indices, axis=None):
+    x = _t(x)
+    indices = _t(indices).to(torch.int64)
+    if axis is None:
+        x = x.reshape(-1)
+        axis = 0
+    axis = axis % x.dim()
+    indices = torch.where(indices < 0, indices + x.shape[axis], indices)
+    out = torch.index_select(x, axis, indices.reshape(-1))
+    return out.reshape(x.shape[:axis] + indices.shape + x.shape[axis + 1:])
+
+
+@_op
+def take_along_axis(x, indices, axis=None):
+    x = _t(x)
+    indices = _t(indices).to(torch.int64)
+    if axis is None:
+        return torch.take_along_dim(x.reshape(-1), indices.reshape(-1))
+    axis = axis % x.dim()
+    indices = torch.where(indices < 0, indices + x.shape[axis], indices)
+    shape = list(torch.broadcast_shapes(tuple(s if i != axis else 1 for i, s in enumerate(x.shape)),
+                                        tuple(s if i != axis else 1 for i, s in enumerate(indices.shape))))
+    x_shape = list(shape)
+    x_shape[axis] = x.shape[axis]
+    i_shape = list(shape)
+    i_shape[axis] = indices.shape[axis]
+    return torch.gather(x.expand(x_shape), axis, indices.expand(i_shape))
+
+
+@_op
+def pad(x, pad_width, mode="constant", constant_values=None):
+    x = _t(x)
+    pad_width = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.dim(), 2)).tolist()
+    flat = []
+    for before, after in reversed(pad_width):
+        flat.extend([int(before), int(after)])
+    if mode == "constant":
+        return F.pad(x, flat, mode="constant", value=0 if constant_values is None else constant_values)
+    if constant_values is not None:
+        raise ValueError(f"ops.pad: `constant_values` can only be used with mode='constant'; received mode={mode!r}.")
+    torch_mode = {"reflect": "reflect", "symmetric": None, "edge": "replicate", "wrap": "circular"}.get(mode)
+    if torch_mode is None:
+        return torch.as_tensor(np.pad(x.detach().cpu().numpy(), pad_width, mode=mode), device=x.device)
+    # torch pads only trailing dims of a batched tensor: add leading dims as needed.
+    n_padded = len(flat) // 2
+    extra = 2 if n_padded >= x.dim() else 0
+    y = x.reshape((1,) * extra + tuple(x.shape)) if extra else x
+    flat = [v for pair in zip(flat[0::2], flat[1::2]) for v in pair]
+    while flat and flat[-1] == 0 and flat[-2] == 0 and len(flat) // 2 > 1:
+        flat = flat[:-2]
+    out = F.pad(_float(y), flat, mode=torch_mode).to(x.dtype)
+    return out.reshape(out.shape[extra:]) if extra else out
+
+
+@_op
+def flip(x, axis=None):
+    x = _t(x)
+    axes = tuple(range(x.dim())) if axis is None else _axes(axis, x.dim())
+    return torch.flip(x, axes)
+
+
+@_op
+def roll(x, shift, axis=None):
+    x = _t(x)
+    if axis is None:
+        return torch.roll(x.reshape(-1), shift).reshape(x.shape)
+    return torch.roll(x, shift, dims=axis)
+
+
+@_op
+def slice(inputs, start_indices, shape):
+    x = _t(inputs)
+    index = tuple(_py_slice(int(s), int(s) + (x.shape[i] - int(s) if d in (None, -1) else int(d)))
+                  for i, (s, d) in enumerate(zip(start_indices, shape)))
+    return x[index]
+
+
+@_op
+def sort(x, axis=-1):
+    return torch.sort(_t(x), dim=axis).values
+
+
+@_op
+def argsort(x, axis=-1):
+    x = _t(x)
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
+
+
+@_op
+def top_k(x, k, sorted=True):
+    values, indices = torch.topk(_t(x), k, dim=-1, largest=True, sorted=sorted)
+    return values, indices.to(torch.int32)
+
+
+@_op
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    x = _t(x).to(torch.int64)
+    valid = (x >= 0) & (x < num_classes)
+    out = F.one_hot(torch.where(valid, x, torch.zeros_like(x)), num_classes) * valid.unsqueeze(-1)
+    out = out.to(backend.standardize_dtype(dtype))
+    if axis != -1 and axis != out.dim() - 1:
+        out = torch.movedim(out, -1, axis)
+    return out
+
+
+def batch_dot(x, y, axes=None):
+    """K2 K.batch_dot: a dot product per sample of the batch (first) dimension."""
+    x, y = _t(x), _t(y)
+    if axes is None:
+        axes = (x.dim() - 1, y.dim() - 2) if y.dim() >= 3 else (x.dim() - 1, y.dim() - 1)
+    if isinstance(axes, int):
+        axes = (axes, axes)
+    ax, ay = axes[0] % x.dim(), axes[1] % y.dim()
+    if ax == 0 or ay == 0:
+        raise ValueError(f"batch_dot cannot contract over the batch axis; received axes={axes}.")
+    x2 = torch.movedim(x, ax, -1)  # (batch, ..., k)
+    y2 = torch.movedim(y, ay, 1)   # (batch, k, ...)
+    xs, ys = x2.shape, y2.shape
+    out = torch.bmm(x2.reshape(xs[0], -1, xs[-1]), y2.reshape(ys[0], ys[1], -1))
+    out = out.reshape(tuple(xs[:-1]) + tuple(ys[2:]))
+    if x.dim() == 2 and y.dim() == 2:
+        out = out.reshape(xs[0], 1)
+    return out
+
+
+# ----------------------------------------------------------------------------- creation
+
+def _dtype_or(dtype, default):
+    return backend.standardize_dtype(dtype if dtype is not None else default)
+
+
+def _shape_arg(shape):
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(d) for d in shape)
+
+
+def ones(shape, dtype=None):
+    return torch.ones(_shape_arg(shape), dtype=_dtype_or(dtype, backend.floatx()))
+
+
+def zeros(shape, dtype=None):
+    return torch.zeros(_shape_arg(shape), dtype=_dtype_or(dtype, backend.floatx()))
+
+
+def full(shape, fill_value, dtype=None):
+    if dtype is None:
+        d = _default_dtype(fill_value) if not isinstance(fill_value, torch.Tensor) else fill_value.dtype
+        dtype = d if d is not None else backend.floatx()
+    return torch.full(_shape_arg(shape), fill_value, dtype=backend.standardize_dtype(dtype))
+
+
+@_op
+def ones_like(x, dtype=None):
+    x = _t(x)
+    return torch.ones_like(x, dtype=None if dtype is None else backend.standardize_dtype(dtype))
+
+
+@_op
+def zeros_like(x, dtype=None):
+    x = _t(x)
+    return torch.zeros_like(x, dtype=None if dtype is None else backend.standardize_dtype(dtype))
+
+
+@_op
+def full_like(x, fill_value, dtype=None):
+    x = _t(x)
+    return torch.full_like(x, fill_value, dtype=None if dtype is None else backend.standardize_dtype(dtype))
+
+
+def eye(N, M=None, k=0, dtype=None):
+    M = N if M is None else M
+    dtype = _dtype_or(dtype, backend.floatx())
+    if k == 0:
+        return torch.eye(N, M, dtype=dtype)
+    return torch.as_tensor(np.eye(N, M, k=k), dtype=dtype)
+
+
+def identity(n, dtype=None):
+    return eye(n, dtype=dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None:
+        floats = _py_any(isinstance(v, float) for v in (start, stop, step))
+        dtype = backend.floatx() if floats else "int32"
+    return torch.arange(start, stop, step, dtype=backend.standardize_dtype(dtype))
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    dtype = _dtype_or(dtype, backend.floatx())
+    if endpoint:
+        out = torch.linspace(float(start), float(stop), num, dtype=torch.float64)
+        step = (float(stop) - float(start)) / _py_max(num - 1, 1)
+    else:
+        step = (float(stop) - float(start)) / num
+        out = float(start) + step * torch.arange(num, dtype=torch.float64)
+    out = out.to(dtype)
+    return (out, step) if retstep else out
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    return torch.rand(_shape_arg(shape), dtype=_dtype_or(dtype, backend.floatx())) * (maxval - minval) + minval
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    return torch.randn(_shape_arg(shape), dtype=_dtype_or(dtype, backend.floatx())) * stddev + mean
+
+
+__all__ = [n for n in dir() if not n.startswith("_") and n not in (
+    "builtins", "functools", "math", "np", "torch", "F", "backend", "KerasTensor")]

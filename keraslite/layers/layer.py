@@ -223,6 +223,28 @@ class Layer(nn.Module):
             batch_input_shape = (batch_size,) + _normalize_shape(input_shape)
         self._batch_input_shape = _normalize_shape(batch_input_shape)
 
+    # ------------------------------------------------------------------ attribute tracking
+
+    def __setattr__(self, name, value):
+        # torch registers Modules assigned directly; Keras also tracks layers inside plain
+        # lists/tuples/dicts (`self.blocks = [Dense(8), Dense(8)]`). Such containers are kept
+        # as they are (a list subclass that re-registers on mutation) and their layers are
+        # registered under `name` so weights, `layers` and `.to(device)` see them.
+        if type(value) in (list, tuple, dict) and value and "_modules" in self.__dict__:
+            modules = _modules_in(value)
+            if modules:
+                if type(value) is list:
+                    value = TrackedList(value)
+                    value._owner, value._name = self, name
+                self._modules.pop(name, None)
+                object.__setattr__(self, name, value)
+                self._modules[name] = nn.ModuleList(modules)
+                return
+        elif name in self.__dict__.get("_modules", ()) and type(self._modules[name]) is nn.ModuleList \
+                and name in self.__dict__:
+            del self._modules[name]  # a tracked container replaced by a plain value
+        super().__setattr__(name, value)
+
     # ------------------------------------------------------------------ properties
 
     @property
@@ -479,6 +501,73 @@ class Layer(nn.Module):
         for k, v in self.__dict__.items():
             result.__dict__[k] = copy.deepcopy(v, memo)
         return result
+
+
+def _modules_in(value, depth=0):
+    """Modules inside a (nested) list/tuple/dict value, in order."""
+    out = []
+    items = value.values() if isinstance(value, dict) else value
+    for v in items:
+        if isinstance(v, nn.Module):
+            out.append(v)
+        elif depth < 3 and type(v) in (list, tuple, dict, TrackedList):
+            out.extend(_modules_in(v, depth + 1))
+    return out
+
+
+class TrackedList(list):
+    """A list attribute of a Layer that holds layers; mutations re-register its layers."""
+
+    _owner = None
+    _name = None
+
+    def _sync(self):
+        owner = self._owner
+        if owner is not None and owner.__dict__.get(self._name) is self:
+            owner._modules[self._name] = nn.ModuleList(_modules_in(self))
+
+    def append(self, v):
+        super().append(v)
+        self._sync()
+
+    def extend(self, v):
+        super().extend(v)
+        self._sync()
+
+    def insert(self, i, v):
+        super().insert(i, v)
+        self._sync()
+
+    def pop(self, i=-1):
+        v = super().pop(i)
+        self._sync()
+        return v
+
+    def remove(self, v):
+        super().remove(v)
+        self._sync()
+
+    def __setitem__(self, i, v):
+        super().__setitem__(i, v)
+        self._sync()
+
+    def __delitem__(self, i):
+        super().__delitem__(i)
+        self._sync()
+
+    def __iadd__(self, v):
+        super().__iadd__(v)
+        self._sync()
+        return self
+
+    def __deepcopy__(self, memo):
+        result = TrackedList(copy.deepcopy(list(self), memo))
+        result._owner = copy.deepcopy(self._owner, memo) if self._owner is not None else None
+        result._name = self._name
+        return result
+
+    def __reduce_ex__(self, proto):
+        return (list, (list(self),))
 
 
 def _seen(items, v):

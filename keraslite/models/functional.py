@@ -1,17 +1,43 @@
 """Functional graphs: symbolic calls on KerasTensors, shape inference, and the Functional model.
 
+Owns: what happens when a layer is called on KerasTensors (`call_symbolic`: build the layer,
+infer output shapes, record a `Node`), arithmetic on KerasTensors (`symbolic_op`), turning
+(inputs, outputs) into a runnable graph (`init_graph`), running it (`run_graph`), the
+Functional config (Keras 3 form written; Keras 2 and Keras 3 forms read), and the symbolic
+inputs/outputs a Sequential model shows (`sequential_inputs` / `sequential_outputs`).
+
+Leaves to others: the layers' math, training (keraslite.training), files (keraslite.saving),
+the summary table (keraslite.utils.summary).
+
 Shape inference runs a layer's real `call` on fake tensors (torch's FakeTensorMode: shapes
 and dtypes only, no memory, no compute), so no layer needs a hand-written
 compute_output_shape. Dimensions unknown before the data arrives (None) are found by tracing
 at two different sizes: the output dimensions that change with them are None.
+
+Execution walks a list of steps computed once when the graph is made: each step holds the
+layer, where its inputs sit in a flat list of values, and where its outputs go. A call does
+no graph analysis and builds no dicts.
 """
+import collections
+import warnings
+
+import numpy as np
 import torch
+from torch import nn
 from torch._subclasses.fake_tensor import FakeTensorMode
 
 from keraslite import backend
+from keraslite.layers.input_layer import Input, InputLayer
+from keraslite.layers.keras_tensor import KerasTensor
+from keraslite.layers.layer import Layer
+from keraslite.models.model import Model
+
+__all__ = ["Functional"]
 
 _SENTINELS = (5, 7)
 
+
+# ----------------------------------------------------------------------------- shape inference
 
 def _shape_with(shape, fill):
     return tuple(fill if d is None else d for d in shape)
@@ -39,14 +65,14 @@ def _shapes_of(outputs):
     return None
 
 
-def _merge(a, b, input_shape):
+def _merge(a, b, input_shape=None):
     """Dims equal in both traces are static; differing dims are None."""
     if isinstance(a, tuple):
         return tuple(x if x == y else None for x, y in zip(a, b))
     if isinstance(a, dict):
-        return {k: _merge(a[k], b[k], input_shape) for k in a}
+        return {k: _merge(a[k], b[k]) for k in a}
     if isinstance(a, list):
-        return [_merge(x, y, input_shape) for x, y in zip(a, b)]
+        return [_merge(x, y) for x, y in zip(a, b)]
     return a
 
 
@@ -66,9 +92,9 @@ def infer_output_shape(layer, input_shape, dtype=None, **call_kwargs):
     dtype = backend.standardize_dtype(dtype)
     first = _shapes_of(trace(layer, lambda: _fake_inputs(input_shape, _SENTINELS[0], dtype), **call_kwargs))
     if not _has_unknown(input_shape):
-        return _batchless(first, input_shape)
+        return first
     second = _shapes_of(trace(layer, lambda: _fake_inputs(input_shape, _SENTINELS[1], dtype), **call_kwargs))
-    return _merge(first, second, input_shape)
+    return _merge(first, second)
 
 
 def _has_unknown(shape):
@@ -79,5 +105,862 @@ def _has_unknown(shape):
     return any(_has_unknown(s) for s in shape)
 
 
-def _batchless(shapes, input_shape):
-    return shapes
+# ----------------------------------------------------------------------------- structures
+
+def flatten(x):
+    """Leaves of a nested list/tuple/dict structure (dict values in sorted-key order, as Keras)."""
+    if isinstance(x, (list, tuple)):
+        out = []
+        for v in x:
+            out.extend(flatten(v))
+        return out
+    if isinstance(x, dict):
+        out = []
+        for k in sorted(x):
+            out.extend(flatten(x[k]))
+        return out
+    return [x]
+
+
+def map_structure(fn, x):
+    if isinstance(x, list):
+        return [map_structure(fn, v) for v in x]
+    if isinstance(x, tuple):
+        return tuple(map_structure(fn, v) for v in x)
+    if isinstance(x, dict):
+        return {k: map_structure(fn, v) for k, v in x.items()}
+    return fn(x)
+
+
+def pack_as(structure, flat):
+    """Inverse of `flatten`: put `flat` values back into `structure`."""
+    it = iter(flat)
+
+    def _pack(s):
+        if isinstance(s, list):
+            return [_pack(v) for v in s]
+        if isinstance(s, tuple):
+            return tuple(_pack(v) for v in s)
+        if isinstance(s, dict):
+            packed = {k: _pack(s[k]) for k in sorted(s)}
+            return {k: packed[k] for k in s}
+        return next(it)
+
+    return _pack(structure)
+
+
+def _unpack_singleton(x):
+    if isinstance(x, (list, tuple)) and len(x) == 1:
+        return x[0]
+    return x
+
+
+# ----------------------------------------------------------------------------- nodes
+
+class KerasHistory(collections.namedtuple("KerasHistory", ["layer", "node_index", "tensor_index"])):
+    """Where a KerasTensor came from: (layer, node_index, tensor_index). Indexable like a tuple."""
+
+    @property
+    def operation(self):
+        return self.layer
+
+
+class Node:
+    """One call of a layer on symbolic inputs: the layer, the call's args/kwargs (KerasTensors
+    inside), and the KerasTensors it produced. Appends itself to `layer._inbound_nodes`."""
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer = layer
+        self.args = tuple(args)
+        self.kwargs = dict(kwargs)
+        self.outputs = outputs
+        self.input_tensors = [t for t in flatten([list(self.args), self.kwargs]) if isinstance(t, KerasTensor)]
+        self.output_tensors = flatten(outputs)
+        self.is_input = isinstance(layer, InputLayer) and not self.input_tensors
+        self.index = len(layer._inbound_nodes)
+        layer._inbound_nodes.append(self)
+        for i, t in enumerate(self.output_tensors):
+            t._keras_history = KerasHistory(layer, self.index, i)
+
+    @property
+    def operation(self):
+        return self.layer
+
+    @property
+    def parent_nodes(self):
+        return [producer_node(t) for t in self.input_tensors]
+
+    def __repr__(self):
+        return f"<Node {self.layer.name}[{self.index}]>"
+
+
+def producer_node(tensor):
+    """The Node that produced a KerasTensor (an InputLayer gets its node on first use)."""
+    history = tensor._keras_history
+    if history is None:
+        raise ValueError(f"The symbolic tensor {tensor} was not produced by a layer or `keras.Input()`; "
+                         "graphs must start from `keras.Input(shape=...)`.")
+    layer, node_index = history[0], history[1]
+    if not layer._inbound_nodes and isinstance(layer, InputLayer):
+        Node(layer, (), {}, layer.output)
+    return layer._inbound_nodes[node_index]
+
+
+# ----------------------------------------------------------------------------- symbolic calls
+
+def _kt_shapes(x):
+    return map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else getattr(t, "shape", None), x)
+
+
+def _run_on(layer, args, kwargs, make):
+    """Call `layer` with every KerasTensor in args/kwargs replaced by `make(kt)`."""
+    def swap(v):
+        return make(v) if isinstance(v, KerasTensor) else v
+
+    return layer(*map_structure(swap, list(args)), **map_structure(swap, kwargs))
+
+
+def _trace_call(layer, args, kwargs, fill):
+    def make(kt):
+        return torch.zeros(_shape_with(kt.shape, fill), dtype=kt.torch_dtype)
+
+    modes = [(m, m.training) for m in layer.modules()]
+    layer.eval()
+    try:
+        try:
+            with FakeTensorMode(allow_non_fake_inputs=True):
+                return _run_on(layer, args, kwargs, make)
+        except Exception:
+            # Some calls (data-dependent shapes, numpy inside call) cannot run on fake tensors:
+            # run them once on small real zeros instead.
+            with torch.no_grad():
+                return _run_on(layer, args, kwargs, make)
+    finally:
+        for m, mode in modes:
+            m.training = mode
+
+
+def _output_specs(outputs):
+    """(shape, dtype) leaves of a traced output structure."""
+    return map_structure(lambda t: (tuple(t.shape), t.dtype) if isinstance(t, torch.Tensor) else t, outputs)
+
+
+def _has_none(x):
+    return any(isinstance(t, KerasTensor) and None in t.shape for t in flatten(x))
+
+
+def call_symbolic(layer, args, kwargs):
+    """`layer(*args, **kwargs)` where the inputs are KerasTensors: build the layer, infer
+    output shapes and dtypes, record a Node, return KerasTensor(s) with `_keras_history`."""
+    args = list(args)
+    if not args:
+        args = [kwargs.pop("inputs")]
+    inputs = args[0]
+    for t in flatten([args, kwargs]):
+        if isinstance(t, KerasTensor):
+            producer_node(t)
+    if not layer.built:
+        try:
+            layer._maybe_build(_kt_shapes(inputs))
+        except Exception as e:
+            raise type(e)(f"Could not build layer '{layer.name}' ({type(layer).__name__}) for input shape "
+                          f"{_kt_shapes(inputs)}: {e}") from e
+    try:
+        first = _output_specs(_trace_call(layer, args, kwargs, _SENTINELS[0]))
+        if _has_none([args, kwargs]):
+            second = _output_specs(_trace_call(layer, args, kwargs, _SENTINELS[1]))
+        else:
+            second = first
+    except Exception as e:
+        raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) failed when called on symbolic inputs "
+                         f"of shape {_kt_shapes(inputs)}: {type(e).__name__}: {e}") from e
+
+    def to_kt(a, b):
+        if isinstance(a, tuple) and len(a) == 2 and isinstance(a[1], torch.dtype):
+            shape = tuple(x if x == y else None for x, y in zip(a[0], b[0]))
+            return KerasTensor(shape, dtype=backend.dtype_name(a[1]))
+        return a
+
+    def zip_map(a, b):
+        if isinstance(a, tuple) and len(a) == 2 and isinstance(a[1], torch.dtype):
+            return to_kt(a, b)
+        if isinstance(a, list):
+            return [zip_map(x, y) for x, y in zip(a, b)]
+        if isinstance(a, tuple):
+            return tuple(zip_map(x, y) for x, y in zip(a, b))
+        if isinstance(a, dict):
+            return {k: zip_map(a[k], b[k]) for k in a}
+        return a
+
+    outputs = zip_map(first, second)
+    Node(layer, args, kwargs, outputs)
+    for i, t in enumerate(flatten(outputs)):
+        if isinstance(t, KerasTensor):
+            t.name = f"{layer.name}_output_{i}" if len(flatten(outputs)) > 1 else layer.name
+    return outputs
+
+
+_OP_NAMES = {torch.add: "add", torch.sub: "subtract", torch.mul: "multiply", torch.div: "divide",
+             torch.matmul: "matmul", torch.pow: "power", torch.neg: "negative", torch.abs: "absolute"}
+
+
+def _slot_fill(template, values):
+    if isinstance(template, dict):
+        if len(template) == 1 and "__slot__" in template:
+            return values[template["__slot__"]]
+        return {k: _slot_fill(v, values) for k, v in template.items()}
+    if isinstance(template, list):
+        return [_slot_fill(v, values) for v in template]
+    if isinstance(template, tuple):
+        return tuple(_slot_fill(v, values) for v in template)
+    return template
+
+
+class SymbolicOp(Layer):
+    """A tensor operation applied to KerasTensors (`x + y`, `x[:, 0]`, `ops.sum(x, axis=1)` on
+    symbolic inputs) kept as a layer of the graph. `args`/`kwargs` are the call's operands with
+    each symbolic tensor replaced by {"__slot__": i}, i its position in the layer's inputs."""
+
+    def __init__(self, fn=None, args=(), kwargs=None, op=None, **layer_kwargs):
+        super().__init__(**layer_kwargs)
+        if fn is None:
+            if op is None:
+                raise ValueError("SymbolicOp needs a function or an `op` name from keraslite.ops.")
+            from keraslite import ops as ops_mod
+
+            fn = getattr(ops_mod, op)
+        self.fn = fn
+        self.op = op or _OP_NAMES.get(fn)
+        self.op_args = list(args)
+        self.op_kwargs = dict(kwargs or {})
+
+    def call(self, inputs):
+        values = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        return self.fn(*_slot_fill(self.op_args, values), **_slot_fill(self.op_kwargs, values))
+
+    def get_config(self):
+        def plain(v):
+            if isinstance(v, (list, tuple)):
+                return all(plain(x) for x in v)
+            if isinstance(v, dict):
+                return all(plain(x) for x in v.values())
+            return v is None or isinstance(v, (bool, int, float, str))
+
+        if self.op is None or not plain([self.op_args, self.op_kwargs]):
+            raise NotImplementedError(
+                f"Layer '{self.name}' is an anonymous tensor operation ({getattr(self.fn, '__name__', self.fn)}) "
+                "and cannot be serialized. Use a named layer (e.g. layers.Add, layers.Lambda) or a keraslite.ops "
+                "function with plain (non-array) arguments to make the model saveable.")
+        config = super().get_config()
+        config.update(op=self.op, args=self.op_args, kwargs=self.op_kwargs)
+        return config
+
+
+def _register_symbolic_op():
+    from keraslite.saving.registry import register_keras_serializable
+
+    register_keras_serializable(package="keraslite")(SymbolicOp)
+
+
+_register_symbolic_op()
+
+
+def _make_op_layer(fn, op, args, kwargs):
+    tensors = []
+
+    def slot(v):
+        if isinstance(v, KerasTensor):
+            tensors.append(v)
+            return {"__slot__": len(tensors) - 1}
+        return v
+
+    t_args = map_structure(slot, list(args))
+    t_kwargs = map_structure(slot, dict(kwargs))
+    name = op or getattr(fn, "__name__", "op")
+    if name == "<lambda>":
+        name = "op"
+    layer = SymbolicOp(fn, t_args, t_kwargs, op=op, name=backend.get_uid(name))
+    return layer(tensors if len(tensors) > 1 else tensors[0])
+
+
+def symbolic_op(fn, *operands):
+    """Apply `fn` to operands of which some are KerasTensors: a SymbolicOp node in the graph."""
+    return _make_op_layer(fn, _OP_NAMES.get(fn), operands, {})
+
+
+def symbolic_named_op(name, args, kwargs):
+    """A keraslite.ops function called on KerasTensors: a serializable SymbolicOp node."""
+    from keraslite import ops as ops_mod
+
+    return _make_op_layer(getattr(ops_mod, name), name, args, kwargs)
+
+
+# ----------------------------------------------------------------------------- graph
+
+class _Slot:
+    """Marks where a KerasTensor sat in a node's args; execution swaps in values[index]."""
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
+def _fill(structure, values):
+    if isinstance(structure, _Slot):
+        return values[structure.index]
+    if isinstance(structure, list):
+        return [_fill(v, values) for v in structure]
+    if isinstance(structure, tuple):
+        return tuple(_fill(v, values) for v in structure)
+    if isinstance(structure, dict):
+        return {k: _fill(v, values) for k, v in structure.items()}
+    return structure
+
+
+class Graph:
+    """What `init_graph` computes once: ordered layers, nodes by depth, execution steps."""
+
+    def __init__(self, inputs, outputs):
+        self.input_struct = inputs
+        self.output_struct = outputs
+        self.inputs = flatten(inputs)
+        self.outputs = flatten(outputs)
+        for x in self.inputs + self.outputs:
+            if not isinstance(x, KerasTensor):
+                raise ValueError(f"All `inputs` and `outputs` of a Model must be symbolic tensors (from "
+                                 f"keras.Input() and layers called on them). Received {x!r} of type "
+                                 f"{type(x).__name__}.")
+        self._map_graph()
+        self._plan()
+
+    def _map_graph(self):
+        input_ids = {id(t) for t in self.inputs}
+        finished, in_progress = set(), set()
+        ordered, layer_index = [], {}
+
+        def visit(tensor, consumer):
+            node = producer_node(tensor)
+            if id(node) in finished:
+                return
+            if not node.is_input and id(tensor) in input_ids:
+                finished.add(id(node))
+                return
+            if node.is_input and id(tensor) not in input_ids:
+                names = [t._keras_history[0].name for t in self.inputs]
+                raise ValueError(
+                    f"Graph disconnected: the input '{node.layer.name}' (shape {tensor.shape}) is needed by layer "
+                    f"'{consumer}' but is not among the model inputs {names}. Add it to `inputs=` of Model(...).")
+            if id(node) in in_progress:
+                raise ValueError(f"Tensor {tensor} from layer '{node.layer.name}' is part of a cycle.")
+            layer_index.setdefault(node.layer, len(layer_index))
+            in_progress.add(id(node))
+            if not node.is_input:
+                for t in node.input_tensors:
+                    visit(t, node.layer.name)
+            finished.add(id(node))
+            in_progress.discard(id(node))
+            ordered.append(node)
+
+        for out in self.outputs:
+            visit(out, "(model output)")
+
+        node_depth, layer_depth = {}, {}
+        for node in reversed(ordered):
+            depth = node_depth.setdefault(node, 0)
+            depth = max(depth, layer_depth.get(node.layer, 0))
+            layer_depth[node.layer] = depth
+            node_depth[node] = depth
+            if node.is_input:
+                continue
+            for t in node.input_tensors:
+                if id(t) in input_ids and not producer_node(t).is_input:
+                    continue
+                parent = producer_node(t)
+                node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+        for t in self.inputs:  # inputs no output depends on
+            layer = t._keras_history[0]
+            node = producer_node(t)
+            if node.is_input and layer not in layer_depth:
+                layer_depth[layer] = 0
+                layer_index[layer] = -1
+                node_depth[node] = 0
+        by_depth = collections.defaultdict(list)
+        for node, depth in node_depth.items():
+            by_depth[depth].append(node)
+        layers_by_depth = collections.defaultdict(list)
+        for layer, depth in layer_depth.items():
+            layers_by_depth[depth].append(layer)
+        layers = []
+        for depth in sorted(layers_by_depth, reverse=True):
+            layers.extend(sorted(layers_by_depth[depth], key=lambda l: layer_index[l]))
+        names = [l.name for l in layers]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All layer '
+                                 "names should be unique.")
+        self.nodes_by_depth = dict(by_depth)
+        self.nodes = {id(n) for n in node_depth}
+        self.layers = layers
+        self.ordered_nodes = [n for d in sorted(by_depth, reverse=True) for n in by_depth[d]]
+
+    def _plan(self):
+        slots = {}
+        for t in self.inputs:
+            slots.setdefault(id(t), len(slots))
+        self.input_slots = [slots[id(t)] for t in self.inputs]
+        steps = []
+        for node in self.ordered_nodes:
+            if node.is_input:
+                continue
+            for t in node.input_tensors:
+                if id(t) not in slots:
+                    raise ValueError(f"Graph disconnected: cannot compute the input {t.name!r} of layer "
+                                     f"'{node.layer.name}' from the model inputs.")
+
+            def to_slot(v):
+                return _Slot(slots[id(v)]) if isinstance(v, KerasTensor) else v
+
+            args = map_structure(to_slot, list(node.args))
+            kwargs = map_structure(to_slot, node.kwargs)
+            fast = args[0].index if (len(args) == 1 and isinstance(args[0], _Slot)) else None
+            for t in node.output_tensors:
+                slots.setdefault(id(t), len(slots))
+            outs = [slots[id(t)] for t in node.output_tensors]
+            single = isinstance(node.outputs, KerasTensor)
+            steps.append((node.layer, fast, args, kwargs, outs[0] if single else outs,
+                          single, node.layer._call_accepts_training))
+        self.steps = steps
+        self.n_slots = len(slots)
+        self.output_slots = [slots[id(t)] for t in self.outputs]
+
+
+def _input_name(t):
+    return t._keras_history[0].name
+
+
+def init_graph(model, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+    """Make `model` a graph model from symbolic `inputs` and `outputs` (Model(inputs, outputs))."""
+    if "input" in kwargs and inputs is None:
+        inputs = kwargs.pop("input")   # Keras 1 spelling
+    if "output" in kwargs and outputs is None:
+        outputs = kwargs.pop("output")
+    kwargs.pop("dtype", None)
+    if kwargs:
+        raise TypeError(f"Model(inputs, outputs) got unexpected keyword argument(s) {sorted(kwargs)}.")
+    if inputs is None or outputs is None:
+        raise ValueError("A functional Model needs both `inputs` and `outputs`.")
+    if isinstance(inputs, tuple):
+        inputs = list(inputs)
+    if isinstance(outputs, tuple):
+        outputs = list(outputs)
+    Layer.__init__(model, name=name or backend.get_uid("functional"), trainable=True)
+    model.compiled = False
+    model.optimizer = None
+    model.stop_training = False
+    model.history = None
+    graph = Graph(inputs, outputs)
+    object.__setattr__(model, "_graph", graph)
+    # Registering the layers makes their weights the model's (torch parameters, Keras weights).
+    model._graph_layers = nn.ModuleList(graph.layers)
+    model._build_input_shape = _unpack_singleton(map_structure(lambda t: t.shape, graph.input_struct)) \
+        if not isinstance(graph.input_struct, dict) else {k: v.shape for k, v in graph.input_struct.items()}
+    model.built = True
+    model.output_names = [t._keras_history[0].name for t in graph.outputs]
+    if not trainable:
+        model.trainable = False
+
+
+# ----------------------------------------------------------------------------- execution
+
+def _to_tensor(x, ref, device):
+    if isinstance(x, torch.Tensor):
+        return x
+    if x is None:
+        raise ValueError(f"The input '{_input_name(ref)}' is not optional, but None was passed.")
+    arr = np.asarray(x)
+    if arr.dtype.kind == "f" and ref.dtype.startswith("float"):
+        dtype = ref.torch_dtype
+    elif arr.dtype.kind in "iub" and not ref.dtype.startswith("float"):
+        dtype = ref.torch_dtype
+    else:
+        dtype = ref.torch_dtype
+    return torch.as_tensor(arr, dtype=dtype, device=device)
+
+
+def _describe(x):
+    return str(tuple(x.shape)) if hasattr(x, "shape") else type(x).__name__
+
+
+def standardize_inputs(model, inputs):
+    """Model inputs (tensor, list, tuple, dict, numpy) -> flat list matching graph.inputs."""
+    graph = model._graph
+    refs = graph.inputs
+    struct = graph.input_struct
+    n = len(refs)
+    if isinstance(inputs, dict):
+        if isinstance(struct, dict):
+            keys = list(struct)
+            flat_keys = sorted(keys)
+        else:
+            flat_keys = [_input_name(t) for t in refs]
+        missing = [k for k in flat_keys if k not in inputs]
+        if missing:
+            raise ValueError(f"Model '{model.name}' expects inputs named {flat_keys} but the input dict is "
+                             f"missing {missing} (received keys {sorted(inputs)}). Key the dict by the input "
+                             "names (the `name=` given to keras.Input).")
+        extra = [k for k in inputs if k not in flat_keys]
+        if extra:
+            warnings.warn(f"Model '{model.name}' ignores input dict keys {extra}; its inputs are {flat_keys}.")
+        flat = [inputs[k] for k in flat_keys]
+    elif isinstance(inputs, (list, tuple)):
+        if n == 1 and len(inputs) != 1 and not isinstance(struct, (list, tuple, dict)):
+            flat = [inputs]  # a single input given as a nested python list of numbers
+        else:
+            flat = flatten(list(inputs))
+            if len(flat) != n:
+                raise ValueError(
+                    f"Model '{model.name}' expects {n} input(s) with shapes {[t.shape for t in refs]} but received "
+                    f"{len(flat)}: {[_describe(x) for x in flat]}. Pass one array per model input, in order.")
+    else:
+        if n != 1:
+            raise ValueError(
+                f"Model '{model.name}' expects {n} inputs with shapes {[t.shape for t in refs]} but received a "
+                f"single {type(inputs).__name__} of shape {_describe(inputs)}. Pass a list of {n} arrays or a "
+                f"dict keyed by input names {[_input_name(t) for t in refs]}.")
+        flat = [inputs]
+    out = []
+    device = None
+    for x, ref in zip(flat, refs):
+        if not isinstance(x, torch.Tensor):
+            if device is None:
+                p = next(model.parameters(), None)
+                device = p.device if p is not None else torch.device("cpu")
+            x = _to_tensor(x, ref, device)
+        rank, ref_rank = x.dim(), len(ref.shape)
+        if rank != ref_rank:
+            if rank == ref_rank + 1 and x.shape[-1] == 1:
+                x = x.squeeze(-1)
+            elif rank == ref_rank - 1 and ref.shape[-1] == 1:
+                x = x.unsqueeze(-1)
+            else:
+                raise ValueError(f"Input '{_input_name(ref)}' of model '{model.name}' expects rank {ref_rank} "
+                                 f"(shape {ref.shape}) but received shape {tuple(x.shape)}.")
+        out.append(x)
+    return out
+
+
+def run_graph(model, inputs, training=None, mask=None):
+    """Execute the precomputed steps of `model`'s graph on real tensors."""
+    graph = model._graph
+    values = [None] * graph.n_slots
+    flat = standardize_inputs(model, inputs)
+    if mask is not None:
+        for x, m in zip(flat, flatten(mask) if isinstance(mask, (list, tuple, dict)) else [mask]):
+            if m is not None:
+                x._keras_mask = m
+    for slot, x in zip(graph.input_slots, flat):
+        values[slot] = x
+    for layer, fast, args, kwargs, outs, single, accepts_training in graph.steps:
+        if fast is not None and not kwargs:
+            if training is not None and accepts_training:
+                y = layer(values[fast], training=training)
+            else:
+                y = layer(values[fast])
+        else:
+            a = _fill(args, values)
+            k = _fill(kwargs, values)
+            if training is not None and accepts_training:
+                k["training"] = training
+            y = layer(*a, **k)
+        if single:
+            values[outs] = y
+        else:
+            for s, v in zip(outs, flatten(y)):
+                values[s] = v
+    return _unpack_singleton(pack_as(graph.output_struct, [values[s] for s in graph.output_slots]))
+
+
+# ----------------------------------------------------------------------------- Functional
+
+class Functional(Model):
+    """A model defined by a graph of layers: `Model(inputs, outputs)`."""
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        init_graph(self, inputs, outputs, name=name, trainable=trainable, **kwargs)
+
+    def call(self, inputs, training=None, mask=None):
+        return run_graph(self, inputs, training=training, mask=mask)
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def _maybe_build(self, input_shape):
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        if _same_shapes(input_shape, map_structure(lambda t: t.shape, self._graph.input_struct)):
+            return self.output_shape
+        return super().compute_output_shape(input_shape)
+
+    def get_config(self):
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return functional_from_config(cls, config, custom_objects=custom_objects)
+
+
+def _same_shapes(a, b):
+    try:
+        return flatten(_unpack_singleton(a)) == flatten(_unpack_singleton(b))
+    except Exception:
+        return False
+
+
+# Graph-aware views used by Model's properties (keraslite.models.model).
+
+def graph_inputs(model):
+    return list(model._graph.inputs)
+
+
+def graph_outputs(model):
+    return list(model._graph.outputs)
+
+
+def graph_input_shape(model):
+    shapes = map_structure(lambda t: t.shape, model._graph.input_struct)
+    return _unpack_singleton(shapes) if isinstance(shapes, list) else shapes
+
+
+def graph_output_shape(model):
+    shapes = map_structure(lambda t: t.shape, model._graph.output_struct)
+    return _unpack_singleton(shapes) if isinstance(shapes, list) else shapes
+
+
+# ----------------------------------------------------------------------------- config
+
+def _serialize_layer(layer):
+    try:
+        from keraslite.saving.serialization import serialize_layer
+    except ImportError:
+        serialize_layer = None
+    if serialize_layer is not None:
+        return serialize_layer(layer)
+    from keraslite.saving.serialization import serialize_keras_object
+
+    config = serialize_keras_object(layer)
+    if isinstance(layer, Functional):
+        config["module"] = "keras.src.models.functional"
+        config["registered_name"] = "Functional"
+    build = layer.get_build_config() if not isinstance(layer, (Functional, InputLayer)) else None
+    if build is not None:
+        config["build_config"] = build
+    return config
+
+
+def _lookup_class(class_name, registered_name=None, custom_objects=None):
+    from keraslite import layers as layers_mod, models as models_mod
+    from keraslite.saving import registry
+
+    for key in (registered_name, class_name):
+        obj = registry.get_registered_object(key, custom_objects) if key else None
+        if obj is not None:
+            return obj
+    if class_name in ("Functional", "Model"):
+        return Functional
+    for module in (layers_mod, models_mod):
+        obj = getattr(module, class_name, None)
+        if isinstance(obj, type):
+            return obj
+    if class_name == "SymbolicOp":
+        return SymbolicOp
+    raise ValueError(f"Unknown layer class '{class_name}' in the model config. If it is a custom layer, pass it "
+                     f"in `custom_objects={{'{class_name}': {class_name}}}` or register it with "
+                     "@keras.saving.register_keras_serializable().")
+
+
+def _deserialize_layer(config, custom_objects=None):
+    try:
+        from keraslite.saving.serialization import deserialize_layer
+    except ImportError:
+        deserialize_layer = None
+    if deserialize_layer is not None:
+        return deserialize_layer(config, custom_objects=custom_objects)
+    cls = _lookup_class(config["class_name"], config.get("registered_name"), custom_objects)
+    inner = dict(config.get("config", {}))
+    if hasattr(cls, "from_config"):
+        try:
+            return cls.from_config(inner, custom_objects=custom_objects)
+        except TypeError:
+            return cls.from_config(inner)
+    return cls(**inner)
+
+
+def _tensor_config(t, node_index):
+    return {"class_name": "__keras_tensor__",
+            "config": {"shape": list(t.shape), "dtype": t.dtype,
+                       "keras_history": [t._keras_history[0].name, node_index, t._keras_history[2]]}}
+
+
+def functional_config(model):
+    """The Keras 3 functional config: layers with inbound_nodes, input_layers, output_layers."""
+    graph = model._graph
+    own = graph.nodes
+    # Keras renumbers nodes to count only the model's own ones; nested Functional models
+    # count from 1 in input_layers/output_layers (their built-in node in Keras).
+    renumber = {}
+    for layer in graph.layers:
+        kept = 1 if isinstance(layer, Functional) else 0
+        for node in layer._inbound_nodes:
+            if id(node) in own:
+                renumber[id(node)] = kept
+                kept += 1
+
+    def own_index(t):
+        layer, index = t._keras_history[0], t._keras_history[1]
+        skipped = sum(1 for n in layer._inbound_nodes[:index] if id(n) not in own)
+        return index - skipped
+
+    def ser(v):
+        if isinstance(v, KerasTensor):
+            return _tensor_config(v, own_index(v))
+        if isinstance(v, (list, tuple)):
+            return [ser(x) for x in v]
+        if isinstance(v, dict):
+            return {k: ser(x) for k, x in v.items()}
+        if isinstance(v, torch.Tensor):
+            v = v.detach().cpu().numpy()
+        if isinstance(v, np.ndarray):
+            return {"class_name": "__numpy__", "config": {"value": v.tolist(), "dtype": str(v.dtype)}}
+        return v
+
+    layer_configs = []
+    for layer in graph.layers:
+        nodes = []
+        for node in layer._inbound_nodes:
+            if id(node) in own and node.input_tensors:
+                nodes.append({"args": ser(list(node.args)), "kwargs": ser(node.kwargs)})
+        config = _serialize_layer(layer)
+        config["name"] = layer.name
+        config["inbound_nodes"] = nodes
+        layer_configs.append(config)
+
+    def history(t):
+        return [t._keras_history[0].name, renumber[id(producer_node(t))], t._keras_history[2]]
+
+    return {"name": model.name, "trainable": model.trainable, "layers": layer_configs,
+            "input_layers": map_structure(history, graph.input_struct),
+            "output_layers": map_structure(history, graph.output_struct)}
+
+
+def _is_triple(x):
+    return isinstance(x, (list, tuple)) and len(x) == 3 and isinstance(x[0], str) and isinstance(x[1], int)
+
+
+def functional_from_config(cls, config, custom_objects=None):
+    """Rebuild a graph model from a Keras 3 or Keras 2 functional config."""
+    config = dict(config)
+    created = {}
+    pending = collections.OrderedDict()
+    for layer_data in config["layers"]:
+        layer = _deserialize_layer(layer_data, custom_objects)
+        name = layer_data.get("name") or layer_data.get("config", {}).get("name")
+        created[name] = layer
+        pending[name] = list(layer_data.get("inbound_nodes", []))
+
+    def tensor_at(layer_name, node_index, tensor_index, nested_offset):
+        if layer_name not in created:
+            raise ValueError(f"Invalid functional config: unknown layer '{layer_name}'.")
+        layer = created[layer_name]
+        if isinstance(layer, InputLayer):
+            return layer.output
+        if nested_offset and isinstance(layer, Model) and getattr(layer, "_graph", None) is not None:
+            node_index -= 1
+        if node_index >= len(layer._inbound_nodes):
+            raise IndexError(node_index)
+        return layer._inbound_nodes[node_index].output_tensors[tensor_index]
+
+    def revive(v):
+        if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
+            h = v["config"]["keras_history"]
+            return tensor_at(h[0], h[1], h[2], nested_offset=False)
+        if isinstance(v, dict) and v.get("class_name") == "__numpy__":
+            return np.asarray(v["config"]["value"], dtype=v["config"]["dtype"])
+        if isinstance(v, list):
+            return [revive(x) for x in v]
+        if isinstance(v, dict):
+            return {k: revive(x) for k, x in v.items()}
+        return v
+
+    def call_node(layer, node_data):
+        if isinstance(node_data, dict):  # Keras 3
+            args = revive(node_data.get("args", []))
+            kwargs = revive(node_data.get("kwargs", {}))
+        else:  # Keras 2: [[layer_name, node_index, tensor_index, kwargs], ...]
+            tensors, kwargs = [], {}
+            for entry in node_data:
+                tensors.append(tensor_at(entry[0], entry[1], entry[2], nested_offset=True))
+                if len(entry) > 3 and entry[3]:
+                    kwargs = dict(entry[3])
+            args = [_unpack_singleton(tensors)]
+        kwargs = {k: v for k, v in kwargs.items() if not (k == "mask" and v is None)}
+        layer(*args, **kwargs)
+
+    while any(pending.values()):
+        progressed = False
+        for name, nodes in pending.items():
+            while nodes:
+                try:
+                    call_node(created[name], nodes[0])
+                except IndexError:
+                    break
+                nodes.pop(0)
+                progressed = True
+        if not progressed:
+            raise ValueError("Invalid functional config: the graph has loops or disconnected nodes; unresolved: "
+                             f"{[n for n, v in pending.items() if v]}.")
+
+    def tensors(spec):
+        if _is_triple(spec):
+            return tensor_at(spec[0], spec[1], spec[2], nested_offset=True)
+        if isinstance(spec, dict):
+            return {k: tensors(v) for k, v in spec.items()}
+        return [tensors(v) for v in spec]
+
+    inputs = tensors(config["input_layers"])
+    outputs = tensors(config["output_layers"])
+    name = config.get("name")
+    trainable = config.get("trainable", True)
+    if cls is Model or cls is Functional or not issubclass(cls, Model):
+        return Functional(inputs, outputs, name=name, trainable=trainable if trainable is not None else True)
+    return cls(inputs=inputs, outputs=outputs, name=name)
+
+
+# ----------------------------------------------------------------------------- Sequential hooks
+
+def _sequential_graph(model):
+    key = (tuple(id(l) for l in model.layers), getattr(model, "_batch_input_shape", None))
+    cached = model.__dict__.get("_symbolic_io")
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
+    input_layer = getattr(model, "_input_layer", None)
+    if input_layer is not None:
+        inp = input_layer.output
+    elif getattr(model, "_batch_input_shape", None) is not None:
+        inp = Input(batch_shape=model._batch_input_shape, name=f"{model.name}_input" if False else None)
+    else:
+        raise AttributeError(f"Sequential model '{model.name}' has no defined inputs yet: give the first layer an "
+                             "`input_shape`, start with keras.Input(shape), or build the model first.")
+    x = inp
+    for layer in model.layers:
+        x = layer(x)
+    model.__dict__["_symbolic_io"] = (key, [inp], [x])
+    return [inp], [x]
+
+
+def sequential_inputs(model):
+    return _sequential_graph(model)[0]
+
+
+def sequential_outputs(model):
+    return _sequential_graph(model)[1]

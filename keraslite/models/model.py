@@ -12,6 +12,8 @@ from keraslite.layers.layer import Layer
 
 
 class Model(Layer):
+    _graph = None  # set by keraslite.models.functional.init_graph for Model(inputs, outputs)
+
     def __new__(cls, *args, **kwargs):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
             from keraslite.models.functional import Functional
@@ -37,7 +39,10 @@ class Model(Layer):
 
     @property
     def layers(self):
-        """Direct sublayers in the order they were assigned (each once)."""
+        """Direct sublayers in the order they were assigned (each once); for graph models the
+        Keras order (by depth from the inputs, InputLayers included)."""
+        if self._graph is not None:
+            return list(self._graph.layers)
         out, seen = [], set()
         for module in self.children():
             for layer in _layers_in(module):
@@ -58,6 +63,92 @@ class Model(Layer):
                     return layer
             raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
         raise ValueError("get_layer needs a `name` or an `index`.")
+
+    # ------------------------------------------------------------------ graph views (functional)
+
+    def call(self, inputs, training=None, mask=None):
+        if self._graph is not None:
+            from keraslite.models.functional import run_graph
+
+            return run_graph(self, inputs, training=training, mask=mask)
+        raise NotImplementedError(f"Model '{self.name}' ({type(self).__name__}) has no `call` method. A subclassed "
+                                  "Model must define `call(self, inputs, training=None)`, or be built with "
+                                  "Model(inputs, outputs).")
+
+    def build(self, input_shape=None):
+        """Build a subclassed model: run `call` on shape-only (fake) inputs so every sublayer
+        creates its weights. Graph models are built at construction."""
+        if self._graph is not None:
+            self.built = True
+            return
+        if input_shape is None:
+            input_shape = self._batch_input_shape
+        if input_shape is None:
+            raise ValueError(f"Model '{self.name}'.build() needs an input shape, e.g. build((None, 784)).")
+        from keraslite.layers.layer import _from_list
+        from keraslite.models.functional import infer_output_shape
+
+        input_shape = _from_list(input_shape) if isinstance(input_shape, list) else tuple(input_shape)
+        self._build_input_shape = input_shape
+        self.built = True
+        try:
+            infer_output_shape(self, input_shape)
+        except Exception as e:
+            self.built = False
+            raise ValueError(f"Model '{self.name}' could not be built for input shape {input_shape}: its call "
+                             f"failed with {type(e).__name__}: {e}") from e
+
+    def _maybe_build(self, input_shape):
+        if self.built:
+            return
+        if type(self).build is Model.build:
+            # First call on data: sublayers build themselves inside `call`.
+            self._build_input_shape = input_shape
+            self.built = True
+            return
+        super()._maybe_build(input_shape)
+
+    @property
+    def inputs(self):
+        if self._graph is None:
+            raise AttributeError(f"Model '{self.name}' is a subclassed model and has no symbolic `inputs`.")
+        return list(self._graph.inputs)
+
+    @property
+    def outputs(self):
+        if self._graph is None:
+            raise AttributeError(f"Model '{self.name}' is a subclassed model and has no symbolic `outputs`.")
+        return list(self._graph.outputs)
+
+    @property
+    def input(self):
+        inputs = self.inputs
+        return inputs[0] if len(inputs) == 1 else inputs
+
+    @property
+    def output(self):
+        outputs = self.outputs
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    @property
+    def input_names(self):
+        return [t._keras_history[0].name for t in self.inputs]
+
+    @property
+    def input_shape(self):
+        if self._graph is not None:
+            from keraslite.models.functional import graph_input_shape
+
+            return graph_input_shape(self)
+        return Layer.input_shape.fget(self)
+
+    @property
+    def output_shape(self):
+        if self._graph is not None:
+            from keraslite.models.functional import graph_output_shape
+
+            return graph_output_shape(self)
+        return Layer.output_shape.fget(self)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
@@ -103,6 +194,33 @@ class Model(Layer):
 
         return loop.predict_on_batch(self, *args, **kwargs)
 
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        from keraslite.training import loop
+
+        return loop.compute_loss(self, x, y, y_pred, sample_weight, training=training)
+
+    @property
+    def metrics(self):
+        from keraslite.training import loop
+
+        return loop.metrics_list(self)
+
+    @property
+    def metrics_names(self):
+        from keraslite.training import loop
+
+        return loop.metrics_names(self)
+
+    def reset_metrics(self):
+        from keraslite.training import loop
+
+        loop.reset_metrics(self)
+
+    def get_metrics_result(self):
+        from keraslite.training import loop
+
+        return loop.get_metrics_result(self)
+
     def train_step(self, data):
         from keraslite.training import loop
 
@@ -141,7 +259,31 @@ class Model(Layer):
         return model_to_json(self, **kwargs)
 
     def get_config(self):
+        if self._graph is not None and _functional_like(type(self)):
+            from keraslite.models.functional import functional_config
+
+            return functional_config(self)
         return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "layers" in config and "input_layers" in config:
+            from keraslite.models.functional import functional_from_config
+
+            return functional_from_config(cls, config, custom_objects=custom_objects)
+        return cls(**config)
+
+
+def _functional_like(cls):
+    """True when `cls(inputs=, outputs=, name=)` rebuilds the model (no custom __init__ arguments)."""
+    import inspect
+
+    init = cls.__init__
+    if init is Model.__init__:
+        return True
+    spec = inspect.getfullargspec(init)
+    args = spec.args[1:]
+    return args[:2] == ["inputs", "outputs"] or (spec.varargs is not None and spec.varkw is not None)
 
 
 def _layers_in(module):
