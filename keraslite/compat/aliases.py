@@ -15,6 +15,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import re
 import sys
 import types
 import warnings
@@ -71,6 +72,9 @@ OPTIONAL_ROOTS = {
 }
 
 
+_MODULE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
 def _module_exists(name):
     try:
         return importlib.util.find_spec(name) is not None
@@ -95,8 +99,11 @@ def _resolve_rel(table, rel):
     parent_target = _resolve_rel(table, parent) if rel else None
     if parent_target is not None and _module_exists(f"{parent_target}.{last}"):
         return f"{parent_target}.{last}"
-    # Nearest wildcard: "layers.convolutional.foo" -> "layers.*".
+    # Nearest wildcard: "layers.convolutional.foo" -> "layers.*". Keras module names are
+    # lowercase; "layers.Flatten" is a missing class, never a module.
     parts = rel.split(".")
+    if not all(_MODULE_NAME.match(p) for p in parts):
+        return None
     for i in range(len(parts) - 1, 0, -1):
         key = ".".join(parts[:i]) + ".*"
         if key in table:
@@ -152,6 +159,10 @@ class AliasModule(types.ModuleType):
 
     def __dir__(self):
         return sorted(set(dir(self._target())) | set(self.__dict__))
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f"'{self.__name__}' is a module (an alias of {self.__keraslite_target__}), not a function "
+                        f"or class: keraslite has no callable named '{self.__name__.rsplit('.', 1)[-1]}' there.")
 
     def __repr__(self):
         return f"<module '{self.__name__}' (alias of {self.__keraslite_target__})>"

@@ -1,0 +1,19 @@
+# Tutorial: "[케라스] Dense 클래스" (2020, Keras 2 API): a Dense stack for binary classification
+# of 4 inputs, drawn with model_to_dot. Source: /work/shared/seeds/000_e6ea17f06b0f7f33.txt
+#
+# The Keras code below is the tutorial's, unchanged. Added to make it a runnable script:
+#   - model.summary() at the end (the tutorial shows the diagram instead),
+#   - the SVG is kept in a variable and described, since a script has no notebook to render into.
+# Run: python -m keraslite examples/seed_000_dense_class.py
+from keras.models import Sequential
+from keras.layers import Dense
+model = Sequential()
+model.add(Dense(8, input_dim = 4, kernel_initializer = 'uniform', activation = 'relu'))
+model.add(Dense(6, kernel_initializer = 'uniform', activation = 'relu'))
+model.add(Dense(1, kernel_initializer = 'uniform', activation = 'sigmoid'))
+from IPython.display import SVG
+from keras.utils.vis_utils import model_to_dot
+svg = SVG(model_to_dot(model, show_shapes=True).create(prog='dot', format='svg'))
+
+print(repr(svg))
+model.summary()
