@@ -839,6 +839,7 @@ class _KerasRNN(RNN):
         for key in ("name", "trainable", "dtype", "batch_input_shape"):
             cell_config.pop(key, None)
         config.update(cell_config)
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
 

@@ -1,0 +1,187 @@
+"""Parity of SimpleRNN / LSTM / GRU (and the generic RNN over cells) with real Keras 3 on the
+same weights: outputs, returned states, masks from a real Embedding(mask_zero=True), and one
+SGD step's updated weights."""
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from compat_tests.parity import assert_close, layer_parity, to_numpy
+
+keras = pytest.importorskip("keras")
+
+ATOL = 1e-5
+RNG = np.random.default_rng(1)
+X = RNG.standard_normal((3, 5, 4)).astype("float32")  # (batch, time, features)
+
+LAYERS = ["SimpleRNN", "LSTM", "GRU"]
+
+CASES = [
+    ({}, "defaults (fused path)"),
+    ({"return_sequences": True}, "sequences"),
+    ({"return_state": True}, "states"),
+    ({"return_sequences": True, "return_state": True}, "sequences and states"),
+    ({"go_backwards": True, "return_sequences": True}, "backwards"),
+    ({"go_backwards": True, "return_state": True}, "backwards states"),
+    ({"use_bias": False, "return_sequences": True}, "no bias"),
+    ({"activation": "relu", "return_sequences": True}, "relu (SimpleRNN fused relu, others slow)"),
+    ({"activation": "softsign", "return_sequences": True, "return_state": True}, "slow path"),
+]
+
+
+@pytest.mark.parametrize("name", LAYERS)
+@pytest.mark.parametrize("kwargs,label", CASES, ids=[c[1] for c in CASES])
+def test_rnn_parity(name, kwargs, label):
+    layer_parity(getattr(keras.layers, name)(3, **kwargs), getattr(keraslite.layers, name)(3, **kwargs), X,
+                 atol=ATOL)
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_recurrent_activation_slow_path(name):
+    kwargs = dict(recurrent_activation="hard_sigmoid", return_sequences=True)
+    layer_parity(getattr(keras.layers, name)(3, **kwargs), getattr(keraslite.layers, name)(3, **kwargs), X,
+                 atol=ATOL)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"return_sequences": True, "go_backwards": True},
+                                    {"use_bias": False, "return_state": True}])
+def test_gru_reset_before(kwargs):
+    layer_parity(keras.layers.GRU(3, reset_after=False, **kwargs),
+                 keraslite.layers.GRU(3, reset_after=False, **kwargs), X, atol=ATOL)
+
+
+def test_initial_state_parity():
+    h0 = RNG.standard_normal((3, 3)).astype("float32")
+    c0 = RNG.standard_normal((3, 3)).astype("float32")
+    k = keras.layers.LSTM(3, return_sequences=True)
+    lite = keraslite.layers.LSTM(3, return_sequences=True)
+    layer_parity(k, lite, X, atol=ATOL,
+                 call_kwargs={"initial_state": [torch.as_tensor(h0), torch.as_tensor(c0)]})
+
+
+def test_generic_rnn_over_stacked_cells():
+    k = keras.layers.RNN([keras.layers.LSTMCell(3), keras.layers.GRUCell(2)], return_sequences=True)
+    lite = keraslite.layers.RNN([keraslite.layers.LSTMCell(3), keraslite.layers.GRUCell(2)], return_sequences=True)
+    layer_parity(k, lite, X, atol=ATOL)
+
+
+def test_simple_rnn_cell_in_rnn():
+    k = keras.layers.RNN(keras.layers.SimpleRNNCell(4), go_backwards=True)
+    lite = keraslite.layers.RNN(keraslite.layers.SimpleRNNCell(4), go_backwards=True)
+    layer_parity(k, lite, X, atol=ATOL)
+
+
+# ----------------------------------------------------------------------------- masks
+
+TOKENS = np.array([[3, 5, 2, 0, 0], [7, 1, 0, 0, 0], [4, 4, 6, 2, 9]], dtype="int64")  # right-padded
+TOKENS_GAPS = np.array([[0, 5, 2, 0, 3], [7, 0, 0, 1, 0], [4, 4, 6, 2, 9]], dtype="int64")
+
+
+def _keras_mask(tokens):
+    emb = keras.layers.Embedding(10, 4, mask_zero=True)
+    values = emb(torch.as_tensor(tokens))
+    return to_numpy(values), to_numpy(emb.compute_mask(torch.as_tensor(tokens)))
+
+
+@pytest.mark.parametrize("name", LAYERS)
+@pytest.mark.parametrize("tokens", [TOKENS, TOKENS_GAPS], ids=["right_padded", "gaps"])
+@pytest.mark.parametrize("kwargs", [{"return_sequences": True, "return_state": True},
+                                    {"go_backwards": True, "return_sequences": True},
+                                    {"zero_output_for_mask": True, "return_sequences": True},
+                                    {}], ids=["seq_state", "backwards", "zero_output", "last"])
+def test_masked_parity(name, tokens, kwargs):
+    values, mask = _keras_mask(tokens)
+    assert not mask.all()
+    k = getattr(keras.layers, name)(3, **kwargs)
+    lite = getattr(keraslite.layers, name)(3, **kwargs)
+    layer_parity(k, lite, values, atol=ATOL, call_kwargs={"mask": torch.as_tensor(mask)})
+
+
+def test_masked_model_pipeline_parity():
+    """Embedding(mask_zero=True) -> LSTM inside a real Keras model; keraslite's LSTM reads the
+    mask off the tensor (`_keras_mask`) as it would from its own Embedding."""
+    inputs = keras.Input((5,), dtype="int64")
+    emb = keras.layers.Embedding(10, 4, mask_zero=True)
+    k_lstm = keras.layers.LSTM(3, return_sequences=True)
+    model = keras.Model(inputs, k_lstm(emb(inputs)))
+    rng = np.random.default_rng(3)
+    k_lstm.set_weights([(rng.standard_normal(w.shape) * 0.5).astype("float32") for w in k_lstm.get_weights()])
+    expected = to_numpy(model(torch.as_tensor(TOKENS)))
+
+    values = torch.as_tensor(to_numpy(emb(torch.as_tensor(TOKENS))))
+    values._keras_mask = torch.as_tensor(TOKENS != 0)
+    lite = keraslite.layers.LSTM(3, return_sequences=True)
+    lite(values)
+    lite.set_weights(k_lstm.get_weights())
+    out = lite(values)
+    assert_close(to_numpy(out), expected, atol=ATOL)
+    assert torch.equal(out._keras_mask, torch.as_tensor(TOKENS != 0))  # return_sequences passes the mask on
+
+
+def test_all_true_mask_takes_the_same_result():
+    mask = torch.ones(3, 5, dtype=torch.bool)
+    layer_parity(keras.layers.GRU(3, return_sequences=True), keraslite.layers.GRU(3, return_sequences=True), X,
+                 atol=ATOL, call_kwargs={"mask": mask})
+
+
+# ----------------------------------------------------------------------------- gradients
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("LSTM", {}), ("GRU", {"return_sequences": True}), ("SimpleRNN", {"go_backwards": True}),
+    ("GRU", {"reset_after": False}), ("LSTM", {"activation": "softsign", "return_sequences": True}),
+])
+def test_sgd_step_parity(name, kwargs):
+    """One SGD step on the same data moves the weights exactly as Keras's gradients do."""
+    k = getattr(keras.layers, name)(3, **kwargs)
+    lite = getattr(keraslite.layers, name)(3, **kwargs)
+    x = torch.as_tensor(X)
+    k(x)
+    rng = np.random.default_rng(5)
+    k.set_weights([(rng.standard_normal(w.shape) * 0.5).astype("float32") for w in k.get_weights()])
+    lite(x)
+    lite.set_weights(k.get_weights())
+    target = torch.as_tensor(rng.standard_normal((3, 5, 3) if kwargs.get("return_sequences") else (3, 3))
+                             .astype("float32"))
+    lr = 0.1
+
+    k_params = [v.value for v in k.trainable_weights]
+    loss = ((k(x) - target) ** 2).mean()
+    grads = torch.autograd.grad(loss, k_params)
+    expected = [(p.detach() - lr * g).cpu().numpy() for p, g in zip(k_params, grads)]
+
+    loss = ((lite(x) - target) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        for w in lite.trainable_weights:
+            w.sub_(lr * w.grad)
+    assert len(lite.trainable_weights) == len(expected)
+    for got, want in zip(lite.get_weights(), expected):
+        np.testing.assert_allclose(got, want, atol=ATOL, rtol=ATOL)
+
+
+# ----------------------------------------------------------------------------- stateful
+
+def test_stateful_parity_across_batches():
+    k = keras.layers.LSTM(3, stateful=True, return_sequences=True)
+    lite = keraslite.layers.LSTM(3, stateful=True, return_sequences=True)
+    x1, x2 = torch.as_tensor(X), torch.as_tensor(X[:, ::-1].copy())
+    k(x1)
+    lite(x1)
+    lite.set_weights(k.get_weights())
+    k.reset_state()
+    lite.reset_state()
+    for x in (x1, x2):
+        assert_close(to_numpy(lite(x)), to_numpy(k(x)), atol=ATOL)
+    k.reset_state()
+    lite.reset_state()
+    assert_close(to_numpy(lite(x2)), to_numpy(k(x2)), atol=ATOL)
+
+
+def test_config_keys_match_keras():
+    for name in LAYERS:
+        k_cfg = getattr(keras.layers, name)(3).get_config()
+        lite_cfg = getattr(keraslite.layers, name)(3).get_config()
+        missing = set(k_cfg) - set(lite_cfg) - {"dtype"}
+        assert not missing, f"{name}: keys missing from the keraslite config: {missing}"
+        for key in ("return_sequences", "units", "activation", "dropout", "zero_output_for_mask"):
+            assert lite_cfg[key] == k_cfg[key], key
