@@ -1,0 +1,255 @@
+"""compile/fit/evaluate/predict: semantics checked against hand-written torch math and
+Keras's documented rules (validation_split takes the last fraction, history keys, errors)."""
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from keraslite import layers
+
+
+def _data(n=64, features=4, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, features))  # float64 on purpose: becomes float32
+    y = rng.integers(0, classes, n)
+    return x, y
+
+
+def _mlp(classes=3, activation="softmax"):
+    return keraslite.Sequential([layers.Dense(8, activation="relu", input_shape=(4,)),
+                                 layers.Dense(classes, activation=activation)])
+
+
+def _torch_mse_sgd_epoch(weights, x, y, lr, batch_size):
+    """One epoch of SGD on a linear model, written directly in torch (the reference)."""
+    w = torch.tensor(weights[0], requires_grad=True)
+    b = torch.tensor(weights[1], requires_grad=True)
+    losses = []
+    for i in range(0, len(x), batch_size):
+        xb = torch.tensor(x[i:i + batch_size], dtype=torch.float32)
+        yb = torch.tensor(y[i:i + batch_size], dtype=torch.float32)
+        loss = ((xb @ w + b - yb) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad = b.grad = None
+        losses.append((loss.item(), len(xb)))
+    mean = sum(l * n for l, n in losses) / sum(n for _, n in losses)
+    return [w.detach().numpy(), b.detach().numpy()], mean
+
+
+def test_sgd_mse_matches_hand_written_torch_loop():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((40, 4)).astype("float32")
+    y = rng.standard_normal((40, 2)).astype("float32")
+    model = keraslite.Sequential([layers.Dense(2, input_shape=(4,))])
+    model.compile(optimizer=keraslite.optimizers.SGD(learning_rate=0.1), loss="mse")
+    start = model.get_weights()
+    history = model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    expected_weights, expected_loss = _torch_mse_sgd_epoch(start, x, y, 0.1, 16)
+    np.testing.assert_allclose(history.history["loss"][0], expected_loss, rtol=1e-5)
+    for got, want in zip(model.get_weights(), expected_weights):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_history_keys_and_training_reduces_loss():
+    x, y = _data()
+    model = _mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["acc"])
+    history = model.fit(x, y, epochs=5, batch_size=16, validation_split=0.25, verbose=0)
+    assert list(history.history) == ["acc", "loss", "val_acc", "val_loss"]
+    assert history.epoch == [0, 1, 2, 3, 4]
+    assert all(len(v) == 5 for v in history.history.values())
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert model.history is history
+
+
+def test_validation_split_uses_the_last_samples():
+    x, y = _data()
+    model = _mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=1, batch_size=8, validation_split=0.25, shuffle=True, verbose=0)
+    # val_loss is computed after the epoch on x[48:]; evaluating those samples now must agree.
+    val = model.evaluate(x[48:], y[48:], verbose=0)
+    np.testing.assert_allclose(history.history["val_loss"][0], val, rtol=1e-5)
+    first = model.evaluate(x[:16], y[:16], verbose=0)
+    assert abs(first - val) > 1e-6
+
+
+def test_evaluate_return_types():
+    x, y = _data()
+    model = _mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    assert isinstance(model.evaluate(x, y, verbose=0), float)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    out = model.evaluate(x, y, verbose=0)
+    assert isinstance(out, list) and len(out) == 2
+    d = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(d) == {"loss", "accuracy"}
+    assert model.metrics_names == ["loss", "accuracy"]
+
+
+def test_evaluate_loss_is_sample_weighted_mean_of_batches():
+    # 10 samples in batches of 4 (4, 4, 2): the result is the per-sample mean, not the batch mean.
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((10, 4)).astype("float32")
+    y = rng.standard_normal((10, 1)).astype("float32")
+    model = keraslite.Sequential([layers.Dense(1, input_shape=(4,))])
+    model.compile(optimizer="sgd", loss="mse")
+    got = model.evaluate(x, y, batch_size=4, verbose=0)
+    pred = x @ model.get_weights()[0] + model.get_weights()[1]
+    np.testing.assert_allclose(got, ((pred - y) ** 2).mean(), rtol=1e-5)
+
+
+def test_predict_batches_and_numpy_output():
+    x, _ = _data(n=37)
+    model = _mlp()
+    out = model.predict(x, batch_size=8, verbose=0)
+    assert isinstance(out, np.ndarray) and out.shape == (37, 3) and out.dtype == np.float32
+    with torch.no_grad():
+        ref = model(torch.tensor(x, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.predict_on_batch(x[:5]), ref[:5], rtol=1e-5, atol=1e-6)
+
+
+def test_float64_becomes_float32_and_int_labels_stay_int():
+    from keraslite.training.data import to_tensor
+
+    assert to_tensor(np.zeros((2, 2))).dtype == torch.float32
+    assert to_tensor(np.zeros((2,), dtype=np.int64)).dtype == torch.int64
+    assert to_tensor(np.zeros((2,), dtype=np.float16)).dtype == torch.float16
+
+
+def test_on_batch_methods():
+    x, y = _data()
+    model = _mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    before = model.get_weights()[0].copy()
+    out = model.train_on_batch(x[:8], y[:8])
+    assert isinstance(out, list) and len(out) == 2
+    assert not np.allclose(before, model.get_weights()[0])
+    d = model.test_on_batch(x[:8], y[:8], return_dict=True)
+    assert set(d) == {"loss", "accuracy"}
+
+
+def test_fit_before_compile_errors():
+    x, y = _data()
+    model = _mlp()
+    with pytest.raises(RuntimeError, match=r"must call `compile\(\)` before"):
+        model.fit(x, y, verbose=0)
+
+
+def test_mismatched_sample_counts_name_both():
+    x, y = _data()
+    model = _mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"(?s)'x' sizes: 64.*'y' sizes: 60"):
+        model.fit(x, y[:60], verbose=0)
+
+
+def test_wrong_label_shape_names_both_shapes():
+    x, y = _data()
+    model = _mlp()
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"\(64,\)|\(32,\)") as info:
+        model.fit(x, y, batch_size=32, verbose=0)
+    assert "(32, 3)" in str(info.value)
+
+
+def test_unknown_names_error():
+    model = _mlp()
+    with pytest.raises(ValueError):
+        model.compile(optimizer="adamm", loss="mse")
+
+
+def test_nan_loss_keeps_going_without_terminate_on_nan():
+    x, _ = _data()
+    y = np.full((64, 3), np.nan, dtype="float32")
+    model = _mlp(activation=None)
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(x, y, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2 and np.isnan(history.history["loss"][0])
+
+
+def test_class_weight_equals_sample_weight():
+    x, y = _data()
+    weights = {0: 1.0, 1: 2.0, 2: 0.5}
+    losses = []
+    for kwargs in ({"class_weight": weights}, {"sample_weight": np.array([weights[int(c)] for c in y])}):
+        keraslite.backend.clear_session()
+        torch.manual_seed(0)
+        model = _mlp()
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        losses.append(model.fit(x, y, epochs=2, shuffle=False, verbose=0, **kwargs).history["loss"])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-6)
+    keraslite.backend.clear_session()
+    torch.manual_seed(0)
+    model = _mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    plain = model.fit(x, y, epochs=2, shuffle=False, verbose=0).history["loss"]
+    assert abs(plain[0] - losses[0][0]) > 1e-4
+
+
+def test_stop_training_flag_ends_fit():
+    x, y = _data()
+    model = _mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+
+    class Stop(keraslite.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.stop_training = True
+
+    history = model.fit(x, y, epochs=10, verbose=0, callbacks=[Stop()])
+    assert history.epoch == [0, 1]
+
+
+def test_custom_train_step_is_used():
+    x, y = _data()
+    calls = []
+
+    class Custom(keraslite.Sequential):
+        def train_step(self, data):
+            calls.append(1)
+            return super().train_step(data)
+
+    model = Custom([layers.Dense(3, activation="softmax", input_shape=(4,))])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    assert len(calls) == 8
+    assert set(history.history) == {"loss", "accuracy"}
+
+
+def test_compile_config_kept_as_passed():
+    model = _mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["acc"])
+    assert model._compile_config["optimizer"] == "adam"
+    assert model._compile_config["metrics"] == ["acc"]
+    assert model.loss == "sparse_categorical_crossentropy" and model.compiled
+
+
+def test_keras1_nb_epoch():
+    x, y = _data()
+    model = _mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = model.fit(x, y, nb_epoch=2, verbose=0)
+    assert history.epoch == [0, 1]
+
+
+def test_multi_output_loss_keys():
+    inp = keraslite.Input((4,))
+    hidden = layers.Dense(8, activation="relu")(inp)
+    a = layers.Dense(1, name="reg")(hidden)
+    b = layers.Dense(3, activation="softmax", name="cls")(hidden)
+    model = keraslite.Model(inp, [a, b])
+    model.compile(optimizer="adam", loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"},
+                  loss_weights={"reg": 0.5, "cls": 1.0}, metrics={"cls": ["accuracy"]})
+    x, y = _data()
+    yr = np.random.default_rng(0).standard_normal((64, 1)).astype("float32")
+    history = model.fit(x, {"reg": yr, "cls": y}, epochs=1, verbose=0, batch_size=64, shuffle=False)
+    assert set(history.history) == {"loss", "reg_loss", "cls_loss", "cls_accuracy"}
+    h = history.history
+    np.testing.assert_allclose(h["loss"][0], 0.5 * h["reg_loss"][0] + h["cls_loss"][0], rtol=1e-5)
+    preds = model.predict(x, verbose=0)
+    assert isinstance(preds, list) and preds[0].shape == (64, 1) and preds[1].shape == (64, 3)
