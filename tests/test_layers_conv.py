@@ -1,0 +1,172 @@
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from keraslite import layers
+from tests.contract import check_layer_contract
+
+CASES = [
+    ("conv1d", lambda: layers.Conv1D(4, 3, activation="relu"), (2, 9, 3)),
+    ("conv1d_causal", lambda: layers.Conv1D(4, 3, padding="causal", dilation_rate=2), (2, 9, 3)),
+    ("conv1d_same_s2", lambda: layers.Conv1D(4, 3, strides=2, padding="same"), (2, 9, 3)),
+    ("conv1d_groups", lambda: layers.Conv1D(4, 2, groups=2), (2, 9, 4)),
+    ("conv1d_channels_first", lambda: layers.Conv1D(4, 3, data_format="channels_first"), (2, 3, 9)),
+    ("conv2d", lambda: layers.Conv2D(4, 3), (2, 7, 9, 3)),
+    ("conv2d_same_s2", lambda: layers.Conv2D(4, (3, 2), strides=2, padding="same"), (2, 7, 9, 3)),
+    ("conv2d_dilated", lambda: layers.Conv2D(4, 3, dilation_rate=2, padding="same"), (2, 7, 9, 3)),
+    ("conv2d_groups", lambda: layers.Conv2D(6, 3, groups=3, use_bias=False), (2, 7, 9, 6)),
+    ("conv2d_channels_first", lambda: layers.Conv2D(4, 3, strides=2, data_format="channels_first"),
+     (2, 3, 7, 9)),
+    ("conv2d_regularized", lambda: layers.Conv2D(2, 1, kernel_regularizer="l2", bias_regularizer="l1",
+                                                 kernel_constraint="max_norm"), (2, 7, 9, 3)),
+    ("conv3d", lambda: layers.Conv3D(2, 2, padding="same", strides=2), (2, 5, 4, 3, 3)),
+    ("conv3d_channels_first", lambda: layers.Conv3D(2, 2, data_format="channels_first"), (2, 3, 5, 4, 3)),
+    ("conv1d_transpose", lambda: layers.Conv1DTranspose(4, 3, strides=2, padding="same"), (2, 5, 3)),
+    ("conv2d_transpose", lambda: layers.Conv2DTranspose(4, 3, strides=2), (2, 5, 6, 3)),
+    ("conv2d_transpose_output_padding", lambda: layers.Conv2DTranspose(4, 3, strides=2, output_padding=1,
+                                                                       padding="same"), (2, 5, 6, 3)),
+    ("conv2d_transpose_dilated", lambda: layers.Conv2DTranspose(4, 3, dilation_rate=2), (2, 5, 6, 3)),
+    ("conv2d_transpose_channels_first", lambda: layers.Conv2DTranspose(4, 2, strides=2,
+                                                                       data_format="channels_first"), (2, 3, 5, 6)),
+    ("conv3d_transpose", lambda: layers.Conv3DTranspose(2, 2, strides=2), (2, 3, 2, 2, 3)),
+    ("separable_conv1d", lambda: layers.SeparableConv1D(4, 3, depth_multiplier=2), (2, 9, 3)),
+    ("separable_conv2d", lambda: layers.SeparableConv2D(4, 3, strides=2, padding="same"), (2, 7, 9, 3)),
+    ("separable_conv2d_channels_first", lambda: layers.SeparableConv2D(4, 3, data_format="channels_first"),
+     (2, 3, 7, 9)),
+    ("depthwise_conv1d", lambda: layers.DepthwiseConv1D(3, depth_multiplier=2), (2, 9, 3)),
+    ("depthwise_conv2d", lambda: layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same"), (2, 7, 9, 3)),
+    ("depthwise_conv2d_channels_first", lambda: layers.DepthwiseConv2D(3, data_format="channels_first",
+                                                                       strides=2), (2, 3, 7, 9)),
+    ("convolution2d_alias", lambda: layers.Convolution2D(2, 3), (2, 7, 9, 3)),
+]
+
+
+@pytest.mark.parametrize("name,factory,shape", CASES, ids=[c[0] for c in CASES])
+def test_contract(name, factory, shape):
+    check_layer_contract(factory, shape, atol=1e-5)
+
+
+def test_conv2d_rejects_wrong_rank_with_keras_message():
+    layer = layers.Conv2D(2, 3)
+    with pytest.raises(ValueError, match=r"Input 0 of layer 'conv2d\w*' is incompatible with the layer: expected "
+                                         r"ndim=4, found ndim=3. Full shape received: \(2, 28, 28\)"):
+        layer(torch.zeros(2, 28, 28))
+
+
+def test_conv2d_build_shape_with_unknown_batch_in_message():
+    layer = layers.Conv2D(2, 3)
+    with pytest.raises(ValueError, match=r"expected ndim=4, found ndim=3. Full shape received: \(None, 28, 28\)"):
+        layer.build((None, 28, 28))
+
+
+def test_conv_rejects_wrong_channel_count_after_build():
+    layer = layers.Conv2D(2, 3)
+    layer(torch.zeros(1, 7, 7, 3))
+    with pytest.raises(ValueError, match=r"conv2d.*expected axis -1 of input shape to have value 3.*\(1, 7, 7, 4\)"):
+        layer(torch.zeros(1, 7, 7, 4))
+
+
+@pytest.mark.parametrize("factory,shape,axis", [
+    (lambda: layers.Conv1D(2, 3, data_format="channels_first"), (1, 3, 9), 1),
+    (lambda: layers.DepthwiseConv2D(3), (1, 7, 7, 3), -1),
+    (lambda: layers.SeparableConv1D(2, 3), (1, 9, 3), -1),
+    (lambda: layers.Conv2DTranspose(2, 3), (1, 4, 4, 3), -1),
+])
+def test_every_conv_family_checks_channels(factory, shape, axis):
+    layer = factory()
+    layer(torch.zeros(shape))
+    bad = list(shape)
+    bad[axis] += 1
+    with pytest.raises(ValueError, match=rf"expected axis {axis} of input shape to have value {shape[axis]}"):
+        layer(torch.zeros(bad))
+
+
+def test_argument_errors():
+    with pytest.raises(ValueError, match="causal"):
+        layers.Conv2D(2, 3, padding="causal")
+    with pytest.raises(ValueError, match="groups"):
+        layers.Conv2D(3, 3, groups=2)
+    with pytest.raises(ValueError, match="divisible by groups=2"):
+        layers.Conv2D(4, 3, groups=2)(torch.zeros(1, 5, 5, 3))
+    with pytest.raises(ValueError, match="dilation_rate"):
+        layers.Conv2D(2, 3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match="output_padding"):
+        layers.Conv2DTranspose(2, 3, strides=2, output_padding=2)
+    with pytest.raises(ValueError, match="kernel_size"):
+        layers.Conv2D(2, (3, 3, 3))
+
+
+def test_weight_names_order_and_keras_shapes():
+    sep = layers.SeparableConv2D(5, 3, depth_multiplier=2)
+    sep(torch.zeros(1, 7, 7, 3))
+    assert [w.name for w in sep.weights] == ["depthwise_kernel", "pointwise_kernel", "bias"]
+    assert [w.shape for w in sep.get_weights()] == [(3, 3, 3, 2), (1, 1, 6, 5), (5,)]
+    dw = layers.DepthwiseConv2D(3, depth_multiplier=2)
+    dw(torch.zeros(1, 7, 7, 3))
+    assert [w.name for w in dw.weights] == ["kernel", "bias"]
+    assert [w.shape for w in dw.get_weights()] == [(3, 3, 3, 2), (6,)]
+    tr = layers.Conv2DTranspose(4, (3, 2))
+    tr(torch.zeros(1, 5, 5, 3))
+    assert [w.shape for w in tr.get_weights()] == [(3, 2, 4, 3), (4,)]
+
+
+def test_depthwise_layout_keeps_channel_multiplier_order():
+    """Keras output channel c*mult + m comes from kernel[..., c, m]: check against a per-channel loop."""
+    layer = layers.DepthwiseConv1D(2, depth_multiplier=2, use_bias=False)
+    x = torch.randn(1, 5, 3)
+    layer(x)
+    kernel = np.random.default_rng(0).standard_normal((2, 3, 2)).astype("float32")
+    layer.set_weights([kernel])
+    out = layer(x).detach().numpy()
+    for c in range(3):
+        for m in range(2):
+            expected = np.convolve(x[0, :, c].numpy(), kernel[::-1, c, m], mode="valid")
+            np.testing.assert_allclose(out[0, :, c * 2 + m], expected, atol=1e-5)
+
+
+def test_same_padding_is_end_heavy_for_stride_two():
+    """TensorFlow 'same' with stride 2 on an even length pads only the end."""
+    layer = layers.Conv1D(1, 2, strides=2, padding="same", use_bias=False)
+    x = torch.arange(1.0, 7.0).reshape(1, 6, 1)
+    layer(x)
+    layer.set_weights([np.ones((2, 1, 1), "float32")])
+    np.testing.assert_allclose(layer(x).detach().numpy().ravel(), [3.0, 7.0, 11.0])
+    layer = layers.Conv1D(1, 3, strides=2, padding="same", use_bias=False)
+    layer(x)
+    layer.set_weights([np.ones((3, 1, 1), "float32")])
+    # total padding 1, all at the end: windows [1,2,3], [3,4,5], [5,6,0]
+    np.testing.assert_allclose(layer(x).detach().numpy().ravel(), [6.0, 12.0, 11.0])
+
+
+def test_activations_are_not_copied_and_kernels_are_channels_last():
+    layer = layers.Conv2D(4, 3, padding="same")
+    x = torch.randn(2, 7, 9, 3)
+    out = layer(x)
+    assert out.is_contiguous()  # torch's channels_last result permuted back is plain NHWC
+    assert layer.kernel.is_contiguous(memory_format=torch.channels_last)
+    # Storage is the torch layout: (out, in, kh, kw).
+    assert tuple(layer.kernel.shape) == (4, 3, 3, 3)
+    expected = F.conv2d(x.permute(0, 3, 1, 2), layer.kernel, layer.bias, padding=1).permute(0, 2, 3, 1)
+    torch.testing.assert_close(out, expected)
+
+
+def test_set_weights_keeps_channels_last_storage():
+    layer = layers.Conv2D(4, 3)
+    layer(torch.zeros(1, 5, 5, 3))
+    layer.set_weights([np.ones((3, 3, 3, 4), "float32"), np.zeros(4, "float32")])
+    assert layer.kernel.is_contiguous(memory_format=torch.channels_last)
+    np.testing.assert_array_equal(layer.get_weights()[0], np.ones((3, 3, 3, 4)))
+
+
+def test_keras1_positional_and_legacy_names():
+    layer = layers.Convolution2D(8, 3, 3, border_mode="same", subsample=(2, 2))
+    assert layer.kernel_size == (3, 3) and layer.padding == "same" and layer.strides == (2, 2)
+    layer = layers.Conv1D(nb_filter=4, filter_length=3, subsample_length=2)
+    assert (layer.filters, layer.kernel_size, layer.strides) == (4, (3,), (2,))
+
+
+def test_integer_inputs_are_cast():
+    layer = layers.Conv1D(2, 2)
+    out = layer(torch.ones(1, 4, 3, dtype=torch.int64))
+    assert out.dtype == torch.float32

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+import torch
+
+from keraslite import layers
+from tests.contract import check_layer_contract
+
+CASES = [
+    ("max1d", lambda: layers.MaxPooling1D(), (2, 9, 3)),
+    ("max1d_same", lambda: layers.MaxPooling1D(3, strides=2, padding="same"), (2, 9, 3)),
+    ("max1d_channels_first", lambda: layers.MaxPooling1D(data_format="channels_first"), (2, 3, 9)),
+    ("max2d", lambda: layers.MaxPooling2D(), (2, 7, 9, 3)),
+    ("max2d_same", lambda: layers.MaxPooling2D(2, padding="same"), (2, 7, 9, 3)),
+    ("max2d_strides", lambda: layers.MaxPooling2D((3, 2), strides=(1, 2)), (2, 7, 9, 3)),
+    ("max2d_channels_first", lambda: layers.MaxPool2D(data_format="channels_first", padding="same"), (2, 3, 7, 9)),
+    ("max3d", lambda: layers.MaxPooling3D(padding="same"), (2, 5, 4, 3, 3)),
+    ("avg1d", lambda: layers.AveragePooling1D(2), (2, 9, 3)),
+    ("avg1d_same", lambda: layers.AveragePooling1D(3, strides=2, padding="same"), (2, 8, 3)),
+    ("avg2d", lambda: layers.AveragePooling2D(2), (2, 7, 9, 3)),
+    ("avg2d_same", lambda: layers.AvgPool2D(3, strides=1, padding="same"), (2, 7, 9, 3)),
+    ("avg2d_channels_first", lambda: layers.AveragePooling2D(2, data_format="channels_first"), (2, 3, 7, 9)),
+    ("avg3d", lambda: layers.AveragePooling3D(2, padding="same"), (2, 5, 4, 3, 3)),
+    ("gmax1d", lambda: layers.GlobalMaxPooling1D(), (2, 9, 3)),
+    ("gmax2d", lambda: layers.GlobalMaxPooling2D(keepdims=True), (2, 7, 9, 3)),
+    ("gmax3d", lambda: layers.GlobalMaxPool3D(data_format="channels_first"), (2, 3, 5, 4, 3)),
+    ("gavg1d", lambda: layers.GlobalAveragePooling1D(), (2, 9, 3)),
+    ("gavg1d_channels_first", lambda: layers.GlobalAvgPool1D(data_format="channels_first", keepdims=True),
+     (2, 3, 9)),
+    ("gavg2d", lambda: layers.GlobalAveragePooling2D(), (2, 7, 9, 3)),
+    ("gavg3d", lambda: layers.GlobalAveragePooling3D(keepdims=True), (2, 5, 4, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("name,factory,shape", CASES, ids=[c[0] for c in CASES])
+def test_contract(name, factory, shape):
+    check_layer_contract(factory, shape)
+
+
+@pytest.mark.parametrize("factory,shape,ndim", [(lambda: layers.MaxPooling2D(), (2, 28, 28), 4),
+                                                (lambda: layers.AveragePooling1D(2), (2, 8), 3),
+                                                (lambda: layers.GlobalAveragePooling2D(), (2, 5, 5), 4),
+                                                (lambda: layers.MaxPooling3D(), (2, 4, 4, 4), 5)])
+def test_wrong_rank_names_layer_and_shapes(factory, shape, ndim):
+    layer = factory()
+    pattern = (rf"Input 0 of layer '{layer.name}' is incompatible with the layer: expected ndim={ndim}, "
+               rf"found ndim={len(shape)}. Full shape received: \({', '.join(map(str, shape))}\)")
+    with pytest.raises(ValueError, match=pattern):
+        layer(torch.zeros(shape))
+
+
+def test_strides_default_to_pool_size_and_config_round_trip():
+    layer = layers.MaxPooling2D((3, 2))
+    assert layer.strides == (3, 2)
+    config = layer.get_config()
+    assert config["pool_size"] == (3, 2) and config["strides"] == (3, 2) and config["padding"] == "valid"
+    assert layers.MaxPooling2D.from_config(config).get_config() == config
+
+
+def test_average_same_padding_excludes_symmetric_padding():
+    layer = layers.AveragePooling1D(3, strides=1, padding="same")
+    x = torch.tensor([[[1.0], [2.0], [3.0], [4.0]]])
+    # edges average the 2 real values only
+    np.testing.assert_allclose(layer(x).numpy().ravel(), [1.5, 2.0, 3.0, 3.5])
+
+
+def test_average_same_padding_one_sided_replicates_edge():
+    # pool 3 stride 2 on length 4: one pad at the end, filled with the edge value (Keras on torch).
+    layer = layers.AveragePooling1D(3, strides=2, padding="same")
+    x = torch.tensor([[[1.0], [2.0], [3.0], [4.0]]])
+    np.testing.assert_allclose(layer(x).numpy().ravel(), [2.0, (3.0 + 4.0 + 4.0) / 3])
+
+
+def test_global_average_pooling1d_mask_from_previous_layer():
+    x = torch.tensor([[[1.0], [3.0], [100.0]]])
+    x._keras_mask = torch.tensor([[True, True, False]])
+    out = layers.GlobalAveragePooling1D()(x)
+    np.testing.assert_allclose(out.numpy(), [[2.0]])
+    assert getattr(out, "_keras_mask", None) is None
+
+
+def test_legacy_pool_length():
+    layer = layers.MaxPooling1D(pool_length=3, stride=1)
+    assert layer.pool_size == (3,) and layer.strides == (1,)
+
+
+def test_bad_padding_is_rejected():
+    with pytest.raises(ValueError, match="padding"):
+        layers.MaxPooling2D(padding="full")
