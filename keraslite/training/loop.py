@@ -273,9 +273,10 @@ def default_train_step(model, data):
     y_pred = _call_model(model, x, True)
     loss = compute_loss(model, x, y, y_pred, sw)
     _ensure_optimizer(model, st)
-    loss.backward()
-    model.optimizer.step(st.params)
-    _zero_grads(st.params)
+    if st.params:  # a frozen model trains nothing (Keras allows it)
+        loss.backward()
+        model.optimizer.step(st.params)
+        _zero_grads(st.params)
     model._loss_tracker.add(loss.detach(), _batch_size_of(x))
     if y is not None:
         _build_compiled(model, y, y_pred)
@@ -328,10 +329,11 @@ def _make_fast_train_step(model):
             reg = _regularization(model, st)
             if reg is not None:
                 loss = reg if loss is None else loss + reg
-        loss.backward()
-        opt_step(params)
-        for p in params:
-            p.grad = None
+        if params:
+            loss.backward()
+            opt_step(params)
+            for p in params:
+                p.grad = None
         loss = loss.detach()
         tracker.add(loss, x.shape[0] if isinstance(x, torch.Tensor) else _batch_size_of(x))
         if has_metrics:

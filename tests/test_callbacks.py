@@ -1,0 +1,255 @@
+"""Callbacks: behaviour each one promises (Keras semantics), checked on tiny models."""
+import csv
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from keraslite import callbacks, layers
+
+
+def _data(n=64):
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((n, 4)).astype("float32"), rng.integers(0, 3, n)
+
+
+def _model(lr=0.05):
+    model = keraslite.Sequential([layers.Dense(8, activation="relu", input_shape=(4,)),
+                                  layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=keraslite.optimizers.SGD(learning_rate=lr), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+class Recorder(callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.events = []
+
+    def on_train_begin(self, logs=None):
+        self.events.append("train_begin")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.events.append(f"epoch_begin{epoch}")
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.events.append(("batch", batch, sorted(logs)))
+
+    def on_test_begin(self, logs=None):
+        self.events.append("test_begin")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.events.append((f"epoch_end{epoch}", sorted(logs)))
+
+    def on_train_end(self, logs=None):
+        self.events.append("train_end")
+
+
+def test_hook_order_and_logs():
+    x, y = _data()
+    rec = Recorder()
+    _model().fit(x, y, batch_size=32, epochs=2, validation_split=0.5, callbacks=[rec], verbose=0)
+    keys = ["accuracy", "loss"]
+    assert rec.events == [
+        "train_begin",
+        "epoch_begin0", ("batch", 0, keys), "test_begin", ("epoch_end0", keys + ["val_accuracy", "val_loss"]),
+        "epoch_begin1", ("batch", 0, keys), "test_begin", ("epoch_end1", keys + ["val_accuracy", "val_loss"]),
+        "train_end"]
+    assert rec.params["epochs"] == 2 and rec.params["steps"] == 1
+
+
+def test_batch_logs_are_running_means():
+    x, y = _data()
+    seen = []
+    cb = callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(logs["loss"]))
+    model = _model()
+    history = model.fit(x, y, batch_size=16, epochs=1, callbacks=[cb], verbose=0, shuffle=False)
+    assert len(seen) == 4
+    np.testing.assert_allclose(seen[-1], history.history["loss"][0], rtol=1e-6)
+
+
+def test_early_stopping_restores_best_weights():
+    x, y = _data()
+    model = _model(lr=0.0)  # no progress: loss never improves after epoch 0
+    snapshots = []
+    record = callbacks.LambdaCallback(on_epoch_end=lambda e, logs: snapshots.append(model.get_weights()))
+    stop = callbacks.EarlyStopping(monitor="loss", patience=2, restore_best_weights=True)
+    history = model.fit(x, y, epochs=20, callbacks=[record, stop], verbose=0)
+    assert len(history.epoch) == 3 and stop.stopped_epoch == 2 and stop.best_epoch == 0
+    for got, want in zip(model.get_weights(), snapshots[0]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_early_stopping_restores_a_different_epoch():
+    x, y = _data()
+    model = _model(lr=0.5)
+    losses = []
+
+    class Worsen(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            losses.append(logs["loss"])
+            if epoch == 1:  # make later epochs look worse by scrambling weights
+                self.model.set_weights([w * 0 + 1 for w in self.model.get_weights()])
+
+    snapshots = []
+    rec = callbacks.LambdaCallback(on_epoch_end=lambda e, logs: snapshots.append(model.get_weights()))
+    stop = callbacks.EarlyStopping(monitor="loss", patience=1, restore_best_weights=True, verbose=0)
+    model.fit(x, y, epochs=10, callbacks=[rec, Worsen(), stop], verbose=0, shuffle=False)
+    best = int(np.argmin(losses))
+    for got, want in zip(model.get_weights(), snapshots[best]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_early_stopping_verbose_message(capsys):
+    x, y = _data()
+    stop = callbacks.EarlyStopping(monitor="loss", patience=0, verbose=1, mode="max")
+    _model().fit(x, y, epochs=5, callbacks=[stop], verbose=0)
+    assert "Epoch 2: early stopping" in capsys.readouterr().out
+
+
+def test_model_checkpoint_names(tmp_path, monkeypatch):
+    x, y = _data()
+    model = _model()
+    saved = []
+    monkeypatch.setattr(type(model), "save", lambda self, path, overwrite=True, **k: saved.append(("model", path)))
+    monkeypatch.setattr(type(model), "save_weights",
+                        lambda self, path, overwrite=True, **k: saved.append(("weights", path)))
+    template = str(tmp_path / "weights-{epoch:02d}-{val_loss:.2f}.weights.h5")
+    cb = callbacks.ModelCheckpoint(template, save_weights_only=True)
+    model.fit(x, y, epochs=2, validation_split=0.25, callbacks=[cb], verbose=0)
+    names = [os.path.basename(p) for kind, p in saved]
+    assert [k for k, _ in saved] == ["weights", "weights"]
+    assert names[0].startswith("weights-01-") and names[1].startswith("weights-02-")
+    val = model.history.history["val_loss"]
+    assert names[1] == f"weights-02-{val[1]:.2f}.weights.h5"
+
+
+def test_model_checkpoint_save_best_only(tmp_path, monkeypatch):
+    x, y = _data()
+    model = _model(lr=0.0)
+    saved = []
+    monkeypatch.setattr(type(model), "save", lambda self, path, overwrite=True, **k: saved.append(path))
+    cb = callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), monitor="loss", save_best_only=True)
+    model.fit(x, y, epochs=3, callbacks=[cb], verbose=0)
+    assert len(saved) == 1  # lr=0: loss never improves after the first epoch
+
+
+def test_model_checkpoint_save_freq_batches(tmp_path, monkeypatch):
+    x, y = _data()
+    model = _model()
+    saved = []
+    monkeypatch.setattr(type(model), "save", lambda self, path, overwrite=True, **k: saved.append(path))
+    cb = callbacks.ModelCheckpoint(str(tmp_path / "m-{epoch}-{batch}.keras"), save_freq=2)
+    model.fit(x, y, batch_size=16, epochs=1, callbacks=[cb], verbose=0)
+    assert [os.path.basename(p) for p in saved] == ["m-1-2.keras", "m-1-4.keras"]
+
+
+def test_csv_logger_append(tmp_path):
+    x, y = _data()
+    path = str(tmp_path / "log.csv")
+    _model().fit(x, y, epochs=2, callbacks=[callbacks.CSVLogger(path)], verbose=0)
+    _model().fit(x, y, epochs=1, callbacks=[callbacks.CSVLogger(path, append=True)], verbose=0)
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss"]
+    assert [r[0] for r in rows[1:]] == ["0", "1", "0"]
+    assert rows[1][3] == "NA"
+    _model().fit(x, y, epochs=1, callbacks=[callbacks.CSVLogger(path)], verbose=0)
+    with open(path, newline="") as f:
+        assert len(list(csv.reader(f))) == 2  # not appending: overwritten
+
+
+def test_reduce_lr_on_plateau_changes_learning_rate():
+    x, y = _data()
+    model = _model(lr=0.1)
+    model.trainable = False  # a frozen model: the loss is flat, so every epoch after the first is a plateau
+    cb = callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_lr=0.0)
+    history = model.fit(x, y, epochs=4, callbacks=[cb], verbose=0)
+    np.testing.assert_allclose(float(model.optimizer.learning_rate), 0.1 * 0.5 ** 3, rtol=1e-6)
+    np.testing.assert_allclose(history.history["learning_rate"], [0.1, 0.1, 0.05, 0.025], rtol=1e-6)  # logged before the cut
+
+
+def test_learning_rate_scheduler():
+    x, y = _data()
+    model = _model()
+    cb = callbacks.LearningRateScheduler(lambda epoch, lr: 0.1 / (epoch + 1))
+    history = model.fit(x, y, epochs=3, callbacks=[cb], verbose=0)
+    np.testing.assert_allclose(history.history["learning_rate"], [0.1, 0.05, 0.1 / 3], rtol=1e-6)
+    cb1 = callbacks.LearningRateScheduler(lambda epoch: 0.01)  # Keras 1 style: epoch only
+    model.fit(x, y, epochs=1, callbacks=[cb1], verbose=0)
+    np.testing.assert_allclose(float(model.optimizer.learning_rate), 0.01, rtol=1e-6)
+
+
+def test_lambda_callback_hooks():
+    x, y = _data()
+    seen = {"begin": 0, "end": 0, "batches": 0, "train_end": 0}
+    cb = callbacks.LambdaCallback(
+        on_epoch_begin=lambda e, logs: seen.__setitem__("begin", seen["begin"] + 1),
+        on_epoch_end=lambda e, logs: seen.__setitem__("end", seen["end"] + 1),
+        on_batch_end=lambda b, logs: seen.__setitem__("batches", seen["batches"] + 1),
+        on_train_end=lambda logs: seen.__setitem__("train_end", seen["train_end"] + 1))
+    _model().fit(x, y, batch_size=16, epochs=2, callbacks=[cb], verbose=0)
+    assert seen == {"begin": 2, "end": 2, "batches": 8, "train_end": 1}
+
+
+def test_terminate_on_nan(capsys):
+    x, _ = _data()
+    y = np.full((64, 3), np.nan, dtype="float32")
+    model = keraslite.Sequential([layers.Dense(3, input_shape=(4,))])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(x, y, batch_size=16, epochs=3, callbacks=[callbacks.TerminateOnNaN()], verbose=0)
+    assert "Batch 0: Invalid loss, terminating training" in capsys.readouterr().out
+    assert len(history.epoch) == 1
+
+
+def test_batch_hooks_skipped_when_not_overridden():
+    class EpochOnly(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            pass
+
+    cl = callbacks.CallbackList([EpochOnly()], add_history=True, add_progbar=False)
+    assert all(not v for v in cl.batch_hooks.values())
+    cl = callbacks.CallbackList([callbacks.TerminateOnNaN()])
+    assert len(cl.batch_hooks["on_train_batch_end"]) == 1
+    assert not cl.batch_hooks["on_test_batch_end"]
+
+
+def test_backup_and_restore_resumes(tmp_path, monkeypatch):
+    x, y = _data()
+    model = _model()
+    store = {}
+
+    def save_weights(self, path, overwrite=True, **k):
+        store[path] = self.get_weights()
+        open(path, "w").close()
+
+    def load_weights(self, path, **k):
+        self.set_weights(store[path])
+
+    monkeypatch.setattr(type(model), "save_weights", save_weights)
+    monkeypatch.setattr(type(model), "load_weights", load_weights)
+    backup = str(tmp_path / "backup")
+
+    class Interrupt(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=4, callbacks=[callbacks.BackupAndRestore(backup), Interrupt()], verbose=0)
+    history = model.fit(x, y, epochs=4, callbacks=[callbacks.BackupAndRestore(backup)], verbose=0)
+    assert history.epoch == [2, 3]  # epoch 1 was backed up before the interruption ran
+    assert not os.path.exists(backup)
+
+
+def test_tensorboard_without_package_is_clear():
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="tensorboard"):
+            callbacks.TensorBoard("logs")
+    else:
+        cb = callbacks.TensorBoard("logs")
+        assert cb.log_dir == "logs"
