@@ -23,8 +23,9 @@ import warnings
 __all__ = ["install_aliases", "uninstall_aliases", "aliases_installed", "resolve"]
 
 # Relative alias path (under a Keras root such as "keras" or "tensorflow.keras") -> keraslite
-# module. "x.*" matches any deeper path under x that has no entry of its own. Paths with no
-# entry map naturally: "datasets.mnist" -> "<target of datasets>.mnist" when that module exists.
+# module. "x.*" matches any deeper (lowercase, module-like) path under x that has no entry of
+# its own. Other paths map naturally: "datasets.mnist" -> "<target of datasets>.mnist" when
+# that module exists.
 KERAS_TABLE = {
     "": "keraslite",
     "layers": "keraslite.layers",
@@ -40,6 +41,7 @@ KERAS_TABLE = {
     "utils.model_visualization": "keraslite.utils.vis_utils",
     "utils.*": "keraslite.utils",
     "optimizers": "keraslite.optimizers",
+    "optimizers.schedules": "keraslite.optimizers.schedules",
     "optimizers.*": "keraslite.optimizers",  # optimizers.legacy, optimizers.optimizer_v2 ...
     "backend": "keraslite.backend",
     "backend.*": "keraslite.backend",        # Keras 1/2: keras.backend.tensorflow_backend
@@ -48,6 +50,13 @@ KERAS_TABLE = {
     "losses.*": "keraslite.losses",
     "metrics.*": "keraslite.metrics",
     "saving.*": "keraslite.saving",
+}
+
+# Names Keras puts in a namespace that keraslite keeps in another module: an alias of the key
+# also answers with the attributes of these modules (keras.models.load_model is
+# keraslite.saving.load_model).
+EXTRA_ATTRS = {
+    "keraslite.models": ("keraslite.saving",),
 }
 
 # Under "tensorflow": the shim; its `keras` attribute is the "tensorflow.keras" root below.
@@ -95,19 +104,21 @@ def _split(fullname, roots):
 def _resolve_rel(table, rel):
     if rel in table:
         return table[rel]
-    parent, _, last = rel.rpartition(".")
-    parent_target = _resolve_rel(table, parent) if rel else None
-    if parent_target is not None and _module_exists(f"{parent_target}.{last}"):
-        return f"{parent_target}.{last}"
-    # Nearest wildcard: "layers.convolutional.foo" -> "layers.*". Keras module names are
-    # lowercase; "layers.Flatten" is a missing class, never a module.
+    # Keras module names are lowercase; "layers.Flatten" is a missing class, never a module.
     parts = rel.split(".")
     if not all(_MODULE_NAME.match(p) for p in parts):
         return None
+    # Nearest wildcard first: "layers.core" -> "layers.*" -> keraslite.layers (all layers,
+    # not only the ones keraslite happens to keep in keraslite/layers/core.py).
     for i in range(len(parts) - 1, 0, -1):
         key = ".".join(parts[:i]) + ".*"
         if key in table:
             return table[key]
+    # Otherwise the same path under the parent's target, when keraslite has it.
+    parent, _, last = rel.rpartition(".")
+    parent_target = _resolve_rel(table, parent)
+    if parent_target is not None and _module_exists(f"{parent_target}.{last}"):
+        return f"{parent_target}.{last}"
     return None
 
 
@@ -118,6 +129,17 @@ def resolve(fullname, roots=None):
     if found is None:
         return None
     return _resolve_rel(found[1], found[2])
+
+
+def _lookup(target, target_name, attr):
+    try:
+        return getattr(target, attr)
+    except AttributeError:
+        for extra in EXTRA_ATTRS.get(target_name, ()):
+            module = importlib.import_module(extra)
+            if hasattr(module, attr):
+                return getattr(module, attr)
+        raise
 
 
 class AliasModule(types.ModuleType):
@@ -138,15 +160,16 @@ class AliasModule(types.ModuleType):
         finder = _FINDER
         target = self._target()
         if attr == "__all__":
-            names = getattr(target, "__all__", None)
-            if names is None:
-                names = [n for n in dir(target) if not n.startswith("_")]
-            return list(names)
+            names = []
+            for module in [target] + [importlib.import_module(m) for m in EXTRA_ATTRS.get(target.__name__, ())]:
+                found = getattr(module, "__all__", None)
+                names += list(found) if found is not None else [n for n in dir(module) if not n.startswith("_")]
+            return list(dict.fromkeys(names))
         # A child alias with its own table entry or root (tf.keras, keras.utils.np_utils) wins.
         if finder is not None and finder.has_explicit(child):
             return importlib.import_module(child)
         try:
-            value = getattr(target, attr)
+            value = _lookup(target, self.__keraslite_target__, attr)
         except AttributeError:
             what = ("keraslite's tensorflow shim" if self.__keraslite_target__.endswith("tensorflow_shim")
                     else f"keraslite ({self.__keraslite_target__})")

@@ -1,0 +1,189 @@
+"""Import aliases: keras / tensorflow.keras / tensorflow.python.keras / Keras 1 module paths
+resolve to keraslite objects, only while install_aliases() is active."""
+import importlib
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from keraslite.compat import aliases
+
+
+@pytest.fixture
+def aliased():
+    aliases.install_aliases()
+    try:
+        yield
+    finally:
+        aliases.uninstall_aliases()
+
+
+def _import(name):
+    return importlib.import_module(name)
+
+
+@pytest.mark.parametrize("root", ["keras", "tensorflow.keras", "tensorflow.python.keras"])
+def test_common_paths_resolve_to_keraslite_objects(aliased, root):
+    layers = _import(f"{root}.layers")
+    assert layers.Dense is keraslite.layers.Dense
+    assert _import(f"{root}.models").Sequential is keraslite.Sequential
+    assert _import(f"{root}.utils").to_categorical is keraslite.utils.to_categorical
+    assert _import(f"{root}.utils.np_utils").to_categorical is keraslite.utils.to_categorical
+    assert _import(f"{root}.utils.vis_utils").model_to_dot is keraslite.utils.model_to_dot
+    assert _import(f"{root}.backend").floatx is keraslite.backend.floatx
+    for name in ["optimizers", "losses", "metrics", "callbacks", "initializers", "regularizers", "constraints",
+                 "activations", "datasets"]:
+        module = _import(f"{root}.{name}")
+        assert module.__keraslite_target__ == f"keraslite.{name}", name
+
+
+def test_keras1_module_paths(aliased):
+    from keras.layers.convolutional import Convolution2D, MaxPooling2D
+    from keras.layers.core import Activation, Dense, Dropout
+    from keras.layers.embeddings import Embedding
+    from keras.layers.normalization import BatchNormalization
+    from keras.layers.recurrent import LSTM
+    from keras.utils.visualize_util import model_to_dot
+
+    assert Dense is keraslite.layers.Dense and Activation is keraslite.layers.Activation
+    assert Dropout is keraslite.layers.Dropout and Convolution2D is keraslite.layers.Convolution2D
+    assert MaxPooling2D is keraslite.layers.MaxPooling2D and LSTM is keraslite.layers.LSTM
+    assert Embedding is keraslite.layers.Embedding
+    assert BatchNormalization is keraslite.layers.BatchNormalization
+    assert model_to_dot is keraslite.utils.model_to_dot
+
+
+def test_seed_import_lines(aliased):
+    # Exactly the import lines the seed tutorials use.
+    from tensorflow.python.keras.layers.convolutional import Conv2D
+    from tensorflow.python.keras.utils import np_utils
+    from tensorflow.python.keras.utils.vis_utils import model_to_dot
+    from tensorflow.keras.layers import Dense
+    from tensorflow.keras.models import load_model
+    from tensorflow import keras
+    from keras.utils import np_utils as np_utils2
+
+    assert Conv2D is keraslite.layers.Conv2D and Dense is keraslite.layers.Dense
+    assert np_utils.to_categorical is np_utils2.to_categorical is keraslite.utils.to_categorical
+    assert model_to_dot is keraslite.utils.model_to_dot
+    assert load_model is keraslite.saving.load_model
+    assert keras.layers.Dense is keraslite.layers.Dense
+
+
+def test_models_namespace_has_saving_functions(aliased):
+    import keras
+
+    assert keras.models.load_model is keraslite.saving.load_model
+    namespace = {}
+    exec("from keras.models import *", namespace)
+    assert namespace["Sequential"] is keraslite.Sequential and namespace["load_model"] is keraslite.saving.load_model
+
+
+def test_keras_top_level_and_attribute_chains(aliased):
+    import keras
+
+    assert keras.Sequential is keraslite.Sequential and keras.Input is keraslite.Input
+    assert keras.layers.Dense is keraslite.layers.Dense
+    assert keras.utils.to_categorical is keraslite.utils.to_categorical
+    import keras.backend as K
+
+    assert K.epsilon() == keraslite.backend.epsilon()
+    from keras.preprocessing.sequence import pad_sequences
+
+    assert pad_sequences is keraslite.utils.pad_sequences
+    from keras.datasets import mnist
+
+    assert mnist.load_data is keraslite.datasets.mnist.load_data
+
+
+def test_missing_class_is_an_import_error_not_a_module(aliased):
+    with pytest.raises(ImportError, match="NoSuchLayer"):
+        exec("from keras.layers import NoSuchLayer", {})
+    import keras
+
+    with pytest.raises(AttributeError, match="NoSuchLayer"):
+        keras.layers.NoSuchLayer
+
+
+def test_module_without_equivalent_raises_clear_error(aliased):
+    with pytest.raises(ModuleNotFoundError, match="keraslite has no equivalent"):
+        importlib.import_module("keras.wrappers.scikit_learn")
+
+
+def test_tensorflow_shim(aliased):
+    import tensorflow as tf
+
+    assert tf.keras.Sequential is keraslite.Sequential
+    assert tf.keras.layers.Dense is keraslite.layers.Dense
+    assert tf.keras.models.Sequential is keraslite.Sequential
+    assert int(tf.__version__.split(".")[0]) == 2
+    assert tf.float32 == "float32" and tf.float32.name == "float32"
+    assert np.zeros(2, dtype=tf.float32).dtype == np.float32
+    t = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    assert isinstance(t, torch.Tensor) and t.dtype == torch.float32
+    assert float(tf.reduce_mean(t)) == 2.5
+    np.testing.assert_allclose(tf.reduce_sum(t, axis=0).numpy(), [4.0, 6.0])
+    assert tf.convert_to_tensor(np.ones(3)).dtype == torch.float32  # float64 numpy -> float32, like tf
+    assert tf.cast(t, tf.int32).dtype == torch.int32
+    np.testing.assert_allclose(tf.matmul(t, t).numpy(), t.numpy() @ t.numpy())
+    cpus = tf.config.list_physical_devices("CPU")
+    assert cpus and cpus[0].device_type == "CPU"
+    assert len(tf.config.list_physical_devices("GPU")) == torch.cuda.device_count()
+    tf.random.set_seed(5)
+    a = torch.rand(3)
+    tf.random.set_seed(5)
+    assert torch.equal(a, torch.rand(3))
+
+
+def test_tensorflow_shim_unknown_attribute_says_so(aliased):
+    import tensorflow as tf
+
+    with pytest.raises(AttributeError, match="keraslite's tensorflow shim does not provide"):
+        tf.GradientTape
+
+
+def test_ipython_display_fallback_only_without_ipython(aliased):
+    if "IPython" not in aliases._FINDER.roots:
+        pytest.skip("the real IPython is installed here, so keraslite's stand-in is (correctly) not used")
+    from IPython.display import SVG, display
+
+    svg = SVG(b"<svg></svg>")
+    assert svg._repr_svg_() == "<svg></svg>"
+    assert "SVG" in repr(svg) and "11 bytes" in repr(svg)
+    assert callable(display)
+
+
+def test_uninstall_restores_plain_imports(aliased):
+    import keras  # noqa: F401
+
+    aliases.uninstall_aliases()
+    assert "keras" not in sys.modules or not isinstance(sys.modules["keras"], aliases.AliasModule)
+    assert not aliases.aliases_installed()
+    aliases.install_aliases()  # the fixture uninstalls again
+
+
+def test_resolve_table():
+    assert aliases.resolve("keras.layers.core") == "keraslite.layers"
+    assert aliases.resolve("keras.layers.convolutional") == "keraslite.layers"
+    assert aliases.resolve("tensorflow.python.keras.utils.np_utils") == "keraslite.utils.np_utils"
+    assert aliases.resolve("keras.utils.visualize_util") == "keraslite.utils.vis_utils"
+    assert aliases.resolve("keras.datasets.mnist") == "keraslite.datasets.mnist"
+    assert aliases.resolve("keras.layers.Dense") is None  # classes are never modules
+    assert aliases.resolve("numpy") is None
+
+
+def test_plain_import_keraslite_installs_nothing():
+    code = ("import sys, keraslite; "
+            "assert not keraslite.compat.aliases.aliases_installed(); "
+            "assert not any(type(m).__name__ == 'AliasModule' for m in list(sys.modules.values())); "
+            "import importlib.util; spec = importlib.util.find_spec('keras'); "
+            "print('keras spec:', spec.origin if spec else None)")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root, OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "keraslite" not in out.stdout.split("keras spec:")[1]

@@ -1,0 +1,107 @@
+"""`python -m keraslite`: the notebook-line transform, runpy-like script running, -c, exit codes."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from keraslite.__main__ import main, transform_source
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The checkout first on the path, so the subprocess runs this keraslite even when not pip-installed.
+ENV = dict(os.environ, CI="true", OMP_NUM_THREADS="1",
+           PYTHONPATH=os.pathsep.join([ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+
+
+def run(args, cwd=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "keraslite", *args], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, cwd=cwd, env=ENV, timeout=timeout)
+
+
+def test_transform_skips_magics_and_shell_escapes_keeping_lines():
+    source = textwrap.dedent("""\
+        %matplotlib inline
+        !pip install keras
+        x = 1
+        if x:
+            %time y = 2
+            !ls
+        files = !ls
+        %%capture
+        print(x)
+        """)
+    out = transform_source(source)
+    assert len(out.splitlines()) == len(source.splitlines())
+    compile(out, "<t>", "exec")
+    lines = out.splitlines()
+    assert lines[0].startswith("pass") and lines[1].startswith("pass")
+    assert lines[2] == "x = 1" and lines[4].startswith("    pass") and lines[5].startswith("    pass")
+    assert lines[6].startswith("pass") and lines[7].startswith("pass") and lines[8] == "print(x)"
+
+
+def test_transform_leaves_valid_python_alone():
+    source = "x = (10\n  % 3)\ny = x != 1\n"
+    assert transform_source(source) == source
+
+
+def test_runs_script_as_main_with_argv_and_script_dir_on_path(tmp_path):
+    (tmp_path / "helper.py").write_text("VALUE = 41\n")
+    (tmp_path / "prog.py").write_text(textwrap.dedent("""\
+        %matplotlib inline
+        import sys
+        from helper import VALUE
+        print("argv", sys.argv)
+        print("main", __name__, VALUE + 1)
+        """))
+    out = run([str(tmp_path / "prog.py"), "a", "--b"], cwd="/")
+    assert out.returncode == 0, out.stderr
+    assert f"argv ['{tmp_path / 'prog.py'}', 'a', '--b']" in out.stdout
+    assert "main __main__ 42" in out.stdout
+
+
+def test_aliases_active_in_scripts(tmp_path):
+    script = tmp_path / "k.py"
+    script.write_text("import keras, keraslite\nprint(keras.layers.Dense is keraslite.layers.Dense)\n")
+    out = run([str(script)])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
+
+
+def test_dash_c_and_exit_codes():
+    out = run(["-c", "import sys; from keras.layers import Dense; print(sys.argv, Dense.__module__)", "x"])
+    assert out.returncode == 0, out.stderr
+    assert "['-c', 'x'] keraslite.layers" in out.stdout
+    assert run(["-c", "import sys; sys.exit(3)"]).returncode == 3
+
+
+def test_exception_exits_1_with_traceback_at_user_line(tmp_path):
+    script = tmp_path / "bad.py"
+    script.write_text("%matplotlib inline\n!pip install keras\n\nraise ValueError('boom')\n")
+    out = run([str(script)])
+    assert out.returncode == 1
+    assert f'File "{script}", line 4' in out.stderr and "ValueError: boom" in out.stderr
+    assert "__main__.py" not in out.stderr  # the runner's own frames are not shown
+
+
+def test_missing_script_and_usage():
+    out = run(["/no/such/script.py"])
+    assert out.returncode == 2 and "no such file" in out.stderr
+    assert main([]) == 2
+    assert main(["--help"]) == 0
+    assert main(["--bogus"]) == 2
+
+
+def test_version(capsys):
+    import keraslite
+
+    assert main(["--version"]) == 0
+    assert keraslite.__version__ in capsys.readouterr().out
+
+
+def test_console_script_entry_point_is_main():
+    import tomllib
+
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        scripts = tomllib.load(f)["project"]["scripts"]
+    assert scripts["keraslite"] == "keraslite.__main__:main"
