@@ -1,0 +1,286 @@
+import numpy as np
+import pytest
+import torch
+
+from keraslite import layers
+from keraslite.layers import recurrent
+from tests.contract import check_layer_contract, make_input
+
+SHAPE = (2, 4, 3)  # (batch, time, features)
+
+
+class MinimalCell(layers.Layer):
+    """A user cell: `state_size` and `call(inputs, states)` are all the RNN layer needs."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, self.units))
+
+    def call(self, inputs, states):
+        h = torch.tanh(inputs @ self.kernel + states[0] @ self.recurrent_kernel)
+        return h, [h]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+CASES = [
+    ("simple_rnn", lambda: layers.SimpleRNN(4), SHAPE),
+    ("simple_rnn_relu_seq", lambda: layers.SimpleRNN(4, activation="relu", return_sequences=True), SHAPE),
+    ("simple_rnn_slow_state", lambda: layers.SimpleRNN(4, activation="sigmoid", return_state=True), SHAPE),
+    ("lstm", lambda: layers.LSTM(4), SHAPE),
+    ("lstm_seq_state", lambda: layers.LSTM(4, return_sequences=True, return_state=True), SHAPE),
+    ("lstm_backwards", lambda: layers.LSTM(3, go_backwards=True, return_sequences=True), SHAPE),
+    ("lstm_no_bias", lambda: layers.LSTM(3, use_bias=False, unit_forget_bias=False), SHAPE),
+    ("lstm_dropout", lambda: layers.LSTM(3, dropout=0.3, recurrent_dropout=0.3, seed=1), SHAPE),
+    ("lstm_slow", lambda: layers.LSTM(3, activation="relu", recurrent_activation="hard_sigmoid"), SHAPE),
+    ("lstm_regularized", lambda: layers.LSTM(3, kernel_regularizer="l2", recurrent_constraint="max_norm",
+                                             activity_regularizer="l1"), SHAPE),
+    ("gru", lambda: layers.GRU(4), SHAPE),
+    ("gru_seq_state", lambda: layers.GRU(4, return_sequences=True, return_state=True), SHAPE),
+    ("gru_reset_before", lambda: layers.GRU(3, reset_after=False, return_sequences=True), SHAPE),
+    ("gru_reset_before_no_bias", lambda: layers.GRU(3, reset_after=False, use_bias=False), SHAPE),
+    ("gru_dropout_backwards", lambda: layers.GRU(3, dropout=0.2, recurrent_dropout=0.2, go_backwards=True), SHAPE),
+    ("rnn_lstm_cell", lambda: layers.RNN(layers.LSTMCell(3), return_sequences=True), SHAPE),
+    ("rnn_gru_cell_state", lambda: layers.RNN(layers.GRUCell(3), return_state=True), SHAPE),
+    ("rnn_simple_cell", lambda: layers.RNN(layers.SimpleRNNCell(3), go_backwards=True), SHAPE),
+    ("rnn_stacked", lambda: layers.RNN([layers.LSTMCell(3), layers.GRUCell(2)], return_sequences=True), SHAPE),
+    ("rnn_stacked_cells_object", lambda: layers.RNN(layers.StackedRNNCells([layers.SimpleRNNCell(2),
+                                                                             layers.LSTMCell(3)])), SHAPE),
+]
+
+
+@pytest.mark.parametrize("name,factory,shape", CASES, ids=[c[0] for c in CASES])
+def test_contract(name, factory, shape):
+    check_layer_contract(factory, shape)
+
+
+def test_contract_user_cell():
+    from keraslite.saving.registry import register_keras_serializable
+
+    register_keras_serializable("Tests")(MinimalCell)
+    check_layer_contract(lambda: layers.RNN(MinimalCell(3), return_sequences=True), SHAPE)
+
+
+@pytest.mark.parametrize("cell", [lambda: layers.LSTMCell(3), lambda: layers.GRUCell(3),
+                                  lambda: layers.GRUCell(3, reset_after=False), lambda: layers.SimpleRNNCell(3)])
+def test_cell_called_alone(cell):
+    cell = cell()
+    x = make_input((2, 5))
+    sizes = cell.state_size if isinstance(cell.state_size, list) else [cell.state_size]
+    states = [torch.zeros(2, s) for s in sizes]
+    out, new_states = cell(x, states)
+    assert tuple(out.shape) == (2, 3) and len(new_states) == len(sizes)
+    # The same step inside an RNN over a length-1 sequence.
+    rnn = layers.RNN(cell)
+    np.testing.assert_allclose(rnn(x[:, None]).detach().numpy(), out.detach().numpy(), atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- fused vs loop
+
+@pytest.mark.parametrize("factory", [
+    lambda: layers.LSTM(3, return_sequences=True, return_state=True),
+    lambda: layers.GRU(3, return_sequences=True, go_backwards=True),
+    lambda: layers.SimpleRNN(3, return_state=True),
+    lambda: layers.SimpleRNN(3, activation="relu", return_sequences=True),
+    lambda: layers.LSTM(3, use_bias=False, return_sequences=True),
+])
+def test_fused_path_equals_python_loop(factory, monkeypatch):
+    layer = factory()
+    x = make_input(SHAPE)
+    assert layer.cell._fused_op() is not None
+    fused = layer(x)
+    monkeypatch.setattr(type(layer.cell), "_fused_op", lambda self: None)
+    looped = layer(x)
+    for a, b in zip(fused if isinstance(fused, list) else [fused], looped if isinstance(looped, list) else [looped]):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-6)
+
+
+def test_fused_path_not_used_where_keras_math_differs():
+    assert layers.GRU(3, reset_after=False).cell._fused_op() is None
+    assert layers.LSTM(3, recurrent_activation="hard_sigmoid").cell._fused_op() is None
+    assert layers.SimpleRNN(3, activation="sigmoid").cell._fused_op() is None
+
+
+def test_weights_live_in_the_cell_with_one_bias():
+    layer = layers.LSTM(3)
+    layer(make_input(SHAPE))
+    assert [w.path for w in layer.weights] == ["lstm/lstm_cell/kernel", "lstm/lstm_cell/recurrent_kernel",
+                                               "lstm/lstm_cell/bias"]
+    assert [tuple(w.shape) for w in layer.get_weights()] == [(3, 12), (3, 12), (12,)]
+    assert tuple(layer.cell.kernel.shape) == (12, 3)  # stored as torch's weight_ih
+    assert len(layer.trainable_weights) == 3 and not layer.non_trainable_weights
+    assert layer.units == 3 and layer.cell.units == 3
+
+
+def test_gru_layout_round_trip_and_gate_order():
+    layer = layers.GRU(2)
+    layer(make_input(SHAPE))
+    rng = np.random.default_rng(0)
+    weights = [rng.standard_normal(w.shape).astype("float32") for w in layer.get_weights()]
+    assert [w.shape for w in weights] == [(3, 6), (2, 6), (2, 6)]
+    layer.set_weights(weights)
+    for a, b in zip(layer.get_weights(), weights):
+        np.testing.assert_array_equal(a, b)
+    # Keras z, r, h columns -> torch r, z, n rows.
+    k = weights[0]
+    np.testing.assert_array_equal(layer.cell.kernel.detach().numpy(),
+                                  np.concatenate([k[:, 2:4], k[:, 0:2], k[:, 4:6]], axis=1).T)
+
+
+# ----------------------------------------------------------------------------- initializers
+
+def test_recurrent_kernel_is_orthogonal_over_all_gates():
+    layer = layers.LSTM(4)
+    layer(make_input((2, 3, 5)))
+    rk = layer.get_weights()[1]  # (units, 4*units): orthonormal rows
+    np.testing.assert_allclose(rk @ rk.T, np.eye(4), atol=1e-5)
+    kernel = layer.get_weights()[0]
+    limit = np.sqrt(6 / (5 + 16))  # glorot over the whole (in, 4u) kernel
+    assert np.abs(kernel).max() <= limit + 1e-6 and np.abs(kernel).max() > limit / 2
+
+
+def test_unit_forget_bias():
+    layer = layers.LSTM(3)
+    layer(make_input(SHAPE))
+    bias = layer.get_weights()[2]
+    np.testing.assert_array_equal(bias[3:6], np.ones(3))
+    np.testing.assert_array_equal(np.delete(bias, range(3, 6)), np.zeros(9))
+    off = layers.LSTM(3, unit_forget_bias=False)
+    off(make_input(SHAPE))
+    np.testing.assert_array_equal(off.get_weights()[2], np.zeros(12))
+
+
+# ----------------------------------------------------------------------------- masks
+
+def test_masked_steps_keep_previous_output_and_state():
+    layer = layers.GRU(3, return_sequences=True, return_state=True)
+    x = make_input((2, 5, 3))
+    mask = torch.tensor([[True, True, False, True, False], [True, False, False, False, False]])
+    seq, state = layer(x, mask=mask)
+    seq = seq.detach().numpy()
+    np.testing.assert_array_equal(seq[0, 2], seq[0, 1])
+    np.testing.assert_array_equal(seq[0, 4], seq[0, 3])
+    np.testing.assert_array_equal(seq[1, 1:], np.repeat(seq[1, :1], 4, axis=0))
+    np.testing.assert_array_equal(state.detach().numpy(), seq[:, -1])
+    # The unmasked prefix equals running the layer on the prefix alone.
+    prefix = layer(x[1:, :1])[0].detach().numpy()
+    np.testing.assert_allclose(prefix[:, -1], seq[1, 0:1], atol=1e-6)
+
+
+def test_mask_from_tensor_and_propagation():
+    x = make_input((2, 4, 3))
+    x._keras_mask = torch.tensor([[True, True, True, False], [True, True, False, False]])
+    seq = layers.LSTM(3, return_sequences=True)(x)
+    assert torch.equal(seq._keras_mask, x._keras_mask)
+    last = layers.LSTM(3)(x)
+    assert getattr(last, "_keras_mask", None) is None
+
+
+def test_all_true_mask_equals_no_mask():
+    layer = layers.LSTM(3, return_sequences=True)
+    x = make_input(SHAPE)
+    np.testing.assert_allclose(layer(x, mask=torch.ones(2, 4, dtype=torch.bool)).detach().numpy(),
+                               layer(x).detach().numpy(), atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- stateful
+
+def test_stateful_carries_and_resets_states():
+    layer = layers.LSTM(3, stateful=True, batch_input_shape=(2, 4, 3))
+    ref = layers.LSTM(3, return_state=True)
+    x = make_input(SHAPE)
+    first = layer(x)
+    ref(x)
+    ref.set_weights(layer.get_weights())
+    out, h, c = ref(x)
+    np.testing.assert_allclose(first.detach().numpy(), out.detach().numpy(), atol=1e-6)
+    second = layer(x)  # starts from the carried (h, c)
+    expected = ref(x, initial_state=[h, c])[0]
+    np.testing.assert_allclose(second.detach().numpy(), expected.detach().numpy(), atol=1e-6)
+    layer.reset_states()
+    np.testing.assert_allclose(layer(x).detach().numpy(), first.detach().numpy(), atol=1e-6)
+    layer.reset_state([np.ones((2, 3)), np.zeros((2, 3))])
+    expected = ref(x, initial_state=[torch.ones(2, 3), torch.zeros(2, 3)])[0]
+    np.testing.assert_allclose(layer(x).detach().numpy(), expected.detach().numpy(), atol=1e-6)
+
+
+def test_stateful_rejects_other_batch_size():
+    layer = layers.GRU(3, stateful=True)
+    layer(make_input(SHAPE))
+    with pytest.raises(ValueError, match=r"gru.*stateful with batch size 2.*batch of 3"):
+        layer(make_input((3, 4, 3)))
+
+
+def test_stateful_needs_fixed_batch():
+    with pytest.raises(ValueError, match="stateful.*batch size must be fixed"):
+        layers.SimpleRNN(3, stateful=True).build((None, 4, 3))
+
+
+def test_reset_state_of_stateless_layer_raises():
+    with pytest.raises(AttributeError, match="must be stateful"):
+        layers.LSTM(3).reset_states()
+
+
+# ----------------------------------------------------------------------------- arguments, errors
+
+def test_keras1_arguments():
+    layer = layers.LSTM(3, input_dim=1, input_length=5)
+    assert layer._batch_input_shape == (None, 5, 1)
+    assert layers.GRU(2, input_dim=7)._batch_input_shape == (None, None, 7)
+    old = layers.LSTM(output_dim=4, init="uniform", inner_init="orthogonal", inner_activation="hard_sigmoid",
+                      dropout_W=0.1, dropout_U=0.2, consume_less="gpu", forget_bias_init="one")
+    assert old.units == 4 and old.dropout == 0.1 and old.recurrent_dropout == 0.2
+    assert old.recurrent_activation.__name__ == "hard_sigmoid"
+    assert type(old.kernel_initializer).__name__ == "RandomUniform"
+
+
+def test_keras2_arguments():
+    layer = layers.GRU(3, time_major=False, implementation=1, reset_after=False, unroll=True)
+    assert "time_major" not in layer.get_config() and "implementation" not in layer.get_config()
+    with pytest.raises(ValueError, match="time_major=True is not supported"):
+        layers.LSTM(3, time_major=True)
+
+
+def test_wrong_rank_names_layer_and_shape():
+    layer = layers.LSTM(3, name="encoder")
+    with pytest.raises(ValueError, match=r"'encoder'.*expected ndim=3.*\(2, 5\)"):
+        layer(torch.zeros(2, 5))
+
+
+def test_wrong_feature_size_after_build():
+    layer = layers.GRU(3)
+    layer(torch.zeros(2, 4, 3))
+    with pytest.raises(ValueError, match=r"gru.*value 3.*\(2, 4, 5\)"):
+        layer(torch.zeros(2, 4, 5))
+
+
+def test_bad_units_and_cell():
+    with pytest.raises(ValueError, match="units must be a positive integer"):
+        layers.LSTM(0)
+    with pytest.raises(ValueError, match="state_size"):
+        layers.RNN(object())
+
+
+def test_initial_state_count_checked():
+    with pytest.raises(ValueError, match="2 state.*1 initial"):
+        layers.LSTM(3)(make_input(SHAPE), initial_state=[torch.zeros(2, 3)])
+
+
+def test_keras2_list_input_with_states():
+    layer = layers.LSTM(3)
+    x, h, c = make_input(SHAPE), make_input((2, 3), seed=1), make_input((2, 3), seed=2)
+    np.testing.assert_allclose(layer([x, h, c]).detach().numpy(),
+                               layer(x, initial_state=[h, c]).detach().numpy(), atol=1e-6)
+
+
+def test_gate_layout_is_inverse_of_itself():
+    layout = recurrent.GateLayout(3, (1, 0, 2), transpose=True)
+    k = torch.arange(24.0).reshape(2, 12)
+    np.testing.assert_array_equal(layout.to_keras(layout.from_keras(k)).numpy(), k.numpy())
+    assert layout.keras_shape((12, 2)) == (2, 12)
