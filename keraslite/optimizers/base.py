@@ -1,0 +1,425 @@
+"""The Optimizer base class: Keras 3 semantics (argument names, update order, variable
+naming and order in files) over torch `_foreach_*` kernels.
+
+Owns: learning rate (float or schedule, settable, Keras 2 `lr`/`decay` accepted), the
+iteration counter (a Python int: reading it never waits for the device), gradient clipping
+(clipnorm / global_clipnorm / clipvalue), decoupled weight decay, loss scaling, gradient
+accumulation, EMA of the model variables, constraints after the step, slot variables and
+their Keras names, `variables`/`get_weights`/`set_weights` and config.
+
+Leaves to each subclass (one module per family) only `_build_slots` and `_update`, the
+update rule over lists of tensors. Leaves to keraslite.training calling `build`/`step`.
+
+Per step, Keras 3 does (base_optimizer.py, torch backend): drop variables without a
+gradient, divide by loss_scale_factor, clip, `w *= 1 - wd * lr`, the update rule, then each
+variable's constraint, then EMA, then `iterations += 1`.
+"""
+import re
+import warnings
+
+import numpy as np
+import torch
+
+from keraslite import backend
+from keraslite.layers.layer import IDENTITY, Variable
+from keraslite.optimizers import schedules as schedules_mod
+
+
+class LearningRate(float):
+    """The current learning rate as a float that also answers Keras's variable API
+    (`numpy()`, `assign()`), so `K.get_value(opt.lr)` and `opt.lr.assign(x)` work."""
+
+    def __new__(cls, value, optimizer=None):
+        self = super().__new__(cls, value)
+        self._optimizer = optimizer
+        return self
+
+    def numpy(self):
+        return np.float32(self)
+
+    def assign(self, value):
+        self._optimizer.learning_rate = float(value)
+        return self._optimizer.learning_rate
+
+    @property
+    def dtype(self):
+        return "float32"
+
+
+class Iterations(int):
+    """The iteration count as an int with Keras's variable API (`numpy()`, `assign()`)."""
+
+    def __new__(cls, value, optimizer=None):
+        self = super().__new__(cls, value)
+        self._optimizer = optimizer
+        return self
+
+    def numpy(self):
+        return np.int64(self)
+
+    def assign(self, value):
+        self._optimizer._iterations = int(value)
+
+    @property
+    def dtype(self):
+        return "int64"
+
+
+# Keras 2 / tf.keras spellings accepted and translated (or dropped) by every optimizer.
+_LEGACY_DROPPED = ("is_legacy_optimizer", "jit_compile", "mesh")
+
+
+class Optimizer:
+    """Base class. Subclasses set `_slot_names` (Keras's slot names, in Keras's order) and
+    implement `_update(params, grads, slots, lr, step)` on lists of tensors, under no_grad."""
+
+    _slot_names = ()
+    _slot_initial = {}      # slot name -> constant initial value (default 0)
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        if "lr" in kwargs:  # Keras 1/2 spelling
+            learning_rate = kwargs.pop("lr")
+        decay = kwargs.pop("decay", None)
+        for key in _LEGACY_DROPPED:
+            kwargs.pop(key, None)
+        if kwargs:
+            raise ValueError(f"{type(self).__name__} got unrecognized argument(s) {sorted(kwargs)}. Valid arguments "
+                             "are the Keras 3 ones: learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, "
+                             "use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor, "
+                             "gradient_accumulation_steps, name, plus the optimizer's own.")
+        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                             f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}.")
+        if gradient_accumulation_steps is not None and gradient_accumulation_steps < 2:
+            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps}")
+        if use_ema and not 0 <= ema_momentum <= 1:
+            raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
+        self.name = name or backend.get_uid(backend.to_snake_case(type(self).__name__))
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self.use_ema = use_ema
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        # Keras 2 time-based decay: lr / (1 + decay * iterations) (OptimizerV2._decayed_lr).
+        self.decay = float(decay) if decay else 0.0
+        self._iterations = 0
+        self._set_lr(learning_rate)
+        self.built = False
+        self._params = []
+        self._slots = {}           # slot name -> list of Variables, one per parameter (Keras order)
+        self._ema = []             # moving averages when use_ema
+        self._accumulators = []    # gradient accumulators when gradient_accumulation_steps
+        self._index = {}           # id(param) -> position in self._params
+        self._exclude_ids = set()
+        self._exclude_pattern = None
+
+    # ------------------------------------------------------------------ learning rate / iterations
+
+    def _set_lr(self, value):
+        if isinstance(value, dict):
+            value = schedules_mod.deserialize(value)
+        if isinstance(value, torch.Tensor):
+            value = float(value.detach().cpu())
+        if isinstance(value, (int, float, np.floating, np.integer)):
+            self._learning_rate = float(value)
+        elif callable(value):
+            self._learning_rate = value
+        else:
+            raise ValueError("Argument `learning_rate` should be a float, a LearningRateSchedule, or a callable "
+                             f"returning the learning rate. Received: learning_rate={value!r}")
+
+    def _current_lr(self, step):
+        """The learning rate at iteration `step`, as a Python float (no device sync)."""
+        lr = self._learning_rate
+        if isinstance(lr, schedules_mod.LearningRateSchedule):
+            lr = lr(int(step))
+        elif callable(lr):
+            lr = lr()
+        if isinstance(lr, torch.Tensor):
+            lr = float(lr.detach().cpu())
+        lr = float(lr)
+        if self.decay:
+            lr = lr / (1.0 + self.decay * int(step))
+        return lr
+
+    @property
+    def learning_rate(self):
+        return LearningRate(self._current_lr(self._iterations), self)
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(self._learning_rate, schedules_mod.LearningRateSchedule) and not (
+                isinstance(value, schedules_mod.LearningRateSchedule) or callable(value)):
+            raise TypeError("This optimizer was created with a LearningRateSchedule as its learning_rate, so its "
+                            "learning rate is not settable. Create the optimizer with a float learning_rate if you "
+                            "need to change it.")
+        self._set_lr(value)
+
+    lr = learning_rate
+
+    @property
+    def iterations(self):
+        count = self._iterations
+        if self.gradient_accumulation_steps:
+            count //= self.gradient_accumulation_steps
+        return Iterations(count, self)
+
+    # ------------------------------------------------------------------ building
+
+    def build(self, variables):
+        """Create the slot variables for `variables` (a list of keraslite Variables /
+        torch Parameters). Idempotent, as in Keras."""
+        if self.built:
+            return
+        self._params = list(variables)
+        self._index = {id(p): i for i, p in enumerate(self._params)}
+        if self.use_ema:
+            self._ema = self._add_slots("average", copy=True)
+        if self.gradient_accumulation_steps:
+            self._accumulators = self._add_slots("gradient_accumulator")
+        self._build_slots(self._params)
+        self._constrained = [p for p in self._params if getattr(p, "constraint", None) is not None]
+        self.built = True
+
+    def _build_slots(self, params):
+        for slot in self._slot_names:
+            self._slots[slot] = self._add_slots(slot, self._slot_initial.get(slot, 0.0))
+
+    def _add_slots(self, slot, initial=0.0, copy=False):
+        out = []
+        for p in self._params:
+            ref = getattr(p, "path", None) or getattr(p, "name", None) or f"variable_{len(out)}"
+            ref = str(ref).replace("/", "_").replace(":", "_")
+            with torch.no_grad():
+                data = p.detach().clone() if copy else torch.full_like(p, initial, memory_format=torch.preserve_format)
+            var = Variable(data, trainable=False, name=f"{ref}_{slot}", path=f"{self.name}/{ref}_{slot}",
+                           layout=getattr(p, "keras_layout", IDENTITY))
+            out.append(var)
+        return out
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        if self.built:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
+        self._exclude_ids = {id(v) for v in (var_list or [])}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def _use_weight_decay(self, p):
+        if id(p) in self._exclude_ids:
+            return False
+        if self._exclude_pattern is not None and re.search(self._exclude_pattern, str(getattr(p, "name", ""))):
+            return False
+        return True
+
+    # ------------------------------------------------------------------ stepping
+
+    def step(self, variables=None):
+        """Apply one update from each variable's `.grad` (variables without one are skipped)."""
+        variables = self._params if variables is None else variables
+        pairs = [(p.grad, p) for p in variables]
+        return self._apply(pairs)
+
+    def apply_gradients(self, grads_and_vars):
+        """Keras API: apply one update with explicit gradients. Returns `iterations`."""
+        self._apply(list(grads_and_vars))
+        return self.iterations
+
+    def apply(self, grads, trainable_variables=None):
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must already be built "
+                                 "on a list of variables. Call `optimizer.build(trainable_variables)` first.")
+            trainable_variables = self._params
+        self._apply(list(zip(grads, trainable_variables)))
+
+    @torch.no_grad()
+    def _apply(self, pairs):
+        if not self.built:
+            self.build([v for _, v in pairs])
+        grads, params = [], []
+        for g, p in pairs:
+            if g is None:
+                continue
+            if id(p) not in self._index:
+                raise ValueError(f"Unknown variable: {getattr(p, 'path', tuple(p.shape))}. This optimizer can only "
+                                 "be called for the variables it was originally built with. When working with a "
+                                 "new set of variables, create a new optimizer instance.")
+            grads.append(g if isinstance(g, torch.Tensor) else torch.as_tensor(np.asarray(g), device=p.device))
+            params.append(p)
+        if pairs and not params:
+            raise ValueError("No gradients provided for any variable.")
+        if params:
+            if self.loss_scale_factor is not None:
+                grads = torch._foreach_div(grads, self.loss_scale_factor)
+            if self.gradient_accumulation_steps:
+                self._accumulate_and_maybe_update(grads, params)
+            else:
+                self._update_with(grads, params)
+            for p in self._constrained:
+                p.copy_(p.keras_layout.from_keras(p.constraint(p.keras_layout.to_keras(p))))
+        self._iterations += 1
+
+    def _update_with(self, grads, params):
+        grads = self._clip(grads)
+        step = int(self.iterations) + 1
+        lr = self._current_lr(self._iterations)
+        if self.weight_decay is not None and self.weight_decay != 0:
+            decayed = [p for p in params if self._use_weight_decay(p)]
+            if decayed:
+                torch._foreach_mul_(decayed, 1.0 - self.weight_decay * lr)
+        idx = [self._index[id(p)] for p in params]
+        slots = {name: [var[i] for i in idx] for name, var in self._slots.items()}
+        self._update(params, grads, slots, lr, step)
+        if self.use_ema:
+            self._update_ema()
+
+    def _accumulate_and_maybe_update(self, grads, params):
+        n = self.gradient_accumulation_steps
+        accs = [self._accumulators[self._index[id(p)]] for p in params]
+        if (self._iterations + 1) % n == 0:
+            grads = torch._foreach_div(torch._foreach_add(grads, accs), float(n))
+            self._update_with(grads, params)
+            torch._foreach_zero_(accs)
+        else:
+            torch._foreach_add_(accs, grads)
+
+    def _update_ema(self):
+        momentum = self.ema_momentum if int(self.iterations) != 0 else 0.0
+        torch._foreach_lerp_(self._ema, self._params, 1.0 - momentum)
+        freq = self.ema_overwrite_frequency
+        if freq and (int(self.iterations) + 1) % freq == 0:
+            torch._foreach_copy_(self._params, self._ema)
+
+    def finalize_variable_values(self, var_list):
+        """Keras: at the end of fit, EMA optimizers copy the averages into the model."""
+        if self.use_ema and self._ema:
+            with torch.no_grad():
+                torch._foreach_copy_(list(var_list), self._ema)
+
+    def _clip(self, grads):
+        if self.clipnorm and self.clipnorm > 0:
+            norms = torch._foreach_norm(grads)
+            # g * c / max(||g||, c), per tensor.
+            scales = torch._foreach_div(torch._foreach_clamp_min(norms, self.clipnorm), self.clipnorm)
+            return torch._foreach_div(grads, scales)
+        if self.global_clipnorm and self.global_clipnorm > 0:
+            # Every gradient times c / max(global_norm, c).
+            total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+            return torch._foreach_mul(grads, self.global_clipnorm / torch.clamp_min(total, self.global_clipnorm))
+        if self.clipvalue and self.clipvalue > 0:
+            v = self.clipvalue
+            return torch._foreach_clamp_max(torch._foreach_clamp_min(grads, -v), v)
+        return grads
+
+    def _update(self, params, grads, slots, lr, step):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ variables and weights
+
+    @property
+    def variables(self):
+        """Keras 3 order: iteration, learning_rate (not for schedules), EMA averages,
+        gradient accumulators, then the slots in the optimizer's own order. Each is a
+        Variable whose `numpy()`/`assign()` speak the Keras layout."""
+        out = [Variable(torch.tensor(int(self._iterations), dtype=torch.int64), trainable=False,
+                        name="iteration", path=f"{self.name}/iteration")]
+        out[0]._optimizer_role = "iteration"
+        if not callable(self._learning_rate):
+            lr = Variable(torch.tensor(self._learning_rate, dtype=torch.float32), trainable=False,
+                          name="learning_rate", path=f"{self.name}/learning_rate")
+            lr._optimizer_role = "learning_rate"
+            out.append(lr)
+        out.extend(self._ema)
+        out.extend(self._accumulators)
+        out.extend(self._slot_variables())
+        return out
+
+    def _slot_variables(self):
+        """Slots as Keras lists them: all slot names interleaved per parameter."""
+        out = []
+        for i in range(len(self._params)):
+            for name in self._slot_names:
+                out.append(self._slots[name][i])
+        return out
+
+    def get_weights(self):
+        return [v.numpy() for v in self.variables]
+
+    def set_weights(self, weights):
+        if not self.built:
+            raise ValueError("You are calling `set_weights()` on an optimizer that has not yet been built. Call "
+                             "`optimizer.build(trainable_variables)` first.")
+        variables = self.variables
+        weights = list(weights)
+        if len(weights) != len(variables):
+            raise ValueError(f"Optimizer '{self.name}' has {len(variables)} variables "
+                             f"({[v.path for v in variables]}) but {len(weights)} arrays were given.")
+        for v, w in zip(variables, weights):
+            w = np.asarray(w)
+            if tuple(w.shape) != tuple(v.keras_shape):
+                raise ValueError(f"Optimizer variable '{v.path}' has shape {tuple(v.keras_shape)}, not compatible "
+                                 f"with provided weight shape {tuple(w.shape)}.")
+            role = getattr(v, "_optimizer_role", None)
+            if role == "iteration":
+                self._iterations = int(w)
+            elif role == "learning_rate":
+                self._learning_rate = float(w)
+            else:
+                v.assign(w)
+
+    def save_own_variables(self, store):
+        for i, w in enumerate(self.get_weights()):
+            store[str(i)] = w
+
+    def load_own_variables(self, store):
+        if len(store.keys()) != len(self.variables):
+            warnings.warn(f"Skipping variable loading for optimizer '{self.name}', because it has "
+                          f"{len(self.variables)} variables whereas the saved optimizer has {len(store.keys())} "
+                          "variables.", stacklevel=2)
+            return
+        self.set_weights([np.asarray(store[str(i)]) for i in range(len(store.keys()))])
+
+    # ------------------------------------------------------------------ config
+
+    def get_config(self):
+        lr = self._learning_rate
+        if isinstance(lr, schedules_mod.LearningRateSchedule):
+            lr = schedules_mod.serialize(lr)
+        elif callable(lr):
+            from keraslite.saving.serialization import serialize_keras_object
+
+            lr = serialize_keras_object(lr)
+        else:
+            lr = float(np.float32(lr))  # Keras stores the rate in a float32 variable
+        config = {
+            "name": self.name,
+            "learning_rate": lr,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+        }
+        if self.decay:
+            config["decay"] = self.decay
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules_mod.deserialize(config["learning_rate"])
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, learning_rate={self._learning_rate}>"

@@ -1,0 +1,40 @@
+"""SGD with optional (Nesterov) momentum, as Keras 3 computes it:
+`m = momentum * m - lr * g`, then `w += m` (Nesterov: `w += momentum * m - lr * g`).
+The buffer holds the lr-scaled velocity, so changing lr mid-training behaves as in Keras."""
+import torch
+
+from keraslite.optimizers.base import Optimizer
+
+
+class SGD(Optimizer):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, clipnorm=None,
+                 clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency, loss_scale_factor=loss_scale_factor,
+                         gradient_accumulation_steps=gradient_accumulation_steps, name=name, **kwargs)
+        momentum = float(momentum)  # Keras 1/2 code passes ints (momentum=0)
+        if momentum < 0 or momentum > 1:
+            raise ValueError(f"`momentum` must be a float between [0, 1]. Received: momentum={momentum}")
+        self.momentum = momentum
+        self.nesterov = bool(nesterov)
+        self._slot_names = ("momentum",) if momentum != 0 else ()
+
+    def _update(self, params, grads, slots, lr, step):
+        if self.momentum == 0:
+            torch._foreach_add_(params, grads, alpha=-lr)
+            return
+        bufs = slots["momentum"]
+        torch._foreach_mul_(bufs, self.momentum)
+        torch._foreach_add_(bufs, grads, alpha=-lr)
+        if self.nesterov:
+            torch._foreach_add_(params, grads, alpha=-lr)
+            torch._foreach_add_(params, bufs, alpha=self.momentum)
+        else:
+            torch._foreach_add_(params, bufs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"momentum": self.momentum, "nesterov": self.nesterov})
+        return config
