@@ -416,7 +416,8 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     if y is not None or sample_weight is not None:
         raise ValueError(f"When `x` is a {type(x).__name__}, it must yield the targets itself: pass `y` and "
                          "`sample_weight` inside the batches it yields, not as separate arguments.")
-    if hasattr(x, "__iter__") or hasattr(x, "__next__") or isinstance(x, PyDataset):
+    if hasattr(x, "__iter__") or hasattr(x, "__next__") or \
+            isinstance(x, (PyDataset, torch.utils.data.Dataset)):
         return IteratorData(x, steps=steps, shuffle=shuffle, class_weight=class_weight, device=device,
                             batch_size=batch_size)
     raise TypeError(f"Unrecognized data type: x={type(x).__name__}. Expected numpy arrays, torch tensors, lists or "
