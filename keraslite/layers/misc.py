@@ -165,7 +165,7 @@ class Lambda(Layer):
         config["function"] = _function_to_config(self.function)
         if self._output_shape is not None:
             config["output_shape"] = (_function_to_config(self._output_shape) if callable(self._output_shape)
-                                      else _shape_to_config(self._output_shape))
+                                      else self._output_shape)
         if self.mask is not None:
             config["mask"] = _function_to_config(self.mask) if callable(self.mask) else self.mask
         config["arguments"] = dict(self.arguments)
@@ -187,14 +187,6 @@ class Lambda(Layer):
             if key in config and config[key] is not None:
                 config[key] = _config_to_function(name, config[key], key, safe_mode, custom_objects)
         return cls(**config)
-
-
-def _shape_to_config(shape):
-    if isinstance(shape, tuple):
-        return list(shape)
-    if isinstance(shape, list):
-        return [_shape_to_config(s) for s in shape]
-    return shape
 
 
 def _config_to_function(layer_name, value, key, safe_mode, custom_objects):
