@@ -103,27 +103,31 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     from keraslite.saving.config import compile_from_config, model_from_config
 
     f = W.open_h5(filepath, "Keras .h5 model file")
-    with f, W.reading(filepath):
-        model_config = _attr_json(f, "model_config", filepath)
-        if model_config is None:
-            if "layer_names" in f.attrs:
-                raise KerasFileError(f"'{filepath}' holds only weights (it was written by save_weights), not a "
-                                     "model. Build the model in code, then call model.load_weights(path).")
-            raise KerasFileError(f"'{filepath}' is an HDF5 file but not a Keras model: it has no "
-                                 "'model_config' attribute.")
+    with f:
+        with W.reading(filepath):
+            model_config = _attr_json(f, "model_config", filepath)
+            training_config = _attr_json(f, "training_config", filepath)
+            if model_config is None:
+                if "layer_names" in f.attrs:
+                    raise KerasFileError(f"'{filepath}' holds only weights (it was written by save_weights), not "
+                                         "a model. Build the model in code, then call model.load_weights(path).")
+                raise KerasFileError(f"'{filepath}' is an HDF5 file but not a Keras model: it has no "
+                                     "'model_config' attribute.")
+            if "model_weights" not in f:
+                raise KerasFileError(f"'{filepath}' has a model config but no 'model_weights' group.")
         model = model_from_config(model_config, custom_objects=custom_objects, safe_mode=safe_mode)
-        if "model_weights" not in f:
-            raise KerasFileError(f"'{filepath}' has a model config but no 'model_weights' group.")
-        W.read_legacy_group(f["model_weights"], model, filepath)
-        training_config = _attr_json(f, "training_config", filepath)
+        with W.reading(filepath):
+            W.read_legacy_group(f["model_weights"], model, filepath)
         if compile and training_config is not None:
             if compile_from_config(model, training_config, filepath, custom_objects=custom_objects):
-                group = f.get("optimizer_weights")
-                if group is not None:
-                    names = W.load_attributes(group, "weight_names")
-                    values = [W.read_dataset(group[n], f"optimizer_weights/{n}") for n in names]
-                    if values:
-                        W.set_optimizer_values(model, values, filepath)
+                with W.reading(filepath):
+                    group = f.get("optimizer_weights")
+                    values = []
+                    if group is not None:
+                        names = W.load_attributes(group, "weight_names")
+                        values = [W.read_dataset(group[n], f"optimizer_weights/{n}") for n in names]
+                if values:
+                    W.set_optimizer_values(model, values, filepath)
     return model
 
 

@@ -181,6 +181,9 @@ def translate_layer_config(class_name, config, cls=None):
     if class_name == "Lambda":
         for key in ("module", "function_type", "output_shape_type", "output_shape_module"):
             config.pop(key, None)
+    for key, value in config.items():
+        if isinstance(value, dict) and "class_name" in value:
+            config[key] = _clean_object(value)
     accepted = _accepted_keys(cls) if cls is not None else None
     if accepted is not None:
         for key in list(config):
@@ -189,6 +192,36 @@ def translate_layer_config(class_name, config, cls=None):
             if key in _DROP_ALWAYS or (key in _DROP_IF_DEFAULT and config[key] == _DROP_IF_DEFAULT[key]):
                 del config[key]
     return config
+
+
+# Keys newer Keras 3 versions add to initializer / regularizer / constraint configs; dropped when
+# they hold the value meaning "not used" and the keraslite class does not take them.
+_OBJECT_DROP_IF_DEFAULT = {"input_axes": None, "output_axes": None}
+
+
+def _clean_object(entry):
+    """Drop newer-Keras keys with their "off" values from a nested initializer-style object dict."""
+    from keraslite import constraints, initializers, regularizers
+
+    inner = entry.get("config")
+    if not isinstance(inner, dict):
+        return entry
+    name = entry["class_name"]
+    cls = None
+    for module in (initializers, regularizers, constraints):
+        table = getattr(module, "_CLASSES", None) or {}
+        cls = table.get(name) or getattr(module, name, None)
+        if isinstance(cls, type):
+            break
+        cls = None
+    if cls is None:
+        return entry
+    accepted = _accepted_keys(cls)
+    if accepted is None:
+        return entry
+    inner = {k: v for k, v in inner.items()
+             if k in accepted or k not in _OBJECT_DROP_IF_DEFAULT or v != _OBJECT_DROP_IF_DEFAULT[k]}
+    return dict(entry, config=inner)
 
 
 def _builtin_classes():

@@ -1,0 +1,200 @@
+"""Model files both ways with real Keras 3 (torch backend): Keras writes `.h5` / `.keras` /
+`.weights.h5`, keraslite loads them and predicts the same; keraslite writes, Keras loads and
+predicts the same. Weights are randomized in the writer (moving statistics included) so a
+file that loads nothing, or loads into the wrong place, fails the comparison.
+"""
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+
+keras = pytest.importorskip("keras")
+
+ATOL = 1e-5
+
+
+def _need(*names):
+    for name in names:
+        if not hasattr(keraslite.layers, name):
+            pytest.skip(f"keraslite.layers.{name} is not available yet")
+
+
+# Each builder takes the library (keras or keraslite) and returns (model, input array).
+def dense_mlp(K):
+    model = K.Sequential([K.Input((6,)), K.layers.Dense(5, activation="relu"), K.layers.Dropout(0.2),
+                          K.layers.Dense(3, activation="softmax")])
+    return model, np.random.default_rng(1).standard_normal((4, 6)).astype("float32")
+
+
+def conv_bn(K):
+    _need("Conv2D", "MaxPooling2D", "BatchNormalization", "GlobalAveragePooling2D")
+    model = K.Sequential([K.Input((8, 8, 3)), K.layers.Conv2D(4, 3, activation="relu", padding="same"),
+                          K.layers.BatchNormalization(), K.layers.MaxPooling2D(2),
+                          K.layers.Conv2D(5, 3), K.layers.GlobalAveragePooling2D(), K.layers.Dense(2)])
+    return model, np.random.default_rng(2).standard_normal((3, 8, 8, 3)).astype("float32")
+
+
+def conv_flatten(K):
+    _need("Conv2D", "Flatten")
+    model = K.Sequential([K.Input((6, 6, 2)), K.layers.Conv2D(3, 3), K.layers.Flatten(), K.layers.Dense(2)])
+    return model, np.random.default_rng(3).standard_normal((2, 6, 6, 2)).astype("float32")
+
+
+def embedding_lstm(K):
+    _need("Embedding", "LSTM")
+    model = K.Sequential([K.Input((5,), dtype="int32"), K.layers.Embedding(10, 4), K.layers.LSTM(3),
+                          K.layers.Dense(2)])
+    return model, np.random.default_rng(4).integers(0, 10, size=(3, 5)).astype("int32")
+
+
+def gru_simple_rnn(K):
+    _need("GRU", "SimpleRNN")
+    model = K.Sequential([K.Input((5, 3)), K.layers.GRU(4, return_sequences=True), K.layers.SimpleRNN(2)])
+    return model, np.random.default_rng(5).standard_normal((2, 5, 3)).astype("float32")
+
+
+def bidirectional_lstm(K):
+    _need("Bidirectional", "LSTM")
+    model = K.Sequential([K.Input((4, 3)), K.layers.Bidirectional(K.layers.LSTM(2)), K.layers.Dense(1)])
+    return model, np.random.default_rng(6).standard_normal((2, 4, 3)).astype("float32")
+
+
+def functional_two_branch(K):
+    if not hasattr(keraslite.models, "Functional") and "Functional" not in dir(keraslite.models.functional):
+        pytest.skip("keraslite functional models are not available yet")
+    inp = K.Input((6,), name="x")
+    a = K.layers.Dense(4, activation="tanh", name="a")(inp)
+    b = K.layers.Dense(4, name="b")(inp)
+    merged = K.layers.Add(name="add")([a, b]) if hasattr(K.layers, "Add") else a
+    out = K.layers.Dense(2, name="out")(merged)
+    model = K.Model(inp, out)
+    return model, np.random.default_rng(7).standard_normal((3, 6)).astype("float32")
+
+
+def _need_training():
+    from keraslite.training import loop
+
+    if not hasattr(keraslite.optimizers, "Adam") or not hasattr(loop, "compile"):
+        pytest.skip("keraslite training loop / optimizers are not available yet")
+
+
+BUILDERS = [dense_mlp, conv_bn, conv_flatten, embedding_lstm, gru_simple_rnn, bidirectional_lstm,
+            functional_two_branch]
+
+
+def _randomize(model, seed=0):
+    rng = np.random.default_rng(seed)
+    new = []
+    for v in model.weights:
+        w = np.asarray(v.numpy())
+        path = getattr(v, "path", "") or getattr(v, "name", "")
+        if "variance" in path:
+            new.append(rng.uniform(0.5, 1.5, size=w.shape).astype(w.dtype))
+        else:
+            new.append((rng.standard_normal(w.shape) * 0.5).astype(w.dtype))
+    model.set_weights(new)
+
+
+def _lite_predict(model, x):
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.as_tensor(x))
+    return out.detach().cpu().numpy()
+
+
+def _keras_predict(model, x):
+    return np.asarray(model.predict(x, verbose=0))
+
+
+def _build_keras(builder):
+    model, x = builder(keras)
+    _randomize(model)
+    return model, x
+
+
+def _build_lite(builder):
+    model, x = builder(keraslite)
+    _randomize(model, seed=1)
+    return model, x
+
+
+@pytest.mark.parametrize("builder", BUILDERS, ids=lambda b: b.__name__)
+@pytest.mark.parametrize("ext", ["h5", "keras"])
+def test_keras_model_file_loads_in_keraslite(builder, ext, tmp_path):
+    kmodel, x = _build_keras(builder)
+    path = str(tmp_path / f"m.{ext}")
+    kmodel.save(path)
+    lmodel = keraslite.saving.load_model(path, compile=False)
+    np.testing.assert_allclose(_lite_predict(lmodel, x), _keras_predict(kmodel, x), atol=ATOL, rtol=ATOL)
+
+
+@pytest.mark.parametrize("builder", BUILDERS, ids=lambda b: b.__name__)
+def test_keras_weights_file_loads_in_keraslite(builder, tmp_path):
+    kmodel, x = _build_keras(builder)
+    path = str(tmp_path / "m.weights.h5")
+    kmodel.save_weights(path)
+    lmodel, _ = _build_lite(builder)
+    before = _lite_predict(lmodel, x)
+    lmodel.load_weights(path)
+    expected = _keras_predict(kmodel, x)
+    assert not np.allclose(before, expected, atol=ATOL), "the test model already matched before loading"
+    np.testing.assert_allclose(_lite_predict(lmodel, x), expected, atol=ATOL, rtol=ATOL)
+
+
+@pytest.mark.parametrize("builder", BUILDERS, ids=lambda b: b.__name__)
+@pytest.mark.parametrize("ext", ["h5", "keras"])
+def test_keraslite_model_file_loads_in_keras(builder, ext, tmp_path):
+    lmodel, x = _build_lite(builder)
+    path = str(tmp_path / f"m.{ext}")
+    lmodel.save(path)
+    kmodel = keras.saving.load_model(path, compile=False)
+    np.testing.assert_allclose(_keras_predict(kmodel, x), _lite_predict(lmodel, x), atol=ATOL, rtol=ATOL)
+
+
+@pytest.mark.parametrize("builder", BUILDERS, ids=lambda b: b.__name__)
+def test_keraslite_weights_file_loads_in_keras(builder, tmp_path):
+    lmodel, x = _build_lite(builder)
+    path = str(tmp_path / "m.weights.h5")
+    lmodel.save_weights(path)
+    kmodel, _ = _build_keras(builder)
+    kmodel.load_weights(path)
+    np.testing.assert_allclose(_keras_predict(kmodel, x), _lite_predict(lmodel, x), atol=ATOL, rtol=ATOL)
+
+
+def test_keraslite_legacy_weights_file_loads_in_keras(tmp_path):
+    """keraslite writes the Keras 2 weights-only layout for `x.h5`; Keras 3 reads it with its legacy loader."""
+    lmodel, x = _build_lite(dense_mlp)
+    path = str(tmp_path / "w.h5")
+    lmodel.save_weights(path)
+    kmodel, _ = _build_keras(dense_mlp)
+    kmodel.load_weights(path)
+    np.testing.assert_allclose(_keras_predict(kmodel, x), _lite_predict(lmodel, x), atol=ATOL, rtol=ATOL)
+
+
+def test_keras_full_h5_into_load_weights(tmp_path):
+    kmodel, x = _build_keras(dense_mlp)
+    path = str(tmp_path / "full.h5")
+    kmodel.save(path)
+    lmodel, _ = _build_lite(dense_mlp)
+    lmodel.load_weights(path)
+    np.testing.assert_allclose(_lite_predict(lmodel, x), _keras_predict(kmodel, x), atol=ATOL, rtol=ATOL)
+
+
+def test_keras_compiled_file_keeps_compile_arguments(tmp_path):
+    """A compiled Keras model's training_config / compile_config recompiles in keraslite."""
+    _need_training()
+    kmodel, x = _build_keras(dense_mlp)
+    kmodel.compile(optimizer=keras.optimizers.Adam(learning_rate=0.0123), loss="categorical_crossentropy",
+                   metrics=["accuracy"])
+    kmodel.fit(x, np.eye(3)[[0, 1, 2, 0]].astype("float32"), epochs=1, verbose=0)
+    # .keras first: Keras's own .h5 writer removes "optimizer" from the model's compile config.
+    for ext in ("keras", "h5"):
+        path = str(tmp_path / f"c.{ext}")
+        kmodel.save(path)
+        lmodel = keraslite.saving.load_model(path)
+        assert lmodel.optimizer is not None, f"{ext}: not compiled"
+        assert type(lmodel.optimizer).__name__ == "Adam"
+        np.testing.assert_allclose(float(np.asarray(lmodel.optimizer.get_config()["learning_rate"])), 0.0123,
+                                   rtol=1e-6)
+        np.testing.assert_allclose(_lite_predict(lmodel, x), _keras_predict(kmodel, x), atol=ATOL, rtol=ATOL)
