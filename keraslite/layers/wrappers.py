@@ -12,6 +12,7 @@ import copy
 import torch
 
 from keraslite.layers.layer import Layer
+from keraslite.layers.recurrent import _flatten_sizes
 
 __all__ = ["Wrapper", "Bidirectional", "TimeDistributed"]
 
@@ -156,18 +157,19 @@ class Bidirectional(Layer):
 
     def compute_output_shape(self, input_shape):
         shape = self.forward_layer.compute_output_shape(input_shape)
+        back = self.backward_layer.compute_output_shape(input_shape)
         states = []
         if self.return_state:
-            shape, states = shape[0], list(shape[1:])
-        shape = tuple(shape)
-        if self.merge_mode == "concat":
-            out = [shape[:-1] + (shape[-1] * 2,)]
+            shape, back, states = shape[0], back[0], list(shape[1:]) + list(back[1:])
+        shape, back = tuple(shape), tuple(back)
+        if self.merge_mode == "concat":  # the backward layer may have its own width
+            out = [shape[:-1] + (shape[-1] + back[-1],)]
         elif self.merge_mode is None:
-            out = [shape, shape]
+            out = [shape, back]
         else:
             out = [shape]
         if self.return_state:
-            return out + states + states
+            return out + states
         return out if self.merge_mode is None else out[0]
 
     def compute_mask(self, inputs, mask=None):
@@ -176,8 +178,9 @@ class Bidirectional(Layer):
         output_mask = mask if self.return_sequences else None
         outputs = [output_mask, output_mask] if self.merge_mode is None else [output_mask]
         if self.return_state:
-            n = len(self.forward_layer.compute_output_shape((None, None, 1))) - 1 if self.built else 0
-            return outputs + [None] * (2 * n)
+            n = sum(len(_flatten_sizes(getattr(sub, "state_size", []))) for sub in (self.forward_layer,
+                                                                                   self.backward_layer))
+            return outputs + [None] * n
         return outputs if self.merge_mode is None else output_mask
 
     @property
