@@ -728,13 +728,12 @@ def graph_outputs(model):
 
 
 def graph_input_shape(model):
-    shapes = map_structure(lambda t: t.shape, model._graph.input_struct)
-    return _unpack_singleton(shapes) if isinstance(shapes, list) else shapes
+    """As Keras: shapes of the flat inputs list, a single shape when there is one input."""
+    return _unpack_singleton([t.shape for t in model._graph.inputs])
 
 
 def graph_output_shape(model):
-    shapes = map_structure(lambda t: t.shape, model._graph.output_struct)
-    return _unpack_singleton(shapes) if isinstance(shapes, list) else shapes
+    return _unpack_singleton([t.shape for t in model._graph.outputs])
 
 
 # ----------------------------------------------------------------------------- config
@@ -841,6 +840,8 @@ def functional_config(model):
             if id(node) in own and node.input_tensors:
                 nodes.append({"args": ser(list(node.args)), "kwargs": ser(node.kwargs)})
         config = _serialize_layer(layer)
+        if isinstance(layer, InputLayer):
+            config.pop("build_config", None)  # Keras writes none for inputs
         config["name"] = layer.name
         config["inbound_nodes"] = nodes
         layer_configs.append(config)
@@ -886,7 +887,7 @@ def functional_from_config(cls, config, custom_objects=None):
             return tensor_at(h[0], h[1], h[2], nested_offset=False)
         if isinstance(v, dict) and v.get("class_name") == "__numpy__":
             return np.asarray(v["config"]["value"], dtype=v["config"]["dtype"])
-        if isinstance(v, list):
+        if isinstance(v, (list, tuple)):
             return [revive(x) for x in v]
         if isinstance(v, dict):
             return {k: revive(x) for k, x in v.items()}

@@ -1,0 +1,296 @@
+"""Parity of functional models with real Keras 3: the models of the Keras 2 and Keras 3
+functional-API guides are built in both libraries, keraslite gets Keras's weights layer by
+layer, and outputs, layer order, names and configs are compared."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from compat_tests.parity import assert_close, to_numpy
+
+keras = pytest.importorskip("keras")
+
+RNG = np.random.default_rng(0)
+
+
+def copy_weights(k_model, l_model):
+    """Keras -> keraslite, layer by layer (same order, same class, same name)."""
+    assert [type(l).__name__ for l in l_model.layers] == [type(l).__name__ for l in k_model.layers]
+    assert [l.name for l in l_model.layers] == [l.name for l in k_model.layers]
+    for k_layer, l_layer in zip(k_model.layers, l_model.layers):
+        weights = [RNG.standard_normal(w.shape).astype(w.dtype) * 0.3 for w in k_layer.get_weights()]
+        k_layer.set_weights(weights)
+        l_layer.set_weights(k_layer.get_weights())
+
+
+def outputs_agree(k_model, l_model, inputs, atol=1e-5):
+    k_in = {k: torch.as_tensor(v) for k, v in inputs.items()} if isinstance(inputs, dict) else \
+        [torch.as_tensor(v) for v in inputs] if isinstance(inputs, list) else torch.as_tensor(inputs)
+    k_out = to_numpy(k_model(k_in))
+    l_out = to_numpy(l_model(inputs))
+    if isinstance(k_out, dict):
+        assert isinstance(l_out, dict) and sorted(l_out) == sorted(k_out)
+        for key in k_out:
+            assert_close(l_out[key], k_out[key], atol=atol, rtol=atol, what=key)
+    else:
+        assert_close(l_out, k_out, atol=atol, rtol=atol)
+    return k_out, l_out
+
+
+# ----------------------------------------------------------------------------- the guides' models
+
+def ticket_classifier(lib):
+    """Keras 3 guide: multi-input, multi-output ticket classifier (sizes reduced)."""
+    L = lib.layers
+    title_input = lib.Input(shape=(None,), name="title")
+    body_input = lib.Input(shape=(None,), name="body")
+    tags_input = lib.Input(shape=(12,), name="tags")
+    title_features = L.Embedding(50, 8)(title_input)
+    body_features = L.Embedding(50, 8)(body_input)
+    title_features = L.LSTM(6)(title_features)
+    body_features = L.LSTM(4)(body_features)
+    x = L.concatenate([title_features, body_features, tags_input])
+    priority_pred = L.Dense(1, name="priority")(x)
+    department_pred = L.Dense(4, name="department")(x)
+    return lib.Model(inputs=[title_input, body_input, tags_input],
+                     outputs={"priority": priority_pred, "department": department_pred}, name="ticket")
+
+
+def ticket_inputs():
+    return [RNG.integers(0, 50, (3, 5)).astype("float32"), RNG.integers(0, 50, (3, 7)).astype("float32"),
+            RNG.random((3, 12)).astype("float32")]
+
+
+def shared_lstm(lib):
+    """Keras 2 guide: one LSTM shared by two tweet inputs."""
+    L = lib.layers
+    tweet_a = lib.Input(shape=(6, 5))
+    tweet_b = lib.Input(shape=(6, 5))
+    shared = L.LSTM(4)
+    encoded_a = shared(tweet_a)
+    encoded_b = shared(tweet_b)
+    merged = L.concatenate([encoded_a, encoded_b], axis=-1)
+    predictions = L.Dense(1, activation="sigmoid")(merged)
+    return lib.Model(inputs=[tweet_a, tweet_b], outputs=predictions, name="tweets")
+
+
+def shared_embedding(lib):
+    """Keras 3 guide: one Embedding shared by two text inputs."""
+    L = lib.layers
+    shared = L.Embedding(30, 4)
+    text_a = lib.Input(shape=(None,), dtype="int32")
+    text_b = lib.Input(shape=(None,), dtype="int32")
+    return lib.Model([text_a, text_b], L.Add()([shared(text_a), shared(text_b)]), name="shared_emb")
+
+
+def nested_autoencoder(lib):
+    """Keras 3 guide: encoder and decoder models nested in an autoencoder (Dense version)."""
+    L = lib.layers
+    encoder_input = lib.Input(shape=(10,), name="original")
+    x = L.Dense(6, activation="relu")(encoder_input)
+    encoder_output = L.Dense(3, activation="relu")(x)
+    encoder = lib.Model(encoder_input, encoder_output, name="encoder")
+    decoder_input = lib.Input(shape=(3,), name="encoded")
+    x = L.Dense(6, activation="relu")(decoder_input)
+    decoder_output = L.Dense(10, activation="sigmoid")(x)
+    decoder = lib.Model(decoder_input, decoder_output, name="decoder")
+    autoencoder_input = lib.Input(shape=(10,), name="img")
+    encoded = encoder(autoencoder_input)
+    decoded = decoder(encoded)
+    return lib.Model(autoencoder_input, decoded, name="autoencoder")
+
+
+def sequential_inside(lib):
+    L = lib.layers
+    block = lib.Sequential([L.Dense(5, activation="tanh"), L.Dense(3)], name="block")
+    inp = lib.Input(shape=(4,), name="x")
+    out = L.Dense(2)(block(inp))
+    return lib.Model(inp, out, name="with_seq")
+
+
+def functional_inside_sequential(lib):
+    L = lib.layers
+    inp = lib.Input(shape=(4,))
+    inner = lib.Model(inp, L.Dense(3, activation="relu")(inp), name="inner")
+    return lib.Sequential([lib.Input(shape=(4,)), inner, L.Dense(2)], name="outer_seq")
+
+
+def toy_resnet(lib):
+    """Keras 3 guide: toy ResNet with residual connections (Add), small images."""
+    L = lib.layers
+    inputs = lib.Input(shape=(8, 8, 3), name="img")
+    x = L.Conv2D(4, 3, activation="relu")(inputs)
+    x = L.Conv2D(6, 3, activation="relu")(x)
+    block_1_output = L.MaxPooling2D(2)(x)
+    x = L.Conv2D(6, 3, activation="relu", padding="same")(block_1_output)
+    x = L.Conv2D(6, 3, activation="relu", padding="same")(x)
+    block_2_output = L.add([x, block_1_output])
+    x = L.Conv2D(6, 3, activation="relu", padding="same")(block_2_output)
+    x = L.GlobalAveragePooling2D()(x)
+    x = L.Dense(5, activation="relu")(x)
+    outputs = L.Dense(3)(x)
+    return lib.Model(inputs, outputs, name="toy_resnet")
+
+
+def siamese(lib):
+    """Keras 2 guide: one vision model (a Model) applied to two inputs."""
+    L = lib.layers
+    digit_input = lib.Input(shape=(6, 6, 1))
+    x = L.Conv2D(3, (3, 3))(digit_input)
+    x = L.Flatten()(x)
+    vision_model = lib.Model(digit_input, x, name="vision")
+    digit_a = lib.Input(shape=(6, 6, 1))
+    digit_b = lib.Input(shape=(6, 6, 1))
+    concatenated = L.concatenate([vision_model(digit_a), vision_model(digit_b)])
+    out = L.Dense(1, activation="sigmoid")(concatenated)
+    return lib.Model([digit_a, digit_b], out, name="siamese")
+
+
+CASES = {
+    "ticket_classifier": (ticket_classifier, ticket_inputs),
+    "shared_lstm": (shared_lstm, lambda: [RNG.random((2, 6, 5)).astype("float32") for _ in range(2)]),
+    "shared_embedding": (shared_embedding, lambda: [RNG.integers(0, 30, (2, 5)).astype("int32") for _ in range(2)]),
+    "nested_autoencoder": (nested_autoencoder, lambda: RNG.random((3, 10)).astype("float32")),
+    "sequential_inside": (sequential_inside, lambda: RNG.random((3, 4)).astype("float32")),
+    "functional_inside_sequential": (functional_inside_sequential, lambda: RNG.random((3, 4)).astype("float32")),
+    "toy_resnet": (toy_resnet, lambda: RNG.random((2, 8, 8, 3)).astype("float32")),
+    "siamese": (siamese, lambda: [RNG.random((2, 6, 6, 1)).astype("float32") for _ in range(2)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_outputs_match_keras(case):
+    build, make_inputs = CASES[case]
+    k_model, l_model = build(keras), build(keraslite)
+    copy_weights(k_model, l_model)
+    outputs_agree(k_model, l_model, make_inputs())
+    assert l_model.count_params() == k_model.count_params()
+    assert len(l_model.weights) == len(k_model.weights)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_shapes_and_names_match_keras(case):
+    build, _ = CASES[case]
+    k_model, l_model = build(keras), build(keraslite)
+    assert l_model.name == k_model.name
+    if hasattr(k_model, "_inputs_struct") and not isinstance(k_model, keras.Sequential):
+        assert l_model.input_names if hasattr(l_model, "input_names") else True
+        assert [tuple(t.shape) for t in l_model.inputs] == [tuple(t.shape) for t in k_model.inputs]
+        assert [tuple(t.shape) for t in l_model.outputs] == [tuple(t.shape) for t in k_model.outputs]
+        assert l_model.output_names == k_model.output_names
+    assert _shapes(l_model.output_shape) == _shapes(k_model.output_shape)
+
+
+def _shapes(s):
+    if isinstance(s, dict):
+        return {k: tuple(v) for k, v in s.items()}
+    if isinstance(s, list):
+        return [tuple(v) for v in s]
+    return tuple(s)
+
+
+@pytest.mark.parametrize("case", ["ticket_classifier", "shared_lstm", "nested_autoencoder", "toy_resnet",
+                                  "siamese", "shared_embedding"])
+def test_keras_config_loads_in_keraslite(case):
+    """Keras's own get_config() rebuilt by keraslite computes the same function."""
+    build, make_inputs = CASES[case]
+    k_model = build(keras)
+    config = json.loads(json.dumps(k_model.get_config()))
+    l_model = keraslite.Model.from_config(config)
+    copy_weights(k_model, l_model)
+    outputs_agree(k_model, l_model, make_inputs())
+
+
+@pytest.mark.parametrize("case", ["ticket_classifier", "shared_lstm", "nested_autoencoder", "toy_resnet",
+                                  "siamese", "shared_embedding"])
+def test_keraslite_config_loads_in_keras(case):
+    """keraslite's get_config() is a Keras functional config Keras itself can rebuild."""
+    build, make_inputs = CASES[case]
+    l_model = build(keraslite)
+    config = json.loads(json.dumps(l_model.get_config()))
+    k_model = keras.Model.from_config(config)
+    copy_weights(k_model, l_model)
+    outputs_agree(k_model, l_model, make_inputs())
+
+
+def test_config_structure_matches_keras():
+    """Same layer entries, inbound nodes, input_layers and output_layers as Keras writes."""
+    k_model, l_model = ticket_classifier(keras), ticket_classifier(keraslite)
+    kc, lc = k_model.get_config(), l_model.get_config()
+    kc, lc = json.loads(json.dumps(kc)), json.loads(json.dumps(lc))
+    assert lc["input_layers"] == kc["input_layers"]
+    assert lc["output_layers"] == kc["output_layers"]
+    assert [l["name"] for l in lc["layers"]] == [l["name"] for l in kc["layers"]]
+    assert [l["class_name"] for l in lc["layers"]] == [l["class_name"] for l in kc["layers"]]
+    for kl_, ll in zip(kc["layers"], lc["layers"]):
+        assert _nodes(ll["inbound_nodes"]) == _nodes(kl_["inbound_nodes"]), ll["name"]
+        assert ("build_config" in ll) == ("build_config" in kl_), ll["name"]
+
+
+def test_nested_and_shared_node_indices_match_keras():
+    k_model, l_model = siamese(keras), siamese(keraslite)
+    kc, lc = (json.loads(json.dumps(m.get_config())) for m in (k_model, l_model))
+    assert lc["input_layers"] == kc["input_layers"]
+    assert lc["output_layers"] == kc["output_layers"]
+    for kl_, ll in zip(kc["layers"], lc["layers"]):
+        assert _nodes(ll["inbound_nodes"]) == _nodes(kl_["inbound_nodes"]), ll["name"]
+
+
+def _nodes(nodes):
+    """Inbound nodes without the call arguments Keras fills in by itself (mask=None,
+    training=False for layers whose call takes them); keraslite leaves them out."""
+    return [{"args": n["args"], "kwargs": {k: v for k, v in n["kwargs"].items()
+                                           if not ((k == "mask" and v is None) or (k == "training" and v is False))}}
+            for n in nodes]
+
+
+def test_keras2_list_form_config_loads():
+    """A Keras 2 functional config (list-form inbound nodes) gives the same model."""
+    k_model = shared_lstm(keras)
+    kc = json.loads(json.dumps(k_model.get_config()))
+    layers = []
+    for layer in kc["layers"]:
+        nodes = []
+        for node in layer["inbound_nodes"]:
+            args = node["args"][0]
+            tensors = args if isinstance(args, list) else [args]
+            nodes.append([[t["config"]["keras_history"][0], t["config"]["keras_history"][1],
+                           t["config"]["keras_history"][2], {}] for t in tensors])
+        layers.append({"class_name": layer["class_name"], "config": layer["config"], "name": layer["name"],
+                       "inbound_nodes": nodes})
+    k2 = {"name": kc["name"], "layers": layers, "input_layers": kc["input_layers"],
+          "output_layers": [kc["output_layers"]]}
+    l_model = keraslite.Model.from_config(k2)
+    copy_weights(k_model, l_model)
+    outputs_agree(k_model, l_model, [RNG.random((2, 6, 5)).astype("float32") for _ in range(2)])
+
+
+def test_dict_inputs_by_name_match_keras():
+    k_model, l_model = ticket_classifier(keras), ticket_classifier(keraslite)
+    copy_weights(k_model, l_model)
+    title, body, tags = ticket_inputs()
+    k_out = to_numpy(k_model({"title": torch.as_tensor(title), "body": torch.as_tensor(body),
+                              "tags": torch.as_tensor(tags)}))
+    l_out = to_numpy(l_model({"title": title, "body": body, "tags": tags}))
+    for key in k_out:
+        assert_close(l_out[key], k_out[key], what=key)
+
+
+def test_symbolic_arithmetic_matches_keras():
+    """Keras 3 allows ops on symbolic tensors (x + y, x * 2, x[:, :2], ops.sum)."""
+    def build(lib):
+        inp = lib.Input(shape=(4,))
+        a = lib.layers.Dense(4)(inp)
+        y = (a + inp) * 2.0 - 1.0
+        y = lib.ops.sum(y[:, :3], axis=-1, keepdims=True)
+        return lib.Model(inp, y)
+
+    k_model, l_model = build(keras), build(keraslite)
+    k_dense = [l for l in k_model.layers if l.get_weights()][0]
+    l_dense = [l for l in l_model.layers if l.get_weights()][0]
+    l_dense.set_weights(k_dense.get_weights())
+    x = RNG.random((3, 4)).astype("float32")
+    assert_close(to_numpy(l_model(x)), to_numpy(k_model(torch.as_tensor(x))))
+    assert l_model.output_shape == k_model.output_shape
