@@ -686,7 +686,7 @@ def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, retu
     _check_compiled(model, "train_on_batch")
     batch = _one_batch(x, y, sample_weight, class_weight)
     _prepare_model(model, batch[0], _device())
-    if reset_metrics:
+    if reset_metrics is not False:  # Keras resets before each call (Keras 2's reset_metrics=False keeps them)
         globals()["reset_metrics"](model)
     model.train()
     logs = model.train_step(data_mod.pack_x_y_sample_weight(*batch))
@@ -698,7 +698,7 @@ def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False, reset
     _check_compiled(model, "test_on_batch")
     batch = _one_batch(x, y, sample_weight, None)
     _prepare_model(model, batch[0], _device())
-    if reset_metrics:
+    if reset_metrics is not False:
         globals()["reset_metrics"](model)
     model.eval()
     with torch.no_grad():

@@ -1,0 +1,223 @@
+"""fit/evaluate/predict parity with real Keras 3 (torch backend): same initial weights, same data,
+shuffle=False -> the same per-epoch losses, validation losses, metrics and final weights."""
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from compat_tests.conftest import keras
+
+RTOL = 1e-3
+
+
+def _data(kind, n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 4)).astype("float32")
+    labels = rng.integers(0, 3, n)
+    if kind == "categorical_crossentropy":
+        return x, np.eye(3, dtype="float32")[labels]
+    if kind == "sparse_categorical_crossentropy":
+        return x, labels
+    if kind == "binary_crossentropy":
+        return x, (labels == 1).astype("float32")[:, None]
+    return x, rng.standard_normal((n, 2)).astype("float32")
+
+
+def _head(kind):
+    if kind == "binary_crossentropy":
+        return 1, "sigmoid"
+    if kind == "mse":
+        return 2, None
+    return 3, "softmax"
+
+
+def _models(kind, hidden_layers=None):
+    units, act = _head(kind)
+    km = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                           keras.layers.Dense(units, activation=act)])
+    lm = keraslite.Sequential([keraslite.layers.Dense(8, activation="relu", input_shape=(4,)),
+                               keraslite.layers.Dense(units, activation=act)])
+    lm.set_weights(km.get_weights())
+    return km, lm
+
+
+def _optimizers(name, lr):
+    return getattr(keras.optimizers, name)(learning_rate=lr), getattr(keraslite.optimizers, name)(learning_rate=lr)
+
+
+def _fit_both(km, lm, name, lr, loss, x, y, metrics=None, **fit_kwargs):
+    ko, lo = _optimizers(name, lr)
+    km.compile(optimizer=ko, loss=loss, metrics=metrics)
+    lm.compile(optimizer=lo, loss=loss, metrics=metrics)
+    kw = dict(epochs=3, batch_size=16, shuffle=False, verbose=0)
+    kw.update(fit_kwargs)
+    kh = km.fit(x, y, **kw)
+    lh = lm.fit(x, y, **kw)
+    return kh.history, lh.history
+
+
+def _assert_history(lh, kh, rtol=RTOL):
+    assert list(lh) == list(kh), f"history keys {list(lh)} != Keras {list(kh)}"
+    for key in kh:
+        np.testing.assert_allclose(lh[key], kh[key], rtol=rtol, atol=1e-6, err_msg=key)
+
+
+def _assert_weights(lm, km, tol=1e-3):
+    for a, b in zip(lm.get_weights(), km.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+LOSSES = ["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mse"]
+OPTIMIZERS = [("SGD", 0.1), ("Adam", 0.01), ("RMSprop", 0.01)]
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("opt,lr", OPTIMIZERS, ids=[o for o, _ in OPTIMIZERS])
+def test_fit_losses_and_weights(loss, opt, lr):
+    x, y = _data(loss)
+    km, lm = _models(loss)
+    kh, lh = _fit_both(km, lm, opt, lr, loss, x, y)
+    _assert_history(lh, kh)
+    _assert_weights(lm, km)
+
+
+ALL_OPTIMIZERS = [("Adagrad", 0.05), ("Adadelta", 1.0), ("Adamax", 0.01), ("Nadam", 0.01), ("AdamW", 0.01),
+                  ("Ftrl", 0.05), ("Lion", 0.001)]
+
+
+@pytest.mark.parametrize("opt,lr", ALL_OPTIMIZERS, ids=[o for o, _ in ALL_OPTIMIZERS])
+def test_fit_every_optimizer(opt, lr):
+    if not hasattr(keraslite.optimizers, opt):
+        pytest.skip(f"keraslite.optimizers.{opt} not available")
+    x, y = _data("sparse_categorical_crossentropy")
+    km, lm = _models("sparse_categorical_crossentropy")
+    kh, lh = _fit_both(km, lm, opt, lr, "sparse_categorical_crossentropy", x, y)
+    _assert_history(lh, kh)
+    _assert_weights(lm, km)
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "acc"])
+def test_validation_split_and_metric_names(metric):
+    x, y = _data("sparse_categorical_crossentropy")
+    km, lm = _models("sparse_categorical_crossentropy")
+    kh, lh = _fit_both(km, lm, "Adam", 0.01, "sparse_categorical_crossentropy", x, y, metrics=[metric],
+                       validation_split=0.25)
+    _assert_history(lh, kh)
+    assert list(lh) == [metric, "loss", f"val_{metric}", "val_loss"]
+
+
+def test_validation_data_and_freq():
+    x, y = _data("categorical_crossentropy")
+    vx, vy = _data("categorical_crossentropy", n=20, seed=1)
+    km, lm = _models("categorical_crossentropy")
+    kh, lh = _fit_both(km, lm, "RMSprop", 0.01, "categorical_crossentropy", x, y, metrics=["accuracy"],
+                       validation_data=(vx, vy), validation_freq=2, epochs=4)
+    assert list(lh) == list(kh)
+    for key in kh:
+        assert len(lh[key]) == len(kh[key]), key
+        np.testing.assert_allclose(lh[key], kh[key], rtol=RTOL, atol=1e-6, err_msg=key)
+
+
+def test_class_weight_and_sample_weight():
+    x, y = _data("sparse_categorical_crossentropy")
+    km, lm = _models("sparse_categorical_crossentropy")
+    kh, lh = _fit_both(km, lm, "SGD", 0.1, "sparse_categorical_crossentropy", x, y,
+                       class_weight={0: 0.5, 1: 2.0, 2: 1.0})
+    _assert_history(lh, kh)
+    sw = np.random.default_rng(3).uniform(0.1, 2.0, 64).astype("float32")
+    km, lm = _models("mse")
+    x, y = _data("mse")
+    kh, lh = _fit_both(km, lm, "SGD", 0.05, "mse", x, y, sample_weight=sw, metrics=["mae"],
+                       validation_split=0.25)
+    _assert_history(lh, kh)
+    _assert_weights(lm, km)
+
+
+def test_evaluate_and_predict_agree():
+    x, y = _data("sparse_categorical_crossentropy")
+    km, lm = _models("sparse_categorical_crossentropy")
+    km.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    lm.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    k_eval = km.evaluate(x, y, batch_size=10, verbose=0)
+    l_eval = lm.evaluate(x, y, batch_size=10, verbose=0)
+    np.testing.assert_allclose(l_eval, k_eval, rtol=1e-5)
+    assert lm.evaluate(x, y, verbose=0, return_dict=True).keys() == km.evaluate(
+        x, y, verbose=0, return_dict=True).keys()
+    np.testing.assert_allclose(lm.predict(x, batch_size=7, verbose=0), km.predict(x, batch_size=7, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    km, lm = _models("categorical_crossentropy")
+    km.compile(optimizer="adam", loss="mse")
+    lm.compile(optimizer="adam", loss="mse")
+    yo = np.eye(3, dtype="float32")[y]
+    np.testing.assert_allclose(lm.evaluate(x, yo, verbose=0), km.evaluate(x, yo, verbose=0), rtol=1e-5)
+
+
+def test_train_on_batch_agrees():
+    x, y = _data("sparse_categorical_crossentropy")
+    km, lm = _models("sparse_categorical_crossentropy")
+    km.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+               metrics=["accuracy"])
+    lm.compile(optimizer=keraslite.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+               metrics=["accuracy"])
+    for i in range(3):
+        k = km.train_on_batch(x[i * 8:(i + 1) * 8], y[i * 8:(i + 1) * 8])
+        l = lm.train_on_batch(x[i * 8:(i + 1) * 8], y[i * 8:(i + 1) * 8])
+        np.testing.assert_allclose(l, k, rtol=1e-4)
+    np.testing.assert_allclose(lm.test_on_batch(x[:8], y[:8]), km.test_on_batch(x[:8], y[:8]), rtol=1e-4)
+    _assert_weights(lm, km, 1e-4)
+
+
+def _layer_models(kind):
+    """Small models with Conv2D / BatchNormalization / LSTM / GRU, when keraslite has them."""
+    L, K = keraslite.layers, keras.layers
+    needed = {"conv_bn": ["Conv2D", "BatchNormalization", "Flatten"], "lstm": ["LSTM"], "gru": ["GRU"]}[kind]
+    missing = [n for n in needed if not hasattr(L, n)]
+    if missing:
+        pytest.skip(f"keraslite.layers lacks {missing}")
+    rng = np.random.default_rng(0)
+    if kind == "conv_bn":
+        x = rng.standard_normal((32, 6, 6, 2)).astype("float32")
+        km = keras.Sequential([keras.Input((6, 6, 2)), K.Conv2D(3, 3, activation="relu"), K.BatchNormalization(),
+                               K.Flatten(), K.Dense(3, activation="softmax")])
+        lm = keraslite.Sequential([L.Conv2D(3, 3, activation="relu", input_shape=(6, 6, 2)), L.BatchNormalization(),
+                                   L.Flatten(), L.Dense(3, activation="softmax")])
+    else:
+        x = rng.standard_normal((32, 5, 3)).astype("float32")
+        rnn_k, rnn_l = getattr(K, kind.upper()), getattr(L, kind.upper())
+        km = keras.Sequential([keras.Input((5, 3)), rnn_k(4), K.Dense(3, activation="softmax")])
+        lm = keraslite.Sequential([rnn_l(4, input_shape=(5, 3)), L.Dense(3, activation="softmax")])
+    y = rng.integers(0, 3, 32)
+    lm.set_weights(km.get_weights())
+    return km, lm, x, y
+
+
+@pytest.mark.parametrize("kind", ["conv_bn", "lstm", "gru"])
+def test_fit_layer_models(kind):
+    km, lm, x, y = _layer_models(kind)
+    kh, lh = _fit_both(km, lm, "Adam", 0.01, "sparse_categorical_crossentropy", x, y, metrics=["accuracy"],
+                       validation_split=0.25, batch_size=8)
+    _assert_history(lh, kh)
+    _assert_weights(lm, km)
+
+
+def test_multi_output_history_keys():
+    def build(mod):
+        inp = mod.Input((4,))
+        h = mod.layers.Dense(8, activation="relu", name="hidden")(inp)
+        a = mod.layers.Dense(1, name="reg")(h)
+        b = mod.layers.Dense(3, activation="softmax", name="cls")(h)
+        return mod.Model(inp, [a, b])
+
+    km, lm = build(keras), build(keraslite)
+    lm.set_weights(km.get_weights())
+    x, y = _data("sparse_categorical_crossentropy")
+    yr = np.random.default_rng(5).standard_normal((64, 1)).astype("float32")
+    compile_kw = dict(loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"},
+                      loss_weights={"reg": 0.5, "cls": 1.0}, metrics={"cls": ["accuracy"]})
+    km.compile(optimizer=keras.optimizers.SGD(0.05), **compile_kw)
+    lm.compile(optimizer=keraslite.optimizers.SGD(0.05), **compile_kw)
+    kw = dict(epochs=2, batch_size=16, shuffle=False, verbose=0, validation_split=0.25)
+    kh = km.fit(x, {"reg": yr, "cls": y}, **kw).history
+    lh = lm.fit(x, {"reg": yr, "cls": y}, **kw).history
+    _assert_history(lh, kh)
+    _assert_weights(lm, km)
