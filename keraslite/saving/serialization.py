@@ -169,6 +169,9 @@ def translate_layer_config(class_name, config, cls=None):
     config = dict(config)
     if "batch_input_shape" in config and class_name == "InputLayer":
         config.setdefault("batch_shape", config.pop("batch_input_shape"))
+    if "input_dtype" in config:  # Keras 1 spelling of the base-layer `dtype`
+        value = config.pop("input_dtype")
+        config.setdefault("dtype", value)
     if "dtype" in config:
         config["dtype"] = _dtype_from(config["dtype"])
     axis = config.get("axis")
@@ -276,6 +279,9 @@ def deserialize_layer(config, custom_objects=None, safe_mode=None):
                          "'config' keys (a Keras layer config) or a layer class name.")
     class_name = config["class_name"]
     inner = config.get("config") or {}
+    if isinstance(inner, list) and class_name in ("Sequential", "Model"):
+        inner = {"layers": inner}  # Keras 1 and early Keras 2 wrote a Sequential config as its layer list
+        class_name = "Sequential"
     if not isinstance(inner, dict):
         raise ValueError(f"Layer config for class '{class_name}' has a 'config' of type {type(inner).__name__}; "
                          "expected a dict.")

@@ -332,6 +332,7 @@ def set_optimizer_values(model, values, filepath):
     try:
         if hasattr(optimizer, "build") and not getattr(optimizer, "built", False):
             optimizer.build(model.trainable_weights)
+        values = _with_learning_rate(optimizer, values)
         if hasattr(optimizer, "set_weights"):
             optimizer.set_weights(values)
         else:
@@ -344,6 +345,16 @@ def set_optimizer_values(model, values, filepath):
     except Exception as e:  # Keras too treats optimizer state as best effort
         warnings.warn(f"Could not restore the optimizer state from '{filepath}' ({e}); the optimizer starts "
                       "fresh.", stacklevel=3)
+
+
+def _with_learning_rate(optimizer, values):
+    """tf.keras >= 2.11 files hold [iteration, slots...]: the learning rate is not a variable
+    there (it is in the optimizer config). Insert the configured rate where Keras 3 keeps it."""
+    targets = list(getattr(optimizer, "variables", []))
+    if (len(values) == len(targets) - 1 and len(targets) > 1 and np.ndim(values[0]) == 0
+            and getattr(targets[1], "name", None) == "learning_rate"):
+        return [values[0], to_numpy(targets[1])] + list(values[1:])
+    return values
 
 
 # ----------------------------------------------------------------------------- legacy layout
