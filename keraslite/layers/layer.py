@@ -431,6 +431,11 @@ class Layer(nn.Module):
             from keraslite.models import functional
 
             return functional.call_symbolic(self, args, kwargs)
+        if isinstance(inputs, np.ndarray) and args:
+            # Keras converts array inputs (model(np_array)); the graph of a functional model
+            # converts per input dtype itself.
+            inputs = self._array_to_tensor(inputs)
+            args = (inputs,) + args[1:]
         if not self.built:
             self._maybe_build(_shape_for_build(inputs))
         if self._call_accepts_mask and kwargs.get("mask") is None:
@@ -448,6 +453,14 @@ class Layer(nn.Module):
             if mask is not None and isinstance(outputs, torch.Tensor):
                 outputs._keras_mask = mask
         return outputs
+
+    def _array_to_tensor(self, array):
+        param = next(self.parameters(), None)
+        device = param.device if param is not None else None
+        dtype = None
+        if array.dtype.kind == "f":
+            dtype = self.dtype_policy if self.dtype_policy.is_floating_point else None
+        return torch.as_tensor(array, dtype=dtype, device=device)
 
     def forward(self, *args, **kwargs):
         return self.call(*args, **kwargs)

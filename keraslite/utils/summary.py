@@ -184,7 +184,7 @@ def _ratio_distribute(total, ratios):
     return out
 
 
-def _column_widths(line_length, positions):
+def _column_widths(line_length, positions, n_columns):
     widths, current = [], 0
     for pos in positions:
         width = int(pos * line_length) - current
@@ -192,6 +192,7 @@ def _column_widths(line_length, positions):
             raise ValueError("Insufficient console width to print summary.")
         widths.append(width)
         current += width
+    widths = widths[:n_columns]  # extra positions are ignored, as Keras does
     # Each column also holds one space of padding on each side, and the borders take
     # len(widths) + 1 characters: shrink (or grow) the columns evenly to fit line_length.
     max_width = line_length - (len(widths) + 1)
@@ -208,9 +209,11 @@ def _render_table(header, alignment, rows, widths):
     def rule(left, fill, mid, right):
         return left + mid.join(fill * w for w in widths) + right
 
-    def render_row(cells, vertical, justify):
+    def render_row(cells, vertical, justify, bottom=False):
         wrapped = [_wrap(text, w - 2) for text, w in zip(cells, widths)]
         height = max(len(c) for c in wrapped)
+        if bottom:  # header cells sit on the header's last line
+            wrapped = [[""] * (height - len(c)) + c for c in wrapped]
         out = []
         for i in range(height):
             parts = []
@@ -221,7 +224,7 @@ def _render_table(header, alignment, rows, widths):
         return out
 
     lines = [rule("┏", "━", "┳", "┓")]
-    lines += render_row(header, "┃", alignment)
+    lines += render_row(header, "┃", alignment, bottom=True)
     if rows:
         lines.append(rule("┡", "━", "╇", "┩"))
         for i, row in enumerate(rows):
@@ -293,7 +296,7 @@ def summary_text(model, line_length=None, positions=None, expand_nested=False, s
         alignment.append("center")
     default_length = min(default_length, shutil.get_terminal_size().columns - 4)
     line_length = line_length or default_length
-    widths = _column_widths(line_length, positions)
+    widths = _column_widths(line_length, positions, len(header))
 
     def connections(layer):
         parts = []

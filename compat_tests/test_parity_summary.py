@@ -1,0 +1,129 @@
+"""`model.summary()` text equals Keras 3's, character for character (Sequential, Functional,
+nested, shared layers, subclassed; show_trainable, expand_nested, line_length, layer_range)."""
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+
+keras = pytest.importorskip("keras")
+
+
+def text_of(model, **kwargs):
+    out = []
+    model.summary(print_fn=out.append, **kwargs)
+    assert len(out) == 1, "print_fn receives the whole summary at once, as in Keras 3"
+    return out[0]
+
+
+def sequential(lib):
+    L = lib.layers
+    return lib.Sequential([lib.Input((4,)), L.Dense(8, activation="relu", name="a_very_long_layer_name_for_wrapping"),
+                           L.Dropout(0.1), L.Dense(2)], name="seq")
+
+
+def conv_sequential(lib):
+    L = lib.layers
+    return lib.Sequential([lib.Input((12, 12, 1)), L.Conv2D(4, 3, activation="relu"), L.MaxPooling2D(2),
+                           L.Flatten(), L.BatchNormalization(), L.Dense(10, activation="softmax")], name="cnn")
+
+
+def multi_io(lib):
+    L = lib.layers
+    inp = lib.Input((4,), name="first")
+    inp2 = lib.Input((3,), name="second_input_with_a_long_name")
+    x = L.Dense(8, name="d1")(inp)
+    y = L.Dense(8, name="d2")(inp2)
+    shared = L.Dense(8, name="shared")
+    a, b = shared(x), shared(y)
+    z = L.concatenate([a, b], name="concat")
+    return lib.Model([inp, inp2], [L.Dense(1, name="out1")(z), L.Dense(2, name="out2")(b)], name="multi")
+
+
+def chain(lib):
+    L = lib.layers
+    i = lib.Input((5,), name="inp")
+    h = L.Dense(3, name="h")(i)
+    return lib.Model(i, L.Dense(1, name="o")(L.Dropout(0.5, name="drop")(h)), name="chain")
+
+
+def nested(lib):
+    L = lib.layers
+    i = lib.Input((6,), name="enc_in")
+    encoder = lib.Model(i, L.Dense(3, name="enc_dense")(i), name="encoder")
+    j = lib.Input((6,), name="outer_in")
+    block = lib.Sequential([L.Dense(4, name="s1"), L.Dense(2, name="s2")], name="block")
+    return lib.Model(j, block(encoder(j)), name="nested")
+
+
+def frozen(lib):
+    L = lib.layers
+    i = lib.Input((4,), name="i")
+    d = L.Dense(3, name="frozen_dense")
+    d.trainable = False
+    return lib.Model(i, L.Dense(2, name="top")(d(i)), name="frozen")
+
+
+BUILDERS = {"sequential": sequential, "conv_sequential": conv_sequential, "multi_io": multi_io, "chain": chain,
+            "nested": nested, "frozen": frozen}
+OPTIONS = [{}, {"show_trainable": True}, {"expand_nested": True}, {"line_length": 100},
+           {"line_length": 70, "positions": [0.5, 0.8, 1.0]}]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: ",".join(o) or "default")
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_summary_text_equals_keras(name, options):
+    if "positions" in options and name in ("multi_io", "nested"):
+        options = dict(options, positions=[0.3, 0.5, 0.7, 1.0])
+    k_text = text_of(BUILDERS[name](keras), **options)
+    l_text = text_of(BUILDERS[name](keraslite), **options)
+    assert l_text == k_text, f"\nkeraslite:\n{l_text}\nKeras:\n{k_text}"
+
+
+def test_layer_range_equals_keras():
+    k_text = text_of(multi_io(keras), layer_range=["d1", "shared"])
+    l_text = text_of(multi_io(keraslite), layer_range=["d1", "shared"])
+    assert l_text == k_text
+
+
+def test_subclassed_model_after_call_equals_keras():
+    def build(lib):
+        class MLP(lib.Model):
+            def __init__(self):
+                super().__init__(name="mlp")
+                self.dense1 = lib.layers.Dense(6, activation="relu")
+                self.dense2 = lib.layers.Dense(2)
+
+            def call(self, inputs):
+                return self.dense2(self.dense1(inputs))
+
+        return MLP()
+
+    k_model, l_model = build(keras), build(keraslite)
+    x = np.zeros((3, 5), "float32")
+    k_model(torch.as_tensor(x))
+    l_model(x)
+    assert text_of(l_model) == text_of(k_model)
+
+
+def test_unbuilt_subclassed_model_equals_keras():
+    def build(lib):
+        class Two(lib.Model):
+            def __init__(self):
+                super().__init__(name="two")
+                self.a = lib.layers.Dense(3)
+                self.b = lib.layers.Dense(1)
+
+            def call(self, x):
+                return self.b(self.a(x))
+
+        return Two()
+
+    assert text_of(build(keraslite)) == text_of(build(keras))
+
+
+def test_summary_without_print_fn_prints(capsys):
+    keras_model = chain(keras)
+    keras_text = text_of(keras_model)
+    chain(keraslite).summary()
+    assert capsys.readouterr().out == keras_text
