@@ -1,0 +1,114 @@
+"""Callback parity with Keras 3: the same training with the same callback stops at the same
+epoch, logs the same learning rates, writes the same CSV columns and checkpoint names."""
+import csv
+import os
+
+import numpy as np
+import pytest
+
+import keraslite
+from compat_tests.conftest import keras
+
+
+def _pair(lr=0.1):
+    km = keras.Sequential([keras.Input((4,)), keras.layers.Dense(6, activation="relu"),
+                           keras.layers.Dense(3, activation="softmax")])
+    lm = keraslite.Sequential([keraslite.layers.Dense(6, activation="relu", input_shape=(4,)),
+                               keraslite.layers.Dense(3, activation="softmax")])
+    lm.set_weights(km.get_weights())
+    for m, mod in ((km, keras), (lm, keraslite)):
+        m.compile(optimizer=mod.optimizers.SGD(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return km, lm
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((64, 4)).astype("float32"), rng.integers(0, 3, 64)
+
+
+def _fit(model, callbacks, **kw):
+    x, y = _data()
+    args = dict(epochs=12, batch_size=16, shuffle=False, verbose=0, validation_split=0.25)
+    args.update(kw)
+    return model.fit(x, y, callbacks=callbacks, **args)
+
+
+def _assert_history(lh, kh):
+    assert list(lh.history) == list(kh.history)
+    for key in kh.history:
+        np.testing.assert_allclose(lh.history[key], kh.history[key], rtol=1e-3, atol=1e-6, err_msg=key)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(monitor="val_loss", patience=1, restore_best_weights=True),
+    dict(monitor="val_accuracy", patience=2, min_delta=0.01),
+    dict(monitor="loss", patience=0, baseline=0.1),
+    dict(monitor="val_loss", patience=1, start_from_epoch=4),
+])
+def test_early_stopping(kwargs):
+    km, lm = _pair(lr=0.5)
+    kcb, lcb = keras.callbacks.EarlyStopping(**kwargs), keraslite.callbacks.EarlyStopping(**kwargs)
+    kh, lh = _fit(km, [kcb]), _fit(lm, [lcb])
+    _assert_history(lh, kh)
+    assert lcb.stopped_epoch == kcb.stopped_epoch and lcb.best_epoch == kcb.best_epoch
+    for a, b in zip(lm.get_weights(), km.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+
+
+def test_reduce_lr_on_plateau_and_scheduler():
+    km, lm = _pair(lr=0.5)
+    kw = dict(monitor="val_loss", factor=0.5, patience=1, min_delta=1e-3, cooldown=1, min_lr=0.05)
+    kh = _fit(km, [keras.callbacks.ReduceLROnPlateau(**kw)])
+    lh = _fit(lm, [keraslite.callbacks.ReduceLROnPlateau(**kw)])
+    _assert_history(lh, kh)
+    km, lm = _pair()
+    schedule = lambda epoch, lr: lr * 0.9 if epoch else lr  # noqa: E731
+    kh = _fit(km, [keras.callbacks.LearningRateScheduler(schedule)], epochs=4)
+    lh = _fit(lm, [keraslite.callbacks.LearningRateScheduler(schedule)], epochs=4)
+    _assert_history(lh, kh)
+
+
+def test_csv_logger(tmp_path):
+    km, lm = _pair()
+    kp, lp = str(tmp_path / "k.csv"), str(tmp_path / "l.csv")
+    _fit(km, [keras.callbacks.CSVLogger(kp)], epochs=3, validation_split=0.0)
+    _fit(lm, [keraslite.callbacks.CSVLogger(lp)], epochs=3, validation_split=0.0)
+    with open(kp, newline="") as f:
+        krows = list(csv.reader(f))
+    with open(lp, newline="") as f:
+        lrows = list(csv.reader(f))
+    assert lrows[0] == krows[0]
+    for kr, lr in zip(krows[1:], lrows[1:]):
+        assert [c == "NA" for c in lr] == [c == "NA" for c in kr]
+        nums = [(float(a), float(b)) for a, b in zip(lr, kr) if b != "NA"]
+        np.testing.assert_allclose([a for a, _ in nums], [b for _, b in nums], rtol=1e-3)
+    with open(kp, "rb") as f, open(lp, "rb") as g:
+        assert f.read().count(b"\r\n") == g.read().count(b"\r\n")
+
+
+def test_model_checkpoint_names(tmp_path, monkeypatch):
+    km, lm = _pair(lr=0.5)
+    template = "w-{epoch:02d}-{val_loss:.2f}.weights.h5"
+    kdir, ldir = tmp_path / "k", tmp_path / "l"
+    kdir.mkdir(), ldir.mkdir()
+    saved = []
+    monkeypatch.setattr(type(lm), "save_weights", lambda self, path, overwrite=True, **k: saved.append(path))
+    kcb = keras.callbacks.ModelCheckpoint(str(kdir / template), save_weights_only=True, save_best_only=True)
+    lcb = keraslite.callbacks.ModelCheckpoint(str(ldir / template), save_weights_only=True, save_best_only=True)
+    _fit(km, [kcb], epochs=5)
+    _fit(lm, [lcb], epochs=5)
+    assert sorted(os.path.basename(p) for p in saved) == sorted(os.listdir(kdir))
+
+
+def test_terminate_on_nan(capsys):
+    x, _ = _data()
+    y = np.full((64, 3), np.nan, dtype="float32")
+    hist = []
+    for mod in (keras, keraslite):
+        m = mod.Sequential([mod.layers.Dense(3, input_shape=(4,))])
+        m.compile(optimizer="sgd", loss="mse")
+        h = m.fit(x, y, batch_size=16, epochs=3, verbose=0, callbacks=[mod.callbacks.TerminateOnNaN()])
+        hist.append(len(h.epoch))
+    out = capsys.readouterr().out
+    assert out.count("Batch 0: Invalid loss, terminating training") == 2
+    assert hist[0] == hist[1]
