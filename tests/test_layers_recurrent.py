@@ -222,9 +222,11 @@ def test_stateful_needs_fixed_batch():
         layers.SimpleRNN(3, stateful=True).build((None, 4, 3))
 
 
-def test_reset_state_of_stateless_layer_raises():
-    with pytest.raises(AttributeError, match="must be stateful"):
-        layers.LSTM(3).reset_states()
+def test_reset_state_of_stateless_layer_is_a_no_op():
+    layer = layers.LSTM(3)  # Keras 3 lets Model.reset_states() visit every layer
+    layer(make_input(SHAPE))
+    layer.reset_states()
+    assert layer.states is None
 
 
 # ----------------------------------------------------------------------------- arguments, errors

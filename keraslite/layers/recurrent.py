@@ -166,11 +166,12 @@ class _Cell(Layer):
                                                 regularizer=self.recurrent_regularizer,
                                                 constraint=self.recurrent_constraint,
                                                 layout=GateLayout(g, self._perm, transpose=True))
-        self.bias = None
         if self.use_bias:
             self.bias = self.add_weight("bias", self._bias_shape(), self._bias_initializer(),
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint,
                                         layout=GateLayout(g, self._perm))
+        else:
+            self.bias = None
         # torch's fused ops take two biases; Keras has one, so the second is a constant zero.
         self.register_buffer("zero_bias", torch.zeros(g * u, dtype=self.kernel.dtype), persistent=False)
 
@@ -484,23 +485,22 @@ class StackedRNNCells(Layer):
             if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
                 raise ValueError(f"StackedRNNCells '{self.name}': every cell needs a `call` method and a "
                                  f"`state_size` attribute; received {cell!r}.")
-        self.cells = torch.nn.ModuleList([c for c in cells if isinstance(c, torch.nn.Module)])
-        self._cells = list(cells)
+        self.cells = list(cells)  # Layer tracks the cells inside the list (weights, .to(device))
 
     @property
     def state_size(self):
-        return [c.state_size for c in self._cells]
+        return [c.state_size for c in self.cells]
 
     @property
     def output_size(self):
-        last = self._cells[-1]
+        last = self.cells[-1]
         if getattr(last, "output_size", None) is not None:
             return last.output_size
         return last.state_size[0] if isinstance(last.state_size, (list, tuple)) else last.state_size
 
     def build(self, input_shape):
         batch = input_shape[0]
-        for cell in self._cells:
+        for cell in self.cells:
             if isinstance(cell, Layer) and not cell.built:
                 cell._maybe_build(tuple(input_shape))
             size = getattr(cell, "output_size", None)
@@ -509,11 +509,11 @@ class StackedRNNCells(Layer):
             input_shape = (batch, size)
 
     def get_initial_state(self, batch_size=None):
-        return [_zeros_for(_state_structure(c.state_size), batch_size, torch.empty(0)) for c in self._cells]
+        return [_zeros_for(_state_structure(c.state_size), batch_size, torch.empty(0)) for c in self.cells]
 
     def call(self, inputs, states, training=None):
         new_states = []
-        for cell, cell_states in zip(self._cells, states):
+        for cell, cell_states in zip(self.cells, states):
             cell_states = list(cell_states) if isinstance(cell_states, (list, tuple)) else [cell_states]
             kwargs = {"training": training} if isinstance(cell, Layer) and cell._call_accepts_training else {}
             inputs, cell_states = cell(inputs, cell_states, **kwargs)
@@ -522,7 +522,7 @@ class StackedRNNCells(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["cells"] = [_serialize(c) for c in self._cells]
+        config["cells"] = [_serialize(c) for c in self.cells]
         return config
 
     @classmethod
@@ -609,10 +609,8 @@ class RNN(Layer):
 
     def reset_state(self, states=None):
         """Zero the carried states of a stateful layer, or set them to `states` (arrays)."""
-        if not self.stateful:
-            raise AttributeError(f"Layer '{self.name}' must be stateful (stateful=True) to reset its states.")
-        if self.states is None:
-            return
+        if not self.stateful or self.states is None:
+            return  # Keras 3: nothing to reset on a stateless (or not yet called) layer
         if states is None:
             self.states = [torch.zeros_like(s) for s in self.states]
             return
