@@ -115,7 +115,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                                      "'model_config' attribute.")
             if "model_weights" not in f:
                 raise KerasFileError(f"'{filepath}' has a model config but no 'model_weights' group.")
-        model = model_from_config(model_config, custom_objects=custom_objects, safe_mode=safe_mode)
+        with W.building(filepath):
+            model = model_from_config(model_config, custom_objects=custom_objects, safe_mode=safe_mode)
         with W.reading(filepath):
             W.read_legacy_group(f["model_weights"], model, filepath)
         if compile and training_config is not None:

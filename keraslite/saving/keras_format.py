@@ -92,7 +92,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         weights = _member(z, WEIGHTS, filepath)
     if not isinstance(config, dict) or "class_name" not in config:
         raise KerasFileError(f"'{filepath}': config.json does not describe a Keras object (no 'class_name').")
-    model = deserialize_layer(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    with W.building(filepath):
+        model = deserialize_layer(config, custom_objects=custom_objects, safe_mode=safe_mode)
     compiled = False
     if compile and config.get("compile_config"):
         compiled = compile_from_config(model, config["compile_config"], filepath, custom_objects=custom_objects)

@@ -311,7 +311,7 @@ def deserialize_layer(config, custom_objects=None, safe_mode=None):
                 try:
                     layer = cls.from_config(inner, **kwargs)
                 except TypeError as e:
-                    raise TypeError(f"Could not rebuild layer '{inner.get('name', class_name)}' of class "
+                    raise ValueError(f"Could not rebuild layer '{inner.get('name', class_name)}' of class "
                                     f"{class_name} from its config: {e}. Config keys: {sorted(inner)}.") from e
     finally:
         _STATE.safe_mode = previous

