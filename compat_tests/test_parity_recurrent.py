@@ -185,3 +185,41 @@ def test_config_keys_match_keras():
         assert not missing, f"{name}: keys missing from the keraslite config: {missing}"
         for key in ("return_sequences", "units", "activation", "dropout", "zero_output_for_mask"):
             assert lite_cfg[key] == k_cfg[key], key
+
+
+# ----------------------------------------------------------------------------- in models
+
+def _copy_weights(k_model, lite_model, seed=0):
+    rng = np.random.default_rng(seed)
+    k_model.set_weights([(rng.standard_normal(w.shape) * 0.5).astype("float32") for w in k_model.get_weights()])
+    lite_model.set_weights(k_model.get_weights())
+
+
+def test_seq2seq_initial_state_model_parity():
+    """The encoder-decoder pattern: the encoder's returned states seed the decoder."""
+    def build(lib):
+        L = lib.layers
+        enc_in, dec_in = L.Input((None, 4)), L.Input((None, 3))
+        _, h, c = L.LSTM(5, return_state=True)(enc_in)
+        dec = L.LSTM(5, return_sequences=True)(dec_in, initial_state=[h, c])
+        return lib.Model([enc_in, dec_in], L.Dense(2, activation="softmax")(dec))
+
+    k_model, lite_model = build(keras), build(keraslite)
+    _copy_weights(k_model, lite_model)
+    a = RNG.standard_normal((2, 6, 4)).astype("float32")
+    b = RNG.standard_normal((2, 3, 3)).astype("float32")
+    assert_close(lite_model.predict([a, b], verbose=0), k_model.predict([a, b], verbose=0), atol=ATOL)
+
+
+def test_masked_functional_model_parity():
+    """Embedding(mask_zero) -> Bidirectional(LSTM) -> GRU(return_state): the mask travels the graph."""
+    def build(lib):
+        L = lib.layers
+        inp = L.Input((5,), dtype="int64")
+        seq = L.Bidirectional(L.LSTM(3, return_sequences=True))(L.Embedding(10, 4, mask_zero=True)(inp))
+        out, h = L.GRU(3, return_state=True)(seq)
+        return lib.Model(inp, [L.Dense(1)(out), h])
+
+    k_model, lite_model = build(keras), build(keraslite)
+    _copy_weights(k_model, lite_model)
+    assert_close(lite_model.predict(TOKENS_GAPS, verbose=0), k_model.predict(TOKENS_GAPS, verbose=0), atol=ATOL)
