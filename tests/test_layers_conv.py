@@ -170,3 +170,14 @@ def test_integer_inputs_are_cast():
     layer = layers.Conv1D(2, 2)
     out = layer(torch.ones(1, 4, 3, dtype=torch.int64))
     assert out.dtype == torch.float32
+
+
+@pytest.mark.parametrize("factory", [lambda: layers.Conv1D(4, 3, padding="same"), lambda: layers.DepthwiseConv1D(3),
+                                     lambda: layers.SeparableConv1D(4, 3), lambda: layers.Conv1DTranspose(4, 3)])
+def test_1d_layers_run_as_2d_ops_without_copies(factory):
+    layer = factory()
+    out = layer(torch.randn(2, 9, 3))
+    assert out.is_contiguous()  # the channels_last result of the 2-D op, viewed back as (batch, steps, c)
+    kernel = layer.weights[0]
+    assert kernel.ndim == 4 and kernel.shape[-1] == 1  # (out, in, k, 1) storage
+    assert kernel.keras_shape == layer.get_weights()[0].shape and len(kernel.keras_shape) == 3

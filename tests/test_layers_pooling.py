@@ -86,3 +86,8 @@ def test_legacy_pool_length():
 def test_bad_padding_is_rejected():
     with pytest.raises(ValueError, match="padding"):
         layers.MaxPooling2D(padding="full")
+
+
+def test_1d_pooling_output_is_contiguous_channels_last():
+    out = layers.MaxPooling1D(2)(torch.randn(2, 8, 3))
+    assert tuple(out.shape) == (2, 4, 3) and out.is_contiguous()

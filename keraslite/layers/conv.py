@@ -103,6 +103,28 @@ def to_channels_last(x, rank):
     return x.permute(0, *range(2, rank + 2), 1)
 
 
+def torch_view(x, rank, data_format):
+    """The Keras-layout input as the (batch, c, *spatial) view a torch op takes, without a copy.
+
+    1-D data becomes (batch, c, steps, 1) for the 2-D op: of a contiguous (batch, steps, c)
+    tensor that is a channels_last-strided view, which torch's 1-D ops would copy instead."""
+    if rank == 1:
+        return x.unsqueeze(2).permute(0, 3, 1, 2) if data_format == "channels_last" else x.unsqueeze(-1)
+    return to_channels_first(x, rank) if data_format == "channels_last" else x
+
+
+def keras_view(y, rank, data_format):
+    """Inverse of `torch_view` for an op's (batch, c, *spatial) output."""
+    if rank == 1:
+        return y.permute(0, 2, 3, 1).squeeze(2) if data_format == "channels_last" else y.squeeze(-1)
+    return to_channels_last(y, rank) if data_format == "channels_last" else y
+
+
+def torch_args(values, rank, fill):
+    """A per-axis argument for the op `torch_view` feeds: 1-D gets the unit axis, (k,) -> (k, fill)."""
+    return tuple(values) + (fill,) if rank == 1 else tuple(values)
+
+
 def pad_same(x, kernel, strides, dilation):
     """For a channels-first x: the `padding=` argument torch can take, and x padded if it cannot.
 
@@ -126,16 +148,37 @@ def _channels_last_storage(var, rank):
         var.data = var.data.contiguous(memory_format=torch.channels_last_3d)
 
 
-def _kernel_layout(rank):
+class KernelLayout(Permute):
     """Keras (*spatial, in, out) <-> torch (out, in, *spatial); also ConvTranspose's
-    Keras (*spatial, out, in) <-> torch (in, out, *spatial)."""
-    return Permute((rank + 1, rank) + tuple(range(rank)))
+    Keras (*spatial, out, in) <-> torch (in, out, *spatial).
+
+    1-D kernels get a trailing unit axis, (out, in, k, 1): 1-D layers run as 2-D convs over
+    (batch, c, steps, 1), which is how a channels-last (batch, steps, c) tensor can be read
+    without a copy (torch's conv1d would copy it to contiguous)."""
+
+    def __init__(self, rank):
+        super().__init__((rank + 1, rank) + tuple(range(rank)))
+        self.unit_axis = rank == 1
+
+    def to_keras(self, t):
+        return super().to_keras(t.squeeze(-1) if self.unit_axis else t)
+
+    def from_keras(self, t):
+        t = super().from_keras(t)
+        return t.unsqueeze(-1) if self.unit_axis else t
+
+    def keras_shape(self, shape):
+        return super().keras_shape(tuple(shape)[:3] if self.unit_axis else shape)
+
+
+_kernel_layout = KernelLayout
 
 
 class DepthwiseLayout(Layout):
     """Keras (*spatial, in, mult) <-> torch grouped-conv weight (in*mult, 1, *spatial).
 
-    Output channel c*mult + m of the grouped conv is Keras's channel (c, m)."""
+    Output channel c*mult + m of the grouped conv is Keras's channel (c, m). 1-D kernels
+    carry a trailing unit axis, as in KernelLayout."""
 
     def __init__(self, rank, in_channels, multiplier):
         self.rank, self.in_channels, self.multiplier = rank, in_channels, multiplier
@@ -150,7 +193,7 @@ class DepthwiseLayout(Layout):
         return self._permute.from_keras(flat)
 
     def keras_shape(self, shape):
-        return tuple(shape[2:]) + (self.in_channels, self.multiplier)
+        return tuple(shape[2:2 + self.rank]) + (self.in_channels, self.multiplier)
 
 
 # ----------------------------------------------------------------------------- base
@@ -177,6 +220,11 @@ class _BaseConv(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.bias_constraint = constraints.get(bias_constraint)
         self.bias = None
+        # What the torch op sees: 1-D layers run as 2-D ops over (batch, c, steps, 1).
+        self._torch_rank = max(rank, 2)
+        self._t_kernel = torch_args(self.kernel_size, rank, 1)
+        self._t_strides = torch_args(self.strides, rank, 1)
+        self._t_dilation = torch_args(self.dilation_rate, rank, 1)
 
     @property
     def _channel_axis(self):
@@ -199,7 +247,7 @@ class _BaseConv(Layer):
         var = self.add_weight(name, shape, initializer, regularizer=regularizer, constraint=constraint,
                               layout=layout)
         if self.data_format == "channels_last":
-            _channels_last_storage(var, self.rank)
+            _channels_last_storage(var, self._torch_rank)
         return var
 
     def _to_torch(self, inputs, channels):
@@ -208,12 +256,10 @@ class _BaseConv(Layer):
         check_channels(self, inputs.shape, self._channel_axis, channels)
         if inputs.dtype != self._dtype_ref.dtype:
             inputs = inputs.to(self._dtype_ref.dtype)
-        return to_channels_first(inputs, self.rank) if self.data_format == "channels_last" else inputs
+        return torch_view(inputs, self.rank, self.data_format)
 
     def _from_torch(self, outputs):
-        if self.data_format == "channels_last":
-            outputs = to_channels_last(outputs, self.rank)
-        return self.activation(outputs)
+        return self.activation(keras_view(outputs, self.rank, self.data_format))
 
     def _spatial_output_shape(self, input_shape, channels_out):
         spatial = input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:]
@@ -282,10 +328,12 @@ class _Conv(_BaseConv):
         x = self._to_torch(inputs, self.kernel.shape[1] * self.groups)  # (batch, in, *spatial)
         padding = 0
         if self.padding == "same":
-            x, padding = pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
+            x, padding = pad_same(x, self._t_kernel, self._t_strides, self._t_dilation)
         elif self.padding == "causal":
-            x = F.pad(x, ((self.kernel_size[0] - 1) * self.dilation_rate[0], 0))  # left-pad time only
-        y = _CONV[self.rank](x, self.kernel, self.bias, self.strides, padding, self.dilation_rate, self.groups)
+            # x is (batch, c, steps, 1): zeros before the first step only.
+            x = F.pad(x, (0, 0, (self.kernel_size[0] - 1) * self.dilation_rate[0], 0))
+        y = _CONV[self._torch_rank](x, self.kernel, self.bias, self._t_strides, padding, self._t_dilation,
+                                    self.groups)
         return self._from_torch(y)
 
     def compute_output_shape(self, input_shape):
@@ -408,8 +456,10 @@ class _ConvTranspose(_BaseConv):
                  for k, s, d, p in zip(self.kernel_size, self.strides, self.dilation_rate, ops)]
         # Torch takes a symmetric crop `padding` plus `output_padding` (< max(stride, dilation))
         # at the end; Keras crops that do not fit that form are applied to torch's full output.
+        if self.rank == 1:
+            crops.append((0, 0))  # the unit axis of the 2-D op
         if all(b >= 0 and 0 <= b - a < max(s, d)
-               for (b, a), s, d in zip(crops, self.strides, self.dilation_rate)):
+               for (b, a), s, d in zip(crops, self._t_strides, self._t_dilation)):
             self._torch_padding = tuple(b for b, _ in crops)
             self._torch_output_padding = tuple(b - a for b, a in crops)
             self._crops = None
@@ -428,11 +478,11 @@ class _ConvTranspose(_BaseConv):
     def call(self, inputs):
         x = self._to_torch(inputs, self.kernel.shape[0])  # (batch, in, *spatial)
         if self._crops is None:
-            y = _CONV_T[self.rank](x, self.kernel, self.bias, self.strides, self._torch_padding,
-                                   self._torch_output_padding, 1, self.dilation_rate)
+            y = _CONV_T[self._torch_rank](x, self.kernel, self.bias, self._t_strides, self._torch_padding,
+                                          self._torch_output_padding, 1, self._t_dilation)
             return self._from_torch(y)
         # Full output (batch, filters, (in - 1) * stride + effective_kernel, ...), then Keras's window.
-        y = _CONV_T[self.rank](x, self.kernel, None, self.strides, 0, 0, 1, self.dilation_rate)
+        y = _CONV_T[self._torch_rank](x, self.kernel, None, self._t_strides, 0, 0, 1, self._t_dilation)
         index, pads = [slice(None), slice(None)], []
         for before, after in self._crops:
             index.append(slice(max(before, 0), -after if after > 0 else None))
@@ -442,7 +492,7 @@ class _ConvTranspose(_BaseConv):
         if any(pads):
             y = F.pad(y, pads)  # positions no input reaches are zeros (before the bias), as in Keras
         if self.bias is not None:
-            y = y + self.bias.view((1, -1) + (1,) * self.rank)
+            y = y + self.bias.view((1, -1) + (1,) * self._torch_rank)
         return self._from_torch(y)
 
     def compute_output_shape(self, input_shape):
@@ -539,9 +589,9 @@ class _DepthwiseConv(_BaseConv):
         x = self._to_torch(inputs, self._in_channels)  # (batch, in, *spatial)
         padding = 0
         if self.padding == "same":
-            x, padding = pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
-        y = _CONV[self.rank](x, self.kernel, self.bias, self.strides, padding, self.dilation_rate,
-                             self._in_channels)
+            x, padding = pad_same(x, self._t_kernel, self._t_strides, self._t_dilation)
+        y = _CONV[self._torch_rank](x, self.kernel, self.bias, self._t_strides, padding, self._t_dilation,
+                                    self._in_channels)
         return self._from_torch(y)
 
     def compute_output_shape(self, input_shape):
@@ -587,7 +637,7 @@ class DepthwiseConv2D(_DepthwiseConv):
 # ----------------------------------------------------------------------------- Separable
 
 class _SeparableConv(_BaseConv):
-    """Depthwise conv (no bias) then a 1x1 conv to `filters` with the bias fused.
+    """Depthwise conv (no bias) then a 1x1 conv to `filters` (a matmul) with the bias fused.
 
     Weights (Keras order): depthwise_kernel (*k, in, mult), pointwise_kernel (1.., in*mult,
     filters), bias (filters,)."""
@@ -629,11 +679,13 @@ class _SeparableConv(_BaseConv):
         x = self._to_torch(inputs, self._in_channels)  # (batch, in, *spatial)
         padding = 0
         if self.padding == "same":
-            x, padding = pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
-        conv = _CONV[self.rank]
-        x = conv(x, self.depthwise_kernel, None, self.strides, padding, self.dilation_rate, self._in_channels)
-        y = conv(x, self.pointwise_kernel, self.bias)  # (batch, filters, *spatial')
-        return self._from_torch(y)
+            x, padding = pad_same(x, self._t_kernel, self._t_strides, self._t_dilation)
+        x = _CONV[self._torch_rank](x, self.depthwise_kernel, None, self._t_strides, padding, self._t_dilation,
+                                    self._in_channels)  # (batch, in*mult, *spatial'), channels_last memory
+        # The 1x1 pointwise conv is a matmul over channels: run it as one on the channels-last view.
+        rank = self._torch_rank
+        y = F.linear(to_channels_last(x, rank), self.pointwise_kernel.view(self.filters, -1), self.bias)
+        return self._from_torch(to_channels_first(y, rank))  # (batch, filters, *spatial') view
 
     def compute_output_shape(self, input_shape):
         return self._spatial_output_shape(tuple(input_shape), self.filters)

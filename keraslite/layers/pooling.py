@@ -9,14 +9,15 @@ so do we. GlobalAveragePooling1D honours a (batch, steps) mask.
 Leaves to others: input checks and argument normalization (shared helpers in conv.py), masks
 plumbing (layer.Layer.__call__).
 
-Inputs stay channels-last: torch pools read the permuted (batch, c, *spatial) view.
+Inputs stay channels-last: torch pools read the permuted (batch, c, *spatial) view (1-D data
+as (batch, c, steps, 1), see conv.torch_view).
 """
 import torch
 import torch.nn.functional as F
 
 from keraslite import backend
-from keraslite.layers.conv import (check_ndim, conv_output_length, normalize_padding, normalize_tuple,
-                                   same_padding, to_channels_first, to_channels_last)
+from keraslite.layers.conv import (check_ndim, conv_output_length, keras_view, normalize_padding, normalize_tuple,
+                                   same_padding, torch_args, torch_view)
 from keraslite.layers.layer import Layer
 
 __all__ = [
@@ -27,8 +28,9 @@ __all__ = [
     "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
 ]
 
-_MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
-_AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+# 1-D pooling runs as 2-D over (batch, c, steps, 1) (see conv.torch_view).
+_MAX = {2: F.max_pool2d, 3: F.max_pool3d}
+_AVG = {2: F.avg_pool2d, 3: F.avg_pool3d}
 
 
 class _Pooling(Layer):
@@ -49,10 +51,12 @@ class _Pooling(Layer):
 
     def call(self, inputs):
         check_ndim(self, inputs.shape, self.rank + 2)
-        x = to_channels_first(inputs, self.rank) if self.data_format == "channels_last" else inputs
+        x = torch_view(inputs, self.rank, self.data_format)  # (batch, c, *spatial)
+        rank = max(self.rank, 2)
+        pool, strides = torch_args(self.pool_size, self.rank, 1), torch_args(self.strides, self.rank, 1)
         padding = 0
         if self.padding == "same":
-            pads = [same_padding(x.shape[2 + i], k, s) for i, (k, s) in enumerate(zip(self.pool_size, self.strides))]
+            pads = [same_padding(x.shape[2 + i], k, s) for i, (k, s) in enumerate(zip(pool, strides))]
             if all(a == b for a, b in pads):
                 padding = tuple(a for a, _ in pads)
             else:
@@ -61,12 +65,12 @@ class _Pooling(Layer):
                     flat.extend((a, b))
                 x = F.pad(x, flat, mode="replicate")  # Keras (torch backend) replicates edges here
         if self.mode == "max":
-            y = _MAX[self.rank](x, self.pool_size, self.strides, padding)
+            y = _MAX[rank](x, pool, strides, padding)
         else:
             if not x.is_floating_point():
                 x = x.to(backend.standardize_dtype(None))
-            y = _AVG[self.rank](x, self.pool_size, self.strides, padding, count_include_pad=False)
-        return to_channels_last(y, self.rank) if self.data_format == "channels_last" else y
+            y = _AVG[rank](x, pool, strides, padding, count_include_pad=False)
+        return keras_view(y, self.rank, self.data_format)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
