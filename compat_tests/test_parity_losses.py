@@ -1,0 +1,181 @@
+"""Loss parity: every keraslite loss against real keras.losses (torch backend) on the same
+random inputs -- probabilities pushed to 0 and 1 (clipping), logits, label smoothing,
+sample weights (1-D and per-timestep), integer labels of shape (n,) and (n, 1)."""
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from compat_tests.conftest import keras
+
+RNG = np.random.default_rng(0)
+N, C = 6, 4
+
+
+def _probs(shape, extreme=True):
+    p = RNG.uniform(0.0, 1.0, shape).astype("float32")
+    if extreme:
+        p.flat[0], p.flat[1], p.flat[2] = 0.0, 1.0, 1e-9
+    return p
+
+
+def _softmax_probs(n=N, c=C):
+    logits = RNG.normal(0, 3, (n, c)).astype("float32")
+    p = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    p[0] = [1.0, 0.0, 0.0, 0.0]  # exact 0 and 1: exercises clipping + renormalization
+    return p.astype("float32")
+
+
+def _onehot(n=N, c=C):
+    return np.eye(c, dtype="float32")[RNG.integers(0, c, n)]
+
+
+def _binary(shape):
+    return RNG.integers(0, 2, shape).astype("float32")
+
+
+REG_TRUE = RNG.normal(0, 2, (N, 3)).astype("float32")
+REG_PRED = RNG.normal(0, 2, (N, 3)).astype("float32")
+POS_TRUE = RNG.uniform(0, 3, (N, 3)).astype("float32")
+POS_PRED = RNG.uniform(0, 3, (N, 3)).astype("float32")
+ONEHOT = _onehot()
+SOFT = _softmax_probs()
+LOGITS = RNG.normal(0, 3, (N, C)).astype("float32")
+SPARSE = RNG.integers(0, C, N)
+BIN_TRUE = _binary((N, 1))
+BIN_PRED = _probs((N, 1))
+MULTI_TRUE = _binary((N, 3))
+MULTI_PRED = _probs((N, 3))
+
+# (class name, kwargs, y_true, y_pred)
+CASES = [
+    ("MeanSquaredError", {}, REG_TRUE, REG_PRED),
+    ("MeanAbsoluteError", {}, REG_TRUE, REG_PRED),
+    ("MeanAbsolutePercentageError", {}, REG_TRUE, REG_PRED),
+    ("MeanSquaredLogarithmicError", {}, POS_TRUE, POS_PRED),
+    ("CosineSimilarity", {}, REG_TRUE, REG_PRED),
+    ("Huber", {}, REG_TRUE, REG_PRED),
+    ("Huber", {"delta": 0.5}, REG_TRUE, REG_PRED),
+    ("LogCosh", {}, REG_TRUE, REG_PRED),
+    ("Hinge", {}, MULTI_TRUE, REG_PRED),
+    ("Hinge", {}, 2 * MULTI_TRUE - 1, REG_PRED),
+    ("SquaredHinge", {}, MULTI_TRUE, REG_PRED),
+    ("CategoricalHinge", {}, ONEHOT, LOGITS),
+    ("KLDivergence", {}, SOFT[::-1].copy(), SOFT),
+    ("Poisson", {}, POS_TRUE, POS_PRED),
+    ("BinaryCrossentropy", {}, BIN_TRUE, BIN_PRED),
+    ("BinaryCrossentropy", {}, MULTI_TRUE, MULTI_PRED),
+    ("BinaryCrossentropy", {"label_smoothing": 0.1}, MULTI_TRUE, MULTI_PRED),
+    ("BinaryCrossentropy", {"from_logits": True}, MULTI_TRUE, REG_PRED),
+    ("BinaryCrossentropy", {}, BIN_TRUE[:, 0], BIN_PRED),  # labels (n,) vs predictions (n, 1)
+    ("BinaryFocalCrossentropy", {}, MULTI_TRUE, MULTI_PRED),
+    ("BinaryFocalCrossentropy", {"apply_class_balancing": True, "from_logits": True, "label_smoothing": 0.1},
+     MULTI_TRUE, REG_PRED),
+    ("CategoricalCrossentropy", {}, ONEHOT, SOFT),
+    ("CategoricalCrossentropy", {}, ONEHOT, SOFT * 3.0),  # not normalized: Keras renormalizes
+    ("CategoricalCrossentropy", {"label_smoothing": 0.2}, ONEHOT, SOFT),
+    ("CategoricalCrossentropy", {"from_logits": True}, ONEHOT, LOGITS),
+    ("CategoricalFocalCrossentropy", {}, ONEHOT, SOFT),
+    ("CategoricalFocalCrossentropy", {"from_logits": True, "gamma": 1.0, "label_smoothing": 0.1}, ONEHOT, LOGITS),
+    ("SparseCategoricalCrossentropy", {}, SPARSE, SOFT),
+    ("SparseCategoricalCrossentropy", {}, SPARSE[:, None], SOFT),
+    ("SparseCategoricalCrossentropy", {"from_logits": True}, SPARSE, LOGITS),
+    ("SparseCategoricalCrossentropy", {"from_logits": True, "ignore_class": 1}, SPARSE, LOGITS),
+]
+WEIGHTS = RNG.uniform(0, 2, N).astype("float32")
+
+
+def _ids():
+    return [f"{i}-{c[0]}-{'-'.join(c[1]) or 'default'}" for i, c in enumerate(CASES)]
+
+
+def _keras_value(loss, y_true, y_pred, **kw):
+    return keras.ops.convert_to_numpy(loss(torch.as_tensor(y_true), torch.as_tensor(y_pred), **kw))
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids())
+@pytest.mark.parametrize("weighted", [False, True])
+def test_loss_class_parity(case, weighted):
+    name, kwargs, y_true, y_pred = case
+    k_loss = getattr(keras.losses, name)(**kwargs)
+    l_loss = getattr(keraslite.losses, name)(**kwargs)
+    kw = {"sample_weight": WEIGHTS} if weighted else {}
+    expected = _keras_value(k_loss, y_true, y_pred, **kw)
+    actual = l_loss(torch.as_tensor(y_true), torch.as_tensor(y_pred), **kw)
+    assert isinstance(actual, torch.Tensor) and actual.ndim == 0
+    np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-6, atol=1e-6)
+    assert l_loss.name == k_loss.name
+    assert l_loss.get_config() == k_loss.get_config()
+    # numpy inputs work too
+    np.testing.assert_allclose(l_loss(y_true, y_pred, **kw).numpy(), expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "none", "mean_with_sample_weight", "sum_over_batch_size"])
+def test_reductions(reduction):
+    k = keras.losses.CategoricalCrossentropy(reduction=reduction)
+    lite = keraslite.losses.CategoricalCrossentropy(reduction=reduction)
+    expected = _keras_value(k, ONEHOT, SOFT, sample_weight=WEIGHTS)
+    np.testing.assert_allclose(lite(ONEHOT, SOFT, sample_weight=WEIGHTS).numpy(), expected, rtol=1e-6)
+
+
+def test_per_timestep_sample_weight_and_mask():
+    y_true = RNG.normal(size=(3, 5, 2)).astype("float32")
+    y_pred = RNG.normal(size=(3, 5, 2)).astype("float32")
+    sw = RNG.uniform(0, 1, (3, 5)).astype("float32")
+    k = keras.losses.MeanSquaredError()
+    lite = keraslite.losses.MeanSquaredError()
+    np.testing.assert_allclose(lite(y_true, y_pred, sample_weight=sw).numpy(),
+                               _keras_value(k, y_true, y_pred, sample_weight=sw), rtol=1e-6)
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], bool)
+    k_pred, l_pred = torch.as_tensor(y_pred), torch.as_tensor(y_pred)
+    k_pred._keras_mask = torch.as_tensor(mask)
+    l_pred._keras_mask = torch.as_tensor(mask)
+    expected = keras.ops.convert_to_numpy(k(torch.as_tensor(y_true), k_pred))
+    np.testing.assert_allclose(lite(y_true, l_pred).numpy(), expected, rtol=1e-6)
+
+
+FUNCTIONS = ["mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+             "mean_squared_logarithmic_error", "cosine_similarity", "huber", "log_cosh", "hinge", "squared_hinge",
+             "categorical_hinge", "kl_divergence", "poisson", "binary_crossentropy", "categorical_crossentropy",
+             "sparse_categorical_crossentropy", "binary_focal_crossentropy", "categorical_focal_crossentropy"]
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS)
+def test_function_forms_per_sample(fn):
+    if "sparse" in fn:
+        y_true, y_pred = SPARSE, SOFT
+    elif "categorical" in fn or fn == "kl_divergence":
+        y_true, y_pred = ONEHOT, SOFT
+    elif "binary" in fn:
+        y_true, y_pred = MULTI_TRUE, MULTI_PRED
+    else:
+        y_true, y_pred = POS_TRUE, POS_PRED
+    expected = keras.ops.convert_to_numpy(getattr(keras.losses, fn)(torch.as_tensor(y_true),
+                                                                    torch.as_tensor(y_pred)))
+    actual = getattr(keraslite.losses, fn)(torch.as_tensor(y_true), torch.as_tensor(y_pred))
+    assert tuple(actual.shape) == expected.shape
+    np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["mse", "MSE", "mae", "MAE", "mape", "MAPE", "msle", "MSLE", "kld", "KLD", "bce",
+                                  "BCE", "categorical_crossentropy", "binary_crossentropy", "kl_divergence",
+                                  "CategoricalCrossentropy", "Huber", "huber", "log_cosh", "poisson"])
+def test_get_by_name_matches_keras(name):
+    k = keras.losses.get(name)
+    lite = keraslite.losses.get(name)
+    y_true, y_pred = (ONEHOT, SOFT)
+    if not isinstance(k, keras.losses.Loss):
+        from keras.src.losses.losses import LossFunctionWrapper
+
+        k = LossFunctionWrapper(k)
+    np.testing.assert_allclose(lite(y_true, y_pred).numpy(), _keras_value(k, y_true, y_pred), rtol=1e-6, atol=1e-7)
+
+
+def test_keras_config_loads():
+    k = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)
+    cfg = keras.losses.serialize(k)
+    lite = keraslite.losses.get(cfg)
+    assert isinstance(lite, keraslite.losses.CategoricalCrossentropy)
+    assert lite.get_config() == k.get_config()
+    fn_cfg = keras.losses.serialize(keras.losses.mean_squared_error)
+    assert isinstance(keraslite.losses.get(fn_cfg), keraslite.losses.MeanSquaredError)
