@@ -79,10 +79,9 @@ def limit_vocab(xs, num_words, skip_top, oov_char):
 
 
 def object_array(lists):
-    out = np.empty(len(lists), dtype=object)
-    for i, item in enumerate(lists):
-        out[i] = item
-    return out
+    # np.array(..., dtype=object) exactly as Keras does it: when every sequence has the same
+    # length the result is 2-D, which is what Keras users get too.
+    return np.array(lists, dtype="object")
 
 
 def source(url, file_hash):

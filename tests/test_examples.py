@@ -1,0 +1,48 @@
+"""Every program in examples/ runs through `python -m keraslite` the way a user would run it:
+a fresh process, CI=true, no stdin, its own working folder. Each must exit 0 and print what
+shows it did its job. (The seeds' parameter counts are checked against real Keras in
+compat_tests/test_parity_utils.py.)"""
+import glob
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.py")))
+
+# What each program must print besides exiting 0 (regular expressions).
+EXPECTED = {
+    "seed_000_dense_class.py": [r"<SVG image/svg\+xml: \d+ bytes>|<IPython\.core\.display\.SVG", r"Total params: "],
+    "seed_001_mlp_layer_talk.py": [r"<SVG image/svg\+xml: \d+ bytes>|<IPython\.core\.display\.SVG", r"Total params: "],
+    "seed_002_fully_connected.py": [r"Total params: "],
+    "seed_003_layer_types.py": [r"<SVG image/svg\+xml: \d+ bytes>|<IPython\.core\.display\.SVG", r"Total params: "],
+    "seed_004_ann_structure.py": [r"Total params: ", r"Epoch 200/200", r"reloaded: \[\(100, 64\)",
+                                  r"test loss, accuracy: \[[\d.]+, [\d.]+\]"],
+    "keras1_mlp_cnn.py": [r"Epoch 5/5", r"mlp loss [\d.]+ acc [\d.]+", r"cnn predictions: \(2, 2\)"],
+    "tf_keras2_cnn.py": [r"TensorFlow 2\.", r"Epoch 2/2", r"val_loss", r"test loss [\d.]+ accuracy [\d.]+",
+                         r"predicted classes: \[[\d ]+\]"],
+    "keras3_functional.py": [r"Total params: ", r"evaluate \[loss, mae\]:",
+                             r"reloaded model gives the same predictions: True"],
+    "lstm_text_classifier.py": [r"padded: \(160, 12\) int32", r"Epoch 3/3", r"loss [\d.]+ accuracy [\d.]+"],
+}
+
+
+def test_every_example_has_expectations():
+    assert EXAMPLES, "examples/ is empty"
+    assert sorted(os.path.basename(p) for p in EXAMPLES) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[os.path.basename(p) for p in EXAMPLES])
+def test_example_runs(path, tmp_path):
+    env = dict(os.environ, CI="true", OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    env.pop("DISPLAY", None)
+    out = subprocess.run([sys.executable, "-m", "keraslite", path], capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL, cwd=tmp_path, env=env, timeout=600)
+    assert out.returncode == 0, f"{os.path.basename(path)} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}"
+    for pattern in EXPECTED[os.path.basename(path)]:
+        assert re.search(pattern, out.stdout), (
+            f"{os.path.basename(path)}: expected /{pattern}/ in its output:\n{out.stdout[-3000:]}")
