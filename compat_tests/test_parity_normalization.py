@@ -13,7 +13,7 @@ def _x(shape, seed=0):
 
 
 BN_CASES = [((6, 4), {}), ((4, 3, 3, 5), {"momentum": 0.9, "epsilon": 1e-5}), ((4, 5, 3, 3), {"axis": 1}),
-            ((3, 4, 2), {"axis": 1, "center": False}), ((5, 3), {"scale": False})]
+            ((3, 4, 2), {"axis": 1, "center": False}), ((5, 3), {"scale": False}), ((1, 4), {})]
 
 
 @pytest.mark.parametrize("shape,kwargs", BN_CASES)

@@ -32,7 +32,7 @@ def _x(shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype("float32") * 2 + 1
 
 
-@pytest.mark.parametrize("shape,axis", [((6, 4), -1), ((4, 3, 3, 5), -1), ((4, 5, 3, 3), 1), ((3, 4, 2), 1)])
+@pytest.mark.parametrize("shape,axis", [((1, 4), -1), ((2, 1, 3), -1), ((6, 4), -1), ((4, 3, 3, 5), -1), ((4, 5, 3, 3), 1), ((3, 4, 2), 1)])
 def test_bn_moving_statistics_follow_keras_rule(shape, axis):
     x = _x(shape)
     layer = layers.BatchNormalization(axis=axis, momentum=0.9)

@@ -151,21 +151,24 @@ class BatchNormalization(_AffineArgs, Layer):
         x = _as_float(self, inputs, self.moving_mean)
         if not (training and self.trainable):
             return self._normalize_with(x, self.moving_mean, self.moving_variance)
-        if mask is not None:
-            if mask.ndim != x.ndim - 1:
+        count = x.numel() // max(x.shape[self._axis], 1)  # values per feature in this batch
+        if mask is not None or count < 2:
+            if mask is not None and mask.ndim != x.ndim - 1:
                 raise ValueError(f"BatchNormalization '{self.name}': the mask must have one dimension less than the "
                                  f"inputs; received mask shape {tuple(mask.shape)} and input shape "
                                  f"{tuple(x.shape)}.")
-            mean, var = self._masked_moments(x, mask)
+            mean, var = self._moments(x, mask)
             out = self._normalize_with(x, mean, var)
         else:
-            # One fused kernel for the output and the batch statistics. It returns the batch mean
-            # and 1/sqrt(var + eps) (biased var), from which var is recovered for the moving update.
-            channels_second = x.movedim(self._axis, 1)  # free view: (N, C, ...) for NHWC input
-            out, mean, invstd = torch.native_batch_norm(channels_second, self.gamma, self.beta, None, None, True,
-                                                        0.0, self.epsilon)
-            out = out.movedim(1, self._axis)
-            var = (invstd.detach().pow(-2) - self.epsilon).clamp_(min=0)
+            # One fused torch kernel (cuDNN on GPU) computes the output and the batch statistics.
+            # With momentum=1 torch writes the batch mean and the UNBIASED batch variance into the
+            # scratch buffers; Keras's rule needs the biased one: var * (n - 1) / n.
+            mean = torch.zeros_like(self.moving_mean)
+            var = torch.zeros_like(self.moving_variance)
+            channels_second = x.movedim(self._axis, 1)  # free view: (N, C, H, W) for NHWC input
+            out = torch.batch_norm(channels_second, self.gamma, self.beta, mean, var, True, 1.0, self.epsilon,
+                                   torch.backends.cudnn.enabled).movedim(1, self._axis)
+            var = var * ((count - 1) / count)  # out of place: autograd saved the buffer
         with torch.no_grad():
             m = self.momentum
             self.moving_mean.mul_(m).add_(mean.detach().to(self.moving_mean.dtype), alpha=1 - m)
@@ -189,11 +192,15 @@ class BatchNormalization(_AffineArgs, Layer):
         shape = self._stat_shape(x.ndim)
         return torch.addcmul(shift.reshape(shape), x, scale.reshape(shape))
 
-    def _masked_moments(self, x, mask):
-        """Keras's masked statistics: only positions where mask is True count (axis -1 features)."""
+    def _moments(self, x, mask):
+        """Biased batch mean and variance per feature. With a mask (axis -1 features), only the
+        positions where it is True count, with Keras's epsilon in the denominators."""
+        reduce = [d for d in range(x.ndim) if d != self._axis]
+        if mask is None:
+            var, mean = torch.var_mean(x, dim=reduce, correction=0)
+            return mean, var
         from keraslite import backend
 
-        reduce = [d for d in range(x.ndim) if d != self._axis]
         weights = mask.unsqueeze(-1).to(x.dtype).expand_as(x)
         count = weights.sum(reduce)
         mean = (x * weights).sum(reduce) / (count + backend.epsilon())
