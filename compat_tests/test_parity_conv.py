@@ -112,6 +112,15 @@ def test_config_matches_keras(name, cls, kwargs, shape):
                 list(k_value) if isinstance(k_value, tuple) else k_value), key
 
 
+@pytest.mark.parametrize("cls", sorted({c[1] for c in CASES}))
+def test_config_has_keras_keys(cls):
+    kwargs = next(c[2] for c in CASES if c[1] == cls)
+    k_keys = set(getattr(keras.layers, cls)(**kwargs).get_config())
+    l_keys = set(getattr(keraslite.layers, cls)(**kwargs).get_config())
+    assert k_keys - l_keys == set(), f"{cls}: keys Keras writes that keraslite does not"
+    assert l_keys - k_keys <= {"batch_input_shape"}, f"{cls}: keys keraslite writes that Keras does not"
+
+
 def test_aliases_are_keras_aliases():
     for alias, canonical in [("Convolution1D", "Conv1D"), ("Convolution2D", "Conv2D"), ("Convolution3D", "Conv3D"),
                              ("Convolution2DTranspose", "Conv2DTranspose"),

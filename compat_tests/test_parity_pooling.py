@@ -115,3 +115,12 @@ def test_aliases_are_keras_aliases():
                              ("GlobalAvgPool3D", "GlobalAveragePooling3D")]:
         assert getattr(keras.layers, alias) is getattr(keras.layers, canonical)
         assert getattr(keraslite.layers, alias) is getattr(keraslite.layers, canonical)
+
+
+@pytest.mark.parametrize("cls", sorted({c[1] for c in CASES}))
+def test_config_has_keras_keys(cls):
+    kwargs = next(c[2] for c in CASES if c[1] == cls)
+    k_keys = set(getattr(keras.layers, cls)(**kwargs).get_config())
+    l_keys = set(getattr(keraslite.layers, cls)(**kwargs).get_config())
+    assert k_keys - l_keys == set(), f"{cls}: keys Keras writes that keraslite does not"
+    assert l_keys - k_keys <= {"batch_input_shape"}, f"{cls}: keys keraslite writes that Keras does not"

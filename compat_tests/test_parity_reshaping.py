@@ -112,3 +112,12 @@ def test_flatten_then_dense_matches_keras_channels_first():
     l_dense.set_weights(k_model.layers[-1].get_weights())
     np.testing.assert_allclose(l_dense(l_flat(torch.as_tensor(x))).detach().numpy(),
                                k_model(torch.as_tensor(x)).detach().cpu().numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("cls", sorted({c[1] for c in CASES}))
+def test_config_has_keras_keys(cls):
+    kwargs = next(c[2] for c in CASES if c[1] == cls)
+    k_keys = set(getattr(keras.layers, cls)(**kwargs).get_config())
+    l_keys = set(getattr(keraslite.layers, cls)(**kwargs).get_config())
+    assert k_keys - l_keys == set(), f"{cls}: keys Keras writes that keraslite does not"
+    assert l_keys - k_keys <= {"batch_input_shape"}, f"{cls}: keys keraslite writes that Keras does not"

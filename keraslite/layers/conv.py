@@ -282,6 +282,7 @@ class _BaseConv(Layer):
             bias_initializer=initializers.serialize(self.bias_initializer),
             bias_regularizer=regularizers.serialize(self.bias_regularizer),
             bias_constraint=constraints.serialize(self.bias_constraint),
+            activity_regularizer=regularizers.serialize(self.activity_regularizer),  # Keras always writes it
         )
         return config
 
