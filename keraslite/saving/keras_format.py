@@ -123,10 +123,9 @@ def load_weights(model, filepath, skip_mismatch=False):
         f = W.open_h5(io.BytesIO(data), f"weights inside '{filepath}'")
     else:
         f = W.open_h5(filepath, "Keras .weights.h5 file")
-    with f:
+    with f, W.reading(filepath):
         if "layer_names" in f.attrs or "model_weights" in f:  # legacy layout under a new name: still ours
             group = f if "layer_names" in f.attrs else f["model_weights"]
-            with W.reading(filepath):
-                W.read_legacy_group(group, model, filepath, skip_mismatch=skip_mismatch)
+            W.read_legacy_group(group, model, filepath, skip_mismatch=skip_mismatch)
             return
-        read_weights_file(f, model, filepath, skip_mismatch=skip_mismatch)
+        W.read_keras3_weights(f, model, filepath, skip_mismatch=skip_mismatch)
