@@ -8,8 +8,12 @@ decisions to the caller: a layer runs in training mode when `training=True` is p
 when `training` is None and the module is in train mode (`fit` sets it).
 
 Keras tensors are channels-last; for a 4-D NHWC input `x.permute(0, 3, 1, 2)` is a free
-channels_last-strided NCHW view, so the torch kernels (batch_norm, group_norm) run on it
-without copying.
+channels_last-strided NCHW view, so torch's batch_norm runs on it without copying. Measured
+on a (32, 14, 14, 32) NHWC input, forward + backward, one CPU thread: torch.batch_norm about
+0.5 ms, torch.var_mean plus elementwise math about 7 ms (var_mean over the leading axes of a
+channels-last tensor is slow on CPU); on an H100 the two are equal at that size (launch-bound)
+and batch_norm uses cuDNN. Hence batch_norm for training; inference folds the statistics into
+one scale and one shift (a single addcmul).
 """
 import torch
 import torch.nn.functional as F
@@ -80,7 +84,7 @@ class _AffineArgs:
         )
 
 
-def _as_float(layer, inputs, like):
+def _as_float(inputs, like):
     # Statistics are computed in the weights' precision (float32 by default), as Keras does.
     if inputs.dtype != like.dtype:
         return inputs.to(like.dtype)
@@ -148,7 +152,7 @@ class BatchNormalization(_AffineArgs, Layer):
         if inputs.ndim <= self._axis or inputs.shape[self._axis] != self.moving_mean.shape[0]:
             raise ValueError(f"BatchNormalization '{self.name}': expected axis {self.axis} of the input to have "
                              f"size {self.moving_mean.shape[0]}; received input of shape {tuple(inputs.shape)}.")
-        x = _as_float(self, inputs, self.moving_mean)
+        x = _as_float(inputs, self.moving_mean)
         if not (training and self.trainable):
             return self._normalize_with(x, self.moving_mean, self.moving_variance)
         count = x.numel() // max(x.shape[self._axis], 1)  # values per feature in this batch
@@ -257,7 +261,7 @@ class LayerNormalization(_AffineArgs, Layer):
 
     def call(self, inputs):
         ref = self.gamma if self.gamma is not None else self.beta
-        x = _as_float(self, inputs, ref) if ref is not None else inputs
+        x = _as_float(inputs, ref) if ref is not None else inputs
         if self.rms_scaling:
             var = torch.var(x, dim=self._axes, keepdim=True, correction=0)
             out = x * torch.rsqrt(var + self.epsilon)
@@ -328,7 +332,7 @@ class GroupNormalization(_AffineArgs, Layer):
 
     def call(self, inputs):
         ref = self.gamma if self.gamma is not None else self.beta
-        x = _as_float(self, inputs, ref) if ref is not None else inputs
+        x = _as_float(inputs, ref) if ref is not None else inputs
         # torch's group_norm takes (N, C, *) and groups consecutive channels, as Keras's reshape
         # to (..., groups, C // groups) does. The channels_last-strided view is copied to a
         # contiguous NCHW tensor: torch 2.x's CPU group_norm backward crashes on that layout.
