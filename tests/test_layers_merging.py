@@ -106,3 +106,19 @@ def test_compute_output_shapes():
     assert layers.Concatenate(axis=1).compute_output_shape([(None, 3, 4), (None, None, 4)]) == (None, None, 4)
     assert layers.Dot(axes=1).compute_output_shape([(None, 3), (None, 3)]) == (None, 1)
     assert layers.Dot(axes=(2, 2)).compute_output_shape([(None, 3, 4), (None, 5, 4)]) == (None, 3, 5)
+
+
+def test_keras1_merge_function():
+    a, b = _pair()
+    ta, tb = torch.as_tensor(a), torch.as_tensor(b)
+    np.testing.assert_allclose(layers.merge([ta, tb]).numpy(), a + b, atol=1e-6)
+    np.testing.assert_allclose(layers.merge([ta, tb], mode="mul").numpy(), a * b, atol=1e-6)
+    np.testing.assert_allclose(layers.merge([ta, tb], mode="ave").numpy(), (a + b) / 2, atol=1e-6)
+    np.testing.assert_allclose(layers.merge([ta, tb], mode="max").numpy(), np.maximum(a, b), atol=1e-6)
+    np.testing.assert_allclose(layers.merge([ta, tb], mode="concat", concat_axis=0).numpy(), np.concatenate([a, b]))
+    np.testing.assert_allclose(layers.merge([ta, tb], mode="dot", dot_axes=1).numpy(),
+                               (a * b).sum(1, keepdims=True), atol=1e-5)
+    out = layers.merge([ta, tb], mode=lambda xs: xs[0] - xs[1], output_shape=(3,))
+    np.testing.assert_allclose(out.numpy(), a - b, atol=1e-6)
+    with pytest.raises(ValueError, match="mode='cos' is not supported.*normalize=True"):
+        layers.merge([ta, tb], mode="cos")

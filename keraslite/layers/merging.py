@@ -11,7 +11,7 @@ import torch
 from keraslite.layers.layer import Layer
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add", "subtract",
-           "multiply", "average", "maximum", "minimum", "concatenate", "dot"]
+           "multiply", "average", "maximum", "minimum", "concatenate", "dot", "merge"]
 
 
 def _mask_of(x):
@@ -409,3 +409,29 @@ def concatenate(inputs, axis=-1, **kwargs):
 def dot(inputs, axes=-1, normalize=False, **kwargs):
     """`Dot(axes, normalize, **kwargs)(inputs)`."""
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
+
+
+_MERGE_MODES = {"sum": Add, "mul": Multiply, "ave": Average, "max": Maximum}
+
+
+def merge(inputs, mode="sum", concat_axis=-1, dot_axes=-1, output_shape=None, output_mask=None, arguments=None,
+          name=None, **kwargs):
+    """Keras 1's `merge(inputs, mode=...)`, mapped onto the merge layers above: 'sum' -> Add,
+    'mul' -> Multiply, 'ave' -> Average, 'max' -> Maximum, 'concat' -> Concatenate(concat_axis),
+    'dot' -> Dot(dot_axes); a callable mode runs as a Lambda on the list of inputs."""
+    for key in ("node_indices", "tensor_indices"):
+        kwargs.pop(key, None)
+    if kwargs:
+        raise TypeError(f"merge() got unexpected keyword argument(s) {sorted(kwargs)}.")
+    if callable(mode):
+        from keraslite.layers.misc import Lambda
+
+        return Lambda(mode, output_shape=output_shape, mask=output_mask, arguments=arguments, name=name)(inputs)
+    if mode in _MERGE_MODES:
+        return _MERGE_MODES[mode](name=name)(inputs)
+    if mode == "concat":
+        return Concatenate(axis=concat_axis, name=name)(inputs)
+    if mode == "dot":
+        return Dot(axes=dot_axes, name=name)(inputs)
+    raise ValueError(f"merge(): mode={mode!r} is not supported. Use one of 'sum', 'mul', 'ave', 'max', 'concat', "
+                     "'dot' or a function; for 'cos' use Dot(axes, normalize=True), the Keras 2+ spelling.")
