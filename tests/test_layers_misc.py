@@ -173,3 +173,12 @@ def test_activity_regularization_loss():
     expected = (0.1 * 6 + 0.2 * 14) / 2  # Keras 3 divides by the batch size
     assert len(layer.losses) == 1 and abs(layer.losses[0].item() - expected) < 1e-6
     assert "activity_regularizer" not in layer.get_config()
+
+
+def test_keras1_noise_and_dropout_spellings():
+    assert layers.GaussianNoise(sigma=0.3).stddev == 0.3
+    assert layers.GaussianDropout(p=0.2).rate == 0.2
+    layer = layers.SpatialDropout2D(p=0.1, dim_ordering="th")
+    assert layer.rate == 0.1 and layer.data_format == "channels_first"
+    with pytest.raises(TypeError, match="stddev"):
+        layers.GaussianNoise()

@@ -312,8 +312,13 @@ class SpatialDropout3D(_SpatialDropout):
 class GaussianNoise(Layer):
     """Training only: inputs + N(0, stddev²) noise."""
 
-    def __init__(self, stddev, seed=None, **kwargs):
+    def __init__(self, stddev=None, seed=None, **kwargs):
+        if "sigma" in kwargs:  # Keras 1 spelling
+            sigma = kwargs.pop("sigma")
+            stddev = sigma if stddev is None else stddev
         super().__init__(**kwargs)
+        if stddev is None:
+            raise TypeError(f"GaussianNoise '{self.name}': missing the required argument `stddev`.")
         if stddev < 0:
             raise ValueError(f"GaussianNoise '{self.name}': stddev must be >= 0; received stddev={stddev}.")
         self.stddev = float(stddev)
