@@ -76,7 +76,7 @@ def test_early_stopping_restores_best_weights():
     snapshots = []
     record = callbacks.LambdaCallback(on_epoch_end=lambda e, logs: snapshots.append(model.get_weights()))
     stop = callbacks.EarlyStopping(monitor="loss", patience=2, restore_best_weights=True)
-    history = model.fit(x, y, epochs=20, callbacks=[record, stop], verbose=0)
+    history = model.fit(x, y, epochs=20, callbacks=[record, stop], verbose=0, shuffle=False)
     assert len(history.epoch) == 3 and stop.stopped_epoch == 2 and stop.best_epoch == 0
     for got, want in zip(model.get_weights(), snapshots[0]):
         np.testing.assert_array_equal(got, want)
@@ -132,7 +132,7 @@ def test_model_checkpoint_save_best_only(tmp_path, monkeypatch):
     saved = []
     monkeypatch.setattr(type(model), "save", lambda self, path, overwrite=True, **k: saved.append(path))
     cb = callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), monitor="loss", save_best_only=True)
-    model.fit(x, y, epochs=3, callbacks=[cb], verbose=0)
+    model.fit(x, y, epochs=3, callbacks=[cb], verbose=0, shuffle=False)
     assert len(saved) == 1  # lr=0: loss never improves after the first epoch
 
 

@@ -107,8 +107,9 @@ def test_predict_batches_and_numpy_output():
     model = _mlp()
     out = model.predict(x, batch_size=8, verbose=0)
     assert isinstance(out, np.ndarray) and out.shape == (37, 3) and out.dtype == np.float32
+    device = next(model.parameters()).device
     with torch.no_grad():
-        ref = model(torch.tensor(x, dtype=torch.float32)).numpy()
+        ref = model(torch.tensor(x, dtype=torch.float32, device=device)).cpu().numpy()
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(model.predict_on_batch(x[:5]), ref[:5], rtol=1e-5, atol=1e-6)
 

@@ -17,6 +17,7 @@ A model that overrides `train_step` gets Keras's contract instead (its returned 
 logs).
 """
 import warnings
+import weakref
 
 import numpy as np
 import torch
@@ -649,6 +650,18 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     model.eval()
     outputs = []
     callbacks.on_predict_begin()
+    if (device.type == "cuda" and not custom_step and not end_hooks and not begin_hooks
+            and isinstance(adapter, data_mod.ArrayData) and adapter._simple and adapter.on_device
+            and adapter.steps == adapter.num_batches and adapter.num_batches >= 2 * _GRAPH_BATCHES_MIN):
+        with torch.inference_mode():
+            first = adapter.leaves[0][:adapter.batch_size]
+            _prepare_model(model, first, device)
+            result = _graph_predict(model, adapter)
+        if result is not None:
+            if callbacks._progbar is not None:
+                callbacks._progbar.seen = adapter.steps
+            callbacks.on_predict_end()
+            return result
     with torch.inference_mode():
         for step, batch in enumerate(adapter.epoch()):
             bx = batch[0]
@@ -669,6 +682,80 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     result = _concat(outputs)
     callbacks.on_predict_end()
     return result
+
+
+# ----------------------------------------------------------------------------- CUDA-graph predict
+
+_GRAPH_BATCHES_MIN = 4   # below this many batches per replay, eager is as fast
+_GRAPH_BATCHES_MAX = 64  # batches captured in one graph: (K * batch_size) inputs per replay
+_GRAPHS = weakref.WeakKeyDictionary()  # model -> (key, graph, static input, static output); not on the
+                                       # model itself so that it still pickles / deep-copies
+
+
+def _graph_safe(model):
+    for layer in model._flatten_layers():
+        if getattr(layer, "stateful", False):
+            return False  # states carry across batches: keep the eager order of updates
+    return True
+
+
+def _graph_predict(model, adapter):
+    """Predict with CUDA graphs: one graph runs the model on K consecutive batches of
+    `batch_size` (the same kernels on the same batch shapes as the eager loop, so the same
+    numbers), launched with one replay instead of K Python forward passes. The last partial
+    group runs eagerly. Returns the numpy result, or None when the model cannot be captured
+    (then the caller runs the eager loop)."""
+    if not _graph_safe(model):
+        return None
+    x_all = adapter.leaves[0]
+    bs, n = adapter.batch_size, adapter.n
+    full = n // bs
+    k = min(_GRAPH_BATCHES_MAX, full)
+    if k < _GRAPH_BATCHES_MIN:
+        return None
+    accepts_training = model._call_accepts_training
+
+    def forward(xb):
+        return model(xb, training=False) if accepts_training else model(xb)
+
+    key = (tuple(x_all.shape[1:]), x_all.dtype, bs, k, tuple(p.data_ptr() for p in model.parameters()),
+           tuple(b.data_ptr() for b in model.buffers()))
+    cached = _GRAPHS.get(model)
+    try:
+        if cached is None or cached[0] != key:
+            _GRAPHS.pop(model, None)
+            static_x = x_all[:k * bs].clone()
+            stream = torch.cuda.Stream()
+            stream.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(stream):
+                for _ in range(2):  # warm up (lazy inits, cuDNN/cuBLAS handles) off the capture
+                    probe = forward(static_x[:bs])
+            torch.cuda.current_stream().wait_stream(stream)
+            if not isinstance(probe, torch.Tensor):
+                return None
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                static_out = torch.cat([forward(static_x[i * bs:(i + 1) * bs]) for i in range(k)])
+            cached = (key, graph, static_x, static_out)
+            _GRAPHS[model] = cached
+        _, graph, static_x, static_out = cached
+        result = torch.empty((n,) + tuple(static_out.shape[1:]), dtype=static_out.dtype, device=static_out.device)
+        group = k * bs
+        start = 0
+        while start + group <= n:
+            static_x.copy_(x_all[start:start + group])
+            graph.replay()
+            result[start:start + group].copy_(static_out)
+            start += group
+        while start < n:  # the rest, batch by batch as the eager loop would
+            out = forward(x_all[start:start + bs])
+            result[start:start + out.shape[0]].copy_(out)
+            start += bs
+        return result.cpu().numpy()
+    except Exception:  # noqa: BLE001 - a model that cannot be captured runs eagerly
+        _GRAPHS.pop(model, None)
+        torch.cuda.synchronize()
+        return None
 
 
 # ----------------------------------------------------------------------------- *_on_batch
