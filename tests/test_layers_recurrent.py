@@ -286,3 +286,28 @@ def test_gate_layout_is_inverse_of_itself():
     k = torch.arange(24.0).reshape(2, 12)
     np.testing.assert_array_equal(layout.to_keras(layout.from_keras(k)).numpy(), k.numpy())
     assert layout.keras_shape((12, 2)) == (2, 12)
+
+
+@pytest.mark.parametrize("kwargs", [{"return_sequences": True, "return_state": True},
+                                    {"go_backwards": True, "return_sequences": True, "return_state": True},
+                                    {"zero_output_for_mask": True, "return_sequences": True}])
+@pytest.mark.parametrize("cls", [layers.LSTM, layers.GRU, layers.SimpleRNN])
+def test_padded_fused_path_equals_masked_loop(cls, kwargs, monkeypatch):
+    layer = cls(3, **kwargs)
+    x = make_input((3, 5, 3))
+    mask = torch.tensor([[True, True, True, False, False], [True] * 5, [True, False, False, False, False]])
+    assert recurrent._padded_lengths(mask.flip(1) if layer.go_backwards else mask, layer.go_backwards) is not None
+    fused = layer(x, mask=mask)
+    monkeypatch.setattr(recurrent, "_padded_lengths", lambda *a: None)
+    looped = layer(x, mask=mask)
+    for a, b in zip(fused, looped):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-6)
+
+
+def test_padded_lengths_only_for_plain_padding():
+    right = torch.tensor([[True, True, False], [True, False, False]])
+    assert recurrent._padded_lengths(right, False).tolist() == [2, 1]
+    assert recurrent._padded_lengths(right.flip(1), True).tolist() == [2, 1]
+    assert recurrent._padded_lengths(right.flip(1), False) is None
+    assert recurrent._padded_lengths(torch.tensor([[True, False, True]]), False) is None  # a gap
+    assert recurrent._padded_lengths(torch.tensor([[False, False, False]]), False) is None  # empty sample

@@ -17,6 +17,7 @@ whose two rows are torch's bias_ih and bias_hh.
 """
 import torch
 import torch.nn.functional as F
+import torch.nn.utils.rnn as rnn_utils
 
 from keraslite import activations, constraints, initializers, regularizers
 from keraslite.layers.layer import Layer, Layout
@@ -209,19 +210,33 @@ class _Cell(Layer):
         """The torch fused op for this configuration, or None (then the Python loop runs)."""
         return None
 
-    def fused(self, sequences, states, recurrent_mask):
+    def fused(self, sequences, states, recurrent_mask, lengths=None):
         """Whole sequence through torch's fused kernel: (outputs (batch, time, units), new states),
-        or None when this configuration has no fused equivalent."""
+        or None when this configuration has no fused equivalent.
+
+        With `lengths` (a CPU int64 tensor, all >= 1) each sample runs over its first
+        lengths[b] steps only (a packed sequence); outputs past that are zero and the states
+        are those after the last valid step.
+        """
         op = self._fused_op()
         if op is None or recurrent_mask is not None:
             return None
         if sequences.is_cuda:
             _flatten_for_cudnn(self, sequences.shape[-1])
         hx = [s.unsqueeze(0) for s in states]  # (layers=1, batch, units)
-        result = op(sequences, tuple(hx) if len(hx) > 1 else hx[0], self._fused_params(), self.bias is not None,
-                    1, 0.0, torch.is_grad_enabled(), False, True)
-        outputs, new_states = result[0], [h.squeeze(0) for h in result[1:]]
-        return outputs, new_states
+        params, has_bias, train = self._fused_params(), self.bias is not None, torch.is_grad_enabled()
+        if lengths is None:
+            result = op(sequences, tuple(hx) if len(hx) > 1 else hx[0], params, has_bias, 1, 0.0, train, False,
+                        True)
+            return result[0], [h.squeeze(0) for h in result[1:]]
+        packed = rnn_utils.pack_padded_sequence(sequences, lengths, batch_first=True, enforce_sorted=False)
+        hx = [h.index_select(1, packed.sorted_indices) for h in hx]
+        result = op(packed.data, packed.batch_sizes, tuple(hx) if len(hx) > 1 else hx[0], params, has_bias, 1,
+                    0.0, train, False)
+        out = rnn_utils.PackedSequence(result[0], packed.batch_sizes, packed.sorted_indices,
+                                       packed.unsorted_indices)
+        outputs, _ = rnn_utils.pad_packed_sequence(out, batch_first=True, total_length=sequences.shape[1])
+        return outputs, [h.index_select(1, packed.unsorted_indices).squeeze(0) for h in result[1:]]
 
     def _storage_tensors(self):
         """(tensor, number of fused params it holds), in fused-param order."""
@@ -699,6 +714,10 @@ class RNN(Layer):
                 if fused is not None:
                     outputs, new_states = fused
                     return outputs, outputs[:, -1], new_states
+            elif cell._fused_op() is not None and rec_mask is None:
+                lengths = _padded_lengths(mask, self.go_backwards)
+                if lengths is not None:
+                    return self._run_padded(sequences, states, lengths)
             projected = cell.project(sequences)  # (batch, time, gates*units), one matmul for all steps
 
             def step(t, s):
@@ -728,6 +747,33 @@ class RNN(Layer):
             prev_output = output
             outputs.append(output)
         return torch.stack(outputs, dim=1), outputs[-1], states
+
+    def _run_padded(self, sequences, states, lengths):
+        """Padded batches through the fused kernel, with Keras's masking results.
+
+        `sequences` are in processing order. Forwards, each sample's valid steps come first
+        (right padding); with go_backwards they come last, so they are gathered to the front in
+        processing order, run, and put back behind the masked steps, whose outputs are zero.
+        """
+        cell = self.cell
+        batch, time = sequences.shape[0], sequences.shape[1]
+        lens = lengths.to(sequences.device)
+        steps = torch.arange(time, device=sequences.device)
+        if self.go_backwards:
+            start = time - lens[:, None]  # (batch, 1): first valid step in processing order
+            index = (start + steps).clamp(max=time - 1)  # (batch, time)
+            sequences = sequences.gather(1, index.unsqueeze(-1).expand(-1, -1, sequences.shape[-1]))
+        outputs, new_states = cell.fused(sequences, states, None, lengths)  # zeros past each length
+        units = outputs.shape[-1]
+        if self.go_backwards:
+            shift = steps - start  # (batch, time): position within the valid run
+            outputs = outputs.gather(1, shift.clamp(min=0).unsqueeze(-1).expand(-1, -1, units))
+            outputs = torch.where((shift >= 0).unsqueeze(-1), outputs, torch.zeros_like(outputs))
+        elif not self.zero_output_for_mask:
+            # masked steps repeat the last valid output
+            last = outputs.gather(1, (lens - 1).view(batch, 1, 1).expand(-1, 1, units))
+            outputs = torch.where((steps < lens[:, None]).unsqueeze(-1), outputs, last)
+        return outputs, outputs[:, -1], new_states
 
     # ------------------------------------------------------------------ shapes, masks, config
 
@@ -773,6 +819,24 @@ class RNN(Layer):
             cell = [_deserialize_layer(c) for c in cell] if isinstance(cell, list) else _deserialize_layer(cell)
             return cls(cell, **config)
         return cls(**config)
+
+
+def _padded_lengths(mask, reversed_padding):
+    """Per-sample counts of valid steps (CPU int64) when `mask` (batch, time), in processing
+    order, is plain padding: valid steps first (or last, for go_backwards) and at least one
+    per sample. None otherwise (then the timestep loop handles the mask)."""
+    try:
+        lengths = mask.sum(dim=1)
+        steps = torch.arange(mask.shape[1], device=mask.device)
+        if reversed_padding:
+            expected = steps[None] >= (mask.shape[1] - lengths)[:, None]
+        else:
+            expected = steps[None] < lengths[:, None]
+        if not torch.equal(expected, mask) or int(lengths.min()) < 1:
+            return None
+        return lengths.to("cpu", torch.int64)
+    except Exception:  # shape-only tracing (fake tensors) has no values
+        return None
 
 
 def _flatten_sizes(structure):
