@@ -862,7 +862,7 @@ def argsort(x, axis=-1):
 @_op
 def top_k(x, k, sorted=True):
     values, indices = torch.topk(_t(x), k, dim=-1, largest=True, sorted=sorted)
-    return values, indices.to(torch.int32)
+    return values, indices
 
 
 @_op
