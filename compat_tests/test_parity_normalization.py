@@ -12,7 +12,8 @@ def _x(shape, seed=0):
     return (np.random.default_rng(seed).standard_normal(shape) * 2 + 0.5).astype("float32")
 
 
-BN_CASES = [((6, 4), {}), ((4, 3, 3, 5), {"momentum": 0.9, "epsilon": 1e-5}), ((4, 5, 3, 3), {"axis": 1}),
+BN_CASES = [((6, 4), {}), ((6, 4), {"renorm": True, "renorm_momentum": 0.7}),
+            ((4, 2, 2, 3), {"renorm": True, "renorm_clipping": {"rmax": 1.2, "rmin": 0.9, "dmax": 0.1}}), ((4, 3, 3, 5), {"momentum": 0.9, "epsilon": 1e-5}), ((4, 5, 3, 3), {"axis": 1}),
             ((3, 4, 2), {"axis": 1, "center": False}), ((5, 3), {"scale": False}), ((1, 4), {})]
 
 

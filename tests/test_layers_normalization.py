@@ -10,6 +10,7 @@ CASES = [
     ("bn_nhwc", lambda: layers.BatchNormalization(momentum=0.9, epsilon=1e-5), (4, 3, 3, 2)),
     ("bn_nchw", lambda: layers.BatchNormalization(axis=1), (4, 2, 3, 3)),
     ("bn_seq_no_affine", lambda: layers.BatchNormalization(center=False, scale=False), (3, 4, 5)),
+    ("bn_renorm", lambda: layers.BatchNormalization(renorm=True, renorm_clipping={"rmax": 2.0, "dmax": 1.0}), (4, 3)),
     ("bn_regularized", lambda: layers.BatchNormalization(gamma_regularizer="l2", beta_constraint="non_neg"), (4, 3)),
     ("ln", lambda: layers.LayerNormalization(), (2, 3, 4)),
     ("ln_two_axes", lambda: layers.LayerNormalization(axis=[-2, -1]), (2, 3, 4)),
@@ -122,8 +123,10 @@ def test_bn_errors():
         layer(torch.zeros(2, 5))
     with pytest.raises(ValueError, match="exactly one axis"):
         layers.BatchNormalization(axis=[1, 2])
-    with pytest.raises(NotImplementedError, match="renorm"):
-        layers.BatchNormalization(renorm=True)
+    with pytest.raises(ValueError, match=r"renorm_clipping takes the keys.*'rmn'"):
+        layers.BatchNormalization(renorm=True, renorm_clipping={"rmn": 1})
+    with pytest.raises(ValueError, match="rmax >= rmin"):
+        layers.BatchNormalization(renorm=True, renorm_clipping={"rmax": 1, "rmin": 2})
 
 
 def test_layer_norm_matches_numpy_on_middle_axis():
@@ -158,3 +161,17 @@ def test_unit_normalization_zero_vector_stays_zero():
 def test_axis_out_of_bounds_names_layer():
     with pytest.raises(ValueError, match=r"layer_normalization.*axis 2 is out of bounds.*\(2, 3\)"):
         layers.LayerNormalization(axis=2)(torch.zeros(2, 3))
+
+
+def test_bn_renorm_weights_and_first_step():
+    x = _x((8, 3))
+    layer = layers.BatchNormalization(renorm=True, momentum=0.9, renorm_momentum=0.5)
+    out = layer(torch.as_tensor(x), training=True).detach().numpy()
+    assert [w.name for w in layer.weights] == ["gamma", "beta", "moving_mean", "moving_variance", "moving_stddev",
+                                               "renorm_mean", "renorm_stddev"]
+    mean, std = x.mean(0), np.sqrt(x.var(0) + 1e-3)
+    # r = std / 1, d = mean / 1: the output is x_hat * r + d = x with the initial renorm statistics.
+    np.testing.assert_allclose(out, x, atol=1e-5)
+    np.testing.assert_allclose(layer.renorm_mean.numpy(), 0.5 * mean, atol=1e-6)
+    np.testing.assert_allclose(layer.moving_stddev.numpy(), 0.9 + 0.1 * std, atol=1e-6)
+    np.testing.assert_allclose(layer.moving_variance.numpy(), (0.9 + 0.1 * std) ** 2 - 1e-3, atol=1e-5)

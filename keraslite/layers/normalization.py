@@ -98,7 +98,9 @@ class BatchNormalization(_AffineArgs, Layer):
     the moving statistics in inference.
 
     Weights, in Keras order: gamma (if scale), beta (if center), moving_mean, moving_variance
-    (the last two non-trainable). A layer with `trainable=False` always runs in inference mode.
+    (the last two non-trainable); renorm=True (batch renormalization) adds the non-trainable
+    moving_stddev, renorm_mean and renorm_stddev. A layer with `trainable=False` always runs
+    in inference mode.
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
@@ -120,8 +122,18 @@ class BatchNormalization(_AffineArgs, Layer):
             axis = axis[0]
         self.axis = int(axis)
         if renorm:
-            raise NotImplementedError(f"BatchNormalization '{self.name}': renorm=True (batch renormalization) is not "
-                                      "supported. Use renorm=False.")
+            renorm_clipping = dict(renorm_clipping or {})
+            unknown = set(renorm_clipping) - {"rmax", "rmin", "dmax"}
+            if unknown:
+                raise ValueError(f"BatchNormalization '{self.name}': renorm_clipping takes the keys 'rmax', 'rmin', "
+                                 f"'dmax'; received unknown keys {sorted(unknown)}.")
+            rmax, rmin, dmax = (renorm_clipping.get(k) for k in ("rmax", "rmin", "dmax"))
+            if rmax is not None and rmin is not None and rmax < rmin:
+                raise ValueError(f"BatchNormalization '{self.name}': renorm_clipping needs rmax >= rmin; received "
+                                 f"rmax={rmax}, rmin={rmin}.")
+            if dmax is not None and dmax < 0:
+                raise ValueError(f"BatchNormalization '{self.name}': renorm_clipping needs dmax >= 0; received "
+                                 f"dmax={dmax}.")
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self._store_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
@@ -146,6 +158,14 @@ class BatchNormalization(_AffineArgs, Layer):
         self.moving_mean = self.add_weight("moving_mean", (dim,), self.moving_mean_initializer, trainable=False)
         self.moving_variance = self.add_weight("moving_variance", (dim,), self.moving_variance_initializer,
                                                trainable=False)
+        if self.renorm:
+            # Batch renormalization tracks standard deviations; they start at sqrt(initial variance).
+            def stddev_init(shape, dtype=None):
+                return torch.sqrt(torch.as_tensor(self.moving_variance_initializer(shape, dtype=dtype)))
+
+            self.moving_stddev = self.add_weight("moving_stddev", (dim,), stddev_init, trainable=False)
+            self.renorm_mean = self.add_weight("renorm_mean", (dim,), self.moving_mean_initializer, trainable=False)
+            self.renorm_stddev = self.add_weight("renorm_stddev", (dim,), stddev_init, trainable=False)
 
     def call(self, inputs, training=None, mask=None):
         training = self.training if training is None else bool(training)
@@ -154,15 +174,17 @@ class BatchNormalization(_AffineArgs, Layer):
                              f"size {self.moving_mean.shape[0]}; received input of shape {tuple(inputs.shape)}.")
         x = _as_float(inputs, self.moving_mean)
         if not (training and self.trainable):
-            return self._normalize_with(x, self.moving_mean, self.moving_variance)
+            return self._normalize_with(x, self.moving_mean, self.moving_variance, self.gamma, self.beta)
+        if mask is not None and mask.ndim != x.ndim - 1:
+            raise ValueError(f"BatchNormalization '{self.name}': the mask must have one dimension less than the "
+                             f"inputs; received mask shape {tuple(mask.shape)} and input shape {tuple(x.shape)}.")
         count = x.numel() // max(x.shape[self._axis], 1)  # values per feature in this batch
-        if mask is not None or count < 2:
-            if mask is not None and mask.ndim != x.ndim - 1:
-                raise ValueError(f"BatchNormalization '{self.name}': the mask must have one dimension less than the "
-                                 f"inputs; received mask shape {tuple(mask.shape)} and input shape "
-                                 f"{tuple(x.shape)}.")
+        if mask is not None or count < 2 or self.renorm:
             mean, var = self._moments(x, mask)
-            out = self._normalize_with(x, mean, var)
+            gamma, beta = self.gamma, self.beta
+            if self.renorm:
+                gamma, beta = self._renorm_affine(mean.detach(), var.detach())
+            out = self._normalize_with(x, mean, var, gamma, beta)
         else:
             # One fused torch kernel (cuDNN on GPU) computes the output and the batch statistics.
             # With momentum=1 torch writes the batch mean and the UNBIASED batch variance into the
@@ -174,25 +196,57 @@ class BatchNormalization(_AffineArgs, Layer):
                                    torch.backends.cudnn.enabled).movedim(1, self._axis)
             var = var * ((count - 1) / count)  # out of place: autograd saved the buffer
         with torch.no_grad():
-            m = self.momentum
-            self.moving_mean.mul_(m).add_(mean.detach().to(self.moving_mean.dtype), alpha=1 - m)
-            self.moving_variance.mul_(m).add_(var.detach().to(self.moving_variance.dtype), alpha=1 - m)
+            self._update_statistics(mean.detach().to(self.moving_mean.dtype),
+                                    var.detach().to(self.moving_variance.dtype))
         return out
+
+    def _update_statistics(self, mean, var):
+        m = self.momentum
+        self.moving_mean.mul_(m).add_(mean, alpha=1 - m)
+        if not self.renorm:
+            self.moving_variance.mul_(m).add_(var, alpha=1 - m)
+            return
+        stddev = torch.sqrt(var + self.epsilon)
+        rm = self.renorm_momentum
+        self.renorm_mean.mul_(rm).add_(mean, alpha=1 - rm)
+        self.renorm_stddev.mul_(rm).add_(stddev, alpha=1 - rm)
+        self.moving_stddev.mul_(m).add_(stddev, alpha=1 - m)
+        self.moving_variance.copy_(torch.relu(self.moving_stddev.square() - self.epsilon))
+
+    def _renorm_affine(self, mean, var):
+        """Batch renormalization: corrections r, d (no gradient) folded into gamma and beta."""
+        stddev = torch.sqrt(var + self.epsilon)
+        renorm_stddev = torch.clamp(self.renorm_stddev, min=self.epsilon ** 0.5)
+        r = stddev / renorm_stddev
+        d = (mean - self.renorm_mean) / renorm_stddev
+        clip = self.renorm_clipping or {}
+        if clip.get("rmin") is not None:
+            r = torch.clamp(r, min=clip["rmin"])
+        if clip.get("rmax") is not None:
+            r = torch.clamp(r, max=clip["rmax"])
+        if clip.get("dmax") is not None:
+            d = torch.clamp(d, -clip["dmax"], clip["dmax"])
+        r, d = r.detach(), d.detach()
+        gamma = r if self.gamma is None else r * self.gamma
+        beta = d if self.gamma is None else d * self.gamma
+        if self.beta is not None:
+            beta = beta + self.beta
+        return gamma, beta
 
     def _stat_shape(self, ndim):
         shape = [1] * ndim
         shape[self._axis] = -1
         return shape
 
-    def _normalize_with(self, x, mean, var):
+    def _normalize_with(self, x, mean, var, gamma, beta):
         # (x - mean) * gamma / sqrt(var + eps) + beta, folded into one scale and one shift:
         # a single addcmul kernel over the activations.
         scale = torch.rsqrt(var + self.epsilon)
-        if self.gamma is not None:
-            scale = scale * self.gamma
+        if gamma is not None:
+            scale = scale * gamma
         shift = -mean * scale
-        if self.beta is not None:
-            shift = shift + self.beta
+        if beta is not None:
+            shift = shift + beta
         shape = self._stat_shape(x.ndim)
         return torch.addcmul(shift.reshape(shape), x, scale.reshape(shape))
 
