@@ -140,3 +140,21 @@ def test_generator_with_y_argument_errors():
 def test_unknown_input_type_errors():
     with pytest.raises(TypeError, match="Unrecognized data type"):
         data_mod.make_adapter(object())
+
+
+def test_keras1_and_2_generator_methods():
+    x, y = _xy()
+
+    def gen():
+        while True:
+            for i in range(0, 64, 16):
+                yield x[i:i + 16], y[i:i + 16]
+
+    expected = _reference_history(x, y)
+    torch.manual_seed(0)
+    keraslite.backend.clear_session()
+    model = _model()
+    got = model.fit_generator(gen(), samples_per_epoch=64, nb_epoch=2, verbose=0).history["loss"]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert np.isfinite(model.evaluate_generator(gen(), steps=4))
+    assert model.predict_generator((x[i:i + 16] for i in range(0, 64, 16)), steps=4).shape == (64, 3)

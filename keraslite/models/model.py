@@ -194,6 +194,22 @@ class Model(Layer):
 
         return loop.predict_on_batch(self, *args, **kwargs)
 
+    def fit_generator(self, *args, **kwargs):
+        """Keras 1/2 name: fit on a generator."""
+        from keraslite.training import loop
+
+        return loop.fit_generator(self, *args, **kwargs)
+
+    def evaluate_generator(self, *args, **kwargs):
+        from keraslite.training import loop
+
+        return loop.evaluate_generator(self, *args, **kwargs)
+
+    def predict_generator(self, *args, **kwargs):
+        from keraslite.training import loop
+
+        return loop.predict_generator(self, *args, **kwargs)
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         from keraslite.training import loop
 

@@ -801,3 +801,49 @@ def predict_on_batch(model, x):
     with torch.inference_mode():
         out = model.predict_step(data_mod.pack_x_y_sample_weight(*batch))
     return _concat([out])
+
+
+# ----------------------------------------------------------------------------- Keras 1/2 *_generator
+
+def _peek_steps(generator, samples):
+    """Keras 1 counted `samples_per_epoch` in samples: turn it into batches from the first batch."""
+    import itertools
+    import math
+
+    it = iter(generator)
+    first = next(it)
+    x = data_mod.unpack_x_y_sample_weight(first)[0]
+    n = len(data_mod.flatten(data_mod.standardize(x))[0])
+    return itertools.chain([first], it), max(1, math.ceil(samples / max(n, 1)))
+
+
+def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
+                  validation_data=None, validation_steps=None, validation_freq=1, class_weight=None,
+                  max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0,
+                  samples_per_epoch=None, nb_epoch=None, nb_val_samples=None, **kwargs):
+    """Keras 1/2 `fit_generator`: `fit` on a generator (Keras 1 names accepted)."""
+    if nb_epoch is not None:
+        epochs = nb_epoch
+    if samples_per_epoch is not None and steps_per_epoch is None:
+        generator, steps_per_epoch = _peek_steps(generator, samples_per_epoch)
+    if nb_val_samples is not None and validation_steps is None and validation_data is not None and not isinstance(
+            validation_data, (tuple, list)):
+        validation_data, validation_steps = _peek_steps(validation_data, nb_val_samples)
+    return fit(model, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
+               callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
+               validation_freq=validation_freq, class_weight=class_weight or None, shuffle=shuffle,
+               initial_epoch=initial_epoch)
+
+
+def evaluate_generator(model, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                       use_multiprocessing=False, verbose=0, val_samples=None, **kwargs):
+    if val_samples is not None and steps is None:
+        generator, steps = _peek_steps(generator, val_samples)
+    return evaluate(model, generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+
+def predict_generator(model, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                      use_multiprocessing=False, verbose=0, val_samples=None, **kwargs):
+    if val_samples is not None and steps is None:
+        generator, steps = _peek_steps(generator, val_samples)
+    return predict(model, generator, steps=steps, callbacks=callbacks, verbose=verbose)
