@@ -77,6 +77,13 @@ def test_layer_norm(shape, kwargs):
     layer_parity(k, layers.LayerNormalization(**kwargs), _x(shape))
 
 
+@pytest.mark.parametrize("shape,kwargs", [((2, 5), {}), ((2, 3, 4), {"axis": [1, 2], "epsilon": 1e-3})])
+def test_rms_norm(shape, kwargs):
+    # Only trailing axes: Keras 3.15 on torch hands a non-trailing axis to F.rms_norm and fails
+    # (keraslite handles it; tests/test_layers_normalization.py checks it against numpy).
+    layer_parity(keras.layers.RMSNormalization(**kwargs), layers.RMSNormalization(**kwargs), _x(shape))
+
+
 @pytest.mark.parametrize("shape,kwargs", [
     ((2, 3, 3, 4), {"groups": 2}), ((2, 5, 6), {"groups": 3}), ((2, 4, 3), {"groups": -1, "epsilon": 1e-5}),
     ((2, 4, 3, 3), {"groups": 2, "axis": 1}), ((3, 4), {"groups": 2, "center": False})])
@@ -92,7 +99,8 @@ def test_unit_norm(shape, axis):
 
 
 @pytest.mark.parametrize("name,kwargs", [("BatchNormalization", {}), ("LayerNormalization", {}),
-                                         ("GroupNormalization", {"groups": 2}), ("UnitNormalization", {})])
+                                         ("GroupNormalization", {"groups": 2}), ("UnitNormalization", {}),
+                                         ("RMSNormalization", {})])
 def test_config_keys_match_keras(name, kwargs):
     k_cfg = getattr(keras.layers, name)(**kwargs).get_config()
     l_cfg = getattr(layers, name)(**kwargs).get_config()

@@ -16,6 +16,8 @@ CASES = [
     ("ln_two_axes", lambda: layers.LayerNormalization(axis=[-2, -1]), (2, 3, 4)),
     ("ln_middle_axis", lambda: layers.LayerNormalization(axis=1), (2, 3, 4)),
     ("ln_rms", lambda: layers.LayerNormalization(rms_scaling=True), (2, 5)),
+    ("rms", lambda: layers.RMSNormalization(), (2, 3, 4)),
+    ("rms_middle_axis", lambda: layers.RMSNormalization(axis=1, epsilon=1e-3), (2, 3, 4)),
     ("gn", lambda: layers.GroupNormalization(groups=2), (2, 3, 3, 4)),
     ("gn_instance", lambda: layers.GroupNormalization(groups=-1, epsilon=1e-5), (2, 5, 3)),
     ("gn_channels_first", lambda: layers.GroupNormalization(groups=2, axis=1), (2, 4, 3)),
@@ -175,3 +177,13 @@ def test_bn_renorm_weights_and_first_step():
     np.testing.assert_allclose(layer.renorm_mean.numpy(), 0.5 * mean, atol=1e-6)
     np.testing.assert_allclose(layer.moving_stddev.numpy(), 0.9 + 0.1 * std, atol=1e-6)
     np.testing.assert_allclose(layer.moving_variance.numpy(), (0.9 + 0.1 * std) ** 2 - 1e-3, atol=1e-5)
+
+
+def test_rms_normalization_matches_numpy():
+    x = _x((2, 3, 4))
+    layer = layers.RMSNormalization(axis=1)
+    layer(torch.zeros(1, 3, 4))  # builds
+    scale = np.array([0.5, 1.0, 2.0], "float32")
+    layer.set_weights([scale])
+    expected = x / np.sqrt((x ** 2).mean(1, keepdims=True) + 1e-6) * scale[None, :, None]
+    np.testing.assert_allclose(layer(torch.as_tensor(x)).detach().numpy(), expected, atol=1e-5)

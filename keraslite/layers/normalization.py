@@ -1,5 +1,5 @@
-"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization,
-UnitNormalization.
+"""Normalization layers: BatchNormalization, LayerNormalization, RMSNormalization,
+GroupNormalization, UnitNormalization.
 
 Owns the normalization math and BatchNormalization's moving statistics (Keras's rule:
 `moving = moving * momentum + batch * (1 - momentum)` with the biased batch variance).
@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from keraslite import constraints, initializers, regularizers
 from keraslite.layers.layer import Layer
 
-__all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
+__all__ = ["BatchNormalization", "LayerNormalization", "RMSNormalization", "GroupNormalization", "UnitNormalization"]
 
 
 def _normalize_axes(layer, axis, ndim, input_shape):
@@ -347,6 +347,43 @@ class LayerNormalization(_AffineArgs, Layer):
         config = super().get_config()
         config.update(axis=self.axis, epsilon=self.epsilon, rms_scaling=self.rms_scaling)
         config.update(self._affine_config())
+        return config
+
+
+# ----------------------------------------------------------------------------- RMSNormalization
+
+class RMSNormalization(Layer):
+    """x / sqrt(mean(x², axis) + epsilon) * scale; `scale` has the shape of the normalized axes."""
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _check_axis_arg(self, axis)
+        self.epsilon = float(epsilon)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        self._axes = _normalize_axes(self, self.axis, ndim, input_shape)
+        self._trailing = self._axes == list(range(ndim - len(self._axes), ndim))
+        self.scale = self.add_weight("scale", tuple(input_shape[a] for a in self._axes), "ones")
+
+    def call(self, inputs):
+        x = _as_float(inputs, self.scale)
+        if self._trailing:
+            return F.rms_norm(x, tuple(self.scale.shape), self.scale, self.epsilon)
+        shape = [1] * x.ndim
+        for a, size in zip(self._axes, self.scale.shape):
+            shape[a] = size
+        inv = torch.rsqrt(x.square().mean(self._axes, keepdim=True) + self.epsilon)
+        return x * inv * self.scale.reshape(shape)
+
+    def compute_output_shape(self, input_shape):
+        _normalize_axes(self, self.axis, len(input_shape), input_shape)
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(axis=self.axis, epsilon=self.epsilon)
         return config
 
 
