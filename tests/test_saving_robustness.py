@@ -221,3 +221,30 @@ def test_no_pickle_on_load(tmp_path, monkeypatch):
     monkeypatch.setattr(pickle, "load", refuse)
     keraslite.saving.load_model(tmp_path / "m.keras")
     keraslite.saving.load_model(tmp_path / "m.h5")
+
+
+@pytest.mark.parametrize("name", ["m.h5", "m.weights.h5", "w.h5"])
+def test_flipped_weight_bytes_are_detected(tmp_path, name):
+    """A flipped bit inside a weight array (not just in the file's structure) is caught by the
+    datasets' checksums instead of loading wrong numbers."""
+    import h5py
+
+    model = small_model()
+    path = tmp_path / name
+    if name == "m.h5":
+        model.save(path)
+    else:
+        model.save_weights(path)
+    offsets = []
+    with h5py.File(path, "r") as f:
+        def visit(_, obj):
+            if isinstance(obj, h5py.Dataset) and obj.chunks:
+                info = obj.id.get_chunk_info(0)
+                offsets.append(info.byte_offset)
+        f.visititems(visit)
+    assert offsets, "no checksummed datasets written"
+    data = bytearray(path.read_bytes())
+    data[offsets[0] + 1] ^= 0x10
+    path.write_bytes(bytes(data))
+    with pytest.raises((ValueError, OSError)):
+        _load_any(str(path))

@@ -69,13 +69,13 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             W.write_legacy_group(f.create_group("model_weights"), list(model.layers))
             optimizer = getattr(model, "optimizer", None)
             if training_config is not None and optimizer is not None:
-                values = W.optimizer_values(optimizer) if getattr(optimizer, "variables", None) else []
+                values = W.optimizer_values(optimizer)
                 if values:
                     group = f.create_group("optimizer_weights")
                     names = _optimizer_weight_names(optimizer, len(values))
                     W.save_attributes(group, "weight_names", names)
                     for name, value in zip(names, values):
-                        group.create_dataset(name, data=value)
+                        W.write_dataset(group, name, value)
 
 
 def save_weights(model, filepath, overwrite=True):

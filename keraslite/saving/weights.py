@@ -108,6 +108,15 @@ def read_dataset(ds, where):
     return np.asarray(value)
 
 
+def write_dataset(group, name, value):
+    """A weights dataset. Arrays carry a Fletcher-32 checksum (a standard HDF5 filter every
+    reader applies, Keras included), so silent corruption of the numbers is detected on load."""
+    value = np.asarray(value)
+    if value.ndim >= 1 and value.size > 0:
+        return group.create_dataset(name, data=value, chunks=value.shape, fletcher32=True)
+    return group.create_dataset(name, data=value)
+
+
 def _text(value):
     if isinstance(value, bytes):
         return value.decode("utf8")
@@ -285,17 +294,22 @@ def write_keras3_weights(h5file, model, include_optimizer=True):
         group = h5file.require_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = obj.name
         for i, v in enumerate(own_variables(obj)):
-            group.create_dataset(str(i), data=v.numpy())
+            write_dataset(group, str(i), v.numpy())
     optimizer = getattr(model, "optimizer", None)
-    if include_optimizer and optimizer is not None and hasattr(optimizer, "variables"):
+    if include_optimizer and optimizer is not None:
         values = optimizer_values(optimizer)
+        if not values:
+            return
         group = h5file.require_group("optimizer/vars")
         group.attrs["name"] = str(getattr(optimizer, "name", type(optimizer).__name__.lower()))
         for i, value in enumerate(values):
-            group.create_dataset(str(i), data=value)
+            write_dataset(group, str(i), value)
 
 
 def optimizer_values(optimizer):
+    """The optimizer's state in Keras order, or [] while it has none (compiled, never trained)."""
+    if getattr(optimizer, "built", True) is False:
+        return []
     if hasattr(optimizer, "get_weights"):
         return [np.asarray(w) for w in optimizer.get_weights()]
     return [to_numpy(v) for v in optimizer.variables]
@@ -398,7 +412,7 @@ def write_legacy_group(group, layers):
         names = legacy_weight_names(layer)
         save_attributes(sub, "weight_names", names)
         for name, v in zip(names, layer.weights):
-            sub.create_dataset(name, data=v.numpy())
+            write_dataset(sub, name, v.numpy())
     sub = group.create_group("top_level_model_weights") if "top_level_model_weights" not in group else None
     if sub is not None:
         save_attributes(sub, "weight_names", [])
