@@ -311,3 +311,16 @@ def test_padded_lengths_only_for_plain_padding():
     assert recurrent._padded_lengths(right.flip(1), False) is None
     assert recurrent._padded_lengths(torch.tensor([[True, False, True]]), False) is None  # a gap
     assert recurrent._padded_lengths(torch.tensor([[False, False, False]]), False) is None  # empty sample
+
+
+def test_stateful_inside_a_model_keeps_real_states():
+    """Shape inference traces the layer on fake tensors; that must not replace its states."""
+    from keraslite import Sequential
+
+    lstm = layers.LSTM(3, stateful=True, return_sequences=True)
+    model = Sequential([layers.Input(batch_shape=(2, 4, 3)), lstm, layers.Dense(1)])
+    x = make_input(SHAPE).numpy()
+    first = model.predict(x, verbose=0)
+    assert not np.allclose(model.predict(x, verbose=0), first)
+    lstm.reset_states()
+    np.testing.assert_allclose(model.predict(x, verbose=0), first, atol=1e-6)

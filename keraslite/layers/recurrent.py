@@ -18,6 +18,7 @@ whose two rows are torch's bias_ih and bias_hh.
 import torch
 import torch.nn.functional as F
 import torch.nn.utils.rnn as rnn_utils
+from torch._subclasses.fake_tensor import FakeTensor
 
 from keraslite import activations, constraints, initializers, regularizers
 from keraslite.layers.layer import Layer, Layout
@@ -95,6 +96,10 @@ def _all_true(mask):
         return bool(mask.all())
     except Exception:  # shape-only tracing (fake tensors) has no values: keep the mask
         return False
+
+
+def _is_fake(t):
+    return isinstance(t, FakeTensor)
 
 
 def _shape_list(shape):
@@ -660,8 +665,10 @@ class RNN(Layer):
                 raise ValueError(f"Layer '{self.name}' is stateful with batch size {self._stateful_batch}, "
                                  f"but received a batch of {batch} (input shape {tuple(inputs.shape)}). "
                                  "Feed batches of the fixed size (drop the remainder or pad it).")
-            if self.states is None or self.states[0].device != inputs.device:
+            if self.states is None:
                 self.states = _flatten(structure)
+            elif self.states[0].device != inputs.device:  # the model moved to another device
+                self.states = [s.to(inputs.device) for s in self.states]
             return _pack(structure, self.states)
         return structure
 
@@ -695,7 +702,7 @@ class RNN(Layer):
 
         outputs, last_output, new_states = self._run(sequences, states, mask, training)
 
-        if self.stateful:
+        if self.stateful and not any(_is_fake(s) for s in _flatten(new_states)):  # not while tracing shapes
             self.states = [s.detach() for s in _flatten(new_states)]
         output = outputs if self.return_sequences else last_output
         if self.return_state:
