@@ -202,6 +202,8 @@ class Layer(nn.Module):
             raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s) {sorted(kwargs)}. "
                             f"Check the spelling against the Keras signature of {type(self).__name__}.")
         super().__init__()
+        # Keras layers run in inference mode unless told otherwise (fit switches to train()).
+        self.training = False
         self.name = name or backend.get_uid(backend.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.dtype_policy = backend.standardize_dtype(dtype)

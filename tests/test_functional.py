@@ -1,0 +1,273 @@
+"""Functional models: graph building, execution, layer order, shared and nested models,
+input forms, masks, training flag, config round trips and error messages."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from keraslite import layers
+from keraslite.models.functional import Functional
+
+
+def _x(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype("float32")
+
+
+def two_input_model():
+    a = keraslite.Input((4,), name="a")
+    b = keraslite.Input((3,), name="b")
+    da = layers.Dense(5, activation="relu", name="da")(a)
+    db = layers.Dense(5, name="db")(b)
+    merged = layers.concatenate([da, db], name="merged")
+    out1 = layers.Dense(1, name="out1")(merged)
+    out2 = layers.Dense(2, activation="softmax", name="out2")(db)
+    return keraslite.Model([a, b], [out1, out2], name="two")
+
+
+def test_output_equals_composition_of_layers():
+    model = two_input_model()
+    xa, xb = _x(2, 4), _x(2, 3, seed=1)
+    out1, out2 = model([xa, xb])
+    da, db, merged, d1, d2 = (model.get_layer(n) for n in ("da", "db", "merged", "out1", "out2"))
+    ta, tb = torch.as_tensor(xa), torch.as_tensor(xb)
+    expected1 = d1(merged([da(ta), db(tb)]))
+    expected2 = d2(db(tb))
+    torch.testing.assert_close(out1, expected1)
+    torch.testing.assert_close(out2, expected2)
+
+
+def test_layers_order_shapes_and_names():
+    model = two_input_model()
+    # Keras's order: by depth from the outputs (deepest first), ties in discovery order.
+    assert [l.name for l in model.layers] == ["a", "b", "da", "db", "merged", "out1", "out2"]
+    assert isinstance(model.layers[0], keraslite.InputLayer)
+    assert model.input_names == ["a", "b"]
+    assert model.output_names == ["out1", "out2"]
+    assert model.input_shape == [(None, 4), (None, 3)]
+    assert model.output_shape == [(None, 1), (None, 2)]
+    assert [t.shape for t in model.inputs] == [(None, 4), (None, 3)]
+    assert model.get_layer(index=2).name == "da"
+    assert isinstance(model, Functional)
+    # Every weight of every layer is the model's, once.
+    assert len(model.weights) == 8
+    assert model.count_params() == sum(l.count_params() for l in model.layers)
+    assert len(list(model.parameters())) == 8
+
+
+def test_get_layer_errors_name_the_choices():
+    model = two_input_model()
+    with pytest.raises(ValueError, match="No such layer: nope.*da"):
+        model.get_layer("nope")
+    with pytest.raises(ValueError, match="out of range"):
+        model.get_layer(index=20)
+
+
+def test_single_input_accepts_numpy_tensor_and_list_of_one():
+    inp = keraslite.Input((3,))
+    model = keraslite.Model(inp, layers.Dense(2)(inp))
+    x = _x(4, 3)
+    a = model(x)
+    b = model(torch.as_tensor(x))
+    c = model([x])
+    torch.testing.assert_close(a, b)
+    torch.testing.assert_close(a, c)
+    assert a.dtype == torch.float32
+
+
+def test_dict_inputs_and_dict_outputs():
+    a = keraslite.Input((2,), name="left")
+    b = keraslite.Input((2,), name="right")
+    s = layers.Add()([a, b])
+    model = keraslite.Model({"left": a, "right": b}, {"sum": s, "scaled": layers.Dense(1)(s)})
+    out = model({"right": np.ones((1, 2), "float32"), "left": np.full((1, 2), 2.0, "float32")})
+    assert set(out) == {"sum", "scaled"}
+    np.testing.assert_allclose(out["sum"].numpy(), [[3.0, 3.0]])
+    # A list model also takes a dict keyed by input names.
+    model2 = two_input_model()
+    xa, xb = _x(1, 4), _x(1, 3)
+    torch.testing.assert_close(model2({"a": xa, "b": xb})[0], model2([xa, xb])[0])
+
+
+def test_shared_layer_has_one_node_per_call():
+    shared = layers.Dense(3, name="shared")
+    a, b = keraslite.Input((4,)), keraslite.Input((4,))
+    out = layers.Subtract()([shared(a), shared(b)])
+    model = keraslite.Model([a, b], out)
+    assert len(shared._inbound_nodes) == 2
+    assert shared._inbound_nodes[1].index == 1
+    assert sum(1 for l in model.layers if l is shared) == 1
+    x = _x(2, 4)
+    np.testing.assert_allclose(model([x, x]).detach().numpy(), np.zeros((2, 3)), atol=1e-6)
+
+
+def test_nested_model_and_sequential_inside_functional():
+    inner_in = keraslite.Input((4,))
+    inner = keraslite.Model(inner_in, layers.Dense(3, activation="tanh")(inner_in), name="inner")
+    seq = keraslite.Sequential([layers.Dense(2)], name="seq")
+    x_in = keraslite.Input((4,))
+    model = keraslite.Model(x_in, seq(inner(x_in)), name="outer")
+    assert [l.name for l in model.layers][1:] == ["inner", "seq"]
+    x = _x(3, 4)
+    expected = seq(inner(torch.as_tensor(x)))
+    torch.testing.assert_close(model(x), expected)
+    assert len(model.weights) == 4
+
+
+def test_functional_inside_sequential():
+    i = keraslite.Input((4,))
+    block = keraslite.Model(i, layers.Dense(3)(i))
+    seq = keraslite.Sequential([keraslite.Input((4,)), block, layers.Dense(1)])
+    assert seq(_x(2, 4)).shape == (2, 1)
+    assert seq.inputs[0].shape == (None, 4)
+    assert seq.outputs[0].shape == (None, 1)
+
+
+def test_subclass_calling_functional_init():
+    class Net(keraslite.Model):
+        def __init__(self, units):
+            inputs = keraslite.Input((5,))
+            outputs = layers.Dense(units)(inputs)
+            super().__init__(inputs=inputs, outputs=outputs, name="net")
+            self.units = units
+
+    net = Net(3)
+    assert net.units == 3 and net.name == "net"
+    assert net(_x(2, 5)).shape == (2, 3)
+    assert [type(l).__name__ for l in net.layers] == ["InputLayer", "Dense"]
+
+
+def test_training_flag_reaches_layers():
+    inp = keraslite.Input((50,))
+    model = keraslite.Model(inp, layers.Dropout(0.5)(inp))
+    x = np.ones((4, 50), "float32")
+    np.testing.assert_array_equal(model(x).numpy(), x)
+    dropped = model(x, training=True).numpy()
+    assert (dropped == 0).any() and np.allclose(dropped[dropped != 0], 2.0)
+
+
+def test_mask_propagates_through_the_graph():
+    inp = keraslite.Input((None,), dtype="int32")
+    emb = layers.Embedding(10, 3, mask_zero=True)(inp)
+    model = keraslite.Model(inp, emb)
+    out = model(np.array([[1, 2, 0, 0]], dtype="int32"))
+    assert out._keras_mask.tolist() == [[True, True, False, False]]
+
+
+def test_symbolic_arithmetic_builds_layers():
+    inp = keraslite.Input((3,))
+    y = (inp * 2.0 + 1.0)[:, :2]
+    y = keraslite.ops.sum(y, axis=-1, keepdims=True)
+    model = keraslite.Model(inp, y)
+    x = _x(2, 3)
+    np.testing.assert_allclose(model(x).numpy(), (x * 2 + 1)[:, :2].sum(-1, keepdims=True), rtol=1e-6)
+    assert model.output_shape == (None, 1)
+
+
+def test_unknown_dims_are_inferred():
+    inp = keraslite.Input((None, 4))
+    out = layers.Dense(2)(inp)
+    assert out.shape == (None, None, 2)
+    model = keraslite.Model(inp, out)
+    assert model(_x(1, 7, 4)).shape == (1, 7, 2)
+
+
+def test_input_rank_adjusted_like_keras():
+    inp = keraslite.Input((1,))
+    model = keraslite.Model(inp, layers.Dense(2)(inp))
+    assert model(np.arange(3, dtype="float32")).shape == (3, 2)
+
+
+def test_config_round_trip_same_function():
+    model = two_input_model()
+    config = json.loads(json.dumps(model.get_config()))
+    assert config["input_layers"] == [["a", 0, 0], ["b", 0, 0]]
+    assert config["output_layers"] == [["out1", 0, 0], ["out2", 0, 0]]
+    merged = [l for l in config["layers"] if l["name"] == "merged"][0]
+    history = [t["config"]["keras_history"] for t in merged["inbound_nodes"][0]["args"][0]]
+    assert history == [["da", 0, 0], ["db", 0, 0]]
+    keraslite.backend.clear_session()
+    clone = keraslite.Model.from_config(config)
+    clone.set_weights(model.get_weights())
+    xa, xb = _x(2, 4), _x(2, 3, seed=1)
+    for a, b in zip(model([xa, xb]), clone([xa, xb])):
+        torch.testing.assert_close(a, b)
+
+
+def test_config_of_shared_and_nested_round_trips():
+    shared = layers.Dense(3, name="shared")
+    i = keraslite.Input((4,), name="i")
+    inner = keraslite.Model(i, shared(i), name="inner")
+    a, b = keraslite.Input((4,), name="x1"), keraslite.Input((4,), name="x2")
+    model = keraslite.Model([a, b], layers.Add(name="add")([inner(a), inner(b)]), name="outer")
+    config = json.loads(json.dumps(model.get_config()))
+    add = [l for l in config["layers"] if l["name"] == "add"][0]
+    assert [t["config"]["keras_history"] for t in add["inbound_nodes"][0]["args"][0]] == [["inner", 0, 0],
+                                                                                           ["inner", 1, 0]]
+    assert config["output_layers"] == ["add", 0, 0]
+    clone = keraslite.Model.from_config(config)
+    clone.set_weights(model.get_weights())
+    xa, xb = _x(2, 4), _x(2, 4, seed=3)
+    torch.testing.assert_close(clone([xa, xb]), model([xa, xb]))
+
+
+def test_keras2_list_form_nodes_are_read():
+    config = {
+        "name": "model", "layers": [
+            {"class_name": "InputLayer", "name": "input_1",
+             "config": {"batch_input_shape": [None, 3], "dtype": "float32", "sparse": False, "name": "input_1"},
+             "inbound_nodes": []},
+            {"class_name": "Dense", "name": "dense", "config": {"name": "dense", "units": 2, "activation": "relu"},
+             "inbound_nodes": [[["input_1", 0, 0, {}]]]},
+            {"class_name": "Dense", "name": "dense_1", "config": {"name": "dense_1", "units": 1},
+             "inbound_nodes": [[["dense", 0, 0, {}]]]},
+        ],
+        "input_layers": [["input_1", 0, 0]], "output_layers": [["dense_1", 0, 0]]}
+    model = keraslite.Model.from_config(config)
+    assert [l.name for l in model.layers] == ["input_1", "dense", "dense_1"]
+    x = _x(2, 3)
+    d, d1 = model.get_layer("dense"), model.get_layer("dense_1")
+    torch.testing.assert_close(model(x), d1(d(torch.as_tensor(x))))
+
+
+# ----------------------------------------------------------------------------- errors
+
+def test_disconnected_graph_names_missing_input_and_layer():
+    a, b = keraslite.Input((2,), name="first"), keraslite.Input((2,), name="forgotten")
+    out = layers.Add(name="adder")([a, b])
+    with pytest.raises(ValueError, match="forgotten.*adder"):
+        keraslite.Model(a, out)
+
+
+def test_wrong_number_of_inputs_says_expected_and_received():
+    model = two_input_model()
+    with pytest.raises(ValueError, match=r"expects 2 input\(s\).*\(None, 4\).*received 3"):
+        model([_x(1, 4), _x(1, 3), _x(1, 3)])
+    with pytest.raises(ValueError, match="expects 2 inputs.*single"):
+        model(_x(1, 4))
+
+
+def test_missing_dict_key_is_named():
+    model = two_input_model()
+    with pytest.raises(ValueError, match=r"missing \['b'\]"):
+        model({"a": _x(1, 4)})
+
+
+def test_non_symbolic_outputs_are_rejected():
+    inp = keraslite.Input((2,))
+    with pytest.raises(ValueError, match="symbolic tensors"):
+        keraslite.Model(inp, np.zeros(2))
+
+
+def test_duplicate_layer_names_are_rejected():
+    inp = keraslite.Input((2,))
+    out = layers.Dense(2, name="same")(layers.Dense(2, name="same")(inp))
+    with pytest.raises(ValueError, match='"same" is used 2 times'):
+        keraslite.Model(inp, out)
+
+
+def test_layer_failure_on_symbolic_input_names_the_layer():
+    inp = keraslite.Input((3,))
+    with pytest.raises(ValueError, match="reshape_bad.*\\(None, 3\\)"):
+        layers.Reshape((2, 2), name="reshape_bad")(inp)
