@@ -63,8 +63,9 @@ def _assert_history(lh, kh, rtol=RTOL):
 
 
 def _assert_weights(lm, km, tol=1e-3):
-    for a, b in zip(lm.get_weights(), km.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    for kl, ll in zip(km.layers, lm.layers):
+        for a, b in zip(ll.get_weights(), kl.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=tol, atol=tol, err_msg=kl.name)
 
 
 LOSSES = ["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mse"]
@@ -187,7 +188,8 @@ def _layer_models(kind):
         km = keras.Sequential([keras.Input((5, 3)), rnn_k(4), K.Dense(3, activation="softmax")])
         lm = keraslite.Sequential([rnn_l(4, input_shape=(5, 3)), L.Dense(3, activation="softmax")])
     y = rng.integers(0, 3, 32)
-    lm.set_weights(km.get_weights())
+    for kl, ll in zip(km.layers, lm.layers):  # layer by layer: Keras orders model weights per layer
+        ll.set_weights(kl.get_weights())
     return km, lm, x, y
 
 
