@@ -324,3 +324,15 @@ def test_stateful_inside_a_model_keeps_real_states():
     assert not np.allclose(model.predict(x, verbose=0), first)
     lstm.reset_states()
     np.testing.assert_allclose(model.predict(x, verbose=0), first, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{"dropout": 0.5}, {"recurrent_dropout": 0.5}])
+def test_dropout_only_in_training(kwargs):
+    layer = layers.GRU(4, return_sequences=True, **kwargs)
+    x = make_input(SHAPE)
+    inference = layer(x).detach().numpy()
+    np.testing.assert_array_equal(layer(x, training=False).detach().numpy(), inference)
+    assert not np.allclose(layer(x, training=True).detach().numpy(), inference)
+    # input dropout keeps one mask per sequence: a zeroed feature is zero at every timestep
+    in_mask, rec_mask = layer.cell.dropout_masks(x[:, 0], True)
+    assert (in_mask is None) == ("dropout" not in kwargs) and (rec_mask is None) == ("recurrent_dropout" not in kwargs)

@@ -184,20 +184,18 @@ class _Cell(Layer):
     # ------------------------------------------------------------------ sequence helpers
 
     def dropout_masks(self, inputs, training):
-        """Keras keeps one dropout mask per sequence: (batch, features) and (batch, units)."""
+        """Keras keeps one dropout mask per sequence: (batch, features) and (batch, units).
+        As in Keras, a rate of 0 or 1 means no dropout."""
         if not training:
             return None, None
-        batch = inputs.shape[0]
-        in_mask = rec_mask = None
-        if 0.0 < self.dropout:
-            keep = 1.0 - self.dropout
-            in_mask = torch.empty(batch, inputs.shape[-1], dtype=inputs.dtype, device=inputs.device)
-            in_mask = in_mask.bernoulli_(keep) / keep if keep > 0 else torch.zeros_like(in_mask)
-        if 0.0 < self.recurrent_dropout:
-            keep = 1.0 - self.recurrent_dropout
-            rec_mask = torch.empty(batch, self.units, dtype=inputs.dtype, device=inputs.device)
-            rec_mask = rec_mask.bernoulli_(keep) / keep if keep > 0 else torch.zeros_like(rec_mask)
-        return in_mask, rec_mask
+
+        def mask(rate, size):
+            if not 0.0 < rate < 1.0:
+                return None
+            keep = torch.empty(inputs.shape[0], size, dtype=inputs.dtype, device=inputs.device)
+            return keep.bernoulli_(1.0 - rate) / (1.0 - rate)
+
+        return mask(self.dropout, inputs.shape[-1]), mask(self.recurrent_dropout, self.units)
 
     def project(self, inputs):
         """Input part of every gate, for all timesteps at once: (..., gates*units)."""
