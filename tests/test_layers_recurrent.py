@@ -333,6 +333,6 @@ def test_dropout_only_in_training(kwargs):
     inference = layer(x).detach().numpy()
     np.testing.assert_array_equal(layer(x, training=False).detach().numpy(), inference)
     assert not np.allclose(layer(x, training=True).detach().numpy(), inference)
-    # input dropout keeps one mask per sequence: a zeroed feature is zero at every timestep
+    # one (batch, size) mask per sequence, only for the dropout that was asked for
     in_mask, rec_mask = layer.cell.dropout_masks(x[:, 0], True)
     assert (in_mask is None) == ("dropout" not in kwargs) and (rec_mask is None) == ("recurrent_dropout" not in kwargs)
