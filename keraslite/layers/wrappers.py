@@ -83,7 +83,7 @@ class Bidirectional(Layer):
         self.forward_layer = _deserialize(config)
         if backward_layer is None:
             config = _serialize(layer)
-            config["config"]["go_backwards"] = not config["config"].get("go_backwards", False)
+            config["config"]["go_backwards"] = True
             config["config"]["name"] = "backward_" + _removeprefix(layer.name, "backward_")
             config["config"].pop("batch_input_shape", None)
             backward_layer = _deserialize(config)
