@@ -75,6 +75,14 @@ def test_dash_c_and_exit_codes():
     assert run(["-c", "import sys; sys.exit(3)"]).returncode == 3
 
 
+def test_dash_m_runs_a_module_with_aliases(tmp_path):
+    (tmp_path / "tutorial_mod.py").write_text("import sys\nfrom keras.models import Sequential\n"
+                                              "print(__name__, sys.argv[1:], Sequential.__module__)\n")
+    out = run(["-m", "tutorial_mod", "z"], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "__main__ ['z'] keraslite.models.sequential" in out.stdout
+
+
 def test_exception_exits_1_with_traceback_at_user_line(tmp_path):
     script = tmp_path / "bad.py"
     script.write_text("%matplotlib inline\n!pip install keras\n\nraise ValueError('boom')\n")

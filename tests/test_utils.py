@@ -192,6 +192,26 @@ def test_model_to_dot_labels_and_edges():
     assert b"<svg" in svg and b"dense_1: Dense" in svg
 
 
+def test_model_to_dot_functional_graph():
+    pytest.importorskip("pydot")
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz `dot` is not installed")
+    a = keraslite.Input(shape=(6,), name="numeric")
+    b = keraslite.Input(shape=(3,), name="extra")
+    merged = keraslite.layers.Concatenate(name="merge")([keraslite.layers.Dense(16, name="left")(a),
+                                                           keraslite.layers.Dense(4, name="right")(b)])
+    model = keraslite.Model([a, b], keraslite.layers.Dense(1, name="price")(merged))
+    dot = utils.model_to_dot(model, show_shapes=True)
+    names = {n.get_name(): n.get_label().strip('"{}').split("|")[0] for n in dot.get_nodes()
+             if n.get_name() not in ("node", "edge", "graph")}
+    edges = sorted((names[e.get_source()], names[e.get_destination()]) for e in dot.get_edges())
+    assert edges == [("extra: InputLayer", "right: Dense"), ("left: Dense", "merge: Concatenate"),
+                     ("merge: Concatenate", "price: Dense"), ("numeric: InputLayer", "left: Dense"),
+                     ("right: Dense", "merge: Concatenate")]
+    merge_label = [n.get_label() for n in dot.get_nodes() if "merge" in (n.get_label() or "")][0]
+    assert "(None, 16), (None, 4)" in merge_label and "(None, 20)" in merge_label
+
+
 def test_plot_model_writes_file(tmp_path):
     pytest.importorskip("pydot")
     if shutil.which("dot") is None:
