@@ -11,8 +11,9 @@ the Variable's Layout), activations (keraslite.activations) and files (keraslite
 Activations stay channels-last: `x.permute(0, 3, 1, 2)` of a contiguous (batch, h, w, c)
 tensor is a channels_last-strided NCHW view that torch convolutions read without a copy,
 and their channels_last output permuted back is a contiguous (batch, h', w', filters) tensor.
-Kernels are stored in torch layout (4-D/5-D ones in channels_last memory format to match the
-activations) so no call transposes a weight.
+1-D layers run as 2-D ops over (batch, c, steps, 1) for the same reason (torch's 1-D convs
+would copy the permuted input). Kernels are stored in torch layout (in channels_last memory
+format to match the activations) so no call transposes a weight.
 """
 import torch
 import torch.nn.functional as F
@@ -28,8 +29,9 @@ __all__ = [
     "SeparableConvolution2D",
 ]
 
-_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+# 1-D layers run the 2-D ops over (batch, c, steps, 1); see `torch_view`.
+_CONV = {2: F.conv2d, 3: F.conv3d}
+_CONV_T = {2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
 # ----------------------------------------------------------------------------- shared helpers
@@ -171,8 +173,6 @@ class KernelLayout(Permute):
         return super().keras_shape(tuple(shape)[:3] if self.unit_axis else shape)
 
 
-_kernel_layout = KernelLayout
-
 
 class DepthwiseLayout(Layout):
     """Keras (*spatial, in, mult) <-> torch grouped-conv weight (in*mult, 1, *spatial).
@@ -182,7 +182,7 @@ class DepthwiseLayout(Layout):
 
     def __init__(self, rank, in_channels, multiplier):
         self.rank, self.in_channels, self.multiplier = rank, in_channels, multiplier
-        self._permute = _kernel_layout(rank)
+        self._permute = KernelLayout(rank)
 
     def to_keras(self, t):
         k = self._permute.to_keras(t)  # (*spatial, 1, in*mult)
@@ -321,7 +321,7 @@ class _Conv(_BaseConv):
                              f"be divisible by groups={self.groups}; full input shape {tuple(input_shape)}.")
         self.kernel = self._add_kernel("kernel", self.kernel_size + (channels // self.groups, self.filters),
                                        self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint,
-                                       _kernel_layout(self.rank))
+                                       KernelLayout(self.rank))
         self._add_bias(self.filters)
         self._dtype_ref = self.kernel
 
@@ -472,7 +472,7 @@ class _ConvTranspose(_BaseConv):
         channels = self._input_channels(input_shape)
         self.kernel = self._add_kernel("kernel", self.kernel_size + (self.filters, channels),
                                        self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint,
-                                       _kernel_layout(self.rank))
+                                       KernelLayout(self.rank))
         self._add_bias(self.filters)
         self._dtype_ref = self.kernel
 
@@ -672,7 +672,7 @@ class _SeparableConv(_BaseConv):
             DepthwiseLayout(self.rank, channels, self.depth_multiplier))
         self.pointwise_kernel = self._add_kernel(
             "pointwise_kernel", (1,) * self.rank + (middle, self.filters), self.pointwise_initializer,
-            self.pointwise_regularizer, self.pointwise_constraint, _kernel_layout(self.rank))
+            self.pointwise_regularizer, self.pointwise_constraint, KernelLayout(self.rank))
         self._add_bias(self.filters)
         self._dtype_ref = self.depthwise_kernel
 
