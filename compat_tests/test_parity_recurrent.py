@@ -247,3 +247,12 @@ def test_masked_sgd_step_parity(name, kwargs, tokens):
         for w in lite.trainable_weights:
             w.sub_(0.1 * w.grad)
     assert_close(lite.get_weights(), expected, atol=ATOL)
+
+
+def test_activity_regularizer_covers_every_output():
+    k = keras.layers.LSTM(3, return_state=True, activity_regularizer="l2")
+    lite = keraslite.layers.LSTM(3, return_state=True, activity_regularizer="l2")
+    layer_parity(k, lite, X, atol=ATOL)
+    k_loss = float(sum(to_numpy(v) for v in k.losses))
+    lite_loss = float(sum(v.detach() for v in lite.losses))
+    np.testing.assert_allclose(lite_loss, k_loss, rtol=1e-5)

@@ -448,8 +448,10 @@ class Layer(nn.Module):
             kwargs.pop("training", None)
         outputs = super().__call__(*args, **kwargs)
         if self.activity_regularizer is not None:
-            # Keras 3 divides the activity penalty by the batch size.
-            self._added_losses = [self.activity_regularizer(outputs) / max(outputs.shape[0], 1)]
+            # Keras 3 divides the activity penalty by the batch size, per output tensor.
+            self._added_losses = [self.activity_regularizer(o) / max(o.shape[0], 1) for o in
+                                  (outputs if isinstance(outputs, (list, tuple)) else [outputs])
+                                  if isinstance(o, torch.Tensor)]
         if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
             mask = self.compute_mask(inputs, kwargs.get("mask", _mask_of(inputs)))
             if mask is not None and isinstance(outputs, torch.Tensor):
