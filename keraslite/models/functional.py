@@ -240,6 +240,22 @@ def _trace_call(layer, args, kwargs, fill):
             m.training = mode
 
 
+def _unbuilt_sublayers(layer):
+    return [l for l in layer._flatten_layers() if not l.built]
+
+
+def _forget_sentinel_batch(layers, batch_unknown=True):
+    """Layers first built inside a trace saw the sentinel batch size; record None as Keras does."""
+    if not batch_unknown:
+        return
+    for l in layers:
+        shape = l._build_input_shape
+        if isinstance(shape, tuple) and shape and shape[0] in _SENTINELS:
+            l._build_input_shape = (None,) + shape[1:]
+        elif isinstance(shape, list) and all(isinstance(s, tuple) and s and s[0] in _SENTINELS for s in shape):
+            l._build_input_shape = [(None,) + s[1:] for s in shape]
+
+
 def _output_specs(outputs):
     """(shape, dtype) leaves of a traced output structure."""
     return map_structure(lambda t: (tuple(t.shape), t.dtype) if isinstance(t, torch.Tensor) else t, outputs)
@@ -265,6 +281,7 @@ def call_symbolic(layer, args, kwargs):
         except Exception as e:
             raise type(e)(f"Could not build layer '{layer.name}' ({type(layer).__name__}) for input shape "
                           f"{_kt_shapes(inputs)}: {e}") from e
+    fresh = _unbuilt_sublayers(layer)
     try:
         first = _output_specs(_trace_call(layer, args, kwargs, _SENTINELS[0]))
         if _has_none([args, kwargs]):
@@ -292,6 +309,8 @@ def call_symbolic(layer, args, kwargs):
             return {k: zip_map(a[k], b[k]) for k in a}
         return a
 
+    _forget_sentinel_batch(fresh, any(isinstance(t, KerasTensor) and t.shape and t.shape[0] is None
+                                      for t in flatten([args, kwargs])))
     outputs = zip_map(first, second)
     Node(layer, args, kwargs, outputs)
     for i, t in enumerate(flatten(outputs)):

@@ -86,13 +86,17 @@ class Model(Layer):
         if input_shape is None:
             raise ValueError(f"Model '{self.name}'.build() needs an input shape, e.g. build((None, 784)).")
         from keraslite.layers.layer import _from_list
-        from keraslite.models.functional import infer_output_shape
+        from keraslite.models.functional import _forget_sentinel_batch, _unbuilt_sublayers, infer_output_shape
 
         input_shape = _from_list(input_shape) if isinstance(input_shape, list) else tuple(input_shape)
+        fresh = _unbuilt_sublayers(self)
         self._build_input_shape = input_shape
         self.built = True
         try:
             infer_output_shape(self, input_shape)
+            _forget_sentinel_batch([l for l in fresh if l is not self],
+                                   batch_unknown=bool(input_shape) and not isinstance(input_shape, list)
+                                   and input_shape[0] is None)
         except Exception as e:
             self.built = False
             raise ValueError(f"Model '{self.name}' could not be built for input shape {input_shape}: its call "

@@ -1,0 +1,303 @@
+"""Subclassed layers and models written the way the Keras subclassing guide writes them:
+weights from add_weight (in __init__ or build), nested layers, layers in lists/dicts/tuples,
+non-trainable state, add_loss, training argument, build(), compute_output_shape, fit with a
+custom train_step, and the errors a user meets."""
+import numpy as np
+import pytest
+import torch
+
+import keraslite as keras
+from keraslite import layers, ops
+
+
+class Linear(layers.Layer):
+    """Guide: weights created in __init__ with a known input_dim."""
+
+    def __init__(self, units=32, input_dim=32):
+        super().__init__()
+        self.w = self.add_weight(shape=(input_dim, units), initializer="random_normal", trainable=True)
+        self.b = self.add_weight(shape=(units,), initializer="zeros", trainable=True)
+
+    def call(self, inputs):
+        return ops.matmul(inputs, self.w) + self.b
+
+
+class LazyLinear(layers.Layer):
+    """Guide: weights created in build() from the first input's shape."""
+
+    def __init__(self, units=32, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", trainable=True,
+                                 name="kernel")
+        self.b = self.add_weight(shape=(self.units,), initializer="random_normal", trainable=True, name="bias")
+
+    def call(self, inputs):
+        return ops.matmul(inputs, self.w) + self.b
+
+    def get_config(self):
+        config = super().get_config()
+        config["units"] = self.units
+        return config
+
+
+class ComputeSum(layers.Layer):
+    """Guide: a non-trainable weight updated in call."""
+
+    def __init__(self, input_dim):
+        super().__init__()
+        self.total = self.add_weight(initializer="zeros", shape=(input_dim,), trainable=False)
+
+    def call(self, inputs):
+        self.total.assign_add(ops.sum(inputs, axis=0))
+        return self.total
+
+
+class MLPBlock(layers.Layer):
+    """Guide: layers as attributes are tracked, weights included."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear_1 = LazyLinear(32)
+        self.linear_2 = LazyLinear(32)
+        self.linear_3 = LazyLinear(1)
+
+    def call(self, inputs):
+        x = ops.relu(self.linear_1(inputs))
+        x = ops.relu(self.linear_2(x))
+        return self.linear_3(x)
+
+
+class ActivityRegularizationLayer(layers.Layer):
+    """Guide: add_loss in call."""
+
+    def __init__(self, rate=1e-2):
+        super().__init__()
+        self.rate = rate
+
+    def call(self, inputs):
+        self.add_loss(self.rate * ops.mean(inputs))
+        return inputs
+
+
+class CustomDropout(layers.Layer):
+    """Guide: the training argument."""
+
+    def __init__(self, rate, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+
+    def call(self, inputs, training=None):
+        if training:
+            return torch.nn.functional.dropout(inputs, self.rate, True)
+        return inputs
+
+
+class Stack(keras.Model):
+    """A model holding layers in a list, a dict and a tuple."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks = [layers.Dense(4, activation="relu") for _ in range(2)]
+        self.by_name = {"first": layers.Dense(4), "second": layers.Dense(4)}
+        self.pair = (layers.Dense(3), layers.Dense(1))
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for block in self.blocks:
+            x = block(x)
+        x = self.by_name["second"](self.by_name["first"](x))
+        return self.pair[1](self.pair[0](x))
+
+
+def test_linear_from_guide_computes_matmul_plus_bias():
+    x = torch.ones((2, 2))
+    layer = Linear(4, 2)
+    y = layer(x)
+    torch.testing.assert_close(y, x @ layer.w + layer.b)
+    assert [tuple(w.shape) for w in layer.weights] == [(2, 4), (4,)]
+    assert len(layer.trainable_weights) == 2
+
+
+def test_lazy_build_creates_weights_on_first_call():
+    layer = LazyLinear(3)
+    assert layer.weights == []
+    y = layer(torch.ones(2, 5))
+    assert y.shape == (2, 3)
+    assert [w.name for w in layer.weights] == ["kernel", "bias"]
+    assert layer.compute_output_shape((None, 5)) == (None, 3)
+
+
+def test_non_trainable_weight_updates_in_call():
+    layer = ComputeSum(2)
+    x = np.ones((2, 2), "float32")
+    layer(x)
+    y = layer(x)
+    np.testing.assert_allclose(y.detach().numpy(), [4.0, 4.0])
+    assert len(layer.weights) == 1 and len(layer.non_trainable_weights) == 1 and not layer.trainable_weights
+
+
+def test_nested_layers_are_tracked():
+    mlp = MLPBlock()
+    y = mlp(torch.ones(3, 64))
+    assert y.shape == (3, 1)
+    assert len(mlp.weights) == 6
+    assert len(mlp.trainable_weights) == 6
+
+
+def test_add_loss_collects_losses():
+    class OuterLayer(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.activity_reg = ActivityRegularizationLayer(1e-2)
+
+        def call(self, inputs):
+            return self.activity_reg(inputs)
+
+    layer = OuterLayer()
+    layer(torch.full((2, 2), 3.0))
+    assert len(layer.losses) == 1
+    assert float(layer.losses[0]) == pytest.approx(0.03)
+
+
+def test_training_argument_reaches_layer():
+    layer = CustomDropout(0.5)
+    x = torch.ones(4, 100)
+    torch.testing.assert_close(layer(x), x)
+    assert (layer(x, training=True) == 0).any()
+
+
+def test_layers_in_list_dict_tuple_are_tracked():
+    model = Stack()
+    y = model(np.ones((2, 5), "float32"))
+    assert y.shape == (2, 1)
+    assert len(model.layers) == 6
+    assert len(model.weights) == 12
+    assert len(list(model.parameters())) == 12
+    assert isinstance(model.blocks, list) and len(model.blocks) == 2
+    assert isinstance(model.by_name, dict) and isinstance(model.pair, tuple)
+
+
+def test_list_appended_after_assignment_is_tracked():
+    class Grow(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.blocks = [layers.Dense(2)]
+            self.blocks.append(layers.Dense(2))
+
+        def call(self, x):
+            for b in self.blocks:
+                x = b(x)
+            return x
+
+    model = Grow()
+    model(np.ones((1, 3), "float32"))
+    assert len(model.weights) == 4
+
+
+def test_replacing_a_tracked_list_untracks_old_layers():
+    model = Stack()
+    model.blocks = []
+    assert model.blocks == []
+    assert len(model.layers) == 4
+
+
+def test_subclassed_model_build_creates_weights():
+    model = Stack()
+    model.build((None, 5))
+    assert model.built
+    assert len(model.weights) == 12
+    assert model.count_params() == sum(int(np.prod(w.shape)) for w in model.weights)
+
+
+def test_subclassed_model_summary_after_build_lists_layers():
+    model = Stack()
+    model.build((None, 5))
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = lines[0]
+    assert 'Model: "stack"' in text
+    assert "dense (Dense)" in text and "(None, 4)" in text
+    assert " Total params: 103 (412.00 B)" in text  # 24 + 20 + 20 + 20 + 15 + 4 float32 weights
+
+
+def test_subclassed_model_in_functional_graph():
+    inner = Stack()
+    inp = keras.Input((5,))
+    model = keras.Model(inp, inner(inp))
+    x = np.ones((2, 5), "float32")
+    torch.testing.assert_close(model(x), inner(x))
+    assert model.output_shape == (None, 1)
+
+
+def test_weights_move_with_to():
+    model = Stack()
+    model(np.ones((1, 5), "float32"))
+    model.to(torch.float64)
+    assert all(p.dtype == torch.float64 for p in model.parameters())
+    assert all(w.dtype == torch.float64 for w in model.weights)
+
+
+def test_fit_lowers_loss_and_uses_custom_train_step():
+    torch.manual_seed(0)
+    calls = []
+
+    class Regressor(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = [layers.Dense(8, activation="relu")]
+            self.out = layers.Dense(1)
+
+        def call(self, x, training=None):
+            return self.out(self.hidden[0](x))
+
+        def train_step(self, data):
+            calls.append(1)
+            return super().train_step(data)
+
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    model = Regressor()
+    model.compile(optimizer="adam", loss="mse")
+    history = model.fit(x, y, epochs=8, batch_size=16, verbose=0)
+    losses = history.history["loss"]
+    assert losses[-1] < losses[0]
+    assert len(calls) == 8 * 4
+
+
+# ----------------------------------------------------------------------------- errors
+
+def test_model_without_call_says_what_to_write():
+    class Empty(keras.Model):
+        pass
+
+    with pytest.raises(NotImplementedError, match="call"):
+        Empty()(np.ones((1, 2), "float32"))
+
+
+def test_build_without_shape_is_an_error():
+    with pytest.raises(ValueError, match="input shape"):
+        Stack().build()
+
+
+def test_build_with_incompatible_shape_names_the_model():
+    class Fixed(keras.Model):
+        def __init__(self):
+            super().__init__(name="fixed")
+            self.d = Linear(2, 3)
+
+        def call(self, x):
+            return self.d(x)
+
+    with pytest.raises(ValueError, match="fixed"):
+        Fixed().build((None, 7))
+
+
+def test_wrong_input_width_after_build_is_reported():
+    model = Stack()
+    model(np.ones((1, 5), "float32"))
+    with pytest.raises(ValueError, match=r"expected axis -1 .* 5"):
+        model(np.ones((1, 6), "float32"))
