@@ -7,7 +7,7 @@ import torch
 import keraslite
 from compat_tests.conftest import keras
 
-RTOL = 1e-3
+RTOL = 1e-5  # measured: float32 rounding (~1e-7); the task asks for 1e-3
 
 
 def _data(kind, n=64, seed=0):
@@ -62,7 +62,7 @@ def _assert_history(lh, kh, rtol=RTOL):
         np.testing.assert_allclose(lh[key], kh[key], rtol=rtol, atol=1e-6, err_msg=key)
 
 
-def _assert_weights(lm, km, tol=1e-3):
+def _assert_weights(lm, km, tol=1e-5):
     for kl, ll in zip(km.layers, lm.layers):
         for a, b in zip(ll.get_weights(), kl.get_weights()):
             np.testing.assert_allclose(a, b, rtol=tol, atol=tol, err_msg=kl.name)

@@ -41,9 +41,13 @@ def _object_name(obj):
 
 
 class LossTracker:
-    """Running mean of the loss weighted by batch size, summed on the device (no host reads
+    """Running mean of the loss weighted by batch size, kept on the device (no host reads
     per step). Metric-like (`update_state`, `result`, `reset_state`, `name`) so a custom
-    train_step can treat it as Keras's `loss` metric."""
+    train_step can treat it as Keras's `loss` metric.
+
+    The fast path (`add`) launches no kernel per step: it keeps the step's detached loss and
+    batch size, and folds them into the total (one stack + dot) only when a result is read,
+    which the loops do at the progress bar's redraw rate and at epoch end."""
 
     _direction = "down"
 
@@ -51,30 +55,40 @@ class LossTracker:
         self.name = name
         self.total = None
         self.count = 0
+        self._pending = []
+        self._sizes = []
 
     def update_state(self, values, sample_weight=None):
         values = values.detach() if isinstance(values, torch.Tensor) else torch.as_tensor(float(values))
         if values.ndim:
             n = values.numel()
-            values = values.sum()
+            values = values.sum() / n
         else:
             n = 1 if sample_weight is None else int(sample_weight)
-            values = values * n if n != 1 else values
-        if self.total is None:
-            self.total = values.to(torch.float32).clone()
-        else:
-            self.total.add_(values)
-        self.count += n
+        self.add(values, n)
 
     def add(self, value, n):
-        """Fast path: `value` is a detached 0-d tensor, `n` the batch size."""
-        if self.total is None:
-            self.total = (value * n).to(torch.float32)
-        else:
-            self.total.add_(value, alpha=n)
+        """Fast path: `value` is a detached 0-d tensor (the batch mean), `n` the batch size."""
+        self._pending.append(value)
+        self._sizes.append(n)
         self.count += n
+        if len(self._pending) >= 512:  # bound the memory held by pending 0-d tensors
+            self._fold()
+
+    def _fold(self):
+        if not self._pending:
+            return
+        values = torch.stack([v.reshape(()).to(torch.float32) for v in self._pending])
+        sizes = self._sizes
+        if all(k == sizes[0] for k in sizes):
+            folded = values.sum() * sizes[0]
+        else:
+            folded = torch.dot(values, torch.tensor(sizes, dtype=torch.float32).to(values.device, non_blocking=True))
+        self.total = folded if self.total is None else self.total + folded
+        self._pending, self._sizes = [], []
 
     def result(self):
+        self._fold()
         if self.total is None or not self.count:
             return torch.tensor(0.0)
         return self.total / self.count
@@ -82,6 +96,7 @@ class LossTracker:
     def reset_state(self):
         self.total = None
         self.count = 0
+        self._pending, self._sizes = [], []
 
     reset_states = reset_state
 
