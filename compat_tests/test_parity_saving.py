@@ -60,6 +60,14 @@ def bidirectional_lstm(K):
     return model, np.random.default_rng(6).standard_normal((2, 4, 3)).astype("float32")
 
 
+def nested_sequential(K):
+    _need("BatchNormalization")
+    inner = K.Sequential([K.Input((4,)), K.layers.Dense(3), K.layers.BatchNormalization(),
+                          K.layers.Dense(3, activation="tanh")], name="inner")
+    model = K.Sequential([K.Input((4,)), inner, K.layers.Dense(2)])
+    return model, np.random.default_rng(8).standard_normal((3, 4)).astype("float32")
+
+
 def functional_two_branch(K):
     if not hasattr(keraslite.models, "Functional") and "Functional" not in dir(keraslite.models.functional):
         pytest.skip("keraslite functional models are not available yet")
@@ -80,7 +88,7 @@ def _need_training():
 
 
 BUILDERS = [dense_mlp, conv_bn, conv_flatten, embedding_lstm, gru_simple_rnn, bidirectional_lstm,
-            functional_two_branch]
+            nested_sequential, functional_two_branch]
 
 
 def _randomize(model, seed=0):
@@ -198,3 +206,59 @@ def test_keras_compiled_file_keeps_compile_arguments(tmp_path):
         np.testing.assert_allclose(float(np.asarray(lmodel.optimizer.get_config()["learning_rate"])), 0.0123,
                                    rtol=1e-6)
         np.testing.assert_allclose(_lite_predict(lmodel, x), _keras_predict(kmodel, x), atol=ATOL, rtol=ATOL)
+
+
+# ----------------------------------------------------------------------------- optimizer state
+
+def _regression_data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((16, 4)).astype("float32"), rng.standard_normal((16, 2)).astype("float32")
+
+
+def _compiled(K):
+    model = K.Sequential([K.Input((4,)), K.layers.Dense(3, activation="tanh"), K.layers.Dense(2)])
+    # 'mean_squared_error', not 'mse': Keras 3.15 cannot reload its own .keras files compiled with 'mse'.
+    model.compile(optimizer=K.optimizers.Adam(0.01), loss="mean_squared_error")
+    return model
+
+
+def _fit(model, x, y, epochs):
+    model.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
+
+
+@pytest.mark.parametrize("ext", ["keras", "h5"])
+def test_keras_trained_file_continues_in_keraslite_as_in_keras(ext, tmp_path):
+    """Keras trains 2 epochs and saves; keraslite loads (optimizer state included) and trains 2
+    more epochs; the weights equal Keras continuing from its own in-memory model."""
+    _need_training()
+    x, y = _regression_data()
+    kmodel = _compiled(keras)
+    _fit(kmodel, x, y, 2)
+    path = str(tmp_path / f"t.{ext}")
+    kmodel.save(path)
+    lmodel = keraslite.saving.load_model(path)
+    assert int(lmodel.optimizer.iterations) == 4
+    _fit(kmodel, x, y, 2)
+    _fit(lmodel, x, y, 2)
+    for a, b in zip(lmodel.get_weights(), kmodel.get_weights()):
+        np.testing.assert_allclose(a, b, atol=ATOL, rtol=ATOL)
+
+
+def test_keraslite_trained_keras_file_continues_in_keras(tmp_path):
+    """The reverse for `.keras` (Keras 3.15 cannot resume training from any legacy .h5 after
+    loading, its own included: its loader builds the optimizer for no variables)."""
+    _need_training()
+    x, y = _regression_data()
+    kmodel = _compiled(keras)
+    lmodel = _compiled(keraslite)
+    lmodel.set_weights(kmodel.get_weights())
+    _fit(kmodel, x, y, 2)
+    _fit(lmodel, x, y, 2)
+    path = str(tmp_path / "t.keras")
+    lmodel.save(path)
+    resumed = keras.saving.load_model(path)
+    assert int(np.asarray(resumed.optimizer.iterations)) == 4
+    _fit(kmodel, x, y, 2)
+    _fit(resumed, x, y, 2)
+    for a, b in zip(resumed.get_weights(), kmodel.get_weights()):
+        np.testing.assert_allclose(a, b, atol=ATOL, rtol=ATOL)
