@@ -1,0 +1,105 @@
+"""keraslite.ops on torch tensors: values against numpy, Keras argument conventions,
+conversion of numpy/lists/scalars, symbolic use in functional models, and errors.
+(Every op is also checked against real keras.ops in compat_tests/test_parity_ops.py.)"""
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from keraslite import ops
+
+X = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
+
+
+def _np(t):
+    return t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
+
+
+@pytest.mark.parametrize("name,reference", [
+    ("sum", lambda x: x.sum()), ("mean", lambda x: x.mean()), ("max", lambda x: x.max()),
+    ("min", lambda x: x.min()), ("std", lambda x: x.std()), ("var", lambda x: x.var()),
+    ("square", np.square), ("abs", np.abs), ("exp", np.exp), ("sign", np.sign), ("floor", np.floor),
+    ("cumsum", lambda x: np.cumsum(x)), ("transpose", np.transpose), ("flip", lambda x: np.flip(x)),
+    ("sort", lambda x: np.sort(x, axis=-1)), ("argmax", lambda x: np.argmax(x)),
+])
+def test_unary_ops_match_numpy(name, reference):
+    np.testing.assert_allclose(_np(getattr(ops, name)(X)), reference(X), rtol=1e-5, atol=1e-6)
+
+
+def test_axis_and_keepdims():
+    assert ops.sum(X, axis=1).shape == (3,)
+    assert ops.sum(X, axis=1, keepdims=True).shape == (3, 1)
+    assert ops.mean(X, axis=(0, 1), keepdims=True).shape == (1, 1)
+    assert ops.max(X, keepdims=True).shape == (1, 1)
+    np.testing.assert_allclose(_np(ops.prod(X, axis=0)), X.prod(0), rtol=1e-5)
+    np.testing.assert_allclose(_np(ops.std(X, axis=0)), X.std(0), rtol=1e-5)  # population std, as Keras
+
+
+def test_conversions():
+    assert ops.convert_to_tensor([1, 2]).dtype == torch.int32
+    assert ops.convert_to_tensor([1.0, 2.0]).dtype == torch.float32
+    assert ops.convert_to_tensor(np.zeros(2, "float64")).dtype == torch.float64
+    assert ops.add(torch.ones(2, dtype=torch.int32), 1.5).dtype == torch.float32
+    assert ops.cast(X, "float16").dtype == torch.float16
+    assert isinstance(ops.convert_to_numpy(torch.ones(2)), np.ndarray)
+    assert ops.shape(torch.zeros(2, 3)) == (2, 3)
+    assert ops.argmax(X, axis=1).dtype == torch.int32
+
+
+def test_creation():
+    assert ops.ones((2, 3)).dtype == torch.float32
+    assert ops.arange(5).dtype == torch.int32
+    np.testing.assert_allclose(_np(ops.linspace(0, 1, 5)), np.linspace(0, 1, 5), rtol=1e-6)
+    np.testing.assert_array_equal(_np(ops.eye(3, k=1)), np.eye(3, k=1))
+    np.testing.assert_array_equal(_np(ops.one_hot(np.array([0, 2]), 3)), np.eye(3)[[0, 2]])
+
+
+def test_structure_ops():
+    parts = ops.split(X, 2, axis=1)
+    assert [p.shape for p in parts] == [(3, 2), (3, 2)]
+    np.testing.assert_array_equal(_np(ops.concatenate(parts, axis=1)), X)
+    np.testing.assert_array_equal(_np(ops.take(X, [2, 0], axis=1)), X[:, [2, 0]])
+    np.testing.assert_array_equal(_np(ops.pad(X, ((1, 0), (0, 2)))), np.pad(X, ((1, 0), (0, 2))))
+    np.testing.assert_array_equal(_np(ops.tile(X, (1, 2))), np.tile(X, (1, 2)))
+    np.testing.assert_array_equal(_np(ops.repeat(X, 2, axis=0)), np.repeat(X, 2, axis=0))
+    values, indices = ops.top_k(X, 2)
+    np.testing.assert_array_equal(_np(values), -np.sort(-X, axis=-1)[:, :2])
+    mean, var = ops.moments(X, axes=[0])
+    np.testing.assert_allclose(_np(mean), X.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(_np(var), X.var(0), rtol=1e-5)
+
+
+def test_gradients_flow_through_ops():
+    w = torch.ones(4, requires_grad=True)
+    loss = ops.sum(ops.square(ops.multiply(torch.as_tensor(X), w)))
+    loss.backward()
+    np.testing.assert_allclose(w.grad.numpy(), (2 * X ** 2).sum(0), rtol=1e-5)
+    assert not ops.stop_gradient(w).requires_grad
+
+
+def test_ops_on_symbolic_tensors_make_a_serializable_graph():
+    inp = keraslite.Input((4,))
+    out = ops.mean(ops.square(inp), axis=-1, keepdims=True)
+    model = keraslite.Model(inp, out)
+    np.testing.assert_allclose(_np(model(X)), (X ** 2).mean(-1, keepdims=True), rtol=1e-5)
+    clone = keraslite.Model.from_config(model.get_config())
+    np.testing.assert_allclose(_np(clone(X)), (X ** 2).mean(-1, keepdims=True), rtol=1e-5)
+
+
+def test_backend_serves_ops_and_settings():
+    K = keraslite.backend
+    assert K.epsilon() == 1e-7 and K.floatx() == "float32"
+    np.testing.assert_allclose(_np(K.sum(X, axis=-1)), X.sum(-1), rtol=1e-5)
+    np.testing.assert_allclose(_np(K.l2_normalize(X, axis=1)), X / np.linalg.norm(X, axis=1, keepdims=True),
+                               rtol=1e-5)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="equal sections"):
+        ops.split(X, 3, axis=1)
+    with pytest.raises(ValueError, match="squeeze axis 1"):
+        ops.squeeze(X, axis=1)
+    with pytest.raises(ValueError, match="both"):
+        ops.where(X > 0, X)
+    with pytest.raises(TypeError, match="symbolic"):
+        ops.convert_to_tensor(keraslite.Input((2,)))
