@@ -117,6 +117,7 @@ class Optimizer:
         self._ema = []             # moving averages when use_ema
         self._accumulators = []    # gradient accumulators when gradient_accumulation_steps
         self._index = {}           # id(param) -> position in self._params
+        self._slot_cache = {}
         self._exclude_ids = set()
         self._exclude_pattern = None
 
@@ -243,10 +244,11 @@ class Optimizer:
         if not self.built:
             self.build([v for _, v in pairs])
         grads, params = [], []
+        index = self._index
         for g, p in pairs:
             if g is None:
                 continue
-            if id(p) not in self._index:
+            if id(p) not in index:
                 raise ValueError(f"Unknown variable: {getattr(p, 'path', tuple(p.shape))}. This optimizer can only "
                                  "be called for the variables it was originally built with. When working with a "
                                  "new set of variables, create a new optimizer instance.")
@@ -273,11 +275,19 @@ class Optimizer:
             decayed = [p for p in params if self._use_weight_decay(p)]
             if decayed:
                 torch._foreach_mul_(decayed, 1.0 - self.weight_decay * lr)
-        idx = [self._index[id(p)] for p in params]
-        slots = {name: [var[i] for i in idx] for name, var in self._slots.items()}
-        self._update(params, grads, slots, lr, step)
+        self._update(params, grads, self._slots_for(params), lr, step)
         if self.use_ema:
             self._update_ema()
+
+    def _slots_for(self, params):
+        """The slot lists matching `params` (cached: the same variables train every step)."""
+        key = tuple(map(id, params))
+        cached = self._slot_cache.get(key)
+        if cached is None:
+            idx = [self._index[k] for k in key]
+            cached = {name: [var[i] for i in idx] for name, var in self._slots.items()}
+            self._slot_cache[key] = cached
+        return cached
 
     def _accumulate_and_maybe_update(self, grads, params):
         n = self.gradient_accumulation_steps
