@@ -1,0 +1,132 @@
+"""Loss unit tests: get() over every alias, errors that name shapes, wrapping plain
+callables, config round trips, and the reduction against numpy formulas."""
+import numpy as np
+import pytest
+import torch
+
+from keraslite import activations, losses
+
+ALIASES = {
+    "mse": losses.MeanSquaredError, "MSE": losses.MeanSquaredError, "mean_squared_error": losses.MeanSquaredError,
+    "mae": losses.MeanAbsoluteError, "MAE": losses.MeanAbsoluteError, "mean_absolute_error": losses.MeanAbsoluteError,
+    "mape": losses.MeanAbsolutePercentageError, "MAPE": losses.MeanAbsolutePercentageError,
+    "mean_absolute_percentage_error": losses.MeanAbsolutePercentageError,
+    "msle": losses.MeanSquaredLogarithmicError, "MSLE": losses.MeanSquaredLogarithmicError,
+    "mean_squared_logarithmic_error": losses.MeanSquaredLogarithmicError,
+    "kld": losses.KLDivergence, "KLD": losses.KLDivergence, "kl_divergence": losses.KLDivergence,
+    "kullback_leibler_divergence": losses.KLDivergence, "logcosh": losses.LogCosh, "log_cosh": losses.LogCosh,
+    "huber": losses.Huber, "huber_loss": losses.Huber, "hinge": losses.Hinge, "squared_hinge": losses.SquaredHinge,
+    "categorical_hinge": losses.CategoricalHinge, "poisson": losses.Poisson,
+    "cosine_similarity": losses.CosineSimilarity, "cosine_proximity": losses.CosineSimilarity,
+    "bce": losses.BinaryCrossentropy, "BCE": losses.BinaryCrossentropy,
+    "binary_crossentropy": losses.BinaryCrossentropy, "categorical_crossentropy": losses.CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": losses.SparseCategoricalCrossentropy,
+    "binary_focal_crossentropy": losses.BinaryFocalCrossentropy,
+    "categorical_focal_crossentropy": losses.CategoricalFocalCrossentropy,
+    "CategoricalCrossentropy": losses.CategoricalCrossentropy, "MeanSquaredError": losses.MeanSquaredError,
+}
+
+
+@pytest.mark.parametrize("name,cls", list(ALIASES.items()))
+def test_get_every_alias(name, cls):
+    loss = losses.get(name)
+    assert type(loss) is cls
+    assert callable(loss) and loss.name
+
+
+def test_get_passes_objects_and_classes():
+    inst = losses.Huber(delta=2.0)
+    assert losses.get(inst) is inst
+    assert isinstance(losses.get(losses.Poisson), losses.Poisson)
+    assert isinstance(losses.get(losses.mean_squared_error), losses.MeanSquaredError)
+    assert losses.get(None) is None
+
+
+def test_unknown_name_lists_valid_names():
+    with pytest.raises(ValueError, match="Unknown loss 'categorial_crossentropy'.*categorical_crossentropy"):
+        losses.get("categorial_crossentropy")
+
+
+def test_plain_callable_is_wrapped_and_reduced():
+    def my_loss(y_true, y_pred):
+        return torch.mean(torch.abs(y_true - y_pred), dim=-1) * 2
+
+    loss = losses.get(my_loss)
+    assert loss.name == "my_loss"
+    y_true, y_pred = np.zeros((4, 3), "float32"), np.ones((4, 3), "float32")
+    w = np.array([1, 0, 0, 1], "float32")
+    # sum_over_batch_size: sum(w * per_sample) / batch (not / sum(w))
+    assert float(loss(y_true, y_pred, sample_weight=w)) == pytest.approx(2 * 2 / 4)
+
+
+def test_mse_reduction_matches_numpy():
+    rng = np.random.default_rng(0)
+    y_true, y_pred = rng.normal(size=(5, 3)).astype("float32"), rng.normal(size=(5, 3)).astype("float32")
+    w = rng.uniform(size=5).astype("float32")
+    per_sample = ((y_true - y_pred) ** 2).mean(-1)
+    out = losses.MeanSquaredError()(torch.as_tensor(y_true), torch.as_tensor(y_pred), sample_weight=w)
+    assert out.ndim == 0
+    np.testing.assert_allclose(float(out), (per_sample * w).sum() / 5, rtol=1e-6)
+    np.testing.assert_allclose(losses.MeanSquaredError(reduction="sum")(y_true, y_pred).numpy(), per_sample.sum(),
+                               rtol=1e-6)
+    np.testing.assert_allclose(losses.mean_squared_error(y_true, y_pred).numpy(), per_sample, rtol=1e-6)
+
+
+def test_crossentropy_clips_probabilities_like_keras():
+    y_true = np.array([[0.0, 1.0]], "float32")
+    y_pred = np.array([[1.0, 0.0]], "float32")
+    expected = -np.log(np.float32(1e-7))
+    np.testing.assert_allclose(losses.categorical_crossentropy(y_true, y_pred).numpy(), [expected], rtol=1e-5)
+    # binary: 1 is clipped to float32(1 - 1e-7), whose complement is 1.19e-7, not 1e-7
+    low, high = np.float32(1e-7), np.float32(1 - 1e-7)
+    expected_bce = (-np.log(np.float32(1) - high) - np.log(low)) / 2
+    np.testing.assert_allclose(losses.binary_crossentropy(y_true, y_pred).numpy(), [expected_bce], rtol=1e-5)
+
+
+def test_softmax_output_is_not_recomputed_from_logits():
+    """Keras 3 (torch) computes crossentropy from clipped probabilities even when the
+    activation recorded its logits; keraslite gives the same number."""
+    logits = torch.tensor([[30.0, -30.0]])
+    probs = activations.softmax(logits)
+    assert hasattr(probs, "_keras_logits")
+    y_true = torch.tensor([[0.0, 1.0]])
+    clipped = float(losses.categorical_crossentropy(y_true, probs))
+    assert clipped == pytest.approx(-np.log(1e-7), rel=1e-4)  # from logits it would be 60
+
+
+def test_sparse_labels_shapes():
+    y_pred = torch.softmax(torch.randn(4, 3), -1)
+    labels = torch.tensor([0, 2, 1, 1])
+    a = losses.sparse_categorical_crossentropy(labels, y_pred)
+    b = losses.sparse_categorical_crossentropy(labels[:, None], y_pred)
+    torch.testing.assert_close(a, b)
+    onehot = torch.eye(3)[labels]
+    torch.testing.assert_close(a, losses.categorical_crossentropy(onehot, y_pred))
+    with pytest.raises(ValueError, match=r"shape \(4, 3\).*y_pred has shape \(4, 3\).*categorical_crossentropy"):
+        losses.sparse_categorical_crossentropy(onehot, y_pred)
+
+
+def test_label_shape_mismatch_names_both_shapes():
+    y_pred = torch.softmax(torch.randn(4, 3), -1)
+    with pytest.raises(ValueError, match=r"\(4,\).*\(4, 3\).*sparse_categorical_crossentropy"):
+        losses.get("categorical_crossentropy")(torch.tensor([0, 1, 2, 0]), y_pred)
+    with pytest.raises(ValueError, match=r"\(4, 2\).*\(4, 3\)"):
+        losses.get("mse")(torch.zeros(4, 2), y_pred)
+
+
+@pytest.mark.parametrize("cls,kwargs", [
+    (losses.CategoricalCrossentropy, {"from_logits": True, "label_smoothing": 0.1}),
+    (losses.BinaryCrossentropy, {"axis": -1}), (losses.SparseCategoricalCrossentropy, {"ignore_class": 0}),
+    (losses.Huber, {}), (losses.MeanSquaredError, {"reduction": "sum"}),
+    (losses.BinaryFocalCrossentropy, {"gamma": 3.0, "apply_class_balancing": True})])
+def test_config_round_trip(cls, kwargs):
+    loss = cls(**kwargs)
+    config = loss.get_config()
+    assert type(loss).from_config(config).get_config() == config
+    again = losses.get({"class_name": cls.__name__, "config": config})
+    assert again.get_config() == config
+
+
+def test_invalid_reduction():
+    with pytest.raises(ValueError, match="reduction"):
+        losses.MeanSquaredError(reduction="average")
