@@ -262,3 +262,48 @@ def test_keraslite_trained_keras_file_continues_in_keras(tmp_path):
     _fit(resumed, x, y, 2)
     for a, b in zip(resumed.get_weights(), kmodel.get_weights()):
         np.testing.assert_allclose(a, b, atol=ATOL, rtol=ATOL)
+
+
+# ----------------------------------------------------------------------------- subclassed models, JSON
+
+def _subclassed(K):
+    class Net(K.Model):
+        def __init__(self):
+            super().__init__()
+            self.enc = K.layers.Dense(3, activation="tanh")
+            self.blocks = [K.layers.Dense(3), K.layers.Dense(2)]
+
+        def call(self, x):
+            x = self.enc(x)
+            for block in self.blocks:
+                x = block(x)
+            return x
+
+    model = Net()
+    model(torch.zeros(1, 4) if K is keraslite else np.zeros((1, 4), "float32"))
+    return model
+
+
+def test_subclassed_model_weights_both_ways(tmp_path):
+    """Attribute-named groups (enc/vars, blocks/dense_1/vars) match Keras's for subclassed models."""
+    x = np.random.default_rng(9).standard_normal((3, 4)).astype("float32")
+    kmodel, lmodel = _subclassed(keras), _subclassed(keraslite)
+    _randomize(kmodel)
+    kmodel.save_weights(str(tmp_path / "k.weights.h5"))
+    lmodel.load_weights(str(tmp_path / "k.weights.h5"))
+    np.testing.assert_allclose(_lite_predict(lmodel, x), _keras_predict(kmodel, x), atol=ATOL, rtol=ATOL)
+    _randomize(lmodel, seed=3)
+    lmodel.save_weights(str(tmp_path / "l.weights.h5"))
+    kmodel.load_weights(str(tmp_path / "l.weights.h5"))
+    np.testing.assert_allclose(_keras_predict(kmodel, x), _lite_predict(lmodel, x), atol=ATOL, rtol=ATOL)
+
+
+def test_json_configs_both_ways():
+    lmodel, _ = dense_mlp(keraslite)
+    kmodel = keras.models.model_from_json(lmodel.to_json())
+    assert [type(l).__name__ for l in kmodel.layers] == ["Dense", "Dropout", "Dense"]
+    assert kmodel.layers[0].units == 5 and kmodel.layers[0].activation.__name__ == "relu"
+    kmodel2, _ = dense_mlp(keras)
+    lmodel2 = keraslite.saving.model_from_json(kmodel2.to_json())
+    assert [type(l).__name__ for l in lmodel2.layers] == ["Dense", "Dropout", "Dense"]
+    assert lmodel2.layers[1].rate == 0.2 and lmodel2.layers[2].units == 3

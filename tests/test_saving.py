@@ -303,3 +303,15 @@ def test_training_config_always_has_loss_weights_and_optimizer_config(tmp_path):
     with h5py.File(tmp_path / "m.h5", "r") as f:
         config = json.loads(f.attrs["training_config"])
     assert "loss_weights" in config and config["optimizer_config"]["class_name"] == "SGD"
+
+
+def test_large_name_attributes_are_split(tmp_path):
+    """Name lists over HDF5's 64 KB header limit go to name0, name1, ... as Keras writes them."""
+    from keraslite.saving import weights as W
+
+    names = [f"layer_with_a_long_name_{i:05d}" for i in range(4000)]
+    with h5py.File(tmp_path / "a.h5", "w") as f:
+        W.save_attributes(f, "layer_names", names)
+        assert "layer_names" not in f.attrs and "layer_names0" in f.attrs and "layer_names1" in f.attrs
+    with h5py.File(tmp_path / "a.h5", "r") as f:
+        assert W.load_attributes(f, "layer_names") == names

@@ -9,7 +9,6 @@ keraslite.saving.weights (topological or by-name matching, CuDNN conversion).
 Compiling a loaded model is keraslite.saving.config's `compile_from_config`.
 """
 import json
-import os
 
 import h5py
 import numpy as np
@@ -148,9 +147,3 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
                                  "attribute and no 'model_weights' group).")
         W.read_legacy_group(group, model, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
-
-def is_hdf5(filepath):
-    try:
-        return h5py.is_hdf5(os.fspath(filepath))
-    except (OSError, TypeError):
-        return False

@@ -14,6 +14,7 @@ ever executed or unpickled, except Lambda bytecode when the caller passes safe_m
 Model-level functions (model_to_json, ...) are in keraslite.saving.config; file formats in
 hdf5.py and keras_format.py.
 """
+import functools
 import inspect
 import threading
 
@@ -227,6 +228,7 @@ def _clean_object(entry):
     return dict(entry, config=inner)
 
 
+@functools.lru_cache(maxsize=None)
 def _builtin_classes():
     from keraslite import layers, models
 
