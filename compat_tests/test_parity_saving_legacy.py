@@ -108,6 +108,16 @@ def test_keras2_functional_list_nodes_old_initializers_list_axis():
     np.testing.assert_allclose(lite_predict(model, X6), ref.predict(X6, verbose=0), atol=ATOL)
 
 
+def test_keras2_bidirectional_and_time_distributed():
+    path = fixture("k2_wrappers.h5")
+    model = keraslite.saving.load_model(path, compile=False)
+    ref = keras.Sequential([keras.Input((4, 3)), keras.layers.Bidirectional(keras.layers.LSTM(2, return_sequences=True)),
+                            keras.layers.TimeDistributed(keras.layers.Dense(1))])
+    ref.set_weights(file_arrays(path))
+    x = np.random.default_rng(4).standard_normal((2, 4, 3)).astype("float32")
+    np.testing.assert_allclose(lite_predict(model, x), ref.predict(x, verbose=0), atol=ATOL)
+
+
 def test_keras1_sequential_list_config_and_old_argument_names():
     path = fixture("k1_mlp.h5")
     model = keraslite.saving.load_model(path, compile=False)
@@ -139,4 +149,16 @@ def test_cudnn_lstm_weights_convert_to_plain_lstm():
     ref = keras.Sequential([keras.Input((4, 2)), keras.layers.LSTM(3), keras.layers.Dense(1)])
     ref.set_weights(plain)
     x = np.random.default_rng(3).standard_normal((2, 4, 2)).astype("float32")
+    np.testing.assert_allclose(lite_predict(lite, x), ref.predict(x, verbose=0), atol=ATOL)
+
+
+def test_cudnn_gru_weights_convert_to_plain_gru():
+    path = fixture("cudnn_gru_weights.h5")
+    lite = keraslite.Sequential([keraslite.Input((4, 2)), keraslite.layers.GRU(3)])
+    lite.load_weights(path)
+    with h5py.File(path, "r") as f:
+        plain = [np.asarray(f["plain"][str(i)]) for i in range(3)]
+    ref = keras.Sequential([keras.Input((4, 2)), keras.layers.GRU(3)])
+    ref.set_weights(plain)
+    x = np.random.default_rng(5).standard_normal((2, 4, 2)).astype("float32")
     np.testing.assert_allclose(lite_predict(lite, x), ref.predict(x, verbose=0), atol=ATOL)
