@@ -315,3 +315,8 @@ def test_large_name_attributes_are_split(tmp_path):
         assert "layer_names" not in f.attrs and "layer_names0" in f.attrs and "layer_names1" in f.attrs
     with h5py.File(tmp_path / "a.h5", "r") as f:
         assert W.load_attributes(f, "layer_names") == names
+
+
+def test_time_major_true_is_not_silently_dropped():
+    with pytest.raises((TypeError, ValueError), match="time_major"):
+        serialization.deserialize_layer({"class_name": "LSTM", "config": {"units": 2, "time_major": True}})

@@ -113,16 +113,17 @@ CLASS_ALIASES = {
 
 # Keys that Keras 1/2 wrote (or newer Keras 3 versions write) which a keraslite class may not
 # take. Each is dropped only when the target class does not accept it by name:
-#   ALWAYS: meaningless here whatever the value (time_major: keraslite is batch-major, and
-#           Keras 2 only ever wrote False from Keras-API models).
-#   IF_DEFAULT: dropped only when it holds the value that means "off"; any other value is
-#           left in, so the class raises instead of silently computing something else.
-_DROP_ALWAYS = {"time_major", "ragged", "fused", "jit_compile"}
+#   ALWAYS: an implementation choice with no effect on the numbers (BatchNormalization `fused`).
+#   IF_DEFAULT: dropped only when it holds the value that means "off" (`time_major: false`, which
+#           Keras 2 wrote on every RNN); any other value is left in, so the class raises a clear
+#           error instead of silently computing something else (time_major=True data is
+#           (time, batch, ...) and keraslite is batch-major).
+_DROP_ALWAYS = {"fused"}
 _DROP_IF_DEFAULT = {
-    "quantization_config": None, "lora_rank": None, "lora_alpha": None, "synchronized": False,
-    "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99, "virtual_batch_size": None,
-    "adjustment": None, "optional": False, "sparse": False, "zero_output_for_mask": False,
-    "autocast": True, "input_length": None, "implementation": None,
+    "time_major": False, "ragged": False, "quantization_config": None, "lora_rank": None, "lora_alpha": None,
+    "synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99,
+    "virtual_batch_size": None, "adjustment": None, "optional": False, "sparse": False,
+    "zero_output_for_mask": False, "autocast": True, "input_length": None, "implementation": None,
 }
 # CuDNN layers fixed these; their plain counterparts must use the same values to match.
 _CUDNN_FIXED = {
