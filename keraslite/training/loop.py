@@ -125,6 +125,8 @@ def _output_names(model, y_pred):
     if isinstance(y_pred, dict):
         return list(y_pred.keys())
     flat = y_pred if isinstance(y_pred, (list, tuple)) else [y_pred]
+    if len(flat) == 1:
+        return [(getattr(model, "output_names", None) or ["output"])[0]]  # never traces the model
     names = getattr(model, "output_names", None)
     if names and len(names) == len(flat):
         return list(names)
