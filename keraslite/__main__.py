@@ -4,16 +4,19 @@ tutorial unchanged on keraslite.
 Owns the command line, the notebook-to-script source transform (IPython magics such as
 `%matplotlib inline` and shell escapes such as `!pip install keras` become `pass`, line numbers
 kept) and running the code as `__main__` with runpy.run_path semantics: sys.argv is
-[SCRIPT, *ARGS] and the script's folder is first on sys.path. The aliases themselves
+[SCRIPT, *ARGS] and the script's folder is first on sys.path. A Jupyter notebook (.ipynb)
+runs as the script of its code cells. The aliases themselves
 (`import keras` -> keraslite) live in keraslite.compat.aliases.
 """
+import json
+import linecache
 import os
 import re
 import sys
 import traceback
 import types
 
-USAGE = """usage: python -m keraslite SCRIPT [ARGS ...]
+USAGE = """usage: python -m keraslite SCRIPT [ARGS ...]        (SCRIPT: a .py file or a .ipynb notebook)
        python -m keraslite -c CODE [ARGS ...]
        python -m keraslite -m MODULE [ARGS ...]
 
@@ -84,15 +87,33 @@ def _run_code(source, filename, argv, path0, module_file=None):
             sys.modules["__main__"] = saved_main
 
 
+def notebook_source(path):
+    """The code cells of a Jupyter notebook (.ipynb) as one script, cells separated by a blank
+    line. The text is registered with linecache so tracebacks can show the failing line."""
+    with open(path, encoding="utf-8") as f:
+        notebook = json.load(f)
+    cells = []
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "code":
+            text = cell.get("source", "")
+            cells.append("".join(text) if isinstance(text, list) else str(text))
+    source = "\n\n".join(c.rstrip("\n") for c in cells) + "\n"
+    linecache.cache[path] = (len(source), None, source.splitlines(keepends=True), path)
+    return source
+
+
 def run_path(path, args=()):
-    """Run the file at `path` as __main__ with keraslite aliases (runpy.run_path semantics)."""
+    """Run the file at `path` as __main__ with keraslite aliases (runpy.run_path semantics).
+    A .ipynb notebook runs its code cells in order."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"keraslite: can't open file {path!r}: no such file. Give the path of a "
                                 "Python script, e.g. `python -m keraslite examples/mlp.py`.")
-    with open(path, "rb") as f:
-        raw = f.read()
-    source = raw.decode("utf-8-sig")
+    if path.endswith(".ipynb"):
+        source = notebook_source(path)
+    else:
+        with open(path, "rb") as f:
+            source = f.read().decode("utf-8-sig")
     _run_code(source, path, [path, *args], os.path.dirname(os.path.abspath(path)), module_file=path)
 
 

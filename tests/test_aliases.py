@@ -41,6 +41,14 @@ def test_common_paths_resolve_to_keraslite_objects(aliased, root):
         assert module.__keraslite_target__ == f"keraslite.{name}", name
 
 
+def test_backend_as_K_spellings(aliased):
+    from keras import backend as K
+    from tensorflow.python.keras import backend as K2
+    import tensorflow.keras.backend as K3
+
+    assert K.floatx is K2.floatx is K3.floatx is keraslite.backend.floatx
+
+
 def test_keras1_module_paths(aliased):
     from keras.layers.convolutional import Convolution2D, MaxPooling2D
     from keras.layers.core import Activation, Dense, Dropout
@@ -151,6 +159,10 @@ def test_ipython_display_fallback_only_without_ipython(aliased):
         pytest.skip("the real IPython is installed here, so keraslite's stand-in is (correctly) not used")
     from IPython.display import SVG, display
 
+    from IPython.core.display import HTML
+    from IPython import get_ipython
+
+    assert HTML("<b>x</b>")._repr_html_() == "<b>x</b>" and get_ipython() is None
     svg = SVG(b"<svg></svg>")
     assert svg._repr_svg_() == "<svg></svg>"
     assert "SVG" in repr(svg) and "11 bytes" in repr(svg)

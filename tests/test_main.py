@@ -83,6 +83,21 @@ def test_dash_m_runs_a_module_with_aliases(tmp_path):
     assert "__main__ ['z'] keraslite.models.sequential" in out.stdout
 
 
+def test_runs_notebook_code_cells(tmp_path):
+    import json
+
+    cells = [{"cell_type": "markdown", "source": ["# title"]},
+             {"cell_type": "code", "source": ["%matplotlib inline\n", "from keras.layers import Dense\n"]},
+             {"cell_type": "code", "source": "x = 2\nprint('cells', x, Dense.__module__)"},
+             {"cell_type": "code", "source": ["raise RuntimeError('in cell 3')"]}]
+    nb = tmp_path / "tutorial.ipynb"
+    nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    out = run([str(nb)])
+    assert out.returncode == 1
+    assert "cells 2 keraslite.layers" in out.stdout
+    assert "raise RuntimeError('in cell 3')" in out.stderr and "RuntimeError: in cell 3" in out.stderr
+
+
 def test_exception_exits_1_with_traceback_at_user_line(tmp_path):
     script = tmp_path / "bad.py"
     script.write_text("%matplotlib inline\n!pip install keras\n\nraise ValueError('boom')\n")

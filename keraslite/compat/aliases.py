@@ -77,7 +77,7 @@ ROOTS = {
 # Used only when the real package cannot be imported (headless scripts from notebooks).
 OPTIONAL_ROOTS = {
     "IPython": {"": "keraslite.utils.ipython_display", "display": "keraslite.utils.ipython_display",
-                "core.display": "keraslite.utils.ipython_display"},
+                "core": "keraslite.utils.ipython_display", "core.display": "keraslite.utils.ipython_display"},
 }
 
 

@@ -2,11 +2,12 @@
 IPython cannot be imported. Tutorials end with `SVG(model_to_dot(model).create(...))` or
 `display(df)`; in a script those should not fail, and `display` prints a short line.
 
-Owns SVG, Image, HTML, Markdown and display; nothing else of IPython is provided.
+Owns SVG, Image, HTML, Markdown, display and get_ipython (None: no interactive shell);
+nothing else of IPython is provided.
 """
 import sys
 
-__all__ = ["SVG", "Image", "HTML", "Markdown", "display", "clear_output"]
+__all__ = ["SVG", "Image", "HTML", "Markdown", "display", "clear_output", "get_ipython"]
 
 
 class _DisplayObject:
@@ -61,4 +62,9 @@ def display(*objs, **kwargs):
 
 
 def clear_output(wait=False):
+    return None
+
+
+def get_ipython():
+    """None, as in plain Python: there is no interactive shell."""
     return None
