@@ -148,7 +148,25 @@ def siamese(lib):
     return lib.Model([digit_a, digit_b], out, name="siamese")
 
 
+def masked_sequence(lib):
+    """Masking through the graph: Embedding(mask_zero=True) feeding an LSTM."""
+    L = lib.layers
+    tokens = lib.Input(shape=(None,), dtype="int32", name="tokens")
+    x = L.Embedding(20, 4, mask_zero=True)(tokens)
+    x = L.LSTM(3, return_sequences=True)(x)
+    x = L.LSTM(2)(x)
+    return lib.Model(tokens, L.Dense(1)(x), name="masked")
+
+
+def padded_tokens():
+    x = RNG.integers(1, 20, (3, 6)).astype("int32")
+    x[0, 3:] = 0
+    x[1, 5:] = 0
+    return x
+
+
 CASES = {
+    "masked_sequence": (masked_sequence, padded_tokens),
     "ticket_classifier": (ticket_classifier, ticket_inputs),
     "shared_lstm": (shared_lstm, lambda: [RNG.random((2, 6, 5)).astype("float32") for _ in range(2)]),
     "shared_embedding": (shared_embedding, lambda: [RNG.integers(0, 30, (2, 5)).astype("int32") for _ in range(2)]),
@@ -192,7 +210,7 @@ def _shapes(s):
 
 
 @pytest.mark.parametrize("case", ["ticket_classifier", "shared_lstm", "nested_autoencoder", "toy_resnet",
-                                  "siamese", "shared_embedding"])
+                                  "siamese", "shared_embedding", "masked_sequence"])
 def test_keras_config_loads_in_keraslite(case):
     """Keras's own get_config() rebuilt by keraslite computes the same function."""
     build, make_inputs = CASES[case]

@@ -127,3 +127,26 @@ def test_summary_without_print_fn_prints(capsys):
     keras_text = text_of(keras_model)
     chain(keraslite).summary()
     assert capsys.readouterr().out == keras_text
+
+
+def test_tensor_operations_listed_like_keras():
+    """`x + y` and ops on symbolic tensors appear as operation rows ("add (Add)")."""
+    def build(lib):
+        a = lib.Input((3,), name="a")
+        b = lib.Input((3,), name="b")
+        s = a + b
+        return lib.Model([a, b], lib.layers.Dense(2, name="d")(s), name="ops_model")
+
+    assert text_of(build(keraslite)) == text_of(build(keras))
+
+
+def test_model_rebuilt_from_keras_config_with_mask_op_summarizes_like_keras():
+    """A Keras config with the mask operation Keras inserts (NotEqual) loads and prints the same."""
+    def build(lib):
+        L = lib.layers
+        tokens = lib.Input((5,), dtype="int32", name="tokens")
+        return lib.Model(tokens, L.LSTM(2)(L.Embedding(10, 3, mask_zero=True, name="emb")(tokens)), name="m")
+
+    k_model = build(keras)
+    l_model = keraslite.Model.from_config(k_model.get_config())
+    assert text_of(l_model) == text_of(k_model)

@@ -353,6 +353,11 @@ class SymbolicOp(Layer):
         self.op_args = list(args)
         self.op_kwargs = dict(kwargs or {})
 
+    @property
+    def display_class_name(self):
+        """The Keras operation class this node stands for ('add' -> 'Add'), for summaries."""
+        return "".join(part.title() for part in self.op.split("_")) if self.op else type(self).__name__
+
     def call(self, inputs):
         values = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         return self.fn(*_slot_fill(self.op_args, values), **_slot_fill(self.op_kwargs, values))
@@ -375,10 +380,46 @@ class SymbolicOp(Layer):
         return config
 
 
+class KerasOp(Layer):
+    """An operation node read from a Keras 3 config (`NotEqual` for a mask, `Sum`, `Add`, ...):
+    calls keraslite.ops.<snake_case name>(*inputs, **op_kwargs), op_kwargs being the Keras
+    operation's own config (e.g. axis, keepdims)."""
+
+    def __init__(self, op, op_kwargs=None, **layer_kwargs):
+        super().__init__(**layer_kwargs)
+        from keraslite import ops as ops_mod
+
+        if not callable(getattr(ops_mod, op, None)):
+            raise ValueError(f"The model config uses the Keras operation '{op}', which keraslite.ops does not "
+                             "provide.")
+        self.op = op
+        self.fn = getattr(ops_mod, op)
+        self.op_kwargs = dict(op_kwargs or {})
+
+    @property
+    def display_class_name(self):
+        return "".join(part.title() for part in self.op.split("_"))
+
+    def call(self, *args):
+        return self.fn(*args, **self.op_kwargs)
+
+    def get_config(self):
+        return {"name": self.name, "op": self.op, "op_kwargs": dict(self.op_kwargs)}
+
+
+def _keras_op_from_config(config):
+    inner = dict(config.get("config") or {})
+    name = inner.pop("name", None)
+    for key in ("dtype", "trainable"):
+        inner.pop(key, None)
+    return KerasOp(backend.to_snake_case(config["class_name"]), inner, name=name)
+
+
 def _register_symbolic_op():
     from keraslite.saving.registry import register_keras_serializable
 
     register_keras_serializable(package="keraslite")(SymbolicOp)
+    register_keras_serializable(package="keraslite")(KerasOp)
 
 
 _register_symbolic_op()
@@ -519,7 +560,9 @@ class Graph:
                                  "names should be unique.")
         self.nodes_by_depth = dict(by_depth)
         self.nodes = {id(n) for n in node_depth}
-        self.layers = layers
+        # Like Keras, `operations` (config, summary) includes tensor-op nodes; `layers` does not.
+        self.operations = layers
+        self.layers = [l for l in layers if not isinstance(l, (SymbolicOp, KerasOp))]
         self.ordered_nodes = [n for d in sorted(by_depth, reverse=True) for n in by_depth[d]]
 
     def _plan(self):
@@ -550,6 +593,7 @@ class Graph:
                           single, node.layer._call_accepts_training))
         self.steps = steps
         self.n_slots = len(slots)
+        self.single_rank = len(self.inputs[0].shape) if len(self.inputs) == 1 else -1
         self.output_slots = [slots[id(t)] for t in self.outputs]
 
 
@@ -580,7 +624,7 @@ def init_graph(model, inputs=None, outputs=None, name=None, trainable=True, **kw
     graph = Graph(inputs, outputs)
     object.__setattr__(model, "_graph", graph)
     # Registering the layers makes their weights the model's (torch parameters, Keras weights).
-    model._graph_layers = nn.ModuleList(graph.layers)
+    model._graph_layers = nn.ModuleList(graph.operations)
     model._build_input_shape = _unpack_singleton(map_structure(lambda t: t.shape, graph.input_struct)) \
         if not isinstance(graph.input_struct, dict) else {k: v.shape for k, v in graph.input_struct.items()}
     model.built = True
@@ -672,7 +716,10 @@ def run_graph(model, inputs, training=None, mask=None):
     """Execute the precomputed steps of `model`'s graph on real tensors."""
     graph = model._graph
     values = [None] * graph.n_slots
-    flat = standardize_inputs(model, inputs)
+    if type(inputs) is torch.Tensor and graph.single_rank == inputs.dim():
+        flat = (inputs,)  # the common case of fit: one tensor of the right rank
+    else:
+        flat = standardize_inputs(model, inputs)
     if mask is not None:
         for x, m in zip(flat, flatten(mask) if isinstance(mask, (list, tuple, dict)) else [mask]):
             if m is not None:
@@ -798,6 +845,8 @@ def _lookup_class(class_name, registered_name=None, custom_objects=None):
 
 
 def _deserialize_layer(config, custom_objects=None):
+    if str(config.get("module") or "").startswith("keras.src.ops"):
+        return _keras_op_from_config(config)
     try:
         from keraslite.saving.serialization import deserialize_layer
     except ImportError:
@@ -827,7 +876,7 @@ def functional_config(model):
     # Keras renumbers nodes to count only the model's own ones; nested Functional models
     # count from 1 in input_layers/output_layers (their built-in node in Keras).
     renumber = {}
-    for layer in graph.layers:
+    for layer in graph.operations:
         kept = 1 if isinstance(layer, Functional) else 0
         for node in layer._inbound_nodes:
             if id(node) in own:
@@ -853,7 +902,7 @@ def functional_config(model):
         return v
 
     layer_configs = []
-    for layer in graph.layers:
+    for layer in graph.operations:
         nodes = []
         for node in layer._inbound_nodes:
             if id(node) in own and node.input_tensors:

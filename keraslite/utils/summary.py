@@ -266,7 +266,7 @@ def _is_sequential_like(model):
             return False
         nodes += depth_nodes
     node_ids = {id(n) for n in nodes}
-    for layer in graph.layers:
+    for layer in graph.operations:
         if sum(1 for n in layer._inbound_nodes if id(n) in node_ids) > 1:
             return False
     return True
@@ -275,8 +275,8 @@ def _is_sequential_like(model):
 def summary_text(model, line_length=None, positions=None, expand_nested=False, show_trainable=False,
                  layer_range=None):
     """The summary as one string (what print_fn receives)."""
-    layers = model.layers
     graph = getattr(model, "_graph", None)
+    layers = graph.operations if graph is not None else model.layers
     sequential_like = _is_sequential_like(model)
     if sequential_like:
         default_length = 88
@@ -309,7 +309,8 @@ def summary_text(model, line_length=None, positions=None, expand_nested=False, s
         return ", ".join(parts) or "-"
 
     def fields(layer, prefix=""):
-        row = [f"{prefix}{layer.name} ({type(layer).__name__})", _output_shape_text(layer), _params_text(layer)]
+        class_name = getattr(layer, "display_class_name", type(layer).__name__)
+        row = [f"{prefix}{layer.name} ({class_name})", _output_shape_text(layer), _params_text(layer)]
         if not sequential_like:
             row.append(connections(layer))
         if show_trainable:
