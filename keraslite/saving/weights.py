@@ -200,7 +200,7 @@ def _model_kind(obj):
 
     if isinstance(obj, Sequential):
         return "Sequential"
-    if type(obj).__name__ == "Functional" or getattr(obj, "_is_graph_network", False):
+    if getattr(obj, "_graph", None) is not None:  # Model(inputs, outputs), subclasses included
         return "Functional"
     return None
 
