@@ -434,7 +434,7 @@ def _confusion_update(metric, which, y_true, y_pred, thresholds, top_k=None, cla
         y_true = y_true[..., class_id, None]
         y_pred = y_pred[..., class_id, None]
     if label_weights is not None:
-        label_weights = torch.as_tensor(label_weights, dtype=dtype, device=y_pred.device)
+        label_weights = _thresholds_on(label_weights, y_pred)
     if evenly:
         counts = _confusion_bucketed(y_true, y_pred, len(thresholds), multi_label, sample_weight, label_weights,
                                      thresholds[0] < 0.0 or thresholds[-1] > 1.0, which)
@@ -444,8 +444,24 @@ def _confusion_update(metric, which, y_true, y_pred, thresholds, top_k=None, cla
         metric._variables[index] += counts[key]
 
 
+_THRESHOLDS = {}
+
+
+def _thresholds_on(thresholds, like):
+    """Thresholds (or label weights) as a tensor on `like`'s device, made once: a
+    host-to-device copy at every update would make the host wait for the device."""
+    key = (tuple(thresholds), like.device, like.dtype)
+    thr = _THRESHOLDS.get(key)
+    if thr is None:
+        thr = torch.as_tensor(np.asarray(thresholds, dtype=np.float32), dtype=like.dtype, device=like.device)
+        if len(_THRESHOLDS) > 256:
+            _THRESHOLDS.clear()
+        _THRESHOLDS[key] = thr
+    return thr
+
+
 def _confusion_compared(y_true, y_pred, thresholds, multi_label, sample_weight, label_weights, which):
-    thr = torch.as_tensor(np.asarray(thresholds, dtype=np.float32), dtype=y_pred.dtype, device=y_pred.device)
+    thr = _thresholds_on(thresholds, y_pred)
     if multi_label:
         preds = y_pred.unsqueeze(0)                             # (1, N, L)
         labels = y_true.bool().unsqueeze(0)
@@ -686,7 +702,7 @@ class AUC(Metric):
         by_label = torch.sum(by_threshold, dim=0)
         if self.label_weights is None:
             return torch.mean(by_label)
-        lw = torch.as_tensor(self.label_weights, dtype=by_label.dtype, device=by_label.device)
+        lw = _thresholds_on(self.label_weights, by_label)
         return _divide_no_nan(torch.sum(by_label * lw), torch.sum(lw))
 
     def _interpolate_pr_auc(self, tp, fp, fn):

@@ -38,8 +38,6 @@ class Ftrl(Optimizer):
     def _update(self, params, grads, slots, lr, step):
         p = -self.learning_rate_power
         l1 = self.l1_regularization_strength
-        # As in Keras, the rate is a float32 0-d tensor (dividing by it rounds as Keras does).
-        lr = torch.tensor(lr, dtype=params[0].dtype, device=params[0].device)
         l2 = self.l2_regularization_strength + self.beta / (2.0 * lr)
         shrink = self.l2_shrinkage_regularization_strength
         for w, g, n, z in zip(params, grads, slots["accumulator"], slots["linear"]):
