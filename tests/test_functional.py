@@ -271,3 +271,10 @@ def test_layer_failure_on_symbolic_input_names_the_layer():
     inp = keraslite.Input((3,))
     with pytest.raises(ValueError, match="reshape_bad.*\\(None, 3\\)"):
         layers.Reshape((2, 2), name="reshape_bad")(inp)
+
+
+def test_keras1_input_output_keywords():
+    inp = keraslite.Input((3,))
+    model = keraslite.Model(input=inp, output=layers.Dense(2)(inp))
+    assert isinstance(model, Functional)
+    assert model(_x(1, 3)).shape == (1, 2)

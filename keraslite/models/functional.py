@@ -751,7 +751,7 @@ def run_graph(model, inputs, training=None, mask=None):
 class Functional(Model):
     """A model defined by a graph of layers: `Model(inputs, outputs)`."""
 
-    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         init_graph(self, inputs, outputs, name=name, trainable=trainable, **kwargs)
 
     def call(self, inputs, training=None, mask=None):

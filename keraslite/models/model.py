@@ -15,14 +15,14 @@ class Model(Layer):
     _graph = None  # set by keraslite.models.functional.init_graph for Model(inputs, outputs)
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if cls is Model and _graph_args(args, kwargs):
             from keraslite.models.functional import Functional
 
             return Functional.__new__(Functional)
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        if len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs:
+        if _graph_args(args, kwargs):
             # Model(inputs, outputs) or a subclass calling super().__init__(inputs, outputs).
             from keraslite.models.functional import init_graph
 
@@ -292,6 +292,11 @@ class Model(Layer):
 
             return functional_from_config(cls, config, custom_objects=custom_objects)
         return cls(**config)
+
+
+def _graph_args(args, kwargs):
+    """Model(inputs, outputs), Model(inputs=, outputs=) or Keras 1's Model(input=, output=)."""
+    return len(args) >= 2 or any(k in kwargs for k in ("inputs", "outputs", "input", "output"))
 
 
 def _functional_like(cls):
