@@ -320,3 +320,18 @@ def test_large_name_attributes_are_split(tmp_path):
 def test_time_major_true_is_not_silently_dropped():
     with pytest.raises((TypeError, ValueError), match="time_major"):
         serialization.deserialize_layer({"class_name": "LSTM", "config": {"units": 2, "time_major": True}})
+
+
+@pytest.mark.parametrize("ext", ["h5", "keras"])
+def test_loss_and_metric_objects_survive(tmp_path, ext):
+    _trainable()
+    if not hasattr(keraslite.losses, "CategoricalCrossentropy"):
+        pytest.skip("losses not available yet")
+    model = keraslite.Sequential([keraslite.Input((4,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=keraslite.optimizers.SGD(0.1, momentum=0.9),
+                  loss=keraslite.losses.CategoricalCrossentropy(label_smoothing=0.1), metrics=["accuracy"])
+    model.save(tmp_path / f"m.{ext}")
+    loaded = keraslite.saving.load_model(tmp_path / f"m.{ext}")
+    assert loaded.optimizer.get_config()["momentum"] == 0.9
+    assert loaded.loss.get_config()["label_smoothing"] == 0.1
+    assert loaded._compile_config["metrics"] == ["accuracy"]

@@ -179,6 +179,17 @@ def _unwrap_metrics(metrics):
     return metrics
 
 
+def _objects(value, custom_objects):
+    """Serialized loss / metric objects back into objects; names and per-output dicts stay."""
+    if isinstance(value, dict) and "class_name" in value:
+        return serialization.deserialize_keras_object(value, custom_objects=custom_objects)
+    if isinstance(value, list):
+        return [_objects(v, custom_objects) for v in value]
+    if isinstance(value, dict):
+        return {k: _objects(v, custom_objects) for k, v in value.items()}
+    return value
+
+
 def compile_from_config(model, config, filepath="", custom_objects=None):
     """Compile `model` from a saved training_config / compile_config. Returns True on success;
     on failure warns (the model is still usable for inference) and returns False."""
@@ -187,9 +198,9 @@ def compile_from_config(model, config, filepath="", custom_objects=None):
         optimizer = _optimizer_from(entry, custom_objects) if entry is not None else "rmsprop"
         kwargs = {
             "optimizer": optimizer,
-            "loss": config.get("loss"),
-            "metrics": _unwrap_metrics(config.get("metrics")),
-            "weighted_metrics": _unwrap_metrics(config.get("weighted_metrics")),
+            "loss": _objects(config.get("loss"), custom_objects),
+            "metrics": _objects(_unwrap_metrics(config.get("metrics")), custom_objects),
+            "weighted_metrics": _objects(_unwrap_metrics(config.get("weighted_metrics")), custom_objects),
             "loss_weights": config.get("loss_weights"),
         }
         kwargs = {k: v for k, v in kwargs.items() if v is not None or k == "loss"}
