@@ -690,7 +690,7 @@ def permute_dimensions(x, pattern):
 
 
 @_op
-def expand_dims(x, axis):
+def expand_dims(x, axis=-1):  # Keras 3 requires axis; K2's K.expand_dims defaulted to -1
     x = _t(x)
     if isinstance(axis, (list, tuple)):
         out_ndim = x.dim() + len(axis)
@@ -896,6 +896,28 @@ def batch_dot(x, y, axes=None):
     return out
 
 
+def gather(reference, indices):
+    """K2 K.gather: rows of `reference` (axis 0) at `indices`."""
+    return take(reference, indices, axis=0)
+
+
+def switch(condition, then_expression, else_expression):
+    """K2 K.switch: elementwise choice (a Python bool picks a branch)."""
+    if isinstance(condition, bool):
+        return then_expression if condition else else_expression
+    return where(condition, then_expression, else_expression)
+
+
+def eval(x):
+    """K2 K.eval: the value as a numpy array."""
+    return convert_to_numpy(x)
+
+
+def count_params(x):
+    """K2 K.count_params: number of elements."""
+    return int(np.prod(shape(x)))
+
+
 # ----------------------------------------------------------------------------- creation
 
 def _dtype_or(dtype, default):
@@ -983,4 +1005,4 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
-    "builtins", "functools", "math", "np", "torch", "F", "backend", "KerasTensor")]
+    "builtins", "functools", "math", "np", "torch", "F", "backend", "KerasTensor", "eval")]

@@ -94,6 +94,17 @@ def test_backend_serves_ops_and_settings():
                                rtol=1e-5)
 
 
+def test_keras2_helpers():
+    K = keraslite.backend
+    np.testing.assert_array_equal(_np(K.gather(X, [2, 0])), X[[2, 0]])
+    np.testing.assert_array_equal(_np(K.switch(X > 0, X, 0.0)), np.where(X > 0, X, 0.0))
+    np.testing.assert_array_equal(K.eval(torch.ones(2)), np.ones(2))
+    assert K.expand_dims(torch.ones(2, 3)).shape == (2, 3, 1)
+    assert K.batch_flatten(torch.ones(2, 3, 4)).shape == (2, 12)
+    assert K.permute_dimensions(torch.ones(2, 3, 4), (0, 2, 1)).shape == (2, 4, 3)
+    assert K.count_params(torch.ones(2, 3)) == 6
+
+
 def test_errors():
     with pytest.raises(ValueError, match="equal sections"):
         ops.split(X, 3, axis=1)
