@@ -334,3 +334,20 @@ def test_functional_subclass_weights_both_ways(tmp_path):
     lmodel.save_weights(str(tmp_path / "l.weights.h5"))
     kmodel.load_weights(str(tmp_path / "l.weights.h5"))
     np.testing.assert_allclose(_keras_predict(kmodel, x), _lite_predict(lmodel, x), atol=ATOL, rtol=ATOL)
+
+
+def test_bfloat16_weights_both_ways(tmp_path):
+    """Keras stores bfloat16 as 2-byte opaque data tagged dtype=bfloat16; keraslite reads it, and
+    writes bfloat16 as exact float32 values, which Keras reads back into bfloat16 variables."""
+    kmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, dtype="bfloat16")])
+    _randomize(kmodel)
+    kmodel.save_weights(str(tmp_path / "k.weights.h5"))
+    lmodel = keraslite.Sequential([keraslite.Input((4,)), keraslite.layers.Dense(3, dtype="bfloat16")])
+    lmodel.load_weights(str(tmp_path / "k.weights.h5"))
+    expected = np.asarray(kmodel.layers[0].kernel.numpy()).astype("float32")
+    np.testing.assert_array_equal(lmodel.layers[0].kernel.detach().float().numpy(), expected)
+    lmodel2 = keraslite.Sequential([keraslite.Input((4,)), keraslite.layers.Dense(3, dtype="bfloat16")])
+    lmodel2.save_weights(str(tmp_path / "l.weights.h5"))
+    kmodel.load_weights(str(tmp_path / "l.weights.h5"))
+    np.testing.assert_array_equal(np.asarray(kmodel.layers[0].kernel.numpy()).astype("float32"),
+                                  lmodel2.layers[0].kernel.detach().float().numpy())

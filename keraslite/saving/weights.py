@@ -179,9 +179,17 @@ def assign_keras(variable, value, where):
         variable.copy_(variable.keras_layout.from_keras(t))
 
 
+def keras_array(variable):
+    """A variable's value in Keras layout as numpy. bfloat16 (which numpy lacks) is written as
+    float32, which holds every bfloat16 value exactly and loads back into any float variable."""
+    if variable.dtype == torch.bfloat16:
+        return variable.keras_layout.to_keras(variable.detach()).float().cpu().numpy().copy()
+    return variable.numpy()
+
+
 def to_numpy(value):
     if hasattr(value, "keras_layout"):
-        return value.numpy()
+        return keras_array(value)
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().numpy()
     return np.asarray(value)
@@ -294,7 +302,7 @@ def write_keras3_weights(h5file, model, include_optimizer=True):
         group = h5file.require_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = obj.name
         for i, v in enumerate(own_variables(obj)):
-            write_dataset(group, str(i), v.numpy())
+            write_dataset(group, str(i), keras_array(v))
     optimizer = getattr(model, "optimizer", None)
     if include_optimizer and optimizer is not None:
         values = optimizer_values(optimizer)
@@ -412,7 +420,7 @@ def write_legacy_group(group, layers):
         names = legacy_weight_names(layer)
         save_attributes(sub, "weight_names", names)
         for name, v in zip(names, layer.weights):
-            write_dataset(sub, name, v.numpy())
+            write_dataset(sub, name, keras_array(v))
     sub = group.create_group("top_level_model_weights") if "top_level_model_weights" not in group else None
     if sub is not None:
         save_attributes(sub, "weight_names", [])
