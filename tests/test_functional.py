@@ -278,3 +278,27 @@ def test_keras1_input_output_keywords():
     model = keraslite.Model(input=inp, output=layers.Dense(2)(inp))
     assert isinstance(model, Functional)
     assert model(_x(1, 3)).shape == (1, 2)
+
+
+def test_feature_extraction_from_layer_outputs():
+    """Keras guide: a model whose outputs are every layer's output."""
+    inp = keraslite.Input((4,), name="inp")
+    x = layers.Dense(3, name="h1")(inp)
+    out = layers.Dense(2, name="h2")(x)
+    model = keraslite.Model(inp, out)
+    assert model.get_layer("h1").output is x
+    assert model.get_layer("h2").input is x
+    assert model.get_layer("inp").output is inp
+    features = keraslite.Model(inputs=model.input, outputs=[l.output for l in model.layers])
+    values = features(_x(2, 4))
+    assert [tuple(v.shape) for v in values] == [(2, 4), (2, 3), (2, 2)]
+    torch.testing.assert_close(values[2], model(_x(2, 4)))
+
+
+def test_output_of_an_uncalled_layer_is_an_attribute_error():
+    layer = layers.Dense(2, name="lonely")
+    assert not hasattr(layer, "output")  # AttributeError, so hasattr() works as in Keras
+    layer(keraslite.Input((2,)))
+    assert layer.output.shape == (None, 2)
+    with pytest.raises(ValueError, match="node 3 does not exist"):
+        layer.get_output_at(3)

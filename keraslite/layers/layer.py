@@ -15,11 +15,13 @@ Weights live in whatever layout makes the torch call fastest. Each Variable carr
 constraints all go through it, and nothing else converts.
 """
 import copy
+import functools
 import inspect
 
 import numpy as np
 import torch
 from torch import nn
+from torch._subclasses.fake_tensor import unset_fake_temporarily
 
 from keraslite import backend, constraints as constraints_mod, initializers, regularizers as regularizers_mod
 from keraslite.layers.keras_tensor import KerasTensor
@@ -192,6 +194,10 @@ class Layer(nn.Module):
             from keraslite.compat.legacy_args import wrap_init
 
             cls.__init__ = wrap_init(cls, cls.__dict__["__init__"])
+        # Like Keras, a layer is built once its build() returns, however build() was reached
+        # (first call, Sequential, or the user calling layer.build(shape) directly).
+        if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_marks_built", False):
+            cls.build = _wrap_build(cls.__dict__["build"])
         cls._call_accepts_training = _accepts(cls.call, "training")
         cls._call_accepts_mask = _accepts(cls.call, "mask")
 
@@ -323,6 +329,38 @@ class Layer(nn.Module):
                                  "output shape.")
         return self.compute_output_shape(self._build_input_shape)
 
+    # Symbolic tensors of the layer's calls in a functional graph (keras `layer.output`).
+    @property
+    def output(self):
+        return self._node_tensors(0, "outputs", "output")
+
+    @output.setter
+    def output(self, value):
+        self.__dict__["_output_tensor"] = value
+
+    @property
+    def input(self):
+        return self._node_tensors(0, "inputs", "input")
+
+    def get_output_at(self, node_index):
+        return self._node_tensors(node_index, "outputs", "output")
+
+    def get_input_at(self, node_index):
+        return self._node_tensors(node_index, "inputs", "input")
+
+    def _node_tensors(self, index, kind, what):
+        if kind == "outputs" and index == 0 and self.__dict__.get("_output_tensor") is not None:
+            return self.__dict__["_output_tensor"]
+        nodes = self._inbound_nodes
+        if not nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic input and thus has no "
+                                 f"defined {what}. Call it on keras.Input(...) first.")
+        if index >= len(nodes):
+            raise ValueError(f"Layer '{self.name}' has {len(nodes)} inbound node(s); node {index} does not exist.")
+        node = nodes[index]
+        tensors = node.outputs if kind == "outputs" else (node.args[0] if node.args else node.input_tensors)
+        return tensors
+
     @property
     def losses(self):
         """Regularization penalties of this layer's weights plus what `add_loss` recorded."""
@@ -363,7 +401,11 @@ class Layer(nn.Module):
         var.regularizer = regularizers_mod.get(regularizer)
         var.constraint = constraints_mod.get(constraint)
         setattr_name = name.replace("/", "_").replace(":", "_")
-        if setattr_name in self._parameters or not hasattr(self, setattr_name):
+        placeholder = self.__dict__.get(setattr_name, _MISSING)
+        if setattr_name in self._parameters or placeholder is None or (
+                placeholder is _MISSING and not hasattr(self, setattr_name)):
+            # `self.bias = None` before add_weight("bias") is a placeholder, not a clash.
+            self.__dict__.pop(setattr_name, None)
             self.register_parameter(setattr_name, var)
         else:
             self.register_parameter(f"_{setattr_name}_{len(self._variables)}", var)
@@ -417,15 +459,7 @@ class Layer(nn.Module):
         if self.built:
             return
         self._build_input_shape = input_shape
-        # Never create weights as fake tensors while a graph is being traced symbolically.
-        from torch._subclasses.fake_tensor import unset_fake_temporarily
-
-        with unset_fake_temporarily():
-            self.build(input_shape)
-            self.built = True
-            if self._initial_weights is not None:
-                self.set_weights(self._initial_weights)
-                self._initial_weights = None
+        self.build(input_shape)  # wrapped by _wrap_build: marks built, applies `weights=`
 
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
@@ -440,6 +474,9 @@ class Layer(nn.Module):
             args = (inputs,) + args[1:]
         if not self.built:
             self._maybe_build(_shape_for_build(inputs))
+            device = _device_of(inputs)
+            if device is not None and any(v.device != device for v in self._variables):
+                self.to(device)  # weights are created on the CPU; follow inputs already elsewhere
         if self._call_accepts_mask and kwargs.get("mask") is None:
             mask = _mask_of(inputs)
             if mask is not None:
@@ -585,6 +622,42 @@ class TrackedList(list):
 
     def __reduce_ex__(self, proto):
         return (list, (list(self),))
+
+
+_MISSING = object()
+
+
+def _wrap_build(build):
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        outermost = not getattr(self, "_building", False)
+        self._building = True
+        try:
+            # Never create weights as fake tensors while a graph is being traced symbolically.
+            with unset_fake_temporarily():
+                result = build(self, *args, **kwargs)
+        finally:
+            if outermost:
+                self._building = False
+        if outermost:
+            if getattr(self, "_build_input_shape", None) is None and args and args[0] is not None:
+                self._build_input_shape = args[0]
+            self.built = True
+            if getattr(self, "_initial_weights", None) is not None:
+                weights, self._initial_weights = self._initial_weights, None
+                self.set_weights(weights)
+        return result
+
+    wrapper._marks_built = True
+    return wrapper
+
+
+def _device_of(inputs):
+    if isinstance(inputs, torch.Tensor):
+        return inputs.device
+    if isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], torch.Tensor):
+        return inputs[0].device
+    return None
 
 
 def _seen(items, v):
