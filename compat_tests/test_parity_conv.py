@@ -1,6 +1,7 @@
 """Convolution layers against real Keras 3 (torch backend): same weights, same inputs."""
 import numpy as np
 import pytest
+import torch
 
 import keraslite
 from compat_tests.parity import layer_parity
@@ -136,8 +137,6 @@ def test_keras_initialized_layer_matches_in_a_stack():
     x = _input((2, 7, 9, 3), seed=1)
     k1, k2 = keras.layers.Conv2D(4, 3, strides=2, padding="same"), keras.layers.Conv2D(2, 2, padding="same")
     l1, l2 = keraslite.layers.Conv2D(4, 3, strides=2, padding="same"), keraslite.layers.Conv2D(2, 2, padding="same")
-    import torch
-
     k_out = k2(k1(torch.as_tensor(x)))
     l1(torch.as_tensor(x))
     l2(l1(torch.as_tensor(x)))
@@ -145,3 +144,24 @@ def test_keras_initialized_layer_matches_in_a_stack():
     l2.set_weights(k2.get_weights())
     l_out = l2(l1(torch.as_tensor(x)))
     np.testing.assert_allclose(l_out.detach().numpy(), k_out.detach().cpu().numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["conv2d_same_s2_even", "conv1d_causal_dilated", "conv2d_groups",
+                                  "conv2d_transpose_same_s2", "conv1d_transpose_same", "separable_conv1d_same_s2",
+                                  "depthwise_conv2d_same_s2", "conv3d_same_s2"])
+def test_gradient_parity(name):
+    """Gradients w.r.t. the input and every weight (in Keras layout) match Keras's."""
+    _, cls, kwargs, shape = next(c for c in CASES if c[0] == name)
+    k_layer = getattr(keras.layers, cls)(**kwargs)
+    l_layer = getattr(keraslite.layers, cls)(**kwargs)
+    layer_parity(k_layer, l_layer, _input(shape))
+    x = _input(shape, seed=5)
+    k_x, l_x = torch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    k_out, l_out = k_layer(k_x), l_layer(l_x)
+    probe = torch.as_tensor(np.random.default_rng(6).standard_normal(tuple(k_out.shape)).astype("float32"))
+    (k_out * probe.to(k_out.device)).sum().backward()
+    (l_out * probe).sum().backward()
+    np.testing.assert_allclose(l_x.grad.numpy(), k_x.grad.cpu().numpy(), atol=1e-4)
+    for k_var, l_var in zip(k_layer.weights, l_layer.weights):
+        l_grad = l_var.keras_layout.to_keras(l_var.grad).numpy()
+        np.testing.assert_allclose(l_grad, k_var.value.grad.cpu().numpy(), atol=1e-4, err_msg=l_var.name)

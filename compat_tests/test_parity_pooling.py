@@ -124,3 +124,17 @@ def test_config_has_keras_keys(cls):
     l_keys = set(getattr(keraslite.layers, cls)(**kwargs).get_config())
     assert k_keys - l_keys == set(), f"{cls}: keys Keras writes that keraslite does not"
     assert l_keys - k_keys <= {"batch_input_shape"}, f"{cls}: keys keraslite writes that Keras does not"
+
+
+@pytest.mark.parametrize("name", ["avg1d_same_3_s2_even", "avg2d_same_4_s1", "max2d_same_4_s1", "avg2d_3x3_s1_same",
+                                  "max1d_channels_first", "gavg2d_cf"])
+def test_gradient_parity(name):
+    _, cls, kwargs, shape = next(c for c in CASES if c[0] == name)
+    x = _input(shape, seed=5)
+    k_x, l_x = torch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    k_out = getattr(keras.layers, cls)(**kwargs)(k_x)
+    l_out = getattr(keraslite.layers, cls)(**kwargs)(l_x)
+    probe = torch.as_tensor(np.random.default_rng(6).standard_normal(tuple(k_out.shape)).astype("float32"))
+    (k_out * probe.to(k_out.device)).sum().backward()
+    (l_out * probe).sum().backward()
+    np.testing.assert_allclose(l_x.grad.numpy(), k_x.grad.cpu().numpy(), atol=1e-5)
