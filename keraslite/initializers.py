@@ -5,6 +5,7 @@ the Layer's business (keraslite.layers.layer.add_weight). Random draws use torch
 generator, so `keraslite.utils.set_random_seed` makes them reproducible; a `seed` argument
 gives the initializer its own generator.
 """
+import inspect
 import math
 
 import numpy as np
@@ -35,8 +36,11 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config.pop("dtype", None)
+        # Newer Keras versions add keys (dtype; input_axes/output_axes in 3.15) that carry
+        # defaults; keep only what this initializer takes.
+        params = inspect.signature(cls.__init__).parameters
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            config = {k: v for k, v in config.items() if k in params}
         return cls(**config)
 
     def clone(self):

@@ -51,6 +51,14 @@ class Model(Layer):
                     out.append(layer)
         return out
 
+    def reset_states(self):
+        """Reset the states of every stateful layer (Keras: model.reset_states())."""
+        for layer in self._flatten_layers(include_self=False):
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_state"):
+                layer.reset_state()
+
+    reset_state = reset_states
+
     def get_layer(self, name=None, index=None):
         if index is not None:
             layers = self.layers
