@@ -3,6 +3,8 @@
 predicts the same. Weights are randomized in the writer (moving statistics included) so a
 file that loads nothing, or loads into the wrong place, fails the comparison.
 """
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -351,3 +353,16 @@ def test_bfloat16_weights_both_ways(tmp_path):
     kmodel.load_weights(str(tmp_path / "l.weights.h5"))
     np.testing.assert_array_equal(np.asarray(kmodel.layers[0].kernel.numpy()).astype("float32"),
                                   lmodel2.layers[0].kernel.detach().float().numpy())
+
+
+def test_unzipped_keras_directory_both_ways(tmp_path):
+    kmodel, x = _build_keras(dense_mlp)
+    keras.saving.save_model(kmodel, str(tmp_path / "kdir"), zipped=False)
+    lmodel = keraslite.saving.load_model(str(tmp_path / "kdir"))
+    np.testing.assert_allclose(_lite_predict(lmodel, x), _keras_predict(kmodel, x), atol=ATOL, rtol=ATOL)
+    lmodel2, _ = _build_lite(dense_mlp)
+    keraslite.saving.save_model(lmodel2, str(tmp_path / "ldir"), zipped=False)
+    keraslite.saving.save_model(lmodel2, str(tmp_path / "ldir"), zipped=False)  # overwrite an existing one
+    kmodel2 = keras.saving.load_model(str(tmp_path / "ldir"))
+    np.testing.assert_allclose(_keras_predict(kmodel2, x), _lite_predict(lmodel2, x), atol=ATOL, rtol=ATOL)
+    assert sorted(os.listdir(tmp_path)) == ["kdir", "ldir"]

@@ -45,11 +45,17 @@ def _sniff(filepath):
     return None
 
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
-    """`model.save(path)`: `.keras` -> Keras 3 zip; `.h5`/`.hdf5` (or save_format='h5') -> legacy HDF5."""
+def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None, zipped=None, **kwargs):
+    """`model.save(path)`: `.keras` -> Keras 3 zip; `.h5`/`.hdf5` (or save_format='h5') -> legacy HDF5;
+    zipped=False -> the `.keras` members in a directory (whose name must not end in '.keras')."""
     from keraslite.saving import hdf5, keras_format
 
     filepath = os.fspath(filepath)
+    if zipped is False:
+        if filepath.endswith(".keras"):
+            raise ValueError(f"With zipped=False the path names a directory and must not end in '.keras'; "
+                             f"received '{filepath}'.")
+        return keras_format.save_model_dir(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
     kind = _kind(filepath)
     if save_format in ("h5", "hdf5"):
         kind = "h5"
@@ -74,8 +80,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kw
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: '{filepath}'. load_model expects a '.keras' or '.h5' file.")
     if os.path.isdir(filepath):
-        raise KerasFileError(f"'{filepath}' is a directory (a TensorFlow SavedModel?). keraslite loads '.keras' and "
-                             "'.h5' model files only.")
+        if os.path.isfile(os.path.join(filepath, "config.json")):
+            return keras_format.load_model(filepath, custom_objects=custom_objects, compile=compile,
+                                           safe_mode=safe_mode)
+        raise KerasFileError(f"'{filepath}' is a directory without a config.json (a TensorFlow SavedModel?). "
+                             "keraslite loads '.keras' and '.h5' files and unzipped '.keras' directories.")
     sniffed = _sniff(filepath)
     if sniffed == "zip" or (sniffed is None and _kind(filepath) == "keras"):
         return keras_format.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)

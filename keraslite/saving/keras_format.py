@@ -29,7 +29,8 @@ def _weights_bytes(model, include_optimizer=True):
     return buffer.getvalue()
 
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True):
+def _members(model, include_optimizer):
+    """{member name: bytes} of a `.keras` archive."""
     from keraslite.saving.config import compile_config_of
     from keraslite.saving.hdf5 import to_json
     from keraslite.saving.serialization import serialize_layer
@@ -40,12 +41,49 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         config["compile_config"] = compile_config
     metadata = {"keras_version": W.keras_version(),
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
-    weights = _weights_bytes(model, include_optimizer=include_optimizer)
+    return {METADATA: json.dumps(metadata).encode("utf8"), CONFIG: to_json(config).encode("utf8"),
+            WEIGHTS: _weights_bytes(model, include_optimizer=include_optimizer)}
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    members = _members(model, include_optimizer)
     with W.atomic_write(filepath, overwrite) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
-            z.writestr(METADATA, json.dumps(metadata))
-            z.writestr(CONFIG, to_json(config))
-            z.writestr(WEIGHTS, weights)
+            for name, data in members.items():
+                z.writestr(name, data)
+
+
+def save_model_dir(model, dirpath, overwrite=True, include_optimizer=True):
+    """The unzipped variant (Keras's `zipped=False`): a directory holding the same members.
+    Written to a temporary directory first, then swapped in."""
+    import os
+    import shutil
+    import tempfile
+
+    dirpath = os.fspath(dirpath)
+    if os.path.exists(dirpath) and not overwrite:
+        raise FileExistsError(f"'{dirpath}' already exists and overwrite=False.")
+    if os.path.exists(dirpath) and not os.path.isdir(dirpath):
+        raise ValueError(f"'{dirpath}' exists and is not a directory; cannot save an unzipped model there.")
+    members = _members(model, include_optimizer)
+    parent = os.path.dirname(os.path.abspath(dirpath))
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".tmp-" + os.path.basename(dirpath) + "-", dir=parent)
+    try:
+        for name, data in members.items():
+            with open(os.path.join(tmp, name), "wb") as fh:
+                fh.write(data)
+        old = None
+        if os.path.exists(dirpath):
+            old = tempfile.mkdtemp(prefix=".old-" + os.path.basename(dirpath) + "-", dir=parent)
+            os.rmdir(old)
+            os.replace(dirpath, old)
+        os.replace(tmp, dirpath)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _open_zip(filepath):
@@ -82,14 +120,32 @@ def _json(data, name, filepath):
         raise KerasFileError(f"'{filepath}': '{name}' is not valid JSON ({e}).") from e
 
 
+def _read_dir(dirpath):
+    import os
+
+    out = []
+    for name in (CONFIG, WEIGHTS):
+        path = os.path.join(dirpath, name)
+        if not os.path.isfile(path):
+            raise KerasFileError(f"'{dirpath}' is a directory but not an unzipped Keras model: it has no '{name}'.")
+        with open(path, "rb") as fh:
+            out.append(fh.read())
+    return _json(out[0], CONFIG, dirpath), out[1]
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     from keraslite.saving.config import compile_from_config
     from keraslite.saving.serialization import deserialize_layer
 
-    z = _open_zip(filepath)
-    with z:
-        config = _json(_member(z, CONFIG, filepath), CONFIG, filepath)
-        weights = _member(z, WEIGHTS, filepath)
+    import os
+
+    if os.path.isdir(filepath):  # the unzipped variant
+        config, weights = _read_dir(filepath)
+    else:
+        z = _open_zip(filepath)
+        with z:
+            config = _json(_member(z, CONFIG, filepath), CONFIG, filepath)
+            weights = _member(z, WEIGHTS, filepath)
     if not isinstance(config, dict) or "class_name" not in config:
         raise KerasFileError(f"'{filepath}': config.json does not describe a Keras object (no 'class_name').")
     with W.building(filepath):
