@@ -163,6 +163,9 @@ def get_value(x):
 
 
 def set_value(x, value):
+    if not isinstance(x, torch.Tensor) and hasattr(x, "assign"):  # e.g. K.set_value(model.optimizer.lr, 0.01)
+        x.assign(value)
+        return
     with torch.no_grad():
         x.copy_(torch.as_tensor(np.asarray(value), dtype=x.dtype, device=x.device))
 
