@@ -12,7 +12,6 @@ Views where possible: Permute and Cropping return views; repeats and padding cop
 """
 import math
 
-import torch
 import torch.nn.functional as F
 
 from keraslite import backend
