@@ -335,6 +335,8 @@ REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sam
 
 
 def standardize_reduction(reduction):
+    if reduction == "auto":  # tf.keras configs; it meant 'sum_over_batch_size' outside tf.distribute
+        return "sum_over_batch_size"
     if reduction not in REDUCTIONS:
         raise ValueError(f"Invalid value for argument `reduction`. Expected one of {REDUCTIONS}. Received: "
                          f"reduction={reduction!r}")

@@ -130,3 +130,15 @@ def test_config_round_trip(cls, kwargs):
 def test_invalid_reduction():
     with pytest.raises(ValueError, match="reduction"):
         losses.MeanSquaredError(reduction="average")
+
+
+def test_keras2_configs_load():
+    loss = losses.get({"class_name": "CategoricalCrossentropy", "config": {
+        "reduction": "auto", "name": "categorical_crossentropy", "from_logits": False, "label_smoothing": 0.0,
+        "axis": -1}})
+    assert isinstance(loss, losses.CategoricalCrossentropy) and loss.reduction == "sum_over_batch_size"
+    assert isinstance(losses.get({"class_name": "Huber", "config": {"reduction": "auto", "name": "huber_loss",
+                                                                     "delta": 2.0}}), losses.Huber)
+    keras3_fn = {"module": "keras.losses", "class_name": "function", "config": "mean_squared_error",
+                 "registered_name": "mean_squared_error"}
+    assert isinstance(losses.get(keras3_fn), losses.MeanSquaredError)

@@ -145,3 +145,16 @@ def test_update_state_never_syncs_and_follows_device(factory, kind):
     finally:
         torch.cuda.set_sync_debug_mode(0)
     assert result.device.type == "cuda"
+
+
+def test_keras2_metric_configs_load():
+    m = metrics.get({"class_name": "MeanMetricWrapper", "config": {"name": "accuracy", "dtype": "float32",
+                                                                  "fn": "sparse_categorical_accuracy"}})
+    assert isinstance(m, metrics.MeanMetricWrapper) and m.name == "accuracy"
+    m.update_state(np.array([1, 0]), np.array([[0.1, 0.9], [0.2, 0.8]], "float32"))
+    assert float(m.result()) == pytest.approx(0.5)
+    auc = metrics.get({"class_name": "AUC", "config": {"name": "auc", "dtype": "float32", "num_thresholds": 200,
+                                                       "curve": "ROC", "summation_method": "interpolation",
+                                                       "thresholds": None, "multi_label": False,
+                                                       "label_weights": None}})
+    assert isinstance(auc, metrics.AUC) and auc.num_thresholds == 200
