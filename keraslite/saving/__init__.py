@@ -78,7 +78,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kw
 
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
-        raise FileNotFoundError(f"No such file: '{filepath}'. load_model expects a '.keras' or '.h5' file.")
+        raise FileNotFoundError(f"No such file: '{filepath}'. load_model expects a '.keras' or '.h5' file, or an "
+                                "unzipped '.keras' directory.")
     if os.path.isdir(filepath):
         if os.path.isfile(os.path.join(filepath, "config.json")):
             return keras_format.load_model(filepath, custom_objects=custom_objects, compile=compile,
@@ -111,6 +112,10 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
 
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
+        if os.path.exists(filepath + ".index"):
+            raise KerasFileError(f"'{filepath}' is a TensorFlow checkpoint ('{filepath}.index' + data files), which "
+                                 "keraslite cannot read. Re-save the weights from TensorFlow with "
+                                 "model.save_weights('weights.h5'), then load that file.")
         raise FileNotFoundError(f"No such file: '{filepath}'.")
     sniffed = _sniff(filepath)
     if sniffed == "zip" or (sniffed is None and _kind(filepath) == "keras"):
