@@ -133,11 +133,12 @@ def test_tensorflow_shim(aliased):
     assert np.zeros(2, dtype=tf.float32).dtype == np.float32
     t = tf.constant([[1.0, 2.0], [3.0, 4.0]])
     assert isinstance(t, torch.Tensor) and t.dtype == torch.float32
+    assert t.device.type == keraslite.backend.get_device().type  # tensors go where keraslite computes
     assert float(tf.reduce_mean(t)) == 2.5
-    np.testing.assert_allclose(tf.reduce_sum(t, axis=0).numpy(), [4.0, 6.0])
+    np.testing.assert_allclose(tf.reduce_sum(t, axis=0).cpu().numpy(), [4.0, 6.0])
     assert tf.convert_to_tensor(np.ones(3)).dtype == torch.float32  # float64 numpy -> float32, like tf
     assert tf.cast(t, tf.int32).dtype == torch.int32
-    np.testing.assert_allclose(tf.matmul(t, t).numpy(), t.numpy() @ t.numpy())
+    np.testing.assert_allclose(tf.matmul(t, t).cpu().numpy(), t.cpu().numpy() @ t.cpu().numpy())
     cpus = tf.config.list_physical_devices("CPU")
     assert cpus and cpus[0].device_type == "CPU"
     assert len(tf.config.list_physical_devices("GPU")) == torch.cuda.device_count()

@@ -64,7 +64,11 @@ def extract_archive(file_path, path=".", archive_format="auto"):
         try:
             if fmt == "tar":
                 with tarfile.open(file_path) as tar:
-                    tar.extractall(path, members=list(_safe_members(tar, path)))
+                    members = list(_safe_members(tar, path))
+                    if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4: also refuse odd modes/devices
+                        tar.extractall(path, members=members, filter="data")
+                    else:
+                        tar.extractall(path, members=members)
             else:
                 with zipfile.ZipFile(file_path) as archive:
                     for name in archive.namelist():
