@@ -70,6 +70,13 @@ def nested_sequential(K):
     return model, np.random.default_rng(8).standard_normal((3, 4)).astype("float32")
 
 
+def frozen_nested(K):
+    """A frozen inner model changes the legacy weight order (all its weights become non-trainable)."""
+    model, x = nested_sequential(K)
+    model.layers[0].trainable = False
+    return model, x
+
+
 def functional_two_branch(K):
     try:
         from keraslite.models.functional import Functional  # noqa: F401
@@ -92,7 +99,7 @@ def _need_training():
 
 
 BUILDERS = [dense_mlp, conv_bn, conv_flatten, embedding_lstm, gru_simple_rnn, bidirectional_lstm,
-            nested_sequential, functional_two_branch]
+            nested_sequential, frozen_nested, functional_two_branch]
 
 
 def _randomize(model, seed=0):
