@@ -172,3 +172,17 @@ def test_masked_values():
     k_metric.update_state(torch.as_tensor(y_true), k_pred)
     l_metric.update_state(torch.as_tensor(y_true), l_pred)
     np.testing.assert_allclose(l_metric.result().numpy(), _np(k_metric.result()), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["Mean", "Sum"])
+def test_mean_and_sum_with_weights(name):
+    rng = np.random.default_rng(5)
+    k_metric, l_metric = getattr(keras.metrics, name)(), getattr(keraslite.metrics, name)()
+    for shape, w_shape in [((6,), (6,)), ((6, 3), (6,)), ((6, 3), (6, 3)), ((4, 2, 3), (4, 2))]:
+        values = rng.normal(size=shape).astype("float32")
+        weights = rng.uniform(0, 2, w_shape).astype("float32")
+        k_metric.update_state(torch.as_tensor(values), sample_weight=torch.as_tensor(weights))
+        l_metric.update_state(torch.as_tensor(values), sample_weight=torch.as_tensor(weights))
+        k_metric.update_state(torch.as_tensor(values))
+        l_metric.update_state(torch.as_tensor(values))
+        np.testing.assert_allclose(l_metric.result().numpy(), _np(k_metric.result()), rtol=1e-5, atol=1e-6)

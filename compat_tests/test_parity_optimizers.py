@@ -199,3 +199,17 @@ def test_set_weights_from_keras_then_continue():
     k_opt.apply_gradients(zip([torch.as_tensor(g) for g in grads], k_vars))
     l_opt.apply_gradients([(v.keras_layout.from_keras(torch.as_tensor(g)), v) for v, g in zip(l_vars, grads)])
     _compare(k_opt, l_opt, k_vars, l_vars)
+
+
+def test_exclude_from_weight_decay():
+    k_opt = keras.optimizers.AdamW(learning_rate=0.01, weight_decay=0.1)
+    l_opt = keraslite.optimizers.AdamW(learning_rate=0.01, weight_decay=0.1)
+    rng = np.random.default_rng(4)
+    k_vars, l_vars = _make_variables(rng)
+    k_opt.exclude_from_weight_decay(var_names=["bias"])
+    l_opt.exclude_from_weight_decay(var_names=["bias"])
+    for _ in range(3):
+        grads = [rng.standard_normal(shape).astype("float32") for _, shape, _ in SPECS]
+        k_opt.apply_gradients(zip([torch.as_tensor(g) for g in grads], k_vars))
+        l_opt.apply_gradients([(v.keras_layout.from_keras(torch.as_tensor(g)), v) for v, g in zip(l_vars, grads)])
+    _compare(k_opt, l_opt, k_vars, l_vars)
