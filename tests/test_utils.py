@@ -97,6 +97,15 @@ def test_set_random_seed_repeats_python_numpy_torch():
         utils.set_random_seed(1.5)
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_set_random_seed_repeats_cuda():
+    utils.set_random_seed(7)
+    first = torch.rand(4, device="cuda").cpu()
+    utils.set_random_seed(7)
+    assert torch.equal(torch.rand(4, device="cuda").cpu(), first)
+
+
 # ---------------------------------------------------------------------------- get_file
 
 def _url(path):

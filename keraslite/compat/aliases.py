@@ -199,7 +199,9 @@ class _AliasLoader(importlib.abc.Loader):
         return AliasModule(spec.name, self.target)
 
     def exec_module(self, module):
-        importlib.import_module(self.target)  # surface errors in the target at import time
+        target = importlib.import_module(self.target)  # surface errors in the target at import time
+        # Python names this file in "cannot import name X from keras.layers (...)": show keraslite's.
+        module.__file__ = getattr(target, "__file__", None)
 
 
 class AliasFinder(importlib.abc.MetaPathFinder):
