@@ -259,11 +259,14 @@ def test_lazy_reexports_of_modules_owned_elsewhere():
     assert utils.Sequence is data.Sequence and utils.PyDataset is data.PyDataset
 
 
-def test_headless_display_prints_short_line(capsys):
-    from keraslite.utils.ipython_display import SVG, display
+def test_headless_display_prints_short_line(capsys, tmp_path):
+    from keraslite.utils.ipython_display import SVG, Image, display
 
     display(SVG("<svg/>"))
     assert capsys.readouterr().out.strip() == "<SVG image/svg+xml: 6 bytes>"
+    picture = tmp_path / "model.png"
+    picture.write_bytes(b"\x89PNG0123")
+    assert Image(str(picture)).data == b"\x89PNG0123"  # a file name is read, as IPython does
 
 
 # ---------------------------------------------------------------------------- datasets

@@ -5,6 +5,7 @@ IPython cannot be imported. Tutorials end with `SVG(model_to_dot(model).create(.
 Owns SVG, Image, HTML, Markdown, display and get_ipython (None: no interactive shell);
 nothing else of IPython is provided.
 """
+import os
 import sys
 
 __all__ = ["SVG", "Image", "HTML", "Markdown", "display", "clear_output", "get_ipython"]
@@ -14,6 +15,8 @@ class _DisplayObject:
     kind = "object"
 
     def __init__(self, data=None, url=None, filename=None, **kwargs):
+        if isinstance(data, str) and filename is None and len(data) < 4096 and os.path.isfile(data):
+            data, filename = None, data  # Image("model.png"): a file name, as IPython reads it
         if data is None and filename is not None:
             with open(filename, "rb") as f:
                 data = f.read()
