@@ -3,7 +3,7 @@
 #
 # The Keras code below is the tutorial's, unchanged. Added to make it a runnable script:
 #   - model.summary() at the end (the tutorial shows the diagram instead),
-#   - the SVG is kept in a variable and described, since a script has no notebook to render into.
+#   - a display() of the diagram, since a script has no notebook to render it into.
 # Run: python -m keraslite examples/seed_000_dense_class.py
 from keras.models import Sequential
 from keras.layers import Dense
@@ -13,7 +13,8 @@ model.add(Dense(6, kernel_initializer = 'uniform', activation = 'relu'))
 model.add(Dense(1, kernel_initializer = 'uniform', activation = 'sigmoid'))
 from IPython.display import SVG
 from keras.utils.vis_utils import model_to_dot
-svg = SVG(model_to_dot(model, show_shapes=True).create(prog='dot', format='svg'))
-
-print(repr(svg))
+SVG(model_to_dot(model, show_shapes=True).create(prog='dot', format='svg'))
+# --- added: a script has no notebook to render the diagram into; show that it was drawn.
+from IPython.display import display
+display(SVG(model_to_dot(model, show_shapes=True).create(prog='dot', format='svg')))
 model.summary()

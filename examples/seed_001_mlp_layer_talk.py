@@ -3,7 +3,8 @@
 # Source: /work/shared/seeds/001_705612b08f2437be.txt
 #
 # The Keras code below is the tutorial's, unchanged (both notebook cells). Added to make it a
-# runnable script: model.summary() at the end, and the SVG kept in a variable and described.
+# runnable script: model.summary() and a display() of the diagram at the end (a script has no
+# notebook to render it into).
 # Run: python -m keraslite examples/seed_001_mlp_layer_talk.py
 from keras.models import Sequential
 from keras.layers import Dense
@@ -17,7 +18,8 @@ model.add(Dense(1, init='uniform', activation='sigmoid'))
 from IPython.display import SVG
 from keras.utils.visualize_util import model_to_dot
 
-svg = SVG(model_to_dot(model, show_shapes=True).create(prog='dot', format='svg'))
-
-print(repr(svg))
+SVG(model_to_dot(model, show_shapes=True).create(prog='dot', format='svg'))
+# --- added: a script has no notebook to render the diagram into; show that it was drawn.
+from IPython.display import display
+display(SVG(model_to_dot(model, show_shapes=True).create(prog='dot', format='svg')))
 model.summary()

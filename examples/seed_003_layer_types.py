@@ -3,8 +3,8 @@
 # Source: /work/shared/seeds/003_7bc39afaa5024c50.txt
 #
 # The Keras code below is the tutorial's, unchanged, in its order (the single-layer examples
-# are expressions the post shows one by one). Added to make it a runnable script: the SVG kept
-# in a variable and described, and model.summary() at the end. `%matplotlib inline` is a
+# are expressions the post shows one by one). Added to make it a runnable script: a display()
+# of the diagram and model.summary() at the end. `%matplotlib inline` is a
 # notebook line; `python -m keraslite` skips it.
 # Run: python -m keraslite examples/seed_003_layer_types.py
 from tensorflow.python.keras.layers import Dense
@@ -42,10 +42,12 @@ from tensorflow.python.keras.utils.vis_utils import model_to_dot
 
 %matplotlib inline
 
-svg = SVG(model_to_dot(model,show_shapes=True).create(prog='dot',format='svg'))
+SVG(model_to_dot(model,show_shapes=True).create(prog='dot',format='svg'))
 
 from tensorflow.python.keras.layers import LSTM
 LSTM(3, input_dim=1, input_length=5)
 
-print(repr(svg))
+# --- added: a script has no notebook to render the diagram into; show that it was drawn.
+from IPython.display import display
+display(SVG(model_to_dot(model, show_shapes=True).create(prog='dot', format='svg')))
 model.summary()
