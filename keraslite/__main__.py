@@ -37,25 +37,35 @@ _MAGIC = re.compile(r"^(?P<indent>[ \t]*)(?P<magic>%%?[A-Za-z_]|![^=])")
 _SHELL_ASSIGN = re.compile(r"^(?P<indent>[ \t]*)[A-Za-z_][\w, ]*=\s*![^=]")
 
 
+def _skip_line(line):
+    match = _MAGIC.match(line) or _SHELL_ASSIGN.match(line)
+    if not match:
+        return None
+    ending = "\n" if line.endswith("\n") else ""
+    return f"{match.group('indent')}pass  # skipped notebook line: {line.strip()[:60]}{ending}"
+
+
 def transform_source(source):
     """Turn notebook-pasted code into Python: each magic / shell-escape line becomes `pass`
-    with the same indentation (so blocks stay valid and line numbers do not move). Source
-    that already compiles is returned unchanged."""
-    try:
-        compile(source, "<check>", "exec", dont_inherit=True)
-        return source
-    except SyntaxError:
-        pass
+    with the same indentation (so blocks stay valid and line numbers do not move).
+
+    Only lines the compiler rejects are rewritten, one at a time, so a `%` or `!` line inside
+    a string or a continued expression is never touched. Source that already compiles is
+    returned unchanged; source with other syntax errors is left for the compiler to report."""
     lines = source.splitlines(keepends=True)
-    out = []
-    for line in lines:
-        match = _MAGIC.match(line) or _SHELL_ASSIGN.match(line)
-        if match:
-            ending = "\n" if line.endswith("\n") else ""
-            out.append(f"{match.group('indent')}pass  # skipped notebook line: {line.strip()[:60]}{ending}")
-        else:
-            out.append(line)
-    return "".join(out)
+    for _ in range(len(lines) + 1):
+        try:
+            compile("".join(lines), "<check>", "exec", dont_inherit=True)
+            return "".join(lines)
+        except SyntaxError as err:
+            index = (err.lineno or 0) - 1
+            fixed = _skip_line(lines[index]) if 0 <= index < len(lines) else None
+            if fixed is None:
+                break
+            lines[index] = fixed
+    # The compiler stopped on a line that is not a magic; rewrite every magic-looking line so
+    # that the error it reports next is the script's own.
+    return "".join(_skip_line(line) or line for line in lines)
 
 
 def _headless_defaults():

@@ -40,6 +40,12 @@ def test_transform_skips_magics_and_shell_escapes_keeping_lines():
     assert lines[6].startswith("pass") and lines[7].startswith("pass") and lines[8] == "print(x)"
 
 
+def test_transform_leaves_magic_looking_lines_inside_strings_alone():
+    source = 'text = """\n%not a magic\n!nor this\n"""\n%matplotlib inline\nprint(text)\n'
+    out = transform_source(source).splitlines()
+    assert out[1] == "%not a magic" and out[2] == "!nor this" and out[4].startswith("pass")
+
+
 def test_transform_leaves_valid_python_alone():
     source = "x = (10\n  % 3)\ny = x != 1\n"
     assert transform_source(source) == source
