@@ -248,3 +248,37 @@ def test_flipped_weight_bytes_are_detected(tmp_path, name):
     path.write_bytes(bytes(data))
     with pytest.raises((ValueError, OSError)):
         _load_any(str(path))
+
+
+def test_deeply_nested_json_is_an_error_not_a_crash(tmp_path):
+    deep = "[" * 100000 + "]" * 100000
+    with zipfile.ZipFile(tmp_path / "deep.keras", "w") as z:
+        z.writestr("config.json", deep)
+        z.writestr("model.weights.h5", b"")
+    with pytest.raises(ValueError):
+        keraslite.saving.load_model(str(tmp_path / "deep.keras"))
+    import h5py
+
+    with h5py.File(tmp_path / "deep.h5", "w") as f:
+        f.attrs["model_config"] = deep.encode()
+        f.create_group("model_weights")
+    with pytest.raises(ValueError):
+        keraslite.saving.load_model(str(tmp_path / "deep.h5"))
+    with pytest.raises(ValueError):
+        keraslite.saving.model_from_json(deep)
+
+
+def test_links_to_other_files_are_refused(tmp_path):
+    import h5py
+
+    model = small_model()
+    model.save_weights(tmp_path / "w.h5")
+    with h5py.File(tmp_path / "other.h5", "w") as f:
+        f.create_dataset("k", data=np.ones((3, 2), "float32"))
+    with h5py.File(tmp_path / "w.h5", "a") as f:
+        first = [n.decode() for n in f.attrs["layer_names"]][0]
+        name = [n.decode() for n in f[first].attrs["weight_names"]][0]
+        del f[first][name]
+        f[first][name] = h5py.ExternalLink(str(tmp_path / "other.h5"), "k")
+    with pytest.raises(ValueError, match="link to another file"):
+        small_model().load_weights(str(tmp_path / "w.h5"))

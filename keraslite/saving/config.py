@@ -32,7 +32,7 @@ def _version():
 def model_from_json(json_string, custom_objects=None, safe_mode=True):
     try:
         config = json.loads(json_string)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, RecursionError) as e:
         raise ValueError(f"model_from_json: the argument is not valid JSON ({e}).") from e
     return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
 

@@ -94,7 +94,7 @@ def _attr_json(f, name, filepath):
         value = bytes(value).decode("utf8")
     try:
         return json.loads(str(value))
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise KerasFileError(f"'{filepath}': the '{name}' attribute is not valid JSON ({e}).") from e
 
 

@@ -116,7 +116,7 @@ def _member(z, name, filepath):
 def _json(data, name, filepath):
     try:
         return json.loads(data.decode("utf8"))
-    except (UnicodeDecodeError, ValueError) as e:
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise KerasFileError(f"'{filepath}': '{name}' is not valid JSON ({e}).") from e
 
 

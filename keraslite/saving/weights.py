@@ -61,10 +61,42 @@ def open_h5(source, what="HDF5 file"):
     if isinstance(source, (str, os.PathLike)) and not os.path.exists(source):
         raise FileNotFoundError(f"No such file: '{os.fspath(source)}'.")
     try:
-        return h5py.File(source, "r")
+        f = h5py.File(source, "r")
     except (OSError, ValueError, RuntimeError) as e:
         raise KerasFileError(f"Cannot read {what} '{name}': it is truncated, corrupt or not an HDF5 file "
                              f"({e}).") from e
+    try:
+        _refuse_external_links(f, name)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+def _refuse_external_links(f, name):
+    """Keras files never link to other files; following such a link would open an arbitrary
+    path (a FIFO would even block forever), so a file containing one is refused."""
+    import h5py
+
+    if not hasattr(f, "visititems_links"):
+        return
+
+    found = []
+
+    def check(path, link):
+        if isinstance(link, h5py.ExternalLink):
+            found.append((path, link.filename))
+            return True  # stops the visit (raising inside h5py's callback is not safe)
+        return None
+
+    try:
+        f.visititems_links(check)
+    except (OSError, RuntimeError, ValueError, KeyError, SystemError) as e:
+        raise KerasFileError(f"Cannot read '{name}': its group structure is corrupt ({e}).") from e
+    if found:
+        path, target = found[0]
+        raise KerasFileError(f"'{name}' contains a link to another file ('{path}' -> '{target}'); Keras files "
+                             "never do, so it is refused.")
 
 
 @contextlib.contextmanager
