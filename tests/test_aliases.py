@@ -142,6 +142,11 @@ def test_tensorflow_shim(aliased):
     cpus = tf.config.list_physical_devices("CPU")
     assert cpus and cpus[0].device_type == "CPU"
     assert len(tf.config.list_physical_devices("GPU")) == torch.cuda.device_count()
+    tf.get_logger().setLevel("ERROR")
+    tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
+    tf.autograph.set_verbosity(0)
+    with tf.device("/cpu:0"):
+        pass
     tf.random.set_seed(5)
     a = torch.rand(3)
     tf.random.set_seed(5)

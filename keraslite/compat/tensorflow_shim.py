@@ -2,10 +2,12 @@
 
 Owns only what Keras tutorials commonly touch outside `tf.keras`: `tf.__version__`, dtypes
 (`tf.float32` ...), `tf.random.set_seed`, `tf.config.list_physical_devices`, `tf.constant`,
-`tf.convert_to_tensor`, `tf.cast`, a few math ops (mapped to keraslite.ops, torch underneath)
-and no-op device/memory settings. `tf.keras` is the alias root "tensorflow.keras" (keraslite
-itself), resolved by keraslite.compat.aliases. Anything else raises an AttributeError that says
-the shim does not provide it; nothing is faked silently.
+`tf.convert_to_tensor`, `tf.cast`, a few math ops (mapped to keraslite.ops, torch
+underneath), the logging switches tutorials flip (`tf.get_logger`,
+`tf.compat.v1.logging.set_verbosity`, `tf.autograph.set_verbosity`) and no-op device and
+memory settings. `tf.keras` is the alias root "tensorflow.keras" (keraslite itself), resolved
+by keraslite.compat.aliases. Anything else raises an AttributeError that says the shim does
+not provide it; nothing is faked silently.
 """
 import contextlib
 import types
@@ -238,6 +240,25 @@ config = types.SimpleNamespace(
 )
 test = types.SimpleNamespace(is_gpu_available=lambda *a, **k: torch.cuda.is_available(),
                              gpu_device_name=lambda: "/device:GPU:0" if torch.cuda.is_available() else "")
+
+
+def get_logger():
+    """The 'tensorflow' logger, so `tf.get_logger().setLevel('ERROR')` works."""
+    import logging
+
+    return logging.getLogger("tensorflow")
+
+
+def _set_verbosity(level):
+    get_logger().setLevel(level)
+
+
+autograph = types.SimpleNamespace(set_verbosity=lambda level, alsologtostdout=False: None)
+debugging = types.SimpleNamespace(set_log_device_placement=_noop)
+compat = types.SimpleNamespace(v1=types.SimpleNamespace(
+    set_random_seed=lambda seed: _set_seed(seed),
+    logging=types.SimpleNamespace(set_verbosity=_set_verbosity, DEBUG=10, INFO=20, WARN=30, ERROR=40, FATAL=50),
+))
 
 
 @contextlib.contextmanager
