@@ -246,3 +246,17 @@ def test_step_never_syncs_with_the_device(factory):
     finally:
         torch.cuda.set_sync_debug_mode(0)
     assert opt._iterations == 4  # raw count (iterations itself divides by gradient_accumulation_steps)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_slots_follow_the_model_to_another_device():
+    module = torch.nn.Linear(3, 2)
+    opt = optimizers.Adam()
+    opt.build(list(module.parameters()))  # slots on the CPU, as after loading a saved optimizer
+    module.cuda()  # keeps the Parameter objects, moves their data
+    params = list(module.parameters())
+    for p in params:
+        p.grad = torch.ones_like(p)
+    opt.step(params)
+    assert all(v.device.type == "cuda" for v in opt.variables[2:])
+    assert int(opt.iterations) == 1

@@ -37,6 +37,10 @@ class Adam(Optimizer):
             self._slots["velocity_hat"] = self._add_slots("velocity_hat")
         self._fused = _can_fuse(params)
 
+    def _move_slots(self, device):
+        super()._move_slots(device)
+        self._fused = _can_fuse(self._params)
+
     def _slot_variables(self):
         # Keras order: momentum/velocity interleaved per variable, then all velocity_hats.
         out = []

@@ -118,6 +118,7 @@ class Optimizer:
         self._accumulators = []    # gradient accumulators when gradient_accumulation_steps
         self._index = {}           # id(param) -> position in self._params
         self._slot_cache = {}
+        self._device = None
         self._exclude_ids = set()
         self._exclude_pattern = None
 
@@ -187,6 +188,7 @@ class Optimizer:
             self._accumulators = self._add_slots("gradient_accumulator")
         self._build_slots(self._params)
         self._constrained = [p for p in self._params if getattr(p, "constraint", None) is not None]
+        self._device = self._params[0].device if self._params else None
         self.built = True
 
     def _build_slots(self, params):
@@ -257,6 +259,8 @@ class Optimizer:
         if pairs and not params:
             raise ValueError("No gradients provided for any variable.")
         if params:
+            if params[0].device != self._device:
+                self._move_slots(params[0].device)
             if self.loss_scale_factor is not None:
                 grads = torch._foreach_div(grads, self.loss_scale_factor)
             if self.gradient_accumulation_steps:
@@ -278,6 +282,13 @@ class Optimizer:
         self._update(params, grads, self._slots_for(params), lr, step)
         if self.use_ema:
             self._update_ema()
+
+    def _move_slots(self, device):
+        """The model moved (e.g. to a GPU after its optimizer state was loaded): follow it."""
+        for var in [*self._ema, *self._accumulators, *(v for slot in self._slots.values() for v in slot)]:
+            var.data = var.data.to(device)
+        self._device = device
+        self._slot_cache = {}
 
     def _slots_for(self, params):
         """The slot lists matching `params` (cached: the same variables train every step)."""
