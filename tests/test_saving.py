@@ -2,7 +2,6 @@
 dialects, weight matching (topological, by name, skip_mismatch), error messages, and training
 that continues exactly across a save/load."""
 import json
-import os
 import warnings
 
 import h5py

@@ -1,7 +1,6 @@
 """Damaged and hostile files: truncated, bit-flipped and random-bytes `.h5` / `.keras` / `.zip`
 files end in a keraslite error (ValueError or OSError), never a crash or a hang; writes are
 atomic; Lambda bytecode is never run without safe_mode=False."""
-import io
 import os
 import subprocess
 import sys
