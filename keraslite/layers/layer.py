@@ -285,9 +285,32 @@ class Layer(nn.Module):
                 out.append(module)
         return out
 
+    def _sublayers(self):
+        """Direct sublayers in attribute order, looking through plain containers (ModuleList...)."""
+        out = []
+        stack = list(self.children())[::-1]
+        while stack:
+            module = stack.pop()
+            if isinstance(module, Layer):
+                out.append(module)
+            else:
+                stack.extend(list(module.children())[::-1])
+        return out
+
     @property
     def weights(self):
-        return self.trainable_weights + self.non_trainable_weights
+        """Keras 3 order: this layer's own variables, then each sublayer's weights in turn."""
+        out, seen = [], set()
+        for v in self._variables:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._sublayers():
+            for v in layer.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
 
     @property
     def variables(self):
@@ -295,21 +318,17 @@ class Layer(nn.Module):
 
     @property
     def trainable_weights(self):
+        # A variable trains when it was created trainable and no enclosing layer is frozen
+        # (freezing clears requires_grad; see the `trainable` setter).
         if not self.trainable:
             return []
-        out = []
-        for layer in self._flatten_layers():
-            if layer.trainable:
-                out.extend(v for v in layer._variables if v.trainable and not _seen(out, v))
-        return out
+        return [v for v in self.weights if v.requires_grad]
 
     @property
     def non_trainable_weights(self):
-        out = []
-        trainable_ids = {id(v) for v in self.trainable_weights}
-        for layer in self._flatten_layers():
-            out.extend(v for v in layer._variables if id(v) not in trainable_ids and not _seen(out, v))
-        return out
+        if not self.trainable:
+            return self.weights
+        return [v for v in self.weights if not v.requires_grad]
 
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
