@@ -426,10 +426,20 @@ def _with_learning_rate(optimizer, values):
 
 # ----------------------------------------------------------------------------- legacy layout
 
+def legacy_weights(layer):
+    """A layer's weights in the order legacy `.h5` files keep them: all trainable weights, then
+    all non-trainable ones (Keras's `_legacy_weights`). For a nested model this differs from
+    `layer.weights`, which groups by sublayer: every inner BatchNormalization's moving
+    statistics go to the end."""
+    trainable = list(layer.trainable_weights)
+    ids = {id(v) for v in trainable}
+    return trainable + [v for v in layer.non_trainable_weights if id(v) not in ids]
+
+
 def legacy_weight_names(layer):
     """Dataset names for a layer's weights (Keras 3 convention: the variable path), unique."""
     names, used = [], set()
-    for v in layer.weights:
+    for v in legacy_weights(layer):
         name = v.path or v.name
         if not name.startswith(layer.name + "/"):
             name = f"{layer.name}/{name}"
@@ -451,7 +461,7 @@ def write_legacy_group(group, layers):
         sub = group.create_group(layer.name)
         names = legacy_weight_names(layer)
         save_attributes(sub, "weight_names", names)
-        for name, v in zip(names, layer.weights):
+        for name, v in zip(names, legacy_weights(layer)):
             write_dataset(sub, name, keras_array(v))
     sub = group.create_group("top_level_model_weights") if "top_level_model_weights" not in group else None
     if sub is not None:
@@ -492,7 +502,7 @@ def read_legacy_group(group, model, filepath, by_name=False, skip_mismatch=False
                 _assign_layer(layer, arrays, name, filepath, skip_mismatch)
     else:
         file_layers = [(n, a) for n, a in file_layers if a]
-        model_layers = [l for l in model_layers if l.weights]
+        model_layers = [l for l in model_layers if legacy_weights(l)]
         if len(file_layers) != len(model_layers):
             raise ValueError(
                 f"Layer count mismatch when loading weights from '{filepath}': the file has {len(file_layers)} "
@@ -511,7 +521,7 @@ def read_legacy_group(group, model, filepath, by_name=False, skip_mismatch=False
 
 def _assign_layer(layer, arrays, file_name, filepath, skip_mismatch):
     arrays = convert_legacy_arrays(layer, arrays)
-    params = layer.weights
+    params = legacy_weights(layer)
     problem = None
     if len(arrays) != len(params):
         problem = (f"Layer '{layer.name}' ({type(layer).__name__}) expects {len(params)} weights "
