@@ -179,3 +179,26 @@ def test_keras_config_loads():
     assert lite.get_config() == k.get_config()
     fn_cfg = keras.losses.serialize(keras.losses.mean_squared_error)
     assert isinstance(keraslite.losses.get(fn_cfg), keraslite.losses.MeanSquaredError)
+
+
+@pytest.mark.parametrize("name", ["sparse_categorical_crossentropy", "categorical_crossentropy"])
+@pytest.mark.parametrize("scale", [1.0, 30.0])  # 30: many probabilities hit Keras's clip bounds
+def test_softmax_output_crossentropy_from_logits_equals_keras(name, scale):
+    """keraslite computes crossentropy of a softmax output from its logits; values and
+    gradients must still be Keras's (clipped probabilities)."""
+    from keraslite import activations, losses
+
+    rng = np.random.default_rng(1)
+    logits = rng.standard_normal((32, 7)).astype("float32") * scale
+    labels = rng.integers(0, 7, size=(32,))
+    y_true = labels if name.startswith("sparse") else np.eye(7, dtype="float32")[labels]
+    z_ours = torch.tensor(logits, requires_grad=True)
+    probs = activations.softmax(z_ours)
+    assert getattr(probs, "_keras_logits", None) is not None
+    ours = losses.get(name)(torch.as_tensor(y_true), probs)
+    (g_ours,) = torch.autograd.grad(ours, z_ours)
+    z_theirs = torch.tensor(logits, requires_grad=True)
+    theirs = keras.losses.get(name)(torch.as_tensor(y_true), torch.softmax(z_theirs, -1)).mean()
+    (g_theirs,) = torch.autograd.grad(theirs, z_theirs)
+    np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(g_ours.numpy(), g_theirs.numpy(), rtol=1e-5, atol=1e-7)

@@ -9,10 +9,13 @@ renormalization of probabilities in crossentropies), label-shape handling (spars
 Leaves to keraslite.training choosing 'crossentropy'/'ce' by shapes and summing several
 outputs' losses; keraslite.metrics wraps these per-sample functions as metrics.
 
-About `_keras_logits`: keraslite.activations.softmax/sigmoid record their input on the
-output. Keras 3's torch backend does *not* use it (keras/src/backend/torch/nn.py computes
-crossentropy from the clipped probabilities), so neither do we: using the logits would give
-different numbers (no clipping) from the reference.
+About `_keras_logits`: keraslite.activations.softmax records its input on the output. Keras 3's
+torch backend computes categorical crossentropies from the renormalized probabilities clipped to
+[1e-7, 1 - 1e-7]. When the logits are at hand we compute the same quantity from them:
+log(clip(p, lo, hi)) == clamp(log_softmax(z), log lo, log hi) exactly (log is monotonic and a
+softmax needs no renormalization), with the same zero gradient where Keras clips, in fewer
+kernels and without the rounding of log(p) for tiny p. Sigmoid outputs keep Keras's
+probability formula: log(1 - p) from a rounded p is part of Keras's numbers there.
 """
 import warnings
 
@@ -213,13 +216,23 @@ def poisson(y_true, y_pred):
     return torch.mean(y_pred - y_true * torch.log(y_pred + EPSILON), dim=-1)
 
 
+# Bounds of Keras's clip as float32 rounds them, in log space.
+_LOG_LO = float(np.log(np.float64(np.float32(EPSILON))))
+_LOG_HI = float(np.log(np.float64(np.float32(1.0 - EPSILON))))
+
+
+def _clipped_log_probs(output, axis):
+    """log(clip(renormalized p, 1e-7, 1 - 1e-7)) along `axis`, from softmax logits when known."""
+    logits = getattr(output, "_keras_logits", None)
+    if logits is not None and logits.shape == output.shape and axis % output.ndim == output.ndim - 1:
+        return torch.clamp(F.log_softmax(logits, dim=-1), _LOG_LO, _LOG_HI)
+    output = output / torch.sum(output, dim=axis, keepdim=True)
+    return torch.log(torch.clamp(output, EPSILON, 1.0 - EPSILON))
+
+
 def _categorical_ce(target, output, from_logits, axis):
     # keras/src/backend/torch/nn.py: renormalize, clip to [eps, 1-eps], -sum(t log p).
-    if from_logits:
-        log_prob = F.log_softmax(output, dim=axis)
-    else:
-        output = output / torch.sum(output, dim=axis, keepdim=True)
-        log_prob = torch.log(torch.clamp(output, EPSILON, 1.0 - EPSILON))
+    log_prob = F.log_softmax(output, dim=axis) if from_logits else _clipped_log_probs(output, axis)
     return -torch.sum(target * log_prob, dim=axis)
 
 
@@ -258,11 +271,16 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         y_pred = torch.where(valid.unsqueeze(axis), y_pred, torch.zeros_like(y_pred))
     target = y_true.long()
     output = y_pred
+    if not from_logits and output.ndim >= 2:
+        output = _clipped_log_probs(output, axis)  # log-probabilities from here on
+        from_logits = None
     if output.ndim == 1:
         output, target = output.unsqueeze(0), target.unsqueeze(0)
     elif axis % output.ndim != 1:
         output = output.movedim(axis % output.ndim, 1)  # torch wants classes on dim 1
-    if from_logits:
+    if from_logits is None:
+        result = F.nll_loss(output, target, reduction="none")
+    elif from_logits:
         result = F.cross_entropy(output, target, reduction="none")
     else:
         output = output / torch.sum(output, dim=1, keepdim=True)
