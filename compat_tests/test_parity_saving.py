@@ -373,3 +373,43 @@ def test_unzipped_keras_directory_both_ways(tmp_path):
     kmodel2 = keras.saving.load_model(str(tmp_path / "ldir"))
     np.testing.assert_allclose(_keras_predict(kmodel2, x), _lite_predict(lmodel2, x), atol=ATOL, rtol=ATOL)
     assert sorted(os.listdir(tmp_path)) == ["kdir", "ldir"]
+
+
+def _multi_io(K):
+    a, b = K.Input((4,), name="a"), K.Input((4,), name="b")
+    shared = K.layers.Dense(3, activation="tanh", name="shared")
+    ha, hb = shared(a), shared(b)
+    out1 = K.layers.Dense(2, name="o1")(K.layers.Concatenate(name="cat")([ha, hb]))
+    out2 = K.layers.Dense(1, name="o2")(hb)
+    return K.Model([a, b], [out1, out2])
+
+
+@pytest.mark.parametrize("ext", ["h5", "keras", "weights.h5"])
+def test_multi_input_output_shared_layer_both_ways(ext, tmp_path):
+    rng = np.random.default_rng(11)
+    xa, xb = rng.standard_normal((3, 4)).astype("float32"), rng.standard_normal((3, 4)).astype("float32")
+
+    def lite_out(model):
+        model.eval()
+        with torch.no_grad():
+            return [o.numpy() for o in model([torch.as_tensor(xa), torch.as_tensor(xb)])]
+
+    kmodel, lmodel = _multi_io(keras), _multi_io(keraslite)
+    _randomize(kmodel)
+    _randomize(lmodel, seed=5)
+    kpath, lpath = str(tmp_path / f"k.{ext}"), str(tmp_path / f"l.{ext}")
+    if ext == "weights.h5":
+        kmodel.save_weights(kpath)
+        lmodel.save_weights(lpath)
+        from_keras, from_lite = _multi_io(keraslite), _multi_io(keras)
+        from_keras.load_weights(kpath)
+        from_lite.load_weights(lpath)
+    else:
+        kmodel.save(kpath)
+        lmodel.save(lpath)
+        from_keras = keraslite.saving.load_model(kpath, compile=False)
+        from_lite = keras.saving.load_model(lpath, compile=False)
+    for a, b in zip(lite_out(from_keras), kmodel.predict([xa, xb], verbose=0)):
+        np.testing.assert_allclose(a, b, atol=ATOL, rtol=ATOL)
+    for a, b in zip(from_lite.predict([xa, xb], verbose=0), lite_out(lmodel)):
+        np.testing.assert_allclose(a, b, atol=ATOL, rtol=ATOL)
