@@ -52,6 +52,26 @@ def test_pad_sequences(kwargs):
     np.testing.assert_array_equal(actual, expected)
 
 
+# ---------------------------------------------------------------------------- aliases
+
+def test_aliases_set_real_keras_aside_and_restore_it():
+    from keraslite.compat import aliases
+
+    real = sys.modules["keras"]
+    with pytest.warns(UserWarning, match="already imported"):
+        aliases.install_aliases()
+    try:
+        import keras as aliased
+
+        assert aliased is not real and aliased.layers.Dense is keraslite.layers.Dense
+    finally:
+        aliases.uninstall_aliases()
+    import keras as again
+
+    assert again is real and sys.modules["keras.layers"] is real.layers
+    assert again.layers.Dense is not keraslite.layers.Dense
+
+
 # ---------------------------------------------------------------------------- datasets
 
 @pytest.fixture
