@@ -358,7 +358,8 @@ class Optimizer:
             out.append(lr)
         out.extend(self._ema)
         out.extend(self._accumulators)
-        out.extend(self._slot_variables())
+        if self._slots:  # before build() an optimizer has no slots yet (as in Keras)
+            out.extend(self._slot_variables())
         return out
 
     def _slot_variables(self):
