@@ -12,3 +12,5 @@ from keraslite.layers.normalization import *  # noqa: F401,F403
 from keraslite.layers.embedding import *  # noqa: F401,F403
 from keraslite.layers.misc import *  # noqa: F401,F403
 from keraslite.layers.merging import *  # noqa: F401,F403
+from keraslite.layers.activation import *  # noqa: F401,F403
+from keraslite.layers.preprocessing import *  # noqa: F401,F403

@@ -451,7 +451,7 @@ class Layer(nn.Module):
                                  f"provided array has shape {tuple(w.shape)}.")
         with torch.no_grad():
             for v, w in zip(params, weights):
-                t = torch.as_tensor(np.ascontiguousarray(w), dtype=v.dtype).to(v.device)
+                t = torch.as_tensor(np.asarray(w, order="C"), dtype=v.dtype).to(v.device)  # keeps 0-d arrays 0-d
                 v.copy_(v.keras_layout.from_keras(t))
 
     def count_params(self):
