@@ -301,3 +301,11 @@ def test_wrong_input_width_after_build_is_reported():
     model(np.ones((1, 5), "float32"))
     with pytest.raises(ValueError, match=r"expected axis -1 .* 5"):
         model(np.ones((1, 6), "float32"))
+
+
+def test_add_loss_in_functional_graph_counts_real_calls_only():
+    inp = keras.Input((2,))
+    model = keras.Model(inp, ActivityRegularizationLayer(0.5)(inp))
+    assert model.losses == []  # building the graph adds no loss
+    model(np.full((3, 2), 2.0, "float32"))
+    assert len(model.losses) == 1 and float(model.losses[0]) == pytest.approx(1.0)

@@ -86,6 +86,14 @@ def trace(layer, inputs_fn, **call_kwargs):
     finally:
         for m, mode in modes:
             m.training = mode
+        _drop_traced_losses(layer)
+
+
+def _drop_traced_losses(layer):
+    """add_loss() results of a shape-only trace are not real losses; the next real call adds them."""
+    for l in layer._flatten_layers():
+        if l._added_losses:
+            l._added_losses = []
 
 
 def infer_output_shape(layer, input_shape, dtype=None, **call_kwargs):
@@ -238,6 +246,7 @@ def _trace_call(layer, args, kwargs, fill):
     finally:
         for m, mode in modes:
             m.training = mode
+        _drop_traced_losses(layer)
 
 
 def _unbuilt_sublayers(layer):
