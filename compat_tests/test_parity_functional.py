@@ -312,3 +312,29 @@ def test_symbolic_arithmetic_matches_keras():
     x = RNG.random((3, 4)).astype("float32")
     assert_close(to_numpy(l_model(x)), to_numpy(k_model(torch.as_tensor(x))))
     assert l_model.output_shape == k_model.output_shape
+
+
+def test_ticket_classifier_training_with_loss_weights_matches_keras():
+    """The guide's compile(loss={...}, loss_weights={...}) + fit on dict inputs and targets:
+    same per-output losses and same weights after two epochs."""
+    k_model, l_model = ticket_classifier(keras), ticket_classifier(keraslite)
+    copy_weights(k_model, l_model)
+    n = 8
+    inputs = {"title": RNG.integers(0, 50, (n, 5)).astype("float32"),
+              "body": RNG.integers(0, 50, (n, 7)).astype("float32"),
+              "tags": RNG.integers(0, 2, (n, 12)).astype("float32")}
+    targets = {"priority": RNG.random((n, 1)).astype("float32"),
+               "department": RNG.integers(0, 2, (n, 4)).astype("float32")}
+    histories = []
+    for lib, model in ((keras, k_model), (keraslite, l_model)):
+        model.compile(optimizer=lib.optimizers.SGD(0.1),
+                      loss={"priority": lib.losses.BinaryCrossentropy(from_logits=True),
+                            "department": lib.losses.CategoricalCrossentropy(from_logits=True)},
+                      loss_weights={"priority": 1.0, "department": 0.2})
+        histories.append(model.fit(inputs, targets, epochs=2, batch_size=4, shuffle=False, verbose=0).history)
+    k_hist, l_hist = histories
+    assert sorted(l_hist) == sorted(k_hist)
+    for key in k_hist:
+        np.testing.assert_allclose(l_hist[key], k_hist[key], rtol=1e-5, err_msg=key)
+    for a, b in zip(l_model.get_weights(), k_model.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
