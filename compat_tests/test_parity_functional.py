@@ -338,3 +338,36 @@ def test_ticket_classifier_training_with_loss_weights_matches_keras():
         np.testing.assert_allclose(l_hist[key], k_hist[key], rtol=1e-5, err_msg=key)
     for a, b in zip(l_model.get_weights(), k_model.get_weights()):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def _subclassed(lib):
+    class ResidualMLP(lib.Model):
+        """Subclassing guide style: layers as attributes and in a list, a training argument."""
+
+        def __init__(self, units=6, **kwargs):
+            super().__init__(**kwargs)
+            self.stem = lib.layers.Dense(units, activation="relu")
+            self.blocks = [lib.layers.Dense(units, activation="tanh") for _ in range(2)]
+            self.dropout = lib.layers.Dropout(0.5)
+            self.head = lib.layers.Dense(2)
+
+        def call(self, inputs, training=None):
+            x = self.stem(inputs)
+            for block in self.blocks:
+                x = x + block(x)
+            return self.head(self.dropout(x, training=training))
+
+    return ResidualMLP(name="residual_mlp")
+
+
+def test_subclassed_model_matches_keras_with_model_level_weights():
+    k_model, l_model = _subclassed(keras), _subclassed(keraslite)
+    x = RNG.random((3, 4)).astype("float32")
+    k_model(torch.as_tensor(x))
+    l_model(x)
+    assert [tuple(w.shape) for w in l_model.weights] == [tuple(w.shape) for w in k_model.weights]
+    weights = [RNG.standard_normal(w.shape).astype("float32") * 0.5 for w in k_model.get_weights()]
+    k_model.set_weights(weights)
+    l_model.set_weights(weights)
+    assert_close(to_numpy(l_model(x)), to_numpy(k_model(torch.as_tensor(x))))
+    assert [l.name for l in l_model.layers] == [l.name for l in k_model.layers]
