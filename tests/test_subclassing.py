@@ -309,3 +309,19 @@ def test_add_loss_in_functional_graph_counts_real_calls_only():
     assert model.losses == []  # building the graph adds no loss
     model(np.full((3, 2), 2.0, "float32"))
     assert len(model.losses) == 1 and float(model.losses[0]) == pytest.approx(1.0)
+
+
+def test_subclassed_model_takes_a_list_of_arrays():
+    class TwoInputs(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.a = layers.Dense(2)
+            self.b = layers.Dense(2)
+
+        def call(self, inputs):
+            x, y = inputs
+            return self.a(x) + self.b(y)
+
+    model = TwoInputs()
+    out = model([np.ones((3, 4), "float32"), np.ones((3, 5))])
+    assert out.shape == (3, 2) and out.dtype == torch.float32

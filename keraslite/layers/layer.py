@@ -486,10 +486,15 @@ class Layer(nn.Module):
             from keraslite.models import functional
 
             return functional.call_symbolic(self, args, kwargs)
-        if isinstance(inputs, np.ndarray) and args:
-            # Keras converts array inputs (model(np_array)); the graph of a functional model
-            # converts per input dtype itself.
-            inputs = self._array_to_tensor(inputs)
+        if args and (type(inputs) is np.ndarray or (type(inputs) in (list, tuple) and inputs
+                                                     and type(inputs[0]) is np.ndarray)) \
+                and getattr(self, "_graph", None) is None:
+            # Keras converts array inputs (model(np_array), model([a, b])); the graph of a
+            # functional model converts per input dtype itself.
+            if type(inputs) is np.ndarray:
+                inputs = self._array_to_tensor(inputs)
+            else:
+                inputs = type(inputs)(self._array_to_tensor(v) if type(v) is np.ndarray else v for v in inputs)
             args = (inputs,) + args[1:]
         if not self.built:
             self._maybe_build(_shape_for_build(inputs))
