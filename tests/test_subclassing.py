@@ -204,23 +204,41 @@ def test_replacing_a_tracked_list_untracks_old_layers():
     assert len(model.layers) == 4
 
 
-def test_subclassed_model_build_creates_weights():
+def test_subclassed_model_build_only_marks_built_as_keras3():
     model = Stack()
-    model.build((None, 5))
-    assert model.built
+    with pytest.warns(UserWarning, match="first call on data"):
+        model.build((None, 5))
+    assert model.built and model.weights == []
+    model(np.ones((2, 5), "float32"))  # the first call on data creates the weights
     assert len(model.weights) == 12
-    assert model.count_params() == sum(int(np.prod(w.shape)) for w in model.weights)
 
 
-def test_subclassed_model_summary_after_build_lists_layers():
+def test_subclassed_model_summary_after_build_shows_unbuilt_layers():
     model = Stack()
-    model.build((None, 5))
+    with pytest.warns(UserWarning):
+        model.build((None, 5))
     lines = []
     model.summary(print_fn=lines.append)
     text = lines[0]
     assert 'Model: "stack"' in text
-    assert "dense (Dense)" in text and "(None, 4)" in text
-    assert " Total params: 103 (412.00 B)" in text  # 24 + 20 + 20 + 20 + 15 + 4 float32 weights
+    assert text.count("0 (unbuilt)") == 6 and "│ ?" in text
+    assert " Total params: 0 (0.00 B)" in text
+
+
+def test_subclassed_model_summary_after_call_lists_shapes_and_params():
+    model = Stack()
+    model(np.ones((2, 5), "float32"))
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert " Total params: 103 (412.00 B)" in lines[0]  # 24 + 20 + 20 + 20 + 15 + 4 float32 weights
+    assert "(2, 4)" in lines[0]
+
+
+def test_build_from_config_creates_weights_for_loading():
+    model = Stack()
+    model.build_from_config({"input_shape": [None, 5]})
+    assert len(model.weights) == 12
+    assert model.get_layer(index=0)._build_input_shape == (None, 5)
 
 
 def test_subclassed_model_in_functional_graph():
@@ -278,12 +296,7 @@ def test_model_without_call_says_what_to_write():
         Empty()(np.ones((1, 2), "float32"))
 
 
-def test_build_without_shape_is_an_error():
-    with pytest.raises(ValueError, match="input shape"):
-        Stack().build()
-
-
-def test_build_with_incompatible_shape_names_the_model():
+def test_build_from_config_with_incompatible_shape_names_the_model():
     class Fixed(keras.Model):
         def __init__(self):
             super().__init__(name="fixed")
@@ -293,7 +306,7 @@ def test_build_with_incompatible_shape_names_the_model():
             return self.d(x)
 
     with pytest.raises(ValueError, match="fixed"):
-        Fixed().build((None, 7))
+        Fixed().build_from_config({"input_shape": [None, 7]})
 
 
 def test_wrong_input_width_after_build_is_reported():

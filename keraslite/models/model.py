@@ -8,6 +8,8 @@ methods, each a thin call into the module that does the work:
 `Model(inputs, outputs)` builds a functional graph (keraslite.models.functional);
 subclasses write `call`.
 """
+import warnings
+
 from keraslite.layers.layer import Layer
 
 
@@ -84,15 +86,33 @@ class Model(Layer):
                                   "Model(inputs, outputs).")
 
     def build(self, input_shape=None):
-        """Build a subclassed model: run `call` on shape-only (fake) inputs so every sublayer
-        creates its weights. Graph models are built at construction."""
+        """As Keras 3: a subclassed model without its own `build` is only marked built; its layers
+        create their weights on the first call on data (or on keras.Input). Graph models are
+        built at construction."""
         if self._graph is not None:
             self.built = True
             return
-        if input_shape is None:
-            input_shape = self._batch_input_shape
-        if input_shape is None:
-            raise ValueError(f"Model '{self.name}'.build() needs an input shape, e.g. build((None, 784)).")
+        if input_shape is not None:
+            from keraslite.layers.layer import _from_list
+
+            self._build_input_shape = _from_list(input_shape) if isinstance(input_shape, list) else tuple(input_shape)
+        if any(not l.built for l in self._flatten_layers(include_self=False)):
+            warnings.warn(f"`build()` was called on model '{self.name}', which has no `build()` method of its own: "
+                          "it is marked as built, and its layers create their weights on the first call on data. "
+                          "Call the model on a batch (or on keras.Input) to create the weights now.", stacklevel=2)
+        self.built = True
+
+    def build_from_config(self, config):
+        """Loading a subclassed model: run `call` on shape-only inputs so the weights exist
+        before they are read (Keras builds by running the call symbolically here too)."""
+        shape = (config or {}).get("input_shape")
+        if shape is None or self._graph is not None:
+            return super().build_from_config(config)
+        if type(self).build is not Model.build:
+            return super().build_from_config(config)
+        self._build_by_tracing(shape)
+
+    def _build_by_tracing(self, input_shape):
         from keraslite.layers.layer import _from_list
         from keraslite.models.functional import _forget_sentinel_batch, _unbuilt_sublayers, infer_output_shape
 
