@@ -302,3 +302,16 @@ def test_output_of_an_uncalled_layer_is_an_attribute_error():
     assert layer.output.shape == (None, 2)
     with pytest.raises(ValueError, match="node 3 does not exist"):
         layer.get_output_at(3)
+
+
+def test_reflected_operators_and_slicing_serialize():
+    inp = keraslite.Input((4,))
+    y = 1.0 - inp[:, 1:3]
+    y = 2.0 / (y * y + 1.0)
+    model = keraslite.Model(inp, y[..., :1])
+    x = _x(3, 4)
+    expected = (2.0 / ((1.0 - x[:, 1:3]) ** 2 + 1.0))[..., :1]
+    np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-6)
+    config = json.loads(json.dumps(model.get_config()))
+    clone = keraslite.Model.from_config(config)
+    np.testing.assert_allclose(clone(x).numpy(), expected, rtol=1e-6)

@@ -332,6 +332,42 @@ _OP_NAMES = {torch.add: "add", torch.sub: "subtract", torch.mul: "multiply", tor
              torch.matmul: "matmul", torch.pow: "power", torch.neg: "negative", torch.abs: "absolute"}
 
 
+# KerasTensor's reflected operators (1 - x) arrive as lambdas with swapped operands.
+_REFLECTED = {"__radd__": "add", "__rsub__": "subtract", "__rmul__": "multiply", "__rtruediv__": "divide"}
+
+
+def _getitem(x, key):
+    return x[key]
+
+
+def _encode(v):
+    """Slices and Ellipsis in an op's arguments, in Keras's config markers."""
+    if isinstance(v, slice):
+        return {"class_name": "__slice__", "config": {"start": v.start, "stop": v.stop, "step": v.step}}
+    if v is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(v, (list, tuple)):
+        return [_encode(x) for x in v] if isinstance(v, list) else {"__tuple__": [_encode(x) for x in v]}
+    if isinstance(v, dict):
+        return {k: _encode(x) for k, x in v.items()}
+    return v
+
+
+def _decode(v):
+    if isinstance(v, dict):
+        if v.get("class_name") == "__slice__":
+            c = v["config"]
+            return slice(c.get("start"), c.get("stop"), c.get("step"))
+        if v.get("class_name") == "__ellipsis__":
+            return Ellipsis
+        if set(v) == {"__tuple__"}:
+            return tuple(_decode(x) for x in v["__tuple__"])
+        return {k: _decode(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_decode(x) for x in v]
+    return v
+
+
 def _slot_fill(template, values):
     if isinstance(template, dict):
         if len(template) == 1 and "__slot__" in template:
@@ -356,15 +392,17 @@ class SymbolicOp(Layer):
                 raise ValueError("SymbolicOp needs a function or an `op` name from keraslite.ops.")
             from keraslite import ops as ops_mod
 
-            fn = getattr(ops_mod, op)
+            fn = _getitem if op == "getitem" else getattr(ops_mod, op)
         self.fn = fn
         self.op = op or _OP_NAMES.get(fn)
-        self.op_args = list(args)
-        self.op_kwargs = dict(kwargs or {})
+        self.op_args = _decode(list(args))
+        self.op_kwargs = _decode(dict(kwargs or {}))
 
     @property
     def display_class_name(self):
         """The Keras operation class this node stands for ('add' -> 'Add'), for summaries."""
+        if self.op == "getitem":
+            return "GetItem"
         return "".join(part.title() for part in self.op.split("_")) if self.op else type(self).__name__
 
     def call(self, inputs):
@@ -379,13 +417,13 @@ class SymbolicOp(Layer):
                 return all(plain(x) for x in v.values())
             return v is None or isinstance(v, (bool, int, float, str))
 
-        if self.op is None or not plain([self.op_args, self.op_kwargs]):
+        if self.op is None or not plain(_encode([self.op_args, self.op_kwargs])):
             raise NotImplementedError(
                 f"Layer '{self.name}' is an anonymous tensor operation ({getattr(self.fn, '__name__', self.fn)}) "
                 "and cannot be serialized. Use a named layer (e.g. layers.Add, layers.Lambda) or a keraslite.ops "
                 "function with plain (non-array) arguments to make the model saveable.")
         config = super().get_config()
-        config.update(op=self.op, args=self.op_args, kwargs=self.op_kwargs)
+        config.update(op=self.op, args=_encode(self.op_args), kwargs=_encode(self.op_kwargs))
         return config
 
 
@@ -448,12 +486,23 @@ def _make_op_layer(fn, op, args, kwargs):
     name = op or getattr(fn, "__name__", "op")
     if name == "<lambda>":
         name = "op"
+    if name == "getitem":
+        name = "get_item"  # Keras's name for the slicing operation
     layer = SymbolicOp(fn, t_args, t_kwargs, op=op, name=backend.get_uid(name))
     return layer(tensors if len(tensors) > 1 else tensors[0])
 
 
 def symbolic_op(fn, *operands):
-    """Apply `fn` to operands of which some are KerasTensors: a SymbolicOp node in the graph."""
+    """Apply `fn` to operands of which some are KerasTensors: a SymbolicOp node in the graph.
+    KerasTensor's operator lambdas are recognised by name so the node stays serializable."""
+    qualname = getattr(fn, "__qualname__", "")
+    if qualname.startswith("KerasTensor.") and "<lambda>" in qualname:
+        method = qualname.split(".")[1]
+        if method in _REFLECTED and len(operands) == 2:
+            return _make_op_layer(None, _REFLECTED[method], (operands[1], operands[0]), {})
+        if method == "__getitem__" and fn.__closure__:
+            key = fn.__closure__[0].cell_contents
+            return _make_op_layer(_getitem, "getitem", (operands[0], key), {})
     return _make_op_layer(fn, _OP_NAMES.get(fn), operands, {})
 
 
