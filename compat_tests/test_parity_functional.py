@@ -371,3 +371,18 @@ def test_subclassed_model_matches_keras_with_model_level_weights():
     l_model.set_weights(weights)
     assert_close(to_numpy(l_model(x)), to_numpy(k_model(torch.as_tensor(x))))
     assert [l.name for l in l_model.layers] == [l.name for l in k_model.layers]
+
+
+def test_keras_config_with_tensor_operations_loads():
+    """Keras writes `1.0 - x[:, 1:3]` and ops.sum as operation entries (GetItem, Subtract, Sum)."""
+    def build(lib):
+        a = lib.Input((4,), name="a")
+        y = 1.0 - lib.layers.Dense(4, name="d")(a)[:, 1:3]
+        return lib.Model(a, lib.ops.sum(y * y, axis=-1, keepdims=True), name="ops")
+
+    k_model = build(keras)
+    l_model = keraslite.Model.from_config(json.loads(json.dumps(k_model.get_config())))
+    l_model.get_layer("d").set_weights(k_model.get_layer("d").get_weights())
+    x = RNG.random((3, 4)).astype("float32")
+    assert_close(to_numpy(l_model(x)), to_numpy(k_model(torch.as_tensor(x))))
+    assert l_model.output_shape == k_model.output_shape

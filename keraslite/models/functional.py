@@ -337,7 +337,7 @@ _REFLECTED = {"__radd__": "add", "__rsub__": "subtract", "__rmul__": "multiply",
 
 
 def _getitem(x, key):
-    return x[key]
+    return x[tuple(key) if isinstance(key, list) else key]
 
 
 def _encode(v):
@@ -436,12 +436,22 @@ class KerasOp(Layer):
         super().__init__(**layer_kwargs)
         from keraslite import ops as ops_mod
 
-        if not callable(getattr(ops_mod, op, None)):
+        if op == "get_item":
+            fn = _getitem
+        elif callable(getattr(ops_mod, op, None)):
+            fn = getattr(ops_mod, op)
+        else:
             raise ValueError(f"The model config uses the Keras operation '{op}', which keraslite.ops does not "
                              "provide.")
         self.op = op
-        self.fn = getattr(ops_mod, op)
+        self.fn = fn
         self.op_kwargs = dict(op_kwargs or {})
+
+    def __call__(self, *args, **kwargs):
+        # Operations may take a constant first (`1.0 - x` is subtract(1.0, x)).
+        if any(isinstance(t, KerasTensor) for t in flatten([list(args), kwargs])):
+            return call_symbolic(self, args, kwargs)
+        return super().__call__(*args, **kwargs)
 
     @property
     def display_class_name(self):
@@ -1011,6 +1021,8 @@ def functional_from_config(cls, config, custom_objects=None):
         if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
             h = v["config"]["keras_history"]
             return tensor_at(h[0], h[1], h[2], nested_offset=False)
+        if isinstance(v, dict) and v.get("class_name") in ("__slice__", "__ellipsis__"):
+            return _decode(v)
         if isinstance(v, dict) and v.get("class_name") == "__numpy__":
             return np.asarray(v["config"]["value"], dtype=v["config"]["dtype"])
         if isinstance(v, (list, tuple)):
