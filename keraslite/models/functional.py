@@ -708,14 +708,8 @@ def _to_tensor(x, ref, device):
         return x
     if x is None:
         raise ValueError(f"The input '{_input_name(ref)}' is not optional, but None was passed.")
-    arr = np.asarray(x)
-    if arr.dtype.kind == "f" and ref.dtype.startswith("float"):
-        dtype = ref.torch_dtype
-    elif arr.dtype.kind in "iub" and not ref.dtype.startswith("float"):
-        dtype = ref.torch_dtype
-    else:
-        dtype = ref.torch_dtype
-    return torch.as_tensor(arr, dtype=dtype, device=device)
+    # Arrays take the dtype the input was declared with (Keras converts to it too).
+    return torch.as_tensor(np.asarray(x), dtype=ref.torch_dtype, device=device)
 
 
 def _describe(x):
@@ -1086,7 +1080,7 @@ def _sequential_graph(model):
     if input_layer is not None:
         inp = input_layer.output
     elif getattr(model, "_batch_input_shape", None) is not None:
-        inp = Input(batch_shape=model._batch_input_shape, name=f"{model.name}_input" if False else None)
+        inp = Input(batch_shape=model._batch_input_shape)
     else:
         raise AttributeError(f"Sequential model '{model.name}' has no defined inputs yet: give the first layer an "
                              "`input_shape`, start with keras.Input(shape), or build the model first.")
