@@ -1,0 +1,100 @@
+"""CUDA checks: the same model trained, evaluated and predicted on the GPU gives the CPU's
+numbers, layers with GPU-specific paths (cuDNN RNNs, channels-last convs, batch norm) agree
+with their CPU selves, and files written from a GPU model load on the CPU.
+
+Skipped without a CUDA device. TF32 is turned off so float32 results are comparable.
+"""
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from keraslite import layers
+
+pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
+
+
+@pytest.fixture(autouse=True)
+def _exact_float32():
+    old = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    yield
+    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
+    keraslite.backend.set_device(None)
+
+
+def _models():
+    return {
+        "mlp": (lambda: keraslite.Sequential([keraslite.Input((8,)), layers.Dense(16, activation="relu"),
+                                              layers.Dropout(0.0), layers.Dense(3, activation="softmax")]),
+                np.random.default_rng(0).standard_normal((96, 8)).astype("float32"),
+                np.random.default_rng(1).integers(0, 3, 96), "sparse_categorical_crossentropy"),
+        "cnn": (lambda: keraslite.Sequential([keraslite.Input((10, 10, 2)), layers.Conv2D(4, 3, padding="same"),
+                                              layers.BatchNormalization(), layers.Activation("relu"),
+                                              layers.MaxPooling2D(), layers.Flatten(),
+                                              layers.Dense(3, activation="softmax")]),
+                np.random.default_rng(0).standard_normal((64, 10, 10, 2)).astype("float32"),
+                np.random.default_rng(1).integers(0, 3, 64), "sparse_categorical_crossentropy"),
+        "lstm": (lambda: keraslite.Sequential([keraslite.Input((7,), dtype="int64"),
+                                               layers.Embedding(20, 6, mask_zero=True), layers.LSTM(5),
+                                               layers.Dense(1, activation="sigmoid")]),
+                 np.where(np.arange(7) < np.random.default_rng(0).integers(2, 8, (64, 1)),
+                          np.random.default_rng(1).integers(1, 20, (64, 7)), 0),
+                 np.random.default_rng(2).integers(0, 2, (64, 1)).astype("float32"), "binary_crossentropy"),
+    }
+
+
+def _train(name, device):
+    factory, x, y, loss = _models()[name]
+    keraslite.backend.set_device(device)
+    keraslite.utils.set_random_seed(0)
+    model = factory()
+    model.compile(optimizer="adam", loss=loss)
+    history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    return model, history.history["loss"], model.predict(x, verbose=0), model.get_weights(), x
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn", "lstm"])
+def test_training_on_gpu_matches_cpu(name):
+    _, loss_cpu, pred_cpu, w_cpu, _ = _train(name, "cpu")
+    model, loss_gpu, pred_gpu, w_gpu, _ = _train(name, "cuda")
+    assert next(model.parameters()).device.type == "cuda"
+    np.testing.assert_allclose(loss_gpu, loss_cpu, rtol=1e-4)
+    np.testing.assert_allclose(pred_gpu, pred_cpu, rtol=1e-4, atol=1e-5)
+    for a, b in zip(w_gpu, w_cpu):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
+
+
+def test_predict_on_gpu_is_repeatable_and_batch_size_independent():
+    model, _, pred, _, x = _train("cnn", "cuda")
+    again = model.predict(x, batch_size=7, verbose=0)
+    np.testing.assert_allclose(again, pred, rtol=1e-5, atol=1e-6)
+
+
+def test_lazy_build_on_cuda_input():
+    layer = layers.Dense(3)
+    out = layer(torch.ones(2, 4, device="cuda"))
+    assert out.device.type == "cuda" and layer.kernel.device.type == "cuda"
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU", "SimpleRNN"])
+def test_recurrent_cuda_matches_cpu(cls):
+    x = torch.randn(3, 6, 4)
+    cpu = getattr(layers, cls)(5, return_sequences=True)
+    ref = cpu(x)
+    gpu = getattr(layers, cls)(5, return_sequences=True)
+    gpu(x)
+    gpu.set_weights(cpu.get_weights())
+    gpu.to("cuda")
+    out = gpu(x.cuda())
+    np.testing.assert_allclose(out.detach().cpu().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_gpu_model_file_loads_on_cpu(tmp_path):
+    model, _, pred, _, x = _train("mlp", "cuda")
+    path = tmp_path / "m.keras"
+    model.save(path)
+    keraslite.backend.set_device("cpu")
+    loaded = keraslite.saving.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), pred, rtol=1e-5, atol=1e-6)
