@@ -61,9 +61,12 @@ def test_training_on_gpu_matches_cpu(name):
     model, loss_gpu, pred_gpu, w_gpu, _ = _train(name, "cuda")
     assert next(model.parameters()).device.type == "cuda"
     np.testing.assert_allclose(loss_gpu, loss_cpu, rtol=1e-4)
-    np.testing.assert_allclose(pred_gpu, pred_cpu, rtol=1e-4, atol=1e-5)
+    # cuDNN's convolution and batch-norm kernels sum in another order than the CPU's; over
+    # eight Adam steps that drifts the CNN's predictions by ~6e-4 relative (measured on an H100).
+    rtol = 2e-3 if name == "cnn" else 1e-4
+    np.testing.assert_allclose(pred_gpu, pred_cpu, rtol=rtol, atol=1e-5)
     for a, b in zip(w_gpu, w_cpu):
-        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
+        np.testing.assert_allclose(a, b, rtol=max(rtol, 1e-3), atol=1e-5)
 
 
 def test_predict_on_gpu_is_repeatable_and_batch_size_independent():
