@@ -62,11 +62,13 @@ def test_training_on_gpu_matches_cpu(name):
     assert next(model.parameters()).device.type == "cuda"
     np.testing.assert_allclose(loss_gpu, loss_cpu, rtol=1e-4)
     # cuDNN's convolution and batch-norm kernels sum in another order than the CPU's; over
-    # eight Adam steps that drifts the CNN's predictions by ~6e-4 relative (measured on an H100).
-    rtol = 2e-3 if name == "cnn" else 1e-4
+    # eight Adam steps that drifts the CNN's predictions by ~6e-4 relative, and weights whose
+    # gradients are ~0 (where Adam's step is ~lr whatever the sign) by up to ~2.5e-4
+    # absolute (measured on an H100).
+    rtol, atol = (2e-3, 1e-3) if name == "cnn" else (1e-4, 1e-5)
     np.testing.assert_allclose(pred_gpu, pred_cpu, rtol=rtol, atol=1e-5)
     for a, b in zip(w_gpu, w_cpu):
-        np.testing.assert_allclose(a, b, rtol=max(rtol, 1e-3), atol=1e-5)
+        np.testing.assert_allclose(a, b, rtol=max(rtol, 1e-3), atol=atol)
 
 
 def test_predict_on_gpu_is_repeatable_and_batch_size_independent():
