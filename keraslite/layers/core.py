@@ -49,18 +49,19 @@ class Dense(Layer):
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
 
     def call(self, inputs):
-        if inputs.shape[-1] != self.kernel.shape[0]:
+        kernel, bias = self.kernel, self.bias  # (in, units), (units,)
+        if inputs.shape[-1] != kernel.shape[0]:
             raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected axis -1 "
-                             f"of input shape to have value {self.kernel.shape[0]}, but received input with "
+                             f"of input shape to have value {kernel.shape[0]}, but received input with "
                              f"shape {tuple(inputs.shape)}.")
-        if inputs.dtype != self.kernel.dtype:
-            inputs = inputs.to(self.kernel.dtype)
-        if inputs.ndim == 2 and self.bias is not None:
-            x = torch.addmm(self.bias, inputs, self.kernel)  # (batch, units)
+        if inputs.dtype != kernel.dtype:
+            inputs = inputs.to(kernel.dtype)
+        if inputs.ndim == 2 and bias is not None:
+            x = torch.addmm(bias, inputs, kernel)  # (batch, units)
         else:
-            x = torch.matmul(inputs, self.kernel)
-            if self.bias is not None:
-                x = x + self.bias
+            x = torch.matmul(inputs, kernel)
+            if bias is not None:
+                x = x + bias
         return self.activation(x)
 
     def compute_output_shape(self, input_shape):

@@ -185,6 +185,7 @@ class Layer(nn.Module):
 
     _call_accepts_training = False
     _call_accepts_mask = False
+    _makes_masks = False  # compute_mask overridden: may create a mask even from none
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -198,6 +199,7 @@ class Layer(nn.Module):
         # (first call, Sequential, or the user calling layer.build(shape) directly).
         if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_marks_built", False):
             cls.build = _wrap_build(cls.__dict__["build"])
+        cls._makes_masks = cls.compute_mask is not Layer.compute_mask
         cls._call_accepts_training = _accepts(cls.call, "training")
         cls._call_accepts_mask = _accepts(cls.call, "mask")
 
@@ -482,20 +484,21 @@ class Layer(nn.Module):
 
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
-        if _is_symbolic(inputs):
-            from keraslite.models import functional
+        if type(inputs) is not torch.Tensor:  # the hot path (a plain tensor) skips these checks
+            if _is_symbolic(inputs):
+                from keraslite.models import functional
 
-            return functional.call_symbolic(self, args, kwargs)
-        if args and (type(inputs) is np.ndarray or (type(inputs) in (list, tuple) and inputs
-                                                     and type(inputs[0]) is np.ndarray)) \
-                and getattr(self, "_graph", None) is None:
-            # Keras converts array inputs (model(np_array), model([a, b])); the graph of a
-            # functional model converts per input dtype itself.
-            if type(inputs) is np.ndarray:
-                inputs = self._array_to_tensor(inputs)
-            else:
-                inputs = type(inputs)(self._array_to_tensor(v) if type(v) is np.ndarray else v for v in inputs)
-            args = (inputs,) + args[1:]
+                return functional.call_symbolic(self, args, kwargs)
+            if args and (type(inputs) is np.ndarray or (type(inputs) in (list, tuple) and inputs
+                                                         and type(inputs[0]) is np.ndarray)) \
+                    and getattr(self, "_graph", None) is None:
+                # Keras converts array inputs (model(np_array), model([a, b])); the graph of a
+                # functional model converts per input dtype itself.
+                if type(inputs) is np.ndarray:
+                    inputs = self._array_to_tensor(inputs)
+                else:
+                    inputs = type(inputs)(self._array_to_tensor(v) if type(v) is np.ndarray else v for v in inputs)
+                args = (inputs,) + args[1:]
         if not self.built:
             self._maybe_build(_shape_for_build(inputs))
             device = _device_of(inputs)
@@ -513,10 +516,17 @@ class Layer(nn.Module):
             self._added_losses = [self.activity_regularizer(o) / max(o.shape[0], 1) for o in
                                   (outputs if isinstance(outputs, (list, tuple)) else [outputs])
                                   if isinstance(o, torch.Tensor)]
-        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
-            mask = self.compute_mask(inputs, kwargs.get("mask", _mask_of(inputs)))
+        if self._makes_masks:
+            mask = self.compute_mask(inputs, kwargs["mask"] if "mask" in kwargs else _mask_of(inputs))
             if mask is not None and isinstance(outputs, torch.Tensor):
                 outputs._keras_mask = mask
+        elif self.supports_masking:
+            # Only pass a mask on when one arrived (most calls carry none).
+            incoming = kwargs["mask"] if "mask" in kwargs else _mask_of(inputs)
+            if incoming is not None:
+                mask = self.compute_mask(inputs, incoming)
+                if mask is not None and isinstance(outputs, torch.Tensor):
+                    outputs._keras_mask = mask
         return outputs
 
     def _array_to_tensor(self, array):
