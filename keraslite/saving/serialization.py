@@ -118,12 +118,15 @@ CLASS_ALIASES = {
 #           Keras 2 wrote on every RNN); any other value is left in, so the class raises a clear
 #           error instead of silently computing something else (time_major=True data is
 #           (time, batch, ...) and keraslite is batch-major).
-_DROP_ALWAYS = {"fused"}
+# tf.keras SeparableConv/DepthwiseConv configs also carry Conv's kernel_* keys, which those
+# layers never use (their kernels are depthwise_*/pointwise_*): no effect on the numbers either.
+_DROP_ALWAYS = {"fused", "kernel_initializer", "kernel_regularizer", "kernel_constraint"}
 _DROP_IF_DEFAULT = {
     "time_major": False, "ragged": False, "quantization_config": None, "lora_rank": None, "lora_alpha": None,
     "synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99,
     "virtual_batch_size": None, "adjustment": None, "optional": False, "sparse": False,
     "zero_output_for_mask": False, "autocast": True, "input_length": None, "implementation": None,
+    "groups": 1,  # tf.keras DepthwiseConv2D inherits Conv2D's config and writes groups=1
 }
 # CuDNN layers fixed these; their plain counterparts must use the same values to match.
 _CUDNN_FIXED = {

@@ -1,0 +1,66 @@
+"""Files written by real tf-keras 2.18 (Keras 2) load in keraslite and predict what tf-keras
+predicted. The files and tf-keras's outputs are committed in fixtures/tf_keras/, produced by
+fixtures/make_tf_keras_files.py (which needs TensorFlow; keraslite's tests do not).
+
+Each model was compiled with Adam and trained one epoch before saving, so the full-model
+files carry a Keras 2 training_config (`Custom>Adam`, MeanMetricWrapper metrics) and
+optimizer_weights; the weights-only files use Keras 2's root layout.
+"""
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "tf_keras")
+EXPECTED = np.load(os.path.join(HERE, "expected.npz"))
+NAMES = ["mlp", "cnn", "conv1d", "rnn", "rnn_variants", "functional"]
+
+
+def _io(name):
+    xs = [EXPECTED[k] for k in sorted(k for k in EXPECTED.files if k.startswith(f"{name}/x"))]
+    ys = [EXPECTED[k] for k in sorted(k for k in EXPECTED.files if k.startswith(f"{name}/y"))]
+    return (xs if len(xs) > 1 else xs[0]), ys
+
+
+def _predict(model, x):
+    out = model.predict(x, verbose=0)
+    return out if isinstance(out, list) else [out]
+
+
+def test_files_come_from_keras_2():
+    assert str(EXPECTED["keras_version"]).startswith("2.")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_full_model_file_predicts_like_tf_keras(name):
+    model = keraslite.saving.load_model(os.path.join(HERE, f"{name}.h5"))
+    x, expected = _io(name)
+    for got, want in zip(_predict(model, x), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    # The Keras 2 training config was restored: the model is compiled and can keep training.
+    assert model.optimizer is not None and int(model.optimizer.iterations) > 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_weights_only_file_loads_into_the_same_architecture(name):
+    model = keraslite.saving.load_model(os.path.join(HERE, f"{name}.h5"), compile=False)
+    x, expected = _io(name)
+    for w in model.weights:  # scramble, then restore from the weights-only file
+        with torch.no_grad():
+            w.mul_(0.5).add_(0.1)
+    model.load_weights(os.path.join(HERE, f"{name}_weights.h5"))
+    for got, want in zip(_predict(model, x), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_loaded_keras2_model_continues_training():
+    model = keraslite.saving.load_model(os.path.join(HERE, "mlp.h5"))
+    x, _ = _io("mlp")
+    y = np.argmax(EXPECTED["mlp/y0"], axis=-1)
+    before = model.optimizer.iterations
+    history = model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert int(model.optimizer.iterations) == int(before) + 4
+    assert np.isfinite(history.history["loss"][0])
