@@ -280,6 +280,7 @@ class _SpatialDropout(Layer):
         config.update(rate=self.rate, seed=self.seed)
         if self.rank > 1:
             config["data_format"] = self.data_format
+        config.pop("trainable", None)  # Keras 3's spatial dropouts neither write nor accept it
         return config
 
 
