@@ -86,13 +86,12 @@ ALL_OPTIMIZERS = [("Adagrad", 0.05), ("Adadelta", 1.0), ("Adamax", 0.01), ("Nada
                   ("Ftrl", 0.05), ("Lion", 0.001)]
 
 
+@pytest.mark.parametrize("loss", LOSSES)
 @pytest.mark.parametrize("opt,lr", ALL_OPTIMIZERS, ids=[o for o, _ in ALL_OPTIMIZERS])
-def test_fit_every_optimizer(opt, lr):
-    if not hasattr(keraslite.optimizers, opt):
-        pytest.skip(f"keraslite.optimizers.{opt} not available")
-    x, y = _data("sparse_categorical_crossentropy")
-    km, lm = _models("sparse_categorical_crossentropy")
-    kh, lh = _fit_both(km, lm, opt, lr, "sparse_categorical_crossentropy", x, y)
+def test_fit_every_optimizer(opt, lr, loss):
+    x, y = _data(loss)
+    km, lm = _models(loss)
+    kh, lh = _fit_both(km, lm, opt, lr, loss, x, y)
     _assert_history(lh, kh)
     _assert_weights(lm, km)
 

@@ -73,27 +73,10 @@ _CLASSES = {"MaxNorm": MaxNorm, "NonNeg": NonNeg, "UnitNorm": UnitNorm, "MinMaxN
 
 
 def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, Constraint) or (callable(identifier) and not isinstance(identifier, type)):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown constraint {identifier!r}. Valid names are: max_norm, non_neg, "
-                             "unit_norm, min_max_norm.")
-        return cls()
-    if isinstance(identifier, dict):
-        cls = _CLASSES.get(identifier.get("class_name"))
-        if cls is None:
-            from keraslite.saving.registry import get_registered_object
+    """Resolve None, a name, a config dict, or an instance/callable to a constraint."""
+    from keraslite.saving.registry import resolve
 
-            cls = get_registered_object(identifier.get("registered_name") or identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown constraint class {identifier.get('class_name')!r}. Valid classes are: "
-                             "MaxNorm, NonNeg, UnitNorm, MinMaxNorm.")
-        return cls.from_config(identifier.get("config", {}))
-    raise ValueError(f"Could not interpret constraint {identifier!r}.")
+    return resolve(identifier, "constraint", Constraint, _CLASSES, "max_norm, non_neg, unit_norm, min_max_norm", "MaxNorm, NonNeg, UnitNorm, MinMaxNorm")
 
 
 def serialize(constraint):

@@ -90,27 +90,10 @@ _CLASSES = {"L1L2": L1L2, "L1": L1, "L2": L2, "OrthogonalRegularizer": Orthogona
 
 
 def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, Regularizer) or (callable(identifier) and not isinstance(identifier, type)):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown regularizer {identifier!r}. Valid names are: l1, l2, l1_l2, "
-                             "orthogonal_regularizer.")
-        return cls()
-    if isinstance(identifier, dict):
-        cls = _CLASSES.get(identifier.get("class_name"))
-        if cls is None:
-            from keraslite.saving.registry import get_registered_object
+    """Resolve None, a name, a config dict, or an instance/callable to a regularizer."""
+    from keraslite.saving.registry import resolve
 
-            cls = get_registered_object(identifier.get("registered_name") or identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown regularizer class {identifier.get('class_name')!r}. Valid classes are: "
-                             "L1, L2, L1L2, OrthogonalRegularizer.")
-        return cls.from_config(identifier.get("config", {}))
-    raise ValueError(f"Could not interpret regularizer {identifier!r}.")
+    return resolve(identifier, "regularizer", Regularizer, _CLASSES, "l1, l2, l1_l2, orthogonal_regularizer", "L1, L2, L1L2, OrthogonalRegularizer")
 
 
 def serialize(regularizer):

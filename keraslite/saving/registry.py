@@ -58,3 +58,25 @@ def get_registered_name(obj):
     if obj in _NAMES:
         return _NAMES[obj]
     return getattr(obj, "__name__", type(obj).__name__)
+
+
+def resolve(identifier, kind, base, classes, names, class_names):
+    """The shared `get(identifier)` of small object families (regularizers, constraints):
+    None, an instance or callable, a name in `classes`, or a config dict (built-in class or a
+    registered custom one). `names`/`class_names` are listed in the errors."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, base) or (callable(identifier) and not isinstance(identifier, type)):
+        return identifier
+    if isinstance(identifier, str):
+        cls = classes.get(identifier)
+        if cls is None:
+            raise ValueError(f"Unknown {kind} {identifier!r}. Valid names are: {names}.")
+        return cls()
+    if isinstance(identifier, dict):
+        name = identifier.get("class_name")
+        cls = classes.get(name) or get_registered_object(identifier.get("registered_name") or name)
+        if cls is None:
+            raise ValueError(f"Unknown {kind} class {name!r}. Valid classes are: {class_names}.")
+        return cls.from_config(identifier.get("config", {}))
+    raise ValueError(f"Could not interpret {kind} {identifier!r}.")
