@@ -1,5 +1,5 @@
 # Tutorial: "[케라스] Dense 클래스" (2020, Keras 2 API): a Dense stack for binary classification
-# of 4 inputs, drawn with model_to_dot. Source: /work/shared/seeds/000_e6ea17f06b0f7f33.txt
+# of 4 inputs, drawn with model_to_dot.
 #
 # The Keras code below is the tutorial's, unchanged. Added to make it a runnable script:
 #   - model.summary() at the end (the tutorial shows the diagram instead),

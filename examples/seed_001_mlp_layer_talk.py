@@ -1,6 +1,5 @@
 # Tutorial: "다층 퍼셉트론 레이어 이야기" (2017, Keras 1 API: init=, keras.utils.visualize_util):
 # a 4-input binary classifier of three Dense layers, drawn with model_to_dot.
-# Source: /work/shared/seeds/001_705612b08f2437be.txt
 #
 # The Keras code below is the tutorial's, unchanged (both notebook cells). Added to make it a
 # runnable script: model.summary() and a display() of the diagram at the end (a script has no

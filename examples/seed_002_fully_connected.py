@@ -1,6 +1,5 @@
 # Tutorial: "Keras 사용해보기 - 완전연결 계층" (tf.keras): the Fashion-MNIST classifier's
 # Flatten -> Dense(128, relu) -> Dense(10, softmax) model.
-# Source: /work/shared/seeds/002_17af8616bbd32c0b.txt
 #
 # The model code below is the tutorial's, unchanged. Added to make it a runnable script: the
 # imports the post assumes from its previous part (`keras`, `layers` from tensorflow), and

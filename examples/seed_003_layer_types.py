@@ -1,6 +1,5 @@
 # Tutorial: "파이썬 딥러닝 - 07. Layer 의 종류" (2020, tf.keras through tensorflow.python.keras):
 # Dense, Conv2D, MaxPooling2D, Flatten and LSTM layers, then a small CNN drawn with model_to_dot.
-# Source: /work/shared/seeds/003_7bc39afaa5024c50.txt
 #
 # The Keras code below is the tutorial's, unchanged, in its order (the single-layer examples
 # are expressions the post shows one by one). Added to make it a runnable script: a display()

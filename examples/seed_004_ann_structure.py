@@ -1,7 +1,6 @@
 # Tutorial: "[딥러닝] 01. 인공 신경망의 구조 ... (keras), 가중치 행렬" (2022, tf.keras): a binary
 # classifier Dense(64) -> Dense(32) -> Dense(1, sigmoid) written two ways, trained with SGD,
 # evaluated, saved to HDF5 and loaded back.
-# Source: /work/shared/seeds/004_d64e8a75743fd8e5.txt
 #
 # The Keras code below is the tutorial's. Added to make it a runnable script:
 #   - `import tensorflow as tf` and synthetic data for the post's undefined x_train_scaled,
