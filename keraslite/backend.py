@@ -55,6 +55,19 @@ def set_image_data_format(value):
     _IMAGE_DATA_FORMAT = value
 
 
+def image_dim_ordering():
+    """Keras 1/2 spelling: 'tf' (channels_last) or 'th' (channels_first)."""
+    return "tf" if _IMAGE_DATA_FORMAT == "channels_last" else "th"
+
+
+def set_image_dim_ordering(dim_ordering):
+    """Keras 1/2 spelling of set_image_data_format: 'tf' -> channels_last, 'th' -> channels_first."""
+    formats = {"tf": "channels_last", "th": "channels_first"}
+    if dim_ordering not in formats:
+        raise ValueError(f"Unknown dim_ordering {dim_ordering!r}; expected 'tf' or 'th'.")
+    set_image_data_format(formats[dim_ordering])
+
+
 def standardize_data_format(data_format):
     if data_format is None:
         return _IMAGE_DATA_FORMAT
