@@ -254,3 +254,15 @@ def test_multi_output_loss_keys():
     np.testing.assert_allclose(h["loss"][0], 0.5 * h["reg_loss"][0] + h["cls_loss"][0], rtol=1e-5)
     preds = model.predict(x, verbose=0)
     assert isinstance(preds, list) and preds[0].shape == (64, 1) and preds[1].shape == (64, 3)
+
+
+def test_keras2_predict_classes_and_proba():
+    import keraslite
+    from keraslite import layers
+
+    x = np.random.default_rng(0).standard_normal((6, 4)).astype("float32")
+    multi = keraslite.Sequential([layers.Dense(3, activation="softmax", input_shape=(4,))])
+    np.testing.assert_array_equal(multi.predict_classes(x), multi.predict(x, verbose=0).argmax(-1))
+    binary = keraslite.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(4,))])
+    np.testing.assert_array_equal(binary.predict_classes(x), (binary.predict(x, verbose=0) > 0.5).astype("int32"))
+    np.testing.assert_array_equal(binary.predict_proba(x), binary.predict(x, verbose=0))

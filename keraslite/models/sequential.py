@@ -92,6 +92,17 @@ class Sequential(Model):
                 x = layer(x)
         return x
 
+    # Keras 1/2 Sequential conveniences (removed in Keras 2.6, still in many tutorials).
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Class indices: argmax over the last axis, or `proba > 0.5` for a single output unit."""
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        return self.predict(x, batch_size=batch_size, verbose=verbose)
+
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
         for layer in self._stack:
