@@ -837,11 +837,9 @@ def get(identifier, custom_objects=None):
         class_name = identifier.get("class_name")
         if class_name == "function":
             return get(identifier.get("config"), custom_objects)
-        cls = _CLASSES.get(class_name)
-        if cls is None:
-            from keraslite.saving.registry import get_registered_object
+        from keraslite.saving.registry import class_for_config
 
-            cls = get_registered_object(identifier.get("registered_name") or class_name, custom_objects)
+        cls = class_for_config(identifier, _CLASSES, custom_objects)
         if cls is None:
             raise ValueError(_unknown(class_name))
         if isinstance(cls, type):

@@ -60,6 +60,13 @@ def get_registered_name(obj):
     return getattr(obj, "__name__", type(obj).__name__)
 
 
+def class_for_config(config, classes, custom_objects=None):
+    """The class a config dict names: a built-in from `classes`, else a registered or custom
+    object (by `registered_name`, then `class_name`); None when nothing matches."""
+    name = config.get("class_name")
+    return classes.get(name) or get_registered_object(config.get("registered_name") or name, custom_objects)
+
+
 def resolve(identifier, kind, base, classes, names, class_names):
     """The shared `get(identifier)` of small object families (regularizers, constraints):
     None, an instance or callable, a name in `classes`, or a config dict (built-in class or a
@@ -74,9 +81,9 @@ def resolve(identifier, kind, base, classes, names, class_names):
             raise ValueError(f"Unknown {kind} {identifier!r}. Valid names are: {names}.")
         return cls()
     if isinstance(identifier, dict):
-        name = identifier.get("class_name")
-        cls = classes.get(name) or get_registered_object(identifier.get("registered_name") or name)
+        cls = class_for_config(identifier, classes)
         if cls is None:
-            raise ValueError(f"Unknown {kind} class {name!r}. Valid classes are: {class_names}.")
+            raise ValueError(f"Unknown {kind} class {identifier.get('class_name')!r}. Valid classes are: "
+                             f"{class_names}.")
         return cls.from_config(identifier.get("config", {}))
     raise ValueError(f"Could not interpret {kind} {identifier!r}.")
