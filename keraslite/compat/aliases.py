@@ -78,6 +78,7 @@ ROOTS = {
 OPTIONAL_ROOTS = {
     "IPython": {"": "keraslite.utils.ipython_display", "display": "keraslite.utils.ipython_display",
                 "core": "keraslite.utils.ipython_display", "core.display": "keraslite.utils.ipython_display"},
+    "matplotlib": {"": "keraslite.utils.matplotlib_headless", "pyplot": "keraslite.utils.matplotlib_headless"},
 }
 
 
