@@ -10,6 +10,11 @@ import torch
 import keraslite
 
 
+def random_input(shape, seed=0):
+    """A float32 standard-normal numpy array: the input the parity tests feed both libraries."""
+    return np.random.default_rng(seed).standard_normal(shape).astype("float32")
+
+
 def to_numpy(x):
     if isinstance(x, (list, tuple)):
         return [to_numpy(v) for v in x]

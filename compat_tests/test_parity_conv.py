@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import keraslite
-from compat_tests.parity import layer_parity
+from compat_tests.parity import layer_parity, random_input
 
 keras = pytest.importorskip("keras")
 
@@ -78,15 +78,13 @@ CASES = [
 ]
 
 
-def _input(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype("float32")
 
 
 @pytest.mark.parametrize("name,cls,kwargs,shape", CASES, ids=[c[0] for c in CASES])
 def test_output_parity(name, cls, kwargs, shape):
     k_layer = getattr(keras.layers, cls)(**kwargs)
     l_layer = getattr(keraslite.layers, cls)(**kwargs)
-    layer_parity(k_layer, l_layer, _input(shape), atol=1e-5)
+    layer_parity(k_layer, l_layer, random_input(shape), atol=1e-5)
     # Same weight names in the same order, and the same parameter count.
     assert [w.path.split("/")[-1] for w in l_layer.weights] == [w.path.split("/")[-1] for w in k_layer.weights]
     assert l_layer.count_params() == k_layer.count_params()
@@ -134,7 +132,7 @@ def test_aliases_are_keras_aliases():
 
 def test_keras_initialized_layer_matches_in_a_stack():
     """Two convs in a row with Keras's own (non-randomized) initial weights."""
-    x = _input((2, 7, 9, 3), seed=1)
+    x = random_input((2, 7, 9, 3), seed=1)
     k1, k2 = keras.layers.Conv2D(4, 3, strides=2, padding="same"), keras.layers.Conv2D(2, 2, padding="same")
     l1, l2 = keraslite.layers.Conv2D(4, 3, strides=2, padding="same"), keraslite.layers.Conv2D(2, 2, padding="same")
     k_out = k2(k1(torch.as_tensor(x)))
@@ -154,8 +152,8 @@ def test_gradient_parity(name):
     _, cls, kwargs, shape = next(c for c in CASES if c[0] == name)
     k_layer = getattr(keras.layers, cls)(**kwargs)
     l_layer = getattr(keraslite.layers, cls)(**kwargs)
-    layer_parity(k_layer, l_layer, _input(shape))
-    x = _input(shape, seed=5)
+    layer_parity(k_layer, l_layer, random_input(shape))
+    x = random_input(shape, seed=5)
     k_x, l_x = torch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     k_out, l_out = k_layer(k_x), l_layer(l_x)
     probe = torch.as_tensor(np.random.default_rng(6).standard_normal(tuple(k_out.shape)).astype("float32"))

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import keraslite
-from compat_tests.parity import layer_parity
+from compat_tests.parity import layer_parity, random_input
 
 keras = pytest.importorskip("keras")
 
@@ -52,15 +52,13 @@ CASES = [
 ]
 
 
-def _input(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype("float32")
 
 
 @pytest.mark.parametrize("name,cls,kwargs,shape", CASES, ids=[c[0] for c in CASES])
 def test_output_parity(name, cls, kwargs, shape):
     k_layer = getattr(keras.layers, cls)(**kwargs)
     l_layer = getattr(keraslite.layers, cls)(**kwargs)
-    layer_parity(k_layer, l_layer, _input(shape), atol=1e-5)
+    layer_parity(k_layer, l_layer, random_input(shape), atol=1e-5)
     assert l_layer.count_params() == k_layer.count_params() == 0
 
 
@@ -87,7 +85,7 @@ def test_config_matches_keras(cls, kwargs):
 
 @pytest.mark.parametrize("data_format,shape", [("channels_last", (3, 6, 4)), ("channels_first", (3, 4, 6))])
 def test_global_average_pooling1d_mask(data_format, shape):
-    x = _input(shape, seed=2)
+    x = random_input(shape, seed=2)
     mask = np.array([[1, 1, 1, 0, 0, 0], [1, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1]], dtype=bool)
     k_out = keras.layers.GlobalAveragePooling1D(data_format=data_format)(torch.as_tensor(x),
                                                                           mask=torch.as_tensor(mask))
@@ -97,7 +95,7 @@ def test_global_average_pooling1d_mask(data_format, shape):
 
 
 def test_global_average_pooling1d_takes_mask_from_embedding_like_input():
-    x = torch.as_tensor(_input((2, 5, 3), seed=3))
+    x = torch.as_tensor(random_input((2, 5, 3), seed=3))
     mask = torch.tensor([[True, True, False, False, False], [True, True, True, True, False]])
     x._keras_mask = mask
     l_out = keraslite.layers.GlobalAveragePooling1D()(x)
@@ -130,7 +128,7 @@ def test_config_has_keras_keys(cls):
                                   "max1d_channels_first", "gavg2d_cf"])
 def test_gradient_parity(name):
     _, cls, kwargs, shape = next(c for c in CASES if c[0] == name)
-    x = _input(shape, seed=5)
+    x = random_input(shape, seed=5)
     k_x, l_x = torch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     k_out = getattr(keras.layers, cls)(**kwargs)(k_x)
     l_out = getattr(keraslite.layers, cls)(**kwargs)(l_x)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import keraslite
-from compat_tests.parity import layer_parity
+from compat_tests.parity import layer_parity, random_input
 
 keras = pytest.importorskip("keras")
 
@@ -54,15 +54,13 @@ CASES = [
 ]
 
 
-def _input(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype("float32")
 
 
 @pytest.mark.parametrize("name,cls,kwargs,shape", CASES, ids=[c[0] for c in CASES])
 def test_output_parity(name, cls, kwargs, shape):
     k_layer = getattr(keras.layers, cls)(**kwargs)
     l_layer = getattr(keraslite.layers, cls)(**kwargs)
-    layer_parity(k_layer, l_layer, _input(shape), atol=1e-5)
+    layer_parity(k_layer, l_layer, random_input(shape), atol=1e-5)
     assert l_layer.count_params() == k_layer.count_params() == 0
 
 
@@ -104,7 +102,7 @@ def test_config_matches_keras(cls, kwargs):
 
 def test_flatten_then_dense_matches_keras_channels_first():
     """The order Flatten produces decides which Dense rows meet which pixels."""
-    x = _input((2, 3, 4, 5), seed=4)
+    x = random_input((2, 3, 4, 5), seed=4)
     k_model = keras.Sequential([keras.Input((3, 4, 5)), keras.layers.Flatten(data_format="channels_first"),
                                 keras.layers.Dense(2)])
     l_flat, l_dense = keraslite.layers.Flatten(data_format="channels_first"), keraslite.layers.Dense(2)
