@@ -1,0 +1,20 @@
+"""Preprocessing layers, one module per family:
+
+- numeric: Rescaling, Normalization;
+- image: Resizing, CenterCrop and the Random* augmentation layers;
+- lookup: StringLookup, IntegerLookup, TextVectorization (strings stay Python/numpy objects
+  until these layers turn them into tensors);
+- encoding: CategoryEncoding, Discretization, Hashing.
+"""
+from keraslite.layers.preprocessing import encoding as _encoding
+from keraslite.layers.preprocessing import image as _image
+from keraslite.layers.preprocessing import lookup as _lookup
+from keraslite.layers.preprocessing import numeric as _numeric
+from keraslite.layers.preprocessing.encoding import CategoryEncoding, Discretization, Hashing
+from keraslite.layers.preprocessing.image import (CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
+                                                  RandomRotation, RandomTranslation, RandomZoom, Resizing)
+from keraslite.layers.preprocessing.lookup import IntegerLookup, StringLookup, TextVectorization
+from keraslite.layers.preprocessing.numeric import Normalization, Rescaling
+
+__all__ = (list(_numeric.__all__) + [n for n in _image.__all__ if n[0].isupper()] + list(_lookup.__all__)
+           + list(_encoding.__all__))
