@@ -25,7 +25,10 @@ class InputLayer(Layer):
                 raise ValueError(f"InputLayer '{name}': pass `shape` (without the batch dimension) or "
                                  "`batch_shape`.")
             batch_shape = (batch_size,) + _normalize_shape(shape)
-        super().__init__(name=name, dtype=dtype, batch_input_shape=batch_shape, **kwargs)
+        # torch has no string tensors: a "string" input carries numpy arrays of str to the
+        # first layer (TextVectorization, StringLookup, Hashing), which makes tensors of them.
+        self._string = _is_string_dtype(dtype)
+        super().__init__(name=name, dtype=None if self._string else dtype, batch_input_shape=batch_shape, **kwargs)
         self.sparse = bool(sparse)
         self.ragged = bool(ragged)
         self.optional = optional
@@ -33,6 +36,10 @@ class InputLayer(Layer):
         self._build_input_shape = self.batch_shape
         self.built = True
         self.output = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name, keras_history=(self, 0, 0))
+
+    @property
+    def dtype(self):
+        return "string" if self.__dict__.get("_string") else super().dtype
 
     def call(self, inputs):
         return inputs
@@ -43,6 +50,15 @@ class InputLayer(Layer):
     def get_config(self):
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": self.sparse,
                 "ragged": self.ragged, "name": self.name, "optional": self.optional}
+
+
+def _is_string_dtype(dtype):
+    if dtype is None:
+        return False
+    if isinstance(dtype, dict):
+        dtype = dtype.get("config", {}).get("name")
+    name = getattr(dtype, "name", dtype)
+    return isinstance(name, str) and name in ("string", "str", "object")
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,

@@ -530,6 +530,8 @@ class Layer(nn.Module):
         return outputs
 
     def _array_to_tensor(self, array):
+        if array.dtype.kind in "USO":
+            return array  # strings (torch has no string tensors): the string layers convert them
         param = next(self.parameters(), None)
         device = param.device if param is not None else None
         dtype = None

@@ -290,6 +290,14 @@ def call_symbolic(layer, args, kwargs):
         except Exception as e:
             raise type(e)(f"Could not build layer '{layer.name}' ({type(layer).__name__}) for input shape "
                           f"{_kt_shapes(inputs)}: {e}") from e
+    if hasattr(layer, "compute_output_spec"):
+        # Layers that take strings (which torch cannot trace) say what they return themselves.
+        outputs = layer.compute_output_spec(*args, **kwargs)
+        Node(layer, args, kwargs, outputs)
+        for i, t in enumerate(flatten(outputs)):
+            if isinstance(t, KerasTensor):
+                t.name = f"{layer.name}_output_{i}" if len(flatten(outputs)) > 1 else layer.name
+        return outputs
     fresh = _unbuilt_sublayers(layer)
     try:
         first = _output_specs(_trace_call(layer, args, kwargs, _SENTINELS[0]))
@@ -708,6 +716,8 @@ def _to_tensor(x, ref, device):
         return x
     if x is None:
         raise ValueError(f"The input '{_input_name(ref)}' is not optional, but None was passed.")
+    if ref.dtype == "string":
+        return np.asarray(x)  # strings stay numpy; the string layers make tensors of them
     # Arrays take the dtype the input was declared with (Keras converts to it too).
     return torch.as_tensor(np.asarray(x), dtype=ref.torch_dtype, device=device)
 
@@ -761,12 +771,12 @@ def standardize_inputs(model, inputs):
                 p = next(model.parameters(), None)
                 device = p.device if p is not None else torch.device("cpu")
             x = _to_tensor(x, ref, device)
-        rank, ref_rank = x.dim(), len(ref.shape)
+        rank, ref_rank = x.ndim, len(ref.shape)
         if rank != ref_rank:
             if rank == ref_rank + 1 and x.shape[-1] == 1:
-                x = x.squeeze(-1)
+                x = x.reshape(x.shape[:-1])
             elif rank == ref_rank - 1 and ref.shape[-1] == 1:
-                x = x.unsqueeze(-1)
+                x = x.reshape(tuple(x.shape) + (1,))
             else:
                 raise ValueError(f"Input '{_input_name(ref)}' of model '{model.name}' expects rank {ref_rank} "
                                  f"(shape {ref.shape}) but received shape {tuple(x.shape)}.")

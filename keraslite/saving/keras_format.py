@@ -41,8 +41,72 @@ def _members(model, include_optimizer):
         config["compile_config"] = compile_config
     metadata = {"keras_version": W.keras_version(),
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
-    return {METADATA: json.dumps(metadata).encode("utf8"), CONFIG: to_json(config).encode("utf8"),
-            WEIGHTS: _weights_bytes(model, include_optimizer=include_optimizer)}
+    members = {METADATA: json.dumps(metadata).encode("utf8"), CONFIG: to_json(config).encode("utf8"),
+               WEIGHTS: _weights_bytes(model, include_optimizer=include_optimizer)}
+    members.update(_asset_members(model))
+    return members
+
+
+def _asset_members(model):
+    """`assets/<object path>/<file>` members: what layers write with `save_assets(dir)` (the adapted
+    vocabulary of StringLookup / IntegerLookup / TextVectorization), at Keras's paths."""
+    import os
+    import shutil
+    import tempfile
+
+    out = {}
+    for path, obj in W.walk_objects(model):
+        if not hasattr(obj, "save_assets"):
+            continue
+        tmp = tempfile.mkdtemp(prefix="keraslite-assets-")
+        try:
+            obj.save_assets(tmp)
+            for name in sorted(os.listdir(tmp)):
+                with open(os.path.join(tmp, name), "rb") as fh:
+                    out[f"assets/{path}/{name}" if path else f"assets/{name}"] = fh.read()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _load_assets(model, read_members):
+    """Give each layer with `load_assets(dir)` the files stored under its `assets/<path>/`.
+    `read_members(prefix)` returns {file name: bytes} for the files directly under prefix."""
+    import os
+    import shutil
+    import tempfile
+
+    for path, obj in W.walk_objects(model):
+        if not hasattr(obj, "load_assets"):
+            continue
+        files = read_members(f"assets/{path}/" if path else "assets/")
+        if not files:
+            continue
+        tmp = tempfile.mkdtemp(prefix="keraslite-assets-")
+        try:
+            for name, data in files.items():
+                with open(os.path.join(tmp, name), "wb") as fh:
+                    fh.write(data)
+            obj.load_assets(tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _dir_asset_reader(dirpath):
+    import os
+
+    def read(prefix):
+        folder = os.path.join(dirpath, *prefix.strip("/").split("/"))
+        if not os.path.isdir(folder):
+            return {}
+        out = {}
+        for name in os.listdir(folder):
+            full = os.path.join(folder, name)
+            if os.path.isfile(full):
+                with open(full, "rb") as fh:
+                    out[name] = fh.read()
+        return out
+    return read
 
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
@@ -71,7 +135,9 @@ def save_model_dir(model, dirpath, overwrite=True, include_optimizer=True):
     tmp = tempfile.mkdtemp(prefix=".tmp-" + os.path.basename(dirpath) + "-", dir=parent)
     try:
         for name, data in members.items():
-            with open(os.path.join(tmp, name), "wb") as fh:
+            target = os.path.join(tmp, *name.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as fh:
                 fh.write(data)
         old = None
         if os.path.exists(dirpath):
@@ -141,11 +207,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     if os.path.isdir(filepath):  # the unzipped variant
         config, weights = _read_dir(filepath)
+        assets = _dir_asset_reader(filepath)
     else:
         z = _open_zip(filepath)
         with z:
             config = _json(_member(z, CONFIG, filepath), CONFIG, filepath)
             weights = _member(z, WEIGHTS, filepath)
+            asset_files = {n: z.read(n) for n in z.namelist() if n.startswith("assets/")}
+
+        def assets(prefix):
+            return {n[len(prefix):]: d for n, d in asset_files.items()
+                    if n.startswith(prefix) and n[len(prefix):] and "/" not in n[len(prefix):]}
     if not isinstance(config, dict) or "class_name" not in config:
         raise KerasFileError(f"'{filepath}': config.json does not describe a Keras object (no 'class_name').")
     with W.building(filepath):
@@ -156,6 +228,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     f = W.open_h5(io.BytesIO(weights), f"weights inside '{filepath}'")
     with f, W.reading(filepath):
         W.read_keras3_weights(f, model, filepath, load_optimizer=compiled)
+    _load_assets(model, assets)
     return model
 
 

@@ -333,8 +333,15 @@ def write_keras3_weights(h5file, model, include_optimizer=True):
     for path, obj in walk_objects(model):
         group = h5file.require_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = obj.name
-        for i, v in enumerate(own_variables(obj)):
+        variables = own_variables(obj)
+        for i, v in enumerate(variables):
             write_dataset(group, str(i), keras_array(v))
+        if not variables and hasattr(obj, "save_own_variables"):
+            # State that is not a Keras variable (TextVectorization's tf-idf weights), named as Keras names it.
+            store = {}
+            obj.save_own_variables(store)
+            for name, value in store.items():
+                write_dataset(group, name, np.asarray(value))
     optimizer = getattr(model, "optimizer", None)
     if include_optimizer and optimizer is not None:
         values = optimizer_values(optimizer)
@@ -368,6 +375,9 @@ def read_keras3_weights(h5file, model, filepath, skip_mismatch=False, load_optim
         stored = [] if group is None else sorted((k for k in group.keys()), key=lambda k: int(k) if k.isdigit() else k)
         if group is not None and not isinstance(group, h5py.Group):
             raise KerasFileError(f"'{filepath}': '{key}' is not a group.")
+        if not variables and hasattr(obj, "load_own_variables"):
+            obj.load_own_variables({k: read_dataset(group[k], f"{key}/{k}") for k in stored})
+            continue
         if len(stored) != len(variables):
             msg = (f"Layer '{obj.name}' ({type(obj).__name__}) expected {len(variables)} variables, but "
                    f"'{filepath}' has {len(stored)} at '{key}'.")

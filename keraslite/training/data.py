@@ -319,6 +319,63 @@ class ArrayData:
         pass
 
 
+def is_string_array(v):
+    """A numpy array of text (str / bytes, or objects that are strings)."""
+    if not isinstance(v, np.ndarray):
+        return False
+    if v.dtype.kind in "US":
+        return True
+    return v.dtype.kind == "O" and v.size > 0 and isinstance(v.flat[0], (str, bytes))
+
+
+def _tensor_or_strings(v, device=None):
+    return v if is_string_array(v) else to_tensor(v, device)
+
+
+class StringArrayData(ArrayData):
+    """In-memory arrays where some inputs are text, for models that start with
+    TextVectorization / StringLookup / Hashing on `Input(dtype="string")`. Text stays numpy
+    (sliced per batch; the string layers make tensors of it); the rest are tensors."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
+                 steps=None, device=None):
+        x, y, sample_weight = standardize(x), standardize(y), standardize(sample_weight)
+        self.n = check_cardinality(x, y, sample_weight)
+        self.batch_size = int(batch_size or 32)
+        self.shuffle = shuffle
+        self.device = device
+        xs = map_structure(_tensor_or_strings, x)
+        ys = map_structure(to_tensor, y)
+        sws = map_structure(to_tensor, sample_weight)
+        if class_weight is not None and ys is not None:
+            cw = class_weight_to_sample_weight(ys, class_weight)
+            sws = cw if sws is None else sws.to(torch.float32) * cw
+        self.structure = (xs, ys, sws)
+        self.leaves = flatten(self.structure)
+        self.on_device = False
+        self._simple = False
+        self.num_batches = max(1, math.ceil(self.n / self.batch_size)) if self.n else 0
+        self.steps = steps if steps is not None else self.num_batches
+
+    def _one_pass(self):
+        order = torch.randperm(self.n) if self.shuffle and self.n > 1 else torch.arange(self.n)
+        if self.shuffle == "batch":
+            order = torch.arange(self.n)
+            for start in range(0, self.n, self.batch_size):
+                chunk = order[start:start + self.batch_size]
+                order[start:start + self.batch_size] = chunk[torch.randperm(len(chunk))]
+        for start in range(0, self.n, self.batch_size):
+            idx = order[start:start + self.batch_size]
+            group = []
+            for t in self.leaves:
+                if isinstance(t, np.ndarray):
+                    group.append(t[idx.numpy()])
+                else:
+                    part = t.index_select(0, idx.to(t.device))
+                    group.append(_move(part, self.device) if self.device is not None else part)
+            yield self._pack(group)
+
+
 def _nones():
     while True:
         yield None
@@ -357,7 +414,7 @@ class IteratorData:
     def _convert(self, batch):
         x, y, sw = unpack_x_y_sample_weight(batch)
         x, y, sw = standardize(x), standardize(y), standardize(sw)
-        to = lambda t: to_tensor(t, self.device)  # noqa: E731
+        to = lambda t: _tensor_or_strings(t, self.device)  # noqa: E731
         x, y, sw = map_structure(to, x), map_structure(to, y), map_structure(to, sw)
         if self.class_weight is not None and y is not None:
             cw = class_weight_to_sample_weight(y, self.class_weight).to(y.device)
@@ -411,6 +468,9 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     if x is None:
         raise ValueError("No input data: pass `x` (arrays, a generator, a Sequence/PyDataset or a DataLoader).")
     if isinstance(x, (np.ndarray, torch.Tensor)) or (isinstance(x, (list, tuple, dict)) and is_array_like(x)):
+        if any(is_string_array(t) for t in flatten(standardize(x))):
+            return StringArrayData(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+                                   class_weight=class_weight, steps=steps, device=device)
         return ArrayData(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, class_weight=class_weight,
                          steps=steps, device=device)
     if y is not None or sample_weight is not None:

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from keraslite import backend
 from keraslite.layers.layer import Layer
 from keraslite.layers.preprocessing.farmhash import fingerprint64
-from keraslite.layers.preprocessing.lookup import encode_lookups, to_bytes_array
+from keraslite.layers.preprocessing.lookup import add_device_anchor, encode_lookups, on_anchor_device, to_bytes_array
 
 __all__ = ["CategoryEncoding", "Discretization", "Hashing"]
 
@@ -255,6 +255,7 @@ class Hashing(Layer):
         if salt is not None:
             raise NotImplementedError("Hashing(salt=...) uses TensorFlow's keyed SipHash "
                                       "(`tf.strings.to_hash_bucket_strong`), which keraslite does not provide.")
+        add_device_anchor(self)
         self.num_bins = num_bins
         self.mask_value = mask_value
         self.strong_hash = False
@@ -303,8 +304,8 @@ class Hashing(Layer):
             out = np.where(np.array(mask, dtype=bool), 0, out + 1)
         out = out.reshape(shape)
         if self.output_mode == "int":
-            return torch.from_numpy(out).to(self.dtype_policy)
-        return encode_lookups(out, self.output_mode, self.num_bins).to(self.dtype_policy)
+            return on_anchor_device(self, torch.from_numpy(out).to(self.dtype_policy))
+        return on_anchor_device(self, encode_lookups(out, self.output_mode, self.num_bins).to(self.dtype_policy))
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":

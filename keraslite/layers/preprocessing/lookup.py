@@ -69,6 +69,19 @@ def to_int_array(x):
     return arr.astype(np.int64)
 
 
+def add_device_anchor(layer):
+    """An empty buffer that follows `model.to(device)`, so that a layer that makes tensors from
+    strings puts them where the rest of its model lives (the CPU for a standalone layer)."""
+    layer.register_buffer("_device_anchor", torch.zeros(0), persistent=False)
+
+
+def on_anchor_device(layer, tensor):
+    anchor = layer.__dict__["_buffers"].get("_device_anchor")
+    if anchor is None or anchor.device == tensor.device:
+        return tensor
+    return tensor.to(anchor.device)
+
+
 def _decode(b, encoding="utf-8"):
     return b.decode(encoding) if isinstance(b, bytes) else b
 
@@ -187,6 +200,7 @@ class _IndexLookup(Layer):
             raise ValueError(f"`idf_weights` should only be set if `output_mode` is `'tf_idf'`. Received: "
                              f"idf_weights={idf_weights} and output_mode={output_mode}")
         super().__init__(name=name)
+        add_device_anchor(self)
         self.invert = invert
         self.max_tokens = max_tokens
         self.num_oov_indices = num_oov_indices
@@ -468,9 +482,10 @@ class _IndexLookup(Layer):
         self._ensure_known_vocab_size()
         if self.invert:
             indices = to_int_array(inputs)
-            return self._inverted_output(indices, self._invert_indices(indices))
+            out = self._inverted_output(indices, self._invert_indices(indices))
+            return on_anchor_device(self, out) if isinstance(out, torch.Tensor) else out
         lookups = self._lookup_keys(self._to_keys(inputs))
-        return self._encode(lookups)
+        return on_anchor_device(self, self._encode(lookups))
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":
@@ -804,6 +819,9 @@ class TextVectorization(Layer):
 
     # -- call ------------------------------------------------------------------------------
     def call(self, inputs):
+        return on_anchor_device(self._lookup_layer, self._vectorize(inputs))
+
+    def _vectorize(self, inputs):
         tokens = self._preprocess(inputs)
         lookup = self._lookup_layer
         lookup._ensure_known_vocab_size()
