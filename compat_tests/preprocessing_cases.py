@@ -121,6 +121,8 @@ def _plain(value):
 def _config(config):
     out = {}
     for k, v in config.items():
+        if k == "name":  # default names count layers made so far in the session
+            continue
         if k == "dtype":
             v = v.get("config", {}).get("name") if isinstance(v, dict) else v
         out[k] = json.loads(json.dumps(v, default=str))

@@ -200,7 +200,7 @@ class Discretization(Layer):
                                device=x.device)
         if x.dtype == torch.bool:
             x = x.to(torch.uint8)
-        indices = torch.bucketize(x, bins, right=True).to(torch.int32)
+        indices = torch.bucketize(x.contiguous(), bins, right=True).to(torch.int32)
         depth = len(self.bin_boundaries) + 1
         return encode_categorical(indices, self.output_mode, depth, backend.standardize_dtype(self.output_dtype))
 
