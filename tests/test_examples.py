@@ -27,6 +27,10 @@ EXPECTED = {
                          r"predicted classes: \[[\d ]+\]"],
     "keras3_functional.py": [r"Total params: ", r"evaluate \[loss, mae\]:",
                              r"reloaded model gives the same predictions: True"],
+    "keras3_text_vectorization.py": [r"vocabulary size: \d+", r"first tokens: \['', '\[UNK\]'",
+                                     r"vectorized: \(96, 12\) int64", r"Epoch 30/30",
+                                     r"evaluate loss [\d.]+ accuracy [\d.]+", r"'boring, awful and dull': \w+",
+                                     r"end-to-end accuracy on raw strings [\d.]+"],
     "lstm_text_classifier.py": [r"padded: \(160, 12\) int32", r"Epoch 3/3", r"loss [\d.]+ accuracy [\d.]+"],
 }
 
