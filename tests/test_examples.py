@@ -27,6 +27,7 @@ EXPECTED = {
                          r"predicted classes: \[[\d ]+\]"],
     "keras3_functional.py": [r"Total params: ", r"evaluate \[loss, mae\]:",
                              r"reloaded model gives the same predictions: True"],
+    "keras1_merge_branches.py": [r"Epoch 5/5", r"loss [\d.]+, accuracy [\d.]+", r"\[[01 ]+\]"],
     "lstm_text_classifier.py": [r"padded: \(160, 12\) int32", r"Epoch 3/3", r"loss [\d.]+ accuracy [\d.]+"],
 }
 
