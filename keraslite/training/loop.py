@@ -14,7 +14,7 @@ None, and an on-device add to the running loss; nothing reads values back to the
 are only built (one device->host read) when a callback that takes them asks: the progress
 bar at its redraw rate, a user callback that overrides a batch hook, or the epoch end.
 A model that overrides `train_step` gets Keras's contract instead (its returned dict is the
-logs).
+logs). On CUDA the built-in step is recorded as a graph and replayed (cuda_graph.py).
 """
 import warnings
 import weakref
