@@ -167,6 +167,10 @@ class Metric:
         for v in self._variables:
             v.zero_()
 
+    def reset_states(self):
+        """Keras 2 name of reset_state()."""
+        self.reset_state()
+
     def update_state(self, *args, **kwargs):
         raise NotImplementedError
 
