@@ -361,19 +361,23 @@ class Dataset:
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         """Apply `map_func` to each element (a tuple element is passed as separate arguments)."""
         def elements():
-            with torch.no_grad():
-                for element in self:
-                    yield _tensors(_call(map_func, element))
+            for element in self:
+                # no_grad only around the call: held across a yield it would switch gradients
+                # off for the training step that consumes the element.
+                with torch.no_grad():
+                    out = _tensors(_call(map_func, element))
+                yield out
 
         return Dataset(elements, self._cardinality, batch_shape=self._batch_shape)
 
     def filter(self, predicate, name=None):
         """Keep the elements for which `predicate` returns True."""
         def elements():
-            with torch.no_grad():
-                for element in self:
-                    if builtins.bool(_call(predicate, element)):
-                        yield element
+            for element in self:
+                with torch.no_grad():
+                    keep = builtins.bool(_call(predicate, element))
+                if keep:
+                    yield element
 
         card = INFINITE_CARDINALITY if self._cardinality == INFINITE_CARDINALITY else UNKNOWN_CARDINALITY
         return Dataset(elements, card, batch_shape=self._batch_shape)
