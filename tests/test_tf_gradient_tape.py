@@ -216,6 +216,15 @@ def test_metric_objects_in_a_loop_match_numpy():
     assert float(tf.reduce_mean(tf.cast(correct, tf.float32))) == pytest.approx(expected)
 
 
+def test_metrics_fed_with_a_loss_that_requires_grad_keep_no_graph():
+    loss = (tf.Variable(2.0) * 3.0)
+    mean, acc = keraslite.metrics.Mean(), keraslite.metrics.SparseCategoricalAccuracy()
+    mean(loss)
+    acc.update_state(tf.constant([1]), _model()(np.ones((1, 4), "float32")))
+    assert not mean.result().requires_grad and not acc.result().requires_grad
+    assert float(mean.result()) == 6.0
+
+
 def test_small_ops_used_by_loops():
     t = tf.constant([[1.0, -2.0], [3.0, 4.0]])
     np.testing.assert_array_equal(tf.where(t > 0, t, 0.0).numpy(), [[1, 0], [3, 4]])
