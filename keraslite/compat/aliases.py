@@ -63,6 +63,7 @@ EXTRA_ATTRS = {
 TF_TABLE = {
     "": "keraslite.compat.tensorflow_shim",
     "python": "keraslite.compat.tensorflow_shim",
+    "data": "keraslite.compat.tf_data",
 }
 
 # Alias roots, longest first when resolving.
