@@ -124,7 +124,7 @@ def test_missing_class_is_an_import_error_not_a_module(aliased):
 
 def test_module_without_equivalent_raises_clear_error(aliased):
     with pytest.raises(ModuleNotFoundError, match="keraslite has no equivalent"):
-        importlib.import_module("keras.wrappers.scikit_learn")
+        importlib.import_module("keras.applications.vgg16")
 
 
 def test_tensorflow_shim(aliased):
