@@ -254,6 +254,9 @@ def _set_verbosity(level):
 
 
 autograph = types.SimpleNamespace(set_verbosity=lambda level, alsologtostdout=False: None)
+# Only the constant that image_dataset_from_directory tutorials pass to `.prefetch()`; the
+# datasets themselves are keraslite.utils.dataset_utils.Dataset, not tf.data.
+data = types.SimpleNamespace(AUTOTUNE=-1, experimental=types.SimpleNamespace(AUTOTUNE=-1))
 debugging = types.SimpleNamespace(set_log_device_placement=_noop)
 compat = types.SimpleNamespace(v1=types.SimpleNamespace(
     set_random_seed=lambda seed: _set_seed(seed),
