@@ -33,12 +33,24 @@ EXPECTED = {
                              r"reloaded model gives the same predictions: True"],
     "keras1_merge_branches.py": [r"Epoch 5/5", r"loss [\d.]+, accuracy [\d.]+", r"\[[01 ]+\]"],
     "lstm_text_classifier.py": [r"padded: \(160, 12\) int32", r"Epoch 3/3", r"loss [\d.]+ accuracy [\d.]+"],
+    "keras2_image_generator.py": [r"Found 32 images belonging to 2 classes\.",
+                                  r"class_indices: \{'dark': 0, 'light': 1\}", r"Epoch 3/3", r"val_loss",
+                                  r"evaluate_generator \[loss, accuracy\]: \[[\d.]+, [\d.]+\]",
+                                  r"predict_generator: \(16, 1\)", r"dark/dark\.000\.png -> [\d.]+"],
 }
 
 
 def test_every_example_has_expectations():
     assert EXAMPLES, "examples/ is empty"
     assert sorted(os.path.basename(p) for p in EXAMPLES) == sorted(EXPECTED)
+
+
+def _has_pillow():
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _can_draw():
@@ -52,9 +64,13 @@ def _can_draw():
 @pytest.mark.parametrize("path", EXAMPLES, ids=[os.path.basename(p) for p in EXAMPLES])
 def test_example_runs(path, tmp_path):
     with open(path, encoding="utf-8") as f:
-        if "model_to_dot" in f.read() and not _can_draw():
-            pytest.skip("this tutorial draws its model: it needs pydot (`pip install pydot`, part of the [test] "
-                        "extra) and graphviz's `dot` (`apt-get install graphviz`)")
+        source = f.read()
+    if "model_to_dot" in source and not _can_draw():
+        pytest.skip("this tutorial draws its model: it needs pydot (`pip install pydot`, part of the [test] "
+                    "extra) and graphviz's `dot` (`apt-get install graphviz`)")
+    if "keras.preprocessing.image" in source and not _has_pillow():
+        pytest.skip("this tutorial reads and writes image files: it needs Pillow (`pip install pillow`, part of "
+                    "the [test] extra)")
     env = dict(os.environ, CI="true", OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join([ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     env.pop("DISPLAY", None)
