@@ -265,3 +265,28 @@ def install_eager_numpy():
     numpy._keraslite_eager = True
     numpy.__doc__ = original.__doc__
     torch.Tensor.numpy = numpy
+    _install_numpy_reductions()
+
+
+# numpy's reductions (np.min(t), np.mean(t, axis=0) ...) call the argument's own method with
+# numpy's keywords (`axis=`, `out=`), which torch's methods reject. TensorFlow's eager tensors
+# have no such methods, so numpy converts them instead: TF tutorials rely on that
+# (`np.min(normalized_image)`). A call that carries `out=` comes from numpy (torch's tensor
+# methods have no `out`), and is answered by numpy on the tensor's values.
+_NUMPY_REDUCTIONS = ("min", "max", "mean", "sum", "std", "var", "prod", "any", "all", "cumsum", "cumprod")
+
+
+def _install_numpy_reductions():
+    for name in _NUMPY_REDUCTIONS:
+        original = getattr(torch.Tensor, name)
+        if getattr(original, "_keraslite_numpy", False):
+            continue
+
+        def method(self, *args, _original=original, _name=name, **kwargs):
+            if "out" in kwargs and not args:
+                return getattr(np, _name)(self.numpy(force=True), **kwargs)
+            return _original(self, *args, **kwargs)
+
+        method._keraslite_numpy = True
+        method.__doc__ = original.__doc__
+        setattr(torch.Tensor, name, method)
