@@ -207,15 +207,6 @@ class Variable(_KerasliteVariable):
         return f"<tf.Variable '{self.name}' shape={tuple(self.shape)} dtype={str(self.dtype)[6:]}, " \
                f"numpy={self.numpy()!r}>"
 
-    @property
-    def trainable(self):
-        return self._keras_trainable
-
-    @trainable.setter
-    def trainable(self, value):
-        self._keras_trainable = bool(value)
-        if self.is_floating_point():
-            self.requires_grad_(bool(value))
 
     def _value_like(self, value):
         if not isinstance(value, torch.Tensor):

@@ -209,18 +209,19 @@ class BatchFromFilesMixin:
             return batch_x, batch_y
         return batch_x, batch_y, self.sample_weight[index_array]
 
+    # Subclasses set `_filepaths` (full paths, in `filenames` order), `classes` and, where they
+    # take them, `_sample_weight`.
     @property
     def filepaths(self):
-        raise NotImplementedError(f"`filepaths` property method has not been implemented in {type(self).__name__}.")
+        return self._filepaths
 
     @property
     def labels(self):
-        raise NotImplementedError(f"`labels` property method has not been implemented in {type(self).__name__}.")
+        return self.classes
 
     @property
     def sample_weight(self):
-        raise NotImplementedError(f"`sample_weight` property method has not been implemented in "
-                                  f"{type(self).__name__}.")
+        return getattr(self, "_sample_weight", None)
 
 
 class DirectoryIterator(BatchFromFilesMixin, Iterator):
@@ -264,18 +265,6 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
         print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
         self._filepaths = [os.path.join(self.directory, fname) for fname in self.filenames]
         super().__init__(self.samples, batch_size, shuffle, seed)
-
-    @property
-    def filepaths(self):
-        return self._filepaths
-
-    @property
-    def labels(self):
-        return self.classes
-
-    @property
-    def sample_weight(self):
-        return None
 
 
 class NumpyArrayIterator(Iterator):
@@ -456,18 +445,10 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
         super().__init__(self.samples, batch_size, shuffle, seed)
 
     @property
-    def filepaths(self):
-        return self._filepaths
-
-    @property
     def labels(self):
         if self.class_mode in {"multi_output", "raw"}:
             return self._targets
         return self.classes
-
-    @property
-    def sample_weight(self):
-        return self._sample_weight
 
 
 # ----------------------------------------------------------------------------- transforms
