@@ -353,12 +353,14 @@ def test_image_dataset_from_directory_decoding_and_resizing(image_dir, kwargs):
     lite = keraslite.utils.image_dataset_from_directory(image_dir, image_size=(6, 11), batch_size=None,
                                                         shuffle=False, verbose=False, labels=None, **kwargs)
     channels = {"grayscale": 1, "rgb": 3, "rgba": 4}[kwargs.get("color_mode", "rgb")]
-    for i, path in enumerate(lite.file_paths):
+    images = list(lite)  # batch_size=None: one image per element, in file_paths order
+    assert len(images) == len(lite.file_paths)
+    for image, path in zip(images, lite.file_paths):
         expected = keras.ops.convert_to_numpy(keras_image_dataset_utils._load_image_grain(
             path, (6, 11), channels, kwargs.get("interpolation", "bilinear"),
             kwargs.get("data_format", "channels_last"), kwargs.get("crop_to_aspect_ratio", False),
             kwargs.get("pad_to_aspect_ratio", False)))
-        np.testing.assert_allclose(lite[i].numpy(), expected, rtol=1e-5, atol=1e-3, err_msg=path)
+        np.testing.assert_allclose(image.numpy(), expected, rtol=1e-5, atol=1e-3, err_msg=path)
 
 
 def test_image_dataset_from_directory_prints_like_keras(image_dir, capsys):

@@ -1,5 +1,6 @@
 """Image and dataset utilities: load_img / img_to_array / array_to_img / save_img,
-ImageDataGenerator and its iterators, image/text/timeseries datasets and the Dataset class.
+ImageDataGenerator and its iterators, image/text/timeseries datasets (tf.data Datasets) and
+the tf.data methods chained on them.
 (compat_tests/test_parity_image.py compares the same things with real Keras.)"""
 import importlib
 import importlib.util
@@ -13,6 +14,7 @@ import torch
 
 import keraslite
 from keraslite import layers
+from keraslite.compat import tf_data
 from keraslite.utils import dataset_utils, image_utils
 from keraslite.utils.preprocessing import image as kimage
 
@@ -337,10 +339,12 @@ def test_flow_trains_with_binary_labels():
 @needs_pil
 def test_image_dataset_from_directory(image_dir):
     ds = keraslite.utils.image_dataset_from_directory(image_dir, image_size=(5, 6), batch_size=4, shuffle=False)
+    assert isinstance(ds, tf_data.Dataset)  # the same Dataset as tf.data's, as Keras returns
     assert ds.class_names == ["a", "b", "c"] and len(ds) == 4
+    assert not hasattr(ds.take(1), "class_names")  # derived datasets do not keep it (nor in TF)
     assert [os.path.relpath(p, image_dir) for p in ds.file_paths][:4] == [os.path.join("a", f"img{i}.png")
                                                                          for i in range(4)]
-    images, labels = ds[0]
+    images, labels = next(iter(ds))
     assert isinstance(images, torch.Tensor) and tuple(images.shape) == (4, 5, 6, 3) and images.dtype == torch.float32
     assert labels.dtype == torch.int32 and labels.tolist() == [0, 0, 0, 0]
     assert images.max() > 1  # not rescaled, as in Keras
@@ -348,10 +352,10 @@ def test_image_dataset_from_directory(image_dir):
     assert all_labels == [0] * 4 + [1] * 5 + [2] * 4
     cat = keraslite.utils.image_dataset_from_directory(image_dir, image_size=(5, 6), label_mode="categorical",
                                                        color_mode="grayscale", shuffle=False, batch_size=None)
-    x0, y0 = cat[0]
+    x0, y0 = next(iter(cat))
     assert tuple(x0.shape) == (5, 6, 1) and y0.tolist() == [1.0, 0.0, 0.0] and len(cat) == 13
     only = keraslite.utils.image_dataset_from_directory(image_dir, labels=None, image_size=(3, 3), shuffle=False)
-    assert isinstance(only[0], torch.Tensor) and only.class_names is None
+    assert isinstance(next(iter(only)), torch.Tensor) and only.class_names is None
     assert len(only.file_paths) == 14  # without labels, every image under the folder (Keras walks it all)
     with pytest.raises(ValueError, match="exactly 2"):
         keraslite.utils.image_dataset_from_directory(image_dir, label_mode="binary")
@@ -390,14 +394,15 @@ def test_dataset_methods():
     assert [b.tolist() for b in ds.take(2)] == [[[0], [1], [2], [3]], [[4], [5], [6], [7]]]
     assert [b[0, 0].item() for b in ds.skip(3)] == [12, 16]
     doubled = ds.map(lambda b: b * 2)
-    assert doubled[1][0, 0].item() == 8
+    assert len(doubled) == 5 and list(doubled)[1][0, 0].item() == 8
     rows = ds.unbatch()
-    assert len(rows) == 20 and rows[5].tolist() == [5]
+    assert int(rows.cardinality()) == tf_data.UNKNOWN_CARDINALITY  # as in TF: len() needs a known size
+    assert len(list(rows)) == 20 and list(rows)[5].tolist() == [5]
     rebatched = rows.batch(6)
     assert [len(b) for b in rebatched] == [6, 6, 6, 2]
     assert [len(b) for b in rows.batch(6, drop_remainder=True)] == [6, 6, 6]
     evens = rows.filter(lambda r: r[0] % 2 == 0)
-    assert len(evens) == 10
+    assert len(list(evens)) == 10
     shuffled = ds.shuffle(10, seed=0)
     assert sorted(b[0, 0].item() for b in shuffled) == [0, 4, 8, 12, 16]
     assert len(ds.repeat(2)) == 10
@@ -480,15 +485,23 @@ def test_text_dataset_from_directory(tmp_path):
     (tmp_path / "pos" / "skip.md").write_text("ignored")
     ds = keraslite.utils.text_dataset_from_directory(str(tmp_path), batch_size=2, shuffle=False)
     assert ds.class_names == ["neg", "pos"] and len(ds) == 3
-    texts, labels = ds[0]
+    texts, labels = next(iter(ds))
     assert list(texts) == ["bad movie", "awful"] and labels.tolist() == [0, 0]
     assert texts.numpy().tolist() == [b"bad movie", b"awful"]
+    assert ds.element_spec[0].shape == (None,) and ds.element_spec[0].dtype == "string"
+    rows = list(ds.unbatch())  # one text per element: a str, its label a scalar
+    assert rows[2][0] == "great film" and int(rows[2][1]) == 1
+    again, _ = next(iter(ds.unbatch().batch(3)))
+    assert again.numpy().tolist() == [b"bad movie", b"awful", b"great film"]
+    mapped = next(iter(ds.map(lambda t, y: (t, y * 2))))
+    assert list(mapped[0]) == ["bad movie", "awful"] and mapped[0].numpy()[0] == b"bad movie"
+    assert next(ds.as_numpy_iterator())[0].tolist() == [b"bad movie", b"awful"]
     cut = keraslite.utils.text_dataset_from_directory(str(tmp_path), batch_size=8, shuffle=False, max_length=3,
                                                       label_mode="binary")
-    texts, labels = cut[0]
+    texts, labels = next(iter(cut))
     assert list(texts) == ["bad", "awf", "gre", "lov", "sup"] and labels.shape == (5, 1)
     shuffled = keraslite.utils.text_dataset_from_directory(str(tmp_path), batch_size=8, seed=3)
-    assert sorted(shuffled[0][0]) == sorted(ds[0][0].tolist() + ds[1][0].tolist() + ds[2][0].tolist())
+    assert sorted(next(iter(shuffled))[0]) == sorted(t for batch, _ in ds for t in batch.tolist())
 
 
 def test_module_paths_under_the_aliases():

@@ -271,3 +271,42 @@ def test_iterating_map_and_filter_leaves_gradient_tracking_on():
         it = iter(ds)
         next(it)
         assert torch.is_grad_enabled()
+
+
+# ----------------------------------------------------------------------------- strings, row readers
+
+def test_strings_batch_unbatch_map_and_numpy_give_bytes():
+    ds = Dataset.from_tensor_slices(["ab", "c", "déf"])
+    assert list(ds) == ["ab", "c", "déf"]  # one string element is a str
+    batches = list(ds.batch(2))
+    assert isinstance(batches[0], tf.data.StringArray) and list(batches[0]) == ["ab", "c"]
+    assert batches[1].numpy().tolist() == ["déf".encode("utf-8")]
+    assert list(ds.as_numpy_iterator()) == [b"ab", b"c", "déf".encode("utf-8")]
+    assert list(ds.batch(2).unbatch()) == ["ab", "c", "déf"]
+    assert ds.element_spec.dtype == "string" and ds.batch(2).element_spec.shape == (None,)
+    upper = list(ds.map(lambda s: s.upper()).batch(3))[0]
+    assert isinstance(upper, tf.data.StringArray) and list(upper) == ["AB", "C", "DÉF"]
+    pairs = Dataset.from_tensor_slices((["x", "y", "z"], [1, 2, 3])).shuffle(3, seed=0).batch(3)
+    texts, labels = next(iter(pairs))
+    assert isinstance(texts, tf.data.StringArray)
+    assert sorted(zip(texts.tolist(), labels.tolist())) == [("x", 1), ("y", 2), ("z", 3)]
+
+
+def test_row_reader_reads_one_batch_per_call_in_each_pass_order():
+    calls = []
+    rows = np.arange(10, dtype="float32") * 10
+
+    def read(indices):
+        calls.append(indices.tolist())
+        return torch.from_numpy(rows[indices]), torch.from_numpy(indices)
+
+    orders = iter([None, torch.tensor([9, 8, 7, 6, 5, 4, 3, 2, 1, 0])])
+    ds = Dataset._from_reader(read, 10, order=lambda: next(orders)).batch(4)
+    assert len(ds) == 3 and calls == []  # nothing is read before iterating
+    first = [y.tolist() for _, y in ds]
+    assert first == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]] and calls == first
+    assert [y.tolist() for _, y in ds] == [[9, 8, 7, 6], [5, 4, 3, 2], [1, 0]]
+    single = Dataset._from_reader(read, 3)
+    x, y = next(iter(single))
+    assert float(x) == 0.0 and y.ndim == 0  # unbatched: one row, without the batch axis
+    assert len(single) == 3 and len(single.shuffle(3).batch(2)) == 2

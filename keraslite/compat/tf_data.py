@@ -6,13 +6,22 @@ zip, concatenate, enumerate), cardinality bookkeeping and TensorSpec. Everything
 in the calling process; num_parallel_calls, prefetch and AUTOTUNE are accepted and change
 nothing.
 
-Datasets built from in-memory tensors keep the tensors whole and pass an order of indices
-down the chain, so `from_tensor_slices(...).shuffle(n).batch(b)` gathers each batch with one
-index_select instead of stacking b single elements.
+Indexed sources: a dataset built from in-memory tensors keeps them whole and passes an order
+of indices down the chain, so `from_tensor_slices(...).shuffle(n).batch(b)` gathers each batch
+with one index_select instead of stacking b single elements. The same path serves rows read on
+demand (`Dataset._from_reader(read, size, order)`: `read(indices)` returns those rows as one
+batch), which is how keraslite.utils.dataset_utils builds the datasets that
+image_dataset_from_directory, text_dataset_from_directory and timeseries_dataset_from_array
+return: one Dataset class for `tf.data` and for the Keras builders.
+
+Strings: TF's string tensors are `StringArray`s here, numpy arrays of str whose `.numpy()`
+gives UTF-8 bytes; one string element is a Python str. Batching, unbatching, map and
+as_numpy_iterator (which gives bytes, as TF does) keep them.
 
 Leaves to others: turning batches into model inputs (keraslite.training.data, which iterates
-a Dataset once per epoch like any re-iterable object) and tensor conversion
-(keraslite.compat.tensorflow_shim.convert_to_tensor).
+a Dataset once per epoch like any re-iterable object), tensor conversion
+(keraslite.compat.tensorflow_shim.convert_to_tensor), and reading files
+(keraslite.utils.dataset_utils).
 """
 import builtins
 import itertools
@@ -21,8 +30,8 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["Dataset", "TensorSpec", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "experimental",
-           "Options"]
+__all__ = ["Dataset", "TensorSpec", "StringArray", "strings", "AUTOTUNE", "INFINITE_CARDINALITY",
+           "UNKNOWN_CARDINALITY", "experimental", "Options"]
 
 AUTOTUNE = -1
 INFINITE_CARDINALITY = -1
@@ -55,7 +64,45 @@ def _pack(structure, leaves):
     return _map(lambda _: next(it), structure)
 
 
+class StringArray(np.ndarray):
+    """A numpy array of str standing in for a TF string tensor: `.numpy()` gives the UTF-8
+    bytes, as a string tensor's does. Indexing one item gives a Python str."""
+
+    def numpy(self):
+        return np.array([_bytes(s) for s in self.ravel()], dtype=object).reshape(self.shape)
+
+
+def _bytes(s):
+    return s.encode("utf-8") if isinstance(s, str) else s
+
+
+def strings(values):
+    """A StringArray of `values` (a sequence of str or bytes, or an array of them)."""
+    values = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    out = np.empty(values.shape, dtype=object)
+    out[...] = values
+    return out.view(StringArray)
+
+
+def _is_string(value):
+    if isinstance(value, (str, bytes, StringArray)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "US" or (value.dtype == object and value.size > 0 and all(
+            isinstance(v, (str, bytes)) for v in value.ravel()))
+    return False
+
+
 def _to_tensor(value, dtype=None):
+    # Strings have no torch tensor: a str stays a str, an array of them becomes a StringArray.
+    if dtype is None and not isinstance(value, torch.Tensor):
+        if isinstance(value, (str, bytes, StringArray)):
+            return value
+        first = value
+        while isinstance(first, list) and first:
+            first = first[0]
+        if isinstance(first, (str, bytes)) or (isinstance(value, np.ndarray) and _is_string(value)):
+            return strings(value)
     from keraslite.compat.tensorflow_shim import convert_to_tensor
 
     return convert_to_tensor(value, dtype=dtype)
@@ -93,10 +140,12 @@ class TensorSpec:
 
     @classmethod
     def from_tensor(cls, tensor, name=None):
+        if _is_string(tensor):
+            return cls(np.shape(tensor), "string", name)
         return cls(tuple(tensor.shape), str(tensor.dtype).replace("torch.", ""), name)
 
     def is_compatible_with(self, tensor):
-        shape = tuple(tensor.shape)
+        shape = tuple(np.shape(tensor))
         if self.shape is None:
             return True
         return len(shape) == len(self.shape) and all(a is None or a == b for a, b in zip(self.shape, shape))
@@ -160,6 +209,15 @@ class Dataset:
     @staticmethod
     def _indexed(source, n, order, batch_shape=None):
         return Dataset(None, n, source=source, order=order, batch_shape=batch_shape)
+
+    @staticmethod
+    def _from_reader(read, size, order=None):
+        """`size` rows read on demand: `read(indices)` (a 1-D int64 numpy array) returns those
+        rows as one batch (a tensor, StringArray, or a tuple/dict of them, each with first
+        dimension len(indices)). `order()` gives each pass's order of indices (a 1-D index
+        tensor, or None for 0..size-1). `.batch(b)` then reads b rows per call; iterating
+        unbatched reads one row at a time."""
+        return Dataset._indexed(_Reader(read), int(size), order or _identity(size))
 
     @staticmethod
     def from_tensors(tensors, name=None):
@@ -227,9 +285,10 @@ class Dataset:
             return iter(self._make_iter())
         order = self._order()
         source = self._source
-        if order is None:
-            return (_map(lambda t: t[i], source) for i in builtins.range(self._cardinality))
-        return (_map(lambda t: t[i], source) for i in order.tolist())
+        indices = builtins.range(self._cardinality) if order is None else order.tolist()
+        if isinstance(source, _Reader):
+            return (_map(lambda t: t[0], source.read(np.array([i], dtype=np.int64))) for i in indices)
+        return (_map(lambda t: t[i], source) for i in indices)
 
     def __len__(self):
         if self._cardinality == INFINITE_CARDINALITY:
@@ -250,6 +309,10 @@ class Dataset:
     def as_numpy_iterator(self):
         """The elements with each tensor as a numpy array (0-d tensors as numpy scalars)."""
         def to_numpy(t):
+            if isinstance(t, (str, bytes)):
+                return _bytes(t)
+            if isinstance(t, StringArray):
+                return t.numpy()
             a = t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
             return a[()] if a.ndim == 0 else a
 
@@ -264,10 +327,11 @@ class Dataset:
             raise ValueError("element_spec: the dataset is empty, so its element structure cannot be read.")
 
         def spec(t):
-            shape = tuple(t.shape)
+            full = TensorSpec.from_tensor(t)
+            shape = full.shape
             if self._batch_shape is not None and shape:
                 shape = (None if self._batch_shape == _PARTIAL else self._batch_shape,) + shape[1:]
-            return TensorSpec.from_tensor(t) if shape == tuple(t.shape) else TensorSpec(shape, t.dtype)
+            return full if shape == full.shape else TensorSpec(shape, full.dtype)
 
         return _map(spec, first)
 
@@ -340,11 +404,14 @@ class Dataset:
         stop = n - n % batch_size if drop_remainder else n
         for start in builtins.range(0, stop, batch_size):
             end = min(start + batch_size, n)
+            if isinstance(self._source, _Reader):
+                chunk = np.arange(start, end) if order is None else order[start:end].cpu().numpy()
+                yield self._source.read(chunk.astype(np.int64))
+                continue
             if order is None:
                 picked = [t[start:end] for t in leaves]
             else:
-                chunk = order[start:end]
-                picked = [t.index_select(0, chunk.to(t.device)) for t in leaves]
+                picked = [_take(t, order[start:end]) for t in leaves]
             yield _pack(self._source, picked)
 
     def unbatch(self, name=None):
@@ -467,11 +534,28 @@ def _convert_with(value, dtype):
     return _tensors(value) if dtype is None else _to_tensor(value, dtype=dtype)
 
 
+class _Reader:
+    """The source of `Dataset._from_reader`: rows produced by `read(indices)`."""
+
+    def __init__(self, read):
+        self.read = read
+
+
+def _take(t, indices):
+    """Rows `indices` (a 1-D index tensor) of a tensor or StringArray."""
+    if isinstance(t, torch.Tensor):
+        return t.index_select(0, indices.to(t.device))
+    return t[indices.cpu().numpy()]
+
+
 def _stack(elements):
     """One batch from a list of elements with the same structure."""
     per_leaf = zip(*[_leaves(e) for e in elements])
     stacked = []
     for leaf in per_leaf:
+        if all(_is_string(t) for t in leaf):
+            stacked.append(strings(np.stack([np.asarray(t, dtype=object) for t in leaf])))
+            continue
         shapes = {tuple(t.shape) for t in leaf}
         if len(shapes) > 1:
             raise ValueError(f"batch: cannot stack elements of different shapes {sorted(shapes)} into one batch. "

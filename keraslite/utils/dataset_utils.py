@@ -1,355 +1,64 @@
 """Datasets from folders and arrays: `image_dataset_from_directory`,
 `text_dataset_from_directory` and `timeseries_dataset_from_array` (`keras.utils.*`,
-`keras.preprocessing.*`), and the small `Dataset` class they return.
+`keras.preprocessing.*`).
 
-Keras returns `tf.data.Dataset`s (or grain datasets). keraslite has no TensorFlow, so these
-return a `Dataset`: a lightweight, re-iterable sequence of batches that `model.fit`,
-`evaluate` and `predict` accept (it is a `keras.utils.PyDataset`), with the tf.data methods
-tutorials chain on it: `map`, `take`, `skip`, `shuffle`, `cache`, `prefetch`, `batch`,
-`unbatch`, `filter`, `repeat`, `as_numpy_iterator`, `cardinality`, `len()`. Batches are CPU
-torch tensors (so `images[i].numpy()` works as with TF); text batches are numpy arrays of str
-whose `.numpy()` gives bytes, as TF's string tensors do. `.class_names` (and `.file_paths`
-for images) are set as Keras sets them.
+Keras returns `tf.data.Dataset`s; so does keraslite: these return the same
+`keraslite.compat.tf_data.Dataset` that the tensorflow shim's `tf.data` gives, with every
+tf.data method on it and accepted by `model.fit`, `evaluate` and `predict`. `.class_names`
+(and `.file_paths` for images) are set on the returned dataset as Keras sets them; datasets
+derived from it (`ds.map(...)`, `ds.take(n)` ...) do not carry them, as in TF. Batches are
+CPU torch tensors (so `images[i].numpy()` works as with TF); text batches are StringArrays
+(numpy arrays of str whose `.numpy()` gives bytes, as TF's string tensors do).
 
-What matches Keras: the files found, their order, labels and class names (the same walk,
-sort and seeded shuffle as `keras.src.utils.dataset_utils.index_directory`), the
-training/validation split, label encodings and dtypes, image decoding (Pillow, as Keras's
-non-TF path) and resizing (torch interpolate with Keras's torch-backend settings), and the
-windows of `timeseries_dataset_from_array`. What differs: with `shuffle=True` the order
-within each epoch after the seeded file shuffle comes from numpy, not from tf.data's shuffle
-buffer; resizing modes 'lanczos3', 'lanczos5', 'gaussian' and 'mitchellcubic' are not
-available.
+Owns: finding and ordering the files (the same walk, sort and seeded shuffle as
+`keras.src.utils.dataset_utils.index_directory`), the training/validation split, label
+encodings and dtypes, decoding images (Pillow, as Keras's non-TF path) and reading texts,
+the windows of `timeseries_dataset_from_array`, and each pass's order. Files are read lazily,
+one batch at a time: a dataset is a row reader (`indices -> one batch`) over a per-pass order
+of indices (tf_data's `Dataset._from_reader`), batched by tf_data. With `shuffle=True` the
+first pass visits the samples in Keras's seeded order and each later pass in a new
+permutation from `np.random.RandomState(seed)` (tf.data reshuffles with its own buffer
+instead). Resizing (torch interpolate with Keras's torch-backend settings) is
+keraslite.utils.image_utils'; modes 'lanczos3', 'lanczos5', 'gaussian' and 'mitchellcubic'
+are not available.
+
+Leaves to others: the Dataset itself and its transformations (keraslite.compat.tf_data).
 """
 import os
 
 import numpy as np
+import torch
 
-__all__ = ["Dataset", "image_dataset_from_directory", "text_dataset_from_directory",
+from keraslite.compat.tf_data import AUTOTUNE, Dataset, strings
+
+__all__ = ["Dataset", "AUTOTUNE", "image_dataset_from_directory", "text_dataset_from_directory",
            "timeseries_dataset_from_array", "index_directory"]
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
-AUTOTUNE = -1
 
 
-def _pydataset():
-    from keraslite.training.data import PyDataset
+def _pass_order(n, shuffle, seed):
+    """() -> the order of one pass over n samples, for `Dataset._from_reader`: as given for
+    the first pass; with `shuffle`, each later pass a new permutation from RandomState(seed)."""
+    if not shuffle:
+        return lambda: None
+    rng = np.random.RandomState(seed)
+    started = []
 
-    return PyDataset
+    def order():
+        if not started:
+            started.append(True)
+            return None
+        return torch.from_numpy(rng.permutation(n))
 
+    return order
 
-def _torch():
-    import torch
 
-    return torch
-
-
-# ----------------------------------------------------------------------------- Dataset
-
-class StringBatch(np.ndarray):
-    """A numpy array of str (a batch of texts) whose `.numpy()` gives the UTF-8 bytes, as a
-    TF string tensor's does."""
-
-    def numpy(self):
-        return np.array([s.encode("utf-8") if isinstance(s, str) else s for s in self.ravel()],
-                        dtype=object).reshape(self.shape)
-
-
-def _string_batch(texts):
-    out = np.empty(len(texts), dtype=object)
-    out[:] = list(texts)
-    return out.view(StringBatch)
-
-
-def _call(fn, element):
-    return fn(*element) if isinstance(element, tuple) else fn(element)
-
-
-def _to_numpy(element):
-    if isinstance(element, tuple):
-        return tuple(_to_numpy(e) for e in element)
-    if isinstance(element, list):
-        return [_to_numpy(e) for e in element]
-    if isinstance(element, dict):
-        return {k: _to_numpy(v) for k, v in element.items()}
-    if isinstance(element, StringBatch):
-        return element.numpy()
-    if hasattr(element, "detach"):
-        return element.detach().cpu().numpy()
-    return element
-
-
-def _stack(elements):
-    first = elements[0]
-    if isinstance(first, tuple):
-        return tuple(_stack([e[i] for e in elements]) for i in range(len(first)))
-    if isinstance(first, dict):
-        return {k: _stack([e[k] for e in elements]) for k in first}
-    if isinstance(first, (str, bytes)):
-        return _string_batch(elements)
-    torch = _torch()
-    if isinstance(first, torch.Tensor):
-        return torch.stack(list(elements))
-    return torch.as_tensor(np.stack([np.asarray(e) for e in elements]))
-
-
-def _rows(batch):
-    """A batch -> its elements (tuples and dicts split row by row)."""
-    if isinstance(batch, tuple):
-        return list(zip(*[_rows(part) for part in batch]))
-    if isinstance(batch, dict):
-        keys = list(batch)
-        return [dict(zip(keys, row)) for row in zip(*[_rows(batch[k]) for k in keys])]
-    return [batch[i] for i in range(len(batch))]
-
-
-class Dataset(_pydataset()):
-    """A re-iterable sequence of elements (batches, for what the `*_from_*` functions return)
-    with the common tf.data methods. `len(ds)` is the number of elements; `ds[i]` is element i
-    of the current epoch; iterating gives one epoch, and each full pass (or, in fit,
-    `on_epoch_end`) moves a shuffled dataset to its next order."""
-
-    def __init__(self):
-        super().__init__()
-
-    # subclasses: __len__, __getitem__, on_epoch_end
-
-    def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
-        self.on_epoch_end()
-
-    def __bool__(self):
-        return True
-
-    def cardinality(self):
-        return len(self)
-
-    def as_numpy_iterator(self):
-        for element in self:
-            yield _to_numpy(element)
-
-    def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
-        return _Mapped(self, map_func)
-
-    def take(self, count, name=None):
-        n = len(self)
-        return _Range(self, 0, n if count is None or count < 0 else min(int(count), n))
-
-    def skip(self, count, name=None):
-        n = len(self)
-        return _Range(self, n if count is None or count < 0 else min(int(count), n), n)
-
-    def shuffle(self, buffer_size=None, seed=None, reshuffle_each_iteration=True, name=None):
-        return _Shuffled(self, seed, reshuffle_each_iteration)
-
-    def cache(self, filename="", name=None):
-        return _Cached(self)
-
-    def prefetch(self, buffer_size=None, name=None):
-        return self
-
-    def with_options(self, options, name=None):
-        return self
-
-    def repeat(self, count=None, name=None):
-        if count is None or count < 0:
-            return _Forever(self)
-        return _Repeated(self, int(count))
-
-    def unbatch(self, name=None):
-        return _Streamed(self, lambda parent: (row for batch in parent for row in _rows(batch)))
-
-    def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None, deterministic=None, name=None):
-        def rebatch(parent):
-            group = []
-            for element in parent:
-                group.append(element)
-                if len(group) == batch_size:
-                    yield _stack(group)
-                    group = []
-            if group and not drop_remainder:
-                yield _stack(group)
-        return _Streamed(self, rebatch)
-
-    def filter(self, predicate, name=None):
-        return _Streamed(self, lambda parent: (e for e in parent if bool(_call(predicate, e))))
-
-    def __repr__(self):
-        return f"<keraslite {type(self).__name__.lstrip('_')} dataset: {len(self)} elements>"
-
-
-class _Derived(Dataset):
-    def __init__(self, parent):
-        super().__init__()
-        self.parent = parent
-
-    def __len__(self):
-        return len(self.parent)
-
-    def on_epoch_end(self):
-        self.parent.on_epoch_end()
-
-
-class _Mapped(_Derived):
-    def __init__(self, parent, fn):
-        super().__init__(parent)
-        self.fn = fn
-
-    def __getitem__(self, i):
-        return _call(self.fn, self.parent[i])
-
-
-class _Range(_Derived):
-    def __init__(self, parent, start, stop):
-        super().__init__(parent)
-        self.start, self.stop = start, max(start, stop)
-
-    def __len__(self):
-        return self.stop - self.start
-
-    def __getitem__(self, i):
-        if not 0 <= i < len(self):
-            raise IndexError(f"dataset index {i} out of range ({len(self)} elements)")
-        return self.parent[self.start + i]
-
-
-class _Shuffled(_Derived):
-    def __init__(self, parent, seed, reshuffle):
-        super().__init__(parent)
-        self.rng = np.random.RandomState(seed)
-        self.reshuffle = reshuffle
-        self.order = self.rng.permutation(len(parent))
-
-    def __getitem__(self, i):
-        return self.parent[int(self.order[i])]
-
-    def on_epoch_end(self):
-        self.parent.on_epoch_end()
-        if self.reshuffle:
-            self.order = self.rng.permutation(len(self.parent))
-
-
-class _Cached(_Derived):
-    def __init__(self, parent):
-        super().__init__(parent)
-        self.memo = {}
-
-    def __getitem__(self, i):
-        if i not in self.memo:
-            self.memo[i] = self.parent[i]
-        return self.memo[i]
-
-    def on_epoch_end(self):
-        pass  # the first epoch's elements, in its order, from now on (as tf.data's cache)
-
-
-class _Repeated(_Derived):
-    def __init__(self, parent, count):
-        super().__init__(parent)
-        self.count = count
-
-    def __len__(self):
-        return len(self.parent) * self.count
-
-    def __getitem__(self, i):
-        n = len(self.parent)
-        return self.parent[i % n]
-
-
-class _Forever:
-    """`ds.repeat()`: an endless stream (a plain iterator, as fit expects of endless input;
-    give fit `steps_per_epoch`)."""
-
-    def __init__(self, parent):
-        self.parent = parent
-        self._it = self._stream()
-
-    def _stream(self):
-        while True:
-            yield from self.parent
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return next(self._it)
-
-    def take(self, count, name=None):
-        return _Streamed(None, lambda _: (next(self._it) for _ in range(int(count))))
-
-    def map(self, map_func, **kwargs):
-        return _Forever(_Streamed(self.parent, lambda parent: (_call(map_func, e) for e in parent)))
-
-    def prefetch(self, buffer_size=None, name=None):
-        return self
-
-    def cardinality(self):
-        return -1  # tf.data.INFINITE_CARDINALITY
-
-
-class _Streamed(Dataset):
-    """Elements produced by streaming the parent (batch, unbatch, filter). Random access
-    builds the current epoch's elements once and keeps them until the epoch ends."""
-
-    def __init__(self, parent, stream):
-        super().__init__()
-        self.parent = parent
-        self.stream = stream
-        self._elements = None
-
-    def _epoch(self):
-        if self._elements is None:
-            self._elements = list(self.stream(self.parent))
-        return self._elements
-
-    def __iter__(self):
-        if self._elements is not None:
-            yield from self._elements
-            self.on_epoch_end()
-            return
-        yield from self.stream(self.parent)
-
-    def __len__(self):
-        return len(self._epoch())
-
-    def __getitem__(self, i):
-        return self._epoch()[i]
-
-    def on_epoch_end(self):
-        if self._elements is not None:
-            self._elements = None
-            if self.parent is not None:
-                self.parent.on_epoch_end()
-
-
-class _Batched(Dataset):
-    """`n` samples in batches of `batch_size` (None: one sample per element), loaded by
-    `load(indices)`; with `shuffle`, each epoch after the first visits them in a new order."""
-
-    def __init__(self, n, batch_size, load, shuffle=False, seed=None):
-        super().__init__()
-        self.n = n
-        self.batch_size = batch_size
-        self.load = load
-        self._shuffle = shuffle
-        self.rng = np.random.RandomState(seed)
-        self.order = np.arange(n)
-
-    def __len__(self):
-        if self.batch_size is None:
-            return self.n
-        return (self.n + self.batch_size - 1) // self.batch_size
-
-    def __getitem__(self, i):
-        if not 0 <= i < len(self):
-            raise IndexError(f"dataset index {i} out of range ({len(self)} elements)")
-        if self.batch_size is None:
-            return self.load(self.order[i:i + 1], single=True)
-        return self.load(self.order[i * self.batch_size:(i + 1) * self.batch_size], single=False)
-
-    def on_epoch_end(self):
-        if self._shuffle:
-            self.order = self.rng.permutation(self.n)
+def _dataset(read, n, batch_size, shuffle, seed):
+    """n samples read by `read(indices)`, in batches of `batch_size` (None: one sample per
+    element), in each pass's order."""
+    dataset = Dataset._from_reader(read, n, order=_pass_order(n, shuffle, seed))
+    return dataset if batch_size is None else dataset.batch(batch_size)
 
 
 # ----------------------------------------------------------------------------- index_directory
@@ -449,7 +158,6 @@ def get_training_or_validation_split(samples, labels, validation_split, subset, 
 
 
 def _encode_labels(labels, label_mode, num_classes):
-    torch = _torch()
     labels = np.asarray(labels)
     if label_mode == "binary":
         return torch.from_numpy(labels.astype("float32").reshape(-1, 1))
@@ -511,7 +219,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
                                  subset=None, interpolation="bilinear", follow_links=False,
                                  crop_to_aspect_ratio=False, pad_to_aspect_ratio=False, data_format=None,
                                  format="tf", verbose=True):
-    """A `Dataset` of `(images, labels)` batches (or `images` alone when labels or label_mode
+    """A tf.data `Dataset` of `(images, labels)` batches (or `images` alone when labels or label_mode
     is None) from `directory/<class>/...` image files (.bmp .gif .jpeg .jpg .png). Images are
     float32 (batch, height, width, channels), resized to `image_size`; labels are int32
     (label_mode='int'), float32 one-hot ('categorical') or float32 (batch, 1) ('binary').
@@ -560,17 +268,15 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
             what = "" if subset != "both" else ("training " if training else "validation ")
             raise ValueError(f"No {what}images found in directory {directory}. Allowed formats: {IMAGE_FORMATS}")
 
-        def load(indices, single, paths=paths, part_labels=part_labels):
-            torch = _torch()
-            images = np.stack([_load_image(paths[i], image_size, num_channels, interpolation, data_format,
-                                           crop_to_aspect_ratio, pad_to_aspect_ratio) for i in indices])
-            images = torch.from_numpy(images[0] if single else images)
+        def read(indices, paths=paths, part_labels=part_labels):
+            images = torch.from_numpy(np.stack([
+                _load_image(paths[i], image_size, num_channels, interpolation, data_format, crop_to_aspect_ratio,
+                            pad_to_aspect_ratio) for i in indices]))  # (batch, height, width, channels)
             if label_mode is None:
                 return images
-            y = _encode_labels([part_labels[i] for i in indices], label_mode, num_classes)
-            return images, (y[0] if single else y)
+            return images, _encode_labels([part_labels[i] for i in indices], label_mode, num_classes)
 
-        dataset = _Batched(len(paths), batch_size, load, shuffle=shuffle and training, seed=seed)
+        dataset = _dataset(read, len(paths), batch_size, shuffle and training, seed)
         dataset.class_names = class_names
         dataset.file_paths = list(paths)
         datasets.append(dataset)
@@ -582,8 +288,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None, batch_size=32,
                                 max_length=None, shuffle=True, seed=None, validation_split=None, subset=None,
                                 follow_links=False, format="tf", verbose=True):
-    """A `Dataset` of `(texts, labels)` batches from `directory/<class>/*.txt`. Texts are a
-    numpy array of str (`.numpy()` gives bytes, as TF does), cut to `max_length` characters
+    """A tf.data `Dataset` of `(texts, labels)` batches from `directory/<class>/*.txt`. Texts
+    are a StringArray (numpy array of str; `.numpy()` gives bytes, as TF does), cut to `max_length` characters
     when given; labels as in image_dataset_from_directory. Has `.class_names`."""
     _check_labels_arg(labels, class_names, label_mode, "text")
     if format not in ("tf", "grain"):
@@ -606,19 +312,17 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
             what = "" if subset != "both" else ("training " if training else "validation ")
             raise ValueError(f"No {what}text files found in directory {directory}. Allowed format: .txt")
 
-        def load(indices, single, paths=paths, part_labels=part_labels):
+        def read(indices, paths=paths, part_labels=part_labels):
             texts = []
             for i in indices:
                 with open(paths[i], "r", encoding="utf-8", errors="replace") as f:
                     text = f.read()
                 texts.append(text[:max_length] if max_length is not None else text)
-            texts = texts[0] if single else _string_batch(texts)
             if label_mode is None:
-                return texts
-            y = _encode_labels([part_labels[i] for i in indices], label_mode, num_classes)
-            return texts, (y[0] if single else y)
+                return strings(texts)
+            return strings(texts), _encode_labels([part_labels[i] for i in indices], label_mode, num_classes)
 
-        dataset = _Batched(len(paths), batch_size, load, shuffle=shuffle and training, seed=seed)
+        dataset = _dataset(read, len(paths), batch_size, shuffle and training, seed)
         dataset.class_names = class_names
         datasets.append(dataset)
     return datasets if subset == "both" else datasets[0]
@@ -632,8 +336,10 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     """Sliding windows over `data` (time on axis 0): window i is
     `data[start_index + p_i + k * sampling_rate]` for k < sequence_length, with window starts
     p_i = 0, sequence_stride, 2 * sequence_stride, ...; its target is
-    `targets[start_index + p_i]`. Batches of `batch_size` windows ((batch, sequence_length,
-    ...) tensors keeping data's dtype), or `(windows, targets)` when targets is given."""
+    `targets[start_index + p_i]`. A tf.data `Dataset` of batches of `batch_size` windows
+    ((batch, sequence_length, ...) tensors keeping data's dtype), or `(windows, targets)` when
+    targets is given. With shuffle, the window starts are shuffled once with
+    RandomState(seed), as Keras does, and each later pass visits them in a new order."""
     if start_index:
         if start_index < 0:
             raise ValueError(f"`start_index` must be 0 or greater. Received: start_index={start_index}")
@@ -678,15 +384,12 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
         targets = targets[start_index:end_index]
     offsets = np.arange(sequence_length, dtype="int64") * sampling_rate
 
-    def load(indices, single):
-        torch = _torch()
+    def read(indices):
         positions = start_positions[indices]
+        # (batch, sequence_length, ...) windows of data, keeping its dtype
         windows = torch.from_numpy(np.ascontiguousarray(data[positions[:, None] + offsets]))
-        if single:
-            windows = windows[0]
         if targets is None:
             return windows
-        y = torch.from_numpy(np.ascontiguousarray(targets[positions]))
-        return windows, (y[0] if single else y)
+        return windows, torch.from_numpy(np.ascontiguousarray(targets[positions]))
 
-    return _Batched(len(start_positions), batch_size, load, shuffle=shuffle, seed=seed)
+    return _dataset(read, len(start_positions), batch_size, shuffle, seed)
