@@ -65,7 +65,7 @@ def _make_variables(rng):
     return k_vars, l_vars
 
 
-def _run(k_opt, l_opt, steps=5, set_lr_at=None, seed=0):
+def _run(k_opt, l_opt, steps=5, set_lr_at=None, seed=0, graph_form=False):
     rng = np.random.default_rng(seed)
     k_vars, l_vars = _make_variables(rng)
     for step in range(steps):
@@ -77,8 +77,22 @@ def _run(k_opt, l_opt, steps=5, set_lr_at=None, seed=0):
         k_opt.apply_gradients(zip([torch.as_tensor(g) for g in grads], k_vars))
         for v, g in zip(l_vars, grads):
             v.grad = v.keras_layout.from_keras(torch.as_tensor(g)).contiguous()
-        l_opt.step(l_vars)
+        if graph_form:
+            _graph_form_step(l_opt, l_vars)
+        else:
+            l_opt.step(l_vars)
     return k_vars, l_vars
+
+
+def _graph_form_step(opt, variables):
+    """The update exactly as a CUDA graph records it (per-step numbers in 0-d tensors filled by
+    the host), run eagerly here so that it is checked on any machine."""
+    if not opt.built:
+        opt.build(variables)
+        opt._graph_prepare(variables[0].device)
+    opt._graph_fill()
+    opt._graph_apply(variables, [v.grad for v in variables])
+    opt._graph_step_done()
 
 
 def _compare(k_opt, l_opt, k_vars, l_vars, atol=1e-7):
@@ -108,6 +122,34 @@ def test_optimizer_parity(name, kwargs):
     _compare(k_opt, l_opt, k_vars, l_vars, atol=1e-6 if name == "Ftrl" else 1e-7)
     assert float(l_opt.learning_rate) == pytest.approx(float(keras.ops.convert_to_numpy(k_opt.learning_rate)),
                                                        rel=1e-6)
+
+
+GRAPH_CASES = [(n, k) for n, k in CASES if getattr(keraslite.optimizers, n)(**k)._graph_capable()]
+
+
+def test_graph_capable_optimizers():
+    assert {n for n, _ in GRAPH_CASES} == {"SGD", "Adam", "AdamW", "RMSprop"}
+
+
+@pytest.mark.parametrize("name,kwargs", GRAPH_CASES, ids=[f"{n}-{'-'.join(k) or 'default'}" for n, k in GRAPH_CASES])
+def test_graph_form_parity(name, kwargs):
+    k_opt = getattr(keras.optimizers, name)(**kwargs)
+    l_opt = getattr(keraslite.optimizers, name)(**kwargs)
+    k_vars, l_vars = _run(k_opt, l_opt, graph_form=True)
+    _compare(k_opt, l_opt, k_vars, l_vars)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_graph_form_follows_learning_rate_changes(name):
+    k_opt = getattr(keras.optimizers, name)(learning_rate=0.01)
+    l_opt = getattr(keraslite.optimizers, name)(learning_rate=0.01)
+    k_vars, l_vars = _run(k_opt, l_opt, set_lr_at=2, graph_form=True)
+    _compare(k_opt, l_opt, k_vars, l_vars)
+    k_sched, l_sched = _schedule_pair()
+    k_opt = getattr(keras.optimizers, name)(learning_rate=k_sched)
+    l_opt = getattr(keraslite.optimizers, name)(learning_rate=l_sched)
+    k_vars, l_vars = _run(k_opt, l_opt, graph_form=True)
+    _compare(k_opt, l_opt, k_vars, l_vars)
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])

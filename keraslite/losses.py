@@ -416,6 +416,11 @@ class Loss:
     """Base class: subclasses implement `call(y_true, y_pred)` returning per-sample values;
     `__call__` reduces them (default 'sum_over_batch_size')."""
 
+    # Losses that read targets as class ids keep integer targets as they are. Keras casts them
+    # to the loss dtype first and back to ints inside; the result is the same for any id below
+    # 2**24, and skipping the round trip saves two copies per step.
+    _integer_targets = False
+
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or backend.to_snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
@@ -428,7 +433,10 @@ class Loss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         mask = getattr(y_pred, "_keras_mask", None)
         y_pred = _tensor(y_pred, self._dtype)
-        y_true = _tensor(y_true, self._dtype, y_pred.device)
+        if self._integer_targets and isinstance(y_true, torch.Tensor) and not y_true.is_floating_point():
+            y_true = _tensor(y_true, device=y_pred.device)
+        else:
+            y_true = _tensor(y_true, self._dtype, y_pred.device)
         losses = self.call(y_true, y_pred)
         out_mask = getattr(losses, "_keras_mask", None)
         if mask is not None and out_mask is not None:
@@ -592,6 +600,7 @@ class CategoricalFocalCrossentropy(_BuiltinLoss):
 class SparseCategoricalCrossentropy(_BuiltinLoss):
     _fn = staticmethod(sparse_categorical_crossentropy)
     _arg_names = ("from_logits", "ignore_class")
+    _integer_targets = True
 
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1,
                  name="sparse_categorical_crossentropy", dtype=None):

@@ -126,6 +126,13 @@ class Metric:
     """Base class. Subclasses create accumulators with `add_variable` in `__init__`, and
     implement `update_state(...)` and `result()`."""
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Metric states never take part in autograd: a custom loop that feeds its loss (which
+        # requires grad) to `train_loss(loss)` must not chain every step's graph into the total.
+        if "update_state" in cls.__dict__:
+            cls.update_state = torch.no_grad()(cls.__dict__["update_state"])
+
     def __init__(self, name=None, dtype=None):
         self.name = name or backend.to_snake_case(type(self).__name__)
         self._dtype = backend.standardize_dtype(dtype)
@@ -166,6 +173,10 @@ class Metric:
     def reset_state(self):
         for v in self._variables:
             v.zero_()
+
+    def reset_states(self):
+        """Keras 2 name of reset_state()."""
+        self.reset_state()
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError

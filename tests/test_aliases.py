@@ -124,7 +124,7 @@ def test_missing_class_is_an_import_error_not_a_module(aliased):
 
 def test_module_without_equivalent_raises_clear_error(aliased):
     with pytest.raises(ModuleNotFoundError, match="keraslite has no equivalent"):
-        importlib.import_module("keras.wrappers.scikit_learn")
+        importlib.import_module("keras.applications.vgg16")
 
 
 def test_tensorflow_shim(aliased):
@@ -162,7 +162,17 @@ def test_tensorflow_shim_unknown_attribute_says_so(aliased):
     import tensorflow as tf
 
     with pytest.raises(AttributeError, match="keraslite's tensorflow shim does not provide"):
-        tf.GradientTape
+        tf.estimator
+
+
+def test_tf_data_gradient_tape_and_variable_resolve(aliased):
+    import tensorflow as tf
+    from tensorflow.data import AUTOTUNE, Dataset
+
+    from keraslite.compat import tf_autodiff, tf_data
+
+    assert tf.data.Dataset is Dataset is tf_data.Dataset and AUTOTUNE == tf.data.experimental.AUTOTUNE
+    assert tf.GradientTape is tf_autodiff.GradientTape and tf.Variable is tf_autodiff.Variable
 
 
 def test_ipython_display_fallback_only_without_ipython(aliased):

@@ -25,19 +25,36 @@ EXPECTED = {
     "keras1_mlp_cnn.py": [r"Epoch 5/5", r"mlp loss [\d.]+ acc [\d.]+", r"cnn predictions: \(2, 2\)"],
     "tf_keras2_cnn.py": [r"TensorFlow 2\.", r"Epoch 2/2", r"val_loss", r"test loss [\d.]+ accuracy [\d.]+",
                          r"predicted classes: \[[\d ]+\]"],
+    "tf2_custom_training_loop.py": [r"linear fit: w=(2\.9|3\.0)\d b=(1\.9|2\.0)\d", r"element_spec: \(TensorSpec\(shape=\(None, 16\)",
+                                    r"Epoch 3, Loss: [\d.]+, Accuracy: [\d.]+, Test Loss", r"Epoch 2/2",
+                                    r"val_loss", r"evaluate on tf\.data: loss [\d.]+ accuracy [\d.]+",
+                                    r"predicted classes: \[[\d ]+\]"],
     "keras3_functional.py": [r"Total params: ", r"evaluate \[loss, mae\]:",
                              r"reloaded model gives the same predictions: True"],
     "keras3_text_vectorization.py": [r"vocabulary size: \d+", r"first tokens: \['', '\[UNK\]'",
                                      r"vectorized: \(96, 12\) int64", r"Epoch 30/30",
                                      r"evaluate loss [\d.]+ accuracy [\d.]+", r"'boring, awful and dull': \w+",
                                      r"end-to-end accuracy on raw strings [\d.]+"],
+    "keras1_merge_branches.py": [r"Epoch 5/5", r"loss [\d.]+, accuracy [\d.]+", r"\[[01 ]+\]"],
     "lstm_text_classifier.py": [r"padded: \(160, 12\) int32", r"Epoch 3/3", r"loss [\d.]+ accuracy [\d.]+"],
+    "keras2_image_generator.py": [r"Found 32 images belonging to 2 classes\.",
+                                  r"class_indices: \{'dark': 0, 'light': 1\}", r"Epoch 3/3", r"val_loss",
+                                  r"evaluate_generator \[loss, accuracy\]: \[[\d.]+, [\d.]+\]",
+                                  r"predict_generator: \(16, 1\)", r"dark/dark\.000\.png -> [\d.]+"],
 }
 
 
 def test_every_example_has_expectations():
     assert EXAMPLES, "examples/ is empty"
     assert sorted(os.path.basename(p) for p in EXAMPLES) == sorted(EXPECTED)
+
+
+def _has_pillow():
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _can_draw():
@@ -51,9 +68,13 @@ def _can_draw():
 @pytest.mark.parametrize("path", EXAMPLES, ids=[os.path.basename(p) for p in EXAMPLES])
 def test_example_runs(path, tmp_path):
     with open(path, encoding="utf-8") as f:
-        if "model_to_dot" in f.read() and not _can_draw():
-            pytest.skip("this tutorial draws its model: it needs pydot (`pip install pydot`, part of the [test] "
-                        "extra) and graphviz's `dot` (`apt-get install graphviz`)")
+        source = f.read()
+    if "model_to_dot" in source and not _can_draw():
+        pytest.skip("this tutorial draws its model: it needs pydot (`pip install pydot`, part of the [test] "
+                    "extra) and graphviz's `dot` (`apt-get install graphviz`)")
+    if "keras.preprocessing.image" in source and not _has_pillow():
+        pytest.skip("this tutorial reads and writes image files: it needs Pillow (`pip install pillow`, part of "
+                    "the [test] extra)")
     env = dict(os.environ, CI="true", OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join([ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     env.pop("DISPLAY", None)

@@ -59,10 +59,14 @@ EXTRA_ATTRS = {
     "keraslite.models": ("keraslite.saving",),
 }
 
+# The standalone Keras 2 package `keras_preprocessing` (image, sequence, text).
+KERAS_PREPROCESSING_TABLE = {"": "keraslite.utils.preprocessing"}
+
 # Under "tensorflow": the shim; its `keras` attribute is the "tensorflow.keras" root below.
 TF_TABLE = {
     "": "keraslite.compat.tensorflow_shim",
     "python": "keraslite.compat.tensorflow_shim",
+    "data": "keraslite.compat.tf_data",
 }
 
 # Alias roots, longest first when resolving.
@@ -72,6 +76,7 @@ ROOTS = {
     "tensorflow.keras": KERAS_TABLE,
     "tensorflow.python.keras": KERAS_TABLE,
     "tensorflow": TF_TABLE,
+    "keras_preprocessing": KERAS_PREPROCESSING_TABLE,
 }
 
 # Used only when the real package cannot be imported (headless scripts from notebooks).

@@ -5,7 +5,9 @@ Owns only what Keras tutorials commonly touch outside `tf.keras`: `tf.__version_
 `tf.convert_to_tensor`, `tf.cast`, a few math ops (mapped to keraslite.ops, torch
 underneath), the logging switches tutorials flip (`tf.get_logger`,
 `tf.compat.v1.logging.set_verbosity`, `tf.autograph.set_verbosity`) and no-op device and
-memory settings. `tf.keras` is the alias root "tensorflow.keras" (keraslite itself), resolved
+memory settings, `tf.data` (keraslite.compat.tf_data), `tf.GradientTape` / `tf.Variable`
+(keraslite.compat.tf_autodiff) and the comparison / clipping / printing functions custom
+training loops use (keraslite.compat.tf_ops). `tf.keras` is the alias root "tensorflow.keras" (keraslite itself), resolved
 by keraslite.compat.aliases. Anything else raises an AttributeError that says the shim does
 not provide it; nothing is faked silently.
 """
@@ -38,6 +40,16 @@ class DType(str):
 
     def __repr__(self):
         return f"tf.{self}"
+
+    def __eq__(self, other):  # tf.float32 == torch.float32 == np.float32 == "float32"
+        if isinstance(other, (torch.dtype, np.dtype, type)):
+            other = _dtype_name(other)
+        return str.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = str.__hash__
 
 
 float16, bfloat16, float32, float64 = (DType(n) for n in ("float16", "bfloat16", "float32", "float64"))
@@ -278,8 +290,23 @@ def function(func=None, **kwargs):
     return func
 
 
+# ---------------------------------------------------------------------------- tf.data, tapes, more ops
+
+from keraslite.compat import tf_data as data  # noqa: E402
+from keraslite.compat import tf_ops as _more_ops  # noqa: E402
+from keraslite.compat.tf_autodiff import (GradientTape, UnconnectedGradients, Variable,  # noqa: E402,F401
+                                          install_eager_numpy as _install_eager_numpy, stop_gradient)
+
+TensorSpec = data.TensorSpec
+globals().update(_more_ops.TOP_LEVEL)
+math.__dict__.update(_more_ops.MATH)
+nn.__dict__.update(_more_ops.NN)
+random.__dict__.update(_more_ops.RANDOM)
+_install_eager_numpy()
+
+
 def __getattr__(name):
     raise AttributeError(
         f"module 'tensorflow' has no attribute '{name}': keraslite's tensorflow shim does not provide "
         f"tf.{name}. It covers tf.keras, dtypes, tf.random.set_seed, tf.config.list_physical_devices, "
-        "tf.constant/convert_to_tensor/cast and a few math ops. Use torch or keraslite.ops for the rest.")
+        "tf.constant/convert_to_tensor/cast, tf.data, tf.GradientTape, tf.Variable and common math ops. Use torch or keraslite.ops for the rest.")

@@ -110,7 +110,8 @@ class Variable(nn.Parameter):
     @trainable.setter
     def trainable(self, value):
         self._keras_trainable = bool(value)
-        self.requires_grad_(bool(value))
+        if self.is_floating_point() or self.is_complex():  # integer tensors cannot require grad
+            self.requires_grad_(bool(value))
 
     @property
     def keras_shape(self):

@@ -135,13 +135,16 @@ class Sequential(Model):
         from keraslite.saving.serialization import serialize_layer
 
         layers = []
-        if self._batch_input_shape is not None:
+        multi_input = self._batch_input_shape is not None and any(
+            isinstance(d, (list, tuple)) for d in self._batch_input_shape)  # Keras 1 Merge branches
+        if self._batch_input_shape is not None and not multi_input:
             inp = self._input_layer or InputLayer(batch_shape=self._batch_input_shape, name=f"{self.name}_input")
             layers.append(serialize_layer(inp))
         layers.extend(serialize_layer(layer) for layer in self._stack)
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype, "layers": layers}
         if self._build_input_shape is not None:
-            config["build_input_shape"] = list(self._build_input_shape)
+            config["build_input_shape"] = ([list(d) for d in self._build_input_shape] if multi_input
+                                           else list(self._build_input_shape))
         return config
 
     @classmethod

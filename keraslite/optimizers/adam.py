@@ -77,6 +77,27 @@ class Adam(Optimizer):
         torch._foreach_add_(denom, self.epsilon)
         torch._foreach_addcdiv_(params, m, denom, value=-alpha)
 
+    def _graph_scalars(self, lr, step):
+        f32 = np.float32
+        b1, b2 = self.beta_1, self.beta_2
+        return {"alpha": float(f32(lr) * np.sqrt(f32(1) - f32(b2) ** f32(step)) / (f32(1) - f32(b1) ** f32(step)))}
+
+    def _graph_update(self, params, grads, slots, scalars):
+        # Keras's formula term by term: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);
+        # w -= m * alpha / (sqrt(v) + eps).
+        m, v = slots["momentum"], slots["velocity"]
+        torch._foreach_lerp_(m, grads, 1.0 - self.beta_1)
+        torch._foreach_lerp_(v, torch._foreach_mul(grads, grads), 1.0 - self.beta_2)
+        if self.amsgrad:
+            vhat = slots["velocity_hat"]
+            torch._foreach_maximum_(vhat, v)
+            v = vhat
+        step = torch._foreach_mul(m, scalars["alpha"])
+        denom = torch._foreach_sqrt(v)
+        torch._foreach_add_(denom, self.epsilon)
+        torch._foreach_div_(step, denom)
+        torch._foreach_sub_(params, step)
+
     def get_config(self):
         config = super().get_config()
         config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,

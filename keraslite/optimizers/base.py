@@ -341,6 +341,57 @@ class Optimizer:
     def _update(self, params, grads, slots, lr, step):
         raise NotImplementedError
 
+    # ------------------------------------------------------------------ CUDA-graph stepping
+    #
+    # A captured graph replays the same kernels with the same arguments, so every number an
+    # update takes that changes from step to step (the learning rate, Adam's bias-corrected
+    # step size, the weight-decay factor) lives in a 0-d device tensor that the host fills
+    # before each replay. Subclasses that support this implement `_graph_scalars` (host
+    # floats for one step) and `_graph_update` (the update written with those tensors).
+
+    _graph_scalars = None  # (lr, step) -> {name: float}; None where an optimizer has no graph form
+
+    def _graph_capable(self):
+        return (self._graph_scalars is not None and not self.use_ema and not self.gradient_accumulation_steps)
+
+    def _graph_prepare(self, device):
+        """Create the per-step scalar tensors (once, outside capture)."""
+        names = list(self._graph_scalars(self._current_lr(self._iterations), int(self._iterations) + 1))
+        if self.weight_decay:
+            names.append("decay")
+        self._graph_tensors = {n: torch.zeros((), dtype=torch.float32, device=device) for n in names}
+        self._graph_fill()
+
+    def _graph_fill(self):
+        """Host side of one graph step: this step's scalars into their tensors (no sync)."""
+        lr = self._current_lr(self._iterations)
+        values = self._graph_scalars(lr, int(self._iterations) + 1)
+        if self.weight_decay:
+            values["decay"] = 1.0 - self.weight_decay * lr
+        for name, value in values.items():
+            self._graph_tensors[name].fill_(value)
+
+    @torch.no_grad()
+    def _graph_apply(self, params, grads):
+        """The update as recorded in the graph: the same order as `_apply`/`_update_with`."""
+        if self.loss_scale_factor is not None:
+            grads = torch._foreach_div(grads, self.loss_scale_factor)
+        grads = self._clip(grads)
+        scalars = self._graph_tensors
+        if self.weight_decay:
+            decayed = [p for p in params if self._use_weight_decay(p)]
+            if decayed:
+                torch._foreach_mul_(decayed, scalars["decay"])
+        self._graph_update(params, grads, self._slots_for(params), scalars)
+        for p in self._constrained:
+            p.copy_(p.keras_layout.from_keras(p.constraint(p.keras_layout.to_keras(p))))
+
+    def _graph_step_done(self):
+        self._iterations += 1
+
+    def _graph_update(self, params, grads, slots, scalars):
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ variables and weights
 
     @property

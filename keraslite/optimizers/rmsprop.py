@@ -42,7 +42,7 @@ class RMSprop(Optimizer):
             torch._foreach_lerp_(avg, grads, 1.0 - rho)
             torch._foreach_addcmul_(denom, avg, avg, value=-1.0)
         torch._foreach_sqrt_(denom)
-        inc = torch._foreach_mul(grads, lr)
+        inc = torch._foreach_mul(grads, lr)  # lr: a float, or a 0-d tensor in a CUDA graph
         torch._foreach_div_(inc, denom)
         if self.momentum > 0:
             m = slots["momentum"]
@@ -51,6 +51,12 @@ class RMSprop(Optimizer):
             torch._foreach_sub_(params, m)
         else:
             torch._foreach_sub_(params, inc)
+
+    def _graph_scalars(self, lr, step):
+        return {"lr": lr}
+
+    def _graph_update(self, params, grads, slots, scalars):
+        self._update(params, grads, slots, scalars["lr"], None)  # `lr` is a 0-d device tensor here
 
     def get_config(self):
         config = super().get_config()

@@ -34,6 +34,23 @@ class SGD(Optimizer):
         else:
             torch._foreach_add_(params, bufs)
 
+    def _graph_scalars(self, lr, step):
+        return {"lr": lr}
+
+    def _graph_update(self, params, grads, slots, scalars):
+        scaled = torch._foreach_mul(grads, scalars["lr"])  # g * lr
+        if self.momentum == 0:
+            torch._foreach_sub_(params, scaled)
+            return
+        bufs = slots["momentum"]
+        torch._foreach_mul_(bufs, self.momentum)
+        torch._foreach_sub_(bufs, scaled)
+        if self.nesterov:
+            torch._foreach_sub_(params, scaled)
+            torch._foreach_add_(params, bufs, alpha=self.momentum)
+        else:
+            torch._foreach_add_(params, bufs)
+
     def get_config(self):
         config = super().get_config()
         config.update({"momentum": self.momentum, "nesterov": self.nesterov})

@@ -398,12 +398,17 @@ class IteratorData:
                 and not isinstance(data, torch.utils.data.DataLoader):
             data = torch.utils.data.DataLoader(data, batch_size=int(batch_size or 32), shuffle=bool(shuffle))
             self.source = data
-        if isinstance(data, PyDataset) or isinstance(data, torch.utils.data.DataLoader):
+        self._live = None  # an iterator kept across epochs (re-iterables with steps_per_epoch)
+        if isinstance(data, PyDataset) or isinstance(data, torch.utils.data.DataLoader) or _is_reiterable(data):
             self.reiterable = True
             try:
                 self.num_batches = len(data)
             except TypeError:
                 self.num_batches = None
+            if steps is None and _is_infinite(data):
+                raise ValueError("The dataset repeats forever (its cardinality is infinite), so an epoch would "
+                                 "never end. Pass `steps_per_epoch` to fit (or `steps` to evaluate/predict), or "
+                                 "give .repeat() a count.")
         else:
             self.reiterable = False
             self.num_batches = None
@@ -428,6 +433,11 @@ class IteratorData:
             if self.shuffle:
                 order = [order[i] for i in torch.randperm(len(order)).tolist()]
             return (src[i] for i in order)
+        if self.reiterable and _is_reiterable(src) and self.steps is not None:
+            # As Keras does with steps_per_epoch: the next epoch goes on where this one stopped.
+            if self._live is None:
+                self._live = iter(src)
+            return self._live
         if self.reiterable:
             return iter(src)
         return self._iterator
@@ -436,11 +446,14 @@ class IteratorData:
         raw = self._raw()
         steps = self.steps
         count = 0
+        restarted_at = None
         while steps is None or count < steps:
             try:
                 batch = next(raw)
             except StopIteration:
-                if self.reiterable and steps is not None and count < steps and count > 0:
+                self._live = None
+                if self.reiterable and steps is not None and count < steps and restarted_at != count:
+                    restarted_at = count
                     raw = self._raw()  # steps_per_epoch longer than the dataset: start over
                     continue
                 if steps is not None and not self._exhausted_warned:
@@ -455,6 +468,22 @@ class IteratorData:
     def on_epoch_end(self):
         if isinstance(self.source, PyDataset):
             self.source.on_epoch_end()
+
+
+def _is_reiterable(x):
+    """An iterable that is not itself an iterator (a tf.data.Dataset, a torch IterableDataset ...):
+    each iter() starts a fresh pass, so it can serve every epoch."""
+    return (hasattr(x, "__iter__") and not hasattr(x, "__next__")
+            and not isinstance(x, (list, tuple, dict, str, bytes, np.ndarray, torch.Tensor)))
+
+
+def _is_infinite(x):
+    # tf.data.Dataset.cardinality(): -1 means it repeats forever.
+    cardinality = getattr(x, "cardinality", None)
+    try:
+        return callable(cardinality) and int(cardinality()) == -1
+    except (TypeError, ValueError):
+        return False
 
 
 def is_array_like(x):

@@ -14,7 +14,7 @@ None, and an on-device add to the running loss; nothing reads values back to the
 are only built (one device->host read) when a callback that takes them asks: the progress
 bar at its redraw rate, a user callback that overrides a batch hook, or the epoch end.
 A model that overrides `train_step` gets Keras's contract instead (its returned dict is the
-logs).
+logs). On CUDA the built-in step is recorded as a graph and replayed (cuda_graph.py).
 """
 import warnings
 import weakref
@@ -26,6 +26,7 @@ from keraslite import backend
 from keraslite.training import data as data_mod
 from keraslite.training.callbacks import CallbackList
 from keraslite.training.compile_utils import CompiledLoss, CompiledMetrics, LossTracker
+from keraslite.training.cuda_graph import graph_train_step
 
 __all__ = ["compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
            "default_train_step", "default_test_step", "default_predict_step"]
@@ -178,6 +179,7 @@ class _State:
         self.model = model
         self.params = None
         self.extra_losses = None  # decided after the first forward
+        self.graphed_step = None  # the CUDA-graph step of the last fit, if any
 
 
 def _state(model):
@@ -525,6 +527,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                 if fast_step is None:
                     logs = default_train_step(model, data_mod.pack_x_y_sample_weight(*batch))
                     fast_step = _make_fast_train_step(model)
+                    graphed = graph_train_step(model, fast_step, st_params(model), device, batch)
+                    _state(model).graphed_step = graphed  # inspected by tests: was the step graphed?
+                    fast_step = graphed or fast_step
                 else:
                     fast_step(*batch)
                 if end_hooks:

@@ -1,6 +1,8 @@
 """`keras.utils`: to_categorical, normalize, pad_sequences, set_random_seed, get_file,
-plot_model / model_to_dot, the custom-object registry, and (re-exported lazily from the
-modules that own them) Sequence / PyDataset, Progbar and print_summary.
+plot_model / model_to_dot, the custom-object registry, the image file helpers (load_img,
+img_to_array, array_to_img, save_img), and (re-exported lazily from the modules that own
+them) Sequence / PyDataset, Progbar, print_summary and the dataset builders
+(image_dataset_from_directory, text_dataset_from_directory, timeseries_dataset_from_array).
 
 Each helper lives in its own module here; this file only gathers names. `np_utils`,
 `vis_utils` and `preprocessing` are the old Keras module paths, kept as submodules.
@@ -9,6 +11,7 @@ from keraslite.saving.registry import (CustomObjectScope, custom_object_scope, g
                                        get_registered_name, get_registered_object, register_keras_serializable)
 from keraslite.utils import np_utils, preprocessing  # noqa: F401  (keras.utils.np_utils)
 from keraslite.utils.file_utils import get_file
+from keraslite.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from keraslite.utils.numerical import normalize, to_categorical
 from keraslite.utils.preprocessing.sequence import pad_sequences
 from keraslite.utils.rng import set_random_seed
@@ -17,7 +20,9 @@ from keraslite.utils.vis_utils import model_to_dot, plot_model
 __all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "get_file", "plot_model",
            "model_to_dot", "custom_object_scope", "CustomObjectScope", "get_custom_objects",
            "register_keras_serializable", "get_registered_name", "get_registered_object", "Sequence",
-           "PyDataset", "Progbar", "print_summary", "serialize_keras_object", "deserialize_keras_object"]
+           "PyDataset", "Progbar", "print_summary", "serialize_keras_object", "deserialize_keras_object",
+           "load_img", "img_to_array", "array_to_img", "save_img", "image_dataset_from_directory",
+           "text_dataset_from_directory", "timeseries_dataset_from_array"]
 
 # name -> (module, attribute): owned elsewhere, imported on first use so that this package
 # never waits on (or breaks with) modules still being written.
@@ -28,6 +33,9 @@ _LAZY = {
     "print_summary": ("keraslite.utils.summary", "print_summary"),
     "serialize_keras_object": ("keraslite.saving.serialization", "serialize_keras_object"),
     "deserialize_keras_object": ("keraslite.saving.serialization", "deserialize_keras_object"),
+    "image_dataset_from_directory": ("keraslite.utils.dataset_utils", "image_dataset_from_directory"),
+    "text_dataset_from_directory": ("keraslite.utils.dataset_utils", "text_dataset_from_directory"),
+    "timeseries_dataset_from_array": ("keraslite.utils.dataset_utils", "timeseries_dataset_from_array"),
 }
 
 

@@ -1,0 +1,283 @@
+"""`tf.GradientTape` and `tf.Variable` for the tensorflow shim, on torch autograd.
+
+Owns the tape (gradient of a target, or a structure of targets, with respect to a structure of
+sources through `torch.autograd.grad`; None for sources the target does not depend on, as in
+TensorFlow; persistent tapes; `watch` for plain tensors; nested tapes for higher derivatives)
+and `Variable`, a keraslite Variable (a torch Parameter) built from an initial value.
+
+torch records every operation on tensors that require gradients, so a tape only decides which
+sources count as watched and how the graph is kept; what happens between `__enter__` and
+`__exit__` needs no bookkeeping. Leaves to others: the update (keraslite optimizers'
+apply_gradients / apply), the model and its trainable_variables.
+"""
+import contextlib
+
+import numpy as np
+import torch
+
+from keraslite.layers.layer import Variable as _KerasliteVariable
+
+__all__ = ["GradientTape", "Variable", "UnconnectedGradients", "stop_gradient"]
+
+
+class UnconnectedGradients:
+    NONE = "none"
+    ZERO = "zero"
+
+
+_ACTIVE = []  # tapes currently recording, innermost last
+
+
+def _flatten(s):
+    if isinstance(s, dict):
+        return [t for k in s for t in _flatten(s[k])]
+    if isinstance(s, (list, tuple)):
+        return [t for v in s for t in _flatten(v)]
+    return [s]
+
+
+def _pack(structure, leaves):
+    it = iter(leaves)
+
+    def rebuild(s):
+        if isinstance(s, dict):
+            return {k: rebuild(v) for k, v in s.items()}
+        if isinstance(s, tuple) and hasattr(s, "_fields"):
+            return type(s)(*[rebuild(v) for v in s])
+        if isinstance(s, (list, tuple)):
+            return type(s)(rebuild(v) for v in s)
+        return next(it)
+
+    return rebuild(structure)
+
+
+class GradientTape:
+    """Records operations for automatic differentiation (torch autograd underneath).
+
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+    Trainable variables (anything with requires_grad) are watched automatically unless
+    `watch_accessed_variables=False`; other tensors need `tape.watch(x)`. A tape that is not
+    `persistent` answers one gradient() call."""
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self.persistent = persistent
+        self.watch_accessed_variables = watch_accessed_variables
+        self._watched = []
+        self._used = False
+        self._recording = False
+
+    def __enter__(self):
+        self._grad_mode = torch.is_grad_enabled()
+        torch.set_grad_enabled(True)
+        self._recording = True
+        _ACTIVE.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        self._recording = False
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
+        torch.set_grad_enabled(self._grad_mode)
+        return False
+
+    def watch(self, tensor):
+        """Watch `tensor` (or a structure of tensors) so gradients with respect to it exist."""
+        for t in _flatten(tensor):
+            if not isinstance(t, torch.Tensor):
+                raise TypeError(f"GradientTape.watch expects tensors, got {type(t).__name__}. Convert it first, "
+                                "e.g. x = tf.constant(x), then watch x and compute with that tensor.")
+            if not t.requires_grad:
+                if not t.is_floating_point() and not t.is_complex():
+                    raise ValueError(f"GradientTape.watch: cannot differentiate with respect to a {t.dtype} "
+                                     "tensor. Cast it to a floating dtype first (tf.cast(x, tf.float32)).")
+                if t.grad_fn is not None:
+                    raise ValueError("GradientTape.watch: this tensor was computed from others without gradient "
+                                     "tracking; watch the tensor it was computed from instead.")
+                t.requires_grad_(True)
+            self._watched.append(t)
+
+    def watched_variables(self):
+        return list(self._watched)
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """Operations inside this block are not recorded (torch.no_grad)."""
+        with torch.no_grad():
+            yield
+
+    def reset(self):
+        self._watched = []
+        self._used = False
+
+    def _is_watched(self, t):
+        if any(t is w for w in self._watched):
+            return True
+        return self.watch_accessed_variables and t.requires_grad
+
+    def gradient(self, target, sources, output_gradients=None, unconnected_gradients=UnconnectedGradients.NONE):
+        """d(sum of target) / d(source) for each source, in the structure of `sources`. A source the
+        target does not depend on gets None (zeros with unconnected_gradients='zero')."""
+        if self._used and not self.persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of gradients. "
+                               "Create the tape with tf.GradientTape(persistent=True) to call gradient() "
+                               "several times.")
+        self._used = True
+        targets = [t for t in _flatten(target) if t is not None]
+        flat_sources = _flatten(sources)
+        for s in flat_sources:
+            if not isinstance(s, torch.Tensor):
+                raise TypeError(f"GradientTape.gradient: sources must be tensors or variables, got "
+                                f"{type(s).__name__}. Pass model.trainable_variables or tensors you watched.")
+        if output_gradients is None:
+            grad_outputs = [torch.ones_like(t) for t in targets]
+        else:
+            grad_outputs = [torch.as_tensor(np.asarray(g) if not isinstance(g, torch.Tensor) else g)
+                            for g in _flatten(output_gradients)]
+        wanted = [i for i, s in enumerate(flat_sources) if self._is_watched(s) and s.requires_grad]
+        differentiable = [(t, g) for t, g in zip(targets, grad_outputs) if t.requires_grad]
+        found = [None] * len(flat_sources)
+        if wanted and differentiable:
+            # An outer tape still recording wants to differentiate these gradients again.
+            higher = any(tape is not self and tape._recording for tape in _ACTIVE)
+            with torch.enable_grad():
+                grads = torch.autograd.grad([t for t, _ in differentiable], [flat_sources[i] for i in wanted],
+                                            grad_outputs=[g.to(t.device, t.dtype) for t, g in differentiable],
+                                            retain_graph=self.persistent or higher, create_graph=higher,
+                                            allow_unused=True)
+            for i, g in zip(wanted, grads):
+                found[i] = g
+        if unconnected_gradients == UnconnectedGradients.ZERO:
+            found = [torch.zeros_like(s) if g is None else g for s, g in zip(flat_sources, found)]
+        if isinstance(sources, torch.Tensor):
+            return found[0]
+        return _pack(sources, found)
+
+    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE, **kwargs):
+        """d target[i...] / d source for every element of `target`: shape target.shape + source.shape."""
+        if self._used and not self.persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of gradients. "
+                               "Use tf.GradientTape(persistent=True).")
+        self._used = True
+        flat_sources = _flatten(sources)
+        rows = []
+        flat_target = target.reshape(-1)
+        for k in range(flat_target.numel()):
+            grads = torch.autograd.grad(flat_target[k], flat_sources, retain_graph=True, allow_unused=True)
+            rows.append([torch.zeros_like(s) if g is None else g for s, g in zip(flat_sources, grads)])
+        out = [torch.stack([r[j] for r in rows]).reshape(tuple(target.shape) + tuple(s.shape))
+               for j, s in enumerate(flat_sources)]
+        if isinstance(sources, torch.Tensor):
+            return out[0]
+        return _pack(sources, out)
+
+
+def stop_gradient(x, name=None):
+    return x.detach() if isinstance(x, torch.Tensor) else x
+
+
+class Variable(_KerasliteVariable):
+    """`tf.Variable(initial_value, trainable=True, name=None, dtype=None)`: a keraslite Variable
+    (a torch Parameter), so it trains with keraslite optimizers and works in torch math.
+    Integer and boolean variables never require gradients (torch cannot differentiate them)."""
+
+    def __new__(cls, initial_value=None, trainable=None, name=None, dtype=None, shape=None, **kwargs):
+        from keraslite.compat.tensorflow_shim import convert_to_tensor
+
+        if initial_value is None:
+            raise ValueError("tf.Variable needs an initial_value, e.g. tf.Variable(0.0) or "
+                             "tf.Variable(tf.zeros((3,))).")
+        if callable(initial_value):
+            initial_value = initial_value()
+        value = convert_to_tensor(initial_value, dtype=dtype)
+        value = value.detach().clone()
+        trainable = True if trainable is None else bool(trainable)
+        differentiable = value.is_floating_point() or value.is_complex()
+        self = _KerasliteVariable.__new__(cls, value, trainable and differentiable, name or "Variable")
+        self._keras_trainable = trainable
+        return self
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __repr__(self):
+        return f"<tf.Variable '{self.name}' shape={tuple(self.shape)} dtype={str(self.dtype)[6:]}, " \
+               f"numpy={self.numpy()!r}>"
+
+
+    def _value_like(self, value):
+        if not isinstance(value, torch.Tensor):
+            value = torch.as_tensor(np.asarray(value))
+        return value.detach().to(dtype=self.dtype, device=self.device)
+
+    def assign(self, value, use_locking=False, name=None, read_value=True):
+        value = self._value_like(value)
+        if tuple(value.shape) != tuple(self.shape):
+            raise ValueError(f"Cannot assign a value of shape {tuple(value.shape)} to variable '{self.name}' of "
+                             f"shape {tuple(self.shape)}. Give a value of the variable's shape.")
+        with torch.no_grad():
+            self.copy_(value)
+        return self
+
+    def assign_add(self, delta, use_locking=False, name=None, read_value=True):
+        with torch.no_grad():
+            self.add_(self._value_like(delta))
+        return self
+
+    def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
+        with torch.no_grad():
+            self.sub_(self._value_like(delta))
+        return self
+
+    def read_value(self):
+        return self.detach().clone()
+
+    def __deepcopy__(self, memo):
+        copy = Variable(self.detach().clone(), trainable=self._keras_trainable, name=self.name)
+        memo[id(self)] = copy
+        return copy
+
+
+def install_eager_numpy():
+    """TensorFlow tensors answer .numpy() whether or not a tape is recording them and wherever
+    they live; torch raises for tensors that require grad or sit on a GPU. Make torch's
+    Tensor.numpy() detach and copy to the CPU first, as `t.numpy(force=True)` does. Used by the
+    tensorflow shim only, so plain keraslite/torch programs keep torch's behaviour."""
+    original = torch.Tensor.numpy
+    if getattr(original, "_keraslite_eager", False):
+        return
+
+    def numpy(self, *, force=False):
+        return original(self, force=True)
+
+    numpy._keraslite_eager = True
+    numpy.__doc__ = original.__doc__
+    torch.Tensor.numpy = numpy
+    _install_numpy_reductions()
+
+
+# numpy's reductions (np.min(t), np.mean(t, axis=0) ...) call the argument's own method with
+# numpy's keywords (`axis=`, `out=`), which torch's methods reject. TensorFlow's eager tensors
+# have no such methods, so numpy converts them instead: TF tutorials rely on that
+# (`np.min(normalized_image)`). A call that carries `out=` comes from numpy (torch's tensor
+# methods have no `out`), and is answered by numpy on the tensor's values.
+_NUMPY_REDUCTIONS = ("min", "max", "mean", "sum", "std", "var", "prod", "any", "all", "cumsum", "cumprod")
+
+
+def _install_numpy_reductions():
+    for name in _NUMPY_REDUCTIONS:
+        original = getattr(torch.Tensor, name)
+        if getattr(original, "_keraslite_numpy", False):
+            continue
+
+        def method(self, *args, _original=original, _name=name, **kwargs):
+            if "out" in kwargs and not args:
+                return getattr(np, _name)(self.numpy(force=True), **kwargs)
+            return _original(self, *args, **kwargs)
+
+        method._keraslite_numpy = True
+        method.__doc__ = original.__doc__
+        setattr(torch.Tensor, name, method)

@@ -1,0 +1,601 @@
+"""`tf.data` for the tensorflow shim: an in-memory `Dataset` whose elements are torch tensors.
+
+Owns the Dataset pipeline (sources: from_tensor_slices, from_tensors, from_generator, range;
+transformations: shuffle, batch, unbatch, map, filter, repeat, take, skip, cache, prefetch,
+zip, concatenate, enumerate), cardinality bookkeeping and TensorSpec. Everything runs eagerly
+in the calling process; num_parallel_calls, prefetch and AUTOTUNE are accepted and change
+nothing.
+
+Indexed sources: a dataset built from in-memory tensors keeps them whole and passes an order
+of indices down the chain, so `from_tensor_slices(...).shuffle(n).batch(b)` gathers each batch
+with one index_select instead of stacking b single elements. The same path serves rows read on
+demand (`Dataset._from_reader(read, size, order)`: `read(indices)` returns those rows as one
+batch), which is how keraslite.utils.dataset_utils builds the datasets that
+image_dataset_from_directory, text_dataset_from_directory and timeseries_dataset_from_array
+return: one Dataset class for `tf.data` and for the Keras builders.
+
+Strings: TF's string tensors are `StringArray`s here, numpy arrays of str whose `.numpy()`
+gives UTF-8 bytes; one string element is a Python str. Batching, unbatching, map and
+as_numpy_iterator (which gives bytes, as TF does) keep them.
+
+Leaves to others: turning batches into model inputs (keraslite.training.data, which iterates
+a Dataset once per epoch like any re-iterable object), tensor conversion
+(keraslite.compat.tensorflow_shim.convert_to_tensor), and reading files
+(keraslite.utils.dataset_utils).
+"""
+import builtins
+import itertools
+import math
+
+import numpy as np
+import torch
+
+__all__ = ["Dataset", "TensorSpec", "StringArray", "strings", "AUTOTUNE", "INFINITE_CARDINALITY",
+           "UNKNOWN_CARDINALITY", "experimental", "Options"]
+
+AUTOTUNE = -1
+INFINITE_CARDINALITY = -1
+UNKNOWN_CARDINALITY = -2
+_PARTIAL = -1  # batch_shape of a batched dataset whose last batch may be smaller
+
+
+# ----------------------------------------------------------------------------- structures
+
+def _map(fn, s):
+    if isinstance(s, dict):
+        return {k: _map(fn, v) for k, v in s.items()}
+    if isinstance(s, tuple) and hasattr(s, "_fields"):
+        return type(s)(*[_map(fn, v) for v in s])
+    if isinstance(s, (tuple, list)):
+        return type(s)(_map(fn, v) for v in s)
+    return fn(s)
+
+
+def _leaves(s):
+    if isinstance(s, dict):
+        return [t for v in s.values() for t in _leaves(v)]
+    if isinstance(s, (tuple, list)):
+        return [t for v in s for t in _leaves(v)]
+    return [s]
+
+
+def _pack(structure, leaves):
+    it = iter(leaves)
+    return _map(lambda _: next(it), structure)
+
+
+class StringArray(np.ndarray):
+    """A numpy array of str standing in for a TF string tensor: `.numpy()` gives the UTF-8
+    bytes, as a string tensor's does. Indexing one item gives a Python str."""
+
+    def numpy(self):
+        return np.array([_bytes(s) for s in self.ravel()], dtype=object).reshape(self.shape)
+
+
+def _bytes(s):
+    return s.encode("utf-8") if isinstance(s, str) else s
+
+
+def strings(values):
+    """A StringArray of `values` (a sequence of str or bytes, or an array of them)."""
+    values = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    out = np.empty(values.shape, dtype=object)
+    out[...] = values
+    return out.view(StringArray)
+
+
+def _is_string(value):
+    if isinstance(value, (str, bytes, StringArray)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "US" or (value.dtype == object and value.size > 0 and all(
+            isinstance(v, (str, bytes)) for v in value.ravel()))
+    return False
+
+
+def _to_tensor(value, dtype=None):
+    # Strings have no torch tensor: a str stays a str, an array of them becomes a StringArray.
+    if dtype is None and not isinstance(value, torch.Tensor):
+        if isinstance(value, (str, bytes, StringArray)):
+            return value
+        first = value
+        while isinstance(first, list) and first:
+            first = first[0]
+        if isinstance(first, (str, bytes)) or (isinstance(value, np.ndarray) and _is_string(value)):
+            return strings(value)
+    from keraslite.compat.tensorflow_shim import convert_to_tensor
+
+    return convert_to_tensor(value, dtype=dtype)
+
+
+def _tensors(structure):
+    # A list is one tensor (TF reads [1, 2, 3] as a vector), tuples and dicts are structure.
+    if isinstance(structure, list):
+        return _to_tensor(structure)
+    if isinstance(structure, dict):
+        return {k: _tensors(v) for k, v in structure.items()}
+    if isinstance(structure, tuple):
+        return type(structure)(*[_tensors(v) for v in structure]) if hasattr(structure, "_fields") else tuple(
+            _tensors(v) for v in structure)
+    return _to_tensor(structure)
+
+
+def _call(fn, element):
+    """Call a map/filter function the way tf.data does: a tuple element is spread over the
+    arguments, anything else (a tensor, a dict) is one argument."""
+    if isinstance(element, tuple) and not hasattr(element, "_fields"):
+        return fn(*element)
+    return fn(element)
+
+
+class TensorSpec:
+    """Shape and dtype of one component of a dataset element (`tf.TensorSpec`)."""
+
+    def __init__(self, shape=None, dtype="float32", name=None):
+        self.shape = None if shape is None else tuple(None if d is None else int(d) for d in shape)
+        from keraslite.compat.tensorflow_shim import DType, _dtype_name
+
+        self.dtype = DType(_dtype_name(dtype))
+        self.name = name
+
+    @classmethod
+    def from_tensor(cls, tensor, name=None):
+        if _is_string(tensor):
+            return cls(np.shape(tensor), "string", name)
+        return cls(tuple(tensor.shape), str(tensor.dtype).replace("torch.", ""), name)
+
+    def is_compatible_with(self, tensor):
+        shape = tuple(np.shape(tensor))
+        if self.shape is None:
+            return True
+        return len(shape) == len(self.shape) and all(a is None or a == b for a, b in zip(self.shape, shape))
+
+    def __eq__(self, other):
+        return isinstance(other, TensorSpec) and (self.shape, str(self.dtype)) == (other.shape, str(other.dtype))
+
+    def __hash__(self):
+        return hash((self.shape, str(self.dtype)))
+
+    def __repr__(self):
+        return f"TensorSpec(shape={self.shape}, dtype=tf.{self.dtype}, name={self.name!r})"
+
+
+# ----------------------------------------------------------------------------- Dataset
+
+def _add_cardinality(a, b):
+    if INFINITE_CARDINALITY in (a, b):
+        return INFINITE_CARDINALITY
+    if UNKNOWN_CARDINALITY in (a, b):
+        return UNKNOWN_CARDINALITY
+    return a + b
+
+
+def _identity(n):
+    return lambda: None  # None stands for 0..n-1 in order: batches are then plain slices
+
+
+class Dataset:
+    """A re-iterable sequence of elements (tensors, tuples or dicts of tensors).
+
+    Every `iter(dataset)` starts a fresh pass, so a Dataset can be given to `model.fit` and
+    iterated once per epoch. Build one with the static constructors, then chain
+    transformations; each returns a new Dataset and leaves its input unchanged."""
+
+    def __init__(self, make_iter, cardinality, source=None, order=None, batch_shape=None):
+        self._make_iter = make_iter      # () -> iterator of elements (used when source is None)
+        self._cardinality = cardinality
+        self._source = source            # structure of tensors sliced along axis 0, or None
+        self._order = order              # () -> 1-D index tensor for one pass (None: in order)
+        self._batch_shape = batch_shape  # batch size of batched elements (_PARTIAL: varies) or None
+
+    # ------------------------------------------------------------------ sources
+
+    @staticmethod
+    def from_tensor_slices(tensors, name=None):
+        """One element per row of `tensors` (an array, or a tuple/dict of arrays with the same
+        first dimension)."""
+        source = _tensors(tensors)
+        leaves = _leaves(source)
+        if any(t.ndim == 0 for t in leaves):
+            raise ValueError("Dataset.from_tensor_slices: every component needs at least one dimension to slice; "
+                             "got a scalar. Use Dataset.from_tensors for a single element.")
+        sizes = sorted({int(t.shape[0]) for t in leaves})
+        if len(sizes) > 1:
+            shapes = [tuple(t.shape) for t in leaves]
+            raise ValueError(f"Dataset.from_tensor_slices: all components must have the same size in their first "
+                             f"dimension; got shapes {shapes}. Make x, y (and sample weights) the same length.")
+        return Dataset._indexed(source, sizes[0], _identity(sizes[0]))
+
+    @staticmethod
+    def _indexed(source, n, order, batch_shape=None):
+        return Dataset(None, n, source=source, order=order, batch_shape=batch_shape)
+
+    @staticmethod
+    def _from_reader(read, size, order=None):
+        """`size` rows read on demand: `read(indices)` (a 1-D int64 numpy array) returns those
+        rows as one batch (a tensor, StringArray, or a tuple/dict of them, each with first
+        dimension len(indices)). `order()` gives each pass's order of indices (a 1-D index
+        tensor, or None for 0..size-1). `.batch(b)` then reads b rows per call; iterating
+        unbatched reads one row at a time."""
+        return Dataset._indexed(_Reader(read), int(size), order or _identity(size))
+
+    @staticmethod
+    def from_tensors(tensors, name=None):
+        """A dataset of exactly one element, `tensors`."""
+        element = _tensors(tensors)
+        return Dataset(lambda: iter([element]), 1)
+
+    @staticmethod
+    def from_generator(generator, output_types=None, output_shapes=None, args=None, output_signature=None,
+                       name=None):
+        """Elements from calling `generator(*args)` afresh for each pass. `output_signature`
+        (TensorSpecs) or `output_types` give the dtypes elements are converted to."""
+        if not callable(generator):
+            raise TypeError(f"Dataset.from_generator expects a callable that returns an iterator (a generator "
+                            f"function), got {type(generator).__name__}. Pass `lambda: my_iterable` or the "
+                            "generator function itself, not a generator object.")
+        if output_signature is not None:
+            dtypes = _map(lambda spec: spec.dtype, output_signature)
+        else:
+            dtypes = output_types
+
+        def convert(element):
+            if dtypes is None:
+                return _tensors(element)
+            if isinstance(dtypes, (tuple, dict)):
+                if isinstance(dtypes, tuple):
+                    return tuple(_convert_with(e, d) for e, d in zip(element, dtypes))
+                return {k: _convert_with(element[k], d) for k, d in dtypes.items()}
+            return _convert_with(element, dtypes)
+
+        def make_iter():
+            return (convert(e) for e in generator(*(args or ())))
+
+        return Dataset(make_iter, UNKNOWN_CARDINALITY)
+
+    @staticmethod
+    def range(*args, output_type="int64", name=None):  # noqa: A003
+        """Like Python's range(start, stop, step); elements are scalar int64 tensors."""
+        from keraslite.compat.tensorflow_shim import _device, _torch_dtype
+
+        values = torch.arange(*args, device=_device()).to(_torch_dtype(output_type))
+        return Dataset._indexed(values, int(values.shape[0]), _identity(int(values.shape[0])))
+
+    @staticmethod
+    def zip(*datasets, name=None):
+        """Elements are tuples (or dicts) of the elements of `datasets`; stops at the shortest.
+        Accepts `zip((a, b))`, `zip({'x': a, 'y': b})` and `zip(a, b)`."""
+        structure = datasets[0] if len(datasets) == 1 and not isinstance(datasets[0], Dataset) else datasets
+        parts = _leaves(structure)
+        if not parts or not all(isinstance(d, Dataset) for d in parts):
+            raise TypeError("Dataset.zip expects datasets, or a tuple/dict of datasets; got "
+                            f"{[type(d).__name__ for d in parts]}.")
+        cards = [d._cardinality for d in parts]
+        finite = [c for c in cards if c >= 0]
+        card = (min(finite) if finite else UNKNOWN_CARDINALITY if UNKNOWN_CARDINALITY in cards
+                else INFINITE_CARDINALITY)
+        if finite and UNKNOWN_CARDINALITY in cards:
+            card = UNKNOWN_CARDINALITY
+        return Dataset(lambda: (_pack(structure, elements) for elements in zip(*parts)), card)
+
+    # ------------------------------------------------------------------ iteration
+
+    def __iter__(self):
+        if self._source is None:
+            return iter(self._make_iter())
+        order = self._order()
+        source = self._source
+        indices = builtins.range(self._cardinality) if order is None else order.tolist()
+        if isinstance(source, _Reader):
+            return (_map(lambda t: t[0], source.read(np.array([i], dtype=np.int64))) for i in indices)
+        return (_map(lambda t: t[i], source) for i in indices)
+
+    def __len__(self):
+        if self._cardinality == INFINITE_CARDINALITY:
+            raise TypeError("The dataset is infinite (it ends in .repeat()); len() needs a finite dataset. Use "
+                            "dataset.take(n), or give model.fit a `steps_per_epoch`.")
+        if self._cardinality == UNKNOWN_CARDINALITY:
+            raise TypeError("The dataset length is unknown (it comes from a generator, filter or unbatch). Use "
+                            "dataset.cardinality() to check, or count the elements by iterating.")
+        return self._cardinality
+
+    def __bool__(self):
+        return True
+
+    def cardinality(self):
+        """Number of elements as a scalar int64 tensor; -1 infinite, -2 unknown."""
+        return torch.tensor(self._cardinality, dtype=torch.int64)
+
+    def as_numpy_iterator(self):
+        """The elements with each tensor as a numpy array (0-d tensors as numpy scalars)."""
+        def to_numpy(t):
+            if isinstance(t, (str, bytes)):
+                return _bytes(t)
+            if isinstance(t, StringArray):
+                return t.numpy()
+            a = t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
+            return a[()] if a.ndim == 0 else a
+
+        return (_map(to_numpy, e) for e in self)
+
+    @property
+    def element_spec(self):
+        """The structure of TensorSpecs of one element (from the first element; a batched
+        dataset that may end with a smaller batch has a leading dimension of None)."""
+        first = next(iter(self), None)
+        if first is None:
+            raise ValueError("element_spec: the dataset is empty, so its element structure cannot be read.")
+
+        def spec(t):
+            full = TensorSpec.from_tensor(t)
+            shape = full.shape
+            if self._batch_shape is not None and shape:
+                shape = (None if self._batch_shape == _PARTIAL else self._batch_shape,) + shape[1:]
+            return full if shape == full.shape else TensorSpec(shape, full.dtype)
+
+        return _map(spec, first)
+
+    def __repr__(self):
+        card = {INFINITE_CARDINALITY: "infinite", UNKNOWN_CARDINALITY: "unknown"}.get(self._cardinality,
+                                                                                         self._cardinality)
+        return f"<Dataset cardinality={card}>"
+
+    # ------------------------------------------------------------------ transformations
+
+    def _order_list(self):
+        order = self._order()
+        return torch.arange(self._cardinality) if order is None else order
+
+    def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None):
+        """Buffer-based shuffling: keep `buffer_size` elements, emit one drawn uniformly, refill
+        from the input. buffer_size >= the dataset size gives a uniform permutation."""
+        buffer_size = int(buffer_size)
+        if buffer_size <= 0 and buffer_size != AUTOTUNE:
+            raise ValueError(f"shuffle: buffer_size must be positive, got {buffer_size}.")
+        base_seed = int(seed) if seed is not None else int(torch.randint(0, 2 ** 62, ()).item())
+        state = {"gen": torch.Generator().manual_seed(base_seed)}
+
+        def generator():
+            if not reshuffle_each_iteration:
+                state["gen"] = torch.Generator().manual_seed(base_seed)
+            return state["gen"]
+
+        if self._source is not None:
+            n = self._cardinality
+            parent = self
+
+            def order():
+                gen = generator()
+                base = parent._order_list()
+                if buffer_size >= n or buffer_size == AUTOTUNE:
+                    return base[torch.randperm(n, generator=gen).to(base.device)]
+                return torch.tensor(list(_buffer_shuffle(base.tolist(), buffer_size, gen)), dtype=torch.long)
+
+            return Dataset._indexed(self._source, n, order, self._batch_shape)
+        return Dataset(lambda: _buffer_shuffle(iter(self), buffer_size, generator()), self._cardinality,
+                       batch_shape=self._batch_shape)
+
+    def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None, deterministic=None, name=None):
+        """Stack consecutive elements into batches of `batch_size` along a new first axis; the
+        last batch is smaller unless `drop_remainder`."""
+        batch_size = int(batch_size)
+        if batch_size <= 0:
+            raise ValueError(f"batch: batch_size must be positive, got {batch_size}.")
+        card = self._cardinality
+        if card >= 0:
+            card = card // batch_size if drop_remainder else math.ceil(card / batch_size)
+        batch_shape = batch_size if drop_remainder else _PARTIAL
+        if self._source is not None:
+            return Dataset(lambda: self._indexed_batches(batch_size, drop_remainder), card, batch_shape=batch_shape)
+
+        def batches():
+            it = iter(self)
+            while True:
+                chunk = list(itertools.islice(it, batch_size))
+                if not chunk or (drop_remainder and len(chunk) < batch_size):
+                    return
+                yield _stack(chunk)
+
+        return Dataset(batches, card, batch_shape=batch_shape)
+
+    def _indexed_batches(self, batch_size, drop_remainder):
+        n, leaves = self._cardinality, _leaves(self._source)
+        order = self._order()
+        stop = n - n % batch_size if drop_remainder else n
+        for start in builtins.range(0, stop, batch_size):
+            end = min(start + batch_size, n)
+            if isinstance(self._source, _Reader):
+                chunk = np.arange(start, end) if order is None else order[start:end].cpu().numpy()
+                yield self._source.read(chunk.astype(np.int64))
+                continue
+            if order is None:
+                picked = [t[start:end] for t in leaves]
+            else:
+                picked = [_take(t, order[start:end]) for t in leaves]
+            yield _pack(self._source, picked)
+
+    def unbatch(self, name=None):
+        """Split each element along its first axis into separate elements."""
+        def elements():
+            for element in self:
+                leaves = _leaves(element)
+                for i in builtins.range(int(leaves[0].shape[0])):
+                    yield _pack(element, [t[i] for t in leaves])
+
+        card = UNKNOWN_CARDINALITY if self._cardinality != INFINITE_CARDINALITY else INFINITE_CARDINALITY
+        return Dataset(elements, card)
+
+    def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
+        """Apply `map_func` to each element (a tuple element is passed as separate arguments)."""
+        def elements():
+            for element in self:
+                # no_grad only around the call: held across a yield it would switch gradients
+                # off for the training step that consumes the element.
+                with torch.no_grad():
+                    out = _tensors(_call(map_func, element))
+                yield out
+
+        return Dataset(elements, self._cardinality, batch_shape=self._batch_shape)
+
+    def filter(self, predicate, name=None):
+        """Keep the elements for which `predicate` returns True."""
+        def elements():
+            for element in self:
+                with torch.no_grad():
+                    keep = builtins.bool(_call(predicate, element))
+                if keep:
+                    yield element
+
+        card = INFINITE_CARDINALITY if self._cardinality == INFINITE_CARDINALITY else UNKNOWN_CARDINALITY
+        return Dataset(elements, card, batch_shape=self._batch_shape)
+
+    def repeat(self, count=None, name=None):
+        """Pass over the dataset `count` times (forever when count is None or -1); each pass
+        is a fresh iteration, so shuffles upstream reshuffle."""
+        infinite = count is None or int(count) < 0
+        card = self._cardinality
+        if infinite:
+            card = 0 if card == 0 else INFINITE_CARDINALITY
+        elif card >= 0:
+            card = card * int(count)
+
+        def elements():
+            passes = itertools.count() if infinite else builtins.range(int(count))
+            for _ in passes:
+                empty = True
+                for element in self:
+                    empty = False
+                    yield element
+                if empty:
+                    return
+
+        return Dataset(elements, card, batch_shape=self._batch_shape)
+
+    def take(self, count, name=None):
+        """The first `count` elements (all of them when count is -1)."""
+        count = int(count)
+        if count < 0:
+            return self
+        card = self._cardinality
+        card = min(card, count) if card >= 0 else count if card == INFINITE_CARDINALITY else card
+        return Dataset(lambda: itertools.islice(iter(self), count), card, batch_shape=self._batch_shape)
+
+    def skip(self, count, name=None):
+        """All but the first `count` elements (none when count is -1)."""
+        count = int(count)
+        card = self._cardinality
+        if count < 0:
+            return Dataset(lambda: iter(()), 0 if card != UNKNOWN_CARDINALITY else card)
+        card = max(card - count, 0) if card >= 0 else card
+        return Dataset(lambda: itertools.islice(iter(self), count, None), card, batch_shape=self._batch_shape)
+
+    def cache(self, filename="", name=None):
+        """Keep the elements of the first complete pass in memory and replay them afterwards
+        (a filename is accepted and ignored: the cache is always in memory)."""
+        stored = []
+
+        def elements():
+            if stored:
+                yield from stored[0]
+                return
+            seen = []
+            for element in self:
+                seen.append(element)
+                yield element
+            stored.append(seen)  # only a pass that ran to the end is kept
+
+        return Dataset(elements, self._cardinality, batch_shape=self._batch_shape)
+
+    def prefetch(self, buffer_size=None, name=None):
+        """Accepted for compatibility: elements are produced on demand."""
+        return self
+
+    def with_options(self, options, name=None):
+        return self
+
+    def options(self):
+        return Options()
+
+    def apply(self, transformation_func):
+        return transformation_func(self)
+
+    def concatenate(self, dataset, name=None):
+        """The elements of this dataset followed by those of `dataset`."""
+        card = _add_cardinality(self._cardinality, dataset._cardinality)
+        return Dataset(lambda: itertools.chain(iter(self), iter(dataset)), card)
+
+    def enumerate(self, start=0, name=None):  # noqa: A003
+        """(index, element) pairs, the index a scalar int64 tensor counting from `start`."""
+        return Dataset(lambda: ((torch.tensor(i, dtype=torch.int64), e) for i, e in enumerate(self, start)),
+                       self._cardinality, batch_shape=self._batch_shape)
+
+
+def _convert_with(value, dtype):
+    return _tensors(value) if dtype is None else _to_tensor(value, dtype=dtype)
+
+
+class _Reader:
+    """The source of `Dataset._from_reader`: rows produced by `read(indices)`."""
+
+    def __init__(self, read):
+        self.read = read
+
+
+def _take(t, indices):
+    """Rows `indices` (a 1-D index tensor) of a tensor or StringArray."""
+    if isinstance(t, torch.Tensor):
+        return t.index_select(0, indices.to(t.device))
+    return t[indices.cpu().numpy()]
+
+
+def _stack(elements):
+    """One batch from a list of elements with the same structure."""
+    per_leaf = zip(*[_leaves(e) for e in elements])
+    stacked = []
+    for leaf in per_leaf:
+        if all(_is_string(t) for t in leaf):
+            stacked.append(strings(np.stack([np.asarray(t, dtype=object) for t in leaf])))
+            continue
+        shapes = {tuple(t.shape) for t in leaf}
+        if len(shapes) > 1:
+            raise ValueError(f"batch: cannot stack elements of different shapes {sorted(shapes)} into one batch. "
+                             "Make every element the same shape (pad or resize in a .map() before .batch()).")
+        stacked.append(torch.stack(list(leaf)))
+    return _pack(elements[0], stacked)
+
+
+def _buffer_shuffle(iterator, buffer_size, generator):
+    """Fill a buffer of `buffer_size` items; repeatedly emit a uniformly drawn one and put the
+    next input item in its place. Once the input runs out the buffer is drained the same way."""
+    iterator = iter(iterator)
+    buffer = list(itertools.islice(iterator, buffer_size))
+    for item in iterator:
+        i = int(torch.randint(len(buffer), (), generator=generator))
+        yield buffer[i]
+        buffer[i] = item
+    while buffer:
+        i = int(torch.randint(len(buffer), (), generator=generator))
+        buffer[i], buffer[-1] = buffer[-1], buffer[i]
+        yield buffer.pop()
+
+
+class Options:
+    """tf.data.Options: accepted and ignored (there is no parallel pipeline to tune)."""
+
+    def __init__(self):
+        self.experimental_deterministic = True
+        self.deterministic = True
+
+
+def _cardinality_of(dataset):
+    return dataset.cardinality()
+
+
+class _Experimental:
+    AUTOTUNE = AUTOTUNE
+    INFINITE_CARDINALITY = INFINITE_CARDINALITY
+    UNKNOWN_CARDINALITY = UNKNOWN_CARDINALITY
+    cardinality = staticmethod(_cardinality_of)
+
+
+experimental = _Experimental()

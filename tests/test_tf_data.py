@@ -1,0 +1,312 @@
+"""tf.data.Dataset of the tensorflow shim: element structure, batching, map/filter, shuffling,
+repeat/take/skip/cardinality, and training on a Dataset giving the same numbers as training
+on the arrays it was built from."""
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from keraslite.compat import tensorflow_shim as tf
+
+Dataset = tf.data.Dataset
+
+
+def _np(structure):
+    return [np.asarray(v) for v in structure] if isinstance(structure, tuple) else np.asarray(structure)
+
+
+def _data(n=10, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, 3)).astype("float32"), rng.integers(0, 4, n)
+
+
+# ----------------------------------------------------------------------------- structure
+
+def test_from_tensor_slices_elements_are_rows_as_tensors():
+    x, y = _data()
+    elements = list(Dataset.from_tensor_slices((x, y)))
+    assert len(elements) == 10
+    for i, (ex, ey) in enumerate(elements):
+        assert isinstance(ex, torch.Tensor) and isinstance(ey, torch.Tensor)
+        np.testing.assert_array_equal(ex.numpy(), x[i])
+        assert ey.numpy() == y[i] and ey.ndim == 0
+
+
+def test_single_array_and_triple_and_dict_structures():
+    x, y = _data()
+    w = np.linspace(0, 1, 10).astype("float32")
+    assert isinstance(next(iter(Dataset.from_tensor_slices(x))), torch.Tensor)
+    triple = next(iter(Dataset.from_tensor_slices((x, y, w))))
+    assert len(triple) == 3 and float(triple[2]) == pytest.approx(w[0])
+    d = next(iter(Dataset.from_tensor_slices({"features": x, "label": y})))
+    assert set(d) == {"features", "label"}
+    np.testing.assert_array_equal(d["features"].numpy(), x[0])
+
+
+def test_from_tensor_slices_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="same size in their first dimension"):
+        Dataset.from_tensor_slices((np.zeros((3, 2)), np.zeros(4)))
+
+
+def test_element_spec_and_from_tensors():
+    x, y = _data()
+    spec = Dataset.from_tensor_slices((x, y)).element_spec
+    assert spec[0].shape == (3,) and spec[0].dtype == tf.float32
+    assert spec[1].shape == () and spec[1].dtype == tf.int64
+    batched = Dataset.from_tensor_slices((x, y)).batch(4).element_spec
+    assert batched[0].shape == (None, 3)
+    assert Dataset.from_tensor_slices(x).batch(4, drop_remainder=True).element_spec.shape == (4, 3)
+    one = list(Dataset.from_tensors((x, y)))
+    assert len(one) == 1 and tuple(one[0][0].shape) == (10, 3)
+
+
+def test_python_lists_become_int32_and_float64_becomes_float32():
+    assert next(iter(Dataset.from_tensor_slices([1, 2, 3]))).dtype == torch.int32
+    assert next(iter(Dataset.from_tensor_slices(np.zeros((2, 2))))).dtype == torch.float32
+
+
+# ----------------------------------------------------------------------------- batching
+
+@pytest.mark.parametrize("drop_remainder", [False, True])
+def test_batch_sizes_and_contents(drop_remainder):
+    x, y = _data(10)
+    batches = list(Dataset.from_tensor_slices((x, y)).batch(4, drop_remainder=drop_remainder))
+    expected_sizes = [4, 4] if drop_remainder else [4, 4, 2]
+    assert [int(b[0].shape[0]) for b in batches] == expected_sizes
+    got_x = np.concatenate([b[0].numpy() for b in batches])
+    np.testing.assert_array_equal(got_x, x[:sum(expected_sizes)])
+    assert len(Dataset.from_tensor_slices(x).batch(4, drop_remainder=drop_remainder)) == len(expected_sizes)
+
+
+def test_batch_of_generic_pipeline_stacks_and_unbatch_restores():
+    x, _ = _data(7)
+    mapped = Dataset.from_tensor_slices(x).map(lambda v: v + 1)      # not index-backed any more
+    batches = list(mapped.batch(3))
+    assert [tuple(b.shape) for b in batches] == [(3, 3), (3, 3), (1, 3)]
+    np.testing.assert_allclose(np.concatenate([b.numpy() for b in batches]), x + 1)
+    rows = list(Dataset.from_tensor_slices(x).batch(3).unbatch().as_numpy_iterator())
+    np.testing.assert_array_equal(np.stack(rows), x)
+
+
+def test_batch_of_different_shapes_says_how_to_fix():
+    ds = Dataset.from_generator(lambda: iter([np.zeros(2), np.zeros(3)]), output_types=tf.float32)
+    with pytest.raises(ValueError, match="different shapes"):
+        list(ds.batch(2))
+
+
+# ----------------------------------------------------------------------------- map / filter
+
+def test_map_spreads_tuple_elements_over_arguments():
+    x, y = _data()
+    ds = Dataset.from_tensor_slices((x, y)).map(lambda a, b: (a * 2, b + 1), num_parallel_calls=tf.data.AUTOTUNE)
+    for (a, b), xi, yi in zip(ds, x, y):
+        np.testing.assert_allclose(a.numpy(), xi * 2)
+        assert int(b) == yi + 1
+
+
+def test_map_passes_dict_elements_as_one_argument():
+    x, y = _data()
+    ds = Dataset.from_tensor_slices({"f": x, "l": y}).map(lambda d: (d["f"], d["l"]))
+    a, b = next(iter(ds))
+    np.testing.assert_array_equal(a.numpy(), x[0])
+    assert int(b) == y[0]
+
+
+def test_map_over_batches_and_filter():
+    x, y = _data(10)
+    ds = Dataset.from_tensor_slices((x, y)).batch(4).map(lambda a, b: (tf.reduce_sum(a, axis=1), b))
+    first = next(iter(ds))
+    np.testing.assert_allclose(first[0].numpy(), x[:4].sum(1), rtol=1e-6)
+    evens = Dataset.range(10).filter(lambda v: v % 2 == 0)
+    assert list(evens.as_numpy_iterator()) == [0, 2, 4, 6, 8]
+    assert int(evens.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+
+
+# ----------------------------------------------------------------------------- shuffle
+
+def test_unshuffled_dataset_keeps_order():
+    assert list(Dataset.range(20).batch(7).unbatch().as_numpy_iterator()) == list(range(20))
+
+
+@pytest.mark.parametrize("buffer_size", [20, 1000])
+def test_shuffle_with_full_buffer_is_a_permutation_that_changes_each_epoch(buffer_size):
+    torch.manual_seed(0)
+    ds = Dataset.range(20).shuffle(buffer_size)
+    first, second = list(ds.as_numpy_iterator()), list(ds.as_numpy_iterator())
+    assert sorted(first) == list(range(20)) and sorted(second) == list(range(20))
+    assert first != list(range(20)) and first != second
+
+
+def test_shuffle_without_reshuffle_repeats_its_order_and_seed_is_reproducible():
+    ds = Dataset.range(30).shuffle(30, reshuffle_each_iteration=False)
+    assert list(ds.as_numpy_iterator()) == list(ds.as_numpy_iterator())
+    a = list(Dataset.range(30).shuffle(30, seed=5).as_numpy_iterator())
+    b = list(Dataset.range(30).shuffle(30, seed=5).as_numpy_iterator())
+    assert a == b
+
+
+def test_small_buffer_only_moves_elements_locally():
+    # With a buffer of k, the element emitted at position i comes from the first i + k inputs.
+    torch.manual_seed(1)
+    order = list(Dataset.range(200).shuffle(5).as_numpy_iterator())
+    assert sorted(order) == list(range(200)) and order != list(range(200))
+    assert all(v < i + 5 for i, v in enumerate(order))
+    generic = list(Dataset.range(50).map(lambda v: v).shuffle(4).as_numpy_iterator())  # element-wise path
+    assert sorted(generic) == list(range(50)) and all(v < i + 4 for i, v in enumerate(generic))
+
+
+def test_shuffle_then_batch_keeps_pairs_together():
+    x, y = _data(32)
+    ds = Dataset.from_tensor_slices((x, y)).shuffle(32).batch(8)
+    for bx, by in ds:
+        for row, label in zip(bx.numpy(), by.numpy()):
+            (i,) = np.where((x == row).all(1))[0]
+            assert y[i] == label
+
+
+# ----------------------------------------------------------------------------- repeat / take / skip / ...
+
+def test_repeat_take_skip_and_cardinality():
+    ds = Dataset.range(5)
+    assert list(ds.repeat(2).as_numpy_iterator()) == [0, 1, 2, 3, 4] * 2
+    assert int(ds.repeat(3).cardinality()) == 15
+    infinite = ds.repeat()
+    assert int(infinite.cardinality()) == tf.data.INFINITE_CARDINALITY
+    assert list(infinite.take(12).as_numpy_iterator()) == [0, 1, 2, 3, 4] * 2 + [0, 1]
+    assert int(infinite.take(12).cardinality()) == 12
+    assert list(ds.skip(3).as_numpy_iterator()) == [3, 4] and len(ds.skip(3)) == 2
+    assert len(ds.take(-1)) == 5 and len(ds.skip(-1)) == 0
+    assert int(ds.batch(2).cardinality()) == 3
+    with pytest.raises(TypeError, match="infinite"):
+        len(infinite)
+    with pytest.raises(TypeError, match="unknown"):
+        len(Dataset.from_generator(lambda: iter(range(3)), output_types=tf.int64))
+
+
+def test_zip_concatenate_enumerate_cache_prefetch():
+    a, b = Dataset.range(3), Dataset.range(10, 15)
+    assert list(Dataset.zip((a, b)).as_numpy_iterator()) == [(0, 10), (1, 11), (2, 12)]
+    assert list(Dataset.zip(a, b).as_numpy_iterator())[0] == (0, 10)
+    assert list(Dataset.zip({"p": a, "q": b}).as_numpy_iterator())[0] == {"p": 0, "q": 10}
+    assert list(a.concatenate(b).as_numpy_iterator()) == [0, 1, 2, 10, 11, 12, 13, 14]
+    assert len(a.concatenate(b)) == 8 and len(Dataset.zip(a, b)) == 3
+    assert list(b.enumerate().as_numpy_iterator()) == [(i, 10 + i) for i in range(5)]
+    calls = []
+    cached = Dataset.range(4).map(lambda v: (calls.append(1), v)[1]).cache().prefetch(tf.data.experimental.AUTOTUNE)
+    assert list(cached.as_numpy_iterator()) == list(cached.as_numpy_iterator()) == [0, 1, 2, 3]
+    assert len(calls) == 4  # the second pass replays the cache
+
+
+def test_from_generator_with_signature_restarts_each_pass():
+    def gen():
+        for i in range(4):
+            yield np.full((2,), i, dtype=np.float64), i
+
+    ds = Dataset.from_generator(gen, output_signature=(tf.TensorSpec(shape=(2,), dtype=tf.float32),
+                                                       tf.TensorSpec(shape=(), dtype=tf.int32)))
+    for _ in range(2):
+        items = list(ds)
+        assert len(items) == 4 and items[3][0].dtype == torch.float32 and items[3][1].dtype == torch.int32
+    with pytest.raises(TypeError, match="callable"):
+        Dataset.from_generator(gen())
+
+
+# ----------------------------------------------------------------------------- training
+
+def _model(seed=0):
+    keraslite.utils.set_random_seed(seed)
+    model = keraslite.Sequential([keraslite.layers.Dense(8, activation="relu", input_shape=(3,)),
+                                  keraslite.layers.Dense(4)])
+    model.compile(optimizer=keraslite.optimizers.Adam(0.01),
+                  loss=keraslite.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model
+
+
+def test_fit_on_dataset_matches_fit_on_arrays():
+    x, y = _data(50)
+    xv, yv = _data(20, seed=1)
+    reference, on_ds = _model(), _model(1)
+    on_ds.set_weights(reference.get_weights())
+    h_arrays = reference.fit(x, y, batch_size=16, epochs=3, shuffle=False, validation_data=(xv, yv), verbose=0)
+    ds = Dataset.from_tensor_slices((x, y)).batch(16)
+    val = Dataset.from_tensor_slices((xv, yv)).batch(16)
+    h_ds = on_ds.fit(ds, epochs=3, validation_data=val, verbose=0)
+    assert list(h_ds.history) == list(h_arrays.history)
+    for key in h_arrays.history:
+        np.testing.assert_allclose(h_ds.history[key], h_arrays.history[key], rtol=1e-6, err_msg=key)
+    np.testing.assert_allclose(on_ds.evaluate(val, verbose=0), reference.evaluate(xv, yv, batch_size=16, verbose=0),
+                               rtol=1e-6)
+    np.testing.assert_allclose(on_ds.predict(val, verbose=0), reference.predict(xv, batch_size=16, verbose=0),
+                               rtol=1e-6)
+    assert on_ds.predict(Dataset.from_tensor_slices(xv).batch(7), verbose=0).shape == (20, 4)
+
+
+def test_fit_on_repeated_dataset_needs_steps_and_continues_across_epochs():
+    x, y = _data(48)
+    model = _model()
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        model.fit(Dataset.from_tensor_slices((x, y)).batch(16).repeat(), epochs=1, verbose=0)
+    # 2 steps per epoch over 3 batches: epoch 2 starts with batch 3, then batch 1 (Keras keeps the iterator).
+    reference = _model(1)
+    reference.set_weights(model.get_weights())
+    history = model.fit(Dataset.from_tensor_slices((x, y)).batch(16).repeat(), steps_per_epoch=2, epochs=2,
+                        verbose=0)
+    order = np.concatenate([np.arange(48), np.arange(16)])
+    h_ref = reference.fit(x[order], y[order], batch_size=16, epochs=1, shuffle=False, verbose=0)
+    np.testing.assert_allclose(model.get_weights()[0], reference.get_weights()[0], rtol=1e-5, atol=1e-7)
+    assert len(history.history["loss"]) == 2 and len(h_ref.history["loss"]) == 1
+
+
+def test_each_epoch_reshuffles_the_dataset():
+    x, y = _data(64)
+    seen = []
+    ds = Dataset.from_tensor_slices((x, y)).shuffle(64).batch(64).map(lambda a, b: (seen.append(b.clone()), (a, b))[1])
+    _model().fit(ds, epochs=2, verbose=0)
+    assert len(seen) == 2 and not torch.equal(seen[0], seen[1])
+    assert sorted(seen[0].tolist()) == sorted(y.tolist())
+
+
+def test_iterating_map_and_filter_leaves_gradient_tracking_on():
+    for ds in (Dataset.range(3).map(lambda v: v), Dataset.range(3).filter(lambda v: v >= 0)):
+        it = iter(ds)
+        next(it)
+        assert torch.is_grad_enabled()
+
+
+# ----------------------------------------------------------------------------- strings, row readers
+
+def test_strings_batch_unbatch_map_and_numpy_give_bytes():
+    ds = Dataset.from_tensor_slices(["ab", "c", "déf"])
+    assert list(ds) == ["ab", "c", "déf"]  # one string element is a str
+    batches = list(ds.batch(2))
+    assert isinstance(batches[0], tf.data.StringArray) and list(batches[0]) == ["ab", "c"]
+    assert batches[1].numpy().tolist() == ["déf".encode("utf-8")]
+    assert list(ds.as_numpy_iterator()) == [b"ab", b"c", "déf".encode("utf-8")]
+    assert list(ds.batch(2).unbatch()) == ["ab", "c", "déf"]
+    assert ds.element_spec.dtype == "string" and ds.batch(2).element_spec.shape == (None,)
+    upper = list(ds.map(lambda s: s.upper()).batch(3))[0]
+    assert isinstance(upper, tf.data.StringArray) and list(upper) == ["AB", "C", "DÉF"]
+    pairs = Dataset.from_tensor_slices((["x", "y", "z"], [1, 2, 3])).shuffle(3, seed=0).batch(3)
+    texts, labels = next(iter(pairs))
+    assert isinstance(texts, tf.data.StringArray)
+    assert sorted(zip(texts.tolist(), labels.tolist())) == [("x", 1), ("y", 2), ("z", 3)]
+
+
+def test_row_reader_reads_one_batch_per_call_in_each_pass_order():
+    calls = []
+    rows = np.arange(10, dtype="float32") * 10
+
+    def read(indices):
+        calls.append(indices.tolist())
+        return torch.from_numpy(rows[indices]), torch.from_numpy(indices)
+
+    orders = iter([None, torch.tensor([9, 8, 7, 6, 5, 4, 3, 2, 1, 0])])
+    ds = Dataset._from_reader(read, 10, order=lambda: next(orders)).batch(4)
+    assert len(ds) == 3 and calls == []  # nothing is read before iterating
+    first = [y.tolist() for _, y in ds]
+    assert first == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]] and calls == first
+    assert [y.tolist() for _, y in ds] == [[9, 8, 7, 6], [5, 4, 3, 2], [1, 0]]
+    single = Dataset._from_reader(read, 3)
+    x, y = next(iter(single))
+    assert float(x) == 0.0 and y.ndim == 0  # unbatched: one row, without the batch axis
+    assert len(single) == 3 and len(single.shuffle(3).batch(2)) == 2

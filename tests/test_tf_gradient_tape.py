@@ -1,0 +1,247 @@
+"""tf.GradientTape / tf.Variable of the tensorflow shim on torch autograd, and the TF2 custom
+training loop they serve: a tape loop with keraslite optimizers trains exactly like
+model.fit (real Keras 3 is compared in compat_tests/test_parity_tf_gradient_tape.py)."""
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from keraslite.compat import tensorflow_shim as tf
+
+
+def _data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, 4)).astype("float32"), rng.integers(0, 3, n)
+
+
+def _model():
+    return keraslite.Sequential([keraslite.layers.Dense(8, activation="relu", input_shape=(4,)),
+                                 keraslite.layers.Dense(3)])
+
+
+# ----------------------------------------------------------------------------- the tape
+
+def test_gradient_of_trainable_variables_matches_torch_backward():
+    x, y = _data(16)
+    model = _model()
+    loss_fn = keraslite.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_variables)
+    assert len(grads) == len(model.trainable_variables) == 4
+    expected = torch.autograd.grad(loss_fn(y, model(x, training=True)), list(model.parameters()))
+    for g, e, v in zip(grads, expected, model.trainable_variables):
+        assert g.shape == v.shape
+        torch.testing.assert_close(g, e)
+
+
+def test_watch_input_gives_the_same_gradient_as_autograd_grad():
+    x, _ = _data(5)
+    model = _model()
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        out = tf.reduce_sum(tf.square(model(xt)))
+    g = tape.gradient(out, xt)
+    x2 = torch.tensor(x, requires_grad=True)
+    (expected,) = torch.autograd.grad(torch.sum(model(x2) ** 2), x2)
+    torch.testing.assert_close(g, expected)
+
+
+def test_unwatched_and_unconnected_sources_get_none_or_zeros():
+    a, b = tf.Variable(2.0), tf.Variable(5.0)
+    c = tf.constant(1.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = a * a
+    assert [None if g is None else float(g) for g in tape.gradient(y, [a, b, c])] == [4.0, None, None]
+    zeros = tape.gradient(y, [a, b], unconnected_gradients="zero")
+    assert float(zeros[1]) == 0.0
+    assert tape.gradient(tf.constant(3.0), a) is None
+
+
+def test_persistent_tape_answers_several_calls_and_plain_tape_only_one():
+    x = tf.Variable(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * x
+        z = y * y
+    assert float(tape.gradient(z, x)) == pytest.approx(4 * 27.0)   # d(x^4) = 4x^3
+    assert float(tape.gradient(y, x)) == pytest.approx(6.0)
+    with tf.GradientTape() as once:
+        y = x * x
+    once.gradient(y, x)
+    with pytest.raises(RuntimeError, match="persistent=True"):
+        once.gradient(y, x)
+
+
+def test_nested_source_structures_and_list_targets():
+    w = {"a": tf.Variable([1.0, 2.0]), "b": [tf.Variable(3.0), tf.Variable(4.0)]}
+    with tf.GradientTape() as tape:
+        y1 = tf.reduce_sum(w["a"] * w["b"][0])
+        y2 = w["b"][1] * 2.0
+    grads = tape.gradient([y1, y2], w)            # a list of targets: the gradient of their sum
+    assert set(grads) == {"a", "b"} and isinstance(grads["b"], list)
+    np.testing.assert_allclose(grads["a"].numpy(), [3.0, 3.0])
+    assert float(grads["b"][0]) == 3.0 and float(grads["b"][1]) == 2.0
+
+
+def test_watch_accessed_variables_false_watches_only_what_is_watched():
+    a, b = tf.Variable(1.0), tf.Variable(2.0)
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(a)
+        y = a * b
+    ga, gb = tape.gradient(y, [a, b])
+    assert float(ga) == 2.0 and gb is None
+
+
+def test_nested_tapes_give_second_derivatives():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            y = x * x * x
+        dy = inner.gradient(y, x)
+    d2y = outer.gradient(dy, x)
+    assert float(dy.detach()) == pytest.approx(12.0) and float(d2y) == pytest.approx(12.0)   # 3x^2, 6x
+
+
+def test_non_scalar_target_and_jacobian():
+    x = tf.constant([1.0, 2.0, 3.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [2.0, 4.0, 6.0])
+    np.testing.assert_allclose(tape.jacobian(y, x).numpy(), np.diag([2.0, 4.0, 6.0]))
+
+
+def test_stop_recording_and_watch_errors():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        with tape.stop_recording():
+            y = x * x
+    assert tape.gradient(y, x) is None
+    with tf.GradientTape() as tape, pytest.raises(ValueError, match="floating"):
+        tape.watch(tf.constant([1, 2]))
+
+
+def test_grad_mode_is_restored_after_the_tape():
+    with torch.no_grad():
+        with tf.GradientTape():
+            assert torch.is_grad_enabled()
+        assert not torch.is_grad_enabled()
+
+
+# ----------------------------------------------------------------------------- tf.Variable
+
+def test_variable_assign_arithmetic_numpy_and_dtype():
+    v = tf.Variable([1.0, 2.0], name="v")
+    assert isinstance(v, torch.nn.Parameter) and v.trainable and v.requires_grad and v.name == "v"
+    assert v.dtype == tf.float32 and tf.float32 == torch.float32 and tf.int32 != torch.float32
+    v.assign([3.0, 4.0])
+    v.assign_add(tf.constant([1.0, 1.0]))
+    v.assign_sub(np.array([0.5, 0.5]))
+    np.testing.assert_allclose(v.numpy(), [3.5, 4.5])
+    np.testing.assert_allclose((v * 2 + 1).detach().numpy(), [8.0, 10.0])
+    with pytest.raises(ValueError, match="shape"):
+        v.assign([1.0, 2.0, 3.0])
+    step = tf.Variable(0, trainable=False)
+    step.assign_add(1)
+    assert int(step.numpy()) == 1 and step.dtype == torch.int32 and not step.trainable
+    frozen = tf.Variable(1.0, trainable=False)
+    with tf.GradientTape() as tape:
+        y = frozen * 3.0
+    assert tape.gradient(y, frozen) is None
+    assert tf.Variable(lambda: tf.ones((2,))).shape == (2,)
+
+
+def test_numpy_works_on_tensors_that_track_gradients():
+    x, _ = _data(3)
+    out = _model()(x)
+    assert out.requires_grad and out.numpy().shape == (3, 3)   # TF eager tensors allow this
+
+
+# ----------------------------------------------------------------------------- training loops
+
+def _custom_loop(model, optimizer, x, y, epochs, batch_size, use_apply=False):
+    loss_fn = keraslite.losses.SparseCategoricalCrossentropy(from_logits=True)
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
+    mean = keraslite.metrics.Mean()
+    losses = []
+
+    @tf.function
+    def train_step(xb, yb):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(yb, model(xb, training=True))
+        grads = tape.gradient(loss, model.trainable_weights)
+        if use_apply:
+            optimizer.apply(grads, model.trainable_weights)
+        else:
+            optimizer.apply_gradients(zip(grads, model.trainable_weights))
+        return loss
+
+    for _ in range(epochs):
+        mean.reset_states()
+        for xb, yb in ds:
+            mean.update_state(train_step(xb, yb), sample_weight=len(xb))
+        losses.append(float(mean.result()))
+    return losses
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+@pytest.mark.parametrize("use_apply", [False, True])
+def test_custom_loop_matches_fit(optimizer, use_apply):
+    x, y = _data()
+    fitted, looped = _model(), _model()
+    looped.set_weights(fitted.get_weights())
+    fitted.compile(optimizer=getattr(keraslite.optimizers, optimizer)(learning_rate=0.05),
+                   loss=keraslite.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = fitted.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    losses = _custom_loop(looped, getattr(keraslite.optimizers, optimizer)(learning_rate=0.05), x, y, 3, 16,
+                          use_apply)
+    np.testing.assert_allclose(losses, history, rtol=1e-5)
+    assert losses[-1] < losses[0]
+    for a, b in zip(looped.get_weights(), fitted.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_metric_objects_in_a_loop_match_numpy():
+    x, y = _data(40)
+    logits = _model()(x)
+    acc = keraslite.metrics.SparseCategoricalAccuracy()
+    acc.update_state(y[:20], logits[:20])
+    acc.update_state(y[20:], logits[20:])
+    expected = np.mean(np.argmax(logits.detach().numpy(), 1) == y)
+    assert float(acc.result()) == pytest.approx(expected)
+    acc.reset_states()
+    assert float(acc.result()) == 0.0
+    correct = tf.equal(tf.argmax(logits, axis=1), tf.cast(y, tf.int64))
+    assert float(tf.reduce_mean(tf.cast(correct, tf.float32))) == pytest.approx(expected)
+
+
+def test_metrics_fed_with_a_loss_that_requires_grad_keep_no_graph():
+    loss = (tf.Variable(2.0) * 3.0)
+    mean, acc = keraslite.metrics.Mean(), keraslite.metrics.SparseCategoricalAccuracy()
+    mean(loss)
+    acc.update_state(tf.constant([1]), _model()(np.ones((1, 4), "float32")))
+    assert not mean.result().requires_grad and not acc.result().requires_grad
+    assert float(mean.result()) == 6.0
+
+
+def test_small_ops_used_by_loops():
+    t = tf.constant([[1.0, -2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(tf.where(t > 0, t, 0.0).numpy(), [[1, 0], [3, 4]])
+    np.testing.assert_array_equal(tf.where(t > 0).numpy(), [[0, 0], [1, 0], [1, 1]])
+    np.testing.assert_array_equal(tf.clip_by_value(t, -1.0, 2.0).numpy(), [[1, -1], [2, 2]])
+    assert int(tf.size(t)) == 4 and tuple(tf.shape(t).tolist()) == (2, 2)
+    np.testing.assert_array_equal(tf.gather(t, [1, 0]).numpy(), [[3, 4], [1, -2]])
+    shuffled = tf.random.shuffle(tf.range(10), seed=3)
+    assert sorted(shuffled.tolist()) == list(range(10))
+    labels, logits = tf.constant([0, 1]), tf.constant([[2.0, 1.0], [0.5, 0.5]])
+    expected = -np.log(np.exp([2.0, 0.5]) / np.exp([[2.0, 1.0], [0.5, 0.5]]).sum(1))
+    np.testing.assert_allclose(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits).numpy(),
+                               expected, rtol=1e-6)
+    assert bool(tf.math.reduce_all(tf.math.greater_equal(t, -2.0)))
+
+
+def test_tf_print_writes_values_to_stderr(capsys):
+    tf.print("loss:", tf.constant(0.5), tf.constant([1, 2]))
+    captured = capsys.readouterr()
+    assert captured.err == "loss: 0.5 [1 2]\n" and captured.out == ""

@@ -1,0 +1,35 @@
+"""Under the tensorflow shim, tensors answer numpy the way TF's eager tensors do: numpy's
+reductions and `.numpy()` work on tensors that track gradients; torch's own methods are
+unchanged."""
+import numpy as np
+import pytest
+import torch
+
+import keraslite.compat.tensorflow_shim as tf
+
+
+@pytest.mark.parametrize("name", ["min", "max", "mean", "sum", "std", "var", "prod", "any", "all"])
+def test_numpy_reductions_on_tensors(name):
+    values = np.array([[1.0, 5.0, 2.0], [3.0, 2.0, 0.5]], dtype="float32")
+    t = torch.tensor(values, requires_grad=True)
+    np.testing.assert_allclose(getattr(np, name)(t), getattr(np, name)(values), rtol=1e-6)
+    np.testing.assert_allclose(getattr(np, name)(t, axis=0), getattr(np, name)(values, axis=0), rtol=1e-6)
+    np.testing.assert_allclose(getattr(np, name)(t, axis=1, keepdims=True),
+                               getattr(np, name)(values, axis=1, keepdims=True), rtol=1e-6)
+
+
+def test_torch_methods_keep_their_meaning():
+    t = torch.tensor([[1.0, 5.0], [3.0, 2.0]])
+    assert t.sum().item() == 11.0
+    assert torch.equal(t.max(dim=0).values, torch.tensor([3.0, 5.0]))
+    assert torch.equal(t.mean(1), torch.tensor([3.0, 2.5]))
+    assert t.min(0, keepdim=True).values.shape == (1, 2)
+
+
+def test_layer_output_like_tf_tutorial():
+    import keraslite
+
+    rescale = keraslite.layers.Rescaling(1.0 / 255)
+    image = rescale(torch.full((1, 2, 2, 3), 255.0))
+    assert np.min(image) == 1.0 and np.max(image) == 1.0
+    assert float(np.mean(tf.nn.softmax(torch.tensor([[1.0, 2.0]])))) == pytest.approx(0.5)
