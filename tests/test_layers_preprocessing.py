@@ -304,3 +304,44 @@ def test_augmentation_model_in_functional_graph():
     b = model.predict(IMAGES.numpy(), verbose=0)
     np.testing.assert_array_equal(a, b)  # inference: augmentation is off
     assert make_input((2, 3)).shape == (2, 3)
+
+
+def test_keras_tutorial_text_pipeline_through_the_tf_shim(tmp_path):
+    """keras.io's text classification flow: a text dataset, a tf.strings custom standardization,
+    adapt on `ds.map(lambda x, y: x)`, `tf.expand_dims` on text, then fit and an end-to-end model."""
+    import re
+    import string
+
+    from keraslite.compat import tensorflow_shim as tf
+
+    for label, words in (("pos", "great wonderful loved"), ("neg", "awful boring hated")):
+        (tmp_path / label).mkdir()
+        for i in range(4):
+            (tmp_path / label / f"{i}.txt").write_text(f"A <br />{words.upper()} film, number {i}!")
+    raw = keraslite.utils.text_dataset_from_directory(str(tmp_path), batch_size=3, seed=0)
+
+    def custom_standardization(input_data):
+        lowercase = tf.strings.lower(input_data)
+        stripped_html = tf.strings.regex_replace(lowercase, "<br />", " ")
+        return tf.strings.regex_replace(stripped_html, f"[{re.escape(string.punctuation)}]", "")
+
+    vectorize_layer = layers.TextVectorization(standardize=custom_standardization, max_tokens=30,
+                                               output_sequence_length=8)
+    vectorize_layer.adapt(raw.map(lambda x, y: x))
+    vocab = vectorize_layer.get_vocabulary()
+    assert vocab[:3] == ["", "[UNK]", "number"] and "wonderful" in vocab and "br" not in vocab
+
+    def vectorize_text(text, label):
+        return vectorize_layer(tf.expand_dims(text, -1)), label
+
+    texts, labels = next(iter(raw))
+    assert tuple(vectorize_text(texts[0], labels[0])[0].shape) == (1, 8)
+    model = keraslite.Sequential([layers.Embedding(30, 4), layers.GlobalAveragePooling1D(),
+                                  layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer="adam")
+    model.fit(raw.map(vectorize_text), epochs=1, verbose=0)
+    inputs = keraslite.Input(shape=(1,), dtype="string")
+    end_to_end = keraslite.Model(inputs, model(vectorize_layer(inputs)))
+    end_to_end.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    assert len(end_to_end.evaluate(raw, verbose=0)) == 2
+    assert end_to_end.predict(["great film", "awful film"], verbose=0).shape == (2, 1)

@@ -157,8 +157,30 @@ abs = _op("abs", torch.abs)  # noqa: A001
 matmul = _op("matmul", torch.matmul)
 reshape = _op("reshape", lambda x, shape: torch.reshape(x, tuple(shape)))
 transpose = _op("transpose", lambda x, perm=None: x.permute(*perm) if perm else x.T)
-expand_dims = _op("expand_dims", lambda x, axis: torch.unsqueeze(x, axis))
-squeeze = _op("squeeze", lambda x, axis=None: torch.squeeze(x) if axis is None else torch.squeeze(x, axis))
+def _keeps_strings(op, numpy_fn):
+    """`op`, except that text (str, or numpy arrays of str as the dataset builders yield) stays
+    numpy: torch has no string tensors, and keraslite's string layers take numpy text."""
+    def fn(x, *args, **kwargs):
+        if _is_text(x):
+            kwargs.pop("name", None)
+            return numpy_fn(np.asarray(x), *args, **kwargs)
+        return op(x, *args, **kwargs)
+
+    fn.__name__ = op.__name__
+    return fn
+
+
+def _is_text(x):
+    if isinstance(x, (str, bytes)):
+        return True
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "US" or (x.dtype.kind == "O" and x.size > 0 and isinstance(x.flat[0], (str, bytes)))
+    return False
+
+
+expand_dims = _keeps_strings(_op("expand_dims", lambda x, axis: torch.unsqueeze(x, axis)), np.expand_dims)
+squeeze = _keeps_strings(_op("squeeze", lambda x, axis=None: torch.squeeze(x) if axis is None else
+                             torch.squeeze(x, axis)), lambda x, axis=None: np.squeeze(x, axis))
 concat = lambda values, axis, name=None: torch.cat([convert_to_tensor(v) for v in values], dim=axis)  # noqa: E731
 stack = lambda values, axis=0, name=None: torch.stack([convert_to_tensor(v) for v in values], dim=axis)  # noqa: E731
 argmax = lambda x, axis=None, output_type=int64, name=None: torch.argmax(convert_to_tensor(x), dim=0 if axis is None else axis)  # noqa: E731,E501
@@ -188,6 +210,43 @@ nn = types.SimpleNamespace(
     relu=_op("relu", torch.relu), sigmoid=_op("sigmoid", torch.sigmoid), tanh=_op("tanh", torch.tanh),
     softmax=lambda logits, axis=-1, name=None: torch.softmax(convert_to_tensor(logits), dim=axis))
 linalg = types.SimpleNamespace(matmul=matmul)
+
+
+# tf.strings on numpy text (what TextVectorization's `standardize=` callables receive, and
+# what the dataset builders yield), so Keras tutorials' custom standardizations run as written.
+def _text_map(fn):
+    def apply(x):
+        arr = np.asarray(x)
+        flat = [fn(v.decode("utf-8") if isinstance(v, bytes) else str(v)) for v in arr.ravel().tolist()]
+        out = np.array(flat, dtype=object).reshape(arr.shape)
+        return out.astype(str) if out.size else out
+    return apply
+
+
+def _regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # noqa: A002
+    import re
+
+    regex = re.compile(pattern)
+    rewrite = re.sub(r"\\(\d)", r"\\g<\1>", rewrite)  # RE2's \1 back-references
+    return _text_map(lambda s: regex.sub(rewrite, s, count=0 if replace_global else 1))(input)
+
+
+def _strings_length(input, name=None, unit="BYTE"):  # noqa: A002
+    arr = np.asarray(input)
+    count = (lambda s: len(s)) if unit == "UTF8_CHAR" else (lambda s: len(s.encode("utf-8")))
+    return torch.as_tensor(np.array([count(str(v)) for v in arr.ravel().tolist()], dtype=np.int32).reshape(arr.shape))
+
+
+strings = types.SimpleNamespace(
+    lower=lambda input, encoding="", name=None: _text_map(  # noqa: A002
+        (lambda s: s.lower()) if encoding else (lambda s: "".join(c.lower() if c < "\x80" else c for c in s)))(input),
+    upper=lambda input, encoding="", name=None: _text_map(  # noqa: A002
+        (lambda s: s.upper()) if encoding else (lambda s: "".join(c.upper() if c < "\x80" else c for c in s)))(input),
+    regex_replace=_regex_replace,
+    strip=lambda input, name=None: _text_map(lambda s: s.strip(" \t\n\r\v\f"))(input),  # noqa: A002
+    length=_strings_length,
+)
+string = DType("string")
 
 
 # ---------------------------------------------------------------------------- tf.random
