@@ -290,7 +290,7 @@ def call_symbolic(layer, args, kwargs):
         except Exception as e:
             raise type(e)(f"Could not build layer '{layer.name}' ({type(layer).__name__}) for input shape "
                           f"{_kt_shapes(inputs)}: {e}") from e
-    if hasattr(layer, "compute_output_spec"):
+    if getattr(layer, "_symbolic_by_spec", False):
         # Layers that take strings (which torch cannot trace) say what they return themselves.
         outputs = layer.compute_output_spec(*args, **kwargs)
         Node(layer, args, kwargs, outputs)

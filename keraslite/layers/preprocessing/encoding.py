@@ -237,6 +237,8 @@ class Hashing(Layer):
     """Hash strings or integers into `num_bins` bins (FarmHash Fingerprint64, as Keras via
     TensorFlow). With `mask_value`, that value maps to bin 0 and the rest to 1..num_bins-1."""
 
+    _symbolic_by_spec = True
+
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False, **kwargs):
         if kwargs.get("dtype") is None:
             kwargs["dtype"] = "int64" if output_mode == "int" else backend.floatx()

@@ -165,6 +165,7 @@ class _IndexLookup(Layer):
     """The lookup machinery shared by StringLookup and IntegerLookup (Keras's IndexLookup)."""
 
     _strings = True
+    _symbolic_by_spec = True  # functional graphs ask compute_output_spec instead of tracing (strings)
 
     def __init__(self, max_tokens, num_oov_indices, mask_token, oov_token, vocabulary_dtype, vocabulary=None,
                  idf_weights=None, invert=False, output_mode="int", sparse=False, pad_to_max_tokens=False,
@@ -644,6 +645,8 @@ class TextVectorization(Layer):
     """Strings -> standardize -> split -> n-grams -> vocabulary indices (or multi-hot, count,
     tf-idf vectors). `adapt(texts)` learns the vocabulary; `vectorize(texts)` returns an int64
     tensor padded with 0 to the longest text (or to `output_sequence_length`)."""
+
+    _symbolic_by_spec = True
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace", ngrams=None,
                  output_mode="int", output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
