@@ -150,7 +150,9 @@ def _analyze_split_string(split_string, bias_axes, input_shape, output_shape, le
     output_shape.insert(0, input_shape[0])
 
     if elided > 0 and left_elided:
-        for i in range(1, elided):
+        # In input order (Keras 3.15 inserts them reversed, so its compute_output_shape
+        # disagrees with its own outputs when an ellipsis stands for two or more dims).
+        for i in range(elided - 1, 0, -1):
             output_shape.insert(1, input_shape[i])
     elif elided > 0 and not left_elided:
         for i in range(len(input_shape) - elided, len(input_shape)):
