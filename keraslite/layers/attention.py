@@ -18,6 +18,9 @@ query row whose every key is masked (a padded query position):
   weights become uniform), or its `is_causal` kernel when causality is the only mask;
 - otherwise the query is multiplied by 1/sqrt(key_dim), the scores by einsum, masked
   positions set to -1e9 before the softmax and to 0 after it (the row's weights are zeros).
+On CUDA, torch's fused kernels return zeros for a fully masked row instead of the CPU's
+uniform weights; Keras calls the same kernel the same way, so it does too. Such rows are
+padding, which masked layers downstream (pooling, losses) leave out.
 
 Leaves to others: the projections' weights and einsum (keraslite.layers.einsum_dense), weight
 bookkeeping, files and functional graphs (the Layer base, keraslite.saving, keraslite.models).
@@ -232,6 +235,8 @@ class MultiHeadAttention(Layer):
         self._norm_axes = tuple(range(scores_rank - len(self._attention_axes), scores_rank))
         self._softmax = Softmax(axis=self._norm_axes, dtype=self.dtype)
         self._dropout_layer = Dropout(rate=self._dropout, dtype=self.dtype, seed=self.seed)
+        for sub in (self._softmax, self._dropout_layer):  # weightless: built, as Keras builds them at init
+            sub.build(None)
 
     def get_build_config(self):
         if self._build_shapes is None:
