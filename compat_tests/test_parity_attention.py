@@ -355,6 +355,18 @@ def cross_attention_model(lib):
     return lib.Model([q_in, v_in], L.Dense(2)(L.Flatten()(c)))
 
 
+def luong_bahdanau_model(lib):
+    """Attention (scalar `scale` and `concat_score_weight`) and AdditiveAttention on masked
+    embeddings, in one functional model."""
+    L = lib.layers
+    tokens = lib.Input((9,), dtype="int32", name="tokens")
+    x = L.Embedding(40, 6, mask_zero=True)(tokens)
+    a = L.Attention(use_scale=True, score_mode="concat")([x, x])
+    b = L.AdditiveAttention()([x, a, x])
+    c = L.Attention(use_scale=True)([a, b], use_causal_mask=True)
+    return lib.Model(tokens, L.Dense(2)(L.GlobalAveragePooling1D()(c)))
+
+
 def _tokens(n=48, length=9, vocab=40, seed=0):
     rng = np.random.default_rng(seed)
     lengths = rng.integers(2, length + 1, (n, 1))
@@ -368,6 +380,7 @@ def _model_inputs(kind):
 
 
 MODEL_BUILDERS = {"transformer": transformer_classifier, "cross": cross_attention_model,
+                  "luong_bahdanau": luong_bahdanau_model,
                   "transformer_scores": lambda lib: transformer_classifier(lib, scores=True)}
 
 

@@ -28,6 +28,9 @@ EXPECTED = {
     "keras3_functional.py": [r"Total params: ", r"evaluate \[loss, mae\]:",
                              r"reloaded model gives the same predictions: True"],
     "lstm_text_classifier.py": [r"padded: \(160, 12\) int32", r"Epoch 3/3", r"loss [\d.]+ accuracy [\d.]+"],
+    "keras3_transformer_text.py": [r"Total params: 19,038", r"Epoch 3/3", r"validation loss [\d.]+ accuracy [\d.]+",
+                                   r"attention scores: \(2, 2, 40, 40\)", r"weight on padding: 0\.0\b",
+                                   r"reloaded model gives the same predictions: True"],
 }
 
 
