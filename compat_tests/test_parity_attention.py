@@ -367,6 +367,13 @@ def luong_bahdanau_model(lib):
     return lib.Model(tokens, L.Dense(2)(L.GlobalAveragePooling1D()(c)))
 
 
+def mask_input_model(lib):
+    """The attention mask as a model input, passed by keyword (a tensor in the node's kwargs)."""
+    L = lib.layers
+    q, m = lib.Input((5, 6), name="q"), lib.Input((5, 5), dtype="bool", name="mask")
+    return lib.Model([q, m], L.MultiHeadAttention(2, 3, name="masked")(q, q, attention_mask=m))
+
+
 def _tokens(n=48, length=9, vocab=40, seed=0):
     rng = np.random.default_rng(seed)
     lengths = rng.integers(2, length + 1, (n, 1))
@@ -374,13 +381,15 @@ def _tokens(n=48, length=9, vocab=40, seed=0):
 
 
 def _model_inputs(kind):
+    if kind == "mask_input":
+        return [random_input((4, 5, 6), seed=22), np.random.default_rng(23).random((4, 5, 5)) > 0.3]
     if kind == "cross":
         return [random_input((4, 5, 6), seed=20), random_input((4, 7, 4), seed=21)]
     return _tokens(6)
 
 
 MODEL_BUILDERS = {"transformer": transformer_classifier, "cross": cross_attention_model,
-                  "luong_bahdanau": luong_bahdanau_model,
+                  "luong_bahdanau": luong_bahdanau_model, "mask_input": mask_input_model,
                   "transformer_scores": lambda lib: transformer_classifier(lib, scores=True)}
 
 
