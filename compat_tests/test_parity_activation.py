@@ -31,8 +31,8 @@ def test_layer_parity(cls, kwargs, shape):
 
 
 def test_softmax_mask_parity():
-    x = np.random.default_rng(1).standard_normal((2, 5)).astype("float32")
-    mask = np.array([[1, 1, 0, 1, 0], [0, 1, 1, 1, 1]], dtype=bool)
+    x = np.random.default_rng(1).standard_normal((3, 5)).astype("float32")
+    mask = np.array([[1, 1, 0, 1, 0], [0, 1, 1, 1, 1], [0, 0, 0, 0, 0]], dtype=bool)  # a fully masked row
     ours = keraslite.layers.Softmax()(torch.as_tensor(x), mask=torch.as_tensor(mask))
     theirs = keras.layers.Softmax()(torch.as_tensor(x), mask=torch.as_tensor(mask))
     assert_close(ours.detach().numpy(), keras.ops.convert_to_numpy(theirs))

@@ -16,7 +16,7 @@ import keraslite
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "tf_keras")
 EXPECTED = np.load(os.path.join(HERE, "expected.npz"))
-NAMES = ["mlp", "cnn", "conv1d", "rnn", "rnn_variants", "functional"]
+NAMES = ["mlp", "cnn", "conv1d", "rnn", "rnn_variants", "functional", "transformer"]
 
 
 def _io(name):

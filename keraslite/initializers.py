@@ -159,6 +159,10 @@ class VarianceScaling(_Seeded):
 
     def __call__(self, shape, dtype=None):
         fan_in, fan_out = compute_fans(shape)
+        return self.draw(shape, fan_in, fan_out, dtype)
+
+    def draw(self, shape, fan_in, fan_out, dtype=None):
+        """Draw with given fans (EinsumDense computes them from its equation's input/output axes)."""
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, n)
         if self.distribution == "truncated_normal":

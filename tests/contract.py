@@ -6,6 +6,9 @@
 - `get_weights`/`set_weights` round trip in Keras layout, and a copy with set weights
   computes the same output;
 - one training step (SGD on the mean output) changes trainable weights and nothing crashes.
+
+Layers called with several positional tensors (MultiHeadAttention(query, value, key)) pass
+`call=lambda layer, inputs: layer(*inputs)`; the default calls `layer(inputs)`.
 """
 import numpy as np
 import torch
@@ -18,12 +21,16 @@ def make_input(shape, dtype="float32", seed=0, high=None):
     return torch.as_tensor(rng.standard_normal(shape).astype(dtype))
 
 
-def check_layer_contract(factory, input_shape, dtype="float32", high=None, trains=True, atol=1e-6):
+def _call_one(layer, inputs):
+    return layer(inputs)
+
+
+def check_layer_contract(factory, input_shape, dtype="float32", high=None, trains=True, atol=1e-6, call=_call_one):
     inputs = ([make_input(s, dtype, i, high) for i, s in enumerate(input_shape)]
               if isinstance(input_shape, list) else make_input(input_shape, dtype, 0, high))
     layer = factory()
     layer.eval()
-    out = layer(inputs)
+    out = call(layer, inputs)
     assert layer.built, f"{layer.name} not built after its first call"
 
     # Output shape agrees with compute_output_shape (batch dim kept symbolic).
@@ -43,11 +50,11 @@ def check_layer_contract(factory, input_shape, dtype="float32", high=None, train
     # Weights round trip, and the clone computes the same function.
     weights = layer.get_weights()
     clone.eval()
-    clone(inputs)
+    call(clone, inputs)
     clone.set_weights(weights)
     for a, b in zip(clone.get_weights(), weights):
         np.testing.assert_array_equal(a, b)
-    out2 = clone(inputs)
+    out2 = call(clone, inputs)
     for a, b in zip(out2 if isinstance(out2, (list, tuple)) else [out2], outs):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=atol)
 
@@ -55,7 +62,7 @@ def check_layer_contract(factory, input_shape, dtype="float32", high=None, train
     if trains and layer.trainable_weights:
         layer.train()
         before = [w.numpy() for w in layer.trainable_weights]
-        out = layer(inputs)
+        out = call(layer, inputs)
         loss = sum(o.float().square().mean() for o in (out if isinstance(out, (list, tuple)) else [out]))
         loss.backward()
         with torch.no_grad():

@@ -41,6 +41,9 @@ EXPECTED = {
                                   r"class_indices: \{'dark': 0, 'light': 1\}", r"Epoch 3/3", r"val_loss",
                                   r"evaluate_generator \[loss, accuracy\]: \[[\d.]+, [\d.]+\]",
                                   r"predict_generator: \(16, 1\)", r"dark/dark\.000\.png -> [\d.]+"],
+    "keras3_transformer_text.py": [r"Total params: 19,038", r"Epoch 3/3", r"validation loss [\d.]+ accuracy [\d.]+",
+                                   r"attention scores: \(2, 2, 40, 40\)", r"weight on padding: 0\.0\b",
+                                   r"reloaded model gives the same predictions: True"],
 }
 
 

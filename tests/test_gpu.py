@@ -42,7 +42,19 @@ def _models():
                  np.where(np.arange(7) < np.random.default_rng(0).integers(2, 8, (64, 1)),
                           np.random.default_rng(1).integers(1, 20, (64, 7)), 0),
                  np.random.default_rng(2).integers(0, 2, (64, 1)).astype("float32"), "binary_crossentropy"),
+        "transformer": (_transformer,
+                        np.where(np.arange(7) < np.random.default_rng(0).integers(2, 8, (64, 1)),
+                                 np.random.default_rng(1).integers(1, 20, (64, 7)), 0),
+                        np.random.default_rng(2).integers(0, 3, 64), "sparse_categorical_crossentropy"),
     }
+
+
+def _transformer():
+    tokens = keraslite.Input((7,), dtype="int64")
+    x = layers.Embedding(20, 8, mask_zero=True)(tokens)
+    x = layers.LayerNormalization()(layers.Add()([x, layers.MultiHeadAttention(2, 4)(x, x)]))
+    x = layers.GlobalAveragePooling1D()(x)
+    return keraslite.Model(tokens, layers.Dense(3, activation="softmax")(x))
 
 
 def _train(name, device):
@@ -55,7 +67,7 @@ def _train(name, device):
     return model, history.history["loss"], model.predict(x, verbose=0), model.get_weights(), x
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn", "lstm"])
+@pytest.mark.parametrize("name", ["mlp", "cnn", "lstm", "transformer"])
 def test_training_on_gpu_matches_cpu(name):
     _, loss_cpu, pred_cpu, w_cpu, _ = _train(name, "cpu")
     model, loss_gpu, pred_gpu, w_gpu, _ = _train(name, "cuda")
@@ -140,3 +152,61 @@ def test_cuda_graph_step_matches_eager_step(name, optimizer, monkeypatch):
     for a, b in zip(g_model.get_weights(), e_model.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5)
     assert int(g_model.optimizer.iterations) == int(e_model.optimizer.iterations)
+
+
+@pytest.mark.parametrize("call_kwargs", [{}, {"use_causal_mask": True}, {"return_attention_scores": True},
+                                         {"attention_mask": "mask"}],
+                         ids=["fused", "causal", "scores", "mask"])
+def test_multi_head_attention_cuda_matches_cpu(call_kwargs):
+    """The fused path runs torch's CUDA attention kernels; they agree with the CPU's."""
+    q, v = torch.randn(3, 6, 8), torch.randn(3, 5, 8)
+    if call_kwargs.get("attention_mask") == "mask":
+        mask = torch.rand(3, 6, 5) > 0.3
+        mask[:, :, 0] = True  # no fully masked query row: CUDA's fused kernel gives those zeros, the CPU uniform
+        call_kwargs = {"attention_mask": mask}
+        v_gpu_kwargs = {"attention_mask": mask.cuda()}
+    else:
+        v_gpu_kwargs = call_kwargs
+        if call_kwargs.get("use_causal_mask"):
+            v = torch.randn(3, 6, 8)
+    cpu = layers.MultiHeadAttention(2, 4)
+    ref = cpu(q, v, **call_kwargs)
+    gpu = layers.MultiHeadAttention(2, 4)
+    gpu(q, v)
+    gpu.set_weights(cpu.get_weights())
+    gpu.to("cuda")
+    out = gpu(q.cuda(), v.cuda(), **v_gpu_kwargs)
+    assert gpu.query_dense.kernel.device.type == "cuda"
+    refs = ref if isinstance(ref, tuple) else (ref,)
+    outs = out if isinstance(out, tuple) else (out,)
+    for a, b in zip(outs, refs):
+        np.testing.assert_allclose(a.detach().cpu().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_multi_head_attention_builds_on_cuda_input():
+    layer = layers.MultiHeadAttention(2, 4)
+    x = torch.randn(2, 3, 8, device="cuda")
+    out = layer(x, x)
+    assert out.device.type == "cuda" and layer.output_dense.kernel.device.type == "cuda"
+    assert all(sub.built for sub in layer._flatten_layers())
+
+
+def test_multi_head_attention_fully_masked_rows_on_cuda():
+    """A query row with nothing to attend to: zeros from CUDA's fused kernel (as Keras on CUDA,
+    which calls it the same way), zeros from the explicit-scores path on both devices."""
+    layer = layers.MultiHeadAttention(2, 4, output_shape=3, use_bias=False)
+    x = torch.randn(2, 4, 8)
+    mask = torch.ones(2, 4, 4, dtype=torch.bool)
+    mask[0, 1] = False
+    with torch.no_grad():
+        layer(x, x)
+        _, scores_cpu = layer(x, x, attention_mask=mask, return_attention_scores=True)
+        fused_cpu = layer(x, x, attention_mask=mask)
+        layer.to("cuda")
+        out, scores = layer(x.cuda(), x.cuda(), attention_mask=mask.cuda(), return_attention_scores=True)
+        fused = layer(x.cuda(), x.cuda(), attention_mask=mask.cuda())
+    assert torch.all(scores[0, :, 1] == 0) and torch.all(scores_cpu[0, :, 1] == 0)
+    np.testing.assert_allclose(scores.cpu().numpy(), scores_cpu.numpy(), rtol=1e-5, atol=1e-6)
+    assert torch.all(out[0, 1] == 0)  # use_bias=False: zero weights give a zero row
+    assert torch.all(fused[0, 1] == 0) and not torch.all(fused_cpu[0, 1] == 0)
+    np.testing.assert_allclose(fused.cpu().numpy()[1], fused_cpu.numpy()[1], rtol=1e-5, atol=1e-5)

@@ -15,3 +15,5 @@ from keraslite.layers.merging import *  # noqa: F401,F403
 from keraslite.layers.legacy_merge import *  # noqa: F401,F403
 from keraslite.layers.activation import *  # noqa: F401,F403
 from keraslite.layers.preprocessing import *  # noqa: F401,F403
+from keraslite.layers.einsum_dense import *  # noqa: F401,F403
+from keraslite.layers.attention import *  # noqa: F401,F403

@@ -123,7 +123,8 @@ class ELU(Layer):
 
 
 class Softmax(Layer):
-    """Softmax over `axis`; masked positions (mask False) get probability 0, as in Keras."""
+    """Softmax over `axis`; masked positions (mask False) get probability 0, as in Keras (a
+    fully masked row is all zeros)."""
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -138,9 +139,15 @@ class Softmax(Layer):
             inputs = torch.where(mask, inputs, torch.full_like(inputs, _large_negative(inputs.dtype)))
         if isinstance(self.axis, (list, tuple)):
             if len(self.axis) > 1:
-                return torch.exp(inputs - torch.logsumexp(inputs, dim=tuple(self.axis), keepdim=True))
-            return activations.softmax(inputs, axis=self.axis[0])
-        return activations.softmax(inputs, axis=self.axis)
+                outputs = torch.exp(inputs - torch.logsumexp(inputs, dim=tuple(self.axis), keepdim=True))
+            else:
+                outputs = activations.softmax(inputs, axis=self.axis[0])
+        else:
+            outputs = activations.softmax(inputs, axis=self.axis)
+        if mask is not None:
+            # Keras 3 zeroes masked positions afterwards: a fully masked row is all zeros, not uniform.
+            outputs = torch.where(mask, outputs, torch.zeros((), dtype=outputs.dtype, device=outputs.device))
+        return outputs
 
     def compute_output_shape(self, input_shape):
         return input_shape

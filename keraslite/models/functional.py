@@ -1044,6 +1044,15 @@ def functional_from_config(cls, config, custom_objects=None):
             return {k: revive(x) for k, x in v.items()}
         return v
 
+    def keras2_tensors(v):
+        if _is_triple(v) and v[0] in created:
+            return tensor_at(v[0], v[1], v[2], nested_offset=True)
+        if isinstance(v, list) and v and all(_is_triple(x) and x[0] in created for x in v):
+            return [keras2_tensors(x) for x in v]
+        if isinstance(v, dict):
+            return {k: keras2_tensors(x) for k, x in v.items()}
+        return v
+
     def call_node(layer, node_data):
         if isinstance(node_data, dict):  # Keras 3
             args = revive(node_data.get("args", []))
@@ -1055,6 +1064,9 @@ def functional_from_config(cls, config, custom_objects=None):
                 if len(entry) > 3 and entry[3]:
                     kwargs = dict(entry[3])
             args = [_unpack_singleton(tensors)]
+            # Keras 2 wrote tensors passed by keyword (MultiHeadAttention's `value`, `key`,
+            # `attention_mask`) as [layer_name, node_index, tensor_index] triples.
+            kwargs = {k: keras2_tensors(v) for k, v in kwargs.items()}
         kwargs = {k: v for k, v in kwargs.items() if not (k == "mask" and v is None)}
         layer(*args, **kwargs)
 

@@ -207,7 +207,8 @@ def assign_keras(variable, value, where):
         raise ValueError(f"{where}: variable '{variable.path}' has shape {tuple(variable.keras_shape)} but the "
                          f"file holds shape {tuple(value.shape)}.")
     with torch.no_grad():
-        t = torch.as_tensor(np.ascontiguousarray(value)).to(dtype=variable.dtype, device=variable.device)
+        # (np.ascontiguousarray makes 0-d arrays 1-d: Attention's scalar `scale` must stay 0-d)
+        t = torch.as_tensor(np.array(value, order="C")).to(dtype=variable.dtype, device=variable.device)
         variable.copy_(variable.keras_layout.from_keras(t))
 
 
