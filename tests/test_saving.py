@@ -285,8 +285,12 @@ def test_train_save_load_continue_equals_uninterrupted(tmp_path, ext):
     resumed = keraslite.saving.load_model(tmp_path / f"c.{ext}")
     assert int(resumed.optimizer.iterations) == 4
     resumed.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    # On CUDA the uninterrupted run replays a CUDA graph from its fifth step, whose Adam update
+    # is Keras's formula term by term while eager steps use torch's fused kernel: both equal
+    # Keras to float32 rounding, not bit for bit.
+    cuda = keraslite.backend.get_device().type == "cuda"
     for a, b in zip(resumed.get_weights(), straight.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(a, b, rtol=1e-5 if cuda else 1e-6, atol=1e-6 if cuda else 1e-7)
     # Without the optimizer state the continuation differs: the test can tell.
     fresh = keraslite.saving.load_model(tmp_path / f"c.{ext}", compile=False)
     fresh.compile(optimizer=keraslite.optimizers.Adam(0.01), loss="mse")

@@ -18,7 +18,8 @@ def _tensor(x, like=None):
     from keraslite.compat.tensorflow_shim import convert_to_tensor
 
     if isinstance(x, torch.Tensor):
-        return x
+        # TF places operands itself; here the second operand follows the first's device.
+        return x if like is None or x.device == like.device else x.to(like.device)
     if like is not None and isinstance(x, (builtins.bool, int, float)):
         return torch.tensor(x, dtype=like.dtype, device=like.device)
     t = convert_to_tensor(x)

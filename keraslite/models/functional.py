@@ -47,12 +47,19 @@ def _is_shape(shape):
     return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)
 
 
-def _fake_inputs(input_shape, fill, dtype):
+def _fake_inputs(input_shape, fill, dtype, device=None):
     if _is_shape(input_shape):
-        return torch.zeros(_shape_with(input_shape, fill), dtype=dtype)
+        return torch.zeros(_shape_with(input_shape, fill), dtype=dtype, device=device)
     if isinstance(input_shape, dict):
-        return {k: _fake_inputs(v, fill, dtype) for k, v in input_shape.items()}
-    return [_fake_inputs(s, fill, dtype) for s in input_shape]
+        return {k: _fake_inputs(v, fill, dtype, device) for k, v in input_shape.items()}
+    return [_fake_inputs(s, fill, dtype, device) for s in input_shape]
+
+
+def _weights_device(layer):
+    """Where shape-only inputs must live to meet the layer's weights (a model trained on a GPU
+    keeps them there); the CPU for a layer without weights yet (weights are built there)."""
+    param = next(layer.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
 
 
 def _shapes_of(outputs):
@@ -77,12 +84,18 @@ def _merge(a, b, input_shape=None):
 
 
 def trace(layer, inputs_fn, **call_kwargs):
-    """Run `layer` in inference mode under FakeTensorMode on inputs built by `inputs_fn()`."""
+    """Run `layer` in inference mode under FakeTensorMode on inputs built by `inputs_fn()`;
+    calls that cannot run on fake tensors (some torch versions reject Parameter subclasses
+    in fake matmuls) run once on real zeros instead."""
     modes = [(m, m.training) for m in layer.modules()]
     layer.eval()
     try:
-        with FakeTensorMode(allow_non_fake_inputs=True):
-            return layer(inputs_fn(), **call_kwargs)
+        try:
+            with FakeTensorMode(allow_non_fake_inputs=True):
+                return layer(inputs_fn(), **call_kwargs)
+        except (TypeError, NotImplementedError, RuntimeError):
+            with torch.no_grad():
+                return layer(inputs_fn(), **call_kwargs)
     finally:
         for m, mode in modes:
             m.training = mode
@@ -98,10 +111,13 @@ def _drop_traced_losses(layer):
 
 def infer_output_shape(layer, input_shape, dtype=None, **call_kwargs):
     dtype = backend.standardize_dtype(dtype)
-    first = _shapes_of(trace(layer, lambda: _fake_inputs(input_shape, _SENTINELS[0], dtype), **call_kwargs))
+    device = _weights_device(layer)
+    first = _shapes_of(trace(layer, lambda: _fake_inputs(input_shape, _SENTINELS[0], dtype, device),
+                             **call_kwargs))
     if not _has_unknown(input_shape):
         return first
-    second = _shapes_of(trace(layer, lambda: _fake_inputs(input_shape, _SENTINELS[1], dtype), **call_kwargs))
+    second = _shapes_of(trace(layer, lambda: _fake_inputs(input_shape, _SENTINELS[1], dtype, device),
+                              **call_kwargs))
     return _merge(first, second)
 
 
@@ -229,8 +245,10 @@ def _run_on(layer, args, kwargs, make):
 
 
 def _trace_call(layer, args, kwargs, fill):
+    device = _weights_device(layer)
+
     def make(kt):
-        return torch.zeros(_shape_with(kt.shape, fill), dtype=kt.torch_dtype)
+        return torch.zeros(_shape_with(kt.shape, fill), dtype=kt.torch_dtype, device=device)
 
     modes = [(m, m.training) for m in layer.modules()]
     layer.eval()

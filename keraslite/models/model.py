@@ -10,6 +10,8 @@ subclasses write `call`.
 """
 import warnings
 
+import torch
+
 from keraslite.layers.layer import Layer
 
 
@@ -36,6 +38,16 @@ class Model(Layer):
         self.optimizer = None
         self.stop_training = False
         self.history = None
+
+    def __call__(self, *args, **kwargs):
+        # Inputs follow the weights (Keras puts both on its default device): a model trained
+        # on a GPU takes CPU tensors from tf.data or numpy, and a model still on the CPU takes
+        # tensors a script made on the GPU.
+        if args and isinstance(args[0], (torch.Tensor, list, tuple, dict)):
+            param = next(self.parameters(), None)
+            if param is not None:
+                args = (_to_device(args[0], param.device),) + args[1:]
+        return super().__call__(*args, **kwargs)
 
     # ------------------------------------------------------------------ layers
 
@@ -347,3 +359,15 @@ def _layers_in(module):
     for child in module.children():  # nn.ModuleList / nn.ModuleDict / plain nn.Module containers
         out.extend(_layers_in(child))
     return out
+
+
+def _to_device(x, device):
+    if isinstance(x, torch.Tensor):
+        return x if x.device == device else x.to(device)
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # a namedtuple
+        return type(x)(*(_to_device(v, device) for v in x))
+    if isinstance(x, (list, tuple)):
+        return type(x)(_to_device(v, device) for v in x)
+    if isinstance(x, dict):
+        return {k: _to_device(v, device) for k, v in x.items()}
+    return x
