@@ -242,6 +242,9 @@ def _fits_on(device, leaves):
 class ArrayData:
     """In-memory arrays, batched by slicing on the device."""
 
+    _convert_input = staticmethod(lambda a: to_tensor(a))  # each input array -> what batches slice
+    _movable = True  # whether the arrays may move to the device once, before the first epoch
+
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
                  steps=None, device=None):
         x, y, sample_weight = standardize(x), standardize(y), standardize(sample_weight)
@@ -249,7 +252,7 @@ class ArrayData:
         self.batch_size = int(batch_size or 32)
         self.shuffle = shuffle
         self.device = device
-        xs = map_structure(to_tensor, x)
+        xs = map_structure(self._convert_input, x)
         ys = map_structure(to_tensor, y)
         sws = map_structure(to_tensor, sample_weight)
         if class_weight is not None and ys is not None:
@@ -257,7 +260,7 @@ class ArrayData:
             sws = cw if sws is None else sws.to(torch.float32) * cw
         self.structure = (xs, ys, sws)
         leaves = flatten(self.structure)
-        self.on_device = device is None or _fits_on(device, leaves)
+        self.on_device = self._movable and (device is None or _fits_on(device, leaves))
         if device is not None and self.on_device:
             self.structure = map_structure(lambda t: t.to(device, non_blocking=True), self.structure)
         self.leaves = flatten(self.structure)
@@ -337,25 +340,12 @@ class StringArrayData(ArrayData):
     TextVectorization / StringLookup / Hashing on `Input(dtype="string")`. Text stays numpy
     (sliced per batch; the string layers make tensors of it); the rest are tensors."""
 
-    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
-                 steps=None, device=None):
-        x, y, sample_weight = standardize(x), standardize(y), standardize(sample_weight)
-        self.n = check_cardinality(x, y, sample_weight)
-        self.batch_size = int(batch_size or 32)
-        self.shuffle = shuffle
-        self.device = device
-        xs = map_structure(_tensor_or_strings, x)
-        ys = map_structure(to_tensor, y)
-        sws = map_structure(to_tensor, sample_weight)
-        if class_weight is not None and ys is not None:
-            cw = class_weight_to_sample_weight(ys, class_weight)
-            sws = cw if sws is None else sws.to(torch.float32) * cw
-        self.structure = (xs, ys, sws)
-        self.leaves = flatten(self.structure)
-        self.on_device = False
+    _convert_input = staticmethod(lambda a: _tensor_or_strings(a))
+    _movable = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self._simple = False
-        self.num_batches = max(1, math.ceil(self.n / self.batch_size)) if self.n else 0
-        self.steps = steps if steps is not None else self.num_batches
 
     def _one_pass(self):
         order = torch.randperm(self.n) if self.shuffle and self.n > 1 else torch.arange(self.n)
