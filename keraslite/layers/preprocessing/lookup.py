@@ -149,6 +149,21 @@ def _bincount_into(row_out, values, depth, binary):
     row_out += np.minimum(counts, 1.0) if binary else counts
 
 
+def _adapt(layer, data, steps, to_array):
+    """Keras's adapt: reset, feed `data` (an iterable of batches, at most `steps` of them, or one
+    array-like made an array by `to_array`, a column of samples if 1-D), then finalize."""
+    layer.reset_state()
+    if _is_batch_iterable(data):
+        for i, batch in enumerate(data):
+            if steps is not None and i >= steps:
+                break
+            layer.update_state(batch)
+    else:
+        values = to_array(data)
+        layer.update_state(values.reshape(-1, 1) if values.ndim == 1 else values)
+    layer.finalize_state()
+
+
 class _Ragged:
     """Rows of variable length (split text) with the leading shape they came from."""
 
@@ -347,18 +362,7 @@ class _IndexLookup(Layer):
 
     def adapt(self, data, steps=None):
         """Build the vocabulary from `data`: an array/list of tokens, or an iterable of batches."""
-        self.reset_state()
-        if _is_batch_iterable(data):
-            for i, batch in enumerate(data):
-                if steps is not None and i >= steps:
-                    break
-                self.update_state(batch)
-        else:
-            keys = self._to_keys(data)
-            if keys.ndim == 1:
-                keys = keys.reshape(-1, 1)
-            self.update_state(keys)
-        self.finalize_state()
+        _adapt(self, data, steps, self._to_keys)
 
     def update_state(self, data):
         if self._has_input_vocabulary:
@@ -714,18 +718,7 @@ class TextVectorization(Layer):
     # -- vocabulary ------------------------------------------------------------------------
     def adapt(self, data, batch_size=None, steps=None):
         """Learn the vocabulary from texts: a list/array of strings, or an iterable of batches."""
-        self.reset_state()
-        if _is_batch_iterable(data):
-            for i, batch in enumerate(data):
-                if steps is not None and i >= steps:
-                    break
-                self.update_state(batch)
-        else:
-            texts = to_bytes_array(data, self._encoding)
-            if texts.ndim == 1:
-                texts = texts.reshape(-1, 1)
-            self.update_state(texts)
-        self.finalize_state()
+        _adapt(self, data, steps, lambda d: to_bytes_array(d, self._encoding))
 
     def update_state(self, data):
         tokens = self._preprocess(data)
