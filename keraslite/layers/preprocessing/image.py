@@ -391,12 +391,26 @@ class RandomFlip(_RandomImageLayer):
 
 
 class _AffineLayer(_RandomImageLayer):
+    """Rotation, zoom and translation: one random affine transform per image; subclasses hold
+    their factors and write `_transform(n, h, w)`."""
+
     _SUPPORTED_FILL_MODE = ("reflect", "wrap", "constant", "nearest")
     _SUPPORTED_INTERPOLATION = ("nearest", "bilinear")
 
-    def _check_modes(self, fill_mode, interpolation):
+    def __init__(self, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
+                 **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
         _check_choice(fill_mode, self._SUPPORTED_FILL_MODE, "fill_mode")
         _check_choice(interpolation, self._SUPPORTED_INTERPOLATION, "interpolation")
+        self.fill_mode = fill_mode
+        self.interpolation = interpolation
+        self.fill_value = fill_value
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(fill_mode=self.fill_mode, fill_value=self.fill_value, interpolation=self.interpolation,
+                      seed=self.seed)
+        return config
 
     def call(self, inputs, training=None):
         self._check_rank(inputs)
@@ -451,12 +465,9 @@ class RandomRotation(_AffineLayer):
 
     def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
                  data_format=None, **kwargs):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(fill_mode=fill_mode, interpolation=interpolation, seed=seed, fill_value=fill_value,
+                         data_format=data_format, **kwargs)
         self.factor = tuple(self._set_factor(factor))
-        self._check_modes(fill_mode, interpolation)
-        self.fill_mode = fill_mode
-        self.interpolation = interpolation
-        self.fill_value = fill_value
 
     def _transform(self, n, h, w):
         lower, upper = self.factor[0] * 360.0, self.factor[1] * 360.0
@@ -465,8 +476,7 @@ class RandomRotation(_AffineLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(factor=self.factor, fill_mode=self.fill_mode, fill_value=self.fill_value,
-                      interpolation=self.interpolation, seed=self.seed)
+        config.update(factor=self.factor)
         return config
 
 
@@ -479,16 +489,13 @@ class RandomZoom(_AffineLayer):
 
     def __init__(self, height_factor, width_factor=None, fill_mode="reflect", interpolation="bilinear", seed=None,
                  fill_value=0.0, data_format=None, **kwargs):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(fill_mode=fill_mode, interpolation=interpolation, seed=seed, fill_value=fill_value,
+                         data_format=data_format, **kwargs)
         self.height_factor = height_factor
         self.height_lower, self.height_upper = self._pair(height_factor, "height_factor", low_inclusive=False)
         self.width_factor = width_factor
         if width_factor is not None:
             self.width_lower, self.width_upper = self._pair(width_factor, "width_factor", low_inclusive=False)
-        self._check_modes(fill_mode, interpolation)
-        self.fill_mode = fill_mode
-        self.fill_value = fill_value
-        self.interpolation = interpolation
 
     def _transform(self, n, h, w):
         zy = self._rand((n, 1)) * (self.height_upper - self.height_lower) + (1.0 + self.height_lower)
@@ -503,8 +510,7 @@ class RandomZoom(_AffineLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(height_factor=self.height_factor, width_factor=self.width_factor, fill_mode=self.fill_mode,
-                      interpolation=self.interpolation, seed=self.seed, fill_value=self.fill_value)
+        config.update(height_factor=self.height_factor, width_factor=self.width_factor)
         return config
 
 
@@ -516,15 +522,12 @@ class RandomTranslation(_AffineLayer):
 
     def __init__(self, height_factor, width_factor, fill_mode="reflect", interpolation="bilinear", seed=None,
                  fill_value=0.0, data_format=None, **kwargs):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(fill_mode=fill_mode, interpolation=interpolation, seed=seed, fill_value=fill_value,
+                         data_format=data_format, **kwargs)
         self.height_factor = height_factor
         self.height_lower, self.height_upper = self._pair(height_factor, "height_factor", low_inclusive=True)
         self.width_factor = width_factor
         self.width_lower, self.width_upper = self._pair(width_factor, "width_factor", low_inclusive=True)
-        self._check_modes(fill_mode, interpolation)
-        self.fill_mode = fill_mode
-        self.fill_value = fill_value
-        self.interpolation = interpolation
 
     def _transform(self, n, h, w):
         ty = (self._rand((n, 1)) * (self.height_upper - self.height_lower) + self.height_lower) * h
@@ -534,8 +537,7 @@ class RandomTranslation(_AffineLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(height_factor=self.height_factor, width_factor=self.width_factor, fill_mode=self.fill_mode,
-                      interpolation=self.interpolation, seed=self.seed, fill_value=self.fill_value)
+        config.update(height_factor=self.height_factor, width_factor=self.width_factor)
         return config
 
 
