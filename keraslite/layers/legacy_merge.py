@@ -35,26 +35,11 @@ class Merge(Layer):
         self.dot_axes = dot_axes
         self._merge_output_shape = output_shape
         self.arguments = arguments
-        self._merge = self._merge_layer(mode, concat_axis, dot_axes, output_shape, output_mask, arguments)
+        self._merge = merging.merge_layer_for_mode(mode, concat_axis, dot_axes, output_shape, output_mask,
+                                                   arguments)
         shapes = [getattr(branch, "_batch_input_shape", None) for branch in self.branches]
         if all(s is not None for s in shapes):
             self._batch_input_shape = [tuple(s) for s in shapes]
-
-    @staticmethod
-    def _merge_layer(mode, concat_axis, dot_axes, output_shape, output_mask, arguments):
-        if callable(mode):
-            from keraslite.layers.misc import Lambda
-
-            return Lambda(mode, output_shape=output_shape, mask=output_mask, arguments=arguments)
-        simple = {"sum": merging.Add, "mul": merging.Multiply, "ave": merging.Average, "max": merging.Maximum}
-        if mode in simple:
-            return simple[mode]()
-        if mode == "concat":
-            return merging.Concatenate(axis=concat_axis)
-        if mode in ("dot", "cos"):
-            return merging.Dot(axes=dot_axes, normalize=mode == "cos")
-        raise ValueError(f"Merge: mode={mode!r} is not supported. Use one of 'sum', 'mul', 'ave', 'max', 'concat', "
-                         "'dot', 'cos' or a function of the list of branch outputs.")
 
     def _split(self, inputs, what):
         if not isinstance(inputs, (list, tuple)) or len(inputs) != len(self.branches):

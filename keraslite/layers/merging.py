@@ -414,24 +414,34 @@ def dot(inputs, axes=-1, normalize=False, **kwargs):
 _MERGE_MODES = {"sum": Add, "mul": Multiply, "ave": Average, "max": Maximum}
 
 
+def merge_layer_for_mode(mode, concat_axis=-1, dot_axes=-1, output_shape=None, output_mask=None, arguments=None,
+                         name=None):
+    """The layer for a Keras 1 merge `mode`: 'sum' -> Add, 'mul' -> Multiply, 'ave' -> Average,
+    'max' -> Maximum, 'concat' -> Concatenate(concat_axis), 'dot' / 'cos' -> Dot(dot_axes,
+    normalize for 'cos'); a callable mode becomes a Lambda on the list of inputs."""
+    if callable(mode):
+        from keraslite.layers.misc import Lambda
+
+        return Lambda(mode, output_shape=output_shape, mask=output_mask, arguments=arguments, name=name)
+    if mode in _MERGE_MODES:
+        return _MERGE_MODES[mode](name=name)
+    if mode == "concat":
+        return Concatenate(axis=concat_axis, name=name)
+    if mode in ("dot", "cos"):
+        return Dot(axes=dot_axes, normalize=mode == "cos", name=name)
+    raise ValueError(f"merge: mode={mode!r} is not supported. Use one of 'sum', 'mul', 'ave', 'max', 'concat', "
+                     "'dot', 'cos' or a function of the list of inputs.")
+
+
 def merge(inputs, mode="sum", concat_axis=-1, dot_axes=-1, output_shape=None, output_mask=None, arguments=None,
           name=None, **kwargs):
-    """Keras 1's `merge(inputs, mode=...)`, mapped onto the merge layers above: 'sum' -> Add,
-    'mul' -> Multiply, 'ave' -> Average, 'max' -> Maximum, 'concat' -> Concatenate(concat_axis),
-    'dot' -> Dot(dot_axes); a callable mode runs as a Lambda on the list of inputs."""
+    """Keras 1's `merge(inputs, mode=...)`, mapped onto the merge layers above by
+    `merge_layer_for_mode` and called on `inputs`."""
     for key in ("node_indices", "tensor_indices"):
         kwargs.pop(key, None)
     if kwargs:
         raise TypeError(f"merge() got unexpected keyword argument(s) {sorted(kwargs)}.")
-    if callable(mode):
-        from keraslite.layers.misc import Lambda
-
-        return Lambda(mode, output_shape=output_shape, mask=output_mask, arguments=arguments, name=name)(inputs)
-    if mode in _MERGE_MODES:
-        return _MERGE_MODES[mode](name=name)(inputs)
-    if mode == "concat":
-        return Concatenate(axis=concat_axis, name=name)(inputs)
-    if mode == "dot":
-        return Dot(axes=dot_axes, name=name)(inputs)
-    raise ValueError(f"merge(): mode={mode!r} is not supported. Use one of 'sum', 'mul', 'ave', 'max', 'concat', "
-                     "'dot' or a function; for 'cos' use Dot(axes, normalize=True), the Keras 2+ spelling.")
+    if mode == "cos":
+        raise ValueError("merge(): mode='cos' is not supported. Use one of 'sum', 'mul', 'ave', 'max', 'concat', "
+                         "'dot' or a function; for 'cos' use Dot(axes, normalize=True), the Keras 2+ spelling.")
+    return merge_layer_for_mode(mode, concat_axis, dot_axes, output_shape, output_mask, arguments, name)(inputs)
