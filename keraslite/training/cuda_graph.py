@@ -190,18 +190,9 @@ class _GraphedStep:
         return None
 
     def _body(self, x, y, sw):
-        model = self.model
-        from keraslite.training.loop import _regularization, _state
+        from keraslite.training.loop import forward_and_loss
 
-        st = _state(model)
-        if st.extra_losses:
-            model._clear_losses()
-        y_pred = model(x, training=True) if model._call_accepts_training else model(x)
-        loss = model.compiled_loss(y, y_pred, sw)
-        if st.extra_losses:
-            reg = _regularization(model, st)
-            if reg is not None:
-                loss = loss + reg
+        loss, y_pred = forward_and_loss(self.model, x, y, sw, True)
         loss.backward()
         self.opt._graph_apply(self.params, [p.grad for p in self.params])
         detached = y_pred.detach() if isinstance(y_pred, torch.Tensor) else data_mod.map_structure(

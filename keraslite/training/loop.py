@@ -313,27 +313,31 @@ def _detach(s):
     return data_mod.map_structure(lambda t: t.detach(), s)
 
 
+def forward_and_loss(model, x, y, sw, training):
+    """The built-in step's forward pass and loss (compiled loss plus regularization and
+    add_loss penalties); shared by the train and test steps and the recorded CUDA graph."""
+    st = _state(model)
+    if st.extra_losses:
+        model._clear_losses()
+    y_pred = model(x, training=training) if model._call_accepts_training else model(x)
+    loss = model.compiled_loss(y, y_pred, sw) if model.compiled_loss is not None else None
+    if st.extra_losses:
+        reg = _regularization(model, st)
+        if reg is not None:
+            loss = reg if loss is None else loss + reg
+    return loss, y_pred
+
+
 def _make_fast_train_step(model):
     """The built-in train step as a closure over everything that does not change per step."""
-    st = _state(model)
-    params = st.params
+    params = _state(model).params
     opt_step = model.optimizer.step
-    loss_fn = model.compiled_loss
     tracker = model._loss_tracker
     metrics = model.compiled_metrics
     has_metrics = bool(metrics.entries)
-    extra = bool(st.extra_losses)
-    accepts_training = model._call_accepts_training
 
     def step(x, y, sw):
-        if extra:
-            model._clear_losses()
-        y_pred = model(x, training=True) if accepts_training else model(x)
-        loss = loss_fn(y, y_pred, sw) if loss_fn is not None else None
-        if extra:
-            reg = _regularization(model, st)
-            if reg is not None:
-                loss = reg if loss is None else loss + reg
+        loss, y_pred = forward_and_loss(model, x, y, sw, True)
         if params:
             # Last step's gradients are dropped here, after the forward pass, not right after
             # the update: the allocator then hands the freed gradient buffers straight to
@@ -353,23 +357,12 @@ def _make_fast_train_step(model):
 
 
 def _make_fast_test_step(model):
-    loss_fn = model.compiled_loss
     tracker = model._loss_tracker
     metrics = model.compiled_metrics
     has_metrics = bool(metrics.entries)
-    st = _state(model)
-    extra = bool(st.extra_losses)
-    accepts_training = model._call_accepts_training
 
     def step(x, y, sw):
-        if extra:
-            model._clear_losses()
-        y_pred = model(x, training=False) if accepts_training else model(x)
-        loss = loss_fn(y, y_pred, sw) if loss_fn is not None else None
-        if extra:
-            reg = _regularization(model, st)
-            if reg is not None:
-                loss = reg if loss is None else loss + reg
+        loss, y_pred = forward_and_loss(model, x, y, sw, False)
         tracker.add(loss, x.shape[0] if isinstance(x, torch.Tensor) else _batch_size_of(x))
         if has_metrics:
             metrics.update_state(y, y_pred, sw)
