@@ -202,3 +202,51 @@ def test_softmax_output_crossentropy_from_logits_equals_keras(name, scale):
     (g_theirs,) = torch.autograd.grad(theirs, z_theirs)
     np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(g_ours.numpy(), g_theirs.numpy(), rtol=1e-5, atol=1e-7)
+
+
+# The unweighted 'sum_over_batch_size' value of these losses is computed in one fused reduction
+# (Loss._batch_mean); values and gradients must equal Keras's, clipping included.
+BATCH_MEAN_CASES = [
+    ("MeanSquaredError", {}, "linear", "regression"),
+    ("MeanAbsoluteError", {}, "linear", "regression"),
+    ("BinaryCrossentropy", {}, "sigmoid", "binary"),
+    ("BinaryCrossentropy", {"label_smoothing": 0.1}, "sigmoid", "binary"),
+    ("BinaryCrossentropy", {"from_logits": True}, "linear", "binary"),
+    ("CategoricalCrossentropy", {}, "softmax", "onehot"),
+    ("CategoricalCrossentropy", {"label_smoothing": 0.2}, "softmax", "onehot"),
+    ("CategoricalCrossentropy", {"from_logits": True}, "linear", "onehot"),
+    ("SparseCategoricalCrossentropy", {}, "softmax", "sparse"),
+    ("SparseCategoricalCrossentropy", {"from_logits": True}, "linear", "sparse"),
+]
+
+
+@pytest.mark.parametrize("case", BATCH_MEAN_CASES, ids=[f"{c[0]}-{'-'.join(c[1]) or 'default'}" for c in
+                                                         BATCH_MEAN_CASES])
+@pytest.mark.parametrize("shape", [(16, 5), (4, 3, 5)])  # per sample, and per timestep
+@pytest.mark.parametrize("scale", [1.0, 40.0])  # 40: outputs saturate into Keras's clip bounds
+def test_unweighted_loss_value_and_gradient_equal_keras(case, shape, scale):
+    from keraslite import activations
+
+    name, kwargs, activation, labels = case
+    rng = np.random.default_rng(2)
+    z = (rng.standard_normal(shape) * scale).astype("float32")
+    if labels == "regression":
+        y_true = rng.standard_normal(shape).astype("float32")
+    elif labels == "binary":
+        y_true = rng.integers(0, 2, shape).astype("float32")
+    elif labels == "onehot":
+        y_true = np.eye(shape[-1], dtype="float32")[rng.integers(0, shape[-1], shape[:-1])]
+    else:
+        y_true = rng.integers(0, shape[-1], shape[:-1])
+
+    def run(module, loss_cls, act):
+        zt = torch.tensor(z, requires_grad=True)
+        out = act(zt)
+        value = loss_cls(**kwargs)(torch.as_tensor(y_true), out)
+        (grad,) = torch.autograd.grad(value, zt)
+        return value.detach().numpy(), grad.numpy()
+
+    ours = run(keraslite, getattr(keraslite.losses, name), activations.get(activation))
+    theirs = run(keras, getattr(keras.losses, name), keras.activations.get(activation))
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-5, atol=1e-8)

@@ -5,6 +5,7 @@ Owns nothing about layers or training; those modules ask here for the device and
 Also serves as the `keras.backend` (K) namespace for Keras-2 code: the ops it exposes
 come from `keraslite.ops`.
 """
+import functools
 import os
 import re
 import threading
@@ -126,6 +127,14 @@ def set_device(device):
     """Override the device used for training and inference ('cpu', 'cuda', 'cuda:1', ...)."""
     global _DEVICE
     _DEVICE = None if device is None else torch.device(device)
+
+
+@functools.lru_cache(maxsize=None)
+def accelerator_present():
+    """Whether tensors can live anywhere but the CPU here (CUDA, MPS). Without one, every
+    tensor and weight shares the CPU, and per-call device checks can be skipped."""
+    mps = getattr(torch.backends, "mps", None)
+    return torch.cuda.is_available() or (mps is not None and mps.is_available())
 
 
 # ---------------------------------------------------------------------------- names

@@ -117,17 +117,20 @@ def _l2_normalize(x, axis):
 
 # ----------------------------------------------------------------------------- per-sample functions
 
-def mean_squared_error(y_true, y_pred):
+def _regression_pair(fn_name, y_true, y_pred):
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    _check_broadcast("mean_squared_error", y_true, y_pred)
+    _check_broadcast(fn_name, y_true, y_pred)
+    return y_true, y_pred
+
+
+def mean_squared_error(y_true, y_pred):
+    y_true, y_pred = _regression_pair("mean_squared_error", y_true, y_pred)
     return torch.mean(torch.square(y_true - y_pred), dim=-1)
 
 
 def mean_absolute_error(y_true, y_pred):
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
-    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    _check_broadcast("mean_absolute_error", y_true, y_pred)
+    y_true, y_pred = _regression_pair("mean_absolute_error", y_true, y_pred)
     return torch.mean(torch.abs(y_true - y_pred), dim=-1)
 
 
@@ -237,6 +240,11 @@ def _categorical_ce(target, output, from_logits, axis):
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_true, y_pred = _categorical_pair(y_true, y_pred, label_smoothing, axis)
+    return _categorical_ce(y_true, y_pred, from_logits, axis)
+
+
+def _categorical_pair(y_true, y_pred, label_smoothing, axis):
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
     y_true, y_pred = _pred_and_true(y_true, y_pred)
@@ -247,10 +255,15 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     _same_shape("categorical_crossentropy", y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
-    return _categorical_ce(y_true, y_pred, from_logits, axis)
+    return y_true, y_pred
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    return _sparse_ce(y_true, y_pred, from_logits, ignore_class, axis, "none")
+
+
+def _sparse_ce(y_true, y_pred, from_logits, ignore_class, axis, reduction):
+    """Per-sample values (reduction 'none') or their mean ('mean', without ignore_class)."""
     y_pred = _tensor(y_pred)
     if not y_pred.is_floating_point():
         y_pred = y_pred.to(torch.float32)
@@ -279,12 +292,14 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     elif axis % output.ndim != 1:
         output = output.movedim(axis % output.ndim, 1)  # torch wants classes on dim 1
     if from_logits is None:
-        result = F.nll_loss(output, target, reduction="none")
+        result = F.nll_loss(output, target, reduction=reduction)
     elif from_logits:
-        result = F.cross_entropy(output, target, reduction="none")
+        result = F.cross_entropy(output, target, reduction=reduction)
     else:
         output = output / torch.sum(output, dim=1, keepdim=True)
-        result = F.nll_loss(torch.log(torch.clamp(output, EPSILON, 1.0 - EPSILON)), target, reduction="none")
+        result = F.nll_loss(torch.log(torch.clamp(output, EPSILON, 1.0 - EPSILON)), target, reduction=reduction)
+    if reduction == "mean":
+        return result
     if y_pred.ndim == 1:
         result = result.squeeze(0)
     if valid is not None:
@@ -293,18 +308,23 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     return result
 
 
-def _binary_ce(target, output, from_logits):
+def _binary_ce(target, output, from_logits, reduction="none"):
     if from_logits:
-        return F.binary_cross_entropy_with_logits(output, target, reduction="none")
-    return F.binary_cross_entropy(torch.clamp(output, EPSILON, 1.0 - EPSILON), target, reduction="none")
+        return F.binary_cross_entropy_with_logits(output, target, reduction=reduction)
+    return F.binary_cross_entropy(torch.clamp(output, EPSILON, 1.0 - EPSILON), target, reduction=reduction)
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_true, y_pred = _binary_pair(y_true, y_pred, label_smoothing)
+    return torch.mean(_binary_ce(y_true, y_pred, from_logits), dim=axis)
+
+
+def _binary_pair(y_true, y_pred, label_smoothing):
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     _same_shape("binary_crossentropy", y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    return torch.mean(_binary_ce(y_true, y_pred, from_logits), dim=axis)
+    return y_true, y_pred
 
 
 def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
@@ -335,6 +355,54 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     output = torch.clamp(output, EPSILON, 1.0 - EPSILON)
     cce = -y_true * torch.log(output)
     return torch.sum(torch.pow(1.0 - output, gamma) * alpha * cce, dim=axis)
+
+
+# ----------------------------------------------------------------------------- one-pass batch means
+
+# Under 'sum_over_batch_size' with neither sample weights nor a mask, Keras's loss is the sum of
+# the per-sample values over their count. For a loss that gives one value per sample, or a mean
+# over the last axis, that is the mean over every element, which torch computes in one fused
+# reduction: two to four fewer autograd nodes per training step, and on a CPU at batch 32 each
+# node costs about what a small kernel does. The numbers are the same up to the float32 rounding
+# of the sum. Each function takes the targets and outputs as Loss.__call__ passes them, applies
+# the same checks as its per-sample function, and returns None where its shortcut does not apply.
+
+def _mse_batch_mean(y_true, y_pred):
+    y_true, y_pred = _regression_pair("mean_squared_error", y_true, y_pred)
+    return F.mse_loss(y_pred, y_true) if y_true.shape == y_pred.shape and y_pred.ndim else None
+
+
+def _mae_batch_mean(y_true, y_pred):
+    y_true, y_pred = _regression_pair("mean_absolute_error", y_true, y_pred)
+    return F.l1_loss(y_pred, y_true) if y_true.shape == y_pred.shape and y_pred.ndim else None
+
+
+def _binary_ce_batch_mean(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)  # as the wrapper's call does
+    y_true, y_pred = _binary_pair(y_true, y_pred, label_smoothing)
+    return _binary_ce(y_true, y_pred, from_logits, "mean") if y_pred.ndim else None
+
+
+def _categorical_ce_batch_mean(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    y_true, y_pred = _categorical_pair(y_true, y_pred, label_smoothing, axis)
+    if not y_pred.ndim:
+        return None
+    log_prob = F.log_softmax(y_pred, dim=axis) if from_logits else _clipped_log_probs(y_pred, axis)
+    return torch.sum(y_true * log_prob) / -(y_pred.numel() // y_pred.shape[axis])
+
+
+def _sparse_ce_batch_mean(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    if ignore_class is not None:
+        return None  # a masked mean: the general path
+    return _sparse_ce(y_true, y_pred, from_logits, None, axis, "mean")
+
+
+_BATCH_MEANS = {
+    mean_squared_error: _mse_batch_mean, mean_absolute_error: _mae_batch_mean,
+    binary_crossentropy: _binary_ce_batch_mean, categorical_crossentropy: _categorical_ce_batch_mean,
+    sparse_categorical_crossentropy: _sparse_ce_batch_mean,
+}
 
 
 # Keras 2 / Keras 1 aliases.
@@ -437,6 +505,11 @@ class Loss:
             y_true = _tensor(y_true, device=y_pred.device)
         else:
             y_true = _tensor(y_true, self._dtype, y_pred.device)
+        if sample_weight is None and mask is None and self.reduction in ("sum_over_batch_size", "mean") \
+                and y_pred.numel():
+            value = self._batch_mean(y_true, y_pred)
+            if value is not None:
+                return value
         losses = self.call(y_true, y_pred)
         out_mask = getattr(losses, "_keras_mask", None)
         if mask is not None and out_mask is not None:
@@ -448,6 +521,11 @@ class Loss:
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(f"Loss '{type(self).__name__}' must implement call(y_true, y_pred).")
+
+    def _batch_mean(self, y_true, y_pred):
+        """The unweighted, unmasked 'sum_over_batch_size' value in one pass, or None for the
+        general path (per-sample values, then reduce_weighted_values)."""
+        return None
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
@@ -467,6 +545,14 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
+
+    def _batch_mean(self, y_true, y_pred):
+        mean_fn = _BATCH_MEANS.get(self.fn)
+        # Only while the class computes its values with the built-in call: a subclass with a
+        # call of its own gets that call.
+        if mean_fn is None or type(self).call not in _BUILTIN_CALLS:
+            return None
+        return mean_fn(y_true, y_pred, **self._fn_kwargs)
 
     def call(self, y_true, y_pred):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -610,6 +696,9 @@ class SparseCategoricalCrossentropy(_BuiltinLoss):
     def call(self, y_true, y_pred):
         # Integer labels: no rank squeezing by the wrapper (the function handles (n,) and (n, 1)).
         return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+
+_BUILTIN_CALLS = (LossFunctionWrapper.call, SparseCategoricalCrossentropy.call)
 
 
 # ----------------------------------------------------------------------------- lookup

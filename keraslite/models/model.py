@@ -12,6 +12,7 @@ import warnings
 
 import torch
 
+from keraslite.backend import accelerator_present
 from keraslite.layers.layer import Layer
 
 
@@ -42,8 +43,8 @@ class Model(Layer):
     def __call__(self, *args, **kwargs):
         # Inputs follow the weights (Keras puts both on its default device): a model trained
         # on a GPU takes CPU tensors from tf.data or numpy, and a model still on the CPU takes
-        # tensors a script made on the GPU.
-        if args and isinstance(args[0], (torch.Tensor, list, tuple, dict)):
+        # tensors a script made on the GPU. With no accelerator everything is on the CPU.
+        if args and accelerator_present() and isinstance(args[0], (torch.Tensor, list, tuple, dict)):
             param = next(self.parameters(), None)
             if param is not None:
                 args = (_to_device(args[0], param.device),) + args[1:]
