@@ -170,7 +170,8 @@ def test_train_on_batch_agrees():
 def _layer_models(kind):
     """Small models with Conv2D / BatchNormalization / LSTM / GRU, when keraslite has them."""
     L, K = keraslite.layers, keras.layers
-    needed = {"conv_bn": ["Conv2D", "BatchNormalization", "Flatten"], "lstm": ["LSTM"], "gru": ["GRU"]}[kind]
+    needed = {"conv_bn": ["Conv2D", "BatchNormalization", "Flatten"], "lstm": ["LSTM"], "gru": ["GRU"],
+              "embedding_lstm": ["Embedding", "LSTM"]}[kind]
     missing = [n for n in needed if not hasattr(L, n)]
     if missing:
         pytest.skip(f"keraslite.layers lacks {missing}")
@@ -181,6 +182,13 @@ def _layer_models(kind):
                                K.Flatten(), K.Dense(3, activation="softmax")])
         lm = keraslite.Sequential([L.Conv2D(3, 3, activation="relu", input_shape=(6, 6, 2)), L.BatchNormalization(),
                                    L.Flatten(), L.Dense(3, activation="softmax")])
+    elif kind == "embedding_lstm":
+        # Repeated indices within and across batches: the table's gradient sums rows.
+        x = rng.integers(0, 12, (32, 7))
+        km = keras.Sequential([keras.Input((7,), dtype="int32"), K.Embedding(12, 5, mask_zero=True), K.LSTM(4),
+                               K.Dense(3, activation="softmax")])
+        lm = keraslite.Sequential([keraslite.Input((7,), dtype="int32"), L.Embedding(12, 5, mask_zero=True),
+                                   L.LSTM(4), L.Dense(3, activation="softmax")])
     else:
         x = rng.standard_normal((32, 5, 3)).astype("float32")
         rnn_k, rnn_l = getattr(K, kind.upper()), getattr(L, kind.upper())
@@ -192,7 +200,7 @@ def _layer_models(kind):
     return km, lm, x, y
 
 
-@pytest.mark.parametrize("kind", ["conv_bn", "lstm", "gru"])
+@pytest.mark.parametrize("kind", ["conv_bn", "lstm", "gru", "embedding_lstm"])
 def test_fit_layer_models(kind):
     km, lm, x, y = _layer_models(kind)
     kh, lh = _fit_both(km, lm, "Adam", 0.01, "sparse_categorical_crossentropy", x, y, metrics=["accuracy"],

@@ -91,3 +91,74 @@ def test_bad_sizes():
         layers.Embedding(0, 3)
     with pytest.raises(ValueError, match="output_dim` must be a positive integer"):
         layers.Embedding(3, 2.5)
+
+
+# ------------------------------------------------------------------ gradients kept between fit steps
+
+class _TiedOutput(layers.Layer):
+    """Logits against the embedding table itself: a second, dense gradient path into it."""
+
+    def __init__(self, table_layer, **kwargs):
+        super().__init__(**kwargs)
+        self.table_layer = table_layer
+
+    def call(self, h):
+        return torch.softmax(h @ self.table_layer.embeddings.T, dim=-1)
+
+
+def _shared_embedding_model(regularizer, tied):
+    import keraslite
+
+    torch.manual_seed(0)
+    a, b = keraslite.Input((5,), dtype="int64"), keraslite.Input((3,), dtype="int64")
+    emb = layers.Embedding(20, 6, embeddings_regularizer=regularizer)
+    pooled = layers.Add()([layers.GlobalAveragePooling1D()(emb(a)), layers.GlobalAveragePooling1D()(emb(b))])
+    h = layers.Dense(6)(pooled)
+    out = _TiedOutput(emb)(h) if tied else layers.Dense(20, activation="softmax")(h)
+    model = keraslite.Model([a, b], out)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("regularizer", [None, "l2"])
+@pytest.mark.parametrize("tied", [False, True])
+def test_fit_with_kept_table_gradients_equals_the_dense_path(monkeypatch, regularizer, tied):
+    """On the CPU fit keeps an Embedding table's gradient between steps and adds lookups into
+    it; a shared layer (two lookups), a regularizer and a tied weight add dense gradients into
+    the same buffer. The trained weights must equal those of torch's own embedding backward."""
+    from keraslite.layers import embedding as embedding_mod
+    from keraslite.training import loop
+
+    rng = np.random.default_rng(0)
+    xa, xb = rng.integers(0, 20, (48, 5)), rng.integers(0, 20, (48, 3))
+    y = rng.integers(0, 20, 48)
+    calls = []
+    apply = embedding_mod._LookupIntoGrad.apply
+    monkeypatch.setattr(embedding_mod._LookupIntoGrad, "apply", lambda *a: calls.append(1) or apply(*a))
+    kept = _shared_embedding_model(regularizer, tied)
+    initial = kept.get_weights()
+    kept_history = kept.fit([xa, xb], y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    assert calls, "the kept-gradient lookup was not used"
+    assert all(p.grad is None for p in kept.trainable_weights), "fit must drop the gradients it kept"
+
+    monkeypatch.setattr(loop, "_embedding_tables", lambda model, params: [])
+    dense = _shared_embedding_model(regularizer, tied)
+    dense.set_weights(initial)
+    calls.clear()
+    dense_history = dense.fit([xa, xb], y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    assert not calls
+    np.testing.assert_allclose(kept_history["loss"], dense_history["loss"], rtol=1e-6)
+    for k, d in zip(kept.get_weights(), dense.get_weights()):
+        np.testing.assert_allclose(k, d, rtol=1e-5, atol=1e-7)
+
+
+def test_lookups_outside_fit_give_autograd_the_table_gradient():
+    """torch.autograd.grad (GradientTape, user loops) must see the table's gradient: the kept
+    buffer path is only switched on inside fit's step."""
+    layer = layers.Embedding(6, 3)
+    idx = torch.tensor([[1, 1, 4]])
+    out = layer(idx)
+    (grad,) = torch.autograd.grad(out.sum(), [layer.embeddings])
+    expected = np.zeros((6, 3), dtype="float32")
+    expected[1], expected[4] = 2.0, 1.0
+    np.testing.assert_array_equal(grad.numpy(), expected)

@@ -328,23 +328,45 @@ def forward_and_loss(model, x, y, sw, training):
     return loss, y_pred
 
 
+def _embedding_tables(model, params):
+    """The trainable Embedding tables among `params` whose gradients may be kept between steps
+    (CPU only: see keraslite.layers.embedding)."""
+    from keraslite.layers.embedding import Embedding
+
+    if _device().type != "cpu":
+        return []
+    ids = {id(p) for p in params}
+    return [layer.embeddings for layer in model._flatten_layers()
+            if isinstance(layer, Embedding) and layer.built and id(layer.embeddings) in ids]
+
+
 def _make_fast_train_step(model):
     """The built-in train step as a closure over everything that does not change per step."""
-    params = _state(model).params
+    from keraslite.layers.embedding import grads_into_buffers, zero_kept_grads
+
+    params = _state(model).params or []
     opt_step = model.optimizer.step
     tracker = model._loss_tracker
     metrics = model.compiled_metrics
     has_metrics = bool(metrics.entries)
+    tables = _embedding_tables(model, params)
+    table_ids = {id(t) for t in tables}
+    dropped = [p for p in params if id(p) not in table_ids]
 
     def step(x, y, sw):
-        loss, y_pred = forward_and_loss(model, x, y, sw, True)
+        if tables:
+            with grads_into_buffers():  # lookups add into the tables' kept .grad
+                loss, y_pred = forward_and_loss(model, x, y, sw, True)
+            zero_kept_grads(tables)
+        else:
+            loss, y_pred = forward_and_loss(model, x, y, sw, True)
         if params:
             # Last step's gradients are dropped here, after the forward pass, not right after
             # the update: the allocator then hands the freed gradient buffers straight to
             # backward's new gradients of the same sizes, instead of the forward pass splitting
-            # them up and backward asking the OS for fresh (page-faulting) memory. Worth ~10%
-            # on a large Embedding's gradient on CPU. fit() drops the gradients at its end.
-            for p in params:
+            # them up and backward asking the OS for fresh (page-faulting) memory. fit() drops
+            # the gradients at its end, the tables' kept ones included.
+            for p in dropped:
                 p.grad = None
             loss.backward()
             opt_step(params)
