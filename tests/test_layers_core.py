@@ -34,3 +34,37 @@ def test_keras1_argument_names():
     layer = layers.Dense(output_dim=3, input_dim=4, init="uniform")
     assert layer.units == 3 and layer._batch_input_shape == (None, 4)
     assert type(layer.kernel_initializer).__name__ == "RandomUniform"
+
+
+def test_torch_module_hooks_still_run():
+    """Layers call `call` directly when nn.Module.__call__ has nothing else to do; torch
+    forward hooks (per layer and global), pre-hooks and a subclass's own forward still work."""
+    import torch
+    from torch import nn
+
+    from keraslite import layers
+
+    dense = layers.Dense(3)
+    seen = []
+    handle = dense.register_forward_hook(lambda mod, args, out: seen.append(("hook", tuple(out.shape))) or out * 0)
+    pre = dense.register_forward_pre_hook(lambda mod, args: seen.append(("pre", tuple(args[0].shape))))
+    out = dense(torch.ones(2, 4))
+    assert seen == [("pre", (2, 4)), ("hook", (2, 3))]
+    assert torch.count_nonzero(out) == 0  # the hook's replacement output is what the caller gets
+    handle.remove()
+    pre.remove()
+    assert torch.count_nonzero(dense(torch.ones(2, 4))) > 0
+
+    calls = []
+    global_handle = nn.modules.module.register_module_forward_hook(lambda mod, args, out: calls.append(type(mod)))
+    try:
+        dense(torch.ones(1, 4))
+    finally:
+        global_handle.remove()
+    assert calls == [layers.Dense]
+
+    class Doubled(layers.Layer):
+        def forward(self, x):
+            return 2 * x
+
+    assert torch.equal(Doubled()(torch.ones(2)), torch.full((2,), 2.0))

@@ -21,6 +21,7 @@ import inspect
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.modules import module as _torch_module
 from torch._subclasses.fake_tensor import unset_fake_temporarily
 
 from keraslite import backend, constraints as constraints_mod, initializers, regularizers as regularizers_mod
@@ -187,6 +188,7 @@ class Layer(nn.Module):
     _call_accepts_training = False
     _call_accepts_mask = False
     _makes_masks = False  # compute_mask overridden: may create a mask even from none
+    _plain_forward = True  # forward() is Layer.forward (calls `call`); False where a subclass overrides it
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -201,6 +203,7 @@ class Layer(nn.Module):
         if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_marks_built", False):
             cls.build = _wrap_build(cls.__dict__["build"])
         cls._makes_masks = cls.compute_mask is not Layer.compute_mask
+        cls._plain_forward = cls.forward is Layer.forward
         cls._call_accepts_training = _accepts(cls.call, "training")
         cls._call_accepts_mask = _accepts(cls.call, "mask")
 
@@ -511,7 +514,10 @@ class Layer(nn.Module):
                 kwargs["mask"] = mask
         if not self._call_accepts_training:
             kwargs.pop("training", None)
-        outputs = super().__call__(*args, **kwargs)
+        if self._plain_forward and not _module_call_needed(self):
+            outputs = self.call(*args, **kwargs)  # what nn.Module.__call__ would end up doing
+        else:
+            outputs = super().__call__(*args, **kwargs)
         if self.activity_regularizer is not None:
             # Keras 3 divides the activity penalty by the batch size, per output tensor.
             self._added_losses = [self.activity_regularizer(o) / max(o.shape[0], 1) for o in
@@ -719,6 +725,18 @@ def _shape_for_build(inputs):
     if hasattr(inputs, "shape"):
         return tuple(inputs.shape)
     return tuple(np.shape(inputs))
+
+
+def _module_call_needed(layer):
+    """Whether nn.Module.__call__ has work besides calling forward: hooks on the layer or
+    registered globally, a torch.compile'd module, or a torch.jit trace in progress. Without
+    any, a layer calls its `call` directly: two Python frames fewer per layer, which is most
+    of a small model's per-batch cost in predict."""
+    return bool(layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks
+                or layer._backward_pre_hooks or layer._compiled_call_impl is not None
+                or _torch_module._global_forward_hooks or _torch_module._global_forward_pre_hooks
+                or _torch_module._global_backward_hooks or _torch_module._global_backward_pre_hooks
+                or torch._C._get_tracing_state())
 
 
 def _mask_of(inputs):
