@@ -718,7 +718,10 @@ class RNN(Layer):
                 fused = cell.fused(sequences, states, rec_mask)
                 if fused is not None:
                     outputs, new_states = fused
-                    return outputs, outputs[:, -1], new_states
+                    # The final hidden state is the last output, bit for bit; taking it from the
+                    # states spares backward a sequence-sized zero gradient when only the last
+                    # output is used (return_sequences=False).
+                    return outputs, new_states[0], new_states
             elif cell._fused_op() is not None and rec_mask is None:
                 lengths = _padded_lengths(mask, self.go_backwards)
                 if lengths is not None:
