@@ -59,3 +59,44 @@ class SeedGenerator:
 
     def __repr__(self):
         return f"SeedGenerator(seed={self.seed}, counter={self.counter})"
+
+
+def _draw_on(device, make):
+    """Run `make()`, which draws on the CPU (where seeded generators live), and move the
+    result to `device`."""
+    out = make()
+    return out if out.device == device else out.to(device, non_blocking=True)
+
+
+def normal(shape, mean, stddev, seed_generator, dtype=torch.float32, device=None):
+    """Keras's `random.normal` with a SeedGenerator: one counter step per call."""
+    gen = seed_generator.next_generator()
+    return _draw_on(device or torch.device("cpu"),
+                    lambda: torch.normal(mean, stddev, size=tuple(shape), generator=gen, dtype=dtype))
+
+
+def uniform(shape, seed_generator, minval=0.0, maxval=1.0, dtype=torch.float32, device=None):
+    """Keras's `random.uniform` with a SeedGenerator: one counter step per call."""
+    gen = seed_generator.next_generator()
+    return _draw_on(device or torch.device("cpu"),
+                    lambda: (maxval - minval) * torch.rand(tuple(shape), generator=gen, dtype=dtype) + minval)
+
+
+def dropout(inputs, rate, seed_generator, noise_shape=None):
+    """Keras's torch-backend dropout: an explicitly seeded layer, or one with a noise shape,
+    draws its keep mask from its SeedGenerator; otherwise torch's own dropout runs, drawing from
+    torch's global generator (as Keras's fast path does)."""
+    if rate == 1.0:
+        return torch.zeros_like(inputs)
+    if rate == 0.0:
+        return inputs
+    if noise_shape is None and (seed_generator is None or seed_generator.initial_seed is None):
+        return torch.nn.functional.dropout(inputs, p=rate, training=True)
+    keep_prob = 1.0 - rate
+    shape = inputs.shape if noise_shape is None else [
+        inputs.shape[i] if d is None else d for i, d in enumerate(noise_shape)]
+    gen = seed_generator.next_generator()
+    mask = _draw_on(inputs.device,
+                    lambda: torch.bernoulli(torch.full(tuple(shape), keep_prob), generator=gen)).bool()
+    mask = torch.broadcast_to(mask, inputs.shape)
+    return torch.where(mask, inputs / keep_prob, torch.zeros_like(inputs))
