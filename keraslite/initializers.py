@@ -1,9 +1,9 @@
 """Weight initializers under Keras's names, with Keras's meaning, and `get(identifier)`.
 
 An initializer is called with a Keras-layout shape and returns a torch tensor; layouts are
-the Layer's business (keraslite.layers.layer.add_weight). Random draws use torch's global
-generator, so `keraslite.utils.set_random_seed` makes them reproducible; a `seed` argument
-gives the initializer its own generator.
+the Layer's business (keraslite.layers.layer.add_weight). Random initializers draw
+their seeds and numbers as Keras 3's torch backend does (see `_Seeded`), so after the same
+`set_random_seed` a model starts from the same weights in both.
 """
 import inspect
 import math
@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from keraslite import backend
+from keraslite.utils.rng import SeedGenerator, make_default_seed, seeded_generator
 
 
 def compute_fans(shape):
@@ -48,30 +49,51 @@ class Initializer:
 
 
 class _Seeded(Initializer):
-    def __init__(self, seed=None):
-        self.seed = seed
-        self._generator = None
-        if seed is not None:
-            self._generator = torch.Generator().manual_seed(int(seed))
+    """A random initializer, seeded as Keras 3 seeds them: with no `seed`, one is drawn from
+    Python's `random` when the initializer is made (so `set_random_seed` fixes it, and the
+    order in which initializers are made decides which seed each gets). Each call makes a fresh
+    generator from that seed, so an initializer returns the same numbers every time it is
+    called (a `SeedGenerator` seed gives new numbers per call). `seed` stays what was given,
+    for get_config."""
 
-    def _dtype(self, dtype):
-        return backend.standardize_dtype(dtype)
+    def __init__(self, seed=None):
+        if seed is not None and not isinstance(seed, (int, np.integer, SeedGenerator)) or isinstance(seed, bool):
+            raise ValueError("`seed` argument should be an integer or a keraslite.utils.rng.SeedGenerator; "
+                             f"received seed={seed!r}.")
+        self.seed = seed
+        self._seed = make_default_seed() if seed is None else seed
+
+    def _new_generator(self):
+        if isinstance(self._seed, SeedGenerator):
+            return self._seed.next_generator()
+        return seeded_generator(self._seed)
+
+    @staticmethod
+    def _dtypes(dtype):
+        """(dtype to draw in, dtype to return): Keras draws in the weight's own float dtype."""
+        out = backend.standardize_dtype(dtype)
+        return (out if out.is_floating_point else torch.float32), out
 
     def _uniform(self, shape, low, high, dtype):
-        out = torch.empty(shape, dtype=torch.float32)
-        out.uniform_(low, high, generator=self._generator)
-        return out.to(self._dtype(dtype))
+        draw, out = self._dtypes(dtype)
+        shape = tuple(shape)
+        rand = torch.rand(shape or (1,), generator=self._new_generator(), dtype=draw)
+        value = (high - low) * rand + low
+        return (value if shape else value[0]).to(out)
 
     def _normal(self, shape, mean, std, dtype):
-        out = torch.empty(shape, dtype=torch.float32)
-        out.normal_(mean, std, generator=self._generator)
-        return out.to(self._dtype(dtype))
+        draw, out = self._dtypes(dtype)
+        return torch.normal(mean, std, size=tuple(shape), generator=self._new_generator(), dtype=draw).to(out)
 
     def _truncated(self, shape, mean, std, dtype):
-        # Keras truncates at two standard deviations (draws outside are re-drawn).
-        out = torch.empty(shape, dtype=torch.float32)
-        torch.nn.init.trunc_normal_(out, 0.0, 1.0, -2.0, 2.0, generator=self._generator)
-        return (out * std + mean).to(self._dtype(dtype))
+        # Keras's torch backend: four unit normals per value, the first one inside (-2, 2) is
+        # kept (the first of the four when none is), then scaled and shifted.
+        draw, out = self._dtypes(dtype)
+        shape = tuple(shape)
+        x = torch.normal(0, 1, size=shape + (4,), generator=self._new_generator(), dtype=draw)
+        first_valid = ((x > -2) & (x < 2)).max(-1, keepdim=True)[1]
+        value = x.gather(-1, first_valid).squeeze(-1)
+        return value.mul_(std).add_(mean).to(out)
 
     def get_config(self):
         return {"seed": self.seed}
@@ -210,13 +232,13 @@ class Orthogonal(_Seeded):
             raise ValueError(f"Orthogonal initializer needs at least a 2-D shape; received {tuple(shape)}.")
         rows = int(np.prod(shape[:-1]))
         cols = int(shape[-1])
-        flat = (max(rows, cols), min(rows, cols))
-        a = self._normal(flat, 0.0, 1.0, "float32").double()
-        q, r = torch.linalg.qr(a)
-        q = q * torch.sign(torch.diagonal(r))
+        draw, out = self._dtypes(dtype)
+        a = self._normal((max(rows, cols), min(rows, cols)), 0.0, 1.0, draw)
+        q, r = torch.linalg.qr(a, mode="reduced")
+        q *= torch.sign(torch.diag(r))
         if rows < cols:
             q = q.T
-        return (self.gain * q.reshape(shape)).to(backend.standardize_dtype(dtype))
+        return (self.gain * torch.reshape(q, tuple(shape))).to(out)
 
     def get_config(self):
         return {"gain": self.gain, "seed": self.seed}

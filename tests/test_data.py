@@ -20,14 +20,14 @@ def _model():
 
 
 def _reference_history(x, y, batch_size=16, epochs=2):
-    torch.manual_seed(0)
+    keraslite.utils.set_random_seed(0)
     keraslite.backend.clear_session()
     return _model().fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0).history["loss"]
 
 
 def _same_as_arrays(make_input, x, y, **kwargs):
     expected = _reference_history(x, y)
-    torch.manual_seed(0)
+    keraslite.utils.set_random_seed(0)
     keraslite.backend.clear_session()
     got = _model().fit(make_input(), epochs=2, verbose=0, shuffle=False, **kwargs).history["loss"]
     np.testing.assert_allclose(got, expected, rtol=1e-6)
@@ -73,7 +73,7 @@ def test_torch_dataloader_and_dataset():
     tds = torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y))
     _same_as_arrays(lambda: torch.utils.data.DataLoader(tds, batch_size=16), x, y)
     expected = _reference_history(x, y)
-    torch.manual_seed(0)
+    keraslite.utils.set_random_seed(0)
     keraslite.backend.clear_session()
     got = _model().fit(tds, batch_size=16, epochs=2, shuffle=False, verbose=0).history["loss"]
     np.testing.assert_allclose(got, expected, rtol=1e-6)
@@ -100,7 +100,7 @@ def test_array_batches_keep_last_partial_batch_and_shuffle_permutes():
     adapter = data_mod.ArrayData(x, x, batch_size=4, shuffle=False)
     sizes = [b[0].shape[0] for b in adapter.epoch()]
     assert sizes == [4, 4, 2]
-    torch.manual_seed(0)
+    keraslite.utils.set_random_seed(0)
     adapter = data_mod.ArrayData(x, x, batch_size=4, shuffle=True)
     got = torch.cat([b[0] for b in adapter.epoch()])[:, 0].numpy()
     assert sorted(got.tolist()) == list(range(10)) and got.tolist() != list(range(10))
@@ -110,7 +110,7 @@ def test_array_batches_keep_last_partial_batch_and_shuffle_permutes():
 
 def test_batch_shuffle_stays_within_batches():
     x = np.arange(12, dtype="float32")[:, None]
-    torch.manual_seed(0)
+    keraslite.utils.set_random_seed(0)
     adapter = data_mod.ArrayData(x, None, batch_size=4, shuffle="batch")
     for i, (b, _, _) in enumerate(adapter.epoch()):
         assert sorted(b[:, 0].tolist()) == list(range(i * 4, i * 4 + 4))
@@ -151,7 +151,7 @@ def test_keras1_and_2_generator_methods():
                 yield x[i:i + 16], y[i:i + 16]
 
     expected = _reference_history(x, y)
-    torch.manual_seed(0)
+    keraslite.utils.set_random_seed(0)
     keraslite.backend.clear_session()
     model = _model()
     got = model.fit_generator(gen(), samples_per_epoch=64, nb_epoch=2, verbose=0).history["loss"]

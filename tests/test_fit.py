@@ -179,13 +179,13 @@ def test_class_weight_equals_sample_weight():
     losses = []
     for kwargs in ({"class_weight": weights}, {"sample_weight": np.array([weights[int(c)] for c in y])}):
         keraslite.backend.clear_session()
-        torch.manual_seed(0)
+        keraslite.utils.set_random_seed(0)
         model = _mlp()
         model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
         losses.append(model.fit(x, y, epochs=2, shuffle=False, verbose=0, **kwargs).history["loss"])
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-6)
     keraslite.backend.clear_session()
-    torch.manual_seed(0)
+    keraslite.utils.set_random_seed(0)
     model = _mlp()
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     plain = model.fit(x, y, epochs=2, shuffle=False, verbose=0).history["loss"]

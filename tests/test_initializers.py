@@ -30,7 +30,9 @@ def test_glorot_uniform_limit_uses_keras_fans():
 
 def test_truncated_normal_is_cut_at_two_std():
     w = initializers.TruncatedNormal(stddev=1.0)((400, 400)).numpy()
-    assert np.abs(w).max() <= 2.0 + 1e-6
+    # As in Keras's torch backend, each value is the first of four draws inside (-2, 2); only
+    # when all four miss (p ~ 4e-6) does a value lie outside.
+    assert (np.abs(w) >= 2.0).mean() < 1e-4
     # std of a unit normal truncated to [-2, 2]
     assert abs(w.std() - 0.87962566) < 0.01
 

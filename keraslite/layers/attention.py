@@ -38,6 +38,7 @@ from keraslite.layers.activation import Softmax
 from keraslite.layers.einsum_dense import EinsumDense
 from keraslite.layers.keras_tensor import KerasTensor
 from keraslite.layers.layer import Layer
+from keraslite.utils import rng
 
 __all__ = ["MultiHeadAttention", "Attention", "AdditiveAttention"]
 
@@ -521,6 +522,7 @@ class Attention(Layer):
         self.score_mode = score_mode
         self.dropout = dropout
         self.seed = seed
+        self.seed_generator = rng.SeedGenerator(seed) if self.dropout > 0 else None  # where Keras makes it
         if self.score_mode not in ["dot", "concat"]:
             raise ValueError("Invalid value for argument score_mode. Expected one of {'dot', 'concat'}. "
                              f"Received: score_mode={score_mode}")
@@ -559,7 +561,7 @@ class Attention(Layer):
         weights = torch.softmax(scores, dim=-1)
         training = self.training if training is None else bool(training)
         if training and self.dropout > 0:
-            weights = F.dropout(weights, self.dropout, True)
+            weights = rng.dropout(weights, self.dropout, self.seed_generator)
         return torch.matmul(weights, value), weights
 
     def _calculate_score_mask(self, scores, v_mask, use_causal_mask):

@@ -216,7 +216,9 @@ class _BaseConv(Layer):
         self.data_format = backend.standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.bias_initializer = initializers.get(bias_initializer)
+        # Resolved after the kernel initializers (`_resolve_bias_initializer`), in Keras's order,
+        # so an unseeded random bias initializer draws its seed after theirs.
+        self.bias_initializer = bias_initializer
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.bias_constraint = constraints.get(bias_constraint)
         self.bias = None
@@ -225,6 +227,9 @@ class _BaseConv(Layer):
         self._t_kernel = torch_args(self.kernel_size, rank, 1)
         self._t_strides = torch_args(self.strides, rank, 1)
         self._t_dilation = torch_args(self.dilation_rate, rank, 1)
+
+    def _resolve_bias_initializer(self):
+        self.bias_initializer = initializers.get(self.bias_initializer)
 
     @property
     def _channel_axis(self):
@@ -301,6 +306,7 @@ class _Conv(_BaseConv):
         self.filters = int(filters)
         self.groups = int(groups)
         self.kernel_initializer = initializers.get(kernel_initializer)
+        self._resolve_bias_initializer()
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         if self.filters <= 0:
@@ -442,6 +448,7 @@ class _ConvTranspose(_BaseConv):
         self.output_padding = (None if output_padding is None
                                else normalize_tuple(output_padding, self.rank, "output_padding", allow_zero=True))
         self.kernel_initializer = initializers.get(kernel_initializer)
+        self._resolve_bias_initializer()
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         if self.output_padding is not None and any(p >= s for p, s in zip(self.output_padding, self.strides)):
@@ -573,6 +580,7 @@ class _DepthwiseConv(_BaseConv):
             raise ValueError(f"{type(self).__name__} '{self.name}': `depth_multiplier` must be a positive integer; "
                              f"received depth_multiplier={depth_multiplier}.")
         self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self._resolve_bias_initializer()
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
         self.depthwise_constraint = constraints.get(depthwise_constraint)
 
@@ -657,6 +665,7 @@ class _SeparableConv(_BaseConv):
                              f"positive integers; received filters={filters}, depth_multiplier={depth_multiplier}.")
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self._resolve_bias_initializer()
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
         self.depthwise_constraint = constraints.get(depthwise_constraint)

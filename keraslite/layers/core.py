@@ -4,10 +4,10 @@ The reshaping family (Flatten, Reshape, Permute, RepeatVector, ...) lives in res
 Lambda/Masking and other utility layers in misc.py.
 """
 import torch
-import torch.nn.functional as F
 
 from keraslite import activations, constraints, initializers, regularizers
 from keraslite.layers.layer import Layer
+from keraslite.utils import rng
 
 __all__ = ["Dense", "Activation", "Dropout", "Identity"]
 
@@ -111,17 +111,21 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
+        # As in Keras: the seed is drawn (from Python's random when None) when the layer is made.
+        self.seed_generator = rng.SeedGenerator(seed) if self.rate > 0 else None
         self.supports_masking = True
 
     def call(self, inputs, training=None):
         training = self.training if training is None else bool(training)
         if not training or self.rate == 0:
             return inputs
-        if self.noise_shape is None:
-            return F.dropout(inputs, self.rate, True)
-        shape = [inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape)]
-        keep = torch.empty(shape, device=inputs.device, dtype=inputs.dtype).bernoulli_(1 - self.rate)
-        return inputs * keep / (1 - self.rate)
+        return rng.dropout(inputs, self.rate, self.seed_generator, self.noise_shape)
+
+    @property
+    def _host_random(self):
+        """Seeded or shaped dropout draws from a counter kept in Python (Keras's seeded path), which
+        a recorded CUDA graph would not advance; plain dropout uses torch's generator."""
+        return self.seed_generator is not None and (self.seed is not None or self.noise_shape is not None)
 
     def compute_output_shape(self, input_shape):
         return input_shape

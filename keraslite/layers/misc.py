@@ -21,6 +21,7 @@ import torch
 
 from keraslite import backend, regularizers
 from keraslite.layers.layer import Layer
+from keraslite.utils import rng
 
 __all__ = ["Lambda", "Masking", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
            "GaussianDropout", "AlphaDropout", "ActivityRegularization"]
@@ -256,6 +257,7 @@ class _SpatialDropout(Layer):
         super().__init__(**kwargs)
         self.rate = _check_rate(self, rate)
         self.seed = seed
+        self.seed_generator = rng.SeedGenerator(seed) if self.rate > 0 else None  # made when Keras makes it
         self.data_format = backend.standardize_data_format(data_format)
         self.supports_masking = True
 
@@ -269,8 +271,12 @@ class _SpatialDropout(Layer):
         shape[0] = inputs.shape[0]
         channel = 1 if self.data_format == "channels_first" else -1
         shape[channel] = inputs.shape[channel]
-        keep = torch.empty(shape, device=inputs.device, dtype=inputs.dtype).bernoulli_(1 - self.rate)
-        return inputs * keep / (1 - self.rate)
+        return rng.dropout(inputs, self.rate, self.seed_generator, shape)
+
+    @property
+    def _host_random(self):
+        """Its noise comes from a counter kept in Python: a recorded CUDA graph would replay one draw."""
+        return self.seed_generator is not None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -324,12 +330,18 @@ class GaussianNoise(Layer):
             raise ValueError(f"GaussianNoise '{self.name}': stddev must be >= 0; received stddev={stddev}.")
         self.stddev = float(stddev)
         self.seed = seed
+        self.seed_generator = rng.SeedGenerator(seed) if self.stddev > 0 else None
         self.supports_masking = True
 
     def call(self, inputs, training=None):
         if not _is_training(self, training) or self.stddev == 0:
             return inputs
-        return inputs + torch.randn_like(inputs) * self.stddev
+        return inputs + rng.normal(inputs.shape, 0.0, self.stddev, self.seed_generator, inputs.dtype, inputs.device)
+
+    @property
+    def _host_random(self):
+        """Its noise comes from a counter kept in Python: a recorded CUDA graph would replay one draw."""
+        return self.seed_generator is not None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -347,13 +359,19 @@ class GaussianDropout(Layer):
         super().__init__(**kwargs)
         self.rate = _check_rate(self, rate)
         self.seed = seed
+        self.seed_generator = rng.SeedGenerator(seed) if self.rate > 0 else None
         self.supports_masking = True
 
     def call(self, inputs, training=None):
         if not _is_training(self, training) or self.rate == 0:
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        return inputs * (1 + torch.randn_like(inputs) * stddev)
+        return inputs * rng.normal(inputs.shape, 1.0, stddev, self.seed_generator, inputs.dtype, inputs.device)
+
+    @property
+    def _host_random(self):
+        """Its noise comes from a counter kept in Python: a recorded CUDA graph would replay one draw."""
+        return self.seed_generator is not None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -376,6 +394,7 @@ class AlphaDropout(Layer):
         self.rate = _check_rate(self, rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
+        self.seed_generator = rng.SeedGenerator(seed) if self.rate > 0 else None
         self.supports_masking = True
 
     def call(self, inputs, training=None):
@@ -384,10 +403,15 @@ class AlphaDropout(Layer):
         shape = inputs.shape if self.noise_shape is None else [
             inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape)]
         alpha_p = -self._ALPHA * self._SCALE
-        kept = (torch.rand(shape, device=inputs.device) >= self.rate).to(inputs.dtype)
+        kept = (rng.uniform(shape, self.seed_generator, device=inputs.device) >= self.rate).to(inputs.dtype)
         a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
         b = -a * alpha_p * self.rate
         return a * (inputs * kept + alpha_p * (1 - kept)) + b
+
+    @property
+    def _host_random(self):
+        """Its noise comes from a counter kept in Python: a recorded CUDA graph would replay one draw."""
+        return self.seed_generator is not None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

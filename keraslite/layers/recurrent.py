@@ -22,6 +22,7 @@ from torch._subclasses.fake_tensor import FakeTensor
 
 from keraslite import activations, constraints, initializers, regularizers
 from keraslite.layers.layer import Layer, Layout
+from keraslite.utils import rng
 
 __all__ = ["RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
 
@@ -121,6 +122,7 @@ class _Cell(Layer):
 
     _gates = 1
     _perm = None
+    _seed_before_initializers = False
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -136,9 +138,16 @@ class _Cell(Layer):
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
+        # Keras makes each cell's dropout SeedGenerator (which draws its seed from Python's random
+        # when none is given) before the initializers in SimpleRNNCell and after them in LSTMCell /
+        # GRUCell; the same order here gives the same seeds.
+        if self._seed_before_initializers:
+            self.seed_generator = rng.SeedGenerator(seed)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        if not self._seed_before_initializers:
+            self.seed_generator = rng.SeedGenerator(seed)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
@@ -192,8 +201,10 @@ class _Cell(Layer):
         def mask(rate, size):
             if not 0.0 < rate < 1.0:
                 return None
-            keep = torch.empty(inputs.shape[0], size, dtype=inputs.dtype, device=inputs.device)
-            return keep.bernoulli_(1.0 - rate) / (1.0 - rate)
+            # Keras's mask: dropout applied to ones (torch's own dropout when unseeded, the
+            # cell's SeedGenerator when seeded).
+            ones = torch.ones(inputs.shape[0], size, dtype=inputs.dtype, device=inputs.device)
+            return rng.dropout(ones, rate, self.seed_generator)
 
         return mask(self.dropout, inputs.shape[-1]), mask(self.recurrent_dropout, self.units)
 
@@ -322,6 +333,8 @@ def _flatten_for_cudnn(cell, input_size):
 
 class SimpleRNNCell(_Cell):
     """`h = activation(x @ kernel + bias + h_prev @ recurrent_kernel)`."""
+
+    _seed_before_initializers = True
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,

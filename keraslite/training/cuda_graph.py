@@ -54,6 +54,8 @@ def _graphable_model(model):
             return False  # its states are Python attributes carried from step to step
         if type(layer).__name__ == "Lambda":
             return False
+        if getattr(layer, "_host_random", False):
+            return False  # random draws counted in Python (seeded dropout / noise layers)
     return True
 
 

@@ -14,6 +14,7 @@ input:
 
 Leaves to others: what happens with a batch (loop.py).
 """
+import itertools
 import math
 import warnings
 
@@ -274,10 +275,26 @@ class ArrayData:
         return map_structure(lambda _: next(it), self.structure)
 
     def epoch(self):
-        """Batches for one epoch, each `(x, y, sample_weight)` with the user's structure."""
+        """Batches for one epoch, each `(x, y, sample_weight)` with the user's structure.
+
+        A full pass draws from torch's global generator exactly what Keras's torch trainer
+        draws for the same arrays (it iterates a fresh torch DataLoader each epoch): the
+        loader's seed when the pass starts, the order (below), and the next loader's seed once
+        the last batch is taken. So after the same `set_random_seed` the epochs visit the
+        samples in Keras's order, and dropout drawing from the same generator stays in step."""
         if self.steps == self.num_batches:
-            return self._one_pass()
+            loader_seed_draw()
+            return itertools.chain(self._one_pass(), _call_then_stop(loader_seed_draw))
         return self._steps_pass()
+
+    def first_batch_draws(self):
+        """What Keras draws when it takes one batch to build a compiled model before the first
+        fit/evaluate: a loader seed, then the first batch's order."""
+        loader_seed_draw()
+        if self.n and self.shuffle == "batch":
+            torch.randperm(min(self.batch_size, self.n))
+        elif self.n and self.shuffle:
+            random_sampler_permutation(self.n)
 
     def _steps_pass(self):
         # steps_per_epoch differs from the number of batches: take `steps`, passing over the
@@ -292,15 +309,10 @@ class ArrayData:
 
     def _one_pass(self):
         leaves = self.leaves
-        if self.shuffle and self.n > 1:
-            if self.shuffle == "batch":
-                perm = torch.arange(self.n)
-                for start in range(0, self.n, self.batch_size):
-                    chunk = perm[start:start + self.batch_size]
-                    perm[start:start + self.batch_size] = chunk[torch.randperm(len(chunk))]
-            else:
-                perm = torch.randperm(self.n)
-            perm = perm.to(leaves[0].device)
+        if self.shuffle == "batch" and self.n:
+            return self._batch_shuffled_pass()
+        if self.shuffle and self.n:
+            perm = random_sampler_permutation(self.n).to(leaves[0].device)
             leaves = [t.index_select(0, perm) for t in leaves]
         splits = [torch.split(t, self.batch_size) for t in leaves]
         move = self.device is not None and not self.on_device
@@ -318,8 +330,42 @@ class ArrayData:
             batches = (self._pack([_move(t, self.device) if move else t for t in group]) for group in zip(*splits))
         return batches
 
+    def _batch_shuffled_pass(self):
+        # shuffle="batch": batches keep their samples, each batch's order is drawn (from torch's
+        # global generator) as the batch is taken, as Keras's batch sampler does.
+        move = self.device is not None and not self.on_device
+        for start in range(0, self.n, self.batch_size):
+            size = min(self.batch_size, self.n - start)
+            idx = torch.randperm(size) + start
+            group = []
+            for t in self.leaves:
+                part = t.index_select(0, idx.to(t.device))
+                group.append(_move(part, self.device) if move else part)
+            yield self._pack(group)
+
     def on_epoch_end(self):
         pass
+
+
+def loader_seed_draw():
+    """The base seed a torch DataLoader draws from the global generator each time it is iterated."""
+    torch.empty((), dtype=torch.int64).random_()
+
+
+def random_sampler_permutation(n):
+    """The order torch's RandomSampler gives: a seed from the global generator, then a
+    permutation from a generator of its own."""
+    seed = int(torch.empty((), dtype=torch.int64).random_().item())
+    gen = torch.Generator()
+    gen.manual_seed(seed)
+    return torch.randperm(n, generator=gen)
+
+
+def _call_then_stop(fn):
+    """An empty iterator that calls `fn` when asked for its (nonexistent) first item."""
+    fn()
+    return
+    yield
 
 
 def is_string_array(v):
@@ -348,14 +394,16 @@ class StringArrayData(ArrayData):
         self._simple = False
 
     def _one_pass(self):
-        order = torch.randperm(self.n) if self.shuffle and self.n > 1 else torch.arange(self.n)
-        if self.shuffle == "batch":
-            order = torch.arange(self.n)
-            for start in range(0, self.n, self.batch_size):
-                chunk = order[start:start + self.batch_size]
-                order[start:start + self.batch_size] = chunk[torch.randperm(len(chunk))]
+        order = None
+        if self.shuffle and self.shuffle != "batch" and self.n:
+            order = random_sampler_permutation(self.n)
         for start in range(0, self.n, self.batch_size):
-            idx = order[start:start + self.batch_size]
+            if order is not None:
+                idx = order[start:start + self.batch_size]
+            elif self.shuffle == "batch":
+                idx = torch.randperm(min(self.batch_size, self.n - start)) + start
+            else:
+                idx = torch.arange(start, min(start + self.batch_size, self.n))
             group = []
             for t in self.leaves:
                 if isinstance(t, np.ndarray):

@@ -58,6 +58,9 @@ def compile(model, optimizer="rmsprop", loss=None, loss_weights=None, metrics=No
     model.compiled_loss = CompiledLoss(loss, loss_weights) if loss is not None else None
     model.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
     model._loss_tracker = LossTracker("loss")
+    # Keras builds a freshly compiled loss / metrics from one batch of the first fit or evaluate,
+    # which draws from torch's global generator (see `_keras_build_draws`).
+    model._compiled_unbuilt = loss is not None or metrics is not None or weighted_metrics is not None
     model.run_eagerly = run_eagerly
     model.steps_per_execution = steps_per_execution
     model.jit_compile = jit_compile
@@ -180,6 +183,16 @@ class _State:
         self.params = None
         self.extra_losses = None  # decided after the first forward
         self.graphed_step = None  # the CUDA-graph step of the last fit, if any
+
+
+def _keras_build_draws(model, adapter):
+    """Keras's trainer takes one batch from a fresh data loader to build the model and the
+    compiled loss/metrics the first time fit or evaluate meets them unbuilt; for array data, draw
+    what that costs torch's global generator, so later shuffles and dropout masks match Keras's."""
+    unbuilt = getattr(model, "_compiled_unbuilt", False) or not _all_built(model)
+    if unbuilt and isinstance(adapter, data_mod.ArrayData):
+        adapter.first_batch_draws()
+    model._compiled_unbuilt = False
 
 
 def _state(model):
@@ -514,6 +527,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         val_data = data_mod.make_adapter(vx, vy, vsw, batch_size=validation_batch_size or batch_size,
                                          shuffle=False, steps=validation_steps, device=device)
 
+    _keras_build_draws(model, train_data)
     callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                              verbose=verbose, epochs=epochs, steps=train_data.steps)
     custom_step = not _is_default(model, "train_step")
@@ -639,6 +653,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     verbose = _verbose(verbose)
     adapter = data_mod.make_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps,
                                     device=_device())
+    _keras_build_draws(model, adapter)
     callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose, epochs=1,
                              steps=adapter.steps)
     logs = _run_test(model, adapter, callbacks)
@@ -687,6 +702,8 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
             _prepare_model(model, first, device)
             result = _graph_predict(model, adapter)
         if result is not None:
+            data_mod.loader_seed_draw()  # what the pass's data loaders draw in epoch()
+            data_mod.loader_seed_draw()
             if callbacks._progbar is not None:
                 callbacks._progbar.seen = adapter.steps
             callbacks.on_predict_end()
@@ -795,11 +812,12 @@ def _one_batch(x, y, sample_weight, class_weight):
     n = adapter.n
     adapter.batch_size = max(n, 1)
     adapter.num_batches = adapter.steps = 1
-    return next(iter(adapter.epoch()))
+    return next(iter(adapter._one_pass()))  # no data loader in Keras's *_on_batch: nothing drawn
 
 
 def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, return_dict=False, reset_metrics=None):
     _check_compiled(model, "train_on_batch")
+    model._compiled_unbuilt = False  # built from this batch, as Keras does
     batch = _one_batch(x, y, sample_weight, class_weight)
     _prepare_model(model, batch[0], _device())
     if reset_metrics is not False:  # Keras resets before each call (Keras 2's reset_metrics=False keeps them)
@@ -812,6 +830,7 @@ def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, retu
 
 def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False, reset_metrics=None):
     _check_compiled(model, "test_on_batch")
+    model._compiled_unbuilt = False  # built from this batch, as Keras does
     batch = _one_batch(x, y, sample_weight, None)
     _prepare_model(model, batch[0], _device())
     if reset_metrics is not False:

@@ -23,7 +23,6 @@ evaluate: False). A subclassed model whose `call` does not pass `training` on ge
 `training=None`, i.e. augmentation, where Keras would see its call context.
 """
 import math
-import random as _py_random
 
 import numpy as np
 import torch
@@ -32,6 +31,7 @@ from torch._subclasses.fake_tensor import FakeTensor
 
 from keraslite import backend
 from keraslite.layers.layer import Layer
+from keraslite.utils import rng
 
 __all__ = ["Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
            "RandomContrast", "RandomBrightness", "RandomCrop", "resize_images", "affine_transform"]
@@ -247,6 +247,10 @@ class _RandomImageLayer(_ImageLayer):
         super().__init__(**kwargs)
         self.seed = seed
         self._generator = None
+        # Keras makes each random preprocessing layer's SeedGenerator here, which draws a seed
+        # from Python's random when none is given; drawing it too keeps the seeds of the layers
+        # made after this one equal to Keras's.
+        self._default_seed = rng.make_default_seed() if seed is None else None
 
     def _rand(self, shape):
         """Uniform [0, 1) float32 numbers on the CPU."""
@@ -607,11 +611,11 @@ class RandomCrop(_RandomImageLayer):
     Keras 3."""
 
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
-        super().__init__(seed=None, data_format=data_format, name=name, **kwargs)
+        super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
         self.height = height
         self.width = width
         # Keras draws a default seed for the config but samples from the global generator.
-        self.seed = seed if seed is not None else _py_random.randint(1, int(1e9))
+        self.seed = seed if seed is not None else self._default_seed
         self._seeded = seed is not None
 
     def _rand(self, shape):
