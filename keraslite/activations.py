@@ -143,6 +143,10 @@ def glu(x, axis=-1):
 
 
 def _remember_logits(y, x):
+    # Only losses read them, and no loss is computed from an inference-mode output (predict):
+    # there the attribute would only cost time per batch.
+    if torch.is_inference_mode_enabled():
+        return
     if not torch.jit.is_scripting() and not torch.compiler.is_compiling():
         y._keras_logits = x
 
