@@ -11,6 +11,5 @@ import keraslite
 def _fresh_session():
     """Each test starts with fresh default names and a fixed seed."""
     keraslite.backend.clear_session(free_memory=False)
-    torch.manual_seed(0)
-    np.random.seed(0)
+    keraslite.utils.set_random_seed(0)  # Python random too: unseeded initializers draw their seeds there
     yield

@@ -272,7 +272,7 @@ def test_train_save_load_continue_equals_uninterrupted(tmp_path, ext):
 
     def make():
         keraslite.backend.clear_session()
-        torch.manual_seed(0)
+        keraslite.utils.set_random_seed(0)
         model = keraslite.Sequential([keraslite.Input((4,)), layers.Dense(3, activation="relu"), layers.Dense(2)])
         model.compile(optimizer=keraslite.optimizers.Adam(0.01), loss="mse")
         return model
