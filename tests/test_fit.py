@@ -266,3 +266,30 @@ def test_keras2_predict_classes_and_proba():
     binary = keraslite.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(4,))])
     np.testing.assert_array_equal(binary.predict_classes(x), (binary.predict(x, verbose=0) > 0.5).astype("int32"))
     np.testing.assert_array_equal(binary.predict_proba(x), binary.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("plain dropout", True), ("seeded dropout", False), ("noise_shape dropout", False), ("gaussian noise", False),
+    ("lstm", True), ("lstm seeded dropout", False), ("lstm unseeded dropout", True)])
+def test_layers_drawing_from_a_python_counter_keep_the_step_eager(name, expected):
+    """A recorded CUDA graph would replay one draw of a seed generator's counter: models whose
+    first step drew from one (seeded dropout, noise, seeded RNN dropout) are not graphed; torch's
+    own dropout (unseeded) is. Decided on any device from the first step's draws."""
+    from keraslite.training.cuda_graph import _graphable_model
+
+    L = keraslite.layers
+    layers_for = {
+        "plain dropout": lambda: [L.Flatten(), L.Dropout(0.5), L.Dense(1)],
+        "seeded dropout": lambda: [L.Flatten(), L.Dropout(0.5, seed=1), L.Dense(1)],
+        "noise_shape dropout": lambda: [L.Flatten(), L.Dropout(0.5, noise_shape=(None, 1)), L.Dense(1)],
+        "gaussian noise": lambda: [L.Flatten(), L.GaussianNoise(0.1), L.Dense(1)],
+        "lstm": lambda: [L.LSTM(3), L.Dense(1)],
+        "lstm seeded dropout": lambda: [L.LSTM(3, dropout=0.2, seed=3), L.Dense(1)],
+        "lstm unseeded dropout": lambda: [L.LSTM(3, dropout=0.2), L.Dense(1)],
+    }
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 6, 4), dtype=np.float32), rng.random((32, 1), dtype=np.float32)
+    model = keraslite.Sequential([keraslite.Input((6, 4))] + layers_for[name]())
+    model.compile("sgd", "mse")
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    assert _graphable_model(model) is expected

@@ -121,12 +121,6 @@ class Dropout(Layer):
             return inputs
         return rng.dropout(inputs, self.rate, self.seed_generator, self.noise_shape)
 
-    @property
-    def _host_random(self):
-        """Seeded or shaped dropout draws from a counter kept in Python (Keras's seeded path), which
-        a recorded CUDA graph would not advance; plain dropout uses torch's generator."""
-        return self.seed_generator is not None and (self.seed is not None or self.noise_shape is not None)
-
     def compute_output_shape(self, input_shape):
         return input_shape
 

@@ -273,11 +273,6 @@ class _SpatialDropout(Layer):
         shape[channel] = inputs.shape[channel]
         return rng.dropout(inputs, self.rate, self.seed_generator, shape)
 
-    @property
-    def _host_random(self):
-        """Its noise comes from a counter kept in Python: a recorded CUDA graph would replay one draw."""
-        return self.seed_generator is not None
-
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
@@ -338,11 +333,6 @@ class GaussianNoise(Layer):
             return inputs
         return inputs + rng.normal(inputs.shape, 0.0, self.stddev, self.seed_generator, inputs.dtype, inputs.device)
 
-    @property
-    def _host_random(self):
-        """Its noise comes from a counter kept in Python: a recorded CUDA graph would replay one draw."""
-        return self.seed_generator is not None
-
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
@@ -367,11 +357,6 @@ class GaussianDropout(Layer):
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
         return inputs * rng.normal(inputs.shape, 1.0, stddev, self.seed_generator, inputs.dtype, inputs.device)
-
-    @property
-    def _host_random(self):
-        """Its noise comes from a counter kept in Python: a recorded CUDA graph would replay one draw."""
-        return self.seed_generator is not None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -407,11 +392,6 @@ class AlphaDropout(Layer):
         a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
         b = -a * alpha_p * self.rate
         return a * (inputs * kept + alpha_p * (1 - kept)) + b
-
-    @property
-    def _host_random(self):
-        """Its noise comes from a counter kept in Python: a recorded CUDA graph would replay one draw."""
-        return self.seed_generator is not None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

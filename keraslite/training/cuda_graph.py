@@ -54,8 +54,11 @@ def _graphable_model(model):
             return False  # its states are Python attributes carried from step to step
         if type(layer).__name__ == "Lambda":
             return False
-        if getattr(layer, "_host_random", False):
-            return False  # random draws counted in Python (seeded dropout / noise layers)
+        seeds = getattr(layer, "seed_generator", None)
+        if seeds is not None and getattr(seeds, "counter", 0):
+            # The eager first step drew from a counter kept in Python (seeded dropout, noise
+            # layers, seeded RNN dropout): a replayed graph would repeat that one draw.
+            return False
     return True
 
 
