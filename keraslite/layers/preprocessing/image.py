@@ -203,6 +203,8 @@ def _is_fake(x):
 class _ImageLayer(Layer):
     """Shared input handling: rank check, Keras's autocast of float inputs, data_format axes."""
 
+    _fixed_size = False  # outputs are (height, width) images: Resizing, CenterCrop, RandomCrop
+
     def __init__(self, data_format=None, bounding_box_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = backend.standardize_data_format(data_format)
@@ -230,7 +232,10 @@ class _ImageLayer(Layer):
         return images.shape[self.height_axis], images.shape[self.width_axis]
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
+        shape = list(input_shape)
+        if self._fixed_size:
+            shape[self.height_axis], shape[self.width_axis] = self.height, self.width
+        return tuple(shape)
 
     def get_config(self):
         config = super().get_config()
@@ -292,6 +297,8 @@ def _check_choice(value, allowed, what):
 class Resizing(_ImageLayer):
     """Resize images to `(height, width)`; integer images come back rounded in their dtype."""
 
+    _fixed_size = True
+
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False, pad_to_aspect_ratio=False,
                  fill_mode="constant", fill_value=0.0, antialias=False, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
@@ -312,11 +319,6 @@ class Resizing(_ImageLayer):
                              pad_to_aspect_ratio=self.pad_to_aspect_ratio, fill_mode=self.fill_mode,
                              fill_value=self.fill_value, data_format=self.data_format)
 
-    def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        shape[self.height_axis], shape[self.width_axis] = self.height, self.width
-        return tuple(shape)
-
     def get_config(self):
         config = super().get_config()
         config.update(height=self.height, width=self.width, interpolation=self.interpolation,
@@ -328,6 +330,8 @@ class Resizing(_ImageLayer):
 class CenterCrop(_ImageLayer):
     """The central `(height, width)` window; an image smaller than that is cropped to the target's
     aspect ratio and resized up (Keras's smart_resize). Output is the compute dtype."""
+
+    _fixed_size = True
 
     def __init__(self, height, width, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
@@ -348,12 +352,10 @@ class CenterCrop(_ImageLayer):
                              data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        if len(shape) not in (3, 4):
+        if len(input_shape) not in (3, 4):
             raise ValueError("`input_shape` must be a non-nested tuple or list of rank-1 with size 3 (unbatched) or 4 "
                              "(batched).")
-        shape[self.height_axis], shape[self.width_axis] = self.height, self.width
-        return tuple(shape)
+        return super().compute_output_shape(input_shape)
 
     def get_config(self):
         config = super().get_config()
@@ -610,6 +612,8 @@ class RandomCrop(_RandomImageLayer):
     the target's aspect ratio and resized); inputs pass through unchanged in inference, as in
     Keras 3."""
 
+    _fixed_size = True
+
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
         self.height = height
@@ -643,11 +647,6 @@ class RandomCrop(_RandomImageLayer):
         if self._image_hw(out) != (self.height, self.width):
             out = resize_images(out, (self.height, self.width), data_format=self.data_format).to(self.dtype_policy)
         return out
-
-    def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        shape[self.height_axis], shape[self.width_axis] = self.height, self.width
-        return tuple(shape)
 
     def get_config(self):
         config = super().get_config()
