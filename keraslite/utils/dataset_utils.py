@@ -252,33 +252,49 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if pad_to_aspect_ratio and crop_to_aspect_ratio:
         raise ValueError("Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be set to `True`.")
     check_validation_split_arg(validation_split, subset, shuffle, seed)
+    data_format = backend.standardize_data_format(data_format)
+
+    def read_images(paths):
+        return torch.from_numpy(np.stack([
+            _load_image(path, image_size, num_channels, interpolation, data_format, crop_to_aspect_ratio,
+                        pad_to_aspect_ratio) for path in paths]))  # (batch, height, width, channels)
+
+    return _directory_datasets(directory, labels, label_mode, class_names, IMAGE_FORMATS, "images",
+                               f"Allowed formats: {IMAGE_FORMATS}", read_images, batch_size, shuffle, seed,
+                               validation_split, subset, follow_links, verbose, with_file_paths=True)
+
+
+def _directory_datasets(directory, labels, label_mode, class_names, formats, what, allowed, read_inputs,
+                        batch_size, shuffle, seed, validation_split, subset, follow_links, verbose,
+                        with_file_paths=False):
+    """What image_ and text_dataset_from_directory share: index the files, check the labels,
+    split into subsets, and make one Dataset per subset whose batches are
+    `read_inputs(paths)` (with the encoded labels unless label_mode is None)."""
     if seed is None:
         seed = np.random.randint(1e6)
-    image_paths, labels, class_names = index_directory(directory, labels, formats=IMAGE_FORMATS,
-                                                       class_names=class_names, shuffle=shuffle, seed=seed,
-                                                       follow_links=follow_links, verbose=verbose)
+    file_paths, labels, class_names = index_directory(directory, labels, formats=formats, class_names=class_names,
+                                                      shuffle=shuffle, seed=seed, follow_links=follow_links,
+                                                      verbose=verbose)
     if label_mode == "binary" and len(class_names) != 2:
         raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
                          f"class_names={class_names}")
-    data_format = backend.standardize_data_format(data_format)
     num_classes = len(class_names) if class_names else 0
     datasets = []
-    for paths, part_labels, training in _subsets(image_paths, labels, validation_split, subset, verbose):
+    for paths, part_labels, training in _subsets(file_paths, labels, validation_split, subset, verbose):
         if not paths:
-            what = "" if subset != "both" else ("training " if training else "validation ")
-            raise ValueError(f"No {what}images found in directory {directory}. Allowed formats: {IMAGE_FORMATS}")
+            which = "" if subset != "both" else ("training " if training else "validation ")
+            raise ValueError(f"No {which}{what} found in directory {directory}. {allowed}")
 
         def read(indices, paths=paths, part_labels=part_labels):
-            images = torch.from_numpy(np.stack([
-                _load_image(paths[i], image_size, num_channels, interpolation, data_format, crop_to_aspect_ratio,
-                            pad_to_aspect_ratio) for i in indices]))  # (batch, height, width, channels)
+            inputs = read_inputs([paths[i] for i in indices])
             if label_mode is None:
-                return images
-            return images, _encode_labels([part_labels[i] for i in indices], label_mode, num_classes)
+                return inputs
+            return inputs, _encode_labels([part_labels[i] for i in indices], label_mode, num_classes)
 
         dataset = _dataset(read, len(paths), batch_size, shuffle and training, seed)
         dataset.class_names = class_names
-        dataset.file_paths = list(paths)
+        if with_file_paths:
+            dataset.file_paths = list(paths)
         datasets.append(dataset)
     return datasets if subset == "both" else datasets[0]
 
@@ -297,35 +313,18 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
     if labels is None or label_mode is None:
         labels, label_mode = None, None
     check_validation_split_arg(validation_split, subset, shuffle, seed)
-    if seed is None:
-        seed = np.random.randint(1e6)
-    file_paths, labels, class_names = index_directory(directory, labels, formats=(".txt",), class_names=class_names,
-                                                      shuffle=shuffle, seed=seed, follow_links=follow_links,
-                                                      verbose=verbose)
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
-                         f"class_names={class_names}")
-    num_classes = len(class_names) if class_names else 0
-    datasets = []
-    for paths, part_labels, training in _subsets(file_paths, labels, validation_split, subset, verbose):
-        if not paths:
-            what = "" if subset != "both" else ("training " if training else "validation ")
-            raise ValueError(f"No {what}text files found in directory {directory}. Allowed format: .txt")
 
-        def read(indices, paths=paths, part_labels=part_labels):
-            texts = []
-            for i in indices:
-                with open(paths[i], "r", encoding="utf-8", errors="replace") as f:
-                    text = f.read()
-                texts.append(text[:max_length] if max_length is not None else text)
-            if label_mode is None:
-                return strings(texts)
-            return strings(texts), _encode_labels([part_labels[i] for i in indices], label_mode, num_classes)
+    def read_texts(paths):
+        texts = []
+        for path in paths:
+            with open(path, "r", encoding="utf-8", errors="replace") as f:
+                text = f.read()
+            texts.append(text[:max_length] if max_length is not None else text)
+        return strings(texts)
 
-        dataset = _dataset(read, len(paths), batch_size, shuffle and training, seed)
-        dataset.class_names = class_names
-        datasets.append(dataset)
-    return datasets if subset == "both" else datasets[0]
+    return _directory_datasets(directory, labels, label_mode, class_names, (".txt",), "text files",
+                               "Allowed format: .txt", read_texts, batch_size, shuffle, seed, validation_split,
+                               subset, follow_links, verbose)
 
 
 # ----------------------------------------------------------------------------- timeseries
