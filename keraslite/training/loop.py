@@ -16,6 +16,7 @@ bar at its redraw rate, a user callback that overrides a batch hook, or the epoc
 A model that overrides `train_step` gets Keras's contract instead (its returned dict is the
 logs). On CUDA the built-in step is recorded as a graph and replayed (cuda_graph.py).
 """
+import contextlib
 import warnings
 import weakref
 
@@ -366,13 +367,12 @@ def _make_fast_train_step(model):
     table_ids = {id(t) for t in tables}
     dropped = [p for p in params if id(p) not in table_ids]
 
+    lookups_into_grads = grads_into_buffers if tables else contextlib.nullcontext
+
     def step(x, y, sw):
-        if tables:
-            with grads_into_buffers():  # lookups add into the tables' kept .grad
-                loss, y_pred = forward_and_loss(model, x, y, sw, True)
-            zero_kept_grads(tables)
-        else:
+        with lookups_into_grads():  # Embedding lookups add into their tables' kept .grad
             loss, y_pred = forward_and_loss(model, x, y, sw, True)
+        zero_kept_grads(tables)
         if params:
             # Last step's gradients are dropped here, after the forward pass, not right after
             # the update: the allocator then hands the freed gradient buffers straight to
