@@ -233,10 +233,13 @@ def _clipped_log_probs(output, axis):
     return torch.log(torch.clamp(output, EPSILON, 1.0 - EPSILON))
 
 
+def _categorical_log_probs(output, from_logits, axis):
+    # keras/src/backend/torch/nn.py: renormalize, clip to [eps, 1-eps], then the log.
+    return F.log_softmax(output, dim=axis) if from_logits else _clipped_log_probs(output, axis)
+
+
 def _categorical_ce(target, output, from_logits, axis):
-    # keras/src/backend/torch/nn.py: renormalize, clip to [eps, 1-eps], -sum(t log p).
-    log_prob = F.log_softmax(output, dim=axis) if from_logits else _clipped_log_probs(output, axis)
-    return -torch.sum(target * log_prob, dim=axis)
+    return -torch.sum(target * _categorical_log_probs(output, from_logits, axis), dim=axis)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -388,7 +391,7 @@ def _categorical_ce_batch_mean(y_true, y_pred, from_logits=False, label_smoothin
     y_true, y_pred = _categorical_pair(y_true, y_pred, label_smoothing, axis)
     if not y_pred.ndim:
         return None
-    log_prob = F.log_softmax(y_pred, dim=axis) if from_logits else _clipped_log_probs(y_pred, axis)
+    log_prob = _categorical_log_probs(y_pred, from_logits, axis)
     return torch.sum(y_true * log_prob) / -(y_pred.numel() // y_pred.shape[axis])
 
 
