@@ -88,16 +88,20 @@ def test_early_stopping_restores_a_different_epoch():
     losses = []
 
     class Worsen(callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:  # make later epochs look worse by scrambling weights (before any callback
+                # sees epoch 2: every epoch end then sees the weights its epoch trained)
+                self.model.set_weights([w * 0 + 1 for w in self.model.get_weights()])
+
         def on_epoch_end(self, epoch, logs=None):
             losses.append(logs["loss"])
-            if epoch == 1:  # make later epochs look worse by scrambling weights
-                self.model.set_weights([w * 0 + 1 for w in self.model.get_weights()])
 
     snapshots = []
     rec = callbacks.LambdaCallback(on_epoch_end=lambda e, logs: snapshots.append(model.get_weights()))
     stop = callbacks.EarlyStopping(monitor="loss", patience=1, restore_best_weights=True, verbose=0)
     model.fit(x, y, epochs=10, callbacks=[rec, Worsen(), stop], verbose=0, shuffle=False)
     best = int(np.argmin(losses))
+    assert best < len(losses) - 1, "the test needs a best epoch before the last one"
     for got, want in zip(model.get_weights(), snapshots[best]):
         np.testing.assert_array_equal(got, want)
 
