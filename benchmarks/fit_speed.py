@@ -259,13 +259,23 @@ def _time_epochs(epoch_fn, epochs, device, n):
     return n * epochs / (time.perf_counter() - t)
 
 
+PREDICT_MIN_SECONDS = 0.3  # one predict of the MLP takes ~45 ms here: too short to time alone
+
+
 def _time_calls(fn, device, n):
+    """Samples/s of `fn` (one pass over n samples), called back to back until at least
+    PREDICT_MIN_SECONDS have passed, after one untimed call."""
     fn()
     _sync(device)
+    calls = 0
     t = time.perf_counter()
-    fn()
-    _sync(device)
-    return n / (time.perf_counter() - t)
+    while True:
+        fn()
+        calls += 1
+        _sync(device)
+        elapsed = time.perf_counter() - t
+        if elapsed >= PREDICT_MIN_SECONDS:
+            return n * calls / elapsed
 
 
 def main():
