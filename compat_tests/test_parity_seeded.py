@@ -148,3 +148,42 @@ def test_shuffled_order_is_keras_order():
     ours = order(keraslite)
     assert sorted(sum(ours[-5:], [])) == list(range(37))
     assert ours[-15:] == theirs[-15:]
+
+
+_RNN_DROPOUT_CASES = {
+    "lstm_input": lambda L: L.LSTM(6, dropout=0.3),
+    "lstm_recurrent": lambda L: L.LSTM(6, recurrent_dropout=0.3),
+    "lstm_both": lambda L: L.LSTM(6, dropout=0.2, recurrent_dropout=0.3),
+    "lstm_seeded": lambda L: L.LSTM(6, dropout=0.2, recurrent_dropout=0.2, seed=5),
+    "gru_both": lambda L: L.GRU(6, dropout=0.2, recurrent_dropout=0.3),
+    "gru_reset_before": lambda L: L.GRU(6, dropout=0.2, recurrent_dropout=0.3, reset_after=False),
+    "gru_seeded_recurrent": lambda L: L.GRU(6, recurrent_dropout=0.3, seed=9),
+    "simple_rnn_both": lambda L: L.SimpleRNN(6, dropout=0.2, recurrent_dropout=0.2),
+    "stacked_cells": lambda L: L.RNN([L.LSTMCell(5, dropout=0.2, recurrent_dropout=0.2),
+                                      L.GRUCell(4, dropout=0.3, recurrent_dropout=0.1),
+                                      L.SimpleRNNCell(3, recurrent_dropout=0.2)]),
+    "bidirectional": lambda L: L.Bidirectional(L.LSTM(4, dropout=0.2, recurrent_dropout=0.2)),
+}
+
+
+def _seeded_rnn_fit(m, make):
+    m.utils.set_random_seed(3)
+    rs = np.random.RandomState(0)
+    x = rs.randn(40, 5, 4).astype("float32")
+    y = rs.randn(40, 1).astype("float32")
+    model = m.Sequential([m.Input((5, 4)), make(m.layers), m.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    # validation runs the RNN in inference between epochs: Keras draws (unused) masks there too
+    history = model.fit(x, y, batch_size=8, epochs=3, shuffle=True, verbose=0, validation_split=0.25)
+    return history.history["loss"] + history.history["val_loss"], [np.asarray(w) for w in model.get_weights()]
+
+
+@pytest.mark.parametrize("kind", list(_RNN_DROPOUT_CASES))
+def test_seeded_rnn_dropout_fit_matches_keras(kind):
+    # LSTM and GRU cells with recurrent dropout run Keras's implementation 1: one mask per gate
+    # for the inputs and one per gate for the hidden state, drawn once per sequence.
+    theirs, their_w = _seeded_rnn_fit(keras, _RNN_DROPOUT_CASES[kind])
+    ours, our_w = _seeded_rnn_fit(keraslite, _RNN_DROPOUT_CASES[kind])
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+    for a, b in zip(our_w, their_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

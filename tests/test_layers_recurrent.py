@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+import keraslite
 from keraslite import layers
 from keraslite.layers import recurrent
 from tests.contract import check_layer_contract, make_input
@@ -336,3 +337,40 @@ def test_dropout_only_in_training(kwargs):
     # one (batch, size) mask per sequence, only for the dropout that was asked for
     in_mask, rec_mask = layer.cell.dropout_masks(x[:, 0], True)
     assert (in_mask is None) == ("dropout" not in kwargs) and (rec_mask is None) == ("recurrent_dropout" not in kwargs)
+
+
+@pytest.mark.parametrize("cell_class, gates", [(keraslite.layers.LSTMCell, 4), (keraslite.layers.GRUCell, 3)])
+def test_implementation_1_masks_each_gate_block_separately(cell_class, gates):
+    # implementation=1 (forced by recurrent dropout) draws one input mask per gate: gate block g
+    # of the projection must equal the inputs under mask g times that block of the kernel.
+    keraslite.utils.set_random_seed(0)
+    cell = cell_class(3, dropout=0.5, recurrent_dropout=0.5)
+    assert cell.implementation == 1
+    x = torch.randn(6, 4)
+    cell(x, cell.get_initial_state(6))  # builds
+    in_masks, rec_masks = cell.dropout_masks(x, training=True)
+    assert in_masks.shape == (gates, 6, 4) and rec_masks.shape == (gates, 6, 3)
+    assert not torch.equal(in_masks[0], in_masks[1])
+    projected = cell.project(x, in_masks)
+    blocks = cell.kernel.view(gates, 3, 4)
+    for g in range(gates):
+        expected = (x * in_masks[g]) @ blocks[g].T + cell._input_bias()[3 * g:3 * g + 3]
+        torch.testing.assert_close(projected[:, 3 * g:3 * g + 3], expected)
+    h = torch.randn(6, 3)
+    recurrent = cell.recurrent(h, rec_masks, cell.recurrent_kernel)
+    rblocks = cell.recurrent_kernel.view(gates, 3, 3)
+    for g in range(gates):
+        torch.testing.assert_close(recurrent[:, 3 * g:3 * g + 3], (h * rec_masks[g]) @ rblocks[g].T)
+
+
+def test_lstm_implementation_1_with_input_dropout_only_trains():
+    # Real Keras 3 fails here on the CPU (its fast path broadcasts the list of four masks);
+    # keraslite applies one mask per gate, as implementation 1 means.
+    keraslite.utils.set_random_seed(0)
+    model = keraslite.Sequential([keraslite.Input((5, 4)), keraslite.layers.LSTM(6, dropout=0.3, implementation=1),
+                                  keraslite.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.random.rand(16, 5, 4).astype("float32"), np.random.rand(16, 1).astype("float32")
+    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert model.layers[0].cell.dropout_masks(torch.ones(2, 4), training=True)[0].shape == (4, 2, 4)

@@ -99,6 +99,30 @@ def _all_true(mask):
         return False
 
 
+def _begin_sequence(cell, first_input):
+    """Draw the dropout masks of every built-in cell in `cell` (stacked cells included, in
+    order, each with its own input width) for the sequence about to run."""
+    if isinstance(cell, _Cell):
+        cell.begin_sequence(first_input)
+    elif isinstance(cell, StackedRNNCells):
+        for inner in cell.cells:
+            _begin_sequence(inner, first_input)
+            width = getattr(inner, "output_size", None) or _first_size(inner.state_size)
+            first_input = first_input.new_empty(first_input.shape[0], width)
+
+
+def _end_sequence(cell):
+    if isinstance(cell, _Cell):
+        cell.end_sequence()
+    elif isinstance(cell, StackedRNNCells):
+        for inner in cell.cells:
+            _end_sequence(inner)
+
+
+def _first_size(state_size):
+    return state_size[0] if isinstance(state_size, (list, tuple)) else state_size
+
+
 def _is_fake(t):
     return isinstance(t, FakeTensor)
 
@@ -129,7 +153,10 @@ class _Cell(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
                  bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
-        kwargs.pop("implementation", None)  # Keras 2 choice of kernel; one implementation here
+        # Keras's choice of kernel. The math is the same either way; it matters for dropout only:
+        # implementation 1 (which recurrent dropout forces in LSTM and GRU cells) draws one mask
+        # per gate.
+        implementation = kwargs.pop("implementation", 2)
         super().__init__(**kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"{type(self).__name__} '{self.name}': units must be a positive integer; "
@@ -156,7 +183,9 @@ class _Cell(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        self.implementation = 1 if self._gates > 1 and self.recurrent_dropout != 0.0 else implementation
         self.seed = seed
+        self._sequence_masks = None  # (input, recurrent) masks of the sequence an RNN layer is running
         self.state_size = self.units
         self.output_size = self.units
 
@@ -192,25 +221,61 @@ class _Cell(Layer):
 
     # ------------------------------------------------------------------ sequence helpers
 
+    def _new_masks(self, inputs):
+        """Keras's dropout masks for one sequence, (input mask, recurrent mask): each is dropout
+        applied to ones (torch's own dropout when unseeded, the cell's SeedGenerator when seeded),
+        (batch, size), or (gates, batch, size) in torch's gate order under implementation 1;
+        None for a rate of 0. Input masks are drawn first, as in Keras."""
+        def draw(rate, size):
+            if rate <= 0.0:
+                return None
+            ones = torch.ones(inputs.shape[0], size, dtype=inputs.dtype, device=inputs.device)
+            if self._gates == 1 or self.implementation != 1:
+                return rng.dropout(ones, rate, self.seed_generator)
+            masks = torch.stack([rng.dropout(ones, rate, self.seed_generator) for _ in range(self._gates)])
+            return masks if self._perm is None else masks[list(self._perm)]
+
+        return draw(self.dropout, inputs.shape[-1]), draw(self.recurrent_dropout, self.units)
+
+    def begin_sequence(self, first_input):
+        """Called by the RNN layer before it runs a sequence. As Keras does, the masks are drawn
+        here in inference too (unused then), so seeded runs draw what Keras draws."""
+        self._sequence_masks = self._new_masks(first_input)
+
+    def end_sequence(self):
+        self._sequence_masks = None
+
     def dropout_masks(self, inputs, training):
-        """Keras keeps one dropout mask per sequence: (batch, features) and (batch, units).
-        As in Keras, a rate of 0 or 1 means no dropout."""
+        """(input mask, recurrent mask) to apply in training, else (None, None): the running
+        sequence's masks, or new ones for a cell called on its own. As in Keras, a rate of 0 or 1
+        applies no mask."""
         if not training:
             return None, None
+        masks = self._sequence_masks if self._sequence_masks is not None else self._new_masks(inputs)
+        return (masks[0] if self.dropout < 1.0 else None), (masks[1] if self.recurrent_dropout < 1.0 else None)
 
-        def mask(rate, size):
-            if not 0.0 < rate < 1.0:
-                return None
-            # Keras's mask: dropout applied to ones (torch's own dropout when unseeded, the
-            # cell's SeedGenerator when seeded).
-            ones = torch.ones(inputs.shape[0], size, dtype=inputs.dtype, device=inputs.device)
-            return rng.dropout(ones, rate, self.seed_generator)
+    def project(self, inputs, gate_masks=None):
+        """Input part of every gate, for all timesteps at once: (..., gates*units). With
+        `gate_masks` (gates, batch, features), each gate's block sees its own masked input."""
+        if gate_masks is None:
+            return F.linear(inputs, self.kernel, self._input_bias())
+        g = self._gates
+        masks = gate_masks.view(g, gate_masks.shape[1], *([1] * (inputs.dim() - 2)), gate_masks.shape[-1])
+        out = torch.einsum("gb...i,gui->b...gu", inputs.unsqueeze(0) * masks,
+                           self.kernel.view(g, self.units, -1)).flatten(-2)
+        bias = self._input_bias()
+        return out if bias is None else out + bias
 
-        return mask(self.dropout, inputs.shape[-1]), mask(self.recurrent_dropout, self.units)
-
-    def project(self, inputs):
-        """Input part of every gate, for all timesteps at once: (..., gates*units)."""
-        return F.linear(inputs, self.kernel, self._input_bias())
+    def recurrent(self, h, mask, kernel, bias=None):
+        """`h @ kernel.T (+ bias)` with `h` under Keras's recurrent dropout mask: one for all of
+        `kernel`'s gate blocks (batch, units), or one per block (blocks, batch, units)."""
+        if mask is None:
+            return F.linear(h, kernel, bias)
+        if mask.dim() == 2:
+            return F.linear(h * mask, kernel, bias)
+        g = mask.shape[0]
+        out = torch.einsum("gbu,gvu->bgv", h.unsqueeze(0) * mask, kernel.view(g, -1, kernel.shape[-1])).flatten(1)
+        return out if bias is None else out + bias
 
     def _input_bias(self):
         return self.bias
@@ -266,9 +331,9 @@ class _Cell(Layer):
         training = self.training if training is None else bool(training)
         states = list(states) if isinstance(states, (list, tuple)) else [states]
         in_mask, rec_mask = self.dropout_masks(inputs, training)
-        if in_mask is not None:
-            inputs = inputs * in_mask
-        return self.step(self.project(inputs), states, rec_mask)
+        if in_mask is not None and in_mask.dim() == 2:
+            inputs, in_mask = inputs * in_mask, None
+        return self.step(self.project(inputs, in_mask), states, rec_mask)
 
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
@@ -354,10 +419,7 @@ class SimpleRNNCell(_Cell):
         return None
 
     def step(self, x_t, states, recurrent_mask=None):
-        h = states[0]
-        if recurrent_mask is not None:
-            h = h * recurrent_mask
-        h = self.activation(x_t + F.linear(h, self.recurrent_kernel))  # (batch, units)
+        h = self.activation(x_t + self.recurrent(states[0], recurrent_mask, self.recurrent_kernel))  # (batch, units)
         return h, [h]
 
     def get_config(self):
@@ -402,9 +464,7 @@ class LSTMCell(_Cell):
 
     def step(self, x_t, states, recurrent_mask=None):
         h, c = states[0], states[1]
-        if recurrent_mask is not None:
-            h = h * recurrent_mask
-        z = x_t + F.linear(h, self.recurrent_kernel)  # (batch, 4*units)
+        z = x_t + self.recurrent(h, recurrent_mask, self.recurrent_kernel)  # (batch, 4*units)
         i, f, g, o = z.chunk(4, dim=-1)
         act, gate = self.activation, self.recurrent_activation
         c = gate(f) * c + gate(i) * act(g)
@@ -456,21 +516,24 @@ class GRUCell(_Cell):
 
     def step(self, x_t, states, recurrent_mask=None):
         h = states[0]
-        h_in = h if recurrent_mask is None else h * recurrent_mask
         u = self.units
         x_r, x_z, x_n = x_t.split(u, dim=-1)
         if self.reset_after:
             # reset gate applied after the recurrent matmul (torch's and cuDNN's convention)
             rec_bias = None if self.bias is None else self.bias[1]
-            h_r, h_z, h_n = F.linear(h_in, self.recurrent_kernel, rec_bias).split(u, dim=-1)
+            h_r, h_z, h_n = self.recurrent(h, recurrent_mask, self.recurrent_kernel, rec_bias).split(u, dim=-1)
             r = self.recurrent_activation(x_r + h_r)
             z = self.recurrent_activation(x_z + h_z)
             n = self.activation(x_n + r * h_n)
         else:
-            h_r, h_z = F.linear(h_in, self.recurrent_kernel[:2 * u]).split(u, dim=-1)
+            per_gate = recurrent_mask is not None and recurrent_mask.dim() == 3
+            rz_mask = recurrent_mask[:2] if per_gate else recurrent_mask
+            h_r, h_z = self.recurrent(h, rz_mask, self.recurrent_kernel[:2 * u]).split(u, dim=-1)
             r = self.recurrent_activation(x_r + h_r)
             z = self.recurrent_activation(x_z + h_z)
-            n = self.activation(x_n + F.linear(r * h_in, self.recurrent_kernel[2 * u:]))
+            n_mask = recurrent_mask[2] if per_gate else recurrent_mask
+            h_n = h if n_mask is None else h * n_mask
+            n = self.activation(x_n + F.linear(r * h_n, self.recurrent_kernel[2 * u:]))
         h = z * h + (1 - z) * n
         return h, [h]
 
@@ -722,12 +785,19 @@ class RNN(Layer):
 
     def _run(self, sequences, states, mask, training):
         """(outputs (batch, time, units), last output (batch, units), final states)."""
+        _begin_sequence(self.cell, sequences[:, 0])
+        try:
+            return self._run_cell(sequences, states, mask, training)
+        finally:
+            _end_sequence(self.cell)
+
+    def _run_cell(self, sequences, states, mask, training):
         cell = self.cell
         if isinstance(cell, _Cell):
             in_mask, rec_mask = cell.dropout_masks(sequences[:, 0], training)
-            if in_mask is not None:
-                sequences = sequences * in_mask.unsqueeze(1)  # same mask at every timestep
-            if mask is None:
+            if in_mask is not None and in_mask.dim() == 2:
+                sequences, in_mask = sequences * in_mask.unsqueeze(1), None  # same mask at every timestep
+            if mask is None and in_mask is None:
                 fused = cell.fused(sequences, states, rec_mask)
                 if fused is not None:
                     outputs, new_states = fused
@@ -735,11 +805,11 @@ class RNN(Layer):
                     # states spares backward a sequence-sized zero gradient when only the last
                     # output is used (return_sequences=False).
                     return outputs, new_states[0], new_states
-            elif cell._fused_op() is not None and rec_mask is None:
+            elif mask is not None and cell._fused_op() is not None and rec_mask is None and in_mask is None:
                 lengths = _padded_lengths(mask, self.go_backwards)
                 if lengths is not None:
                     return self._run_padded(sequences, states, lengths)
-            projected = cell.project(sequences)  # (batch, time, gates*units), one matmul for all steps
+            projected = cell.project(sequences, in_mask)  # (batch, time, gates*units), one matmul for all steps
 
             def step(t, s):
                 return cell.step(projected[:, t], s, rec_mask)
