@@ -187,3 +187,37 @@ def test_seeded_rnn_dropout_fit_matches_keras(kind):
     np.testing.assert_allclose(ours, theirs, rtol=1e-5)
     for a, b in zip(our_w, their_w):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def _steps_fit(m, steps_per_epoch, shuffle, validation_steps, dropout):
+    import warnings
+
+    m.utils.set_random_seed(3)
+    rs = np.random.RandomState(0)
+    x = rs.randn(40, 4).astype("float32")
+    y = rs.randn(40, 1).astype("float32")
+    L = m.layers
+    model = m.Sequential([m.Input((4,)), L.Dense(5)] + ([L.Dropout(0.3)] if dropout else []) + [L.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(x, y, batch_size=8, epochs=4, shuffle=shuffle, verbose=0, steps_per_epoch=steps_per_epoch,
+                            validation_data=(x[:20], y[:20]) if validation_steps else None,
+                            validation_steps=validation_steps)
+        evaluated = model.evaluate(x, y, batch_size=8, steps=3, verbose=0)
+    ran_out = sum("ran out of data" in str(w.message) for w in caught)
+    return history.history["loss"] + history.history.get("val_loss", []) + [evaluated], ran_out
+
+
+@pytest.mark.parametrize("dropout", [False, True], ids=["plain", "dropout"])
+@pytest.mark.parametrize("validation_steps", [None, 2])
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("steps_per_epoch", [3, 7])
+def test_steps_per_epoch_fit_matches_keras(steps_per_epoch, shuffle, validation_steps, dropout):
+    # 5 batches of data. Fewer steps: a pass over the data carries on into the next epoch, which
+    # ends when the pass runs out. More steps: each epoch ends when the data runs out. Keras warns
+    # each time; validation and evaluate start a new pass every time.
+    theirs, their_warnings = _steps_fit(keras, steps_per_epoch, shuffle, validation_steps, dropout)
+    ours, our_warnings = _steps_fit(keraslite, steps_per_epoch, shuffle, validation_steps, dropout)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+    assert our_warnings == their_warnings

@@ -240,6 +240,11 @@ def _fits_on(device, leaves):
     return nbytes * 2 < free * 0.5  # room for the per-epoch shuffled copy and the model
 
 
+RAN_OUT_OF_DATA = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator "
+                   "can generate at least `steps_per_epoch * epochs` batches.")
+_NEW_PASS = object()  # a pass whose loader seed is drawn and whose order is not drawn yet
+
+
 class ArrayData:
     """In-memory arrays, batched by slicing on the device."""
 
@@ -267,6 +272,8 @@ class ArrayData:
         self.leaves = flatten(self.structure)
         self.num_batches = max(1, math.ceil(self.n / self.batch_size)) if self.n else 0
         self.steps = steps if steps is not None else self.num_batches
+        self.carry_over = False  # see _steps_pass
+        self._pass, self._seen = None, 0
         self._simple = (isinstance(xs, torch.Tensor) and (ys is None or isinstance(ys, torch.Tensor))
                         and (sws is None or isinstance(sws, torch.Tensor)))
 
@@ -297,15 +304,27 @@ class ArrayData:
             random_sampler_permutation(self.n)
 
     def _steps_pass(self):
-        # steps_per_epoch differs from the number of batches: take `steps`, passing over the
-        # data again if needed.
-        count = 0
-        while count < self.steps:
-            for batch in self._one_pass():
-                yield batch
-                count += 1
-                if count >= self.steps:
-                    return
+        """`steps` differs from the number of batches. As in Keras, an epoch takes `steps`
+        batches from the current pass over the data and ends early, with Keras's warning, when
+        that pass runs out; a pass that ran out is replaced at once by a new one (a new torch
+        DataLoader in Keras, whose seed is drawn then; its order is drawn at its first batch).
+        With `carry_over` (fit's training data, whose iterator Keras keeps between epochs) a pass
+        goes on into the next epoch; otherwise (evaluate, validation, predict) each call starts
+        a new pass."""
+        if self._pass is None or not self.carry_over:
+            loader_seed_draw()
+            self._pass, self._seen = _NEW_PASS, 0
+        for _ in range(self.steps):
+            if self._seen >= self.num_batches:
+                warnings.warn(RAN_OUT_OF_DATA, stacklevel=2)
+                break
+            if self._pass is _NEW_PASS:
+                self._pass = iter(self._one_pass())
+            self._seen += 1
+            yield next(self._pass)
+        if self._seen >= self.num_batches:
+            loader_seed_draw()
+            self._pass, self._seen = _NEW_PASS, 0
 
     def _one_pass(self):
         leaves = self.leaves
@@ -496,9 +515,7 @@ class IteratorData:
                     continue
                 if steps is not None and not self._exhausted_warned:
                     self._exhausted_warned = True
-                    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset "
-                                  "or generator can generate at least `steps_per_epoch * epochs` batches.",
-                                  stacklevel=3)
+                    warnings.warn(RAN_OUT_OF_DATA, stacklevel=3)
                 return
             count += 1
             yield self._convert(batch)

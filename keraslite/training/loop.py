@@ -516,6 +516,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             validation_split)
     train_data = data_mod.make_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                                        class_weight=class_weight, steps=steps_per_epoch, device=device)
+    train_data.carry_over = True  # with steps_per_epoch, one pass over the data spans epochs, as in Keras
     val_data = None
     if validation_data is not None:
         if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3) and not (
