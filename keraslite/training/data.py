@@ -16,6 +16,7 @@ Leaves to others: what happens with a batch (loop.py).
 """
 import itertools
 import math
+import random
 import warnings
 
 import numpy as np
@@ -455,7 +456,7 @@ class IteratorData:
                 and not isinstance(data, torch.utils.data.DataLoader):
             data = torch.utils.data.DataLoader(data, batch_size=int(batch_size or 32), shuffle=bool(shuffle))
             self.source = data
-        self._live = None  # an iterator kept across epochs (re-iterables with steps_per_epoch)
+        self._live = None  # the current pass
         if isinstance(data, PyDataset) or isinstance(data, torch.utils.data.DataLoader) or _is_reiterable(data):
             self.reiterable = True
             try:
@@ -472,6 +473,9 @@ class IteratorData:
             self._iterator = iter(data)
         self.steps = steps if steps is not None else self.num_batches
         self._exhausted_warned = False
+        self.carry_over = False  # fit's training data: with steps_per_epoch, a pass spans epochs
+        self._steps_given = steps is not None
+        self._seen = 0  # batches taken from the current pass
 
     def _convert(self, batch):
         x, y, sw = unpack_x_y_sample_weight(batch)
@@ -483,46 +487,77 @@ class IteratorData:
             sw = cw if sw is None else sw * cw
         return x, y, sw
 
-    def _raw(self):
+    def _new_pass(self):
+        """A fresh pass over the source, started as Keras's torch trainer starts one: through a
+        new torch DataLoader, whose base seed comes from torch's global generator (a DataLoader
+        given by the user draws it itself). A PyDataset's batch order is shuffled with Python's
+        `random` when its first batch is taken, as Keras does. A one-shot iterator goes on."""
         src = self.source
-        if isinstance(src, PyDataset):
-            order = list(range(len(src)))
-            if self.shuffle:
-                order = [order[i] for i in torch.randperm(len(order)).tolist()]
-            return (src[i] for i in order)
-        if self.reiterable and _is_reiterable(src) and self.steps is not None:
-            # As Keras does with steps_per_epoch: the next epoch goes on where this one stopped.
-            if self._live is None:
-                self._live = iter(src)
-            return self._live
-        if self.reiterable:
+        if isinstance(src, torch.utils.data.DataLoader):
             return iter(src)
-        return self._iterator
+        loader_seed_draw()
+        if isinstance(src, PyDataset):
+            return _pydataset_pass(src, self.shuffle)
+        return iter(src) if self.reiterable else self._iterator
+
+    def first_batch_draws(self):
+        """What Keras draws when it takes one batch from a fresh loader to build a compiled model
+        before the first fit/evaluate: a new pass and its first batch (a PyDataset's order)."""
+        src = self.source
+        if isinstance(src, torch.utils.data.DataLoader):
+            next(iter(src), None)
+        elif isinstance(src, PyDataset):
+            loader_seed_draw()
+            if self.shuffle:
+                random.shuffle(list(range(len(src))))
+        else:
+            loader_seed_draw()
 
     def epoch(self):
-        raw = self._raw()
-        steps = self.steps
+        """One epoch, as Keras's epoch iterator runs it. A pass goes on into the next epoch only
+        for fit's training data with steps_per_epoch; otherwise each epoch starts a new one. An
+        epoch ends after `steps` batches, or early (with Keras's warning when steps were given)
+        when the pass runs out. A pass of known length that ran to its end is replaced at once,
+        as Keras replaces it (kept for the next epoch only in the carried-over case)."""
+        known = self.num_batches
+        carry = self.carry_over and self._steps_given
+        if self._live is None or not carry:
+            self._live, self._seen = self._new_pass(), 0
         count = 0
-        restarted_at = None
-        while steps is None or count < steps:
+        while self.steps is None or count < self.steps:
+            if known and self._seen >= known:
+                self._warn_ran_out()
+                break
             try:
-                batch = next(raw)
+                batch = next(self._live)
             except StopIteration:
                 self._live = None
-                if self.reiterable and steps is not None and count < steps and restarted_at != count:
-                    restarted_at = count
-                    raw = self._raw()  # steps_per_epoch longer than the dataset: start over
-                    continue
-                if steps is not None and not self._exhausted_warned:
-                    self._exhausted_warned = True
-                    warnings.warn(RAN_OUT_OF_DATA, stacklevel=3)
+                self._warn_ran_out()
                 return
+            self._seen += 1
             count += 1
             yield self._convert(batch)
+        if known and self._seen >= known:
+            replacement = self._new_pass()
+            self._live, self._seen = (replacement, 0) if carry else (None, 0)
+
+    def _warn_ran_out(self):
+        if self._steps_given and not self._exhausted_warned:
+            self._exhausted_warned = True
+            warnings.warn(RAN_OUT_OF_DATA, stacklevel=4)
+
 
     def on_epoch_end(self):
         if isinstance(self.source, PyDataset):
             self.source.on_epoch_end()
+
+
+def _pydataset_pass(dataset, shuffle):
+    order = list(range(len(dataset)))
+    if shuffle:
+        random.shuffle(order)
+    for i in order:
+        yield dataset[i]
 
 
 def _is_reiterable(x):

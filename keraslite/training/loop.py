@@ -188,10 +188,11 @@ class _State:
 
 def _keras_build_draws(model, adapter):
     """Keras's trainer takes one batch from a fresh data loader to build the model and the
-    compiled loss/metrics the first time fit or evaluate meets them unbuilt; for array data, draw
-    what that costs torch's global generator, so later shuffles and dropout masks match Keras's."""
+    compiled loss/metrics the first time fit or evaluate meets them unbuilt; draw what that costs
+    torch's global generator (and Python's, for a shuffled PyDataset), so later shuffles and
+    dropout masks match Keras's."""
     unbuilt = getattr(model, "_compiled_unbuilt", False) or not _all_built(model)
-    if unbuilt and isinstance(adapter, data_mod.ArrayData):
+    if unbuilt and hasattr(adapter, "first_batch_draws"):
         adapter.first_batch_draws()
     model._compiled_unbuilt = False
 
