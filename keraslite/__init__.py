@@ -6,6 +6,6 @@ __version__ = "0.1.0"
 
 from keraslite import (activations, backend, callbacks, constraints, datasets, initializers, layers, losses,
                        metrics, models, ops, optimizers, regularizers, saving, utils)
-from keraslite.layers import Input, InputLayer, Layer, Variable
+from keraslite.layers import Input, InputLayer, InputSpec, Layer, Variable
 from keraslite.models import Model, Sequential
 from keraslite.compat.aliases import install_aliases, uninstall_aliases

@@ -68,3 +68,25 @@ def test_torch_module_hooks_still_run():
             return 2 * x
 
     assert torch.equal(Doubled()(torch.ones(2)), torch.full((2,), 2.0))
+
+
+def test_input_spec_checked_before_build_with_clear_message():
+    import keraslite
+
+    class NeedsSequences(keraslite.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.input_spec = [keraslite.layers.InputSpec(ndim=3), keraslite.layers.InputSpec(min_ndim=2)]
+
+        def build(self, input_shape):
+            raise AssertionError("build must not run for rejected inputs")
+
+        def call(self, inputs):
+            return inputs[0]
+
+    layer = NeedsSequences(name="seq_pair")
+    with pytest.raises(ValueError, match=r"Input 0 of layer 'seq_pair' is incompatible .* expected ndim=3, found "
+                                         r"ndim=2\. Full shape received: \(2, 5\)"):
+        layer([torch.zeros(2, 5), torch.zeros(2, 5)])
+    with pytest.raises(ValueError, match=r"Layer 'seq_pair' expects 2 input\(s\), but it received 3"):
+        layer([torch.zeros(2, 5, 1)] * 3)

@@ -25,6 +25,7 @@ from torch.nn.modules import module as _torch_module
 from torch._subclasses.fake_tensor import unset_fake_temporarily
 
 from keraslite import backend, constraints as constraints_mod, initializers, regularizers as regularizers_mod
+from keraslite.layers.input_spec import assert_input_compatibility
 from keraslite.layers.keras_tensor import KerasTensor
 
 
@@ -188,6 +189,7 @@ class Layer(nn.Module):
     _call_accepts_training = False
     _call_accepts_mask = False
     _makes_masks = False  # compute_mask overridden: may create a mask even from none
+    input_spec = None  # an InputSpec (or a list, one per input) checked on every call
     _plain_forward = True  # forward() is Layer.forward (calls `call`); False where a subclass overrides it
 
     def __init_subclass__(cls, **kwargs):
@@ -488,6 +490,8 @@ class Layer(nn.Module):
 
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, inputs, self.name)
         if type(inputs) is not torch.Tensor:  # the hot path (a plain tensor) skips these checks
             if _is_symbolic(inputs):
                 from keraslite.models import functional
