@@ -66,6 +66,13 @@ IDENTITY = Layout()
 
 # ----------------------------------------------------------------------------- variables
 
+def _plain_torch_module(value):
+    """A torch module with no Keras layer in it, other than a container (ModuleList/ModuleDict)."""
+    if isinstance(value, (nn.ModuleList, nn.ModuleDict)):
+        return False
+    return not any(isinstance(m, Layer) for m in value.modules())
+
+
 class Variable(nn.Parameter):
     """A torch Parameter with Keras identity: `name`, `path`, `trainable`, a `Layout`,
     and Keras-style `numpy()`/`assign()` that speak the Keras layout."""
@@ -190,6 +197,7 @@ class Layer(nn.Module):
     _call_accepts_mask = False
     _makes_masks = False  # compute_mask overridden: may create a mask even from none
     input_spec = None  # an InputSpec (or a list, one per input) checked on every call
+    _wraps_torch_modules = True  # plain torch modules assigned to attributes become TorchModuleWrappers
     _plain_forward = True  # forward() is Layer.forward (calls `call`); False where a subclass overrides it
 
     def __init_subclass__(cls, **kwargs):
@@ -246,6 +254,11 @@ class Layer(nn.Module):
         # lists/tuples/dicts (`self.blocks = [Dense(8), Dense(8)]`). Such containers are kept
         # as they are (a list subclass that re-registers on mutation) and their layers are
         # registered under `name` so weights, `layers` and `.to(device)` see them.
+        if isinstance(value, nn.Module) and self._wraps_torch_modules and _plain_torch_module(value) \
+                and "_modules" in self.__dict__:
+            from keraslite.layers.torch_module import TorchModuleWrapper
+
+            value = TorchModuleWrapper(value)  # as Keras does: its parameters become trained weights
         if type(value) in (list, tuple, dict) and value and "_modules" in self.__dict__:
             modules = _modules_in(value)
             if modules:

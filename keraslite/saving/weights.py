@@ -329,16 +329,24 @@ def _walk_container(container, path, visited):
 
 # ----------------------------------------------------------------------------- Keras 3 layout
 
+def _state_by_name(obj, variables):
+    """Whether `obj` stores its state under its own names (save/load_own_variables) instead of
+    numbered variables: layers whose state is not Keras variables, and those that ask to."""
+    return hasattr(obj, "save_own_variables") and (not variables or getattr(obj, "_state_by_name", False))
+
+
 def write_keras3_weights(h5file, model, include_optimizer=True):
     """Write `model` (and its optimizer's state) in the Keras 3 `.weights.h5` layout."""
     for path, obj in walk_objects(model):
         group = h5file.require_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = obj.name
         variables = own_variables(obj)
-        for i, v in enumerate(variables):
+        by_name = _state_by_name(obj, variables)
+        for i, v in enumerate([] if by_name else variables):
             write_dataset(group, str(i), keras_array(v))
-        if not variables and hasattr(obj, "save_own_variables"):
-            # State that is not a Keras variable (TextVectorization's tf-idf weights), named as Keras names it.
+        if by_name:
+            # State named as Keras names it: TextVectorization's tf-idf weights, a wrapped torch
+            # module's state_dict.
             store = {}
             obj.save_own_variables(store)
             for name, value in store.items():
@@ -376,7 +384,7 @@ def read_keras3_weights(h5file, model, filepath, skip_mismatch=False, load_optim
         stored = [] if group is None else sorted((k for k in group.keys()), key=lambda k: int(k) if k.isdigit() else k)
         if group is not None and not isinstance(group, h5py.Group):
             raise KerasFileError(f"'{filepath}': '{key}' is not a group.")
-        if not variables and hasattr(obj, "load_own_variables"):
+        if _state_by_name(obj, variables):
             obj.load_own_variables({k: read_dataset(group[k], f"{key}/{k}") for k in stored})
             continue
         if len(stored) != len(variables):
