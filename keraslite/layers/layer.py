@@ -377,6 +377,11 @@ class Layer(nn.Module):
         if kind == "outputs" and index == 0 and self.__dict__.get("_output_tensor") is not None:
             return self.__dict__["_output_tensor"]
         nodes = self._inbound_nodes
+        container = self.__dict__.get("_sequential_ref")
+        container = container() if container is not None else None
+        if not nodes and container is not None and container._batch_input_shape is not None:
+            container.outputs  # a Sequential's layer: trace the model's graph (Keras builds it on add)
+            nodes = self._inbound_nodes
         if not nodes:
             raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic input and thus has no "
                                  f"defined {what}. Call it on keras.Input(...) first.")
