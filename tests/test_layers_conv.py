@@ -181,3 +181,10 @@ def test_1d_layers_run_as_2d_ops_without_copies(factory):
     kernel = layer.weights[0]
     assert kernel.ndim == 4 and kernel.shape[-1] == 1  # (out, in, k, 1) storage
     assert kernel.keras_shape == layer.get_weights()[0].shape and len(kernel.keras_shape) == 3
+
+
+def test_keras1_atrous_convolution_is_a_dilated_conv():
+    layer = layers.AtrousConvolution2D(4, 3, 3, atrous_rate=(2, 2), border_mode="same")
+    assert type(layer) is layers.Conv2D and layer.dilation_rate == (2, 2) and layer.kernel_size == (3, 3)
+    layer1d = layers.AtrousConvolution1D(nb_filter=2, filter_length=3, atrous_rate=2)
+    assert type(layer1d) is layers.Conv1D and layer1d.dilation_rate == (2,)

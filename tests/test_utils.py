@@ -397,3 +397,11 @@ def test_boston_housing_split(mirror):
     np.testing.assert_array_equal(xtr[:, 0] / 13, ytr)  # rows and targets shuffled together
     with pytest.raises(ValueError, match="test_split"):
         keraslite.datasets.boston_housing.load_data(test_split=1.0)
+
+
+def test_keras1_probas_to_classes():
+    from keraslite.utils import np_utils
+
+    np.testing.assert_array_equal(np_utils.probas_to_classes(np.array([[0.1, 0.9], [0.8, 0.2]])), [1, 0])
+    np.testing.assert_array_equal(np_utils.probas_to_classes(np.array([[0.7], [0.2], [0.5]])), [1, 0, 0])
+    np.testing.assert_array_equal(np_utils.categorical_probas_to_classes(np.array([[0.2, 0.3, 0.5]])), [2])

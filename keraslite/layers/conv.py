@@ -26,7 +26,7 @@ __all__ = [
     "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
     "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",
     "Convolution3DTranspose", "Deconvolution2D", "Deconvolution3D", "SeparableConvolution1D",
-    "SeparableConvolution2D",
+    "SeparableConvolution2D", "AtrousConvolution1D", "AtrousConvolution2D",
 ]
 
 # 1-D layers run the 2-D ops over (batch, c, steps, 1); see `torch_view`.
@@ -750,3 +750,5 @@ Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
     Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)
 Deconvolution2D, Deconvolution3D = Conv2DTranspose, Conv3DTranspose
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+# Keras 1: AtrousConvolution2D(nb_filter, nb_row, nb_col, atrous_rate=(2, 2)) is a dilated Conv2D.
+AtrousConvolution1D, AtrousConvolution2D = Conv1D, Conv2D
