@@ -4,7 +4,10 @@ over word embeddings for binary sentiment. Exercises `sequence.pad_sequences`,
 word-level dropout argument), `Convolution1D(nb_filter=, filter_length=, border_mode='valid',
 activation='relu', subsample_length=1)`, `MaxPooling1D(pool_length=)`, `GlobalMaxPooling1D`,
 and `fit(..., nb_epoch=, validation_data=)`. The "reviews" are synthetic integer sequences of
-varying length whose label depends on how many "positive" words they contain.
+varying length whose label depends on how many "positive" words they contain. A last part
+follows the 2016 "pre-trained word embeddings" tutorial on raw text: `Tokenizer(nb_words=)`,
+`texts_to_sequences`, `one_hot`, and a frozen `Embedding(weights=[embedding_matrix],
+trainable=False)`.
 
 Run: python -m keraslite examples/keras1_imdb_cnn.py
 """
@@ -13,6 +16,7 @@ import numpy as np
 np.random.seed(1337)  # for reproducibility
 
 from keras.preprocessing import sequence
+from keras.preprocessing.text import Tokenizer, one_hot
 from keras.models import Sequential
 from keras.layers import Dense, Dropout, Activation, Flatten
 from keras.layers import Embedding
@@ -111,3 +115,38 @@ model.compile(loss='binary_crossentropy', optimizer='rmsprop', metrics=['accurac
 model.fit(X_train, y_train, batch_size=batch_size, nb_epoch=2, verbose=2,
           validation_data=(X_test, y_test))
 print('local max pooling: test [loss, acc] =', model.evaluate(X_test, y_test, verbose=0))
+
+# --- raw text: Tokenizer -> sequences -> a frozen, "pre-trained" embedding matrix
+MAX_NB_WORDS = 30
+good = ['great', 'fine', 'superb', 'lovely', 'good']
+bad = ['awful', 'dull', 'boring', 'bad', 'poor']
+filler = ['the', 'film', 'plot', 'was', 'and', 'a', 'story', 'acting', 'very', 'quite']
+texts, labels = [], []
+for i in range(200):
+    label = i % 2
+    words = list(np.random.choice(filler, 8)) + list(np.random.choice(good if label else bad, 2))
+    np.random.shuffle(words)
+    texts.append(' '.join(words))
+    labels.append(label)
+labels = np.array(labels)
+
+tokenizer = Tokenizer(nb_words=MAX_NB_WORDS)
+tokenizer.fit_on_texts(texts)
+sequences = tokenizer.texts_to_sequences(texts)
+word_index = tokenizer.word_index
+print('Found %s unique tokens.' % len(word_index))
+data = sequence.pad_sequences(sequences, maxlen=12)
+print('Shape of data tensor:', data.shape)
+print('one_hot("the film was great", 50):', len(one_hot('the film was great', 50)), 'indices')
+
+embedding_matrix = np.zeros((len(word_index) + 1, 8))
+for word, i in word_index.items():
+    embedding_matrix[i] = np.random.RandomState(i).rand(8) * (1 if word in good else -1 if word in bad else 0.1)
+model = Sequential()
+model.add(Embedding(len(word_index) + 1, 8, weights=[embedding_matrix], input_length=12, trainable=False))
+model.add(Convolution1D(16, 3, activation='relu'))
+model.add(GlobalMaxPooling1D())
+model.add(Dense(1, activation='sigmoid'))
+model.compile(loss='binary_crossentropy', optimizer='rmsprop', metrics=['acc'])
+model.fit(data, labels, nb_epoch=3, batch_size=32, verbose=2)
+print('frozen embedding unchanged:', np.allclose(model.layers[0].get_weights()[0], embedding_matrix))

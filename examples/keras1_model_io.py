@@ -2,8 +2,10 @@
 `model.to_json()` + `model_from_json`, `model.to_yaml()` + `model_from_yaml`,
 `save_weights('...h5')` / `load_weights`, `ModelCheckpoint(filepath, verbose=1,
 save_best_only=True)` with a `{epoch:02d}-{val_loss:.2f}` file name, `EarlyStopping(monitor=
-'val_loss', patience=2)`, `model.save` and `keras.models.load_model`, on a small synthetic
-regression problem. Files are written to a temporary folder.
+'val_loss', patience=2)`, `model.save` and `keras.models.load_model` (also with a custom layer written the Keras 1.0
+way: `K.variable` weights listed in `self.trainable_weights`, `get_output_shape_for`,
+`get_config`, reloaded through `custom_objects`), on a small synthetic regression problem.
+Files are written to a temporary folder.
 
 Run: python -m keraslite examples/keras1_model_io.py
 """
@@ -13,6 +15,8 @@ import tempfile
 import numpy as np
 np.random.seed(1337)  # for reproducibility
 
+from keras import backend as K
+from keras.engine.topology import Layer
 from keras.models import Sequential, model_from_json, model_from_yaml, load_model
 from keras.layers.core import Dense, Activation, Dropout
 from keras.callbacks import ModelCheckpoint, EarlyStopping
@@ -76,3 +80,42 @@ del model  # deletes the existing model
 model = load_model(os.path.join(workdir, 'my_model.h5'))
 print('load_model predictions equal:', np.allclose(model.predict(X_val), rebuilt.predict(X_val), atol=1e-6))
 model.fit(X_train, y_train, batch_size=16, nb_epoch=1, verbose=2)
+
+
+# a custom layer as the Keras 1.0 docs wrote it
+class MyLayer(Layer):
+    def __init__(self, output_dim, **kwargs):
+        self.output_dim = output_dim
+        super(MyLayer, self).__init__(**kwargs)
+
+    def build(self, input_shape):
+        input_dim = input_shape[1]
+        initial_weight_value = np.random.random((input_dim, self.output_dim))
+        self.W = K.variable(initial_weight_value)
+        self.trainable_weights = [self.W]
+
+    def call(self, x, mask=None):
+        return K.dot(x, self.W)
+
+    def get_output_shape_for(self, input_shape):
+        return (input_shape[0], self.output_dim)
+
+    def get_config(self):
+        config = {'output_dim': self.output_dim}
+        base_config = super(MyLayer, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+custom = Sequential()
+custom.add(MyLayer(8, input_dim=10))
+custom.add(Activation('relu'))
+custom.add(Dense(1))
+custom.compile(loss='mse', optimizer='rmsprop')
+W_before = K.get_value(custom.layers[0].W).copy()
+custom.fit(X_train, y_train, batch_size=16, nb_epoch=2, verbose=0)
+print('MyLayer output shape:', custom.layers[0].output_shape, '- W trained:',
+      not np.allclose(W_before, K.get_value(custom.layers[0].W)))
+custom.save(os.path.join(workdir, 'custom.h5'))
+reloaded = load_model(os.path.join(workdir, 'custom.h5'), custom_objects={'MyLayer': MyLayer})
+print('custom layer reloaded, same predictions:',
+      np.allclose(custom.predict(X_val, verbose=0), reloaded.predict(X_val, verbose=0), atol=1e-6))
