@@ -45,6 +45,8 @@ RENAMES = {
     "mode": (None, None),  # Keras 1 BatchNormalization(mode=0): dropped
 }
 
+_BN_MODES = {1: "sample-wise normalization", 2: "batch statistics at inference too"}
+
 # Keras 1 positional conv forms: Convolution2D(nb_filter, nb_row, nb_col, ...)
 _POSITIONAL_KERNEL = {"Conv2D": 2, "Conv2DTranspose": 2, "SeparableConv2D": 2, "Conv3D": 3}
 
@@ -69,6 +71,10 @@ def translate(cls_name, params, args, kwargs):
     for old in [k for k in kwargs if k in RENAMES and k not in params]:
         new, transform = RENAMES[old]
         value = kwargs.pop(old)
+        if old == "mode" and value not in (0, None):
+            warnings.warn(f"{cls_name}(mode={value!r}): Keras 1's mode {value} ({_BN_MODES.get(value, 'unknown')}) "
+                          "is not reproduced; the layer normalizes as mode=0 does (batch statistics in training, "
+                          "moving averages at inference).", stacklevel=3)
         if new is None or new in kwargs:
             continue
         if new not in params:
