@@ -188,3 +188,20 @@ def test_keras1_atrous_convolution_is_a_dilated_conv():
     assert type(layer) is layers.Conv2D and layer.dilation_rate == (2, 2) and layer.kernel_size == (3, 3)
     layer1d = layers.AtrousConvolution1D(nb_filter=2, filter_length=3, atrous_rate=2)
     assert type(layer1d) is layers.Conv1D and layer1d.dilation_rate == (2,)
+
+
+def test_output_size_zero_or_negative_is_an_error():
+    with pytest.raises(ValueError, match=r"Computed output size would be zero or negative.*'c1' \(Conv1D\).*"
+                                         r"\(None, 3, 2\).*spatial output size \(-1,\)\. Use padding='same'"):
+        layers.Conv1D(4, 5, name="c1").compute_output_shape((None, 3, 2))
+    assert layers.Conv1D(4, 5, padding="same").compute_output_shape((None, 3, 2)) == (None, 3, 4)
+    assert layers.Conv2D(2, 3).compute_output_shape((None, None, 3, 1)) == (None, None, 1, 2)  # unknown sizes pass
+
+
+def test_keras10_channels_first_input_shape_gets_a_hint():
+    """Keras 1.0 defaulted to Theano's ordering: input_shape=(1, 28, 28) was one 28x28 channel."""
+    import keraslite
+
+    model = keraslite.Sequential()
+    with pytest.raises(ValueError, match=r"looks channels-first.*set_image_dim_ordering\('th'\).*dim_ordering='th'"):
+        model.add(layers.Convolution2D(32, 3, 3, border_mode="valid", input_shape=(1, 28, 28)))

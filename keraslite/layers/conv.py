@@ -95,6 +95,27 @@ def conv_output_length(size, kernel, stride, padding, dilation=1):
     return (size + stride - 1) // stride  # 'same' and 'causal'
 
 
+def check_output_size(layer, input_shape, spatial_out, window):
+    """Keras's error for a window larger than its (padded) input: any output size <= 0."""
+    if not any(n is not None and n <= 0 for n in spatial_out):
+        return
+    message = (f"Computed output size would be zero or negative. Layer '{layer.name}' ({type(layer).__name__}) "
+               f"received input shape {tuple(input_shape)} with {window}, strides={tuple(layer.strides)}, "
+               f"padding={layer.padding!r}, data_format={layer.data_format!r}: spatial output size "
+               f"{tuple(spatial_out)}.")
+    rows, channels = input_shape[1], input_shape[-1]
+    if (layer.rank >= 2 and layer.data_format == "channels_last" and rows is not None and channels is not None
+            and rows <= 4 < channels):
+        # Keras 1.0's default ordering was Theano's: input_shape=(1, 28, 28) meant 1 channel of 28x28.
+        message += (f" The input shape {tuple(input_shape[1:])} looks channels-first (channels, rows, cols), the "
+                    "'th' ordering Keras 1 used by default: call keras.backend.set_image_dim_ordering('th') "
+                    "(or set_image_data_format('channels_first')) before building the model, or pass "
+                    "dim_ordering='th' / data_format='channels_first' to the layer.")
+    else:
+        message += " Use padding='same', a smaller kernel or pool size, or a larger input."
+    raise ValueError(message)
+
+
 def to_channels_first(x, rank):
     """(batch, *spatial, c) -> (batch, c, *spatial) as a view."""
     return x.permute(0, rank + 1, *range(1, rank + 1))
@@ -270,6 +291,8 @@ class _BaseConv(Layer):
         spatial = input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:]
         out = tuple(conv_output_length(s, k, st, self.padding, d)
                     for s, k, st, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
+        check_output_size(self, input_shape, out, f"kernel_size={self.kernel_size}, "
+                                                  f"dilation_rate={self.dilation_rate}")
         if self.data_format == "channels_last":
             return (input_shape[0],) + out + (channels_out,)
         return (input_shape[0], channels_out) + out
