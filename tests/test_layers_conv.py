@@ -205,3 +205,20 @@ def test_keras10_channels_first_input_shape_gets_a_hint():
     model = keraslite.Sequential()
     with pytest.raises(ValueError, match=r"looks channels-first.*set_image_dim_ordering\('th'\).*dim_ordering='th'"):
         model.add(layers.Convolution2D(32, 3, 3, border_mode="valid", input_shape=(1, 28, 28)))
+
+
+def test_keras1_deconvolution2d_output_shape_is_dropped_with_a_warning():
+    with pytest.warns(UserWarning, match=r"Conv2DTranspose\(output_shape=.*computed from the input shape"):
+        layer = layers.Deconvolution2D(3, 3, 3, output_shape=(None, 14, 14, 3), subsample=(2, 2), border_mode="same")
+    assert layer.kernel_size == (3, 3) and layer.strides == (2, 2) and layer.filters == 3
+    assert layer.compute_output_shape((None, 7, 7, 5)) == (None, 14, 14, 3)
+    with pytest.warns(UserWarning, match="output_shape"):
+        positional = layers.Deconvolution2D(3, 3, 3, (None, 14, 14, 3), subsample=(2, 2), border_mode="same")
+    assert positional.kernel_size == (3, 3)
+    with pytest.raises(TypeError, match=r"Conv2D got unexpected keyword argument\(s\) \['output_shape'\]"):
+        layers.Conv2D(3, 3, output_shape=(None, 4, 4, 3))
+
+
+def test_keras1_init_means_the_layers_own_initializer():
+    assert layers.PReLU(init="zero").get_config()["alpha_initializer"]["class_name"] == "Zeros"
+    assert layers.Conv2D(2, 3, init="he_normal").get_config()["kernel_initializer"]["class_name"] == "HeNormal"
