@@ -3,7 +3,8 @@ perceptron on flattened 28x28 "digits", with `Dense(512, input_shape=(784,))`, s
 `Activation` and `Dropout` layers, `RMSprop()`, `np_utils.to_categorical`,
 `model.fit(..., nb_epoch=, verbose=1, validation_data=(X_test, Y_test))`, the Keras 0.3 holdover
 `show_accuracy=True` (Keras 1.0 still accepted it with a deprecation warning), and
-`model.evaluate(..., verbose=0)` returning a list read as `score[0]` / `score[1]`.
+`model.evaluate(..., verbose=0)` returning a list read as `score[0]` / `score[1]`, and Keras 1's
+own `MaxoutDense(nb_feature=)` and `Highway` layers.
 The digits are synthetic: each class is a noisy copy of its own random template.
 
 Run: python -m keraslite examples/keras1_mnist_mlp.py
@@ -13,7 +14,7 @@ import numpy as np
 np.random.seed(1337)  # for reproducibility
 
 from keras.models import Sequential
-from keras.layers.core import Dense, Dropout, Activation
+from keras.layers.core import Dense, Dropout, Activation, MaxoutDense, Highway
 from keras.optimizers import RMSprop
 from keras.utils import np_utils
 
@@ -69,3 +70,14 @@ print('Test accuracy:', score[1])
 model.fit(X_train, Y_train, batch_size=batch_size, nb_epoch=1, show_accuracy=True, verbose=2)
 score = model.evaluate(X_test, Y_test, show_accuracy=True, verbose=0)
 print('score after one more epoch: loss %.4f, acc %.4f' % (score[0], score[1]))
+
+# Keras 1's own dense variants: maxout units, then a highway layer
+model = Sequential()
+model.add(MaxoutDense(64, nb_feature=4, input_shape=(784,)))
+model.add(Highway(activation='relu'))
+model.add(Dropout(0.2))
+model.add(Dense(10, activation='softmax'))
+model.compile(loss='categorical_crossentropy', optimizer=RMSprop(), metrics=['accuracy'])
+model.fit(X_train, Y_train, batch_size=batch_size, nb_epoch=2, verbose=2, validation_data=(X_test, Y_test))
+print('maxout + highway weights:', [w.shape for w in model.get_weights()[:6]])
+print('maxout + highway test accuracy: %.4f' % model.evaluate(X_test, Y_test, verbose=0)[1])

@@ -46,7 +46,9 @@ EXPECTED = {
                                    r"reloaded model gives the same predictions: True"],
     "keras1_mnist_mlp.py": [r"1000 train samples", r"Total params: 669,706", r"Epoch 3/3", r"val_accuracy",
                             r"Test score: [\d.]+", r"Test accuracy: [\d.]+",
-                            r"score after one more epoch: loss [\d.]+, acc [\d.]+"],
+                            r"score after one more epoch: loss [\d.]+, acc [\d.]+",
+                            r"maxout \+ highway weights: \[\(4, 784, 64\), \(4, 64\), \(64, 64\), \(64, 64\), "
+                            r"\(64,\), \(64,\)\]", r"maxout \+ highway test accuracy: [\d.]+"],
     "keras1_imdb_cnn.py": [r"X_train shape: \(400, 40\)", r"Epoch 3/3",
                            r"global max pooling: test loss [\d.]+, test accuracy [\d.]+",
                            r"after MaxPooling1D\(pool_length=38\): \(None, 1, 32\)",
