@@ -79,3 +79,16 @@ def test_set_learning_phase():
         backend_function._PHASE = None
     with pytest.raises(ValueError, match="0 or 1"):
         K.set_learning_phase(2)
+
+
+def test_keras_function_leaves_default_model_names_alone():
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import layers
+
+    K.clear_session()
+    inp = keraslite.Input((3,))
+    first = keraslite.Model(inp, layers.Dense(2)(inp))
+    K.function([first.input], [first.output])
+    second = keraslite.Model(inp, layers.Dense(2)(inp))
+    assert (first.name, second.name) == ("functional", "functional_1")

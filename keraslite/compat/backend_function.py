@@ -66,7 +66,8 @@ class KerasFunction:
                                 f".input / .output, or K.learning_phase() among the inputs); received "
                                 f"{type(x).__name__} {x!r:.80}.")
         self._n_inputs = len(inputs)
-        self._model = Model(inputs=tensors, outputs=outputs)
+        # Named, so that it takes no default "functional" uid from the models the script makes.
+        self._model = Model(inputs=tensors, outputs=outputs, name=name or "k_function")
 
     def __call__(self, values):
         from keraslite import backend
