@@ -163,3 +163,18 @@ def test_gradient_parity(name):
     for k_var, l_var in zip(k_layer.weights, l_layer.weights):
         l_grad = l_var.keras_layout.to_keras(l_var.grad).numpy()
         np.testing.assert_allclose(l_grad, k_var.value.grad.cpu().numpy(), atol=1e-4, err_msg=l_var.name)
+
+
+@pytest.mark.parametrize("kind,args,shape", [
+    ("Conv2D", dict(filters=4, kernel_size=(3, 3)), (None, 1, 28, 28)),
+    ("Conv1D", dict(filters=4, kernel_size=5), (None, 3, 2)),
+    ("MaxPooling2D", dict(pool_size=(2, 2)), (None, 1, 28, 32)),
+    ("AveragePooling1D", dict(pool_size=4), (None, 3, 2)),
+])
+def test_output_size_zero_or_negative_raises_like_keras(kind, args, shape):
+    """Keras refuses a window larger than its input; so does keraslite, with the same opening words."""
+    for lib in (keras, keraslite):
+        layer = getattr(lib.layers, kind)(**args)
+        with pytest.raises(ValueError, match="Computed output size would be zero or negative"):
+            model = lib.Sequential([lib.Input(shape[1:]), layer])
+            model.output_shape  # noqa: B018 (keraslite checks shapes when the stack is built)

@@ -386,3 +386,24 @@ def test_keras_config_with_tensor_operations_loads():
     x = RNG.random((3, 4)).astype("float32")
     assert_close(to_numpy(l_model(x)), to_numpy(k_model(torch.as_tensor(x))))
     assert l_model.output_shape == k_model.output_shape
+
+
+def test_sequential_layer_input_and_output_feed_a_model_like_keras():
+    """A Sequential whose first layer declares its input shape has symbolic layer inputs and
+    outputs in Keras 3; a Model cut from them (the Keras FAQ's feature extractor) computes
+    what Keras's does."""
+    def build(lib):
+        model = lib.Sequential()
+        model.add(lib.layers.Dense(6, activation="relu", input_shape=(4,), name="d1"))
+        model.add(lib.layers.Dense(5, activation="tanh", name="d2"))
+        model.add(lib.layers.Dense(2, name="d3"))
+        return model
+
+    k_model, l_model = build(keras), build(keraslite)
+    copy_weights(k_model, l_model)
+    k_head = keras.Model(inputs=k_model.layers[0].input, outputs=k_model.layers[1].output)
+    l_head = keraslite.Model(inputs=l_model.layers[0].input, outputs=l_model.layers[1].output)
+    assert tuple(l_model.layers[0].input.shape) == tuple(k_model.layers[0].input.shape)
+    assert tuple(l_model.layers[1].output.shape) == tuple(k_model.layers[1].output.shape)
+    x = RNG.standard_normal((3, 4)).astype("float32")
+    outputs_agree(k_head, l_head, x)

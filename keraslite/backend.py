@@ -3,7 +3,8 @@ default layer names (uids) and clear_session.
 
 Owns nothing about layers or training; those modules ask here for the device and names.
 Also serves as the `keras.backend` (K) namespace for Keras-2 code: the ops it exposes
-come from `keraslite.ops`.
+come from `keraslite.ops`; Keras 1/2's `function` / `learning_phase` from
+keraslite.compat.backend_function.
 """
 import functools
 import os
@@ -190,6 +191,25 @@ def set_value(x, value):
         return
     with torch.no_grad():
         x.copy_(torch.as_tensor(np.asarray(value), dtype=x.dtype, device=x.device))
+
+
+def function(inputs, outputs, updates=None, name=None, **kwargs):
+    """Keras 1/2 `K.function([inputs..., K.learning_phase()], [outputs...])` (keraslite.compat.backend_function)."""
+    from keraslite.compat import backend_function
+
+    return backend_function.function(inputs, outputs, updates=updates, name=name, **kwargs)
+
+
+def learning_phase():
+    from keraslite.compat import backend_function
+
+    return backend_function.learning_phase()
+
+
+def set_learning_phase(value):
+    from keraslite.compat import backend_function
+
+    backend_function.set_learning_phase(value)
 
 
 def __getattr__(name):

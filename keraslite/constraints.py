@@ -1,4 +1,5 @@
-"""Weight constraints (max_norm, non_neg, unit_norm, min_max_norm) and `get`.
+"""Weight constraints (max_norm, non_neg, unit_norm, min_max_norm; Keras 1/2 maxnorm, nonneg,
+unitnorm) and `get`.
 
 A constraint maps a weight in Keras layout to its projection; Layer.apply_constraints runs
 them after each optimizer step, as Keras does.
@@ -67,6 +68,7 @@ class MinMaxNorm(Constraint):
 
 
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
+maxnorm, nonneg, unitnorm = MaxNorm, NonNeg, UnitNorm  # Keras 1 and 2 spellings
 _CLASSES = {"MaxNorm": MaxNorm, "NonNeg": NonNeg, "UnitNorm": UnitNorm, "MinMaxNorm": MinMaxNorm,
             "max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm,
             "maxnorm": MaxNorm, "nonneg": NonNeg, "unitnorm": UnitNorm}

@@ -1,4 +1,5 @@
-"""Weight and activity regularizers (l1, l2, l1_l2, orthogonal_regularizer) and `get`.
+"""Weight and activity regularizers (l1, l2, l1_l2, orthogonal_regularizer, and Keras 1's l1l2 and
+activity_l1 / activity_l2 / activity_l1l2) and `get`.
 
 A regularizer is called on a tensor in Keras layout and returns a scalar penalty; the Layer
 collects them in `losses` and the training loop adds them to the loss.
@@ -71,15 +72,34 @@ class OrthogonalRegularizer(Regularizer):
         return {"factor": self.factor, "mode": self.mode}
 
 
-def l1(l1=0.01):
-    return L1(l1)
+# Keras 1 and 2 spelled the factor `l`: l2(l=0.01); Keras 3 spells it like the class argument.
+def l1(l1=0.01, *, l=None):
+    return L1(l1 if l is None else l)
 
 
-def l2(l2=0.01):
-    return L2(l2)
+def l2(l2=0.01, *, l=None):
+    return L2(l2 if l is None else l)
 
 
 def l1_l2(l1=0.01, l2=0.01):
+    return L1L2(l1, l2)
+
+
+# Keras 1 names. Keras 1's ActivityRegularizer added l * sum(mean(f(output), axis=0)), the
+# penalty over the batch mean; the Layer divides an activity penalty by the batch size, so
+# the plain regularizers give the same number when passed as activity_regularizer.
+l1l2 = l1_l2
+
+
+def activity_l1(l=0.01):
+    return L1(l)
+
+
+def activity_l2(l=0.01):
+    return L2(l)
+
+
+def activity_l1l2(l1=0.01, l2=0.01):
     return L1L2(l1, l2)
 
 

@@ -293,3 +293,17 @@ def test_layers_drawing_from_a_python_counter_keep_the_step_eager(name, expected
     model.compile("sgd", "mse")
     model.fit(x, y, batch_size=32, epochs=1, verbose=0)
     assert _graphable_model(model) is expected
+
+
+def test_keras1_show_accuracy_is_accepted_with_a_warning():
+    """Keras 1.0 popped show_accuracy from fit/evaluate and warned; other unknown names still fail."""
+    x, y = _data()
+    model = _mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    with pytest.warns(UserWarning, match="show_accuracy.*deprecated.*metrics=\\[\"accuracy\"\\]"):
+        model.fit(x, y, nb_epoch=1, show_accuracy=True, verbose=0)
+    with pytest.warns(UserWarning, match="show_accuracy"):
+        score = model.evaluate(x, y, show_accuracy=True, verbose=0)
+    assert len(score) == 2
+    with pytest.raises(TypeError, match="fit\\(\\) got unexpected keyword argument\\(s\\) \\['show_acuracy'\\]"):
+        model.fit(x, y, show_acuracy=True, verbose=0)

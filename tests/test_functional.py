@@ -315,3 +315,32 @@ def test_reflected_operators_and_slicing_serialize():
     config = json.loads(json.dumps(model.get_config()))
     clone = keraslite.Model.from_config(config)
     np.testing.assert_allclose(clone(x).numpy(), expected, rtol=1e-6)
+
+
+def test_sequential_layers_have_symbolic_input_and_output_before_model_input():
+    """Keras 1 FAQ: K.function / Model on model.layers[i].input and .output of a Sequential whose
+    first layer only declares input_dim; reading them in any order gives one connected graph."""
+    model = keraslite.Sequential()
+    model.add(layers.Dense(3, input_dim=4, name="first"))
+    first_in = model.layers[0].input  # nothing has read model.input yet
+    assert first_in.shape == (None, 4)
+    model.add(layers.Dense(2, name="second"))
+    assert model.layers[1].output.shape == (None, 2)
+    assert model.layers[0].input is first_in and model.input is first_in
+    head = keraslite.Model(inputs=model.layers[0].input, outputs=model.layers[1].output)
+    x = _x(3, 4)
+    torch.testing.assert_close(head(x), model(x))
+
+
+def test_sequential_layer_graph_after_pickle_and_deepcopy():
+    import copy
+    import pickle
+
+    model = keraslite.Sequential()
+    model.add(layers.Dense(3, input_dim=4))
+    model.add(layers.Dense(2))
+    for clone in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert clone.layers[0].input is clone.input
+        assert clone.layers[1].output.shape == (None, 2)
+    lone = copy.deepcopy(model.layers[1])  # a copied layer belongs to no model
+    assert not hasattr(lone, "output")

@@ -14,6 +14,7 @@ CASES = [
     ("prelu_shared", lambda: layers.PReLU(alpha_initializer="ones", shared_axes=[1, 2]), (2, 4, 4, 3)),
     ("elu", lambda: layers.ELU(0.5), (3, 5)),
     ("softmax", lambda: layers.Softmax(), (3, 5)),
+    ("thresholded_relu", lambda: layers.ThresholdedReLU(theta=0.5), (3, 5)),
     ("softmax_axes", lambda: layers.Softmax(axis=[1, 2]), (2, 3, 4)),
     ("rescaling", lambda: layers.Rescaling(1 / 255.0, offset=-0.5), (2, 4, 4, 3)),
     ("normalization_fixed", lambda: layers.Normalization(mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 9.0]), (4, 3)),
@@ -48,3 +49,12 @@ def test_normalization_adapt_matches_numpy():
 def test_normalization_needs_both_statistics():
     with pytest.raises(ValueError, match="both `mean` and `variance`"):
         layers.Normalization(mean=1.0)
+
+
+def test_keras1_thresholded_relu():
+    x = torch.tensor([[-1.0, 0.5, 0.50001, 2.0]])
+    out = layers.ThresholdedReLU(theta=0.5)(x)
+    torch.testing.assert_close(out, torch.tensor([[0.0, 0.0, 0.50001, 2.0]]))
+    torch.testing.assert_close(layers.ThresholdedReLU()(x), torch.tensor([[0.0, 0.0, 0.0, 2.0]]))  # theta=1.0
+    with pytest.raises(ValueError, match="theta must be a non-negative number"):
+        layers.ThresholdedReLU(theta=-1)

@@ -181,3 +181,44 @@ def test_1d_layers_run_as_2d_ops_without_copies(factory):
     kernel = layer.weights[0]
     assert kernel.ndim == 4 and kernel.shape[-1] == 1  # (out, in, k, 1) storage
     assert kernel.keras_shape == layer.get_weights()[0].shape and len(kernel.keras_shape) == 3
+
+
+def test_keras1_atrous_convolution_is_a_dilated_conv():
+    layer = layers.AtrousConvolution2D(4, 3, 3, atrous_rate=(2, 2), border_mode="same")
+    assert type(layer) is layers.Conv2D and layer.dilation_rate == (2, 2) and layer.kernel_size == (3, 3)
+    layer1d = layers.AtrousConvolution1D(nb_filter=2, filter_length=3, atrous_rate=2)
+    assert type(layer1d) is layers.Conv1D and layer1d.dilation_rate == (2,)
+
+
+def test_output_size_zero_or_negative_is_an_error():
+    with pytest.raises(ValueError, match=r"Computed output size would be zero or negative.*'c1' \(Conv1D\).*"
+                                         r"\(None, 3, 2\).*spatial output size \(-1,\)\. Use padding='same'"):
+        layers.Conv1D(4, 5, name="c1").compute_output_shape((None, 3, 2))
+    assert layers.Conv1D(4, 5, padding="same").compute_output_shape((None, 3, 2)) == (None, 3, 4)
+    assert layers.Conv2D(2, 3).compute_output_shape((None, None, 3, 1)) == (None, None, 1, 2)  # unknown sizes pass
+
+
+def test_keras10_channels_first_input_shape_gets_a_hint():
+    """Keras 1.0 defaulted to Theano's ordering: input_shape=(1, 28, 28) was one 28x28 channel."""
+    import keraslite
+
+    model = keraslite.Sequential()
+    with pytest.raises(ValueError, match=r"looks channels-first.*set_image_dim_ordering\('th'\).*dim_ordering='th'"):
+        model.add(layers.Convolution2D(32, 3, 3, border_mode="valid", input_shape=(1, 28, 28)))
+
+
+def test_keras1_deconvolution2d_output_shape_is_dropped_with_a_warning():
+    with pytest.warns(UserWarning, match=r"Conv2DTranspose\(output_shape=.*computed from the input shape"):
+        layer = layers.Deconvolution2D(3, 3, 3, output_shape=(None, 14, 14, 3), subsample=(2, 2), border_mode="same")
+    assert layer.kernel_size == (3, 3) and layer.strides == (2, 2) and layer.filters == 3
+    assert layer.compute_output_shape((None, 7, 7, 5)) == (None, 14, 14, 3)
+    with pytest.warns(UserWarning, match="output_shape"):
+        positional = layers.Deconvolution2D(3, 3, 3, (None, 14, 14, 3), subsample=(2, 2), border_mode="same")
+    assert positional.kernel_size == (3, 3)
+    with pytest.raises(TypeError, match=r"Conv2D got unexpected keyword argument\(s\) \['output_shape'\]"):
+        layers.Conv2D(3, 3, output_shape=(None, 4, 4, 3))
+
+
+def test_keras1_init_means_the_layers_own_initializer():
+    assert layers.PReLU(init="zero").get_config()["alpha_initializer"]["class_name"] == "Zeros"
+    assert layers.Conv2D(2, 3, init="he_normal").get_config()["kernel_initializer"]["class_name"] == "HeNormal"

@@ -90,3 +90,40 @@ def test_input_spec_checked_before_build_with_clear_message():
         layer([torch.zeros(2, 5), torch.zeros(2, 5)])
     with pytest.raises(ValueError, match=r"Layer 'seq_pair' expects 2 input\(s\), but it received 3"):
         layer([torch.zeros(2, 5, 1)] * 3)
+
+
+@pytest.mark.parametrize("factory", [lambda: layers.MaxoutDense(3, nb_feature=2),
+                                     lambda: layers.Highway(activation="relu")], ids=["maxout", "highway"])
+def test_keras1_dense_variants_contract(factory):
+    check_layer_contract(factory, (4, 5))
+
+
+def test_keras1_maxout_dense_is_the_max_of_linear_pieces():
+    layer = layers.MaxoutDense(output_dim=3, nb_feature=4, init="glorot_uniform", input_dim=5)
+    x = np.random.default_rng(0).standard_normal((6, 5)).astype("float32")
+    out = layer(torch.as_tensor(x)).detach().numpy()
+    kernel, bias = layer.get_weights()
+    assert kernel.shape == (4, 5, 3) and bias.shape == (4, 3)
+    rng = np.random.default_rng(1)
+    bias = rng.standard_normal((4, 3)).astype("float32")
+    layer.set_weights([kernel, bias])
+    out = layer(torch.as_tensor(x)).detach().numpy()
+    expected = np.max(np.einsum("bi,kio->bko", x, kernel) + bias, axis=1)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_keras1_highway_gates_between_transform_and_carry():
+    layer = layers.Highway(activation="tanh", W_regularizer=None, input_dim=4)
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
+    layer(torch.as_tensor(x))
+    names = [w.path.split("/")[-1] for w in layer.weights]
+    assert names == ["kernel", "carry_kernel", "bias", "carry_bias"]
+    np.testing.assert_allclose(layer.get_weights()[3], np.full(4, -2.0))  # transform_bias
+    rng = np.random.default_rng(2)
+    w, wc, b, bc = [rng.standard_normal(v.shape).astype("float32") for v in layer.get_weights()]
+    layer.set_weights([w, wc, b, bc])
+    gate = 1 / (1 + np.exp(-(x @ wc + bc)))
+    expected = np.tanh(x @ w + b) * gate + (1 - gate) * x
+    np.testing.assert_allclose(layer(torch.as_tensor(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="expects 2-D inputs"):
+        layers.Highway()(torch.zeros(2, 3, 4))

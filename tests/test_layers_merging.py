@@ -120,5 +120,10 @@ def test_keras1_merge_function():
                                (a * b).sum(1, keepdims=True), atol=1e-5)
     out = layers.merge([ta, tb], mode=lambda xs: xs[0] - xs[1], output_shape=(3,))
     np.testing.assert_allclose(out.numpy(), a - b, atol=1e-6)
-    with pytest.raises(ValueError, match="mode='cos' is not supported.*normalize=True"):
-        layers.merge([ta, tb], mode="cos")
+    # Keras 1's cosine proximity, (batch, 1): the Merge layer's 'cos' too
+    cos = layers.merge([ta, tb], mode="cos", dot_axes=1).numpy()
+    expected = (a * b).sum(1) / np.sqrt((a * a).sum(1) * (b * b).sum(1))
+    assert cos.shape == (len(a), 1)
+    np.testing.assert_allclose(cos[:, 0], expected, atol=1e-5)
+    with pytest.raises(ValueError, match="mode='median' is not supported"):
+        layers.merge([ta, tb], mode="median")

@@ -187,3 +187,14 @@ def test_rms_normalization_matches_numpy():
     layer.set_weights([scale])
     expected = x / np.sqrt((x ** 2).mean(1, keepdims=True) + 1e-6) * scale[None, :, None]
     np.testing.assert_allclose(layer(torch.as_tensor(x)).detach().numpy(), expected, atol=1e-5)
+
+
+def test_keras1_batchnorm_mode_other_than_0_warns():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layers.BatchNormalization(mode=0, axis=1)  # Keras 1's default: nothing to say
+    with pytest.warns(UserWarning, match=r"BatchNormalization\(mode=2\).*batch statistics at inference too"):
+        layer = layers.BatchNormalization(mode=2)
+    assert layer.get_config()["axis"] == -1

@@ -91,3 +91,12 @@ def test_bad_padding_is_rejected():
 def test_1d_pooling_output_is_contiguous_channels_last():
     out = layers.MaxPooling1D(2)(torch.randn(2, 8, 3))
     assert tuple(out.shape) == (2, 4, 3) and out.is_contiguous()
+
+
+def test_pool_larger_than_input_is_an_error():
+    with pytest.raises(ValueError, match=r"Computed output size would be zero or negative.*pool_size=\(2, 2\).*"
+                                         r"spatial output size \(0, 14\).*looks channels-first"):
+        layers.MaxPooling2D((2, 2)).compute_output_shape((None, 1, 28, 32))
+    assert layers.MaxPooling2D((2, 2), padding="same").compute_output_shape((None, 1, 28, 32)) == (None, 1, 14, 32)
+    with pytest.raises(ValueError, match=r"spatial output size \(0, 14\)\. Use padding='same'"):
+        layers.MaxPooling2D((2, 2), data_format="channels_first").compute_output_shape((None, 32, 1, 28))

@@ -140,3 +140,24 @@ def test_time_distributed_errors():
         layers.TimeDistributed(lambda x: x)
     with pytest.raises(ValueError, match=r"time_distributed.*at least 3 dimensions.*\(2, 5\)"):
         layers.TimeDistributed(layers.Dense(2))(torch.zeros(2, 5))
+
+
+def test_keras1_time_distributed_dense():
+    """TimeDistributedDense(output_dim, init=, W_regularizer=, input_dim=, input_length=) is a Dense at
+    every timestep: Keras 1.1's own advice, TimeDistributed(Dense(...))."""
+    import keraslite
+    from keraslite import regularizers
+
+    layer = layers.TimeDistributedDense(5, init="zeros", activation="relu", W_regularizer=regularizers.l2(0.1),
+                                        input_dim=3, input_length=4, name="tdd")
+    assert isinstance(layer, layers.TimeDistributed) and isinstance(layer.layer, layers.Dense)
+    assert layer.name == "tdd" and layer.layer.units == 5
+    model = keraslite.Sequential([layer])
+    assert model.input_shape == (None, 4, 3) and model.output_shape == (None, 4, 5)
+    rng = np.random.default_rng(0)
+    kernel, bias = rng.standard_normal((3, 5)).astype("float32"), rng.standard_normal(5).astype("float32")
+    layer.set_weights([kernel, bias])
+    x = rng.standard_normal((2, 4, 3)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(x @ kernel + bias, 0), rtol=1e-5, atol=1e-6)
+    assert layer.layer.kernel_regularizer.l2 == 0.1
+    assert layers.TimeDistributedDense(2).layer.activation.__name__ == "linear"

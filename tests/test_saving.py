@@ -113,6 +113,43 @@ def test_json_round_trip():
     assert clone.get_config() == model.get_config()
 
 
+def test_yaml_round_trip_with_pyyaml():
+    pytest.importorskip("yaml")
+    model = mlp()
+    text = model.to_yaml()
+    assert "class_name: Sequential" in text
+    clone = keraslite.saving.model_from_yaml(text)
+    assert clone.get_config() == model.get_config()
+
+
+def test_yaml_uses_the_safe_dumper_and_loader(monkeypatch):
+    """to_yaml/model_from_yaml go through PyYAML's safe_dump/safe_load only (a stand-in here)."""
+    import sys
+    import types
+
+    calls = []
+    fake = types.ModuleType("yaml")
+    fake.YAMLError = ValueError
+    fake.safe_dump = lambda data, **kw: calls.append(("dump", kw)) or json.dumps(data)
+    fake.safe_load = lambda text: calls.append(("load", {})) or json.loads(text)
+    monkeypatch.setitem(sys.modules, "yaml", fake)
+    model = mlp()
+    text = model.to_yaml(default_flow_style=False)
+    clone = keraslite.saving.model_from_yaml(text)
+    assert clone.get_config() == model.get_config()
+    assert calls == [("dump", {"default_flow_style": False}), ("load", {})]
+
+
+def test_yaml_without_pyyaml_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "yaml", None)  # import yaml -> ImportError
+    with pytest.raises(ImportError, match=r"model\.to_yaml\(\) needs PyYAML.*pip install pyyaml.*to_json"):
+        mlp().to_yaml()
+    with pytest.raises(ImportError, match=r"model_from_yaml\(\) needs PyYAML"):
+        keraslite.saving.model_from_yaml("class_name: Sequential")
+
+
 def test_overwrite_false(tmp_path):
     model = mlp()
     model.save(tmp_path / "m.keras")

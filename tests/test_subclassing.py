@@ -338,3 +338,49 @@ def test_subclassed_model_takes_a_list_of_arrays():
     model = TwoInputs()
     out = model([np.ones((3, 4), "float32"), np.ones((3, 5))])
     assert out.shape == (3, 2) and out.dtype == torch.float32
+
+
+class _Keras10Dense(layers.Layer):
+    """The custom layer of the Keras 1.0 docs: K.variable weights listed in trainable_weights."""
+
+    def __init__(self, output_dim, **kwargs):
+        self.output_dim = output_dim
+        super().__init__(**kwargs)
+
+    def build(self, input_shape):
+        from keraslite import backend as K  # noqa: N812
+
+        self.W = K.variable(np.random.RandomState(0).random_sample((input_shape[1], self.output_dim)))
+        self.scale = K.variable(np.ones(()))
+        self.trainable_weights = [self.W]
+
+    def call(self, x, mask=None):
+        return torch.matmul(x, self.W) * self.scale
+
+    def get_output_shape_for(self, input_shape):
+        return (input_shape[0], self.output_dim)
+
+
+def test_keras10_custom_layer_with_listed_variables(tmp_path):
+    layer = _Keras10Dense(5, name="mine")
+    model = keras.Sequential([keras.Input((3,)), layer, layers.Dense(1)])
+    assert model.output_shape == (None, 1)
+    assert layer.compute_output_shape((None, 3)) == (None, 5)  # from get_output_shape_for
+    assert [w.path for w in layer.trainable_weights] == ["mine/W"]
+    assert [w.path for w in layer.non_trainable_weights] == ["mine/scale"]  # not listed: not trained
+    assert len(model.trainable_weights) == 3
+    w0, scale0 = layer.W.detach().clone(), float(layer.scale)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.random.rand(16, 3).astype("float32"), np.random.rand(16, 1).astype("float32"), epochs=2, verbose=0)
+    assert not torch.allclose(layer.W.detach(), w0) and float(layer.scale) == scale0
+    path = str(tmp_path / "w.weights.h5")
+    model.save_weights(path)
+    clone = keras.Sequential([keras.Input((3,)), _Keras10Dense(5, name="mine"), layers.Dense(1)])
+    clone.load_weights(path)
+    torch.testing.assert_close(clone.layers[0].W.detach(), layer.W.detach())
+
+
+def test_listed_weights_must_be_variables():
+    layer = layers.Dense(2)
+    with pytest.raises(TypeError, match="item 0 is a ndarray"):
+        layer.trainable_weights = [np.zeros(2)]

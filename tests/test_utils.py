@@ -397,3 +397,30 @@ def test_boston_housing_split(mirror):
     np.testing.assert_array_equal(xtr[:, 0] / 13, ytr)  # rows and targets shuffled together
     with pytest.raises(ValueError, match="test_split"):
         keraslite.datasets.boston_housing.load_data(test_split=1.0)
+
+
+def test_keras1_probas_to_classes():
+    from keraslite.utils import np_utils
+
+    np.testing.assert_array_equal(np_utils.probas_to_classes(np.array([[0.1, 0.9], [0.8, 0.2]])), [1, 0])
+    np.testing.assert_array_equal(np_utils.probas_to_classes(np.array([[0.7], [0.2], [0.5]])), [1, 0, 0])
+    np.testing.assert_array_equal(np_utils.categorical_probas_to_classes(np.array([[0.2, 0.3, 0.5]])), [2])
+
+
+def test_keras1_tokenizer_nb_words_and_one_hot():
+    from keraslite.utils.preprocessing import text
+
+    with pytest.warns(UserWarning, match="nb_words.*renamed `num_words`"):
+        tok = text.Tokenizer(nb_words=3)
+    assert tok.num_words == 3
+    tok.fit_on_texts(["a a a b b c", "c d"])
+    assert tok.texts_to_sequences(["a b c d"]) == [[1, 2]]
+    with pytest.raises(TypeError, match="Unrecognized keyword arguments: \\{'nb_word': 3\\}"):
+        text.Tokenizer(nb_word=3)
+    dashed = text.Tokenizer(analyzer=lambda s: s.split("-"))
+    dashed.fit_on_texts(["x-Y-x"])
+    assert dashed.word_index == {"x": 1, "Y": 2}
+    codes = text.one_hot("The cat sat on the mat.", 50)
+    assert len(codes) == 6 and all(1 <= c < 50 for c in codes) and codes[0] == codes[4]  # 'the' twice
+    stable = text.hashing_trick("cat sat", 10, hash_function="md5")
+    assert stable == [int(__import__("hashlib").md5(w.encode()).hexdigest(), 16) % 9 + 1 for w in ["cat", "sat"]]

@@ -9,12 +9,13 @@ import functools
 import inspect
 import warnings
 
-# old name -> (new name, value transform or None)
+# old name -> (new name, value transform or None); a tuple of new names means the first one
+# the class takes (Keras 1's `init` was whichever initializer the layer had).
 _DIM_ORDERING = {"tf": "channels_last", "th": "channels_first", "default": None}
 _CONSUME_LESS = {"cpu": 0, "mem": 1, "gpu": 2}
 
 RENAMES = {
-    "init": ("kernel_initializer", None),
+    "init": (("kernel_initializer", "alpha_initializer", "embeddings_initializer"), None),
     "inner_init": ("recurrent_initializer", None),
     "inner_activation": ("recurrent_activation", None),
     "output_dim": ("units", None),
@@ -43,7 +44,11 @@ RENAMES = {
     "upsampling": ("size", None),
     "input_dtype": ("dtype", None),
     "mode": (None, None),  # Keras 1 BatchNormalization(mode=0): dropped
+    "output_shape": (None, None),  # Keras 1 Deconvolution2D: Keras 2+ computes it from the input
 }
+
+_TAKES_OUTPUT_SHAPE = {"Conv2DTranspose"}  # Keras 1 Deconvolution2D
+_BN_MODES = {1: "sample-wise normalization", 2: "batch statistics at inference too"}
 
 # Keras 1 positional conv forms: Convolution2D(nb_filter, nb_row, nb_col, ...)
 _POSITIONAL_KERNEL = {"Conv2D": 2, "Conv2DTranspose": 2, "SeparableConv2D": 2, "Conv3D": 3}
@@ -62,13 +67,28 @@ def _params(fn):
 def translate(cls_name, params, args, kwargs):
     """Return (args, kwargs) with Keras 1 spellings rewritten for a class taking `params`."""
     rank = _POSITIONAL_KERNEL.get(cls_name)
+    if cls_name in _TAKES_OUTPUT_SHAPE and len(args) == 4 and isinstance(args[-1], (tuple, list)):
+        kwargs["output_shape"], args = args[-1], args[:-1]  # Deconvolution2D(nb_filter, rows, cols, output_shape)
     if rank and len(args) == 1 + rank and all(isinstance(a, int) for a in args):
         args = (args[0], tuple(args[1:]))
     elif rank == 2 and "nb_row" in kwargs and "nb_col" in kwargs:
         kwargs["kernel_size"] = (kwargs.pop("nb_row"), kwargs.pop("nb_col"))
     for old in [k for k in kwargs if k in RENAMES and k not in params]:
         new, transform = RENAMES[old]
+        if isinstance(new, tuple):
+            new = next((n for n in new if n in params), new[0])
         value = kwargs.pop(old)
+        if old == "output_shape" and cls_name not in _TAKES_OUTPUT_SHAPE:
+            kwargs[old] = value  # only Deconvolution2D had it; let the class complain
+            continue
+        if old == "output_shape":
+            warnings.warn(f"{cls_name}(output_shape={value!r}): Keras 1's output_shape is not an argument any more; "
+                          "the output shape is computed from the input shape, kernel, strides and padding (pass "
+                          "output_padding= to choose between the sizes a stride allows).", stacklevel=3)
+        if old == "mode" and value not in (0, None):
+            warnings.warn(f"{cls_name}(mode={value!r}): Keras 1's mode {value} ({_BN_MODES.get(value, 'unknown')}) "
+                          "is not reproduced; the layer normalizes as mode=0 does (batch statistics in training, "
+                          "moving averages at inference).", stacklevel=3)
         if new is None or new in kwargs:
             continue
         if new not in params:

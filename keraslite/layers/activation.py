@@ -1,4 +1,4 @@
-"""Activation layers: ReLU, LeakyReLU, PReLU, ELU, Softmax.
+"""Activation layers: ReLU, LeakyReLU, PReLU, ELU, Softmax, and Keras 1/2's ThresholdedReLU.
 
 The functions themselves live in keraslite.activations; these layers add Keras's layer
 arguments (max_value, negative_slope, a learned PReLU slope, a masked softmax).
@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from keraslite import activations, constraints, initializers, regularizers
 from keraslite.layers.layer import Layer
 
-__all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"]
+__all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax"]
 
 
 class ReLU(Layer):
@@ -119,6 +119,29 @@ class ELU(Layer):
     def get_config(self):
         config = super().get_config()
         config["alpha"] = self.alpha
+        return config
+
+
+class ThresholdedReLU(Layer):
+    """Keras 1/2 (removed in Keras 3): f(x) = x where x > theta, else 0."""
+
+    def __init__(self, theta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        if theta is None or theta < 0:
+            raise ValueError(f"ThresholdedReLU '{self.name}': theta must be a non-negative number; received "
+                             f"theta={theta}.")
+        self.theta = float(theta)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs * (inputs > self.theta).to(inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["theta"] = self.theta
         return config
 
 

@@ -26,7 +26,7 @@ __all__ = [
     "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
     "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",
     "Convolution3DTranspose", "Deconvolution2D", "Deconvolution3D", "SeparableConvolution1D",
-    "SeparableConvolution2D",
+    "SeparableConvolution2D", "AtrousConvolution1D", "AtrousConvolution2D",
 ]
 
 # 1-D layers run the 2-D ops over (batch, c, steps, 1); see `torch_view`.
@@ -93,6 +93,27 @@ def conv_output_length(size, kernel, stride, padding, dilation=1):
     if padding == "valid":
         return (size - effective) // stride + 1
     return (size + stride - 1) // stride  # 'same' and 'causal'
+
+
+def check_output_size(layer, input_shape, spatial_out, window):
+    """Keras's error for a window larger than its (padded) input: any output size <= 0."""
+    if not any(n is not None and n <= 0 for n in spatial_out):
+        return
+    message = (f"Computed output size would be zero or negative. Layer '{layer.name}' ({type(layer).__name__}) "
+               f"received input shape {tuple(input_shape)} with {window}, strides={tuple(layer.strides)}, "
+               f"padding={layer.padding!r}, data_format={layer.data_format!r}: spatial output size "
+               f"{tuple(spatial_out)}.")
+    rows, channels = input_shape[1], input_shape[-1]
+    if (layer.rank >= 2 and layer.data_format == "channels_last" and rows is not None and channels is not None
+            and rows <= 4 < channels):
+        # Keras 1.0's default ordering was Theano's: input_shape=(1, 28, 28) meant 1 channel of 28x28.
+        message += (f" The input shape {tuple(input_shape[1:])} looks channels-first (channels, rows, cols), the "
+                    "'th' ordering Keras 1 used by default: call keras.backend.set_image_dim_ordering('th') "
+                    "(or set_image_data_format('channels_first')) before building the model, or pass "
+                    "dim_ordering='th' / data_format='channels_first' to the layer.")
+    else:
+        message += " Use padding='same', a smaller kernel or pool size, or a larger input."
+    raise ValueError(message)
 
 
 def to_channels_first(x, rank):
@@ -270,6 +291,8 @@ class _BaseConv(Layer):
         spatial = input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:]
         out = tuple(conv_output_length(s, k, st, self.padding, d)
                     for s, k, st, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
+        check_output_size(self, input_shape, out, f"kernel_size={self.kernel_size}, "
+                                                  f"dilation_rate={self.dilation_rate}")
         if self.data_format == "channels_last":
             return (input_shape[0],) + out + (channels_out,)
         return (input_shape[0], channels_out) + out
@@ -750,3 +773,5 @@ Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
     Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)
 Deconvolution2D, Deconvolution3D = Conv2DTranspose, Conv3DTranspose
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+# Keras 1: AtrousConvolution2D(nb_filter, nb_row, nb_col, atrous_rate=(2, 2)) is a dilated Conv2D.
+AtrousConvolution1D, AtrousConvolution2D = Conv1D, Conv2D

@@ -212,6 +212,9 @@ class Layer(nn.Module):
         # (first call, Sequential, or the user calling layer.build(shape) directly).
         if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_marks_built", False):
             cls.build = _wrap_build(cls.__dict__["build"])
+        # Keras 1 named compute_output_shape get_output_shape_for.
+        if "get_output_shape_for" in cls.__dict__ and "compute_output_shape" not in cls.__dict__:
+            cls.compute_output_shape = _compute_output_shape_from_keras1
         cls._makes_masks = cls.compute_mask is not Layer.compute_mask
         cls._plain_forward = cls.forward is Layer.forward
         cls._call_accepts_training = _accepts(cls.call, "training")
@@ -272,7 +275,18 @@ class Layer(nn.Module):
         elif name in self.__dict__.get("_modules", ()) and type(self._modules[name]) is nn.ModuleList \
                 and name in self.__dict__:
             del self._modules[name]  # a tracked container replaced by a plain value
+        if isinstance(value, Variable) and "_variables" in self.__dict__:
+            # `self.W = K.variable(...)` (Keras 1.0 layers): a weight of this layer, as Keras tracks it.
+            self._track_variable(value, name)
         super().__setattr__(name, value)
+
+    def _track_variable(self, var, name):
+        if any(v is var for v in self._variables):
+            return
+        if var._keras_path in (None, var._keras_name, "variable"):
+            var._keras_name = name if var._keras_name in (None, "variable") else var._keras_name
+            var._keras_path = f"{self.name}/{var._keras_name}"
+        self._variables.append(var)
 
     # ------------------------------------------------------------------ properties
 
@@ -351,6 +365,32 @@ class Layer(nn.Module):
             return self.weights
         return [v for v in self.weights if not v.requires_grad]
 
+    # Keras 1.0 custom layers listed their weights: `self.trainable_weights = [self.W, self.b]`.
+    @trainable_weights.setter
+    def trainable_weights(self, variables):
+        self._set_weight_lists(variables, trainable=True)
+
+    @non_trainable_weights.setter
+    def non_trainable_weights(self, variables):
+        self._set_weight_lists(variables, trainable=False)
+
+    def _set_weight_lists(self, variables, trainable):
+        listed = {id(v) for v in variables}
+        for i, var in enumerate(variables):
+            if not isinstance(var, Variable):
+                raise TypeError(f"Layer '{self.name}': trainable_weights / non_trainable_weights take variables "
+                                f"(K.variable(...) or self.add_weight(...)); item {i} is a {type(var).__name__}.")
+            if not any(v is var for v in self._variables):
+                self._track_variable(var, f"variable_{len(self._variables)}")
+                if not any(p is var for p in self._parameters.values()):
+                    self.register_parameter(f"_listed_{len(self._variables)}", var)
+        for var in self._variables:
+            if id(var) in listed:
+                var._keras_trainable = trainable
+            elif trainable and var._keras_trainable:
+                var._keras_trainable = False  # the list replaces this layer's trainable weights
+            var.requires_grad_(var._keras_trainable and self.trainable and var.is_floating_point())
+
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
 
@@ -392,6 +432,11 @@ class Layer(nn.Module):
         if kind == "outputs" and index == 0 and self.__dict__.get("_output_tensor") is not None:
             return self.__dict__["_output_tensor"]
         nodes = self._inbound_nodes
+        container = self.__dict__.get("_sequential_ref")
+        container = container() if container is not None else None
+        if not nodes and container is not None and container._batch_input_shape is not None:
+            container.outputs  # a Sequential's layer: trace the model's graph (Keras builds it on add)
+            nodes = self._inbound_nodes
         if not nodes:
             raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic input and thus has no "
                                  f"defined {what}. Call it on keras.Input(...) first.")
@@ -615,6 +660,10 @@ class Layer(nn.Module):
         for k, v in self.__dict__.items():
             result.__dict__[k] = copy.deepcopy(v, memo)
         return result
+
+
+def _compute_output_shape_from_keras1(self, input_shape):
+    return self.get_output_shape_for(input_shape)
 
 
 def _modules_in(value, depth=0):

@@ -441,7 +441,4 @@ def merge(inputs, mode="sum", concat_axis=-1, dot_axes=-1, output_shape=None, ou
         kwargs.pop(key, None)
     if kwargs:
         raise TypeError(f"merge() got unexpected keyword argument(s) {sorted(kwargs)}.")
-    if mode == "cos":
-        raise ValueError("merge(): mode='cos' is not supported. Use one of 'sum', 'mul', 'ave', 'max', 'concat', "
-                         "'dot' or a function; for 'cos' use Dot(axes, normalize=True), the Keras 2+ spelling.")
     return merge_layer_for_mode(mode, concat_axis, dot_axes, output_shape, output_mask, arguments, name)(inputs)

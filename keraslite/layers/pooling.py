@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 
 from keraslite import backend
-from keraslite.layers.conv import (check_ndim, conv_output_length, keras_view, normalize_padding, normalize_tuple,
-                                   same_padding, torch_args, torch_view)
+from keraslite.layers.conv import (check_ndim, check_output_size, conv_output_length, keras_view, normalize_padding,
+                                   normalize_tuple, same_padding, torch_args, torch_view)
 from keraslite.layers.layer import Layer
 
 __all__ = [
@@ -78,6 +78,7 @@ class _Pooling(Layer):
         first = 1 if self.data_format == "channels_last" else 2
         spatial = tuple(conv_output_length(n, k, s, self.padding)
                         for n, k, s in zip(input_shape[first:first + self.rank], self.pool_size, self.strides))
+        check_output_size(self, input_shape, spatial, f"pool_size={self.pool_size}")
         if self.data_format == "channels_last":
             return (input_shape[0],) + spatial + (input_shape[-1],)
         return (input_shape[0], input_shape[1]) + spatial

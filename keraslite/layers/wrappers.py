@@ -1,5 +1,5 @@
-"""Layer wrappers: Bidirectional (an RNN run forwards and backwards, outputs merged) and
-TimeDistributed (one layer applied to every timestep).
+"""Layer wrappers: Bidirectional (an RNN run forwards and backwards, outputs merged),
+TimeDistributed (one layer applied to every timestep) and Keras 1's TimeDistributedDense.
 
 Owns: building the wrapped copies, merging outputs and states, their configs (the wrapped
 layer nested as a serialized dict) and their masks.
@@ -14,7 +14,7 @@ import torch
 from keraslite.layers.layer import Layer
 from keraslite.layers.recurrent import _flatten_sizes
 
-__all__ = ["Wrapper", "Bidirectional", "TimeDistributed"]
+__all__ = ["Wrapper", "Bidirectional", "TimeDistributed", "TimeDistributedDense"]
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -258,6 +258,26 @@ class TimeDistributed(Wrapper):
     def compute_output_shape(self, input_shape):
         inner = self.layer.compute_output_shape((input_shape[0],) + tuple(input_shape[2:]))
         return (input_shape[0], input_shape[1]) + tuple(inner[1:])
+
+
+# Arguments that describe the wrapper (its name and input, the penalty on its whole output),
+# not the Dense applied at each timestep.
+_WRAPPER_ARGS = ("name", "input_shape", "batch_input_shape", "batch_shape", "batch_size", "trainable",
+                 "activity_regularizer")
+
+
+def TimeDistributedDense(output_dim, input_dim=None, input_length=None, **kwargs):
+    """Keras 1's TimeDistributedDense(output_dim, init=, activation=, W_regularizer=, ...): a Dense
+    applied to every timestep of (batch, time, input_dim) inputs, which is what Keras 1.1 told its
+    users to write instead: TimeDistributed(Dense(output_dim, ...)). Built as exactly that, so the
+    weights (W (input_dim, output_dim), b) and the saved config are Keras 2/3's."""
+    from keraslite.layers.core import Dense
+
+    wrapper_kwargs = {k: kwargs.pop(k) for k in _WRAPPER_ARGS if k in kwargs}
+    has_shape = any(wrapper_kwargs.get(k) is not None for k in ("input_shape", "batch_input_shape", "batch_shape"))
+    if (input_dim is not None or input_length is not None) and not has_shape:
+        wrapper_kwargs["input_shape"] = (input_length, input_dim)  # Keras 1: (batch, input_length, input_dim)
+    return TimeDistributed(Dense(output_dim, **kwargs), **wrapper_kwargs)
 
 
 def _removeprefix(text, prefix):

@@ -1129,7 +1129,13 @@ def _sequential_graph(model):
     if input_layer is not None:
         inp = input_layer.output
     elif getattr(model, "_batch_input_shape", None) is not None:
-        inp = Input(batch_shape=model._batch_input_shape)
+        # One Input per model (and shape): layer.input / layer.output read before and after
+        # more layers are added then belong to one connected graph, as in Keras.
+        shape = tuple(model._batch_input_shape)
+        auto = model.__dict__.get("_auto_input")
+        if auto is None or auto[0] != shape:
+            auto = model.__dict__["_auto_input"] = (shape, Input(batch_shape=shape))
+        inp = auto[1]
     else:
         raise AttributeError(f"Sequential model '{model.name}' has no defined inputs yet: give the first layer an "
                              "`input_shape`, start with keras.Input(shape), or build the model first.")

@@ -319,6 +319,11 @@ class Model(Layer):
 
         return model_to_json(self, **kwargs)
 
+    def to_yaml(self, **kwargs):
+        from keraslite.saving.config import model_to_yaml
+
+        return model_to_yaml(self, **kwargs)
+
     def get_config(self):
         if self._graph is not None and _functional_like(type(self)):
             from keraslite.models.functional import functional_config

@@ -3,6 +3,8 @@
 Owns the stack (`add`, `pop`, constructor list), building it from the first layer's input
 shape (or an InputLayer, or `build(input_shape)`), and a forward pass that is just a loop.
 """
+import weakref
+
 from torch import nn
 
 from keraslite import backend
@@ -12,6 +14,31 @@ from keraslite.layers.layer import Layer
 from keraslite.models.model import Model
 
 __all__ = ["Sequential"]
+
+
+class _ContainerRef:
+    """A weak reference from a layer to the Sequential holding it, so that `layer.input` /
+    `layer.output` can build the model's symbolic graph on first use (Keras builds it on
+    `add`). Pickles as a dead reference (Sequential.__setstate__ attaches anew)."""
+
+    def __init__(self, model=None):
+        self._ref = None if model is None else weakref.ref(model)
+
+    def __call__(self):
+        return None if self._ref is None else self._ref()
+
+    def __reduce__(self):
+        return (_ContainerRef, ())
+
+    def __deepcopy__(self, memo):  # a copied model's layers point at the copy, a lone layer at nothing
+        model = self()
+        return _ContainerRef(None if model is None else memo.get(id(model)))
+
+
+def _attach(layer, model):
+    ref = layer.__dict__.get("_sequential_ref")
+    if ref is None or ref() is None:
+        layer.__dict__["_sequential_ref"] = _ContainerRef(model)
 
 
 class Sequential(Model):
@@ -25,6 +52,11 @@ class Sequential(Model):
     @property
     def layers(self):
         return list(self._stack)
+
+    def __setstate__(self, state):  # pickle / deepcopy: the layers' references point here again
+        super().__setstate__(state)
+        for layer in self._stack:
+            _attach(layer, self)
 
     def add(self, layer, rebuild=True):
         if isinstance(layer, KerasTensor):  # Sequential([Input(shape), ...])
@@ -48,6 +80,7 @@ class Sequential(Model):
         if not self._stack and self._input_layer is None and getattr(layer, "_batch_input_shape", None) is not None:
             self._batch_input_shape = layer._batch_input_shape
         self._stack.append(layer)
+        _attach(layer, self)
         self.built = False
         if rebuild and self._batch_input_shape is not None:
             self.build(self._batch_input_shape)

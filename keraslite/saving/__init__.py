@@ -13,11 +13,11 @@ from keraslite.saving.registry import (CustomObjectScope, custom_object_scope, g
                                        get_registered_name, get_registered_object, register_keras_serializable)
 from keraslite.saving.serialization import (deserialize_keras_object, deserialize_layer, serialize_keras_object,
                                             serialize_layer)
-from keraslite.saving.config import model_from_config, model_from_json, model_to_json
+from keraslite.saving.config import model_from_config, model_from_json, model_from_yaml, model_to_json, model_to_yaml
 from keraslite.saving.weights import KerasFileError
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_from_json", "model_from_config",
-           "model_to_json", "serialize_layer", "deserialize_layer", "serialize_keras_object",
+           "model_to_json", "model_from_yaml", "model_to_yaml", "serialize_layer", "deserialize_layer", "serialize_keras_object",
            "deserialize_keras_object", "register_keras_serializable", "get_custom_objects", "custom_object_scope",
            "CustomObjectScope", "get_registered_name", "get_registered_object", "KerasFileError"]
 

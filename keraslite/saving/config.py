@@ -1,4 +1,5 @@
-"""Model configs: `model_to_json`, `model_from_json`, `model_from_config`, and the compile
+"""Model configs: `model_to_json`, `model_from_json`, Keras 1/2's `model_to_yaml` /
+`model_from_yaml`, `model_from_config`, and the compile
 arguments stored in files (`training_config` in `.h5`, `compile_config` in `.keras`).
 
 Owns turning a whole-model config (Keras 2 or 3) into a model and a saved compile config into
@@ -35,6 +36,32 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
     except (TypeError, ValueError, RecursionError) as e:
         raise ValueError(f"model_from_json: the argument is not valid JSON ({e}).") from e
     return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+
+
+def _yaml(what):
+    try:
+        import yaml
+    except ImportError:
+        raise ImportError(f"{what} needs PyYAML, which is not installed: `pip install pyyaml`, or use "
+                          "model.to_json() / model_from_json() instead.") from None
+    return yaml
+
+
+def model_to_yaml(model, **kwargs):
+    """Keras 1/2 `model.to_yaml()`: the `to_json` config written as YAML (PyYAML's safe dumper)."""
+    yaml = _yaml("model.to_yaml()")
+    return yaml.safe_dump(json.loads(model_to_json(model)), **kwargs)
+
+
+def model_from_yaml(yaml_string, custom_objects=None):
+    """Keras 1/2 `model_from_yaml`. Read with `yaml.safe_load`: a model config is plain data, and
+    the unsafe loader Keras used (why tf.keras 2.6 removed YAML) is never needed."""
+    yaml = _yaml("model_from_yaml()")
+    try:
+        config = yaml.safe_load(yaml_string)
+    except yaml.YAMLError as e:
+        raise ValueError(f"model_from_yaml: the argument is not valid YAML, or not plain data ({e}).") from e
+    return model_from_config(config, custom_objects=custom_objects)
 
 
 def model_from_config(config, custom_objects=None, safe_mode=True):

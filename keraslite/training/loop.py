@@ -37,6 +37,17 @@ _LEGACY_COMPILE_KWARGS = {"sample_weight_mode", "target_tensors", "distribute", 
 _LEGACY_LOOP_KWARGS = {"workers", "use_multiprocessing", "max_queue_size"}
 
 
+def _check_loop_kwargs(method, kwargs):
+    """Drop the arguments old Keras versions accepted and ignored; reject anything else."""
+    if kwargs.pop("show_accuracy", None) is not None:  # Keras 0.3; Keras 1 warned and ignored it
+        warnings.warn('The "show_accuracy" argument is deprecated, instead you should pass the "accuracy" '
+                      'metric to the model at compile time: `model.compile(optimizer, loss, '
+                      'metrics=["accuracy"])`', stacklevel=4)
+    unknown = set(kwargs) - _LEGACY_LOOP_KWARGS
+    if unknown:
+        raise TypeError(f"{method}() got unexpected keyword argument(s) {sorted(unknown)}.")
+
+
 # ----------------------------------------------------------------------------- compile
 
 def compile(model, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
@@ -504,9 +515,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     """Train for `epochs` epochs; returns the History callback (Keras semantics)."""
     if "nb_epoch" in kwargs:  # Keras 1
         epochs = kwargs.pop("nb_epoch")
-    unknown = set(kwargs) - _LEGACY_LOOP_KWARGS
-    if unknown:
-        raise TypeError(f"fit() got unexpected keyword argument(s) {sorted(unknown)}.")
+    _check_loop_kwargs("fit", kwargs)
     _check_compiled(model, "fit")
     device = _device()
     verbose = _verbose(verbose)
@@ -648,9 +657,7 @@ def _run_test(model, adapter, callbacks, in_fit=False):
 def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
              callbacks=None, return_dict=False, **kwargs):
     kwargs.pop("_use_cached_eval_dataset", None)
-    unknown = set(kwargs) - _LEGACY_LOOP_KWARGS
-    if unknown:
-        raise TypeError(f"evaluate() got unexpected keyword argument(s) {sorted(unknown)}.")
+    _check_loop_kwargs("evaluate", kwargs)
     _check_compiled(model, "evaluate")
     verbose = _verbose(verbose)
     adapter = data_mod.make_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps,
@@ -679,9 +686,7 @@ def _concat(outputs):
 
 def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
     """Outputs for `x` as numpy (a list/dict of arrays for multi-output models)."""
-    unknown = set(kwargs) - _LEGACY_LOOP_KWARGS
-    if unknown:
-        raise TypeError(f"predict() got unexpected keyword argument(s) {sorted(unknown)}.")
+    _check_loop_kwargs("predict", kwargs)
     verbose = _verbose(verbose)
     device = _device()
     if isinstance(x, tuple) and len(x) in (2, 3) and data_mod.is_array_like(x[0]):

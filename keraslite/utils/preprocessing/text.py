@@ -1,13 +1,15 @@
-"""`keras.preprocessing.text` (Keras 2, removed in Keras 3): Tokenizer and
-text_to_word_sequence, enough for the classic "fit_on_texts -> texts_to_sequences ->
+"""`keras.preprocessing.text` (Keras 1/2, removed in Keras 3): Tokenizer,
+text_to_word_sequence, one_hot and hashing_trick, enough for the classic "fit_on_texts -> texts_to_sequences ->
 pad_sequences" tutorials. Counting and ordering follow Keras 2: word_index ranks words by
 frequency (ties keep first-seen order), index 0 is reserved, `num_words` keeps the
 num_words - 1 most frequent words."""
+import hashlib
+import warnings
 from collections import OrderedDict
 
 import numpy as np
 
-__all__ = ["Tokenizer", "text_to_word_sequence"]
+__all__ = ["Tokenizer", "text_to_word_sequence", "one_hot", "hashing_trick"]
 
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 
@@ -19,11 +21,37 @@ def text_to_word_sequence(text, filters=DEFAULT_FILTERS, lower=True, split=" "):
     return [w for w in text.split(split) if w]
 
 
+def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=True, split=" "):
+    """Word indices in [1, n - 1] from a hash of each word (0 stays free for padding).
+    `hash_function` None is Python's `hash` (salted per process for str, as in Keras), 'md5' a
+    stable hash, or any callable."""
+    if hash_function is None:
+        hash_function = hash
+    elif hash_function == "md5":
+        def hash_function(word):
+            return int(hashlib.md5(word.encode()).hexdigest(), 16)
+    words = text_to_word_sequence(text, filters=filters, lower=lower, split=split)
+    return [hash_function(w) % (n - 1) + 1 for w in words]
+
+
+def one_hot(text, n, filters=DEFAULT_FILTERS, lower=True, split=" ", analyzer=None):
+    """Keras's `one_hot`: despite the name, integer word indices from `hashing_trick` with `hash`."""
+    if analyzer is not None:
+        return [hash(w) % (n - 1) + 1 for w in analyzer(text)]
+    return hashing_trick(text, n, hash_function=hash, filters=filters, lower=lower, split=split)
+
+
 class Tokenizer:
     def __init__(self, num_words=None, filters=DEFAULT_FILTERS, lower=True, split=" ", char_level=False,
-                 oov_token=None, **kwargs):
+                 oov_token=None, analyzer=None, **kwargs):
+        if "nb_words" in kwargs:  # Keras 1
+            warnings.warn("The `nb_words` argument in `Tokenizer` has been renamed `num_words`.", stacklevel=2)
+            num_words = kwargs.pop("nb_words")
+        kwargs.pop("document_count", None)  # in Keras 2's saved tokenizer configs
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
         self.num_words, self.filters, self.lower, self.split = num_words, filters, lower, split
-        self.char_level, self.oov_token = char_level, oov_token
+        self.char_level, self.oov_token, self.analyzer = char_level, oov_token, analyzer
         self.word_counts = OrderedDict()
         self.word_docs = {}
         self.document_count = 0
@@ -32,6 +60,8 @@ class Tokenizer:
     def _words(self, text):
         if self.char_level:
             return list(text.lower() if self.lower else text)
+        if self.analyzer is not None:
+            return list(self.analyzer(text))  # Keras passes the raw text
         return text_to_word_sequence(text, self.filters, self.lower, self.split)
 
     def fit_on_texts(self, texts):
