@@ -579,6 +579,8 @@ def all(x, axis=None, keepdims=False):
 @_op
 def argmax(x, axis=None, keepdims=False):
     x = _t(x)
+    if x.dtype == torch.bool:  # torch has no argmax of bool; Keras's torch backend goes through uint8
+        x = x.to(torch.uint8)
     if axis is None:
         out = torch.argmax(x.reshape(-1))
         out = out.reshape((1,) * x.dim()) if keepdims else out
@@ -590,6 +592,8 @@ def argmax(x, axis=None, keepdims=False):
 @_op
 def argmin(x, axis=None, keepdims=False):
     x = _t(x)
+    if x.dtype == torch.bool:  # torch has no argmin of bool; Keras's torch backend goes through uint8
+        x = x.to(torch.uint8)
     if axis is None:
         out = torch.argmin(x.reshape(-1))
         out = out.reshape((1,) * x.dim()) if keepdims else out
