@@ -655,8 +655,9 @@ def moments(x, axes, keepdims=False, synchronized=False):
 
 
 @_op
-def l2_normalize(x, axis=-1, epsilon=1e-12):
-    """K2 K.l2_normalize: x / sqrt(max(sum(x**2, axis), epsilon))."""
+def l2_normalize(x, axis=None, epsilon=1e-12):
+    """K2 K.l2_normalize: x / sqrt(max(sum(x**2, axis), epsilon)); axis None (Keras 2's
+    default, as tf.nn.l2_normalize's) normalizes over all elements."""
     x = _float(_t(x))
     square_sum = torch.sum(x * x, dim=axis, keepdim=True)
     return x * torch.rsqrt(torch.clamp(square_sum, min=epsilon))

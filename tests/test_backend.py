@@ -7,3 +7,30 @@ def test_keras1_image_dim_ordering_switches_data_format():
     finally:
         backend.set_image_dim_ordering("tf")
     assert backend.image_data_format() == "channels_last"
+
+
+def test_keras2_backend_functions_with_keras2_defaults():
+    import numpy as np
+    import torch
+
+    from keraslite import backend as K
+
+    a, b = torch.ones(2, 3), torch.zeros(2, 4)
+    assert tuple(K.concatenate([a, b]).shape) == (2, 7)  # last axis, as Keras 2
+    assert tuple(K.concatenate([a, a], axis=0).shape) == (4, 3)
+    x = torch.tensor([[3.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_allclose(K.l2_normalize(x).numpy(), x.numpy() / 5.0, rtol=1e-6)  # over all elements
+    np.testing.assert_allclose(K.l2_normalize(x, axis=1).numpy(), [[0.6, 0.8], [0.0, 0.0]], rtol=1e-6)
+    v = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(K.repeat(v, 3).numpy(), np.repeat(v.numpy()[:, None, :], 3, axis=1))
+    np.testing.assert_array_equal(K.repeat_elements(v, 2, axis=1).numpy(), np.repeat(v.numpy(), 2, axis=1))
+
+
+def test_keras2_backend_functions_on_symbolic_tensors():
+    import keraslite
+    from keraslite import backend as K
+
+    inputs = keraslite.Input((3,))
+    joined = K.concatenate([inputs, inputs])
+    assert joined.shape == (None, 6)
+    assert K.repeat(inputs, 4).shape == (None, 4, 3)
