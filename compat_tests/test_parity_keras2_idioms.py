@@ -36,3 +36,25 @@ def test_accuracy_of_boolean_one_hot_targets(cls):
     k_metric.update_state(y_true, y_pred)
     l_metric.update_state(y_true, y_pred)
     assert_close(to_numpy(l_metric.result()), to_numpy(k_metric.result()), what=cls)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"])
+def test_elementwise_crossentropy_ops(name, from_logits):
+    rng = np.random.default_rng(2)
+    if name == "binary_crossentropy":
+        target = rng.integers(0, 2, (4, 3)).astype("float32")
+        output = rng.uniform(0, 1, (4, 3)).astype("float32")
+        output[0, 0], output[1, 1] = 0.0, 1.0  # the clipping at epsilon
+    elif name == "categorical_crossentropy":
+        target = np.eye(3, dtype="float32")[rng.integers(0, 3, 4)]
+        output = rng.uniform(0, 1, (4, 3)).astype("float32")
+    else:
+        target = rng.integers(0, 3, (4,))
+        output = rng.uniform(0, 1, (4, 3)).astype("float32")
+    if from_logits:
+        output = rng.normal(0, 2, output.shape).astype("float32")
+    expected = to_numpy(getattr(keras.ops, name)(target, output, from_logits=from_logits))
+    actual = to_numpy(getattr(keraslite.ops, name)(target, output, from_logits=from_logits))
+    assert actual.shape == expected.shape
+    assert_close(actual, expected, what=f"ops.{name}")
