@@ -226,3 +226,53 @@ def __getattr__(name):
     if hasattr(ops, name):
         return getattr(ops, name)
     raise AttributeError(f"module 'keraslite.backend' has no attribute {name!r}")
+
+
+# ---------------------------------------------------------------------------- K.function
+
+class _LearningPhase:
+    """What `K.learning_phase()` returns: a placeholder for `K.function`'s input list whose
+    fed value (0 test, 1 train) is the `training` flag of that call."""
+
+    def __repr__(self):
+        return "<learning_phase>"
+
+
+_LEARNING_PHASE = _LearningPhase()
+
+
+def learning_phase():
+    return _LEARNING_PHASE
+
+
+class _GraphFunction:
+    """Keras 2's `K.function(inputs, outputs)`: a callable taking a list of arrays (one per
+    input, plus the learning phase where it was listed) and returning a list of numpy arrays,
+    e.g. a layer's activations. Built on a functional model of the same tensors."""
+
+    def __init__(self, inputs, outputs):
+        from keraslite.models.functional import Functional
+
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        self._single = not isinstance(outputs, (list, tuple))
+        outputs = [outputs] if self._single else list(outputs)
+        self._phase_index = next((i for i, t in enumerate(inputs) if t is _LEARNING_PHASE), None)
+        tensors = [t for t in inputs if t is not _LEARNING_PHASE]
+        self._model = Functional(tensors, outputs)
+
+    def __call__(self, values):
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        training = False
+        if self._phase_index is not None:
+            training = bool(values.pop(self._phase_index))
+        with torch.no_grad():
+            out = self._model(values if len(values) > 1 else values[0], training=training)
+        out = out if isinstance(out, (list, tuple)) else [out]
+        return [o.detach().cpu().numpy() for o in out]
+
+
+def function(inputs, outputs, updates=None, name=None, **kwargs):
+    if updates:
+        raise ValueError("K.function(..., updates=...) is not supported: keraslite runs eagerly on torch. "
+                         "Apply updates in a custom training step instead.")
+    return _GraphFunction(inputs, outputs)

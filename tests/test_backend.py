@@ -34,3 +34,23 @@ def test_keras2_backend_functions_on_symbolic_tensors():
     joined = K.concatenate([inputs, inputs])
     assert joined.shape == (None, 6)
     assert K.repeat(inputs, 4).shape == (None, 4, 3)
+
+
+def test_keras2_function_reads_intermediate_outputs():
+    import numpy as np
+
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import layers
+
+    model = keraslite.Sequential([keraslite.Input((4,)), layers.Dense(3, activation="relu"), layers.Dropout(0.5),
+                                  layers.Dense(2)])
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    get_hidden = K.function([model.input], [model.layers[0].output])
+    (hidden,) = get_hidden([x])
+    w, b = model.layers[0].get_weights()
+    np.testing.assert_allclose(hidden, np.maximum(x @ w + b, 0), rtol=1e-5, atol=1e-6)
+    # the Keras 2 form with the learning phase: 0 is inference (no dropout)
+    get_out = K.function([model.input, K.learning_phase()], [model.output])
+    np.testing.assert_allclose(get_out([x, 0])[0], model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(get_out([x, 1])[0], get_out([x, 0])[0])  # training: dropout is on

@@ -112,3 +112,20 @@ def test_categorical_accuracy_of_boolean_one_hot_targets():
     np.testing.assert_array_equal(metrics.top_k_categorical_accuracy(y_true, y_pred, k=2).numpy(), [1, 1, 1])
     assert int(ops.argmax(torch.tensor([False, True, False]))) == 1
     assert int(ops.argmin(torch.tensor([True, False, True]))) == 1
+
+
+def test_keras2_custom_loss_layer_with_add_loss_inputs():
+    # Keras 2's VAE variant: a layer that adds the loss, add_loss(loss, inputs=inputs)
+    class CustomVariationalLayer(layers.Layer):
+        def call(self, inputs):
+            x, x_decoded = inputs
+            self.add_loss(K.mean(losses.binary_crossentropy(x, x_decoded)), inputs=inputs)
+            return x
+
+    inputs, _, outputs, _ = _autoencoder()
+    y = CustomVariationalLayer()([inputs, outputs])
+    model = keraslite.Model(inputs, y)
+    model.compile(optimizer="rmsprop", loss=None)
+    x = _x(8, 6)
+    history = model.fit(x, None, epochs=2, batch_size=4, verbose=0)
+    assert len(history.history["loss"]) == 2 and history.history["loss"][0] > 0

@@ -401,7 +401,9 @@ class Layer(nn.Module):
             out.extend(layer._added_losses)
         return out
 
-    def add_loss(self, loss):
+    def add_loss(self, loss, inputs=None):
+        # `inputs=` is Keras 2's (marking a loss as conditional on inputs); Keras 3 and
+        # keraslite record the losses of each call, so it changes nothing.
         self._added_losses.append(loss)
 
     def _clear_losses(self):

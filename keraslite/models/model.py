@@ -87,7 +87,7 @@ class Model(Layer):
             raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
         raise ValueError("get_layer needs a `name` or an `index`.")
 
-    def add_loss(self, loss):
+    def add_loss(self, loss, inputs=None):
         """As Layer.add_loss, and Keras 2's functional form: `model.add_loss(tensor)` with a
         symbolic tensor computed from the model's inputs (a VAE's KL term) makes the model
         compute that tensor on every call and add it to the loss."""
@@ -100,7 +100,7 @@ class Model(Layer):
                                  "In a subclassed model, call self.add_loss(...) inside call() on its tensors.")
             add_symbolic_loss(self, loss)
             return
-        super().add_loss(loss)
+        super().add_loss(loss, inputs=inputs)
 
     # ------------------------------------------------------------------ graph views (functional)
 
