@@ -58,3 +58,16 @@ def test_elementwise_crossentropy_ops(name, from_logits):
     actual = to_numpy(getattr(keraslite.ops, name)(target, output, from_logits=from_logits))
     assert actual.shape == expected.shape
     assert_close(actual, expected, what=f"ops.{name}")
+
+
+def test_outputs_of_sequential_layers_read_from_the_layers():
+    def build(lib):
+        model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(3, activation="relu"), lib.layers.Dense(2)])
+        outputs = [layer.output for layer in model.layers]  # read before model.inputs
+        return model, lib.Model(model.inputs, outputs)
+
+    (k_model, k_probe), (l_model, l_probe) = build(keras), build(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    x = np.random.default_rng(3).normal(size=(5, 4)).astype("float32")
+    for k_out, l_out in zip(k_probe.predict(x, verbose=0), l_probe.predict(x, verbose=0)):
+        assert_close(l_out, k_out, what="layer output")

@@ -54,3 +54,21 @@ def test_keras2_function_reads_intermediate_outputs():
     get_out = K.function([model.input, K.learning_phase()], [model.output])
     np.testing.assert_allclose(get_out([x, 0])[0], model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
     assert not np.allclose(get_out([x, 1])[0], get_out([x, 0])[0])  # training: dropout is on
+
+
+def test_output_of_every_sequential_layer_before_model_input():
+    # the Keras 2 recipe: layer.output read first, then K.function on model.input
+    import numpy as np
+
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import layers
+
+    model = keraslite.Sequential([layers.Dense(3, activation="relu", input_shape=(4,)), layers.Dense(2)])
+    outputs = [layer.output for layer in model.layers]
+    assert [o.shape for o in outputs] == [(None, 3), (None, 2)]
+    functor = K.function([model.input, K.learning_phase()], outputs)
+    x = np.random.default_rng(1).normal(size=(3, 4)).astype("float32")
+    hidden, out = functor([x, 0])
+    np.testing.assert_allclose(out, model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    assert hidden.shape == (3, 3)

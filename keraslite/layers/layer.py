@@ -381,6 +381,14 @@ class Layer(nn.Module):
         if kind == "outputs" and index == 0 and self.__dict__.get("_output_tensor") is not None:
             return self.__dict__["_output_tensor"]
         nodes = self._inbound_nodes
+        parent = self.__dict__.get("_sequential_parent")
+        model = parent() if parent is not None else None
+        if not nodes and model is not None and any(l is self for l in model.layers):
+            try:
+                model.inputs  # traces the Sequential symbolically, giving each layer its node
+            except AttributeError:
+                pass  # no input shape yet: the error below says what to do
+            nodes = self._inbound_nodes
         if not nodes:
             raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic input and thus has no "
                                  f"defined {what}. Call it on keras.Input(...) first.")

@@ -3,6 +3,8 @@
 Owns the stack (`add`, `pop`, constructor list), building it from the first layer's input
 shape (or an InputLayer, or `build(input_shape)`), and a forward pass that is just a loop.
 """
+import weakref
+
 from torch import nn
 
 from keraslite import backend
@@ -48,6 +50,9 @@ class Sequential(Model):
         if not self._stack and self._input_layer is None and getattr(layer, "_batch_input_shape", None) is not None:
             self._batch_input_shape = layer._batch_input_shape
         self._stack.append(layer)
+        # `model.layers[i].output` before `model.input` (Keras 2's "output of every layer"
+        # recipe) asks the layer; it builds the model's symbolic graph through this link.
+        layer.__dict__["_sequential_parent"] = weakref.ref(self)
         self.built = False
         if rebuild and self._batch_input_shape is not None:
             self.build(self._batch_input_shape)
