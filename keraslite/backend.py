@@ -241,8 +241,28 @@ class _LearningPhase:
 _LEARNING_PHASE = _LearningPhase()
 
 
+_LEARNING_PHASE_VALUE = 0
+
+
 def learning_phase():
     return _LEARNING_PHASE
+
+
+def set_learning_phase(value):
+    """Keras 2: the phase K.function uses when its inputs do not list K.learning_phase()
+    (fit/evaluate/predict set their own, as in Keras 2)."""
+    global _LEARNING_PHASE_VALUE
+    if value not in (0, 1):
+        raise ValueError(f"Expected learning phase to be 0 or 1; received {value!r}.")
+    _LEARNING_PHASE_VALUE = int(value)
+
+
+def dtype(x):
+    """Keras 2's K.dtype: the dtype name of a tensor ('float32')."""
+    value = getattr(x, "dtype", None)
+    if value is None:
+        raise TypeError(f"K.dtype expects a tensor; received {type(x).__name__}.")
+    return value if isinstance(value, str) else dtype_name(value)
 
 
 class _GraphFunction:
@@ -262,7 +282,7 @@ class _GraphFunction:
 
     def __call__(self, values):
         values = list(values) if isinstance(values, (list, tuple)) else [values]
-        training = False
+        training = bool(_LEARNING_PHASE_VALUE)
         if self._phase_index is not None:
             training = bool(values.pop(self._phase_index))
         with torch.no_grad():

@@ -72,3 +72,24 @@ def test_output_of_every_sequential_layer_before_model_input():
     hidden, out = functor([x, 0])
     np.testing.assert_allclose(out, model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
     assert hidden.shape == (3, 3)
+
+
+def test_keras2_dtype_and_set_learning_phase():
+    import numpy as np
+    import torch
+
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import layers
+
+    assert K.dtype(torch.zeros(2)) == "float32" and K.dtype(torch.zeros(2, dtype=torch.int64)) == "int64"
+    assert K.dtype(keraslite.Input((3,))) == "float32"
+    model = keraslite.Sequential([layers.Dropout(0.5, input_shape=(50,))])
+    get_out = K.function([model.input], [model.output])
+    x = np.ones((2, 50), "float32")
+    try:
+        K.set_learning_phase(1)
+        assert (get_out([x])[0] == 0).any()  # training phase: dropout on
+    finally:
+        K.set_learning_phase(0)
+    np.testing.assert_array_equal(get_out([x])[0], x)
