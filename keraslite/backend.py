@@ -212,6 +212,33 @@ def set_learning_phase(value):
     backend_function.set_learning_phase(value)
 
 
+# Keras 2 backend functions whose signature or meaning differs from the keras.ops function of
+# the same name (keras.ops, Keras 3, has no K namespace of its own to clash with).
+
+def concatenate(tensors, axis=-1):
+    """K.concatenate joins along the last axis unless told otherwise (ops.concatenate: axis 0)."""
+    from keraslite import ops
+
+    return ops.concatenate(tensors, axis=axis)
+
+
+def repeat(x, n):
+    """K.repeat: (batch, dim) -> (batch, n, dim), what RepeatVector does (ops.repeat is
+    numpy's element repeat, K.repeat_elements here)."""
+    from keraslite import ops
+
+    if len(int_shape(x)) != 2:
+        raise ValueError(f"K.repeat expects a 2D tensor (batch, dim); received shape {int_shape(x)}.")
+    return ops.repeat(ops.expand_dims(x, 1), n, axis=1)
+
+
+def repeat_elements(x, rep, axis):
+    """K.repeat_elements: each slice along `axis` repeated `rep` times (np.repeat)."""
+    from keraslite import ops
+
+    return ops.repeat(x, rep, axis=axis)
+
+
 def __getattr__(name):
     # `keras.backend` as K: Keras-2 code calls K.sum, K.mean, K.square, ...
     from keraslite import ops
@@ -219,3 +246,10 @@ def __getattr__(name):
     if hasattr(ops, name):
         return getattr(ops, name)
     raise AttributeError(f"module 'keraslite.backend' has no attribute {name!r}")
+
+def dtype(x):
+    """Keras 2's K.dtype: the dtype name of a tensor ('float32')."""
+    value = getattr(x, "dtype", None)
+    if value is None:
+        raise TypeError(f"K.dtype expects a tensor; received {type(x).__name__}.")
+    return value if isinstance(value, str) else dtype_name(value)

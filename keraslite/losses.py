@@ -17,6 +17,7 @@ softmax needs no renormalization), with the same zero gradient where Keras clips
 kernels and without the rounding of log(p) for tiny p. Sigmoid outputs keep Keras's
 probability formula: log(1 - p) from a rounded p is part of Keras's numbers there.
 """
+import functools
 import warnings
 
 import numpy as np
@@ -24,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from keraslite import backend
+from keraslite.layers.keras_tensor import KerasTensor
 
 EPSILON = 1e-7
 
@@ -42,6 +44,22 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- helpers
+
+def _graph_aware(fn):
+    """Called on symbolic tensors (Keras 2's `vae.add_loss(K.mean(binary_crossentropy(inputs,
+    outputs)))`), a loss function becomes a node of the functional graph, as keras.ops
+    functions do; on tensors and arrays it is `fn` itself."""
+
+    @functools.wraps(fn)
+    def wrapper(y_true, y_pred, *args, **kwargs):
+        if isinstance(y_pred, KerasTensor) or isinstance(y_true, KerasTensor):
+            from keraslite.models.functional import symbolic_call
+
+            return symbolic_call(fn, (y_true, y_pred) + args, kwargs)
+        return fn(y_true, y_pred, *args, **kwargs)
+
+    return wrapper
+
 
 def _tensor(x, dtype=None, device=None):
     if isinstance(x, torch.Tensor):
@@ -124,16 +142,19 @@ def _regression_pair(fn_name, y_true, y_pred):
     return y_true, y_pred
 
 
+@_graph_aware
 def mean_squared_error(y_true, y_pred):
     y_true, y_pred = _regression_pair("mean_squared_error", y_true, y_pred)
     return torch.mean(torch.square(y_true - y_pred), dim=-1)
 
 
+@_graph_aware
 def mean_absolute_error(y_true, y_pred):
     y_true, y_pred = _regression_pair("mean_absolute_error", y_true, y_pred)
     return torch.mean(torch.abs(y_true - y_pred), dim=-1)
 
 
+@_graph_aware
 def mean_absolute_percentage_error(y_true, y_pred):
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -142,6 +163,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
     return 100.0 * torch.mean(diff, dim=-1)
 
 
+@_graph_aware
 def mean_squared_logarithmic_error(y_true, y_pred):
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -151,6 +173,7 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     return torch.mean(torch.square(first - second), dim=-1)
 
 
+@_graph_aware
 def cosine_similarity(y_true, y_pred, axis=-1):
     """The loss form: minus the cosine similarity (so that minimizing aligns the vectors)."""
     y_true, y_pred = _pred_and_true(y_true, y_pred)
@@ -159,6 +182,7 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     return -torch.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), dim=axis)
 
 
+@_graph_aware
 def huber(y_true, y_pred, delta=1.0):
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -170,6 +194,7 @@ def huber(y_true, y_pred, delta=1.0):
     return torch.mean(torch.where(abs_error <= delta, quadratic, linear), dim=-1)
 
 
+@_graph_aware
 def log_cosh(y_true, y_pred):
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -185,18 +210,21 @@ def _hinge_labels(y_true):
     return torch.where(is_binary, 2.0 * y_true - 1.0, y_true)
 
 
+@_graph_aware
 def hinge(y_true, y_pred):
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     _check_broadcast("hinge", y_true, y_pred)
     return torch.mean(torch.clamp(1.0 - _hinge_labels(y_true) * y_pred, min=0.0), dim=-1)
 
 
+@_graph_aware
 def squared_hinge(y_true, y_pred):
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     _check_broadcast("squared_hinge", y_true, y_pred)
     return torch.mean(torch.square(torch.clamp(1.0 - _hinge_labels(y_true) * y_pred, min=0.0)), dim=-1)
 
 
+@_graph_aware
 def categorical_hinge(y_true, y_pred):
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     _check_broadcast("categorical_hinge", y_true, y_pred)
@@ -205,6 +233,7 @@ def categorical_hinge(y_true, y_pred):
     return torch.clamp(neg - pos + 1.0, min=0.0)
 
 
+@_graph_aware
 def kl_divergence(y_true, y_pred):
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     _check_broadcast("kl_divergence", y_true, y_pred)
@@ -213,6 +242,7 @@ def kl_divergence(y_true, y_pred):
     return torch.sum(y_true * torch.log(y_true / y_pred), dim=-1)
 
 
+@_graph_aware
 def poisson(y_true, y_pred):
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     _check_broadcast("poisson", y_true, y_pred)
@@ -242,6 +272,7 @@ def _categorical_ce(target, output, from_logits, axis):
     return -torch.sum(target * _categorical_log_probs(output, from_logits, axis), dim=axis)
 
 
+@_graph_aware
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     y_true, y_pred = _categorical_pair(y_true, y_pred, label_smoothing, axis)
     return _categorical_ce(y_true, y_pred, from_logits, axis)
@@ -261,6 +292,7 @@ def _categorical_pair(y_true, y_pred, label_smoothing, axis):
     return y_true, y_pred
 
 
+@_graph_aware
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     return _sparse_ce(y_true, y_pred, from_logits, ignore_class, axis, "none")
 
@@ -317,6 +349,7 @@ def _binary_ce(target, output, from_logits, reduction="none"):
     return F.binary_cross_entropy(torch.clamp(output, EPSILON, 1.0 - EPSILON), target, reduction=reduction)
 
 
+@_graph_aware
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     y_true, y_pred = _binary_pair(y_true, y_pred, label_smoothing)
     return torch.mean(_binary_ce(y_true, y_pred, from_logits), dim=axis)
@@ -330,6 +363,7 @@ def _binary_pair(y_true, y_pred, label_smoothing):
     return y_true, y_pred
 
 
+@_graph_aware
 def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
                               label_smoothing=0.0, axis=-1):
     y_true, y_pred = _pred_and_true(y_true, y_pred)
@@ -346,6 +380,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     return torch.mean(focal, dim=axis)
 
 
+@_graph_aware
 def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
                                    axis=-1):
     y_true, y_pred = _pred_and_true(y_true, y_pred)

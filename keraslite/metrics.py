@@ -63,9 +63,18 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     return (y_true == (y_pred > threshold).to(y_true.dtype)).to(torch.float32)
 
 
+def _class_indices(one_hot):
+    """argmax over the last axis; torch has no argmax of bool, and Keras 2 tutorials build
+    one-hot targets as `np.zeros(..., dtype=np.bool_)`, so booleans go through uint8 (as in
+    Keras's torch backend)."""
+    if one_hot.dtype == torch.bool:
+        one_hot = one_hot.to(torch.uint8)
+    return torch.argmax(one_hot, dim=-1)
+
+
 def categorical_accuracy(y_true, y_pred):
     y_pred = _tensor(y_pred)
-    y_true = torch.argmax(_tensor(y_true, device=y_pred.device), dim=-1)
+    y_true = _class_indices(_tensor(y_true, device=y_pred.device))
     if y_true.ndim == y_pred.ndim:  # Keras squeezes a trailing 1 here (only reachable for odd inputs)
         y_true = y_true.squeeze(-1)
     return (y_true == torch.argmax(y_pred, dim=-1)).to(torch.float32)
@@ -96,7 +105,7 @@ def _in_top_k(targets, predictions, k):
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     y_pred = _tensor(y_pred)
-    y_true = torch.argmax(_tensor(y_true, device=y_pred.device), dim=-1)
+    y_true = _class_indices(_tensor(y_true, device=y_pred.device))
     shape = y_true.shape
     matches = _in_top_k(y_true.reshape(-1), y_pred.reshape(-1, y_pred.shape[-1]), k).to(torch.float32)
     return matches.reshape(shape)
@@ -263,8 +272,13 @@ class MeanMetricWrapper(Mean):
         self._fn = fn
         self._fn_kwargs = kwargs
 
+    _match_label_rank = False  # set by compile() for user metric functions (see compile_utils)
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         mask = getattr(y_pred, "_keras_mask", None)
+        if self._match_label_rank and getattr(y_true, "ndim", None) == 1 and getattr(y_pred, "ndim", None) == 2 \
+                and y_pred.shape[-1] == 1:
+            y_true = y_true.reshape(-1, 1)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         sample_weight = apply_mask(sample_weight, mask, dtype=self._dtype, reduction="sum")
         return super().update_state(values, sample_weight=sample_weight)

@@ -579,6 +579,8 @@ def all(x, axis=None, keepdims=False):
 @_op
 def argmax(x, axis=None, keepdims=False):
     x = _t(x)
+    if x.dtype == torch.bool:  # torch has no argmax of bool; Keras's torch backend goes through uint8
+        x = x.to(torch.uint8)
     if axis is None:
         out = torch.argmax(x.reshape(-1))
         out = out.reshape((1,) * x.dim()) if keepdims else out
@@ -590,6 +592,8 @@ def argmax(x, axis=None, keepdims=False):
 @_op
 def argmin(x, axis=None, keepdims=False):
     x = _t(x)
+    if x.dtype == torch.bool:  # torch has no argmin of bool; Keras's torch backend goes through uint8
+        x = x.to(torch.uint8)
     if axis is None:
         out = torch.argmin(x.reshape(-1))
         out = out.reshape((1,) * x.dim()) if keepdims else out
@@ -651,8 +655,9 @@ def moments(x, axes, keepdims=False, synchronized=False):
 
 
 @_op
-def l2_normalize(x, axis=-1, epsilon=1e-12):
-    """K2 K.l2_normalize: x / sqrt(max(sum(x**2, axis), epsilon))."""
+def l2_normalize(x, axis=None, epsilon=1e-12):
+    """K2 K.l2_normalize: x / sqrt(max(sum(x**2, axis), epsilon)); axis None (Keras 2's
+    default, as tf.nn.l2_normalize's) normalizes over all elements."""
     x = _float(_t(x))
     square_sum = torch.sum(x * x, dim=axis, keepdim=True)
     return x * torch.rsqrt(torch.clamp(square_sum, min=epsilon))
@@ -996,12 +1001,67 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return (out, step) if retstep else out
 
 
+# Random tensors are made on the device models run on (as Keras makes them on its default
+# device): `K.random_normal(shape=(batch, dim))` in a VAE's sampling Lambda meets z_mean there.
+
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    return torch.rand(_shape_arg(shape), dtype=_dtype_or(dtype, backend.floatx())) * (maxval - minval) + minval
+    return torch.rand(_shape_arg(shape), dtype=_dtype_or(dtype, backend.floatx()),
+                      device=backend.get_device()) * (maxval - minval) + minval
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    return torch.randn(_shape_arg(shape), dtype=_dtype_or(dtype, backend.floatx())) * stddev + mean
+    return torch.randn(_shape_arg(shape), dtype=_dtype_or(dtype, backend.floatx()),
+                       device=backend.get_device()) * stddev + mean
+
+
+# ----------------------------------------------------------------------------- crossentropies
+# keras.ops' element-wise forms (also Keras 2's K.binary_crossentropy / K.categorical_crossentropy,
+# whose argument order, target first, they share): no reduction over the batch.
+
+def _clip_probabilities(output):
+    eps = backend.epsilon()
+    return torch.clamp(output, eps, 1.0 - eps)
+
+
+@_op
+def binary_crossentropy(target, output, from_logits=False):
+    output = _float(_t(output))
+    target = _t(target).to(device=output.device, dtype=output.dtype)
+    if target.shape != output.shape:
+        raise ValueError("Arguments `target` and `output` must have the same shape. Received: "
+                         f"target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}")
+    if from_logits:
+        return F.binary_cross_entropy_with_logits(output, target, reduction="none")
+    return F.binary_cross_entropy(_clip_probabilities(output), target, reduction="none")
+
+
+def _categorical_log_probabilities(output, from_logits, axis):
+    if from_logits:
+        return torch.log_softmax(output, dim=axis)
+    output = output / torch.sum(output, dim=axis, keepdim=True)
+    return torch.log(_clip_probabilities(output))
+
+
+@_op
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    output = _float(_t(output))
+    target = _t(target).to(device=output.device, dtype=output.dtype)
+    if target.shape != output.shape:
+        raise ValueError("Arguments `target` and `output` must have the same shape. Received: "
+                         f"target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}")
+    return -torch.sum(target * _categorical_log_probabilities(output, from_logits, axis), dim=axis)
+
+
+@_op
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    output = _float(_t(output))
+    target = _t(target).to(output.device).long()
+    if target.ndim == output.ndim and target.shape[-1] == 1:
+        target = target.squeeze(-1)
+    one_hot_target = F.one_hot(target, output.shape[axis]).to(output.dtype)
+    if axis not in (-1, output.ndim - 1):
+        one_hot_target = one_hot_target.movedim(-1, axis)
+    return -torch.sum(one_hot_target * _categorical_log_probabilities(output, from_logits, axis), dim=axis)
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (

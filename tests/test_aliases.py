@@ -222,3 +222,9 @@ def test_plain_import_keraslite_installs_nothing():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr
     assert "keraslite" not in out.stdout.split("keras spec:")[1]
+
+
+def test_keras2_cudnn_layer_names_are_lstm_and_gru():
+    assert keraslite.layers.CuDNNLSTM is keraslite.layers.LSTM
+    layer = keraslite.layers.CuDNNGRU(4, return_sequences=True)
+    assert layer.reset_after and layer(np.zeros((2, 3, 5), "float32")).shape == (2, 3, 4)

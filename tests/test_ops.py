@@ -114,3 +114,25 @@ def test_errors():
         ops.where(X > 0, X)
     with pytest.raises(TypeError, match="symbolic"):
         ops.convert_to_tensor(keraslite.Input((2,)))
+
+
+def test_random_tensors_are_made_on_the_model_device():
+    # a VAE's sampling Lambda adds K.random_normal(...) to z_mean, which lives on that device
+    from keraslite import backend, ops as ops_mod
+
+    previous = backend.get_device()
+    backend.set_device("meta")
+    try:
+        assert ops_mod.random_normal((2, 3)).device.type == "meta"
+        assert ops_mod.random_uniform((2, 3)).device.type == "meta"
+    finally:
+        backend.set_device(previous)
+
+
+def test_elementwise_crossentropies_on_symbolic_tensors():
+    import keraslite
+    from keraslite import ops as ops_mod
+
+    target, output = keraslite.Input((4,)), keraslite.Input((4,))
+    assert ops_mod.binary_crossentropy(target, output).shape == (None, 4)
+    assert ops_mod.categorical_crossentropy(target, output).shape == (None,)

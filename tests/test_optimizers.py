@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from keraslite import constraints, optimizers
+from keraslite import backend, constraints, optimizers
 from keraslite.layers.layer import Permute, Variable
 from keraslite.optimizers import schedules
 
@@ -131,11 +131,26 @@ def test_legacy_decay_is_time_based():
     opt = optimizers.SGD(lr=0.1, decay=0.5)
     expected = 0.0
     for t in range(4):
-        assert opt.learning_rate == pytest.approx(0.1 / (1 + 0.5 * t))
         p.grad = torch.ones(1)
         opt.step([p])
         expected -= 0.1 / (1 + 0.5 * t)
     np.testing.assert_allclose(p.numpy(), [expected], rtol=1e-6)
+    # as in Keras 2, `lr` is the rate given, not the decayed one the update used
+    assert opt.lr == pytest.approx(0.1)
+
+
+def test_legacy_decay_get_then_set_lr_does_not_compound():
+    (p,) = _params([[0.0]])
+    opt = optimizers.SGD(lr=0.1, decay=1.0)
+    for _ in range(3):
+        p.grad = torch.ones(1)
+        opt.step([p])
+    backend.set_value(opt.lr, backend.get_value(opt.lr) * 0.5)  # what ReduceLROnPlateau does
+    assert float(backend.get_value(opt.lr)) == pytest.approx(0.05)
+    before = p.numpy().copy()
+    p.grad = torch.ones(1)
+    opt.step([p])
+    np.testing.assert_allclose(before - p.numpy(), [0.05 / (1 + 1.0 * 3)], rtol=1e-6)
 
 
 def test_learning_rate_settable_and_lr_alias():

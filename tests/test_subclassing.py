@@ -384,3 +384,54 @@ def test_listed_weights_must_be_variables():
     layer = layers.Dense(2)
     with pytest.raises(TypeError, match="item 0 is a ndarray"):
         layer.trainable_weights = [np.zeros(2)]
+
+
+class CenterInPlace(layers.Layer):
+    """tf.keras style: augmented assignment on the input, which TensorFlow never does in place."""
+
+    def call(self, inputs):
+        inputs -= ops.mean(inputs, axis=1, keepdims=True)
+        inputs *= 2.0
+        return inputs
+
+
+class Identity(layers.Layer):
+    def call(self, inputs):
+        return inputs
+
+
+def test_augmented_assignment_in_user_call_leaves_its_input_alone():
+    x = torch.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 6.0]])
+    original = x.clone()
+    y = CenterInPlace()(x)
+    torch.testing.assert_close(x, original)
+    torch.testing.assert_close(y, 2.0 * (original - original.mean(1, keepdim=True)))
+    assert type(y) is torch.Tensor and type(Identity()(x)) is torch.Tensor
+    pair = [x, x + 1]
+    assert all(type(t) is torch.Tensor for t in Identity()(pair))
+
+
+def test_augmented_assignment_after_relu_trains():
+    # ReLU saves its output for the gradient: an in-place update of it breaks backward in torch.
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), CenterInPlace(), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    rng = np.random.default_rng(0)
+    history = model.fit(rng.normal(size=(16, 4)), rng.normal(size=(16, 1)), epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = layers.Dense(8, activation="relu")
+            self.center = CenterInPlace()
+            self.out = layers.Dense(1)
+
+        def call(self, inputs):
+            inputs /= 2.0  # a fit batch: must not be divided in the training data itself
+            return self.out(self.center(self.hidden(inputs)))
+
+    data = torch.ones(8, 4)
+    sub = Sub()
+    sub.compile(optimizer="sgd", loss="mse")
+    sub.fit(data, torch.zeros(8, 1), epochs=2, batch_size=8, verbose=0)
+    torch.testing.assert_close(data, torch.ones(8, 4))

@@ -215,6 +215,10 @@ class Layer(nn.Module):
         # Keras 1 named compute_output_shape get_output_shape_for.
         if "get_output_shape_for" in cls.__dict__ and "compute_output_shape" not in cls.__dict__:
             cls.compute_output_shape = _compute_output_shape_from_keras1
+        # Layers written outside keraslite were written for TensorFlow, whose tensors are
+        # immutable: `inputs -= K.mean(inputs)` there makes a new tensor (see _value_semantics).
+        if "call" in cls.__dict__ and not cls.__module__.startswith("keraslite."):
+            cls.call = _value_semantics(cls.__dict__["call"])
         cls._makes_masks = cls.compute_mask is not Layer.compute_mask
         cls._plain_forward = cls.forward is Layer.forward
         cls._call_accepts_training = _accepts(cls.call, "training")
@@ -457,7 +461,9 @@ class Layer(nn.Module):
             out.extend(layer._added_losses)
         return out
 
-    def add_loss(self, loss):
+    def add_loss(self, loss, inputs=None):
+        # `inputs=` is Keras 2's (marking a loss as conditional on inputs); Keras 3 and
+        # keraslite record the losses of each call, so it changes nothing.
         self._added_losses.append(loss)
 
     def _clear_losses(self):
@@ -734,6 +740,69 @@ class TrackedList(list):
 
 
 _MISSING = object()
+
+
+def _out_of_place(op):
+    def method(self, other):
+        return op(self, other)
+
+    return method
+
+
+class _InputTensor(torch.Tensor):
+    """An argument of a user-written `call`, with TensorFlow's value semantics for augmented
+    assignment: `inputs -= m` rebinds `inputs` to `inputs - m` instead of writing into the
+    caller's tensor (which torch does in place, corrupting the previous layer's output, or
+    failing in backward when that output was saved for the gradient, as ReLU's is). Results
+    of operations on it are plain tensors, so nothing else pays for the subclass."""
+    __torch_function__ = torch._C._disabled_torch_function_impl
+
+    __iadd__ = _out_of_place(torch.Tensor.__add__)
+    __isub__ = _out_of_place(torch.Tensor.__sub__)
+    __imul__ = _out_of_place(torch.Tensor.__mul__)
+    __itruediv__ = _out_of_place(torch.Tensor.__truediv__)
+    __ifloordiv__ = _out_of_place(torch.Tensor.__floordiv__)
+    __imod__ = _out_of_place(torch.Tensor.__mod__)
+    __ipow__ = _out_of_place(torch.Tensor.__pow__)
+    __imatmul__ = _out_of_place(torch.Tensor.__matmul__)
+    __iand__ = _out_of_place(torch.Tensor.__and__)
+    __ior__ = _out_of_place(torch.Tensor.__or__)
+    __ixor__ = _out_of_place(torch.Tensor.__xor__)
+
+
+def _as_input(x):
+    if type(x) is torch.Tensor:
+        view = x.as_subclass(_InputTensor)
+        mask = getattr(x, "_keras_mask", None)
+        if mask is not None:
+            view._keras_mask = mask
+        return view
+    if type(x) in (list, tuple) and any(type(v) is torch.Tensor for v in x):
+        return type(x)(_as_input(v) for v in x)
+    return x
+
+
+def _as_plain(x):
+    if type(x) is _InputTensor:  # a call that returns its input unchanged
+        plain = x.as_subclass(torch.Tensor)
+        mask = getattr(x, "_keras_mask", None)
+        if mask is not None:
+            plain._keras_mask = mask
+        return plain
+    if type(x) in (list, tuple) and any(type(v) is _InputTensor for v in x):
+        return type(x)(_as_plain(v) for v in x)
+    return x
+
+
+def _value_semantics(call):
+    """Wrap a user-written `call` so that its tensor arguments follow TensorFlow's value
+    semantics under augmented assignment (see _InputTensor)."""
+
+    @functools.wraps(call)
+    def wrapper(self, *args, **kwargs):
+        return _as_plain(call(self, *[_as_input(a) for a in args], **kwargs))
+
+    return wrapper
 
 
 def _wrap_build(build):

@@ -24,7 +24,8 @@ from keraslite import activations, constraints, initializers, regularizers
 from keraslite.layers.layer import Layer, Layout
 from keraslite.utils import rng
 
-__all__ = ["RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
+__all__ = ["RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "CuDNNLSTM",
+           "CuDNNGRU"]
 
 
 # ----------------------------------------------------------------------------- layout
@@ -1082,3 +1083,8 @@ class GRU(_KerasRNN):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, use_cudnn=use_cudnn,
                          implementation=implementation, **kwargs)
+
+
+# Keras 2.1-2.3's cuDNN-only layers. Their math is LSTM's and GRU's with the Keras 3 defaults
+# (tanh, sigmoid gates; GRU with reset_after=True), which is what these compute on any device.
+CuDNNLSTM, CuDNNGRU = LSTM, GRU

@@ -542,6 +542,13 @@ def symbolic_op(fn, *operands):
     return _make_op_layer(fn, _OP_NAMES.get(fn), operands, {})
 
 
+def symbolic_call(fn, args, kwargs):
+    """Any tensor function (a loss function, ...) called on KerasTensors: a graph node that
+    calls `fn` with the same arguments on real tensors. Not serializable; models that need
+    saving use layers or keraslite.ops functions."""
+    return _make_op_layer(fn, None, args, kwargs)
+
+
 def symbolic_named_op(name, args, kwargs):
     """A keraslite.ops function called on KerasTensors: a serializable SymbolicOp node."""
     from keraslite import ops as ops_mod
@@ -577,6 +584,7 @@ class Graph:
     def __init__(self, inputs, outputs):
         self.input_struct = inputs
         self.output_struct = outputs
+        self.with_losses = None  # the plan that also computes symbolic add_loss() tensors
         self.inputs = flatten(inputs)
         self.outputs = flatten(outputs)
         for x in self.inputs + self.outputs:
@@ -805,7 +813,8 @@ def standardize_inputs(model, inputs):
 def run_graph(model, inputs, training=None, mask=None):
     """Execute the precomputed steps of `model`'s graph on real tensors."""
     graph = model._graph
-    values = [None] * graph.n_slots
+    plan = graph.with_losses or graph
+    values = [None] * plan.n_slots
     if type(inputs) is torch.Tensor and graph.single_rank == inputs.dim():
         flat = (inputs,)  # the common case of fit: one tensor of the right rank
     else:
@@ -814,9 +823,9 @@ def run_graph(model, inputs, training=None, mask=None):
         for x, m in zip(flat, flatten(mask) if isinstance(mask, (list, tuple, dict)) else [mask]):
             if m is not None:
                 x._keras_mask = m
-    for slot, x in zip(graph.input_slots, flat):
+    for slot, x in zip(plan.input_slots, flat):
         values[slot] = x
-    for layer, fast, args, kwargs, outs, single, accepts_training in graph.steps:
+    for layer, fast, args, kwargs, outs, single, accepts_training in plan.steps:
         if fast is not None and not kwargs:
             if training is not None and accepts_training:
                 y = layer(values[fast], training=training)
@@ -833,7 +842,39 @@ def run_graph(model, inputs, training=None, mask=None):
         else:
             for s, v in zip(outs, flatten(y)):
                 values[s] = v
-    return _unpack_singleton(pack_as(graph.output_struct, [values[s] for s in graph.output_slots]))
+    n = len(graph.outputs)
+    if plan is not graph:
+        # The tensors given to model.add_loss(), recomputed for this call's inputs.
+        model._added_losses = [values[s] for s in plan.output_slots[n:]]
+    return _unpack_singleton(pack_as(graph.output_struct, [values[s] for s in plan.output_slots[:n]]))
+
+
+def has_symbolic(x):
+    return any(isinstance(t, KerasTensor) for t in flatten(x))
+
+
+def add_symbolic_loss(model, losses):
+    """Keras 2's `model.add_loss(symbolic_tensor)` on a graph model: keep the loss tensors as
+    extra outputs of an execution plan that `run_graph` follows, so every call computes them
+    from its inputs and records them as the model's added losses. The model's own graph
+    (layers, summary, config) is unchanged, as the loss is not part of Keras 2's saved config."""
+    graph = model._graph
+    tensors = flatten(losses)
+    for t in tensors:
+        if not isinstance(t, KerasTensor):
+            raise ValueError(f"Model '{model.name}': add_loss() received a mix of symbolic and concrete values "
+                             f"({type(t).__name__}). Pass symbolic tensors built from the model's inputs.")
+    kept = (graph.with_losses.outputs[len(graph.outputs):] if graph.with_losses else []) + tensors
+    try:
+        plan = Graph(graph.input_struct, graph.outputs + kept)
+    except ValueError as e:
+        raise ValueError(f"Model '{model.name}' cannot compute the tensor given to add_loss() from its inputs "
+                         f"{[_input_name(t) for t in graph.inputs]}: {e}") from None
+    own = {id(l) for l in model._flatten_layers()}
+    extra = [l for l in plan.operations if id(l) not in own and l.weights]
+    if extra:  # layers only the loss uses still train with the model
+        model._loss_layers = nn.ModuleList(extra)
+    graph.with_losses = plan
 
 
 # ----------------------------------------------------------------------------- Functional

@@ -87,6 +87,21 @@ class Model(Layer):
             raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
         raise ValueError("get_layer needs a `name` or an `index`.")
 
+    def add_loss(self, loss, inputs=None):
+        """As Layer.add_loss, and Keras 2's functional form: `model.add_loss(tensor)` with a
+        symbolic tensor computed from the model's inputs (a VAE's KL term) makes the model
+        compute that tensor on every call and add it to the loss."""
+        from keraslite.models.functional import add_symbolic_loss, has_symbolic
+
+        if has_symbolic(loss):
+            if self._graph is None:
+                raise ValueError(f"Model '{self.name}' ({type(self).__name__}) received a symbolic tensor in "
+                                 "add_loss(), but only a model built as Model(inputs, outputs) can compute one. "
+                                 "In a subclassed model, call self.add_loss(...) inside call() on its tensors.")
+            add_symbolic_loss(self, loss)
+            return
+        super().add_loss(loss, inputs=inputs)
+
     # ------------------------------------------------------------------ graph views (functional)
 
     def call(self, inputs, training=None, mask=None):

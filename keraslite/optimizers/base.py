@@ -138,7 +138,14 @@ class Optimizer:
                              f"returning the learning rate. Received: learning_rate={value!r}")
 
     def _current_lr(self, step):
-        """The learning rate at iteration `step`, as a Python float (no device sync)."""
+        """The learning rate the update at iteration `step` uses, as a Python float (no device
+        sync): the scheduled rate, then Keras 2's time-based `decay`."""
+        lr = self._scheduled_lr(step)
+        if self.decay:
+            lr = lr / (1.0 + self.decay * int(step))
+        return lr
+
+    def _scheduled_lr(self, step):
         lr = self._learning_rate
         if isinstance(lr, schedules_mod.LearningRateSchedule):
             lr = lr(int(step))
@@ -146,14 +153,13 @@ class Optimizer:
             lr = lr()
         if isinstance(lr, torch.Tensor):
             lr = float(lr.detach().cpu())
-        lr = float(lr)
-        if self.decay:
-            lr = lr / (1.0 + self.decay * int(step))
-        return lr
+        return float(lr)
 
     @property
     def learning_rate(self):
-        return LearningRate(self._current_lr(self._iterations), self)
+        # Keras 2 applied `decay` inside the update only: `opt.lr` stayed the rate it was given
+        # (or set to), so `K.set_value(opt.lr, K.get_value(opt.lr) * 0.5)` halves it once.
+        return LearningRate(self._scheduled_lr(self._iterations), self)
 
     @learning_rate.setter
     def learning_rate(self, value):

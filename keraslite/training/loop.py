@@ -174,6 +174,9 @@ def _batch_size_of(x):
 
 def _extra_losses_possible(model):
     """Whether the model can have regularization / add_loss penalties (checked once)."""
+    graph = getattr(model, "_graph", None)
+    if graph is not None and graph.with_losses is not None:  # model.add_loss(symbolic tensor)
+        return True
     for layer in model._flatten_layers():
         if getattr(layer, "activity_regularizer", None) is not None or layer._added_losses:
             return True

@@ -1,0 +1,73 @@
+"""Parity for pieces of Keras 2 tutorials that Keras 3 shares: loss functions called on
+symbolic tensors while a functional model is built, and accuracy metrics on boolean one-hot
+targets (`np.zeros(..., dtype=np.bool_)` in the char-level examples)."""
+import numpy as np
+import pytest
+
+import keraslite
+from compat_tests.conftest import keras
+from compat_tests.parity import assert_close, to_numpy
+
+
+@pytest.mark.parametrize("name", ["binary_crossentropy", "mean_squared_error", "categorical_crossentropy"])
+def test_loss_function_on_symbolic_tensors(name):
+    def build(lib):
+        inputs = lib.Input((6,))
+        outputs = lib.layers.Dense(6, activation="softmax" if "categorical" in name else "sigmoid")(inputs)
+        per_sample = getattr(lib.losses, name)(inputs, outputs)
+        return lib.Model(inputs, [outputs, per_sample])
+
+    k_model, l_model = build(keras), build(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    x = np.random.default_rng(0).uniform(0, 1, (5, 6)).astype("float32")
+    x /= x.sum(-1, keepdims=True)
+    k_out, l_out = k_model.predict(x, verbose=0), l_model.predict(x, verbose=0)
+    assert l_out[1].shape == k_out[1].shape == (5,)
+    assert_close(l_out[1], k_out[1], what=f"{name} on symbolic tensors")
+
+
+@pytest.mark.parametrize("cls", ["CategoricalAccuracy", "TopKCategoricalAccuracy"])
+def test_accuracy_of_boolean_one_hot_targets(cls):
+    rng = np.random.default_rng(1)
+    y_true = np.eye(4, dtype=np.bool_)[rng.integers(0, 4, 10)]
+    y_pred = rng.uniform(0, 1, (10, 4)).astype("float32")
+    kwargs = {"k": 2} if cls.startswith("TopK") else {}
+    k_metric, l_metric = getattr(keras.metrics, cls)(**kwargs), getattr(keraslite.metrics, cls)(**kwargs)
+    k_metric.update_state(y_true, y_pred)
+    l_metric.update_state(y_true, y_pred)
+    assert_close(to_numpy(l_metric.result()), to_numpy(k_metric.result()), what=cls)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"])
+def test_elementwise_crossentropy_ops(name, from_logits):
+    rng = np.random.default_rng(2)
+    if name == "binary_crossentropy":
+        target = rng.integers(0, 2, (4, 3)).astype("float32")
+        output = rng.uniform(0, 1, (4, 3)).astype("float32")
+        output[0, 0], output[1, 1] = 0.0, 1.0  # the clipping at epsilon
+    elif name == "categorical_crossentropy":
+        target = np.eye(3, dtype="float32")[rng.integers(0, 3, 4)]
+        output = rng.uniform(0, 1, (4, 3)).astype("float32")
+    else:
+        target = rng.integers(0, 3, (4,))
+        output = rng.uniform(0, 1, (4, 3)).astype("float32")
+    if from_logits:
+        output = rng.normal(0, 2, output.shape).astype("float32")
+    expected = to_numpy(getattr(keras.ops, name)(target, output, from_logits=from_logits))
+    actual = to_numpy(getattr(keraslite.ops, name)(target, output, from_logits=from_logits))
+    assert actual.shape == expected.shape
+    assert_close(actual, expected, what=f"ops.{name}")
+
+
+def test_outputs_of_sequential_layers_read_from_the_layers():
+    def build(lib):
+        model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(3, activation="relu"), lib.layers.Dense(2)])
+        outputs = [layer.output for layer in model.layers]  # read before model.inputs
+        return model, lib.Model(model.inputs, outputs)
+
+    (k_model, k_probe), (l_model, l_probe) = build(keras), build(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    x = np.random.default_rng(3).normal(size=(5, 4)).astype("float32")
+    for k_out, l_out in zip(k_probe.predict(x, verbose=0), l_probe.predict(x, verbose=0)):
+        assert_close(l_out, k_out, what="layer output")

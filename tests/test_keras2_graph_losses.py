@@ -1,0 +1,131 @@
+"""Keras 2 functional idioms that build a loss or a metric out of tensors: `model.add_loss`
+with a symbolic tensor (the VAE recipe), loss functions called on symbolic tensors, metric
+functions that expect labels of the predictions' rank, and boolean one-hot targets."""
+import numpy as np
+import pytest
+import torch
+
+import keraslite
+from keraslite import backend as K
+from keraslite import layers, losses, metrics, ops
+
+
+def _x(*shape, seed=0):
+    return np.random.default_rng(seed).uniform(0, 1, shape).astype("float32")
+
+
+def _autoencoder():
+    inputs = keraslite.Input((6,))
+    hidden = layers.Dense(3, activation="relu")(inputs)
+    outputs = layers.Dense(6, activation="sigmoid")(hidden)
+    return inputs, hidden, outputs, keraslite.Model(inputs, outputs)
+
+
+def test_loss_function_on_symbolic_tensors_is_a_graph_node():
+    inputs, _, outputs, _ = _autoencoder()
+    per_sample = losses.binary_crossentropy(inputs, outputs)
+    assert K.is_keras_tensor(per_sample)
+    assert per_sample.shape == (None,)
+    probe = keraslite.Model(inputs, [outputs, per_sample])
+    x = _x(4, 6)
+    y, values = probe.predict(x, verbose=0)
+    np.testing.assert_allclose(values, losses.binary_crossentropy(x, y).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_symbolic_add_loss_is_recomputed_for_each_call_and_trained():
+    inputs, hidden, outputs, model = _autoencoder()
+    reconstruction = losses.mse(inputs, outputs) * 6
+    penalty = 0.1 * K.sum(K.square(hidden), axis=-1)
+    model.add_loss(K.mean(reconstruction + penalty))
+    x = _x(8, 6)
+    y = model(x)
+    assert len(model.losses) == 1
+    expected = (np.mean((x - y.detach().numpy()) ** 2, axis=-1) * 6).mean()
+    hid = np.maximum(x @ model.layers[1].get_weights()[0] + model.layers[1].get_weights()[1], 0)
+    expected += 0.1 * (hid ** 2).sum(-1).mean()
+    np.testing.assert_allclose(float(model.losses[0]), expected, rtol=1e-5)
+    # another call replaces the loss instead of appending to it
+    model(x[:2])
+    assert len(model.losses) == 1
+    # compile() without a loss: the added loss is what fit minimises, with or without targets
+    model.compile(optimizer="adam")
+    before = model.evaluate(x, verbose=0)
+    history = model.fit(x, epochs=3, batch_size=4, verbose=0, validation_data=(x, None))
+    assert sorted(history.history) == ["loss", "val_loss"]
+    after = model.evaluate(x, verbose=0)
+    assert after < before
+    # the model's own graph (layers, config) is not changed by add_loss
+    assert [type(l).__name__ for l in model.layers] == ["InputLayer", "Dense", "Dense"]
+
+
+def test_symbolic_add_loss_through_a_nested_model():
+    inputs = keraslite.Input((5,))
+    z_mean = layers.Dense(2, name="z_mean")(inputs)
+    encoder = keraslite.Model(inputs, z_mean)
+    decoder_in = keraslite.Input((2,))
+    decoder = keraslite.Model(decoder_in, layers.Dense(5)(decoder_in))
+    outputs = decoder(encoder(inputs))
+    model = keraslite.Model(inputs, outputs)
+    model.add_loss(K.mean(K.square(z_mean)))
+    x = _x(3, 5)
+    model(x)
+    w, b = encoder.get_weights()
+    np.testing.assert_allclose(float(model.losses[0]), np.mean((x @ w + b) ** 2), rtol=1e-5)
+
+
+def test_symbolic_add_loss_errors():
+    inputs, _, outputs, model = _autoencoder()
+    other = keraslite.Input((6,))
+    with pytest.raises(ValueError, match="cannot compute the tensor given to add_loss"):
+        model.add_loss(K.mean(other))
+
+    class Sub(keraslite.Model):
+        def call(self, x):
+            return x
+
+    with pytest.raises(ValueError, match="only a model built as Model\\(inputs, outputs\\)"):
+        Sub().add_loss(K.mean(inputs))
+
+
+def test_metric_function_gets_labels_of_the_predictions_rank():
+    seen = []
+
+    def threshold_accuracy(y_true, y_pred):
+        seen.append(tuple(y_true.shape))
+        return K.mean(K.equal(y_true, K.cast(y_pred < 0.5, y_true.dtype)))
+
+    inputs = keraslite.Input((3,))
+    model = keraslite.Model(inputs, layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd", loss="mse", metrics=[threshold_accuracy])
+    x = _x(8, 3)
+    y = np.array([1, 0] * 4)
+    _, acc = model.evaluate(x, y, batch_size=8, verbose=0)
+    assert seen and all(s == (8, 1) for s in seen)
+    pred = model.predict(x, verbose=0)[:, 0]
+    assert acc == pytest.approx(np.mean((pred < 0.5).astype(int) == y))
+
+
+def test_categorical_accuracy_of_boolean_one_hot_targets():
+    y_true = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]], dtype=np.bool_)
+    y_pred = np.array([[0.1, 0.8, 0.1], [0.2, 0.7, 0.1], [0.3, 0.3, 0.4]], dtype="float32")
+    np.testing.assert_array_equal(metrics.categorical_accuracy(y_true, y_pred).numpy(), [1, 0, 1])
+    np.testing.assert_array_equal(metrics.top_k_categorical_accuracy(y_true, y_pred, k=2).numpy(), [1, 1, 1])
+    assert int(ops.argmax(torch.tensor([False, True, False]))) == 1
+    assert int(ops.argmin(torch.tensor([True, False, True]))) == 1
+
+
+def test_keras2_custom_loss_layer_with_add_loss_inputs():
+    # Keras 2's VAE variant: a layer that adds the loss, add_loss(loss, inputs=inputs)
+    class CustomVariationalLayer(layers.Layer):
+        def call(self, inputs):
+            x, x_decoded = inputs
+            self.add_loss(K.mean(losses.binary_crossentropy(x, x_decoded)), inputs=inputs)
+            return x
+
+    inputs, _, outputs, _ = _autoencoder()
+    y = CustomVariationalLayer()([inputs, outputs])
+    model = keraslite.Model(inputs, y)
+    model.compile(optimizer="rmsprop", loss=None)
+    x = _x(8, 6)
+    history = model.fit(x, None, epochs=2, batch_size=4, verbose=0)
+    assert len(history.history["loss"]) == 2 and history.history["loss"][0] > 0
