@@ -50,6 +50,7 @@ KERAS_TABLE = {
     "losses.*": "keraslite.losses",
     "metrics.*": "keraslite.metrics",
     "saving.*": "keraslite.saving",
+    "random": "keraslite.random",
 }
 
 # Names Keras puts in a namespace that keraslite keeps in another module: an alias of the key

@@ -1,5 +1,6 @@
 """set_random_seed: one call that seeds Python's `random`, numpy and torch (CPU and every
 CUDA device), so a keraslite script is repeatable. Owns nothing else."""
+import contextlib
 import os
 import random
 
@@ -20,6 +21,10 @@ def set_random_seed(seed):
     torch.manual_seed(seed)  # also seeds every CUDA device
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
+    # Keras drops its global SeedGenerator here; the next unseeded keras.random call makes a new
+    # one, seeded from Python's `random` (just reseeded), so unseeded draws repeat too.
+    global _global_seed_generator
+    _global_seed_generator = None
 
 
 # ----------------------------------------------------------------------------- Keras seeding
@@ -44,21 +49,75 @@ def seeded_generator(seed, counter=0):
 
 class SeedGenerator:
     """A seed plus a counter: each `next_generator()` returns a generator for the current state
-    and then advances the counter, so successive draws differ (Keras's `SeedGenerator`).
-    `seed=None` draws the seed from Python's `random` now; `initial_seed` keeps what was given."""
+    and then advances the counter, so successive draws differ (Keras's `SeedGenerator`, which is
+    `keras.random.SeedGenerator`). `seed=None` draws the seed from Python's `random` now;
+    `initial_seed` keeps what was given."""
 
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, name=None):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed!r}")
         self.initial_seed = seed
         self.seed = make_default_seed() if seed is None else int(seed)
         self.counter = 0
+        self.name = name if name is not None else "seed_generator"
 
-    def next_generator(self):
+    def next_generator(self, ordered=True):
+        """A generator for the current state. `ordered` advances the counter by one (a
+        SeedGenerator the user made); otherwise both halves of the state are scrambled, as
+        Keras advances its global generator."""
+        if _tracing:
+            return torch.Generator()  # shape inference: leave the sequence where it is
         gen = seeded_generator(self.seed, self.counter)
-        self.counter += 1
+        if ordered:
+            self.counter += 1
+        else:
+            self.seed = (self.seed + 1) * 5387 % 933199
+            self.counter = (self.counter + 1) * 5387 % 933199
         return gen
+
+    def get_config(self):
+        return {"seed": self.initial_seed, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
     def __repr__(self):
         return f"SeedGenerator(seed={self.seed}, counter={self.counter})"
+
+
+_global_seed_generator = None
+_tracing = False
+
+
+@contextlib.contextmanager
+def tracing():
+    """While a functional model runs a layer on placeholder inputs to learn its output shapes,
+    random draws take no step of any SeedGenerator (Keras traces on the meta device, where its
+    random ops use no generator), so the numbers a model draws later are the ones Keras draws."""
+    global _tracing
+    outer, _tracing = _tracing, True
+    try:
+        yield
+    finally:
+        _tracing = outer
+
+
+def generator_for(seed):
+    """The torch generator for a Keras `seed` argument: an int gives the same numbers on every
+    call, a SeedGenerator the next numbers of its sequence, None the next numbers of the global
+    SeedGenerator (made on first use, dropped by `set_random_seed`)."""
+    global _global_seed_generator
+    if isinstance(seed, SeedGenerator):
+        return seed.next_generator()
+    if seed is None:
+        if _global_seed_generator is None:
+            _global_seed_generator = SeedGenerator()
+        return _global_seed_generator.next_generator(ordered=False)
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return seeded_generator(int(seed))
+    raise ValueError("Argument `seed` must be either an integer or an instance of `SeedGenerator`. "
+                     f"Received: seed={seed!r} (of type {type(seed)})")
 
 
 def _draw_on(device, make):
