@@ -31,6 +31,7 @@ from keraslite.layers.input_layer import Input, InputLayer
 from keraslite.layers.keras_tensor import KerasTensor
 from keraslite.layers.layer import Layer
 from keraslite.models.model import Model
+from keraslite.utils import rng
 
 __all__ = ["Functional"]
 
@@ -90,12 +91,13 @@ def trace(layer, inputs_fn, **call_kwargs):
     modes = [(m, m.training) for m in layer.modules()]
     layer.eval()
     try:
-        try:
-            with FakeTensorMode(allow_non_fake_inputs=True):
-                return layer(inputs_fn(), **call_kwargs)
-        except (TypeError, NotImplementedError, RuntimeError):
-            with torch.no_grad():
-                return layer(inputs_fn(), **call_kwargs)
+        with rng.tracing():
+            try:
+                with FakeTensorMode(allow_non_fake_inputs=True):
+                    return layer(inputs_fn(), **call_kwargs)
+            except (TypeError, NotImplementedError, RuntimeError):
+                with torch.no_grad():
+                    return layer(inputs_fn(), **call_kwargs)
     finally:
         for m, mode in modes:
             m.training = mode
@@ -253,14 +255,15 @@ def _trace_call(layer, args, kwargs, fill):
     modes = [(m, m.training) for m in layer.modules()]
     layer.eval()
     try:
-        try:
-            with FakeTensorMode(allow_non_fake_inputs=True):
-                return _run_on(layer, args, kwargs, make)
-        except Exception:
-            # Some calls (data-dependent shapes, numpy inside call) cannot run on fake tensors:
-            # run them once on small real zeros instead.
-            with torch.no_grad():
-                return _run_on(layer, args, kwargs, make)
+        with rng.tracing():
+            try:
+                with FakeTensorMode(allow_non_fake_inputs=True):
+                    return _run_on(layer, args, kwargs, make)
+            except Exception:
+                # Some calls (data-dependent shapes, numpy inside call) cannot run on fake tensors:
+                # run them once on small real zeros instead.
+                with torch.no_grad():
+                    return _run_on(layer, args, kwargs, make)
     finally:
         for m, mode in modes:
             m.training = mode
