@@ -423,13 +423,27 @@ def _make_fast_test_step(model):
 # ----------------------------------------------------------------------------- metrics / logs
 
 def metrics_list(model):
-    """Keras `model.metrics`: the loss tracker, per-output loss trackers, then compiled metrics."""
-    if not getattr(model, "compiled", False):
-        return []
-    out = [model._loss_tracker]
-    if model.compiled_loss is not None:
-        out.extend(t for t in model.compiled_loss.trackers if t is not None)
-    out.extend(model.compiled_metrics.metrics)
+    """Keras `model.metrics`: the loss tracker, per-output loss trackers, compiled metrics, then
+    the Metric objects assigned as attributes of the model or of its layers (a custom
+    `train_step`'s `keras.metrics.Mean` trackers), each once. Nested models keep their own."""
+    from keraslite import metrics as metrics_module
+    from keraslite.models.model import Model
+
+    out = []
+    if getattr(model, "compiled", False):
+        out.append(model._loss_tracker)
+        if model.compiled_loss is not None:
+            out.extend(t for t in model.compiled_loss.trackers if t is not None)
+        out.extend(model.compiled_metrics.metrics)
+    seen = {id(m) for m in out}
+    for layer in model._flatten_layers():
+        if layer is not model and isinstance(layer, Model):
+            continue
+        for value in vars(layer).values():
+            for m in (value if type(value) in (list, tuple) else (value,)):
+                if isinstance(m, metrics_module.Metric) and id(m) not in seen:
+                    seen.add(id(m))
+                    out.append(m)
     return out
 
 
@@ -444,13 +458,16 @@ def metrics_names(model):
 
 
 def reset_metrics(model):
-    if not getattr(model, "compiled", False):
-        return
-    model._loss_tracker.reset_state()
-    if model.compiled_loss is not None:
-        model.compiled_loss.reset_state()
-    if model.compiled_metrics.built:
-        model.compiled_metrics.reset_state()
+    """Keras resets every metric `model.metrics` lists (a subclass's own `metrics` property
+    included) at the start of each epoch and of each evaluation."""
+    if getattr(model, "compiled", False):
+        model._loss_tracker.reset_state()
+        if model.compiled_loss is not None:
+            model.compiled_loss.reset_state()
+        if model.compiled_metrics.built:
+            model.compiled_metrics.reset_state()
+    for m in model.metrics:
+        m.reset_state()
 
 
 def get_metrics_result(model):
