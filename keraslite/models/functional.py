@@ -1178,7 +1178,8 @@ def _sequential_graph(model):
         shape = tuple(model._batch_input_shape)
         auto = model.__dict__.get("_auto_input")
         if auto is None or auto[0] != shape:
-            auto = model.__dict__["_auto_input"] = (shape, Input(batch_shape=shape))
+            auto = model.__dict__["_auto_input"] = (shape, Input(batch_shape=shape,
+                                                                 name=getattr(model, "_input_name", None)))
         inp = auto[1]
     else:
         raise AttributeError(f"Sequential model '{model.name}' has no defined inputs yet: give the first layer an "

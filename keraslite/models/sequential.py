@@ -46,8 +46,10 @@ class Sequential(Model):
         super().__init__(name=name or backend.get_uid("sequential"), trainable=trainable, **kwargs)
         self._stack = nn.ModuleList()
         self._input_layer = None
+        self._input_name = None  # the default name Keras's implicit InputLayer took, once it has one
         for layer in layers or []:
-            self.add(layer)
+            self.add(layer, rebuild=False)
+        self._maybe_rebuild()
 
     @property
     def layers(self):
@@ -79,10 +81,17 @@ class Sequential(Model):
                              "argument to pass a unique name.")
         if not self._stack and self._input_layer is None and getattr(layer, "_batch_input_shape", None) is not None:
             self._batch_input_shape = layer._batch_input_shape
+            if self._input_name is None:  # Keras puts an InputLayer for `input_shape=` in front
+                self._input_name = backend.get_uid("input_layer")
         self._stack.append(layer)
         _attach(layer, self)
         self.built = False
-        if rebuild and self._batch_input_shape is not None:
+        if rebuild:
+            self._maybe_rebuild()
+
+    def _maybe_rebuild(self):
+        """Keras rebuilds a Sequential whose input shape is known each time its stack changes."""
+        if self._stack and self._batch_input_shape is not None:
             self.build(self._batch_input_shape)
 
     def pop(self, rebuild=True):
@@ -105,12 +114,17 @@ class Sequential(Model):
         shape = tuple(input_shape)
         if self._batch_input_shape is None:
             self._batch_input_shape = shape
+        if self._input_layer is None and self._input_name is None:
+            self._input_name = backend.get_uid("input_layer")  # Keras inserts InputLayer(batch_shape)
         for layer in self._stack:
             if not layer.built:
                 layer._maybe_build(shape)
             shape = layer.compute_output_shape(shape)
         self._build_input_shape = tuple(input_shape)
         self.built = True
+        # Keras runs the built stack as a Functional model, which takes the next default
+        # "functional" name: models made afterwards are numbered as in Keras.
+        backend.get_uid("functional")
 
     def _maybe_build(self, input_shape):
         if not self.built:
@@ -189,8 +203,7 @@ class Sequential(Model):
         build_shape = config.pop("build_input_shape", None)
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for layer_config in layer_configs:
-            model.add(deserialize_layer(layer_config, custom_objects=custom_objects), rebuild=False)
-        shape = model._batch_input_shape or (tuple(build_shape) if build_shape else None)
-        if shape is not None:
-            model.build(shape)
+            model.add(deserialize_layer(layer_config, custom_objects=custom_objects))
+        if not model.built and (model._batch_input_shape or build_shape):
+            model.build(model._batch_input_shape or tuple(build_shape))
         return model
