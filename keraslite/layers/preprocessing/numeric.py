@@ -79,7 +79,7 @@ class Normalization(Layer):
         if self.input_mean is None:
             self.adapt_mean = self.add_weight("mean", stat_shape, "zeros", trainable=False)
             self.adapt_variance = self.add_weight("variance", stat_shape, "ones", trainable=False)
-            self.count = self.add_weight("count", (), "zeros", dtype="int64", trainable=False)
+            self.count = self.add_weight("count", (), "zeros", dtype="int32", trainable=False)
         else:
             self._fixed = [self._broadcast(np.asarray(v, dtype="float32")) for v in
                            (self.input_mean, self.input_variance)]
