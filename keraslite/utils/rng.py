@@ -71,8 +71,8 @@ class SeedGenerator:
         if ordered:
             self.counter += 1
         else:
-            self.seed = (self.seed + 1) * 5387 % 933199
-            self.counter = (self.counter + 1) * 5387 % 933199
+            self.seed = _int32((self.seed + 1) * 5387) % 933199  # Keras's state is int32 and wraps
+            self.counter = _int32((self.counter + 1) * 5387) % 933199
         return gen
 
     def get_config(self):
@@ -88,6 +88,11 @@ class SeedGenerator:
 
 _global_seed_generator = None
 _tracing = False
+
+
+def _int32(value):
+    """`value` wrapped to a signed 32-bit integer, as int32 tensor arithmetic wraps."""
+    return (value + 2 ** 31) % 2 ** 32 - 2 ** 31
 
 
 @contextlib.contextmanager
