@@ -344,3 +344,18 @@ def test_sequential_layer_graph_after_pickle_and_deepcopy():
         assert clone.layers[1].output.shape == (None, 2)
     lone = copy.deepcopy(model.layers[1])  # a copied layer belongs to no model
     assert not hasattr(lone, "output")
+
+
+def test_default_names_after_sequential_models_follow_keras():
+    # Keras runs a built Sequential as a Functional model (one "functional" name per build) and
+    # gives a Sequential built without keraslite.Input an implicit InputLayer (one "input_layer").
+    keraslite.backend.clear_session()
+    keraslite.Sequential([keraslite.Input((4,)), layers.Dense(2)])
+    aug = keraslite.Sequential([layers.Dense(2)], name="aug")
+    inp = keraslite.Input((4,))
+    model = keraslite.Model(inp, aug(inp))
+    assert inp.name == "input_layer_1" and aug.inputs[0].name == "input_layer_2"
+    assert model.name == "functional_2"
+    legacy = keraslite.Sequential([layers.Dense(2, input_shape=(3,)), layers.Dense(1)])
+    assert legacy.inputs[0].name == "input_layer_3"
+    assert keraslite.Model(inp, layers.Dense(1)(inp)).name == "functional_4"

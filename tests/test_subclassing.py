@@ -435,3 +435,53 @@ def test_augmented_assignment_after_relu_trains():
     sub.compile(optimizer="sgd", loss="mse")
     sub.fit(data, torch.zeros(8, 1), epochs=2, batch_size=8, verbose=0)
     torch.testing.assert_close(data, torch.ones(8, 4))
+
+
+class _TrackerModel(keras.Model):
+    """A custom train_step whose Mean tracker is listed by its own `metrics` property."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(1)
+        self.step_tracker = keras.metrics.Mean(name="step")
+        self.steps = 0
+
+    @property
+    def metrics(self):
+        return [self.step_tracker]
+
+    def call(self, x):
+        return self.dense(x)
+
+    def train_step(self, data):
+        self.steps += 1
+        self.step_tracker.update_state(float(self.steps))
+        return {"step": self.step_tracker.result()}
+
+
+def test_metrics_property_of_a_custom_train_step_is_reset_each_epoch():
+    model = _TrackerModel()
+    model.compile(optimizer="sgd")
+    x = np.zeros((8, 2), "float32")
+    history = model.fit(x, epochs=2, batch_size=4, verbose=0)
+    # two steps per epoch: epoch 1 averages steps 1, 2 and epoch 2 (after a reset) steps 3, 4
+    assert history.history["step"] == pytest.approx([1.5, 3.5])
+
+
+def test_metric_attributes_are_listed_and_reset_like_keras():
+    class Plain(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+            self.seen = keras.metrics.Mean(name="seen")
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Plain()
+    assert [m.name for m in model.metrics] == ["seen"]
+    model.seen.update_state(3.0)
+    model.reset_metrics()
+    assert float(model.seen.result()) == 0.0
+    model.compile(optimizer="sgd", loss="mse")
+    assert [m.name for m in model.metrics][-1] == "seen" and model.metrics[0].name == "loss"
