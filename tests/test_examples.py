@@ -107,6 +107,33 @@ EXPECTED = {
                                    r"reloaded from h5: \['Antirectifier', 'Antirectifier'\] same predictions: True",
                                    r"subclassed model history keys: \['loss', 'mae', 'val_loss', 'val_mae'\]",
                                    r"subclassed evaluate: \{'loss': [\d.]+, 'mae': [\d.]+\}"],
+    "keras3_mnist_convnet.py": [r"x_train shape: \(600, 28, 28, 1\)", r"y_train shape: \(600, 10\)",
+                                r"Total params: 12,810", r"Epoch 3/3",
+                                r"history keys: \['accuracy', 'loss', 'val_accuracy', 'val_loss'\]",
+                                r"Test accuracy: [\d.]+", r"predictions: \(4, 10\) rows sum to 1: True"],
+    "keras3_timeseries_classification.py": [r"x_train: \(320, 64, 1\) classes: 2", r"Total params: 1,858",
+                                            r"Non-trainable params: 96", r"learning_rate: ",
+                                            r"best checkpoint written: True", r"Test accuracy [\d.]+",
+                                            r"reloaded model is the best epoch's: True"],
+    "keras3_vae_gan_train_step.py": [r"Model: \"encoder\"", r"Total params: 4,772", r"Total params: 1,521",
+                                     r"VAE history keys: \['kl_loss', 'loss', 'reconstruction_loss'\]",
+                                     r"VAE loss went down: True", r"latent means: \(8, 2\) decoded: \(8, 12, 12, 1\)",
+                                     r"GAN history keys: \['d_loss', 'g_loss'\]", r"discriminator updated: True",
+                                     r"generator updated: True", r"optimizer steps \(d, g\): 8 8",
+                                     r"generated samples: \(3, 12, 12, 1\) in \[0, 1\]: True"],
+    "keras3_char_seq2seq.py": [r"Number of unique output tokens: 7", r"Total params: 10,215", r"Epoch 12/12",
+                               r"encoder model outputs: \[\(None, 32\), \(None, 32\)\]",
+                               r"decoder model inputs: \[\(None, None, 7\), \(None, 32\), \(None, 32\)\]",
+                               r"Decoded sentence: '[a-e\\n]+'", r"decoded correctly: \d+ of 10"],
+    "keras3_image_augmentation.py": [r"augmented batch: \(9, 32, 32, 3\) changed: True", r"Model: \"functional_1\"",
+                                     r"Total params: 6,081", r"Epoch 3/3",
+                                     r"checkpoints: \['save_at_1\.keras', 'save_at_2\.keras', 'save_at_3\.keras'\]",
+                                     r"predict is deterministic: True", r"loaded image: \(32, 32, 3\) float32",
+                                     r"This image is [\d.]+% square and [\d.]+% disc",
+                                     r"last checkpoint gives the same predictions: True"],
+    "keras3_structured_data.py": [r"thal vocabulary: \['\[UNK\]', ", r"encoded features: \(None, 20\)",
+                                  r"Total params: 717", r"Epoch 10/10", r"validation loss [\d.]+ accuracy [\d.]+",
+                                  r"prediction shape: \(1, 1\)", r"had a [\d.]+ percent probability"],
 }
 
 
@@ -138,7 +165,7 @@ def test_example_runs(path, tmp_path):
     if "model_to_dot" in source and not _can_draw():
         pytest.skip("this tutorial draws its model: it needs pydot (`pip install pydot`, part of the [test] "
                     "extra) and graphviz's `dot` (`apt-get install graphviz`)")
-    if "keras.preprocessing.image" in source and not _has_pillow():
+    if ("keras.preprocessing.image" in source or "load_img(" in source) and not _has_pillow():
         pytest.skip("this tutorial reads and writes image files: it needs Pillow (`pip install pillow`, part of "
                     "the [test] extra)")
     env = dict(os.environ, CI="true", OMP_NUM_THREADS="1",
