@@ -255,3 +255,16 @@ def test_exclude_from_weight_decay():
         k_opt.apply_gradients(zip([torch.as_tensor(g) for g in grads], k_vars))
         l_opt.apply_gradients([(v.keras_layout.from_keras(torch.as_tensor(g)), v) for v, g in zip(l_vars, grads)])
     _compare(k_opt, l_opt, k_vars, l_vars)
+
+
+def test_learning_rate_values_read_back_equal_keras():
+    def reads(lib):
+        opt = lib.optimizers.Adam(learning_rate=0.01)
+        out = [float(opt.learning_rate)]
+        opt.learning_rate.assign(0.005)
+        out.append(float(opt.learning_rate))
+        opt.learning_rate = 0.002
+        out.append(float(opt.learning_rate))
+        return out
+
+    assert reads(keraslite) == reads(keras)

@@ -275,3 +275,12 @@ def test_slots_follow_the_model_to_another_device():
     opt.step(params)
     assert all(v.device.type == "cuda" for v in opt.variables[2:])
     assert int(opt.iterations) == 1
+
+
+def test_learning_rate_reads_back_as_float32_like_a_keras_variable():
+    opt = optimizers.Adam(learning_rate=0.01)
+    assert float(opt.learning_rate) == float(np.float32(0.01)) != 0.01
+    opt.learning_rate.assign(0.005)
+    assert float(opt.learning_rate) == float(np.float32(0.005))
+    opt.learning_rate = 0.002
+    assert float(opt.learning_rate) == float(np.float32(0.002))

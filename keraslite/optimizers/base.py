@@ -130,7 +130,7 @@ class Optimizer:
         if isinstance(value, torch.Tensor):
             value = float(value.detach().cpu())
         if isinstance(value, (int, float, np.floating, np.integer)):
-            self._learning_rate = float(value)
+            self._learning_rate = float(np.float32(value))  # Keras keeps the rate in a float32 variable
         elif callable(value):
             self._learning_rate = value
         else:
