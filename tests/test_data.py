@@ -158,3 +158,18 @@ def test_keras1_and_2_generator_methods():
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert np.isfinite(model.evaluate_generator(gen(), steps=4))
     assert model.predict_generator((x[i:i + 16] for i in range(0, 64, 16)), steps=4).shape == (64, 3)
+
+
+def test_fit_on_a_dataloader_warns_that_shuffle_is_ignored(recwarn):
+    import warnings as _warnings
+
+    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    data = torch.utils.data.TensorDataset(torch.ones(8, 3), torch.ones(8, 1))
+    loader = torch.utils.data.DataLoader(data, batch_size=4)
+    with pytest.warns(UserWarning, match="`shuffle=True` was passed, but will be ignored .* torch DataLoader"):
+        model.fit(loader, epochs=1, verbose=0)
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("error")
+        model.evaluate(loader, verbose=0)
+        model.fit(loader, epochs=1, verbose=0, shuffle=False)

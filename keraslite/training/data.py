@@ -451,6 +451,9 @@ class IteratorData:
         self.class_weight = class_weight
         self.shuffle = shuffle
         self.source = data
+        if isinstance(data, torch.utils.data.DataLoader) and shuffle:
+            warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a torch "
+                          "DataLoader. The DataLoader is expected to already be shuffled.", stacklevel=2)
         if isinstance(data, torch.utils.data.Dataset) and not isinstance(data, torch.utils.data.IterableDataset) \
                 and not isinstance(data, PyDataset) and hasattr(data, "__getitem__") and hasattr(data, "__len__") \
                 and not isinstance(data, torch.utils.data.DataLoader):
