@@ -2,13 +2,16 @@
 
 An encoder `LSTM(return_state=True)` reads a one-hot input string and hands its final states
 to a decoder `LSTM(return_sequences=True, return_state=True)` through `initial_state=`; the
-decoder is trained with teacher forcing. After training, separate encoder and decoder
-inference models are built from the trained layers (`model.input[0]`, `model.layers[...]`,
-new `keras.Input`s for the states) and decode strings one character at a time. The task is
-synthetic: reverse a short string of letters.
+decoder is trained with teacher forcing. The model is saved to `s2s_model.keras` and loaded
+back, and separate encoder and decoder inference models are built from the restored layers
+(`model.input[0]`, `model.layers[...].output`, new `keras.Input`s for the states); they decode
+strings one character at a time. The task is synthetic: reverse a short string of letters.
 
 Run: python -m keraslite examples/keras3_char_seq2seq.py
 """
+import os
+import tempfile
+
 import numpy as np
 import keras
 
@@ -52,6 +55,7 @@ for i, (input_text, target_text) in enumerate(zip(input_texts, target_texts)):
     decoder_target_data[i, t:, target_token_index["\n"]] = 1.0
 
 latent_dim = 32
+workdir = tempfile.mkdtemp()
 
 # Define an input sequence and process it.
 encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
@@ -82,8 +86,11 @@ history = model.fit(
     verbose=2,
 )
 print("history keys:", sorted(history.history))
+# Save model
+model.save(os.path.join(workdir, "s2s_model.keras"))
 
-# Inference models, built from the trained layers
+# Inference models, built from the layers of the saved and restored model
+model = keras.models.load_model(os.path.join(workdir, "s2s_model.keras"))
 encoder_inputs = model.input[0]  # input_1
 encoder_outputs, state_h_enc, state_c_enc = model.layers[2].output  # lstm_1
 encoder_states = [state_h_enc, state_c_enc]
