@@ -107,6 +107,11 @@ EXPECTED = {
                                    r"reloaded from h5: \['Antirectifier', 'Antirectifier'\] same predictions: True",
                                    r"subclassed model history keys: \['loss', 'mae', 'val_loss', 'val_mae'\]",
                                    r"subclassed evaluate: \{'loss': [\d.]+, 'mae': [\d.]+\}"],
+    "keras2_conv_lstm_frames.py": [r"frames: \(32, 6, 16, 16, 1\) targets: \(32, 6, 16, 16, 1\)",
+                                   r"conv_lstm2d \(ConvLSTM2D\)", r"Total params: 7,545", r"Epoch 2/2",
+                                   r"val_loss", r"predicted sequence: \(4, 4, 16, 16, 1\)",
+                                   r"predicted next frame: \(4, 16, 16, 1\)",
+                                   r"mean absolute pixel error: [\d.]+"],
 }
 
 
