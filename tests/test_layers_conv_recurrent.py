@@ -198,9 +198,33 @@ def test_config_round_trip_keeps_every_argument():
     assert type(keraslite.saving.deserialize_keras_object(serialized)) is layers.ConvLSTM3D
 
 
-def test_keras1_positional_kernel():
+def test_keras1_arguments():
     layer = layers.ConvLSTM2D(4, 3, 3, border_mode="same")
     assert layer.kernel_size == (3, 3) and layer.padding == "same"
+    layer = layers.ConvLSTM2D(nb_filter=4, nb_row=3, nb_col=2, border_mode="same", dim_ordering="tf",
+                              inner_activation="hard_sigmoid", forget_bias_init="one", dropout_W=0.1,
+                              return_sequences=True, input_shape=(None, 8, 8, 1))
+    assert (layer.filters, layer.kernel_size, layer.dropout) == (4, (3, 2), 0.1)
+    assert layer.recurrent_activation is keraslite.activations.hard_sigmoid
+    assert keraslite.Sequential([layer]).output_shape == (None, None, 8, 8, 4)
+
+
+def test_old_module_paths_import_the_layers():
+    import warnings
+
+    from keraslite.compat import aliases
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # real keras, when imported earlier, is set aside
+        aliases.install_aliases()
+    try:
+        from keras.layers.convolutional_recurrent import ConvLSTM2D
+        from tensorflow.keras.layers import ConvLSTM1D, ConvLSTM3D
+
+        assert ConvLSTM2D is layers.ConvLSTM2D
+        assert ConvLSTM1D is layers.ConvLSTM1D and ConvLSTM3D is layers.ConvLSTM3D
+    finally:
+        aliases.uninstall_aliases()
 
 
 def _frames_model():
