@@ -231,3 +231,22 @@ def test_weights_files_both_ways(tmp_path):
     lmodel.save_weights(str(tmp_path / "l.weights.h5"))
     kmodel.load_weights(str(tmp_path / "l.weights.h5"))
     np.testing.assert_allclose(kmodel.predict(X_FRAMES, verbose=0), _lite_predict(lmodel), atol=ATOL, rtol=ATOL)
+
+
+def test_functional_bidirectional_and_states_parity():
+    """Bidirectional(ConvLSTM2D) into a ConvLSTM2D that returns its states, inside functional models
+    whose Input leaves the time axis open."""
+    def build(m):
+        L = m.layers
+        inp = m.Input((None, 6, 6, 1))
+        y = L.Bidirectional(L.ConvLSTM2D(2, 3, padding="same", return_sequences=True))(inp)
+        y, h, c = L.ConvLSTM2D(2, 3, return_state=True)(y)
+        return m.Model(inp, [y, h, c])
+
+    kmodel, lmodel = build(keras), build(keraslite)
+    assert [w.shape for w in lmodel.get_weights()] == [tuple(w.shape) for w in kmodel.get_weights()]
+    _randomize(kmodel, 4)
+    lmodel.set_weights(kmodel.get_weights())
+    x = random_input((2, 3, 6, 6, 1), seed=10)
+    assert_close(lmodel.predict(x, verbose=0), kmodel.predict(x, verbose=0), atol=ATOL)
+    assert lmodel.count_params() == kmodel.count_params()
