@@ -29,6 +29,10 @@ CASES = [
     ("3d", lambda: layers.ConvLSTM3D(2, 2), (2, 3, 4, 5, 4, 1)),
     ("3d_same_seq_state", lambda: layers.ConvLSTM3D(2, 3, padding="same", return_sequences=True,
                                                     return_state=True), (1, 2, 4, 4, 3, 2)),
+    ("rnn_over_2d_cell", lambda: layers.RNN(layers.ConvLSTM2DCell(2, 3, strides=2), return_sequences=True,
+                                            return_state=True), (2, 3, 7, 6, 2)),
+    ("rnn_over_1d_cell", lambda: layers.RNN(layers.ConvLSTM1DCell(2, 3, padding="same"), go_backwards=True),
+     (2, 3, 7, 2)),
 ]
 
 

@@ -119,10 +119,14 @@ class _ConvLSTMCell(Layer):
         """Shape of h and of c: (batch, *output spatial, filters) (channels_first: filters second)."""
         return self._frame(batch, self._output_spatial(self.spatial_dims), self.filters)
 
-    def compute_output_shape(self, input_shape, states_shape=None):
+    def step_output_shape(self, input_shape):
+        """Shape of one step's output (and of h and c) for a frame shape (batch, ...)."""
         spatial, _ = self._split_frame(input_shape)
-        out = self._frame(input_shape[0], self._output_spatial(spatial), self.filters)
-        return out, [out, out]
+        return self._frame(input_shape[0], self._output_spatial(spatial), self.filters)
+
+    def compute_output_shape(self, input_shape, states_shape=None):
+        out = self.step_output_shape(input_shape)
+        return out, [out, out]  # Keras's form for this cell: (output, [h, c])
 
     # ------------------------------------------------------------------ weights
 
@@ -409,17 +413,6 @@ class _ConvLSTM(_KerasRNN):
             if self.return_sequences:
                 outputs.append(output)
         return (torch.stack(outputs, dim=1) if self.return_sequences else None), output, states
-
-    def compute_output_shape(self, input_shape, initial_state_shape=None):
-        shape = tuple(input_shape[0]) if isinstance(input_shape, list) and isinstance(
-            input_shape[0], (tuple, list)) else tuple(input_shape)
-        cell = self.cell
-        spatial, _ = cell._split_frame((shape[0],) + shape[2:])
-        state = cell._frame(shape[0], cell._output_spatial(spatial), cell.filters)
-        output = (shape[0], shape[1]) + state[1:] if self.return_sequences else state
-        if self.return_state:
-            return [output, state, state]
-        return output
 
 
 class ConvLSTM1D(_ConvLSTM):

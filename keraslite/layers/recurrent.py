@@ -883,6 +883,11 @@ class RNN(Layer):
     def compute_output_shape(self, input_shape, initial_state_shape=None):
         shape = _shape_list(input_shape)
         batch = shape[0]
+        frame = getattr(self.cell, "step_output_shape", None)
+        if frame is not None:  # cells over frames (ConvLSTM): output and every state share one shape
+            step = tuple(frame((batch,) + tuple(shape[2:])))
+            output = (batch, shape[1]) + step[1:] if self.return_sequences else step
+            return [output] + [step] * len(_flatten_sizes(self.state_size)) if self.return_state else output
         size = getattr(self.cell, "output_size", None)
         if size is None:
             first = _flatten_sizes(self.state_size)
