@@ -134,6 +134,11 @@ EXPECTED = {
     "keras3_structured_data.py": [r"thal vocabulary: \['\[UNK\]', ", r"encoded features: \(None, 20\)",
                                   r"Total params: 717", r"Epoch 10/10", r"validation loss [\d.]+ accuracy [\d.]+",
                                   r"prediction shape: \(1, 1\)", r"had a [\d.]+ percent probability"],
+    "keras2_conv_lstm_frames.py": [r"frames: \(32, 6, 16, 16, 1\) targets: \(32, 6, 16, 16, 1\)",
+                                   r"conv_lstm2d \(ConvLSTM2D\)", r"Total params: 7,545", r"Epoch 2/2",
+                                   r"val_loss", r"predicted sequence: \(4, 4, 16, 16, 1\)",
+                                   r"predicted next frame: \(4, 16, 16, 1\)",
+                                   r"mean absolute pixel error: [\d.]+"],
 }
 
 

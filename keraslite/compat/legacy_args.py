@@ -51,7 +51,7 @@ _TAKES_OUTPUT_SHAPE = {"Conv2DTranspose"}  # Keras 1 Deconvolution2D
 _BN_MODES = {1: "sample-wise normalization", 2: "batch statistics at inference too"}
 
 # Keras 1 positional conv forms: Convolution2D(nb_filter, nb_row, nb_col, ...)
-_POSITIONAL_KERNEL = {"Conv2D": 2, "Conv2DTranspose": 2, "SeparableConv2D": 2, "Conv3D": 3}
+_POSITIONAL_KERNEL = {"Conv2D": 2, "Conv2DTranspose": 2, "SeparableConv2D": 2, "Conv3D": 3, "ConvLSTM2D": 2}
 
 
 def _params(fn):

@@ -8,6 +8,7 @@ from keraslite.layers.conv import *  # noqa: F401,F403
 from keraslite.layers.pooling import *  # noqa: F401,F403
 from keraslite.layers.reshaping import *  # noqa: F401,F403
 from keraslite.layers.recurrent import *  # noqa: F401,F403
+from keraslite.layers.conv_recurrent import *  # noqa: F401,F403
 from keraslite.layers.wrappers import *  # noqa: F401,F403
 from keraslite.layers.normalization import *  # noqa: F401,F403
 from keraslite.layers.embedding import *  # noqa: F401,F403

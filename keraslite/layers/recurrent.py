@@ -103,21 +103,32 @@ def _all_true(mask):
 def _begin_sequence(cell, first_input):
     """Draw the dropout masks of every built-in cell in `cell` (stacked cells included, in
     order, each with its own input width) for the sequence about to run."""
-    if isinstance(cell, _Cell):
-        cell.begin_sequence(first_input)
-    elif isinstance(cell, StackedRNNCells):
+    if isinstance(cell, StackedRNNCells):
         for inner in cell.cells:
             _begin_sequence(inner, first_input)
             width = getattr(inner, "output_size", None) or _first_size(inner.state_size)
             first_input = first_input.new_empty(first_input.shape[0], width)
+    elif _draws_sequence_masks(cell):
+        cell.begin_sequence(first_input)
 
 
 def _end_sequence(cell):
-    if isinstance(cell, _Cell):
-        cell.end_sequence()
-    elif isinstance(cell, StackedRNNCells):
+    if isinstance(cell, StackedRNNCells):
         for inner in cell.cells:
             _end_sequence(inner)
+    elif _draws_sequence_masks(cell):
+        cell.end_sequence()
+
+
+def _draws_sequence_masks(cell):
+    """Built-in cells (these and the ConvLSTM cells) draw their dropout masks per sequence."""
+    return isinstance(cell, Layer) and type(cell).__module__.startswith("keraslite.layers.") \
+        and hasattr(cell, "begin_sequence")
+
+
+def _keep_where(keep, new, old):
+    """`new` where the timestep mask `keep` (batch,) is set, else `old`, for states of any rank."""
+    return torch.where(keep.view((-1,) + (1,) * (new.dim() - 1)), new, old)
 
 
 def _first_size(state_size):
@@ -829,11 +840,11 @@ class RNN(Layer):
         for t in range(sequences.shape[1]):
             output, new_states = step(t, states)
             if mask is not None:
-                keep = mask[:, t].unsqueeze(-1)  # (batch, 1)
+                keep = mask[:, t]  # (batch,)
                 if prev_output is None or self.zero_output_for_mask:
                     prev_output = torch.zeros_like(output)
-                output = torch.where(keep, output, prev_output)
-                flat = [torch.where(keep, n, o) for n, o in zip(_flatten(new_states), _flatten(states))]
+                output = _keep_where(keep, output, prev_output)
+                flat = [_keep_where(keep, n, o) for n, o in zip(_flatten(new_states), _flatten(states))]
                 new_states = _pack(new_states, flat)
             states = new_states
             prev_output = output
@@ -872,6 +883,11 @@ class RNN(Layer):
     def compute_output_shape(self, input_shape, initial_state_shape=None):
         shape = _shape_list(input_shape)
         batch = shape[0]
+        frame = getattr(self.cell, "step_output_shape", None)
+        if frame is not None:  # cells over frames (ConvLSTM): output and every state share one shape
+            step = tuple(frame((batch,) + tuple(shape[2:])))
+            output = (batch, shape[1]) + step[1:] if self.return_sequences else step
+            return [output] + [step] * len(_flatten_sizes(self.state_size)) if self.return_state else output
         size = getattr(self.cell, "output_size", None)
         if size is None:
             first = _flatten_sizes(self.state_size)
