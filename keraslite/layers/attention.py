@@ -495,6 +495,8 @@ class GroupQueryAttention(Layer):
     kernel runs unless dropout is on or the scores are asked for (see the module docstring).
     """
 
+    _keras_snake_name = "grouped_query_attention"  # Keras's class is GroupedQueryAttention
+
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0, use_bias=True,
                  sliding_window=None, flash_attention=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
@@ -512,8 +514,8 @@ class GroupQueryAttention(Layer):
                 sliding_window, (int, np.integer)) or sliding_window <= 0):
             raise ValueError(f"`sliding_window` must be `None` or a positive integer. Received: sliding_window="
                              f"{sliding_window}")
-        if type(self) is GroupQueryAttention and kwargs.get("name") is None:
-            kwargs["name"] = backend.get_uid("grouped_query_attention")  # Keras's class is GroupedQueryAttention
+        if kwargs.get("name") is None and type(self).__dict__.get("_keras_snake_name"):
+            kwargs["name"] = backend.get_uid(type(self)._keras_snake_name)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)  # Keras applies it to the output
         self.supports_masking = True
         self.head_dim = int(head_dim)

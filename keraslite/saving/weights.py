@@ -271,7 +271,9 @@ def _flat(x):
 
 
 def _snake(obj):
-    return backend.to_snake_case(type(obj).__name__)
+    # Keras names entries after the Python class, which for a few differs from the exported
+    # name (keras.layers.GroupQueryAttention is class GroupedQueryAttention).
+    return type(obj).__dict__.get("_keras_snake_name") or backend.to_snake_case(type(obj).__name__)
 
 
 def _name_key(name):
