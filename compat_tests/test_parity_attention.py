@@ -639,3 +639,13 @@ def test_gqa_keraslite_file_loads_in_keras(ext, tmp_path):
     lm.save(path)
     km = keras.saving.load_model(path, compile=False)
     assert_close(_predict(km, x), _predict(lm, x), what=f"GroupQueryAttention model{ext} loaded by Keras")
+
+
+def test_gqa_seeded_dropout_matches_keras():
+    # With `seed=`, training-mode dropout of the attention weights draws Keras's masks.
+    kwargs = dict(head_dim=3, num_query_heads=4, num_key_value_heads=2, dropout=0.3, seed=3)
+    km, lm, _, _ = gqa_parity(kwargs, [QG, VG])
+    for _ in range(2):
+        k_out = to_numpy(km(torch.as_tensor(QG), torch.as_tensor(VG), training=True))
+        l_out = to_numpy(lm(torch.as_tensor(QG), torch.as_tensor(VG), training=True))
+        assert_close(l_out, k_out, ATOL, ATOL, "GroupQueryAttention output with dropout")
