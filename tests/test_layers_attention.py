@@ -458,3 +458,13 @@ def test_gqa_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"same sequence length.*\(2, 7, 6\).*\(2, 6, 6\)"):
         layers.GroupQueryAttention(2, 2, 1, name="g2")(make_input((2, 5, 6)), make_input((2, 7, 6)),
                                                        make_input((2, 6, 6)))
+
+
+def test_gqa_functional_shapes_and_width_check():
+    import keraslite
+
+    q, v = keraslite.Input((5, 6)), keraslite.Input((7, 6))
+    out, scores = layers.GroupQueryAttention(2, 4, 2)(q, v, return_attention_scores=True)
+    assert tuple(out.shape) == (None, 5, 6) and tuple(scores.shape) == (None, 4, 5, 7)
+    with pytest.raises(ValueError, match=r"last dimension of `query` and `value` must be equal, but are 6 and 4"):
+        layers.GroupQueryAttention(2, 4, 2)(q, keraslite.Input((7, 4)))

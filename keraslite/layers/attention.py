@@ -613,7 +613,11 @@ class GroupQueryAttention(Layer):
     build_from_config = MultiHeadAttention.build_from_config
 
     def __call__(self, *args, **kwargs):
-        return super().__call__(*_prepare_attention_call(self, args, kwargs), **kwargs)
+        args = _prepare_attention_call(self, args, kwargs)
+        if isinstance(args[0], KerasTensor):
+            # Keras checks shapes when building a functional graph (eager calls are not checked).
+            self.compute_output_shape(*[_shape(a) for a in args[:3]])
+        return super().__call__(*args, **kwargs)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False):
