@@ -13,6 +13,7 @@ import copy
 import torch
 
 from keraslite import backend, initializers
+from keraslite.layers.input_spec import InputSpec
 from keraslite.layers.layer import Layer
 from keraslite.layers.recurrent import _flatten_sizes
 
@@ -328,7 +329,7 @@ class SpectralNormalization(Wrapper):
         self.vector_u = self.add_weight("vector_u", (1, self.kernel_shape[-1]),
                                         initializers.TruncatedNormal(stddev=0.02), dtype=kernel.dtype,
                                         trainable=False)
-        self._input_features = input_shape[-1]
+        self.input_spec = InputSpec(min_ndim=1, axes={-1: input_shape[-1]})  # Keras's check, on every call
         for v in self.layer.weights:  # Keras paths: `<wrapper>/<layer>/<variable>`
             if not v.path.startswith(self.name + "/"):
                 v._keras_path = f"{self.name}/{v.path}"
@@ -350,11 +351,6 @@ class SpectralNormalization(Wrapper):
         return ([self._kernel_variable()] if self.built else []) + list(self._variables)
 
     def call(self, inputs, training=None):
-        features = self._input_features
-        if features is not None and inputs.shape[-1] != features:
-            raise ValueError(f"SpectralNormalization '{self.name}': expected inputs whose last axis is "
-                             f"{features} (the wrapped {type(self.layer).__name__} was built for that); "
-                             f"received shape {tuple(inputs.shape)}.")
         training = self.training if training is None else bool(training)
         if training:
             kernel = self._kernel_variable()
