@@ -355,11 +355,13 @@ class SpectralNormalization(Wrapper):
         if training:
             kernel = self._kernel_variable()
             with torch.no_grad():
+                # Keras's cond(all(kernel == 0), keep, normalize), without a host sync (so a
+                # recorded CUDA-graph step can hold it): both sides computed, one kept.
                 keras_kernel = kernel.keras_layout.to_keras(kernel)
-                if bool((keras_kernel != 0).any()):
-                    vector_u, new_kernel = self.normalized_weights()
-                    self.vector_u.copy_(vector_u)
-                    kernel.copy_(kernel.keras_layout.from_keras(new_kernel))
+                all_zero = torch.all(keras_kernel == 0)
+                vector_u, new_kernel = self.normalized_weights()
+                self.vector_u.copy_(torch.where(all_zero, self.vector_u, vector_u))
+                kernel.copy_(kernel.keras_layout.from_keras(torch.where(all_zero, keras_kernel, new_kernel)))
         kwargs = {"training": training} if self.layer._call_accepts_training else {}
         output = self.layer(inputs, **kwargs)
         # Keras casts the output to the inputs' dtype, which for an Embedding's integer ids
