@@ -649,3 +649,24 @@ def test_gqa_seeded_dropout_matches_keras():
         k_out = to_numpy(km(torch.as_tensor(QG), torch.as_tensor(VG), training=True))
         l_out = to_numpy(lm(torch.as_tensor(QG), torch.as_tensor(VG), training=True))
         assert_close(l_out, k_out, ATOL, ATOL, "GroupQueryAttention output with dropout")
+
+
+def test_gqa_masked_cross_attention():
+    # The query's and the value's Keras masks (and an explicit mask, and causality) combine as in Keras.
+    tokens_v = np.array([[1, 2, 0, 0, 0, 0], [4, 0, 0, 0, 0, 0], [5, 6, 7, 8, 9, 1]], dtype="int64")
+
+    def inputs():
+        return _embedded(TOKENS, seed=1), _embedded(tokens_v, seed=2)
+
+    (kq, lq), (kv, lv) = inputs()
+    km = keras.layers.GroupQueryAttention(head_dim=2, num_query_heads=4, num_key_value_heads=2)
+    lm = keraslite.layers.GroupQueryAttention(head_dim=2, num_query_heads=4, num_key_value_heads=2)
+    km(kq, kv)
+    _randomize(km)
+    lm(lq, lv)
+    lm.set_weights(km.get_weights())
+    mask = torch.as_tensor(np.random.default_rng(8).random((3, 5, 6)) > 0.2)
+    for kwargs in ({}, {"attention_mask": mask}, {"return_attention_scores": True}, {"use_causal_mask": True},
+                   {"attention_mask": mask, "use_causal_mask": True, "return_attention_scores": True}):
+        (kq, lq), (kv, lv) = inputs()
+        assert_close(to_numpy(lm(lq, lv, **kwargs)), to_numpy(km(kq, kv, **kwargs)), ATOL, ATOL, str(kwargs))
