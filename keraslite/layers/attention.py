@@ -1,8 +1,13 @@
-"""Attention layers: MultiHeadAttention, Attention (Luong) and AdditiveAttention (Bahdanau).
+"""Attention layers: MultiHeadAttention, GroupQueryAttention, Attention (Luong) and
+AdditiveAttention (Bahdanau).
 
 Owns: the attention math with Keras 3's numbers, the masks (explicit `attention_mask`,
 `use_causal_mask`, and the Keras masks of the inputs, e.g. from `Embedding(mask_zero=True)`),
 MultiHeadAttention's sublayers and their weight names/paths, and these layers' configs.
+
+GroupQueryAttention shares MultiHeadAttention's call preparation (`_prepare_attention_call`),
+mask merging (`_merge_attention_masks`) and both computations below; its own sublayers are
+described in its docstring.
 
 MultiHeadAttention is built, as in Keras 3, from EinsumDense sublayers named `query`, `key`,
 `value` and `attention_output` (plus `gate` with use_gate=True), held in the attributes
