@@ -488,3 +488,185 @@ def test_keraslite_weights_file_has_keras_paths(tmp_path):
         return sorted(out)
 
     assert datasets(str(tmp_path / "l.weights.h5")) == datasets(str(tmp_path / "k.weights.h5"))
+
+
+# ----------------------------------------------------------------------------- GroupQueryAttention
+
+def gqa_parity(kwargs, inputs, call_kwargs=None, seed=0):
+    """keras.layers.GroupQueryAttention(**kwargs) and keraslite's, built on `inputs` (query,
+    value[, key]); keraslite gets Keras's randomized weights; outputs (and scores) compared."""
+    call_kwargs = call_kwargs or {}
+    km = keras.layers.GroupQueryAttention(**kwargs)
+    lm = keraslite.layers.GroupQueryAttention(**kwargs)
+    km(*_tensors(inputs), **call_kwargs)
+    _randomize(km, seed)
+    k_out = to_numpy(km(*_tensors(inputs), **call_kwargs))
+    lm(*_tensors(inputs), **call_kwargs)
+    assert lm.name == km.name
+    assert [w.path for w in lm.weights] == [w.path for w in km.weights]
+    assert [tuple(w.shape) for w in lm.get_weights()] == [tuple(w.shape) for w in km.get_weights()]
+    lm.set_weights(km.get_weights())
+    l_out = to_numpy(lm(*_tensors(inputs), **call_kwargs))
+    assert_close(l_out, k_out, ATOL, ATOL, "GroupQueryAttention output")
+    return km, lm, k_out, l_out
+
+
+QG = random_input((3, 5, 6), seed=4)
+VG = random_input((3, 7, 6), seed=5)
+KG = random_input((3, 7, 4), seed=6)
+GQA_CASES = {
+    "gqa": dict(head_dim=4, num_query_heads=4, num_key_value_heads=2),
+    "mqa_gate": dict(head_dim=3, num_query_heads=6, num_key_value_heads=1, use_gate=True),
+    "mha_like_no_bias": dict(head_dim=2, num_query_heads=3, num_key_value_heads=3, use_bias=False),
+    "window": dict(head_dim=2, num_query_heads=4, num_key_value_heads=2, sliding_window=2),
+}
+GQA_MASK = np.random.default_rng(7).random((3, 5, 7)) > 0.3
+
+
+@pytest.mark.parametrize("case", sorted(GQA_CASES))
+@pytest.mark.parametrize("inputs", ["self", "cross", "cross_key"])
+@pytest.mark.parametrize("call", ["plain", "mask", "causal", "scores", "mask_causal_scores"])
+def test_gqa_output_parity(case, inputs, call):
+    arrays = {"self": [QG, QG], "cross": [QG, VG], "cross_key": [QG, VG, KG]}[inputs]
+    mask = torch.as_tensor(GQA_MASK if inputs != "self" else GQA_MASK[:, :, :5])
+    call_kwargs = {"plain": {}, "mask": dict(attention_mask=mask), "causal": dict(use_causal_mask=True),
+                   "scores": dict(return_attention_scores=True),
+                   "mask_causal_scores": dict(attention_mask=mask, use_causal_mask=True,
+                                              return_attention_scores=True)}[call]
+    gqa_parity(GQA_CASES[case], arrays, call_kwargs)
+
+
+def test_gqa_masks_from_embedding_match_keras():
+    ids = np.array([[3, 4, 0, 0, 0], [5, 6, 7, 0, 0], [1, 2, 3, 4, 5]])
+    k_emb, l_emb = keras.layers.Embedding(10, 6, mask_zero=True), keraslite.layers.Embedding(10, 6, mask_zero=True)
+    k_emb.build((None, 5))
+    l_emb.build((None, 5))
+    l_emb.set_weights(k_emb.get_weights())
+    km = keras.layers.GroupQueryAttention(3, 4, 2)
+    lm = keraslite.layers.GroupQueryAttention(3, 4, 2)
+    for scores in (False, True):
+        k_e, l_e = k_emb(torch.as_tensor(ids)), l_emb(torch.as_tensor(ids))
+        k_out = km(k_e, k_e, return_attention_scores=scores)
+        if not lm.built:
+            lm(l_e, l_e)
+            _randomize(km, 3)
+            lm.set_weights(km.get_weights())
+            k_e = k_emb(torch.as_tensor(ids))
+            k_out = km(k_e, k_e, return_attention_scores=scores)
+        l_out = lm(l_e, l_e, return_attention_scores=scores)
+        assert_close(to_numpy(l_out), to_numpy(k_out), ATOL, ATOL, f"masked GQA (scores={scores})")
+
+
+def test_gqa_config_matches_keras():
+    kwargs = dict(head_dim=3, num_query_heads=4, num_key_value_heads=2, dropout=0.1, use_bias=False, use_gate=True,
+                  sliding_window=3, seed=4, kernel_initializer="he_normal", kernel_regularizer="l2")
+    k_config = keras.layers.GroupQueryAttention(**kwargs).get_config()
+    l_config = keraslite.layers.GroupQueryAttention(**kwargs).get_config()
+    assert set(l_config) - {"batch_input_shape"} == set(k_config)
+    for key in ("head_dim", "num_query_heads", "num_key_value_heads", "dropout", "use_bias", "use_gate",
+                "sliding_window", "seed", "bias_constraint"):
+        assert l_config[key] == k_config[key], key
+    assert l_config["kernel_initializer"]["class_name"] == k_config["kernel_initializer"]["class_name"]
+    assert l_config["kernel_regularizer"]["class_name"] == k_config["kernel_regularizer"]["class_name"]
+    # Each library builds the other's layer from its config.
+    keras.layers.GroupQueryAttention.from_config(l_config)
+    keraslite.layers.GroupQueryAttention.from_config(k_config)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+@pytest.mark.parametrize("kwargs", [dict(head_dim=4, num_query_heads=4, num_key_value_heads=2),
+                                    dict(head_dim=3, num_query_heads=6, num_key_value_heads=3, use_gate=True,
+                                         dropout=0.2, bias_initializer="random_normal")])
+def test_gqa_seeded_initial_weights_match_keras(seed, kwargs):
+    # Same seed -> the same initial weights, and the same draws for the layers made after it.
+    x = random_input((2, 5, 8), seed=1)
+    keras.utils.set_random_seed(seed)
+    km = keras.layers.GroupQueryAttention(**kwargs)
+    km(x, x)
+    k_next = keras.layers.Dense(3)
+    k_next.build((None, 4))
+    keraslite.utils.set_random_seed(seed)
+    lm = keraslite.layers.GroupQueryAttention(**kwargs)
+    lm(x, x)
+    l_next = keraslite.layers.Dense(3)
+    l_next.build((None, 4))
+    for a, b in zip(lm.get_weights() + l_next.get_weights(), km.get_weights() + k_next.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_gqa_gradients_match_keras():
+    km, lm, _, _ = gqa_parity(dict(head_dim=3, num_query_heads=4, num_key_value_heads=2, use_gate=True), [QG, VG])
+    mask = torch.as_tensor(GQA_MASK)
+    for scores in (False, True):
+        k_out = km(torch.as_tensor(QG), torch.as_tensor(VG), attention_mask=mask, return_attention_scores=scores)
+        l_out = lm(torch.as_tensor(QG), torch.as_tensor(VG), attention_mask=mask, return_attention_scores=scores)
+        k_out = k_out[0] if scores else k_out
+        l_out = l_out[0] if scores else l_out
+        k_grads = torch.autograd.grad((k_out ** 2).sum(), [w.value for w in km.trainable_weights])
+        l_grads = torch.autograd.grad((l_out ** 2).sum(), list(lm.trainable_weights))
+        for w, kg, lg in zip(lm.trainable_weights, k_grads, l_grads):
+            np.testing.assert_allclose(w.keras_layout.to_keras(lg).numpy(), kg.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def gqa_model(lib):
+    inputs = lib.Input((9,), dtype="int32")
+    x = lib.layers.Embedding(40, 8, mask_zero=True)(inputs)
+    a = lib.layers.GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2, use_gate=True)(
+        x, x, use_causal_mask=True)
+    x = lib.layers.LayerNormalization()(lib.layers.Add()([x, a]))
+    x = lib.layers.GlobalAveragePooling1D()(x)
+    return lib.Model(inputs, lib.layers.Dense(3, activation="softmax")(x))
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+def test_gqa_keras_file_loads_in_keraslite(ext, tmp_path):
+    km = gqa_model(keras)
+    _randomize(km, 1)
+    x = _tokens()
+    path = str(tmp_path / f"gqa{ext}")
+    km.save(path)
+    lm = keraslite.saving.load_model(path, compile=False)
+    assert [w.path for w in lm.weights] == [w.path for w in km.weights]
+    assert_close(_predict(lm, x), _predict(km, x), what=f"GroupQueryAttention model{ext} loaded by keraslite")
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+def test_gqa_keraslite_file_loads_in_keras(ext, tmp_path):
+    lm = gqa_model(keraslite)
+    _randomize(lm, 2)
+    x = _tokens()
+    path = str(tmp_path / f"gqa{ext}")
+    lm.save(path)
+    km = keras.saving.load_model(path, compile=False)
+    assert_close(_predict(km, x), _predict(lm, x), what=f"GroupQueryAttention model{ext} loaded by Keras")
+
+
+def test_gqa_seeded_dropout_matches_keras():
+    # With `seed=`, training-mode dropout of the attention weights draws Keras's masks.
+    kwargs = dict(head_dim=3, num_query_heads=4, num_key_value_heads=2, dropout=0.3, seed=3)
+    km, lm, _, _ = gqa_parity(kwargs, [QG, VG])
+    for _ in range(2):
+        k_out = to_numpy(km(torch.as_tensor(QG), torch.as_tensor(VG), training=True))
+        l_out = to_numpy(lm(torch.as_tensor(QG), torch.as_tensor(VG), training=True))
+        assert_close(l_out, k_out, ATOL, ATOL, "GroupQueryAttention output with dropout")
+
+
+def test_gqa_masked_cross_attention():
+    # The query's and the value's Keras masks (and an explicit mask, and causality) combine as in Keras.
+    tokens_v = np.array([[1, 2, 0, 0, 0, 0], [4, 0, 0, 0, 0, 0], [5, 6, 7, 8, 9, 1]], dtype="int64")
+
+    def inputs():
+        return _embedded(TOKENS, seed=1), _embedded(tokens_v, seed=2)
+
+    (kq, lq), (kv, lv) = inputs()
+    km = keras.layers.GroupQueryAttention(head_dim=2, num_query_heads=4, num_key_value_heads=2)
+    lm = keraslite.layers.GroupQueryAttention(head_dim=2, num_query_heads=4, num_key_value_heads=2)
+    km(kq, kv)
+    _randomize(km)
+    lm(lq, lv)
+    lm.set_weights(km.get_weights())
+    mask = torch.as_tensor(np.random.default_rng(8).random((3, 5, 6)) > 0.2)
+    for kwargs in ({}, {"attention_mask": mask}, {"return_attention_scores": True}, {"use_causal_mask": True},
+                   {"attention_mask": mask, "use_causal_mask": True, "return_attention_scores": True}):
+        (kq, lq), (kv, lv) = inputs()
+        assert_close(to_numpy(lm(lq, lv, **kwargs)), to_numpy(km(kq, kv, **kwargs)), ATOL, ATOL, str(kwargs))

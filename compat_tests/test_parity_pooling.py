@@ -49,6 +49,24 @@ CASES = [
     ("gavg2d", "GlobalAveragePooling2D", dict(), (2, 7, 9, 3)),
     ("gavg2d_cf", "GlobalAveragePooling2D", dict(data_format="channels_first", keepdims=True), (2, 3, 7, 9)),
     ("gavg3d", "GlobalAveragePooling3D", dict(keepdims=True), (2, 5, 4, 3, 3)),
+    # Adaptive pooling: sizes that divide, sizes that don't (torch's overlapping bins, which
+    # Keras's torch backend uses), outputs larger than the input, channels_first.
+    ("aavg1d_divides", "AdaptiveAveragePooling1D", dict(output_size=3), (2, 12, 3)),
+    ("aavg1d_10_to_3", "AdaptiveAveragePooling1D", dict(output_size=3), (2, 10, 3)),
+    ("aavg1d_4_to_7", "AdaptiveAveragePooling1D", dict(output_size=(7,)), (2, 4, 3)),
+    ("aavg1d_cf", "AdaptiveAveragePooling1D", dict(output_size=4, data_format="channels_first"), (2, 3, 10)),
+    ("amax1d_10_to_3", "AdaptiveMaxPooling1D", dict(output_size=3), (2, 10, 3)),
+    ("amax1d_cf", "AdaptiveMaxPooling1D", dict(output_size=[4], data_format="channels_first"), (2, 3, 10)),
+    ("aavg2d_7x5_to_3x2", "AdaptiveAveragePooling2D", dict(output_size=(3, 2)), (2, 7, 5, 3)),
+    ("aavg2d_divides", "AdaptiveAveragePooling2D", dict(output_size=4), (2, 8, 8, 3)),
+    ("aavg2d_cf", "AdaptiveAveragePooling2D", dict(output_size=(3, 2), data_format="channels_first"),
+     (2, 3, 7, 5)),
+    ("amax2d_7x5_to_3x2", "AdaptiveMaxPooling2D", dict(output_size=(3, 2)), (2, 7, 5, 3)),
+    ("amax2d_cf", "AdaptiveMaxPooling2D", dict(output_size=3, data_format="channels_first"), (2, 3, 7, 5)),
+    ("aavg3d", "AdaptiveAveragePooling3D", dict(output_size=(3, 2, 4)), (2, 7, 5, 6, 2)),
+    ("aavg3d_cf", "AdaptiveAveragePooling3D", dict(output_size=2, data_format="channels_first"), (2, 2, 4, 5, 6)),
+    ("amax3d", "AdaptiveMaxPooling3D", dict(output_size=(3, 2, 4)), (2, 7, 5, 6, 2)),
+    ("amax3d_cf", "AdaptiveMaxPooling3D", dict(output_size=2, data_format="channels_first"), (2, 2, 4, 4, 4)),
 ]
 
 
@@ -124,9 +142,53 @@ def test_config_has_keras_keys(cls):
     assert l_keys - k_keys <= {"batch_input_shape"}, f"{cls}: keys keraslite writes that Keras does not"
 
 
+@pytest.mark.parametrize("cls,kwargs", [("AdaptiveAveragePooling1D", dict(output_size=3)),
+                                        ("AdaptiveMaxPooling2D", dict(output_size=(3, 2), data_format="channels_first")),
+                                        ("AdaptiveAveragePooling3D", dict(output_size=[2, 3, 4]))])
+def test_adaptive_config_round_trips_through_keras(cls, kwargs):
+    # A config written by Keras builds keraslite's layer and vice versa, output_size included.
+    import json
+
+    k_config = json.loads(json.dumps(getattr(keras.layers, cls)(**kwargs).get_config()))
+    l_layer = getattr(keraslite.layers, cls).from_config(k_config)
+    assert l_layer.output_size == tuple(k_config["output_size"])
+    assert l_layer.data_format == k_config["data_format"]
+    l_config = json.loads(json.dumps(l_layer.get_config()))
+    k_layer = getattr(keras.layers, cls).from_config(l_config)
+    assert tuple(k_layer.output_size) == l_layer.output_size
+
+
+@pytest.mark.parametrize("model_format", [".keras", ".h5"])
+def test_adaptive_pooling_model_file_from_keras(model_format, tmp_path):
+    def build(m):
+        inputs = m.Input((10, 7, 3))
+        x = m.layers.Conv2D(4, 3, padding="same")(inputs)
+        x = m.layers.AdaptiveMaxPooling2D((3, 2))(x)
+        x = m.layers.Reshape((6, 4))(x)
+        x = m.layers.AdaptiveAveragePooling1D(4)(x)
+        return m.Model(inputs, m.layers.Flatten()(x))
+
+    km = build(keras)
+    x = random_input((2, 10, 7, 3), seed=7)
+    path = str(tmp_path / f"adaptive{model_format}")
+    km.save(path)
+    lm = keraslite.saving.load_model(path, compile=False)
+    np.testing.assert_allclose(lm.predict(x, verbose=0), km.predict(x, verbose=0), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["aavg1d_10_to_3", "amax1d_10_to_3", "aavg2d_7x5_to_3x2", "amax2d_cf", "aavg3d_cf",
+                                  "amax3d"])
+def test_adaptive_gradient_parity(name):
+    _gradient(name)
+
+
 @pytest.mark.parametrize("name", ["avg1d_same_3_s2_even", "avg2d_same_4_s1", "max2d_same_4_s1", "avg2d_3x3_s1_same",
                                   "max1d_channels_first", "gavg2d_cf"])
 def test_gradient_parity(name):
+    _gradient(name)
+
+
+def _gradient(name):
     _, cls, kwargs, shape = next(c for c in CASES if c[0] == name)
     x = random_input(shape, seed=5)
     k_x, l_x = torch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)

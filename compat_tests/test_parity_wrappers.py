@@ -100,3 +100,124 @@ def test_time_distributed_then_lstm_sgd_step():
     got = [w.numpy() for w in params]
     assert len(got) == len(expected)
     assert_close(got, expected, atol=ATOL)
+
+
+# ----------------------------------------------------------------------------- SpectralNormalization
+
+SN_CASES = {
+    "dense": (lambda m: m.layers.Dense(5), (4, 6)),
+    "conv2d": (lambda m: m.layers.Conv2D(3, 3), (2, 6, 6, 2)),
+    "conv1d_no_bias": (lambda m: m.layers.Conv1D(4, 2, use_bias=False), (2, 7, 3)),
+    "embedding": (lambda m: m.layers.Embedding(10, 4), None),
+}
+
+
+def _sn_input(shape):
+    if shape is None:
+        return np.random.default_rng(1).integers(0, 10, (3, 5))
+    return np.random.default_rng(1).standard_normal(shape).astype("float32")
+
+
+def _sn_pair(case, power_iterations):
+    make, shape = SN_CASES[case]
+    k = keras.layers.SpectralNormalization(make(keras), power_iterations=power_iterations)
+    lite = keraslite.layers.SpectralNormalization(make(keraslite), power_iterations=power_iterations)
+    x = _sn_input(shape)
+    k(torch.as_tensor(x))
+    lite(torch.as_tensor(x))
+    rng = np.random.default_rng(3)
+    weights = [rng.standard_normal(w.shape).astype("float32") for w in k.get_weights()]
+    k.set_weights(weights)
+    lite.set_weights(weights)
+    return k, lite, x
+
+
+@pytest.mark.parametrize("power_iterations", [1, 3])
+@pytest.mark.parametrize("case", sorted(SN_CASES))
+def test_spectral_normalization_matches_keras_over_steps(case, power_iterations):
+    k, lite, x = _sn_pair(case, power_iterations)
+    assert [w.path for w in lite.weights] == [w.path for w in k.weights]
+    for step, training in enumerate([False, True, True, False, True]):
+        k_out = to_numpy(k(torch.as_tensor(x), training=training))
+        l_out = to_numpy(lite(torch.as_tensor(x), training=training))
+        if case == "embedding":
+            # Keras casts the output to the inputs' dtype: integer ids give truncated vectors.
+            l_out = l_out.astype(k_out.dtype)
+        assert_close(l_out, k_out, ATOL, ATOL, f"{case} step {step} (training={training})")
+        for a, b, w in zip(lite.get_weights(), k.get_weights(), k.weights):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=f"{w.path} after step {step}")
+
+
+@pytest.mark.parametrize("case", ["dense", "conv2d", "conv1d_no_bias"])
+def test_spectral_normalization_gradients_match_keras(case):
+    k, lite, x = _sn_pair(case, 2)
+    k_out = k(torch.as_tensor(x), training=True)
+    l_out = lite(torch.as_tensor(x), training=True)
+    k_grads = torch.autograd.grad((k_out ** 2).sum(), [w.value for w in k.trainable_weights])
+    l_grads = torch.autograd.grad((l_out ** 2).sum(), list(lite.trainable_weights))
+    for w, kg, lg in zip(lite.trainable_weights, k_grads, l_grads):
+        np.testing.assert_allclose(w.keras_layout.to_keras(lg).numpy(), kg.numpy(), rtol=1e-4, atol=1e-5,
+                                   err_msg=w.path)
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_spectral_normalization_seeded_weights_match_keras(seed):
+    keras.utils.set_random_seed(seed)
+    k = keras.layers.SpectralNormalization(keras.layers.Conv2D(3, 3))
+    k.build((None, 6, 6, 2))
+    keraslite.utils.set_random_seed(seed)
+    lite = keraslite.layers.SpectralNormalization(keraslite.layers.Conv2D(3, 3))
+    lite.build((None, 6, 6, 2))
+    for a, b in zip(lite.get_weights(), k.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_spectral_normalization_config_matches_keras():
+    k_config = keras.layers.SpectralNormalization(keras.layers.Dense(3), power_iterations=2).get_config()
+    l_config = keraslite.layers.SpectralNormalization(keraslite.layers.Dense(3), power_iterations=2).get_config()
+    assert set(l_config) - {"batch_input_shape"} == set(k_config)
+    assert l_config["power_iterations"] == k_config["power_iterations"] == 2
+    assert l_config["layer"]["class_name"] == k_config["layer"]["class_name"] == "Dense"
+    keraslite.layers.SpectralNormalization.from_config(k_config)
+
+
+def _sn_model(lib):
+    inputs = lib.Input((6,))
+    x = lib.layers.SpectralNormalization(lib.layers.Dense(5, activation="relu"))(inputs)
+    return lib.Model(inputs, lib.layers.SpectralNormalization(lib.layers.Dense(2), power_iterations=2)(x))
+
+
+def test_spectral_normalization_fit_matches_keras():
+    km, lm = _sn_model(keras), _sn_model(keraslite)
+    rng = np.random.default_rng(5)
+    weights = [rng.standard_normal(w.shape).astype("float32") for w in km.get_weights()]
+    km.set_weights(weights)
+    lm.set_weights(weights)
+    x = rng.standard_normal((32, 6)).astype("float32")
+    y = rng.standard_normal((32, 2)).astype("float32")
+    km.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    lm.compile(optimizer=keraslite.optimizers.SGD(0.05), loss="mse")
+    k_hist = km.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history["loss"]
+    l_hist = lm.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(l_hist, k_hist, rtol=1e-4)
+    for a, b in zip(lm.get_weights(), km.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(lm.predict(x, verbose=0), km.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+def test_spectral_normalization_files_both_ways(ext, tmp_path):
+    km, lm = _sn_model(keras), _sn_model(keraslite)
+    rng = np.random.default_rng(6)
+    km.set_weights([rng.standard_normal(w.shape).astype("float32") for w in km.get_weights()])
+    lm.set_weights([rng.standard_normal(w.shape).astype("float32") for w in lm.get_weights()])
+    x = rng.standard_normal((4, 6)).astype("float32")
+    km.save(str(tmp_path / f"k{ext}"))
+    lm.save(str(tmp_path / f"l{ext}"))
+    lm2 = keraslite.saving.load_model(str(tmp_path / f"k{ext}"), compile=False)
+    km2 = keras.saving.load_model(str(tmp_path / f"l{ext}"), compile=False)
+    assert [w.path for w in lm2.weights] == [w.path for w in km.weights]
+    assert_close(lm2.predict(x, verbose=0), km.predict(x, verbose=0), what="Keras file in keraslite")
+    assert_close(km2.predict(x, verbose=0), lm.predict(x, verbose=0), what="keraslite file in Keras")
+    for a, b in zip(lm2.get_weights(), km.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -33,6 +33,14 @@ CASES = [
     ("mha_scores", lambda: layers.MultiHeadAttention(2, 3), [(2, 5, 6), (2, 4, 6)], _with_scores),
     ("mha_4d_axes", lambda: layers.MultiHeadAttention(2, 3, attention_axes=(1, 2)), [(2, 3, 4, 6), (2, 3, 4, 6)],
      _positional),
+    ("gqa_self", lambda: layers.GroupQueryAttention(3, 4, 2), [(2, 5, 6), (2, 5, 6)], _positional),
+    ("gqa_cross_key_mqa", lambda: layers.GroupQueryAttention(2, 3, 1), [(2, 5, 6), (2, 7, 6), (2, 7, 4)],
+     _positional),
+    ("gqa_gate_window_no_bias", lambda: layers.GroupQueryAttention(2, 4, 4, use_gate=True, sliding_window=2,
+                                                                   use_bias=False), [(2, 5, 6), (2, 5, 6)],
+     _positional),
+    ("gqa_dropout", lambda: layers.GroupQueryAttention(3, 2, 1, dropout=0.2), [(2, 5, 6), (2, 5, 6)], _positional),
+    ("gqa_scores", lambda: layers.GroupQueryAttention(3, 4, 2), [(2, 5, 6), (2, 4, 6)], _with_scores),
     ("einsum_dense", lambda: layers.EinsumDense("ab,bc->ac", 4, bias_axes="c"), (3, 5), None),
     ("einsum_seq", lambda: layers.EinsumDense("abc,cd->abd", (3, 4), bias_axes="d", activation="relu"),
      (2, 3, 5), None),
@@ -339,3 +347,124 @@ def test_sequential_with_einsum_dense():
                                   layers.Flatten(), layers.Dense(1)])
     assert model.output_shape == (None, 1)
     assert model(np.zeros((2, 4, 5), "float32")).shape == (2, 1)
+
+
+# ----------------------------------------------------------------------------- GroupQueryAttention
+
+def _reference_gqa(layer, query, value, key=None, mask=None):
+    """Plain-torch grouped-query attention from the layer's Keras-layout weights."""
+    key = value if key is None else key
+    w = [torch.as_tensor(a) for a in layer.get_weights()]
+    wq, bq, wk, bk, wv, bv, wo, bo = w
+    q = torch.einsum("bqm,muh->bquh", query, wq) + bq
+    k = torch.einsum("bkm,mvh->bkvh", key, wk) + bk
+    v = torch.einsum("bkm,mvh->bkvh", value, wv) + bv
+    r = layer.num_query_heads // layer.num_key_value_heads
+    k, v = k.repeat_interleave(r, dim=2), v.repeat_interleave(r, dim=2)
+    scores = torch.einsum("bquh,bkuh->buqk", q, k) / math.sqrt(layer.head_dim)
+    if mask is not None:
+        scores = scores.masked_fill(~mask[:, None], -1e9)
+    weights = scores.softmax(-1)
+    if mask is not None:
+        weights = weights * mask[:, None]
+    out = torch.einsum("buqk,bkuh->bquh", weights, v)
+    return torch.einsum("bquh,uhm->bqm", out, wo) + bo, weights
+
+
+def test_gqa_matches_reference_computation_and_shares_kv_heads():
+    layer = layers.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2)
+    q, v, k = make_input((2, 5, 6), seed=1), make_input((2, 7, 6), seed=2), make_input((2, 7, 4), seed=3)
+    layer(q, v, k)
+    rng = np.random.default_rng(0)
+    layer.set_weights([rng.standard_normal(w.shape).astype("float32") * 0.5 for w in layer.get_weights()])
+    mask = torch.as_tensor(rng.random((2, 5, 7)) > 0.3)
+    mask[:, :, 0] = True  # no fully masked rows: the fused and explicit paths agree there
+    expected, expected_scores = _reference_gqa(layer, q, v, k, mask)
+    for scores in (False, True):
+        out = layer(q, v, k, attention_mask=mask, return_attention_scores=scores)
+        if scores:
+            out, got_scores = out
+            assert tuple(got_scores.shape) == (2, 4, 5, 7)
+            np.testing.assert_allclose(got_scores.detach().numpy(), expected_scores.detach().numpy(), atol=1e-5)
+        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), atol=1e-5)
+
+
+def test_gqa_weights_names_order_and_shapes():
+    layer = layers.GroupQueryAttention(head_dim=2, num_query_heads=6, num_key_value_heads=3, use_gate=True,
+                                       name="gqa")
+    layer(make_input((1, 4, 5)), make_input((1, 4, 5)))
+    assert [w.path for w in layer.weights] == [f"gqa/{s}/{v}" for s in ("query", "key", "gate", "value",
+                                                                        "attention_output")
+                                               for v in ("kernel", "bias")]
+    assert [tuple(w.shape) for w in layer.get_weights()] == [(5, 6, 2), (6, 2), (5, 3, 2), (3, 2), (5, 6, 2),
+                                                             (6, 2), (5, 3, 2), (3, 2), (6, 2, 5), (5,)]
+    assert layers.GroupQueryAttention(2, 2, 1).name.startswith("grouped_query_attention")
+    assert layers.GroupedQueryAttention is layers.GroupQueryAttention
+
+
+def test_gqa_causal_mask_and_masks_from_embedding():
+    layer = layers.GroupQueryAttention(2, 2, 1)
+    x = make_input((2, 4, 6))
+    _, scores = layer(x, x, use_causal_mask=True, return_attention_scores=True)
+    assert torch.all(scores.triu(1) == 0)
+    ids = torch.tensor([[3, 4, 0, 0], [5, 6, 7, 0]])
+    emb = layers.Embedding(10, 6, mask_zero=True)
+    e = emb(ids)
+    out, scores = layer(e, e, return_attention_scores=True)
+    assert torch.equal(out._keras_mask, ids != 0)
+    assert torch.all(scores[0, :, :, 2:] == 0) and torch.all(scores[1, :, 0, 3] == 0)
+
+
+def test_gqa_dropout_only_in_training():
+    layer = layers.GroupQueryAttention(2, 2, 1, dropout=0.5, seed=1)
+    x = make_input((2, 6, 4))
+    a, b = layer(x, x), layer(x, x)
+    assert torch.equal(a, b)
+    assert not torch.allclose(layer(x, x, training=True), a)
+
+
+def test_gqa_config_round_trip_and_build_config():
+    layer = layers.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2, dropout=0.1,
+                                       use_bias=False, sliding_window=3, use_gate=True, seed=5, name="g")
+    layer(make_input((2, 5, 6)), make_input((2, 7, 6)))
+    config = layer.get_config()
+    for key in ("head_dim", "num_query_heads", "num_key_value_heads", "dropout", "use_bias", "use_gate",
+                "sliding_window", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "seed"):
+        assert key in config, key
+    clone = layers.GroupQueryAttention.from_config(config)
+    assert clone.get_config() == config
+    assert layer.get_build_config() == {"shapes_dict": {"query_shape": [2, 5, 6], "value_shape": [2, 7, 6]}}
+    clone.build_from_config(layer.get_build_config())
+    clone.set_weights(layer.get_weights())
+    q, v = make_input((2, 5, 6), seed=4), make_input((2, 7, 6), seed=5)
+    np.testing.assert_allclose(clone(q, v).detach().numpy(), layer(q, v).detach().numpy(), atol=1e-6)
+
+
+def test_gqa_errors_name_the_problem():
+    with pytest.raises(ValueError, match="num_query_heads.*divisible by `num_key_value_heads`.*6.*4"):
+        layers.GroupQueryAttention(2, 6, 4)
+    with pytest.raises(ValueError, match="`head_dim` must be a positive integer.*0"):
+        layers.GroupQueryAttention(0, 2, 1)
+    with pytest.raises(ValueError, match="sliding_window"):
+        layers.GroupQueryAttention(2, 2, 1, sliding_window=0)
+    layer = layers.GroupQueryAttention(2, 2, 1, name="g")
+    with pytest.raises(ValueError, match=r"GroupQueryAttention 'g' takes 3-D.*query of shape \(2, 3, 4, 5\)"):
+        layer(make_input((2, 3, 4, 5)), make_input((2, 3, 4, 5)))
+    with pytest.raises(ValueError, match="must be called with both `query` and `value`"):
+        layers.GroupQueryAttention(2, 2, 1)(make_input((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"last dimension of `query` and `value` must be equal.*6 and 4"):
+        layers.GroupQueryAttention(2, 2, 1).compute_output_shape((None, 5, 6), (None, 7, 4))
+    with pytest.raises(ValueError, match=r"same sequence length.*\(2, 7, 6\).*\(2, 6, 6\)"):
+        layers.GroupQueryAttention(2, 2, 1, name="g2")(make_input((2, 5, 6)), make_input((2, 7, 6)),
+                                                       make_input((2, 6, 6)))
+
+
+def test_gqa_functional_shapes_and_width_check():
+    import keraslite
+
+    q, v = keraslite.Input((5, 6)), keraslite.Input((7, 6))
+    out, scores = layers.GroupQueryAttention(2, 4, 2)(q, v, return_attention_scores=True)
+    assert tuple(out.shape) == (None, 5, 6) and tuple(scores.shape) == (None, 4, 5, 7)
+    with pytest.raises(ValueError, match=r"last dimension of `query` and `value` must be equal, but are 6 and 4"):
+        layers.GroupQueryAttention(2, 4, 2)(q, keraslite.Input((7, 4)))

@@ -22,6 +22,9 @@ CASES = [
         backward_layer=layers.GRU(2, return_sequences=True, go_backwards=True)), SHAPE),
     ("time_distributed_dense", lambda: layers.TimeDistributed(layers.Dense(5, activation="relu")), SHAPE),
     ("time_distributed_4d", lambda: layers.TimeDistributed(layers.Dense(2)), (2, 3, 4, 5)),
+    ("spectral_norm_dense", lambda: layers.SpectralNormalization(layers.Dense(4)), (3, 5)),
+    ("spectral_norm_conv2d", lambda: layers.SpectralNormalization(layers.Conv2D(2, 3), power_iterations=2),
+     (2, 5, 5, 3)),
 ]
 
 
@@ -161,3 +164,70 @@ def test_keras1_time_distributed_dense():
     np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(x @ kernel + bias, 0), rtol=1e-5, atol=1e-6)
     assert layer.layer.kernel_regularizer.l2 == 0.1
     assert layers.TimeDistributedDense(2).layer.activation.__name__ == "linear"
+
+
+# ----------------------------------------------------------------------------- SpectralNormalization
+
+def test_spectral_normalization_weights_order_and_shapes():
+    layer = layers.SpectralNormalization(layers.Dense(3, name="d"), name="sn")
+    layer.build((None, 4))
+    assert [w.path for w in layer.weights] == ["sn/d/kernel", "sn/vector_u", "sn/d/bias"]
+    assert [tuple(w.shape) for w in layer.get_weights()] == [(4, 3), (1, 3), (3,)]
+    assert [w.path for w in layer.trainable_weights] == ["sn/d/kernel", "sn/d/bias"]
+    assert [w.path for w in layer.non_trainable_weights] == ["sn/vector_u"]
+    assert layer.count_params() == 4 * 3 + 3 + 3
+
+
+def test_spectral_normalization_training_divides_kernel_by_its_largest_singular_value():
+    layer = layers.SpectralNormalization(layers.Dense(6), power_iterations=30)
+    x = make_input((4, 5))
+    inference = layer(x)
+    kernel = layer.layer.kernel.keras_value().detach().clone()
+    np.testing.assert_allclose(inference.detach().numpy(), layer.layer(x).detach().numpy())  # untouched
+    assert torch.equal(layer.layer.kernel.keras_value(), kernel)
+    out = layer(x, training=True)
+    sigma = torch.linalg.matrix_norm(kernel, ord=2)
+    np.testing.assert_allclose(layer.layer.kernel.keras_value().detach().numpy(), (kernel / sigma).numpy(),
+                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(torch.linalg.matrix_norm(layer.layer.kernel.keras_value(), ord=2).item(), 1.0,
+                               rtol=1e-4)
+    np.testing.assert_allclose(out.detach().numpy(), layer.layer(x).detach().numpy(), rtol=1e-6)
+
+
+def test_spectral_normalization_leaves_zero_kernel_and_embeddings():
+    layer = layers.SpectralNormalization(layers.Dense(3, kernel_initializer="zeros"))
+    x = make_input((2, 4))
+    layer(x)
+    u = layer.vector_u.detach().clone()
+    layer(x, training=True)
+    assert torch.equal(layer.vector_u, u) and torch.all(layer.layer.kernel == 0)
+    emb = layers.SpectralNormalization(layers.Embedding(10, 4))
+    out = emb(torch.tensor([[1, 2, 3]]), training=True)
+    assert out.shape == (1, 3, 4) and out.is_floating_point()
+    assert [w.name for w in emb.weights] == ["embeddings", "vector_u"]
+
+
+def test_spectral_normalization_config_round_trip():
+    layer = layers.SpectralNormalization(layers.Conv1D(2, 3, name="c"), power_iterations=3, name="sn")
+    config = layer.get_config()
+    assert config["power_iterations"] == 3 and config["layer"]["class_name"] == "Conv1D"
+    clone = layers.SpectralNormalization.from_config(config)
+    assert clone.power_iterations == 3 and clone.layer.filters == 2 and clone.name == "sn"
+    x = make_input((2, 6, 4))
+    layer(x)
+    clone(x)
+    clone.set_weights(layer.get_weights())
+    np.testing.assert_allclose(clone(x).detach().numpy(), layer(x).detach().numpy())
+
+
+def test_spectral_normalization_errors():
+    with pytest.raises(ValueError, match="power_iterations.*greater than zero.*0"):
+        layers.SpectralNormalization(layers.Dense(2), power_iterations=0)
+    with pytest.raises(ValueError, match="Wrapper|Layer instance"):
+        layers.SpectralNormalization("dense")
+    with pytest.raises(ValueError, match=r"'sn'.*Flatten 'f' has no attribute 'kernel' nor 'embeddings'"):
+        layers.SpectralNormalization(layers.Flatten(name="f"), name="sn").build((None, 3, 2))
+    layer = layers.SpectralNormalization(layers.Dense(2), name="sn2")
+    layer(make_input((2, 4)))
+    with pytest.raises(ValueError, match=r"sn2.*expected axis -1 of input shape to have value 4.*\(2, 5\)"):
+        layer(make_input((2, 5)))

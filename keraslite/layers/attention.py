@@ -1,8 +1,13 @@
-"""Attention layers: MultiHeadAttention, Attention (Luong) and AdditiveAttention (Bahdanau).
+"""Attention layers: MultiHeadAttention, GroupQueryAttention, Attention (Luong) and
+AdditiveAttention (Bahdanau).
 
 Owns: the attention math with Keras 3's numbers, the masks (explicit `attention_mask`,
 `use_causal_mask`, and the Keras masks of the inputs, e.g. from `Embedding(mask_zero=True)`),
 MultiHeadAttention's sublayers and their weight names/paths, and these layers' configs.
+
+GroupQueryAttention shares MultiHeadAttention's call preparation (`_prepare_attention_call`),
+mask merging (`_merge_attention_masks`) and both computations below; its own sublayers are
+described in its docstring.
 
 MultiHeadAttention is built, as in Keras 3, from EinsumDense sublayers named `query`, `key`,
 `value` and `attention_output` (plus `gate` with use_gate=True), held in the attributes
@@ -32,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from keraslite import constraints, initializers, regularizers
+from keraslite import backend, constraints, initializers, regularizers
 from keraslite.layers.core import Dropout
 from keraslite.layers.activation import Softmax
 from keraslite.layers.einsum_dense import EinsumDense
@@ -40,7 +45,7 @@ from keraslite.layers.keras_tensor import KerasTensor
 from keraslite.layers.layer import Layer
 from keraslite.utils import rng
 
-__all__ = ["MultiHeadAttention", "Attention", "AdditiveAttention"]
+__all__ = ["MultiHeadAttention", "GroupQueryAttention", "GroupedQueryAttention", "Attention", "AdditiveAttention"]
 
 
 def _shape(x):
@@ -64,6 +69,77 @@ def _sdpa_large_negative(dtype):
 def _causal_mask(q_len, v_len, device):
     """(1, T, S) boolean, True where query position >= key position."""
     return torch.ones((q_len, v_len), dtype=torch.bool, device=device).tril().unsqueeze(0)
+
+
+def _prepare_attention_call(layer, args, kwargs):
+    """Shared by the attention layers taking (query, value, key=None): keyword tensors become
+    positional, numpy arrays tensors, and the layer is built from the three shapes (Keras's
+    `build(query_shape, value_shape, key_shape)`) before the first call. Returns the args."""
+    name = type(layer).__name__
+    args = list(args)
+    for i, arg_name in enumerate(("query", "value", "key")):
+        if len(args) == i and arg_name in kwargs:
+            args.append(kwargs.pop(arg_name))
+    if not args:
+        raise ValueError(f"{name} '{layer.name}' needs a `query` and a `value` tensor.")
+    for i, x in enumerate(args[:3]):
+        if isinstance(x, np.ndarray):
+            args[i] = layer._array_to_tensor(x)
+    if not layer.built:
+        if len(args) < 2 or args[1] is None:
+            raise ValueError(f"{name} '{layer.name}' must be called with both `query` and `value` "
+                             f"(`layer(query, value)`; pass the same tensor twice for self-attention).")
+        key = args[2] if len(args) > 2 else kwargs.get("key")
+        layer.build(_shape(args[0]), _shape(args[1]), _shape(key))
+        if isinstance(args[0], torch.Tensor) and not isinstance(args[0], KerasTensor):
+            device = args[0].device
+            if any(p.device != device for p in layer.parameters()):
+                layer.to(device)
+    return args
+
+
+def _merge_attention_masks(query, value, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
+                           use_causal_mask=False, sliding_window=None):
+    """Explicit mask AND (query mask [B,T,1]) AND (value/key masks [B,1,S]) AND causal [1,T,S]
+    AND the sliding-window band [1,T,S]; None when there is no mask at all."""
+    auto_mask = None
+    if query_mask is not None:
+        auto_mask = query_mask.bool().unsqueeze(-1)
+    for m in (value_mask, key_mask):
+        if m is not None:
+            m = m.bool().unsqueeze(-2)
+            auto_mask = m if auto_mask is None else auto_mask & m
+    if use_causal_mask:
+        m = _causal_mask(query.shape[1], value.shape[1], query.device)
+        auto_mask = m if auto_mask is None else auto_mask & m
+    if sliding_window is not None:
+        rows = torch.arange(query.shape[1], device=query.device).reshape(1, -1, 1)
+        cols = torch.arange(value.shape[1], device=query.device).reshape(1, 1, -1)
+        m = (rows - cols).abs() < sliding_window
+        auto_mask = m if auto_mask is None else auto_mask & m
+    if attention_mask is not None:
+        attention_mask = torch.as_tensor(attention_mask, device=query.device)
+        attention_mask = attention_mask.bool() if attention_mask.dtype != torch.bool else attention_mask
+    if auto_mask is not None:
+        attention_mask = auto_mask if attention_mask is None else attention_mask & auto_mask
+    return attention_mask
+
+
+def _sdpa(query, key, value, attention_mask, is_causal, scale):
+    """Keras's torch `dot_product_attention` on (batch, seq, heads, dim) tensors: a boolean mask
+    becomes an additive one (0 / -0.7 * dtype max), broadcast over heads."""
+    mask = None
+    if attention_mask is not None:
+        mask = attention_mask
+        while mask.dim() < 4:
+            mask = mask.unsqueeze(-3)
+        mask = torch.where(mask, torch.zeros((), dtype=query.dtype, device=query.device),
+                           torch.full((), _sdpa_large_negative(query.dtype), dtype=query.dtype,
+                                      device=query.device)).contiguous()
+    output = F.scaled_dot_product_attention(
+        query.transpose(1, 2).contiguous(), key.transpose(1, 2).contiguous(), value.transpose(1, 2).contiguous(),
+        attn_mask=mask, is_causal=is_causal and mask is None, scale=scale)
+    return output.transpose(2, 1)
 
 
 class MultiHeadAttention(Layer):
@@ -256,26 +332,7 @@ class MultiHeadAttention(Layer):
     # ------------------------------------------------------------------ call
 
     def __call__(self, *args, **kwargs):
-        args = list(args)
-        for i, name in enumerate(("query", "value", "key")):  # keyword tensors become positional
-            if len(args) == i and name in kwargs:
-                args.append(kwargs.pop(name))
-        if not args:
-            raise ValueError(f"MultiHeadAttention '{self.name}' needs a `query` and a `value` tensor.")
-        for i, x in enumerate(args[:3]):
-            if isinstance(x, np.ndarray):
-                args[i] = self._array_to_tensor(x)
-        if not self.built:
-            if len(args) < 2 or args[1] is None:
-                raise ValueError(f"MultiHeadAttention '{self.name}' must be called with both `query` and `value` "
-                                 "(`mha(query, value)`; pass the same tensor twice for self-attention).")
-            key = args[2] if len(args) > 2 else kwargs.get("key")
-            self.build(_shape(args[0]), _shape(args[1]), _shape(key))
-            if isinstance(args[0], torch.Tensor) and not isinstance(args[0], KerasTensor):
-                device = args[0].device
-                if any(p.device != device for p in self.parameters()):
-                    self.to(device)
-        return super().__call__(*args, **kwargs)
+        return super().__call__(*_prepare_attention_call(self, args, kwargs), **kwargs)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False):
@@ -315,28 +372,8 @@ class MultiHeadAttention(Layer):
 
     def _compute_attention_mask(self, query, value, query_mask=None, value_mask=None, key_mask=None,
                                 attention_mask=None, use_causal_mask=False):
-        """Explicit mask AND (query mask [B,T,1]) AND (value/key masks [B,1,S]) AND causal [1,T,S]."""
-        auto_mask = None
-        if query_mask is not None:
-            auto_mask = query_mask.bool().unsqueeze(-1)
-        for m in (value_mask, key_mask):
-            if m is not None:
-                m = m.bool().unsqueeze(-2)
-                auto_mask = m if auto_mask is None else auto_mask & m
-        if use_causal_mask:
-            m = _causal_mask(query.shape[1], value.shape[1], query.device)
-            auto_mask = m if auto_mask is None else auto_mask & m
-        if self._sliding_window is not None:
-            rows = torch.arange(query.shape[1], device=query.device).reshape(1, -1, 1)
-            cols = torch.arange(value.shape[1], device=query.device).reshape(1, 1, -1)
-            m = (rows - cols).abs() < self._sliding_window
-            auto_mask = m if auto_mask is None else auto_mask & m
-        if attention_mask is not None:
-            attention_mask = torch.as_tensor(attention_mask, device=query.device)
-            attention_mask = attention_mask.bool() if attention_mask.dtype != torch.bool else attention_mask
-        if auto_mask is not None:
-            attention_mask = auto_mask if attention_mask is None else attention_mask & auto_mask
-        return attention_mask
+        return _merge_attention_masks(query, value, query_mask, value_mask, key_mask, attention_mask,
+                                      use_causal_mask, self._sliding_window)
 
     def _expand_mask(self, mask, rank):
         axis = -len(self._attention_axes) * 2 - 1
@@ -446,6 +483,245 @@ class MultiHeadAttention(Layer):
         if shapes.get("query_shape") is not None and shapes.get("value_shape") is not None:
             layer.build(**{k: tuple(v) for k, v in shapes.items() if v is not None})
         return layer
+
+
+class GroupQueryAttention(Layer):
+    """Grouped-query attention (Ainslie et al., 2023) with Keras 3's signature:
+    `GroupQueryAttention(head_dim, num_query_heads, num_key_value_heads)(query, value, key=None,
+    attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False)`.
+
+    `num_key_value_heads` key/value heads are each shared by `num_query_heads //
+    num_key_value_heads` query heads (1 is multi-query attention; equal counts are multi-head
+    attention). Sublayers and weights are Keras's: EinsumDense `query` (features, Hq, head_dim),
+    `key` and `value` (features, Hkv, head_dim), `gate` with use_gate, and `attention_output`
+    (Hq, head_dim, features), held as `_query_dense`, `_key_dense`, `_gate_dense`, `_value_dense`,
+    `_output_dense` (Keras's attribute names, which `.keras` files use as paths). The output has
+    the query's shape; the scores are (batch, Hq, T, S). Like MultiHeadAttention, the fused
+    kernel runs unless dropout is on or the scores are asked for (see the module docstring).
+    """
+
+    _keras_snake_name = "grouped_query_attention"  # Keras's class is GroupedQueryAttention
+
+    def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0, use_bias=True,
+                 sliding_window=None, flash_attention=None, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None, **kwargs):
+        for arg, value in (("head_dim", head_dim), ("num_query_heads", num_query_heads),
+                           ("num_key_value_heads", num_key_value_heads)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"GroupQueryAttention: `{arg}` must be a positive integer. Received: "
+                                 f"{arg}={value!r}")
+        if num_query_heads % num_key_value_heads != 0:
+            raise ValueError("GroupQueryAttention: `num_query_heads` must be divisible by `num_key_value_heads`, "
+                             "so that each key/value head serves the same number of query heads. Received: "
+                             f"num_query_heads={num_query_heads}, num_key_value_heads={num_key_value_heads}.")
+        if sliding_window is not None and (isinstance(sliding_window, bool) or not isinstance(
+                sliding_window, (int, np.integer)) or sliding_window <= 0):
+            raise ValueError(f"`sliding_window` must be `None` or a positive integer. Received: sliding_window="
+                             f"{sliding_window}")
+        if kwargs.get("name") is None and type(self).__dict__.get("_keras_snake_name"):
+            kwargs["name"] = backend.get_uid(type(self)._keras_snake_name)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)  # Keras applies it to the output
+        self.supports_masking = True
+        self.head_dim = int(head_dim)
+        self.num_query_heads = int(num_query_heads)
+        self.num_key_value_heads = int(num_key_value_heads)
+        self.num_repeats = self.num_query_heads // self.num_key_value_heads
+        self.dropout = float(dropout)
+        self.use_bias = use_bias
+        self.use_gate = bool(use_gate)
+        self.sliding_window = None if sliding_window is None else int(sliding_window)
+        self._flash_attention = flash_attention
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.seed = seed
+        self._inverse_sqrt_head_dim = 1.0 / math.sqrt(float(self.head_dim))
+        if self._flash_attention and self.dropout > 0.0:
+            raise ValueError("Dropout is not supported when flash attention is enabled. Please set dropout to 0.0 "
+                             "to use flash attention.")
+        self._build_shapes = None
+
+    def _sublayer_kwargs(self):
+        # Fresh initializer copies per sublayer, made in Keras's order (each unseeded copy draws a seed).
+        return dict(kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
+                    activity_regularizer=self.activity_regularizer,
+                    kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint,
+                    dtype=self.dtype, kernel_initializer=_clone(self.kernel_initializer),
+                    bias_initializer=_clone(self.bias_initializer))
+
+    def build(self, query_shape, value_shape=None, key_shape=None):
+        if value_shape is None:
+            if isinstance(query_shape, list) and query_shape and isinstance(query_shape[0], (list, tuple)):
+                shapes = [tuple(s) for s in query_shape]  # build([query_shape, value_shape(, key_shape)])
+                query_shape, value_shape = shapes[0], shapes[1]
+                key_shape = shapes[2] if len(shapes) > 2 else None
+            else:
+                value_shape = query_shape
+        query_shape, value_shape = tuple(query_shape), tuple(value_shape)
+        key_given = key_shape is not None
+        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        for arg, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
+            if len(shape) != 3:
+                raise ValueError(f"GroupQueryAttention '{self.name}' takes 3-D (batch, seq_len, features) inputs; "
+                                 f"received {arg} of shape {shape}. Reshape it to (batch, seq_len, features).")
+        if value_shape[1] is not None and key_shape[1] is not None and value_shape[1] != key_shape[1]:
+            raise ValueError(f"GroupQueryAttention '{self.name}': `value` and `key` must have the same sequence "
+                             f"length; received value_shape={value_shape} and key_shape={key_shape}.")
+        self._build_input_shape = query_shape
+        self._build_shapes = {"query_shape": query_shape, "value_shape": value_shape}
+        if key_given:
+            self._build_shapes["key_shape"] = key_shape
+        self.feature_dim = query_shape[-1]
+        heads_q, heads_kv, dim = self.num_query_heads, self.num_key_value_heads, self.head_dim
+        # b batch, q query length, k key length, m features, u query heads, v key/value heads, h head_dim.
+        self._query_dense = EinsumDense("bqm,muh->bquh", output_shape=(None, heads_q, dim),
+                                        bias_axes="uh" if self.use_bias else None, name="query",
+                                        **self._sublayer_kwargs())
+        self._query_dense.build(query_shape)
+        self._key_dense = EinsumDense("bkm,mvh->bkvh", output_shape=(None, heads_kv, dim),
+                                      bias_axes="vh" if self.use_bias else None, name="key",
+                                      **self._sublayer_kwargs())
+        self._key_dense.build(key_shape)
+        if self.use_gate:
+            self._gate_dense = EinsumDense("bqm,muh->bquh", output_shape=(None, heads_q, dim),
+                                           bias_axes="uh" if self.use_bias else None, activation="sigmoid",
+                                           name="gate", **self._sublayer_kwargs())
+            self._gate_dense.build(query_shape)
+        self._value_dense = EinsumDense("bkm,mvh->bkvh", output_shape=(None, heads_kv, dim),
+                                        bias_axes="vh" if self.use_bias else None, name="value",
+                                        **self._sublayer_kwargs())
+        self._value_dense.build(value_shape)
+        self._softmax = Softmax(axis=-1, dtype=self.dtype)
+        self._dropout_layer = Dropout(rate=self.dropout, dtype=self.dtype, seed=self.seed)
+        for sub in (self._softmax, self._dropout_layer):  # weightless: built, as Keras builds them
+            sub.build(None)
+        self._output_dense = EinsumDense("bquh,uhm->bqm", output_shape=(None, self.feature_dim),
+                                         bias_axes="m" if self.use_bias else None, name="attention_output",
+                                         **self._sublayer_kwargs())
+        self._output_dense.build((None, None, heads_q, dim))
+        # Keras variable paths: `<this layer>/<sublayer>/<variable>`.
+        for sub in self._projections():
+            for v in sub._variables:
+                v._keras_path = f"{self.name}/{sub.name}/{v.name}"
+
+    def _projections(self):
+        subs = [self._query_dense, self._key_dense]
+        if self.use_gate:
+            subs.append(self._gate_dense)
+        return subs + [self._value_dense, self._output_dense]
+
+    get_build_config = MultiHeadAttention.get_build_config
+    build_from_config = MultiHeadAttention.build_from_config
+
+    def __call__(self, *args, **kwargs):
+        args = _prepare_attention_call(self, args, kwargs)
+        if isinstance(args[0], KerasTensor):
+            # Keras checks shapes when building a functional graph (eager calls are not checked).
+            self.compute_output_shape(*[_shape(a) for a in args[:3]])
+        return super().__call__(*args, **kwargs)
+
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
+             return_attention_scores=False, training=None, use_causal_mask=False):
+        # Keras fills each `<name>_mask` left None from that input's Keras mask (key's only when
+        # a key tensor is passed).
+        if key_mask is None and key is not None:
+            key_mask = _keras_mask(key)
+        if key is None:
+            key = value
+        if value_mask is None:
+            value_mask = _keras_mask(value)
+        if query_mask is None:
+            query_mask = _keras_mask(query)
+        output_mask = _keras_mask(query)
+        if self._flash_attention and return_attention_scores:
+            raise ValueError("Returning attention scores is not supported when flash attention is enabled. Please "
+                             "disable flash attention to access attention scores.")
+        causal_only = (use_causal_mask and query_mask is None and value_mask is None and key_mask is None
+                       and attention_mask is None and self.sliding_window is None)
+        if not causal_only:
+            attention_mask = _merge_attention_masks(query, value, query_mask, value_mask, key_mask, attention_mask,
+                                                    use_causal_mask, self.sliding_window)
+        gate = self._gate_dense(query) if self.use_gate else None
+        query = self._query_dense(query)    # (B, T, Hq, head_dim)
+        key = self._key_dense(key)          # (B, S, Hkv, head_dim)
+        value = self._value_dense(value)    # (B, S, Hkv, head_dim)
+        if self.num_repeats > 1:            # kv head j serves query heads j*r .. j*r + r-1
+            key = key.repeat_interleave(self.num_repeats, dim=2)
+            value = value.repeat_interleave(self.num_repeats, dim=2)
+        scores = None
+        if not (self.dropout > 0.0 or return_attention_scores):
+            output = _sdpa(query, key, value, attention_mask, causal_only, self._inverse_sqrt_head_dim)
+        else:
+            if causal_only:
+                attention_mask = _causal_mask(query.shape[1], value.shape[1], query.device)
+            query = query * torch.tensor(self._inverse_sqrt_head_dim, dtype=query.dtype, device=query.device)
+            scores = torch.einsum("bquh,bkuh->buqk", query, key)  # (B, Hq, T, S)
+            mask = None if attention_mask is None else attention_mask.unsqueeze(-3) if \
+                attention_mask.dim() < 4 else attention_mask
+            scores = self._softmax(scores, mask=mask)
+            weights = self._dropout_layer(scores, training=training) if self.dropout > 0.0 else scores
+            output = torch.einsum("buqk,bkuh->bquh", weights, value)
+        output = self._output_dense(output * gate if gate is not None else output)  # (B, T, features)
+        if output_mask is not None:
+            output._keras_mask = output_mask
+        if return_attention_scores:
+            return output, scores
+        return output
+
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        if value_shape is None and isinstance(query_shape, list) and query_shape \
+                and isinstance(query_shape[0], (list, tuple)):
+            shapes = query_shape
+            query_shape, value_shape = shapes[0], shapes[1] if len(shapes) > 1 else shapes[0]
+            key_shape = shapes[2] if len(shapes) > 2 else None
+        query_shape = tuple(query_shape)
+        value_shape = query_shape if value_shape is None else tuple(value_shape)
+        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        if query_shape[-1] != value_shape[-1]:
+            raise ValueError(f"GroupQueryAttention '{self.name}': the last dimension of `query` and `value` must be "
+                             f"equal, but are {query_shape[-1]} and {value_shape[-1]}. Received: query_shape="
+                             f"{query_shape}, value_shape={value_shape}. Project them to the same width first.")
+        if value_shape[1:-1] != key_shape[1:-1]:
+            raise ValueError("All dimensions of `value` and `key`, except the last one, must be equal. Received: "
+                             f"value_shape={value_shape} and key_shape={key_shape}")
+        return query_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "head_dim": self.head_dim,
+            "num_query_heads": self.num_query_heads,
+            "num_key_value_heads": self.num_key_value_heads,
+            "use_bias": self.use_bias,
+            "use_gate": self.use_gate,
+            "sliding_window": self.sliding_window,
+            "dropout": self.dropout,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "seed": self.seed,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        shapes = {k: config.pop(k) for k in ("query_shape", "value_shape", "key_shape") if k in config}
+        layer = cls(**config)
+        if shapes.get("query_shape") is not None and shapes.get("value_shape") is not None:
+            layer.build(**{k: tuple(v) for k, v in shapes.items() if v is not None})
+        return layer
+
+
+GroupedQueryAttention = GroupQueryAttention  # Keras's class name (exported as GroupQueryAttention)
 
 
 def _clone(obj):

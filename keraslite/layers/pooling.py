@@ -1,4 +1,5 @@
-"""Pooling layers: Max/AveragePooling1D/2D/3D and GlobalMax/GlobalAveragePooling1D/2D/3D.
+"""Pooling layers: Max/AveragePooling1D/2D/3D, GlobalMax/GlobalAveragePooling1D/2D/3D and
+AdaptiveMax/AdaptiveAveragePooling1D/2D/3D.
 
 Owns: the pooling math as Keras 3 on the torch backend computes it, including its 'same'
 padding: when the padding is the same on both sides it goes to torch (max pads with -inf,
@@ -12,6 +13,7 @@ plumbing (layer.Layer.__call__).
 Inputs stay channels-last: torch pools read the permuted (batch, c, *spatial) view (1-D data
 as (batch, c, steps, 1), see conv.torch_view).
 """
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -26,6 +28,8 @@ __all__ = [
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
     "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
     "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+    "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
 ]
 
 # 1-D pooling runs as 2-D over (batch, c, steps, 1) (see conv.torch_view).
@@ -242,3 +246,113 @@ AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePoo
 GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D
 GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (GlobalAveragePooling1D, GlobalAveragePooling2D,
                                                      GlobalAveragePooling3D)
+
+
+# ----------------------------------------------------------------------------- adaptive pooling
+
+_ADAPTIVE = {"max": {2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d},
+             "average": {2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}}
+_AXES = {1: "(length,)", 2: "(height, width)", 3: "(depth, height, width)"}
+
+
+class _AdaptivePooling(Layer):
+    """Max or average over `output_size` bins per spatial axis, whatever the input size.
+
+    Bins are torch's (which Keras's torch backend calls): along an axis of length L pooled to
+    n, bin i covers [floor(i*L/n), ceil((i+1)*L/n)), so when n does not divide L neighbouring
+    bins overlap by one (L=10 -> 3: [0,4), [3,7), [6,10)). n may exceed L (values repeat).
+    """
+
+    rank = None
+    mode = None
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        name = type(self).__name__
+        if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
+            output_size = (int(output_size),) * self.rank
+        elif isinstance(output_size, (tuple, list)) and len(output_size) == self.rank:
+            output_size = tuple(output_size)
+        else:
+            raise TypeError(f"{name}: `output_size` must be an integer or a {_AXES[self.rank]} tuple of "
+                            f"{self.rank} integer(s). Received: {output_size!r} of type {type(output_size).__name__}")
+        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in output_size):
+            raise ValueError(f"{name}: every entry of `output_size` must be a positive integer. Received: "
+                             f"output_size={output_size}")
+        super().__init__(**kwargs)
+        self.output_size = tuple(int(n) for n in output_size)
+        self.data_format = backend.standardize_data_format(data_format)
+
+    def _check(self, shape):
+        if len(shape) != self.rank + 2:
+            layout = ("(batch, " + _AXES[self.rank][1:-1].rstrip(",") + ", channels)"
+                      if self.data_format == "channels_last" else
+                      "(batch, channels, " + _AXES[self.rank][1:-1].rstrip(",") + ")")
+            raise ValueError(f"Input 0 of layer '{self.name}' ({type(self).__name__}) is incompatible with the "
+                             f"layer: expected ndim={self.rank + 2} {layout} with data_format='{self.data_format}', "
+                             f"found ndim={len(shape)}. Full shape received: {tuple(shape)}")
+
+    def build(self, input_shape):
+        self._check(tuple(input_shape))
+
+    def call(self, inputs):
+        self._check(inputs.shape)
+        x = torch_view(inputs, self.rank, self.data_format)  # (batch, c, *spatial)
+        if self.mode == "average" and not x.is_floating_point():
+            x = x.to(backend.standardize_dtype(None))
+        size = torch_args(self.output_size, self.rank, 1)
+        y = _ADAPTIVE[self.mode][max(self.rank, 2)](x, size)
+        return keras_view(y, self.rank, self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        self._check(input_shape)
+        if self.data_format == "channels_last":
+            return (input_shape[0],) + self.output_size + (input_shape[-1],)
+        return (input_shape[0], input_shape[1]) + self.output_size
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(output_size=self.output_size, data_format=self.data_format)
+        return config
+
+
+class AdaptiveAveragePooling1D(_AdaptivePooling):
+    rank, mode = 1, "average"
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        super().__init__(output_size, data_format, **kwargs)
+
+
+class AdaptiveAveragePooling2D(_AdaptivePooling):
+    rank, mode = 2, "average"
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        super().__init__(output_size, data_format, **kwargs)
+
+
+class AdaptiveAveragePooling3D(_AdaptivePooling):
+    rank, mode = 3, "average"
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        super().__init__(output_size, data_format, **kwargs)
+
+
+class AdaptiveMaxPooling1D(_AdaptivePooling):
+    rank, mode = 1, "max"
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        super().__init__(output_size, data_format, **kwargs)
+
+
+class AdaptiveMaxPooling2D(_AdaptivePooling):
+    rank, mode = 2, "max"
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        super().__init__(output_size, data_format, **kwargs)
+
+
+class AdaptiveMaxPooling3D(_AdaptivePooling):
+    rank, mode = 3, "max"
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        super().__init__(output_size, data_format, **kwargs)

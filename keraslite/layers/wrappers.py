@@ -1,5 +1,6 @@
 """Layer wrappers: Bidirectional (an RNN run forwards and backwards, outputs merged),
-TimeDistributed (one layer applied to every timestep) and Keras 1's TimeDistributedDense.
+TimeDistributed (one layer applied to every timestep), Keras 1's TimeDistributedDense and
+SpectralNormalization (a layer's kernel divided by its spectral norm).
 
 Owns: building the wrapped copies, merging outputs and states, their configs (the wrapped
 layer nested as a serialized dict) and their masks.
@@ -11,10 +12,12 @@ import copy
 
 import torch
 
+from keraslite import backend, initializers
+from keraslite.layers.input_spec import InputSpec
 from keraslite.layers.layer import Layer
 from keraslite.layers.recurrent import _flatten_sizes
 
-__all__ = ["Wrapper", "Bidirectional", "TimeDistributed", "TimeDistributedDense"]
+__all__ = ["Wrapper", "Bidirectional", "TimeDistributed", "TimeDistributedDense", "SpectralNormalization"]
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -282,3 +285,115 @@ def TimeDistributedDense(output_dim, input_dim=None, input_length=None, **kwargs
 
 def _removeprefix(text, prefix):
     return text[len(prefix):] if text.startswith(prefix) else text
+
+
+class SpectralNormalization(Wrapper):
+    """Divides the wrapped layer's `kernel` (or `embeddings`) by its largest singular value,
+    estimated by power iteration (Miyato et al., 2018), as Keras 3's SpectralNormalization does.
+
+    The kernel, in Keras layout, is read as a matrix W of shape (-1, last axis). A non-trainable
+    `vector_u` (1, last axis), drawn from TruncatedNormal(stddev=0.02), carries the estimate
+    between steps. In training (fit, or `training=True`) each call runs `power_iterations` of
+    v = normalize(u W^T), u = normalize(v W), sigma = v W u^T, then assigns u and W / sigma to
+    the variables themselves (an all-zero kernel is left alone) and runs the layer; gradients
+    reach the kernel through the layer only, as in Keras. In inference the stored kernel is used.
+
+    Weights are in Keras's order: the kernel, `vector_u`, then the wrapped layer's others.
+    (Keras puts this class in keras.layers' normalization package; here it sits with the Wrapper.)
+    """
+
+    def __init__(self, layer, power_iterations=1, **kwargs):
+        super().__init__(layer, **kwargs)
+        if power_iterations <= 0:
+            raise ValueError("SpectralNormalization: `power_iterations` should be greater than zero. Received: "
+                             f"`power_iterations={power_iterations}`")
+        self.power_iterations = power_iterations
+
+    def _kernel_variable(self):
+        for attr in ("kernel", "embeddings"):
+            value = getattr(self.layer, attr, None)
+            if isinstance(value, torch.Tensor):
+                return value
+        raise ValueError(f"SpectralNormalization '{self.name}': the wrapped {type(self.layer).__name__} "
+                         f"'{self.layer.name}' has no attribute 'kernel' nor 'embeddings' to normalize. Wrap a "
+                         "layer with a kernel (Dense, Conv*, ...) or an Embedding.")
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        if len(input_shape) < 1:
+            raise ValueError(f"SpectralNormalization '{self.name}' expects inputs with at least 1 dimension; "
+                             f"received input shape {input_shape}.")
+        self.layer._maybe_build(input_shape)
+        kernel = self._kernel_variable()
+        self.kernel_shape = tuple(kernel.keras_shape)
+        self.vector_u = self.add_weight("vector_u", (1, self.kernel_shape[-1]),
+                                        initializers.TruncatedNormal(stddev=0.02), dtype=kernel.dtype,
+                                        trainable=False)
+        self.input_spec = InputSpec(min_ndim=1, axes={-1: input_shape[-1]})  # Keras's check, on every call
+        for v in self.layer.weights:  # Keras paths: `<wrapper>/<layer>/<variable>`
+            if not v.path.startswith(self.name + "/"):
+                v._keras_path = f"{self.name}/{v.path}"
+
+    @property
+    def kernel(self):
+        return self._kernel_variable()
+
+    @property
+    def weights(self):
+        out = super().weights
+        if not self.built:
+            return out
+        kernel = self._kernel_variable()
+        return [kernel] + [v for v in out if v is not kernel]  # Keras tracks the kernel as its own too
+
+    def _own_keras_variables(self):
+        """What Keras stores under this layer's own `vars` in files: the kernel, then `vector_u`."""
+        return ([self._kernel_variable()] if self.built else []) + list(self._variables)
+
+    def call(self, inputs, training=None):
+        training = self.training if training is None else bool(training)
+        if training:
+            kernel = self._kernel_variable()
+            with torch.no_grad():
+                # Keras's cond(all(kernel == 0), keep, normalize), without a host sync (so a
+                # recorded CUDA-graph step can hold it): both sides computed, one kept.
+                keras_kernel = kernel.keras_layout.to_keras(kernel)
+                all_zero = torch.all(keras_kernel == 0)
+                vector_u, new_kernel = self.normalized_weights()
+                self.vector_u.copy_(torch.where(all_zero, self.vector_u, vector_u))
+                kernel.copy_(kernel.keras_layout.from_keras(torch.where(all_zero, keras_kernel, new_kernel)))
+        kwargs = {"training": training} if self.layer._call_accepts_training else {}
+        output = self.layer(inputs, **kwargs)
+        # Keras casts the output to the inputs' dtype, which for an Embedding's integer ids
+        # truncates the vectors to integers; only floating casts are kept here.
+        if inputs.is_floating_point() and output.dtype != inputs.dtype:
+            output = output.to(inputs.dtype)
+        return output
+
+    def normalized_weights(self):
+        """(u, W / sigma) in Keras layout after `power_iterations` steps; neither is assigned."""
+        kernel = self._kernel_variable()
+        keras_kernel = kernel.keras_layout.to_keras(kernel)
+        weights = keras_kernel.reshape(-1, self.kernel_shape[-1])  # (rows, last axis)
+        vector_u = self.vector_u.detach()
+        vector_v = None
+        for _ in range(self.power_iterations):
+            vector_v = _l2_normalize(vector_u @ weights.T)
+            vector_u = _l2_normalize(vector_v @ weights)
+        vector_u, vector_v = vector_u.detach(), vector_v.detach()
+        sigma = (vector_v @ weights) @ vector_u.T  # (1, 1)
+        return vector_u, (keras_kernel / sigma).reshape(self.kernel_shape)
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["power_iterations"] = self.power_iterations
+        return config
+
+
+def _l2_normalize(x):
+    """Keras's ops.normalize(x, axis=None): x * min(rsqrt(sum(x^2)), 1 / epsilon)."""
+    inv_norm = torch.rsqrt(torch.sum(x * x))
+    return x * torch.clamp(inv_norm, max=1.0 / backend.epsilon())

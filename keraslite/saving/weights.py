@@ -196,8 +196,11 @@ def load_attributes(group, name):
 
 def own_variables(obj):
     """What Keras 3 stores in `<path>/vars` for an object: the variables it created itself,
-    those created trainable first (Keras's `_trainable_variables + _non_trainable_variables`)."""
-    variables = list(getattr(obj, "_variables", []))
+    those created trainable first (Keras's `_trainable_variables + _non_trainable_variables`).
+    A layer that Keras makes track another layer's variable as its own too (SpectralNormalization's
+    kernel) lists them in `_own_keras_variables()`."""
+    hook = getattr(obj, "_own_keras_variables", None)
+    variables = list(hook()) if hook is not None else list(getattr(obj, "_variables", []))
     return [v for v in variables if v._keras_trainable] + [v for v in variables if not v._keras_trainable]
 
 
@@ -268,7 +271,9 @@ def _flat(x):
 
 
 def _snake(obj):
-    return backend.to_snake_case(type(obj).__name__)
+    # Keras names entries after the Python class, which for a few differs from the exported
+    # name (keras.layers.GroupQueryAttention is class GroupedQueryAttention).
+    return type(obj).__dict__.get("_keras_snake_name") or backend.to_snake_case(type(obj).__name__)
 
 
 def _name_key(name):
