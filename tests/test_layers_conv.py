@@ -222,3 +222,22 @@ def test_keras1_deconvolution2d_output_shape_is_dropped_with_a_warning():
 def test_keras1_init_means_the_layers_own_initializer():
     assert layers.PReLU(init="zero").get_config()["alpha_initializer"]["class_name"] == "Zeros"
     assert layers.Conv2D(2, 3, init="he_normal").get_config()["kernel_initializer"]["class_name"] == "HeNormal"
+
+
+def test_variable_assign_takes_keras_layout_or_the_variables_own_arithmetic():
+    import numpy as np
+
+    layer = layers.Conv2D(4, 3)
+    layer.build((None, 8, 8, 3))
+    kernel = layer.kernel
+    keras_value = np.arange(3 * 3 * 3 * 4, dtype="float32").reshape(3, 3, 3, 4)
+    kernel.assign(keras_value)
+    np.testing.assert_array_equal(kernel.numpy(), keras_value)
+    kernel.assign(kernel * 2)  # arithmetic on the variable: its own (torch) layout
+    np.testing.assert_array_equal(kernel.numpy(), keras_value * 2)
+    kernel.assign_sub(kernel / 2)
+    np.testing.assert_array_equal(kernel.numpy(), keras_value)
+    kernel.assign_add(np.ones((3, 3, 3, 4), "float32"))
+    np.testing.assert_array_equal(kernel.numpy(), keras_value + 1)
+    with pytest.raises(ValueError, match=r"shape \(3, 3\) to variable .* of shape \(3, 3, 3, 4\)"):
+        kernel.assign(np.zeros((3, 3)))

@@ -137,20 +137,36 @@ class Variable(nn.Parameter):
     def numpy(self, *args, **kwargs):
         return self.keras_layout.to_keras(self.detach()).cpu().numpy().copy()
 
-    def assign(self, value):
+    def _stored(self, value):
+        """`value` in this variable's storage layout. A value of the Keras shape is in Keras's
+        layout; one of the storage shape (where that differs) came from arithmetic on the
+        variable itself (`w * 0.5`, `ops.zeros(w.shape)`) and is taken as it is."""
         value = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
-        if tuple(value.shape) != self.keras_shape:
-            raise ValueError(f"Cannot assign a value of shape {tuple(value.shape)} to variable "
-                             f"'{self.path}' of shape {self.keras_shape}.")
+        value = value.to(dtype=self.dtype, device=self.device)
+        if value.dim() == 0:
+            return value  # a scalar broadcasts in any layout
+        if tuple(value.shape) == self.keras_shape:
+            return self.keras_layout.from_keras(value)
+        if tuple(value.shape) == tuple(self.shape):
+            return value
+        raise ValueError(f"Cannot assign a value of shape {tuple(value.shape)} to variable '{self.path}' of shape "
+                         f"{self.keras_shape} (stored by keraslite as {tuple(self.shape)}). Pass an array of the "
+                         "variable's Keras shape.")
+
+    def assign(self, value):
         with torch.no_grad():
-            self.copy_(self.keras_layout.from_keras(value.to(dtype=self.dtype, device=self.device)))
+            self.copy_(self._stored(value))
         return self
 
     def assign_add(self, value):
-        return self.assign(self.numpy() + np.asarray(value))
+        with torch.no_grad():
+            self.add_(self._stored(value))
+        return self
 
     def assign_sub(self, value):
-        return self.assign(self.numpy() - np.asarray(value))
+        with torch.no_grad():
+            self.sub_(self._stored(value))
+        return self
 
 
 # ----------------------------------------------------------------------------- helpers
