@@ -409,3 +409,26 @@ def test_multi_input_output_shared_layer_both_ways(ext, tmp_path):
         np.testing.assert_allclose(a, b, atol=ATOL, rtol=ATOL)
     for a, b in zip(from_lite.predict([xa, xb], verbose=0), lite_out(lmodel)):
         np.testing.assert_allclose(a, b, atol=ATOL, rtol=ATOL)
+
+
+def test_keras_operation_nodes_survive_a_keraslite_round_trip(tmp_path):
+    # A Keras graph with operation nodes (a padding mask built with ops.not_equal, ops.logical_or,
+    # ops.sum): Keras -> keraslite -> Keras, each file giving the same predictions.
+    inp = keras.Input((6,), dtype="int32")
+    emb = keras.layers.Embedding(12, 4)(inp)
+    mask = keras.ops.logical_or(keras.ops.not_equal(inp, 0), keras.ops.equal(inp, 3))
+    attended = keras.layers.MultiHeadAttention(2, 2)(emb, emb, attention_mask=keras.ops.expand_dims(mask, 1))
+    out = keras.layers.Dense(1)(keras.ops.sum(attended, axis=1))
+    model = keras.Model(inp, out)
+    x = np.random.RandomState(0).randint(0, 12, size=(5, 6)).astype("int32")
+    x[:, -2:] = 0
+    expected = np.asarray(model.predict(x, verbose=0))
+    first = str(tmp_path / "keras.keras")
+    model.save(first)
+    ours = keraslite.saving.load_model(first)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    second = str(tmp_path / "keraslite.keras")
+    ours.save(second)
+    again = keras.saving.load_model(second)
+    np.testing.assert_allclose(np.asarray(again.predict(x, verbose=0)), expected, rtol=1e-5, atol=1e-6)
+    assert keraslite.saving.load_model(second).predict(x, verbose=0).shape == (5, 1)

@@ -461,9 +461,14 @@ class KerasOp(Layer):
     calls keraslite.ops.<snake_case name>(*inputs, **op_kwargs), op_kwargs being the Keras
     operation's own config (e.g. axis, keepdims)."""
 
-    def __init__(self, op, op_kwargs=None, **layer_kwargs):
+    def __init__(self, op, op_kwargs=None, keras_module=None, keras_class_name=None, **layer_kwargs):
         super().__init__(**layer_kwargs)
         from keraslite import ops as ops_mod
+
+        # Where Keras defines the operation (written back when the model is saved, so that Keras
+        # reads the file again).
+        self.keras_module = keras_module or "keras.src.ops.numpy"
+        self.keras_class_name = keras_class_name or "".join(part.title() for part in op.split("_"))
 
         if op == "get_item":
             fn = _getitem
@@ -490,7 +495,11 @@ class KerasOp(Layer):
         return self.fn(*args, **self.op_kwargs)
 
     def get_config(self):
-        return {"name": self.name, "op": self.op, "op_kwargs": dict(self.op_kwargs)}
+        return {"name": self.name, **self.op_kwargs}  # the Keras operation's own config
+
+    def keras_identity(self):
+        """(module, class_name, registered_name) of the Keras operation, for serialization."""
+        return self.keras_module, self.keras_class_name, self.keras_class_name
 
 
 def _keras_op_from_config(config):
@@ -498,7 +507,8 @@ def _keras_op_from_config(config):
     name = inner.pop("name", None)
     for key in ("dtype", "trainable"):
         inner.pop(key, None)
-    return KerasOp(backend.to_snake_case(config["class_name"]), inner, name=name)
+    return KerasOp(backend.to_snake_case(config["class_name"]), inner, keras_module=config.get("module"),
+                   keras_class_name=config["class_name"], name=name)
 
 
 def _register_symbolic_op():

@@ -81,7 +81,9 @@ def serialize_layer(layer):
     if not isinstance(layer, InputLayer):
         config.pop("batch_input_shape", None)
     registered = registry._NAMES.get(cls)
-    if cls.__name__ == "Functional" and _is_builtin(cls):
+    if hasattr(layer, "keras_identity"):  # a Keras operation node read from a Keras file
+        module, class_name, registered = layer.keras_identity()
+    elif cls.__name__ == "Functional" and _is_builtin(cls):
         module, class_name, registered = "keras.src.models.functional", "Functional", "Functional"
     elif registered is None and _is_builtin(cls):
         module, class_name = _public_module(layer), cls.__name__
@@ -89,7 +91,9 @@ def serialize_layer(layer):
         module, class_name = cls.__module__, cls.__name__
         registered = registered or cls.__name__
     out = {"module": module, "class_name": class_name, "config": config, "registered_name": registered}
-    build_config = layer.get_build_config() if hasattr(layer, "get_build_config") else None
+    build_config = None
+    if hasattr(layer, "get_build_config") and not hasattr(layer, "keras_identity"):  # operations have none
+        build_config = layer.get_build_config()
     if build_config is not None:
         out["build_config"] = build_config
     return out
