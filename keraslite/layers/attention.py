@@ -142,6 +142,22 @@ def _sdpa(query, key, value, attention_mask, is_causal, scale):
     return output.transpose(2, 1)
 
 
+def _attention_input_shapes(query_shape, value_shape=None, key_shape=None):
+    """(query, value, key shapes as tuples, whether a key was given) from what an attention
+    layer's build receives: separate shapes, or one list [query, value(, key)]; the value
+    defaults to the query and the key to the value."""
+    if value_shape is None:
+        if isinstance(query_shape, list) and query_shape and isinstance(query_shape[0], (list, tuple)):
+            shapes = [tuple(s) for s in query_shape]
+            query_shape, value_shape = shapes[0], shapes[1]
+            key_shape = shapes[2] if len(shapes) > 2 else None
+        else:
+            value_shape = query_shape
+    query_shape, value_shape = tuple(query_shape), tuple(value_shape)
+    key_given = key_shape is not None
+    return query_shape, value_shape, (value_shape if key_shape is None else tuple(key_shape)), key_given
+
+
 class MultiHeadAttention(Layer):
     """Multi-head attention of "Attention is all you need", with Keras 3's signature:
     `MultiHeadAttention(num_heads, key_dim)(query, value, key=None, attention_mask=None,
@@ -249,16 +265,7 @@ class MultiHeadAttention(Layer):
                            **self._sublayer_kwargs())
 
     def build(self, query_shape, value_shape=None, key_shape=None):
-        if value_shape is None:
-            if isinstance(query_shape, list) and query_shape and isinstance(query_shape[0], (list, tuple)):
-                shapes = [tuple(s) for s in query_shape]  # build([query_shape, value_shape(, key_shape)])
-                query_shape, value_shape = shapes[0], shapes[1]
-                key_shape = shapes[2] if len(shapes) > 2 else None
-            else:
-                value_shape = query_shape
-        query_shape, value_shape = tuple(query_shape), tuple(value_shape)
-        key_given = key_shape is not None
-        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        query_shape, value_shape, key_shape, key_given = _attention_input_shapes(query_shape, value_shape, key_shape)
         if value_shape[1:-1] != key_shape[1:-1]:
             raise ValueError("All dimensions of `value` and `key`, except the last one, must be equal. Received: "
                              f"value_shape={value_shape} and key_shape={key_shape}")
@@ -554,16 +561,7 @@ class GroupQueryAttention(Layer):
                     bias_initializer=_clone(self.bias_initializer))
 
     def build(self, query_shape, value_shape=None, key_shape=None):
-        if value_shape is None:
-            if isinstance(query_shape, list) and query_shape and isinstance(query_shape[0], (list, tuple)):
-                shapes = [tuple(s) for s in query_shape]  # build([query_shape, value_shape(, key_shape)])
-                query_shape, value_shape = shapes[0], shapes[1]
-                key_shape = shapes[2] if len(shapes) > 2 else None
-            else:
-                value_shape = query_shape
-        query_shape, value_shape = tuple(query_shape), tuple(value_shape)
-        key_given = key_shape is not None
-        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        query_shape, value_shape, key_shape, key_given = _attention_input_shapes(query_shape, value_shape, key_shape)
         for arg, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
             if len(shape) != 3:
                 raise ValueError(f"GroupQueryAttention '{self.name}' takes 3-D (batch, seq_len, features) inputs; "
