@@ -144,12 +144,12 @@ def _sdpa(query, key, value, attention_mask, is_causal, scale):
 
 def _attention_input_shapes(query_shape, value_shape=None, key_shape=None):
     """(query, value, key shapes as tuples, whether a key was given) from what an attention
-    layer's build receives: separate shapes, or one list [query, value(, key)]; the value
-    defaults to the query and the key to the value."""
+    layer's build or compute_output_shape receives: separate shapes, or one list
+    [query, value(, key)]; the value defaults to the query and the key to the value."""
     if value_shape is None:
         if isinstance(query_shape, list) and query_shape and isinstance(query_shape[0], (list, tuple)):
             shapes = [tuple(s) for s in query_shape]
-            query_shape, value_shape = shapes[0], shapes[1]
+            query_shape, value_shape = shapes[0], shapes[1] if len(shapes) > 1 else shapes[0]
             key_shape = shapes[2] if len(shapes) > 2 else None
         else:
             value_shape = query_shape
@@ -440,14 +440,7 @@ class MultiHeadAttention(Layer):
     # ------------------------------------------------------------------ shapes and config
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
-        if value_shape is None and isinstance(query_shape, list) and query_shape \
-                and isinstance(query_shape[0], (list, tuple)):
-            shapes = query_shape
-            query_shape, value_shape = shapes[0], shapes[1] if len(shapes) > 1 else shapes[0]
-            key_shape = shapes[2] if len(shapes) > 2 else None
-        query_shape = tuple(query_shape)
-        value_shape = query_shape if value_shape is None else tuple(value_shape)
-        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        query_shape, value_shape, key_shape, _ = _attention_input_shapes(query_shape, value_shape, key_shape)
         if value_shape[1:-1] != key_shape[1:-1]:
             raise ValueError("All dimensions of `value` and `key`, except the last one, must be equal. Received: "
                              f"value_shape={value_shape} and key_shape={key_shape}")
@@ -671,14 +664,7 @@ class GroupQueryAttention(Layer):
         return output
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
-        if value_shape is None and isinstance(query_shape, list) and query_shape \
-                and isinstance(query_shape[0], (list, tuple)):
-            shapes = query_shape
-            query_shape, value_shape = shapes[0], shapes[1] if len(shapes) > 1 else shapes[0]
-            key_shape = shapes[2] if len(shapes) > 2 else None
-        query_shape = tuple(query_shape)
-        value_shape = query_shape if value_shape is None else tuple(value_shape)
-        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        query_shape, value_shape, key_shape, _ = _attention_input_shapes(query_shape, value_shape, key_shape)
         if query_shape[-1] != value_shape[-1]:
             raise ValueError(f"GroupQueryAttention '{self.name}': the last dimension of `query` and `value` must be "
                              f"equal, but are {query_shape[-1]} and {value_shape[-1]}. Received: query_shape="

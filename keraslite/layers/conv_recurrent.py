@@ -24,7 +24,7 @@ from keraslite import activations, backend, constraints, initializers, regulariz
 from keraslite.layers.conv import (_CONV, KernelLayout, _channels_last_storage, conv_output_length, keras_view,
                                    normalize_padding, normalize_tuple, pad_same, torch_args, torch_view)
 from keraslite.layers.layer import Layer
-from keraslite.layers.recurrent import _KerasRNN
+from keraslite.layers.recurrent import SequenceDropoutCell, _KerasRNN
 from keraslite.utils import rng
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "ConvLSTM1DCell", "ConvLSTM2DCell", "ConvLSTM3DCell"]
@@ -32,7 +32,7 @@ __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "ConvLSTM1DCell", "ConvLSTM
 _GATES = 4
 
 
-class _ConvLSTMCell(Layer):
+class _ConvLSTMCell(SequenceDropoutCell):
     """One step of a convolutional LSTM over (batch, *spatial, channels) frames
     ((batch, channels, *spatial) with data_format='channels_first').
 
@@ -85,7 +85,6 @@ class _ConvLSTMCell(Layer):
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.state_size = [filters, filters]  # channels of h and c; their spatial shape comes from the input
         self.output_size = filters
-        self._sequence_masks = None
         # What the torch ops see: 1-D cells run 2-D convolutions over (batch, c, steps, 1).
         self._torch_rank = max(rank, 2)
         self._t_kernel = torch_args(self.kernel_size, rank, 1)
@@ -183,36 +182,19 @@ class _ConvLSTMCell(Layer):
 
     # ------------------------------------------------------------------ dropout masks
 
-    def _new_masks(self, batch, like):
+    def _new_masks(self, inputs):
         """Keras's masks for one sequence: (input masks, recurrent masks), each (4, *frame shape)
         with one mask per gate (i, f, c, o), or None for a rate of 0. Input masks are drawn
         first, as Keras does."""
         def draw(rate, shape):
             if rate <= 0.0:
                 return None
-            ones = torch.ones(shape, dtype=like.dtype, device=like.device)
+            ones = torch.ones(shape, dtype=inputs.dtype, device=inputs.device)
             return torch.stack([rng.dropout(ones, rate, self.seed_generator) for _ in range(_GATES)])
 
+        batch = inputs.shape[0]
         return (draw(self.dropout, self._frame(batch, self.spatial_dims, self.input_dim)),
                 draw(self.recurrent_dropout, self.state_shape(batch)))
-
-    def begin_sequence(self, first_input):
-        """Called by the RNN layer before a sequence runs. As in Keras, the masks are drawn here
-        in inference too (unused then), so seeded runs draw what Keras draws."""
-        self._sequence_masks = self._new_masks(first_input.shape[0], first_input)
-
-    def end_sequence(self):
-        self._sequence_masks = None
-
-    def dropout_masks(self, inputs, training):
-        """(input masks, recurrent masks) to apply in training, else (None, None); a rate of 0
-        or 1 applies no mask, as in Keras."""
-        if not training:
-            return None, None
-        masks = self._sequence_masks
-        if masks is None:
-            masks = self._new_masks(inputs.shape[0], inputs)
-        return (masks[0] if self.dropout < 1.0 else None), (masks[1] if self.recurrent_dropout < 1.0 else None)
 
     # ------------------------------------------------------------------ convolutions
 

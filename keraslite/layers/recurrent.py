@@ -121,9 +121,32 @@ def _end_sequence(cell):
 
 
 def _draws_sequence_masks(cell):
-    """Built-in cells (these and the ConvLSTM cells) draw their dropout masks per sequence."""
-    return isinstance(cell, Layer) and type(cell).__module__.startswith("keraslite.layers.") \
-        and hasattr(cell, "begin_sequence")
+    return isinstance(cell, SequenceDropoutCell)
+
+
+class SequenceDropoutCell(Layer):
+    """Base of the built-in cells (these and the ConvLSTM cells): Keras's dropout masks, drawn
+    once per sequence. Subclasses set `dropout`, `recurrent_dropout`, `seed_generator` and write
+    `_new_masks(inputs)` -> (input masks, recurrent masks), None for a rate of 0."""
+
+    _sequence_masks = None  # (input, recurrent) masks of the sequence an RNN layer is running
+
+    def begin_sequence(self, first_input):
+        """Called by the RNN layer before it runs a sequence. As Keras does, the masks are drawn
+        here in inference too (unused then), so seeded runs draw what Keras draws."""
+        self._sequence_masks = self._new_masks(first_input)
+
+    def end_sequence(self):
+        self._sequence_masks = None
+
+    def dropout_masks(self, inputs, training):
+        """(input mask, recurrent mask) to apply in training, else (None, None): the running
+        sequence's masks, or new ones for a cell called on its own. As in Keras, a rate of 0 or 1
+        applies no mask."""
+        if not training:
+            return None, None
+        masks = self._sequence_masks if self._sequence_masks is not None else self._new_masks(inputs)
+        return (masks[0] if self.dropout < 1.0 else None), (masks[1] if self.recurrent_dropout < 1.0 else None)
 
 
 def _keep_where(keep, new, old):
@@ -148,7 +171,7 @@ def _shape_list(shape):
 
 # ----------------------------------------------------------------------------- cells
 
-class _Cell(Layer):
+class _Cell(SequenceDropoutCell):
     """Shared base of the built-in cells: arguments, weights, config, and the pieces the RNN
     layer uses to run a whole sequence fast (`fused`, `project`, `step`).
 
@@ -197,7 +220,6 @@ class _Cell(Layer):
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.implementation = 1 if self._gates > 1 and self.recurrent_dropout != 0.0 else implementation
         self.seed = seed
-        self._sequence_masks = None  # (input, recurrent) masks of the sequence an RNN layer is running
         self.state_size = self.units
         self.output_size = self.units
 
@@ -248,23 +270,6 @@ class _Cell(Layer):
             return masks if self._perm is None else masks[list(self._perm)]
 
         return draw(self.dropout, inputs.shape[-1]), draw(self.recurrent_dropout, self.units)
-
-    def begin_sequence(self, first_input):
-        """Called by the RNN layer before it runs a sequence. As Keras does, the masks are drawn
-        here in inference too (unused then), so seeded runs draw what Keras draws."""
-        self._sequence_masks = self._new_masks(first_input)
-
-    def end_sequence(self):
-        self._sequence_masks = None
-
-    def dropout_masks(self, inputs, training):
-        """(input mask, recurrent mask) to apply in training, else (None, None): the running
-        sequence's masks, or new ones for a cell called on its own. As in Keras, a rate of 0 or 1
-        applies no mask."""
-        if not training:
-            return None, None
-        masks = self._sequence_masks if self._sequence_masks is not None else self._new_masks(inputs)
-        return (masks[0] if self.dropout < 1.0 else None), (masks[1] if self.recurrent_dropout < 1.0 else None)
 
     def project(self, inputs, gate_masks=None):
         """Input part of every gate, for all timesteps at once: (..., gates*units). With
