@@ -4,7 +4,7 @@ Public names are re-exported here; the modules hold the logic.
 """
 __version__ = "0.1.0"
 
-from keraslite import (activations, backend, callbacks, config, constraints, datasets, initializers, layers, losses,
+from keraslite import (activations, applications, backend, callbacks, config, constraints, datasets, initializers, layers, losses,
                        metrics, mixed_precision, models, ops, optimizers, random, regularizers, saving, tree, utils)
 from keraslite.layers import Input, InputLayer, InputSpec, Layer, Variable
 from keraslite.models import Model, Sequential

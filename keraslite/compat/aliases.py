@@ -31,6 +31,7 @@ KERAS_TABLE = {
     "layers": "keraslite.layers",
     "layers.*": "keraslite.layers",          # layers.core, layers.convolutional, layers.recurrent ...
     "models": "keraslite.models",
+    "applications": "keraslite.applications",
     "models.*": "keraslite.models",
     "engine": "keraslite",                   # Keras 2: keras.engine.{topology,training,base_layer}
     "engine.*": "keraslite",
