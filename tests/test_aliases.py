@@ -124,7 +124,22 @@ def test_missing_class_is_an_import_error_not_a_module(aliased):
 
 def test_module_without_equivalent_raises_clear_error(aliased):
     with pytest.raises(ModuleNotFoundError, match="keraslite has no equivalent"):
-        importlib.import_module("keras.applications.vgg16")
+        importlib.import_module("keras.applications.nasnet")
+
+
+def test_applications_paths(aliased):
+    from keras.applications import VGG16
+    from keras.applications.mobilenet_v2 import MobileNetV2, preprocess_input
+    from tensorflow.keras.applications.resnet50 import ResNet50, decode_predictions
+    import tensorflow as tf
+
+    apps = keraslite.applications
+    assert VGG16 is apps.VGG16 and MobileNetV2 is apps.MobileNetV2 and ResNet50 is apps.ResNet50
+    assert preprocess_input is apps.mobilenet_v2.preprocess_input
+    assert decode_predictions is apps.imagenet_utils.decode_predictions
+    assert tf.keras.applications.vgg16.preprocess_input is apps.vgg16.preprocess_input
+    assert tf.keras.applications.EfficientNetB0 is apps.EfficientNetB0
+    assert importlib.import_module("tensorflow.keras.applications.densenet").DenseNet121 is apps.DenseNet121
 
 
 def test_tensorflow_shim(aliased):
