@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import keraslite
-from compat_tests.parity import layer_parity, random_input
+from compat_tests.parity import layer_parity, random_input, to_numpy
 
 keras = pytest.importorskip("keras")
 
@@ -178,3 +178,29 @@ def test_output_size_zero_or_negative_raises_like_keras(kind, args, shape):
         with pytest.raises(ValueError, match="Computed output size would be zero or negative"):
             model = lib.Sequential([lib.Input(shape[1:]), layer])
             model.output_shape  # noqa: B018 (keraslite checks shapes when the stack is built)
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda L: L.Dense(3, activation="softmax"), (2, 4)),
+    (lambda L: L.Dense(3, activation="relu"), (2, 5, 4)),
+    (lambda L: L.EinsumDense("ab,bc->ac", output_shape=3, activation="relu"), (2, 4)),
+    (lambda L: L.Conv1D(2, 3, activation="relu"), (2, 6, 1)),
+    (lambda L: L.Conv2D(2, 3, activation="relu"), (2, 5, 5, 1)),
+    (lambda L: L.SeparableConv2D(2, 3, activation="relu"), (2, 5, 5, 2)),
+    (lambda L: L.DepthwiseConv2D(3, activation="relu"), (2, 5, 5, 2)),
+    (lambda L: L.Conv2DTranspose(2, 3, activation="relu"), (2, 4, 4, 1)),
+    (lambda L: L.SimpleRNN(3, activation="relu"), (2, 4, 2)),
+])
+def test_activation_set_to_none_after_construction(make, shape):
+    """`layer.activation = None` (Grad-CAM's "remove the last layer's softmax") leaves the
+    layer linear, as in Keras, instead of failing on a None call."""
+    x = np.random.default_rng(0).standard_normal(shape).astype("float32")
+    k_layer, l_layer = make(keras.layers), make(keraslite.layers)
+    k_layer(torch.as_tensor(x))
+    l_layer(torch.as_tensor(x))
+    l_layer.set_weights(k_layer.get_weights())
+    for layer in (k_layer, l_layer):
+        (layer.cell if hasattr(layer, "cell") else layer).activation = None
+    expected = to_numpy(k_layer(torch.as_tensor(x)))
+    np.testing.assert_allclose(to_numpy(l_layer(torch.as_tensor(x))), expected, rtol=1e-5, atol=1e-5)
+    assert (expected < 0).any()  # the activation really is gone

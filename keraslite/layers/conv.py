@@ -285,7 +285,8 @@ class _BaseConv(Layer):
         return torch_view(inputs, self.rank, self.data_format)
 
     def _from_torch(self, outputs):
-        return self.activation(keras_view(outputs, self.rank, self.data_format))
+        outputs = keras_view(outputs, self.rank, self.data_format)
+        return outputs if self.activation is None else self.activation(outputs)  # None: set after construction
 
     def _spatial_output_shape(self, input_shape, channels_out):
         spatial = input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:]

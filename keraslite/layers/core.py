@@ -62,7 +62,9 @@ class Dense(Layer):
             x = torch.matmul(inputs, kernel)
             if bias is not None:
                 x = x + bias
-        return self.activation(x)
+        # A model's classifier is often made linear afterwards (`layer.activation = None`, as
+        # Grad-CAM does): Keras then skips the activation.
+        return x if self.activation is None else self.activation(x)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

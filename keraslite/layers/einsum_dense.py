@@ -89,7 +89,7 @@ class EinsumDense(Layer):
         x = torch.einsum(self.equation, inputs, kernel)
         if self.bias is not None:
             x = x + self.bias
-        return self.activation(x)
+        return x if self.activation is None else self.activation(x)  # None: set after construction
 
     def compute_output_shape(self, input_shape):
         _, _, full_output_shape, _, _ = analyze_einsum_string(

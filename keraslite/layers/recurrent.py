@@ -436,7 +436,8 @@ class SimpleRNNCell(_Cell):
         return None
 
     def step(self, x_t, states, recurrent_mask=None):
-        h = self.activation(x_t + self.recurrent(states[0], recurrent_mask, self.recurrent_kernel))  # (batch, units)
+        h = x_t + self.recurrent(states[0], recurrent_mask, self.recurrent_kernel)  # (batch, units)
+        h = h if self.activation is None else self.activation(h)  # None: set after construction, as Keras allows
         return h, [h]
 
     def get_config(self):
