@@ -307,3 +307,29 @@ def test_argument_errors_match_keras(fn, kwargs):
     with pytest.raises(ValueError) as l_err:
         getattr(keraslite.applications, fn)(**kwargs)
     assert str(l_err.value) == str(k_err.value)
+
+
+@pytest.fixture
+def channels_first():
+    keras.backend.set_image_data_format("channels_first")
+    keraslite.backend.set_image_data_format("channels_first")
+    try:
+        yield
+    finally:
+        keras.backend.set_image_data_format("channels_last")
+        keraslite.backend.set_image_data_format("channels_last")
+
+
+def test_channels_first_models_match_keras(channels_first):
+    """Channel axes, the asymmetric padding before strided depthwise convolutions and the
+    (classes,) reshape of MobileNet's convolutional top under channels_first."""
+    for fn, kwargs in [("MobileNetV2", dict(alpha=0.35, input_shape=(3, 32, 32), classes=3)),
+                       ("MobileNet", dict(alpha=0.25, input_shape=(3, 32, 32), classes=4))]:
+        k_model = getattr(keras.applications, fn)(weights=None, **kwargs)
+        _randomize(k_model)
+        l_model = getattr(keraslite.applications, fn)(weights=None, **kwargs)
+        _assert_same_model(k_model, l_model)
+        l_model.set_weights(k_model.get_weights())
+        x = np.random.default_rng(2).uniform(-1, 1, (2, 3, 32, 32)).astype("float32")
+        np.testing.assert_allclose(l_model.predict(x, verbose=0), to_numpy(k_model(x, training=False)), rtol=1e-4,
+                                   atol=1e-5)
