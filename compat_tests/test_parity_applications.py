@@ -62,6 +62,12 @@ def _structure(model):
     return [(layer.name, type(layer).__name__) for layer in model.layers]
 
 
+def _summary(model):
+    out = []
+    model.summary(print_fn=out.append, line_length=120)
+    return out
+
+
 def _assert_same_model(k_model, l_model):
     assert _structure(l_model) == _structure(k_model)
     assert l_model.name == k_model.name
@@ -92,6 +98,7 @@ def test_defaults_and_top_layers_match_keras():
         k_model = getattr(keras.applications, fn)(weights=None, **kwargs)
         l_model = getattr(keraslite.applications, fn)(weights=None, **kwargs)
         _assert_same_model(k_model, l_model)
+        assert _summary(l_model) == _summary(k_model)  # shapes, parameters and connections of every layer
     k_model = keras.applications.MobileNetV2(weights=None, alpha=0.35, input_tensor=keras.Input((None, None, 3)),
                                              include_top=False)
     l_model = keraslite.applications.MobileNetV2(weights=None, alpha=0.35,
