@@ -158,12 +158,19 @@ def test_family_preprocess_input(module):
     np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-5)
 
 
-def test_preprocess_input_in_a_functional_model():
-    inputs = keraslite.Input((4, 4, 3))
-    model = keraslite.Model(inputs, keraslite.applications.resnet50.preprocess_input(inputs))
+@pytest.mark.parametrize("mode", ["caffe", "tf", "torch"])
+def test_preprocess_input_in_a_functional_model(mode):
+    """On a symbolic input, preprocess_input adds Keras's op nodes (the summary shows them) and
+    computes Keras's values."""
+    models = []
+    for lib in (keras, keraslite):
+        inputs = lib.Input((4, 4, 3))
+        models.append(lib.Model(inputs, lib.applications.imagenet_utils.preprocess_input(inputs, mode=mode)))
+    k_model, l_model = models
+    assert _summary(l_model) == _summary(k_model)
     x = _images((2, 4, 4, 3), seed=5)
-    expected = k_imagenet_utils.preprocess_input(x.copy(), mode="caffe")
-    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-6, atol=1e-4)
+    expected = k_imagenet_utils.preprocess_input(x.copy(), mode=mode)
+    np.testing.assert_allclose(l_model.predict(x, verbose=0), expected, rtol=1e-6, atol=1e-4)
 
 
 def test_preprocess_input_errors_match_keras():

@@ -407,3 +407,19 @@ def test_sequential_layer_input_and_output_feed_a_model_like_keras():
     assert tuple(l_model.layers[1].output.shape) == tuple(k_model.layers[1].output.shape)
     x = RNG.standard_normal((3, 4)).astype("float32")
     outputs_agree(k_head, l_head, x)
+
+
+def test_division_of_symbolic_tensors_is_a_true_divide_node():
+    """`x / y` and `c / x` on symbolic tensors are Keras's `true_divide` nodes (the names and
+    classes the summary shows), with Keras's values."""
+    texts, outs = [], []
+    x = np.array([[1.0, 2.0, 3.0]], "float32")
+    for lib in (keras, keraslite):
+        inputs = lib.Input((3,))
+        model = lib.Model(inputs, 1.0 / (inputs / 2.0 + 3.0))
+        lines = []
+        model.summary(print_fn=lines.append, line_length=100)
+        texts.append(lines)
+        outs.append(to_numpy(model(torch.as_tensor(x))))
+    assert texts[1] == texts[0]
+    assert_close(outs[1], outs[0])

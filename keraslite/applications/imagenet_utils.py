@@ -79,26 +79,32 @@ def _preprocess_numpy(x, data_format, mode):
 
 
 def _preprocess_tensor(x, data_format, mode):
+    # The same sequence of ops as Keras (slices stacked in BGR order, one add of the negated
+    # mean, divisions), so a functional model built on it shows Keras's nodes in its summary.
     from keraslite import ops
 
     if not backend.is_keras_tensor(x) and not isinstance(x, torch.Tensor):
         x = ops.convert_to_tensor(x)
     if not backend.standardize_dtype(x.dtype).is_floating_point:
         x = ops.cast(x, backend.floatx())
+    ndim = len(x.shape)
     if mode == "tf":
         return x / 127.5 - 1.0
-    ndim = len(x.shape)
     if mode == "torch":
         x = x / 255.0
         mean, std = _TORCH_MEAN, _TORCH_STD
     else:
-        channel_axis = (0 if ndim == 3 else 1) if data_format == "channels_first" else ndim - 1
-        x = ops.flip(x, axis=channel_axis)  # RGB -> BGR
+        if data_format == "channels_first":
+            x = (ops.stack([x[i, ...] for i in (2, 1, 0)], axis=0) if ndim == 3
+                 else ops.stack([x[:, i, :] for i in (2, 1, 0)], axis=1))
+        else:
+            x = ops.stack([x[..., i] for i in (2, 1, 0)], axis=-1)  # RGB -> BGR
         mean, std = _CAFFE_MEAN, None
-    view = _channel_view(ndim, data_format)
-    x = x - ops.reshape(ops.convert_to_tensor(np.asarray(mean, "float32")), view)
+    dtype = backend.standardize_dtype(x.dtype)
+    x = x + ops.reshape(ops.convert_to_tensor(-np.asarray(mean), dtype=dtype), _channel_view(ndim, data_format))
     if std is not None:
-        x = x / ops.reshape(ops.convert_to_tensor(np.asarray(std, "float32")), view)
+        x = x / ops.reshape(ops.convert_to_tensor(np.asarray(std), dtype=dtype),
+                            (-1, 1, 1) if data_format == "channels_first" else (3,))
     return x
 
 

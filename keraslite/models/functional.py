@@ -356,12 +356,13 @@ def call_symbolic(layer, args, kwargs):
     return outputs
 
 
-_OP_NAMES = {torch.add: "add", torch.sub: "subtract", torch.mul: "multiply", torch.div: "divide",
+# `x / y` on KerasTensors is Keras's `ops.true_divide` (a "true_divide" node), not `ops.divide`.
+_OP_NAMES = {torch.add: "add", torch.sub: "subtract", torch.mul: "multiply", torch.div: "true_divide",
              torch.matmul: "matmul", torch.pow: "power", torch.neg: "negative", torch.abs: "absolute"}
 
 
 # KerasTensor's reflected operators (1 - x) arrive as lambdas with swapped operands.
-_REFLECTED = {"__radd__": "add", "__rsub__": "subtract", "__rmul__": "multiply", "__rtruediv__": "divide"}
+_REFLECTED = {"__radd__": "add", "__rsub__": "subtract", "__rmul__": "multiply", "__rtruediv__": "true_divide"}
 
 
 def _getitem(x, key):
