@@ -42,6 +42,8 @@ CASES = [
     pytest.param("densenet", "DenseNet121", dict(include_top=False, input_shape=(32, 32, 3), pooling="avg"),
                  marks=slow),
     pytest.param("efficientnet", "EfficientNetB0", dict(input_shape=(32, 32, 3), classes=4), marks=slow),
+    pytest.param("inception_resnet_v2", "InceptionResNetV2", dict(include_top=False, input_shape=(75, 75, 3)),
+                 marks=slow),
 ]
 
 
@@ -111,7 +113,7 @@ def test_module_paths():
     assert apps.vgg16.VGG16 is apps.VGG16 and apps.resnet50.ResNet50 is apps.resnet.ResNet50 is apps.ResNet50
     assert apps.resnet_v2.ResNet101V2 is apps.ResNet101V2 and apps.efficientnet.EfficientNetB7 is apps.EfficientNetB7
     for name in keras.applications.__dict__:
-        if name[0].isupper() and not name.startswith(("ConvNeXt", "NASNet", "InceptionResNet", "EfficientNetV2",
+        if name[0].isupper() and not name.startswith(("ConvNeXt", "NASNet", "EfficientNetV2",
                                                       "MobileNetV3")):
             assert hasattr(apps, name), name
 
@@ -150,7 +152,7 @@ def test_preprocess_input_integer_images_and_in_place_numpy():
 
 
 @pytest.mark.parametrize("module", ["vgg16", "vgg19", "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2",
-                                    "xception", "inception_v3", "densenet", "efficientnet"])
+                                    "xception", "inception_v3", "inception_resnet_v2", "densenet", "efficientnet"])
 def test_family_preprocess_input(module):
     x = _images((2, 6, 6, 3), seed=3)
     expected = to_numpy(getattr(keras.applications, module).preprocess_input(x.copy()))
@@ -312,6 +314,7 @@ def test_missing_pretrained_weights_say_which_file_to_put_where(monkeypatch, tmp
     ("MobileNetV2", dict(weights="imagenet", classes=3)),
     ("Xception", dict(weights=None, include_top=False, input_shape=(64, 64, 3))),
     ("InceptionV3", dict(weights="imagenet", classes=3)),
+    ("InceptionResNetV2", dict(weights="no/such/file.h5")),
     ("DenseNet121", dict(weights="no/such/file.h5")),
     ("EfficientNetB0", dict(weights="imagenet", classes=3)),
 ])
