@@ -144,9 +144,10 @@ def fetch_file(fname, origin, file_hash=None, what="the pretrained weights"):
     except (OSError, ValueError) as e:
         target = os.path.join(keras_home(), "models", fname)
         check = f" (md5 {file_hash})" if file_hash else ""
-        raise OSError(f"Could not get {what}: downloading '{fname}' from {origin} failed ({e}). Download that "
-                      f"file{check} on a machine with network access and place it at {target}; it is then used "
-                      "from there without downloading.") from e
+        reason = getattr(e.__cause__, "reason", None) or getattr(e.__cause__, "msg", None) or e
+        raise OSError(f"Could not get {what}: downloading '{fname}' from {origin} failed ({reason}). Download "
+                      f"that file{check} on a machine with network access and place it at {target}; it is then "
+                      "used from there without downloading.") from e
 
 
 # ----------------------------------------------------------------------------- model assembly
