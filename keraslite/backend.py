@@ -221,6 +221,21 @@ def function(inputs, outputs, updates=None, name=None, **kwargs):
     return backend_function.function(inputs, outputs, updates=updates, name=name, **kwargs)
 
 
+def gradients(loss, variables):
+    """Keras 2 `K.gradients(loss, variables)`: symbolic gradients for K.function
+    (keraslite.compat.backend_function)."""
+    from keraslite.compat import backend_function
+
+    return backend_function.gradients(loss, variables)
+
+
+def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
+    """Keras 2 `K.placeholder(shape)`: a symbolic input, batch dimension included."""
+    from keraslite.compat import backend_function
+
+    return backend_function.placeholder(shape=shape, ndim=ndim, dtype=dtype, sparse=sparse, name=name)
+
+
 def learning_phase():
     from keraslite.compat import backend_function
 

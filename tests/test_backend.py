@@ -178,3 +178,101 @@ def test_keras2_dtype_and_set_learning_phase():
     finally:
         K.set_learning_phase(0)
     np.testing.assert_array_equal(get_out([x])[0], x)
+
+
+def test_gradients_with_placeholder_and_a_second_input():
+    """K.placeholder keeps the batch dimension it is given; a gradient node feeds the other
+    inputs the loss needs; an input the loss does not use gets zeros."""
+    import numpy as np
+    import torch
+
+    from keraslite import backend as K
+
+    a = K.placeholder(shape=(2, 3))
+    b = K.placeholder(shape=(2, 3))
+    assert K.int_shape(a) == (2, 3) and K.int_shape(K.placeholder(shape=(None, 3))) == (None, 3)
+    assert K.int_shape(K.placeholder(ndim=2)) == (None, None)
+    loss = K.sum(K.square(a) * b)
+    grad_a, grad_b = K.gradients(loss, [a, b])
+    f = K.function([a, b], [loss, grad_a, grad_b])
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    y = np.full((2, 3), 0.5, "float32")
+    value, ga, gb = f([x, y])
+    np.testing.assert_allclose(value, np.sum(x ** 2 * y), rtol=1e-6)
+    np.testing.assert_allclose(ga, 2 * x * y, rtol=1e-6)
+    np.testing.assert_allclose(gb, x ** 2, rtol=1e-6)
+
+    (zero,) = K.gradients(K.sum(a), [b])
+    np.testing.assert_array_equal(K.function([a, b], [zero])([x, y])[0], np.zeros((2, 3), "float32"))
+    assert torch.is_grad_enabled()
+
+
+def test_gradients_errors():
+    import numpy as np
+    import pytest
+
+    from keraslite import backend as K
+
+    model = _dropout_mlp()
+    with pytest.raises(TypeError, match="K.gradients differentiates with respect to symbolic tensors"):
+        K.gradients(K.mean(model.output), [np.ones(3)])
+    with pytest.raises(TypeError, match="`loss` must be a symbolic tensor"):
+        K.gradients(np.float32(1.0), [model.input])
+    with pytest.raises(ValueError, match="K.placeholder needs `shape`"):
+        K.placeholder()
+
+
+def test_gradients_inside_a_lambda_layer_in_fit_and_predict():
+    """Keras 2's switch-mask trick: Lambda(lambda x: K.gradients(K.sum(x[1]), x[0])) on a layer's
+    input and its max-pooled output marks each pooling window's maximum. It must give the same
+    mask in predict (no autograd) as in a training-mode call, and the model must train."""
+    import numpy as np
+    import torch
+
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import layers
+
+    def getwhere(x):
+        prepool, postpool = x
+        return K.gradients(K.sum(postpool), prepool)
+
+    inputs = layers.Input((6, 6, 2))
+    prepool = layers.Conv2D(3, 3, padding="same")(inputs)
+    pooled = layers.MaxPooling2D(2)(prepool)
+    where = layers.Lambda(getwhere, output_shape=lambda s: s[0])([prepool, pooled])
+    assert K.int_shape(where) == (None, 6, 6, 3)  # one tensor, not a list of one (Keras 2 unpacked it)
+    outputs = layers.multiply([layers.UpSampling2D(2)(pooled), where])
+    model = keraslite.Model(inputs, outputs)
+    x = np.random.RandomState(0).normal(size=(4, 6, 6, 2)).astype("float32")
+
+    mask_model = keraslite.Model(inputs, [prepool, where])
+    pre, mask = mask_model.predict(x, verbose=0)
+    windows = pre.reshape(4, 3, 2, 3, 2, 3)
+    expected = (windows == windows.max(axis=(2, 4), keepdims=True)).astype("float32").reshape(pre.shape)
+    np.testing.assert_array_equal(mask, expected)
+    with torch.no_grad():
+        np.testing.assert_array_equal(mask_model(torch.as_tensor(x))[1].numpy(), expected)
+    _, trained_mask = mask_model(torch.as_tensor(x), training=True)
+    np.testing.assert_array_equal(trained_mask.detach().numpy(), expected)
+
+    model.compile("adam", "mse")
+    history = model.fit(x, np.zeros((4, 6, 6, 3), "float32"), epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert np.count_nonzero(model.predict(x, verbose=0)) == 4 * 3 * 3 * 3  # one value per window
+
+
+def test_eager_gradients_need_autograd_outside_a_model():
+    import pytest
+    import torch
+
+    from keraslite import backend as K
+    from keraslite.compat.backend_function import GradientsNeedAutograd
+
+    x = torch.ones(2, 3, requires_grad=True)
+    (g,) = K.gradients(K.sum(x * x), [x])
+    assert torch.equal(g, 2 * torch.ones(2, 3))
+    with torch.no_grad():
+        y = K.sum(x * x)
+    with pytest.raises(GradientsNeedAutograd, match="computed without autograd"):
+        K.gradients(y, [x])
