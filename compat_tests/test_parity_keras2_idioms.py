@@ -136,3 +136,18 @@ def test_backend_gradients_of_a_non_scalar_and_of_an_intermediate_tensor():
     (k_hidden_grad,) = torch.autograd.grad((k_out ** 2).sum(), k_hidden)
     assert g_hidden_value.shape == (3, 7, 7, 4)
     assert_close(g_hidden_value, k_hidden_grad.numpy(), what="gradient wrt a layer's output")
+
+
+def test_comparison_and_logical_operators_on_symbolic_tensors():
+    """`x > 0`, `x // 2`, `(x > 0) & (x < 1)` ... on a functional model's tensors, as Keras 3's KerasTensor."""
+    def build(lib):
+        x = lib.Input((5,))
+        pos, small = x > 0.0, x <= 1.0
+        outs = [lib.ops.cast(v, "float32") for v in
+                (pos, x < -0.5, x >= 0.25, small, pos & small, pos | small, pos ^ small, ~pos)]
+        return lib.Model(x, outs + [x // 0.5, x % 0.75, 2.0 // (x * x + 1.0)])
+
+    k_model, l_model = build(keras), build(keraslite)
+    x = np.random.default_rng(5).normal(0, 1.5, (6, 5)).astype("float32")
+    for i, (l_out, k_out) in enumerate(zip(l_model.predict(x, verbose=0), k_model.predict(x, verbose=0))):
+        assert_close(l_out, k_out, what=f"operator output {i}")

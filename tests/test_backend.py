@@ -276,3 +276,31 @@ def test_eager_gradients_need_autograd_outside_a_model():
         y = K.sum(x * x)
     with pytest.raises(GradientsNeedAutograd, match="computed without autograd"):
         K.gradients(y, [x])
+
+
+def test_keras2_backend_functions_on_symbolic_tensors():
+    """K.batch_flatten, K.batch_dot, K.cast and K.stop_gradient on a model's tensors become graph
+    nodes (the style-transfer Gram matrix and losses are built this way), with their eager values."""
+    import numpy as np
+
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import layers
+
+    inputs = layers.Input((4, 3))
+    flat = K.batch_flatten(inputs)
+    assert K.int_shape(flat) == (None, 12)
+    per_sample = K.batch_dot(inputs, inputs, axes=(2, 2))
+    assert K.int_shape(per_sample) == (None, 4, 4)
+    as_int = K.cast(inputs > 0, "int32")
+    assert as_int.dtype == "int32"
+    model = keraslite.Model(inputs, [flat, per_sample, as_int])
+    x = np.random.RandomState(1).normal(size=(2, 4, 3)).astype("float32")
+    f, d, i = model.predict(x, verbose=0)
+    np.testing.assert_allclose(f, x.reshape(2, 12))
+    np.testing.assert_allclose(d, np.einsum("bik,bjk->bij", x, x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(i, (x > 0).astype("int32"))
+
+    frozen = K.sum(K.stop_gradient(K.square(inputs)) * inputs)
+    (grad,) = K.gradients(frozen, [inputs])
+    np.testing.assert_allclose(K.function([inputs], [grad])([x])[0], x ** 2, rtol=1e-6)

@@ -175,6 +175,7 @@ def convert_to_numpy(x):
     return np.asarray(x)
 
 
+@_op
 def cast(x, dtype):
     return _t(x).to(backend.standardize_dtype(dtype))
 
@@ -183,6 +184,7 @@ def shape(x):
     return tuple(x.shape) if isinstance(x, torch.Tensor) else tuple(np.shape(x))
 
 
+@_op
 def stop_gradient(variable):
     return _t(variable).detach()
 
@@ -749,6 +751,7 @@ def flatten(x):
     return torch.reshape(_t(x), (-1,))
 
 
+@_op
 def batch_flatten(x):
     """K2 K.batch_flatten: (batch, ...) -> (batch, prod(...))."""
     x = _t(x)
@@ -898,6 +901,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     return out
 
 
+@_op
 def batch_dot(x, y, axes=None):
     """K2 K.batch_dot: a dot product per sample of the batch (first) dimension."""
     x, y = _t(x), _t(y)
