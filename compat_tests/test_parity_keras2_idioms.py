@@ -151,3 +151,29 @@ def test_comparison_and_logical_operators_on_symbolic_tensors():
     x = np.random.default_rng(5).normal(0, 1.5, (6, 5)).astype("float32")
     for i, (l_out, k_out) in enumerate(zip(l_model.predict(x, verbose=0), k_model.predict(x, verbose=0))):
         assert_close(l_out, k_out, what=f"operator output {i}")
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "causal"])
+def test_backend_conv1d_and_conv2d(padding):
+    """Keras 2's K.conv1d / K.conv2d (the capsule layer's shared-weight projection) compute
+    keras.ops.conv; 'causal' is left padding, as Keras 2 and the Conv1D layer do."""
+    from keraslite import backend as K
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(0, 1, (2, 11, 3)).astype("float32")
+    kernel = rng.normal(0, 1, (3, 3, 4)).astype("float32")
+    if padding == "causal":
+        layer = keras.layers.Conv1D(4, 3, padding="causal", dilation_rate=2, use_bias=False)
+        layer.build(x.shape)
+        layer.set_weights([kernel])
+        expected = to_numpy(layer(x))
+        actual = K.conv1d(x, kernel, padding="causal", dilation_rate=2)
+    else:
+        expected = to_numpy(keras.ops.conv(x, kernel, strides=2, padding=padding))
+        actual = K.conv1d(x, kernel, strides=2, padding=padding)
+    assert_close(to_numpy(actual), expected, what=f"K.conv1d {padding}")
+    images = rng.normal(0, 1, (2, 7, 7, 3)).astype("float32")
+    kernel2 = rng.normal(0, 1, (3, 3, 3, 2)).astype("float32")
+    if padding != "causal":
+        assert_close(to_numpy(K.conv2d(images, kernel2, padding=padding)),
+                     to_numpy(keras.ops.conv(images, kernel2, padding=padding)), what=f"K.conv2d {padding}")

@@ -275,6 +275,82 @@ def repeat_elements(x, rep, axis):
     return ops.repeat(x, rep, axis=axis)
 
 
+def _conv_rank(x, kernel, rank, name):
+    shape = int_shape(x)
+    if shape is not None and len(shape) != rank + 2:
+        raise ValueError(f"K.{name} expects an input of rank {rank + 2} (batch, {rank} spatial dim(s), channels); "
+                         f"received shape {shape}.")
+    kshape = int_shape(kernel)
+    if kshape is not None and len(kshape) != rank + 2:
+        raise ValueError(f"K.{name} expects a kernel of rank {rank + 2} (spatial dims, input channels, filters); "
+                         f"received shape {kshape}.")
+
+
+def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """Keras 2 `K.conv1d`: kernel (kernel_size, input_dim, filters); padding 'valid', 'same' or
+    'causal' (left padding by dilation_rate * (kernel_size - 1))."""
+    from keraslite import ops
+
+    _conv_rank(x, kernel, 1, "conv1d")
+    strides, dilation_rate = _single(strides), _single(dilation_rate)
+    if padding == "causal":
+        data_format = standardize_data_format(data_format)
+        left = dilation_rate * (int_shape(kernel)[0] - 1)
+        pad = [[0, 0], [left, 0], [0, 0]] if data_format == "channels_last" else [[0, 0], [0, 0], [left, 0]]
+        x, padding = ops.pad(x, pad), "valid"
+    return ops.conv(x, kernel, strides=strides, padding=padding, data_format=data_format,
+                    dilation_rate=dilation_rate)
+
+
+def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
+    """Keras 2 `K.conv2d`: kernel (rows, cols, input_depth, filters)."""
+    from keraslite import ops
+
+    _conv_rank(x, kernel, 2, "conv2d")
+    return ops.conv(x, kernel, strides=strides, padding=padding, data_format=data_format,
+                    dilation_rate=dilation_rate)
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None, dilation_rate=(1, 1, 1)):
+    """Keras 2 `K.conv3d`: kernel (depth, rows, cols, input_depth, filters)."""
+    from keraslite import ops
+
+    _conv_rank(x, kernel, 3, "conv3d")
+    return ops.conv(x, kernel, strides=strides, padding=padding, data_format=data_format,
+                    dilation_rate=dilation_rate)
+
+
+def _single(value):
+    if isinstance(value, (list, tuple)):
+        if len(value) != 1:
+            raise ValueError(f"K.conv1d expects one stride / dilation rate; received {value!r}.")
+        return int(value[0])
+    return int(value)
+
+
+def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
+    """Keras 2 `K.local_conv1d`: a 1D convolution with a separate kernel per output step.
+    inputs (batch, steps, input_dim) (channels_last) or (batch, input_dim, steps); kernel
+    (output_length, kernel_size * input_dim, filters); returns (batch, output_length, filters)
+    (channels_first: (batch, filters, output_length))."""
+    from keraslite import ops
+
+    data_format = standardize_data_format(data_format)
+    size, stride = _single(kernel_size), _single(strides)
+    output_length, feature_dim, filters = int_shape(kernel)
+    x = inputs if data_format == "channels_last" else ops.transpose(inputs, (0, 2, 1))
+    steps, channels = int_shape(x)[1], int_shape(x)[2]
+    if size * channels != feature_dim or (steps is not None and (steps - size) // stride + 1 != output_length):
+        raise ValueError(f"K.local_conv1d: a kernel of shape {int_shape(kernel)} does not fit inputs of shape "
+                         f"{int_shape(inputs)} with kernel_size={size}, strides={stride} (expected "
+                         f"({(steps - size) // stride + 1 if steps else None}, {size * channels}, filters)).")
+    # (output_length, batch, kernel_size * input_dim): each output step's input window.
+    windows = ops.stack([ops.reshape(x[:, i * stride:i * stride + size, :], (-1, feature_dim))
+                         for i in range(output_length)], axis=0)
+    out = ops.transpose(ops.matmul(windows, kernel), (1, 0, 2))  # (batch, output_length, filters)
+    return out if data_format == "channels_last" else ops.transpose(out, (0, 2, 1))
+
+
 def __getattr__(name):
     # `keras.backend` as K: Keras-2 code calls K.sum, K.mean, K.square, ...
     from keraslite import ops

@@ -304,3 +304,35 @@ def test_keras2_backend_functions_on_symbolic_tensors():
     frozen = K.sum(K.stop_gradient(K.square(inputs)) * inputs)
     (grad,) = K.gradients(frozen, [inputs])
     np.testing.assert_allclose(K.function([inputs], [grad])([x])[0], x ** 2, rtol=1e-6)
+
+
+def test_batch_dot_axes_that_do_not_match_name_the_shapes():
+    import pytest
+    import torch
+
+    from keraslite import backend as K
+
+    with pytest.raises(ValueError, match=r"x.shape\[2\] != y.shape\[3\] \(10 != 16\)"):
+        K.batch_dot(torch.ones(2, 10, 10, 16), torch.ones(2, 10, 32, 16), [2, 3])
+
+
+def test_local_conv1d_is_a_convolution_with_one_kernel_per_step():
+    import numpy as np
+    import pytest
+    import torch
+
+    from keraslite import backend as K
+
+    rng = np.random.RandomState(2)
+    x = rng.normal(size=(3, 9, 4)).astype("float32")
+    size, stride = 3, 2
+    steps = (9 - size) // stride + 1
+    kernel = rng.normal(size=(steps, size * 4, 5)).astype("float32")
+    expected = np.stack([x[:, i * stride:i * stride + size, :].reshape(3, -1) @ kernel[i] for i in range(steps)], 1)
+    out = K.local_conv1d(torch.as_tensor(x), torch.as_tensor(kernel), (size,), (stride,))
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-5)
+    first = K.local_conv1d(torch.as_tensor(x).permute(0, 2, 1), torch.as_tensor(kernel), [size], [stride],
+                           data_format="channels_first")
+    np.testing.assert_allclose(first.numpy(), expected.transpose(0, 2, 1), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="K.local_conv1d: a kernel of shape"):
+        K.local_conv1d(torch.as_tensor(x), torch.as_tensor(kernel), (2,), (stride,))

@@ -912,6 +912,9 @@ def batch_dot(x, y, axes=None):
     ax, ay = axes[0] % x.dim(), axes[1] % y.dim()
     if ax == 0 or ay == 0:
         raise ValueError(f"batch_dot cannot contract over the batch axis; received axes={axes}.")
+    if x.shape[ax] != y.shape[ay]:
+        raise ValueError(f"Can not do batch_dot on inputs with shapes {tuple(x.shape)} and {tuple(y.shape)} with "
+                         f"axes={list(axes)}. x.shape[{ax}] != y.shape[{ay}] ({x.shape[ax]} != {y.shape[ay]}).")
     x2 = torch.movedim(x, ax, -1)  # (batch, ..., k)
     y2 = torch.movedim(y, ay, 1)   # (batch, k, ...)
     xs, ys = x2.shape, y2.shape
