@@ -351,6 +351,48 @@ def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
     return out if data_format == "channels_last" else ops.transpose(out, (0, 2, 1))
 
 
+def ctc_batch_cost(y_true, y_pred, input_length, label_length):
+    """Keras 2 `K.ctc_batch_cost`: the CTC loss of each sample, shape (batch, 1).
+
+    y_true (batch, max_label_length) holds class ids, y_pred (batch, time, classes) softmax
+    probabilities, input_length and label_length (batch, 1) the valid lengths. As in Keras 2,
+    the blank is the last class and the probabilities enter as log(y_pred + epsilon)."""
+    from keraslite import ops
+
+    shape = int_shape(y_pred)
+    if shape is None or len(shape) != 3:
+        raise ValueError(f"K.ctc_batch_cost expects y_pred of shape (batch, time, classes); received {shape}.")
+    input_length = ops.reshape(ops.cast(input_length, "int32"), (-1,))
+    label_length = ops.reshape(ops.cast(label_length, "int32"), (-1,))
+    loss = ops.ctc_loss(ops.cast(y_true, "int32"), ops.log(y_pred + epsilon()), label_length, input_length,
+                        mask_index=shape[-1] - 1)
+    return ops.expand_dims(loss, 1)
+
+
+def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1, merge_repeated=False):
+    """Keras 2 `K.ctc_decode`: ([decoded], log_prob). Each decoded array is (batch, longest
+    decoded sequence) padded with -1; the blank is the last class. Greedy decoding merges
+    repeated labels (TensorFlow's greedy decoder) and gives log_prob (batch, 1); beam search
+    gives `top_paths` sequences and log_prob (batch, top_paths)."""
+    from keraslite import ops
+
+    classes = int_shape(y_pred)[-1]
+    logits = ops.log(y_pred + epsilon())
+    lengths = ops.reshape(ops.cast(input_length, "int32"), (-1,))
+    if greedy:
+        decoded, log_prob = ops.ctc_decode(logits, lengths, strategy="greedy", merge_repeated=True,
+                                           mask_index=classes - 1)
+    else:
+        decoded, log_prob = ops.ctc_decode(logits, lengths, strategy="beam_search", beam_width=beam_width,
+                                           top_paths=top_paths, merge_repeated=merge_repeated,
+                                           mask_index=classes - 1)
+    paths = []
+    for path in decoded:  # each path as wide as its longest sequence, as TensorFlow's dense form
+        width = int(ops.max(ops.sum(ops.cast(path >= 0, "int32"), axis=-1))) if path.shape[-1] else 0
+        paths.append(path[:, :width])
+    return paths, log_prob
+
+
 def __getattr__(name):
     # `keras.backend` as K: Keras-2 code calls K.sum, K.mean, K.square, ...
     from keraslite import ops

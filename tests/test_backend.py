@@ -336,3 +336,61 @@ def test_local_conv1d_is_a_convolution_with_one_kernel_per_step():
     np.testing.assert_allclose(first.numpy(), expected.transpose(0, 2, 1), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="K.local_conv1d: a kernel of shape"):
         K.local_conv1d(torch.as_tensor(x), torch.as_tensor(kernel), (2,), (stride,))
+
+
+def _ctc_by_enumeration(probs, label, length, eps):
+    """-log of the summed probability of every alignment of `label` (blank = last class),
+    with Keras 2's log(p + eps) renormalised by a softmax, as TensorFlow's ctc_loss does."""
+    import itertools
+
+    import numpy as np
+
+    logits = np.log(probs[:length] + eps)
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    blank, total = probs.shape[-1] - 1, 0.0
+    for path in itertools.product(range(probs.shape[-1]), repeat=length):
+        collapsed = [c for i, c in enumerate(path) if c != blank and (i == 0 or c != path[i - 1])]
+        if collapsed == list(label):
+            total += np.prod([p[t, c] for t, c in enumerate(path)])
+    return -np.log(total)
+
+
+def test_ctc_batch_cost_sums_every_alignment_with_the_last_class_as_blank():
+    import numpy as np
+
+    from keraslite import backend as K
+
+    rng = np.random.RandomState(0)
+    probs = rng.dirichlet(np.ones(4), size=(3, 5)).astype("float32")
+    labels = np.array([[0, 1, 2], [2, 2, 0], [1, 0, 0]], "float32")  # padding past label_length
+    input_length = np.array([[5], [4], [3]])
+    label_length = np.array([[3], [2], [1]])
+    loss = K.ctc_batch_cost(labels, probs, input_length, label_length)
+    assert tuple(loss.shape) == (3, 1)
+    expected = [_ctc_by_enumeration(probs[b], labels[b, :label_length[b, 0]].astype(int), input_length[b, 0],
+                                    K.epsilon()) for b in range(3)]
+    np.testing.assert_allclose(loss.numpy()[:, 0], expected, rtol=1e-4)
+
+
+def test_ctc_decode_greedy_and_beam_search():
+    import numpy as np
+
+    from keraslite import backend as K
+
+    blank = 3
+    # argmax path per step: 1 1 blank 1 0 -> "1 1 0" (repeats merged, the blank splits them)
+    path = [1, 1, blank, 1, 0]
+    probs = np.full((2, 5, 4), 0.1, "float32")
+    for t, c in enumerate(path):
+        probs[:, t, c] = 0.7
+    decoded, log_prob = K.ctc_decode(probs, np.array([5, 2]))
+    assert len(decoded) == 1
+    np.testing.assert_array_equal(decoded[0].numpy(), [[1, 1, 0], [1, -1, -1]])
+    np.testing.assert_allclose(log_prob.numpy(), [[-5 * np.log(0.7 + K.epsilon())], [-2 * np.log(0.7 + K.epsilon())]],
+                               rtol=1e-5)
+    paths, scores = K.ctc_decode(probs, np.array([5, 2]), greedy=False, beam_width=10, top_paths=2,
+                                 merge_repeated=True)
+    assert len(paths) == 2 and tuple(scores.shape) == (2, 2)
+    np.testing.assert_array_equal(paths[0].numpy()[0], [1, 1, 0])
+    assert scores.numpy()[0, 0] >= scores.numpy()[0, 1]
