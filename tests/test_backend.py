@@ -394,3 +394,18 @@ def test_ctc_decode_greedy_and_beam_search():
     assert len(paths) == 2 and tuple(scores.shape) == (2, 2)
     np.testing.assert_array_equal(paths[0].numpy()[0], [1, 1, 0])
     assert scores.numpy()[0, 0] >= scores.numpy()[0, 1]
+
+
+def test_a_model_with_a_gradient_output_predicts():
+    """A symbolic K.gradients tensor can be a model output: predict (inference mode) computes it."""
+    import numpy as np
+
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import layers
+
+    inputs = layers.Input((4,))
+    (grad,) = K.gradients(K.sum(K.square(inputs)), [inputs])
+    model = keraslite.Model(inputs, grad)
+    x = np.random.RandomState(4).normal(size=(5, 4)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), 2 * x, rtol=1e-6)

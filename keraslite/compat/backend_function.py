@@ -152,9 +152,11 @@ def _gradient_layer():
 
         def call(self, inputs, training=None):
             values = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-            with torch.enable_grad():
-                x = values[0].detach().requires_grad_(True)
-                value = self._loss_graph[0](values[1:] and [x, *values[1:]] or x, training=training)
+            # Autograd on, also under predict's inference mode (values copied out of it).
+            with torch.inference_mode(False), torch.enable_grad():
+                x = values[0].clone().detach().requires_grad_(True)
+                others = [v.clone() if isinstance(v, torch.Tensor) else v for v in values[1:]]
+                value = self._loss_graph[0]([x, *others] if others else x, training=training)
                 grad = None
                 if value.requires_grad:
                     (grad,) = torch.autograd.grad(value, x, grad_outputs=torch.ones_like(value), allow_unused=True)
