@@ -71,3 +71,109 @@ def test_outputs_of_sequential_layers_read_from_the_layers():
     x = np.random.default_rng(3).normal(size=(5, 4)).astype("float32")
     for k_out, l_out in zip(k_probe.predict(x, verbose=0), l_probe.predict(x, verbose=0)):
         assert_close(l_out, k_out, what="layer output")
+
+
+def _conv_feature_model(lib):
+    inputs = lib.Input((9, 9, 3))
+    hidden = lib.layers.Conv2D(4, 3, activation="relu", name="conv_a")(inputs)
+    hidden = lib.layers.Conv2D(5, 3, activation="tanh", name="conv_b")(hidden)
+    return lib.Model(inputs, hidden)
+
+
+def _keras_input_gradient(model, x, fn):
+    """The gradient real Keras's torch backend gives for d fn(model(x)) / dx."""
+    import torch
+
+    x_t = torch.tensor(x, requires_grad=True)
+    value = fn(model(x_t))
+    (grad,) = torch.autograd.grad(value.sum(), x_t)
+    return to_numpy(value), grad.numpy()
+
+
+def test_backend_gradients_of_a_filter_activation():
+    """The filter-visualization recipe: loss = K.mean(layer.output[..., f]), grads =
+    K.gradients(loss, model.input)[0] normalized by its RMS, K.function([input], [loss, grads])."""
+    from keraslite import backend as K
+
+    k_model, l_model = _conv_feature_model(keras), _conv_feature_model(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    x = np.random.default_rng(3).normal(0, 1, (2, 9, 9, 3)).astype("float32")
+
+    loss = K.mean(l_model.get_layer("conv_b").output[:, :, :, 2])
+    grads = K.gradients(loss, l_model.input)[0]
+    normalized = grads / (K.sqrt(K.mean(K.square(grads))) + K.epsilon())
+    iterate = K.function([l_model.input], [loss, grads, normalized])
+    loss_value, grads_value, normalized_value = iterate([x])
+
+    k_loss, k_grads = _keras_input_gradient(k_model, x, lambda out: out[:, :, :, 2].mean())
+    assert grads_value.shape == x.shape and grads_value.dtype == np.float32
+    assert_close(loss_value, k_loss, what="K.function loss")
+    assert_close(grads_value, k_grads, what="K.gradients wrt the model input")
+    rms = np.sqrt(np.mean(np.square(k_grads)))
+    assert_close(normalized_value, k_grads / (rms + 1e-7), what="normalized gradient")
+
+
+def test_backend_gradients_of_a_non_scalar_and_of_an_intermediate_tensor():
+    """tf.gradients sums a non-scalar loss; a gradient may be taken at a layer's output (Grad-CAM)."""
+    import torch
+
+    from keraslite import backend as K
+
+    k_model, l_model = _conv_feature_model(keras), _conv_feature_model(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    x = np.random.default_rng(4).normal(0, 1, (3, 9, 9, 3)).astype("float32")
+
+    per_sample = K.sum(K.square(l_model.output), axis=(1, 2, 3))  # (batch,)
+    hidden = l_model.get_layer("conv_a").output
+    g_input, g_hidden = K.gradients(per_sample, [l_model.input, hidden])
+    g_input_value, g_hidden_value = K.function([l_model.input], [g_input, g_hidden])([x])
+
+    _, k_grads = _keras_input_gradient(k_model, x, lambda out: (out ** 2).sum(axis=(1, 2, 3)))
+    assert_close(g_input_value, k_grads, what="gradient of a per-sample loss (summed)")
+
+    k_hidden = k_model.get_layer("conv_a")(torch.tensor(x)).detach().requires_grad_(True)
+    k_out = k_model.get_layer("conv_b")(k_hidden)
+    (k_hidden_grad,) = torch.autograd.grad((k_out ** 2).sum(), k_hidden)
+    assert g_hidden_value.shape == (3, 7, 7, 4)
+    assert_close(g_hidden_value, k_hidden_grad.numpy(), what="gradient wrt a layer's output")
+
+
+def test_comparison_and_logical_operators_on_symbolic_tensors():
+    """`x > 0`, `x // 2`, `(x > 0) & (x < 1)` ... on a functional model's tensors, as Keras 3's KerasTensor."""
+    def build(lib):
+        x = lib.Input((5,))
+        pos, small = x > 0.0, x <= 1.0
+        outs = [lib.ops.cast(v, "float32") for v in
+                (pos, x < -0.5, x >= 0.25, small, pos & small, pos | small, pos ^ small, ~pos)]
+        return lib.Model(x, outs + [x // 0.5, x % 0.75, 2.0 // (x * x + 1.0)])
+
+    k_model, l_model = build(keras), build(keraslite)
+    x = np.random.default_rng(5).normal(0, 1.5, (6, 5)).astype("float32")
+    for i, (l_out, k_out) in enumerate(zip(l_model.predict(x, verbose=0), k_model.predict(x, verbose=0))):
+        assert_close(l_out, k_out, what=f"operator output {i}")
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "causal"])
+def test_backend_conv1d_and_conv2d(padding):
+    """Keras 2's K.conv1d / K.conv2d (the capsule layer's shared-weight projection) compute
+    keras.ops.conv; 'causal' is left padding, as Keras 2 and the Conv1D layer do."""
+    from keraslite import backend as K
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(0, 1, (2, 11, 3)).astype("float32")
+    kernel = rng.normal(0, 1, (3, 3, 4)).astype("float32")
+    if padding == "causal":
+        layer = keras.layers.Conv1D(4, 3, padding="causal", dilation_rate=2, use_bias=False)
+        layer.build(x.shape)
+        layer.set_weights([kernel])
+        expected = to_numpy(layer(x))
+        actual = K.conv1d(x, kernel, padding="causal", dilation_rate=2)
+    else:
+        expected = to_numpy(keras.ops.conv(x, kernel, strides=2, padding=padding))
+        actual = K.conv1d(x, kernel, strides=2, padding=padding)
+    assert_close(to_numpy(actual), expected, what=f"K.conv1d {padding}")
+    images = rng.normal(0, 1, (2, 7, 7, 3)).astype("float32")
+    kernel2 = rng.normal(0, 1, (3, 3, 3, 2)).astype("float32")
+    if padding != "causal":
+        assert_close(to_numpy(K.conv2d(images, kernel2, padding=padding)),
+                     to_numpy(keras.ops.conv(images, kernel2, padding=padding)), what=f"K.conv2d {padding}")

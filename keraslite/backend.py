@@ -221,6 +221,21 @@ def function(inputs, outputs, updates=None, name=None, **kwargs):
     return backend_function.function(inputs, outputs, updates=updates, name=name, **kwargs)
 
 
+def gradients(loss, variables):
+    """Keras 2 `K.gradients(loss, variables)`: symbolic gradients for K.function
+    (keraslite.compat.backend_function)."""
+    from keraslite.compat import backend_function
+
+    return backend_function.gradients(loss, variables)
+
+
+def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
+    """Keras 2 `K.placeholder(shape)`: a symbolic input, batch dimension included."""
+    from keraslite.compat import backend_function
+
+    return backend_function.placeholder(shape=shape, ndim=ndim, dtype=dtype, sparse=sparse, name=name)
+
+
 def learning_phase():
     from keraslite.compat import backend_function
 
@@ -258,6 +273,124 @@ def repeat_elements(x, rep, axis):
     from keraslite import ops
 
     return ops.repeat(x, rep, axis=axis)
+
+
+def _conv_rank(x, kernel, rank, name):
+    shape = int_shape(x)
+    if shape is not None and len(shape) != rank + 2:
+        raise ValueError(f"K.{name} expects an input of rank {rank + 2} (batch, {rank} spatial dim(s), channels); "
+                         f"received shape {shape}.")
+    kshape = int_shape(kernel)
+    if kshape is not None and len(kshape) != rank + 2:
+        raise ValueError(f"K.{name} expects a kernel of rank {rank + 2} (spatial dims, input channels, filters); "
+                         f"received shape {kshape}.")
+
+
+def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """Keras 2 `K.conv1d`: kernel (kernel_size, input_dim, filters); padding 'valid', 'same' or
+    'causal' (left padding by dilation_rate * (kernel_size - 1))."""
+    from keraslite import ops
+
+    _conv_rank(x, kernel, 1, "conv1d")
+    strides, dilation_rate = _single(strides), _single(dilation_rate)
+    if padding == "causal":
+        data_format = standardize_data_format(data_format)
+        left = dilation_rate * (int_shape(kernel)[0] - 1)
+        pad = [[0, 0], [left, 0], [0, 0]] if data_format == "channels_last" else [[0, 0], [0, 0], [left, 0]]
+        x, padding = ops.pad(x, pad), "valid"
+    return ops.conv(x, kernel, strides=strides, padding=padding, data_format=data_format,
+                    dilation_rate=dilation_rate)
+
+
+def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
+    """Keras 2 `K.conv2d`: kernel (rows, cols, input_depth, filters)."""
+    from keraslite import ops
+
+    _conv_rank(x, kernel, 2, "conv2d")
+    return ops.conv(x, kernel, strides=strides, padding=padding, data_format=data_format,
+                    dilation_rate=dilation_rate)
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None, dilation_rate=(1, 1, 1)):
+    """Keras 2 `K.conv3d`: kernel (depth, rows, cols, input_depth, filters)."""
+    from keraslite import ops
+
+    _conv_rank(x, kernel, 3, "conv3d")
+    return ops.conv(x, kernel, strides=strides, padding=padding, data_format=data_format,
+                    dilation_rate=dilation_rate)
+
+
+def _single(value):
+    if isinstance(value, (list, tuple)):
+        if len(value) != 1:
+            raise ValueError(f"K.conv1d expects one stride / dilation rate; received {value!r}.")
+        return int(value[0])
+    return int(value)
+
+
+def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
+    """Keras 2 `K.local_conv1d`: a 1D convolution with a separate kernel per output step.
+    inputs (batch, steps, input_dim) (channels_last) or (batch, input_dim, steps); kernel
+    (output_length, kernel_size * input_dim, filters); returns (batch, output_length, filters)
+    (channels_first: (batch, filters, output_length))."""
+    from keraslite import ops
+
+    data_format = standardize_data_format(data_format)
+    size, stride = _single(kernel_size), _single(strides)
+    output_length, feature_dim, filters = int_shape(kernel)
+    x = inputs if data_format == "channels_last" else ops.transpose(inputs, (0, 2, 1))
+    steps, channels = int_shape(x)[1], int_shape(x)[2]
+    if size * channels != feature_dim or (steps is not None and (steps - size) // stride + 1 != output_length):
+        raise ValueError(f"K.local_conv1d: a kernel of shape {int_shape(kernel)} does not fit inputs of shape "
+                         f"{int_shape(inputs)} with kernel_size={size}, strides={stride} (expected "
+                         f"({(steps - size) // stride + 1 if steps else None}, {size * channels}, filters)).")
+    # (output_length, batch, kernel_size * input_dim): each output step's input window.
+    windows = ops.stack([ops.reshape(x[:, i * stride:i * stride + size, :], (-1, feature_dim))
+                         for i in range(output_length)], axis=0)
+    out = ops.transpose(ops.matmul(windows, kernel), (1, 0, 2))  # (batch, output_length, filters)
+    return out if data_format == "channels_last" else ops.transpose(out, (0, 2, 1))
+
+
+def ctc_batch_cost(y_true, y_pred, input_length, label_length):
+    """Keras 2 `K.ctc_batch_cost`: the CTC loss of each sample, shape (batch, 1).
+
+    y_true (batch, max_label_length) holds class ids, y_pred (batch, time, classes) softmax
+    probabilities, input_length and label_length (batch, 1) the valid lengths. As in Keras 2,
+    the blank is the last class and the probabilities enter as log(y_pred + epsilon)."""
+    from keraslite import ops
+
+    shape = int_shape(y_pred)
+    if shape is None or len(shape) != 3:
+        raise ValueError(f"K.ctc_batch_cost expects y_pred of shape (batch, time, classes); received {shape}.")
+    input_length = ops.reshape(ops.cast(input_length, "int32"), (-1,))
+    label_length = ops.reshape(ops.cast(label_length, "int32"), (-1,))
+    loss = ops.ctc_loss(ops.cast(y_true, "int32"), ops.log(y_pred + epsilon()), label_length, input_length,
+                        mask_index=shape[-1] - 1)
+    return ops.expand_dims(loss, 1)
+
+
+def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1, merge_repeated=False):
+    """Keras 2 `K.ctc_decode`: ([decoded], log_prob). Each decoded array is (batch, longest
+    decoded sequence) padded with -1; the blank is the last class. Greedy decoding merges
+    repeated labels (TensorFlow's greedy decoder) and gives log_prob (batch, 1); beam search
+    gives `top_paths` sequences and log_prob (batch, top_paths)."""
+    from keraslite import ops
+
+    classes = int_shape(y_pred)[-1]
+    logits = ops.log(y_pred + epsilon())
+    lengths = ops.reshape(ops.cast(input_length, "int32"), (-1,))
+    if greedy:
+        decoded, log_prob = ops.ctc_decode(logits, lengths, strategy="greedy", merge_repeated=True,
+                                           mask_index=classes - 1)
+    else:
+        decoded, log_prob = ops.ctc_decode(logits, lengths, strategy="beam_search", beam_width=beam_width,
+                                           top_paths=top_paths, merge_repeated=merge_repeated,
+                                           mask_index=classes - 1)
+    paths = []
+    for path in decoded:  # each path as wide as its longest sequence, as TensorFlow's dense form
+        width = int(ops.max(ops.sum(ops.cast(path >= 0, "int32"), axis=-1))) if path.shape[-1] else 0
+        paths.append(path[:, :width])
+    return paths, log_prob
 
 
 def __getattr__(name):

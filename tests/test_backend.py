@@ -178,3 +178,234 @@ def test_keras2_dtype_and_set_learning_phase():
     finally:
         K.set_learning_phase(0)
     np.testing.assert_array_equal(get_out([x])[0], x)
+
+
+def test_gradients_with_placeholder_and_a_second_input():
+    """K.placeholder keeps the batch dimension it is given; a gradient node feeds the other
+    inputs the loss needs; an input the loss does not use gets zeros."""
+    import numpy as np
+    import torch
+
+    from keraslite import backend as K
+
+    a = K.placeholder(shape=(2, 3))
+    b = K.placeholder(shape=(2, 3))
+    assert K.int_shape(a) == (2, 3) and K.int_shape(K.placeholder(shape=(None, 3))) == (None, 3)
+    assert K.int_shape(K.placeholder(ndim=2)) == (None, None)
+    loss = K.sum(K.square(a) * b)
+    grad_a, grad_b = K.gradients(loss, [a, b])
+    f = K.function([a, b], [loss, grad_a, grad_b])
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    y = np.full((2, 3), 0.5, "float32")
+    value, ga, gb = f([x, y])
+    np.testing.assert_allclose(value, np.sum(x ** 2 * y), rtol=1e-6)
+    np.testing.assert_allclose(ga, 2 * x * y, rtol=1e-6)
+    np.testing.assert_allclose(gb, x ** 2, rtol=1e-6)
+
+    (zero,) = K.gradients(K.sum(a), [b])
+    np.testing.assert_array_equal(K.function([a, b], [zero])([x, y])[0], np.zeros((2, 3), "float32"))
+    assert torch.is_grad_enabled()
+
+
+def test_gradients_errors():
+    import numpy as np
+    import pytest
+
+    from keraslite import backend as K
+
+    model = _dropout_mlp()
+    with pytest.raises(TypeError, match="K.gradients differentiates with respect to symbolic tensors"):
+        K.gradients(K.mean(model.output), [np.ones(3)])
+    with pytest.raises(TypeError, match="`loss` must be a symbolic tensor"):
+        K.gradients(np.float32(1.0), [model.input])
+    with pytest.raises(ValueError, match="K.placeholder needs `shape`"):
+        K.placeholder()
+
+
+def test_gradients_inside_a_lambda_layer_in_fit_and_predict():
+    """Keras 2's switch-mask trick: Lambda(lambda x: K.gradients(K.sum(x[1]), x[0])) on a layer's
+    input and its max-pooled output marks each pooling window's maximum. It must give the same
+    mask in predict (no autograd) as in a training-mode call, and the model must train."""
+    import numpy as np
+    import torch
+
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import layers
+
+    def getwhere(x):
+        prepool, postpool = x
+        return K.gradients(K.sum(postpool), prepool)
+
+    inputs = layers.Input((6, 6, 2))
+    prepool = layers.Conv2D(3, 3, padding="same")(inputs)
+    pooled = layers.MaxPooling2D(2)(prepool)
+    where = layers.Lambda(getwhere, output_shape=lambda s: s[0])([prepool, pooled])
+    assert K.int_shape(where) == (None, 6, 6, 3)  # one tensor, not a list of one (Keras 2 unpacked it)
+    outputs = layers.multiply([layers.UpSampling2D(2)(pooled), where])
+    model = keraslite.Model(inputs, outputs)
+    x = np.random.RandomState(0).normal(size=(4, 6, 6, 2)).astype("float32")
+
+    mask_model = keraslite.Model(inputs, [prepool, where])
+    pre, mask = mask_model.predict(x, verbose=0)
+    windows = pre.reshape(4, 3, 2, 3, 2, 3)
+    expected = (windows == windows.max(axis=(2, 4), keepdims=True)).astype("float32").reshape(pre.shape)
+    np.testing.assert_array_equal(mask, expected)
+    with torch.no_grad():
+        np.testing.assert_array_equal(mask_model(torch.as_tensor(x))[1].numpy(), expected)
+    _, trained_mask = mask_model(torch.as_tensor(x), training=True)
+    np.testing.assert_array_equal(trained_mask.detach().numpy(), expected)
+
+    model.compile("adam", "mse")
+    history = model.fit(x, np.zeros((4, 6, 6, 3), "float32"), epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert np.count_nonzero(model.predict(x, verbose=0)) == 4 * 3 * 3 * 3  # one value per window
+
+
+def test_eager_gradients_need_autograd_outside_a_model():
+    import pytest
+    import torch
+
+    from keraslite import backend as K
+    from keraslite.compat.backend_function import GradientsNeedAutograd
+
+    x = torch.ones(2, 3, requires_grad=True)
+    (g,) = K.gradients(K.sum(x * x), [x])
+    assert torch.equal(g, 2 * torch.ones(2, 3))
+    with torch.no_grad():
+        y = K.sum(x * x)
+    with pytest.raises(GradientsNeedAutograd, match="computed without autograd"):
+        K.gradients(y, [x])
+
+
+def test_keras2_backend_functions_on_symbolic_tensors():
+    """K.batch_flatten, K.batch_dot, K.cast and K.stop_gradient on a model's tensors become graph
+    nodes (the style-transfer Gram matrix and losses are built this way), with their eager values."""
+    import numpy as np
+
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import layers
+
+    inputs = layers.Input((4, 3))
+    flat = K.batch_flatten(inputs)
+    assert K.int_shape(flat) == (None, 12)
+    per_sample = K.batch_dot(inputs, inputs, axes=(2, 2))
+    assert K.int_shape(per_sample) == (None, 4, 4)
+    as_int = K.cast(inputs > 0, "int32")
+    assert as_int.dtype == "int32"
+    model = keraslite.Model(inputs, [flat, per_sample, as_int])
+    x = np.random.RandomState(1).normal(size=(2, 4, 3)).astype("float32")
+    f, d, i = model.predict(x, verbose=0)
+    np.testing.assert_allclose(f, x.reshape(2, 12))
+    np.testing.assert_allclose(d, np.einsum("bik,bjk->bij", x, x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(i, (x > 0).astype("int32"))
+
+    frozen = K.sum(K.stop_gradient(K.square(inputs)) * inputs)
+    (grad,) = K.gradients(frozen, [inputs])
+    np.testing.assert_allclose(K.function([inputs], [grad])([x])[0], x ** 2, rtol=1e-6)
+
+
+def test_batch_dot_axes_that_do_not_match_name_the_shapes():
+    import pytest
+    import torch
+
+    from keraslite import backend as K
+
+    with pytest.raises(ValueError, match=r"x.shape\[2\] != y.shape\[3\] \(10 != 16\)"):
+        K.batch_dot(torch.ones(2, 10, 10, 16), torch.ones(2, 10, 32, 16), [2, 3])
+
+
+def test_local_conv1d_is_a_convolution_with_one_kernel_per_step():
+    import numpy as np
+    import pytest
+    import torch
+
+    from keraslite import backend as K
+
+    rng = np.random.RandomState(2)
+    x = rng.normal(size=(3, 9, 4)).astype("float32")
+    size, stride = 3, 2
+    steps = (9 - size) // stride + 1
+    kernel = rng.normal(size=(steps, size * 4, 5)).astype("float32")
+    expected = np.stack([x[:, i * stride:i * stride + size, :].reshape(3, -1) @ kernel[i] for i in range(steps)], 1)
+    out = K.local_conv1d(torch.as_tensor(x), torch.as_tensor(kernel), (size,), (stride,))
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-5)
+    first = K.local_conv1d(torch.as_tensor(x).permute(0, 2, 1), torch.as_tensor(kernel), [size], [stride],
+                           data_format="channels_first")
+    np.testing.assert_allclose(first.numpy(), expected.transpose(0, 2, 1), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="K.local_conv1d: a kernel of shape"):
+        K.local_conv1d(torch.as_tensor(x), torch.as_tensor(kernel), (2,), (stride,))
+
+
+def _ctc_by_enumeration(probs, label, length, eps):
+    """-log of the summed probability of every alignment of `label` (blank = last class),
+    with Keras 2's log(p + eps) renormalised by a softmax, as TensorFlow's ctc_loss does."""
+    import itertools
+
+    import numpy as np
+
+    logits = np.log(probs[:length] + eps)
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    blank, total = probs.shape[-1] - 1, 0.0
+    for path in itertools.product(range(probs.shape[-1]), repeat=length):
+        collapsed = [c for i, c in enumerate(path) if c != blank and (i == 0 or c != path[i - 1])]
+        if collapsed == list(label):
+            total += np.prod([p[t, c] for t, c in enumerate(path)])
+    return -np.log(total)
+
+
+def test_ctc_batch_cost_sums_every_alignment_with_the_last_class_as_blank():
+    import numpy as np
+
+    from keraslite import backend as K
+
+    rng = np.random.RandomState(0)
+    probs = rng.dirichlet(np.ones(4), size=(3, 5)).astype("float32")
+    labels = np.array([[0, 1, 2], [2, 2, 0], [1, 0, 0]], "float32")  # padding past label_length
+    input_length = np.array([[5], [4], [3]])
+    label_length = np.array([[3], [2], [1]])
+    loss = K.ctc_batch_cost(labels, probs, input_length, label_length)
+    assert tuple(loss.shape) == (3, 1)
+    expected = [_ctc_by_enumeration(probs[b], labels[b, :label_length[b, 0]].astype(int), input_length[b, 0],
+                                    K.epsilon()) for b in range(3)]
+    np.testing.assert_allclose(loss.numpy()[:, 0], expected, rtol=1e-4)
+
+
+def test_ctc_decode_greedy_and_beam_search():
+    import numpy as np
+
+    from keraslite import backend as K
+
+    blank = 3
+    # argmax path per step: 1 1 blank 1 0 -> "1 1 0" (repeats merged, the blank splits them)
+    path = [1, 1, blank, 1, 0]
+    probs = np.full((2, 5, 4), 0.1, "float32")
+    for t, c in enumerate(path):
+        probs[:, t, c] = 0.7
+    decoded, log_prob = K.ctc_decode(probs, np.array([5, 2]))
+    assert len(decoded) == 1
+    np.testing.assert_array_equal(decoded[0].numpy(), [[1, 1, 0], [1, -1, -1]])
+    np.testing.assert_allclose(log_prob.numpy(), [[-5 * np.log(0.7 + K.epsilon())], [-2 * np.log(0.7 + K.epsilon())]],
+                               rtol=1e-5)
+    paths, scores = K.ctc_decode(probs, np.array([5, 2]), greedy=False, beam_width=10, top_paths=2,
+                                 merge_repeated=True)
+    assert len(paths) == 2 and tuple(scores.shape) == (2, 2)
+    np.testing.assert_array_equal(paths[0].numpy()[0], [1, 1, 0])
+    assert scores.numpy()[0, 0] >= scores.numpy()[0, 1]
+
+
+def test_a_model_with_a_gradient_output_predicts():
+    """A symbolic K.gradients tensor can be a model output: predict (inference mode) computes it."""
+    import numpy as np
+
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import layers
+
+    inputs = layers.Input((4,))
+    (grad,) = K.gradients(K.sum(K.square(inputs)), [inputs])
+    model = keraslite.Model(inputs, grad)
+    x = np.random.RandomState(4).normal(size=(5, 4)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), 2 * x, rtol=1e-6)

@@ -333,3 +333,30 @@ def test_compile_positional_metrics_in_keras2_order():
     keras3 = keraslite.Sequential([keraslite.layers.Dense(3, input_shape=(4,))])
     keras3.compile("sgd", "sparse_categorical_crossentropy", None, ["accuracy"])
     assert "accuracy" in keras3.evaluate(x, y, verbose=0, return_dict=True)
+
+
+def test_one_output_model_takes_targets_keyed_by_its_output_name():
+    """Keras 2 accepted `y={'ctc': ...}` (and sample weights by name) for a one-output model: the
+    same training as with the bare array, the loss and the metrics included."""
+    import numpy as np
+
+    import keraslite
+
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(16, 3)).astype("float32")
+    y = rng.normal(size=(16, 1)).astype("float32")
+    sw = rng.uniform(0.5, 1.5, size=(16,)).astype("float32")
+
+    def trained(targets, weights):
+        keraslite.utils.set_random_seed(1)
+        inputs = keraslite.Input((3,), name="features")
+        model = keraslite.Model(inputs, keraslite.layers.Dense(1, name="score")(inputs))
+        model.compile("sgd", loss={"score": "mse"}, metrics=["mae"])
+        history = model.fit(x, targets, sample_weight=weights, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        return history.history, model.evaluate(x, targets, verbose=0)
+
+    plain = trained(y, sw)
+    keyed = trained({"score": y}, {"score": sw})
+    for key in plain[0]:
+        np.testing.assert_allclose(keyed[0][key], plain[0][key], rtol=1e-6)
+    np.testing.assert_allclose(keyed[1], plain[1], rtol=1e-6)

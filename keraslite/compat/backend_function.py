@@ -1,5 +1,6 @@
 """Keras 1/2's graph functions on the backend: `K.function(inputs, outputs)`,
-`K.learning_phase()` and `K.set_learning_phase(value)`.
+`K.gradients(loss, variables)`, `K.placeholder(shape)`, `K.learning_phase()` and
+`K.set_learning_phase(value)`.
 
     get_3rd_layer_output = K.function([model.layers[0].input, K.learning_phase()],
                                       [model.layers[3].output])
@@ -8,11 +9,16 @@
 Owns the learning-phase placeholder and the callable that feeds values to symbolic inputs
 and returns numpy outputs. The graph between inputs and outputs is a functional Model
 (keraslite.models); `updates=` (Keras 1's graph-level training ops) has no equivalent.
+A symbolic gradient is a graph node too: it reruns the graph from the tensors it is taken with
+respect to (and the other inputs the loss needs) under autograd, so that
+`K.function([input_img], [loss, grads])` gives TensorFlow's `tf.gradients` numbers.
 """
+import functools
+
 import numpy as np
 import torch
 
-__all__ = ["function", "learning_phase", "set_learning_phase", "KerasFunction"]
+__all__ = ["function", "gradients", "placeholder", "learning_phase", "set_learning_phase", "KerasFunction"]
 
 
 class _LearningPhase:
@@ -93,3 +99,140 @@ class KerasFunction:
 def function(inputs, outputs, updates=None, name=None, **kwargs):
     """Keras 1/2 `K.function`: a callable from a list of input values to a list of numpy outputs."""
     return KerasFunction(inputs, outputs, updates=updates, name=name)
+
+
+def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
+    """Keras 2 `K.placeholder(shape=(1, h, w, 3))`: a symbolic input whose shape includes the
+    batch dimension (None for an unknown size); `ndim=` alone gives all-unknown dimensions."""
+    from keraslite import backend
+    from keraslite.layers.input_layer import Input
+
+    if shape is None:
+        if ndim is None:
+            raise ValueError("K.placeholder needs `shape` (with the batch dimension) or `ndim`.")
+        shape = (None,) * int(ndim)
+    return Input(batch_shape=tuple(shape), dtype=dtype or backend.floatx(), sparse=sparse or None, name=name)
+
+
+def _graph_inputs(tensor, stop_ids):
+    """The keras.Input tensors `tensor` is computed from, not looking past the tensors in stop_ids."""
+    from keraslite.models.functional import producer_node
+
+    found, seen, stack = [], set(), [tensor]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen or id(t) in stop_ids:
+            continue
+        seen.add(id(t))
+        node = producer_node(t)
+        if node.is_input:
+            found.append(t)
+        else:
+            stack.extend(node.input_tensors)
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def _gradient_layer():
+    # Defined on first use: keraslite.layers imports this module's siblings at import time.
+    from keraslite.layers.layer import Layer
+
+    class Gradient(Layer):
+        """d(sum of the loss)/d(inputs[0]): `loss_graph` (a Model from [variable, *others] to the
+        loss) rerun under autograd on the values this node is given."""
+
+        # The gradient has its variable's shape and dtype: say so instead of tracing the loss
+        # graph on placeholder sizes (a deep convnet does not fit the small ones).
+        _symbolic_by_spec = True
+
+        def __init__(self, loss_graph, **kwargs):
+            super().__init__(trainable=False, **kwargs)
+            # In a plain list, so that the loss graph's layers are not tracked as sublayers.
+            self._loss_graph = [loss_graph]
+
+        def call(self, inputs, training=None):
+            values = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+            # Autograd on, also under predict's inference mode (values copied out of it).
+            with torch.inference_mode(False), torch.enable_grad():
+                x = values[0].clone().detach().requires_grad_(True)
+                others = [v.clone() if isinstance(v, torch.Tensor) else v for v in values[1:]]
+                value = self._loss_graph[0]([x, *others] if others else x, training=training)
+                grad = None
+                if value.requires_grad:
+                    (grad,) = torch.autograd.grad(value, x, grad_outputs=torch.ones_like(value), allow_unused=True)
+            # A variable the loss does not depend on gets zeros (tf.gradients gives None there,
+            # which K.function could not return).
+            return torch.zeros_like(x) if grad is None else grad
+
+        def compute_output_spec(self, inputs, **kwargs):
+            from keraslite.layers.keras_tensor import KerasTensor
+
+            x = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+            return KerasTensor(x.shape, dtype=x.dtype)
+
+        def compute_output_shape(self, input_shape):
+            return input_shape[0] if isinstance(input_shape, list) else input_shape
+
+    return Gradient
+
+
+class GradientsNeedAutograd(RuntimeError):
+    """K.gradients was called, inside a layer, on tensors computed without autograd (predict,
+    evaluate, torch.no_grad): the functional model that runs the layer catches this and runs
+    its graph again with autograd on."""
+
+
+def _eager_gradients(loss, variables):
+    # K.gradients inside a layer's call (a Lambda on real tensors): torch.autograd on the graph
+    # recorded while the tensors were computed.
+    from torch._subclasses.fake_tensor import FakeTensor
+
+    for v in variables:
+        if not isinstance(v, torch.Tensor):
+            raise TypeError(f"K.gradients on tensors: `variables` must be tensors as well; received "
+                            f"{type(v).__name__}.")
+    if loss.grad_fn is None:
+        if isinstance(loss, FakeTensor):
+            # Shape inference of the layer on placeholder tensors: only the shapes matter.
+            return [torch.zeros_like(v) for v in variables]
+        raise GradientsNeedAutograd(
+            "K.gradients: `loss` was computed without autograd (inside torch.no_grad / inference mode, or "
+            "from tensors that do not depend on the variables), so it has no gradient to take. Call it "
+            "inside a functional model's layer, or compute the loss with autograd on.")
+    wanted = [i for i, v in enumerate(variables) if v.requires_grad]
+    found = torch.autograd.grad(loss, [variables[i] for i in wanted], grad_outputs=torch.ones_like(loss),
+                                retain_graph=True, allow_unused=True)
+    grads = [torch.zeros_like(v) for v in variables]
+    for i, g in zip(wanted, found):
+        if g is not None:
+            grads[i] = g
+    return grads
+
+
+def gradients(loss, variables):
+    """Keras 2 `K.gradients(loss, variables)`: symbolic gradients of `loss` (summed when it is not
+    a scalar, as tf.gradients does) with respect to each symbolic tensor in `variables`, to be
+    evaluated with K.function. Returns a list, one gradient per variable."""
+    from keraslite import backend
+    from keraslite.backend import is_keras_tensor
+    from keraslite.models import Model
+
+    single = not isinstance(variables, (list, tuple))
+    variables = [variables] if single else list(variables)
+    if isinstance(loss, torch.Tensor):
+        return _eager_gradients(loss, variables)
+    if not is_keras_tensor(loss):
+        raise TypeError(f"K.gradients: `loss` must be a symbolic tensor computed from a model's tensors "
+                        f"(a layer's .output, an Input, K.placeholder); received {type(loss).__name__}.")
+    grads = []
+    for v in variables:
+        if not is_keras_tensor(v):
+            raise TypeError(f"K.gradients differentiates with respect to symbolic tensors (an Input, "
+                            f"K.placeholder, a layer's .output); received {type(v).__name__} {v!r:.80}. For "
+                            "gradients with respect to weights, use tf.GradientTape.")
+        others = _graph_inputs(loss, {id(v)})
+        name = backend.get_uid("gradients")
+        graph = Model(inputs=[v, *others] if others else v, outputs=loss, name=name + "_loss")
+        layer = _gradient_layer()(graph, name=name)
+        grads.append(layer([v, *others]) if others else layer(v))
+    return grads

@@ -52,3 +52,26 @@ class KerasTensor:
     def __neg__(self): return self._op(torch.neg)
     def __abs__(self): return self._op(torch.abs)
     def __getitem__(self, idx): return self._op(lambda a: a[idx])
+
+    # Comparisons, integer division and logical operators, as Keras 3's KerasTensor has them
+    # (`K.cast(x > 0, 'float32')` in Keras 2 losses); recorded as named keraslite.ops nodes.
+    def _named(self, name, *operands):
+        from keraslite.models.functional import symbolic_named_op
+
+        return symbolic_named_op(name, operands, {})
+
+    def __lt__(self, o): return self._named("less", self, o)
+    def __le__(self, o): return self._named("less_equal", self, o)
+    def __gt__(self, o): return self._named("greater", self, o)
+    def __ge__(self, o): return self._named("greater_equal", self, o)
+    def __floordiv__(self, o): return self._named("floor_divide", self, o)
+    def __rfloordiv__(self, o): return self._named("floor_divide", o, self)
+    def __mod__(self, o): return self._named("mod", self, o)
+    def __rmod__(self, o): return self._named("mod", o, self)
+    def __and__(self, o): return self._named("logical_and", self, o)
+    def __rand__(self, o): return self._named("logical_and", o, self)
+    def __or__(self, o): return self._named("logical_or", self, o)
+    def __ror__(self, o): return self._named("logical_or", o, self)
+    def __xor__(self, o): return self._named("logical_xor", self, o)
+    def __rxor__(self, o): return self._named("logical_xor", o, self)
+    def __invert__(self): return self._named("logical_not", self)

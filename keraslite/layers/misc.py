@@ -132,7 +132,12 @@ class Lambda(Layer):
             kwargs["mask"] = mask
         if self._fn_expects_training:
             kwargs["training"] = _is_training(self, training)
-        return self.function(inputs, **kwargs)
+        outputs = self.function(inputs, **kwargs)
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1 and isinstance(outputs[0], torch.Tensor):
+            # Keras 2 unpacked one-tensor lists from every layer call: a Lambda returning
+            # `K.gradients(loss, x)` (a list) gave the tensor itself.
+            return outputs[0]
+        return outputs
 
     def compute_mask(self, inputs, mask=None):
         if callable(self.mask):

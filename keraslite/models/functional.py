@@ -853,6 +853,23 @@ def standardize_inputs(model, inputs):
 
 def run_graph(model, inputs, training=None, mask=None):
     """Execute the precomputed steps of `model`'s graph on real tensors."""
+    from keraslite.compat.backend_function import GradientsNeedAutograd
+
+    try:
+        return _run_graph(model, inputs, training, mask)
+    except GradientsNeedAutograd:
+        if torch.is_grad_enabled() and not torch.is_inference_mode_enabled():
+            raise
+    # A layer takes K.gradients of tensors the graph computes (Keras 2's `getwhere` trick in
+    # Lambda layers): predict / evaluate run without autograd, so run once more with it, on
+    # copies of the inputs made outside inference mode, and return the values detached.
+    with torch.inference_mode(False), torch.enable_grad():
+        copies = map_structure(lambda t: t.clone() if isinstance(t, torch.Tensor) else t, inputs)
+        outputs = _run_graph(model, copies, training, mask)
+    return map_structure(lambda t: t.detach() if isinstance(t, torch.Tensor) else t, outputs)
+
+
+def _run_graph(model, inputs, training, mask):
     graph = model._graph
     plan = graph.with_losses or graph
     values = [None] * plan.n_slots

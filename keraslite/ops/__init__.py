@@ -175,6 +175,7 @@ def convert_to_numpy(x):
     return np.asarray(x)
 
 
+@_op
 def cast(x, dtype):
     return _t(x).to(backend.standardize_dtype(dtype))
 
@@ -183,6 +184,7 @@ def shape(x):
     return tuple(x.shape) if isinstance(x, torch.Tensor) else tuple(np.shape(x))
 
 
+@_op
 def stop_gradient(variable):
     return _t(variable).detach()
 
@@ -749,6 +751,7 @@ def flatten(x):
     return torch.reshape(_t(x), (-1,))
 
 
+@_op
 def batch_flatten(x):
     """K2 K.batch_flatten: (batch, ...) -> (batch, prod(...))."""
     x = _t(x)
@@ -898,6 +901,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     return out
 
 
+@_op
 def batch_dot(x, y, axes=None):
     """K2 K.batch_dot: a dot product per sample of the batch (first) dimension."""
     x, y = _t(x), _t(y)
@@ -908,6 +912,9 @@ def batch_dot(x, y, axes=None):
     ax, ay = axes[0] % x.dim(), axes[1] % y.dim()
     if ax == 0 or ay == 0:
         raise ValueError(f"batch_dot cannot contract over the batch axis; received axes={axes}.")
+    if x.shape[ax] != y.shape[ay]:
+        raise ValueError(f"Can not do batch_dot on inputs with shapes {tuple(x.shape)} and {tuple(y.shape)} with "
+                         f"axes={list(axes)}. x.shape[{ax}] != y.shape[{ay}] ({x.shape[ax]} != {y.shape[ay]}).")
     x2 = torch.movedim(x, ax, -1)  # (batch, ..., k)
     y2 = torch.movedim(y, ay, 1)   # (batch, k, ...)
     xs, ys = x2.shape, y2.shape

@@ -253,6 +253,8 @@ class CompiledLoss:
 
     def _weighted(self, y_true, y_pred, sample_weight):
         if len(self.losses) == 1:
+            y_true = single_target(y_true, y_pred, self.output_names)
+            sample_weight = single_target(sample_weight, y_pred, self.output_names)
             loss = self.losses[0](y_true, y_pred, sample_weight)
             return loss if self.weights[0] == 1.0 else loss * self.weights[0]
         flat_pred = _flatten(y_pred)
@@ -277,6 +279,14 @@ class CompiledLoss:
 
     def results(self):
         return {t.name: t.result() for t in self.trackers if t is not None}
+
+
+def single_target(y, y_pred, output_names):
+    """The target of a one-output model: Keras 2 also took a dict keyed by the output's name
+    (`{'ctc': zeros}` in the OCR recipe)."""
+    if isinstance(y, dict) and not isinstance(y_pred, dict):
+        (y,) = flatten_targets(y, y_pred, output_names)
+    return y
 
 
 def flatten_targets(y, y_pred, output_names):
@@ -352,6 +362,8 @@ class CompiledMetrics:
         if not self.entries:
             return
         if self._single:
+            y_true = single_target(y_true, y_pred, self.output_names)
+            sample_weight = single_target(sample_weight, y_pred, self.output_names)
             for _, metric, _, weighted in self.entries:
                 metric.update_state(y_true, y_pred, sample_weight if weighted else None)
             return
