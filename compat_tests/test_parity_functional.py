@@ -407,3 +407,41 @@ def test_sequential_layer_input_and_output_feed_a_model_like_keras():
     assert tuple(l_model.layers[1].output.shape) == tuple(k_model.layers[1].output.shape)
     x = RNG.standard_normal((3, 4)).astype("float32")
     outputs_agree(k_head, l_head, x)
+
+
+# ----------------------------------------------------------------------------- unknown sequence lengths
+
+def strided_text_convnet(lib):
+    """Two strided Conv1Ds (kernel 7, stride 3) on an Embedding of any length: a short traced
+    length cannot pass through both, so the graph's shapes must not depend on one."""
+    L = lib.layers
+    inputs = lib.Input(shape=(None,), dtype="int64")
+    x = L.Embedding(40, 6)(inputs)
+    x = L.Conv1D(5, 7, padding="valid", activation="relu", strides=3)(x)
+    x = L.Conv1D(4, 7, padding="valid", activation="relu", strides=3)(x)
+    mid = x
+    x = L.GlobalMaxPooling1D()(x)
+    outputs = L.Dense(1, activation="sigmoid")(x)
+    return lib.Model(inputs, outputs), mid
+
+
+def test_strided_convs_on_unknown_length_match_keras():
+    k_model, k_mid = strided_text_convnet(keras)
+    l_model, l_mid = strided_text_convnet(keraslite)
+    assert tuple(l_mid.shape) == tuple(k_mid.shape) == (None, None, 4)
+    assert l_model.output_shape == k_model.output_shape
+    copy_weights(k_model, l_model)
+    tokens = np.random.default_rng(1).integers(0, 40, size=(3, 50)).astype("int64")
+    outputs_agree(k_model, l_model, tokens)
+
+
+def test_strided_convs_on_unknown_length_in_sequential_match_keras():
+    def build(lib):
+        L = lib.layers
+        return lib.Sequential([lib.Input(shape=(None, 3)), L.Conv1D(4, 7, strides=3),
+                               L.MaxPooling1D(3), L.Conv1D(2, 5), L.GlobalAveragePooling1D()])
+    k_model, l_model = build(keras), build(keraslite)
+    assert l_model.output_shape == k_model.output_shape
+    assert [l.output.shape for l in l_model.layers] == [tuple(l.output.shape) for l in k_model.layers]
+    copy_weights(k_model, l_model)
+    outputs_agree(k_model, l_model, np.random.default_rng(2).standard_normal((2, 60, 3)).astype("float32"))

@@ -36,24 +36,62 @@ from keraslite.utils import rng
 __all__ = ["Functional"]
 
 _SENTINELS = (5, 7)
+# Unknown non-batch sizes (sequence lengths) traced again at these when the small sentinels fail:
+# a stack of strided convolutions or poolings on `Input(shape=(None, ...))` needs long inputs.
+_LONG_SENTINELS = (509, 613)
 
 
 # ----------------------------------------------------------------------------- shape inference
 
-def _shape_with(shape, fill):
-    return tuple(fill if d is None else d for d in shape)
+def _shape_with(shape, fill, long_fill=None):
+    """`shape` with None replaced: the batch dim (first) by `fill`, the others by `long_fill`
+    (or `fill` when not given)."""
+    other = fill if long_fill is None else long_fill
+    return tuple((fill if i == 0 else other) if d is None else d for i, d in enumerate(shape))
+
+
+def _unknown_beyond_batch(shapes):
+    return any(_is_shape(s) and None in tuple(s)[1:] for s in shapes)
+
+
+def _traced_twice(run, shapes):
+    """Output specs of `run(fill, long_fill)` at the two sentinels; when the short sentinels make
+    the call fail and some non-batch size is unknown, the long sentinels are tried before the
+    first error is raised."""
+    unknown = any(_is_shape(s) and None in tuple(s) for s in shapes)
+    try:
+        first = run(_SENTINELS[0], None)
+        second = run(_SENTINELS[1], None) if unknown else first
+        return first, second
+    except Exception as short_error:
+        if not _unknown_beyond_batch(shapes):
+            raise
+        try:
+            first = run(_SENTINELS[0], _LONG_SENTINELS[0])
+            second = run(_SENTINELS[1], _LONG_SENTINELS[1])
+        except Exception:
+            raise short_error
+        return first, second
 
 
 def _is_shape(shape):
     return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)
 
 
-def _fake_inputs(input_shape, fill, dtype, device=None):
+def _fake_inputs(input_shape, fill, dtype, device=None, long_fill=None):
     if _is_shape(input_shape):
-        return torch.zeros(_shape_with(input_shape, fill), dtype=dtype, device=device)
+        return torch.zeros(_shape_with(input_shape, fill, long_fill), dtype=dtype, device=device)
     if isinstance(input_shape, dict):
-        return {k: _fake_inputs(v, fill, dtype, device) for k, v in input_shape.items()}
-    return [_fake_inputs(s, fill, dtype, device) for s in input_shape]
+        return {k: _fake_inputs(v, fill, dtype, device, long_fill) for k, v in input_shape.items()}
+    return [_fake_inputs(s, fill, dtype, device, long_fill) for s in input_shape]
+
+
+def _leaf_shapes(shape):
+    if _is_shape(shape):
+        return [tuple(shape)]
+    if isinstance(shape, dict):
+        return [s for v in shape.values() for s in _leaf_shapes(v)]
+    return [s for v in shape for s in _leaf_shapes(v)]
 
 
 def _weights_device(layer):
@@ -114,21 +152,13 @@ def _drop_traced_losses(layer):
 def infer_output_shape(layer, input_shape, dtype=None, **call_kwargs):
     dtype = backend.standardize_dtype(dtype)
     device = _weights_device(layer)
-    first = _shapes_of(trace(layer, lambda: _fake_inputs(input_shape, _SENTINELS[0], dtype, device),
-                             **call_kwargs))
-    if not _has_unknown(input_shape):
-        return first
-    second = _shapes_of(trace(layer, lambda: _fake_inputs(input_shape, _SENTINELS[1], dtype, device),
-                              **call_kwargs))
+
+    def run(fill, long_fill):
+        return _shapes_of(trace(layer, lambda: _fake_inputs(input_shape, fill, dtype, device, long_fill),
+                                **call_kwargs))
+
+    first, second = _traced_twice(run, _leaf_shapes(input_shape))
     return _merge(first, second)
-
-
-def _has_unknown(shape):
-    if _is_shape(shape):
-        return any(d is None for d in shape)
-    if isinstance(shape, dict):
-        return any(_has_unknown(v) for v in shape.values())
-    return any(_has_unknown(s) for s in shape)
 
 
 # ----------------------------------------------------------------------------- structures
@@ -245,11 +275,11 @@ def _run_on(layer, args, kwargs, make):
     return layer(*map_structure(swap, list(args)), **map_structure(swap, kwargs))
 
 
-def _trace_call(layer, args, kwargs, fill):
+def _trace_call(layer, args, kwargs, fill, long_fill=None):
     device = _weights_device(layer)
 
     def make(kt):
-        return torch.zeros(_shape_with(kt.shape, fill), dtype=kt.torch_dtype, device=device)
+        return torch.zeros(_shape_with(kt.shape, fill, long_fill), dtype=kt.torch_dtype, device=device)
 
     modes = [(m, m.training) for m in layer.modules()]
     layer.eval()
@@ -290,10 +320,6 @@ def _output_specs(outputs):
     return map_structure(lambda t: (tuple(t.shape), t.dtype) if isinstance(t, torch.Tensor) else t, outputs)
 
 
-def _has_none(x):
-    return any(isinstance(t, KerasTensor) and None in t.shape for t in flatten(x))
-
-
 def call_symbolic(layer, args, kwargs):
     """`layer(*args, **kwargs)` where the inputs are KerasTensors: build the layer, infer
     output shapes and dtypes, record a Node, return KerasTensor(s) with `_keras_history`."""
@@ -320,11 +346,9 @@ def call_symbolic(layer, args, kwargs):
         return outputs
     fresh = _unbuilt_sublayers(layer)
     try:
-        first = _output_specs(_trace_call(layer, args, kwargs, _SENTINELS[0]))
-        if _has_none([args, kwargs]):
-            second = _output_specs(_trace_call(layer, args, kwargs, _SENTINELS[1]))
-        else:
-            second = first
+        first, second = _traced_twice(
+            lambda fill, long_fill: _output_specs(_trace_call(layer, args, kwargs, fill, long_fill)),
+            [t.shape for t in flatten([args, kwargs]) if isinstance(t, KerasTensor)])
     except Exception as e:
         raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) failed when called on symbolic inputs "
                          f"of shape {_kt_shapes(inputs)}: {type(e).__name__}: {e}") from e
