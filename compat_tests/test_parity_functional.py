@@ -445,3 +445,55 @@ def test_strided_convs_on_unknown_length_in_sequential_match_keras():
     assert [l.output.shape for l in l_model.layers] == [tuple(l.output.shape) for l in k_model.layers]
     copy_weights(k_model, l_model)
     outputs_agree(k_model, l_model, np.random.default_rng(2).standard_normal((2, 60, 3)).astype("float32"))
+
+
+# ----------------------------------------------------------------------------- masks on symbolic calls
+
+def masked_encoder(lib):
+    """A custom compute_mask feeding a layer whose call needs `mask` (the keras.io translation
+    Transformer's pattern): Keras hands the mask to the symbolic call too, not only to real ones."""
+    L, ops = lib.layers, lib.ops
+
+    class TokenEmbedding(L.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.embed = L.Embedding(12, 4)
+
+        def call(self, inputs):
+            return self.embed(inputs)
+
+        def compute_mask(self, inputs, mask=None):
+            return ops.not_equal(inputs, 0)
+
+    class MaskedSelfAttention(L.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.attention = L.MultiHeadAttention(num_heads=2, key_dim=4)
+            self.supports_masking = True
+
+        def call(self, inputs, mask=None):
+            if mask is None:
+                raise ValueError("no mask")
+            padding_mask = ops.cast(mask[:, None, :], "int32")
+            return self.attention(inputs, inputs, attention_mask=padding_mask)
+
+    inputs = lib.Input(shape=(None,), dtype="int64")
+    embedded = TokenEmbedding(name="tokens")(inputs)
+    attended = MaskedSelfAttention(name="attend")(embedded)
+    return lib.Model(inputs, L.Dense(3, name="head")(attended)), embedded
+
+
+def test_custom_compute_mask_reaches_symbolic_call_like_keras():
+    k_model, k_embedded = masked_encoder(keras)
+    l_model, l_embedded = masked_encoder(keraslite)
+    assert l_embedded._mask_spec is not None and k_embedded._keras_mask is not None
+    assert l_embedded._mask_spec[0] == tuple(k_embedded._keras_mask.shape) == (None, None)
+    assert l_model.output_shape == k_model.output_shape
+    copy_weights(k_model, l_model)
+    tokens = np.array([[3, 5, 1, 0, 0], [7, 2, 9, 4, 0]], dtype="int64")
+    outputs_agree(k_model, l_model, tokens)
+
+
+def test_layer_without_compute_mask_gives_no_symbolic_mask():
+    x = keraslite.layers.Dense(2)(keraslite.Input(shape=(3,)))
+    assert x._mask_spec is None

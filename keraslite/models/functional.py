@@ -279,7 +279,13 @@ def _trace_call(layer, args, kwargs, fill, long_fill=None):
     device = _weights_device(layer)
 
     def make(kt):
-        return torch.zeros(_shape_with(kt.shape, fill, long_fill), dtype=kt.torch_dtype, device=device)
+        t = torch.zeros(_shape_with(kt.shape, fill, long_fill), dtype=kt.torch_dtype, device=device)
+        if kt._mask_spec is not None:
+            # The producer computed a mask (Embedding(mask_zero=True), a custom compute_mask):
+            # the traced call receives one too, as Keras passes `mask=` on symbolic calls.
+            shape, dtype = kt._mask_spec
+            t._keras_mask = torch.ones(_shape_with(shape, fill, long_fill), dtype=dtype, device=device)
+        return t
 
     modes = [(m, m.training) for m in layer.modules()]
     layer.eval()
@@ -315,9 +321,22 @@ def _forget_sentinel_batch(layers, batch_unknown=True):
             l._build_input_shape = [(None,) + s[1:] for s in shape]
 
 
+class _Spec(tuple):
+    """(shape, dtype, mask) of one traced output; mask is (shape, dtype) of its `_keras_mask` or None."""
+
+
 def _output_specs(outputs):
-    """(shape, dtype) leaves of a traced output structure."""
-    return map_structure(lambda t: (tuple(t.shape), t.dtype) if isinstance(t, torch.Tensor) else t, outputs)
+    """_Spec leaves of a traced output structure."""
+    def spec(t):
+        mask = getattr(t, "_keras_mask", None)
+        mask = (tuple(mask.shape), mask.dtype) if isinstance(mask, torch.Tensor) else None
+        return _Spec((tuple(t.shape), t.dtype, mask))
+
+    return map_structure(lambda t: spec(t) if isinstance(t, torch.Tensor) else t, outputs)
+
+
+def _merged_shape(a, b):
+    return tuple(x if x == y else None for x, y in zip(a, b))
 
 
 def call_symbolic(layer, args, kwargs):
@@ -354,13 +373,13 @@ def call_symbolic(layer, args, kwargs):
                          f"of shape {_kt_shapes(inputs)}: {type(e).__name__}: {e}") from e
 
     def to_kt(a, b):
-        if isinstance(a, tuple) and len(a) == 2 and isinstance(a[1], torch.dtype):
-            shape = tuple(x if x == y else None for x, y in zip(a[0], b[0]))
-            return KerasTensor(shape, dtype=backend.dtype_name(a[1]))
-        return a
+        kt = KerasTensor(_merged_shape(a[0], b[0]), dtype=backend.dtype_name(a[1]))
+        if a[2] is not None and b[2] is not None:
+            kt._mask_spec = (_merged_shape(a[2][0], b[2][0]), a[2][1])
+        return kt
 
     def zip_map(a, b):
-        if isinstance(a, tuple) and len(a) == 2 and isinstance(a[1], torch.dtype):
+        if isinstance(a, _Spec):
             return to_kt(a, b)
         if isinstance(a, list):
             return [zip_map(x, y) for x, y in zip(a, b)]
