@@ -1,8 +1,8 @@
 """`tf.data` for the tensorflow shim: an in-memory `Dataset` whose elements are torch tensors.
 
-Owns the Dataset pipeline (sources: from_tensor_slices, from_tensors, from_generator, range;
-transformations: shuffle, batch, unbatch, map, filter, repeat, take, skip, cache, prefetch,
-zip, concatenate, enumerate), cardinality bookkeeping and TensorSpec. Everything runs eagerly
+Owns the Dataset pipeline (sources: from_tensor_slices, from_tensors, from_generator, range,
+TextLineDataset; transformations: shuffle, batch, padded_batch, unbatch, map, filter, repeat,
+take, skip, cache, prefetch, zip, concatenate, enumerate), cardinality bookkeeping and TensorSpec. Everything runs eagerly
 in the calling process; num_parallel_calls, prefetch and AUTOTUNE are accepted and change
 nothing.
 
@@ -30,7 +30,7 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["Dataset", "TensorSpec", "StringArray", "strings", "AUTOTUNE", "INFINITE_CARDINALITY",
+__all__ = ["Dataset", "TextLineDataset", "TensorSpec", "StringArray", "strings", "AUTOTUNE", "INFINITE_CARDINALITY",
            "UNKNOWN_CARDINALITY", "experimental", "Options"]
 
 AUTOTUNE = -1
@@ -414,6 +414,27 @@ class Dataset:
                 picked = [_take(t, order[start:end]) for t in leaves]
             yield _pack(self._source, picked)
 
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None, drop_remainder=False, name=None):
+        """Like `batch`, for elements whose sizes differ: each component is padded to
+        `padded_shapes` (a shape per component; None or -1 dims, and every dim when not given,
+        pad to the largest element of the batch) with `padding_values` (0, or "" for text)."""
+        batch_size = int(batch_size)
+        if batch_size <= 0:
+            raise ValueError(f"padded_batch: batch_size must be positive, got {batch_size}.")
+        card = self._cardinality
+        if card >= 0:
+            card = card // batch_size if drop_remainder else math.ceil(card / batch_size)
+
+        def batches():
+            it = iter(self)
+            while True:
+                chunk = list(itertools.islice(it, batch_size))
+                if not chunk or (drop_remainder and len(chunk) < batch_size):
+                    return
+                yield _padded_stack(chunk, padded_shapes, padding_values)
+
+        return Dataset(batches, card, batch_shape=batch_size if drop_remainder else _PARTIAL)
+
     def unbatch(self, name=None):
         """Split each element along its first axis into separate elements."""
         def elements():
@@ -562,6 +583,122 @@ def _stack(elements):
                              "Make every element the same shape (pad or resize in a .map() before .batch()).")
         stacked.append(torch.stack(list(leaf)))
     return _pack(elements[0], stacked)
+
+
+def _per_leaf(structure, element, what):
+    """`structure` (None, one padding value for every component, or a structure like the
+    element's) as a list with one entry per leaf of `element`."""
+    n = len(_leaves(element))
+    if structure is None:
+        return [None] * n
+    if what == "padding_values":
+        if not isinstance(structure, (tuple, list, dict)):
+            return [structure] * n
+        leaves = _leaves(structure)
+    else:
+        leaves = _shape_leaves(structure)
+    if len(leaves) != n:
+        raise ValueError(f"padded_batch: {what} has {len(leaves)} components but each element has {n}; give one "
+                         f"entry per component of the element ({_describe_element(element)}).")
+    return leaves
+
+
+def _shape_leaves(s):
+    # A shape is a list/tuple of ints and None (or a TensorShape); structure is dicts and tuples of them.
+    if hasattr(s, "as_list"):
+        return [s.as_list()]
+    if isinstance(s, dict):
+        return [t for v in s.values() for t in _shape_leaves(v)]
+    if isinstance(s, (tuple, list)) and s and not all(d is None or isinstance(d, (int, np.integer)) for d in s):
+        return [t for v in s for t in _shape_leaves(v)]
+    return [s]
+
+
+def _describe_element(element):
+    return str(_map(lambda t: tuple(np.shape(t)) if not isinstance(t, str) else "string", element))
+
+
+def _padded_stack(elements, padded_shapes, padding_values):
+    """One batch from elements of different sizes: every component padded to a common shape."""
+    first = elements[0]
+    shapes_per_leaf = _per_leaf(padded_shapes, first, "padded_shapes")
+    values_per_leaf = _per_leaf(padding_values, first, "padding_values")
+    out = []
+    for index, leaf in enumerate(zip(*[_leaves(e) for e in elements])):
+        text = all(_is_string(t) for t in leaf)
+        arrays = [np.asarray(t, dtype=object) for t in leaf] if text else [_to_tensor(t) for t in leaf]
+        ranks = {a.ndim for a in arrays}
+        if len(ranks) > 1:
+            raise ValueError(f"padded_batch: component {index} has elements of different ranks "
+                             f"{sorted({tuple(a.shape) for a in arrays})}; padding keeps the rank, so every "
+                             "element must have the same number of dimensions.")
+        largest = [max(int(a.shape[d]) for a in arrays) for d in builtins.range(arrays[0].ndim)]
+        target = shapes_per_leaf[index]
+        if target is None:
+            target = largest
+        else:
+            target = list(target.as_list() if hasattr(target, "as_list") else target)
+            if len(target) != len(largest):
+                raise ValueError(f"padded_batch: padded_shapes {target} for component {index} has rank "
+                                 f"{len(target)} but its elements have rank {len(largest)}.")
+            target = [big if d is None or d == -1 else int(d) for d, big in zip(target, largest)]
+            for a in arrays:
+                if any(int(n) > t for n, t in zip(a.shape, target)):
+                    raise ValueError(f"padded_batch: attempted to pad to a smaller size than the input element: "
+                                     f"component {index} has shape {tuple(a.shape)}, padded_shapes {target}.")
+        value = values_per_leaf[index]
+        if text:
+            value = "" if value is None else value.decode("utf-8") if isinstance(value, bytes) else str(value)
+            batch = np.full([len(arrays)] + target, value, dtype=object)
+            for i, a in enumerate(arrays):
+                batch[(i,) + tuple(slice(0, n) for n in a.shape)] = a
+            out.append(strings(batch))
+            continue
+        value = 0 if value is None else value.item() if isinstance(value, torch.Tensor) else value
+        batch = torch.full([len(arrays)] + target, value, dtype=arrays[0].dtype, device=arrays[0].device)
+        for i, a in enumerate(arrays):
+            batch[(i,) + tuple(slice(0, n) for n in a.shape)] = a
+        out.append(batch)
+    return _pack(first, out)
+
+
+def TextLineDataset(filenames, compression_type=None, buffer_size=None, num_parallel_reads=None,  # noqa: N802
+                    name=None):
+    """One string element per line of the text file(s) `filenames`, in order, without the
+    line's "\n" (or "\r\n"). compression_type: None/"" , "GZIP" or "ZLIB". Each pass reads
+    the files again; the cardinality is unknown, as in TensorFlow."""
+    import gzip
+    import zlib
+
+    if isinstance(filenames, Dataset):
+        paths = filenames
+    else:
+        paths = [filenames] if isinstance(filenames, (str, bytes)) or hasattr(filenames, "__fspath__") else \
+            list(np.asarray(filenames, dtype=object).ravel())
+    kind = (compression_type or "").upper()
+    if kind not in ("", "GZIP", "ZLIB"):
+        raise ValueError(f"TextLineDataset: compression_type must be None, '', 'GZIP' or 'ZLIB'; got "
+                         f"{compression_type!r}.")
+
+    def read(path):
+        path = path.decode("utf-8") if isinstance(path, bytes) else str(path)
+        with open(path, "rb") as f:
+            data = f.read()
+        if kind == "GZIP":
+            data = gzip.decompress(data)
+        elif kind == "ZLIB":
+            data = zlib.decompress(data)
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()  # a final newline ends the last line; it does not start an empty one
+        for line in lines:
+            yield (line[:-1] if line.endswith(b"\r") else line).decode("utf-8")
+
+    def elements():
+        for path in paths:
+            yield from read(path)
+
+    return Dataset(elements, UNKNOWN_CARDINALITY)
 
 
 def _buffer_shuffle(iterator, buffer_size, generator):
