@@ -166,6 +166,10 @@ def constant(value, dtype=None, shape=None, name=None):
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    if isinstance(x, KerasTensor):
+        # In a functional model: the symbolic tensor itself, or a cast node for another dtype.
+        same = dtype is None or backend.standardize_dtype(dtype) == x.torch_dtype
+        return x if same else cast(x, dtype)
     return _t(x, dtype)
 
 
@@ -175,6 +179,7 @@ def convert_to_numpy(x):
     return np.asarray(x)
 
 
+@_op
 def cast(x, dtype):
     return _t(x).to(backend.standardize_dtype(dtype))
 
@@ -183,6 +188,7 @@ def shape(x):
     return tuple(x.shape) if isinstance(x, torch.Tensor) else tuple(np.shape(x))
 
 
+@_op
 def stop_gradient(variable):
     return _t(variable).detach()
 
