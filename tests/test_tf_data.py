@@ -391,3 +391,17 @@ def test_text_lines_to_padded_token_batches(tmp_path):
     (tokens, tags), = list(tf.data.TextLineDataset(str(path)).map(parse).padded_batch(2))
     assert torch.equal(tokens, torch.tensor([[1, 2, 0], [3, 4, 0]]))  # "to" is out of vocabulary: 0
     assert torch.equal(tags, torch.tensor([[4, 1, 0], [8, 1, 1]]))
+
+
+def test_one_string_element_answers_like_a_scalar_string_tensor():
+    columns = {"thal": np.array(["fixed", "normal"]), "age": np.array([60, 41])}
+    first = next(iter(Dataset.from_tensor_slices(columns)))
+    thal = first["thal"]
+    assert thal == "fixed" and isinstance(thal, str)
+    assert thal.dtype == tf.string and thal.dtype == "string"  # how tutorials pick StringLookup
+    assert first["age"].dtype != "string"
+    assert thal.numpy() == b"fixed"
+    lookup = keraslite.layers.StringLookup(vocabulary=["fixed", "normal"], num_oov_indices=0, output_mode="one_hot")
+    assert lookup(thal).tolist() == [1.0, 0.0]
+    line = next(iter(Dataset.from_tensor_slices(np.array(["a b"])).map(lambda s: tf.strings.split(s))))
+    assert line.tolist() == ["a", "b"]

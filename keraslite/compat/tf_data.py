@@ -30,7 +30,7 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["Dataset", "TextLineDataset", "TensorSpec", "StringArray", "strings", "AUTOTUNE", "INFINITE_CARDINALITY",
+__all__ = ["Dataset", "TextLineDataset", "TensorSpec", "StringArray", "StringScalar", "strings", "AUTOTUNE", "INFINITE_CARDINALITY",
            "UNKNOWN_CARDINALITY", "experimental", "Options"]
 
 AUTOTUNE = -1
@@ -66,10 +66,30 @@ def _pack(structure, leaves):
 
 class StringArray(np.ndarray):
     """A numpy array of str standing in for a TF string tensor: `.numpy()` gives the UTF-8
-    bytes, as a string tensor's does. Indexing one item gives a Python str."""
+    bytes, as a string tensor's does. Indexing one item gives a StringScalar (a Python str)."""
 
     def numpy(self):
         return np.array([_bytes(s) for s in self.ravel()], dtype=object).reshape(self.shape)
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        return StringScalar(item) if type(item) is str else item
+
+
+class StringScalar(str):
+    """One string element: a Python str that also answers what code written for a scalar TF
+    string tensor asks of it (`x.dtype == tf.string`, `x.numpy()` giving UTF-8 bytes)."""
+
+    __slots__ = ()
+
+    @property
+    def dtype(self):
+        from keraslite.compat.tensorflow_shim import string
+
+        return string
+
+    def numpy(self):
+        return self.encode("utf-8")
 
 
 def _bytes(s):
@@ -692,7 +712,7 @@ def TextLineDataset(filenames, compression_type=None, buffer_size=None, num_para
         if lines and lines[-1] == b"":
             lines.pop()  # a final newline ends the last line; it does not start an empty one
         for line in lines:
-            yield (line[:-1] if line.endswith(b"\r") else line).decode("utf-8")
+            yield StringScalar((line[:-1] if line.endswith(b"\r") else line).decode("utf-8"))
 
     def elements():
         for path in paths:
