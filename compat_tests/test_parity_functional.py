@@ -497,3 +497,37 @@ def test_custom_compute_mask_reaches_symbolic_call_like_keras():
 def test_layer_without_compute_mask_gives_no_symbolic_mask():
     x = keraslite.layers.Dense(2)(keraslite.Input(shape=(3,)))
     assert x._mask_spec is None
+
+
+def test_pooled_length_stays_unknown_like_keras():
+    # Conv1D(5) then MaxPooling1D(5): short traced lengths both shrink to one step, which must
+    # not make the pooled length look static.
+    def build(lib):
+        L = lib.layers
+        inputs = lib.Input(shape=(None,), dtype="int32")
+        x = L.Embedding(30, 4)(inputs)
+        x = L.Conv1D(6, 5, activation="relu")(x)
+        pooled = L.MaxPooling1D(5)(x)
+        x = L.Conv1D(3, 5, activation="relu")(pooled)
+        return lib.Model(inputs, L.GlobalMaxPooling1D()(x)), pooled
+
+    (k_model, k_pooled), (l_model, l_pooled) = build(keras), build(keraslite)
+    assert tuple(l_pooled.shape) == tuple(k_pooled.shape) == (None, None, 6)
+    assert [tuple(l.output.shape) for l in l_model.layers] == [tuple(l.output.shape) for l in k_model.layers]
+    copy_weights(k_model, l_model)
+    outputs_agree(k_model, l_model, np.random.default_rng(3).integers(0, 30, size=(2, 60)).astype("int32"))
+
+
+def test_layer_that_only_takes_short_sequences_still_builds():
+    # A position embedding sized for 8 steps cannot be traced at long lengths; its output
+    # length is still known to be unknown from the short traces.
+    class Positions(keraslite.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.table = keraslite.layers.Embedding(8, 4)
+
+        def call(self, inputs):
+            return self.table(keraslite.ops.arange(keraslite.ops.shape(inputs)[-1]))[None] + 0 * inputs[..., None]
+
+    out = Positions()(keraslite.Input(shape=(None,)))
+    assert out.shape == (None, None, 4)

@@ -55,23 +55,56 @@ def _unknown_beyond_batch(shapes):
 
 
 def _traced_twice(run, shapes):
-    """Output specs of `run(fill, long_fill)` at the two sentinels; when the short sentinels make
-    the call fail and some non-batch size is unknown, the long sentinels are tried before the
-    first error is raised."""
+    """Two traced output specs of `run(fill, long_fill)` whose equal dims are the static ones.
+
+    The batch and unknown dims are traced at two short sentinel sizes. When a non-batch size
+    (a sequence length) is unknown, it is also traced at two long sizes: a short length may be
+    too short for the layer (a strided Conv1D stack) or shrink to the same size in both traces
+    (pooling), which would make an unknown output length look static. Dims that differ between
+    any of the traces come back unknown; the long traces are skipped when the layer cannot
+    take them (a position embedding sized for short sequences)."""
     unknown = any(_is_shape(s) and None in tuple(s) for s in shapes)
+    long_needed = _unknown_beyond_batch(shapes)
     try:
         first = run(_SENTINELS[0], None)
         second = run(_SENTINELS[1], None) if unknown else first
-        return first, second
     except Exception as short_error:
-        if not _unknown_beyond_batch(shapes):
+        if not long_needed:
             raise
         try:
-            first = run(_SENTINELS[0], _LONG_SENTINELS[0])
-            second = run(_SENTINELS[1], _LONG_SENTINELS[1])
+            return run(_SENTINELS[0], _LONG_SENTINELS[0]), run(_SENTINELS[1], _LONG_SENTINELS[1])
         except Exception:
             raise short_error
+    if not long_needed:
         return first, second
+    try:
+        longs = [run(_SENTINELS[0], _LONG_SENTINELS[0]), run(_SENTINELS[1], _LONG_SENTINELS[1])]
+        return first, _unknown_where_different(second, [first] + longs)
+    except Exception:
+        return first, second
+
+
+def _unknown_where_different(spec, others):
+    """`spec` with -1 in every dim where one of `others` (same structure) has another size."""
+    def shape_of(s):
+        return s[0] if isinstance(s, _Spec) else s
+
+    def mark(shape, other_shapes):
+        return tuple(-1 if any(len(o) != len(shape) or o[i] != d for o in other_shapes) else d
+                     for i, d in enumerate(shape))
+
+    if isinstance(spec, _Spec):
+        mask = spec[2]
+        if mask is not None and all(isinstance(o, _Spec) and o[2] is not None for o in others):
+            mask = (mark(mask[0], [o[2][0] for o in others]), mask[1])
+        return _Spec((mark(spec[0], [shape_of(o) for o in others]), spec[1], mask))
+    if isinstance(spec, tuple) and _is_shape(spec):
+        return mark(spec, others)
+    if isinstance(spec, dict):
+        return {k: _unknown_where_different(v, [o[k] for o in others]) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return type(spec)(_unknown_where_different(v, [o[i] for o in others]) for i, v in enumerate(spec))
+    return spec
 
 
 def _is_shape(shape):
