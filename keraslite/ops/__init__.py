@@ -170,7 +170,25 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
         # In a functional model: the symbolic tensor itself, or a cast node for another dtype.
         same = dtype is None or backend.standardize_dtype(dtype) == x.torch_dtype
         return x if same else cast(x, dtype)
+    if _is_text(x) and (dtype is None or dtype == "string"):
+        # torch has no string tensors: text stays numpy (a StringArray, as tf.data's strings).
+        from keraslite.compat.tf_data import strings
+
+        return strings(np.asarray(x, dtype=object))
     return _t(x, dtype)
+
+
+def _is_text(x):
+    if isinstance(x, (str, bytes)):
+        return True
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "USO" and x.size > 0 and isinstance(x.flat[0], (str, bytes))
+    if isinstance(x, (list, tuple)) and x:
+        first = x[0]
+        while isinstance(first, (list, tuple)) and first:
+            first = first[0]
+        return isinstance(first, (str, bytes))
+    return False
 
 
 def convert_to_numpy(x):
