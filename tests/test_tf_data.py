@@ -405,3 +405,32 @@ def test_one_string_element_answers_like_a_scalar_string_tensor():
     assert lookup(thal).tolist() == [1.0, 0.0]
     line = next(iter(Dataset.from_tensor_slices(np.array(["a b"])).map(lambda s: tf.strings.split(s))))
     assert line.tolist() == ["a", "b"]
+
+
+def test_make_csv_dataset_types_defaults_and_labels(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text('count,score,kind,label\n1,2.5,x,0\n,3.5,"q,r",1\n4,,z,1\n')
+    ds = tf.data.experimental.make_csv_dataset(str(path), batch_size=2, column_defaults=[[0], [0.0], ["NA"], [0]],
+                                               label_name="label", num_epochs=1, shuffle=False)
+    (features, labels), (last_features, last_labels) = list(ds)
+    assert list(features) == ["count", "score", "kind"]  # the file's order, label taken out
+    assert features["count"].dtype == torch.int32 and features["count"].tolist() == [1, 0]  # empty -> default
+    assert features["score"].dtype == torch.float32 and features["score"].tolist() == [2.5, 3.5]
+    assert features["kind"].numpy().tolist() == [b"x", b"q,r"]  # a quoted field keeps its comma
+    assert labels.dtype == torch.int32 and labels.tolist() == [0, 1]
+    assert last_features["score"].tolist() == [0.0] and last_labels.tolist() == [1]
+
+
+def test_make_csv_dataset_infers_types_repeats_and_shuffles(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b,c\n" + "".join(f"{i},{i / 2},w{i}\n" for i in range(6)))
+    ds = tf.data.experimental.make_csv_dataset(str(path), batch_size=4, num_epochs=1, shuffle=True, shuffle_seed=1)
+    batches = list(ds)
+    assert [len(b["a"]) for b in batches] == [4, 2]
+    assert batches[0]["a"].dtype == torch.int32 and batches[0]["b"].dtype == torch.float32
+    assert sorted(int(v) for b in batches for v in b["a"]) == list(range(6))
+    forever = tf.data.experimental.make_csv_dataset(str(path), batch_size=4, shuffle=False)  # num_epochs=None
+    assert int(forever.cardinality()) == tf.data.INFINITE_CARDINALITY
+    assert [b["a"].tolist() for b in forever.take(3)] == [[0, 1, 2, 3], [4, 5, 0, 1], [2, 3, 4, 5]]
+    with pytest.raises(ValueError, match="label_name"):
+        tf.data.experimental.make_csv_dataset(str(path), batch_size=2, label_name="missing")

@@ -748,11 +748,128 @@ def _cardinality_of(dataset):
     return dataset.cardinality()
 
 
+def _csv_kind(default):
+    """'int', 'float' or 'str' for one entry of column_defaults (a value, a one-item list of a
+    value, or a dtype), as TensorFlow types CSV columns."""
+    value = default[0] if isinstance(default, (list, tuple)) and default else default
+    name = str(getattr(value, "name", value)) if not isinstance(value, (int, float, str, bytes)) else None
+    if isinstance(value, builtins.bool) or isinstance(value, (int, np.integer)) or (name and "int" in name):
+        return "int64" if name == "int64" else "int32"
+    if isinstance(value, (float, np.floating)) or (name and "float" in name):
+        return "float64" if name == "float64" else "float32"
+    return "string"
+
+
+def _infer_csv_kind(values, na_value):
+    kind = "int32"
+    for v in values:
+        if v == na_value or v == "":
+            continue
+        try:
+            int(v)
+            continue
+        except ValueError:
+            pass
+        try:
+            float(v)
+            kind = "float32"
+        except ValueError:
+            return "string"
+    return kind
+
+
+def make_csv_dataset(file_pattern, batch_size, column_names=None, column_defaults=None, label_name=None,
+                     select_columns=None, field_delim=",", use_quote_delim=True, na_value="", header=True,
+                     num_epochs=None, shuffle=True, shuffle_buffer_size=10000, shuffle_seed=None,
+                     prefetch_buffer_size=None, num_parallel_reads=None, sloppy=False, num_rows_for_inference=100,
+                     compression_type=None, ignore_errors=False, encoding="utf-8"):
+    """tf.data.experimental.make_csv_dataset: batches of (OrderedDict column -> values, label)
+    (just the dict without `label_name`) read from CSV file(s). Column types come from
+    `column_defaults` (0 -> int32, 0.0 -> float32, "" -> string; empty fields take the
+    default) or are inferred from the first rows. As in TensorFlow, `num_epochs=None`
+    repeats forever and `shuffle` defaults to True."""
+    import collections
+    import csv
+    import glob
+    import gzip
+
+    patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) or hasattr(file_pattern, "__fspath__") \
+        else list(file_pattern)
+    paths = []
+    for pattern in patterns:
+        pattern = pattern.decode() if isinstance(pattern, bytes) else str(pattern)
+        paths.extend(sorted(glob.glob(pattern)) or [pattern])
+    rows, names = [], list(column_names) if column_names is not None else None
+    for path in paths:
+        opener = gzip.open if (compression_type or "").upper() == "GZIP" else open
+        with opener(path, "rt", encoding=encoding, newline="") as f:
+            reader = csv.reader(f, delimiter=field_delim, quoting=csv.QUOTE_MINIMAL if use_quote_delim
+                                else csv.QUOTE_NONE)
+            lines = [line for line in reader if line]
+        if header and lines:
+            if names is None:
+                names = lines[0]
+            lines = lines[1:]
+        rows.extend(lines)
+    if names is None:
+        raise ValueError("make_csv_dataset: the files have no header; pass `column_names`.")
+    width = len(names)
+    bad = [i for i, r in enumerate(rows) if len(r) != width]
+    if bad and not ignore_errors:
+        raise ValueError(f"make_csv_dataset: row {bad[0] + 1} has {len(rows[bad[0]])} fields but there are "
+                         f"{width} columns ({names}).")
+    rows = [r for r in rows if len(r) == width]
+    if column_defaults is not None and len(column_defaults) != width:
+        raise ValueError(f"make_csv_dataset: column_defaults has {len(column_defaults)} entries for {width} "
+                         "columns; give one per column.")
+    if label_name is not None and label_name not in names:
+        raise ValueError(f"make_csv_dataset: label_name {label_name!r} is not one of the columns {names}.")
+    keep = list(select_columns) if select_columns is not None else list(names)
+    keep = [names[c] if isinstance(c, int) else c for c in keep]
+    columns = collections.OrderedDict()
+    for index, name in enumerate(names):
+        if name not in keep:
+            continue
+        raw = [r[index] for r in rows]
+        if column_defaults is not None:
+            kind = _csv_kind(column_defaults[index])
+            default = column_defaults[index]
+            default = default[0] if isinstance(default, (list, tuple)) and default else None
+        else:
+            kind, default = _infer_csv_kind(raw[:num_rows_for_inference], na_value), None
+        missing = lambda v: v == "" or v == na_value  # noqa: E731
+
+        def value(v, kind=kind, default=default, name=name):
+            if missing(v):
+                if default is None and kind != "string":
+                    raise ValueError(f"make_csv_dataset: column {name!r} has an empty field and no default.")
+                return default if default is not None else ""
+            return v
+
+        values = [value(v) for v in raw]
+        if kind == "string":
+            columns[name] = strings(np.array([str(v) for v in values], dtype=object))
+        else:
+            parse = float if kind.startswith("float") else (lambda v: int(float(v)))
+            columns[name] = torch.tensor(np.array([parse(v) for v in values]), dtype=getattr(torch, kind))
+    if label_name is not None:
+        label = columns.pop(label_name)
+        dataset = Dataset.from_tensor_slices((columns, label))
+    else:
+        dataset = Dataset.from_tensor_slices(columns)
+    if shuffle:
+        dataset = dataset.shuffle(shuffle_buffer_size, seed=shuffle_seed)
+    if num_epochs != 1:
+        dataset = dataset.repeat(num_epochs)
+    return dataset.batch(batch_size, drop_remainder=num_epochs is None)
+
+
 class _Experimental:
     AUTOTUNE = AUTOTUNE
     INFINITE_CARDINALITY = INFINITE_CARDINALITY
     UNKNOWN_CARDINALITY = UNKNOWN_CARDINALITY
     cardinality = staticmethod(_cardinality_of)
+    make_csv_dataset = staticmethod(make_csv_dataset)
 
 
 experimental = _Experimental()
