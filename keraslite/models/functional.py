@@ -312,6 +312,10 @@ def _trace_call(layer, args, kwargs, fill, long_fill=None):
     device = _weights_device(layer)
 
     def make(kt):
+        if kt.dtype == "string":  # text stays numpy: ops that move it around (expand_dims) take it
+            from keraslite.compat.tf_data import strings
+
+            return strings(np.full(_shape_with(kt.shape, fill, long_fill), "", dtype=object))
         t = torch.zeros(_shape_with(kt.shape, fill, long_fill), dtype=kt.torch_dtype, device=device)
         if kt._mask_spec is not None:
             # The producer computed a mask (Embedding(mask_zero=True), a custom compute_mask):
@@ -365,7 +369,11 @@ def _output_specs(outputs):
         mask = (tuple(mask.shape), mask.dtype) if isinstance(mask, torch.Tensor) else None
         return _Spec((tuple(t.shape), t.dtype, mask))
 
-    return map_structure(lambda t: spec(t) if isinstance(t, torch.Tensor) else t, outputs)
+    def text_spec(t):
+        return _Spec((tuple(t.shape), "string", None))
+
+    return map_structure(lambda t: spec(t) if isinstance(t, torch.Tensor) else
+                         text_spec(t) if isinstance(t, np.ndarray) and t.dtype == object else t, outputs)
 
 
 def _merged_shape(a, b):
@@ -406,7 +414,7 @@ def call_symbolic(layer, args, kwargs):
                          f"of shape {_kt_shapes(inputs)}: {type(e).__name__}: {e}") from e
 
     def to_kt(a, b):
-        kt = KerasTensor(_merged_shape(a[0], b[0]), dtype=backend.dtype_name(a[1]))
+        kt = KerasTensor(_merged_shape(a[0], b[0]), dtype=a[1] if a[1] == "string" else backend.dtype_name(a[1]))
         if a[2] is not None and b[2] is not None:
             kt._mask_spec = (_merged_shape(a[2][0], b[2][0]), a[2][1])
         return kt

@@ -178,6 +178,12 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     return _t(x, dtype)
 
 
+def _text(array):
+    from keraslite.compat.tf_data import strings
+
+    return strings(array)
+
+
 def _is_text(x):
     if isinstance(x, (str, bytes)):
         return True
@@ -719,7 +725,10 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 def reshape(x, newshape):
     if isinstance(newshape, int):
         newshape = (newshape,)
-    return torch.reshape(_t(x), tuple(-1 if d is None else int(d) for d in newshape))
+    newshape = tuple(-1 if d is None else int(d) for d in newshape)
+    if _is_text(x):
+        return _text(np.reshape(np.asarray(x, dtype=object), newshape))
+    return torch.reshape(_t(x), newshape)
 
 
 @_op
@@ -737,6 +746,8 @@ def permute_dimensions(x, pattern):
 
 @_op
 def expand_dims(x, axis=-1):  # Keras 3 requires axis; K2's K.expand_dims defaulted to -1
+    if _is_text(x):  # a string input of a functional model (StringLookup comes next)
+        return _text(np.expand_dims(np.asarray(x, dtype=object), tuple(axis) if isinstance(axis, list) else axis))
     x = _t(x)
     if isinstance(axis, (list, tuple)):
         out_ndim = x.dim() + len(axis)
@@ -748,6 +759,8 @@ def expand_dims(x, axis=-1):  # Keras 3 requires axis; K2's K.expand_dims defaul
 
 @_op
 def squeeze(x, axis=None):
+    if _is_text(x):
+        return _text(np.squeeze(np.asarray(x, dtype=object), tuple(axis) if isinstance(axis, list) else axis))
     x = _t(x)
     if axis is None:
         return x.squeeze()
