@@ -423,3 +423,127 @@ def test_division_of_symbolic_tensors_is_a_true_divide_node():
         outs.append(to_numpy(model(torch.as_tensor(x))))
     assert texts[1] == texts[0]
     assert_close(outs[1], outs[0])
+
+
+# ----------------------------------------------------------------------------- unknown sequence lengths
+
+def strided_text_convnet(lib):
+    """Two strided Conv1Ds (kernel 7, stride 3) on an Embedding of any length: a short traced
+    length cannot pass through both, so the graph's shapes must not depend on one."""
+    L = lib.layers
+    inputs = lib.Input(shape=(None,), dtype="int64")
+    x = L.Embedding(40, 6)(inputs)
+    x = L.Conv1D(5, 7, padding="valid", activation="relu", strides=3)(x)
+    x = L.Conv1D(4, 7, padding="valid", activation="relu", strides=3)(x)
+    mid = x
+    x = L.GlobalMaxPooling1D()(x)
+    outputs = L.Dense(1, activation="sigmoid")(x)
+    return lib.Model(inputs, outputs), mid
+
+
+def test_strided_convs_on_unknown_length_match_keras():
+    k_model, k_mid = strided_text_convnet(keras)
+    l_model, l_mid = strided_text_convnet(keraslite)
+    assert tuple(l_mid.shape) == tuple(k_mid.shape) == (None, None, 4)
+    assert l_model.output_shape == k_model.output_shape
+    copy_weights(k_model, l_model)
+    tokens = np.random.default_rng(1).integers(0, 40, size=(3, 50)).astype("int64")
+    outputs_agree(k_model, l_model, tokens)
+
+
+def test_strided_convs_on_unknown_length_in_sequential_match_keras():
+    def build(lib):
+        L = lib.layers
+        return lib.Sequential([lib.Input(shape=(None, 3)), L.Conv1D(4, 7, strides=3),
+                               L.MaxPooling1D(3), L.Conv1D(2, 5), L.GlobalAveragePooling1D()])
+    k_model, l_model = build(keras), build(keraslite)
+    assert l_model.output_shape == k_model.output_shape
+    assert [l.output.shape for l in l_model.layers] == [tuple(l.output.shape) for l in k_model.layers]
+    copy_weights(k_model, l_model)
+    outputs_agree(k_model, l_model, np.random.default_rng(2).standard_normal((2, 60, 3)).astype("float32"))
+
+
+# ----------------------------------------------------------------------------- masks on symbolic calls
+
+def masked_encoder(lib):
+    """A custom compute_mask feeding a layer whose call needs `mask` (the keras.io translation
+    Transformer's pattern): Keras hands the mask to the symbolic call too, not only to real ones."""
+    L, ops = lib.layers, lib.ops
+
+    class TokenEmbedding(L.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.embed = L.Embedding(12, 4)
+
+        def call(self, inputs):
+            return self.embed(inputs)
+
+        def compute_mask(self, inputs, mask=None):
+            return ops.not_equal(inputs, 0)
+
+    class MaskedSelfAttention(L.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.attention = L.MultiHeadAttention(num_heads=2, key_dim=4)
+            self.supports_masking = True
+
+        def call(self, inputs, mask=None):
+            if mask is None:
+                raise ValueError("no mask")
+            padding_mask = ops.cast(mask[:, None, :], "int32")
+            return self.attention(inputs, inputs, attention_mask=padding_mask)
+
+    inputs = lib.Input(shape=(None,), dtype="int64")
+    embedded = TokenEmbedding(name="tokens")(inputs)
+    attended = MaskedSelfAttention(name="attend")(embedded)
+    return lib.Model(inputs, L.Dense(3, name="head")(attended)), embedded
+
+
+def test_custom_compute_mask_reaches_symbolic_call_like_keras():
+    k_model, k_embedded = masked_encoder(keras)
+    l_model, l_embedded = masked_encoder(keraslite)
+    assert l_embedded._mask_spec is not None and k_embedded._keras_mask is not None
+    assert l_embedded._mask_spec[0] == tuple(k_embedded._keras_mask.shape) == (None, None)
+    assert l_model.output_shape == k_model.output_shape
+    copy_weights(k_model, l_model)
+    tokens = np.array([[3, 5, 1, 0, 0], [7, 2, 9, 4, 0]], dtype="int64")
+    outputs_agree(k_model, l_model, tokens)
+
+
+def test_layer_without_compute_mask_gives_no_symbolic_mask():
+    x = keraslite.layers.Dense(2)(keraslite.Input(shape=(3,)))
+    assert x._mask_spec is None
+
+
+def test_pooled_length_stays_unknown_like_keras():
+    # Conv1D(5) then MaxPooling1D(5): short traced lengths both shrink to one step, which must
+    # not make the pooled length look static.
+    def build(lib):
+        L = lib.layers
+        inputs = lib.Input(shape=(None,), dtype="int32")
+        x = L.Embedding(30, 4)(inputs)
+        x = L.Conv1D(6, 5, activation="relu")(x)
+        pooled = L.MaxPooling1D(5)(x)
+        x = L.Conv1D(3, 5, activation="relu")(pooled)
+        return lib.Model(inputs, L.GlobalMaxPooling1D()(x)), pooled
+
+    (k_model, k_pooled), (l_model, l_pooled) = build(keras), build(keraslite)
+    assert tuple(l_pooled.shape) == tuple(k_pooled.shape) == (None, None, 6)
+    assert [tuple(l.output.shape) for l in l_model.layers] == [tuple(l.output.shape) for l in k_model.layers]
+    copy_weights(k_model, l_model)
+    outputs_agree(k_model, l_model, np.random.default_rng(3).integers(0, 30, size=(2, 60)).astype("int32"))
+
+
+def test_layer_that_only_takes_short_sequences_still_builds():
+    # A position embedding sized for 8 steps cannot be traced at long lengths; its output
+    # length is still known to be unknown from the short traces.
+    class Positions(keraslite.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.table = keraslite.layers.Embedding(8, 4)
+
+        def call(self, inputs):
+            return self.table(keraslite.ops.arange(keraslite.ops.shape(inputs)[-1]))[None] + 0 * inputs[..., None]
+
+    out = Positions()(keraslite.Input(shape=(None,)))
+    assert out.shape == (None, None, 4)

@@ -256,3 +256,26 @@ def test_core_and_nn_ops_on_symbolic_inputs_build_a_saveable_model(tmp_path):
     model.save(path)
     loaded = keraslite.saving.load_model(path)
     np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0), atol=1e-6)
+
+
+def _casting_model(lib):
+    """ops.cast, ops.convert_to_tensor and ops.stop_gradient on a functional model's tensors."""
+    ids = lib.Input(shape=(3,), dtype="int64", name="ids")
+    as_float = lib.ops.cast(ids, "float32")
+    same = lib.ops.convert_to_tensor(as_float)
+    halved = lib.ops.convert_to_tensor(ids, "float32") * 0.5
+    frozen = lib.ops.stop_gradient(lib.layers.Dense(2, name="proj")(same))
+    out = lib.layers.Dense(1, name="head")(lib.layers.concatenate([frozen, halved]))
+    return lib.Model(ids, out), (as_float, same, halved, frozen)
+
+
+def test_cast_convert_and_stop_gradient_build_functional_graphs_like_keras():
+    k_model, k_parts = _casting_model(keras)
+    l_model, l_parts = _casting_model(keraslite)
+    for k, l in zip(k_parts, l_parts):
+        assert tuple(l.shape) == tuple(k.shape) and l.dtype == k.dtype
+    for k_layer in k_model.layers:
+        if k_layer.get_weights():
+            l_model.get_layer(k_layer.name).set_weights(k_layer.get_weights())
+    ids = np.array([[1, 2, 3], [4, 0, 7]], dtype="int64")
+    np.testing.assert_allclose(l_model.predict(ids, verbose=0), k_model.predict(ids, verbose=0), rtol=1e-5)

@@ -92,3 +92,22 @@ def test_small_loss_format(monkeypatch):
         models.append(m)
     _compare(_capture(monkeypatch, lambda: models[0].fit(x, y + 1e-3, verbose=1, epochs=2)),
              _capture(monkeypatch, lambda: models[1].fit(x, y + 1e-3, verbose=1, epochs=2)))
+
+
+def test_unknown_length_input_ends_on_a_full_bar(monkeypatch):
+    # A generator has no length: the bar counts "n/Unknown" while it runs and ends on "n/n".
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((24, 4)).astype("float32"), rng.integers(0, 3, 24)
+
+    def batches(with_y=True):
+        for i in range(0, 24, 8):
+            yield (x[i:i + 8], y[i:i + 8]) if with_y else (x[i:i + 8],)
+
+    km, lm = _pair()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Keras warns that a generator ran out of data
+        for run in (lambda m: m.fit(batches(), epochs=1), lambda m: m.evaluate(batches()),
+                    lambda m: m.predict(batches(False))):
+            _compare(_capture(monkeypatch, lambda: run(km)), _capture(monkeypatch, lambda: run(lm)))

@@ -278,3 +278,88 @@ def test_validation_data_one_tuple_is_inputs_only():
     kh = km.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0, validation_data=(vx,))
     lh = lm.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0, validation_data=(vx,))
     np.testing.assert_allclose(lh.history["val_loss"], kh.history["val_loss"], rtol=RTOL)
+
+
+# ----------------------------------------------------------------------------- the `training` argument
+
+def _training_recorders(lib, required=False):
+    """Subclassed layers that record the `training` value their call receives: one defaulting
+    to None, one calling a sublayer positionally, and (tf.keras style, which Keras 3 cannot
+    bind) one with a required `training`."""
+    seen = []
+
+    class Optional(lib.layers.Layer):
+        def call(self, inputs, training=None):
+            seen.append(("optional", training))
+            return inputs
+
+    class Required(lib.layers.Layer):
+        def call(self, inputs, training):
+            seen.append(("required", training))
+            return inputs
+
+    class Block(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.first = Required() if required else Optional()
+            self.optional = Optional()
+
+        def call(self, inputs, training=None):
+            seen.append(("block", training))
+            x = self.first(inputs)  # inherits what the block received
+            return self.optional(x, training=False) + self.optional(x)  # explicit False, then inherited
+
+    class Net(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.block = Block()
+            self.dense = lib.layers.Dense(1)
+
+        def call(self, inputs, training=False):
+            return self.dense(self.block(inputs))
+
+    return Net(), seen
+
+
+def _record_training(lib, required=False):
+    """The values recorded by the eager calls of fit, predict and direct calls (Keras's own
+    first calls also trace the model symbolically; those are left out)."""
+    x = np.ones((4, 3), dtype="float32")
+    y = np.zeros((4, 1), dtype="float32")
+    model, seen = _training_recorders(lib, required)
+    model.compile("sgd", "mse")
+    model(x)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    seen.clear()
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    model.predict(x, batch_size=4, verbose=0)
+    model(x, training=True)
+    model(x)  # Net's default (False) reaches the layers
+    return list(seen)
+
+
+def test_training_reaches_nested_layers_like_keras():
+    ours = _record_training(keraslite)
+    assert ours == _record_training(keras)
+    assert ("optional", True) in ours
+
+
+def test_required_training_argument_gets_the_callers_value():
+    # Keras 3 cannot bind `call(self, inputs, training)` without a value; tf.keras filled it
+    # from the enclosing call, which is what the layer sees here: the values the optional
+    # version gets from Keras, with False where nothing was resolved.
+    ours = _record_training(keraslite, required=True)
+    expected = [(("required", value) if i % 4 == 1 else (name, value))
+                for i, (name, value) in enumerate(_record_training(keras))]
+    assert ours == expected
+
+
+def test_required_training_argument_without_caller_is_false():
+    class Required(keraslite.layers.Layer):
+        def call(self, inputs, training):
+            return inputs * (2.0 if training else 1.0)
+
+    layer = Required()
+    assert float(layer(torch.ones(1))) == 1.0
+    assert float(layer(torch.ones(1), training=True)) == 2.0
+    assert float(layer(torch.ones(1), True)) == 2.0  # tf.keras code passes it positionally too

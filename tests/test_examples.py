@@ -205,6 +205,26 @@ EXPECTED = {
                                    r"val_loss", r"predicted sequence: \(4, 4, 16, 16, 1\)",
                                    r"predicted next frame: \(4, 16, 16, 1\)",
                                    r"mean absolute pixel error: [\d.]+"],
+    "keras3_text_translation_masking.py": [r"target vocabulary: \['', '\[UNK\]', '\[start\]', '\[end\]'\]",
+                                           r"encoder_inputs: \(32, 8\) decoder_inputs: \(32, 8\) targets: \(32, 8\)",
+                                           r"encoder output: \(None, None, 16\) decoder output: \(None, None, 14\)",
+                                           r"Epoch 8/8", r"final val_accuracy [\d.]+",
+                                           r"-> \[start\] [a-z ]+\[end\]"],
+    "keras3_text_token_tagging.py": [r"vocabulary: 13 words; first line: b'\d\\t",
+                                     r"padded batch: \(16, \d\) \(16, \d\) padding tags: \d+", r"Epoch 6/6",
+                                     r"10/10 - ", r"training calls that saw training=True: 60",
+                                     r"sample ids: \[\[\d+, \d+, \d+, \d+, \d+\]\] tags: \[\[[0-3, ]+\]\]",
+                                     r"scored tokens: (\d+) == \1 accuracy [\d.]+"],
+    "keras3_text_conv_from_files.py": [r"Using 80 files for training", r"Using 20 files for validation",
+                                       r"classes: \['neg', 'pos'\] batches: 5 2", r"'<br' kept: False",
+                                       r"conv stack output: \(None, None, 16\)", r"trainable weights: 6 frozen: 1",
+                                       r"Epoch 8/8", r"validation loss [\d.]+ accuracy [\d.]+",
+                                       r"embedding unchanged by training: True",
+                                       r"raw-string predictions: \['(pos|neg)', '(pos|neg)'\]"],
+    "keras3_tabular_dataset_lookups.py": [r"one element: \{'age': \d+, 'chol': \d+, 'cp': \[[01, ]+\], "
+                                          r"'thal': \[[01, ]+\]\} label [01]", r"age: mean [\d.]+",
+                                          r"encoded features: \(None, 9\)", r"validation loss [\d.]+ accuracy [\d.]+",
+                                          r"a [\d.]+ percent probability of the positive class"],
 }
 
 

@@ -345,3 +345,18 @@ def test_keras_tutorial_text_pipeline_through_the_tf_shim(tmp_path):
     end_to_end.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
     assert len(end_to_end.evaluate(raw, verbose=0)) == 2
     assert end_to_end.predict(["great film", "awful film"], verbose=0).shape == (2, 1)
+
+
+def test_string_inputs_pass_through_shape_ops_to_lookups():
+    # keras.io's wide & deep models: Input(shape=(), dtype="string") -> ops.expand_dims -> StringLookup.
+    inputs = keraslite.Input(shape=(), dtype="string", name="area")
+    expanded = keraslite.ops.expand_dims(inputs, -1)
+    assert expanded.shape == (None, 1) and expanded.dtype == "string"
+    one_hot = keraslite.layers.StringLookup(vocabulary=["a", "b", "c"], num_oov_indices=0, mask_token=None,
+                                            output_mode="binary")(expanded)
+    ids = keraslite.layers.StringLookup(vocabulary=["a", "b", "c"], num_oov_indices=0, mask_token=None)(inputs)
+    model = keraslite.Model(inputs, [one_hot, ids])
+    encoded, index = model(np.array(["c", "a"]))
+    assert np.asarray(encoded).tolist() == [[0, 0, 1], [1, 0, 0]]
+    assert np.asarray(index).tolist() == [2, 0]
+    assert keraslite.ops.squeeze(keraslite.ops.reshape(np.array(["x", "y"]), (2, 1)), 1).tolist() == ["x", "y"]

@@ -113,7 +113,9 @@ def test_errors():
     with pytest.raises(ValueError, match="both"):
         ops.where(X > 0, X)
     with pytest.raises(TypeError, match="symbolic"):
-        ops.convert_to_tensor(keraslite.Input((2,)))
+        ops.variable(keraslite.Input((2,)))  # a variable needs values; a symbolic tensor has none
+    symbolic = keraslite.Input((2,))
+    assert ops.convert_to_tensor(symbolic) is symbolic  # Keras 3 keeps it symbolic
 
 
 def test_random_tensors_are_made_on_the_model_device():
@@ -136,3 +138,17 @@ def test_elementwise_crossentropies_on_symbolic_tensors():
     target, output = keraslite.Input((4,)), keraslite.Input((4,))
     assert ops_mod.binary_crossentropy(target, output).shape == (None, 4)
     assert ops_mod.categorical_crossentropy(target, output).shape == (None,)
+
+
+def test_convert_to_tensor_keeps_text_as_numpy_strings():
+    # keras.io's end-to-end text models call a string-input model on convert_to_tensor([[text]]).
+    text = ops.convert_to_tensor([["the cat sat"], ["on the mat"]])
+    assert isinstance(text, np.ndarray) and text.shape == (2, 1)
+    assert text.numpy().tolist() == [[b"the cat sat"], [b"on the mat"]]
+    vectorize = keraslite.layers.TextVectorization(vocabulary=["the", "cat", "sat"], output_sequence_length=3)
+    inputs = keraslite.Input(shape=(1,), dtype="string")
+    model = keraslite.Model(inputs, vectorize(inputs))
+    assert model(text).tolist() == [[2, 3, 4], [1, 2, 1]]
+    assert ops.convert_to_tensor("word").shape == ()
+    with pytest.raises((TypeError, ValueError)):
+        ops.convert_to_tensor(["a", "b"], dtype="float32")

@@ -310,3 +310,127 @@ def test_row_reader_reads_one_batch_per_call_in_each_pass_order():
     x, y = next(iter(single))
     assert float(x) == 0.0 and y.ndim == 0  # unbatched: one row, without the batch axis
     assert len(single) == 3 and len(single.shuffle(3).batch(2)) == 2
+
+
+# ----------------------------------------------------------------------------- text files and padding
+
+def test_text_line_dataset_yields_each_line_without_its_terminator(tmp_path):
+    first = tmp_path / "a.txt"
+    first.write_bytes("3\tthe cat\n\r\nlast line é".encode("utf-8"))
+    second = tmp_path / "b.txt"
+    second.write_bytes(b"x\ny\n")  # a final newline ends a line; it starts no empty one
+    ds = tf.data.TextLineDataset([str(first), str(second)])
+    assert int(ds.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    assert list(ds.as_numpy_iterator()) == [b"3\tthe cat", b"", "last line é".encode("utf-8"), b"x", b"y"]
+    assert list(ds) == list(ds)  # each pass reads the files again
+    assert [r for r in tf.data.TextLineDataset(str(second))] == ["x", "y"]
+
+
+def test_text_line_dataset_reads_gzip(tmp_path):
+    import gzip
+
+    path = tmp_path / "lines.gz"
+    path.write_bytes(gzip.compress(b"one\ntwo\n"))
+    assert list(tf.data.TextLineDataset(str(path), compression_type="GZIP")) == ["one", "two"]
+    with pytest.raises(ValueError, match="compression_type"):
+        tf.data.TextLineDataset(str(path), compression_type="BZ2")
+
+
+def test_strings_to_number_parses_text():
+    assert torch.equal(tf.strings.to_number(np.array(["1", "-2", "30"]), out_type=tf.int64),
+                       torch.tensor([1, -2, 30], dtype=torch.int64))
+    value = tf.strings.to_number("2.5")
+    assert value.dtype == torch.float32 and value.ndim == 0 and float(value) == 2.5
+    assert tf.strings.to_number([b"7"], out_type=tf.int32).dtype == torch.int32
+    with pytest.raises(ValueError, match="'abc'"):
+        tf.strings.to_number(["abc"], out_type=tf.int32)
+
+
+def test_padded_batch_pads_each_component_to_the_longest_in_its_batch():
+    rows = [[1, 2, 3], [4], [5, 6], [7, 8, 9, 10]]
+    ds = Dataset.from_generator(lambda: ((torch.tensor(r), torch.tensor(r) * 10) for r in rows),
+                                output_types=(tf.int64, tf.int64))
+    batches = list(ds.padded_batch(2))
+    assert len(batches) == 2
+    x, y = batches[0]
+    assert torch.equal(x, torch.tensor([[1, 2, 3], [4, 0, 0]]))
+    assert torch.equal(y, torch.tensor([[10, 20, 30], [40, 0, 0]]))
+    assert torch.equal(batches[1][0], torch.tensor([[5, 6, 0, 0], [7, 8, 9, 10]]))
+
+
+def test_padded_batch_shapes_values_and_drop_remainder():
+    rows = [[1, 2], [3], [4, 5, 6]]
+    ds = Dataset.from_generator(lambda: (torch.tensor(r) for r in rows), output_types=tf.int32)
+    (batch,) = list(ds.padded_batch(2, padded_shapes=[5], padding_values=-1, drop_remainder=True))
+    assert torch.equal(batch, torch.tensor([[1, 2, -1, -1, -1], [3, -1, -1, -1, -1]], dtype=torch.int32))
+    with pytest.raises(ValueError, match="smaller size"):
+        list(ds.padded_batch(3, padded_shapes=[2]))
+    with pytest.raises(ValueError, match="components"):
+        list(ds.padded_batch(2, padded_shapes=([3], [3])))
+
+
+def test_padded_batch_pads_text_with_empty_strings():
+    ds = Dataset.from_generator(lambda: iter([np.array(["a", "b"]), np.array(["c"])]))
+    (batch,) = list(ds.padded_batch(2))
+    assert batch.numpy().tolist() == [[b"a", b"b"], [b"c", b""]]
+
+
+def test_text_lines_to_padded_token_batches(tmp_path):
+    # The keras.io NER pipeline: split each line, parse its numbers, look its words up, pad.
+    path = tmp_path / "tags.txt"
+    path.write_text("2\tEU\trejects\t3\t0\n3\tgerman\tcall\tto\t7\t0\t0\n")
+    lookup = keraslite.layers.StringLookup(vocabulary=["eu", "rejects", "german", "call"])
+
+    def parse(record):
+        record = tf.strings.split(record, sep="\t")
+        length = tf.strings.to_number(record[0], out_type=tf.int32)
+        tokens = tf.strings.lower(record[1:length + 1])
+        tags = tf.strings.to_number(record[length + 1:], out_type=tf.int64) + 1
+        return lookup(tokens), tags
+
+    (tokens, tags), = list(tf.data.TextLineDataset(str(path)).map(parse).padded_batch(2))
+    assert torch.equal(tokens, torch.tensor([[1, 2, 0], [3, 4, 0]]))  # "to" is out of vocabulary: 0
+    assert torch.equal(tags, torch.tensor([[4, 1, 0], [8, 1, 1]]))
+
+
+def test_one_string_element_answers_like_a_scalar_string_tensor():
+    columns = {"thal": np.array(["fixed", "normal"]), "age": np.array([60, 41])}
+    first = next(iter(Dataset.from_tensor_slices(columns)))
+    thal = first["thal"]
+    assert thal == "fixed" and isinstance(thal, str)
+    assert thal.dtype == tf.string and thal.dtype == "string"  # how tutorials pick StringLookup
+    assert first["age"].dtype != "string"
+    assert thal.numpy() == b"fixed"
+    lookup = keraslite.layers.StringLookup(vocabulary=["fixed", "normal"], num_oov_indices=0, output_mode="one_hot")
+    assert lookup(thal).tolist() == [1.0, 0.0]
+    line = next(iter(Dataset.from_tensor_slices(np.array(["a b"])).map(lambda s: tf.strings.split(s))))
+    assert line.tolist() == ["a", "b"]
+
+
+def test_make_csv_dataset_types_defaults_and_labels(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text('count,score,kind,label\n1,2.5,x,0\n,3.5,"q,r",1\n4,,z,1\n')
+    ds = tf.data.experimental.make_csv_dataset(str(path), batch_size=2, column_defaults=[[0], [0.0], ["NA"], [0]],
+                                               label_name="label", num_epochs=1, shuffle=False)
+    (features, labels), (last_features, last_labels) = list(ds)
+    assert list(features) == ["count", "score", "kind"]  # the file's order, label taken out
+    assert features["count"].dtype == torch.int32 and features["count"].tolist() == [1, 0]  # empty -> default
+    assert features["score"].dtype == torch.float32 and features["score"].tolist() == [2.5, 3.5]
+    assert features["kind"].numpy().tolist() == [b"x", b"q,r"]  # a quoted field keeps its comma
+    assert labels.dtype == torch.int32 and labels.tolist() == [0, 1]
+    assert last_features["score"].tolist() == [0.0] and last_labels.tolist() == [1]
+
+
+def test_make_csv_dataset_infers_types_repeats_and_shuffles(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b,c\n" + "".join(f"{i},{i / 2},w{i}\n" for i in range(6)))
+    ds = tf.data.experimental.make_csv_dataset(str(path), batch_size=4, num_epochs=1, shuffle=True, shuffle_seed=1)
+    batches = list(ds)
+    assert [len(b["a"]) for b in batches] == [4, 2]
+    assert batches[0]["a"].dtype == torch.int32 and batches[0]["b"].dtype == torch.float32
+    assert sorted(int(v) for b in batches for v in b["a"]) == list(range(6))
+    forever = tf.data.experimental.make_csv_dataset(str(path), batch_size=4, shuffle=False)  # num_epochs=None
+    assert int(forever.cardinality()) == tf.data.INFINITE_CARDINALITY
+    assert [b["a"].tolist() for b in forever.take(3)] == [[0, 1, 2, 3], [4, 5, 0, 1], [2, 3, 4, 5]]
+    with pytest.raises(ValueError, match="label_name"):
+        tf.data.experimental.make_csv_dataset(str(path), batch_size=2, label_name="missing")

@@ -45,3 +45,33 @@ def test_zeros_ones_take_an_int_list_tuple_or_tensor_shape():
     assert tuple(tf.zeros(tf.shape(np.zeros((3, 5)))).shape) == (3, 5)
     assert tuple(tf.ones(np.array([1, 2])).shape) == (1, 2)
     assert tuple(tf.zeros(()).shape) == ()
+
+
+def test_numpy_functions_on_tensors_give_numpy_like_tf():
+    t = torch.tensor([[0.1, 0.9, 0.3], [0.8, 0.1, 0.2]])
+    index = np.argmax(t[0, :])
+    assert isinstance(index, np.integer) and index == 1
+    assert {1: "word"}[np.argmax(t[0])] == "word"  # a numpy int is a usable dict key; a tensor is not
+    assert np.argmax(t, axis=-1).tolist() == [1, 0] and isinstance(np.argmax(t, axis=-1), np.ndarray)
+    assert np.argmin(t, axis=1).tolist() == [0, 1]
+    flat = np.reshape(t, [-1])
+    assert isinstance(flat, np.ndarray) and flat.shape == (6,)
+    assert isinstance(np.exp(t), np.ndarray)
+
+
+def test_boolean_numpy_results_mask_rather_than_index():
+    labels = torch.tensor([[2, 0, 3], [1, 0, 0]])
+    predictions = np.array([[1, 1, 0], [2, 0, 1]])
+    mask = (np.reshape(labels, [-1]) > 0) & (np.reshape(predictions, [-1]) > 0)
+    assert mask.dtype == bool
+    assert np.reshape(predictions, [-1])[mask].tolist() == [1, 2]
+    assert np.reshape(labels, [-1])[mask].tolist() == [2, 1]
+
+
+def test_reshape_and_transpose_take_tensorflows_argument_names():
+    t = torch.arange(6)
+    assert tuple(tf.reshape(t, shape=[1, -1]).shape) == (1, 6)
+    assert tuple(tf.reshape(tensor=t, shape=(3, 2)).shape) == (3, 2)
+    m = torch.arange(6).reshape(2, 3)
+    assert torch.equal(tf.transpose(m, perm=[1, 0]), m.T)
+    assert torch.equal(tf.transpose(a=m), m.T)

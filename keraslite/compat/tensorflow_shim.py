@@ -166,8 +166,19 @@ exp = _op("exp", torch.exp)
 log = _op("log", torch.log)
 abs = _op("abs", torch.abs)  # noqa: A001
 matmul = _op("matmul", torch.matmul)
-reshape = _op("reshape", lambda x, shape: torch.reshape(x, tuple(shape)))
-transpose = _op("transpose", lambda x, perm=None: x.permute(*perm) if perm else x.T)
+_reshape = _op("reshape", lambda x, shape: torch.reshape(x, tuple(shape)))
+_transpose = _op("transpose", lambda x, perm=None: x.permute(*perm) if perm else x.T)
+
+
+def reshape(tensor, shape, name=None):
+    """tf.reshape, with TensorFlow's argument names (keras.ops calls the shape `newshape`)."""
+    return _reshape(tensor, shape)
+
+
+def transpose(a, perm=None, conjugate=False, name=None):
+    """tf.transpose, with TensorFlow's argument names (keras.ops calls the order `axes`)."""
+    out = _transpose(a, perm)
+    return out.conj() if conjugate and isinstance(out, torch.Tensor) and out.is_complex() else out
 def _keeps_strings(op, numpy_fn):
     """`op`, except that text (str, or numpy arrays of str as the dataset builders yield) stays
     numpy: torch has no string tensors, and keraslite's string layers take numpy text."""
@@ -260,7 +271,24 @@ def _strings_length(input, name=None, unit="BYTE"):  # noqa: A002
     return torch.as_tensor(np.array([count(str(v)) for v in arr.ravel().tolist()], dtype=np.int32).reshape(arr.shape))
 
 
+def _to_number(string_tensor, out_type="float32", name=None):
+    """tf.strings.to_number: parse each string (str or bytes) as a number of `out_type`."""
+    dtype = _torch_dtype(out_type)
+    arr = np.asarray(string_tensor, dtype=object)
+    parse = float if dtype.is_floating_point else int
+    values = []
+    for v in arr.ravel().tolist():
+        text = (v.decode("utf-8") if isinstance(v, bytes) else str(v)).strip()
+        try:
+            values.append(parse(text))
+        except ValueError:
+            raise ValueError(f"tf.strings.to_number could not convert the string {text!r} to "
+                             f"{_dtype_name(dtype)}.") from None
+    return torch.tensor(values, dtype=dtype).reshape(arr.shape)
+
+
 strings = types.SimpleNamespace(
+    to_number=_to_number,
     lower=lambda input, encoding="", name=None: _text_map(  # noqa: A002
         (lambda s: s.lower()) if encoding else (lambda s: "".join(c.lower() if c < "\x80" else c for c in s)))(input),
     upper=lambda input, encoding="", name=None: _text_map(  # noqa: A002

@@ -257,6 +257,7 @@ def install_eager_numpy():
     numpy.__doc__ = original.__doc__
     torch.Tensor.numpy = numpy
     _install_numpy_reductions()
+    _install_numpy_results()
 
 
 # numpy's reductions (np.min(t), np.mean(t, axis=0) ...) call the argument's own method with
@@ -264,7 +265,24 @@ def install_eager_numpy():
 # have no such methods, so numpy converts them instead: TF tutorials rely on that
 # (`np.min(normalized_image)`). A call that carries `out=` comes from numpy (torch's tensor
 # methods have no `out`), and is answered by numpy on the tensor's values.
-_NUMPY_REDUCTIONS = ("min", "max", "mean", "sum", "std", "var", "prod", "any", "all", "cumsum", "cumprod")
+_NUMPY_REDUCTIONS = ("min", "max", "mean", "sum", "std", "var", "prod", "any", "all", "cumsum", "cumprod",
+                     "argmax", "argmin")
+
+
+def _install_numpy_results():
+    """numpy functions given a TensorFlow tensor (`np.exp(t)`, `np.reshape(t, [-1])`, `t > 0`
+    combined with an array) return numpy arrays; torch's `__array_wrap__` turns them back into
+    tensors, and boolean results into uint8 ones, which numpy then indexes with as integers
+    (`array[mask]` picks rows 0 and 1 instead of masking). Under the shim numpy's results stay
+    numpy, as with TensorFlow."""
+    if getattr(torch.Tensor.__array_wrap__, "_keraslite_numpy", False):
+        return
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        return array[()] if return_scalar else array
+
+    __array_wrap__._keraslite_numpy = True
+    torch.Tensor.__array_wrap__ = __array_wrap__
 
 
 def _install_numpy_reductions():

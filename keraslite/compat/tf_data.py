@@ -1,8 +1,8 @@
 """`tf.data` for the tensorflow shim: an in-memory `Dataset` whose elements are torch tensors.
 
-Owns the Dataset pipeline (sources: from_tensor_slices, from_tensors, from_generator, range;
-transformations: shuffle, batch, unbatch, map, filter, repeat, take, skip, cache, prefetch,
-zip, concatenate, enumerate), cardinality bookkeeping and TensorSpec. Everything runs eagerly
+Owns the Dataset pipeline (sources: from_tensor_slices, from_tensors, from_generator, range,
+TextLineDataset; transformations: shuffle, batch, padded_batch, unbatch, map, filter, repeat,
+take, skip, cache, prefetch, zip, concatenate, enumerate), cardinality bookkeeping and TensorSpec. Everything runs eagerly
 in the calling process; num_parallel_calls, prefetch and AUTOTUNE are accepted and change
 nothing.
 
@@ -30,7 +30,7 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["Dataset", "TensorSpec", "StringArray", "strings", "AUTOTUNE", "INFINITE_CARDINALITY",
+__all__ = ["Dataset", "TextLineDataset", "TensorSpec", "StringArray", "StringScalar", "strings", "AUTOTUNE", "INFINITE_CARDINALITY",
            "UNKNOWN_CARDINALITY", "experimental", "Options"]
 
 AUTOTUNE = -1
@@ -66,10 +66,30 @@ def _pack(structure, leaves):
 
 class StringArray(np.ndarray):
     """A numpy array of str standing in for a TF string tensor: `.numpy()` gives the UTF-8
-    bytes, as a string tensor's does. Indexing one item gives a Python str."""
+    bytes, as a string tensor's does. Indexing one item gives a StringScalar (a Python str)."""
 
     def numpy(self):
         return np.array([_bytes(s) for s in self.ravel()], dtype=object).reshape(self.shape)
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        return StringScalar(item) if type(item) is str else item
+
+
+class StringScalar(str):
+    """One string element: a Python str that also answers what code written for a scalar TF
+    string tensor asks of it (`x.dtype == tf.string`, `x.numpy()` giving UTF-8 bytes)."""
+
+    __slots__ = ()
+
+    @property
+    def dtype(self):
+        from keraslite.compat.tensorflow_shim import string
+
+        return string
+
+    def numpy(self):
+        return self.encode("utf-8")
 
 
 def _bytes(s):
@@ -414,6 +434,27 @@ class Dataset:
                 picked = [_take(t, order[start:end]) for t in leaves]
             yield _pack(self._source, picked)
 
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None, drop_remainder=False, name=None):
+        """Like `batch`, for elements whose sizes differ: each component is padded to
+        `padded_shapes` (a shape per component; None or -1 dims, and every dim when not given,
+        pad to the largest element of the batch) with `padding_values` (0, or "" for text)."""
+        batch_size = int(batch_size)
+        if batch_size <= 0:
+            raise ValueError(f"padded_batch: batch_size must be positive, got {batch_size}.")
+        card = self._cardinality
+        if card >= 0:
+            card = card // batch_size if drop_remainder else math.ceil(card / batch_size)
+
+        def batches():
+            it = iter(self)
+            while True:
+                chunk = list(itertools.islice(it, batch_size))
+                if not chunk or (drop_remainder and len(chunk) < batch_size):
+                    return
+                yield _padded_stack(chunk, padded_shapes, padding_values)
+
+        return Dataset(batches, card, batch_shape=batch_size if drop_remainder else _PARTIAL)
+
     def unbatch(self, name=None):
         """Split each element along its first axis into separate elements."""
         def elements():
@@ -564,6 +605,122 @@ def _stack(elements):
     return _pack(elements[0], stacked)
 
 
+def _per_leaf(structure, element, what):
+    """`structure` (None, one padding value for every component, or a structure like the
+    element's) as a list with one entry per leaf of `element`."""
+    n = len(_leaves(element))
+    if structure is None:
+        return [None] * n
+    if what == "padding_values":
+        if not isinstance(structure, (tuple, list, dict)):
+            return [structure] * n
+        leaves = _leaves(structure)
+    else:
+        leaves = _shape_leaves(structure)
+    if len(leaves) != n:
+        raise ValueError(f"padded_batch: {what} has {len(leaves)} components but each element has {n}; give one "
+                         f"entry per component of the element ({_describe_element(element)}).")
+    return leaves
+
+
+def _shape_leaves(s):
+    # A shape is a list/tuple of ints and None (or a TensorShape); structure is dicts and tuples of them.
+    if hasattr(s, "as_list"):
+        return [s.as_list()]
+    if isinstance(s, dict):
+        return [t for v in s.values() for t in _shape_leaves(v)]
+    if isinstance(s, (tuple, list)) and s and not all(d is None or isinstance(d, (int, np.integer)) for d in s):
+        return [t for v in s for t in _shape_leaves(v)]
+    return [s]
+
+
+def _describe_element(element):
+    return str(_map(lambda t: tuple(np.shape(t)) if not isinstance(t, str) else "string", element))
+
+
+def _padded_stack(elements, padded_shapes, padding_values):
+    """One batch from elements of different sizes: every component padded to a common shape."""
+    first = elements[0]
+    shapes_per_leaf = _per_leaf(padded_shapes, first, "padded_shapes")
+    values_per_leaf = _per_leaf(padding_values, first, "padding_values")
+    out = []
+    for index, leaf in enumerate(zip(*[_leaves(e) for e in elements])):
+        text = all(_is_string(t) for t in leaf)
+        arrays = [np.asarray(t, dtype=object) for t in leaf] if text else [_to_tensor(t) for t in leaf]
+        ranks = {a.ndim for a in arrays}
+        if len(ranks) > 1:
+            raise ValueError(f"padded_batch: component {index} has elements of different ranks "
+                             f"{sorted({tuple(a.shape) for a in arrays})}; padding keeps the rank, so every "
+                             "element must have the same number of dimensions.")
+        largest = [max(int(a.shape[d]) for a in arrays) for d in builtins.range(arrays[0].ndim)]
+        target = shapes_per_leaf[index]
+        if target is None:
+            target = largest
+        else:
+            target = list(target.as_list() if hasattr(target, "as_list") else target)
+            if len(target) != len(largest):
+                raise ValueError(f"padded_batch: padded_shapes {target} for component {index} has rank "
+                                 f"{len(target)} but its elements have rank {len(largest)}.")
+            target = [big if d is None or d == -1 else int(d) for d, big in zip(target, largest)]
+            for a in arrays:
+                if any(int(n) > t for n, t in zip(a.shape, target)):
+                    raise ValueError(f"padded_batch: attempted to pad to a smaller size than the input element: "
+                                     f"component {index} has shape {tuple(a.shape)}, padded_shapes {target}.")
+        value = values_per_leaf[index]
+        if text:
+            value = "" if value is None else value.decode("utf-8") if isinstance(value, bytes) else str(value)
+            batch = np.full([len(arrays)] + target, value, dtype=object)
+            for i, a in enumerate(arrays):
+                batch[(i,) + tuple(slice(0, n) for n in a.shape)] = a
+            out.append(strings(batch))
+            continue
+        value = 0 if value is None else value.item() if isinstance(value, torch.Tensor) else value
+        batch = torch.full([len(arrays)] + target, value, dtype=arrays[0].dtype, device=arrays[0].device)
+        for i, a in enumerate(arrays):
+            batch[(i,) + tuple(slice(0, n) for n in a.shape)] = a
+        out.append(batch)
+    return _pack(first, out)
+
+
+def TextLineDataset(filenames, compression_type=None, buffer_size=None, num_parallel_reads=None,  # noqa: N802
+                    name=None):
+    """One string element per line of the text file(s) `filenames`, in order, without the
+    line's "\n" (or "\r\n"). compression_type: None/"" , "GZIP" or "ZLIB". Each pass reads
+    the files again; the cardinality is unknown, as in TensorFlow."""
+    import gzip
+    import zlib
+
+    if isinstance(filenames, Dataset):
+        paths = filenames
+    else:
+        paths = [filenames] if isinstance(filenames, (str, bytes)) or hasattr(filenames, "__fspath__") else \
+            list(np.asarray(filenames, dtype=object).ravel())
+    kind = (compression_type or "").upper()
+    if kind not in ("", "GZIP", "ZLIB"):
+        raise ValueError(f"TextLineDataset: compression_type must be None, '', 'GZIP' or 'ZLIB'; got "
+                         f"{compression_type!r}.")
+
+    def read(path):
+        path = path.decode("utf-8") if isinstance(path, bytes) else str(path)
+        with open(path, "rb") as f:
+            data = f.read()
+        if kind == "GZIP":
+            data = gzip.decompress(data)
+        elif kind == "ZLIB":
+            data = zlib.decompress(data)
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()  # a final newline ends the last line; it does not start an empty one
+        for line in lines:
+            yield StringScalar((line[:-1] if line.endswith(b"\r") else line).decode("utf-8"))
+
+    def elements():
+        for path in paths:
+            yield from read(path)
+
+    return Dataset(elements, UNKNOWN_CARDINALITY)
+
+
 def _buffer_shuffle(iterator, buffer_size, generator):
     """Fill a buffer of `buffer_size` items; repeatedly emit a uniformly drawn one and put the
     next input item in its place. Once the input runs out the buffer is drained the same way."""
@@ -591,11 +748,128 @@ def _cardinality_of(dataset):
     return dataset.cardinality()
 
 
+def _csv_kind(default):
+    """'int', 'float' or 'str' for one entry of column_defaults (a value, a one-item list of a
+    value, or a dtype), as TensorFlow types CSV columns."""
+    value = default[0] if isinstance(default, (list, tuple)) and default else default
+    name = str(getattr(value, "name", value)) if not isinstance(value, (int, float, str, bytes)) else None
+    if isinstance(value, builtins.bool) or isinstance(value, (int, np.integer)) or (name and "int" in name):
+        return "int64" if name == "int64" else "int32"
+    if isinstance(value, (float, np.floating)) or (name and "float" in name):
+        return "float64" if name == "float64" else "float32"
+    return "string"
+
+
+def _infer_csv_kind(values, na_value):
+    kind = "int32"
+    for v in values:
+        if v == na_value or v == "":
+            continue
+        try:
+            int(v)
+            continue
+        except ValueError:
+            pass
+        try:
+            float(v)
+            kind = "float32"
+        except ValueError:
+            return "string"
+    return kind
+
+
+def make_csv_dataset(file_pattern, batch_size, column_names=None, column_defaults=None, label_name=None,
+                     select_columns=None, field_delim=",", use_quote_delim=True, na_value="", header=True,
+                     num_epochs=None, shuffle=True, shuffle_buffer_size=10000, shuffle_seed=None,
+                     prefetch_buffer_size=None, num_parallel_reads=None, sloppy=False, num_rows_for_inference=100,
+                     compression_type=None, ignore_errors=False, encoding="utf-8"):
+    """tf.data.experimental.make_csv_dataset: batches of (OrderedDict column -> values, label)
+    (just the dict without `label_name`) read from CSV file(s). Column types come from
+    `column_defaults` (0 -> int32, 0.0 -> float32, "" -> string; empty fields take the
+    default) or are inferred from the first rows. As in TensorFlow, `num_epochs=None`
+    repeats forever and `shuffle` defaults to True."""
+    import collections
+    import csv
+    import glob
+    import gzip
+
+    patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) or hasattr(file_pattern, "__fspath__") \
+        else list(file_pattern)
+    paths = []
+    for pattern in patterns:
+        pattern = pattern.decode() if isinstance(pattern, bytes) else str(pattern)
+        paths.extend(sorted(glob.glob(pattern)) or [pattern])
+    rows, names = [], list(column_names) if column_names is not None else None
+    for path in paths:
+        opener = gzip.open if (compression_type or "").upper() == "GZIP" else open
+        with opener(path, "rt", encoding=encoding, newline="") as f:
+            reader = csv.reader(f, delimiter=field_delim, quoting=csv.QUOTE_MINIMAL if use_quote_delim
+                                else csv.QUOTE_NONE)
+            lines = [line for line in reader if line]
+        if header and lines:
+            if names is None:
+                names = lines[0]
+            lines = lines[1:]
+        rows.extend(lines)
+    if names is None:
+        raise ValueError("make_csv_dataset: the files have no header; pass `column_names`.")
+    width = len(names)
+    bad = [i for i, r in enumerate(rows) if len(r) != width]
+    if bad and not ignore_errors:
+        raise ValueError(f"make_csv_dataset: row {bad[0] + 1} has {len(rows[bad[0]])} fields but there are "
+                         f"{width} columns ({names}).")
+    rows = [r for r in rows if len(r) == width]
+    if column_defaults is not None and len(column_defaults) != width:
+        raise ValueError(f"make_csv_dataset: column_defaults has {len(column_defaults)} entries for {width} "
+                         "columns; give one per column.")
+    if label_name is not None and label_name not in names:
+        raise ValueError(f"make_csv_dataset: label_name {label_name!r} is not one of the columns {names}.")
+    keep = list(select_columns) if select_columns is not None else list(names)
+    keep = [names[c] if isinstance(c, int) else c for c in keep]
+    columns = collections.OrderedDict()
+    for index, name in enumerate(names):
+        if name not in keep:
+            continue
+        raw = [r[index] for r in rows]
+        if column_defaults is not None:
+            kind = _csv_kind(column_defaults[index])
+            default = column_defaults[index]
+            default = default[0] if isinstance(default, (list, tuple)) and default else None
+        else:
+            kind, default = _infer_csv_kind(raw[:num_rows_for_inference], na_value), None
+        missing = lambda v: v == "" or v == na_value  # noqa: E731
+
+        def value(v, kind=kind, default=default, name=name):
+            if missing(v):
+                if default is None and kind != "string":
+                    raise ValueError(f"make_csv_dataset: column {name!r} has an empty field and no default.")
+                return default if default is not None else ""
+            return v
+
+        values = [value(v) for v in raw]
+        if kind == "string":
+            columns[name] = strings(np.array([str(v) for v in values], dtype=object))
+        else:
+            parse = float if kind.startswith("float") else (lambda v: int(float(v)))
+            columns[name] = torch.tensor(np.array([parse(v) for v in values]), dtype=getattr(torch, kind))
+    if label_name is not None:
+        label = columns.pop(label_name)
+        dataset = Dataset.from_tensor_slices((columns, label))
+    else:
+        dataset = Dataset.from_tensor_slices(columns)
+    if shuffle:
+        dataset = dataset.shuffle(shuffle_buffer_size, seed=shuffle_seed)
+    if num_epochs != 1:
+        dataset = dataset.repeat(num_epochs)
+    return dataset.batch(batch_size, drop_remainder=num_epochs is None)
+
+
 class _Experimental:
     AUTOTUNE = AUTOTUNE
     INFINITE_CARDINALITY = INFINITE_CARDINALITY
     UNKNOWN_CARDINALITY = UNKNOWN_CARDINALITY
     cardinality = staticmethod(_cardinality_of)
+    make_csv_dataset = staticmethod(make_csv_dataset)
 
 
 experimental = _Experimental()

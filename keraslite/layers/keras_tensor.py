@@ -16,6 +16,7 @@ class KerasTensor:
         self.name = name
         self._keras_history = keras_history
         self.sparse = sparse
+        self._mask_spec = None  # (shape, torch dtype) of the mask its producer computes, if any
 
     @property
     def ndim(self):

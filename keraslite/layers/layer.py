@@ -196,6 +196,38 @@ def _accepts(fn, arg):
     return arg in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
+def _default_and_position(fn, arg):
+    """(default of `arg`: None when it has none, False when it is required, its index among the
+    positional arguments after self or None)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None, None
+    for i, param in enumerate(params):
+        if param.name == arg:
+            # A required `training` (tf.keras layers wrote `def call(self, inputs, training)`)
+            # gets tf.keras's last resort, False, when no caller resolved a value; Keras 3
+            # would fail to bind the call.
+            default = False if param.default is inspect.Parameter.empty else param.default
+            positional = param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD)
+            return default, (i - 1 if positional else None)
+    return None, None
+
+
+class _CallContext:
+    """The `training` value of the outermost layer call in progress, shared by the calls nested
+    in it (Keras's CallContext): a sublayer called without `training=` gets the value its
+    caller resolved, so `def call(self, x, training)` sees True inside `fit`."""
+
+    __slots__ = ("training",)
+
+    def __init__(self):
+        self.training = None
+
+
+_call_context = None  # the active _CallContext, or None outside any call of a training-aware layer
+
+
 def describe(x):
     return str(tuple(x.shape)) if hasattr(x, "shape") else type(x).__name__
 
@@ -210,6 +242,8 @@ class Layer(nn.Module):
     """
 
     _call_accepts_training = False
+    _call_training_default = None  # the default of call()'s `training` parameter (False if required)
+    _call_training_position = None  # its index in `layer(*args)` when it can be given positionally
     _call_accepts_mask = False
     _makes_masks = False  # compute_mask overridden: may create a mask even from none
     input_spec = None  # an InputSpec (or a list, one per input) checked on every call
@@ -238,6 +272,7 @@ class Layer(nn.Module):
         cls._makes_masks = cls.compute_mask is not Layer.compute_mask
         cls._plain_forward = cls.forward is Layer.forward
         cls._call_accepts_training = _accepts(cls.call, "training")
+        cls._call_training_default, cls._call_training_position = _default_and_position(cls.call, "training")
         cls._call_accepts_mask = _accepts(cls.call, "mask")
 
     def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, batch_input_shape=None,
@@ -598,10 +633,35 @@ class Layer(nn.Module):
                 kwargs["mask"] = mask
         if not self._call_accepts_training:
             kwargs.pop("training", None)
-        if self._plain_forward and not _module_call_needed(self):
-            outputs = self.call(*args, **kwargs)  # what nn.Module.__call__ would end up doing
+            outputs = self._forward_call(args, kwargs)
         else:
-            outputs = super().__call__(*args, **kwargs)
+            # Keras resolves `training` as: passed here, else what the enclosing call resolved
+            # (when not None), else call()'s default; it is passed on only when not None.
+            global _call_context
+            context = _call_context
+            entered = context is None
+            if entered:
+                context = _call_context = _CallContext()
+            try:
+                position = self._call_training_position
+                if position is not None and len(args) > position:
+                    context.training = args[position]  # given positionally: `self.dropout(x, training)`
+                else:
+                    if "training" in kwargs:
+                        training = kwargs["training"]
+                    elif context.training is not None:
+                        training = context.training
+                    else:
+                        training = self._call_training_default
+                    context.training = training
+                    if training is None:
+                        kwargs.pop("training", None)
+                    else:
+                        kwargs["training"] = training
+                outputs = self._forward_call(args, kwargs)
+            finally:
+                if entered:
+                    _call_context = None
         if self.activity_regularizer is not None:
             # Keras 3 divides the activity penalty by the batch size, per output tensor.
             self._added_losses = [self.activity_regularizer(o) / max(o.shape[0], 1) for o in
@@ -619,6 +679,11 @@ class Layer(nn.Module):
                 if mask is not None and isinstance(outputs, torch.Tensor):
                     outputs._keras_mask = mask
         return outputs
+
+    def _forward_call(self, args, kwargs):
+        if self._plain_forward and not _module_call_needed(self):
+            return self.call(*args, **kwargs)  # what nn.Module.__call__ would end up doing
+        return super().__call__(*args, **kwargs)
 
     def _array_to_tensor(self, array):
         if array.dtype.kind in "USO":

@@ -36,24 +36,95 @@ from keraslite.utils import rng
 __all__ = ["Functional"]
 
 _SENTINELS = (5, 7)
+# Unknown non-batch sizes (sequence lengths) traced again at these when the small sentinels fail:
+# a stack of strided convolutions or poolings on `Input(shape=(None, ...))` needs long inputs.
+_LONG_SENTINELS = (509, 613)
 
 
 # ----------------------------------------------------------------------------- shape inference
 
-def _shape_with(shape, fill):
-    return tuple(fill if d is None else d for d in shape)
+def _shape_with(shape, fill, long_fill=None):
+    """`shape` with None replaced: the batch dim (first) by `fill`, the others by `long_fill`
+    (or `fill` when not given)."""
+    other = fill if long_fill is None else long_fill
+    return tuple((fill if i == 0 else other) if d is None else d for i, d in enumerate(shape))
+
+
+def _unknown_beyond_batch(shapes):
+    return any(_is_shape(s) and None in tuple(s)[1:] for s in shapes)
+
+
+def _traced_twice(run, shapes):
+    """Two traced output specs of `run(fill, long_fill)` whose equal dims are the static ones.
+
+    The batch and unknown dims are traced at two short sentinel sizes. When a non-batch size
+    (a sequence length) is unknown, it is also traced at two long sizes: a short length may be
+    too short for the layer (a strided Conv1D stack) or shrink to the same size in both traces
+    (pooling), which would make an unknown output length look static. Dims that differ between
+    any of the traces come back unknown; the long traces are skipped when the layer cannot
+    take them (a position embedding sized for short sequences)."""
+    unknown = any(_is_shape(s) and None in tuple(s) for s in shapes)
+    long_needed = _unknown_beyond_batch(shapes)
+    try:
+        first = run(_SENTINELS[0], None)
+        second = run(_SENTINELS[1], None) if unknown else first
+    except Exception as short_error:
+        if not long_needed:
+            raise
+        try:
+            return run(_SENTINELS[0], _LONG_SENTINELS[0]), run(_SENTINELS[1], _LONG_SENTINELS[1])
+        except Exception:
+            raise short_error
+    if not long_needed:
+        return first, second
+    try:
+        longs = [run(_SENTINELS[0], _LONG_SENTINELS[0]), run(_SENTINELS[1], _LONG_SENTINELS[1])]
+        return first, _unknown_where_different(second, [first] + longs)
+    except Exception:
+        return first, second
+
+
+def _unknown_where_different(spec, others):
+    """`spec` with -1 in every dim where one of `others` (same structure) has another size."""
+    def shape_of(s):
+        return s[0] if isinstance(s, _Spec) else s
+
+    def mark(shape, other_shapes):
+        return tuple(-1 if any(len(o) != len(shape) or o[i] != d for o in other_shapes) else d
+                     for i, d in enumerate(shape))
+
+    if isinstance(spec, _Spec):
+        mask = spec[2]
+        if mask is not None and all(isinstance(o, _Spec) and o[2] is not None for o in others):
+            mask = (mark(mask[0], [o[2][0] for o in others]), mask[1])
+        return _Spec((mark(spec[0], [shape_of(o) for o in others]), spec[1], mask))
+    if isinstance(spec, tuple) and _is_shape(spec):
+        return mark(spec, others)
+    if isinstance(spec, dict):
+        return {k: _unknown_where_different(v, [o[k] for o in others]) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return type(spec)(_unknown_where_different(v, [o[i] for o in others]) for i, v in enumerate(spec))
+    return spec
 
 
 def _is_shape(shape):
     return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)
 
 
-def _fake_inputs(input_shape, fill, dtype, device=None):
+def _fake_inputs(input_shape, fill, dtype, device=None, long_fill=None):
     if _is_shape(input_shape):
-        return torch.zeros(_shape_with(input_shape, fill), dtype=dtype, device=device)
+        return torch.zeros(_shape_with(input_shape, fill, long_fill), dtype=dtype, device=device)
     if isinstance(input_shape, dict):
-        return {k: _fake_inputs(v, fill, dtype, device) for k, v in input_shape.items()}
-    return [_fake_inputs(s, fill, dtype, device) for s in input_shape]
+        return {k: _fake_inputs(v, fill, dtype, device, long_fill) for k, v in input_shape.items()}
+    return [_fake_inputs(s, fill, dtype, device, long_fill) for s in input_shape]
+
+
+def _leaf_shapes(shape):
+    if _is_shape(shape):
+        return [tuple(shape)]
+    if isinstance(shape, dict):
+        return [s for v in shape.values() for s in _leaf_shapes(v)]
+    return [s for v in shape for s in _leaf_shapes(v)]
 
 
 def _weights_device(layer):
@@ -114,21 +185,13 @@ def _drop_traced_losses(layer):
 def infer_output_shape(layer, input_shape, dtype=None, **call_kwargs):
     dtype = backend.standardize_dtype(dtype)
     device = _weights_device(layer)
-    first = _shapes_of(trace(layer, lambda: _fake_inputs(input_shape, _SENTINELS[0], dtype, device),
-                             **call_kwargs))
-    if not _has_unknown(input_shape):
-        return first
-    second = _shapes_of(trace(layer, lambda: _fake_inputs(input_shape, _SENTINELS[1], dtype, device),
-                              **call_kwargs))
+
+    def run(fill, long_fill):
+        return _shapes_of(trace(layer, lambda: _fake_inputs(input_shape, fill, dtype, device, long_fill),
+                                **call_kwargs))
+
+    first, second = _traced_twice(run, _leaf_shapes(input_shape))
     return _merge(first, second)
-
-
-def _has_unknown(shape):
-    if _is_shape(shape):
-        return any(d is None for d in shape)
-    if isinstance(shape, dict):
-        return any(_has_unknown(v) for v in shape.values())
-    return any(_has_unknown(s) for s in shape)
 
 
 # ----------------------------------------------------------------------------- structures
@@ -245,11 +308,21 @@ def _run_on(layer, args, kwargs, make):
     return layer(*map_structure(swap, list(args)), **map_structure(swap, kwargs))
 
 
-def _trace_call(layer, args, kwargs, fill):
+def _trace_call(layer, args, kwargs, fill, long_fill=None):
     device = _weights_device(layer)
 
     def make(kt):
-        return torch.zeros(_shape_with(kt.shape, fill), dtype=kt.torch_dtype, device=device)
+        if kt.dtype == "string":  # text stays numpy: ops that move it around (expand_dims) take it
+            from keraslite.compat.tf_data import strings
+
+            return strings(np.full(_shape_with(kt.shape, fill, long_fill), "", dtype=object))
+        t = torch.zeros(_shape_with(kt.shape, fill, long_fill), dtype=kt.torch_dtype, device=device)
+        if kt._mask_spec is not None:
+            # The producer computed a mask (Embedding(mask_zero=True), a custom compute_mask):
+            # the traced call receives one too, as Keras passes `mask=` on symbolic calls.
+            shape, dtype = kt._mask_spec
+            t._keras_mask = torch.ones(_shape_with(shape, fill, long_fill), dtype=dtype, device=device)
+        return t
 
     modes = [(m, m.training) for m in layer.modules()]
     layer.eval()
@@ -285,13 +358,26 @@ def _forget_sentinel_batch(layers, batch_unknown=True):
             l._build_input_shape = [(None,) + s[1:] for s in shape]
 
 
+class _Spec(tuple):
+    """(shape, dtype, mask) of one traced output; mask is (shape, dtype) of its `_keras_mask` or None."""
+
+
 def _output_specs(outputs):
-    """(shape, dtype) leaves of a traced output structure."""
-    return map_structure(lambda t: (tuple(t.shape), t.dtype) if isinstance(t, torch.Tensor) else t, outputs)
+    """_Spec leaves of a traced output structure."""
+    def spec(t):
+        mask = getattr(t, "_keras_mask", None)
+        mask = (tuple(mask.shape), mask.dtype) if isinstance(mask, torch.Tensor) else None
+        return _Spec((tuple(t.shape), t.dtype, mask))
+
+    def text_spec(t):
+        return _Spec((tuple(t.shape), "string", None))
+
+    return map_structure(lambda t: spec(t) if isinstance(t, torch.Tensor) else
+                         text_spec(t) if isinstance(t, np.ndarray) and t.dtype == object else t, outputs)
 
 
-def _has_none(x):
-    return any(isinstance(t, KerasTensor) and None in t.shape for t in flatten(x))
+def _merged_shape(a, b):
+    return tuple(x if x == y else None for x, y in zip(a, b))
 
 
 def call_symbolic(layer, args, kwargs):
@@ -320,23 +406,21 @@ def call_symbolic(layer, args, kwargs):
         return outputs
     fresh = _unbuilt_sublayers(layer)
     try:
-        first = _output_specs(_trace_call(layer, args, kwargs, _SENTINELS[0]))
-        if _has_none([args, kwargs]):
-            second = _output_specs(_trace_call(layer, args, kwargs, _SENTINELS[1]))
-        else:
-            second = first
+        first, second = _traced_twice(
+            lambda fill, long_fill: _output_specs(_trace_call(layer, args, kwargs, fill, long_fill)),
+            [t.shape for t in flatten([args, kwargs]) if isinstance(t, KerasTensor)])
     except Exception as e:
         raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) failed when called on symbolic inputs "
                          f"of shape {_kt_shapes(inputs)}: {type(e).__name__}: {e}") from e
 
     def to_kt(a, b):
-        if isinstance(a, tuple) and len(a) == 2 and isinstance(a[1], torch.dtype):
-            shape = tuple(x if x == y else None for x, y in zip(a[0], b[0]))
-            return KerasTensor(shape, dtype=backend.dtype_name(a[1]))
-        return a
+        kt = KerasTensor(_merged_shape(a[0], b[0]), dtype=a[1] if a[1] == "string" else backend.dtype_name(a[1]))
+        if a[2] is not None and b[2] is not None:
+            kt._mask_spec = (_merged_shape(a[2][0], b[2][0]), a[2][1])
+        return kt
 
     def zip_map(a, b):
-        if isinstance(a, tuple) and len(a) == 2 and isinstance(a[1], torch.dtype):
+        if isinstance(a, _Spec):
             return to_kt(a, b)
         if isinstance(a, list):
             return [zip_map(x, y) for x, y in zip(a, b)]

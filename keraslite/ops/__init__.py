@@ -166,7 +166,35 @@ def constant(value, dtype=None, shape=None, name=None):
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    if isinstance(x, KerasTensor):
+        # In a functional model: the symbolic tensor itself, or a cast node for another dtype.
+        same = dtype is None or backend.standardize_dtype(dtype) == x.torch_dtype
+        return x if same else cast(x, dtype)
+    if _is_text(x) and (dtype is None or dtype == "string"):
+        # torch has no string tensors: text stays numpy (a StringArray, as tf.data's strings).
+        from keraslite.compat.tf_data import strings
+
+        return strings(np.asarray(x, dtype=object))
     return _t(x, dtype)
+
+
+def _text(array):
+    from keraslite.compat.tf_data import strings
+
+    return strings(array)
+
+
+def _is_text(x):
+    if isinstance(x, (str, bytes)):
+        return True
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "USO" and x.size > 0 and isinstance(x.flat[0], (str, bytes))
+    if isinstance(x, (list, tuple)) and x:
+        first = x[0]
+        while isinstance(first, (list, tuple)) and first:
+            first = first[0]
+        return isinstance(first, (str, bytes))
+    return False
 
 
 def convert_to_numpy(x):
@@ -697,7 +725,10 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 def reshape(x, newshape):
     if isinstance(newshape, int):
         newshape = (newshape,)
-    return torch.reshape(_t(x), tuple(-1 if d is None else int(d) for d in newshape))
+    newshape = tuple(-1 if d is None else int(d) for d in newshape)
+    if _is_text(x):
+        return _text(np.reshape(np.asarray(x, dtype=object), newshape))
+    return torch.reshape(_t(x), newshape)
 
 
 @_op
@@ -715,6 +746,8 @@ def permute_dimensions(x, pattern):
 
 @_op
 def expand_dims(x, axis=-1):  # Keras 3 requires axis; K2's K.expand_dims defaulted to -1
+    if _is_text(x):  # a string input of a functional model (StringLookup comes next)
+        return _text(np.expand_dims(np.asarray(x, dtype=object), tuple(axis) if isinstance(axis, list) else axis))
     x = _t(x)
     if isinstance(axis, (list, tuple)):
         out_ndim = x.dim() + len(axis)
@@ -726,6 +759,8 @@ def expand_dims(x, axis=-1):  # Keras 3 requires axis; K2's K.expand_dims defaul
 
 @_op
 def squeeze(x, axis=None):
+    if _is_text(x):
+        return _text(np.squeeze(np.asarray(x, dtype=object), tuple(axis) if isinstance(axis, list) else axis))
     x = _t(x)
     if axis is None:
         return x.squeeze()

@@ -614,6 +614,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         callbacks.on_epoch_begin(epoch)
         model.train()
         logs = None
+        step = -1
         for step, batch in enumerate(train_data.epoch()):
             if not prepared:
                 _prepare_model(model, batch[0], device)
@@ -637,6 +638,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                     callbacks.on_train_batch_end(step, get_logs)
             if model.stop_training:
                 break
+        _count_steps(callbacks, step + 1)
         train_data.on_epoch_end()
         epoch_logs = pythonify(logs) if custom_step and logs is not None else _logs_now(model)
         model.eval()
@@ -655,6 +657,14 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         opt.finalize_variable_values(st_params(model))
     callbacks.on_train_end(training_logs)
     return model.history
+
+
+def _count_steps(callbacks, steps):
+    """Tell the progress bar how many steps ran: batch hooks are skipped when no live bar draws
+    them, and a dataset of unknown length then ends on Keras's 'n/n' line only if told."""
+    progbar = callbacks._progbar
+    if progbar is not None and progbar.seen < steps:
+        progbar.seen = steps
 
 
 def st_params(model):
@@ -706,6 +716,8 @@ def _run_test(model, adapter, callbacks, in_fit=False):
     adapter.on_epoch_end()
     if steps == 0:
         raise ValueError("evaluate() received no data: the input yielded no batches. Check `x` / `steps`.")
+    if not in_fit:
+        _count_steps(callbacks, steps)
     logs = pythonify(logs) if custom_step and logs is not None else _logs_now(model)
     callbacks.on_test_end(logs)
     return logs
@@ -789,6 +801,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     adapter.on_epoch_end()
     if not outputs:
         raise ValueError("predict() received no data: the input yielded no batches. Check `x` / `steps`.")
+    _count_steps(callbacks, len(outputs))
     result = _concat(outputs)
     callbacks.on_predict_end()
     return result
