@@ -321,6 +321,17 @@ def _noop(*args, **kwargs):
     return None
 
 
+def enable_op_determinism():
+    """tf.config.experimental.enable_op_determinism: torch's deterministic algorithms (with
+    cuBLAS's fixed workspace on CUDA, and cuDNN's autotuner off). Ops torch has no deterministic
+    version of warn rather than fail, so a tutorial that asks for determinism still runs."""
+    import os
+
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
 config = types.SimpleNamespace(
     list_physical_devices=list_physical_devices,
     list_logical_devices=lambda device_type=None: [d._replace(name=d.name.replace("physical_device", "device"))
@@ -328,7 +339,7 @@ config = types.SimpleNamespace(
     set_visible_devices=_noop,
     run_functions_eagerly=_noop,
     experimental=types.SimpleNamespace(list_physical_devices=list_physical_devices, set_memory_growth=_noop,
-                                       set_visible_devices=_noop),
+                                       set_visible_devices=_noop, enable_op_determinism=enable_op_determinism),
     threading=types.SimpleNamespace(set_intra_op_parallelism_threads=lambda n: torch.set_num_threads(n) if n else None,
                                     set_inter_op_parallelism_threads=_noop),
 )
