@@ -36,6 +36,9 @@ from keraslite.utils import rng
 __all__ = ["Functional"]
 
 _SENTINELS = (5, 7)
+# Tried when a layer fails on the small sizes: a nested model whose unknown image sizes pass
+# through several strided convolutions needs more than 5 pixels to reach its last layers.
+_LARGE_SENTINELS = (67, 71)
 
 
 # ----------------------------------------------------------------------------- shape inference
@@ -279,9 +282,10 @@ def _forget_sentinel_batch(layers, batch_unknown=True):
         return
     for l in layers:
         shape = l._build_input_shape
-        if isinstance(shape, tuple) and shape and shape[0] in _SENTINELS:
+        if isinstance(shape, tuple) and shape and shape[0] in _SENTINELS + _LARGE_SENTINELS:
             l._build_input_shape = (None,) + shape[1:]
-        elif isinstance(shape, list) and all(isinstance(s, tuple) and s and s[0] in _SENTINELS for s in shape):
+        elif isinstance(shape, list) and all(isinstance(s, tuple) and s and s[0] in _SENTINELS + _LARGE_SENTINELS
+                                             for s in shape):
             l._build_input_shape = [(None,) + s[1:] for s in shape]
 
 
@@ -319,13 +323,23 @@ def call_symbolic(layer, args, kwargs):
                 t.name = f"{layer.name}_output_{i}" if len(flatten(outputs)) > 1 else layer.name
         return outputs
     fresh = _unbuilt_sublayers(layer)
-    try:
-        first = _output_specs(_trace_call(layer, args, kwargs, _SENTINELS[0]))
+
+    def specs(sentinels):
+        first = _output_specs(_trace_call(layer, args, kwargs, sentinels[0]))
         if _has_none([args, kwargs]):
-            second = _output_specs(_trace_call(layer, args, kwargs, _SENTINELS[1]))
-        else:
-            second = first
+            return first, _output_specs(_trace_call(layer, args, kwargs, sentinels[1]))
+        return first, first
+
+    try:
+        try:
+            first, second = specs(_SENTINELS)
+        except Exception:
+            if not _has_none([args, kwargs]):
+                raise
+            first, second = specs(_LARGE_SENTINELS)  # unknown sizes may have been too small
     except Exception as e:
+        if e.__context__ is not None and _has_none([args, kwargs]):
+            e = e.__context__  # report the failure on the usual sizes
         raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) failed when called on symbolic inputs "
                          f"of shape {_kt_shapes(inputs)}: {type(e).__name__}: {e}") from e
 
