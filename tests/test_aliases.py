@@ -267,3 +267,18 @@ def test_tf_config_enable_op_determinism(aliased):
         torch.use_deterministic_algorithms(was[0], warn_only=was[1])
         if cublas is None:
             os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
+
+
+def test_tf_compat_bytes_and_text(aliased):
+    import pathlib
+
+    import tensorflow as tf
+
+    assert tf.compat.as_bytes("JFIF") == b"JFIF" and tf.compat.as_bytes(bytearray(b"ab")) == b"ab"
+    assert tf.compat.as_bytes("é", encoding="latin-1") == b"\xe9"
+    assert tf.compat.as_text(b"caf\xc3\xa9") == "café" and tf.compat.as_str("x") == "x"
+    assert tf.compat.path_to_str(pathlib.Path("a") / "b") == os.path.join("a", "b")
+    with pytest.raises(TypeError, match="Expected binary or unicode string, got 3"):
+        tf.compat.as_bytes(3)
+    with pytest.raises(TypeError, match="Expected binary or unicode string"):
+        tf.compat.as_text(None)

@@ -23,6 +23,7 @@ keraslite.compat.aliases. Anything else raises an AttributeError that says the s
 not provide it; nothing is faked silently.
 """
 import contextlib
+import os
 import types
 from collections import namedtuple
 
@@ -371,7 +372,29 @@ def _disable_eager_execution():
                   "available).", stacklevel=2)
 
 
-compat = types.SimpleNamespace(v1=types.SimpleNamespace(
+def as_bytes(bytes_or_text, encoding="utf-8"):
+    """tf.compat.as_bytes: str is encoded, bytes / bytearray come back as bytes."""
+    if isinstance(bytes_or_text, bytearray):
+        return bytes(bytes_or_text)
+    if isinstance(bytes_or_text, str):
+        return bytes_or_text.encode(encoding)
+    if isinstance(bytes_or_text, bytes):
+        return bytes_or_text
+    raise TypeError(f"Expected binary or unicode string, got {bytes_or_text!r}")
+
+
+def as_text(bytes_or_text, encoding="utf-8"):
+    """tf.compat.as_text (and as_str): bytes are decoded, str comes back as is."""
+    if isinstance(bytes_or_text, str):
+        return bytes_or_text
+    if isinstance(bytes_or_text, (bytes, bytearray)):
+        return bytes(bytes_or_text).decode(encoding)
+    raise TypeError(f"Expected binary or unicode string, got {bytes_or_text!r}")
+
+
+compat = types.SimpleNamespace(as_bytes=as_bytes, as_text=as_text, as_str=as_text,
+                               path_to_str=lambda path: os.fspath(path) if hasattr(path, "__fspath__") else path,
+                               v1=types.SimpleNamespace(
     set_random_seed=lambda seed: _set_seed(seed),
     disable_eager_execution=_disable_eager_execution,
     enable_eager_execution=lambda *args, **kwargs: None,
