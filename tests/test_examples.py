@@ -146,6 +146,16 @@ EXPECTED = {
                                      r"GAN history keys: \['d_loss', 'g_loss'\]", r"discriminator updated: True",
                                      r"generator updated: True", r"optimizer steps \(d, g\): 8 8",
                                      r"generated samples: \(3, 12, 12, 1\) in \[0, 1\]: True"],
+    "keras3_recipe_endpoint_trainer.py": [r"Epoch 4/4", r"endpoint history keys: \['accuracy', 'loss', 'mean_score'\]",
+                                          r"metrics: \['loss', 'accuracy', 'mean_score'\]",
+                                          r"endpoint accuracy > 0\.9: True", r"inference model agrees on labels: True",
+                                          r"trainer\[sequential\] keys: \['accuracy', 'loss', 'val_accuracy', 'val_loss'\] "
+                                          r"loss fell: True",
+                                          r"trainer\[functional\] keys: .* loss fell: True",
+                                          r"rff weights: \[\('unscaled_kernel', \(20, 512\)\), \('bias', \(512,\)\), "
+                                          r"\('kernel_scale', \(1,\)\)\] trainable: 0",
+                                          r"quasi-SVM train acc (0\.[89]\d|1\.00) val acc [\d.]+",
+                                          r"seeded initializers equal: True", r"same history twice: True"],
     "keras3_unet_segmentation.py": [r"images: \(96, 32, 32, 3\) float32 masks: \(96, 32, 32, 1\) int32",
                                     r"layers: 42 params: 43011", r"Epoch 5/5", r"val_iou",
                                     r"history keys: \['accuracy', 'iou', 'loss', 'val_accuracy', 'val_iou', 'val_loss'\]",
