@@ -284,3 +284,25 @@ def test_tf_keras2_random_height_width_symbolic_shapes_and_errors():
         keraslite.layers.RandomHeight((0.3, 0.1))
     with pytest.raises(ValueError, match="larger than -1"):
         keraslite.layers.RandomWidth((-1.5, 0.1))
+
+
+@pytest.mark.parametrize("shape,axis", [((6, 4, 5, 3), -1), ((8, 7), -1), ((5, 3, 4), (1, 2)), ((6, 2, 3), 1)])
+def test_normalization_mean_and_variance_attributes(shape, axis):
+    # `layer.mean` / `layer.variance` are the statistics broadcast to the inputs' rank, as
+    # Keras 3 exposes them (tutorials print them), and None before the layer is built.
+    data = RNG.standard_normal(shape).astype("float32") * 3 + 1
+    theirs, ours = _pair("Normalization", axis=axis)
+    assert ours.mean is None and theirs.mean is None
+    theirs.adapt(data)
+    ours.adapt(data)
+    for attr in ("mean", "variance"):
+        expected = keras.ops.convert_to_numpy(getattr(theirs, attr))
+        actual = getattr(ours, attr).detach().cpu().numpy()
+        assert actual.shape == expected.shape and actual.dtype == expected.dtype, attr
+        np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6, err_msg=attr)
+    assert [w.path for w in ours.weights] == [w.path for w in theirs.weights]
+    fixed_k = keras.layers.Normalization(axis=axis, mean=1.5, variance=4.0)
+    fixed_l = keraslite.layers.Normalization(axis=axis, mean=1.5, variance=4.0)
+    fixed_k.build((None,) + shape[1:])
+    fixed_l.build((None,) + shape[1:])
+    np.testing.assert_allclose(fixed_l.mean.numpy(), keras.ops.convert_to_numpy(fixed_k.mean))
