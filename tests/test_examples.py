@@ -174,6 +174,16 @@ EXPECTED = {
                                  r"generator updated: True", r"optimizer steps \(critic, generator\): 18 9",
                                  r"samples written: \['sample_0_0\.png', .*'sample_1_2\.png'\]",
                                  r"<Image image: \d+ bytes>|<IPython\.core\.display\.Image"],
+    "keras3_vision_files_segmentation.py": [r"Deleted 2 images", r"Found 48 files belonging to 2 classes\.",
+                                            r"Using 39 files for training\.", r"Using 9 files for validation\.",
+                                            r"class names: \['Plain', 'Striped'\]",
+                                            r"classifier: val accuracy [\d.]+ keys \['accuracy', 'loss', 'val_accuracy', "
+                                            r"'val_loss'\]",
+                                            r"striped probe: [\d.]+% plain and [\d.]+% striped",
+                                            r"Number of samples: 40 \| images/pet_00\.jpg \| annotations/trimaps/pet_00\.png",
+                                            r"segmentation loss fell: True checkpoint written: True",
+                                            r"val masks: \(8, 32, 32, 3\) pixel accuracy [\d.]+ better than the majority "
+                                            r"class: True", r"mask image: L \(32, 32\)"],
     "keras3_unet_segmentation.py": [r"images: \(96, 32, 32, 3\) float32 masks: \(96, 32, 32, 1\) int32",
                                     r"layers: 42 params: 43011", r"Epoch 5/5", r"val_iou",
                                     r"history keys: \['accuracy', 'iou', 'loss', 'val_accuracy', 'val_iou', 'val_loss'\]",
