@@ -79,3 +79,21 @@ def test_dense_with_sparse_sigmoid_matches_keras():
     np.testing.assert_allclose(l_layer(torch.as_tensor(X)).detach().numpy(), _np(k_layer(torch.as_tensor(X))),
                                rtol=1e-6, atol=1e-6)
     assert l_layer.get_config()["activation"] == k_layer.get_config()["activation"]
+
+
+def test_softmax_over_a_single_class_warns_as_keras():
+    # Keras 3 warns that a softmax over an axis of size 1 always returns 1 (a Dense(1,
+    # activation="softmax") that should be a sigmoid); larger axes stay silent.
+    import warnings
+
+    x = np.random.default_rng(0).standard_normal((4, 1)).astype("float32")
+    for mod in (keras, keraslite):
+        for fn in (mod.ops.softmax, mod.activations.softmax):
+            with pytest.warns(UserWarning, match=r"softmax over axis -1 of a tensor of shape .*This axis has size 1"):
+                out = fn(torch.as_tensor(x))
+            np.testing.assert_allclose(np.asarray(out.detach().cpu() if hasattr(out, "detach") else out), 1.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            mod.ops.softmax(torch.as_tensor(np.ones((4, 3), "float32")))
+    with pytest.warns(UserWarning, match="Did you mean to use a sigmoid instead"):
+        keraslite.layers.Dense(1, activation="softmax")(torch.as_tensor(x))

@@ -243,3 +243,66 @@ def _tensorflow_available():
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_text_layers_match_live_keras(case):
     _assert_same_results(run_case(keraslite.layers, case), run_case(keras.layers, case), case[0])
+
+
+@pytest.mark.parametrize("cls,factor,interpolation", [("RandomHeight", 0.3, "bilinear"), ("RandomWidth", (-0.4, 0.5), "nearest"),
+                                                      ("RandomHeight", (0.2, 0.6), "bicubic")])
+def test_tf_keras2_random_height_width_resample_as_keras_resizing(cls, factor, interpolation):
+    # tf.keras 2's RandomHeight / RandomWidth (Keras 3 has neither): one random size per batch
+    # in [1 + lower, 1 + upper) times the axis, then the images are resized to it; the pixels
+    # are what Keras 3's Resizing gives for that size. Inference returns the inputs.
+    layer = getattr(keraslite.layers, cls)(factor, interpolation=interpolation, seed=3)
+    lower, upper = (-factor, factor) if not isinstance(factor, tuple) else factor
+    axis = 1 if cls == "RandomHeight" else 2
+    sizes = set()
+    for _ in range(6):
+        out = layer(IMAGES).detach().cpu().numpy()
+        size = out.shape[axis]
+        assert int((1 + lower) * IMAGES.shape[axis]) <= size <= int((1 + upper) * IMAGES.shape[axis])
+        assert out.shape[3 - axis] == IMAGES.shape[3 - axis] and out.dtype == np.float32
+        target = (size, IMAGES.shape[2]) if axis == 1 else (IMAGES.shape[1], size)
+        expected = keras.ops.convert_to_numpy(keras.layers.Resizing(*target, interpolation=interpolation)(IMAGES))
+        np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-4)
+        sizes.add(size)
+    assert len(sizes) > 1  # the size is drawn per batch
+    np.testing.assert_array_equal(layer(UINT8, training=False).cpu().numpy(), UINT8)
+    first = getattr(keraslite.layers, cls)(factor, interpolation=interpolation, seed=3)
+    again = getattr(keraslite.layers, cls)(factor, interpolation=interpolation, seed=3)
+    assert [first(IMAGES).shape[axis] for _ in range(6)] == [again(IMAGES).shape[axis] for _ in range(6)]
+    clone = type(layer).from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+
+
+def test_tf_keras2_random_height_width_symbolic_shapes_and_errors():
+    inputs = keraslite.Input((32, 24, 3))
+    assert keraslite.layers.RandomHeight(0.2)(inputs).shape == (None, None, 24, 3)
+    assert keraslite.layers.RandomWidth((0.5, 0.5))(inputs).shape == (None, 32, 36, 3)  # a fixed factor
+    model = keraslite.Sequential([keraslite.Input((32, 24, 3)), keraslite.layers.RandomWidth(0.25),
+                                  keraslite.layers.GlobalAveragePooling2D()])
+    assert model.output_shape == (None, 3)
+    with pytest.raises(ValueError, match="upper bound lesser than the lower bound"):
+        keraslite.layers.RandomHeight((0.3, 0.1))
+    with pytest.raises(ValueError, match="larger than -1"):
+        keraslite.layers.RandomWidth((-1.5, 0.1))
+
+
+@pytest.mark.parametrize("shape,axis", [((6, 4, 5, 3), -1), ((8, 7), -1), ((5, 3, 4), (1, 2)), ((6, 2, 3), 1)])
+def test_normalization_mean_and_variance_attributes(shape, axis):
+    # `layer.mean` / `layer.variance` are the statistics broadcast to the inputs' rank, as
+    # Keras 3 exposes them (tutorials print them), and None before the layer is built.
+    data = RNG.standard_normal(shape).astype("float32") * 3 + 1
+    theirs, ours = _pair("Normalization", axis=axis)
+    assert ours.mean is None and theirs.mean is None
+    theirs.adapt(data)
+    ours.adapt(data)
+    for attr in ("mean", "variance"):
+        expected = keras.ops.convert_to_numpy(getattr(theirs, attr))
+        actual = getattr(ours, attr).detach().cpu().numpy()
+        assert actual.shape == expected.shape and actual.dtype == expected.dtype, attr
+        np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6, err_msg=attr)
+    assert [w.path for w in ours.weights] == [w.path for w in theirs.weights]
+    fixed_k = keras.layers.Normalization(axis=axis, mean=1.5, variance=4.0)
+    fixed_l = keraslite.layers.Normalization(axis=axis, mean=1.5, variance=4.0)
+    fixed_k.build((None,) + shape[1:])
+    fixed_l.build((None,) + shape[1:])
+    np.testing.assert_allclose(fixed_l.mean.numpy(), keras.ops.convert_to_numpy(fixed_k.mean))

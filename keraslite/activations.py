@@ -4,6 +4,7 @@
 crossentropy losses (keraslite.losses) can be computed stably from logits, as Keras 3 does.
 """
 import math
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -75,7 +76,18 @@ def sigmoid(x):
     return y
 
 
+def warn_if_single_class(x, axis):
+    """Keras 3 warns when a softmax runs over an axis of size 1 (always 1.0: a
+    `Dense(1, activation="softmax")` that should be a sigmoid)."""
+    if isinstance(axis, int) and -x.ndim <= axis < x.ndim and x.shape[axis] == 1:
+        warnings.warn(f"You are using a softmax over axis {axis} of a tensor of shape {tuple(x.shape)}. This axis "
+                      "has size 1. The softmax operation will always return the value 1, which is likely not what "
+                      "you intended. Did you mean to use a sigmoid instead?", stacklevel=3)
+
+
 def softmax(x, axis=-1):
+    if isinstance(axis, int) and x.shape[axis] == 1:
+        warn_if_single_class(x, axis)
     y = torch.softmax(x, dim=axis)
     if axis == -1 or axis == x.ndim - 1:
         _remember_logits(y, x)

@@ -328,7 +328,12 @@ def _sparse_ce(y_true, y_pred, from_logits, ignore_class, axis, reduction):
     if output.ndim == 1:
         output, target = output.unsqueeze(0), target.unsqueeze(0)
     elif axis % output.ndim != 1:
-        output = output.movedim(axis % output.ndim, 1)  # torch wants classes on dim 1
+        # torch wants classes on dim 1. The moved view is channels_last-strided, and CPU
+        # nll_loss2d's backward rejects a gradient of that layout ("grad_input must be
+        # contiguous"), so per-pixel losses (segmentation) take a contiguous copy.
+        output = output.movedim(axis % output.ndim, 1)
+        if output.ndim > 3 and not output.is_contiguous():
+            output = output.contiguous()
     if from_logits is None:
         result = F.nll_loss(output, target, reduction=reduction)
     elif from_logits:

@@ -195,7 +195,10 @@ class Metric:
 
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)
-        return self.result()
+        result = self.result()
+        if isinstance(result, torch.Tensor):
+            result._keras_metric = self  # so Layer.add_metric(result) reports this metric itself
+        return result
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}

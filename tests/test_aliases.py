@@ -260,3 +260,40 @@ def test_submodules_reached_as_attributes(aliased):
     assert mixed_precision.Policy is keraslite.mixed_precision.Policy
     with pytest.raises(AttributeError, match="does not provide"):
         keras.layers.not_a_keras_name  # noqa: B018 - only Keras's submodule names resolve this way
+
+
+def test_tf_keras2_experimental_random_fourier_features_path(aliased):
+    from tensorflow.keras.layers.experimental import RandomFourierFeatures
+
+    assert RandomFourierFeatures is keraslite.layers.RandomFourierFeatures
+
+
+def test_tf_config_enable_op_determinism(aliased):
+    import tensorflow as tf
+
+    was = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    cublas = os.environ.get("CUBLAS_WORKSPACE_CONFIG")
+    try:
+        tf.config.experimental.enable_op_determinism()
+        assert torch.are_deterministic_algorithms_enabled()
+        assert torch.is_deterministic_algorithms_warn_only_enabled()  # torch ops lacking one warn, not fail
+        assert os.environ.get("CUBLAS_WORKSPACE_CONFIG")
+    finally:
+        torch.use_deterministic_algorithms(was[0], warn_only=was[1])
+        if cublas is None:
+            os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
+
+
+def test_tf_compat_bytes_and_text(aliased):
+    import pathlib
+
+    import tensorflow as tf
+
+    assert tf.compat.as_bytes("JFIF") == b"JFIF" and tf.compat.as_bytes(bytearray(b"ab")) == b"ab"
+    assert tf.compat.as_bytes("é", encoding="latin-1") == b"\xe9"
+    assert tf.compat.as_text(b"caf\xc3\xa9") == "café" and tf.compat.as_str("x") == "x"
+    assert tf.compat.path_to_str(pathlib.Path("a") / "b") == os.path.join("a", "b")
+    with pytest.raises(TypeError, match="Expected binary or unicode string, got 3"):
+        tf.compat.as_bytes(3)
+    with pytest.raises(TypeError, match="Expected binary or unicode string"):
+        tf.compat.as_text(None)

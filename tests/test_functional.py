@@ -359,3 +359,21 @@ def test_default_names_after_sequential_models_follow_keras():
     legacy = keraslite.Sequential([layers.Dense(2, input_shape=(3,)), layers.Dense(1)])
     assert legacy.inputs[0].name == "input_layer_3"
     assert keraslite.Model(inp, layers.Dense(1)(inp)).name == "functional_4"
+
+
+def test_nested_model_with_unknown_image_sizes_is_called_on_symbolic_inputs():
+    # A backbone on (None, None, 3) images whose strided convolutions need more than the few
+    # pixels a first shape trace uses, called inside another functional model.
+    backbone_in = keraslite.Input((None, None, 3))
+    x = layers.Conv2D(4, 3, strides=2, activation="relu")(backbone_in)
+    x = layers.Conv2D(6, 3, strides=2, activation="relu")(x)
+    backbone = keraslite.Model(backbone_in, layers.GlobalAveragePooling2D()(x))
+    images = keraslite.Input((None, None, 3))
+    model = keraslite.Model(images, layers.Dense(2)(backbone(images)))
+    assert model.output_shape == (None, 2)
+    fixed = keraslite.Input((16, 16, 3))
+    assert backbone(fixed).shape == (None, 6)
+    x = np.random.default_rng(0).standard_normal((3, 20, 18, 3)).astype("float32")
+    assert model.predict(x, verbose=0).shape == (3, 2)
+    with pytest.raises(ValueError, match=r"failed when called on symbolic inputs of shape \(None, 4, 4, 3\)"):
+        backbone(keraslite.Input((4, 4, 3)))  # too small for the second convolution: the error names the shape

@@ -129,3 +129,28 @@ def test_keras2_custom_loss_layer_with_add_loss_inputs():
     x = _x(8, 6)
     history = model.fit(x, None, epochs=2, batch_size=4, verbose=0)
     assert len(history.history["loss"]) == 2 and history.history["loss"][0] > 0
+
+
+def test_model_add_metric_with_a_symbolic_tensor_is_averaged_per_batch():
+    # tf.keras 2: `model.add_metric(tensor_of_the_graph, name=..., aggregation="mean")` reports
+    # the tensor's value averaged over the batches of each epoch / evaluation.
+    inputs = keraslite.Input((5,))
+    hidden = layers.Dense(3, activation="relu")(inputs)
+    model = keraslite.Model(inputs, layers.Dense(1)(hidden))
+    model.add_metric(ops.mean(hidden), name="mean_hidden", aggregation="mean")
+    model.compile(keraslite.optimizers.SGD(0.0), "mse")
+    x, y = _x(24, 5), _x(24, 1, seed=1)
+    kernel, bias = model.layers[1].get_weights()
+    h = np.maximum(x @ kernel + bias, 0)
+    expected = np.mean([h[i:i + 8].mean() for i in range(0, 24, 8)])
+    history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    assert sorted(history.history) == ["loss", "mean_hidden"]
+    np.testing.assert_allclose(history.history["mean_hidden"], [expected] * 2, rtol=1e-5)
+    logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+    np.testing.assert_allclose(logs["mean_hidden"], expected, rtol=1e-5)
+    assert [m.name for m in model.metrics] == ["loss", "mean_hidden"]
+    assert model.predict(x, verbose=0).shape == (24, 1)
+    with pytest.raises(ValueError, match="provide a name for your metric"):
+        model.add_metric(ops.sum(hidden))
+    with pytest.raises(ValueError, match="aggregation='mean'"):
+        model.add_metric(ops.sum(hidden), name="total", aggregation="sum")

@@ -127,3 +127,31 @@ def test_keras1_highway_gates_between_transform_and_carry():
     np.testing.assert_allclose(layer(torch.as_tensor(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="expects 2-D inputs"):
         layers.Highway()(torch.zeros(2, 3, 4))
+
+
+@pytest.mark.parametrize("kernel", ["gaussian", "laplacian"])
+def test_random_fourier_features_contract(kernel):
+    check_layer_contract(lambda: layers.RandomFourierFeatures(16, kernel_initializer=kernel, trainable=True), (4, 5))
+
+
+def test_random_fourier_features_is_cos_of_a_scaled_random_projection():
+    layer = layers.RandomFourierFeatures(output_dim=7, kernel_initializer="gaussian")
+    x = np.random.default_rng(0).standard_normal((5, 8)).astype("float32")
+    layer(torch.as_tensor(x))
+    assert [w.path.split("/")[-1] for w in layer.weights] == ["unscaled_kernel", "bias", "kernel_scale"]
+    assert not layer.trainable and layer.trainable_weights == []  # tf.keras 2 builds it frozen
+    kernel, bias, scale = layer.get_weights()
+    assert kernel.shape == (8, 7) and bias.shape == (7,) and scale.shape == (1,)
+    np.testing.assert_allclose(scale, [np.sqrt(8 / 2.0)])  # the Gaussian kernel's default scale
+    assert bias.min() >= 0 and bias.max() <= 2 * np.pi
+    scale = np.array([3.0], "float32")
+    layer.set_weights([kernel, bias, scale])
+    expected = np.cos(x @ (kernel / scale) + bias)
+    np.testing.assert_allclose(layer(torch.as_tensor(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-5)
+    assert layers.RandomFourierFeatures(3, kernel_initializer="laplacian", scale=None).get_config()["scale"] is None
+    with pytest.raises(ValueError, match="Unsupported `kernel_initializer`"):
+        layers.RandomFourierFeatures(4, kernel_initializer="polynomial")
+    with pytest.raises(ValueError, match="`scale` should be a positive float"):
+        layers.RandomFourierFeatures(4, scale=-1.0)
+    with pytest.raises(ValueError, match="expects 2-D inputs"):
+        layers.RandomFourierFeatures(4)(torch.zeros(2, 3, 4))

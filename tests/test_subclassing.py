@@ -485,3 +485,44 @@ def test_metric_attributes_are_listed_and_reset_like_keras():
     assert float(model.seen.result()) == 0.0
     model.compile(optimizer="sgd", loss="mse")
     assert [m.name for m in model.metrics][-1] == "seen" and model.metrics[0].name == "loss"
+
+
+def test_tf_keras2_add_metric_in_call_is_reported_by_fit_and_evaluate():
+    # tf.keras 2's endpoint-layer idiom: add_metric(metric_obj(...)) reports that metric;
+    # add_metric(tensor, name=...) reports the mean of the tensor over the epoch.
+    class Endpoint(keras.layers.Layer):
+        def __init__(self, name=None):
+            super().__init__(name=name)
+            self.accuracy_fn = keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)
+
+        def call(self, logits, targets=None):
+            if targets is not None:
+                self.add_loss(keras.ops.mean((logits - targets) ** 2))
+                self.add_metric(self.accuracy_fn(targets, logits))
+                self.add_metric(keras.ops.mean(logits), name="mean_logit")
+            return logits
+
+    inputs, targets = keras.Input((3,), name="inputs"), keras.Input((1,), name="targets")
+    logits = keras.layers.Dense(1)(inputs)
+    model = keras.Model([inputs, targets], Endpoint()(logits, targets))
+    model.compile(keras.optimizers.SGD(0.0))
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 3)).astype("float32")
+    y = (rng.random((12, 1)) > 0.5).astype("float32")
+    kernel, bias = model.get_weights()
+    z = x @ kernel + bias
+    history = model.fit({"inputs": x, "targets": y}, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss", "mean_logit"]
+    np.testing.assert_allclose(history.history["accuracy"], [np.mean((z > 0) == y)] * 2, rtol=1e-6)
+    np.testing.assert_allclose(history.history["mean_logit"], [z.mean()] * 2, rtol=1e-5, atol=1e-6)
+    logs = model.evaluate({"inputs": x, "targets": y}, batch_size=4, verbose=0, return_dict=True)
+    np.testing.assert_allclose(logs["mean_logit"], z.mean(), rtol=1e-5, atol=1e-6)
+    assert [m.name for m in model.metrics] == ["loss", "accuracy", "mean_logit"]
+
+    class Unnamed(keras.layers.Layer):
+        def call(self, x):
+            self.add_metric(keras.ops.sum(x))
+            return x
+
+    with pytest.raises(ValueError, match="provide a name for your metric"):
+        Unnamed(name="unnamed")(np.ones((2, 2), "float32"))

@@ -290,3 +290,42 @@ def test_tf_keras2_train_step_with_compiled_loss_and_compiled_metrics():
     np.testing.assert_allclose(float(value), -logp[np.arange(16), y].mean(), rtol=1e-4)
     fresh.compiled_metrics.update_state(torch.as_tensor(y), torch.as_tensor(probs))
     assert [float(m.result()) for m in fresh.compiled_metrics.metrics] == pytest.approx([np.mean(logits.argmax(1) == y)])
+
+
+def test_tf_keras2_compiled_loss_feeds_the_loss_metric():
+    # tf.keras 2's compiled_loss(...) updated the model's `loss` metric, so a custom
+    # train_step returning {m.name: m.result() for m in self.metrics} logs the mean loss
+    # (weighted by batch size), not 0.
+    class Trainer(keraslite.Model):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def train_step(self, data):
+            xb, yb = data
+            with tf.GradientTape() as tape:
+                loss = self.compiled_loss(yb, self.inner(xb, training=True), regularization_losses=self.losses)
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            return {m.name: m.result() for m in self.metrics}
+
+        def call(self, x):
+            return self.inner(x)
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20, 3)).astype("float32")
+    y = rng.normal(size=(20, 1)).astype("float32")
+    inner = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(1)])
+    model = Trainer(inner)
+    model.compile(optimizer=keraslite.optimizers.SGD(0.0), loss="mse")
+    kernel, bias = inner.get_weights()
+    errors = ((x @ kernel + bias - y) ** 2).ravel()
+    expected = (errors[:8].mean() * 8 + errors[8:16].mean() * 8 + errors[16:].mean() * 4) / 20
+    history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    assert list(history.history) == ["loss"]
+    np.testing.assert_allclose(history.history["loss"], [expected, expected], rtol=1e-5)
+    # the built-in steps still count each batch's loss once
+    inner.compile(optimizer=keraslite.optimizers.SGD(0.0), loss="mse")
+    np.testing.assert_allclose(inner.evaluate(x, y, batch_size=8, verbose=0), errors.mean(), rtol=1e-5)
+    np.testing.assert_allclose(inner.fit(x, y, batch_size=8, verbose=0, shuffle=False).history["loss"],
+                               [errors.mean()], rtol=1e-5)

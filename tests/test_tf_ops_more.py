@@ -645,3 +645,53 @@ def test_nn_compute_average_loss_and_scale_regularization_loss(tf):
     np.testing.assert_allclose(arr(tf.nn.scale_regularization_loss([np.float32(0.5), np.float32(0.25)])), 0.75)
     with pytest.raises(TypeError, match="compute_average_loss"):
         tf.nn.compute_average_loss(np.array([1, 2]))
+
+
+# ------------------------------------------------------------------------------ patches / linalg
+
+def _tf_patches(x, k, s, r, padding):
+    """tf.image.extract_patches by definition: windows of k taps spaced r apart, every s pixels,
+    each flattened (row, col, channel); SAME pads (total // 2) before, the rest after."""
+    n, h, w, c = x.shape
+    eff = [k[i] + (k[i] - 1) * (r[i] - 1) for i in range(2)]
+    if padding == "VALID":
+        out = [(d - e) // st + 1 for d, e, st in zip((h, w), eff, s)]
+        pads = [0, 0]
+    else:
+        out = [-(-d // st) for d, st in zip((h, w), s)]
+        pads = [max((o - 1) * st + e - d, 0) // 2 for o, st, e, d in zip(out, s, eff, (h, w))]
+        totals = [max((o - 1) * st + e - d, 0) for o, st, e, d in zip(out, s, eff, (h, w))]
+        x = np.pad(x, ((0, 0), (pads[0], totals[0] - pads[0]), (pads[1], totals[1] - pads[1]), (0, 0)))
+    result = np.zeros((n, out[0], out[1], k[0] * k[1] * c), x.dtype)
+    for i in range(out[0]):
+        for j in range(out[1]):
+            rows = i * s[0] + np.arange(k[0]) * r[0]
+            cols = j * s[1] + np.arange(k[1]) * r[1]
+            result[:, i, j] = x[:, rows][:, :, cols].reshape(n, -1)
+    return result
+
+
+@pytest.mark.parametrize("k,s,r,padding", [((2, 2), (2, 2), (1, 1), "VALID"), ((3, 2), (2, 3), (1, 1), "SAME"),
+                                           ((2, 3), (1, 2), (2, 1), "VALID"), ((3, 3), (2, 2), (1, 2), "SAME")])
+def test_image_extract_patches(tf, k, s, r, padding):
+    x = RNG.standard_normal((2, 7, 8, 3)).astype("float32")
+    out = tf.image.extract_patches(images=tf.constant(x), sizes=[1, *k, 1], strides=[1, *s, 1],
+                                   rates=[1, *r, 1], padding=padding)
+    np.testing.assert_allclose(arr(out), _tf_patches(x, k, s, r, padding), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match=r"`sizes` must be \[1, rows, cols, 1\]"):
+        tf.image.extract_patches(tf.constant(x), sizes=[2, 2], strides=[1, 1, 1, 1], rates=[1, 1, 1, 1],
+                                 padding="VALID")
+
+
+def test_linalg_matrix_transpose_and_band_part(tf):
+    x = RNG.standard_normal((2, 3, 4, 5)).astype("float32")
+    np.testing.assert_array_equal(arr(tf.linalg.matrix_transpose(tf.constant(x))), np.swapaxes(x, -1, -2))
+    np.testing.assert_array_equal(arr(tf.linalg.transpose(tf.constant(x))), np.swapaxes(x, -1, -2))
+    z = (x + 1j * x[..., ::-1]).astype("complex64")
+    np.testing.assert_array_equal(arr(tf.linalg.adjoint(torch.as_tensor(z))), np.conj(np.swapaxes(z, -1, -2)))
+    with pytest.raises(ValueError, match="rank >= 2"):
+        tf.linalg.matrix_transpose(tf.constant([1.0, 2.0]))
+    rows, cols = np.arange(4)[:, None], np.arange(5)[None, :]
+    for lower, upper in ((0, -1), (-1, 0), (1, 2), (0, 0), (-1, -1)):
+        keep = ((lower < 0) | (rows - cols <= lower)) & ((upper < 0) | (cols - rows <= upper))
+        np.testing.assert_array_equal(arr(tf.linalg.band_part(tf.constant(x), lower, upper)), np.where(keep, x, 0))

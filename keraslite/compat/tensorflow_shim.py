@@ -23,6 +23,7 @@ keraslite.compat.aliases. Anything else raises an AttributeError that says the s
 not provide it; nothing is faked silently.
 """
 import contextlib
+import os
 import types
 from collections import namedtuple
 
@@ -349,6 +350,17 @@ def _noop(*args, **kwargs):
     return None
 
 
+def enable_op_determinism():
+    """tf.config.experimental.enable_op_determinism: torch's deterministic algorithms (with
+    cuBLAS's fixed workspace on CUDA, and cuDNN's autotuner off). Ops torch has no deterministic
+    version of warn rather than fail, so a tutorial that asks for determinism still runs."""
+    import os
+
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
 config = types.SimpleNamespace(
     list_physical_devices=list_physical_devices,
     list_logical_devices=lambda device_type=None: [d._replace(name=d.name.replace("physical_device", "device"))
@@ -356,7 +368,7 @@ config = types.SimpleNamespace(
     set_visible_devices=_noop,
     run_functions_eagerly=_noop,
     experimental=types.SimpleNamespace(list_physical_devices=list_physical_devices, set_memory_growth=_noop,
-                                       set_visible_devices=_noop),
+                                       set_visible_devices=_noop, enable_op_determinism=enable_op_determinism),
     threading=types.SimpleNamespace(set_intra_op_parallelism_threads=lambda n: torch.set_num_threads(n) if n else None,
                                     set_inter_op_parallelism_threads=_noop),
 )
@@ -388,7 +400,29 @@ def _disable_eager_execution():
                   "available).", stacklevel=2)
 
 
-compat = types.SimpleNamespace(v1=types.SimpleNamespace(
+def as_bytes(bytes_or_text, encoding="utf-8"):
+    """tf.compat.as_bytes: str is encoded, bytes / bytearray come back as bytes."""
+    if isinstance(bytes_or_text, bytearray):
+        return bytes(bytes_or_text)
+    if isinstance(bytes_or_text, str):
+        return bytes_or_text.encode(encoding)
+    if isinstance(bytes_or_text, bytes):
+        return bytes_or_text
+    raise TypeError(f"Expected binary or unicode string, got {bytes_or_text!r}")
+
+
+def as_text(bytes_or_text, encoding="utf-8"):
+    """tf.compat.as_text (and as_str): bytes are decoded, str comes back as is."""
+    if isinstance(bytes_or_text, str):
+        return bytes_or_text
+    if isinstance(bytes_or_text, (bytes, bytearray)):
+        return bytes(bytes_or_text).decode(encoding)
+    raise TypeError(f"Expected binary or unicode string, got {bytes_or_text!r}")
+
+
+compat = types.SimpleNamespace(as_bytes=as_bytes, as_text=as_text, as_str=as_text,
+                               path_to_str=lambda path: os.fspath(path) if hasattr(path, "__fspath__") else path,
+                               v1=types.SimpleNamespace(
     set_random_seed=lambda seed: _set_seed(seed),
     disable_eager_execution=_disable_eager_execution,
     enable_eager_execution=lambda *args, **kwargs: None,

@@ -363,8 +363,31 @@ def _encode(image, format_, **options):
     return buffer.getvalue()
 
 
+def extract_patches(images, sizes, strides, rates, padding, name=None):
+    """tf.image.extract_patches on NHWC images: `sizes`, `strides` and `rates` are
+    [1, rows, cols, 1]; each output pixel holds one patch flattened in (row, col, channel)
+    order, (batch, out_rows, out_cols, rows * cols * channels), as keras.ops.image.extract_patches
+    computes it."""
+    from keraslite.ops import image as image_ops
+
+    x = _tensor(images)
+    if x.ndim != 4:
+        raise ValueError(f"tf.image.extract_patches expects 4-D images (batch, height, width, channels); "
+                         f"received shape {tuple(x.shape)}.")
+    for arg, value in (("sizes", sizes), ("strides", strides), ("rates", rates)):
+        value = [int(v) for v in value]
+        if len(value) != 4 or value[0] != 1 or value[3] != 1:
+            raise ValueError(f"tf.image.extract_patches: `{arg}` must be [1, rows, cols, 1]; received {value}.")
+    if str(padding).upper() not in ("VALID", "SAME"):
+        raise ValueError(f"tf.image.extract_patches: padding must be 'VALID' or 'SAME'; received {padding!r}.")
+    return image_ops.extract_patches(x, size=(int(sizes[1]), int(sizes[2])),
+                                     strides=(int(strides[1]), int(strides[2])),
+                                     dilation_rate=(int(rates[1]), int(rates[2])), padding=str(padding).lower(),
+                                     data_format="channels_last")
+
+
 image = types.SimpleNamespace(
-    resize=resize, ResizeMethod=ResizeMethod, convert_image_dtype=convert_image_dtype,
+    resize=resize, extract_patches=extract_patches, ResizeMethod=ResizeMethod, convert_image_dtype=convert_image_dtype,
     flip_left_right=flip_left_right, flip_up_down=flip_up_down, random_flip_left_right=random_flip_left_right,
     random_flip_up_down=random_flip_up_down, rgb_to_grayscale=rgb_to_grayscale, grayscale_to_rgb=grayscale_to_rgb,
     per_image_standardization=per_image_standardization, adjust_brightness=adjust_brightness,

@@ -1223,8 +1223,32 @@ NN.update(_NN_ACTIVATIONS, l2_normalize=l2_normalize,
           compute_average_loss=compute_average_loss, scale_regularization_loss=scale_regularization_loss,
           in_top_k=in_top_k)  # TF 2 order: (targets, predictions, k)
 RANDOM.update(categorical=categorical, truncated_normal=truncated_normal)
+def matrix_transpose(a, name="matrix_transpose", conjugate=False):
+    """tf.linalg.matrix_transpose: swap the last two axes (batch axes kept)."""
+    x = _tensor(a)
+    if x.ndim < 2:
+        raise ValueError(f"tf.linalg.matrix_transpose expects a tensor of rank >= 2; received shape {tuple(x.shape)}.")
+    return x.mH if conjugate else x.mT
+
+
+def band_part(input, num_lower, num_upper, name=None):  # noqa: A002
+    """tf.linalg.band_part: keep, in each innermost matrix, the entries at most `num_lower`
+    below and `num_upper` above the diagonal (a negative count keeps that whole triangle)."""
+    x = _tensor(input)
+    rows = torch.arange(x.shape[-2], device=x.device)[:, None]
+    cols = torch.arange(x.shape[-1], device=x.device)[None, :]
+    keep = torch.ones(x.shape[-2:], dtype=torch.bool, device=x.device)
+    if int(num_lower) >= 0:
+        keep &= rows - cols <= int(num_lower)
+    if int(num_upper) >= 0:
+        keep &= cols - rows <= int(num_upper)
+    return torch.where(keep, x, torch.zeros((), dtype=x.dtype, device=x.device))
+
+
 # tf.linalg.<name>
-LINALG = {"norm": norm, "global_norm": global_norm, "l2_normalize": l2_normalize, "einsum": einsum, "tensordot": tensordot, "eye": eye,
+LINALG = {"matrix_transpose": matrix_transpose, "transpose": matrix_transpose,
+          "adjoint": lambda matrix, name=None: matrix_transpose(matrix, conjugate=True), "band_part": band_part,
+          "norm": norm, "global_norm": global_norm, "l2_normalize": l2_normalize, "einsum": einsum, "tensordot": tensordot, "eye": eye,
           "matmul": lambda a, b, transpose_a=False, transpose_b=False, name=None: torch.matmul(
               _tensor(a).mT if transpose_a else _tensor(a), _tensor(b).mT if transpose_b else _tensor(b)),
           "inv": lambda input, adjoint=False, name=None: torch.linalg.inv(_tensor(input)),  # noqa: A002

@@ -16,6 +16,7 @@ from keraslite.layers.misc import *  # noqa: F401,F403
 from keraslite.layers.merging import *  # noqa: F401,F403
 from keraslite.layers.legacy_merge import *  # noqa: F401,F403
 from keraslite.layers.legacy_core import *  # noqa: F401,F403
+from keraslite.layers.kernelized import *  # noqa: F401,F403
 from keraslite.layers.activation import *  # noqa: F401,F403
 from keraslite.layers.preprocessing import *  # noqa: F401,F403
 from keraslite.layers.einsum_dense import *  # noqa: F401,F403

@@ -27,6 +27,7 @@ from torch._subclasses.fake_tensor import unset_fake_temporarily
 from keraslite import backend, constraints as constraints_mod, initializers, mixed_precision, regularizers as regularizers_mod
 from keraslite.layers.input_spec import assert_input_compatibility
 from keraslite.layers.keras_tensor import KerasTensor
+from keraslite.utils import rng
 
 
 # ----------------------------------------------------------------------------- layouts
@@ -520,6 +521,40 @@ class Layer(nn.Module):
     def _clear_losses(self):
         for layer in self._flatten_layers():
             layer._added_losses = []
+
+    def add_metric(self, value, name=None, **kwargs):
+        """tf.keras 2's `add_metric`, called inside `call()` (Keras 3 removed it). A value returned
+        by calling a Metric object (`self.add_metric(self.acc_fn(y, p))`) reports that metric,
+        whose state the call already updated; any other tensor is averaged by a `Mean` metric
+        named `name`. Either way the metric is listed in `model.metrics` and reported by
+        fit/evaluate under its name."""
+        from keraslite import metrics as metrics_module
+        from keraslite.models.functional import has_symbolic
+
+        unknown = set(kwargs) - {"aggregation"}
+        if unknown:
+            raise TypeError(f"Unknown keyword arguments: {sorted(unknown)}. Expected `aggregation`.")
+        if kwargs.get("aggregation") not in (None, "mean"):
+            raise ValueError(f"Layer '{self.name}': add_metric() only averages values (aggregation='mean'); "
+                             f"got aggregation={kwargs['aggregation']!r}.")
+        metric_obj = getattr(value, "_keras_metric", None)
+        if has_symbolic(value):
+            raise NotImplementedError(f"Layer '{self.name}' ({type(self).__name__}): add_metric() with a symbolic "
+                                      "tensor outside of call() is not supported. Call self.add_metric(...) inside "
+                                      "a layer's call(), or pass the metric to compile(metrics=[...]).")
+        if metric_obj is None and name is None:
+            raise ValueError(f"Layer '{self.name}': please provide a name for your metric, like "
+                             "`self.add_metric(tf.reduce_sum(inputs), name='mean_activation')`.")
+        name = metric_obj.name if metric_obj is not None else name
+        tracked = self.__dict__.setdefault("_added_metrics", [])
+        match = next((m for m in tracked if m.name == name), None)
+        if match is None and metric_obj is None and rng.is_tracing():
+            return  # a shape-only trace on placeholders: the first real call makes the Mean
+        if match is None:
+            match = metric_obj if metric_obj is not None else metrics_module.Mean(name=name)
+            tracked.append(match)
+        if metric_obj is None and not rng.is_tracing():
+            match.update_state(value)
 
     # ------------------------------------------------------------------ weights
 

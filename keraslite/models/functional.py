@@ -354,7 +354,8 @@ def _forget_sentinel_batch(layers, batch_unknown=True):
         shape = l._build_input_shape
         if isinstance(shape, tuple) and shape and shape[0] in _SENTINELS:
             l._build_input_shape = (None,) + shape[1:]
-        elif isinstance(shape, list) and all(isinstance(s, tuple) and s and s[0] in _SENTINELS for s in shape):
+        elif isinstance(shape, list) and all(isinstance(s, tuple) and s and s[0] in _SENTINELS
+                                             for s in shape):
             l._build_input_shape = [(None,) + s[1:] for s in shape]
 
 
@@ -709,7 +710,8 @@ class Graph:
     def __init__(self, inputs, outputs):
         self.input_struct = inputs
         self.output_struct = outputs
-        self.with_losses = None  # the plan that also computes symbolic add_loss() tensors
+        self.with_losses = None  # the plan that also computes symbolic add_loss() / add_metric() tensors
+        self.extra_kinds = []  # per extra output of that plan: None (a loss) or a metric's name
         self.inputs = flatten(inputs)
         self.outputs = flatten(outputs)
         for x in self.inputs + self.outputs:
@@ -986,8 +988,13 @@ def _run_graph(model, inputs, training, mask):
                 values[s] = v
     n = len(graph.outputs)
     if plan is not graph:
-        # The tensors given to model.add_loss(), recomputed for this call's inputs.
-        model._added_losses = [values[s] for s in plan.output_slots[n:]]
+        # The tensors given to model.add_loss() / add_metric(), recomputed for this call's inputs.
+        extras = [values[s] for s in plan.output_slots[n:]]
+        model._added_losses = [v for v, kind in zip(extras, graph.extra_kinds) if kind is None]
+        if not rng.is_tracing():
+            for v, kind in zip(extras, graph.extra_kinds):
+                if kind is not None:
+                    model._symbolic_metric(kind).update_state(v.detach())
     return _unpack_singleton(pack_as(graph.output_struct, [values[s] for s in plan.output_slots[:n]]))
 
 
@@ -995,23 +1002,27 @@ def has_symbolic(x):
     return any(isinstance(t, KerasTensor) for t in flatten(x))
 
 
-def add_symbolic_loss(model, losses):
+def add_symbolic_loss(model, losses, metric_name=None):
     """Keras 2's `model.add_loss(symbolic_tensor)` on a graph model: keep the loss tensors as
     extra outputs of an execution plan that `run_graph` follows, so every call computes them
     from its inputs and records them as the model's added losses. The model's own graph
-    (layers, summary, config) is unchanged, as the loss is not part of Keras 2's saved config."""
+    (layers, summary, config) is unchanged, as the loss is not part of Keras 2's saved config.
+    With `metric_name`, the tensor is Keras 2's `model.add_metric(tensor, name)` instead: each
+    call averages it into the model's Mean metric of that name."""
     graph = model._graph
     tensors = flatten(losses)
+    what = "add_loss()" if metric_name is None else "add_metric()"
     for t in tensors:
         if not isinstance(t, KerasTensor):
-            raise ValueError(f"Model '{model.name}': add_loss() received a mix of symbolic and concrete values "
+            raise ValueError(f"Model '{model.name}': {what} received a mix of symbolic and concrete values "
                              f"({type(t).__name__}). Pass symbolic tensors built from the model's inputs.")
     kept = (graph.with_losses.outputs[len(graph.outputs):] if graph.with_losses else []) + tensors
     try:
         plan = Graph(graph.input_struct, graph.outputs + kept)
     except ValueError as e:
-        raise ValueError(f"Model '{model.name}' cannot compute the tensor given to add_loss() from its inputs "
+        raise ValueError(f"Model '{model.name}' cannot compute the tensor given to {what} from its inputs "
                          f"{[_input_name(t) for t in graph.inputs]}: {e}") from None
+    graph.extra_kinds = list(graph.extra_kinds) + [metric_name] * len(tensors)
     own = {id(l) for l in model._flatten_layers()}
     extra = [l for l in plan.operations if id(l) not in own and l.weights]
     if extra:  # layers only the loss uses still train with the model

@@ -102,6 +102,42 @@ class Model(Layer):
             return
         super().add_loss(loss, inputs=inputs)
 
+    def add_metric(self, value, name=None, **kwargs):
+        """As Layer.add_metric, and Keras 2's functional form: `model.add_metric(tensor,
+        name=..., aggregation="mean")` with a symbolic tensor computed from the model's inputs
+        makes every call average that tensor into a Mean metric reported under `name`."""
+        from keraslite.models.functional import add_symbolic_loss, has_symbolic
+
+        if not has_symbolic(value):
+            return super().add_metric(value, name=name, **kwargs)
+        unknown = set(kwargs) - {"aggregation"}
+        if unknown:
+            raise TypeError(f"Unknown keyword arguments: {sorted(unknown)}. Expected `aggregation`.")
+        if kwargs.get("aggregation") not in (None, "mean"):
+            raise ValueError(f"Model '{self.name}': add_metric() only averages values (aggregation='mean'); got "
+                             f"aggregation={kwargs['aggregation']!r}.")
+        if self._graph is None:
+            raise ValueError(f"Model '{self.name}' ({type(self).__name__}) received a symbolic tensor in "
+                             "add_metric(), but only a model built as Model(inputs, outputs) can compute one. In a "
+                             "subclassed model, call self.add_metric(...) inside call() on its tensors.")
+        if name is None:
+            raise ValueError(f"Model '{self.name}': please provide a name for your metric, like "
+                             "`model.add_metric(tensor, name='mean_activation')`.")
+        self._symbolic_metric(name)
+        add_symbolic_loss(self, value, metric_name=name)
+
+    def _symbolic_metric(self, name):
+        """The Mean metric behind `model.add_metric(symbolic_tensor, name)`, made on first use."""
+        from keraslite import metrics as metrics_module
+
+        tracked = self.__dict__.setdefault("_added_metrics", [])
+        for m in tracked:
+            if m.name == name:
+                return m
+        metric = metrics_module.Mean(name=name)
+        tracked.append(metric)
+        return metric
+
     # ------------------------------------------------------------------ graph views (functional)
 
     def call(self, inputs, training=None, mask=None):

@@ -482,6 +482,9 @@ def tanh(x):
 @_op
 def softmax(x, axis=-1):
     x = _float(_t(x))
+    from keraslite.activations import warn_if_single_class
+
+    warn_if_single_class(x, axis)
     if isinstance(axis, (list, tuple)):
         m = torch.amax(x, dim=tuple(axis), keepdim=True)
         e = torch.exp(x - m)

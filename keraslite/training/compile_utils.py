@@ -215,6 +215,7 @@ class CompiledLoss:
         self.losses = []        # one resolved loss (or None) per output
         self.weights = []
         self.trackers = []      # per-output running means, only for multi-output models
+        self.total_tracker = None  # the model's `loss` metric, fed by direct calls (see __call__)
 
     def build(self, y_true, y_pred, output_names):
         flat_pred = _flatten(y_pred)
@@ -240,8 +241,18 @@ class CompiledLoss:
         self.built = True
 
     def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
-        """The weighted loss; tf.keras 2's `regularization_losses` (e.g. `model.losses` from a
-        custom train_step) are added to it."""
+        """tf.keras 2's `model.compiled_loss(...)` from a custom train_step: the weighted loss
+        plus `regularization_losses` (e.g. `model.losses`). As in tf.keras 2, the call also feeds
+        the model's `loss` metric (batch-size weighted), so `{m.name: m.result() for m in
+        self.metrics}` reports the mean loss. The built-in steps call `compute` instead and
+        track the loss themselves."""
+        total = self.compute(y_true, y_pred, sample_weight, regularization_losses)
+        if self.total_tracker is not None:
+            self.total_tracker.add(total.detach(), _flatten(y_pred)[0].shape[0] if _flatten(y_pred) else 1)
+        return total
+
+    def compute(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
+        """The weighted loss plus `regularization_losses`, tracking only the per-output losses."""
         if not self.built:
             self.build(y_true, y_pred, _lazy_names(self, y_pred))
         total = self._weighted(y_true, y_pred, sample_weight)

@@ -108,6 +108,11 @@ def tracing():
         _tracing = outer
 
 
+def is_tracing():
+    """True while a functional model runs a layer on placeholder inputs (see `tracing`)."""
+    return _tracing
+
+
 def generator_for(seed):
     """The torch generator for a Keras `seed` argument: an int gives the same numbers on every
     call, a SeedGenerator the next numbers of its sequence, None the next numbers of the global

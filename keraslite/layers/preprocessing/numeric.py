@@ -84,6 +84,25 @@ class Normalization(Layer):
             self._fixed = [self._broadcast(np.asarray(v, dtype="float32")) for v in
                            (self.input_mean, self.input_variance)]
 
+    @property
+    def mean(self):
+        """Keras's `layer.mean`: the mean broadcast to the inputs' rank (e.g. (1, 1, 1, 3) for
+        images), in the compute dtype; None before the layer is built."""
+        return self._statistic(0)
+
+    @property
+    def variance(self):
+        return self._statistic(1)
+
+    def _statistic(self, index):
+        if not self.built or not hasattr(self, "_broadcast_shape"):
+            return None
+        if self.input_mean is None:
+            value = (self.adapt_mean, self.adapt_variance)[index].detach().reshape(self._broadcast_shape)
+        else:
+            value = self._fixed[index]
+        return value.to(self.dtype_policy)
+
     def _broadcast(self, value):
         # Keras aligns a lower-rank mean with the trailing kept axes, then broadcasts.
         value = torch.as_tensor(value)
