@@ -2,7 +2,8 @@
 Keras 3 on keras.io):
 - an "endpoint" layer that receives the targets and sample weights as inputs, adds the loss
   with `self.add_loss` and reports an accuracy with tf.keras 2's `self.add_metric`, trained
-  by `fit` on a dict of arrays with no `loss=` in compile; an inference-only twin without the
+  by `fit` on a dict of arrays with no `loss=` in compile, plus a functional
+  `model.add_metric(tensor, name=...)`; an inference-only twin without the
   target inputs takes the trained weights with `set_weights`;
 - the "trainer" pattern: one `keras.Model` subclass whose `train_step` calls
   `self.compiled_loss(...)` / `self.compiled_metrics.update_state(...)`, wrapping two different
@@ -21,6 +22,7 @@ from tensorflow import keras
 from tensorflow.keras import layers
 from tensorflow.keras.layers.experimental import RandomFourierFeatures
 
+keras.utils.set_random_seed(7)
 rng = np.random.default_rng(7)
 
 # ----------------------------------------------------------------------------- endpoint layer
@@ -54,6 +56,7 @@ w_in = keras.Input((1,), name="sample_weight")
 logits = layers.Dense(1, name="linear")(x_in)
 scores = ScoringHead(name="head")(logits, y_in, w_in)
 trainable = keras.Model([x_in, y_in, w_in], scores)
+trainable.add_metric(tf.reduce_mean(tf.abs(logits)), name="mean_abs_logit", aggregation="mean")
 trainable.compile(keras.optimizers.Adam(0.05))
 history = trainable.fit({"features": features, "targets": labels, "sample_weight": weights},
                         batch_size=64, epochs=4, verbose=2)

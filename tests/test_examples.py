@@ -158,8 +158,9 @@ EXPECTED = {
                                      r"GAN history keys: \['d_loss', 'g_loss'\]", r"discriminator updated: True",
                                      r"generator updated: True", r"optimizer steps \(d, g\): 8 8",
                                      r"generated samples: \(3, 12, 12, 1\) in \[0, 1\]: True"],
-    "keras3_recipe_endpoint_trainer.py": [r"Epoch 4/4", r"endpoint history keys: \['accuracy', 'loss', 'mean_score'\]",
-                                          r"metrics: \['loss', 'accuracy', 'mean_score'\]",
+    "keras3_recipe_endpoint_trainer.py": [r"Epoch 4/4",
+                                          r"endpoint history keys: \['accuracy', 'loss', 'mean_abs_logit', 'mean_score'\]",
+                                          r"metrics: \['loss', 'mean_abs_logit', 'accuracy', 'mean_score'\]",
                                           r"endpoint accuracy > 0\.9: True", r"inference model agrees on labels: True",
                                           r"trainer\[sequential\] keys: \['accuracy', 'loss', 'val_accuracy', 'val_loss'\] "
                                           r"loss fell: True",
