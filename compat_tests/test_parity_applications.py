@@ -35,6 +35,9 @@ CASES = [
     ("vgg19", "VGG19", dict(include_top=False, input_shape=(32, 32, 3), pooling="avg")),
     ("mobilenet", "MobileNet", dict(input_shape=(32, 32, 3), alpha=0.25, classes=6)),
     ("mobilenet_v2", "MobileNetV2", dict(input_shape=(32, 32, 3), alpha=0.35, classes=7)),
+    ("mobilenet_v3", "MobileNetV3Small", dict(input_shape=(32, 32, 3), classes=5)),
+    pytest.param("mobilenet_v3", "MobileNetV3Large", dict(input_shape=(32, 32, 3), alpha=0.75, include_top=False,
+                                                          pooling="avg", minimalistic=True), marks=slow),
     pytest.param("resnet", "ResNet50", dict(include_top=False, input_shape=(32, 32, 3), pooling="max"), marks=slow),
     pytest.param("resnet_v2", "ResNet50V2", dict(input_shape=(32, 32, 3), classes=3), marks=slow),
     pytest.param("xception", "Xception", dict(include_top=False, input_shape=(71, 71, 3)), marks=slow),
@@ -79,13 +82,14 @@ def _assert_same_model(k_model, l_model):
 
 @pytest.mark.parametrize("module,fn,kwargs", CASES)
 def test_architecture_and_weights_match_keras(module, fn, kwargs, tmp_path):
-    k_model = getattr(getattr(keras.applications, module), fn)(weights=None, **kwargs)
+    k_model = getattr(getattr(keras.applications, module), fn, getattr(keras.applications, fn))(weights=None,
+                                                                                                **kwargs)
     _randomize(k_model)
     path = str(tmp_path / f"{fn}.h5")
     k_model.save(path)  # the legacy layout the pretrained files use, matched layer by layer
     l_model = getattr(getattr(keraslite.applications, module), fn)(weights=path, **kwargs)
     _assert_same_model(k_model, l_model)
-    x = np.random.default_rng(1).uniform(0, 255 if module == "efficientnet" else 1, (2,) + kwargs["input_shape"])
+    x = np.random.default_rng(1).uniform(0, 255 if module in ("efficientnet", "mobilenet_v3") else 1, (2,) + kwargs["input_shape"])
     x = x.astype("float32")
     expected = to_numpy(k_model(x, training=False))
     np.testing.assert_allclose(l_model.predict(x, verbose=0), expected, rtol=1e-4, atol=1e-5)
@@ -113,8 +117,7 @@ def test_module_paths():
     assert apps.vgg16.VGG16 is apps.VGG16 and apps.resnet50.ResNet50 is apps.resnet.ResNet50 is apps.ResNet50
     assert apps.resnet_v2.ResNet101V2 is apps.ResNet101V2 and apps.efficientnet.EfficientNetB7 is apps.EfficientNetB7
     for name in keras.applications.__dict__:
-        if name[0].isupper() and not name.startswith(("ConvNeXt", "NASNet", "EfficientNetV2",
-                                                      "MobileNetV3")):
+        if name[0].isupper() and not name.startswith(("ConvNeXt", "NASNet", "EfficientNetV2")):
             assert hasattr(apps, name), name
 
 
@@ -152,7 +155,8 @@ def test_preprocess_input_integer_images_and_in_place_numpy():
 
 
 @pytest.mark.parametrize("module", ["vgg16", "vgg19", "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2",
-                                    "xception", "inception_v3", "inception_resnet_v2", "densenet", "efficientnet"])
+                                    "mobilenet_v3", "xception", "inception_v3", "inception_resnet_v2", "densenet",
+                                    "efficientnet"])
 def test_family_preprocess_input(module):
     x = _images((2, 6, 6, 3), seed=3)
     expected = to_numpy(getattr(keras.applications, module).preprocess_input(x.copy()))
@@ -263,6 +267,7 @@ def recorded_downloads(monkeypatch):
     ("MobileNetV2", dict(alpha=0.35, input_shape=(100, 100, 3), include_top=False)),  # falls back to 224's file
     pytest.param("EfficientNetB0", dict(input_shape=(32, 32, 3), include_top=False), marks=slow),
     pytest.param("VGG16", dict(input_shape=(32, 32, 3), include_top=False), marks=slow),
+    pytest.param("MobileNetV3Small", dict(alpha=0.75, input_shape=(32, 32, 3), include_top=False), marks=slow),
 ])
 def test_pretrained_file_names_and_hashes_match_keras(recorded_downloads, fn, kwargs):
     with pytest.warns(UserWarning) if "100" in str(kwargs) else contextlib.nullcontext():
@@ -317,6 +322,9 @@ def test_missing_pretrained_weights_say_which_file_to_put_where(monkeypatch, tmp
     ("InceptionResNetV2", dict(weights="no/such/file.h5")),
     ("DenseNet121", dict(weights="no/such/file.h5")),
     ("EfficientNetB0", dict(weights="imagenet", classes=3)),
+    ("MobileNetV3Small", dict(weights="imagenet", alpha=0.5)),
+    ("MobileNetV3Large", dict(weights=None, input_shape=(16, 16, 3))),
+    ("MobileNetV3Large", dict(weights="imagenet", classes=3)),
 ])
 def test_argument_errors_match_keras(fn, kwargs):
     with pytest.raises(ValueError) as k_err:

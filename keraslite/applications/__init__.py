@@ -4,8 +4,8 @@ organises them (`keras.applications.vgg16.VGG16`, `.resnet`, `.mobilenet_v2` ...
 pretrained weights files (downloaded into ~/.keras/models) are Keras's, so Keras's `.h5`
 weights load into them."""
 from keraslite.applications import (densenet, efficientnet, imagenet_utils, inception_resnet_v2,  # noqa: F401
-                                    inception_v3, mobilenet, mobilenet_v2, resnet, resnet50, resnet_v2, vgg16, vgg19,
-                                    xception)
+                                    inception_v3, mobilenet, mobilenet_v2, mobilenet_v3, resnet, resnet50, resnet_v2,
+                                    vgg16, vgg19, xception)
 from keraslite.applications.densenet import DenseNet121, DenseNet169, DenseNet201
 from keraslite.applications.efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3,
                                                   EfficientNetB4, EfficientNetB5, EfficientNetB6, EfficientNetB7)
@@ -13,6 +13,7 @@ from keraslite.applications.inception_resnet_v2 import InceptionResNetV2
 from keraslite.applications.inception_v3 import InceptionV3
 from keraslite.applications.mobilenet import MobileNet
 from keraslite.applications.mobilenet_v2 import MobileNetV2
+from keraslite.applications.mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
 from keraslite.applications.resnet import ResNet50, ResNet101, ResNet152
 from keraslite.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
 from keraslite.applications.vgg16 import VGG16
@@ -20,6 +21,6 @@ from keraslite.applications.vgg19 import VGG19
 from keraslite.applications.xception import Xception
 
 __all__ = ["VGG16", "VGG19", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2",
-           "MobileNet", "MobileNetV2", "Xception", "InceptionV3", "InceptionResNetV2", "DenseNet121", "DenseNet169", "DenseNet201",
+           "MobileNet", "MobileNetV2", "MobileNetV3Small", "MobileNetV3Large", "Xception", "InceptionV3", "InceptionResNetV2", "DenseNet121", "DenseNet169", "DenseNet201",
            "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5",
            "EfficientNetB6", "EfficientNetB7"]
