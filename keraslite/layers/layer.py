@@ -609,15 +609,15 @@ class Layer(nn.Module):
                                   if isinstance(o, torch.Tensor)]
         if self._makes_masks:
             mask = self.compute_mask(inputs, kwargs["mask"] if "mask" in kwargs else _mask_of(inputs))
-            if mask is not None and isinstance(outputs, torch.Tensor):
-                outputs._keras_mask = mask
+            if mask is not None:
+                _attach_masks(outputs, mask)
         elif self.supports_masking:
             # Only pass a mask on when one arrived (most calls carry none).
             incoming = kwargs["mask"] if "mask" in kwargs else _mask_of(inputs)
             if incoming is not None:
                 mask = self.compute_mask(inputs, incoming)
-                if mask is not None and isinstance(outputs, torch.Tensor):
-                    outputs._keras_mask = mask
+                if mask is not None:
+                    _attach_masks(outputs, mask)
         return outputs
 
     def _array_to_tensor(self, array):
@@ -888,6 +888,20 @@ def _module_call_needed(layer):
                 or _torch_module._global_forward_hooks or _torch_module._global_forward_pre_hooks
                 or _torch_module._global_backward_hooks or _torch_module._global_backward_pre_hooks
                 or torch._C._get_tracing_state())
+
+
+def _attach_masks(outputs, mask):
+    """Sets `_keras_mask` on a layer's outputs from what `compute_mask` returned: one mask for a
+    single tensor, or a list/tuple of masks paired with a list/tuple of outputs (a layer that
+    splits its input in two returns two masks), as Keras does."""
+    if isinstance(outputs, torch.Tensor):
+        if isinstance(mask, torch.Tensor):
+            outputs._keras_mask = mask
+        return
+    if isinstance(outputs, (list, tuple)) and isinstance(mask, (list, tuple)):
+        for tensor, m in zip(outputs, mask):
+            if isinstance(tensor, torch.Tensor) and isinstance(m, torch.Tensor):
+                tensor._keras_mask = m
 
 
 def _mask_of(inputs):

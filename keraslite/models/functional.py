@@ -249,7 +249,13 @@ def _trace_call(layer, args, kwargs, fill):
     device = _weights_device(layer)
 
     def make(kt):
-        return torch.zeros(_shape_with(kt.shape, fill), dtype=kt.torch_dtype, device=device)
+        t = torch.zeros(_shape_with(kt.shape, fill), dtype=kt.torch_dtype, device=device)
+        mask = getattr(kt, "_keras_mask", None)
+        if isinstance(mask, KerasTensor):
+            # The symbolic mask travels with the traced input (all True: nothing masked), so
+            # the layer's compute_mask sees it and the traced outputs carry theirs.
+            t._keras_mask = torch.ones(_shape_with(mask.shape, fill), dtype=torch.bool, device=device)
+        return t
 
     modes = [(m, m.training) for m in layer.modules()]
     layer.eval()
@@ -290,6 +296,12 @@ def _output_specs(outputs):
     return map_structure(lambda t: (tuple(t.shape), t.dtype) if isinstance(t, torch.Tensor) else t, outputs)
 
 
+def _mask_specs(outputs):
+    """The shapes of the masks the traced outputs carry (None where an output has none)."""
+    return [tuple(m.shape) if isinstance(m, torch.Tensor) else None
+            for m in (getattr(t, "_keras_mask", None) for t in flatten(outputs))]
+
+
 def _has_none(x):
     return any(isinstance(t, KerasTensor) and None in t.shape for t in flatten(x))
 
@@ -320,11 +332,14 @@ def call_symbolic(layer, args, kwargs):
         return outputs
     fresh = _unbuilt_sublayers(layer)
     try:
-        first = _output_specs(_trace_call(layer, args, kwargs, _SENTINELS[0]))
+        traced = _trace_call(layer, args, kwargs, _SENTINELS[0])
+        first, first_masks = _output_specs(traced), _mask_specs(traced)
         if _has_none([args, kwargs]):
-            second = _output_specs(_trace_call(layer, args, kwargs, _SENTINELS[1]))
+            traced = _trace_call(layer, args, kwargs, _SENTINELS[1])
+            second, second_masks = _output_specs(traced), _mask_specs(traced)
         else:
-            second = first
+            second, second_masks = first, first_masks
+        del traced
     except Exception as e:
         raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) failed when called on symbolic inputs "
                          f"of shape {_kt_shapes(inputs)}: {type(e).__name__}: {e}") from e
@@ -353,6 +368,11 @@ def call_symbolic(layer, args, kwargs):
     for i, t in enumerate(flatten(outputs)):
         if isinstance(t, KerasTensor):
             t.name = f"{layer.name}_output_{i}" if len(flatten(outputs)) > 1 else layer.name
+    for t, a, b in zip(flatten(outputs), first_masks, second_masks):
+        if isinstance(t, KerasTensor) and a is not None and b is not None and len(a) == len(b):
+            # As in Keras, a symbolic output shows the mask it will carry (`x._keras_mask`).
+            t._keras_mask = KerasTensor(tuple(x if x == y else None for x, y in zip(a, b)), dtype="bool",
+                                        name=f"{t.name}_mask")
     return outputs
 
 
