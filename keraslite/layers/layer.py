@@ -77,7 +77,15 @@ class Variable(nn.Parameter):
     """A torch Parameter with Keras identity: `name`, `path`, `trainable`, a `Layout`,
     and Keras-style `numpy()`/`assign()` that speak the Keras layout."""
 
-    def __new__(cls, data, trainable=True, name=None, path=None, layout=IDENTITY):
+    def __new__(cls, data=None, trainable=True, name=None, path=None, layout=IDENTITY, *, initializer=None,
+                shape=None, dtype=None, autocast=True, aggregation="none", synchronization="auto"):
+        if data is None:
+            data = initializer
+        if not isinstance(data, torch.Tensor) or dtype is not None:
+            # Keras 3's `keras.Variable(initializer, shape=None, dtype=None, trainable=True, name=None)`:
+            # a value (array, list, number) or an initializer (name, object or callable) with a shape.
+            data = _variable_value(data, shape, dtype)
+        trainable = bool(trainable) and (data.is_floating_point() or data.is_complex())
         self = torch.Tensor._make_subclass(cls, data, trainable)
         self._keras_name = name
         self._keras_path = path or name
@@ -86,6 +94,9 @@ class Variable(nn.Parameter):
         self.constraint = None
         self.regularizer = None
         return self
+
+    def __init__(self, *args, **kwargs):
+        pass  # everything happens in __new__ (a Parameter has no __init__ of its own)
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
@@ -167,6 +178,33 @@ class Variable(nn.Parameter):
         with torch.no_grad():
             self.sub_(self._stored(value))
         return self
+
+
+def _variable_value(value, shape, dtype):
+    """The initial tensor of `keras.Variable(value_or_initializer, shape, dtype)`."""
+    if value is None:
+        raise ValueError("keras.Variable needs an initializer: a value (array, list or number) or an "
+                         "initializer with a `shape`, e.g. keras.Variable(initializer='zeros', shape=(3,)).")
+    if isinstance(value, str) or (callable(value) and not isinstance(value, (torch.Tensor, np.ndarray))):
+        if shape is None:
+            raise ValueError(f"When creating a Variable from an initializer ({value!r}), the `shape` argument "
+                             "should be specified.")
+        init = initializers.get(value)
+        dt = backend.standardize_dtype(dtype or backend.floatx())
+        value = init(tuple(int(d) for d in shape), dtype=dt)
+    if isinstance(value, torch.Tensor):
+        t = value.detach().clone()
+    else:
+        arr = np.asarray(value)
+        if dtype is None and arr.dtype.kind == "f" and not isinstance(value, np.ndarray):
+            arr = arr.astype(backend.floatx())  # Python floats become floatx; arrays keep their dtype
+        t = torch.as_tensor(arr).clone()
+    if dtype is not None:
+        t = t.to(backend.standardize_dtype(dtype))
+    if shape is not None and tuple(t.shape) != tuple(int(d) for d in shape):
+        raise ValueError(f"Initial value of shape {tuple(t.shape)} does not match the Variable's `shape` "
+                         f"{tuple(shape)}.")
+    return t
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -485,6 +523,41 @@ class Layer(nn.Module):
     def _clear_losses(self):
         for layer in self._flatten_layers():
             layer._added_losses = []
+
+    # ------------------------------------------------------------------ saving hooks
+
+    def _keras_saved_variables(self):
+        """The variables Keras numbers "0", "1", ... in this layer's `vars` group."""
+        from keraslite.saving.weights import own_variables
+
+        return own_variables(self)
+
+    def save_own_variables(self, store):
+        """Keras 3's hook: put this layer's state into `store` (a dict) as "0", "1", ... in
+        Keras layout. A subclass may override it (calling super()) to store more entries."""
+        from keraslite.saving.weights import keras_array
+
+        for i, v in enumerate(self._keras_saved_variables()):
+            store[f"{i}"] = keras_array(v)
+
+    def load_own_variables(self, store):
+        """Keras 3's hook: restore this layer's state from `store` (what save_own_variables wrote)."""
+        from keraslite.saving.weights import assign_keras
+
+        all_vars = self._keras_saved_variables()
+        if len(store.keys()) != len(all_vars):
+            if not all_vars and not self.built:
+                raise ValueError(f"Layer '{self.name}' was never built and thus it doesn't have any variables. "
+                                 f"However the weights file lists {len(store.keys())} variables for this layer. "
+                                 "Implement `build_from_config()` (and `get_build_config()`) so that the layer "
+                                 "creates its variables when it is loaded.")
+            raise ValueError(f"Layer '{self.name}' expected {len(all_vars)} variables, but received "
+                             f"{len(store.keys())} variables during loading. Expected: {[v.name for v in all_vars]}")
+        for i, v in enumerate(all_vars):
+            assign_keras(v, store[f"{i}"], f"Layer '{self.name}'")
+
+    save_own_variables._keraslite_default = True
+    load_own_variables._keraslite_default = True
 
     # ------------------------------------------------------------------ weights
 

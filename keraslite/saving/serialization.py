@@ -61,9 +61,10 @@ def serialize_keras_object(obj):
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     cls = type(obj)
-    if callable(obj) and not hasattr(obj, "get_config"):  # a plain function
-        name = registry.get_registered_name(obj)
-        return name
+    if callable(obj) and not hasattr(obj, "get_config") and not isinstance(obj, type):
+        # A plain function, as Keras 3 writes one (under its registered name, 'pkg>fn').
+        return {"module": "builtins", "class_name": "function", "config": registry.get_registered_name(obj),
+                "registered_name": "function"}
     registered = registry._NAMES.get(cls)
     return {
         "module": _public_module(obj) if registered is None else cls.__module__,
