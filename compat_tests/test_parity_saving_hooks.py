@@ -187,3 +187,22 @@ def test_custom_layer_config_holding_keras_objects_serializes_like_keras():
         json.dumps(config)  # what a custom layer's config holds must be serialized, JSON-ready
         results.append(_drop_dtype(config))
     assert results[1] == results[0]
+
+
+def test_custom_activation_function_in_layer_config_and_keras_file(tmp_path):
+    def cubed(x):
+        return x * x * x
+
+    for lib in (keras, keraslite):
+        lib.saving.register_keras_serializable(package="hooks_test")(cubed)
+    k_layer, lite_layer = keras.layers.Dense(2, activation=cubed), keraslite.layers.Dense(2, activation=cubed)
+    assert lite_layer.get_config()["activation"] == k_layer.get_config()["activation"]
+    assert keraslite.activations.serialize(cubed) == keras.activations.serialize(cubed)
+    # A Keras file naming the function this way loads in keraslite with the function resolved.
+    model = keras.Sequential([keras.Input((3,)), k_layer])
+    path = str(tmp_path / "cubed.keras")
+    model.save(path)
+    restored = keraslite.saving.load_model(path)
+    assert restored.layers[-1].activation is cubed
+    x = np.random.default_rng(4).random((2, 3)).astype("float32")
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
