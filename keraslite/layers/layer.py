@@ -113,7 +113,11 @@ class Variable(nn.Parameter):
         return nn.Parameter(self.data, self.requires_grad).__reduce_ex__(proto)
 
     def __repr__(self):
-        return f"<Variable path={self.path}, shape={self.keras_shape}, dtype={backend.dtype_name(self.dtype)}>"
+        try:
+            value = f", value={self.numpy()}"  # as Keras shows it (numpy's repr, summarized when large)
+        except Exception:  # a fake/meta tensor has no value to show
+            value = ""
+        return f"<Variable path={self.path}, shape={self.keras_shape}, dtype={backend.dtype_name(self.dtype)}{value}>"
 
     @property
     def name(self):

@@ -84,6 +84,25 @@ class Normalization(Layer):
             self._fixed = [self._broadcast(np.asarray(v, dtype="float32")) for v in
                            (self.input_mean, self.input_variance)]
 
+    @property
+    def mean(self):
+        """As in Keras: once built, the mean as a tensor of the broadcast shape (1 on the reduced axes)."""
+        return self._statistic(0)
+
+    @property
+    def variance(self):
+        """As in Keras: once built, the variance as a tensor of the broadcast shape."""
+        return self._statistic(1)
+
+    def _statistic(self, index):
+        if not self.built:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{('mean', 'variance')[index]}' "
+                                 "until it is built (call it on data or adapt() it first)")
+        if self.input_mean is None:
+            value = (self.adapt_mean, self.adapt_variance)[index]
+            return value.detach().reshape(self._broadcast_shape)
+        return self._fixed[index]
+
     def _broadcast(self, value):
         # Keras aligns a lower-rank mean with the trailing kept axes, then broadcasts.
         value = torch.as_tensor(value)
