@@ -96,6 +96,12 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if isinstance(value, torch.Tensor):
         return value.to(_torch_dtype(dtype)) if dtype is not None else value
     array = np.asarray(value)
+    if (_is_text(value) or _is_text(array)) and (dtype is None or _dtype_name(dtype) == "string"):
+        # Text has no torch tensor: a string tensor is a numpy array of str (what keraslite's
+        # string layers and tf.data take), whose .numpy() gives bytes as TF's does.
+        from keraslite.compat.tf_data import strings as _string_array
+
+        return value if isinstance(value, (str, bytes)) else _string_array(array)
     if dtype is None and array.dtype == np.float64:
         dtype = dtype_hint or float32
     if dtype is None and array.dtype == np.int64 and not isinstance(value, np.ndarray):
