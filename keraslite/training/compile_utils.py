@@ -240,8 +240,20 @@ class CompiledLoss:
         self.built = True
 
     def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
-        """The weighted loss; tf.keras 2's `regularization_losses` (e.g. `model.losses` from a
-        custom train_step) are added to it."""
+        """tf.keras 2's `model.compiled_loss(...)` in a custom train_step/test_step: the weighted
+        loss, with `regularization_losses` (e.g. `model.losses`) added, which also updates the
+        model's `loss` metric (batch-size weighted), as tf.keras 2's did."""
+        total = self.compute(y_true, y_pred, sample_weight, regularization_losses)
+        tracker = self._loss_tracker
+        if tracker is not None:
+            first = _flatten(y_pred)[0]
+            tracker.add(total.detach(), int(first.shape[0]) if getattr(first, "ndim", 0) else 1)
+        return total
+
+    _loss_tracker = None  # set by compile(): the model's `loss` metric
+
+    def compute(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
+        """The weighted loss; `regularization_losses` are added to it. Updates no metric."""
         if not self.built:
             self.build(y_true, y_pred, _lazy_names(self, y_pred))
         total = self._weighted(y_true, y_pred, sample_weight)

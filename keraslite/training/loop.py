@@ -90,6 +90,8 @@ def compile(model, optimizer="rmsprop", loss=None, loss_weights=None, metrics=No
         if compiled is not None:
             compiled._names_for = lambda y_pred, ref=model_ref: _output_names(ref(), y_pred)
     model._loss_tracker = LossTracker("loss")
+    if model.compiled_loss is not None:
+        model.compiled_loss._loss_tracker = model._loss_tracker  # tf.keras 2's compiled_loss updates it
     # Keras builds a freshly compiled loss / metrics from one batch of the first fit or evaluate,
     # which draws from torch's global generator (see `_keras_build_draws`).
     model._compiled_unbuilt = loss is not None or metrics is not None or weighted_metrics is not None
@@ -257,7 +259,7 @@ def _build_compiled(model, y, y_pred):
 def _first_loss_call(model, y, y_pred, sample_weight):
     """The loss on the first batch, with a clear error naming both shapes if it fails."""
     try:
-        return model.compiled_loss(y, y_pred, sample_weight)
+        return model.compiled_loss.compute(y, y_pred, sample_weight)
     except (RuntimeError, ValueError, IndexError) as e:
         def shapes(s):
             return data_mod.map_structure(lambda t: tuple(t.shape), s)
@@ -286,7 +288,7 @@ def compute_loss(model, x=None, y=None, y_pred=None, sample_weight=None, trainin
         _build_compiled(model, y, y_pred)
         total = _first_loss_call(model, y, y_pred, sample_weight)
     elif model.compiled_loss is not None:
-        total = model.compiled_loss(y, y_pred, sample_weight)
+        total = model.compiled_loss.compute(y, y_pred, sample_weight)
     else:
         total = None
     if st.extra_losses is None:
@@ -369,7 +371,7 @@ def forward_and_loss(model, x, y, sw, training):
     if st.extra_losses:
         model._clear_losses()
     y_pred = model(x, training=training) if model._call_accepts_training else model(x)
-    loss = model.compiled_loss(y, y_pred, sw) if model.compiled_loss is not None else None
+    loss = model.compiled_loss.compute(y, y_pred, sw) if model.compiled_loss is not None else None
     if st.extra_losses:
         reg = _regularization(model, st)
         if reg is not None:
