@@ -523,6 +523,7 @@ class Layer(nn.Module):
         # `inputs=` is Keras 2's (marking a loss as conditional on inputs); Keras 3 and
         # keraslite record the losses of each call, so it changes nothing.
         self._added_losses.append(loss)
+        _CALLS.losses_added = True
 
     def _clear_losses(self):
         for layer in self._flatten_layers():
@@ -675,10 +676,19 @@ class Layer(nn.Module):
                 kwargs["mask"] = mask
         if not self._call_accepts_training:
             kwargs.pop("training", None)
-        if self._plain_forward and not _module_call_needed(self):
-            outputs = self.call(*args, **kwargs)  # what nn.Module.__call__ would end up doing
-        else:
-            outputs = super().__call__(*args, **kwargs)
+        state = _CALLS
+        if state.depth == 0 and state.losses_added:
+            # As Keras: the outermost call starts by clearing the losses the previous call's
+            # add_loss() recorded, so `layer.losses` holds the latest forward pass's only.
+            self._clear_losses()
+        state.depth += 1
+        try:
+            if self._plain_forward and not _module_call_needed(self):
+                outputs = self.call(*args, **kwargs)  # what nn.Module.__call__ would end up doing
+            else:
+                outputs = super().__call__(*args, **kwargs)
+        finally:
+            state.depth -= 1
         if self.activity_regularizer is not None:
             # Keras 3 divides the activity penalty by the batch size, per output tensor.
             self._added_losses = [self.activity_regularizer(o) / max(o.shape[0], 1) for o in
@@ -965,6 +975,16 @@ def _module_call_needed(layer):
                 or _torch_module._global_forward_hooks or _torch_module._global_forward_pre_hooks
                 or _torch_module._global_backward_hooks or _torch_module._global_backward_pre_hooks
                 or torch._C._get_tracing_state())
+
+
+class _CallState:
+    """How deep the current chain of layer calls is (0 outside any call), and whether any
+    add_loss() happened yet (until then the outermost call has no losses to clear)."""
+    depth = 0
+    losses_added = False
+
+
+_CALLS = _CallState()
 
 
 def _attach_masks(outputs, mask):
