@@ -208,7 +208,10 @@ def get(identifier):
     """Resolve None, a name ('relu'), a config dict or a callable to an activation function."""
     if identifier is None:
         return linear
-    if isinstance(identifier, dict):
+    if isinstance(identifier, dict) and isinstance(identifier.get("config"), str):
+        # Keras 3's form of a plain function: {"class_name": "function", "config": "pkg>name"}
+        identifier = identifier["config"]
+    elif isinstance(identifier, dict):
         identifier = identifier.get("config", {}).get("name", identifier.get("class_name"))
         if isinstance(identifier, dict):
             identifier = identifier.get("name")
@@ -228,19 +231,17 @@ def get(identifier):
 
 
 def serialize(fn):
-    """A built-in activation serializes to its name; a custom one to its registered name."""
+    """A built-in activation serializes to its name; a custom one to Keras's function dict."""
     if fn is None:
         return "linear"
     name = _NAMES.get(fn)
     if name is not None:
         return name
-    from keraslite.saving.registry import get_registered_name
+    from keraslite.saving.serialization import serialize_keras_object
 
-    if hasattr(fn, "get_config"):
-        from keraslite.saving.serialization import serialize_keras_object
-
-        return serialize_keras_object(fn)
-    return get_registered_name(fn)
+    # A custom function is written as Keras writes one: {"module": "builtins", "class_name":
+    # "function", "config": its (registered) name, "registered_name": "function"}.
+    return serialize_keras_object(fn)
 
 
 def deserialize(config, custom_objects=None):

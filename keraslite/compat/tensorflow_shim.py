@@ -97,6 +97,12 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if isinstance(value, torch.Tensor):
         return value.to(_torch_dtype(dtype)) if dtype is not None else value
     array = np.asarray(value)
+    if (_is_text(value) or _is_text(array)) and (dtype is None or _dtype_name(dtype) == "string"):
+        # Text has no torch tensor: a string tensor is a numpy array of str (what keraslite's
+        # string layers and tf.data take), whose .numpy() gives bytes as TF's does.
+        from keraslite.compat.tf_data import strings as _string_array
+
+        return value if isinstance(value, (str, bytes)) else _string_array(array)
     if dtype is None and array.dtype == np.float64:
         dtype = dtype_hint or float32
     if dtype is None and array.dtype == np.int64 and not isinstance(value, np.ndarray):
@@ -316,13 +322,52 @@ def _normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed=None, name=None):
 
 
 def _uniform(shape, minval=0, maxval=None, dtype=float32, seed=None, name=None):
-    maxval = 1.0 if maxval is None else maxval
     gen = torch.Generator(device="cpu").manual_seed(seed) if seed is not None else None
-    out = torch.rand(tuple(shape), generator=gen, dtype=_torch_dtype(dtype)) * (maxval - minval) + minval
+    torch_dtype = _torch_dtype(dtype)
+    if not torch_dtype.is_floating_point:
+        # TF: integers drawn uniformly from [minval, maxval), which must be given.
+        if maxval is None:
+            raise ValueError(f"Must specify maxval for integer dtype {_dtype_name(dtype)} in tf.random.uniform.")
+        out = torch.randint(int(minval), int(maxval), tuple(shape), generator=gen, dtype=torch_dtype)
+        return out.to(_device())
+    maxval = 1.0 if maxval is None else maxval
+    out = torch.rand(tuple(shape), generator=gen, dtype=torch_dtype) * (maxval - minval) + minval
     return out.to(_device())
 
 
 random = types.SimpleNamespace(set_seed=_set_seed, normal=_normal, uniform=_uniform)
+
+
+# TF 2's initializer aliases (`tf.random_normal_initializer()`, `tf.zeros_initializer()`), with
+# TF's defaults; each is a keraslite initializer, called as `init(shape, dtype)`.
+def random_normal_initializer(mean=0.0, stddev=0.05, seed=None):
+    from keraslite import initializers
+
+    return initializers.RandomNormal(mean=mean, stddev=stddev, seed=seed)
+
+
+def random_uniform_initializer(minval=-0.05, maxval=0.05, seed=None):
+    from keraslite import initializers
+
+    return initializers.RandomUniform(minval=minval, maxval=maxval, seed=seed)
+
+
+def zeros_initializer():
+    from keraslite import initializers
+
+    return initializers.Zeros()
+
+
+def ones_initializer():
+    from keraslite import initializers
+
+    return initializers.Ones()
+
+
+def constant_initializer(value=0):
+    from keraslite import initializers
+
+    return initializers.Constant(value)
 
 
 # ---------------------------------------------------------------------------- tf.config / devices

@@ -36,6 +36,12 @@ class Dense(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.supports_masking = True
 
+    def _keras_saved_variables(self):
+        # Keras's Dense saves exactly its kernel and bias, whatever else it tracks.
+        if not self.built:
+            return []
+        return [self.kernel] + ([self.bias] if self.bias is not None else [])
+
     def build(self, input_shape):
         in_features = input_shape[-1]
         if in_features is None:

@@ -16,7 +16,7 @@ class KerasTensor:
         self.name = name
         self._keras_history = keras_history
         self.sparse = sparse
-        self._mask_spec = None  # (shape, torch dtype) of the mask its producer computes, if any
+        self.ragged = False
 
     @property
     def ndim(self):
@@ -27,7 +27,8 @@ class KerasTensor:
         return backend.standardize_dtype(self.dtype)
 
     def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
+                f"ragged={self.ragged}, name={self.name}>")
 
     def __len__(self):
         if not self.shape or self.shape[0] is None:

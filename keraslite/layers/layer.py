@@ -78,7 +78,15 @@ class Variable(nn.Parameter):
     """A torch Parameter with Keras identity: `name`, `path`, `trainable`, a `Layout`,
     and Keras-style `numpy()`/`assign()` that speak the Keras layout."""
 
-    def __new__(cls, data, trainable=True, name=None, path=None, layout=IDENTITY):
+    def __new__(cls, data=None, trainable=True, name=None, path=None, layout=IDENTITY, *, initializer=None,
+                shape=None, dtype=None, autocast=True, aggregation="none", synchronization="auto"):
+        if data is None:
+            data = initializer
+        if not isinstance(data, torch.Tensor) or dtype is not None:
+            # Keras 3's `keras.Variable(initializer, shape=None, dtype=None, trainable=True, name=None)`:
+            # a value (array, list, number) or an initializer (name, object or callable) with a shape.
+            data = _variable_value(data, shape, dtype)
+        trainable = bool(trainable) and (data.is_floating_point() or data.is_complex())
         self = torch.Tensor._make_subclass(cls, data, trainable)
         self._keras_name = name
         self._keras_path = path or name
@@ -87,6 +95,9 @@ class Variable(nn.Parameter):
         self.constraint = None
         self.regularizer = None
         return self
+
+    def __init__(self, *args, **kwargs):
+        pass  # everything happens in __new__ (a Parameter has no __init__ of its own)
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
@@ -103,7 +114,11 @@ class Variable(nn.Parameter):
         return nn.Parameter(self.data, self.requires_grad).__reduce_ex__(proto)
 
     def __repr__(self):
-        return f"<Variable path={self.path}, shape={self.keras_shape}, dtype={backend.dtype_name(self.dtype)}>"
+        try:
+            value = f", value={self.numpy()}"  # as Keras shows it (numpy's repr, summarized when large)
+        except Exception:  # a fake/meta tensor has no value to show
+            value = ""
+        return f"<Variable path={self.path}, shape={self.keras_shape}, dtype={backend.dtype_name(self.dtype)}{value}>"
 
     @property
     def name(self):
@@ -168,6 +183,33 @@ class Variable(nn.Parameter):
         with torch.no_grad():
             self.sub_(self._stored(value))
         return self
+
+
+def _variable_value(value, shape, dtype):
+    """The initial tensor of `keras.Variable(value_or_initializer, shape, dtype)`."""
+    if value is None:
+        raise ValueError("keras.Variable needs an initializer: a value (array, list or number) or an "
+                         "initializer with a `shape`, e.g. keras.Variable(initializer='zeros', shape=(3,)).")
+    if isinstance(value, str) or (callable(value) and not isinstance(value, (torch.Tensor, np.ndarray))):
+        if shape is None:
+            raise ValueError(f"When creating a Variable from an initializer ({value!r}), the `shape` argument "
+                             "should be specified.")
+        init = initializers.get(value)
+        dt = backend.standardize_dtype(dtype or backend.floatx())
+        value = init(tuple(int(d) for d in shape), dtype=dt)
+    if isinstance(value, torch.Tensor):
+        t = value.detach().clone()
+    else:
+        arr = np.asarray(value)
+        if dtype is None and arr.dtype.kind == "f" and not isinstance(value, np.ndarray):
+            arr = arr.astype(backend.floatx())  # Python floats become floatx; arrays keep their dtype
+        t = torch.as_tensor(arr).clone()
+    if dtype is not None:
+        t = t.to(backend.standardize_dtype(dtype))
+    if shape is not None and tuple(t.shape) != tuple(int(d) for d in shape):
+        raise ValueError(f"Initial value of shape {tuple(t.shape)} does not match the Variable's `shape` "
+                         f"{tuple(shape)}.")
+    return t
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -517,6 +559,7 @@ class Layer(nn.Module):
         # `inputs=` is Keras 2's (marking a loss as conditional on inputs); Keras 3 and
         # keraslite record the losses of each call, so it changes nothing.
         self._added_losses.append(loss)
+        _CALLS.losses_added = True
 
     def _clear_losses(self):
         for layer in self._flatten_layers():
@@ -555,6 +598,41 @@ class Layer(nn.Module):
             tracked.append(match)
         if metric_obj is None and not rng.is_tracing():
             match.update_state(value)
+
+    # ------------------------------------------------------------------ saving hooks
+
+    def _keras_saved_variables(self):
+        """The variables Keras numbers "0", "1", ... in this layer's `vars` group."""
+        from keraslite.saving.weights import own_variables
+
+        return own_variables(self)
+
+    def save_own_variables(self, store):
+        """Keras 3's hook: put this layer's state into `store` (a dict) as "0", "1", ... in
+        Keras layout. A subclass may override it (calling super()) to store more entries."""
+        from keraslite.saving.weights import keras_array
+
+        for i, v in enumerate(self._keras_saved_variables()):
+            store[f"{i}"] = keras_array(v)
+
+    def load_own_variables(self, store):
+        """Keras 3's hook: restore this layer's state from `store` (what save_own_variables wrote)."""
+        from keraslite.saving.weights import assign_keras
+
+        all_vars = self._keras_saved_variables()
+        if len(store.keys()) != len(all_vars):
+            if not all_vars and not self.built:
+                raise ValueError(f"Layer '{self.name}' was never built and thus it doesn't have any variables. "
+                                 f"However the weights file lists {len(store.keys())} variables for this layer. "
+                                 "Implement `build_from_config()` (and `get_build_config()`) so that the layer "
+                                 "creates its variables when it is loaded.")
+            raise ValueError(f"Layer '{self.name}' expected {len(all_vars)} variables, but received "
+                             f"{len(store.keys())} variables during loading. Expected: {[v.name for v in all_vars]}")
+        for i, v in enumerate(all_vars):
+            assign_keras(v, store[f"{i}"], f"Layer '{self.name}'")
+
+    save_own_variables._keraslite_default = True
+    load_own_variables._keraslite_default = True
 
     # ------------------------------------------------------------------ weights
 
@@ -668,35 +746,45 @@ class Layer(nn.Module):
                 kwargs["mask"] = mask
         if not self._call_accepts_training:
             kwargs.pop("training", None)
-            outputs = self._forward_call(args, kwargs)
-        else:
-            # Keras resolves `training` as: passed here, else what the enclosing call resolved
-            # (when not None), else call()'s default; it is passed on only when not None.
-            global _call_context
-            context = _call_context
-            entered = context is None
-            if entered:
-                context = _call_context = _CallContext()
-            try:
-                position = self._call_training_position
-                if position is not None and len(args) > position:
-                    context.training = args[position]  # given positionally: `self.dropout(x, training)`
-                else:
-                    if "training" in kwargs:
-                        training = kwargs["training"]
-                    elif context.training is not None:
-                        training = context.training
-                    else:
-                        training = self._call_training_default
-                    context.training = training
-                    if training is None:
-                        kwargs.pop("training", None)
-                    else:
-                        kwargs["training"] = training
+        state = _CALLS
+        if state.depth == 0 and state.losses_added:
+            # As Keras: the outermost call starts by clearing the losses the previous call's
+            # add_loss() recorded, so `layer.losses` holds the latest forward pass's only.
+            self._clear_losses()
+        state.depth += 1
+        try:
+            if not self._call_accepts_training:
                 outputs = self._forward_call(args, kwargs)
-            finally:
+            else:
+                # Keras resolves `training` as: passed here, else what the enclosing call resolved
+                # (when not None), else call()'s default; it is passed on only when not None.
+                global _call_context
+                context = _call_context
+                entered = context is None
                 if entered:
-                    _call_context = None
+                    context = _call_context = _CallContext()
+                try:
+                    position = self._call_training_position
+                    if position is not None and len(args) > position:
+                        context.training = args[position]  # given positionally: `self.dropout(x, training)`
+                    else:
+                        if "training" in kwargs:
+                            training = kwargs["training"]
+                        elif context.training is not None:
+                            training = context.training
+                        else:
+                            training = self._call_training_default
+                        context.training = training
+                        if training is None:
+                            kwargs.pop("training", None)
+                        else:
+                            kwargs["training"] = training
+                    outputs = self._forward_call(args, kwargs)
+                finally:
+                    if entered:
+                        _call_context = None
+        finally:
+            state.depth -= 1
         if self.activity_regularizer is not None:
             # Keras 3 divides the activity penalty by the batch size, per output tensor.
             self._added_losses = [self.activity_regularizer(o) / max(o.shape[0], 1) for o in
@@ -704,15 +792,15 @@ class Layer(nn.Module):
                                   if isinstance(o, torch.Tensor)]
         if self._makes_masks:
             mask = self.compute_mask(inputs, kwargs["mask"] if "mask" in kwargs else _mask_of(inputs))
-            if mask is not None and isinstance(outputs, torch.Tensor):
-                outputs._keras_mask = mask
+            if mask is not None:
+                _attach_masks(outputs, mask)
         elif self.supports_masking:
             # Only pass a mask on when one arrived (most calls carry none).
             incoming = kwargs["mask"] if "mask" in kwargs else _mask_of(inputs)
             if incoming is not None:
                 mask = self.compute_mask(inputs, incoming)
-                if mask is not None and isinstance(outputs, torch.Tensor):
-                    outputs._keras_mask = mask
+                if mask is not None:
+                    _attach_masks(outputs, mask)
         return outputs
 
     def _forward_call(self, args, kwargs):
@@ -988,6 +1076,30 @@ def _module_call_needed(layer):
                 or _torch_module._global_forward_hooks or _torch_module._global_forward_pre_hooks
                 or _torch_module._global_backward_hooks or _torch_module._global_backward_pre_hooks
                 or torch._C._get_tracing_state())
+
+
+class _CallState:
+    """How deep the current chain of layer calls is (0 outside any call), and whether any
+    add_loss() happened yet (until then the outermost call has no losses to clear)."""
+    depth = 0
+    losses_added = False
+
+
+_CALLS = _CallState()
+
+
+def _attach_masks(outputs, mask):
+    """Sets `_keras_mask` on a layer's outputs from what `compute_mask` returned: one mask for a
+    single tensor, or a list/tuple of masks paired with a list/tuple of outputs (a layer that
+    splits its input in two returns two masks), as Keras does."""
+    if isinstance(outputs, torch.Tensor):
+        if isinstance(mask, torch.Tensor):
+            outputs._keras_mask = mask
+        return
+    if isinstance(outputs, (list, tuple)) and isinstance(mask, (list, tuple)):
+        for tensor, m in zip(outputs, mask):
+            if isinstance(tensor, torch.Tensor) and isinstance(m, torch.Tensor):
+                tensor._keras_mask = m
 
 
 def _mask_of(inputs):

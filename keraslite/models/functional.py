@@ -317,11 +317,13 @@ def _trace_call(layer, args, kwargs, fill, long_fill=None):
 
             return strings(np.full(_shape_with(kt.shape, fill, long_fill), "", dtype=object))
         t = torch.zeros(_shape_with(kt.shape, fill, long_fill), dtype=kt.torch_dtype, device=device)
-        if kt._mask_spec is not None:
+        mask = getattr(kt, "_keras_mask", None)
+        if isinstance(mask, KerasTensor):
             # The producer computed a mask (Embedding(mask_zero=True), a custom compute_mask):
-            # the traced call receives one too, as Keras passes `mask=` on symbolic calls.
-            shape, dtype = kt._mask_spec
-            t._keras_mask = torch.ones(_shape_with(shape, fill, long_fill), dtype=dtype, device=device)
+            # the traced call receives one too (all True: nothing masked), as Keras passes
+            # `mask=` on symbolic calls, and the traced outputs carry theirs.
+            t._keras_mask = torch.ones(_shape_with(mask.shape, fill, long_fill), dtype=mask.torch_dtype,
+                                       device=device)
         return t
 
     modes = [(m, m.training) for m in layer.modules()]
@@ -416,8 +418,9 @@ def call_symbolic(layer, args, kwargs):
 
     def to_kt(a, b):
         kt = KerasTensor(_merged_shape(a[0], b[0]), dtype=a[1] if a[1] == "string" else backend.dtype_name(a[1]))
-        if a[2] is not None and b[2] is not None:
-            kt._mask_spec = (_merged_shape(a[2][0], b[2][0]), a[2][1])
+        if a[2] is not None and b[2] is not None and len(a[2][0]) == len(b[2][0]):
+            # As in Keras, a symbolic output shows the mask it will carry (`x._keras_mask`).
+            kt._keras_mask = KerasTensor(_merged_shape(a[2][0], b[2][0]), dtype=backend.dtype_name(a[2][1]))
         return kt
 
     def zip_map(a, b):
@@ -438,6 +441,8 @@ def call_symbolic(layer, args, kwargs):
     for i, t in enumerate(flatten(outputs)):
         if isinstance(t, KerasTensor):
             t.name = f"{layer.name}_output_{i}" if len(flatten(outputs)) > 1 else layer.name
+            if isinstance(getattr(t, "_keras_mask", None), KerasTensor):
+                t._keras_mask.name = f"{t.name}_mask"
     return outputs
 
 

@@ -260,6 +260,25 @@ class Model(Layer):
 
         return loop.compile(self, *args, **kwargs)
 
+    def get_compile_config(self):
+        """Keras 3's hook: what `.keras` files store as `compile_config` (None until compiled).
+        A subclass may override it, together with `compile_from_config`."""
+        from keraslite.saving.config import compile_config_of
+
+        return compile_config_of(self)
+
+    def compile_from_config(self, config):
+        """Keras 3's hook: compile from a saved `compile_config` when the model is loaded."""
+        from keraslite.saving.config import compile_from_config
+
+        if type(self).compile is not Model.compile:
+            warnings.warn("`compile()` was not called as part of model loading because the model's `compile()` "
+                          "method is custom. All subclassed Models that have `compile()` overridden should also "
+                          "override `get_compile_config()` and `compile_from_config(config)`. Alternatively, you "
+                          "can call `compile()` manually after loading.", stacklevel=2)
+            return
+        compile_from_config(self, config, raise_errors=True)
+
     def fit(self, *args, **kwargs):
         from keraslite.training import loop
 

@@ -12,7 +12,7 @@ import inspect
 import json
 import warnings
 
-from keraslite.saving import serialization
+from keraslite.saving import registry, serialization
 
 
 def model_to_json(model, **kwargs):
@@ -97,7 +97,9 @@ def _serialize(value, keras3=False):
     if callable(value) and not hasattr(value, "get_config"):
         name = getattr(value, "__name__", str(value))
         if keras3 and not isinstance(value, type):
-            return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+            # A function registered with a package is written under its registered name ('pkg>fn').
+            return {"module": "builtins", "class_name": "function", "config": registry.get_registered_name(value),
+                    "registered_name": "function"}
         return name
     return serialization.serialize_keras_object(value)
 
@@ -230,7 +232,7 @@ def _objects(value, custom_objects):
     return value
 
 
-def compile_from_config(model, config, filepath="", custom_objects=None):
+def compile_from_config(model, config, filepath="", custom_objects=None, raise_errors=False):
     """Compile `model` from a saved training_config / compile_config. Returns True on success;
     on failure warns (the model is still usable for inference) and returns False."""
     try:
@@ -247,6 +249,8 @@ def compile_from_config(model, config, filepath="", custom_objects=None):
         model.compile(**kwargs)
         return True
     except Exception as e:
+        if raise_errors:
+            raise
         warnings.warn(f"Loaded the model from '{filepath}' but could not compile it from the saved training "
                       f"configuration ({type(e).__name__}: {e}). The model is not compiled; call "
                       "model.compile(...) yourself.", stacklevel=3)

@@ -31,12 +31,18 @@ def _weights_bytes(model, include_optimizer=True):
 
 def _members(model, include_optimizer):
     """{member name: bytes} of a `.keras` archive."""
-    from keraslite.saving.config import compile_config_of
+    from keraslite.saving.config import _compile_args, compile_config_of
     from keraslite.saving.hdf5 import to_json
-    from keraslite.saving.serialization import serialize_layer
+    from keraslite.saving.serialization import serialize_keras_object, serialize_layer
 
     config = serialize_layer(model)
-    compile_config = compile_config_of(model) if include_optimizer else None
+    compile_config = None
+    if include_optimizer:
+        if _user_hook(model, "get_compile_config"):
+            # A model that says what to store: Keras serializes what get_compile_config returns.
+            compile_config = serialize_keras_object(model.get_compile_config()) if _compile_args(model) else None
+        else:
+            compile_config = compile_config_of(model)
     if compile_config is not None:
         config["compile_config"] = compile_config
     metadata = {"keras_version": W.keras_version(),
@@ -199,6 +205,12 @@ def _read_dir(dirpath):
     return _json(out[0], CONFIG, dirpath), out[1]
 
 
+def _user_hook(obj, name):
+    """Whether `obj`'s class defines the Keras hook `name` itself (outside keraslite)."""
+    fn = getattr(type(obj), name, None)
+    return fn is not None and not getattr(fn, "__module__", "").startswith("keraslite")
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     from keraslite.saving.config import compile_from_config
     from keraslite.saving.serialization import deserialize_layer
@@ -224,7 +236,18 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         model = deserialize_layer(config, custom_objects=custom_objects, safe_mode=safe_mode)
     compiled = False
     if compile and config.get("compile_config"):
-        compiled = compile_from_config(model, config["compile_config"], filepath, custom_objects=custom_objects)
+        if _user_hook(model, "compile_from_config"):
+            # The model's own hook reads its compile_config (deserializing what it needs itself).
+            from keraslite.saving.registry import custom_object_scope
+
+            with custom_object_scope(custom_objects or {}):
+                model.compile_from_config(config["compile_config"])
+            compiled = getattr(model, "optimizer", None) is not None
+        elif _user_hook(model, "compile"):
+            # As Keras: a custom compile() cannot be called with the saved arguments.
+            model.compile_from_config(config["compile_config"])
+        else:
+            compiled = compile_from_config(model, config["compile_config"], filepath, custom_objects=custom_objects)
     f = W.open_h5(io.BytesIO(weights), f"weights inside '{filepath}'")
     with f, W.reading(filepath):
         W.read_keras3_weights(f, model, filepath, load_optimizer=compiled)

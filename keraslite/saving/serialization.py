@@ -17,6 +17,7 @@ hdf5.py and keras_format.py.
 import functools
 import inspect
 import threading
+import numpy as np
 
 from keraslite.saving import registry
 
@@ -61,16 +62,44 @@ def serialize_keras_object(obj):
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     cls = type(obj)
-    if callable(obj) and not hasattr(obj, "get_config"):  # a plain function
-        name = registry.get_registered_name(obj)
-        return name
+    if callable(obj) and not hasattr(obj, "get_config") and not isinstance(obj, type):
+        # A plain function, as Keras 3 writes one (under its registered name, 'pkg>fn').
+        return {"module": "builtins", "class_name": "function", "config": registry.get_registered_name(obj),
+                "registered_name": "function"}
     registered = registry._NAMES.get(cls)
+    if hasattr(obj, "_keras_history") or _is_layer_class(cls):
+        return serialize_layer(obj)
+    custom = not _is_builtin(cls)
+    config = obj.get_config()
     return {
-        "module": _public_module(obj) if registered is None else cls.__module__,
+        "module": _custom_module(cls) if custom else (_public_module(obj) if registered is None else cls.__module__),
         "class_name": cls.__name__,
-        "config": obj.get_config(),
-        "registered_name": registered,
+        "config": serialize_config_values(config) if custom else config,
+        "registered_name": registered if registered is not None or not custom else cls.__name__,
     }
+
+
+def _custom_module(cls):
+    """The module Keras writes for a user-defined class: none for one defined in the script."""
+    return None if cls.__module__ == "__main__" else cls.__module__
+
+
+def serialize_config_values(config):
+    """A custom object's `get_config()` as Keras serializes it: Keras objects held in it (a
+    layer, a regularizer, a function) become their serialized dicts; plain values stay."""
+    import types
+
+    if isinstance(config, dict):
+        return {k: serialize_config_values(v) for k, v in config.items()}
+    if isinstance(config, list):
+        return [serialize_config_values(v) for v in config]
+    if isinstance(config, tuple):
+        return tuple(serialize_config_values(v) for v in config)
+    if config is None or isinstance(config, (str, int, float, bool, np.generic, np.ndarray)):
+        return config
+    if isinstance(config, types.FunctionType) or (hasattr(config, "get_config") and not isinstance(config, type)):
+        return serialize_keras_object(config)
+    return config
 
 
 # ----------------------------------------------------------------------------- layers
@@ -99,8 +128,11 @@ def serialize_layer(layer):
     elif registered is None and _is_builtin(cls):
         module, class_name = _public_module(layer), cls.__name__
     else:
-        module, class_name = cls.__module__, cls.__name__
+        # A user-defined layer: its config's Keras objects (a nested layer, a regularizer
+        # object) are serialized, as Keras does.
+        module, class_name = _custom_module(cls), cls.__name__
         registered = registered or cls.__name__
+        config = serialize_config_values(config)
     out = {"module": module, "class_name": class_name, "config": config, "registered_name": registered}
     build_config = None
     if hasattr(layer, "get_build_config") and not hasattr(layer, "keras_identity"):  # operations have none

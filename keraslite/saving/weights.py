@@ -233,6 +233,12 @@ def to_numpy(value):
 
 # ----------------------------------------------------------------------------- Keras 3 object walk
 
+def _is_input_layer(obj):
+    from keraslite.layers.input_layer import InputLayer
+
+    return isinstance(obj, InputLayer)
+
+
 def _is_layer(obj):
     from keraslite.layers.layer import Layer
 
@@ -313,6 +319,8 @@ def walk_objects(root, path="", visited=None):
         if child is None or id(child) in visited:
             continue
         if _is_layer(child):
+            if _is_input_layer(child):
+                continue  # a Sequential's own InputLayer: stateless, and Keras writes no group for it
             yield from walk_objects(child, join(attr), visited)
         elif isinstance(child, nn.Module):  # ModuleList / ModuleDict / plain container
             yield from _walk_container(child, join(attr), visited)
@@ -334,10 +342,26 @@ def _walk_container(container, path, visited):
 
 # ----------------------------------------------------------------------------- Keras 3 layout
 
+def _user_state_hooks(obj):
+    """Whether `obj`'s class overrides Keras's save_own_variables/load_own_variables outside
+    keraslite (Keras calls them for every layer when saving and loading)."""
+    for name in ("save_own_variables", "load_own_variables"):
+        fn = getattr(type(obj), name, None)
+        if fn is not None and not getattr(fn, "__module__", "").startswith("keraslite"):
+            return True
+    return False
+
+
 def _state_by_name(obj, variables):
-    """Whether `obj` stores its state under its own names (save/load_own_variables) instead of
-    numbered variables: layers whose state is not Keras variables, and those that ask to."""
-    return hasattr(obj, "save_own_variables") and (not variables or getattr(obj, "_state_by_name", False))
+    """Whether `obj` stores its state through its save/load_own_variables instead of numbered
+    variables: layers whose state is not Keras variables, those that ask to, and user classes
+    that override the hooks."""
+    if _user_state_hooks(obj):
+        return True
+    save = getattr(type(obj), "save_own_variables", None)
+    if save is None or getattr(save, "_keraslite_default", False):
+        return False
+    return not variables or getattr(obj, "_state_by_name", False)
 
 
 def write_keras3_weights(h5file, model, include_optimizer=True):
@@ -355,7 +379,7 @@ def write_keras3_weights(h5file, model, include_optimizer=True):
             store = {}
             obj.save_own_variables(store)
             for name, value in store.items():
-                write_dataset(group, name, np.asarray(value))
+                write_dataset(group, name, to_numpy(value))
     optimizer = getattr(model, "optimizer", None)
     if include_optimizer and optimizer is not None:
         values = optimizer_values(optimizer)
@@ -386,7 +410,7 @@ def read_keras3_weights(h5file, model, filepath, skip_mismatch=False, load_optim
         group = h5file.get(key)
         if group is None and path.startswith("layers") and "_layer_checkpoint_dependencies" in h5file:
             group = h5file.get(key.replace("layers", "_layer_checkpoint_dependencies", 1))
-        stored = [] if group is None else sorted((k for k in group.keys()), key=lambda k: int(k) if k.isdigit() else k)
+        stored = [] if group is None else sorted((k for k in group.keys()), key=lambda k: (0, int(k), "") if k.isdigit() else (1, 0, k))
         if group is not None and not isinstance(group, h5py.Group):
             raise KerasFileError(f"'{filepath}': '{key}' is not a group.")
         if _state_by_name(obj, variables):

@@ -10,6 +10,8 @@ of the loss kept on the device.
 Leaves to others: the loss and metric math (keraslite.losses / keraslite.metrics `get()`), the
 loops (loop.py).
 """
+import types
+
 import torch
 
 __all__ = ["CompiledLoss", "CompiledMetrics", "LossTracker", "is_binary_or_sparse"]
@@ -248,7 +250,8 @@ class CompiledLoss:
         track the loss themselves."""
         total = self.compute(y_true, y_pred, sample_weight, regularization_losses)
         if self.total_tracker is not None:
-            self.total_tracker.add(total.detach(), _flatten(y_pred)[0].shape[0] if _flatten(y_pred) else 1)
+            first = _flatten(y_pred)[0] if _flatten(y_pred) else None
+            self.total_tracker.add(total.detach(), int(first.shape[0]) if getattr(first, "ndim", 0) else 1)
         return total
 
     def compute(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
@@ -317,6 +320,18 @@ def flatten_targets(y, y_pred, output_names):
     return [y]
 
 
+def _update_unweighted(self, y_true, y_pred, sample_weight=None):
+    return type(self).update_state(self, y_true, y_pred)
+
+
+def _ignore_sample_weight(metric):
+    """A metric compile() made from `metrics=[...]` (a name or function) is unweighted: in Keras
+    the model's metrics container updates it without sample weights even when a custom
+    train_step passes them (`metric.update_state(y, y_pred, sample_weight=sw)` for each of
+    `model.metrics`), so its update ignores them here too."""
+    metric.update_state = types.MethodType(_update_unweighted, metric)
+
+
 class CompiledMetrics:
     """The user's metrics per output; `weighted_metrics` also receive sample weights."""
 
@@ -354,6 +369,8 @@ class CompiledMetrics:
                     metric, name = _resolve_metric(ident, t, p)
                     if multi:
                         name = f"{output_names[i]}_{name}"
+                    if not weighted and metric is not ident and hasattr(metric, "update_state"):
+                        _ignore_sample_weight(metric)
                     self.entries.append((name, metric, i, weighted))
         self._single = not multi
         self.output_names = list(output_names)

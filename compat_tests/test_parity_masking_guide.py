@@ -1,0 +1,63 @@
+"""Mask propagation the way Keras 3's masking guide uses it, against real Keras 3 (torch
+backend): masks on each output of a layer returning several tensors, and the mask a symbolic
+tensor carries while a functional model is being built."""
+import numpy as np
+import torch
+
+from compat_tests.conftest import keras
+from compat_tests.parity import to_numpy
+import keraslite
+
+
+def _splitter(lib):
+    class Halves(lib.layers.Layer):
+        def call(self, inputs):
+            return lib.ops.split(inputs, 2, axis=1)
+
+        def compute_mask(self, inputs, mask=None):
+            if mask is None:
+                return None
+            return lib.ops.split(mask, 2, axis=1)
+
+    return Halves()
+
+
+def _tokens():
+    x = np.random.default_rng(3).integers(1, 9, size=(3, 6))
+    x[0, 4:] = 0
+    x[1, 1:] = 0
+    return x
+
+
+def test_each_output_of_a_split_layer_carries_its_half_of_the_mask():
+    x = _tokens()
+    results = []
+    for lib in (keras, keraslite):
+        emb = lib.layers.Embedding(10, 4, mask_zero=True)
+        halves = _splitter(lib)(emb(torch.as_tensor(x)))
+        results.append([to_numpy(h._keras_mask) for h in halves])
+    expected, actual = results
+    assert len(actual) == len(expected) == 2
+    for a, e in zip(actual, expected):
+        np.testing.assert_array_equal(a, e)
+
+
+def test_symbolic_tensor_shows_its_mask():
+    seen = []
+    for lib in (keras, keraslite):
+        class PassThrough(lib.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.supports_masking = True
+
+            def call(self, inputs):
+                return lib.ops.relu(inputs)
+
+        inputs = lib.Input(shape=(None,), dtype="int32")
+        x = lib.layers.Embedding(input_dim=50, output_dim=4, mask_zero=True)(inputs)
+        x = PassThrough()(x)
+        mask = x._keras_mask
+        plain = lib.layers.Dense(3)(inputs[:, :, None] * 1.0)
+        seen.append((tuple(mask.shape), str(mask.dtype), getattr(plain, "_keras_mask", None)))
+        assert "sparse=False, ragged=False" in repr(mask)
+    assert seen[1] == seen[0]
