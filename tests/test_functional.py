@@ -359,3 +359,21 @@ def test_default_names_after_sequential_models_follow_keras():
     legacy = keraslite.Sequential([layers.Dense(2, input_shape=(3,)), layers.Dense(1)])
     assert legacy.inputs[0].name == "input_layer_3"
     assert keraslite.Model(inp, layers.Dense(1)(inp)).name == "functional_4"
+
+
+def test_sequence_layers_are_not_traced_at_long_lengths():
+    # Shape inference traces an unknown length short; long traces are for outputs whose inner
+    # dims came out the same in both short traces (pooling), not for a layer that keeps the
+    # length, which may loop over every step in Python.
+    lengths = []
+
+    class Steps(keraslite.layers.Layer):
+        def call(self, inputs):
+            lengths.append(int(inputs.shape[1]))
+            return inputs * 2.0
+
+    out = Steps()(keraslite.Input(shape=(None, 3)))
+    assert out.shape == (None, None, 3)
+    assert lengths and max(lengths) < 100
+    pooled = keraslite.layers.MaxPooling1D(5)(keraslite.layers.Conv1D(2, 5)(keraslite.Input(shape=(None, 3))))
+    assert pooled.shape == (None, None, 2)
