@@ -291,6 +291,11 @@ EXPECTED = {
                                           r"'thal': \[[01, ]+\]\} label [01]", r"age: mean [\d.]+",
                                           r"encoded features: \(None, 9\)", r"validation loss [\d.]+ accuracy [\d.]+",
                                           r"a [\d.]+ percent probability of the positive class"],
+    "keras3_tabular_wide_deep_cross.py": [r"columns: \['elevation', 'slope', 'area', 'soil'\] label dtype: \S*int32",
+                                          r"area sample: \[b'area_\d' b'area_\d'\]",
+                                          r"wide_and_deep: 1980 parameters, inputs \['string', 'float32', 'float32', "
+                                          r"'string'\]", r"wide_and_deep test accuracy: [\d.]+%",
+                                          r"deep_and_cross: 2012 parameters", r"deep_and_cross test accuracy: [\d.]+%"],
 }
 
 

@@ -377,3 +377,21 @@ def test_nested_model_with_unknown_image_sizes_is_called_on_symbolic_inputs():
     assert model.predict(x, verbose=0).shape == (3, 2)
     with pytest.raises(ValueError, match=r"failed when called on symbolic inputs of shape \(None, 4, 4, 3\)"):
         backbone(keraslite.Input((4, 4, 3)))  # too small for the second convolution: the error names the shape
+
+
+def test_sequence_layers_are_not_traced_at_long_lengths():
+    # Shape inference traces an unknown length short; long traces are for outputs whose inner
+    # dims came out the same in both short traces (pooling), not for a layer that keeps the
+    # length, which may loop over every step in Python.
+    lengths = []
+
+    class Steps(keraslite.layers.Layer):
+        def call(self, inputs):
+            lengths.append(int(inputs.shape[1]))
+            return inputs * 2.0
+
+    out = Steps()(keraslite.Input(shape=(None, 3)))
+    assert out.shape == (None, None, 3)
+    assert lengths and max(lengths) < 100
+    pooled = keraslite.layers.MaxPooling1D(5)(keraslite.layers.Conv1D(2, 5)(keraslite.Input(shape=(None, 3))))
+    assert pooled.shape == (None, None, 2)

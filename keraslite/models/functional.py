@@ -58,11 +58,12 @@ def _traced_twice(run, shapes):
     """Two traced output specs of `run(fill, long_fill)` whose equal dims are the static ones.
 
     The batch and unknown dims are traced at two short sentinel sizes. When a non-batch size
-    (a sequence length) is unknown, it is also traced at two long sizes: a short length may be
-    too short for the layer (a strided Conv1D stack) or shrink to the same size in both traces
-    (pooling), which would make an unknown output length look static. Dims that differ between
-    any of the traces come back unknown; the long traces are skipped when the layer cannot
-    take them (a position embedding sized for short sequences)."""
+    (a sequence length) is unknown, it is traced at two long sizes too where the short traces
+    fail (a strided Conv1D stack needs longer inputs) or leave an inner output dim the same in
+    both (pooling can shrink both short lengths to one step, making an unknown length look
+    static). Dims that differ between any of the traces come back unknown; the long traces
+    are skipped when the layer cannot take them (a position embedding sized for short
+    sequences)."""
     unknown = any(_is_shape(s) and None in tuple(s) for s in shapes)
     long_needed = _unknown_beyond_batch(shapes)
     try:
@@ -75,13 +76,35 @@ def _traced_twice(run, shapes):
             return run(_SENTINELS[0], _LONG_SENTINELS[0]), run(_SENTINELS[1], _LONG_SENTINELS[1])
         except Exception:
             raise short_error
-    if not long_needed:
+    if not long_needed or not _static_inner_dim(first, second):
         return first, second
     try:
         longs = [run(_SENTINELS[0], _LONG_SENTINELS[0]), run(_SENTINELS[1], _LONG_SENTINELS[1])]
         return first, _unknown_where_different(second, [first] + longs)
     except Exception:
         return first, second
+
+
+def _static_inner_dim(first, second):
+    """Whether an output of rank >= 3 kept a dim between batch and features (a length) the
+    same in both short traces: with an unknown input length that may be a real static size,
+    or two short lengths pooled down to the same one. Only then are long traces needed
+    (layers that keep or drop the length, as RNNs do, are not traced again at long lengths,
+    which would cost a Python loop over hundreds of steps)."""
+    def shape_of(s):
+        return s[0] if isinstance(s, _Spec) else s if isinstance(s, tuple) and _is_shape(s) else None
+
+    def walk(a, b):
+        sa, sb = shape_of(a), shape_of(b)
+        if sa is not None and sb is not None:
+            return len(sa) >= 3 and len(sa) == len(sb) and any(sa[i] == sb[i] for i in range(1, len(sa) - 1))
+        if isinstance(a, dict):
+            return any(walk(a[k], b[k]) for k in a)
+        if isinstance(a, (list, tuple)):
+            return any(walk(x, y) for x, y in zip(a, b))
+        return False
+
+    return walk(first, second)
 
 
 def _unknown_where_different(spec, others):
