@@ -102,7 +102,13 @@ class Variable(nn.Parameter):
         return nn.Parameter(self.data, self.requires_grad).__reduce_ex__(proto)
 
     def __repr__(self):
-        return f"<Variable path={self.path}, shape={self.keras_shape}, dtype={backend.dtype_name(self.dtype)}>"
+        # Keras shows the value (numpy's printing of the Keras-layout array) after the dtype.
+        try:
+            value_str = f", value={self.numpy()}"
+        except Exception:  # a meta or otherwise unreadable tensor: no value, as Keras when conversion fails
+            value_str = ""
+        return (f"<Variable path={self.path}, shape={self.keras_shape}, "
+                f"dtype={backend.dtype_name(self.dtype)}{value_str}>")
 
     @property
     def name(self):
