@@ -1,0 +1,114 @@
+"""Parity with real Keras 3 (torch backend) for APIs the keras.io developer guides lean on
+(Sequential / functional / subclassing / built-in training / callbacks): how variables print,
+custom metrics written with `add_variable` and `assign_add`, and what the loops hand to
+callbacks."""
+import numpy as np
+import torch
+
+import keraslite
+from compat_tests.conftest import keras
+from compat_tests.test_parity_training import _assert_history
+
+
+def _same_dense_models(units=3):
+    km = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation="softmax")])
+    lm = keraslite.Sequential([keraslite.Input((4,)), keraslite.layers.Dense(units, activation="softmax")])
+    lm.set_weights(km.get_weights())
+    return km, lm
+
+
+# ----------------------------------------------------------------------------- variable repr
+
+def test_variable_repr_shows_the_value():
+    kl = keras.layers.Dense(3, name="d")
+    ll = keraslite.layers.Dense(3, name="d")
+    kl.build((None, 4))
+    ll.build((None, 4))
+    ll.set_weights(kl.get_weights())
+    assert [repr(v) for v in ll.weights] == [repr(v) for v in kl.weights]
+
+
+def test_conv_variable_repr_in_keras_layout():
+    kl = keras.layers.Conv2D(2, 3, name="c")
+    ll = keraslite.layers.Conv2D(2, 3, name="c")
+    kl.build((None, 5, 5, 1))
+    ll.build((None, 5, 5, 1))
+    ll.set_weights(kl.get_weights())
+    assert repr(ll.kernel) == repr(kl.kernel)
+
+
+# ----------------------------------------------------------------------------- custom metrics
+
+def _true_positives_metric(lib, copy_result=False):
+    """The keras.io guide's metric: a scalar state made with add_variable, updated with
+    assign_add and reset with assign. `copy_result`: result() returns a copy, not the state
+    itself; Keras's History keeps the returned tensor, so a result that is the state reads,
+    after fit, whatever the state holds at the end (the last validation pass's count)."""
+
+    class CategoricalTruePositives(lib.metrics.Metric):
+        def __init__(self, name="categorical_true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.true_positives = self.add_variable(shape=(), name="ctp", initializer="zeros")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            y_pred = lib.ops.reshape(lib.ops.argmax(y_pred, axis=1), (-1, 1))
+            values = lib.ops.cast(y_true, "int32") == lib.ops.cast(y_pred, "int32")
+            values = lib.ops.cast(values, "float32")
+            if sample_weight is not None:
+                values = lib.ops.multiply(values, lib.ops.cast(sample_weight, "float32"))
+            self.true_positives.assign_add(lib.ops.sum(values))
+
+        def result(self):
+            return lib.ops.copy(self.true_positives) if copy_result else self.true_positives
+
+        def reset_state(self):
+            self.true_positives.assign(0)
+
+    return CategoricalTruePositives
+
+
+def test_custom_metric_state_is_a_variable():
+    km, lm = _true_positives_metric(keras)(), _true_positives_metric(keraslite)()
+    y_true = np.array([[0], [1], [2], [1]])
+    y_pred = np.eye(3, dtype="float32")[[0, 2, 2, 1]]
+    for m in (km, lm):
+        m.update_state(y_true, y_pred)
+        m.update_state(y_true, y_pred, sample_weight=np.array([1.0, 2.0, 0.5, 1.0], "float32"))
+    assert float(lm.result()) == float(km.result())
+    assert [(v.path, tuple(v.shape)) for v in lm.variables] == [(v.path, tuple(v.shape)) for v in km.variables]
+    assert repr(lm.true_positives) == repr(km.true_positives)
+    lm.reset_state()
+    km.reset_state()
+    assert float(lm.result()) == float(km.result()) == 0.0
+
+
+def test_custom_metric_in_fit_and_evaluate():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((48, 4)).astype("float32")
+    y = rng.integers(0, 3, (48, 1))
+    km, lm = _same_dense_models()
+    kw = dict(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    km.compile(metrics=[_true_positives_metric(keras, copy_result=True)()], **kw)
+    lm.compile(metrics=[_true_positives_metric(keraslite, copy_result=True)()], **kw)
+    fit = dict(epochs=2, batch_size=16, shuffle=False, verbose=0, validation_split=0.25)
+    _assert_history(lm.fit(x, y, **fit).history, km.fit(x, y, **fit).history)
+    np.testing.assert_allclose(lm.evaluate(x, y, verbose=0), km.evaluate(x, y, verbose=0), rtol=1e-5)
+
+
+def test_keras2_add_weight_with_the_name_first():
+    """tf.keras's Metric.add_weight took the name first: add_weight("tp", initializer="zeros")."""
+
+    class Count(keraslite.metrics.Metric):
+        def __init__(self, name="count", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.n = self.add_weight("n", initializer="zeros")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.n.assign_add(torch.tensor(float(len(y_true))))
+
+        def result(self):
+            return self.n
+
+    m = Count()
+    m.update_state(np.zeros(5), np.zeros(5))
+    assert m.n.path == "count/n" and tuple(m.n.shape) == () and float(m.result()) == 5.0
