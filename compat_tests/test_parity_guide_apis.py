@@ -112,3 +112,48 @@ def test_keras2_add_weight_with_the_name_first():
     m = Count()
     m.update_state(np.zeros(5), np.zeros(5))
     assert m.n.path == "count/n" and tuple(m.n.shape) == () and float(m.result()) == 5.0
+
+
+# ----------------------------------------------------------------------------- layer.losses
+
+def _loss_layers(lib):
+    class ActivityRegularization(lib.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(1e-2 * lib.ops.mean(inputs))
+            return inputs
+
+    class Outer(lib.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.activity_reg = ActivityRegularization()
+
+        def call(self, inputs):
+            return self.activity_reg(inputs)
+
+    return ActivityRegularization, Outer
+
+
+def _loss_counts(lib):
+    inner_cls, outer_cls = _loss_layers(lib)
+    outer = outer_cls()
+    counts = [len(outer.losses)]
+    x = lib.ops.ones((1, 1))
+    for call in (outer, outer, outer.activity_reg):  # the outer layer twice, then the inner one alone
+        call(x)
+        counts.append((len(outer.losses), len(outer.activity_reg.losses)))
+    dense = lib.layers.Dense(2, kernel_regularizer="l2", activity_regularizer="l2")
+    dense(lib.ops.ones((1, 3)))
+    dense(lib.ops.ones((1, 3)))
+    counts.append(len(dense.losses))
+    inputs = lib.Input((1,))
+    model = lib.Model(inputs, inner_cls()(inputs))
+    model(x)
+    model(x)
+    counts.append(len(model.losses))
+    return counts
+
+
+def test_losses_hold_the_latest_outermost_call_only():
+    """Keras clears the add_loss() results of a layer and its sublayers when a call starts
+    from outside any other layer call, so `layer.losses` lists the last call's losses."""
+    assert _loss_counts(keraslite) == _loss_counts(keras)

@@ -177,6 +177,17 @@ class Variable(nn.Parameter):
 
 # ----------------------------------------------------------------------------- helpers
 
+class _CallState:
+    """Whether an eager layer call is under way (`depth` 0 or 1: nested calls need no count),
+    and whether any layer has recorded a loss yet (until then no call walks its sublayers to
+    clear them)."""
+    depth = 0
+    losses_added = False
+
+
+_CALLS = _CallState()
+
+
 def _normalize_shape(shape):
     if shape is None:
         return None
@@ -487,6 +498,7 @@ class Layer(nn.Module):
         # `inputs=` is Keras 2's (marking a loss as conditional on inputs); Keras 3 and
         # keraslite record the losses of each call, so it changes nothing.
         self._added_losses.append(loss)
+        _CALLS.losses_added = True
 
     def _clear_losses(self):
         for layer in self._flatten_layers():
@@ -593,6 +605,19 @@ class Layer(nn.Module):
                 else:
                     inputs = type(inputs)(self._array_to_tensor(v) if type(v) is np.ndarray else v for v in inputs)
                 args = (inputs,) + args[1:]
+        if _CALLS.depth:
+            return self._call_eager(inputs, args, kwargs)
+        # The outermost call: as in Keras, `losses` then holds this call's add_loss() results
+        # only, so those of the previous call (of this layer or any sublayer) are dropped first.
+        if _CALLS.losses_added:
+            self._clear_losses()
+        _CALLS.depth = 1
+        try:
+            return self._call_eager(inputs, args, kwargs)
+        finally:
+            _CALLS.depth = 0
+
+    def _call_eager(self, inputs, args, kwargs):
         if not self.built:
             self._maybe_build(_shape_for_build(inputs))
             device = _device_of(inputs)
@@ -610,6 +635,7 @@ class Layer(nn.Module):
             outputs = super().__call__(*args, **kwargs)
         if self.activity_regularizer is not None:
             # Keras 3 divides the activity penalty by the batch size, per output tensor.
+            _CALLS.losses_added = True
             self._added_losses = [self.activity_regularizer(o) / max(o.shape[0], 1) for o in
                                   (outputs if isinstance(outputs, (list, tuple)) else [outputs])
                                   if isinstance(o, torch.Tensor)]
