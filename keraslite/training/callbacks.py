@@ -787,17 +787,22 @@ class TensorBoard(Callback):
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
                  embeddings_metadata=None, **kwargs):
         super().__init__()
+        self.log_dir = os.fspath(log_dir)
+        self.histogram_freq = histogram_freq
+        self.update_freq = update_freq
+        self._writers = {}
+        self._step = 0
+
+    def set_model(self, model):
+        # As in Keras, making the callback needs nothing; training with it needs the writer
+        # package (Keras needs TensorFlow's summaries, keraslite torch's `tensorboard` writer).
         try:
             from torch.utils.tensorboard import SummaryWriter  # needs the `tensorboard` package
         except ImportError as e:
             raise ImportError("The TensorBoard callback needs the `tensorboard` package, which is not installed. "
                               "Install it with `pip install tensorboard`, or remove the callback.") from e
         self._writer_cls = SummaryWriter
-        self.log_dir = os.fspath(log_dir)
-        self.histogram_freq = histogram_freq
-        self.update_freq = update_freq
-        self._writers = {}
-        self._step = 0
+        super().set_model(model)
 
     def _writer(self, kind):
         if kind not in self._writers:
