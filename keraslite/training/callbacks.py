@@ -476,9 +476,8 @@ class ModelCheckpoint(Callback):
         self._current_epoch = 0
 
     def on_train_begin(self, logs=None):
+        # `best` stays None until the first monitored value (Keras prints "improved from None").
         self._mode = self.mode if self.mode != "auto" else _direction(self.model, self.monitor)
-        if self.best is None:
-            self.best = math.inf if self._mode == "min" else -math.inf
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
@@ -505,7 +504,7 @@ class ModelCheckpoint(Callback):
             raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {e!r} is not '
                            f"in the logs; available keys are {sorted(logs or {})}.") from e
 
-    def _write(self, path):
+    def _write(self, path, epoch):
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)
@@ -513,6 +512,8 @@ class ModelCheckpoint(Callback):
             self.model.save_weights(path, overwrite=True)
         else:
             self.model.save(path, overwrite=True)
+        if self.verbose > 0:
+            _print(f"\nEpoch {epoch + 1}: finished saving model to {path}")
 
     def _save(self, epoch, batch, logs):
         logs = logs or {}
@@ -520,21 +521,29 @@ class ModelCheckpoint(Callback):
         if not self.save_best_only:
             if self.verbose > 0:
                 _print(f"\nEpoch {epoch + 1}: saving model to {path}")
-            self._write(path)
+            self._write(path, epoch)
             return
         current = logs.get(self.monitor)
         if current is None:
-            warnings.warn(f"Can save best model only with {self.monitor} available, skipping.", stacklevel=2)
+            # Keras warns and saves anyway: there is nothing to compare.
+            warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=2)
+            self._write(path, epoch)
             return
-        better = current < self.best if self._mode == "min" else current > self.best
+        if np.ndim(current) > 0:
+            warnings.warn(f"Can save best model only when `monitor` is a scalar value. Received: {current}. "
+                          "Falling back to `save_best_only=False`.", stacklevel=2)
+            self._write(path, epoch)
+            return
+        best_str = "None" if self.best is None else f"{self.best:.5f}"
+        better = self.best is None or (current < self.best if self._mode == "min" else current > self.best)
         if better:
             if self.verbose > 0:
-                _print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {current:.5f}, "
+                _print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to {current:.5f}, "
                        f"saving model to {path}")
             self.best = current
-            self._write(path)
+            self._write(path, epoch)
         elif self.verbose > 0:
-            _print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+            _print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}")
 
 
 def _get_lr(model):
