@@ -138,3 +138,34 @@ def test_model_checkpoint_without_the_monitored_value_saves(tmp_path):
         with pytest.warns(UserWarning, match="Can save best model only with val_loss available"):
             _fit(model, [cb], epochs=2, validation_split=0.0)
     assert sorted(os.listdir(tmp_path / "lite")) == sorted(os.listdir(tmp_path / "keras"))
+
+
+def _hook_recorder(mod):
+    class Recorder(mod.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def _record(self, hook, logs):
+            self.seen.append((hook, sorted(logs.keys())))  # Keras hands every hook a dict
+
+    for hook in ("on_train_begin", "on_train_end", "on_test_begin", "on_test_end", "on_predict_begin",
+                 "on_predict_end"):
+        setattr(Recorder, hook, lambda self, logs=None, _h=hook: self._record(_h, logs))
+    for hook in ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end",
+                 "on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end"):
+        setattr(Recorder, hook, lambda self, i, logs=None, _h=hook: self._record(_h, logs))
+    return Recorder()
+
+
+def test_every_hook_gets_a_logs_dict():
+    km, lm = _pair()
+    x, y = _data()
+    seen = []
+    for model, mod in ((km, keras), (lm, keraslite)):
+        rec = _hook_recorder(mod)
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0, validation_split=0.5, callbacks=[rec])
+        model.evaluate(x, y, batch_size=32, verbose=0, callbacks=[rec])
+        model.predict(x, batch_size=32, verbose=0, callbacks=[rec])
+        seen.append(rec.seen)
+    assert seen[1] == seen[0]

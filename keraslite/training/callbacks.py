@@ -174,6 +174,9 @@ class CallbackList:
             cb.set_model(model)
 
     def _call(self, hook, *args):
+        # Keras hands every hook a dict: `{}` where the loop has no logs to give.
+        *args, logs = args
+        args.append({} if logs is None else logs)
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
 
@@ -182,7 +185,9 @@ class CallbackList:
         cbs = self.batch_hooks[hook]
         if not cbs:
             return
-        if callable(logs):
+        if logs is None:
+            logs = {}
+        elif callable(logs):
             if self.lazy_ok[hook]:
                 for cb in cbs:
                     cb._lazy_batch(hook, batch, logs)
