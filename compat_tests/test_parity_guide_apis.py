@@ -157,3 +157,31 @@ def test_losses_hold_the_latest_outermost_call_only():
     """Keras clears the add_loss() results of a layer and its sublayers when a call starts
     from outside any other layer call, so `layer.losses` lists the last call's losses."""
     assert _loss_counts(keraslite) == _loss_counts(keras)
+
+
+# ----------------------------------------------------------------------------- recompiling
+
+def test_recompile_without_loss_or_metrics_keeps_the_previous_ones():
+    """Keras 3 keeps the compiled loss and metrics when compile() is called again without
+    them (changing only the optimizer), including with an add_loss() term in the model."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((32, 3)).astype("float32")
+    y = rng.standard_normal((32, 2)).astype("float32")
+    histories = []
+    for lib in (keras, keraslite):
+        class Penalty(lib.layers.Layer):
+            def call(self, inputs):
+                self.add_loss(1e-2 * lib.ops.mean(inputs))
+                return inputs
+
+        inputs = lib.Input((3,))
+        model = lib.Model(inputs, Penalty()(lib.layers.Dense(2, name="d")(inputs)))
+        histories.append(model)
+    km, lm = histories
+    lm.set_weights(km.get_weights())
+    fit = dict(epochs=2, batch_size=8, shuffle=False, verbose=0)
+    for model, lib in ((km, keras), (lm, keraslite)):
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+        model.fit(x, y, **fit)
+        model.compile(optimizer=lib.optimizers.SGD(0.05))
+    _assert_history(lm.fit(x, y, **fit).history, km.fit(x, y, **fit).history)
