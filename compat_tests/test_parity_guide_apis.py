@@ -185,3 +185,17 @@ def test_recompile_without_loss_or_metrics_keeps_the_previous_ones():
         model.fit(x, y, **fit)
         model.compile(optimizer=lib.optimizers.SGD(0.05))
     _assert_history(lm.fit(x, y, **fit).history, km.fit(x, y, **fit).history)
+
+
+def test_l1_and_l2_penalties_print_as_in_keras():
+    """`print(layer.losses)` shows the penalty tensor; a single-term L1 / L2 is one product,
+    as in Keras (same value, same autograd node), not a sum with a zero."""
+    for name in ("l1", "l2"):
+        kl = keras.layers.Dense(4, kernel_regularizer=getattr(keras.regularizers, name)(1e-3))
+        ll = keraslite.layers.Dense(4, kernel_regularizer=getattr(keraslite.regularizers, name)(1e-3))
+        kl.build((None, 3))
+        ll.build((None, 3))
+        ll.set_weights(kl.get_weights())
+        (kp,), (lp,) = kl.losses, ll.losses
+        assert type(lp.grad_fn).__name__ == type(kp.grad_fn).__name__
+        np.testing.assert_allclose(float(lp), float(kp), rtol=1e-6)
