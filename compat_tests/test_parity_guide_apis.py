@@ -199,3 +199,29 @@ def test_l1_and_l2_penalties_print_as_in_keras():
         (kp,), (lp,) = kl.losses, ll.losses
         assert type(lp.grad_fn).__name__ == type(kp.grad_fn).__name__
         np.testing.assert_allclose(float(lp), float(kp), rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- data running out
+
+def test_steps_per_epoch_past_the_data_warns_as_keras():
+    import warnings
+
+    x = np.random.default_rng(0).standard_normal((64, 3)).astype("float32")
+    messages = []
+    for lib in (keras, keraslite):
+        class Batches(lib.utils.PyDataset):
+            def __len__(self):
+                return 4
+
+            def __getitem__(self, i):
+                return x[i * 16:(i + 1) * 16], x[i * 16:(i + 1) * 16, :1]
+
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1)])
+        model.compile("sgd", "mse")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            history = model.fit(Batches(), epochs=2, steps_per_epoch=6, verbose=0)
+        # Keras warns on each epoch that runs out; under the default filter a script shows it once.
+        messages.append((sorted({str(w.message) for w in caught if "ran out of data" in str(w.message)}),
+                         history.epoch, history.params["steps"]))
+    assert messages[1] == messages[0]
