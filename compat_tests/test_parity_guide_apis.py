@@ -225,3 +225,42 @@ def test_steps_per_epoch_past_the_data_warns_as_keras():
         messages.append((sorted({str(w.message) for w in caught if "ran out of data" in str(w.message)}),
                          history.epoch, history.params["steps"]))
     assert messages[1] == messages[0]
+
+
+# ----------------------------------------------------------------------------- default weight names
+
+def _unnamed_weight_paths(lib):
+    class Linear(lib.layers.Layer):
+        def __init__(self, units=2, input_dim=3):
+            super().__init__()
+            self.w = self.add_weight(shape=(input_dim, units), initializer="zeros")
+            self.b = self.add_weight(shape=(units,), initializer="zeros", trainable=False)
+
+        def call(self, inputs):
+            return lib.ops.matmul(inputs, self.w) + self.b
+
+    class Count(lib.metrics.Metric):
+        def __init__(self):
+            super().__init__(name="count")
+            self.n = self.add_variable(shape=(), initializer="zeros")
+
+    first, second = Linear(), Linear()
+    return [w.path for w in first.weights + second.weights] + [v.path for v in Count().variables]
+
+
+def test_unnamed_weights_get_keras_default_names():
+    """Keras names an unnamed weight from one session-wide counter: variable, variable_1, ..."""
+    assert _unnamed_weight_paths(keraslite) == _unnamed_weight_paths(keras)
+
+
+def test_unnamed_weights_keep_per_layer_torch_names():
+    """Two instances of a layer still have the same state_dict keys."""
+    class Pair(keraslite.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.w = self.add_weight(shape=(2,), initializer="ones")
+            self.b = self.add_weight(shape=(2,), initializer="zeros")
+
+    first, second = Pair(), Pair()
+    assert list(first.state_dict()) == list(second.state_dict())
+    second.load_state_dict(first.state_dict())

@@ -172,7 +172,7 @@ class Metric:
             value = torch.as_tensor(initializers.get(initializer)(shape, dtype=dtype), dtype=dtype)
         if self._device is not None:
             value = value.to(self._device)
-        name = name or f"variable_{len(self._variables)}"
+        name = name or backend.get_uid("variable")  # Keras's session-wide default name
         variable = Variable(value, trainable=False, name=name, path=f"{self.name}/{name}")
         self._variables.append(variable)
         return variable

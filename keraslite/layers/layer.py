@@ -510,7 +510,11 @@ class Layer(nn.Module):
                    regularizer=None, constraint=None, layout=IDENTITY, **kwargs):
         """Create a weight from its Keras shape; `layout` maps it to the storage layout."""
         shape = () if shape is None else tuple(int(d) for d in shape)
-        name = name or f"variable_{len(self._variables)}"
+        # An unnamed weight gets Keras's session-wide default name ('variable', 'variable_1', ...);
+        # its torch attribute stays per layer ('variable_<index>'), so state_dicts of two
+        # instances of a layer match.
+        attribute = None if name else f"variable_{len(self._variables)}"
+        name = name or backend.get_uid("variable")
         if initializer is None:
             floating = backend.standardize_dtype(dtype or self.dtype_policy).is_floating_point
             initializer = "glorot_uniform" if floating else "zeros"
@@ -525,7 +529,7 @@ class Layer(nn.Module):
         var.requires_grad_(trainable and self.trainable)
         var.regularizer = regularizers_mod.get(regularizer)
         var.constraint = constraints_mod.get(constraint)
-        setattr_name = name.replace("/", "_").replace(":", "_")
+        setattr_name = attribute or name.replace("/", "_").replace(":", "_")
         placeholder = self.__dict__.get(setattr_name, _MISSING)
         if setattr_name in self._parameters or placeholder is None or (
                 placeholder is _MISSING and not hasattr(self, setattr_name)):
