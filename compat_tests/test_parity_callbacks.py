@@ -112,3 +112,60 @@ def test_terminate_on_nan(capsys):
     out = capsys.readouterr().out
     assert out.count("Batch 0: Invalid loss, terminating training") == 2
     assert hist[0] == hist[1]
+
+
+def test_model_checkpoint_messages_and_best(tmp_path, capsys):
+    """save_best_only with verbose=1 prints Keras's lines ("improved from None" the first time)
+    and `best` starts as None."""
+    km, lm = _pair(lr=0.5)
+    printed = {}
+    for name, model, mod in (("keras", km, keras), ("lite", lm, keraslite)):
+        cb = mod.callbacks.ModelCheckpoint(str(tmp_path / f"{name}-{{epoch}}.keras"), save_best_only=True, verbose=1)
+        assert cb.best is None
+        capsys.readouterr()
+        _fit(model, [cb], epochs=4)
+        printed[name] = [line.replace(f"{name}-", "") for line in capsys.readouterr().out.splitlines()
+                         if line.startswith("Epoch")]
+    assert printed["lite"] == printed["keras"]
+    assert "improved from None to" in printed["keras"][0]
+
+
+def test_model_checkpoint_without_the_monitored_value_saves(tmp_path):
+    """Keras warns and saves every epoch when the monitored value is missing from the logs."""
+    km, lm = _pair()
+    for name, model, mod in (("keras", km, keras), ("lite", lm, keraslite)):
+        cb = mod.callbacks.ModelCheckpoint(str(tmp_path / name / "m-{epoch}.keras"), save_best_only=True)
+        with pytest.warns(UserWarning, match="Can save best model only with val_loss available"):
+            _fit(model, [cb], epochs=2, validation_split=0.0)
+    assert sorted(os.listdir(tmp_path / "lite")) == sorted(os.listdir(tmp_path / "keras"))
+
+
+def _hook_recorder(mod):
+    class Recorder(mod.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def _record(self, hook, logs):
+            self.seen.append((hook, sorted(logs.keys())))  # Keras hands every hook a dict
+
+    for hook in ("on_train_begin", "on_train_end", "on_test_begin", "on_test_end", "on_predict_begin",
+                 "on_predict_end"):
+        setattr(Recorder, hook, lambda self, logs=None, _h=hook: self._record(_h, logs))
+    for hook in ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end",
+                 "on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end"):
+        setattr(Recorder, hook, lambda self, i, logs=None, _h=hook: self._record(_h, logs))
+    return Recorder()
+
+
+def test_every_hook_gets_a_logs_dict():
+    km, lm = _pair()
+    x, y = _data()
+    seen = []
+    for model, mod in ((km, keras), (lm, keraslite)):
+        rec = _hook_recorder(mod)
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0, validation_split=0.5, callbacks=[rec])
+        model.evaluate(x, y, batch_size=32, verbose=0, callbacks=[rec])
+        model.predict(x, batch_size=32, verbose=0, callbacks=[rec])
+        seen.append(rec.seen)
+    assert seen[1] == seen[0]

@@ -3,7 +3,8 @@
 
 Owns: accumulation with Keras 3 semantics (how sample weights and masks enter a mean,
 confusion-matrix counting with Keras's thresholds and AUC's bucketing and interpolation),
-names, config. Accumulators are torch tensors that move to the device of the first update;
+names, config. Accumulators are non-trainable `Variable`s (torch tensors with Keras's `assign`,
+`assign_add`, `numpy()`) that move, in place, to the device of the first update;
 `update_state` never waits for the device (no `.item()`, no Python branching on values).
 
 Leaves to keraslite.training resolving 'accuracy'/'acc'/'crossentropy'/'ce' from shapes;
@@ -14,6 +15,7 @@ import numpy as np
 import torch
 
 from keraslite import backend, losses as losses_mod
+from keraslite.layers.layer import Variable
 from keraslite.losses import (EPSILON, _tensor, apply_mask, binary_crossentropy, binary_focal_crossentropy,
                               categorical_crossentropy, categorical_focal_crossentropy, categorical_hinge, hinge,
                               huber, kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
@@ -156,27 +158,35 @@ class Metric:
     def variables(self):
         return list(self._variables)
 
-    def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None):
-        value = torch.zeros(tuple(shape), dtype=backend.standardize_dtype(dtype or self._dtype))
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """A state of this metric: a non-trainable `Variable` (`assign`, `assign_add`, `numpy()`,
+        torch arithmetic), reset to zeros by the default `reset_state`."""
+        if isinstance(shape, str):  # Keras 2 (tf.keras) order: add_weight(name, shape=(), ...)
+            shape, name = (), shape
+        shape = tuple(shape) if isinstance(shape, (list, tuple)) else (() if shape is None else (int(shape),))
+        dtype = backend.standardize_dtype(dtype or self._dtype)
+        value = torch.zeros(shape, dtype=dtype)
         if initializer not in ("zeros", None):
             from keraslite import initializers
 
-            value = torch.as_tensor(initializers.get(initializer)(tuple(shape), dtype=value.dtype), dtype=value.dtype)
+            value = torch.as_tensor(initializers.get(initializer)(shape, dtype=dtype), dtype=dtype)
         if self._device is not None:
             value = value.to(self._device)
-        self._variables.append(value)
-        return len(self._variables) - 1  # states are addressed by index (they may move device)
+        name = name or backend.get_uid("variable")  # Keras's session-wide default name
+        variable = Variable(value, trainable=False, name=name, path=f"{self.name}/{name}")
+        self._variables.append(variable)
+        return variable
 
-    add_weight = add_variable
-
-    def _state(self, index):
-        return self._variables[index]
+    def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None, **kwargs):
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
 
     def _follow(self, tensor):
-        """Move the accumulators to the device of the data (first update, or after a move)."""
+        """Move the accumulators to the device of the data (first update, or after a move), in
+        place, so that references a subclass holds (`self.total`) stay valid."""
         device = tensor.device
         if device != self._device:
-            self._variables = [v.to(device) for v in self._variables]
+            for v in self._variables:
+                v.data = v.data.to(device)
             self._device = device
 
     def reset_state(self):
@@ -241,10 +251,10 @@ class Sum(Metric):
     def update_state(self, values, sample_weight=None):
         values, _ = reduce_to_samplewise_values(values, sample_weight, torch.sum, self._dtype)
         self._follow(values)
-        self._variables[self._total] += torch.sum(values)
+        self._total.add_(torch.sum(values))
 
     def result(self):
-        return self._variables[self._total].clone()
+        return self._total.clone()
 
 
 class Mean(Metric):
@@ -256,14 +266,14 @@ class Mean(Metric):
     def update_state(self, values, sample_weight=None):
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, torch.mean, self._dtype)
         self._follow(values)
-        self._variables[self._total] += torch.sum(values)
+        self._total.add_(torch.sum(values))
         if sample_weight is not None:
-            self._variables[self._count] += torch.sum(sample_weight)
+            self._count.add_(torch.sum(sample_weight))
         else:
-            self._variables[self._count] += values.shape[0] if values.ndim >= 1 else 1
+            self._count.add_(values.shape[0] if values.ndim >= 1 else 1)
 
     def result(self):
-        return _divide_no_nan(self._variables[self._total], self._variables[self._count])
+        return _divide_no_nan(self._total, self._count)
 
 
 class MeanMetricWrapper(Mean):
@@ -468,8 +478,8 @@ def _confusion_update(metric, which, y_true, y_pred, thresholds, top_k=None, cla
                                      thresholds[0] < 0.0 or thresholds[-1] > 1.0, which)
     else:
         counts = _confusion_compared(y_true, y_pred, thresholds, multi_label, sample_weight, label_weights, which)
-    for key, index in which.items():
-        metric._variables[index] += counts[key]
+    for key, variable in which.items():
+        variable.add_(counts[key])
 
 
 _THRESHOLDS = {}
@@ -598,7 +608,7 @@ class _ConfusionCounts(Metric):
                           class_id=self.class_id, sample_weight=sample_weight, evenly=self._evenly)
 
     def _count(self, key):
-        return self._variables[self._which[key]]
+        return self._which[key]
 
     def _single(self, value):
         return value[0] if len(self.thresholds) == 1 else value
@@ -639,7 +649,7 @@ class _SingleCount(Metric):
                           evenly=self._evenly)
 
     def result(self):
-        value = self._variables[self._which[self._key]]
+        value = self._which[self._key]
         return value[0] if len(self.thresholds) == 1 else value.clone()
 
     def get_config(self):
@@ -751,7 +761,7 @@ class AUC(Metric):
     def result(self):
         if self._which is None:
             return torch.zeros((), dtype=self._dtype)
-        tp, fp, tn, fn = (self._variables[self._which[k]] for k in ("tp", "fp", "tn", "fn"))
+        tp, fp, tn, fn = (self._which[k] for k in ("tp", "fp", "tn", "fn"))
         n = self.num_thresholds
         if self.curve == "PR" and self.summation_method == "interpolation":
             return self._interpolate_pr_auc(tp, fp, fn)
@@ -958,16 +968,16 @@ class FBetaScore(Metric):
             return torch.sum(v) if self.axis is None else torch.sum(v, dim=self.axis)
 
         tp, fp, fn, support = self._slots
-        self._variables[tp] += total(predicted * y_true)
-        self._variables[fp] += total(predicted * (1 - y_true))
-        self._variables[fn] += total((1 - predicted) * y_true)
-        self._variables[support] += total(y_true)
+        tp.add_(total(predicted * y_true))
+        fp.add_(total(predicted * (1 - y_true)))
+        fn.add_(total((1 - predicted) * y_true))
+        support.add_(total(y_true))
 
     def result(self):
         if self._slots is None:
             return torch.zeros((), dtype=self._dtype)
         eps = backend.epsilon()
-        tp, fp, fn, support = (self._variables[i] for i in self._slots)
+        tp, fp, fn, support = self._slots
         precision = tp / (tp + fp + eps)
         recall = tp / (tp + fn + eps)
         b2 = self.beta ** 2
@@ -1029,16 +1039,16 @@ class R2Score(Metric):
         weight = torch.broadcast_to(weight, y_true.shape)
         squared_sum, total, residual, count = self._slots
         weighted = y_true * weight
-        self._variables[total] += torch.sum(weighted, dim=0)
-        self._variables[squared_sum] += torch.sum(y_true * weighted, dim=0)
-        self._variables[residual] += torch.sum(torch.square(y_true - y_pred) * weight, dim=0)
-        self._variables[count] += torch.sum(weight, dim=0)
-        self._variables[self._num_samples] += y_true.numel()
+        total.add_(torch.sum(weighted, dim=0))
+        squared_sum.add_(torch.sum(y_true * weighted, dim=0))
+        residual.add_(torch.sum(torch.square(y_true - y_pred) * weight, dim=0))
+        count.add_(torch.sum(weight, dim=0))
+        self._num_samples.add_(y_true.numel())
 
     def result(self):
         if self._slots is None:
             return torch.zeros((), dtype=self._dtype)
-        squared_sum, total, residual, count = (self._variables[i] for i in self._slots)
+        squared_sum, total, residual, count = self._slots
         mean = total / count
         spread = squared_sum - total * mean
         raw = 1 - residual / spread
@@ -1052,7 +1062,7 @@ class R2Score(Metric):
         if self.num_regressors:
             import warnings
 
-            n = float(self._variables[self._num_samples])
+            n = float(self._num_samples)
             p = float(self.num_regressors)
             if p > n - 1:
                 warnings.warn("More independent predictors than datapoints in adjusted R2 score. Falling back "
@@ -1117,10 +1127,10 @@ class IoU(Metric):
         weight = torch.where(keep, weight, torch.zeros_like(weight))
         flat = (y_true.long() * n + y_pred.long())
         counts = torch.zeros(n * n, dtype=self._dtype, device=y_pred.device).index_add_(0, flat, weight)
-        self._variables[self._matrix] += counts.reshape(n, n)
+        self._matrix.add_(counts.reshape(n, n))
 
     def result(self):
-        cm = self._variables[self._matrix]
+        cm = self._matrix
         predicted = torch.sum(cm, dim=0).to(torch.float32)
         labelled = torch.sum(cm, dim=1).to(torch.float32)
         tp = torch.diagonal(cm).to(torch.float32)
@@ -1241,7 +1251,7 @@ class _RateAtRate(Metric):
                           sample_weight=sample_weight, evenly=self._evenly)
 
     def result(self):
-        counts = {k: self._variables[i] for k, i in self._which.items()}
+        counts = dict(self._which)
         constrained = _RATES[self._target](counts)
         reported = _RATES[self._maximised](counts)
         feasible = torch.where(constrained >= self.value, reported, torch.zeros_like(reported))

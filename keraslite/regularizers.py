@@ -40,6 +40,9 @@ class L1(L1L2):
     def __init__(self, l1=0.01):
         super().__init__(l1=l1)
 
+    def __call__(self, x):
+        return self.l1 * torch.sum(torch.abs(x))  # one term: no zero to add it to, as in Keras
+
     def get_config(self):
         return {"l1": self.l1}
 
@@ -47,6 +50,9 @@ class L1(L1L2):
 class L2(L1L2):
     def __init__(self, l2=0.01):
         super().__init__(l2=l2)
+
+    def __call__(self, x):
+        return self.l2 * torch.sum(torch.square(x))
 
     def get_config(self):
         return {"l2": self.l2}

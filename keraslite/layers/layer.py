@@ -214,6 +214,17 @@ def _variable_value(value, shape, dtype):
 
 # ----------------------------------------------------------------------------- helpers
 
+class _CallState:
+    """Whether an eager layer call is under way (`depth` 0 or 1: nested calls need no count),
+    and whether any layer has recorded a loss yet (until then no call walks its sublayers to
+    clear them)."""
+    depth = 0
+    losses_added = False
+
+
+_CALLS = _CallState()
+
+
 def _normalize_shape(shape):
     if shape is None:
         return None
@@ -640,7 +651,11 @@ class Layer(nn.Module):
                    regularizer=None, constraint=None, layout=IDENTITY, **kwargs):
         """Create a weight from its Keras shape; `layout` maps it to the storage layout."""
         shape = () if shape is None else tuple(int(d) for d in shape)
-        name = name or f"variable_{len(self._variables)}"
+        # An unnamed weight gets Keras's session-wide default name ('variable', 'variable_1', ...);
+        # its torch attribute stays per layer ('variable_<index>'), so state_dicts of two
+        # instances of a layer match.
+        attribute = None if name else f"variable_{len(self._variables)}"
+        name = name or backend.get_uid("variable")
         if initializer is None:
             floating = backend.standardize_dtype(dtype or self.dtype_policy).is_floating_point
             initializer = "glorot_uniform" if floating else "zeros"
@@ -655,7 +670,7 @@ class Layer(nn.Module):
         var.requires_grad_(trainable and self.trainable)
         var.regularizer = regularizers_mod.get(regularizer)
         var.constraint = constraints_mod.get(constraint)
-        setattr_name = name.replace("/", "_").replace(":", "_")
+        setattr_name = attribute or name.replace("/", "_").replace(":", "_")
         placeholder = self.__dict__.get(setattr_name, _MISSING)
         if setattr_name in self._parameters or placeholder is None or (
                 placeholder is _MISSING and not hasattr(self, setattr_name)):
@@ -735,6 +750,19 @@ class Layer(nn.Module):
                 else:
                     inputs = type(inputs)(self._array_to_tensor(v) if type(v) is np.ndarray else v for v in inputs)
                 args = (inputs,) + args[1:]
+        if _CALLS.depth:
+            return self._call_eager(inputs, args, kwargs)
+        # The outermost call: as in Keras, `losses` then holds this call's add_loss() results
+        # only, so those of the previous call (of this layer or any sublayer) are dropped first.
+        if _CALLS.losses_added:
+            self._clear_losses()
+        _CALLS.depth = 1
+        try:
+            return self._call_eager(inputs, args, kwargs)
+        finally:
+            _CALLS.depth = 0
+
+    def _call_eager(self, inputs, args, kwargs):
         if not self.built:
             self._maybe_build(_shape_for_build(inputs))
             device = _device_of(inputs)
@@ -746,47 +774,39 @@ class Layer(nn.Module):
                 kwargs["mask"] = mask
         if not self._call_accepts_training:
             kwargs.pop("training", None)
-        state = _CALLS
-        if state.depth == 0 and state.losses_added:
-            # As Keras: the outermost call starts by clearing the losses the previous call's
-            # add_loss() recorded, so `layer.losses` holds the latest forward pass's only.
-            self._clear_losses()
-        state.depth += 1
-        try:
-            if not self._call_accepts_training:
-                outputs = self._forward_call(args, kwargs)
-            else:
-                # Keras resolves `training` as: passed here, else what the enclosing call resolved
-                # (when not None), else call()'s default; it is passed on only when not None.
-                global _call_context
-                context = _call_context
-                entered = context is None
-                if entered:
-                    context = _call_context = _CallContext()
-                try:
-                    position = self._call_training_position
-                    if position is not None and len(args) > position:
-                        context.training = args[position]  # given positionally: `self.dropout(x, training)`
+        if not self._call_accepts_training:
+            outputs = self._forward_call(args, kwargs)
+        else:
+            # Keras resolves `training` as: passed here, else what the enclosing call resolved
+            # (when not None), else call()'s default; it is passed on only when not None.
+            global _call_context
+            context = _call_context
+            entered = context is None
+            if entered:
+                context = _call_context = _CallContext()
+            try:
+                position = self._call_training_position
+                if position is not None and len(args) > position:
+                    context.training = args[position]  # given positionally: `self.dropout(x, training)`
+                else:
+                    if "training" in kwargs:
+                        training = kwargs["training"]
+                    elif context.training is not None:
+                        training = context.training
                     else:
-                        if "training" in kwargs:
-                            training = kwargs["training"]
-                        elif context.training is not None:
-                            training = context.training
-                        else:
-                            training = self._call_training_default
-                        context.training = training
-                        if training is None:
-                            kwargs.pop("training", None)
-                        else:
-                            kwargs["training"] = training
-                    outputs = self._forward_call(args, kwargs)
-                finally:
-                    if entered:
-                        _call_context = None
-        finally:
-            state.depth -= 1
+                        training = self._call_training_default
+                    context.training = training
+                    if training is None:
+                        kwargs.pop("training", None)
+                    else:
+                        kwargs["training"] = training
+                outputs = self._forward_call(args, kwargs)
+            finally:
+                if entered:
+                    _call_context = None
         if self.activity_regularizer is not None:
             # Keras 3 divides the activity penalty by the batch size, per output tensor.
+            _CALLS.losses_added = True
             self._added_losses = [self.activity_regularizer(o) / max(o.shape[0], 1) for o in
                                   (outputs if isinstance(outputs, (list, tuple)) else [outputs])
                                   if isinstance(o, torch.Tensor)]
@@ -1076,16 +1096,6 @@ def _module_call_needed(layer):
                 or _torch_module._global_forward_hooks or _torch_module._global_forward_pre_hooks
                 or _torch_module._global_backward_hooks or _torch_module._global_backward_pre_hooks
                 or torch._C._get_tracing_state())
-
-
-class _CallState:
-    """How deep the current chain of layer calls is (0 outside any call), and whether any
-    add_loss() happened yet (until then the outermost call has no losses to clear)."""
-    depth = 0
-    losses_added = False
-
-
-_CALLS = _CallState()
 
 
 def _attach_masks(outputs, mask):

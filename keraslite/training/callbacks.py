@@ -174,6 +174,9 @@ class CallbackList:
             cb.set_model(model)
 
     def _call(self, hook, *args):
+        # Keras hands every hook a dict: `{}` where the loop has no logs to give.
+        *args, logs = args
+        args.append({} if logs is None else logs)
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
 
@@ -182,7 +185,9 @@ class CallbackList:
         cbs = self.batch_hooks[hook]
         if not cbs:
             return
-        if callable(logs):
+        if logs is None:
+            logs = {}
+        elif callable(logs):
             if self.lazy_ok[hook]:
                 for cb in cbs:
                     cb._lazy_batch(hook, batch, logs)
@@ -476,9 +481,8 @@ class ModelCheckpoint(Callback):
         self._current_epoch = 0
 
     def on_train_begin(self, logs=None):
+        # `best` stays None until the first monitored value (Keras prints "improved from None").
         self._mode = self.mode if self.mode != "auto" else _direction(self.model, self.monitor)
-        if self.best is None:
-            self.best = math.inf if self._mode == "min" else -math.inf
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
@@ -505,7 +509,7 @@ class ModelCheckpoint(Callback):
             raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {e!r} is not '
                            f"in the logs; available keys are {sorted(logs or {})}.") from e
 
-    def _write(self, path):
+    def _write(self, path, epoch):
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)
@@ -513,6 +517,8 @@ class ModelCheckpoint(Callback):
             self.model.save_weights(path, overwrite=True)
         else:
             self.model.save(path, overwrite=True)
+        if self.verbose > 0:
+            _print(f"\nEpoch {epoch + 1}: finished saving model to {path}")
 
     def _save(self, epoch, batch, logs):
         logs = logs or {}
@@ -520,21 +526,29 @@ class ModelCheckpoint(Callback):
         if not self.save_best_only:
             if self.verbose > 0:
                 _print(f"\nEpoch {epoch + 1}: saving model to {path}")
-            self._write(path)
+            self._write(path, epoch)
             return
         current = logs.get(self.monitor)
         if current is None:
-            warnings.warn(f"Can save best model only with {self.monitor} available, skipping.", stacklevel=2)
+            # Keras warns and saves anyway: there is nothing to compare.
+            warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=2)
+            self._write(path, epoch)
             return
-        better = current < self.best if self._mode == "min" else current > self.best
+        if np.ndim(current) > 0:
+            warnings.warn(f"Can save best model only when `monitor` is a scalar value. Received: {current}. "
+                          "Falling back to `save_best_only=False`.", stacklevel=2)
+            self._write(path, epoch)
+            return
+        best_str = "None" if self.best is None else f"{self.best:.5f}"
+        better = self.best is None or (current < self.best if self._mode == "min" else current > self.best)
         if better:
             if self.verbose > 0:
-                _print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {current:.5f}, "
+                _print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to {current:.5f}, "
                        f"saving model to {path}")
             self.best = current
-            self._write(path)
+            self._write(path, epoch)
         elif self.verbose > 0:
-            _print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+            _print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}")
 
 
 def _get_lr(model):
@@ -787,17 +801,22 @@ class TensorBoard(Callback):
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
                  embeddings_metadata=None, **kwargs):
         super().__init__()
+        self.log_dir = os.fspath(log_dir)
+        self.histogram_freq = histogram_freq
+        self.update_freq = update_freq
+        self._writers = {}
+        self._step = 0
+
+    def set_model(self, model):
+        # As in Keras, making the callback needs nothing; training with it needs the writer
+        # package (Keras needs TensorFlow's summaries, keraslite torch's `tensorboard` writer).
         try:
             from torch.utils.tensorboard import SummaryWriter  # needs the `tensorboard` package
         except ImportError as e:
             raise ImportError("The TensorBoard callback needs the `tensorboard` package, which is not installed. "
                               "Install it with `pip install tensorboard`, or remove the callback.") from e
         self._writer_cls = SummaryWriter
-        self.log_dir = os.fspath(log_dir)
-        self.histogram_freq = histogram_freq
-        self.update_freq = update_freq
-        self._writers = {}
-        self._step = 0
+        super().set_model(model)
 
     def _writer(self, kind):
         if kind not in self._writers:

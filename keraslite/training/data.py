@@ -242,7 +242,8 @@ def _fits_on(device, leaves):
 
 
 RAN_OUT_OF_DATA = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator "
-                   "can generate at least `steps_per_epoch * epochs` batches.")
+                   "can generate at least `steps_per_epoch * epochs` batches. You may need to use the "
+                   "`.repeat()` function when building your dataset.")
 _NEW_PASS = object()  # a pass whose loader seed is drawn and whose order is not drawn yet
 
 

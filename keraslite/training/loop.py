@@ -82,13 +82,17 @@ def compile(model, optimizer="rmsprop", loss=None, loss_weights=None, metrics=No
                              "steps_per_execution": steps_per_execution, "jit_compile": jit_compile,
                              "auto_scale_loss": auto_scale_loss}
     model.optimizer = optimizers.get(optimizer)
-    model.loss = loss
-    model.compiled_loss = CompiledLoss(loss, loss_weights) if loss is not None else None
-    model.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
+    # As Keras 3 does, a recompile that gives no loss (no metrics) keeps those of the previous
+    # compile: `compile(optimizer=Adam(1e-5))` changes only the optimizer.
     model_ref = weakref.ref(model)
-    for compiled in (model.compiled_loss, model.compiled_metrics):
-        if compiled is not None:
-            compiled._names_for = lambda y_pred, ref=model_ref: _output_names(ref(), y_pred)
+    if loss is not None or getattr(model, "compiled_loss", None) is None:
+        model.loss = loss
+        model.compiled_loss = CompiledLoss(loss, loss_weights) if loss is not None else None
+        if model.compiled_loss is not None:
+            model.compiled_loss._names_for = lambda y_pred, ref=model_ref: _output_names(ref(), y_pred)
+    if metrics is not None or weighted_metrics is not None or getattr(model, "compiled_metrics", None) is None:
+        model.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
+        model.compiled_metrics._names_for = lambda y_pred, ref=model_ref: _output_names(ref(), y_pred)
     model._loss_tracker = LossTracker("loss")
     if model.compiled_loss is not None:
         model.compiled_loss.total_tracker = model._loss_tracker
