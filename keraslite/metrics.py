@@ -13,6 +13,7 @@ keras.metrics.get does. The loss formulas themselves live in keraslite.losses.
 """
 import numpy as np
 import torch
+from torch._subclasses.fake_tensor import FakeTensor
 
 from keraslite import backend, losses as losses_mod
 from keraslite.layers.layer import Variable
@@ -182,9 +183,11 @@ class Metric:
 
     def _follow(self, tensor):
         """Move the accumulators to the device of the data (first update, or after a move), in
-        place, so that references a subclass holds (`self.total`) stay valid."""
+        place, so that references a subclass holds (`self.total`) stay valid. Not while a
+        functional model traces a layer on placeholders: those are fake tensors, and the state
+        must stay real."""
         device = tensor.device
-        if device != self._device:
+        if device != self._device and not isinstance(tensor, FakeTensor) and device.type != "meta":
             for v in self._variables:
                 v.data = v.data.to(device)
             self._device = device
