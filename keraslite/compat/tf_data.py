@@ -398,12 +398,7 @@ class Dataset:
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None, deterministic=None, name=None):
         """Stack consecutive elements into batches of `batch_size` along a new first axis; the
         last batch is smaller unless `drop_remainder`."""
-        batch_size = int(batch_size)
-        if batch_size <= 0:
-            raise ValueError(f"batch: batch_size must be positive, got {batch_size}.")
-        card = self._cardinality
-        if card >= 0:
-            card = card // batch_size if drop_remainder else math.ceil(card / batch_size)
+        batch_size, card = self._batched_cardinality("batch", batch_size, drop_remainder)
         batch_shape = batch_size if drop_remainder else _PARTIAL
         if self._source is not None:
             return Dataset(lambda: self._indexed_batches(batch_size, drop_remainder), card, batch_shape=batch_shape)
@@ -417,6 +412,16 @@ class Dataset:
                 yield _stack(chunk)
 
         return Dataset(batches, card, batch_shape=batch_shape)
+
+    def _batched_cardinality(self, method, batch_size, drop_remainder):
+        """(batch_size as an int, the number of batches or the unknown/infinite marker)."""
+        batch_size = int(batch_size)
+        if batch_size <= 0:
+            raise ValueError(f"{method}: batch_size must be positive, got {batch_size}.")
+        card = self._cardinality
+        if card >= 0:
+            card = card // batch_size if drop_remainder else math.ceil(card / batch_size)
+        return batch_size, card
 
     def _indexed_batches(self, batch_size, drop_remainder):
         n, leaves = self._cardinality, _leaves(self._source)
@@ -438,12 +443,7 @@ class Dataset:
         """Like `batch`, for elements whose sizes differ: each component is padded to
         `padded_shapes` (a shape per component; None or -1 dims, and every dim when not given,
         pad to the largest element of the batch) with `padding_values` (0, or "" for text)."""
-        batch_size = int(batch_size)
-        if batch_size <= 0:
-            raise ValueError(f"padded_batch: batch_size must be positive, got {batch_size}.")
-        card = self._cardinality
-        if card >= 0:
-            card = card // batch_size if drop_remainder else math.ceil(card / batch_size)
+        batch_size, card = self._batched_cardinality("padded_batch", batch_size, drop_remainder)
 
         def batches():
             it = iter(self)

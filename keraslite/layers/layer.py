@@ -214,6 +214,16 @@ def _variable_value(value, shape, dtype):
 
 # ----------------------------------------------------------------------------- helpers
 
+def check_add_metric_kwargs(owner, kwargs):
+    """add_metric()'s keyword arguments: only `aggregation`, and only its 'mean'."""
+    unknown = set(kwargs) - {"aggregation"}
+    if unknown:
+        raise TypeError(f"Unknown keyword arguments: {sorted(unknown)}. Expected `aggregation`.")
+    if kwargs.get("aggregation") not in (None, "mean"):
+        raise ValueError(f"{owner}: add_metric() only averages values (aggregation='mean'); "
+                         f"got aggregation={kwargs['aggregation']!r}.")
+
+
 class _CallState:
     """Whether an eager layer call is under way (`depth` 0 or 1: nested calls need no count),
     and whether any layer has recorded a loss yet (until then no call walks its sublayers to
@@ -585,12 +595,7 @@ class Layer(nn.Module):
         from keraslite import metrics as metrics_module
         from keraslite.models.functional import has_symbolic
 
-        unknown = set(kwargs) - {"aggregation"}
-        if unknown:
-            raise TypeError(f"Unknown keyword arguments: {sorted(unknown)}. Expected `aggregation`.")
-        if kwargs.get("aggregation") not in (None, "mean"):
-            raise ValueError(f"Layer '{self.name}': add_metric() only averages values (aggregation='mean'); "
-                             f"got aggregation={kwargs['aggregation']!r}.")
+        check_add_metric_kwargs(f"Layer '{self.name}'", kwargs)
         metric_obj = getattr(value, "_keras_metric", None)
         if has_symbolic(value):
             raise NotImplementedError(f"Layer '{self.name}' ({type(self).__name__}): add_metric() with a symbolic "

@@ -106,16 +106,12 @@ class Model(Layer):
         """As Layer.add_metric, and Keras 2's functional form: `model.add_metric(tensor,
         name=..., aggregation="mean")` with a symbolic tensor computed from the model's inputs
         makes every call average that tensor into a Mean metric reported under `name`."""
+        from keraslite.layers.layer import check_add_metric_kwargs
         from keraslite.models.functional import add_symbolic_loss, has_symbolic
 
         if not has_symbolic(value):
             return super().add_metric(value, name=name, **kwargs)
-        unknown = set(kwargs) - {"aggregation"}
-        if unknown:
-            raise TypeError(f"Unknown keyword arguments: {sorted(unknown)}. Expected `aggregation`.")
-        if kwargs.get("aggregation") not in (None, "mean"):
-            raise ValueError(f"Model '{self.name}': add_metric() only averages values (aggregation='mean'); got "
-                             f"aggregation={kwargs['aggregation']!r}.")
+        check_add_metric_kwargs(f"Model '{self.name}'", kwargs)
         if self._graph is None:
             raise ValueError(f"Model '{self.name}' ({type(self).__name__}) received a symbolic tensor in "
                              "add_metric(), but only a model built as Model(inputs, outputs) can compute one. In a "
