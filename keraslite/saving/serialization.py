@@ -293,6 +293,12 @@ def _builtin_classes():
             obj = getattr(module, name, None)
             if isinstance(obj, type) and not name.startswith("_"):
                 table.setdefault(name, obj)
+    # FeatureSpace's own helper layers (Keras writes them into models built from
+    # `get_encoded_features()`), and FeatureSpace itself.
+    from keraslite.utils import feature_space
+
+    for name in ("FeatureSpace", "TFDConcat", "TFDIdentity"):
+        table.setdefault(name, getattr(feature_space, name))
     try:
         from keraslite.models.functional import Functional
 
