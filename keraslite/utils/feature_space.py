@@ -47,7 +47,7 @@ def _serialize(obj):
 def _object_config(obj):
     """The {"module", "class_name", "config"} entry Keras writes for a Feature or a Cross."""
     return {"module": "keras.src.layers.preprocessing.feature_space", "class_name": type(obj).__name__,
-            "config": obj.get_config(), "registered_name": None}
+            "config": obj.get_config(), "registered_name": type(obj).__name__}
 
 
 def _from_entry(entry, cls):
@@ -438,9 +438,9 @@ class FeatureSpace(Layer):
         if isinstance(preprocessor, layers.CategoryEncoding):
             return preprocessor.num_tokens
         if isinstance(preprocessor, layers.Discretization):
-            if preprocessor.num_bins is not None:
-                return preprocessor.num_bins
-            return len(preprocessor.bin_boundaries) + 1
+            # As in Keras: only `num_bins` sizes the encoding; a Discretization given explicit
+            # `bin_boundaries` is left as bin indices.
+            return preprocessor.num_bins
         if isinstance(preprocessor, (layers.HashedCrossing, layers.Hashing)):
             return preprocessor.num_bins
         raise ValueError(f"Feature '{name}' has `output_mode='one_hot'`. However it isn't a standard feature and the "
@@ -470,10 +470,11 @@ class FeatureSpace(Layer):
                                      f"return an integer dtype. Instead it returns a {dtype} dtype.")
                 preprocessor = self.preprocessors.get(name) or self.crossers.get(name)
                 cardinality = self._cardinality(name, preprocessor)
-                encoder = _layers().CategoryEncoding(num_tokens=cardinality, output_mode="multi_hot")
-                self.one_hot_encoders[name] = encoder
-                value = encoder(value)
-                dtype = _dtype_name(value)
+                if cardinality is not None:
+                    encoder = _layers().CategoryEncoding(num_tokens=cardinality, output_mode="multi_hot")
+                    self.one_hot_encoders[name] = encoder
+                    value = encoder(value)
+                    dtype = _dtype_name(value)
             if self.output_mode == "concat" and (dtype.startswith(("int", "uint")) or dtype == "string"):
                 raise ValueError(f"Cannot concatenate features because feature '{name}' has not been encoded (it has "
                                  f"dtype {dtype}). Consider using `output_mode='dict'`.")
@@ -526,7 +527,6 @@ class FeatureSpace(Layer):
     # -- config and saving ---------------------------------------------------------------------
     def get_config(self):
         return {
-            "name": self.name,
             "features": {name: _object_config(feature) for name, feature in self.features.items()},
             "output_mode": self.output_mode,
             "crosses": [_object_config(cross) for cross in self.crosses],
