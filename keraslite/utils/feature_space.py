@@ -274,9 +274,8 @@ class FeatureSpace(Layer):
         self.num_discretization_bins = num_discretization_bins
         self.features = {name: self._standardize_feature(name, value) for name, value in features.items()}
         self.crosses = []
-        for cross in crosses or ():
-            if isinstance(cross, dict):
-                cross = _from_entry(cross, Cross)
+        for given in crosses or ():
+            cross = _from_entry(given, Cross) if isinstance(given, dict) else given
             if not isinstance(cross, Cross):
                 if not crossing_dim:
                     raise ValueError("When specifying `crosses`, the argument `crossing_dim` (dimensionality of the "
@@ -284,8 +283,9 @@ class FeatureSpace(Layer):
                 cross = Cross(cross, crossing_dim=crossing_dim)
             unknown = [key for key in cross.feature_names if key not in self.features]
             if unknown:
+                shown = given if not isinstance(given, (Cross, dict)) else cross.feature_names
                 raise ValueError("All features referenced in the `crosses` argument should be present in the "
-                                 f"`features` dict. Received unknown features: {list(cross.feature_names)}")
+                                 f"`features` dict. Received unknown features: {shown}")
             self.crosses.append(cross)
         self.crosses_by_name = {cross.name: cross for cross in self.crosses}
         if output_mode not in {"dict", "concat"}:
@@ -390,7 +390,9 @@ class FeatureSpace(Layer):
             else:
                 batches = values
             batches = [b.reshape(-1, 1) if b.ndim == 1 else b for b in batches]
-            self.preprocessors[name].adapt(batches)
+            # An iterator, so that every layer reads it as a sequence of batches (a list could be
+            # taken for one array of tokens).
+            self.preprocessors[name].adapt(iter(batches))
         self._is_adapted = True
         self.get_encoded_features()
         self.built = True
