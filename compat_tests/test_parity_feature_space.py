@@ -335,3 +335,51 @@ def test_lookup_model_round_trips_through_keras_file(tmp_path):
     data = {"i": INTS.reshape(-1, 1), "s": STRS.reshape(-1, 1), "n": NUMERIC["n"].reshape(-1, 1).astype("float32")}
     np.testing.assert_allclose(keraslite.saving.load_model(path).predict(data, verbose=0),
                                model.predict(data, verbose=0), rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- FeatureSpace.save
+def _numeric_pair():
+    features = lambda cls: {"f": "float", "r": cls.float_rescaled(scale=0.5, offset=-1.0), "n": "float_normalized"}
+    k_fs = _keras_space("concat", features=features(KFS))
+    k_fs.get_encoded_features()
+    l_fs = FeatureSpace(features=features(FeatureSpace), output_mode="concat")
+    l_fs.adapt({name: NUMERIC[name] for name in ("f", "r", "n")})
+    return k_fs, l_fs, {name: NUMERIC[name] for name in ("f", "r", "n")}
+
+
+def test_feature_space_saved_by_keras_loads_in_keraslite(tmp_path):
+    k_fs, _, data = _numeric_pair()
+    path = os.path.join(tmp_path, "keras_space.keras")
+    k_fs.save(path)
+    loaded = keraslite.saving.load_model(path)
+    assert isinstance(loaded, FeatureSpace)
+    expected = to_numpy(keras.Model(k_fs.get_inputs(), k_fs.get_encoded_features())(_columns(data)))
+    np.testing.assert_allclose(to_numpy(loaded(data)), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_feature_space_saved_by_keraslite_loads_in_keras(tmp_path):
+    k_fs, l_fs, data = _numeric_pair()
+    path = os.path.join(tmp_path, "lite_space.keras")
+    l_fs.save(path)
+    reloaded = keras.models.load_model(path)
+    expected = to_numpy(keras.Model(reloaded.get_inputs(), reloaded.get_encoded_features())(_columns(data)))
+    np.testing.assert_allclose(to_numpy(l_fs(data)), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_feature_space_with_lookups_and_crosses_round_trips(tmp_path):
+    fs = FeatureSpace(features={"i": "integer_categorical", "s": "string_categorical", "n": "float_normalized",
+                                "d": FeatureSpace.float_discretized(num_bins=3)},
+                      crosses=[("i", "s")], crossing_dim=4, output_mode="dict")
+    data = {"i": INTS, "s": STRS, "n": NUMERIC["n"], "d": NUMERIC["d"]}
+    fs.adapt(data)
+    path = os.path.join(tmp_path, "space.keras")
+    fs.save(path)
+    loaded = keraslite.saving.load_model(path)
+    query = {"i": np.array([3, 99, 7]), "s": np.array(["zz", "b", "new"]), "n": np.array([2.0, 5.0, 30.0]),
+             "d": np.array([0.0, 0.5, 1.0])}
+    want, got = fs(query), loaded(query)
+    assert list(got) == list(want)
+    for name in want:
+        np.testing.assert_allclose(to_numpy(got[name]), to_numpy(want[name]), rtol=1e-6, err_msg=name)
+    with pytest.raises(ValueError, match=r"should end in `\.keras`"):
+        fs.save(os.path.join(tmp_path, "space.h5"))

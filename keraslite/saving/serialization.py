@@ -47,6 +47,10 @@ _MODULE_OF = (
 
 
 def _public_module(obj):
+    # A class whose Keras home is not its public package (FeatureSpace's helper layers) names it.
+    public = type(obj).__dict__.get("_keras_module")
+    if public:
+        return public
     module = type(obj).__module__
     for prefix, public in _MODULE_OF:
         if module.startswith(prefix):
@@ -127,6 +131,7 @@ def serialize_layer(layer):
         module, class_name, registered = "keras.src.models.functional", "Functional", "Functional"
     elif registered is None and _is_builtin(cls):
         module, class_name = _public_module(layer), cls.__name__
+        registered = cls.__dict__.get("_keras_registered_name")
     else:
         # A user-defined layer: its config's Keras objects (a nested layer, a regularizer
         # object) are serialized, as Keras does.

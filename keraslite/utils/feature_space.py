@@ -119,6 +119,9 @@ class Feature:
 class TFDIdentity(Layer):
     """Passes a feature through unchanged (floating values as the layer's float dtype)."""
 
+    _keras_module = "keras.src.layers.preprocessing.feature_space"
+    _keras_registered_name = "TFDIdentity"
+
     def call(self, x):
         x = torch.as_tensor(x)
         if x.dtype.is_floating_point and x.dtype != self.dtype_policy:
@@ -131,6 +134,9 @@ class TFDIdentity(Layer):
 
 class TFDConcat(Layer):
     """Concatenates the encoded features along `axis` (one or more inputs)."""
+
+    _keras_module = "keras.src.layers.preprocessing.feature_space"
+    _keras_registered_name = "TFDConcat"
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -199,6 +205,8 @@ class FeatureSpace(Layer):
     or "dict"), `crosses` (tuples of feature names or `FeatureSpace.cross(...)`), `crossing_dim`
     (default size of a cross, 32), `hashing_dim` (default bins of the hashed kinds, 32) and
     `num_discretization_bins` (default bins of "float_discretized", 32)."""
+
+    _keras_module = "keras.utils"
 
     # -- feature constructors ----------------------------------------------------------------
     @classmethod
@@ -543,6 +551,32 @@ class FeatureSpace(Layer):
         for key in ("trainable", "dtype"):
             config.pop(key, None)
         return cls(**config)
+
+    def get_build_config(self):
+        return {name: feature.preprocessor.get_build_config() for name, feature in self.features.items()}
+
+    def build_from_config(self, config):
+        # A reloaded FeatureSpace: its preprocessors get their state from the saved file, so it
+        # counts as adapted.
+        for name, build_config in (config or {}).items():
+            if name not in self.features:
+                raise ValueError(f"FeatureSpace '{self.name}': the build config names feature '{name}', which is "
+                                 f"not one of {list(self.features)}.")
+            preprocessor = self.features[name].preprocessor
+            if not preprocessor.built and build_config:
+                preprocessor.build_from_config(build_config)
+        self._is_adapted = True
+
+    def save(self, filepath):
+        """Write this FeatureSpace (configuration and learned state) to a `.keras` file; reload it
+        with `keras.models.load_model`."""
+        from keraslite.saving import keras_format
+
+        filepath = str(filepath)
+        if not filepath.endswith(".keras"):
+            raise ValueError(f"FeatureSpace.save() writes the `.keras` format; the file name should end in "
+                             f"`.keras`. Received: filepath={filepath}")
+        keras_format.save_model(self, filepath, include_optimizer=False)
 
     def compute_output_shape(self, input_shape):
         encoded = self.get_encoded_features()
