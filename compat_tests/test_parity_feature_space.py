@@ -383,3 +383,24 @@ def test_feature_space_with_lookups_and_crosses_round_trips(tmp_path):
         np.testing.assert_allclose(to_numpy(got[name]), to_numpy(want[name]), rtol=1e-6, err_msg=name)
     with pytest.raises(ValueError, match=r"should end in `\.keras`"):
         fs.save(os.path.join(tmp_path, "space.h5"))
+
+
+def test_custom_preprocessor_feature_and_mapping_a_dataset():
+    # Keras's docstring example: a TextVectorization in "tf_idf" mode as a custom float feature.
+    texts = ["1st string", "2nd string", "3rd string"]
+    layer = keraslite.layers.TextVectorization(output_mode="tf_idf")
+    fs = FeatureSpace(features={"text": FeatureSpace.feature(preprocessor=layer, dtype="string", output_mode="float")},
+                      output_mode="concat")
+    fs.adapt(Dataset.from_tensor_slices({"text": texts}))
+    # idf = log(1 + documents / (1 + documents holding the token)); "string" is in all three.
+    common, single = np.log(1 + 3 / 4), np.log(1 + 3 / 2)
+    vocab = layer.get_vocabulary()
+    assert vocab[:2] == ["[UNK]", "string"] and sorted(vocab[2:]) == ["1st", "2nd", "3rd"]
+    expected = np.zeros((3, 5), "float32")
+    for row, text in enumerate(texts):
+        expected[row, 1] = common
+        expected[row, vocab.index(text.split()[0])] = single
+    np.testing.assert_allclose(to_numpy(fs({"text": texts})), expected, rtol=1e-6)
+    # A FeatureSpace maps over a dataset of feature dicts, one unbatched vector per element.
+    mapped = [to_numpy(v) for v in Dataset.from_tensor_slices({"text": texts}).map(fs)]
+    np.testing.assert_allclose(np.stack(mapped), expected, rtol=1e-6)
