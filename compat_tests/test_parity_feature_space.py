@@ -249,7 +249,8 @@ def test_categorical_kinds_follow_keras_vocabulary_rules():
     ints.adapt({"i": INTS, "s": STRS})
     got = ints({"i": query["i"], "s": np.array(["zz", "b", "a"])})
     np.testing.assert_array_equal(to_numpy(got["i"]), np.array(i_idx).reshape(-1, 1))
-    np.testing.assert_array_equal(to_numpy(got["s"]), np.array([s_map[b"zz"], s_map[b"b"], s_map[b"a"]]).reshape(-1, 1) - 1)
+    no_oov = np.array([s_map[b"zz"], s_map[b"b"], s_map[b"a"]]).reshape(-1, 1) - 1  # num_oov_indices=0
+    np.testing.assert_array_equal(to_numpy(got["s"]), no_oov)
     assert got["i"].dtype == torch.int64 and got["s"].dtype == torch.int64
 
 
@@ -404,3 +405,13 @@ def test_custom_preprocessor_feature_and_mapping_a_dataset():
     # A FeatureSpace maps over a dataset of feature dicts, one unbatched vector per element.
     mapped = [to_numpy(v) for v in Dataset.from_tensor_slices({"text": texts}).map(fs)]
     np.testing.assert_allclose(np.stack(mapped), expected, rtol=1e-6)
+
+
+def test_values_of_the_wrong_kind_name_the_feature():
+    fs = FeatureSpace(features={"i": "integer_categorical", "s": "string_categorical", "n": "float_normalized"})
+    fs.adapt({"i": INTS, "s": STRS, "n": NUMERIC["n"]})
+    good = {"i": np.array([1, 2]), "s": np.array(["a", "b"]), "n": np.ones(2)}
+    for name, bad in [("i", np.array(["x", "y"])), ("s", np.array([1, 2])), ("n", np.array(["a", "b"]))]:
+        with pytest.raises(ValueError, match=rf"feature '{name}' expects (string|numeric) values .*shape \(2, 1\)"):
+            fs({**good, name: bad})
+    assert tuple(fs(good).shape) == (2, tuple(fs.get_encoded_features().shape)[1])

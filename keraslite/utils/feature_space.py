@@ -518,12 +518,21 @@ class FeatureSpace(Layer):
                 rebatched = True
             elif x.ndim == 1:
                 x = _reshape(x, (-1, 1))
+            self._check_column(name, x)
             columns[name] = x
         sizes = {name: x.shape[0] for name, x in columns.items()}
         if len(set(sizes.values())) > 1:
             raise ValueError(f"FeatureSpace '{self.name}': all features must have the same batch size; received "
                              f"{sizes}.")
-        preprocessed = self._preprocess_features(columns)
+        preprocessed = {}
+        for name in self.features:
+            try:
+                preprocessed[name] = self.preprocessors[name](columns[name])
+            except (TypeError, ValueError, RuntimeError, AttributeError) as e:
+                raise ValueError(f"FeatureSpace '{self.name}': feature '{name}' could not be preprocessed by "
+                                 f"{type(self.preprocessors[name]).__name__} '{self.preprocessors[name].name}' "
+                                 f"(input of dtype {_dtype_name(columns[name])} and shape "
+                                 f"{tuple(columns[name].shape)}): {e}") from e
         crossed = self._cross_features(preprocessed)
         merged = self._merge_features(preprocessed, crossed)
         if rebatched:
@@ -533,6 +542,19 @@ class FeatureSpace(Layer):
                 merged = {name: (x.squeeze(0) if x.ndim == 2 and x.shape[0] == 1 else x)
                           for name, x in merged.items()}
         return merged
+
+    def _check_column(self, name, x):
+        """String features take strings and the numeric kinds take numbers (a mismatch would
+        otherwise fail deep inside a layer, or hash digits as text)."""
+        wanted = self.features[name].dtype
+        if wanted is None:
+            return
+        is_string = isinstance(x, np.ndarray) and (x.dtype.kind in "US" or (
+            x.dtype.kind == "O" and x.size > 0 and isinstance(x.flat[0], (str, bytes))))
+        if (wanted == "string") != is_string:
+            kind = "string" if wanted == "string" else "numeric"
+            raise ValueError(f"FeatureSpace '{self.name}': feature '{name}' expects {kind} values (dtype "
+                             f"'{wanted}'); received an array of dtype {_dtype_name(x)} and shape {tuple(x.shape)}.")
 
     # -- config and saving ---------------------------------------------------------------------
     def get_config(self):
