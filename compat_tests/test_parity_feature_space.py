@@ -415,3 +415,25 @@ def test_values_of_the_wrong_kind_name_the_feature():
         with pytest.raises(ValueError, match=rf"feature '{name}' expects (string|numeric) values .*shape \(2, 1\)"):
             fs({**good, name: bad})
     assert tuple(fs(good).shape) == (2, tuple(fs.get_encoded_features().shape)[1])
+
+
+def test_one_hot_discretized_feature_matches_keras(tmp_path):
+    """Keras cannot adapt a Discretization without TensorFlow, so it gets the boundaries keraslite
+    learned; the one-hot encoding, the concatenation and a saved model then come from Keras."""
+    features = lambda cls: {"d": cls.float_discretized(num_bins=4), "n": "float_normalized"}
+    data = {"d": NUMERIC["d"], "n": NUMERIC["n"]}
+    l_fs = FeatureSpace(features=features(FeatureSpace), output_mode="concat")
+    l_fs.adapt(data)
+    k_fs = KFS(features=features(KFS), output_mode="concat")
+    k_fs.preprocessors["d"].bin_boundaries = list(l_fs.preprocessors["d"].bin_boundaries)
+    k_fs.preprocessors["n"].adapt(data["n"].reshape(-1, 1).astype("float32"))
+    k_fs._is_adapted = True
+    k_enc, l_enc = k_fs.get_encoded_features(), l_fs.get_encoded_features()
+    assert tuple(l_enc.shape) == tuple(k_enc.shape) == (None, 5) and l_enc.dtype == k_enc.dtype
+    k_model = keras.Model(k_fs.get_inputs(), k_enc)
+    expected = to_numpy(k_model(_columns(data)))
+    np.testing.assert_allclose(to_numpy(l_fs(data)), expected, rtol=1e-6, atol=1e-6)
+    path = os.path.join(tmp_path, "discretized.keras")
+    k_model.save(path)
+    loaded = keraslite.saving.load_model(path)
+    np.testing.assert_allclose(loaded.predict(_columns(data), verbose=0), expected, rtol=1e-6, atol=1e-6)
