@@ -184,10 +184,6 @@ def _to_array(x):
     return torch.as_tensor(x)
 
 
-def _reshape(x, shape):
-    return x.reshape(shape)
-
-
 def _as_numpy(x):
     if isinstance(x, torch.Tensor):
         return x.detach().cpu().numpy()
@@ -514,10 +510,10 @@ class FeatureSpace(Layer):
         for name in self.features:
             x = _to_array(data[name])
             if x.ndim == 0:
-                x = _reshape(x, (1, 1))
+                x = x.reshape(1, 1)
                 rebatched = True
             elif x.ndim == 1:
-                x = _reshape(x, (-1, 1))
+                x = x.reshape(-1, 1)
             self._check_column(name, x)
             columns[name] = x
         sizes = {name: x.shape[0] for name, x in columns.items()}
