@@ -39,6 +39,8 @@ def test_common_paths_resolve_to_keraslite_objects(aliased, root):
     assert _import(f"{root}.utils").to_categorical is keraslite.utils.to_categorical
     assert _import(f"{root}.utils.np_utils").to_categorical is keraslite.utils.to_categorical
     assert _import(f"{root}.utils.vis_utils").model_to_dot is keraslite.utils.model_to_dot
+    assert _import(f"{root}.utils").FeatureSpace is keraslite.utils.feature_space.FeatureSpace
+    assert _import(f"{root}.utils.feature_space").FeatureSpace is keraslite.utils.FeatureSpace
     assert _import(f"{root}.backend").floatx is keraslite.backend.floatx
     for name in ["optimizers", "losses", "metrics", "callbacks", "initializers", "regularizers", "constraints",
                  "activations", "datasets"]:

@@ -340,6 +340,13 @@ EXPECTED = {
                                        r"Epoch 8/8", r"validation loss [\d.]+ accuracy [\d.]+",
                                        r"embedding unchanged by training: True",
                                        r"raw-string predictions: \['(pos|neg)', '(pos|neg)'\]"],
+    "keras3_tabular_feature_space.py": [r"thal vocabulary: \['(fixed|normal|reversible)', ",
+                                        r"crossers: \['sex_X_age', 'thal_X_ca'\]",
+                                        r"preprocessed_x\.shape: \(32, 135\)", r"preprocessed_x\.dtype: float32",
+                                        r"encoded: \(None, 135\)", r"Epoch 12/12", r"val_accuracy",
+                                        r"probability of having a heart disease",
+                                        r"one unbatched row encodes to: \(135,\)",
+                                        r"reloaded end-to-end model gives the same prediction: True"],
     "keras3_tabular_dataset_lookups.py": [r"one element: \{'age': \d+, 'chol': \d+, 'cp': \[[01, ]+\], "
                                           r"'thal': \[[01, ]+\]\} label [01]", r"age: mean [\d.]+",
                                           r"encoded features: \(None, 9\)", r"validation loss [\d.]+ accuracy [\d.]+",

@@ -40,6 +40,7 @@ KERAS_TABLE = {
     "utils.vis_utils": "keraslite.utils.vis_utils",
     "utils.visualize_util": "keraslite.utils.vis_utils",   # Keras 1
     "utils.model_visualization": "keraslite.utils.vis_utils",
+    "utils.feature_space": "keraslite.utils.feature_space",
     "utils.*": "keraslite.utils",
     "optimizers": "keraslite.optimizers",
     "optimizers.schedules": "keraslite.optimizers.schedules",

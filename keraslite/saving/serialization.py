@@ -47,6 +47,10 @@ _MODULE_OF = (
 
 
 def _public_module(obj):
+    # A class whose Keras home is not its public package (FeatureSpace's helper layers) names it.
+    public = type(obj).__dict__.get("_keras_module")
+    if public:
+        return public
     module = type(obj).__module__
     for prefix, public in _MODULE_OF:
         if module.startswith(prefix):
@@ -127,6 +131,7 @@ def serialize_layer(layer):
         module, class_name, registered = "keras.src.models.functional", "Functional", "Functional"
     elif registered is None and _is_builtin(cls):
         module, class_name = _public_module(layer), cls.__name__
+        registered = cls.__dict__.get("_keras_registered_name")
     else:
         # A user-defined layer: its config's Keras objects (a nested layer, a regularizer
         # object) are serialized, as Keras does.
@@ -293,6 +298,12 @@ def _builtin_classes():
             obj = getattr(module, name, None)
             if isinstance(obj, type) and not name.startswith("_"):
                 table.setdefault(name, obj)
+    # FeatureSpace's own helper layers (Keras writes them into models built from
+    # `get_encoded_features()`), and FeatureSpace itself.
+    from keraslite.utils import feature_space
+
+    for name in ("FeatureSpace", "TFDConcat", "TFDIdentity"):
+        table.setdefault(name, getattr(feature_space, name))
     try:
         from keraslite.models.functional import Functional
 

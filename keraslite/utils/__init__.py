@@ -2,7 +2,8 @@
 plot_model / model_to_dot, the custom-object registry, the image file helpers (load_img,
 img_to_array, array_to_img, save_img), and (re-exported lazily from the modules that own
 them) Sequence / PyDataset, Progbar, print_summary and the dataset builders
-(image_dataset_from_directory, text_dataset_from_directory, timeseries_dataset_from_array).
+(image_dataset_from_directory, text_dataset_from_directory, timeseries_dataset_from_array)
+and FeatureSpace (structured-data preprocessing, `keraslite.utils.feature_space`).
 
 Each helper lives in its own module here; this file only gathers names. `np_utils`,
 `vis_utils` and `preprocessing` are the old Keras module paths, kept as submodules.
@@ -28,7 +29,7 @@ __all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "g
            "text_dataset_from_directory", "timeseries_dataset_from_array", "clear_session", "get_source_inputs",
            "is_keras_tensor", "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "standardize_dtype",
            "enable_interactive_logging", "disable_interactive_logging", "is_interactive_logging_enabled",
-           "split_dataset"]
+           "split_dataset", "FeatureSpace"]
 
 # name -> (module, attribute): owned elsewhere, imported on first use so that this package
 # never waits on (or breaks with) modules still being written.
@@ -46,6 +47,7 @@ _LAZY = {
     "unpack_x_y_sample_weight": ("keraslite.training.data", "unpack_x_y_sample_weight"),
     "clear_session": ("keraslite.backend", "clear_session"),
     "split_dataset": ("keraslite.utils.dataset_utils", "split_dataset"),
+    "FeatureSpace": ("keraslite.utils.feature_space", "FeatureSpace"),
 }
 
 
