@@ -401,3 +401,22 @@ def test_targets_dict_may_leave_out_outputs_without_a_loss():
         build(loss={"score": "mse", "cls": "categorical_crossentropy"}).fit(x, {"cls": cls}, verbose=0)
     with pytest.raises(ValueError, match="score"):
         build(loss={"cls": "categorical_crossentropy"}, metrics={"score": ["mae"]}).fit(x, {"cls": cls}, verbose=0)
+
+
+def test_recompiled_metrics_without_their_targets_say_which_output():
+    """Metrics kept from an earlier compile() (Keras 3 keeps them) on an output left out of the
+    targets dict: a ValueError naming the output, not a failed tensor conversion of None."""
+    import numpy as np
+    import pytest
+
+    import keraslite
+
+    x = np.ones((8, 4), "float32")
+    inputs = keraslite.Input((4,))
+    model = keraslite.Model(inputs, [keraslite.layers.Dense(1, name="score")(inputs),
+                                     keraslite.layers.Dense(2, name="cls")(inputs)])
+    model.compile("sgd", loss=["mse", "mse"], metrics=[["mae"], ["mse"]])
+    model.fit(x, [np.ones((8, 1)), np.ones((8, 2))], verbose=0)
+    model.compile("sgd", loss={"cls": "mse"})
+    with pytest.raises(ValueError, match="'score' metrics"):
+        model.fit(x, {"cls": np.ones((8, 2))}, verbose=0)

@@ -328,6 +328,11 @@ def flatten_targets(y, y_pred, output_names, optional=()):
     return [y]
 
 
+def _missing_metric_target(name, y_true):
+    return ValueError(f"compile() gave output {name!r} metrics, but the targets dict has no entry "
+                      f"for it (keys: {sorted(y_true)}). Add its targets, or drop its metrics.")
+
+
 def _update_unweighted(self, y_true, y_pred, sample_weight=None):
     return type(self).update_state(self, y_true, y_pred)
 
@@ -375,10 +380,8 @@ class CompiledMetrics:
                     continue
                 if not isinstance(items, (list, tuple)):
                     items = [items]
-                if t is None and items and multi and isinstance(y_true, dict):
-                    raise ValueError(f"compile() gave output {output_names[i]!r} metrics, but the targets "
-                                     f"dict has no entry for it (keys: {sorted(y_true)}). Add its "
-                                     f"targets, or drop its metrics.")
+                if t is None and items:
+                    raise _missing_metric_target(output_names[i], y_true)
                 for ident in items:
                     metric, name = _resolve_metric(ident, t, p)
                     if multi:
@@ -414,6 +417,8 @@ class CompiledMetrics:
         flat_sw = flatten_targets(sample_weight, y_pred, self.output_names, self.output_names) if isinstance(
             sample_weight, (list, tuple, dict)) else [sample_weight] * len(flat_pred)
         for _, metric, i, weighted in self.entries:
+            if flat_true[i] is None:
+                raise _missing_metric_target(self.output_names[i], y_true)
             metric.update_state(flat_true[i], flat_pred[i], flat_sw[i] if weighted else None)
 
     def reset_state(self):
