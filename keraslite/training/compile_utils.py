@@ -328,6 +328,30 @@ def flatten_targets(y, y_pred, output_names, optional=()):
     return [y]
 
 
+def _unique_metric_names(entries, output_names):
+    """Keras 3's log names when two metrics would share one (two outputs of one layer both named
+    after it, or `mae` in both `metrics` and `weighted_metrics`): a repeated metric gets `_1`,
+    `_2`, ...; a repeated weighted metric is `weighted_<name>` (then `_1`, ...). Without this
+    the later metric overwrote the earlier one in the logs."""
+    counters, renamed = {}, []
+    for name, metric, i, weighted in entries:
+        if name not in counters:
+            counters[name] = 1
+        elif not weighted:
+            index, counters[name] = counters[name], counters[name] + 1
+            name = f"{name}_{index}"
+        else:
+            prefix = f"{output_names[i]}_" if output_names is not None else ""
+            name = f"{prefix}weighted_{name[len(prefix):]}"
+            if name not in counters:
+                counters[name] = 1
+            else:
+                index, counters[name] = counters[name], counters[name] + 1
+                name = f"{name}_{index}"
+        renamed.append((name, metric, i, weighted))
+    return renamed
+
+
 def _missing_metric_target(name, y_true):
     return ValueError(f"compile() gave output {name!r} metrics, but the targets dict has no entry "
                       f"for it (keys: {sorted(y_true)}). Add its targets, or drop its metrics.")
@@ -389,6 +413,7 @@ class CompiledMetrics:
                     if not weighted and metric is not ident and hasattr(metric, "update_state"):
                         _ignore_sample_weight(metric)
                     self.entries.append((name, metric, i, weighted))
+        self.entries = _unique_metric_names(self.entries, output_names if multi else None)
         self._single = not multi
         self.output_names = list(output_names)
         self.built = True
