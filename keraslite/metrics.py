@@ -11,7 +11,10 @@ Leaves to keraslite.training resolving 'accuracy'/'acc'/'crossentropy'/'ce' from
 `get('accuracy')` here returns Keras's exact-match `Accuracy`, and `get('acc')` raises, as
 keras.metrics.get does. The loss formulas themselves live in keraslite.losses.
 """
+import warnings
+
 import numpy as np
+
 import torch
 from torch._subclasses.fake_tensor import FakeTensor
 
@@ -193,6 +196,18 @@ class Metric:
             self._device = device
 
     def reset_state(self):
+        if type(self).reset_states is not Metric.reset_states and not getattr(self, "_legacy_resetting", False):
+            # tf.keras 2.5+: a subclass that only overrides the older `reset_states()` still gets
+            # it called between epochs (with this deprecation warning); zeroing every variable
+            # would skip whatever else it resets, or the value it resets to.
+            warnings.warn(f"Metric {type(self).__name__} implements a `reset_states()` method; rename it "
+                          "to `reset_state()` (without the final \"s\"). The name `reset_states()` has "
+                          "been deprecated to improve API consistency.", stacklevel=2)
+            self._legacy_resetting = True  # its reset_states() may call super().reset_states()
+            try:
+                return self.reset_states()
+            finally:
+                self._legacy_resetting = False
         for v in self._variables:
             v.zero_()
 

@@ -360,3 +360,63 @@ def test_one_output_model_takes_targets_keyed_by_its_output_name():
     for key in plain[0]:
         np.testing.assert_allclose(keyed[0][key], plain[0][key], rtol=1e-6)
     np.testing.assert_allclose(keyed[1], plain[1], rtol=1e-6)
+
+
+def test_targets_dict_may_leave_out_outputs_without_a_loss():
+    """tf.keras 2 (the training guide's `loss={"class_output": ...}` on a two-output model) took
+    targets only for the outputs with a loss: leaving the others out of the targets dict trains
+    exactly as passing them does. An output that has a loss or metrics still needs its targets."""
+    import numpy as np
+    import pytest
+
+    import keraslite
+
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(16, 4)).astype("float32")
+    score = rng.normal(size=(16, 1)).astype("float32")
+    cls = np.eye(3, dtype="float32")[rng.randint(0, 3, 16)]
+
+    def build(**compile_kwargs):
+        keraslite.utils.set_random_seed(2)
+        inputs = keraslite.Input((4,), name="features")
+        hidden = keraslite.layers.Dense(5, activation="relu")(inputs)
+        model = keraslite.Model(inputs, [keraslite.layers.Dense(1, name="score")(hidden),
+                                         keraslite.layers.Dense(3, activation="softmax", name="cls")(hidden)])
+        model.compile("sgd", **compile_kwargs)
+        return model
+
+    def trained(targets):
+        model = build(loss={"cls": "categorical_crossentropy"}, metrics={"cls": ["accuracy"]})
+        history = model.fit(x, targets, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        return history.history, model.evaluate(x, targets, verbose=0)
+
+    full = trained({"score": score, "cls": cls})
+    partial = trained({"cls": cls})
+    assert sorted(partial[0]) == sorted(full[0])
+    for key in full[0]:
+        np.testing.assert_allclose(partial[0][key], full[0][key], rtol=1e-6)
+    np.testing.assert_allclose(partial[1], full[1], rtol=1e-6)
+
+    with pytest.raises(ValueError, match="score"):
+        build(loss={"score": "mse", "cls": "categorical_crossentropy"}).fit(x, {"cls": cls}, verbose=0)
+    with pytest.raises(ValueError, match="score"):
+        build(loss={"cls": "categorical_crossentropy"}, metrics={"score": ["mae"]}).fit(x, {"cls": cls}, verbose=0)
+
+
+def test_recompiled_metrics_without_their_targets_say_which_output():
+    """Metrics kept from an earlier compile() (Keras 3 keeps them) on an output left out of the
+    targets dict: a ValueError naming the output, not a failed tensor conversion of None."""
+    import numpy as np
+    import pytest
+
+    import keraslite
+
+    x = np.ones((8, 4), "float32")
+    inputs = keraslite.Input((4,))
+    model = keraslite.Model(inputs, [keraslite.layers.Dense(1, name="score")(inputs),
+                                     keraslite.layers.Dense(2, name="cls")(inputs)])
+    model.compile("sgd", loss=["mse", "mse"], metrics=[["mae"], ["mse"]])
+    model.fit(x, [np.ones((8, 1)), np.ones((8, 2))], verbose=0)
+    model.compile("sgd", loss={"cls": "mse"})
+    with pytest.raises(ValueError, match="'score' metrics"):
+        model.fit(x, {"cls": np.ones((8, 2))}, verbose=0)

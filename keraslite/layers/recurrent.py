@@ -73,7 +73,7 @@ def _pack(like, flat):
     flat = list(flat)
 
     def take(node):
-        if isinstance(node, torch.Tensor) or node is None or isinstance(node, int):
+        if isinstance(node, (torch.Tensor, int, torch.Size)) or node is None:
             return flat.pop(0)
         return [take(n) for n in node]
 
@@ -81,15 +81,30 @@ def _pack(like, flat):
 
 
 def _state_structure(state_size):
-    """Keras's nesting of states for a cell's `state_size` (int -> one state in a list)."""
-    if isinstance(state_size, int):
-        return [state_size]
-    return [s if isinstance(s, int) else _state_structure(s) for s in state_size]
+    """Keras's nesting of states for a cell's `state_size` (int -> one state in a list). A
+    `tf.TensorShape` entry is one state of that per-sample shape (tf.keras 2), kept as a
+    torch.Size leaf; a list is several states."""
+    if isinstance(state_size, int) or _is_shape(state_size):
+        return [_state_leaf(state_size)]
+    return [_state_leaf(s) if isinstance(s, int) or _is_shape(s) else _state_structure(s) for s in state_size]
+
+
+def _is_shape(size):
+    return hasattr(size, "as_list") or isinstance(size, torch.Size)
+
+
+def _state_leaf(size):
+    return size if isinstance(size, int) else torch.Size(size)
+
+
+def _sample_dims(size):
+    """Per-sample dims of a state or output size: an int, a TensorShape or torch.Size."""
+    return (size,) if isinstance(size, int) else tuple(size)
 
 
 def _zeros_for(structure, batch, like):
-    if isinstance(structure, int):
-        return torch.zeros(batch, structure, dtype=like.dtype, device=like.device)
+    if isinstance(structure, int) or isinstance(structure, torch.Size):
+        return torch.zeros((batch,) + _sample_dims(structure), dtype=like.dtype, device=like.device)
     return [_zeros_for(s, batch, like) for s in structure]
 
 
@@ -685,11 +700,27 @@ class RNN(Layer):
 
     # ------------------------------------------------------------------ build
 
+    def __call__(self, *args, **kwargs):
+        if not self.built and args:
+            # An eager call hands build() a list of shapes whether the inputs were a tuple
+            # (nested) or a list ([sequences, *initial_states]); remember which it was.
+            self._nested_build = self._nested(args[0])
+        return super().__call__(*args, **kwargs)
+
     def build(self, input_shape):
-        shape = _shape_list(input_shape)
-        self._check_rank(shape)
+        if self._nested(input_shape) or (getattr(self, "_nested_build", False)
+                                         and isinstance(input_shape, (list, tuple))):  # tf.keras 2: a tuple of sequences for a cell taking nested inputs
+            shapes = [tuple(sh) for sh in input_shape]
+            for sh in shapes:
+                self._check_rank(sh)
+            shape = shapes[0]
+            step_shapes = [(sh[0],) + sh[2:] for sh in shapes]
+        else:
+            shape = _shape_list(input_shape)
+            self._check_rank(shape)
+            step_shapes = (shape[0],) + tuple(shape[2:])
         if isinstance(self.cell, Layer) and not self.cell.built:
-            self.cell._maybe_build((shape[0],) + tuple(shape[2:]))
+            self.cell._maybe_build(step_shapes)
         if isinstance(self.cell, Layer):
             for layer in self.cell._flatten_layers():
                 for v in layer._variables:
@@ -701,6 +732,17 @@ class RNN(Layer):
                                  f"fixed; received input shape {shape}. Pass batch_size= to Input (or "
                                  "batch_input_shape= to the first layer).")
             self._stateful_batch = shape[0]
+
+    def _nested(self, inputs):
+        """True for tf.keras 2's nested input: a tuple (not a list, which is Keras 2's
+        [sequences, *initial_states]) of (batch, time, ...) sequences or their shapes, for a
+        cell of the user's own."""
+        if not isinstance(inputs, tuple) or len(inputs) < 2 or isinstance(self.cell, (_Cell, StackedRNNCells)):
+            return False
+        if getattr(self.cell, "step_output_shape", None) is not None:
+            return False
+        ranks = [len(x) if isinstance(x, (tuple, list, torch.Size)) else getattr(x, "ndim", None) for x in inputs]
+        return all(isinstance(r, int) and r >= 3 for r in ranks)
 
     def _check_rank(self, shape):
         if len(shape) < 3:
@@ -767,6 +809,8 @@ class RNN(Layer):
     # ------------------------------------------------------------------ call
 
     def call(self, inputs, initial_state=None, mask=None, training=None):
+        if self._nested(inputs):
+            return self._call_nested(inputs, initial_state, mask, training)
         if isinstance(inputs, (list, tuple)):  # Keras 2: [sequences, *initial_states]
             inputs, extra = inputs[0], list(inputs[1:])
             initial_state = extra or initial_state
@@ -799,6 +843,58 @@ class RNN(Layer):
         output = outputs if self.return_sequences else last_output
         if self.return_state:
             return [output] + list(new_states)
+        return output
+
+    def _call_nested(self, inputs, initial_state, mask, training):
+        """A cell whose step takes a tuple of per-step inputs, (batch, ...) each, and may return
+        a nested output; every sequence shares the time axis."""
+        sequences = list(inputs)
+        steps = sequences[0].shape[1]
+        for i, seq in enumerate(sequences):
+            if seq.shape[1] != steps or seq.shape[0] != sequences[0].shape[0]:
+                raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) received nested inputs whose "
+                                 f"batch and time axes differ: input 0 has shape {tuple(sequences[0].shape)}, "
+                                 f"input {i} has shape {tuple(seq.shape)}. Every sequence needs the same "
+                                 "(batch, timesteps).")
+        training = self.training if training is None else bool(training)
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        states = self._initial_states(sequences[0], initial_state)
+        if self.go_backwards:
+            sequences = [seq.flip(1) for seq in sequences]
+        if mask is not None:
+            mask = mask.to(device=sequences[0].device, dtype=torch.bool)
+            mask = None if _all_true(mask) else (mask.flip(1) if self.go_backwards else mask)
+        kwargs = {}
+        if isinstance(self.cell, Layer) and self.cell._call_accepts_training:
+            kwargs["training"] = training
+        call = self.cell if callable(self.cell) else self.cell.call
+        per_step, prev = [], None
+        for t in range(steps):
+            output, new_states = call(tuple(seq[:, t] for seq in sequences), states, **kwargs)
+            new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
+            if mask is not None:
+                keep = mask[:, t]  # (batch,)
+                flat_out = _flatten(output)
+                if prev is None or self.zero_output_for_mask:
+                    prev = [torch.zeros_like(o) for o in flat_out]
+                output = _pack(output, [_keep_where(keep, o, p) for o, p in zip(flat_out, prev)])
+                new_states = _pack(new_states, [_keep_where(keep, n, o) for n, o in
+                                                zip(_flatten(new_states), _flatten(states))])
+            states = new_states
+            prev = _flatten(output)
+            per_step.append(output)
+        if self.stateful and not any(_is_fake(s) for s in _flatten(states)):
+            self.states = [s.detach() for s in _flatten(states)]
+        if self.return_sequences:  # each output stacked over time: (batch, time, ...)
+            flat = [torch.stack([_flatten(o)[i] for o in per_step], dim=1) for i in range(len(prev))]
+            output = _pack(per_step[-1], flat)
+        else:
+            output = per_step[-1]
+        if isinstance(output, tuple):
+            output = list(output)
+        if self.return_state:
+            return [output] + list(states)
         return output
 
     def _run(self, sequences, states, mask, training):
@@ -887,7 +983,7 @@ class RNN(Layer):
     # ------------------------------------------------------------------ shapes, masks, config
 
     def compute_output_shape(self, input_shape, initial_state_shape=None):
-        shape = _shape_list(input_shape)
+        shape = tuple(input_shape[0]) if self._nested(input_shape) else _shape_list(input_shape)
         batch = shape[0]
         frame = getattr(self.cell, "step_output_shape", None)
         if frame is not None:  # cells over frames (ConvLSTM): output and every state share one shape
@@ -898,9 +994,13 @@ class RNN(Layer):
         if size is None:
             first = _flatten_sizes(self.state_size)
             size = first[0]
-        output = (batch, shape[1], size) if self.return_sequences else (batch, size)
+        lead = (batch, shape[1]) if self.return_sequences else (batch,)
+        if isinstance(size, (list, tuple)) and not isinstance(size, torch.Size):  # a nested output
+            output = [lead + _sample_dims(s) for s in _flatten_sizes(_state_structure(size))]
+        else:
+            output = lead + _sample_dims(size)
         if self.return_state:
-            return [output] + [(batch, s) for s in _flatten_sizes(self.state_size)]
+            return [output] + [(batch,) + _sample_dims(s) for s in _flatten_sizes(self.state_size)]
         return output
 
     def compute_mask(self, inputs, mask=None):
@@ -954,7 +1054,7 @@ def _padded_lengths(mask, reversed_padding):
 
 
 def _flatten_sizes(structure):
-    if isinstance(structure, int):
+    if isinstance(structure, (int, torch.Size)):
         return [structure]
     return [s for x in structure for s in _flatten_sizes(x)]
 

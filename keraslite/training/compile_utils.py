@@ -218,14 +218,16 @@ class CompiledLoss:
         self.weights = []
         self.trackers = []      # per-output running means, only for multi-output models
         self.total_tracker = None  # the model's `loss` metric, fed by direct calls (see __call__)
+        self._no_loss = []      # output names without a loss: their targets may be left out
 
     def build(self, y_true, y_pred, output_names):
         flat_pred = _flatten(y_pred)
         self.output_names = list(output_names)
-        flat_true = flatten_targets(y_true, y_pred, self.output_names)
         per_loss = _per_output(self._user_loss, self.output_names, "loss")
         if isinstance(self._user_loss, (list, tuple)) and len(flat_pred) == 1 and len(self._user_loss) == 1:
             per_loss = list(self._user_loss)
+        self._no_loss = [n for n, l in zip(self.output_names, per_loss) if l is None]
+        flat_true = flatten_targets(y_true, y_pred, self.output_names, self._no_loss)
         if self._user_loss_weights is None:
             weights = [1.0] * len(flat_pred)
         else:
@@ -272,8 +274,8 @@ class CompiledLoss:
             loss = self.losses[0](y_true, y_pred, sample_weight)
             return loss if self.weights[0] == 1.0 else loss * self.weights[0]
         flat_pred = _flatten(y_pred)
-        flat_true = flatten_targets(y_true, y_pred, self.output_names)
-        flat_sw = flatten_targets(sample_weight, y_pred, self.output_names) if isinstance(
+        flat_true = flatten_targets(y_true, y_pred, self.output_names, self._no_loss)
+        flat_sw = flatten_targets(sample_weight, y_pred, self.output_names, self.output_names) if isinstance(
             sample_weight, (list, tuple, dict)) else [sample_weight] * len(flat_pred)
         total = None
         for fn, w, t, p, sw, tracker in zip(self.losses, self.weights, flat_true, flat_pred, flat_sw, self.trackers):
@@ -303,14 +305,20 @@ def single_target(y, y_pred, output_names):
     return y
 
 
-def flatten_targets(y, y_pred, output_names):
-    """y as a flat list in output order (y may be a tensor, list/tuple, or dict by output name)."""
+def flatten_targets(y, y_pred, output_names, optional=()):
+    """y as a flat list in output order (y may be a tensor, list/tuple, or dict by output name).
+
+    Names in `optional` (outputs that nothing is computed against, e.g. no loss in a
+    `compile(loss={...})` dict naming only some outputs) may be absent from a dict; their
+    entry is None, as in tf.keras 2, which took targets only for the outputs that use them."""
     if isinstance(y, dict):
         missing = [n for n in output_names if n not in y]
         if isinstance(y_pred, dict) and not missing:
             return [y[k] for k in y_pred]
         if missing and len(y) == len(output_names):
             return list(y.values())
+        if missing and all(n in optional for n in missing) and all(k in output_names for k in y):
+            return [y.get(n) for n in output_names]
         if missing:
             raise ValueError(f"The targets dict has keys {sorted(y)} but the model's outputs are named "
                              f"{output_names}. Key the targets by output name.")
@@ -318,6 +326,35 @@ def flatten_targets(y, y_pred, output_names):
     if isinstance(y, (list, tuple)):
         return list(y)
     return [y]
+
+
+def _unique_metric_names(entries, output_names):
+    """Keras 3's log names when two metrics would share one (two outputs of one layer both named
+    after it, or `mae` in both `metrics` and `weighted_metrics`): a repeated metric gets `_1`,
+    `_2`, ...; a repeated weighted metric is `weighted_<name>` (then `_1`, ...). Without this
+    the later metric overwrote the earlier one in the logs."""
+    counters, renamed = {}, []
+    for name, metric, i, weighted in entries:
+        if name not in counters:
+            counters[name] = 1
+        elif not weighted:
+            index, counters[name] = counters[name], counters[name] + 1
+            name = f"{name}_{index}"
+        else:
+            prefix = f"{output_names[i]}_" if output_names is not None else ""
+            name = f"{prefix}weighted_{name[len(prefix):]}"
+            if name not in counters:
+                counters[name] = 1
+            else:
+                index, counters[name] = counters[name], counters[name] + 1
+                name = f"{name}_{index}"
+        renamed.append((name, metric, i, weighted))
+    return renamed
+
+
+def _missing_metric_target(name, y_true):
+    return ValueError(f"compile() gave output {name!r} metrics, but the targets dict has no entry "
+                      f"for it (keys: {sorted(y_true)}). Add its targets, or drop its metrics.")
 
 
 def _update_unweighted(self, y_true, y_pred, sample_weight=None):
@@ -343,7 +380,9 @@ class CompiledMetrics:
 
     def build(self, y_true, y_pred, output_names):
         flat_pred = _flatten(y_pred)
-        flat_true = flatten_targets(y_true, y_pred, output_names)
+        # Outputs without a target (a targets dict naming only the outputs with a loss) may still
+        # be absent here; one that has metrics but no target is an error below.
+        flat_true = flatten_targets(y_true, y_pred, output_names, output_names)
         multi = len(flat_pred) > 1
         self.entries = []
         for weighted, user in ((False, self._user_metrics), (True, self._user_weighted)):
@@ -365,6 +404,8 @@ class CompiledMetrics:
                     continue
                 if not isinstance(items, (list, tuple)):
                     items = [items]
+                if t is None and items:
+                    raise _missing_metric_target(output_names[i], y_true)
                 for ident in items:
                     metric, name = _resolve_metric(ident, t, p)
                     if multi:
@@ -372,6 +413,7 @@ class CompiledMetrics:
                     if not weighted and metric is not ident and hasattr(metric, "update_state"):
                         _ignore_sample_weight(metric)
                     self.entries.append((name, metric, i, weighted))
+        self.entries = _unique_metric_names(self.entries, output_names if multi else None)
         self._single = not multi
         self.output_names = list(output_names)
         self.built = True
@@ -396,10 +438,12 @@ class CompiledMetrics:
                 metric.update_state(y_true, y_pred, sample_weight if weighted else None)
             return
         flat_pred = _flatten(y_pred)
-        flat_true = flatten_targets(y_true, y_pred, self.output_names)
-        flat_sw = flatten_targets(sample_weight, y_pred, self.output_names) if isinstance(
+        flat_true = flatten_targets(y_true, y_pred, self.output_names, self.output_names)
+        flat_sw = flatten_targets(sample_weight, y_pred, self.output_names, self.output_names) if isinstance(
             sample_weight, (list, tuple, dict)) else [sample_weight] * len(flat_pred)
         for _, metric, i, weighted in self.entries:
+            if flat_true[i] is None:
+                raise _missing_metric_target(self.output_names[i], y_true)
             metric.update_state(flat_true[i], flat_pred[i], flat_sw[i] if weighted else None)
 
     def reset_state(self):
