@@ -695,3 +695,19 @@ def test_linalg_matrix_transpose_and_band_part(tf):
     for lower, upper in ((0, -1), (-1, 0), (1, 2), (0, 0), (-1, -1)):
         keep = ((lower < 0) | (rows - cols <= lower)) & ((upper < 0) | (cols - rows <= upper))
         np.testing.assert_array_equal(arr(tf.linalg.band_part(tf.constant(x), lower, upper)), np.where(keep, x, 0))
+
+
+def test_add_n_sums_a_list_of_tensors(tf):
+    parts = [RNG.normal(size=(2, 3)).astype("float32") for _ in range(3)]
+    np.testing.assert_allclose(arr(tf.add_n(parts)), parts[0] + parts[1] + parts[2], rtol=1e-6)
+    np.testing.assert_allclose(arr(tf.math.add_n([torch.tensor(2.5)])), 2.5)
+    # model.losses of a model with kernel regularizers: scalars summed into the total penalty
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3, kernel_regularizer=tf.keras.regularizers.l2(0.01)),
+                                 tf.keras.layers.Dense(1, kernel_regularizer=tf.keras.regularizers.l2(0.01))])
+    model(np.ones((2, 4), "float32"))
+    expected = sum(0.01 * (arr(w) ** 2).sum() for w in (model.layers[0].kernel, model.layers[1].kernel))
+    np.testing.assert_allclose(arr(tf.add_n(model.losses)), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="at least one tensor"):
+        tf.add_n([])
+    with pytest.raises(ValueError, match=r"inputs\[1\] has shape \(3,\)"):
+        tf.add_n([np.ones(2, "float32"), np.ones(3, "float32")])

@@ -315,6 +315,24 @@ def scale_regularization_loss(regularization_loss):
     return torch.sum(_tensor(regularization_loss))
 
 
+def add_n(inputs, name=None):
+    """tf.add_n / tf.math.add_n: the elementwise sum of a list of tensors of one shape and
+    dtype (the regularization losses of `model.losses`, say)."""
+    if isinstance(inputs, (torch.Tensor, np.ndarray)) or not isinstance(inputs, (list, tuple)) or not inputs:
+        raise ValueError("tf.add_n: inputs must be a list of at least one tensor, all of the same dtype and "
+                         f"shape; got {type(inputs).__name__}{'' if inputs is None else ' ' + repr(inputs)[:60]}.")
+    tensors = [_tensor(t) for t in inputs]
+    first = tensors[0]
+    for i, t in enumerate(tensors[1:], 1):
+        if t.shape != first.shape or t.dtype != first.dtype:
+            raise ValueError(f"tf.add_n: inputs[{i}] has shape {tuple(t.shape)} and dtype {t.dtype}, but inputs[0] "
+                             f"has shape {tuple(first.shape)} and dtype {first.dtype}; all must match.")
+    total = first.clone()
+    for t in tensors[1:]:
+        total = total + t.to(first.device)
+    return total
+
+
 def global_norm(t_list, name=None):
     """sqrt of the sum of squares of every entry of every tensor in `t_list` (None skipped)."""
     parts = [torch.sum(_tensor(t).float() ** 2) for t in t_list if t is not None]
@@ -1208,12 +1226,12 @@ TOP_LEVEL.update(_MORE_ELEMENTWISE, **_MORE_REDUCTIONS, unstack=unstack, fill=fi
                  tensor_scatter_nd_add=tensor_scatter_nd_add, searchsorted=searchsorted,
                  histogram_fixed_width=histogram_fixed_width, map_fn=map_fn, vectorized_map=vectorized_map,
                  cond=cond, while_loop=while_loop, case=case, switch_case=switch_case, is_tensor=is_tensor,
-                 truediv=truediv)
+                 truediv=truediv, add_n=add_n)
 MATH.update(_MORE_ELEMENTWISE, **_MORE_REDUCTIONS, top_k=top_k, in_top_k=in_top_k, cumsum=cumsum,
             l2_normalize=l2_normalize, divide_no_nan=divide_no_nan, count_nonzero=count_nonzero,
             confusion_matrix=confusion_matrix, truediv=truediv, segment_sum=segment_sum,
             unsorted_segment_sum=unsorted_segment_sum, bincount=bincount, polyval=polyval,
-            unique=unique)
+            unique=unique, add_n=add_n)
 NN.update(_NN_ACTIVATIONS, l2_normalize=l2_normalize,
           sigmoid_cross_entropy_with_logits=sigmoid_cross_entropy_with_logits,
           weighted_cross_entropy_with_logits=weighted_cross_entropy_with_logits, conv2d=conv2d, conv1d=conv1d,
