@@ -32,6 +32,8 @@ import torch
 
 __version__ = "2.16.1"  # the tf.keras (Keras 2 API) era this shim answers for
 VERSION = __version__
+# tf.version: the same release, under the names TF's version module gives it
+version = types.SimpleNamespace(VERSION=__version__, GIT_VERSION=f"v{__version__}")
 
 
 class DType(str):
