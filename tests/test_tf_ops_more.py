@@ -711,3 +711,28 @@ def test_add_n_sums_a_list_of_tensors(tf):
         tf.add_n([])
     with pytest.raises(ValueError, match=r"inputs\[1\] has shape \(3,\)"):
         tf.add_n([np.ones(2, "float32"), np.ones(3, "float32")])
+
+
+def test_image_adjust_saturation_matches_colorsys(tf):
+    import colorsys
+
+    rgb = RNG.uniform(size=(4, 5, 3)).astype("float32")
+
+    def expected(pixels, factor):
+        out = np.empty_like(pixels)
+        for index in np.ndindex(pixels.shape[:-1]):
+            h, s, v = colorsys.rgb_to_hsv(*pixels[index])
+            out[index] = colorsys.hsv_to_rgb(h, min(max(s * factor, 0.0), 1.0), v)
+        return out
+
+    for factor in (0.0, 0.5, 3.0):
+        np.testing.assert_allclose(arr(tf.image.adjust_saturation(rgb, factor)), expected(rgb, factor), atol=1e-5)
+    # uint8 images go through [0, 1] floats and come back as uint8, rounded
+    pixels = RNG.integers(0, 256, size=(2, 3, 4, 3)).astype("uint8")
+    out = tf.image.adjust_saturation(pixels, 2)
+    assert out.dtype == torch.uint8 and tuple(out.shape) == pixels.shape
+    want = np.clip(expected(pixels.astype("float64") / 255.0, 2.0) * 255.0 + 0.5, 0, 255).astype("uint8")
+    assert np.abs(arr(out).astype(int) - want.astype(int)).max() <= 1
+    np.testing.assert_allclose(arr(tf.image.hsv_to_rgb(tf.image.rgb_to_hsv(rgb))), rgb, atol=1e-5)
+    with pytest.raises(ValueError, match="3 \\(RGB\\) channels"):
+        tf.image.adjust_saturation(np.zeros((4, 4, 1), "float32"), 2.0)
