@@ -471,3 +471,13 @@ def test_csv_dataset_header_select_cols_and_bad_fields(tmp_path):
         list(tf.data.experimental.CsvDataset(str(path), [0, 0], header=True))
     with pytest.raises(ValueError, match="select_cols has 2 columns but record_defaults has 1"):
         tf.data.experimental.CsvDataset(str(path), [0], select_cols=[0, 1])
+
+
+def test_counter_counts_forever_and_zips():
+    counter = tf.data.experimental.Counter(start=5, step=2)
+    assert counter.cardinality() == tf.data.experimental.INFINITE_CARDINALITY
+    assert [int(v) for v in counter.take(3)] == [5, 7, 9]
+    assert next(iter(counter)).dtype == torch.int64
+    pairs = list(Dataset.zip((Dataset.from_tensor_slices(np.float32([0.5, 1.5])), (counter, counter))))
+    assert [(float(x), int(a), int(b)) for x, (a, b) in pairs] == [(0.5, 5, 5), (1.5, 7, 7)]
+    assert list(tf.data.experimental.Counter(dtype=tf.int32).take(1))[0].dtype == torch.int32

@@ -736,3 +736,17 @@ def test_image_adjust_saturation_matches_colorsys(tf):
     np.testing.assert_allclose(arr(tf.image.hsv_to_rgb(tf.image.rgb_to_hsv(rgb))), rgb, atol=1e-5)
     with pytest.raises(ValueError, match="3 \\(RGB\\) channels"):
         tf.image.adjust_saturation(np.zeros((4, 4, 1), "float32"), 2.0)
+
+
+def test_random_split_gives_stateless_seeds(tf):
+    seeds = tf.random.split(tf.constant([1, 2]), num=3)
+    assert seeds.dtype == torch.int64 and tuple(seeds.shape) == (3, 2)
+    assert torch.equal(seeds, tf.random.split((1, 2), num=3))  # the same seed, the same seeds
+    assert not torch.equal(seeds, tf.random.split((1, 3), num=3))
+    assert len({tuple(r) for r in seeds.tolist()}) == 3
+    # each new seed drives the stateless image ops
+    image = RNG.uniform(size=(8, 8, 3)).astype("float32")
+    a = tf.image.stateless_random_brightness(image, 0.5, seed=seeds[0, :])
+    assert torch.equal(a, tf.image.stateless_random_brightness(image, 0.5, seed=seeds[0, :]))
+    with pytest.raises(ValueError, match="shape \\[2\\]"):
+        tf.random.split([1, 2, 3])

@@ -969,6 +969,22 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
     return Dataset(elements, UNKNOWN_CARDINALITY)
 
 
+def Counter(start=0, step=1, dtype="int64", name=None):  # noqa: N802
+    """tf.data.experimental.Counter: the scalars start, start + step, ... without end
+    (infinite cardinality), typically zipped with a dataset to number or seed its elements."""
+    from keraslite.compat.tensorflow_shim import _device, _torch_dtype
+
+    torch_dtype = _torch_dtype(dtype)
+
+    def elements():
+        value = start
+        while True:
+            yield torch.tensor(value, dtype=torch_dtype, device=_device())
+            value += step
+
+    return Dataset(elements, INFINITE_CARDINALITY)
+
+
 class _Experimental:
     AUTOTUNE = AUTOTUNE
     INFINITE_CARDINALITY = INFINITE_CARDINALITY
@@ -976,6 +992,7 @@ class _Experimental:
     cardinality = staticmethod(_cardinality_of)
     make_csv_dataset = staticmethod(make_csv_dataset)
     CsvDataset = staticmethod(CsvDataset)
+    Counter = staticmethod(Counter)
 
 
 experimental = _Experimental()

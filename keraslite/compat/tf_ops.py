@@ -225,6 +225,17 @@ NN = {
         _tensor(x), p=float(rate), training=True),
 }
 # tf.random.<name>
+def random_split(seed, num=2, alg="auto_select"):
+    """tf.random.split: `num` new stateless seeds, an int64 tensor of shape (num, 2), drawn
+    deterministically from the two-integer `seed` (torch's generator, not TensorFlow's
+    Philox, so the values differ from TensorFlow's; the same seed gives the same seeds)."""
+    values = _tensor(seed).reshape(-1).tolist()
+    if len(values) != 2:
+        raise ValueError(f"tf.random.split: seed must be a shape [2] tensor; got {len(values)} values.")
+    gen = torch.Generator().manual_seed((int(values[0]) * 1000003 + int(values[1])) & 0x7FFFFFFFFFFFFFFF)
+    return torch.randint(-2 ** 63, 2 ** 63 - 1, (int(num), 2), dtype=torch.int64, generator=gen)
+
+
 RANDOM = {"shuffle": random_shuffle}
 
 
@@ -1240,7 +1251,7 @@ NN.update(_NN_ACTIVATIONS, l2_normalize=l2_normalize,
           bias_add=bias_add, batch_normalization=batch_normalization, top_k=top_k,
           compute_average_loss=compute_average_loss, scale_regularization_loss=scale_regularization_loss,
           in_top_k=in_top_k)  # TF 2 order: (targets, predictions, k)
-RANDOM.update(categorical=categorical, truncated_normal=truncated_normal)
+RANDOM.update(categorical=categorical, truncated_normal=truncated_normal, split=random_split)
 def matrix_transpose(a, name="matrix_transpose", conjugate=False):
     """tf.linalg.matrix_transpose: swap the last two axes (batch axes kept)."""
     x = _tensor(a)
