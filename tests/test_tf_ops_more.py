@@ -750,3 +750,24 @@ def test_random_split_gives_stateless_seeds(tf):
     assert torch.equal(a, tf.image.stateless_random_brightness(image, 0.5, seed=seeds[0, :]))
     with pytest.raises(ValueError, match="shape \\[2\\]"):
         tf.random.split([1, 2, 3])
+
+
+def test_set_shape_checks_an_eager_tensors_shape(tf):
+    # The time-series tutorial's window splitter: set_shape with None for unknown sizes.
+    t = tf.zeros((32, 6, 19))
+    t.set_shape([None, 6, None])
+    t.set_shape(None)
+    t.set_shape(tf.TensorShape([32, 6, 19]))
+    assert tuple(t.shape) == (32, 6, 19)
+    with pytest.raises(ValueError, match=r"shape \(32, 6, 19\) is not compatible with supplied shape \[None, 5, None\]"):
+        t.set_shape([None, 5, None])
+    with pytest.raises(ValueError, match="not compatible"):
+        t.set_shape([None, 6])
+
+
+def test_tf_initializers_is_keras_initializers(tf):
+    init = tf.initializers.zeros()
+    assert isinstance(init, tf.keras.initializers.Zeros)
+    layer = tf.keras.layers.Dense(3, kernel_initializer=tf.initializers.zeros())
+    layer.build((None, 2))
+    assert not arr(layer.kernel).any()

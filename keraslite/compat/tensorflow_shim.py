@@ -543,8 +543,9 @@ def _nest():
 
 
 nest = _nest()
-# TF 2's tf.losses / tf.metrics / tf.optimizers are tf.keras's; imported on first use.
-_KERAS_MODULES = {"losses": "keraslite.losses", "metrics": "keraslite.metrics", "optimizers": "keraslite.optimizers"}
+# TF 2's tf.losses / tf.metrics / tf.optimizers / tf.initializers are tf.keras's; imported on first use.
+_KERAS_MODULES = {"losses": "keraslite.losses", "metrics": "keraslite.metrics", "optimizers": "keraslite.optimizers",
+                  "initializers": "keraslite.initializers"}
 _install_eager_numpy()
 
 
