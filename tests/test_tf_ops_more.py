@@ -771,3 +771,25 @@ def test_tf_initializers_is_keras_initializers(tf):
     layer = tf.keras.layers.Dense(3, kernel_initializer=tf.initializers.zeros())
     layer.build((None, 2))
     assert not arr(layer.kernel).any()
+
+
+def test_random_generator_streams(tf):
+    # The data-augmentation tutorial draws a fresh stateless seed per element from a Generator.
+    rng = tf.random.Generator.from_seed(123, alg='philox')
+    seeds = rng.make_seeds(1)
+    assert seeds.dtype == torch.int64 and tuple(seeds.shape) == (2, 1)
+    assert not torch.equal(seeds, rng.make_seeds(1))  # the stream moves on
+    again = tf.random.Generator.from_seed(123)
+    assert torch.equal(again.make_seeds(1), seeds)  # the same seed, the same stream
+    image = RNG.uniform(size=(8, 8, 3)).astype("float32")
+    out = tf.image.stateless_random_brightness(image, 0.5, seed=seeds[:, 0])
+    assert tuple(out.shape) == (8, 8, 3)
+    values = tf.random.Generator.from_seed(1).uniform((2000,), minval=2.0, maxval=4.0)
+    assert 2.0 <= float(values.min()) and float(values.max()) < 4.0 and abs(float(values.mean()) - 3.0) < 0.1
+    normal = tf.random.Generator.from_seed(1).normal((4000,), mean=1.0, stddev=2.0)
+    assert abs(float(normal.mean()) - 1.0) < 0.15 and abs(float(normal.std()) - 2.0) < 0.15
+    ints = tf.random.Generator.from_non_deterministic_state().uniform((50,), 0, 5, dtype=tf.int32)
+    assert ints.dtype == torch.int32 and 0 <= int(ints.min()) and int(ints.max()) < 5
+    with pytest.raises(ValueError, match="maxval"):
+        rng.uniform((2,), dtype=tf.int64)
+    assert len(rng.split(3)) == 3
