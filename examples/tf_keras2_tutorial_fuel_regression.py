@@ -93,4 +93,5 @@ dnn_model.save(path)
 reloaded = tf.keras.models.load_model(path)
 same = np.allclose(dnn_model.predict(test_features, verbose=0), reloaded.predict(test_features, verbose=0), atol=1e-5)
 reloaded_mae = reloaded.evaluate(test_features, test_labels, verbose=0)
-print("reloaded predictions equal:", same, "| same test MAE:", bool(np.isclose(reloaded_mae, test_results['dnn_model'])))
+print("reloaded predictions equal:", same, "| same test MAE:",
+      bool(np.isclose(reloaded_mae, test_results['dnn_model'])))

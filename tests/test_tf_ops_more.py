@@ -759,7 +759,8 @@ def test_set_shape_checks_an_eager_tensors_shape(tf):
     t.set_shape(None)
     t.set_shape(tf.TensorShape([32, 6, 19]))
     assert tuple(t.shape) == (32, 6, 19)
-    with pytest.raises(ValueError, match=r"shape \(32, 6, 19\) is not compatible with supplied shape \[None, 5, None\]"):
+    with pytest.raises(ValueError,
+                       match=r"shape \(32, 6, 19\) is not compatible with supplied shape \[None, 5, None\]"):
         t.set_shape([None, 5, None])
     with pytest.raises(ValueError, match="not compatible"):
         t.set_shape([None, 6])

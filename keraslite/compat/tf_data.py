@@ -1,8 +1,9 @@
 """`tf.data` for the tensorflow shim: an in-memory `Dataset` whose elements are torch tensors.
 
 Owns the Dataset pipeline (sources: from_tensor_slices, from_tensors, from_generator, range,
-TextLineDataset, experimental.CsvDataset and Counter; transformations: shuffle, batch, padded_batch, unbatch, map, filter, repeat,
-take, skip, cache, prefetch, zip, concatenate, enumerate), cardinality bookkeeping and TensorSpec. Everything runs eagerly
+TextLineDataset, experimental.CsvDataset and Counter; transformations: shuffle, batch,
+padded_batch, unbatch, map, filter, repeat, take, skip, cache, prefetch, zip, concatenate,
+enumerate), cardinality bookkeeping and TensorSpec. Everything runs eagerly
 in the calling process; num_parallel_calls, prefetch and AUTOTUNE are accepted and change
 nothing.
 
