@@ -547,3 +547,31 @@ def test_layer_that_only_takes_short_sequences_still_builds():
 
     out = Positions()(keraslite.Input(shape=(None,)))
     assert out.shape == (None, None, 4)
+
+
+def test_sequential_takes_inputs_one_rank_off_a_trailing_one():
+    # The regression tutorial fits `input_shape=[1]` models on a 1-D column of values, and
+    # Keras squeezes a trailing 1 from inputs one rank too deep; Sequential does as Functional.
+    values = (RNG.standard_normal(12) * 40 + 100).astype("float32")
+
+    def build(lib):
+        norm = lib.layers.Normalization(input_shape=[1], axis=None)
+        norm.adapt(values)
+        return lib.Sequential([norm, lib.layers.Dense(1)])
+
+    k_model, l_model = build(keras), build(keraslite)
+    l_model.layers[1].set_weights(k_model.layers[1].get_weights())
+    expected = to_numpy(k_model.predict(values, verbose=0))
+    assert expected.shape == (12, 1)
+    assert_close(l_model.predict(values, verbose=0), expected)
+    assert_close(to_numpy(l_model(values)), to_numpy(k_model(values)))
+    three = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
+    lite_three = keraslite.Sequential([keraslite.layers.Dense(2, input_shape=(3,))])
+    lite_three.set_weights(three.get_weights())
+    deep = RNG.standard_normal((4, 3, 1)).astype("float32")
+    assert_close(lite_three.predict(deep, verbose=0), to_numpy(three.predict(deep, verbose=0)))
+    k_model.compile("sgd", "mae")
+    l_model.compile("sgd", "mae")
+    k_model.fit(values, values, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    l_model.fit(values, values, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    assert_close(l_model.layers[1].get_weights()[0], k_model.layers[1].get_weights()[0])

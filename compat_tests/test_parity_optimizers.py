@@ -199,6 +199,21 @@ def test_schedule_values_and_config(name, kwargs):
     assert lite.get_config() == k.get_config()
 
 
+@pytest.mark.parametrize("name,kwargs", [c for c in SCHEDULES if c[0] in (
+    "ExponentialDecay", "InverseTimeDecay")] + [SCHEDULES[-4]])
+def test_schedule_over_an_array_of_steps(name, kwargs):
+    # Tutorials plot a schedule by calling it on np.linspace(...): one float32 rate per step.
+    k = getattr(keras.optimizers.schedules, name)(**kwargs)
+    lite = getattr(keraslite.optimizers.schedules, name)(**kwargs)
+    steps = np.linspace(0, 13, 9)
+    expected = keras.ops.convert_to_numpy(k(steps))
+    got = lite(steps)
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.float32 and tuple(got.shape) == expected.shape
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(lite(torch.tensor(steps).reshape(3, 3)).numpy(), expected.reshape(3, 3), rtol=1e-6,
+                               atol=1e-8)
+
+
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam",
                                   "Ftrl", "Lion"])
 def test_config_matches_keras(name):

@@ -175,3 +175,18 @@ def test_subclassed_model_after_build_equals_keras():
         return model
 
     assert text_of(build(keraslite)) == text_of(build(keras))
+
+
+def test_sequential_shows_shapes_inside_the_model_not_from_adapt():
+    # A Normalization adapted to a 1-D column is built on (n,), but inside a Sequential with
+    # input_shape=[1] its output is (None, 1), as the regression tutorial's summary shows.
+    column = np.linspace(50.0, 200.0, 20).astype("float32")
+
+    def build(lib):
+        norm = lib.layers.Normalization(input_shape=[1], axis=None, name="norm")
+        norm.adapt(column)
+        return lib.Sequential([norm, lib.layers.Dense(1, name="out")], name="hp")
+
+    expected = text_of(build(keras))
+    assert "(None, 1)" in expected
+    assert text_of(build(keraslite)) == expected

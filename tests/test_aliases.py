@@ -151,6 +151,7 @@ def test_tensorflow_shim(aliased):
     assert tf.keras.layers.Dense is keraslite.layers.Dense
     assert tf.keras.models.Sequential is keraslite.Sequential
     assert int(tf.__version__.split(".")[0]) == 2
+    assert tf.version.VERSION == tf.__version__ and tf.version.GIT_VERSION.startswith("v2.")
     assert tf.float32 == "float32" and tf.float32.name == "float32"
     assert np.zeros(2, dtype=tf.float32).dtype == np.float32
     t = tf.constant([[1.0, 2.0], [3.0, 4.0]])

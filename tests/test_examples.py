@@ -25,6 +25,19 @@ EXPECTED = {
     "keras1_mlp_cnn.py": [r"Epoch 5/5", r"mlp loss [\d.]+ acc [\d.]+", r"cnn predictions: \(2, 2\)"],
     "tf_keras2_cnn.py": [r"TensorFlow 2\.", r"Epoch 2/2", r"val_loss", r"test loss [\d.]+ accuracy [\d.]+",
                          r"predicted classes: \[[\d ]+\]"],
+    "tf_keras2_tutorial_fuel_regression.py": [
+        r"train / test: \(256, 7\) \(64, 7\)", r"adapted mean: \[\[", r"Total params: 5 ",
+        r"untrained predictions: \(3, 1\)", r"horsepower model history: \['loss', 'val_loss'\] 40 epochs",
+        r"prediction curve: \(251,\) -> \(251, 1\)", r"linear kernel shape: \(7, 1\)",
+        r"dnn_model: mean absolute error [\d.]+ \[MPG\]", r"all beat predicting the mean: True",
+        r"reloaded predictions equal: True \| same test MAE: True"],
+    "tf_keras2_tutorial_higgs_regularization.py": [
+        r"TensorFlow version: 2\.", r"first batch: \(200, 12\) \(200,\) torch\.float32",
+        r"schedule over 5 steps: 0\.00500 0\.00333 0\.00250 0\.00200 0\.00167", r"rate halves after 10 epochs: True",
+        r"tiny: params 113, epochs \d, val_binary_crossentropy [\d.]+", r"l2: params 5057",
+        r"dropout: params 5057", r"l2 penalties: 2 sum matches weights: True",
+        r"history keys: \['accuracy', 'binary_crossentropy', 'loss', 'val_accuracy', 'val_binary_crossentropy', "
+        r"'val_loss'\]", r"best val accuracy: 0\.[6-9]\d|best val accuracy: 1\.00"],
     "tf_keras2_data_pipeline.py": [r"element_spec: \(TensorSpec\(shape=\(None, 24, 24, 3\), dtype=tf\.float32",
                                    r"rescaling \(Rescaling\)", r"Epoch 3/3", r"val_loss",
                                    r"checkpoint written: True", r"reloaded checkpoint: val loss [\d.]+ val accuracy [\d.]+",

@@ -434,3 +434,50 @@ def test_make_csv_dataset_infers_types_repeats_and_shuffles(tmp_path):
     assert [b["a"].tolist() for b in forever.take(3)] == [[0, 1, 2, 3], [4, 5, 0, 1], [2, 3, 4, 5]]
     with pytest.raises(ValueError, match="label_name"):
         tf.data.experimental.make_csv_dataset(str(path), batch_size=2, label_name="missing")
+
+
+def test_csv_dataset_gives_one_tuple_of_scalars_per_record(tmp_path):
+    import gzip
+
+    path = tmp_path / "rows.csv.gz"
+    path.write_bytes(gzip.compress(b"1.5,2,a\n-3,,b\n0.25,7,\n"))
+    ds = tf.data.experimental.CsvDataset(str(path), [float(), [9], tf.string], compression_type="GZIP")
+    with pytest.raises(ValueError, match="field 2 is required but missing in record 2"):
+        list(ds)
+    ds = tf.data.experimental.CsvDataset(str(path), [float(), [9], ["z"]], compression_type="GZIP")
+    rows = list(ds)
+    assert [tuple(v.dtype for v in r[:2]) for r in rows] == [(torch.float32, torch.int32)] * 3
+    assert [(float(r[0]), int(r[1]), r[2]) for r in rows] == [(1.5, 2, "a"), (-3.0, 9, "b"), (0.25, 7, "z")]
+    assert ds.cardinality() == tf.data.experimental.UNKNOWN_CARDINALITY
+
+    # The HIGGS pattern: batch the records, then stack the feature columns into one tensor.
+    def pack_row(*row):
+        return tf.stack(row[1:], 1), row[0]
+
+    (features, label), = list(ds.batch(3).map(lambda *r: pack_row(*r[:2])))
+    np.testing.assert_array_equal(features.numpy(), [[2], [9], [7]])
+    np.testing.assert_array_equal(label.numpy(), np.float32([1.5, -3, 0.25]))
+
+
+def test_csv_dataset_header_select_cols_and_bad_fields(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b,c\n1,2,3\n4,x,6\n")
+    ds = tf.data.experimental.CsvDataset(str(path), [tf.int64, tf.float64], header=True, select_cols=[0, 2])
+    assert [(int(a), float(c), a.dtype, c.dtype) for a, c in ds] == [(1, 3.0, torch.int64, torch.float64),
+                                                                      (4, 6.0, torch.int64, torch.float64)]
+    with pytest.raises(ValueError, match="field 1 in record 2 .* is not a valid float: 'x'"):
+        list(tf.data.experimental.CsvDataset(str(path), [0, 0.0, 0], header=True))
+    with pytest.raises(ValueError, match="record 1 .* has 3 fields but record_defaults has 2"):
+        list(tf.data.experimental.CsvDataset(str(path), [0, 0], header=True))
+    with pytest.raises(ValueError, match="select_cols has 2 columns but record_defaults has 1"):
+        tf.data.experimental.CsvDataset(str(path), [0], select_cols=[0, 1])
+
+
+def test_counter_counts_forever_and_zips():
+    counter = tf.data.experimental.Counter(start=5, step=2)
+    assert counter.cardinality() == tf.data.experimental.INFINITE_CARDINALITY
+    assert [int(v) for v in counter.take(3)] == [5, 7, 9]
+    assert next(iter(counter)).dtype == torch.int64
+    pairs = list(Dataset.zip((Dataset.from_tensor_slices(np.float32([0.5, 1.5])), (counter, counter))))
+    assert [(float(x), int(a), int(b)) for x, (a, b) in pairs] == [(0.5, 5, 5), (1.5, 7, 7)]
+    assert list(tf.data.experimental.Counter(dtype=tf.int32).take(1))[0].dtype == torch.int32

@@ -695,3 +695,102 @@ def test_linalg_matrix_transpose_and_band_part(tf):
     for lower, upper in ((0, -1), (-1, 0), (1, 2), (0, 0), (-1, -1)):
         keep = ((lower < 0) | (rows - cols <= lower)) & ((upper < 0) | (cols - rows <= upper))
         np.testing.assert_array_equal(arr(tf.linalg.band_part(tf.constant(x), lower, upper)), np.where(keep, x, 0))
+
+
+def test_add_n_sums_a_list_of_tensors(tf):
+    parts = [RNG.normal(size=(2, 3)).astype("float32") for _ in range(3)]
+    np.testing.assert_allclose(arr(tf.add_n(parts)), parts[0] + parts[1] + parts[2], rtol=1e-6)
+    np.testing.assert_allclose(arr(tf.math.add_n([torch.tensor(2.5)])), 2.5)
+    # model.losses of a model with kernel regularizers: scalars summed into the total penalty
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3, kernel_regularizer=tf.keras.regularizers.l2(0.01)),
+                                 tf.keras.layers.Dense(1, kernel_regularizer=tf.keras.regularizers.l2(0.01))])
+    model(np.ones((2, 4), "float32"))
+    expected = sum(0.01 * (arr(w) ** 2).sum() for w in (model.layers[0].kernel, model.layers[1].kernel))
+    np.testing.assert_allclose(arr(tf.add_n(model.losses)), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="at least one tensor"):
+        tf.add_n([])
+    with pytest.raises(ValueError, match=r"inputs\[1\] has shape \(3,\)"):
+        tf.add_n([np.ones(2, "float32"), np.ones(3, "float32")])
+
+
+def test_image_adjust_saturation_matches_colorsys(tf):
+    import colorsys
+
+    rgb = RNG.uniform(size=(4, 5, 3)).astype("float32")
+
+    def expected(pixels, factor):
+        out = np.empty_like(pixels)
+        for index in np.ndindex(pixels.shape[:-1]):
+            h, s, v = colorsys.rgb_to_hsv(*pixels[index])
+            out[index] = colorsys.hsv_to_rgb(h, min(max(s * factor, 0.0), 1.0), v)
+        return out
+
+    for factor in (0.0, 0.5, 3.0):
+        np.testing.assert_allclose(arr(tf.image.adjust_saturation(rgb, factor)), expected(rgb, factor), atol=1e-5)
+    # uint8 images go through [0, 1] floats and come back as uint8, rounded
+    pixels = RNG.integers(0, 256, size=(2, 3, 4, 3)).astype("uint8")
+    out = tf.image.adjust_saturation(pixels, 2)
+    assert out.dtype == torch.uint8 and tuple(out.shape) == pixels.shape
+    want = np.clip(expected(pixels.astype("float64") / 255.0, 2.0) * 255.0 + 0.5, 0, 255).astype("uint8")
+    assert np.abs(arr(out).astype(int) - want.astype(int)).max() <= 1
+    np.testing.assert_allclose(arr(tf.image.hsv_to_rgb(tf.image.rgb_to_hsv(rgb))), rgb, atol=1e-5)
+    with pytest.raises(ValueError, match="3 \\(RGB\\) channels"):
+        tf.image.adjust_saturation(np.zeros((4, 4, 1), "float32"), 2.0)
+
+
+def test_random_split_gives_stateless_seeds(tf):
+    seeds = tf.random.split(tf.constant([1, 2]), num=3)
+    assert seeds.dtype == torch.int64 and tuple(seeds.shape) == (3, 2)
+    assert torch.equal(seeds, tf.random.split((1, 2), num=3))  # the same seed, the same seeds
+    assert not torch.equal(seeds, tf.random.split((1, 3), num=3))
+    assert len({tuple(r) for r in seeds.tolist()}) == 3
+    # each new seed drives the stateless image ops
+    image = RNG.uniform(size=(8, 8, 3)).astype("float32")
+    a = tf.image.stateless_random_brightness(image, 0.5, seed=seeds[0, :])
+    assert torch.equal(a, tf.image.stateless_random_brightness(image, 0.5, seed=seeds[0, :]))
+    with pytest.raises(ValueError, match="shape \\[2\\]"):
+        tf.random.split([1, 2, 3])
+
+
+def test_set_shape_checks_an_eager_tensors_shape(tf):
+    # The time-series tutorial's window splitter: set_shape with None for unknown sizes.
+    t = tf.zeros((32, 6, 19))
+    t.set_shape([None, 6, None])
+    t.set_shape(None)
+    t.set_shape(tf.TensorShape([32, 6, 19]))
+    assert tuple(t.shape) == (32, 6, 19)
+    with pytest.raises(ValueError,
+                       match=r"shape \(32, 6, 19\) is not compatible with supplied shape \[None, 5, None\]"):
+        t.set_shape([None, 5, None])
+    with pytest.raises(ValueError, match="not compatible"):
+        t.set_shape([None, 6])
+
+
+def test_tf_initializers_is_keras_initializers(tf):
+    init = tf.initializers.zeros()
+    assert isinstance(init, tf.keras.initializers.Zeros)
+    layer = tf.keras.layers.Dense(3, kernel_initializer=tf.initializers.zeros())
+    layer.build((None, 2))
+    assert not arr(layer.kernel).any()
+
+
+def test_random_generator_streams(tf):
+    # The data-augmentation tutorial draws a fresh stateless seed per element from a Generator.
+    rng = tf.random.Generator.from_seed(123, alg='philox')
+    seeds = rng.make_seeds(1)
+    assert seeds.dtype == torch.int64 and tuple(seeds.shape) == (2, 1)
+    assert not torch.equal(seeds, rng.make_seeds(1))  # the stream moves on
+    again = tf.random.Generator.from_seed(123)
+    assert torch.equal(again.make_seeds(1), seeds)  # the same seed, the same stream
+    image = RNG.uniform(size=(8, 8, 3)).astype("float32")
+    out = tf.image.stateless_random_brightness(image, 0.5, seed=seeds[:, 0])
+    assert tuple(out.shape) == (8, 8, 3)
+    values = tf.random.Generator.from_seed(1).uniform((2000,), minval=2.0, maxval=4.0)
+    assert 2.0 <= float(values.min()) and float(values.max()) < 4.0 and abs(float(values.mean()) - 3.0) < 0.1
+    normal = tf.random.Generator.from_seed(1).normal((4000,), mean=1.0, stddev=2.0)
+    assert abs(float(normal.mean()) - 1.0) < 0.15 and abs(float(normal.std()) - 2.0) < 0.15
+    ints = tf.random.Generator.from_non_deterministic_state().uniform((50,), 0, 5, dtype=tf.int32)
+    assert ints.dtype == torch.int32 and 0 <= int(ints.min()) and int(ints.max()) < 5
+    with pytest.raises(ValueError, match="maxval"):
+        rng.uniform((2,), dtype=tf.int64)
+    assert len(rng.split(3)) == 3

@@ -32,6 +32,8 @@ import torch
 
 __version__ = "2.16.1"  # the tf.keras (Keras 2 API) era this shim answers for
 VERSION = __version__
+# tf.version: the same release, under the names TF's version module gives it
+version = types.SimpleNamespace(VERSION=__version__, GIT_VERSION=f"v{__version__}")
 
 
 class DType(str):
@@ -335,7 +337,56 @@ def _uniform(shape, minval=0, maxval=None, dtype=float32, seed=None, name=None):
     return out.to(_device())
 
 
-random = types.SimpleNamespace(set_seed=_set_seed, normal=_normal, uniform=_uniform)
+class _RandomGenerator:
+    """tf.random.Generator: a random stream of its own (a torch generator), seeded with
+    `from_seed` or from fresh entropy. Its numbers are torch's, not TensorFlow's Philox
+    values; the same seed gives the same stream."""
+
+    def __init__(self, seed=None, alg="auto_select"):
+        self._gen = torch.Generator(device="cpu")
+        if seed is None:
+            self._gen.seed()
+        else:
+            self._gen.manual_seed(int(seed) & 0x7FFFFFFFFFFFFFFF)
+        self.algorithm = alg
+
+    @classmethod
+    def from_seed(cls, seed, alg=None):
+        return cls(seed, alg or "auto_select")
+
+    @classmethod
+    def from_non_deterministic_state(cls, alg=None):
+        return cls(None, alg or "auto_select")
+
+    def reset_from_seed(self, seed):
+        self._gen.manual_seed(int(seed) & 0x7FFFFFFFFFFFFFFF)
+
+    def make_seeds(self, count=1):
+        """Seeds for the stateless random functions: an int64 tensor of shape (2, count)."""
+        return torch.randint(-2 ** 63, 2 ** 63 - 1, (2, int(count)), dtype=torch.int64, generator=self._gen)
+
+    def split(self, count=1):
+        return [type(self)(int(torch.randint(0, 2 ** 62, (), generator=self._gen))) for _ in _builtin_range(int(count))]
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype=float32, name=None):
+        out = torch.normal(float(mean), float(stddev), size=_shape_tuple(shape), generator=self._gen,
+                           dtype=_torch_dtype(dtype))
+        return out.to(_device())
+
+    def uniform(self, shape, minval=0, maxval=None, dtype=float32, name=None):
+        torch_dtype = _torch_dtype(dtype)
+        if not torch_dtype.is_floating_point:
+            if maxval is None:
+                raise ValueError(f"Must specify maxval for integer dtype {_dtype_name(dtype)} in "
+                                 "tf.random.Generator.uniform.")
+            return torch.randint(int(minval), int(maxval), _shape_tuple(shape), generator=self._gen,
+                                 dtype=torch_dtype).to(_device())
+        maxval = 1.0 if maxval is None else maxval
+        out = torch.rand(_shape_tuple(shape), generator=self._gen, dtype=torch_dtype) * (maxval - minval) + minval
+        return out.to(_device())
+
+
+random = types.SimpleNamespace(set_seed=_set_seed, normal=_normal, uniform=_uniform, Generator=_RandomGenerator)
 
 
 # TF 2's initializer aliases (`tf.random_normal_initializer()`, `tf.zeros_initializer()`), with
@@ -541,8 +592,9 @@ def _nest():
 
 
 nest = _nest()
-# TF 2's tf.losses / tf.metrics / tf.optimizers are tf.keras's; imported on first use.
-_KERAS_MODULES = {"losses": "keraslite.losses", "metrics": "keraslite.metrics", "optimizers": "keraslite.optimizers"}
+# TF 2's tf.losses / tf.metrics / tf.optimizers / tf.initializers are tf.keras's; imported on first use.
+_KERAS_MODULES = {"losses": "keraslite.losses", "metrics": "keraslite.metrics", "optimizers": "keraslite.optimizers",
+                  "initializers": "keraslite.initializers"}
 _install_eager_numpy()
 
 

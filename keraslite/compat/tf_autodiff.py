@@ -258,6 +258,26 @@ def install_eager_numpy():
     torch.Tensor.numpy = numpy
     _install_numpy_reductions()
     _install_numpy_results()
+    _install_set_shape()
+
+
+def _install_set_shape():
+    """`t.set_shape(shape)`: TensorFlow refines a tensor's static shape with it; an eager
+    tensor's shape is already fully known, so only the compatibility check remains (None
+    entries match any size, a None shape any rank), raising as TensorFlow does."""
+    if hasattr(torch.Tensor, "set_shape"):
+        return
+
+    def set_shape(self, shape):
+        dims = getattr(shape, "as_list", lambda: shape)() if shape is not None else None
+        if dims is None:
+            return
+        dims = [None if d is None else int(d) for d in dims]
+        actual = tuple(self.shape)
+        if len(dims) != len(actual) or any(d is not None and d != a for d, a in zip(dims, actual)):
+            raise ValueError(f"Tensor's shape {actual} is not compatible with supplied shape {dims}.")
+
+    torch.Tensor.set_shape = set_shape
 
 
 # numpy's reductions (np.min(t), np.mean(t, axis=0) ...) call the argument's own method with

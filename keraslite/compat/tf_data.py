@@ -1,8 +1,9 @@
 """`tf.data` for the tensorflow shim: an in-memory `Dataset` whose elements are torch tensors.
 
 Owns the Dataset pipeline (sources: from_tensor_slices, from_tensors, from_generator, range,
-TextLineDataset; transformations: shuffle, batch, padded_batch, unbatch, map, filter, repeat,
-take, skip, cache, prefetch, zip, concatenate, enumerate), cardinality bookkeeping and TensorSpec. Everything runs eagerly
+TextLineDataset, experimental.CsvDataset and Counter; transformations: shuffle, batch,
+padded_batch, unbatch, map, filter, repeat, take, skip, cache, prefetch, zip, concatenate,
+enumerate), cardinality bookkeeping and TensorSpec. Everything runs eagerly
 in the calling process; num_parallel_calls, prefetch and AUTOTUNE are accepted and change
 nothing.
 
@@ -31,7 +32,7 @@ import numpy as np
 import torch
 
 __all__ = ["Dataset", "TextLineDataset", "TensorSpec", "StringArray", "StringScalar", "strings", "AUTOTUNE", "INFINITE_CARDINALITY",
-           "UNKNOWN_CARDINALITY", "experimental", "Options"]
+           "UNKNOWN_CARDINALITY", "experimental", "Options", "CsvDataset"]
 
 AUTOTUNE = -1
 INFINITE_CARDINALITY = -1
@@ -864,12 +865,135 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     return dataset.batch(batch_size, drop_remainder=num_epochs is None)
 
 
+def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=None, header=False,  # noqa: N802
+               field_delim=",", use_quote_delim=True, na_value="", select_cols=None, exclude_cols=None):
+    """tf.data.experimental.CsvDataset: one element per CSV record, a tuple with one scalar
+    tensor per (selected) column, read again on each pass (cardinality unknown, as in TF).
+
+    record_defaults has one entry per selected column: a value (0.0 -> float32, 0 -> int32,
+    "" -> string; empty or `na_value` fields take it) or a dtype (the column is then required).
+    select_cols / exclude_cols pick columns by index; header=True skips the first line."""
+    import csv
+    import gzip
+    import io
+    import zlib
+
+    if select_cols is not None and exclude_cols is not None:
+        raise ValueError("CsvDataset: give select_cols or exclude_cols, not both.")
+    if isinstance(filenames, (str, bytes)) or hasattr(filenames, "__fspath__"):
+        paths = [filenames]
+    else:
+        paths = list(np.asarray(filenames, dtype=object).ravel())
+    kind = (compression_type or "").upper()
+    if kind not in ("", "GZIP", "ZLIB"):
+        raise ValueError(f"CsvDataset: compression_type must be None, '', 'GZIP' or 'ZLIB'; got "
+                         f"{compression_type!r}.")
+    columns = []  # (kind, default or None when required)
+    for entry in record_defaults:
+        if isinstance(entry, (list, tuple)) and not entry:
+            raise ValueError("CsvDataset: a record_defaults entry is an empty list; give a default value "
+                             "or a dtype.")
+        value = entry[0] if isinstance(entry, (list, tuple)) else entry
+        if isinstance(value, torch.Tensor) and value.dim() == 0:
+            value = value.item()
+        if isinstance(value, (torch.dtype, np.dtype, type)) or type(value).__name__ == "DType":
+            # a dtype (tf.float32, torch.int64, np.float64): a required column of that type
+            from keraslite.compat.tensorflow_shim import _dtype_name
+
+            name = "string" if value in (str, bytes) else _dtype_name(value)
+            if name not in ("float32", "float64", "int32", "int64", "string"):
+                raise ValueError(f"CsvDataset: record_defaults entries must be float32, float64, int32, int64 "
+                                 f"or string; got the dtype {name}.")
+            columns.append((name, None))
+        else:
+            columns.append((_csv_kind(value), value))
+    if select_cols is not None:
+        select_cols = [int(c) for c in select_cols]
+        if sorted(set(select_cols)) != select_cols:
+            raise ValueError(f"CsvDataset: select_cols must be in increasing order without repeats; got "
+                             f"{select_cols}.")
+        if len(select_cols) != len(columns):
+            raise ValueError(f"CsvDataset: select_cols has {len(select_cols)} columns but record_defaults "
+                             f"has {len(columns)} entries; give one default per selected column.")
+    exclude = set(int(c) for c in exclude_cols) if exclude_cols is not None else set()
+    parse = {"float32": float, "float64": float, "int32": int, "int64": int}
+
+    def record(fields, number, path):
+        if select_cols is not None:
+            if select_cols[-1] >= len(fields):
+                raise ValueError(f"CsvDataset: record {number} of {path} has {len(fields)} fields; "
+                                 f"select_cols asks for column {select_cols[-1]}.")
+            fields = [fields[c] for c in select_cols]
+        elif exclude:
+            fields = [f for c, f in enumerate(fields) if c not in exclude]
+        if len(fields) != len(columns):
+            raise ValueError(f"CsvDataset: record {number} of {path} has {len(fields)} fields but "
+                             f"record_defaults has {len(columns)} entries.")
+        out = []
+        for i, (field, (kind, default)) in enumerate(zip(fields, columns)):
+            if field == "" or field == na_value:
+                if default is None:
+                    raise ValueError(f"CsvDataset: field {i} is required but missing in record {number} "
+                                     f"of {path}.")
+                field = default
+            if kind == "string":
+                out.append(StringScalar(field.decode("utf-8") if isinstance(field, bytes) else str(field)))
+                continue
+            try:
+                number_value = parse[kind](field)
+            except ValueError:
+                raise ValueError(f"CsvDataset: field {i} in record {number} of {path} is not a valid "
+                                 f"{kind.rstrip('3264')}: {field!r}.") from None
+            out.append(torch.tensor(number_value, dtype=getattr(torch, kind)))
+        return tuple(out)
+
+    def read(path):
+        path = path.decode("utf-8") if isinstance(path, bytes) else str(path)
+        with open(path, "rb") as f:
+            data = f.read()
+        if kind == "GZIP":
+            data = gzip.decompress(data)
+        elif kind == "ZLIB":
+            data = zlib.decompress(data)
+        reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=field_delim,
+                            quoting=csv.QUOTE_MINIMAL if use_quote_delim else csv.QUOTE_NONE)
+        for number, fields in enumerate(reader):
+            if number == 0 and header:
+                continue
+            if fields:
+                yield record(fields, number, path)
+
+    def elements():
+        for path in paths:
+            yield from read(path)
+
+    return Dataset(elements, UNKNOWN_CARDINALITY)
+
+
+def Counter(start=0, step=1, dtype="int64", name=None):  # noqa: N802
+    """tf.data.experimental.Counter: the scalars start, start + step, ... without end
+    (infinite cardinality), typically zipped with a dataset to number or seed its elements."""
+    from keraslite.compat.tensorflow_shim import _device, _torch_dtype
+
+    torch_dtype = _torch_dtype(dtype)
+
+    def elements():
+        value = start
+        while True:
+            yield torch.tensor(value, dtype=torch_dtype, device=_device())
+            value += step
+
+    return Dataset(elements, INFINITE_CARDINALITY)
+
+
 class _Experimental:
     AUTOTUNE = AUTOTUNE
     INFINITE_CARDINALITY = INFINITE_CARDINALITY
     UNKNOWN_CARDINALITY = UNKNOWN_CARDINALITY
     cardinality = staticmethod(_cardinality_of)
     make_csv_dataset = staticmethod(make_csv_dataset)
+    CsvDataset = staticmethod(CsvDataset)
+    Counter = staticmethod(Counter)
 
 
 experimental = _Experimental()

@@ -13,7 +13,8 @@ torch tensors (images HWC or NHWC, channels last, as in TensorFlow).
 - Augmentation: `random_crop`, `random_contrast`, `resize_with_crop_or_pad` (centred, the odd
   pixel of padding after), `rot90` and the `stateless_random_*` functions, whose draws follow
   their two-integer seed deterministically but are torch's, not TensorFlow's Philox values.
-  `random_saturation` / `random_hue` (HSV) are not provided.
+  `adjust_saturation` works in HSV (with `rgb_to_hsv` / `hsv_to_rgb`); `random_saturation` /
+  `random_hue` are not provided.
 - `io.read_file` returns the file's bytes (a Python bytes object, where TensorFlow gives a
   scalar string tensor).
 
@@ -167,6 +168,33 @@ def random_brightness(image, max_delta, seed=None):
     gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None
     delta = (torch.rand((), generator=gen).item() * 2 - 1) * float(max_delta)
     return adjust_brightness(image, delta)
+
+
+def rgb_to_hsv(images, name=None):
+    """Float RGB in [0, 1] -> HSV, each of hue, saturation and value in [0, 1]."""
+    from keraslite.ops import image as ops_image
+
+    return ops_image.rgb_to_hsv(_floating(_image_tensor(images, "rgb_to_hsv")), data_format="channels_last")
+
+
+def hsv_to_rgb(images, name=None):
+    from keraslite.ops import image as ops_image
+
+    return ops_image.hsv_to_rgb(_floating(_image_tensor(images, "hsv_to_rgb")), data_format="channels_last")
+
+
+def adjust_saturation(image, saturation_factor, name=None):
+    """Saturation (of HSV) times `saturation_factor`, clipped to [0, 1]; integer images are
+    converted to [0, 1] floats and back, as TensorFlow does."""
+    image = _image_tensor(image, "adjust_saturation")
+    if image.shape[-1] != 3:
+        raise ValueError(f"tf.image.adjust_saturation: images must have 3 (RGB) channels; got shape "
+                         f"{tuple(image.shape)}.")
+    as_float = convert_image_dtype(image, "float32") if not image.is_floating_point() else image
+    hsv = rgb_to_hsv(as_float)
+    saturation = torch.clamp(hsv[..., 1:2] * float(saturation_factor), 0.0, 1.0)
+    out = hsv_to_rgb(torch.cat([hsv[..., :1], saturation, hsv[..., 2:]], dim=-1)).to(as_float.dtype)
+    return convert_image_dtype(out, str(image.dtype).replace("torch.", ""), saturate=True)
 
 
 def adjust_contrast(images, contrast_factor):
@@ -391,6 +419,7 @@ image = types.SimpleNamespace(
     flip_left_right=flip_left_right, flip_up_down=flip_up_down, random_flip_left_right=random_flip_left_right,
     random_flip_up_down=random_flip_up_down, rgb_to_grayscale=rgb_to_grayscale, grayscale_to_rgb=grayscale_to_rgb,
     per_image_standardization=per_image_standardization, adjust_brightness=adjust_brightness,
+    adjust_saturation=adjust_saturation, rgb_to_hsv=rgb_to_hsv, hsv_to_rgb=hsv_to_rgb,
     random_brightness=random_brightness, adjust_contrast=adjust_contrast, central_crop=central_crop,
     crop_to_bounding_box=crop_to_bounding_box, pad_to_bounding_box=pad_to_bounding_box,
     resize_with_crop_or_pad=resize_with_crop_or_pad, rot90=rot90, random_crop=random_crop,

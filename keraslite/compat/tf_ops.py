@@ -225,6 +225,17 @@ NN = {
         _tensor(x), p=float(rate), training=True),
 }
 # tf.random.<name>
+def random_split(seed, num=2, alg="auto_select"):
+    """tf.random.split: `num` new stateless seeds, an int64 tensor of shape (num, 2), drawn
+    deterministically from the two-integer `seed` (torch's generator, not TensorFlow's
+    Philox, so the values differ from TensorFlow's; the same seed gives the same seeds)."""
+    values = _tensor(seed).reshape(-1).tolist()
+    if len(values) != 2:
+        raise ValueError(f"tf.random.split: seed must be a shape [2] tensor; got {len(values)} values.")
+    gen = torch.Generator().manual_seed((int(values[0]) * 1000003 + int(values[1])) & 0x7FFFFFFFFFFFFFFF)
+    return torch.randint(-2 ** 63, 2 ** 63 - 1, (int(num), 2), dtype=torch.int64, generator=gen)
+
+
 RANDOM = {"shuffle": random_shuffle}
 
 
@@ -313,6 +324,24 @@ def scale_regularization_loss(regularization_loss):
     if isinstance(regularization_loss, (list, tuple)):
         return torch.stack([_tensor(l).reshape(()) for l in regularization_loss]).sum()
     return torch.sum(_tensor(regularization_loss))
+
+
+def add_n(inputs, name=None):
+    """tf.add_n / tf.math.add_n: the elementwise sum of a list of tensors of one shape and
+    dtype (the regularization losses of `model.losses`, say)."""
+    if isinstance(inputs, (torch.Tensor, np.ndarray)) or not isinstance(inputs, (list, tuple)) or not inputs:
+        raise ValueError("tf.add_n: inputs must be a list of at least one tensor, all of the same dtype and "
+                         f"shape; got {type(inputs).__name__}{'' if inputs is None else ' ' + repr(inputs)[:60]}.")
+    tensors = [_tensor(t) for t in inputs]
+    first = tensors[0]
+    for i, t in enumerate(tensors[1:], 1):
+        if t.shape != first.shape or t.dtype != first.dtype:
+            raise ValueError(f"tf.add_n: inputs[{i}] has shape {tuple(t.shape)} and dtype {t.dtype}, but inputs[0] "
+                             f"has shape {tuple(first.shape)} and dtype {first.dtype}; all must match.")
+    total = first.clone()
+    for t in tensors[1:]:
+        total = total + t.to(first.device)
+    return total
 
 
 def global_norm(t_list, name=None):
@@ -1208,12 +1237,12 @@ TOP_LEVEL.update(_MORE_ELEMENTWISE, **_MORE_REDUCTIONS, unstack=unstack, fill=fi
                  tensor_scatter_nd_add=tensor_scatter_nd_add, searchsorted=searchsorted,
                  histogram_fixed_width=histogram_fixed_width, map_fn=map_fn, vectorized_map=vectorized_map,
                  cond=cond, while_loop=while_loop, case=case, switch_case=switch_case, is_tensor=is_tensor,
-                 truediv=truediv)
+                 truediv=truediv, add_n=add_n)
 MATH.update(_MORE_ELEMENTWISE, **_MORE_REDUCTIONS, top_k=top_k, in_top_k=in_top_k, cumsum=cumsum,
             l2_normalize=l2_normalize, divide_no_nan=divide_no_nan, count_nonzero=count_nonzero,
             confusion_matrix=confusion_matrix, truediv=truediv, segment_sum=segment_sum,
             unsorted_segment_sum=unsorted_segment_sum, bincount=bincount, polyval=polyval,
-            unique=unique)
+            unique=unique, add_n=add_n)
 NN.update(_NN_ACTIVATIONS, l2_normalize=l2_normalize,
           sigmoid_cross_entropy_with_logits=sigmoid_cross_entropy_with_logits,
           weighted_cross_entropy_with_logits=weighted_cross_entropy_with_logits, conv2d=conv2d, conv1d=conv1d,
@@ -1222,7 +1251,7 @@ NN.update(_NN_ACTIVATIONS, l2_normalize=l2_normalize,
           bias_add=bias_add, batch_normalization=batch_normalization, top_k=top_k,
           compute_average_loss=compute_average_loss, scale_regularization_loss=scale_regularization_loss,
           in_top_k=in_top_k)  # TF 2 order: (targets, predictions, k)
-RANDOM.update(categorical=categorical, truncated_normal=truncated_normal)
+RANDOM.update(categorical=categorical, truncated_normal=truncated_normal, split=random_split)
 def matrix_transpose(a, name="matrix_transpose", conjugate=False):
     """tf.linalg.matrix_transpose: swap the last two axes (batch axes kept)."""
     x = _tensor(a)

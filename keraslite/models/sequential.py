@@ -5,6 +5,8 @@ shape (or an InputLayer, or `build(input_shape)`), and a forward pass that is ju
 """
 import weakref
 
+import numpy as np
+import torch
 from torch import nn
 
 from keraslite import backend
@@ -126,12 +128,26 @@ class Sequential(Model):
         # "functional" name: models made afterwards are numbered as in Keras.
         backend.get_uid("functional")
 
+    def _adjust_input_rank(self, x):
+        """As Keras's functional models do: with a known input shape ending in 1, a tensor one
+        rank short gets that axis (a 1-D column of values for `input_shape=[1]`); one rank
+        too many, ending in 1, loses it."""
+        ref = self._batch_input_shape
+        ndim = getattr(x, "ndim", None)
+        if ref is None or ndim is None or ndim == len(ref) or not isinstance(x, (torch.Tensor, np.ndarray)):
+            return x
+        if ndim == len(ref) - 1 and ref[-1] == 1:
+            return x.reshape(tuple(x.shape) + (1,))
+        if ndim == len(ref) + 1 and x.shape[-1] == 1:
+            return x.reshape(tuple(x.shape[:-1]))
+        return x
+
     def _maybe_build(self, input_shape):
         if not self.built:
             self.build(input_shape)
 
     def call(self, inputs, training=None, mask=None):
-        x = inputs
+        x = self._adjust_input_rank(inputs)
         for layer in self._stack:
             if layer._call_accepts_training:
                 x = layer(x, training=training)

@@ -1,19 +1,34 @@
 """Learning-rate schedules (keras.optimizers.schedules): each maps the optimizer's
 iteration count to a learning rate. They compute in Python floats, so asking for the rate
-never touches the device; config keys and defaults are Keras 3's.
+never touches the device; config keys and defaults are Keras 3's. Called with an array of
+steps (tutorials plot a schedule over `np.linspace(...)`), a schedule gives a float32 tensor
+of the rates, one per step, as Keras's do.
 """
 import math
+
+import numpy as np
+import torch
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay",
            "InverseTimeDecay", "CosineDecay", "CosineDecayRestarts", "serialize", "deserialize"]
 
 
 class LearningRateSchedule:
-    """Base class: subclasses implement `__call__(step)` and `get_config()`."""
+    """Base class: subclasses implement `__call__(step)` and `get_config()`. The built-in
+    schedules implement `_rate(step)` for one step instead, and `__call__` maps it over an
+    array of steps."""
 
     def __call__(self, step):
-        raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override `__call__(self, "
-                                  "step)`.")
+        if not hasattr(self, "_rate"):
+            raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override "
+                                      "`__call__(self, step)`.")
+        if getattr(step, "ndim", np.ndim(step)) == 0:
+            return self._rate(step)
+        if isinstance(step, torch.Tensor):
+            step = step.detach().cpu().numpy()
+        steps = np.asarray(step, dtype=np.float64)
+        rates = [self._rate(float(s)) for s in steps.ravel()]
+        return torch.tensor(rates, dtype=torch.float32).reshape(steps.shape)
 
     def get_config(self):
         raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override `get_config()` "
@@ -41,7 +56,7 @@ class _RateDecay(LearningRateSchedule):
         self.staircase = staircase
         self.name = name or type(self).__name__
 
-    def __call__(self, step):
+    def _rate(self, step):
         p = float(step) / self.decay_steps
         return self._decay(math.floor(p) if self.staircase else p)
 
@@ -72,7 +87,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         self.values = values
         self.name = name
 
-    def __call__(self, step):
+    def _rate(self, step):
         step = float(step)
         for boundary, value in zip(self.boundaries, self.values):
             if step <= boundary:
@@ -97,7 +112,7 @@ class PolynomialDecay(LearningRateSchedule):
         self.cycle = cycle
         self.name = name
 
-    def __call__(self, step):
+    def _rate(self, step):
         step = float(step)
         decay_steps = float(self.decay_steps)
         if self.cycle:
@@ -141,7 +156,7 @@ class CosineDecay(LearningRateSchedule):
         cosine = 0.5 * (1.0 + math.cos(math.pi * step / self.decay_steps))
         return peak * ((1 - self.alpha) * cosine + self.alpha)
 
-    def __call__(self, step):
+    def _rate(self, step):
         step = float(step)
         if self.warmup_target is None:
             return self._decay(min(step, self.decay_steps), self.initial_learning_rate)
@@ -170,7 +185,7 @@ class CosineDecayRestarts(LearningRateSchedule):
         self.alpha = alpha
         self.name = name
 
-    def __call__(self, step):
+    def _rate(self, step):
         fraction = float(step) / self.first_decay_steps
         t_mul = float(self._t_mul)
         if t_mul == 1.0:

@@ -271,9 +271,29 @@ def _is_sequential_like(model):
     return True
 
 
+def _sequential_output_shapes(model):
+    """id(layer) -> output shape text for a built Sequential, propagated from the model's input
+    shape as Keras's symbolic build does: a layer built earlier on other data (a Normalization
+    adapted to a 1-D column) still shows the shape it has inside this model."""
+    stack = getattr(model, "_stack", None)
+    shape = getattr(model, "_batch_input_shape", None)
+    if stack is None or shape is None or not model.built:
+        return {}
+    shapes = {}
+    for layer in stack:
+        try:
+            shape = layer.compute_output_shape(tuple(shape))
+        except Exception:
+            break
+        shapes[id(layer)] = _format_structure(tuple(shape) if isinstance(shape, (list, tuple)) and not any(
+            isinstance(s, (list, tuple)) for s in shape) else shape)
+    return shapes
+
+
 def summary_text(model, line_length=None, positions=None, expand_nested=False, show_trainable=False,
                  layer_range=None):
     """The summary as one string (what print_fn receives)."""
+    sequential_shapes = _sequential_output_shapes(model)
     graph = getattr(model, "_graph", None)
     layers = graph.operations if graph is not None else model.layers
     sequential_like = _is_sequential_like(model)
@@ -309,7 +329,8 @@ def summary_text(model, line_length=None, positions=None, expand_nested=False, s
 
     def fields(layer, prefix=""):
         class_name = getattr(layer, "display_class_name", type(layer).__name__)
-        row = [f"{prefix}{layer.name} ({class_name})", _output_shape_text(layer), _params_text(layer)]
+        shape_text = sequential_shapes.get(id(layer)) if not prefix else None
+        row = [f"{prefix}{layer.name} ({class_name})", shape_text or _output_shape_text(layer), _params_text(layer)]
         if not sequential_like:
             row.append(connections(layer))
         if show_trainable:
