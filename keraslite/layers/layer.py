@@ -566,6 +566,14 @@ class Layer(nn.Module):
         return tensors
 
     @property
+    def metrics(self):
+        """The Metric objects this layer and its sublayers hold as attributes or made through
+        `add_metric`, as Keras's `Layer.metrics` lists them (a Model adds its compiled ones)."""
+        from keraslite.training.loop import attribute_metrics
+
+        return attribute_metrics(self)
+
+    @property
     def losses(self):
         """Regularization penalties of this layer's weights plus what `add_loss` recorded."""
         out = []
