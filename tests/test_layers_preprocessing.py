@@ -382,3 +382,18 @@ def test_hashing_with_salt_uses_keyed_siphash():
     assert out == [0, 1 + siphash24([7, 7], b"42") % 4]
     with pytest.raises(ValueError, match="salt"):
         keraslite.layers.Hashing(num_bins=3, salt="pepper")
+
+
+@pytest.mark.parametrize("mode", ["multi_hot", "count", "tf_idf"])
+def test_text_vectorization_symbolic_shape_of_a_string_column_matches_its_output(mode):
+    # call() squeezes a (batch, 1) column of strings before splitting, so an end-to-end model
+    # on keras.Input((1,), dtype="string") sees (batch, vocabulary), as its eager output has.
+    layer = keraslite.layers.TextVectorization(output_mode=mode, ngrams=2)
+    layer.adapt(["the brain is wider", "than the sky"])
+    eager = layer(np.array([["the sky"], ["wider brain"]]))
+    symbolic = layer(keraslite.Input((1,), dtype="string"))
+    assert tuple(symbolic.shape) == (None,) + tuple(eager.shape[1:]) == (None, layer.vocabulary_size())
+    head = keraslite.Sequential([keraslite.Input((layer.vocabulary_size(),)), keraslite.layers.Dense(1)])
+    strings = keraslite.Input((1,), dtype="string")
+    end_to_end = keraslite.Model(strings, head(layer(strings)))
+    assert tuple(end_to_end(np.array([["the brain"]])).shape) == (1, 1)
