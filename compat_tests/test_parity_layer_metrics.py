@@ -56,3 +56,32 @@ def test_layer_owned_metric_is_in_fit_and_evaluate_logs():
     for key in ke:
         np.testing.assert_allclose(le[key], ke[key], rtol=1e-4, atol=1e-6, err_msg=key)
     assert [m.name for m in lm.metrics] == [m.name for m in km.metrics]
+
+
+def _tracker_class(mod):
+    class Inner(mod.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.mae = mod.metrics.MeanAbsoluteError(name="inner_mae")
+
+        def call(self, x):
+            return x
+
+    class Outer(mod.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.acc = mod.metrics.BinaryAccuracy(name="outer_acc")
+            self.inner = Inner()
+
+        def call(self, x):
+            return self.inner(x)
+
+    return Outer
+
+
+def test_layer_metrics_lists_own_then_sublayer_metrics():
+    # Keras's Layer.metrics: the layer's own Metric attributes, then its sublayers'.
+    k_layer, l_layer = _tracker_class(keras)(), _tracker_class(keraslite)()
+    assert [m.name for m in l_layer.metrics] == [m.name for m in k_layer.metrics] == ["outer_acc", "inner_mae"]
+    assert l_layer.metrics[0] is l_layer.acc
+    assert keraslite.layers.Dense(2).metrics == list(keras.layers.Dense(2).metrics) == []

@@ -15,6 +15,7 @@ import re
 import sys
 import traceback
 import types
+import warnings
 
 USAGE = """usage: python -m keraslite SCRIPT [ARGS ...]        (SCRIPT: a .py file or a .ipynb notebook)
        python -m keraslite -c CODE [ARGS ...]
@@ -72,6 +73,13 @@ def _headless_defaults():
     # Plots from tutorials must not try to open a window on a machine without a display.
     if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _tensorflow_scalar_reads():
+    # TensorFlow programs read scalars that carry gradients (`float(loss_value)` in a training
+    # loop) without a word; torch warns on each new call site. Programs run here read them as TF does.
+    warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True to a scalar",
+                            category=UserWarning)
 
 
 def _run_code(source, filename, argv, path0, module_file=None):
@@ -165,6 +173,7 @@ def main(argv=None):
         print(f"keraslite {keraslite.__version__}")
         return 0
     _headless_defaults()
+    _tensorflow_scalar_reads()
     if argv[0] in ("-c", "-m"):
         if len(argv) < 2:
             print(f"keraslite: argument {argv[0]} needs a value\n\n{USAGE}", file=sys.stderr, end="")

@@ -360,3 +360,40 @@ def test_string_inputs_pass_through_shape_ops_to_lookups():
     assert np.asarray(encoded).tolist() == [[0, 0, 1], [1, 0, 0]]
     assert np.asarray(index).tolist() == [2, 0]
     assert keraslite.ops.squeeze(keraslite.ops.reshape(np.array(["x", "y"]), (2, 1)), 1).tolist() == ["x", "y"]
+
+
+def test_hashing_with_salt_uses_keyed_siphash():
+    from keraslite.layers.preprocessing.farmhash import siphash24
+
+    # SipHash-2-4's reference vector: key 00..0f, message 00..0e.
+    key = bytes(range(16))
+    k0, k1 = int.from_bytes(key[:8], "little"), int.from_bytes(key[8:], "little")
+    assert siphash24([k0, k1], bytes(range(15))) == 0xA129CA6149BE45E5
+    # The examples in Keras's Hashing docstring (TensorFlow's to_hash_bucket_strong).
+    inputs = [["A"], ["B"], ["C"], ["D"], ["E"]]
+    pair = keraslite.layers.Hashing(num_bins=3, salt=[133, 137])
+    assert pair(inputs).numpy().ravel().tolist() == [1, 2, 1, 0, 2]
+    single = keraslite.layers.Hashing(num_bins=3, salt=133)
+    assert single(inputs).numpy().ravel().tolist() == [0, 0, 2, 1, 0]
+    assert single.get_config()["salt"] == [133, 133] and single.strong_hash
+    # Integers hash as their decimal strings; a mask value still takes bin 0.
+    masked = keraslite.layers.Hashing(num_bins=5, salt=7, mask_value=0)
+    out = masked(np.array([[0], [42]])).numpy().ravel().tolist()
+    assert out == [0, 1 + siphash24([7, 7], b"42") % 4]
+    with pytest.raises(ValueError, match="salt"):
+        keraslite.layers.Hashing(num_bins=3, salt="pepper")
+
+
+@pytest.mark.parametrize("mode", ["multi_hot", "count", "tf_idf"])
+def test_text_vectorization_symbolic_shape_of_a_string_column_matches_its_output(mode):
+    # call() squeezes a (batch, 1) column of strings before splitting, so an end-to-end model
+    # on keras.Input((1,), dtype="string") sees (batch, vocabulary), as its eager output has.
+    layer = keraslite.layers.TextVectorization(output_mode=mode, ngrams=2)
+    layer.adapt(["the brain is wider", "than the sky"])
+    eager = layer(np.array([["the sky"], ["wider brain"]]))
+    symbolic = layer(keraslite.Input((1,), dtype="string"))
+    assert tuple(symbolic.shape) == (None,) + tuple(eager.shape[1:]) == (None, layer.vocabulary_size())
+    head = keraslite.Sequential([keraslite.Input((layer.vocabulary_size(),)), keraslite.layers.Dense(1)])
+    strings = keraslite.Input((1,), dtype="string")
+    end_to_end = keraslite.Model(strings, head(layer(strings)))
+    assert tuple(end_to_end(np.array([["the brain"]])).shape) == (1, 1)

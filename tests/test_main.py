@@ -160,3 +160,22 @@ def test_plots_without_matplotlib_are_skipped_not_fatal(tmp_path):
         assert "matplotlib is not installed" in proc.stderr
         assert "loss.png was not written" in proc.stderr
         assert not (tmp_path / "loss.png").exists()
+
+
+def test_float_of_a_loss_under_a_tape_prints_no_torch_warning(tmp_path):
+    # tf.keras 2 loops print float(loss_value) for a loss that carries gradients; TensorFlow
+    # reads the scalar silently, so programs run through keraslite do too.
+    script = tmp_path / "loop.py"
+    script.write_text(textwrap.dedent("""
+        import numpy as np
+        import tensorflow as tf
+        from tensorflow import keras
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        with tf.GradientTape() as tape:
+            loss_value = tf.reduce_mean(tf.square(model(np.ones((2, 3), "float32"))))
+        print("loss %.4f" % float(loss_value), "grads", len(tape.gradient(loss_value, model.trainable_weights)))
+    """))
+    out = run([str(script)], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "loss " in out.stdout and "grads 2" in out.stdout
+    assert "requires_grad=True to a scalar" not in out.stderr

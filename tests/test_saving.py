@@ -375,3 +375,84 @@ def test_loss_and_metric_objects_survive(tmp_path, ext):
     assert loaded.optimizer.get_config()["momentum"] == 0.9
     assert loaded.loss.get_config()["label_smoothing"] == 0.1
     assert loaded._compile_config["metrics"] == ["accuracy"]
+
+
+def _mlp(head_units, with_head=True):
+    inputs = keraslite.Input((12,))
+    x = keraslite.layers.Dense(8, activation="relu", name="dense_1")(inputs)
+    x = keraslite.layers.Dense(6, activation="relu", name="dense_2")(x)
+    if with_head:
+        x = keraslite.layers.Dense(head_units, name="predictions")(x)
+    return keraslite.Model(inputs, x)
+
+
+def test_checkpoint_style_path_pairs_layers_in_order_and_returns_a_status(tmp_path):
+    # tf.keras 2 wrote a TensorFlow checkpoint to a name without '.h5'; restoring it paired the
+    # layers with weights in order as far as both models go, and returned a load status.
+    base = _mlp(0, with_head=False)
+    path = str(tmp_path / "pretrained_ckpt")
+    base.save_weights(path)
+
+    same = _mlp(0, with_head=False)
+    status = same.load_weights(path)
+    assert status.assert_consumed() is status
+    for a, b in zip(base.get_weights(), same.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+    bigger = _mlp(5)
+    head_before = bigger.get_layer("predictions").get_weights()
+    status = bigger.load_weights(path)
+    for a, b in zip(base.get_weights(), bigger.get_weights()[:4]):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(head_before, bigger.get_layer("predictions").get_weights()):
+        np.testing.assert_array_equal(a, b)
+    status.expect_partial()
+    with pytest.raises(AssertionError, match=r"\['predictions'\]"):
+        status.assert_consumed()
+
+    # A full model's checkpoint into the headless one: the head's values stay unused.
+    full_path = str(tmp_path / "full_ckpt")
+    bigger.save_weights(full_path)
+    status = _mlp(0, with_head=False).load_weights(full_path)
+    status.assert_existing_objects_matched()
+    with pytest.raises(AssertionError, match="fewer layers with weights"):
+        status.assert_consumed()
+
+
+def test_checkpoint_style_path_still_checks_shapes_and_h5_stays_strict(tmp_path):
+    path = str(tmp_path / "ckpt")
+    _mlp(5).save_weights(path)
+    other = keraslite.Sequential([keraslite.Input((12,)), keraslite.layers.Dense(7)])
+    with pytest.raises(ValueError, match="dense"):
+        other.load_weights(path)
+    h5 = str(tmp_path / "weights.h5")
+    _mlp(0, with_head=False).save_weights(h5)
+    with pytest.raises(ValueError, match="Layer count mismatch"):
+        _mlp(5).load_weights(h5)
+
+
+def test_subclassed_model_h5_round_trip_builds_before_reading_weights(tmp_path):
+    # A subclassed model's config says nothing of its input; the file keeps the shape it was
+    # built on, so loading (with the class given) builds it and restores its weights.
+    class Stack(keraslite.Model):
+        def __init__(self, hidden_units, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden_units = hidden_units
+            self.dense_layers = [keraslite.layers.Dense(u) for u in hidden_units]
+
+        def call(self, inputs):
+            for layer in self.dense_layers:
+                inputs = layer(inputs)
+            return inputs
+
+        def get_config(self):
+            return {"hidden_units": self.hidden_units}
+
+    model = Stack([6, 3])
+    x = np.random.default_rng(0).standard_normal((2, 5)).astype("float32")
+    expected = model(x).detach().numpy()
+    path = str(tmp_path / "stack_model")
+    model.save(path)
+    loaded = keraslite.saving.load_model(path, custom_objects={"Stack": Stack})
+    assert loaded.built
+    np.testing.assert_allclose(loaded(x).detach().numpy(), expected, rtol=1e-6)

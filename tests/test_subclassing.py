@@ -526,3 +526,35 @@ def test_tf_keras2_add_metric_in_call_is_reported_by_fit_and_evaluate():
 
     with pytest.raises(ValueError, match="provide a name for your metric"):
         Unnamed(name="unnamed")(np.ones((2, 2), "float32"))
+
+
+def test_layer_assigning_weights_without_calling_super_init():
+    # tf.keras and Keras 3 accept a layer whose __init__ never calls super().__init__():
+    # its weights are still tracked, and the layer gets Layer's default name.
+    class NoSuperInit(layers.Layer):
+        def __init__(self, a):
+            self.var = keras.Variable(float(a), name="var_a")
+            self.dense = layers.Dense(2)
+
+        def call(self, inputs):
+            return self.dense(inputs) * self.var
+
+    layer = NoSuperInit(3)
+    out = layer(np.ones((1, 4), "float32"))
+    assert layer.name.startswith("no_super_init")
+    assert len(layer.weights) == 3 and layer.weights[0] is layer.var
+    expected = (np.ones((1, 4)) @ layer.dense.get_weights()[0] + layer.dense.get_weights()[1]) * 3.0
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-6)
+
+
+def test_layer_calling_super_init_after_assigning_a_weight_keeps_it():
+    class LateSuperInit(layers.Layer):
+        def __init__(self, **kwargs):
+            self.var = keras.Variable(2.0, name="scale")
+            super().__init__(**kwargs)
+
+        def call(self, inputs):
+            return inputs * self.var
+
+    layer = LateSuperInit(name="late")
+    assert layer.name == "late" and [v.name for v in layer.weights] == ["scale"]

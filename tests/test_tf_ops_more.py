@@ -794,3 +794,14 @@ def test_random_generator_streams(tf):
     with pytest.raises(ValueError, match="maxval"):
         rng.uniform((2,), dtype=tf.int64)
     assert len(rng.split(3)) == 3
+
+
+def test_dtype_arguments_accept_tensorflow_datatype_enum_values(tf):
+    # TensorFlow's DataType enum (DT_FLOAT == 1, DT_INT32 == 3, DT_INT64 == 9, DT_BOOL == 10)
+    # is accepted wherever a dtype is: tf.zeros(1, 1) is a float32 vector of one zero.
+    z = tf.zeros(1, 1)
+    assert tuple(z.shape) == (1,) and z.dtype == torch.float32 and float(z[0]) == 0.0
+    assert tf.ones((2,), 3).dtype == torch.int32
+    assert tf.as_dtype(9) == tf.int64 and tf.as_dtype(10) == tf.bool
+    with pytest.raises(TypeError, match="Cannot convert the argument `type_value`: 99"):
+        tf.zeros((2,), 99)

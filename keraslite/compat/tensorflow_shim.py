@@ -73,12 +73,24 @@ half, double = float16, float64
 dtypes = types.SimpleNamespace(float16=float16, bfloat16=bfloat16, float32=float32, float64=float64, int8=int8,
                                int16=int16, int32=int32, int64=int64, uint8=uint8, bool=bool,
                                as_dtype=lambda d: DType(_dtype_name(d)))
+as_dtype = dtypes.as_dtype
 Tensor = torch.Tensor
+
+
+# TensorFlow's DataType enum values (types.proto), which tf.as_dtype and every dtype argument accept:
+# tf.zeros(1, 1) is a float32 vector, since DT_FLOAT == 1.
+_TF_DATATYPE_ENUM = {1: "float32", 2: "float64", 3: "int32", 4: "uint8", 5: "int16", 6: "int8", 7: "string",
+                     8: "complex64", 9: "int64", 10: "bool", 14: "bfloat16", 17: "uint16", 18: "complex128",
+                     19: "float16", 22: "uint32", 23: "uint64"}
 
 
 def _dtype_name(dtype):
     if isinstance(dtype, torch.dtype):
         return str(dtype).replace("torch.", "")
+    if isinstance(dtype, (int, np.integer)) and not isinstance(dtype, (type(True), np.bool_)):
+        if int(dtype) not in _TF_DATATYPE_ENUM:
+            raise TypeError(f"Cannot convert the argument `type_value`: {dtype!r} to a TensorFlow DType.")
+        return _TF_DATATYPE_ENUM[int(dtype)]
     return np.dtype(dtype).name if not isinstance(dtype, str) else str(dtype)
 
 

@@ -345,14 +345,18 @@ class Layer(nn.Module):
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s) {sorted(kwargs)}. "
                             f"Check the spelling against the Keras signature of {type(self).__name__}.")
-        super().__init__()
+        # Attributes holding weights or layers may have been assigned before this call, which
+        # then already set the layer up (see __setattr__): keep what they registered.
+        started = "_modules" in self.__dict__
+        if not started:
+            super().__init__()
         # Keras layers run in inference mode unless told otherwise (fit switches to train()).
         self.training = False
-        self.name = name or backend.get_uid(backend.to_snake_case(type(self).__name__))
+        self.name = name or (self.name if started else backend.get_uid(backend.to_snake_case(type(self).__name__)))
         self._trainable = bool(trainable)
         self.dtype_policy = mixed_precision.layer_dtype(dtype)  # None: the global dtype policy
         self.built = False
-        self._variables = []          # Keras weights of this layer (not of sublayers), in creation order
+        self._variables = self._variables if started else []  # this layer's weights (not sublayers'), in order
         self._added_losses = []       # add_loss() results of the latest call
         self.activity_regularizer = regularizers_mod.get(activity_regularizer)
         self.supports_masking = getattr(self, "supports_masking", False)
@@ -372,6 +376,10 @@ class Layer(nn.Module):
     # ------------------------------------------------------------------ attribute tracking
 
     def __setattr__(self, name, value):
+        if "_modules" not in self.__dict__ and isinstance(value, nn.Module | nn.Parameter):
+            # A weight or sublayer assigned before (or without) super().__init__(), which
+            # tf.keras and Keras 3 accept: the layer starts with Layer's defaults.
+            Layer.__init__(self)
         # torch registers Modules assigned directly; Keras also tracks layers inside plain
         # lists/tuples/dicts (`self.blocks = [Dense(8), Dense(8)]`). Such containers are kept
         # as they are (a list subclass that re-registers on mutation) and their layers are
@@ -564,6 +572,14 @@ class Layer(nn.Module):
         node = nodes[index]
         tensors = node.outputs if kind == "outputs" else (node.args[0] if node.args else node.input_tensors)
         return tensors
+
+    @property
+    def metrics(self):
+        """The Metric objects this layer and its sublayers hold as attributes or made through
+        `add_metric`, as Keras's `Layer.metrics` lists them (a Model adds its compiled ones)."""
+        from keraslite.training.loop import attribute_metrics
+
+        return attribute_metrics(self)
 
     @property
     def losses(self):

@@ -57,6 +57,12 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     from keraslite.saving.config import training_config_of
 
     model_config = {"class_name": type(model).__name__, "config": model.get_config()}
+    if "layers" not in model_config["config"]:
+        # A subclassed model's config says nothing of its input: the shape it was built on lets
+        # loading build it (Keras 3's build_config) before its weights are read.
+        build_config = model.get_build_config()
+        if build_config is not None:
+            model_config["build_config"] = build_config
     training_config = training_config_of(model) if include_optimizer else None
     with W.atomic_write(filepath, overwrite) as tmp:
         with h5py.File(tmp, "w") as f:
@@ -131,7 +137,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     return model
 
 
-def load_weights(model, filepath, by_name=False, skip_mismatch=False):
+def load_weights(model, filepath, by_name=False, skip_mismatch=False, partial=False):
     f = W.open_h5(filepath, "Keras .h5 weights file")
     with f, W.reading(filepath):
         if "layer_names" in f.attrs or "layer_names0" in f.attrs:
@@ -145,5 +151,6 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
         else:
             raise KerasFileError(f"'{filepath}' is an HDF5 file but holds no Keras weights (no 'layer_names' "
                                  "attribute and no 'model_weights' group).")
-        W.read_legacy_group(group, model, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+        return W.read_legacy_group(group, model, filepath, by_name=by_name, skip_mismatch=skip_mismatch,
+                                   partial=partial)
 

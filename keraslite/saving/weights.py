@@ -533,8 +533,12 @@ def _layer_arrays(group, name, filepath):
     return out
 
 
-def read_legacy_group(group, model, filepath, by_name=False, skip_mismatch=False):
-    """Load legacy-layout weights into `model`'s layers (topological order, or by name)."""
+def read_legacy_group(group, model, filepath, by_name=False, skip_mismatch=False, partial=False):
+    """Load legacy-layout weights into `model`'s layers (topological order, or by name).
+
+    `partial`: pair the file's layers with the model's in order as far as both go, as
+    tf.keras 2 restored a TensorFlow checkpoint (`layer_with_weights-0`, `-1`, ...); returns the
+    names of the file's and of the model's layers left unpaired."""
     layer_names = load_attributes(group, "layer_names")
     for n in layer_names:
         if n not in group:
@@ -551,6 +555,10 @@ def read_legacy_group(group, model, filepath, by_name=False, skip_mismatch=False
     else:
         file_layers = [(n, a) for n, a in file_layers if a]
         model_layers = [l for l in model_layers if legacy_weights(l)]
+        if partial:
+            n = min(len(file_layers), len(model_layers))
+            unpaired = ([name for name, _ in file_layers[n:]], [l.name for l in model_layers[n:]])
+            file_layers, model_layers = file_layers[:n], model_layers[:n]
         if len(file_layers) != len(model_layers):
             raise ValueError(
                 f"Layer count mismatch when loading weights from '{filepath}': the file has {len(file_layers)} "
@@ -565,6 +573,7 @@ def read_legacy_group(group, model, filepath, by_name=False, skip_mismatch=False
         if arrays and len(arrays) == len(own):
             for v, a in zip(own, arrays):
                 assign_keras(v, a, f"Model '{model.name}'")
+    return unpaired if partial and not by_name else ([], [])
 
 
 def _assign_layer(layer, arrays, file_name, filepath, skip_mismatch):

@@ -463,11 +463,21 @@ def metrics_list(model):
         if model.compiled_loss is not None:
             out.extend(t for t in model.compiled_loss.trackers if t is not None)
         out.extend(model.compiled_metrics.metrics)
+    return attribute_metrics(model, out, skip_nested_models=True)
+
+
+def attribute_metrics(layer, out=None, skip_nested_models=False):
+    """The Metric objects assigned as attributes of `layer` or of the layers below it, and those
+    `add_metric` made, each once, appended to `out` (Keras's `Layer.metrics`)."""
+    from keraslite import metrics as metrics_module
+    from keraslite.models.model import Model
+
+    out = [] if out is None else out
     seen = {id(m) for m in out}
-    for layer in model._flatten_layers():
-        if layer is not model and isinstance(layer, Model):
+    for sub in layer._flatten_layers():
+        if skip_nested_models and sub is not layer and isinstance(sub, Model):
             continue
-        for value in vars(layer).values():
+        for value in vars(sub).values():
             for m in (value if type(value) in (list, tuple) else (value,)):
                 if isinstance(m, metrics_module.Metric) and id(m) not in seen:
                     seen.add(id(m))

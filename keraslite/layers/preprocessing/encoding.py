@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from keraslite import backend
 from keraslite.layers.layer import Layer
-from keraslite.layers.preprocessing.farmhash import fingerprint64
+from keraslite.layers.preprocessing.farmhash import fingerprint64, siphash24
 from keraslite.layers.preprocessing.lookup import add_device_anchor, encode_lookups, on_anchor_device, to_bytes_array
 
 __all__ = ["CategoryEncoding", "Discretization", "Hashing", "HashedCrossing"]
@@ -235,7 +235,8 @@ class Discretization(Layer):
 
 class Hashing(Layer):
     """Hash strings or integers into `num_bins` bins (FarmHash Fingerprint64, as Keras via
-    TensorFlow). With `mask_value`, that value maps to bin 0 and the rest to 1..num_bins-1."""
+    TensorFlow; keyed SipHash-2-4 when a `salt` is given). With `mask_value`, that value maps to
+    bin 0 and the rest to 1..num_bins-1."""
 
     _symbolic_by_spec = True
 
@@ -254,16 +255,19 @@ class Hashing(Layer):
                              f"'multi_hot', 'count'). Received: output_mode={output_mode}")
         if sparse:
             raise ValueError("`sparse=True` is not supported by keraslite (Keras supports it on TensorFlow only).")
-        if salt is not None:
-            raise NotImplementedError("Hashing(salt=...) uses TensorFlow's keyed SipHash "
-                                      "(`tf.strings.to_hash_bucket_strong`), which keraslite does not provide.")
+        # A salt switches to keyed SipHash-2-4 (TensorFlow's to_hash_bucket_strong), keyed by
+        # [salt, salt] for one integer or by the two integers given.
+        if salt is not None and not (isinstance(salt, int) or (isinstance(salt, (tuple, list)) and len(salt) == 2
+                                                               and all(isinstance(s, int) for s in salt))):
+            raise ValueError("The `salt` argument for `Hashing` can only be a tuple of size 2 integers, or a single "
+                             f"integer. Received: salt={salt}.")
         add_device_anchor(self)
         self.num_bins = num_bins
         self.mask_value = mask_value
-        self.strong_hash = False
+        self.strong_hash = salt is not None
         self.output_mode = output_mode
         self.sparse = sparse
-        self.salt = None
+        self.salt = None if salt is None else ([salt, salt] if isinstance(salt, int) else list(salt))
 
     def _array_to_tensor(self, array):
         return array
@@ -300,7 +304,7 @@ class Hashing(Layer):
         for i, k in enumerate(keys):
             h = cache.get(k)
             if h is None:
-                h = cache[k] = fingerprint64(k) % bins
+                h = cache[k] = (siphash24(self.salt, k) if self.salt is not None else fingerprint64(k)) % bins
             out[i] = h
         if mask is not None:
             out = np.where(np.array(mask, dtype=bool), 0, out + 1)

@@ -144,3 +144,44 @@ def fingerprint64(data):
 def hash_bucket_fast(data, num_buckets):
     """`tf.strings.to_hash_bucket_fast` for one string: Fingerprint64 modulo `num_buckets`."""
     return fingerprint64(data) % num_buckets
+
+
+def _rotl64(x, b):
+    return ((x << b) | (x >> (64 - b))) & _M
+
+
+def _sip_round(v0, v1, v2, v3):
+    v0 = (v0 + v1) & _M
+    v1 = _rotl64(v1, 13) ^ v0
+    v0 = _rotl64(v0, 32)
+    v2 = (v2 + v3) & _M
+    v3 = _rotl64(v3, 16) ^ v2
+    v0 = (v0 + v3) & _M
+    v3 = _rotl64(v3, 21) ^ v0
+    v2 = (v2 + v1) & _M
+    v1 = _rotl64(v1, 17) ^ v2
+    v2 = _rotl64(v2, 32)
+    return v0, v1, v2, v3
+
+
+def siphash24(key, data):
+    """SipHash-2-4 of `data` (bytes) under the 128-bit key given as two uint64 words, as
+    TensorFlow's `tf.strings.to_hash_bucket_strong(key=[k0, k1])` computes it."""
+    k0, k1 = (int(k) & _M for k in key)
+    v0, v1 = 0x736F6D6570736575 ^ k0, 0x646F72616E646F6D ^ k1
+    v2, v3 = 0x6C7967656E657261 ^ k0, 0x7465646279746573 ^ k1
+    n = len(data)
+    end = n - n % 8
+    for i in range(0, end, 8):
+        m = int.from_bytes(data[i:i + 8], "little")
+        v3 ^= m
+        v0, v1, v2, v3 = _sip_round(*_sip_round(v0, v1, v2, v3))
+        v0 ^= m
+    last = ((n & 0xFF) << 56) | int.from_bytes(data[end:], "little")
+    v3 ^= last
+    v0, v1, v2, v3 = _sip_round(*_sip_round(v0, v1, v2, v3))
+    v0 ^= last
+    v2 ^= 0xFF
+    for _ in range(4):
+        v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
+    return v0 ^ v1 ^ v2 ^ v3

@@ -860,7 +860,10 @@ class TextVectorization(Layer):
             if len(input_shape) <= 1:
                 input_shape = tuple(input_shape) + (1,)
         else:
-            input_shape = tuple(input_shape) + (None,)
+            input_shape = tuple(input_shape)
+            if len(input_shape) > 1 and input_shape[-1] == 1:
+                input_shape = input_shape[:-1]  # call() squeezes a (batch, 1) column of strings before splitting
+            input_shape = input_shape + (None,)
         return self._lookup_layer.compute_output_shape(input_shape)
 
     def compute_output_spec(self, inputs):
