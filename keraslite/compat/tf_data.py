@@ -25,8 +25,10 @@ a Dataset once per epoch like any re-iterable object), tensor conversion
 (keraslite.utils.dataset_utils).
 """
 import builtins
+import gzip
 import itertools
 import math
+import zlib
 
 import numpy as np
 import torch
@@ -683,14 +685,23 @@ def _padded_stack(elements, padded_shapes, padding_values):
     return _pack(first, out)
 
 
+def _read_file(path, compression):
+    """(path as str, the file's bytes, decompressed for compression 'GZIP' or 'ZLIB')."""
+    path = path.decode("utf-8") if isinstance(path, bytes) else str(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    if compression == "GZIP":
+        data = gzip.decompress(data)
+    elif compression == "ZLIB":
+        data = zlib.decompress(data)
+    return path, data
+
+
 def TextLineDataset(filenames, compression_type=None, buffer_size=None, num_parallel_reads=None,  # noqa: N802
                     name=None):
     """One string element per line of the text file(s) `filenames`, in order, without the
     line's "\n" (or "\r\n"). compression_type: None/"" , "GZIP" or "ZLIB". Each pass reads
     the files again; the cardinality is unknown, as in TensorFlow."""
-    import gzip
-    import zlib
-
     if isinstance(filenames, Dataset):
         paths = filenames
     else:
@@ -702,13 +713,7 @@ def TextLineDataset(filenames, compression_type=None, buffer_size=None, num_para
                          f"{compression_type!r}.")
 
     def read(path):
-        path = path.decode("utf-8") if isinstance(path, bytes) else str(path)
-        with open(path, "rb") as f:
-            data = f.read()
-        if kind == "GZIP":
-            data = gzip.decompress(data)
-        elif kind == "ZLIB":
-            data = zlib.decompress(data)
+        path, data = _read_file(path, kind)
         lines = data.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()  # a final newline ends the last line; it does not start an empty one
@@ -792,7 +797,6 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     import collections
     import csv
     import glob
-    import gzip
 
     patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) or hasattr(file_pattern, "__fspath__") \
         else list(file_pattern)
@@ -874,9 +878,7 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
     "" -> string; empty or `na_value` fields take it) or a dtype (the column is then required).
     select_cols / exclude_cols pick columns by index; header=True skips the first line."""
     import csv
-    import gzip
     import io
-    import zlib
 
     if select_cols is not None and exclude_cols is not None:
         raise ValueError("CsvDataset: give select_cols or exclude_cols, not both.")
@@ -948,13 +950,7 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
         return tuple(out)
 
     def read(path):
-        path = path.decode("utf-8") if isinstance(path, bytes) else str(path)
-        with open(path, "rb") as f:
-            data = f.read()
-        if kind == "GZIP":
-            data = gzip.decompress(data)
-        elif kind == "ZLIB":
-            data = zlib.decompress(data)
+        path, data = _read_file(path, kind)
         reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=field_delim,
                             quoting=csv.QUOTE_MINIMAL if use_quote_delim else csv.QUOTE_NONE)
         for number, fields in enumerate(reader):
