@@ -796,7 +796,10 @@ class Layer(nn.Module):
         if not self._call_accepts_training:
             kwargs.pop("training", None)
         if not self._call_accepts_training:
-            outputs = self._forward_call(args, kwargs)
+            if self._plain_forward and not _module_call_needed(self):  # inlined _forward_call: the hot path
+                outputs = self.call(*args, **kwargs)
+            else:
+                outputs = super().__call__(*args, **kwargs)
         else:
             # Keras resolves `training` as: passed here, else what the enclosing call resolved
             # (when not None), else call()'s default; it is passed on only when not None.
