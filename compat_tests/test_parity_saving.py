@@ -438,32 +438,22 @@ def _scaled_abs_loss(y_true, y_pred):
     return 3.0 * (y_pred - y_true) ** 2 + abs(y_pred - y_true)
 
 
-def test_custom_function_loss_resolved_from_custom_objects_at_load(tmp_path):
+@pytest.mark.parametrize("writer, seed", [("keras", 7), ("keraslite", 9)])
+def test_custom_function_loss_resolved_from_custom_objects_at_load(tmp_path, writer, seed):
     """A function loss is stored in compile_config as its bare name; load_model(custom_objects=...)
-    must resolve it while loading, so evaluate() outside the call still finds it."""
-    x = np.random.default_rng(7).standard_normal((6, 4)).astype("float32")
-    y = np.random.default_rng(8).standard_normal((6, 2)).astype("float32")
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    must resolve it while loading, so evaluate() outside the call still finds it, whichever
+    library wrote the file."""
+    x = np.random.default_rng(seed).standard_normal((6, 4)).astype("float32")
+    y = np.random.default_rng(seed + 1).standard_normal((6, 2)).astype("float32")
+    lib = keras if writer == "keras" else keraslite
+    model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(2)])
     model.compile(optimizer="adam", loss=_scaled_abs_loss)
-    path = str(tmp_path / "custom_loss.keras")
+    path = str(tmp_path / f"custom_loss_{writer}.keras")
     model.save(path)
     custom = {"_scaled_abs_loss": _scaled_abs_loss}
     ref = keras.models.load_model(path, custom_objects=custom)
     ours = keraslite.saving.load_model(path, custom_objects=custom)
     assert ours.loss is _scaled_abs_loss
-    np.testing.assert_allclose(ours.evaluate(x, y, verbose=0), ref.evaluate(x, y, verbose=0), rtol=1e-5, atol=1e-6)
-
-
-def test_custom_function_loss_in_keraslite_file_resolved_at_load(tmp_path):
-    x = np.random.default_rng(9).standard_normal((6, 4)).astype("float32")
-    y = np.random.default_rng(10).standard_normal((6, 2)).astype("float32")
-    model = keraslite.Sequential([keraslite.Input((4,)), keraslite.layers.Dense(2)])
-    model.compile(optimizer="adam", loss=_scaled_abs_loss)
-    path = str(tmp_path / "custom_loss_kl.keras")
-    model.save(path)
-    custom = {"_scaled_abs_loss": _scaled_abs_loss}
-    ref = keras.models.load_model(path, custom_objects=custom)
-    ours = keraslite.saving.load_model(path, custom_objects=custom)
     np.testing.assert_allclose(ours.evaluate(x, y, verbose=0), ref.evaluate(x, y, verbose=0), rtol=1e-5, atol=1e-6)
 
 
