@@ -2,16 +2,10 @@
 pre-activation ResNets. Inputs: tf-style preprocessing (scaled to [-1, 1])."""
 from keraslite.applications import imagenet_utils
 from keraslite.applications.imagenet_utils import decode_predictions  # noqa: F401
-from keraslite.applications.resnet import ResNet, stack_residual_blocks_v2
+from keraslite.applications.resnet import DEPTHS, ResNet, stack_residual_blocks_v2
 
 __all__ = ["ResNet50V2", "ResNet101V2", "ResNet152V2", "preprocess_input", "decode_predictions"]
 
-# (filters, blocks) of the four stages conv2 .. conv5
-DEPTHS = {
-    50: ((64, 3), (128, 4), (256, 6), (512, 3)),
-    101: ((64, 3), (128, 4), (256, 23), (512, 3)),
-    152: ((64, 3), (128, 8), (256, 36), (512, 3)),
-}
 
 
 def _resnet_v2(depth, name, **kwargs):

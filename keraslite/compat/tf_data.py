@@ -406,15 +406,17 @@ class Dataset:
         if self._source is not None:
             return Dataset(lambda: self._indexed_batches(batch_size, drop_remainder), card, batch_shape=batch_shape)
 
-        def batches():
-            it = iter(self)
-            while True:
-                chunk = list(itertools.islice(it, batch_size))
-                if not chunk or (drop_remainder and len(chunk) < batch_size):
-                    return
-                yield _stack(chunk)
+        return Dataset(lambda: map(_stack, self._chunks(batch_size, drop_remainder)), card,
+                       batch_shape=batch_shape)
 
-        return Dataset(batches, card, batch_shape=batch_shape)
+    def _chunks(self, batch_size, drop_remainder):
+        """Lists of `batch_size` consecutive elements (the last one shorter unless dropped)."""
+        it = iter(self)
+        while True:
+            chunk = list(itertools.islice(it, batch_size))
+            if not chunk or (drop_remainder and len(chunk) < batch_size):
+                return
+            yield chunk
 
     def _batched_cardinality(self, method, batch_size, drop_remainder):
         """(batch_size as an int, the number of batches or the unknown/infinite marker)."""
@@ -449,11 +451,7 @@ class Dataset:
         batch_size, card = self._batched_cardinality("padded_batch", batch_size, drop_remainder)
 
         def batches():
-            it = iter(self)
-            while True:
-                chunk = list(itertools.islice(it, batch_size))
-                if not chunk or (drop_remainder and len(chunk) < batch_size):
-                    return
+            for chunk in self._chunks(batch_size, drop_remainder):
                 yield _padded_stack(chunk, padded_shapes, padding_values)
 
         return Dataset(batches, card, batch_shape=batch_size if drop_remainder else _PARTIAL)
