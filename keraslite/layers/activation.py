@@ -178,6 +178,9 @@ class Softmax(Layer):
     def compute_mask(self, inputs, mask=None):
         return mask
 
+    def _mask_from_nothing(self):
+        return False
+
     def get_config(self):
         config = super().get_config()
         config["axis"] = self.axis

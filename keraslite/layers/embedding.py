@@ -155,6 +155,9 @@ class Embedding(Layer):
                              f"indices in [{low}, {high}] with input shape {tuple(indices.shape)}. Increase "
                              "input_dim to cover the largest index, or re-encode the inputs.")
 
+    def _mask_from_nothing(self):
+        return self.mask_zero
+
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None

@@ -871,6 +871,12 @@ class Layer(nn.Module):
     def compute_mask(self, inputs, mask=None):
         return mask if self.supports_masking else None
 
+    def _mask_from_nothing(self):
+        """Whether `compute_mask(inputs, None)` may return a mask: a layer that starts one, as
+        Embedding(mask_zero=True) or Masking. Assumed of any layer overriding compute_mask;
+        layers that only pass on, reshape or drop an incoming mask say no."""
+        return self._makes_masks
+
     def compute_output_shape(self, input_shape):
         """Shape inference by running `call` on fake tensors (no memory, no compute)."""
         from keraslite.models.functional import infer_output_shape
@@ -1120,6 +1126,41 @@ def _module_call_needed(layer):
                 or _torch_module._global_forward_hooks or _torch_module._global_forward_pre_hooks
                 or _torch_module._global_backward_hooks or _torch_module._global_backward_pre_hooks
                 or torch._C._get_tracing_state())
+
+
+def run_nested(outer, steps, x, training):
+    """Feeds `x` through `steps` (pairs of a layer's `call` and whether it takes `training`),
+    each output the next input, as if `outer` had been called (the outermost call) with
+    `training` and had called each layer in turn: the same call context, `add_loss` results
+    and training resolution for anything the layers call inside. Only for layers for which
+    `calls_directly` holds, on inputs that carry no mask: then Layer.__call__ would have
+    nothing else to do per call, and skipping it is most of a small model's per-batch cost."""
+    global _call_context
+    if _CALLS.depth:
+        raise RuntimeError("run_nested() is for outermost calls only.")
+    if _CALLS.losses_added:
+        outer._clear_losses()
+    saved, context = _call_context, _CallContext()
+    context.training = training
+    _call_context = context
+    _CALLS.depth = 1
+    try:
+        for call, takes_training in steps:
+            x = call(x, training=training) if takes_training else call(x)
+    finally:
+        _CALLS.depth = 0
+        _call_context = saved
+    return x
+
+
+def calls_directly(layer, base_call=None):
+    """Whether calling `layer` on a tensor without a mask comes down to its `call` alone:
+    built, `__call__` (`base_call`, Layer's by default) and `forward` not overridden, no torch
+    hooks, compile or tracing, no activity regularizer and no mask of its own making. (Input
+    checks are the caller's to have made.)"""
+    return (layer.built and type(layer).__call__ is (base_call or Layer.__call__) and layer._plain_forward
+            and layer.activity_regularizer is None and not layer._mask_from_nothing()
+            and not _module_call_needed(layer))
 
 
 def _attach_masks(outputs, mask):

@@ -226,6 +226,9 @@ class GlobalAveragePooling1D(_GlobalPooling):
     def compute_mask(self, inputs, mask=None):
         return None
 
+    def _mask_from_nothing(self):
+        return False
+
 
 class GlobalAveragePooling2D(_GlobalPooling):
     rank, mode = 2, "average"

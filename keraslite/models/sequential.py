@@ -155,6 +155,30 @@ class Sequential(Model):
                 x = layer(x)
         return x
 
+    def _inference_runner(self, first_batch):
+        """A function computing `self(x, training=False)` for later batches shaped like
+        `first_batch` (which went through the full call, input checks included) by running
+        the layers' `call`s directly (see layer.run_nested), or None when some layer needs
+        Layer.__call__'s per-call work or the stack is not a plain one."""
+        from keraslite.layers import layer as layer_mod
+
+        ref = self._batch_input_shape
+        if (type(self).call is not Sequential.call or type(first_batch) is not torch.Tensor
+                or getattr(first_batch, "_keras_mask", None) is not None
+                or (ref is not None and first_batch.ndim != len(ref))
+                or not layer_mod.calls_directly(self, Model.__call__)  # Model's adds only device moves
+                or not all(layer_mod.calls_directly(layer) for layer in self._stack)):
+            return None
+        steps = [(layer.call, layer._call_accepts_training) for layer in self._stack]
+        shape = first_batch.shape[1:]
+
+        def run(x):
+            if type(x) is not torch.Tensor or x.shape[1:] != shape:
+                return None  # the caller makes the full call
+            return layer_mod.run_nested(self, steps, x, False)
+
+        return run
+
     # Keras 1/2 Sequential conveniences (removed in Keras 2.6, still in many tutorials).
     def predict_classes(self, x, batch_size=32, verbose=0):
         """Class indices: argmax over the last axis, or `proba > 0.5` for a single output unit."""

@@ -812,6 +812,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
                 callbacks._progbar.seen = adapter.steps
             callbacks.on_predict_end()
             return result
+    runner = None  # after a first full call: the model's own quicker way for the same shapes, if any
     with torch.inference_mode():
         for step, batch in enumerate(adapter.epoch()):
             bx = batch[0]
@@ -822,7 +823,11 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
             if custom_step:
                 out = model.predict_step(data_mod.pack_x_y_sample_weight(*batch))
             else:
-                out = model(bx, training=False) if accepts_training else model(bx)
+                out = None if runner is None else runner(bx)
+                if out is None:
+                    out = model(bx, training=False) if accepts_training else model(bx)
+                    if step == 0 and hasattr(model, "_inference_runner"):
+                        runner = model._inference_runner(bx)
             outputs.append(out)
             if end_hooks:
                 callbacks.on_predict_batch_end(step, (lambda o=out: {"outputs": o}))
