@@ -1,6 +1,7 @@
 """Callbacks: behaviour each one promises (Keras semantics), checked on tiny models."""
 import csv
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -260,3 +261,32 @@ def test_tensorboard_without_package_is_clear():
         model.compile("sgd", "mse")
         with pytest.raises(ImportError, match="tensorboard"):
             model.fit(np.zeros((4, 2)), np.zeros((4, 1)), callbacks=[cb], verbose=0)
+
+
+def test_keras22_acc_spelling_finds_the_accuracy_logs(tmp_path):
+    """Keras 2.0-2.2 logged metrics=['accuracy'] as 'acc' / 'val_acc'; tutorials of that era read
+    those names back from the history, monitor them and put them in checkpoint names."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    model = keraslite.Sequential([keraslite.Input((4,)), keraslite.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    seen = []
+    path = str(tmp_path / "w-{epoch:02d}-{val_acc:.2f}.weights.h5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a monitor that is not found warns
+        history = model.fit(x, y, epochs=2, batch_size=8, validation_split=0.25, verbose=0, callbacks=[
+            keraslite.callbacks.ModelCheckpoint(path, monitor="val_acc", save_weights_only=True),
+            keraslite.callbacks.EarlyStopping(monitor="val_acc", patience=5),
+            keraslite.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(
+                (logs["acc"], logs.get("val_acc"), "val_acc" in logs)))])
+    logged = history.history
+    assert sorted(logged) == ["accuracy", "loss", "val_accuracy", "val_loss"]  # the names the user gave
+    assert logged["acc"] == logged["accuracy"] and logged["val_acc"] == logged["val_accuracy"]
+    assert seen == [(a, v, True) for a, v in zip(logged["accuracy"], logged["val_accuracy"])]
+    names = sorted(os.listdir(tmp_path))
+    assert names == [f"w-{i + 1:02d}-{v:.2f}.weights.h5" for i, v in enumerate(logged["val_accuracy"])]
+    assert model.evaluate(x, y, verbose=0, return_dict=True)["acc"] == pytest.approx(
+        model.evaluate(x, y, verbose=0, return_dict=True)["accuracy"])
+    with pytest.raises(KeyError):
+        logged["val_auc"]

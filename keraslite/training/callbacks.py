@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from keraslite.training.logs import Logs
 from keraslite.training.progbar import Progbar
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
@@ -247,7 +248,7 @@ class History(Callback):
 
     def __init__(self):
         super().__init__()
-        self.history = {}
+        self.history = Logs()  # a dict; 'acc' also finds 'accuracy' and back (see training.logs)
         self.epoch = []
 
     def on_train_begin(self, logs=None):
@@ -502,9 +503,10 @@ class ModelCheckpoint(Callback):
 
     def _path(self, epoch, batch, logs):
         try:
-            if batch is None or "batch" not in self.filepath:
-                return self.filepath.format(epoch=epoch + 1, **(logs or {}))
-            return self.filepath.format(epoch=epoch + 1, batch=batch + 1, **(logs or {}))
+            fields = Logs(logs or {}, epoch=epoch + 1)  # {val_acc} also finds val_accuracy
+            if batch is not None and "batch" in self.filepath:
+                fields["batch"] = batch + 1
+            return self.filepath.format_map(fields)
         except KeyError as e:
             raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {e!r} is not '
                            f"in the logs; available keys are {sorted(logs or {})}.") from e

@@ -28,6 +28,7 @@ from keraslite.training import data as data_mod
 from keraslite.training.callbacks import CallbackList
 from keraslite.training.compile_utils import CompiledLoss, CompiledMetrics, LossTracker
 from keraslite.training.cuda_graph import graph_train_step
+from keraslite.training.logs import Logs
 
 __all__ = ["compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
            "default_train_step", "default_test_step", "default_predict_step"]
@@ -553,7 +554,7 @@ def pythonify(logs):
                 out[k] = float(np.asarray(v.detach().cpu() if isinstance(v, torch.Tensor) else v))
             except (TypeError, ValueError):
                 out[k] = v
-    return out
+    return Logs(out)
 
 
 def _logs_now(model):
@@ -673,7 +674,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         if val_data is not None and _should_validate(epoch, validation_freq):
             val_logs = _run_test(model, val_data, callbacks, in_fit=True)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            epoch_logs = dict(sorted(epoch_logs.items()))  # Keras hands callbacks the logs key-sorted
+            epoch_logs = Logs(sorted(epoch_logs.items()))  # Keras hands callbacks the logs key-sorted
         callbacks.on_epoch_end(epoch, epoch_logs)
         training_logs = epoch_logs
         if model.stop_training:
