@@ -42,6 +42,8 @@ def test_common_paths_resolve_to_keraslite_objects(aliased, root):
     assert _import(f"{root}.utils").FeatureSpace is keraslite.utils.feature_space.FeatureSpace
     assert _import(f"{root}.utils.feature_space").FeatureSpace is keraslite.utils.FeatureSpace
     assert _import(f"{root}.backend").floatx is keraslite.backend.floatx
+    assert _import(f"{root}.objectives").categorical_crossentropy is keraslite.losses.categorical_crossentropy
+    assert _import(f"{root}.datasets.cifar100").load_data is keraslite.datasets.cifar100.load_data
     for name in ["optimizers", "losses", "metrics", "callbacks", "initializers", "regularizers", "constraints",
                  "activations", "datasets"]:
         module = _import(f"{root}.{name}")

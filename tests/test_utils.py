@@ -377,6 +377,46 @@ def test_cifar10_refuses_foreign_pickles(mirror, tmp_path):
         keraslite.datasets.cifar10.load_data()
 
 
+@pytest.mark.parametrize("label_mode", ["fine", "coarse"])
+def test_cifar100_label_modes(mirror, label_mode):
+    rng = np.random.default_rng(3)
+    parts = {}
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, n in (("train", 4), ("test", 2)):
+            data = rng.integers(0, 255, (n, 3072)).astype(np.uint8)
+            fine, coarse = rng.integers(0, 100, n).tolist(), rng.integers(0, 20, n).tolist()
+            parts[name] = (data, {"fine": fine, "coarse": coarse})
+            blob = pickle.dumps({b"data": data, b"fine_labels": fine, b"coarse_labels": coarse}, protocol=4)
+            info = tarfile.TarInfo(f"cifar-100-python/{name}")
+            info.size = len(blob)
+            tar.addfile(info, io.BytesIO(blob))
+    (mirror / "cifar-100-python.tar.gz").write_bytes(buf.getvalue())
+    (x_train, y_train), (x_test, y_test) = keraslite.datasets.cifar100.load_data(label_mode=label_mode)
+    assert x_train.shape == (4, 32, 32, 3) and x_test.shape == (2, 32, 32, 3) and x_train.dtype == np.uint8
+    assert y_train.shape == (4, 1) and y_test.shape == (2, 1)
+    np.testing.assert_array_equal(x_test[1], parts["test"][0][1].reshape(3, 32, 32).transpose(1, 2, 0))
+    np.testing.assert_array_equal(y_train[:, 0], parts["train"][1][label_mode])
+    with pytest.raises(ValueError, match="label_mode"):
+        keraslite.datasets.cifar100.load_data(label_mode="medium")
+
+
+def test_california_housing_versions(mirror):
+    x = np.arange(1000 * 8, dtype=np.float32).reshape(1000, 8)
+    y = np.arange(1000, dtype=np.float32) * 8
+    np.savez(mirror / "california_housing.npz", x=x, y=y)
+    (xtr, ytr), (xte, yte) = keraslite.datasets.california_housing.load_data()
+    assert xtr.shape == (800, 8) and xte.shape == (200, 8)
+    np.testing.assert_array_equal(xtr[:, 0], ytr)  # rows and targets shuffled together
+    (xs, ys), (xst, yst) = keraslite.datasets.california_housing.load_data(version="small", test_split=0.5)
+    assert len(xs) == 300 and len(xst) == 300 and max(ys.max(), yst.max()) < 600 * 8
+    order = np.arange(600)
+    np.random.RandomState(113).shuffle(order)  # Keras's documented split: RandomState(seed) shuffle
+    np.testing.assert_array_equal(ys, y[order[:300]])
+    with pytest.raises(ValueError, match="version"):
+        keraslite.datasets.california_housing.load_data(version="medium")
+
+
 def test_imdb_indexing_and_vocab_limit(mirror):
     x_train = _object_array([[1, 2, 3], [4, 5], [6, 7, 8, 9]])
     x_test = _object_array([[10, 1], [2]])

@@ -50,6 +50,7 @@ KERAS_TABLE = {
     "preprocessing": "keraslite.utils.preprocessing",
     "callbacks.*": "keraslite.callbacks",
     "losses.*": "keraslite.losses",
+    "objectives": "keraslite.losses",        # Keras 1's name for the losses module
     "metrics.*": "keraslite.metrics",
     "saving.*": "keraslite.saving",
     "random": "keraslite.random",

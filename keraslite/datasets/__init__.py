@@ -3,6 +3,8 @@ files, shapes and dtypes) through keraslite.utils.get_file.
 
 Each dataset is its own module with `load_data()`; shared file parsing lives in _files.py.
 """
-from keraslite.datasets import boston_housing, cifar10, fashion_mnist, imdb, mnist, reuters  # noqa: F401
+from keraslite.datasets import (boston_housing, california_housing, cifar10, cifar100, fashion_mnist,  # noqa: F401
+                                imdb, mnist, reuters)
 
-__all__ = ["mnist", "fashion_mnist", "cifar10", "imdb", "boston_housing", "reuters"]
+__all__ = ["mnist", "fashion_mnist", "cifar10", "cifar100", "imdb", "boston_housing", "california_housing",
+           "reuters"]

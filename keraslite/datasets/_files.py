@@ -102,3 +102,15 @@ def fetch(fname, url, file_hash=None, **kwargs):
 
     origin, file_hash = source(url, file_hash)
     return get_file(fname=fname, origin=origin, file_hash=file_hash, **kwargs)
+
+
+def shuffle_split(x, y, test_split, seed, what):
+    """Keras's split of the regression datasets: shuffled with RandomState(seed), the first
+    (1 - test_split) for training."""
+    if not 0 <= test_split < 1:
+        raise ValueError(f"{what}: test_split must be in [0, 1); received {test_split}.")
+    order = np.arange(len(x))
+    np.random.RandomState(seed).shuffle(order)
+    x, y = x[order], y[order]
+    cut = int(len(x) * (1 - test_split))
+    return (np.array(x[:cut]), np.array(y[:cut])), (np.array(x[cut:]), np.array(y[cut:]))
