@@ -249,18 +249,61 @@ def test_backup_and_restore_resumes(tmp_path, monkeypatch):
     assert not os.path.exists(backup)
 
 
-def test_tensorboard_without_package_is_clear():
-    """Making the callback needs nothing (a guide lists it without training); training with it
-    needs the `tensorboard` package, and says so."""
-    cb = callbacks.TensorBoard("logs", histogram_freq=0, embeddings_freq=0, update_freq="epoch")
-    assert cb.log_dir == "logs"
-    try:
-        import tensorboard  # noqa: F401
-    except ImportError:
-        model = keraslite.Sequential([layers.Dense(1, input_shape=(2,))])
-        model.compile("sgd", "mse")
-        with pytest.raises(ImportError, match="tensorboard"):
-            model.fit(np.zeros((4, 2)), np.zeros((4, 1)), callbacks=[cb], verbose=0)
+def _event_values(folder):
+    """{tag: [(step, value)]} read back with TensorBoard's own event reader."""
+    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    acc = accumulator.EventAccumulator(str(folder), size_guidance={"scalars": 0, "histograms": 0, "images": 0,
+                                                                   "tensors": 0})
+    acc.Reload()
+    tags = acc.Tags()
+    out = {t: [(e.step, e.value) for e in acc.Scalars(t)] for t in tags["scalars"]}
+    out.update({t: [(e.step, e.histogram_value) for e in acc.Histograms(t)] for t in tags["histograms"]})
+    out.update({t: [(e.step, e) for e in acc.Images(t)] for t in tags["images"]})
+    out.update({t: [(e.step, e.tensor_proto) for e in acc.Tensors(t)] for t in tags["tensors"]})
+    return out
+
+
+def test_tensorboard_logs_read_back_by_tensorboard(tmp_path):
+    """The callback writes its own event files (no TensorFlow or tensorboard package needed);
+    TensorBoard's reader finds Keras's tags and values in them."""
+    x, y = _data()
+    model = _model()
+    log_dir = tmp_path / "logs"
+    history = model.fit(x, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0,
+                        callbacks=[callbacks.TensorBoard(str(log_dir), histogram_freq=1)])
+    assert sorted(os.listdir(log_dir)) == ["train", "validation"]
+    train, val = _event_values(log_dir / "train"), _event_values(log_dir / "validation")
+    for name in ("loss", "accuracy"):
+        np.testing.assert_allclose([v for _, v in train[f"epoch_{name}"]], history.history[name], rtol=1e-6)
+        np.testing.assert_allclose([v for _, v in val[f"epoch_{name}"]], history.history[f"val_{name}"], rtol=1e-6)
+        assert [s for s, _ in train[f"epoch_{name}"]] == [0, 1, 2]
+    kernel = model.layers[0].kernel
+    step, histo = train[kernel.path][-1]
+    assert step == 2 and histo.num == kernel.numpy().size
+    np.testing.assert_allclose([histo.min, histo.max, histo.sum], [kernel.numpy().min(), kernel.numpy().max(),
+                                                                   kernel.numpy().sum()], rtol=1e-5)
+    assert sum(histo.bucket) == kernel.numpy().size
+
+
+def test_summary_writer_images_text_and_crc(tmp_path):
+    from keraslite.utils.summary_writer import SummaryWriter, crc32c
+
+    assert crc32c(b"123456789") == 0xE3069283  # the CRC-32C check value
+    images = np.random.default_rng(0).random((2, 5, 4, 3)).astype("float32")
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_images("pics", images, global_step=7, dataformats="NHWC")
+        writer.add_text("note", "hello", global_step=1)
+        writer.add_scalar("neg", -2.5, global_step=-1)
+    values = _event_values(tmp_path)
+    first = values["pics/image/0"][0][1]
+    assert values["pics/image/0"][0][0] == 7 and (first.height, first.width) == (5, 4)
+    pil = pytest.importorskip("PIL.Image")
+    import io
+
+    decoded = np.asarray(pil.open(io.BytesIO(first.encoded_image_string)))
+    np.testing.assert_array_equal(decoded, (images[0] * 255 + 0.5).astype(np.uint8))
+    assert values["note"][0][1].string_val == [b"hello"]
+    assert values["neg"] == [(-1, -2.5)]
 
 
 def test_keras22_acc_spelling_finds_the_accuracy_logs(tmp_path):

@@ -527,12 +527,12 @@ signal = types.SimpleNamespace(stft=stft, frame=frame, hann_window=hann_window, 
 # ------------------------------------------------------------------------------- tf.summary
 
 class _FileWriter:
-    """tf.summary.create_file_writer's writer over torch.utils.tensorboard.SummaryWriter."""
+    """tf.summary.create_file_writer's writer over keraslite.utils.summary_writer.SummaryWriter."""
 
     _default = None
 
     def __init__(self, logdir, **kwargs):
-        from torch.utils.tensorboard import SummaryWriter
+        from keraslite.utils.summary_writer import SummaryWriter
 
         self._writer = SummaryWriter(log_dir=str(logdir))
         self._previous = []
@@ -562,20 +562,8 @@ class _FileWriter:
         self._writer.close()
 
 
-def _tensorboard_available():
-    try:
-        import tensorboard  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffix=None, name=None,
                        experimental_trackable=False):
-    if not _tensorboard_available():
-        raise ImportError("tf.summary.create_file_writer needs the `tensorboard` package (keraslite writes "
-                          "summaries with torch.utils.tensorboard); it is not installed. Install tensorboard, or "
-                          "drop the summary writing.")
     return _FileWriter(logdir)
 
 

@@ -797,7 +797,9 @@ class BackupAndRestore(Callback):
 
 
 class TensorBoard(Callback):
-    """Write epoch logs (and optionally weight histograms) for TensorBoard via torch.utils.tensorboard."""
+    """Write epoch logs (and optionally weight histograms) for TensorBoard: event files under
+    `log_dir`/train and `log_dir`/validation, written by keraslite.utils.summary_writer (no
+    TensorFlow or `tensorboard` package needed to write them)."""
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
@@ -809,20 +811,11 @@ class TensorBoard(Callback):
         self._writers = {}
         self._step = 0
 
-    def set_model(self, model):
-        # As in Keras, making the callback needs nothing; training with it needs the writer
-        # package (Keras needs TensorFlow's summaries, keraslite torch's `tensorboard` writer).
-        try:
-            from torch.utils.tensorboard import SummaryWriter  # needs the `tensorboard` package
-        except ImportError as e:
-            raise ImportError("The TensorBoard callback needs the `tensorboard` package, which is not installed. "
-                              "Install it with `pip install tensorboard`, or remove the callback.") from e
-        self._writer_cls = SummaryWriter
-        super().set_model(model)
-
     def _writer(self, kind):
         if kind not in self._writers:
-            self._writers[kind] = self._writer_cls(os.path.join(self.log_dir, kind))
+            from keraslite.utils.summary_writer import SummaryWriter
+
+            self._writers[kind] = SummaryWriter(os.path.join(self.log_dir, kind))
         return self._writers[kind]
 
     def on_train_batch_end(self, batch, logs=None):
