@@ -2,6 +2,7 @@
 dialects, weight matching (topological, by name, skip_mismatch), error messages, and training
 that continues exactly across a save/load."""
 import json
+import os
 import warnings
 
 import h5py
@@ -456,3 +457,33 @@ def test_subclassed_model_h5_round_trip_builds_before_reading_weights(tmp_path):
     loaded = keraslite.saving.load_model(path, custom_objects={"Stack": Stack})
     assert loaded.built
     np.testing.assert_allclose(loaded(x).detach().numpy(), expected, rtol=1e-6)
+
+
+def test_checkpoint_names_keep_tf_keras_state_file_for_latest_checkpoint(tmp_path):
+    """tf.keras 2 kept a `checkpoint` file next to weights saved under names without '.h5';
+    tf.train.latest_checkpoint(dir) reads it (the 'Save and load models' tutorial)."""
+    from keraslite.compat import tensorflow_shim as tf
+
+    assert tf.train.latest_checkpoint(str(tmp_path)) is None  # nothing saved yet
+    x = np.random.default_rng(0).standard_normal((32, 3)).astype("float32")
+    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    folder = tmp_path / "training_2"
+    model.save_weights(str(folder / "cp-0000.ckpt"))
+    model.fit(x, x[:, :2], epochs=2, batch_size=8, verbose=0, callbacks=[
+        keraslite.callbacks.ModelCheckpoint(str(folder / "cp-{epoch:04d}.ckpt"), save_weights_only=True)])
+    model.save_weights(str(folder / "other.weights.h5"))  # Keras 3 names do not take part
+    assert sorted(os.listdir(folder)) == ["checkpoint", "cp-0000.ckpt", "cp-0001.ckpt", "cp-0002.ckpt",
+                                          "other.weights.h5"]
+    assert (folder / "checkpoint").read_text() == (
+        'model_checkpoint_path: "cp-0002.ckpt"\n'
+        'all_model_checkpoint_paths: "cp-0000.ckpt"\n'
+        'all_model_checkpoint_paths: "cp-0001.ckpt"\n'
+        'all_model_checkpoint_paths: "cp-0002.ckpt"\n')
+    latest = tf.train.latest_checkpoint(str(folder))
+    assert latest == os.path.join(str(folder), "cp-0002.ckpt")
+    restored = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(2)])
+    restored.load_weights(latest)
+    np.testing.assert_array_equal(restored.get_weights()[0], model.get_weights()[0])
+    os.remove(latest)
+    assert tf.train.latest_checkpoint(str(folder)) is None  # the state names a file that is gone

@@ -589,6 +589,16 @@ image, io, signal, summary = _tf_image.image, _tf_image.io, _tf_image.signal, _t
 strings.split = _tf_image.strings_split
 
 
+def _latest_checkpoint(checkpoint_dir, latest_filename=None):
+    from keraslite.saving import checkpoint_state
+
+    return checkpoint_state.latest(checkpoint_dir, latest_filename)
+
+
+# tf.train: what Keras programs use of it, the latest weights saved under a checkpoint name.
+train = types.SimpleNamespace(latest_checkpoint=_latest_checkpoint)
+
+
 def _nest():
     from keraslite import tree
 

@@ -103,7 +103,11 @@ def save_weights(model, filepath, overwrite=True, save_format=None, **kwargs):
     if kind == "keras":
         raise ValueError(f"save_weights cannot write '{filepath}': a '.keras' file holds a whole model. Use "
                          "model.save(path), or a name ending in '.weights.h5'.")
-    return hdf5.save_weights(model, filepath, overwrite=overwrite)
+    hdf5.save_weights(model, filepath, overwrite=overwrite)
+    if not _has_h5_suffix(filepath):  # tf.keras 2's checkpoint name: keep its `checkpoint` state file
+        from keraslite.saving import checkpoint_state
+
+        checkpoint_state.record(filepath)
 
 
 def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
