@@ -303,13 +303,16 @@ class MeanMetricWrapper(Mean):
         self._fn = fn
         self._fn_kwargs = kwargs
 
-    _match_label_rank = False  # set by compile() for user metric functions (see compile_utils)
-
     def update_state(self, y_true, y_pred, sample_weight=None):
         mask = getattr(y_pred, "_keras_mask", None)
-        if self._match_label_rank and getattr(y_true, "ndim", None) == 1 and getattr(y_pred, "ndim", None) == 2 \
-                and y_pred.shape[-1] == 1:
-            y_true = y_true.reshape(-1, 1)
+        # Labels one rank short of a single-unit output ((n,) against (n, 1)) get its last axis,
+        # as tf.keras 2's wrapper and every Keras loss wrapper do. Keras 3's metric wrapper does
+        # not: binary_crossentropy then fails on the torch backend, and hinge, poisson, KL
+        # divergence and user functions such as `K.mean(K.equal(y_true, K.round(y_pred)))`
+        # broadcast to an (n, n) comparison.
+        ndim = getattr(y_pred, "ndim", None)
+        if ndim and getattr(y_true, "ndim", None) == ndim - 1 and y_pred.shape[-1] == 1:
+            y_true = y_true.reshape(tuple(y_true.shape) + (1,))
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         sample_weight = apply_mask(sample_weight, mask, dtype=self._dtype, reduction="sum")
         return super().update_state(values, sample_weight=sample_weight)

@@ -164,12 +164,6 @@ def _resolve_metric(identifier, y_true, y_pred):
         if wrapper is None:
             raise TypeError(f"Metric {identifier!r} is a function but keraslite.metrics has no MeanMetricWrapper.")
         metric = wrapper(metric, name=name or _object_name(metric))
-    if callable(identifier) and not isinstance(identifier, type) and not hasattr(identifier, "update_state"):
-        # tf.keras 2 gave metric functions labels of the predictions' rank: (n,) labels
-        # against (n, 1) outputs arrived as (n, 1), and a Keras 2 metric such as
-        # `K.mean(K.equal(y_true, K.cast(y_pred < 0.5, y_true.dtype)))` relies on it. (Keras 3
-        # passes (n,), which that expression broadcasts to an (n, n) comparison.)
-        metric._match_label_rank = True
     if name is not None:
         try:
             metric.name = name
