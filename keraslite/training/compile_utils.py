@@ -408,6 +408,12 @@ class CompiledMetrics:
                         _ignore_sample_weight(metric)
                     self.entries.append((name, metric, i, weighted))
         self.entries = _unique_metric_names(self.entries, output_names if multi else None)
+        # Metric objects may come from another model (a tutorial's shared METRICS list) still
+        # holding its last evaluation; fit/evaluate reset their metrics before the first batch,
+        # which is before this lazy build, so start these from zero here.
+        for _, metric, _, _ in self.entries:
+            if hasattr(metric, "reset_state"):
+                metric.reset_state()
         self._single = not multi
         self.output_names = list(output_names)
         self.built = True
