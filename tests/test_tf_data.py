@@ -481,3 +481,45 @@ def test_counter_counts_forever_and_zips():
     pairs = list(Dataset.zip((Dataset.from_tensor_slices(np.float32([0.5, 1.5])), (counter, counter))))
     assert [(float(x), int(a), int(b)) for x, (a, b) in pairs] == [(0.5, 5, 5), (1.5, 7, 7)]
     assert list(tf.data.experimental.Counter(dtype=tf.int32).take(1))[0].dtype == torch.int32
+
+
+# ----------------------------------------------------------------------------- sampling between datasets
+
+def test_sample_from_datasets_weights_exhaustion_and_seed():
+    a = Dataset.from_tensor_slices(np.zeros(300, "int64")).repeat()
+    b = Dataset.from_tensor_slices(np.ones(300, "int64")).repeat()
+    draws = np.array([int(v) for v in Dataset.sample_from_datasets([a, b], weights=[0.25, 0.75], seed=3).take(4000)])
+    assert abs(draws.mean() - 0.75) < 0.03  # the share of b follows its weight
+    again = [int(v) for v in tf.data.experimental.sample_from_datasets([a, b], [0.25, 0.75], seed=3).take(50)]
+    assert again == draws[:50].tolist()  # seeded: the same sequence
+    # Finite datasets: an exhausted one drops out, every element still comes once ...
+    short = Dataset.from_tensor_slices(np.arange(3))
+    long = Dataset.from_tensor_slices(np.arange(10, 20))
+    mixed = [int(v) for v in Dataset.sample_from_datasets([short, long], seed=0)]
+    assert sorted(mixed) == [0, 1, 2] + list(range(10, 20))
+    assert [v for v in mixed if v < 10] == [0, 1, 2] and [v for v in mixed if v >= 10] == list(range(10, 20))
+    # ... unless the first empty dataset ends it all.
+    stopped = [int(v) for v in Dataset.sample_from_datasets([short, long], seed=0, stop_on_empty_dataset=True)]
+    assert sorted(v for v in stopped if v < 10) == [0, 1, 2] and len(stopped) < 13
+    with pytest.raises(ValueError, match="weights"):
+        Dataset.sample_from_datasets([a, b], weights=[1.0])
+
+
+def test_choose_from_datasets_follows_the_choices():
+    words = [Dataset.from_tensor_slices(np.array([f"{c}{i}" for i in range(3)])) for c in "xyz"]
+    choice = Dataset.from_tensor_slices(np.array([0, 1, 2, 2, 1, 0], dtype="int64"))
+    picked = [str(v) for v in Dataset.choose_from_datasets(words, choice)]
+    assert picked == ["x0", "y0", "z0", "z1", "y1", "x1"]
+    ended = Dataset.choose_from_datasets(words[:1], Dataset.from_tensor_slices(np.zeros(5, "int64")))
+    assert [str(v) for v in ended] == ["x0", "x1", "x2"]  # the chosen dataset ran out: the end
+
+
+def test_fit_on_a_resampled_dataset():
+    x, y = _data(40)
+    pos = Dataset.from_tensor_slices((x[y > 1], y[y > 1])).repeat()
+    neg = Dataset.from_tensor_slices((x[y <= 1], y[y <= 1])).repeat()
+    ds = Dataset.sample_from_datasets([pos, neg], weights=[0.5, 0.5], seed=1).batch(8).prefetch(2)
+    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(4, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    history = model.fit(ds, epochs=2, steps_per_epoch=5, verbose=0)
+    assert len(history.history["loss"]) == 2

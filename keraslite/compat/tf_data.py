@@ -301,6 +301,73 @@ class Dataset:
             card = UNKNOWN_CARDINALITY
         return Dataset(lambda: (_pack(structure, elements) for elements in zip(*parts)), card)
 
+    @staticmethod
+    def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+                             rerandomize_each_iteration=None):
+        """Each element from one of `datasets`, drawn with probabilities `weights` (equal by
+        default). An exhausted dataset drops out and the others' weights are renormalized,
+        unless `stop_on_empty_dataset`, which ends the whole dataset. The draws come from torch
+        (seeded by `seed`), not TensorFlow's generator."""
+        datasets = list(datasets)
+        if not datasets or not all(isinstance(d, Dataset) for d in datasets):
+            raise TypeError("sample_from_datasets expects a non-empty list of datasets; got "
+                            f"{[type(d).__name__ for d in datasets]}.")
+        if weights is None:
+            weights = [1.0] * len(datasets)
+        weights = [float(w) for w in (weights.tolist() if hasattr(weights, "tolist") else weights)]
+        if len(weights) != len(datasets) or any(w < 0 for w in weights) or sum(weights) <= 0:
+            raise ValueError(f"sample_from_datasets: `weights` must be {len(datasets)} non-negative numbers with a "
+                             f"positive sum, one per dataset; received weights={weights}.")
+        base_seed = int(seed) if seed is not None else None
+
+        def elements():
+            gen = torch.Generator()
+            gen.manual_seed(base_seed if base_seed is not None else int(torch.randint(0, 2 ** 62, ()).item()))
+            iterators = [iter(d) for d in datasets]
+            live = [w > 0 for w in weights]
+            while any(live):
+                probs = torch.tensor([w if ok else 0.0 for w, ok in zip(weights, live)], dtype=torch.float64)
+                i = int(torch.multinomial(probs, 1, generator=gen))
+                try:
+                    yield next(iterators[i])
+                except StopIteration:
+                    if stop_on_empty_dataset:
+                        return
+                    live[i] = False
+
+        infinite = all(d._cardinality == INFINITE_CARDINALITY for d in datasets)
+        return Dataset(elements, INFINITE_CARDINALITY if infinite else UNKNOWN_CARDINALITY)
+
+    @staticmethod
+    def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
+        """Each element from `datasets[i]` for the next `i` of `choice_dataset` (int64 scalars).
+        An exhausted choice ends the dataset (`stop_on_empty_dataset`), or is skipped."""
+        datasets = list(datasets)
+        if not datasets or not all(isinstance(d, Dataset) for d in datasets) \
+                or not isinstance(choice_dataset, Dataset):
+            raise TypeError("choose_from_datasets expects a list of datasets and a dataset of int64 indices.")
+
+        def elements():
+            iterators = [iter(d) for d in datasets]
+            done = [False] * len(datasets)
+            for choice in choice_dataset:
+                i = int(choice)
+                if not 0 <= i < len(datasets):
+                    raise ValueError(f"choose_from_datasets: choice {i} is out of range for {len(datasets)} "
+                                     "datasets.")
+                if done[i]:
+                    continue
+                try:
+                    yield next(iterators[i])
+                except StopIteration:
+                    if stop_on_empty_dataset:
+                        return
+                    done[i] = True
+                    if all(done):
+                        return
+
+        return Dataset(elements, UNKNOWN_CARDINALITY)
+
     # ------------------------------------------------------------------ iteration
 
     def __iter__(self):
@@ -988,6 +1055,8 @@ class _Experimental:
     make_csv_dataset = staticmethod(make_csv_dataset)
     CsvDataset = staticmethod(CsvDataset)
     Counter = staticmethod(Counter)
+    sample_from_datasets = staticmethod(Dataset.sample_from_datasets)  # tf 2.0-2.6 spelling
+    choose_from_datasets = staticmethod(Dataset.choose_from_datasets)
 
 
 experimental = _Experimental()
