@@ -333,3 +333,18 @@ def test_keras22_acc_spelling_finds_the_accuracy_logs(tmp_path):
         model.evaluate(x, y, verbose=0, return_dict=True)["accuracy"])
     with pytest.raises(KeyError):
         logged["val_auc"]
+
+
+def test_keras22_error_metric_spellings():
+    """Keras 2.2 logged metrics=['mae'] as 'mean_absolute_error': the Boston housing listing of
+    a well-known book reads history.history['val_mean_absolute_error']."""
+    x, _ = _data(32)
+    model = keraslite.Sequential([keraslite.Input((4,)), layers.Dense(1)])
+    model.compile("rmsprop", "mse", metrics=["mae"])
+    history = model.fit(x, x[:, :1], epochs=2, batch_size=8, validation_split=0.25, verbose=0)
+    logged = history.history
+    assert sorted(logged) == ["loss", "mae", "val_loss", "val_mae"]
+    assert logged["val_mean_absolute_error"] == logged["val_mae"] and logged["mean_absolute_error"] == logged["mae"]
+    assert "val_mean_squared_error" not in logged  # only names with a logged counterpart
+    with pytest.raises(KeyError):
+        logged["mean_squared_error"]
