@@ -354,7 +354,17 @@ def _sparse_ce(y_true, y_pred, from_logits, ignore_class, axis, reduction):
 def _binary_ce(target, output, from_logits, reduction="none"):
     if from_logits:
         return F.binary_cross_entropy_with_logits(output, target, reduction=reduction)
-    return F.binary_cross_entropy(torch.clamp(output, EPSILON, 1.0 - EPSILON), target, reduction=reduction)
+    output = torch.clamp(output, EPSILON, 1.0 - EPSILON)
+    try:
+        return F.binary_cross_entropy(output, target, reduction=reduction)
+    except RuntimeError as e:
+        if "between 0 and 1" not in str(e):
+            raise
+    # Targets outside [0, 1]: noisy GAN labels (`labels += 0.05 * random`), which torch's
+    # kernel refuses. The cross-entropy formula itself is defined there, and TensorFlow's
+    # Keras computed it; so does this.
+    result = -(target * torch.log(output) + (1.0 - target) * torch.log1p(-output))
+    return result if reduction == "none" else result.mean() if reduction == "mean" else result.sum()
 
 
 @_graph_aware

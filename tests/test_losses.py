@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+import keraslite
 from keraslite import activations, losses
 
 ALIASES = {
@@ -172,3 +173,27 @@ def test_tf_keras2_reduction_constants():
     R.validate("sum")
     with pytest.raises(ValueError, match="Reduction"):
         R.validate("mean")
+
+
+def test_binary_crossentropy_takes_noisy_labels_above_one():
+    """GAN recipes add noise to 0/1 labels (`labels += 0.05 * random`); torch's kernel refuses
+    targets above 1, the cross-entropy formula (which TensorFlow's Keras computed) does not."""
+    rng = np.random.default_rng(0)
+    y_pred = rng.uniform(0.05, 0.95, (6, 1)).astype("float32")
+    y_true = (np.array([[1], [1], [1], [0], [0], [0]]) + 0.05 * rng.random((6, 1))).astype("float32")
+    expected = -(y_true * np.log(y_pred) + (1 - y_true) * np.log(1 - y_pred)).mean(axis=-1)
+    got = keraslite.losses.binary_crossentropy(torch.from_numpy(y_true), torch.from_numpy(y_pred))
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-5)
+    inputs = keraslite.Input((3,))
+    model = keraslite.Model(inputs, keraslite.layers.Dense(1, activation="sigmoid")(inputs))
+    model.compile("rmsprop", "binary_crossentropy")
+    loss = model.train_on_batch(rng.random((6, 3)).astype("float32"), y_true)
+    assert np.isfinite(loss)
+
+
+def test_training_a_model_without_trainable_weights_warns_as_keras():
+    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.trainable = False
+    with pytest.warns(UserWarning, match="The model does not have any trainable weights."):
+        model.train_on_batch(np.ones((2, 3), "float32"), np.ones((2, 1), "float32"))

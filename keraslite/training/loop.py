@@ -338,6 +338,10 @@ def default_train_step(model, data):
         _zero_grads(st.params)  # after the forward pass: see _make_fast_train_step
         (model.optimizer.scale_loss(loss) if getattr(model.optimizer, "_scales_loss", False) else loss).backward()
         model.optimizer.step(st.params)
+    else:
+        # Keras's words. Keras 3 reads `trainable` when training, not at compile(): a model
+        # frozen after compile (the Keras 2 GAN recipe's discriminator) no longer trains.
+        warnings.warn("The model does not have any trainable weights.", stacklevel=2)
     model._loss_tracker.add(loss.detach(), _batch_size_of(x))
     if y is not None:
         _build_compiled(model, y, y_pred)
