@@ -125,3 +125,20 @@ def test_embedding_declines_only_when_it_starts_a_mask(mask_zero):
     model(first)
     assert (model._inference_runner(first) is None) == mask_zero
     np.testing.assert_allclose(model.predict(x, batch_size=4, verbose=0), _reference(model, x, 4), rtol=0, atol=0)
+
+
+def test_runner_steps_aside_inside_another_layer_call():
+    """predict() called from inside a layer's call (a nested outermost call would clear that
+    call's losses): the full call runs instead."""
+    from keraslite.layers import layer as layer_mod
+
+    model = _plain_model()
+    first = torch.from_numpy(_x(8))
+    model(first)
+    run = model._inference_runner(first)
+    layer_mod._CALLS.depth = 1
+    try:
+        assert run(first) is None
+    finally:
+        layer_mod._CALLS.depth = 0
+    assert run(first) is not None

@@ -795,7 +795,6 @@ class Layer(nn.Module):
                 kwargs["mask"] = mask
         if not self._call_accepts_training:
             kwargs.pop("training", None)
-        if not self._call_accepts_training:
             if self._plain_forward and not _module_call_needed(self):  # inlined _forward_call: the hot path
                 outputs = self.call(*args, **kwargs)
             else:

@@ -173,8 +173,8 @@ class Sequential(Model):
         shape = first_batch.shape[1:]
 
         def run(x):
-            if type(x) is not torch.Tensor or x.shape[1:] != shape:
-                return None  # the caller makes the full call
+            if layer_mod._CALLS.depth or type(x) is not torch.Tensor or x.shape[1:] != shape:
+                return None  # inside another layer's call, or another shape: the caller makes the full call
             return layer_mod.run_nested(self, steps, x, False)
 
         return run

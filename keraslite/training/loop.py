@@ -813,8 +813,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
         if result is not None:
             data_mod.loader_seed_draw()  # what the pass's data loaders draw in epoch()
             data_mod.loader_seed_draw()
-            if callbacks._progbar is not None:
-                callbacks._progbar.seen = adapter.steps
+            _count_steps(callbacks, adapter.steps)
             callbacks.on_predict_end()
             return result
     runner = None  # after a first full call: the model's own quicker way for the same shapes, if any
