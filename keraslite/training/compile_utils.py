@@ -246,7 +246,8 @@ class CompiledLoss:
         track the loss themselves."""
         total = self.compute(y_true, y_pred, sample_weight, regularization_losses)
         if self.total_tracker is not None:
-            first = _flatten(y_pred)[0] if _flatten(y_pred) else None
+            flat = _flatten(y_pred)
+            first = flat[0] if flat else None
             self.total_tracker.add(total.detach(), int(first.shape[0]) if getattr(first, "ndim", 0) else 1)
         return total
 
