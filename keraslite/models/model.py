@@ -326,6 +326,11 @@ class Model(Layer):
 
         return loop.compute_loss(self, x, y, y_pred, sample_weight, training=training)
 
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        from keraslite.training import loop
+
+        return loop.compute_metrics(self, y, y_pred, sample_weight)
+
     @property
     def metrics(self):
         from keraslite.training import loop

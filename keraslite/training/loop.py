@@ -17,6 +17,7 @@ A model that overrides `train_step` gets Keras's contract instead (its returned 
 logs). On CUDA the built-in step is recorded as a graph and replayed (cuda_graph.py).
 """
 import contextlib
+import inspect
 import warnings
 import weakref
 
@@ -332,7 +333,7 @@ def default_train_step(model, data):
     st = _state(model)
     _clear_added(model, st)
     y_pred = _call_model(model, x, True)
-    loss = compute_loss(model, x, y, y_pred, sw)
+    loss = _model_loss(model, x, y, y_pred, sw, True)
     _ensure_optimizer(model, st)
     if st.params:  # a frozen model trains nothing (Keras allows it)
         _zero_grads(st.params)  # after the forward pass: see _make_fast_train_step
@@ -343,10 +344,7 @@ def default_train_step(model, data):
         # frozen after compile (the Keras 2 GAN recipe's discriminator) no longer trains.
         warnings.warn("The model does not have any trainable weights.", stacklevel=2)
     model._loss_tracker.add(loss.detach(), _batch_size_of(x))
-    if y is not None:
-        _build_compiled(model, y, y_pred)
-        model.compiled_metrics.update_state(y, _detach(y_pred), sw)
-    return get_metrics_result(model)
+    return _model_metrics(model, x, y, _detach(y_pred), sw)
 
 
 def default_test_step(model, data):
@@ -354,12 +352,40 @@ def default_test_step(model, data):
     st = _state(model)
     _clear_added(model, st)
     y_pred = _call_model(model, x, False)
-    loss = compute_loss(model, x, y, y_pred, sw, training=False)
+    loss = _model_loss(model, x, y, y_pred, sw, False)
     model._loss_tracker.add(loss.detach(), _batch_size_of(x))
-    if y is not None:
+    return _model_metrics(model, x, y, y_pred, sw)
+
+
+def _model_loss(model, x, y, y_pred, sw, training):
+    """The built-in steps' loss: the model's own `compute_loss` where a subclass overrides it
+    (Keras 3.3 added its `training` argument; overrides written before take four)."""
+    if _is_default(model, "compute_loss"):
+        return compute_loss(model, x, y, y_pred, sw, training=training)
+    if "training" in inspect.signature(model.compute_loss).parameters:
+        return model.compute_loss(x, y, y_pred, sw, training=training)
+    return model.compute_loss(x, y, y_pred, sw)
+
+
+def _model_metrics(model, x, y, y_pred, sw):
+    """The built-in steps' logs: `model.compute_metrics`, or the default's work done here."""
+    if not _is_default(model, "compute_metrics"):
+        return model.compute_metrics(x, y, y_pred, sw)
+    return compute_metrics(model, y, y_pred, sw)
+
+
+def compute_metrics(model, y, y_pred, sample_weight=None):
+    """Keras `Model.compute_metrics`: update the compiled metrics, return every metric's result."""
+    if y is not None and getattr(model, "compiled", False):
         _build_compiled(model, y, y_pred)
-        model.compiled_metrics.update_state(y, y_pred, sw)
+        model.compiled_metrics.update_state(y, y_pred, sample_weight)
     return get_metrics_result(model)
+
+
+def _custom_step(model, name):
+    """Whether fit/evaluate must call `model.<name>` batch by batch: a subclass overrides the
+    step itself, or the `compute_loss` / `compute_metrics` the built-in step calls."""
+    return not all(_is_default(model, n) for n in (name, "compute_loss", "compute_metrics"))
 
 
 def default_predict_step(model, data):
@@ -630,7 +656,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     _keras_build_draws(model, train_data)
     callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                              verbose=verbose, epochs=epochs, steps=train_data.steps)
-    custom_step = not _is_default(model, "train_step")
+    custom_step = _custom_step(model, "train_step")
     model.stop_training = False
     model._initial_epoch = None
     fast_step = None
@@ -720,7 +746,7 @@ def _run_test(model, adapter, callbacks, in_fit=False):
     model.eval()
     reset_metrics(model)
     callbacks.on_test_begin()
-    custom_step = not _is_default(model, "test_step")
+    custom_step = _custom_step(model, "test_step")
     end_hooks = callbacks.batch_hooks["on_test_batch_end"]
     begin_hooks = callbacks.batch_hooks["on_test_batch_begin"]
     get_logs = lambda: _logs_now(model)  # noqa: E731
