@@ -374,3 +374,15 @@ def test_lstm_implementation_1_with_input_dropout_only_trains():
     history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     assert model.layers[0].cell.dropout_masks(torch.ones(2, 4), training=True)[0].shape == (4, 2, 4)
+
+
+def test_get_initial_state_takes_the_inputs_as_tf_keras_2_did():
+    import torch
+
+    gru = keraslite.layers.GRU(8, return_sequences=True, return_state=True)
+    x = torch.zeros(4, 5, 3)
+    states = gru.get_initial_state(x)
+    assert [tuple(s.shape) for s in states] == [(4, 8)]
+    out, state = gru(x, initial_state=states)
+    assert tuple(out.shape) == (4, 5, 8) and tuple(state.shape) == (4, 8)
+    assert [tuple(s.shape) for s in keraslite.layers.LSTM(6).get_initial_state(2)] == [(2, 6), (2, 6)]

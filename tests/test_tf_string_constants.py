@@ -31,3 +31,21 @@ def test_numbers_still_become_tensors():
     assert isinstance(tf.constant([1.0, 2.0]), torch.Tensor)
     with pytest.raises((TypeError, ValueError)):
         tf.constant(["a", "b"], dtype="float32")
+
+
+def test_scalar_string_constant_gives_bytes():
+    assert tf.constant("hello").numpy() == b"hello"
+    assert tf.constant(b"caf\xc3\xa9").numpy() == "café".encode("utf-8")
+    assert tf.constant("hello").dtype == tf.string
+
+
+def test_inverted_string_lookup_answers_numpy_like_a_string_tensor():
+    # the text-generation tutorial: chars_from_ids(ids).numpy(), one id at a time and in batches
+    ids_from_chars = layers.StringLookup(vocabulary=list("abc"), mask_token=None)
+    chars_from_ids = layers.StringLookup(vocabulary=ids_from_chars.get_vocabulary(), invert=True, mask_token=None)
+    ids = ids_from_chars(tf.constant(["a", "c"]))
+    assert chars_from_ids(ids[1]).numpy().decode("utf-8") == "c"
+    batch = chars_from_ids(tf.constant([[1, 2], [3, 0]]))
+    assert batch == [["a", "b"], ["c", "[UNK]"]]  # Keras 3's lists of str
+    assert batch.numpy().tolist() == [[b"a", b"b"], [b"c", b"[UNK]"]]
+    assert batch.shape == (2, 2) and batch[0].numpy().tolist() == [b"a", b"b"]

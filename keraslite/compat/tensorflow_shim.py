@@ -116,7 +116,11 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         # string layers and tf.data take), whose .numpy() gives bytes as TF's does.
         from keraslite.compat.tf_data import strings as _string_array
 
-        return value if isinstance(value, (str, bytes)) else _string_array(array)
+        from keraslite.compat.tf_data import StringScalar
+
+        if isinstance(value, (str, bytes)):  # a scalar string tensor: .numpy() gives bytes
+            return StringScalar(value.decode("utf-8") if isinstance(value, bytes) else value)
+        return _string_array(array)
     if dtype is None and array.dtype == np.float64:
         dtype = dtype_hint or float32
     if dtype is None and array.dtype == np.int64 and not isinstance(value, np.ndarray):

@@ -33,7 +33,7 @@ import zlib
 import numpy as np
 import torch
 
-__all__ = ["Dataset", "TextLineDataset", "TensorSpec", "StringArray", "StringScalar", "strings", "AUTOTUNE", "INFINITE_CARDINALITY",
+__all__ = ["Dataset", "TextLineDataset", "TensorSpec", "StringArray", "StringScalar", "StringList", "strings", "AUTOTUNE", "INFINITE_CARDINALITY",
            "UNKNOWN_CARDINALITY", "experimental", "Options", "CsvDataset"]
 
 AUTOTUNE = -1
@@ -93,6 +93,25 @@ class StringScalar(str):
 
     def numpy(self):
         return self.encode("utf-8")
+
+
+class StringList(list):
+    """Strings as Keras 3's torch backend gives them (nested lists of str) that also answer
+    what code written for a TF string tensor asks (`.numpy()` giving UTF-8 bytes, `.shape`)."""
+
+    def numpy(self):
+        return np.vectorize(_bytes, otypes=[object])(np.array(self, dtype=object))
+
+    @property
+    def shape(self):
+        return np.array(self, dtype=object).shape
+
+
+def string_values(value):
+    """A str as a StringScalar, a (nested) list of str as StringLists; None stays None."""
+    if isinstance(value, list):
+        return StringList(string_values(v) for v in value)
+    return StringScalar(value) if isinstance(value, str) else value
 
 
 def _bytes(s):

@@ -754,6 +754,10 @@ class RNN(Layer):
     # ------------------------------------------------------------------ states
 
     def get_initial_state(self, batch_size, like=None):
+        if isinstance(batch_size, torch.Tensor) and batch_size.ndim >= 1:
+            # tf.keras 2's form: get_initial_state(inputs) -- zeros for the inputs' batch
+            like = batch_size if like is None and batch_size.is_floating_point() else like
+            batch_size = int(batch_size.shape[0])
         like = like if like is not None else torch.empty(0)
         get = getattr(self.cell, "get_initial_state", None)
         if isinstance(self.cell, (_Cell, StackedRNNCells)) or get is None:

@@ -10,6 +10,11 @@ import sys
 
 __all__ = ["SVG", "Image", "HTML", "Markdown", "display", "clear_output", "get_ipython"]
 
+# Libraries probe IPython's version before asking it for a shell (matplotlib's pyplot does on
+# its first figure); a recent one makes them skip the shell integration this stand-in lacks.
+version_info = (8, 24, 0, "")
+__version__ = "8.24.0"
+
 
 class _DisplayObject:
     kind = "object"

@@ -576,7 +576,7 @@ def _listify(x):
 class StringLookup(_IndexLookup):
     """Map strings to integer indices (or multi-hot/count/tf-idf vectors) through a vocabulary;
     `invert=True` maps indices back to strings (returned as a list of str, as Keras's torch
-    backend does)."""
+    backend does; the str and lists also give TF's bytes from `.numpy()`)."""
 
     _strings = True
 
@@ -591,10 +591,12 @@ class StringLookup(_IndexLookup):
                          salt=salt, vocabulary_dtype="string", **kwargs)
 
     def _inverted_output(self, indices, tokens):
+        from keraslite.compat.tf_data import string_values  # str / lists that also answer .numpy()
+
         words = [_decode(t, self.encoding) if t is not None else None for t in tokens]
         if indices.ndim == 0:
-            return words[0]
-        return np.array(words, dtype=object).reshape(indices.shape).tolist()
+            return string_values(words[0])
+        return string_values(np.array(words, dtype=object).reshape(indices.shape).tolist())
 
     def get_config(self):
         config = super().get_config()
