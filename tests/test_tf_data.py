@@ -523,3 +523,63 @@ def test_fit_on_a_resampled_dataset():
     model.compile("adam", "sparse_categorical_crossentropy")
     history = model.fit(ds, epochs=2, steps_per_epoch=5, verbose=0)
     assert len(history.history["loss"]) == 2
+
+
+# ----------------------------------------------------------------------------- window / flat_map / interleave
+
+def _values(dataset):
+    return [int(v) for v in dataset]
+
+
+def test_window_then_flat_map_gives_tensorflows_windows():
+    # the hand-written time-series windowing: range(7).window(3, shift=1) keeps the short tail
+    ds = tf.data.Dataset.range(7)
+    windows = [_values(w) for w in ds.window(3, shift=1)]
+    assert windows == [[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 6], [6]]
+    assert [_values(w) for w in ds.window(3, shift=1, drop_remainder=True)][-1] == [4, 5, 6]
+    assert [_values(w) for w in ds.window(2, shift=1, stride=2)] == [[0, 2], [1, 3], [2, 4], [3, 5], [4, 6], [5], [6]]
+    assert [_values(w) for w in tf.data.Dataset.range(12).window(2, shift=5)] == [[0, 1], [5, 6], [10, 11]]
+    batched = ds.window(3, shift=2, drop_remainder=True).flat_map(lambda w: w.batch(3))
+    assert [b.tolist() for b in batched] == [[0, 1, 2], [2, 3, 4], [4, 5, 6]]
+
+
+def test_window_of_pairs_is_a_pair_of_datasets():
+    ds = tf.data.Dataset.from_tensor_slices((np.arange(5), np.arange(5) * 10))
+    xs, ys = next(iter(ds.window(2)))
+    assert _values(xs) == [0, 1] and _values(ys) == [0, 10]
+    zipped = ds.window(2, drop_remainder=True).flat_map(lambda x, y: tf.data.Dataset.zip((x.batch(2), y.batch(2))))
+    assert [(x.tolist(), y.tolist()) for x, y in zipped] == [([0, 1], [0, 10]), ([2, 3], [20, 30])]
+
+
+def test_flat_map_and_interleave_orders():
+    ds = tf.data.Dataset.range(1, 4)
+    assert _values(ds.flat_map(lambda n: tf.data.Dataset.range(n))) == [0, 0, 1, 0, 1, 2]
+    # TensorFlow's documented example: cycle_length=2, block_length=4
+    out = tf.data.Dataset.range(1, 6).interleave(lambda x: tf.data.Dataset.from_tensors(x).repeat(6),
+                                                 cycle_length=2, block_length=4)
+    assert _values(out) == [1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 3, 3, 4, 4, 5, 5, 5, 5, 5, 5]
+    with pytest.raises(TypeError, match="must return a Dataset"):
+        list(ds.flat_map(lambda n: n))
+
+
+def test_list_files_matches_and_shuffles(tmp_path):
+    for name in ("b.csv", "a.csv", "c.txt"):
+        (tmp_path / name).write_text("x\n")
+    ordered = [f.numpy().decode() for f in tf.data.Dataset.list_files(str(tmp_path / "*.csv"), shuffle=False)]
+    assert ordered == [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]
+    assert sorted(str(f) for f in tf.data.Dataset.list_files(str(tmp_path / "*.csv"), seed=1)) == ordered
+    lines = tf.data.Dataset.list_files(str(tmp_path / "*.csv"), shuffle=False).interleave(
+        lambda f: tf.data.TextLineDataset(f), cycle_length=2)
+    assert [str(v) for v in lines] == ["x", "x"]
+    with pytest.raises(ValueError, match="no files match"):
+        tf.data.Dataset.list_files(str(tmp_path / "*.json"))
+
+
+def test_fft_and_missing_names_in_tf_namespaces():
+    x = np.sin(np.arange(64.0)).astype("float32")
+    spectrum = tf.signal.rfft(x)
+    assert tuple(spectrum.shape) == (33,)
+    np.testing.assert_allclose(spectrum.numpy(), np.fft.rfft(x), atol=1e-4)
+    np.testing.assert_allclose(tf.signal.irfft(spectrum).numpy(), x, atol=1e-5)
+    with pytest.raises(AttributeError, match=r"does not provide tf\.signal\.no_such_op"):
+        tf.signal.no_such_op

@@ -25,10 +25,13 @@ not provide it; nothing is faked silently.
 import contextlib
 import os
 import types
+
 from collections import namedtuple
 
 import numpy as np
 import torch
+
+from keraslite.compat.tf_namespace import TFNamespace
 
 __version__ = "2.16.1"  # the tf.keras (Keras 2 API) era this shim answers for
 VERSION = __version__
@@ -260,15 +263,15 @@ def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001
     return out.to(_torch_dtype(dtype)) if dtype is not None else out
 
 
-math = types.SimpleNamespace(
+math = TFNamespace("tensorflow.math", 
     reduce_mean=reduce_mean, reduce_sum=reduce_sum, reduce_max=reduce_max, reduce_min=reduce_min, add=add,
     subtract=subtract, multiply=multiply, divide=divide, maximum=maximum, minimum=minimum, square=square,
     sqrt=sqrt, exp=exp, log=log, abs=abs, argmax=argmax, argmin=argmin,
     sigmoid=_op("sigmoid", torch.sigmoid), tanh=_op("tanh", torch.tanh))
-nn = types.SimpleNamespace(
+nn = TFNamespace("tensorflow.nn", 
     relu=_op("relu", torch.relu), sigmoid=_op("sigmoid", torch.sigmoid), tanh=_op("tanh", torch.tanh),
     softmax=lambda logits, axis=-1, name=None: torch.softmax(convert_to_tensor(logits), dim=axis))
-linalg = types.SimpleNamespace(matmul=matmul)
+linalg = TFNamespace("tensorflow.linalg", matmul=matmul)
 
 
 # tf.strings on numpy text (what TextVectorization's `standardize=` callables receive, and
@@ -312,7 +315,7 @@ def _to_number(string_tensor, out_type="float32", name=None):
     return torch.tensor(values, dtype=dtype).reshape(arr.shape)
 
 
-strings = types.SimpleNamespace(
+strings = TFNamespace("tensorflow.strings", 
     to_number=_to_number,
     lower=lambda input, encoding="", name=None: _text_map(  # noqa: A002
         (lambda s: s.lower()) if encoding else (lambda s: "".join(c.lower() if c < "\x80" else c for c in s)))(input),
@@ -402,7 +405,7 @@ class _RandomGenerator:
         return out.to(_device())
 
 
-random = types.SimpleNamespace(set_seed=_set_seed, normal=_normal, uniform=_uniform, Generator=_RandomGenerator)
+random = TFNamespace("tensorflow.random", set_seed=_set_seed, normal=_normal, uniform=_uniform, Generator=_RandomGenerator)
 
 
 # TF 2's initializer aliases (`tf.random_normal_initializer()`, `tf.zeros_initializer()`), with
@@ -473,7 +476,7 @@ def enable_op_determinism():
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-config = types.SimpleNamespace(
+config = TFNamespace("tensorflow.config", 
     list_physical_devices=list_physical_devices,
     list_logical_devices=lambda device_type=None: [d._replace(name=d.name.replace("physical_device", "device"))
                                                    for d in list_physical_devices(device_type)],
@@ -484,7 +487,7 @@ config = types.SimpleNamespace(
     threading=types.SimpleNamespace(set_intra_op_parallelism_threads=lambda n: torch.set_num_threads(n) if n else None,
                                     set_inter_op_parallelism_threads=_noop),
 )
-test = types.SimpleNamespace(is_gpu_available=lambda *a, **k: torch.cuda.is_available(),
+test = TFNamespace("tensorflow.test", is_gpu_available=lambda *a, **k: torch.cuda.is_available(),
                              gpu_device_name=lambda: "/device:GPU:0" if torch.cuda.is_available() else "")
 
 
@@ -499,8 +502,8 @@ def _set_verbosity(level):
     get_logger().setLevel(level)
 
 
-autograph = types.SimpleNamespace(set_verbosity=lambda level, alsologtostdout=False: None)
-debugging = types.SimpleNamespace(set_log_device_placement=_noop)
+autograph = TFNamespace("tensorflow.autograph", set_verbosity=lambda level, alsologtostdout=False: None)
+debugging = TFNamespace("tensorflow.debugging", set_log_device_placement=_noop)
 def _disable_eager_execution():
     """A no-op: keraslite always runs eagerly. Keras models built, trained and evaluated after
     this call give the same results eagerly; graph-only APIs (tf.compat.v1.Session,
@@ -532,7 +535,7 @@ def as_text(bytes_or_text, encoding="utf-8"):
     raise TypeError(f"Expected binary or unicode string, got {bytes_or_text!r}")
 
 
-compat = types.SimpleNamespace(as_bytes=as_bytes, as_text=as_text, as_str=as_text,
+compat = TFNamespace("tensorflow.compat", as_bytes=as_bytes, as_text=as_text, as_str=as_text,
                                path_to_str=lambda path: os.fspath(path) if hasattr(path, "__fspath__") else path,
                                v1=types.SimpleNamespace(
     set_random_seed=lambda seed: _set_seed(seed),
@@ -600,7 +603,7 @@ def _latest_checkpoint(checkpoint_dir, latest_filename=None):
 
 
 # tf.train: what Keras programs use of it, the latest weights saved under a checkpoint name.
-train = types.SimpleNamespace(latest_checkpoint=_latest_checkpoint)
+train = TFNamespace("tensorflow.train", latest_checkpoint=_latest_checkpoint)
 
 
 def _nest():

@@ -28,6 +28,7 @@ import builtins
 import gzip
 import itertools
 import math
+import os
 import zlib
 
 import numpy as np
@@ -652,10 +653,128 @@ class Dataset:
         card = _add_cardinality(self._cardinality, dataset._cardinality)
         return Dataset(lambda: itertools.chain(iter(self), iter(dataset)), card)
 
+    def flat_map(self, map_func, name=None):
+        """Each element mapped to a Dataset by `map_func`, their elements one after another."""
+        def elements():
+            for element in self:
+                yield from _as_dataset(_call(map_func, element), "flat_map")
+
+        return Dataset(elements, UNKNOWN_CARDINALITY)
+
+    def interleave(self, map_func, cycle_length=None, block_length=None, num_parallel_calls=None,
+                   deterministic=None, name=None):
+        """Map each element to a Dataset and take `block_length` elements from each of
+        `cycle_length` open datasets in turn, opening the next input's dataset as one runs out
+        (TensorFlow's deterministic order; an unset or AUTOTUNE cycle_length is the CPU count)."""
+        cycle = os.cpu_count() or 1 if cycle_length in (None, AUTOTUNE) else int(cycle_length)
+        block = 1 if block_length in (None, AUTOTUNE) else int(block_length)
+        if cycle < 1 or block < 1:
+            raise ValueError(f"Dataset.interleave: cycle_length and block_length must be positive; received "
+                             f"cycle_length={cycle_length}, block_length={block_length}.")
+
+        def elements():
+            inputs = iter(self)
+            slots = [None] * cycle
+
+            def open_next():
+                for element in inputs:
+                    return iter(_as_dataset(_call(map_func, element), "interleave"))
+                return None
+
+            for i in builtins.range(cycle):
+                slots[i] = open_next()
+            while any(slot is not None for slot in slots):
+                for i in builtins.range(cycle):
+                    taken = 0
+                    while slots[i] is not None and taken < block:
+                        try:
+                            yield next(slots[i])
+                            taken += 1
+                        except StopIteration:
+                            slots[i] = open_next()
+                            if slots[i] is not None and taken:
+                                break  # the new dataset starts its own block on the next turn
+
+        return Dataset(elements, UNKNOWN_CARDINALITY)
+
+    def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
+        """Windows of `size` elements, starting every `shift` (default `size`) elements and
+        taking every `stride`-th: each window is a Dataset (a tuple or dict of Datasets for
+        structured elements), usually flattened with `.flat_map(lambda w: w.batch(size))`."""
+        size, stride = int(size), int(stride)
+        shift = size if shift is None else int(shift)
+        if size < 1 or shift < 1 or stride < 1:
+            raise ValueError(f"Dataset.window: size, shift and stride must be positive; received size={size}, "
+                             f"shift={shift}, stride={stride}.")
+        span = (size - 1) * stride + 1
+
+        def elements():
+            # shift > span leaves gaps between windows: count positions instead of buffering
+            if shift > span:
+                start = 0
+                window = []
+                for i, element in enumerate(self):
+                    offset = i - start
+                    if offset >= 0 and offset < span and offset % stride == 0:
+                        window.append(element)
+                    if offset == span - 1:
+                        yield _window_of(window)
+                        window, start = [], start + shift
+                if window and not drop_remainder:
+                    yield _window_of(window)
+                return
+            buffer = []
+            for element in self:
+                buffer.append(element)
+                if len(buffer) == span:
+                    yield _window_of(buffer[::stride])
+                    buffer = buffer[shift:]
+            while buffer and not drop_remainder:
+                yield _window_of(buffer[::stride])
+                buffer = buffer[shift:]
+
+        return Dataset(elements, UNKNOWN_CARDINALITY)
+
+    def snapshot(self, path, compression="AUTO", reader_func=None, shard_func=None, name=None):
+        """Accepted for compatibility: elements are produced as before (nothing is written)."""
+        return self
+
+    @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None, name=None):
+        """The files matching `file_pattern` (a glob, or a list of globs) as string elements,
+        shuffled unless shuffle=False, as TensorFlow does."""
+        import glob
+
+        patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else list(file_pattern)
+        names = sorted({f for p in patterns for f in glob.glob(p.decode() if isinstance(p, bytes) else str(p))})
+        if not names:
+            raise ValueError(f"Dataset.list_files: no files match {file_pattern!r}. Check the pattern and the "
+                             "working directory.")
+        dataset = Dataset.from_tensor_slices(strings(names))
+        return dataset if shuffle is False else dataset.shuffle(len(names), seed=seed)
+
     def enumerate(self, start=0, name=None):  # noqa: A003
         """(index, element) pairs, the index a scalar int64 tensor counting from `start`."""
         return Dataset(lambda: ((torch.tensor(i, dtype=torch.int64), e) for i, e in enumerate(self, start)),
                        self._cardinality, batch_shape=self._batch_shape)
+
+
+def _as_dataset(value, what):
+    if not isinstance(value, Dataset):
+        raise TypeError(f"Dataset.{what}: the function must return a Dataset; it returned a "
+                        f"{type(value).__name__}. Wrap its result, e.g. tf.data.Dataset.from_tensor_slices(...).")
+    return value
+
+
+def _window_of(elements):
+    """One window: a Dataset of `elements` (for tuple/dict elements, one Dataset per component)."""
+    first = elements[0]
+    if isinstance(first, dict):
+        return {k: _window_of([e[k] for e in elements]) for k in first}
+    if isinstance(first, tuple):
+        return tuple(_window_of([e[i] for e in elements]) for i in builtins.range(len(first)))
+    items = list(elements)
+    return Dataset(lambda: iter(items), len(items))
 
 
 def _convert_with(value, dtype):

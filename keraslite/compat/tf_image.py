@@ -23,11 +23,13 @@ Leaves to others: tensor conversion (tensorflow_shim), the math ops (tf_ops).
 import builtins
 import io as _io
 import types
+
 import warnings
 
 import numpy as np
 import torch
 
+from keraslite.compat.tf_namespace import TFNamespace
 from keraslite.compat.tf_ops import _floating, _tensor, _torch_dtype, _unsupported
 
 __all__ = ["image", "io", "signal", "summary", "strings_split"]
@@ -414,7 +416,7 @@ def extract_patches(images, sizes, strides, rates, padding, name=None):
                                      data_format="channels_last")
 
 
-image = types.SimpleNamespace(
+image = TFNamespace("tensorflow.image", 
     resize=resize, extract_patches=extract_patches, ResizeMethod=ResizeMethod, convert_image_dtype=convert_image_dtype,
     flip_left_right=flip_left_right, flip_up_down=flip_up_down, random_flip_left_right=random_flip_left_right,
     random_flip_up_down=random_flip_up_down, rgb_to_grayscale=rgb_to_grayscale, grayscale_to_rgb=grayscale_to_rgb,
@@ -463,7 +465,7 @@ def _gfile():
         GFile=open, walk=os.walk)
 
 
-io = types.SimpleNamespace(read_file=read_file, write_file=write_file, decode_jpeg=decode_jpeg,
+io = TFNamespace("tensorflow.io", read_file=read_file, write_file=write_file, decode_jpeg=decode_jpeg,
                            decode_png=decode_png, decode_image=decode_image, gfile=_gfile())
 
 
@@ -521,7 +523,32 @@ def stft(signals, frame_length, frame_step, fft_length=None, window_fn=hann_wind
     return torch.fft.rfft(frames, n=int(fft_length), dim=-1)
 
 
-signal = types.SimpleNamespace(stft=stft, frame=frame, hann_window=hann_window, hamming_window=hamming_window)
+def _fft_lengths(fft_length, dims):
+    if fft_length is None:
+        return None
+    lengths = [int(n) for n in (fft_length.tolist() if hasattr(fft_length, "tolist") else fft_length)]
+    if len(lengths) != dims:
+        raise ValueError(f"fft_length must hold {dims} length(s), one per transformed axis; received {fft_length}.")
+    return lengths
+
+
+def _fft(kind, dims, real_input):
+    """tf.signal's FFTs over the innermost `dims` axes (torch.fft underneath)."""
+    def fn(input_tensor, fft_length=None, name=None):
+        x = _tensor(input_tensor)
+        x = _floating(x) if real_input else (x if x.is_complex() else x.to(torch.complex64))
+        lengths = _fft_lengths(fft_length, dims)
+        if dims == 1:
+            return getattr(torch.fft, kind)(x, n=lengths[0] if lengths else None, dim=-1)
+        return getattr(torch.fft, kind + "2")(x, s=lengths, dim=(-2, -1))
+    fn.__name__ = kind + ("2d" if dims == 2 else "")
+    return fn
+
+
+signal = TFNamespace("tensorflow.signal", stft=stft, frame=frame, hann_window=hann_window,
+                     hamming_window=hamming_window, rfft=_fft("rfft", 1, True), irfft=_fft("irfft", 1, False),
+                     fft=_fft("fft", 1, False), ifft=_fft("ifft", 1, False), rfft2d=_fft("rfft", 2, True),
+                     irfft2d=_fft("irfft", 2, False), fft2d=_fft("fft", 2, False), ifft2d=_fft("ifft", 2, False))
 
 
 # ------------------------------------------------------------------------------- tf.summary
@@ -608,5 +635,5 @@ def _text(name, data, step=None, description=None):
     return writer is not None
 
 
-summary = types.SimpleNamespace(create_file_writer=create_file_writer, scalar=_scalar, histogram=_histogram,
+summary = TFNamespace("tensorflow.summary", create_file_writer=create_file_writer, scalar=_scalar, histogram=_histogram,
                                 image=_image, text=_text)
