@@ -3,11 +3,15 @@
 `softmax` and `sigmoid` record their input as `_keras_logits` on the output so that
 crossentropy losses (keraslite.losses) can be computed stably from logits, as Keras 3 does.
 """
+import functools
+import inspect
 import math
 import warnings
 
 import torch
 import torch.nn.functional as F
+
+from keraslite.layers.keras_tensor import KerasTensor
 
 
 def linear(x):
@@ -193,6 +197,36 @@ def _remember_logits(y, x):
     if not torch.jit.is_scripting() and not torch.compiler.is_compiling():
         y._keras_logits = x
 
+
+def _symbolic_aware(fn):
+    """`fn` that also takes a KerasTensor, as Keras 3's activations do (`activations.relu(x)` in
+    a functional model): the call becomes a graph node -- the keraslite.ops function of the same
+    name where it takes these arguments (so the model saves), else `fn` itself."""
+    ops_name = {"exponential": "exp"}.get(fn.__name__, fn.__name__)
+
+    @functools.wraps(fn)
+    def activation(x, *args, **kwargs):
+        if isinstance(x, torch.Tensor) or not isinstance(x, KerasTensor):
+            return fn(x, *args, **kwargs)
+        from keraslite import ops
+        from keraslite.models.functional import _make_op_layer, symbolic_named_op
+
+        op = getattr(ops, ops_name, None)
+        try:
+            inspect.signature(op).bind(x, *args, **kwargs)
+        except (TypeError, ValueError):
+            return _make_op_layer(fn, None, (x,) + args, kwargs)
+        return symbolic_named_op(ops_name, (x,) + args, kwargs)
+
+    activation._raw = fn
+    return activation
+
+
+for _name, _fn in list(globals().items()):
+    if inspect.isfunction(_fn) and _fn.__module__ == __name__ and not _name.startswith("_") and _name not in (
+            "linear", "warn_if_single_class", "get", "serialize", "deserialize"):
+        globals()[_name] = _symbolic_aware(_fn)
+swish, hard_swish = silu, hard_silu
 
 _ALL = {
     f.__name__: f

@@ -417,3 +417,25 @@ def test_outputs_of_one_nested_model_get_distinct_names_and_their_own_losses():
     inside = combined.evaluate(x, y, verbose=0, return_dict=False)
     np.testing.assert_allclose(inside, alone, rtol=1e-6)
     assert abs(inside[1] - inside[2]) > 1e-3
+
+
+def test_activation_functions_take_keras_tensors(tmp_path):
+    # Keras 3 code calls keras.activations.* directly on functional tensors
+    from keraslite import activations
+
+    inp = keraslite.Input((4,))
+    h = layers.Dense(3)(inp)
+    out = layers.Concatenate()([activations.sigmoid(h) * 5.0, activations.relu(h, max_value=0.5),
+                                activations.exponential(h), activations.swish(h)])
+    model = keraslite.Model(inp, out)
+    x = _x(5, 4)
+    raw = torch.as_tensor(x) @ torch.as_tensor(model.layers[1].get_weights()[0]) + \
+        torch.as_tensor(model.layers[1].get_weights()[1])
+    expected = torch.cat([torch.sigmoid(raw) * 5, raw.clamp(0, 0.5), raw.exp(), raw * torch.sigmoid(raw)], -1)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected.numpy(), rtol=1e-5, atol=1e-6)
+    assert activations.get("swish") is activations.silu and activations.relu(torch.tensor([-1.0])).item() == 0.0
+    # the nodes that map onto keraslite.ops save and load
+    saved = keraslite.Model(inp, activations.sigmoid(h) * 5.0 + activations.tanh(h))
+    saved.save(tmp_path / "m.keras")
+    loaded = keraslite.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), saved.predict(x, verbose=0), rtol=1e-6)
