@@ -819,3 +819,16 @@ def test_tf_summary_writes_events_tensorboard_reads(tmp_path):
     assert [(e.step, round(e.value, 6)) for e in acc.Scalars("loss")] == [(0, 1.0), (1, 0.5), (2, 0.333333)]
     histo = acc.Histograms("weights")[0].histogram_value
     assert (histo.min, histo.max, histo.num, histo.sum) == (0.0, 9.0, 10.0, 45.0)
+
+
+def test_matmul_transposes_and_string_casts_as_tensorflow(tf):
+    a, b = np.arange(6, dtype="float32").reshape(1, 3, 2), np.arange(12, dtype="float32").reshape(1, 3, 4)
+    np.testing.assert_allclose(tf.matmul(a, b, transpose_a=True).numpy(), np.swapaxes(a, 1, 2) @ b)
+    np.testing.assert_allclose(tf.matmul(b, b, transpose_b=True).numpy(), b @ np.swapaxes(b, 1, 2))
+    # the structured-data examples: tf.cast(features[name], tf.dtypes.string) inside a tf.data map
+    assert tf.dtypes.string is tf.string
+    assert tf.cast(np.array(["a", "b"]), tf.dtypes.string).numpy().tolist() == [b"a", b"b"]
+    with pytest.raises(TypeError, match="to_number"):
+        tf.cast(tf.constant(["1"]), tf.float32)
+    with pytest.raises(TypeError, match="as_string"):
+        tf.cast(np.array([1.0]), tf.string)

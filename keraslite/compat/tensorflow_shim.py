@@ -140,7 +140,16 @@ def constant(value, dtype=None, shape=None, name=None):
 
 
 def cast(x, dtype, name=None):
-    return convert_to_tensor(x).to(_torch_dtype(dtype))
+    if _dtype_name(dtype) == "string":
+        if not (_is_text(x) or _is_text(np.asarray(x, dtype=object) if isinstance(x, (list, tuple)) else x)):
+            raise TypeError(f"tf.cast: cannot cast {type(x).__name__} values to tf.string (TensorFlow cannot "
+                            "either). Use tf.strings.as_string for numbers.")
+        return convert_to_tensor(x, dtype=string)
+    value = convert_to_tensor(x)
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"tf.cast: cannot cast string values to {_dtype_name(dtype)} (TensorFlow cannot either). "
+                        "Use tf.strings.to_number.")
+    return value.to(_torch_dtype(dtype))
 
 
 def _op(name, fallback):
@@ -589,6 +598,8 @@ for _name in ("reduce_mean", "reduce_sum", "reduce_max", "reduce_min", "concat",
 nn.softmax = _more_ops.symbolic_aware(nn.softmax)
 dtypes.cast = cast
 dtypes.DType = DType
+dtypes.string = string
+matmul = linalg.matmul  # TensorFlow's signature: transpose_a / transpose_b
 
 from keraslite.compat import tf_image as _tf_image  # noqa: E402
 
