@@ -409,3 +409,27 @@ def test_a_model_with_a_gradient_output_predicts():
     model = keraslite.Model(inputs, grad)
     x = np.random.RandomState(4).normal(size=(5, 4)).astype("float32")
     np.testing.assert_allclose(model.predict(x, verbose=0), 2 * x, rtol=1e-6)
+
+
+def test_variable_arithmetic_with_lists_and_arrays_on_either_side():
+    # the sample-size-estimate recipe fits `a * x ** b` with x a Python list and a, b variables
+    import numpy as np
+    import torch
+
+    import keraslite
+
+    v = keraslite.Variable(2.0)
+    cases = {
+        "list + v": ([1.0, 2.0] + v, [3.0, 4.0]), "list - v": ([1.0, 2.0] - v, [-1.0, 0.0]),
+        "list * v": ([1.0, 2.0] * v, [2.0, 4.0]), "list / v": ([1.0, 2.0] / v, [0.5, 1.0]),
+        "list ** v": ([1.0, 2.0] ** v, [1.0, 4.0]), "array + v": (np.array([1.0, 2.0]) + v, [3.0, 4.0]),
+        "array ** v": (np.array([1.0, 2.0]) ** v, [1.0, 4.0]), "v ** list": (v ** [1.0, 3.0], [2.0, 8.0]),
+        "v - array": (v - np.array([1.0, 5.0]), [1.0, -3.0]), "v @ list": (keraslite.Variable([[1.0, 2.0]]) @ [[3.0], [4.0]], [[11.0]]),
+    }
+    for what, (got, expected) in cases.items():
+        assert isinstance(got, torch.Tensor), what
+        assert got.dtype == torch.float32, what
+        np.testing.assert_allclose(got.detach().numpy(), expected, err_msg=what)
+    a = keraslite.Variable(1.5)
+    (a * [1.0, 2.0] ** v).sum().backward()
+    assert a.grad is not None and abs(float(a.grad) - 5.0) < 1e-6

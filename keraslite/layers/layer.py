@@ -109,6 +109,14 @@ class Variable(nn.Parameter):
         memo[id(self)] = result
         return result
 
+    # Arithmetic with a list or numpy array on either side (`a * x ** b` with x a list): torch
+    # refuses such operands in its reflected operators, Keras's Variable converts them.
+    def _array_operand(self, other):
+        other = torch.as_tensor(np.asarray(other), device=self.device)
+        if other.is_floating_point() and self.is_floating_point():
+            other = other.to(self.dtype)
+        return other
+
     def __reduce_ex__(self, proto):
         # Pickles (torch.save, multiprocessing) as a plain Parameter holding the storage.
         return nn.Parameter(self.data, self.requires_grad).__reduce_ex__(proto)
@@ -183,6 +191,24 @@ class Variable(nn.Parameter):
         with torch.no_grad():
             self.sub_(self._stored(value))
         return self
+
+
+def _accepting_arrays(name):
+    base = getattr(torch.Tensor, name)
+
+    def operator(self, other):
+        if isinstance(other, (list, tuple, np.ndarray)):
+            other = self._array_operand(other)
+        return base(self, other)
+
+    operator.__name__ = name
+    return operator
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+              "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__matmul__",
+              "__rmatmul__"):
+    setattr(Variable, _name, _accepting_arrays(_name))
 
 
 def _variable_value(value, shape, dtype):
