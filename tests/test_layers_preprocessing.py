@@ -397,3 +397,20 @@ def test_text_vectorization_symbolic_shape_of_a_string_column_matches_its_output
     strings = keraslite.Input((1,), dtype="string")
     end_to_end = keraslite.Model(strings, head(layer(strings)))
     assert tuple(end_to_end(np.array([["the brain"]])).shape) == (1, 1)
+
+
+def test_lookup_without_oov_indices_inside_a_model_called_on_an_input():
+    # memory_efficient_embeddings: Sequential([StringLookup(num_oov_indices=0), Embedding]) on an
+    # Input; the symbolic call's placeholder strings are not "out of vocabulary" errors
+    inp = keraslite.Input(shape=(), dtype="string")
+    lookup = layers.StringLookup(vocabulary=["a", "b", "c"], mask_token=None, num_oov_indices=0)
+    encoder = keraslite.Sequential([lookup, layers.Embedding(3, 4)])
+    model = keraslite.Model(inp, encoder(inp))
+    assert model.output_shape == (None, 4)
+    table = encoder.layers[1].get_weights()[0]
+    np.testing.assert_allclose(model.predict(np.array(["c", "a"]), verbose=0), table[[2, 0]], rtol=1e-6)
+    with pytest.raises(ValueError, match="num_oov_indices=0"):
+        lookup(np.array(["z"]))  # a real out-of-vocabulary value still fails
+    ints = keraslite.Sequential([layers.IntegerLookup(vocabulary=[5, 7], num_oov_indices=0, mask_token=None),
+                                 layers.Embedding(2, 3)])
+    assert ints(keraslite.Input(shape=(), dtype="int64")).shape == (None, 3)

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from keraslite.layers.layer import Layer
+from keraslite.utils import rng
 from keraslite.layers.preprocessing.farmhash import fingerprint64
 
 __all__ = ["StringLookup", "IntegerLookup", "TextVectorization"]
@@ -433,7 +434,11 @@ class _IndexLookup(Layer):
             out[hits] = mask_value
         if self.num_oov_indices == 0:
             missing = out == -1
-            if missing.any():
+            if missing.any() and rng.is_tracing():
+                # placeholder inputs of a symbolic call (this layer inside a Sequential or a
+                # custom layer called on an Input): only the shape and dtype matter
+                out[missing] = 0
+            elif missing.any():
                 bad = [self._out_token(flat[i]) for i in np.nonzero(missing)[0][:10]]
                 raise ValueError(f"When `num_oov_indices=0` all inputs should be in vocabulary, found OOV values {bad}, "
                                  "consider setting `num_oov_indices=1`.")
