@@ -604,6 +604,16 @@ matmul = linalg.matmul  # TensorFlow's signature: transpose_a / transpose_b
 from keraslite.compat import tf_image as _tf_image  # noqa: E402
 
 image, io, signal, summary = _tf_image.image, _tf_image.io, _tf_image.signal, _tf_image.summary
+
+from keraslite.compat import tf_ragged as _tf_ragged  # noqa: E402
+
+RaggedTensor, SparseTensor = _tf_ragged.RaggedTensor, _tf_ragged.SparseTensor
+ragged = TFNamespace("tensorflow.ragged", constant=lambda pylist, dtype=None, name=None: RaggedTensor.from_rows(pylist),
+                     map_flat_values=_tf_ragged.map_flat_values)
+sparse = TFNamespace("tensorflow.sparse", SparseTensor=SparseTensor, to_dense=_tf_ragged.sparse_to_dense)
+strings.unicode_split = _tf_ragged.unicode_split
+strings.reduce_join = _tf_ragged.reduce_join
+strings.join = _tf_ragged.join
 strings.split = _tf_image.strings_split
 
 

@@ -488,6 +488,12 @@ class _IndexLookup(Layer):
         # Keras encodes with the lookup's int64 value dtype; only tf-idf comes out as floats.
         return out if self.output_mode == "tf_idf" else out.to(torch.int64)
 
+    def __call__(self, inputs, *args, **kwargs):
+        if self.output_mode == "int" and hasattr(inputs, "map_flat_values") and hasattr(inputs, "row_splits"):
+            # a ragged tensor (tf.strings.unicode_split of several strings): look its values up
+            return inputs.map_flat_values(lambda values: super(_IndexLookup, self).__call__(values, *args, **kwargs))
+        return super().__call__(inputs, *args, **kwargs)
+
     def call(self, inputs):
         self._ensure_known_vocab_size()
         if self.invert:
