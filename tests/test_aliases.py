@@ -305,3 +305,16 @@ def test_tf_compat_bytes_and_text(aliased):
         tf.compat.as_bytes(3)
     with pytest.raises(TypeError, match="Expected binary or unicode string"):
         tf.compat.as_text(None)
+
+
+def test_plotting_imports_fall_back_to_the_headless_stand_in(aliased):
+    # Keras 2 examples import pylab and matplotlib submodules; without matplotlib they draw nothing
+    if "matplotlib" not in aliases._FINDER.roots:
+        pytest.skip("the real matplotlib is installed here, so keraslite's stand-in is (correctly) not used")
+    import pylab
+    import matplotlib.gridspec as gridspec
+    import matplotlib.cm as cm
+    for module in (pylab, gridspec, cm):
+        assert "keraslite.utils.matplotlib_headless" in repr(module)
+    pylab.figure()
+    gridspec.GridSpec(2, 2)

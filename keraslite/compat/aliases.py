@@ -90,7 +90,12 @@ ROOTS = {
 OPTIONAL_ROOTS = {
     "IPython": {"": "keraslite.utils.ipython_display", "display": "keraslite.utils.ipython_display",
                 "core": "keraslite.utils.ipython_display", "core.display": "keraslite.utils.ipython_display"},
-    "matplotlib": {"": "keraslite.utils.matplotlib_headless", "pyplot": "keraslite.utils.matplotlib_headless"},
+    "matplotlib": {"": "keraslite.utils.matplotlib_headless",
+                   **{sub: "keraslite.utils.matplotlib_headless"
+                      for sub in ("pyplot", "gridspec", "cm", "image", "colors", "ticker", "patches", "animation",
+                                  "lines", "dates", "font_manager", "axes", "figure", "collections",
+                                  "offsetbox", "style", "mlab", "path", "transforms", "colorbar")}},
+    "pylab": {"": "keraslite.utils.matplotlib_headless"},
 }
 
 
