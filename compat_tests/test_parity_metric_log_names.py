@@ -25,6 +25,14 @@ def _compare(theirs, ours):
         np.testing.assert_allclose(ours[key], theirs[key], rtol=2e-5, atol=1e-6, err_msg=key)
 
 
+def _two_outputs_renamed(lib):
+    """The same model with each output passed through a differently named identity layer."""
+    inputs = lib.Input((5, 3))
+    out, _, cell = lib.layers.LSTM(4, return_state=True, name="enc")(inputs)
+    return lib.Model(inputs, [lib.layers.Activation("linear", name="first")(out),
+                              lib.layers.Activation("linear", name="second")(cell)])
+
+
 def test_same_metric_on_two_outputs_named_after_one_layer():
     rng = np.random.default_rng(0)
     x = rng.random((8, 5, 3)).astype("float32")
@@ -33,7 +41,18 @@ def test_same_metric_on_two_outputs_named_after_one_layer():
     ours = _two_outputs_of_one_layer(keraslite)
     kwargs = dict(loss=["mse", "mse"], metrics=[["mae"], ["mae"]])
     weights = ref.get_weights()  # before training: both start from the same point
-    _compare(_fit(keras, ref, weights, kwargs, x, y), _fit(keraslite, ours, weights, kwargs, x, y))
+    theirs, mine = _fit(keras, ref, weights, kwargs, x, y), _fit(keraslite, ours, weights, kwargs, x, y)
+    # Keras 3 logs the metrics as enc_mae / enc_mae_1, but both per-output losses under one name
+    # 'enc_loss', which then holds the second output's loss. keraslite keeps each: the second
+    # output's is 'enc_loss_1' (Keras's suffix for repeated names).
+    assert sorted(mine) == sorted(list(theirs) + ["enc_loss_1"])
+    np.testing.assert_allclose(mine["enc_loss_1"], theirs["enc_loss"], rtol=2e-5, atol=1e-6)
+    for key in ("loss", "enc_mae", "enc_mae_1"):
+        np.testing.assert_allclose(mine[key], theirs[key], rtol=2e-5, atol=1e-6, err_msg=key)
+    # the first output's own loss: what Keras logs when the outputs have their own names
+    named = _fit(keras, _two_outputs_renamed(keras), weights, kwargs, x, y)
+    np.testing.assert_allclose(mine["enc_loss"], named["first_loss"], rtol=2e-5, atol=1e-6)
+    np.testing.assert_allclose(mine["enc_loss_1"], named["second_loss"], rtol=2e-5, atol=1e-6)
 
 
 def test_metric_in_both_metrics_and_weighted_metrics():

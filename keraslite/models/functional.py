@@ -885,26 +885,9 @@ def init_graph(model, inputs=None, outputs=None, name=None, trainable=True, **kw
     model._build_input_shape = _unpack_singleton(map_structure(lambda t: t.shape, graph.input_struct)) \
         if not isinstance(graph.input_struct, dict) else {k: v.shape for k, v in graph.input_struct.items()}
     model.built = True
-    model.output_names = _unique_names([t._keras_history[0].name for t in graph.outputs])
+    model.output_names = [t._keras_history[0].name for t in graph.outputs]
     if not trainable:
         model.trainable = False
-
-
-def _unique_names(names):
-    """Output names, each once: a layer (or nested model) giving several outputs would name them
-    all alike, and per-output losses and metrics keyed by name would then share one tracker
-    (Keras 3 does so, reporting one output's loss twice). The repeats get `_1`, `_2`, ... as
-    tf.keras 2 named them."""
-    given, taken, counts, out = set(names), set(), {}, []
-    for name in names:
-        proposal = name
-        # a suffixed proposal also steps past the names other outputs already carry
-        while proposal in taken or (proposal != name and proposal in given):
-            counts[name] = counts.get(name, 0) + 1
-            proposal = f"{name}_{counts[name]}"
-        taken.add(proposal)
-        out.append(proposal)
-    return out
 
 
 # ----------------------------------------------------------------------------- execution

@@ -234,8 +234,15 @@ class CompiledLoss:
         if all(l is None for l in self.losses):
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         multi = len([l for l in self.losses if l is not None]) > 1
-        self.trackers = [LossTracker(f"{name}_loss") if (multi and l is not None) else None
-                         for name, l in zip(self.output_names, self.losses)]
+        # Outputs that share a name (two outputs of one layer or nested model) get their own
+        # tracker each, the later ones suffixed `_1`, `_2`, ... as Keras 3 names such metrics;
+        # Keras 3 gives them one name and reports the last output's loss for all of them.
+        names, seen = [], {}
+        for name in self.output_names:
+            seen[name] = seen.get(name, -1) + 1
+            names.append(f"{name}_loss" + (f"_{seen[name]}" if seen[name] else ""))
+        self.trackers = [LossTracker(name) if (multi and l is not None) else None
+                         for name, l in zip(names, self.losses)]
         self.built = True
 
     def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
