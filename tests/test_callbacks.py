@@ -170,6 +170,7 @@ def test_reduce_lr_on_plateau_changes_learning_rate():
     x, y = _data()
     model = _model(lr=0.1)
     model.trainable = False  # a frozen model: the loss is flat, so every epoch after the first is a plateau
+    model.compile(optimizer=model.optimizer, loss=model.loss)  # compile() fixes which weights train
     cb = callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_lr=0.0)
     history = model.fit(x, y, epochs=4, callbacks=[cb], verbose=0)
     np.testing.assert_allclose(float(model.optimizer.learning_rate), 0.1 * 0.5 ** 3, rtol=1e-6)

@@ -420,3 +420,57 @@ def test_recompiled_metrics_without_their_targets_say_which_output():
     model.compile("sgd", loss={"cls": "mse"})
     with pytest.raises(ValueError, match="'score' metrics"):
         model.fit(x, {"cls": np.ones((8, 2))}, verbose=0)
+
+
+def test_compile_fixes_which_weights_train_keras_2_gan_recipe():
+    # Keras documents that compile() preserves the trainable settings of that moment until the
+    # next compile(); the Keras 2 GAN recipe relies on it: the discriminator, frozen after its own
+    # compile(), keeps training alone and stays fixed inside the combined model compiled next.
+    import warnings
+
+    rng = np.random.default_rng(0)
+    inp = keraslite.Input((4,))
+    disc = keraslite.Model(inp, keraslite.layers.Dense(1, activation="sigmoid")(inp))
+    disc.compile("adam", "binary_crossentropy")
+    disc.trainable = False
+    z = keraslite.Input((3,))
+    gen = keraslite.layers.Dense(4)
+    combined = keraslite.Model(z, disc(gen(z)))
+    combined.compile("adam", "binary_crossentropy")
+    x, y = rng.standard_normal((16, 4)).astype("float32"), np.ones((16, 1), "float32")
+    noise = rng.standard_normal((16, 3)).astype("float32")
+    for _ in range(2):
+        d0, g0 = disc.get_weights()[0].copy(), gen.get_weights()[0].copy()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            disc.train_on_batch(x, y)
+        assert not np.allclose(d0, disc.get_weights()[0]), "the discriminator trains on its own"
+        d1 = disc.get_weights()[0].copy()
+        combined.train_on_batch(noise, y)
+        np.testing.assert_array_equal(disc.get_weights()[0], d1)  # fixed inside the combined model
+        assert not np.allclose(g0, gen.get_weights()[0])
+        assert not disc.layers[1].kernel.requires_grad  # still frozen outside its own steps
+    # the first train call after the change says what happens, once
+    assert not any("changed since compile" in str(w.message) for w in caught)
+
+
+def test_recompiling_after_unfreezing_trains_the_unfrozen_layers():
+    # the fine-tuning recipe: freeze the base, compile, fit; unfreeze, compile again, fit
+    rng = np.random.default_rng(1)
+    x, y = rng.random((64, 4)).astype("float32"), rng.random((64, 1)).astype("float32")
+    base = keraslite.Sequential([keraslite.Input((4,)), keraslite.layers.Dense(8)])
+    model = keraslite.Sequential([base, keraslite.layers.Dense(1)])
+    base.trainable = False
+    model.compile("sgd", "mse")
+    w0 = base.get_weights()[0].copy()
+    model.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_array_equal(base.get_weights()[0], w0)
+    base.trainable = True
+    model.compile(keraslite.optimizers.SGD(1e-2), "mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert not np.allclose(base.get_weights()[0], w0)
+    base.trainable = False  # without a new compile() the base keeps training, with a warning
+    w1 = base.get_weights()[0].copy()
+    with pytest.warns(UserWarning, match="changed since compile"):
+        model.fit(x, y, epochs=1, verbose=0)
+    assert not np.allclose(base.get_weights()[0], w1)

@@ -193,7 +193,7 @@ def test_binary_crossentropy_takes_noisy_labels_above_one():
 
 def test_training_a_model_without_trainable_weights_warns_as_keras():
     model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(1)])
-    model.compile("sgd", "mse")
     model.trainable = False
+    model.compile("sgd", "mse")
     with pytest.warns(UserWarning, match="The model does not have any trainable weights."):
         model.train_on_batch(np.ones((2, 3), "float32"), np.ones((2, 1), "float32"))

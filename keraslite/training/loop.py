@@ -101,6 +101,13 @@ def compile(model, optimizer="rmsprop", loss=None, loss_weights=None, metrics=No
     # Keras builds a freshly compiled loss / metrics from one batch of the first fit or evaluate,
     # which draws from torch's global generator (see `_keras_build_draws`).
     model._compiled_unbuilt = loss is not None or metrics is not None or weighted_metrics is not None
+    # compile() fixes which weights train, as Keras documents ("the trainable attribute values at
+    # the time the model is compiled should be preserved ... until compile is called again") and
+    # Keras 2 did: the Keras 2 GAN recipe freezes its discriminator after compiling it, so that
+    # it still trains on its own and stays fixed inside the combined model compiled next.
+    st = _state(model)
+    st.params = list(model.trainable_weights) if _all_built(model) else None
+    st.params_checked = False
     model.run_eagerly = run_eagerly
     model.steps_per_execution = steps_per_execution
     model.jit_compile = jit_compile
@@ -223,7 +230,8 @@ class _State:
 
     def __init__(self, model):
         self.model = model
-        self.params = None
+        self.params = None  # the weights that train: those trainable at compile() (or at the first step)
+        self.params_checked = False  # whether the first step compared them with the current ones
         self.extra_losses = None  # decided after the first forward
         self.graphed_step = None  # the CUDA-graph step of the last fit, if any
 
@@ -316,10 +324,38 @@ def _zero_grads(params):
 
 
 def _ensure_optimizer(model, st):
-    if st.params is None:
+    if st.params is None:  # compiled before it was built: the weights it has now
         st.params = [p for p in model.trainable_weights]
-        if not model.optimizer.built:
-            model.optimizer.build(st.params)
+        st.params_checked = True
+    if not model.optimizer.built:
+        model.optimizer.build(st.params)
+
+
+def _check_trainable(model, st):
+    """Once per fit (and once after compile for train_on_batch): say so when the trainable
+    weights are no longer those compile() fixed."""
+    if st.params is not None and not st.params_checked:
+        st.params_checked = True
+        if {id(p) for p in model.trainable_weights} != {id(p) for p in st.params}:
+            warnings.warn(f"Model '{model.name}': the trainable weights changed since compile() (a `trainable` "
+                          "attribute was set afterwards); training keeps the weights that were trainable when "
+                          "the model was compiled. Call compile() again to train the current ones.", stacklevel=3)
+
+
+def _thaw(params):
+    """Let the weights compile() chose take gradients for this step, also those whose layer
+    was frozen after compile() (they train, as Keras 2 trained them); returns those thawed."""
+    if not params:
+        return ()
+    thawed = [p for p in params if not p.requires_grad]
+    for p in thawed:
+        p.requires_grad_(True)
+    return thawed
+
+
+def _refreeze(thawed):
+    for p in thawed:
+        p.requires_grad_(False)
 
 
 def _clear_added(model, st):
@@ -332,17 +368,21 @@ def default_train_step(model, data):
     x, y, sw = data_mod.unpack_x_y_sample_weight(data)
     st = _state(model)
     _clear_added(model, st)
-    y_pred = _call_model(model, x, True)
-    loss = _model_loss(model, x, y, y_pred, sw, True)
-    _ensure_optimizer(model, st)
-    if st.params:  # a frozen model trains nothing (Keras allows it)
-        _zero_grads(st.params)  # after the forward pass: see _make_fast_train_step
-        (model.optimizer.scale_loss(loss) if getattr(model.optimizer, "_scales_loss", False) else loss).backward()
-        model.optimizer.step(st.params)
-    else:
-        # Keras's words. Keras 3 reads `trainable` when training, not at compile(): a model
-        # frozen after compile (the Keras 2 GAN recipe's discriminator) no longer trains.
-        warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+    _check_trainable(model, st)
+    thawed = _thaw(st.params)
+    try:
+        y_pred = _call_model(model, x, True)
+        loss = _model_loss(model, x, y, y_pred, sw, True)
+        _ensure_optimizer(model, st)
+        if st.params:  # a frozen model trains nothing (Keras allows it)
+            _zero_grads(st.params)  # after the forward pass: see _make_fast_train_step
+            (model.optimizer.scale_loss(loss) if getattr(model.optimizer, "_scales_loss", False) else loss).backward()
+            model.optimizer.step(st.params)
+        else:
+            # Keras's words (a model frozen before compile() trains nothing).
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+    finally:
+        _refreeze(thawed)
     model._loss_tracker.add(loss.detach(), _batch_size_of(x))
     return _model_metrics(model, x, y, _detach(y_pred), sw)
 
@@ -462,6 +502,17 @@ def _make_fast_train_step(model):
         if has_metrics:
             metrics.update_state(y, _detach(y_pred), sw)
 
+    if any(not p.requires_grad for p in params):
+        eager_step = step
+
+        def step(x, y, sw):  # noqa: F811 - weights frozen after compile() still train
+            thawed = _thaw(params)
+            try:
+                eager_step(x, y, sw)
+            finally:
+                _refreeze(thawed)
+
+        step.thaws = True
     return step
 
 
@@ -657,6 +708,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                              verbose=verbose, epochs=epochs, steps=train_data.steps)
     custom_step = _custom_step(model, "train_step")
+    _state(model).params_checked = False  # each fit compares the trainable weights with compile()'s once
     model.stop_training = False
     model._initial_epoch = None
     fast_step = None
@@ -688,7 +740,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                 if fast_step is None:
                     logs = default_train_step(model, data_mod.pack_x_y_sample_weight(*batch))
                     fast_step = _make_fast_train_step(model)
-                    graphed = graph_train_step(model, fast_step, st_params(model), device, batch)
+                    graphed = None if getattr(fast_step, "thaws", False) else \
+                        graph_train_step(model, fast_step, st_params(model), device, batch)
                     _state(model).graphed_step = graphed  # inspected by tests: was the step graphed?
                     fast_step = graphed or fast_step
                 else:
