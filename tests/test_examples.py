@@ -218,6 +218,18 @@ EXPECTED = {
     "keras2_lstm_text_generation.py": [r"x: \(\d+, 20, \d+\) bool y: \(\d+, \d+\) bool", r"Epoch 3/3",
                                        r"----- Generating text after Epoch: 2", r"----- diversity: 1\.0",
                                        r"loss per epoch: \['[\d.]+', '[\d.]+', '[\d.]+'\]"],
+    "tf2_tutorial_text_generation.py": [
+        r"<tf\.RaggedTensor \[\[b'a', b'b'", r"\[b'abcdefg' b'xyz'\]",
+        r"\(4, 100, \d+\) # \(batch_size, sequence_length, vocab_size\)",
+        r"exp\(mean loss\) near the vocabulary size: True", r"Epoch 6/6", r"loss went down: True",
+        r"latest checkpoint: ckpt_6", r"generated characters: 40 no \[UNK\]: True", r"batch of 3 samples"],
+    "keras2_gan_frozen_discriminator.py": [
+        r"Non-trainable params: 65", r"discriminator updated in its own steps: 60/60",
+        r"discriminator unchanged by the combined model's steps: 60/60",
+        r"generator updated by the combined model's steps: 60/60", r"generated points: \(256, 2\) finite: True"],
+    "keras3_knowledge_distillation.py": [
+        r"teacher test accuracy: (0\.[89]\d|1\.00)", r"distiller history keys: \['loss', 'sparse_categorical_accuracy'\]",
+        r"distillation loss went down: True", r"distilled student accuracy: (0\.[89]\d|1\.00)"],
     "keras2_blog_workflows.py": [r"history acc == accuracy: True", r"val_acc per epoch: 6",
                                  r"checkpoints: \d, last names the best val_acc: True", r"accuracy: [\d.]+%",
                                  r"reloaded accuracy: [\d.]+% same: True", r"learning rate after 4 epochs: 0\.025",
