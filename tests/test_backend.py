@@ -433,3 +433,16 @@ def test_variable_arithmetic_with_lists_and_arrays_on_either_side():
     a = keraslite.Variable(1.5)
     (a * [1.0, 2.0] ** v).sum().backward()
     assert a.grad is not None and abs(float(a.grad) - 5.0) < 1e-6
+
+
+def test_gradients_inside_a_lambda_with_respect_to_the_model_input():
+    # Keras 2's `getwhere` idiom applied straight to a model Input: d/dx sum(x^2) = 2x in predict
+    import numpy as np
+
+    import keraslite
+    from keraslite import backend as K
+
+    inp = keraslite.Input(shape=(3,))
+    model = keraslite.Model(inp, keraslite.layers.Lambda(lambda t: K.gradients(K.sum(K.square(t)), t))(inp))
+    x = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]], "float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), 2 * x)

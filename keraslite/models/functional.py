@@ -976,9 +976,16 @@ def run_graph(model, inputs, training=None, mask=None):
             raise
     # A layer takes K.gradients of tensors the graph computes (Keras 2's `getwhere` trick in
     # Lambda layers): predict / evaluate run without autograd, so run once more with it, on
-    # copies of the inputs made outside inference mode, and return the values detached.
+    # copies of the inputs made outside inference mode (floating ones taking gradients, so that
+    # K.gradients with respect to a model Input has them), and return the values detached.
+    def copy(t):
+        if not isinstance(t, torch.Tensor):
+            return t
+        t = t.clone()
+        return t.requires_grad_(True) if t.is_floating_point() else t
+
     with torch.inference_mode(False), torch.enable_grad():
-        copies = map_structure(lambda t: t.clone() if isinstance(t, torch.Tensor) else t, inputs)
+        copies = map_structure(copy, inputs)
         outputs = _run_graph(model, copies, training, mask)
     return map_structure(lambda t: t.detach() if isinstance(t, torch.Tensor) else t, outputs)
 
