@@ -60,6 +60,9 @@ class LossTracker:
         self._pending = []
         self._sizes = []
 
+    def __repr__(self):
+        return f"<Mean name={self.name}>"  # what Keras shows for model.metrics[0]
+
     def update_state(self, values, sample_weight=None):
         values = values.detach() if isinstance(values, torch.Tensor) else torch.as_tensor(float(values))
         if values.ndim:
