@@ -666,7 +666,7 @@ class Dataset:
         """Map each element to a Dataset and take `block_length` elements from each of
         `cycle_length` open datasets in turn, opening the next input's dataset as one runs out
         (TensorFlow's deterministic order; an unset or AUTOTUNE cycle_length is the CPU count)."""
-        cycle = os.cpu_count() or 1 if cycle_length in (None, AUTOTUNE) else int(cycle_length)
+        cycle = (os.cpu_count() or 1) if cycle_length in (None, AUTOTUNE) else int(cycle_length)
         block = 1 if block_length in (None, AUTOTUNE) else int(block_length)
         if cycle < 1 or block < 1:
             raise ValueError(f"Dataset.interleave: cycle_length and block_length must be positive; received "
