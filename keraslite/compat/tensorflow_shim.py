@@ -25,7 +25,6 @@ not provide it; nothing is faked silently.
 import contextlib
 import os
 import types
-
 from collections import namedtuple
 
 import numpy as np
@@ -117,9 +116,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if (_is_text(value) or _is_text(array)) and (dtype is None or _dtype_name(dtype) == "string"):
         # Text has no torch tensor: a string tensor is a numpy array of str (what keraslite's
         # string layers and tf.data take), whose .numpy() gives bytes as TF's does.
-        from keraslite.compat.tf_data import strings as _string_array
-
-        from keraslite.compat.tf_data import StringScalar
+        from keraslite.compat.tf_data import StringScalar, strings as _string_array
 
         if isinstance(value, (str, bytes)):  # a scalar string tensor: .numpy() gives bytes
             return StringScalar(value.decode("utf-8") if isinstance(value, bytes) else value)
@@ -272,12 +269,12 @@ def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001
     return out.to(_torch_dtype(dtype)) if dtype is not None else out
 
 
-math = TFNamespace("tensorflow.math", 
+math = TFNamespace("tensorflow.math",
     reduce_mean=reduce_mean, reduce_sum=reduce_sum, reduce_max=reduce_max, reduce_min=reduce_min, add=add,
     subtract=subtract, multiply=multiply, divide=divide, maximum=maximum, minimum=minimum, square=square,
     sqrt=sqrt, exp=exp, log=log, abs=abs, argmax=argmax, argmin=argmin,
     sigmoid=_op("sigmoid", torch.sigmoid), tanh=_op("tanh", torch.tanh))
-nn = TFNamespace("tensorflow.nn", 
+nn = TFNamespace("tensorflow.nn",
     relu=_op("relu", torch.relu), sigmoid=_op("sigmoid", torch.sigmoid), tanh=_op("tanh", torch.tanh),
     softmax=lambda logits, axis=-1, name=None: torch.softmax(convert_to_tensor(logits), dim=axis))
 linalg = TFNamespace("tensorflow.linalg", matmul=matmul)
@@ -324,7 +321,7 @@ def _to_number(string_tensor, out_type="float32", name=None):
     return torch.tensor(values, dtype=dtype).reshape(arr.shape)
 
 
-strings = TFNamespace("tensorflow.strings", 
+strings = TFNamespace("tensorflow.strings",
     to_number=_to_number,
     lower=lambda input, encoding="", name=None: _text_map(  # noqa: A002
         (lambda s: s.lower()) if encoding else (lambda s: "".join(c.lower() if c < "\x80" else c for c in s)))(input),
@@ -485,7 +482,7 @@ def enable_op_determinism():
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-config = TFNamespace("tensorflow.config", 
+config = TFNamespace("tensorflow.config",
     list_physical_devices=list_physical_devices,
     list_logical_devices=lambda device_type=None: [d._replace(name=d.name.replace("physical_device", "device"))
                                                    for d in list_physical_devices(device_type)],

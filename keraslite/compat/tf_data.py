@@ -709,26 +709,15 @@ class Dataset:
         span = (size - 1) * stride + 1
 
         def elements():
-            # shift > span leaves gaps between windows: count positions instead of buffering
-            if shift > span:
-                start = 0
-                window = []
-                for i, element in enumerate(self):
-                    offset = i - start
-                    if offset >= 0 and offset < span and offset % stride == 0:
-                        window.append(element)
-                    if offset == span - 1:
-                        yield _window_of(window)
-                        window, start = [], start + shift
-                if window and not drop_remainder:
-                    yield _window_of(window)
-                return
-            buffer = []
+            buffer, skip = [], 0
             for element in self:
+                if skip:  # shift > span: the elements between two windows
+                    skip -= 1
+                    continue
                 buffer.append(element)
                 if len(buffer) == span:
                     yield _window_of(buffer[::stride])
-                    buffer = buffer[shift:]
+                    buffer, skip = buffer[shift:], max(shift - span, 0)
             while buffer and not drop_remainder:
                 yield _window_of(buffer[::stride])
                 buffer = buffer[shift:]

@@ -23,7 +23,6 @@ Leaves to others: tensor conversion (tensorflow_shim), the math ops (tf_ops).
 import builtins
 import io as _io
 import types
-
 import warnings
 
 import numpy as np
@@ -416,7 +415,7 @@ def extract_patches(images, sizes, strides, rates, padding, name=None):
                                      data_format="channels_last")
 
 
-image = TFNamespace("tensorflow.image", 
+image = TFNamespace("tensorflow.image",
     resize=resize, extract_patches=extract_patches, ResizeMethod=ResizeMethod, convert_image_dtype=convert_image_dtype,
     flip_left_right=flip_left_right, flip_up_down=flip_up_down, random_flip_left_right=random_flip_left_right,
     random_flip_up_down=random_flip_up_down, rgb_to_grayscale=rgb_to_grayscale, grayscale_to_rgb=grayscale_to_rgb,

@@ -89,7 +89,7 @@ class RaggedTensor:
     def to_list(self):
         def item(v):
             return v.encode("utf-8") if isinstance(v, str) else v
-        flat = self.flat_values.tolist() if _is_text_array(self.flat_values) else self.flat_values.tolist()
+        flat = self.flat_values.tolist()
         return [[item(v) for v in flat[a:b]] for a, b in zip(self.row_splits[:-1], self.row_splits[1:])]
 
     def numpy(self):

@@ -23,8 +23,8 @@ import numpy as np
 import torch
 
 from keraslite.layers.layer import Layer
-from keraslite.utils import rng
 from keraslite.layers.preprocessing.farmhash import fingerprint64
+from keraslite.utils import rng
 
 __all__ = ["StringLookup", "IntegerLookup", "TextVectorization"]
 
