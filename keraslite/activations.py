@@ -206,16 +206,16 @@ def _symbolic_aware(fn):
 
     @functools.wraps(fn)
     def activation(x, *args, **kwargs):
-        if isinstance(x, torch.Tensor) or not isinstance(x, KerasTensor):
+        if not isinstance(x, KerasTensor):
             return fn(x, *args, **kwargs)
         from keraslite import ops
-        from keraslite.models.functional import _make_op_layer, symbolic_named_op
+        from keraslite.models.functional import symbolic_call, symbolic_named_op
 
         op = getattr(ops, ops_name, None)
         try:
             inspect.signature(op).bind(x, *args, **kwargs)
         except (TypeError, ValueError):
-            return _make_op_layer(fn, None, (x,) + args, kwargs)
+            return symbolic_call(fn, (x,) + args, kwargs)
         return symbolic_named_op(ops_name, (x,) + args, kwargs)
 
     activation._raw = fn
