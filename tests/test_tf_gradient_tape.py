@@ -103,6 +103,25 @@ def test_nested_tapes_give_second_derivatives():
     assert float(dy.detach()) == pytest.approx(12.0) and float(d2y) == pytest.approx(12.0)   # 3x^2, 6x
 
 
+def test_two_tapes_recorded_together_each_give_their_gradients():
+    # The GAN loop: `with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:` over one
+    # forward pass; the first gradient() must not free the graph the second still needs.
+    a, b = tf.Variable(2.0), tf.Variable(3.0)
+    with tf.GradientTape() as t1, tf.GradientTape() as t2:
+        h = a * b
+        l1 = h * h
+        l2 = h * 2.0 + b * b
+    ga = t1.gradient(l1, [a])[0]
+    gb = t2.gradient(l2, [b])[0]
+    a_, b_ = torch.tensor(2.0, requires_grad=True), torch.tensor(3.0, requires_grad=True)
+    h_ = a_ * b_
+    ref_a, = torch.autograd.grad(h_ * h_, [a_], retain_graph=True)
+    ref_b, = torch.autograd.grad(h_ * 2.0 + b_ * b_, [b_])
+    assert float(ga) == float(ref_a) and float(gb) == float(ref_b)
+    with pytest.raises(RuntimeError, match="one set of gradients"):
+        t1.gradient(l1, [a])
+
+
 def test_non_scalar_target_and_jacobian():
     x = tf.constant([1.0, 2.0, 3.0])
     with tf.GradientTape(persistent=True) as tape:

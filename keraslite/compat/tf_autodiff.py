@@ -11,6 +11,7 @@ sources count as watched and how the graph is kept; what happens between `__ente
 apply_gradients / apply), the model and its trainable_variables.
 """
 import contextlib
+import weakref
 
 import numpy as np
 import torch
@@ -69,11 +70,15 @@ class GradientTape:
         self._watched = []
         self._used = False
         self._recording = False
+        self._overlapping = weakref.WeakSet()  # tapes that recorded at the same time as this one
 
     def __enter__(self):
         self._grad_mode = torch.is_grad_enabled()
         torch.set_grad_enabled(True)
         self._recording = True
+        for tape in _ACTIVE:
+            tape._overlapping.add(self)
+            self._overlapping.add(tape)
         _ACTIVE.append(self)
         return self
 
@@ -143,10 +148,13 @@ class GradientTape:
         if wanted and differentiable:
             # An outer tape still recording wants to differentiate these gradients again.
             higher = any(tape is not self and tape._recording for tape in _ACTIVE)
+            # A tape that recorded alongside this one (`with tf.GradientTape() as g, tf.GradientTape() as d:`)
+            # and has not given its gradients yet still needs the shared graph.
+            shared = any(not tape._used or tape.persistent for tape in self._overlapping)
             with torch.enable_grad():
                 grads = torch.autograd.grad([t for t, _ in differentiable], [flat_sources[i] for i in wanted],
                                             grad_outputs=[g.to(t.device, t.dtype) for t, g in differentiable],
-                                            retain_graph=self.persistent or higher, create_graph=higher,
+                                            retain_graph=self.persistent or higher or shared, create_graph=higher,
                                             allow_unused=True)
             for i, g in zip(wanted, grads):
                 found[i] = g
