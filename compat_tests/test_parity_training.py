@@ -363,3 +363,36 @@ def test_required_training_argument_without_caller_is_false():
     assert float(layer(torch.ones(1))) == 1.0
     assert float(layer(torch.ones(1), training=True)) == 2.0
     assert float(layer(torch.ones(1), True)) == 2.0  # tf.keras code passes it positionally too
+
+
+@pytest.mark.parametrize("kind", ["sequential", "subclassed"])
+def test_a_model_first_built_by_predict_then_trains_like_keras(kind):
+    # The TF text-classification tutorial calls predict() on an unbuilt model before fit():
+    # the weights that predict() creates must be trainable ones.
+    def build(lib):
+        if kind == "sequential":
+            return lib.Sequential([lib.layers.Dense(4, activation="relu"), lib.layers.Dense(1)])
+
+        class Net(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.a, self.b = lib.layers.Dense(4, activation="relu"), lib.layers.Dense(1)
+
+            def call(self, x):
+                return self.b(self.a(x))
+
+        return Net()
+
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((16, 3)).astype("float32"), rng.standard_normal((16, 1)).astype("float32")
+    km, lm = build(keras), build(keraslite)
+    km.predict(x, verbose=0)
+    lm.predict(x, verbose=0)
+    lm.set_weights(km.get_weights())
+    for m in (km, lm):
+        m.compile(optimizer="sgd", loss="mse")
+    kh = km.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+    lh = lm.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(lh["loss"], kh["loss"], rtol=RTOL)
+    for lw, kw in zip(lm.get_weights(), km.get_weights()):
+        np.testing.assert_allclose(lw, kw, rtol=1e-4, atol=1e-6)

@@ -708,7 +708,7 @@ class Layer(nn.Module):
             initializer = "glorot_uniform" if floating else "zeros"
         init = initializers.get(initializer)
         torch_dtype = backend.standardize_dtype(dtype or self.dtype_policy)
-        with torch.no_grad():
+        with torch.inference_mode(False), torch.no_grad():  # never an inference tensor (see _wrap_build)
             value = init(shape, dtype=torch_dtype)
             value = torch.as_tensor(value, dtype=torch_dtype)
             storage = layout.from_keras(value).contiguous()
@@ -1090,8 +1090,10 @@ def _wrap_build(build):
         outermost = not getattr(self, "_building", False)
         self._building = True
         try:
-            # Never create weights as fake tensors while a graph is being traced symbolically.
-            with unset_fake_temporarily():
+            # Never create weights as fake tensors while a graph is being traced symbolically,
+            # nor as inference tensors when a first predict() builds the model (fit could not
+            # train them later).
+            with unset_fake_temporarily(), torch.inference_mode(False):
                 result = build(self, *args, **kwargs)
         finally:
             if outermost:
