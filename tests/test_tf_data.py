@@ -119,6 +119,8 @@ def test_map_over_batches_and_filter():
     np.testing.assert_allclose(first[0].numpy(), x[:4].sum(1), rtol=1e-6)
     evens = Dataset.range(10).filter(lambda v: v % 2 == 0)
     assert list(evens.as_numpy_iterator()) == [0, 2, 4, 6, 8]
+    it = evens.as_numpy_iterator()  # TF's iterator has .next() (the transfer-learning tutorial uses it)
+    assert (it.next(), next(it), it.next()) == (0, 2, 4) and list(it) == [6, 8]
     assert int(evens.cardinality()) == tf.data.UNKNOWN_CARDINALITY
 
 

@@ -217,6 +217,21 @@ def _identity(n):
     return lambda: None  # None stands for 0..n-1 in order: batches are then plain slices
 
 
+class _NumpyIterator:
+    """What `as_numpy_iterator()` returns: an iterator that also has TensorFlow's `.next()`."""
+
+    def __init__(self, elements):
+        self._elements = elements
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._elements)
+
+    next = __next__
+
+
 class Dataset:
     """A re-iterable sequence of elements (tensors, tuples or dicts of tensors).
 
@@ -426,7 +441,7 @@ class Dataset:
             a = t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
             return a[()] if a.ndim == 0 else a
 
-        return (_map(to_numpy, e) for e in self)
+        return _NumpyIterator(_map(to_numpy, e) for e in self)
 
     @property
     def element_spec(self):
