@@ -224,6 +224,34 @@ def test_uninstall_restores_plain_imports(aliased):
         aliases.install_aliases()  # the fixture uninstalls again
 
 
+def test_numpy_array_on_the_left_of_a_tensor_operator(aliased):
+    # TensorFlow converts the array: `x_train + noise * tf.random.normal(shape=x_train.shape)`.
+    import tensorflow as tf
+
+    x = np.arange(6, dtype=np.float64).reshape(2, 3)
+    t = tf.constant([[1.0, 2.0, 4.0]])
+    want = {"+": x + t.numpy(), "-": x - t.numpy(), "*": x * t.numpy(), "/": x / t.numpy(),
+            "**": x ** t.numpy(), "<": x < t.numpy(), ">=": x >= t.numpy()}
+    got = {"+": x + t, "-": x - t, "*": x * t, "/": x / t, "**": x ** t, "<": x < t, ">=": x >= t}
+    for op, value in got.items():
+        assert isinstance(value, torch.Tensor), op
+        assert value.dtype == (torch.bool if op in "<>=" else torch.float32), op  # the tensor's dtype, as in TF
+        np.testing.assert_allclose(value.numpy(), want[op], rtol=1e-6, err_msg=op)
+    np.testing.assert_allclose((np.ones((2, 3), np.float32) @ torch.ones(3, 2)).numpy(), np.full((2, 2), 3.0))
+    v = tf.Variable([1.0, 2.0, 3.0])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(np.array([1.0, 2.0, 3.0]) * v)
+    np.testing.assert_allclose(tape.gradient(loss, v).numpy(), [1.0, 2.0, 3.0])
+    with pytest.raises(TypeError):
+        np.array(["a", "b"]) + torch.ones(2)  # arrays that are no numbers still fail
+    aliases.uninstall_aliases()  # plain torch again: the reflected operators are torch's own
+    with pytest.raises(TypeError):
+        x - torch.ones(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        aliases.install_aliases()  # the fixture uninstalls again
+
+
 def test_resolve_table():
     assert aliases.resolve("keras.layers.core") == "keraslite.layers"
     assert aliases.resolve("keras.layers.convolutional") == "keraslite.layers"

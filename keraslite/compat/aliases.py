@@ -20,6 +20,8 @@ import sys
 import types
 import warnings
 
+from keraslite.compat import numpy_operands
+
 __all__ = ["install_aliases", "uninstall_aliases", "aliases_installed", "resolve"]
 
 # Relative alias path (under a Keras root such as "keras" or "tensorflow.keras") -> keraslite
@@ -293,6 +295,7 @@ def install_aliases(ipython=True):
                       "imported; later imports of these names now give keraslite.", stacklevel=2)
     _FINDER = AliasFinder(roots)
     sys.meta_path.insert(0, _FINDER)
+    numpy_operands.install()  # `numpy_array + tf_tensor`, as TensorFlow-era programs write it
     return _FINDER
 
 
@@ -308,6 +311,7 @@ def uninstall_aliases():
             del sys.modules[name]
     sys.modules.update(_STASHED)
     _STASHED.clear()
+    numpy_operands.uninstall()
     _FINDER = None
 
 
