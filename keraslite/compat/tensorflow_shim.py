@@ -602,6 +602,7 @@ from keraslite.compat import tf_image as _tf_image  # noqa: E402
 
 image, io, signal, summary = _tf_image.image, _tf_image.io, _tf_image.signal, _tf_image.summary
 
+from keraslite.compat import tf_checkpoint as _tf_checkpoint  # noqa: E402
 from keraslite.compat import tf_ragged as _tf_ragged  # noqa: E402
 
 RaggedTensor, SparseTensor = _tf_ragged.RaggedTensor, _tf_ragged.SparseTensor
@@ -620,8 +621,9 @@ def _latest_checkpoint(checkpoint_dir, latest_filename=None):
     return checkpoint_state.latest(checkpoint_dir, latest_filename)
 
 
-# tf.train: what Keras programs use of it, the latest weights saved under a checkpoint name.
-train = TFNamespace("tensorflow.train", latest_checkpoint=_latest_checkpoint)
+# tf.train: the latest weights saved under a checkpoint name, and Checkpoint(Manager) objects.
+train = TFNamespace("tensorflow.train", latest_checkpoint=_latest_checkpoint, Checkpoint=_tf_checkpoint.Checkpoint,
+                    CheckpointManager=_tf_checkpoint.CheckpointManager)
 
 
 def _nest():

@@ -196,6 +196,9 @@ class Optimizer:
         self._constrained = [p for p in self._params if getattr(p, "constraint", None) is not None]
         self._device = self._params[0].device if self._params else None
         self.built = True
+        pending = self.__dict__.pop("_pending_weights", None)
+        if pending is not None:  # restored from a tf.train.Checkpoint before the first step
+            self.set_weights(pending)
 
     def _build_slots(self, params):
         for slot in self._slot_names:

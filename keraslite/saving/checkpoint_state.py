@@ -14,7 +14,7 @@ import re
 
 from keraslite.saving.weights import atomic_write
 
-__all__ = ["record", "latest"]
+__all__ = ["record", "latest", "every", "keep_only"]
 
 STATE_FILE = "checkpoint"
 _LINE = re.compile(r'^\s*(model_checkpoint_path|all_model_checkpoint_paths)\s*:\s*"((?:[^"\\]|\\.)*)"\s*$')
@@ -44,10 +44,26 @@ def _quote(value):
 def record(filepath):
     """Note `filepath` (just written) as the latest checkpoint of its folder."""
     directory = os.path.dirname(os.path.abspath(filepath))
-    state = os.path.join(directory, STATE_FILE)
     name = os.path.basename(filepath)
-    _, every = _read(state)
-    every = [p for p in every if p != name] + [name]
+    _, listed = _read(os.path.join(directory, STATE_FILE))
+    _write(directory, name, [p for p in listed if p != name] + [name])
+
+
+def keep_only(filepath, kept):
+    """Note `filepath` as the latest and `kept` (paths in its folder) as all the checkpoints left."""
+    directory = os.path.dirname(os.path.abspath(filepath))
+    _write(directory, os.path.basename(filepath), [os.path.basename(p) for p in kept])
+
+
+def every(checkpoint_dir):
+    """The paths of all checkpoints the folder's state file lists, oldest first."""
+    directory = os.fspath(checkpoint_dir)
+    _, listed = _read(os.path.join(directory, STATE_FILE))
+    return [p if os.path.isabs(p) else os.path.join(directory, p) for p in listed]
+
+
+def _write(directory, name, every):
+    state = os.path.join(directory, STATE_FILE)
     text = f"model_checkpoint_path: {_quote(name)}\n" + "".join(
         f"all_model_checkpoint_paths: {_quote(p)}\n" for p in every)
     with atomic_write(state) as tmp:

@@ -1,0 +1,246 @@
+"""`tf.train.Checkpoint` and `tf.train.CheckpointManager` for the tensorflow shim.
+
+TensorFlow tutorials (DCGAN, pix2pix, translation) keep their models, optimizers and counters
+in a Checkpoint and save/restore it by prefix:
+
+    checkpoint = tf.train.Checkpoint(generator_optimizer=g_opt, generator=generator, ...)
+    checkpoint.save(file_prefix=os.path.join(checkpoint_dir, "ckpt"))     # -> ".../ckpt-1"
+    checkpoint.restore(tf.train.latest_checkpoint(checkpoint_dir))
+
+Owns the file (one HDF5 file per save, at the path `save()` returns, written atomically;
+a group per named object holding its values in Keras order: a layer's or model's
+`get_weights()`, an optimizer's variables, a variable's value, a nested Checkpoint's own
+groups) and the `checkpoint` state file next to it (through saving.checkpoint_state, which
+`tf.train.latest_checkpoint` reads). Nothing in the file is executed on restore; it holds
+arrays only. An optimizer restored before its first step keeps the values until it builds its
+slots, as TensorFlow defers them. Leaves to others: the weights themselves (Layer / Optimizer
+get_weights/set_weights).
+"""
+import os
+
+import numpy as np
+import torch
+
+from keraslite.saving import checkpoint_state
+from keraslite.saving.weights import KerasFileError, atomic_write
+
+__all__ = ["Checkpoint", "CheckpointManager"]
+
+_FORMAT = "keraslite.tf.train.Checkpoint"
+
+
+def _kind(obj):
+    from keraslite.layers.layer import Layer
+    from keraslite.optimizers.base import Optimizer
+
+    if isinstance(obj, Checkpoint):
+        return "checkpoint"
+    if isinstance(obj, Layer):
+        return "layer"
+    if isinstance(obj, Optimizer):
+        return "optimizer"
+    if isinstance(obj, torch.Tensor):
+        return "variable"
+    return None
+
+
+class Checkpoint:
+    """Groups trackable objects (models, layers, optimizers, variables, other Checkpoints)
+    under names, to save and restore them together."""
+
+    def __init__(self, root=None, **kwargs):
+        from keraslite.compat.tf_autodiff import Variable
+
+        objects = dict(kwargs)
+        if root is not None:
+            objects["root"] = root
+        for name, obj in objects.items():
+            if _kind(obj) is None:
+                raise ValueError(f"tf.train.Checkpoint: '{name}' is a {type(obj).__name__}, which cannot be "
+                                 "checkpointed. Pass models, layers, optimizers, tf.Variables or Checkpoints.")
+        self._objects = objects
+        self.save_counter = Variable(0, trainable=False, dtype="int64", name="save_counter")
+
+    def __getattr__(self, name):
+        objects = self.__dict__.get("_objects", {})
+        if name in objects:
+            return objects[name]
+        raise AttributeError(f"'Checkpoint' object has no attribute '{name}'")
+
+    # ------------------------------------------------------------------ writing
+
+    def save(self, file_prefix, options=None):
+        """Write `{file_prefix}-{n}` (n counts the saves) and note it as the folder's latest."""
+        with torch.no_grad():
+            self.save_counter.add_(1)
+        path = f"{os.fspath(file_prefix)}-{int(self.save_counter)}"
+        self.write(path)
+        checkpoint_state.record(path)
+        return path
+
+    def write(self, file_prefix, options=None):
+        """Write exactly `file_prefix` (no counter, no state file)."""
+        import h5py
+
+        path = os.fspath(file_prefix)
+        with atomic_write(path) as tmp:
+            with h5py.File(tmp, "w") as f:
+                f.attrs["format"] = _FORMAT
+                self._write_group(f)
+        return path
+
+    def _write_group(self, group):
+        group.attrs["save_counter"] = int(self.save_counter)
+        for name, obj in self._objects.items():
+            sub = group.create_group(name)
+            kind = _kind(obj)
+            sub.attrs["kind"] = kind
+            if kind == "checkpoint":
+                obj._write_group(sub)
+                continue
+            for i, value in enumerate(_values_of(obj, kind)):
+                sub.create_dataset(str(i), data=value)
+
+    # ------------------------------------------------------------------ reading
+
+    def restore(self, save_path, options=None):
+        """Assign the values saved at `save_path` (None restores nothing, as in TensorFlow)."""
+        if save_path is None:
+            return LoadStatus([], list(self._objects))
+        return self.read(save_path)
+
+    def read(self, save_path, options=None):
+        import h5py
+
+        path = os.fspath(save_path)
+        if not os.path.isfile(path):
+            hint = (" (a TensorFlow checkpoint, which keraslite cannot read)" if os.path.exists(path + ".index")
+                    else "")
+            raise FileNotFoundError(f"tf.train.Checkpoint.restore: no checkpoint file at '{path}'{hint}. Pass the "
+                                    "path that save() returned or tf.train.latest_checkpoint(directory) gives.")
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("format") != _FORMAT:
+                raise KerasFileError(f"'{path}' is not a checkpoint written by tf.train.Checkpoint.save(); to load "
+                                     "model weights from it use model.load_weights(path).")
+            unused, missing = self._read_group(f, "")
+        return LoadStatus(unused, missing)
+
+    def _read_group(self, group, prefix):
+        unused = [prefix + name for name in group if name not in self._objects]
+        missing = []
+        with torch.no_grad():
+            self.save_counter.fill_(int(group.attrs.get("save_counter", 0)))
+        for name, obj in self._objects.items():
+            if name not in group:
+                missing.append(prefix + name)
+                continue
+            sub, kind = group[name], _kind(obj)
+            if sub.attrs.get("kind") != kind:
+                raise KerasFileError(f"tf.train.Checkpoint.restore: '{prefix + name}' was saved as a "
+                                     f"{sub.attrs.get('kind')}, but this Checkpoint holds a {kind} under that name.")
+            if kind == "checkpoint":
+                more_unused, more_missing = obj._read_group(sub, prefix + name + "/")
+                unused += more_unused
+                missing += more_missing
+                continue
+            _assign(obj, kind, [np.asarray(sub[str(i)]) for i in range(len(sub))], prefix + name)
+        return unused, missing
+
+
+def _values_of(obj, kind):
+    if kind == "variable":
+        return [obj.detach().cpu().numpy()]
+    if kind == "optimizer" and not obj.built:
+        return []  # nothing to save before the first step, as in TensorFlow
+    return obj.get_weights()
+
+
+def _assign(obj, kind, values, name):
+    if kind == "variable":
+        if tuple(values[0].shape) != tuple(obj.shape):
+            raise ValueError(f"tf.train.Checkpoint.restore: variable '{name}' has shape {tuple(obj.shape)}, the "
+                             f"checkpoint holds {tuple(values[0].shape)}.")
+        with torch.no_grad():
+            obj.copy_(torch.as_tensor(values[0], dtype=obj.dtype))
+        return
+    if kind == "optimizer":
+        if not values:
+            return
+        if not obj.built:
+            obj._pending_weights = values  # applied when its first step builds the slots
+            return
+        obj.set_weights(values)
+        return
+    if not obj.built and values:
+        raise ValueError(f"tf.train.Checkpoint.restore: '{name}' ({obj.name}) has no weights yet. Build it first "
+                         "(call it once on a batch, or model.build(input_shape)), then restore.")
+    obj.set_weights(values)
+
+
+class LoadStatus:
+    """What restore() returns: checks of how the checkpoint and the objects matched."""
+
+    def __init__(self, unused, missing):
+        self._unused, self._missing = list(unused), list(missing)
+
+    def assert_consumed(self):
+        if self._unused or self._missing:
+            raise AssertionError(f"Checkpoint not fully consumed: saved but not restored {self._unused}; "
+                                 f"not found in the checkpoint {self._missing}.")
+        return self
+
+    def assert_existing_objects_matched(self):
+        if self._missing:
+            raise AssertionError(f"Objects not found in the checkpoint: {self._missing}.")
+        return self
+
+    def assert_nontrivial_match(self):
+        return self
+
+    def expect_partial(self):
+        return self
+
+
+class CheckpointManager:
+    """Numbered saves of a Checkpoint in one folder, keeping the newest `max_to_keep`."""
+
+    def __init__(self, checkpoint, directory, max_to_keep, keep_checkpoint_every_n_hours=None,
+                 checkpoint_name="ckpt", step_counter=None, checkpoint_interval=None, init_fn=None):
+        self._checkpoint = checkpoint
+        self.directory = os.fspath(directory)
+        self.max_to_keep = max_to_keep
+        self._prefix = os.path.join(self.directory, checkpoint_name)
+        os.makedirs(self.directory, exist_ok=True)
+        self._checkpoints = []
+        latest = checkpoint_state.latest(self.directory)
+        if latest is not None:
+            self._checkpoints = [p for p in checkpoint_state.every(self.directory) if os.path.exists(p)]
+
+    @property
+    def latest_checkpoint(self):
+        return self._checkpoints[-1] if self._checkpoints else None
+
+    @property
+    def checkpoints(self):
+        return list(self._checkpoints)
+
+    def save(self, checkpoint_number=None, check_interval=True, options=None):
+        if checkpoint_number is None:
+            path = self._checkpoint.save(self._prefix)
+        else:
+            path = self._checkpoint.write(f"{self._prefix}-{int(checkpoint_number)}")
+            checkpoint_state.record(path)
+        self._checkpoints = [p for p in self._checkpoints if p != path] + [path]
+        if self.max_to_keep is not None:
+            while len(self._checkpoints) > self.max_to_keep:
+                old = self._checkpoints.pop(0)
+                if os.path.isfile(old):
+                    os.remove(old)
+            checkpoint_state.keep_only(path, self._checkpoints)
+        return path
+
+    def restore_or_initialize(self):
+        if self.latest_checkpoint is not None:
+            self._checkpoint.restore(self.latest_checkpoint)
+            return self.latest_checkpoint
+        return None
