@@ -375,13 +375,29 @@ def _ignore_sample_weight(metric):
 
 
 class CompiledMetrics:
-    """The user's metrics per output; `weighted_metrics` also receive sample weights."""
+    """The user's metrics per output; `weighted_metrics` also receive sample weights.
+
+    Also the metric-like container Keras 3 lists in `model.metrics` after the loss tracker
+    (`<CompileMetrics name=compile_metrics>`): a custom train_step's
+    `for m in self.metrics: m.update_state(y, y_pred)` updates (and, the first time, builds)
+    every compiled metric through it, its `result()` is a dict of their results, and its
+    `metrics` lists them."""
+
+    name = "compile_metrics"
 
     def __init__(self, metrics=None, weighted_metrics=None):
         self._user_metrics = metrics
         self._user_weighted = weighted_metrics
         self.built = False
         self.entries = []  # (log name, metric, output index, weighted)
+
+    def __repr__(self):
+        return f"<CompileMetrics name={self.name}>"
+
+    @property
+    def listed(self):
+        """Whether `model.metrics` shows this container: when compile() was given metrics."""
+        return bool(self._user_metrics) or bool(self._user_weighted)
 
     def build(self, y_true, y_pred, output_names):
         flat_pred = _flatten(y_pred)
@@ -461,5 +477,13 @@ class CompiledMetrics:
         for _, metric, _, _ in self.entries:
             metric.reset_state()
 
+    reset_states = reset_state  # tf.keras 2's name
+
     def results(self):
         return {name: metric.result() for name, metric, _, _ in self.entries}
+
+    result = results  # as a metric: {log name: result}
+
+    @property
+    def variables(self):
+        return [v for m in self.metrics for v in getattr(m, "variables", [])]

@@ -533,18 +533,18 @@ def _make_fast_test_step(model):
 # ----------------------------------------------------------------------------- metrics / logs
 
 def metrics_list(model):
-    """Keras `model.metrics`: the loss tracker, per-output loss trackers, compiled metrics, then
+    """Keras 3's `model.metrics`: the loss tracker, the compiled metrics' container
+    (`compile_metrics`, when compile() was given metrics), the per-output loss trackers, then
     the Metric objects assigned as attributes of the model or of its layers (a custom
-    `train_step`'s `keras.metrics.Mean` trackers), each once. Nested models keep their own."""
-    from keraslite import metrics as metrics_module
-    from keraslite.models.model import Model
-
+    `train_step`'s `keras.metrics.Mean` trackers), each once. Nested models keep their own.
+    (`metrics_names` stays flat, one name per logged value, as tf.keras 2 code indexes it.)"""
     out = []
     if getattr(model, "compiled", False):
         out.append(model._loss_tracker)
+        if model.compiled_metrics.listed:
+            out.append(model.compiled_metrics)
         if model.compiled_loss is not None:
             out.extend(t for t in model.compiled_loss.trackers if t is not None)
-        out.extend(model.compiled_metrics.metrics)
     return attribute_metrics(model, out, skip_nested_models=True)
 
 
@@ -599,7 +599,7 @@ def get_metrics_result(model):
         out.update(model.compiled_metrics.results())
     # As Keras 3, every other metric in `model.metrics` too: those a layer updates in call()
     # (an endpoint layer's accuracy) or records with tf.keras 2's add_metric().
-    compiled = {id(model._loss_tracker), *(id(m) for m in model.compiled_metrics.metrics)}
+    compiled = {id(model._loss_tracker), id(model.compiled_metrics), *(id(m) for m in model.compiled_metrics.metrics)}
     if model.compiled_loss is not None:
         compiled.update(id(t) for t in model.compiled_loss.trackers if t is not None)
     for m in model.metrics:
