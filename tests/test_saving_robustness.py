@@ -281,3 +281,22 @@ def test_links_to_other_files_are_refused(tmp_path):
         f[first][name] = h5py.ExternalLink(str(tmp_path / "other.h5"), "k")
     with pytest.raises(ValueError, match="link to another file"):
         small_model().load_weights(str(tmp_path / "w.h5"))
+
+
+def test_saved_files_get_the_mode_a_plain_open_gives(tmp_path):
+    # The temp file is private (0600) until it is renamed; the result must be readable by others
+    # as Keras's own files are (0666 less the umask), and an existing file keeps its mode.
+    old = os.umask(0o022)
+    try:
+        model = keraslite.Sequential([keraslite.layers.Dense(1, input_shape=(2,))])
+        model.compile(loss="mse", optimizer="adam")
+        paths = [tmp_path / "m.h5", tmp_path / "m.keras", tmp_path / "w.weights.h5"]
+        model.save(paths[0])
+        model.save(paths[1])
+        model.save_weights(paths[2])
+        assert [oct(os.stat(p).st_mode & 0o777) for p in paths] == [oct(0o644)] * 3
+        os.chmod(paths[0], 0o600)
+        model.save(paths[0])
+        assert os.stat(paths[0]).st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)

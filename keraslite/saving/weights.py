@@ -33,6 +33,21 @@ class KerasFileError(ValueError):
 
 # ----------------------------------------------------------------------------- safety
 
+def _new_file_mode(filepath):
+    """The mode `open(filepath, "w")` would leave: an existing file's own, else 0666 less the umask."""
+    try:
+        return os.stat(filepath).st_mode & 0o777
+    except OSError:
+        pass
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:  # reads the umask without changing it
+            mask = next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError):
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_write(filepath, overwrite=True):
     """Yield a temporary path next to `filepath`; on success move it over `filepath`."""
@@ -44,6 +59,9 @@ def atomic_write(filepath, overwrite=True):
         os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(filepath) + "-", dir=directory)
     os.close(fd)
+    # mkstemp makes the file private (0600); the renamed file gets the mode a plain open() would
+    # give it, as Keras's files have.
+    os.chmod(tmp, _new_file_mode(filepath))
     try:
         yield tmp
         os.replace(tmp, filepath)
