@@ -945,7 +945,7 @@ _FUNCTIONS = {fn.__name__: fn for fn in _BY_FUNCTION}
 _FUNCTIONS.update({
     "mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape, "msle": msle, "MSLE": msle,
     "kld": kld, "KLD": kld, "kullback_leibler_divergence": kld, "logcosh": log_cosh, "bce": bce, "BCE": bce,
-    "huber_loss": huber, "cosine_proximity": cosine_similarity,
+    "huber_loss": huber, "cosine_proximity": cosine_similarity, "cosine": cosine_similarity,
 })
 
 

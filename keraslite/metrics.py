@@ -840,7 +840,7 @@ _CLASSES.update({
     "MAPE": MeanAbsolutePercentageError, "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
     # Keras 2 spellings that name the same computations.
     "kld": KLDivergence, "KLD": KLDivergence, "kullback_leibler_divergence": KLDivergence, "logcosh": LogCoshError,
-    "log_cosh": LogCoshError, "cosine_proximity": CosineSimilarity,
+    "log_cosh": LogCoshError, "cosine_proximity": CosineSimilarity, "cosine": CosineSimilarity,
 })
 
 _FUNCTIONS = {fn.__name__: fn for fn in (

@@ -474,3 +474,20 @@ def test_recompiling_after_unfreezing_trains_the_unfrozen_layers():
     with pytest.warns(UserWarning, match="changed since compile"):
         model.fit(x, y, epochs=1, verbose=0)
     assert not np.allclose(base.get_weights()[0], w1)
+
+
+def test_keras2_log_names_lr_and_cosine():
+    # Keras 2 tutorials read history['lr'] (tf.keras 2 logged the scheduled rate so) and compile
+    # with metrics=['cosine'] (Keras 2's alias of cosine_proximity), then plot 'cosine_proximity'.
+    x = np.random.default_rng(0).standard_normal((16, 2)).astype("float32")
+    y = x @ np.array([[1.0, -1.0], [0.5, 2.0]], dtype="float32")
+    histories = {}
+    for name in ("cosine", "cosine_similarity"):
+        keraslite.utils.set_random_seed(1)
+        model = keraslite.Sequential([layers.Dense(2, input_shape=(2,))])
+        model.compile(optimizer="sgd", loss="mse", metrics=[name])
+        schedule = keraslite.callbacks.LearningRateScheduler(lambda epoch: 0.1 / (epoch + 1))
+        histories[name] = model.fit(x, y, epochs=2, shuffle=False, verbose=0, callbacks=[schedule]).history
+    history = histories["cosine"]
+    assert "lr" in history and history["lr"] == history["learning_rate"] == pytest.approx([0.1, 0.05])
+    assert history["cosine_proximity"] == history["cosine"] == pytest.approx(histories["cosine_similarity"]["cosine_similarity"])

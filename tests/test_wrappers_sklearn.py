@@ -71,6 +71,30 @@ def test_regressor_predicts_squeezed_and_scores_negative_loss():
     assert reg.score(x, y) == pytest.approx(-manual.evaluate(x, y, verbose=0))
 
 
+def test_regressor_in_a_pipeline_after_a_scaler():
+    # The Keras 2 Boston housing tutorial: Pipeline([StandardScaler, KerasRegressor]) and
+    # cross_val_score over it; sklearn's Pipeline.predict checks that the last step is fitted.
+    from sklearn.exceptions import NotFittedError
+    from sklearn.model_selection import KFold, cross_val_score
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x, _ = _data()
+    y = x @ np.array([1.0, -2.0, 0.5, 0.0], dtype="float32")
+    build = lambda: _build(loss="mse", activation=None, metrics=())  # noqa: E731
+    make = lambda: Pipeline([("standardize", StandardScaler()),  # noqa: E731
+                             ("mlp", KerasRegressor(build_fn=build, epochs=2, batch_size=8, verbose=0, shuffle=False))])
+    with pytest.raises(NotFittedError):
+        make().predict(x)
+    pipeline = make().fit(x, y)
+    manual = build()
+    scaled = StandardScaler().fit_transform(x)
+    manual.fit(scaled, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    np.testing.assert_allclose(pipeline.predict(x), manual.predict(scaled, verbose=0)[:, 0], rtol=1e-5, atol=1e-6)
+    scores = cross_val_score(make(), x, y, cv=KFold(2), error_score="raise")
+    assert scores.shape == (2,) and np.all(np.isfinite(scores)) and np.all(scores < 0)
+
+
 def test_unknown_parameter_is_rejected_with_its_name():
     with pytest.raises(ValueError, match="unitz is not a legal parameter"):
         KerasClassifier(build_fn=_build, unitz=3)

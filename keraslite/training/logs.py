@@ -14,7 +14,8 @@ __all__ = ["Logs", "other_spelling"]
 
 # (Keras 2.3+ / short name, Keras 2.0-2.2 / long name)
 _SPELLINGS = (("accuracy", "acc"), ("mae", "mean_absolute_error"), ("mse", "mean_squared_error"),
-              ("mape", "mean_absolute_percentage_error"), ("msle", "mean_squared_logarithmic_error"))
+              ("mape", "mean_absolute_percentage_error"), ("msle", "mean_squared_logarithmic_error"),
+              ("cosine", "cosine_proximity"), ("learning_rate", "lr"))  # tf.keras 2 / Keras 2.3 logged the scheduled rate as 'lr'
 
 
 def other_spelling(key):

@@ -125,6 +125,10 @@ class _BaseWrapper(_Base):
     def __sklearn_clone__(self):
         return type(self)(**self.get_params(deep=False))
 
+    def __sklearn_is_fitted__(self):
+        # sklearn's check_is_fitted (Pipeline.predict calls it) looks for this or a `name_` attribute.
+        return self.__dict__.get("model") is not None
+
 
 class KerasClassifier(_ClassifierMixin, _BaseWrapper):
     """scikit-learn classifier around a function that returns a compiled Keras model."""
