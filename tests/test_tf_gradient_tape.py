@@ -122,6 +122,28 @@ def test_two_tapes_recorded_together_each_give_their_gradients():
         t1.gradient(l1, [a])
 
 
+def test_a_watched_tensor_can_be_updated_in_place_after_the_gradient():
+    # Gradient ascent on an input image (DLwP's filter visualization): TF tensors are values,
+    # so `image += step * grads` after tape.gradient must work.
+    image = tf.random.uniform(shape=(1, 4))
+    start = image.clone()
+    for _ in range(3):
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            loss = tf.reduce_mean(image * 2.0)
+        grads = tape.gradient(loss, image)
+        image += 0.1 * grads
+    np.testing.assert_allclose(image.numpy(), start.numpy() + 3 * 0.1 * 0.5, rtol=1e-6)
+    x = tf.constant(3.0)  # an outer tape that watches the same tensor still gets its gradient
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = x * x
+        dy = inner.gradient(y, x)
+    assert float(outer.gradient(dy, x)) == 2.0 and not x.requires_grad
+
+
 def test_non_scalar_target_and_jacobian():
     x = tf.constant([1.0, 2.0, 3.0])
     with tf.GradientTape(persistent=True) as tape:

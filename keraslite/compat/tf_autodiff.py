@@ -68,6 +68,7 @@ class GradientTape:
         self.persistent = persistent
         self.watch_accessed_variables = watch_accessed_variables
         self._watched = []
+        self._flipped = []  # tensors watch() made require grad, released after the last gradient()
         self._used = False
         self._recording = False
         self._overlapping = weakref.WeakSet()  # tapes that recorded at the same time as this one
@@ -103,6 +104,7 @@ class GradientTape:
                     raise ValueError("GradientTape.watch: this tensor was computed from others without gradient "
                                      "tracking; watch the tensor it was computed from instead.")
                 t.requires_grad_(True)
+                self._flipped.append(t)
             self._watched.append(t)
 
     def watched_variables(self):
@@ -160,9 +162,21 @@ class GradientTape:
                 found[i] = g
         if unconnected_gradients == UnconnectedGradients.ZERO:
             found = [torch.zeros_like(s) if g is None else g for s, g in zip(flat_sources, found)]
+        if not self.persistent:
+            self._release_watched()
         if isinstance(sources, torch.Tensor):
             return found[0]
         return _pack(sources, found)
+
+    def _release_watched(self):
+        """A watched tensor is TensorFlow's immutable value again once no tape needs it: the
+        filter-visualization loop's `image += step * grads` updates it in place afterwards."""
+        flipped, self._flipped = self._flipped, []
+        for t in flipped:
+            still_needed = any(tape is not self and (tape.persistent or not tape._used)
+                               and any(t is w for w in tape._watched) for tape in self._overlapping)
+            if not still_needed and t.is_leaf:
+                t.requires_grad_(False)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE, **kwargs):
         """d target[i...] / d source for every element of `target`: shape target.shape + source.shape."""
