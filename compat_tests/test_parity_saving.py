@@ -98,8 +98,20 @@ def _need_training():
         pytest.skip("keraslite training loop / optimizers are not available yet")
 
 
+def functional_constant_ops(K):
+    # Arithmetic on symbolic tensors with constants (preprocess_input's `x - mean` on an Input):
+    # Keras writes operation nodes with the constants inline (`__tensor__`, `__numpy__`, floats).
+    inputs = K.Input((3,))
+    x = inputs * 2.0
+    x = 1.0 - x
+    x = x + K.ops.convert_to_tensor(np.array([1.0, -2.0, 0.5], dtype="float32"))
+    x = K.ops.maximum(x, np.array([0.0, 0.1, -0.2], dtype="float32"))
+    outputs = K.layers.Dense(2)(K.ops.square(x))
+    return K.Model(inputs, outputs), np.random.default_rng(4).standard_normal((5, 3)).astype("float32")
+
+
 BUILDERS = [dense_mlp, conv_bn, conv_flatten, embedding_lstm, gru_simple_rnn, bidirectional_lstm,
-            nested_sequential, frozen_nested, functional_two_branch]
+            nested_sequential, frozen_nested, functional_two_branch, functional_constant_ops]
 
 
 def _randomize(model, seed=0):
@@ -164,6 +176,8 @@ def test_keras_weights_file_loads_in_keraslite(builder, tmp_path):
 @pytest.mark.parametrize("builder", BUILDERS, ids=lambda b: b.__name__)
 @pytest.mark.parametrize("ext", ["h5", "keras"])
 def test_keraslite_model_file_loads_in_keras(builder, ext, tmp_path):
+    if builder is functional_constant_ops and ext == "h5":
+        pytest.skip("Keras 3 cannot read operation nodes from a legacy .h5 file, not even its own")
     lmodel, x = _build_lite(builder)
     path = str(tmp_path / f"m.{ext}")
     lmodel.save(path)

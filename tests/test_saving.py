@@ -487,3 +487,21 @@ def test_checkpoint_names_keep_tf_keras_state_file_for_latest_checkpoint(tmp_pat
     np.testing.assert_array_equal(restored.get_weights()[0], model.get_weights()[0])
     os.remove(latest)
     assert tf.train.latest_checkpoint(str(folder)) is None  # the state names a file that is gone
+
+
+@pytest.mark.parametrize("ext", ["keras", "h5"])
+def test_model_with_preprocess_input_on_its_input_saves_and_loads(tmp_path, ext):
+    # DLwP's fine-tuning listing: keras.applications.vgg16.preprocess_input(inputs) in a
+    # functional model checkpointed to '.keras'; its graph holds ops with constant tensors.
+    inputs = keraslite.Input(shape=(8, 8, 3))
+    x = keraslite.applications.vgg16.preprocess_input(inputs)
+    model = keraslite.Model(inputs, keraslite.layers.Dense(1)(keraslite.layers.Flatten()(x)))
+    path = str(tmp_path / f"m.{ext}")
+    model.save(path)
+    loaded = keraslite.saving.load_model(path)
+    images = np.random.default_rng(0).uniform(0, 255, (2, 8, 8, 3)).astype("float32")
+    expected = model.predict(images, verbose=0)
+    np.testing.assert_allclose(loaded.predict(images, verbose=0), expected, rtol=1e-6)
+    flipped_centered = images[..., ::-1] - np.array([103.939, 116.779, 123.68], dtype="float32")
+    w, b = model.layers[-1].get_weights()
+    np.testing.assert_allclose(expected, flipped_centered.reshape(2, -1) @ w + b, rtol=1e-4)

@@ -483,7 +483,15 @@ def _getitem(x, key):
 
 
 def _encode(v):
-    """Slices and Ellipsis in an op's arguments, in Keras's config markers."""
+    """Slices, Ellipsis and constant tensors / arrays in an op's arguments, in Keras's config
+    markers (`__tensor__` holds a backend tensor's values and dtype, `__numpy__` an array's)."""
+    if isinstance(v, torch.Tensor) and not isinstance(v, KerasTensor):
+        return {"class_name": "__tensor__",
+                "config": {"value": v.detach().cpu().tolist(), "dtype": backend.dtype_name(v.dtype)}}
+    if isinstance(v, np.ndarray):
+        return {"class_name": "__numpy__", "config": {"value": v.tolist(), "dtype": str(v.dtype)}}
+    if isinstance(v, np.generic):
+        return v.item()
     if isinstance(v, slice):
         return {"class_name": "__slice__", "config": {"start": v.start, "stop": v.stop, "step": v.step}}
     if v is Ellipsis:
@@ -502,12 +510,20 @@ def _decode(v):
             return slice(c.get("start"), c.get("stop"), c.get("step"))
         if v.get("class_name") == "__ellipsis__":
             return Ellipsis
+        if v.get("class_name") in ("__tensor__", "__numpy__"):
+            return _constant(v)
         if set(v) == {"__tuple__"}:
             return tuple(_decode(x) for x in v["__tuple__"])
         return {k: _decode(x) for k, x in v.items()}
     if isinstance(v, list):
         return [_decode(x) for x in v]
     return v
+
+
+def _constant(v):
+    """A `__tensor__` (-> torch tensor) or `__numpy__` (-> ndarray) config marker's value."""
+    value = np.asarray(v["config"]["value"], dtype=v["config"].get("dtype") or None)
+    return torch.as_tensor(value) if v["class_name"] == "__tensor__" else value
 
 
 def _slot_fill(template, values):
@@ -651,7 +667,19 @@ def _register_symbolic_op():
 _register_symbolic_op()
 
 
+# keraslite.ops names whose Keras operation class (keras.src.ops.numpy) takes no arguments but
+# its name: a node of one of these is written as that Keras operation, with any constant
+# operands inline (`x + ops.convert_to_tensor([...])`), so that real Keras reads the file too.
+_KERAS_NUMPY_OPS = frozenset({
+    "add", "subtract", "multiply", "divide", "true_divide", "power", "maximum", "minimum", "equal", "not_equal",
+    "less", "less_equal", "greater", "greater_equal", "negative", "absolute", "abs", "exp", "log", "sqrt", "square",
+    "matmul", "floor_divide", "mod", "logical_and", "logical_or", "logical_not"})
+
+
 def _make_op_layer(fn, op, args, kwargs):
+    if op in _KERAS_NUMPY_OPS and not kwargs:
+        layer = KerasOp(op, {}, keras_module="keras.src.ops.numpy", name=backend.get_uid(op))
+        return layer(*args)
     tensors = []
 
     def slot(v):
@@ -1166,6 +1194,12 @@ def _lookup_class(class_name, registered_name=None, custom_objects=None):
 def _deserialize_layer(config, custom_objects=None):
     if str(config.get("module") or "").startswith("keras.src.ops"):
         return _keras_op_from_config(config)
+    if (not config.get("module") and set(config.get("config") or {}) <= {"name"}
+            and backend.to_snake_case(str(config.get("class_name"))) in _KERAS_NUMPY_OPS):
+        # Keras 3's legacy .h5 config of `x * 2.0` on an Input: an operation node named like
+        # the merge layer (`Multiply`), without its module; a layer's config would also hold
+        # trainable and dtype. (Keras itself then builds the merge layer and fails to load.)
+        return _keras_op_from_config(config)
     try:
         from keraslite.saving.serialization import deserialize_layer
     except ImportError:
@@ -1223,10 +1257,8 @@ def functional_config(model):
             return [ser(x) for x in v]
         if isinstance(v, dict):
             return {k: ser(x) for k, x in v.items()}
-        if isinstance(v, torch.Tensor):
-            v = v.detach().cpu().numpy()
-        if isinstance(v, np.ndarray):
-            return {"class_name": "__numpy__", "config": {"value": v.tolist(), "dtype": str(v.dtype)}}
+        if isinstance(v, (torch.Tensor, np.ndarray, np.generic)):
+            return _encode(v)  # a constant operand: Keras's __tensor__ / __numpy__ marker
         return v
 
     layer_configs = []
@@ -1283,8 +1315,8 @@ def functional_from_config(cls, config, custom_objects=None):
             return tensor_at(h[0], h[1], h[2], nested_offset=False)
         if isinstance(v, dict) and v.get("class_name") in ("__slice__", "__ellipsis__"):
             return _decode(v)
-        if isinstance(v, dict) and v.get("class_name") == "__numpy__":
-            return np.asarray(v["config"]["value"], dtype=v["config"]["dtype"])
+        if isinstance(v, dict) and v.get("class_name") in ("__numpy__", "__tensor__"):
+            return _constant(v)
         if isinstance(v, (list, tuple)):
             return [revive(x) for x in v]
         if isinstance(v, dict):
