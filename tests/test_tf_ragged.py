@@ -49,3 +49,19 @@ def test_sparse_to_dense_builds_the_prediction_mask():
     mask = tf.sparse.to_dense(tf.SparseTensor(values=[-float("inf")] * 2, indices=[[0], [3]], dense_shape=[5]))
     assert mask.dtype == torch.float32
     np.testing.assert_array_equal(mask.numpy(), [-np.inf, 0, 0, -np.inf, 0])
+
+
+@pytest.mark.parametrize("mode", ["multi_hot", "count", "tf_idf"])
+def test_lookup_encodes_each_ragged_row(mode):
+    # keras.io's multi-label classification: StringLookup(output_mode="multi_hot") adapted on
+    # and applied to a tf.ragged.constant of term lists; each ragged row is one encoded row,
+    # as the same rows padded with the mask token would give.
+    terms = [["cs.LG"], ["cs.CV", "cs.LG", "cs.LG"], ["cs.AI", "math.ST"]]
+    ragged = tf.ragged.constant(terms)
+    lookup = layers.StringLookup(output_mode=mode, mask_token="", num_oov_indices=1)
+    lookup.adapt(ragged)
+    width = max(len(r) for r in terms)
+    padded = np.array([r + [""] * (width - len(r)) for r in terms], dtype=object)
+    got, want = lookup(ragged), lookup(padded)
+    assert got.shape == (3, lookup.vocabulary_size())
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)

@@ -489,13 +489,24 @@ class _IndexLookup(Layer):
         return out if self.output_mode == "tf_idf" else out.to(torch.int64)
 
     def __call__(self, inputs, *args, **kwargs):
-        if self.output_mode == "int" and hasattr(inputs, "map_flat_values") and hasattr(inputs, "row_splits"):
-            # a ragged tensor (tf.strings.unicode_split of several strings): look its values up
-            return inputs.map_flat_values(lambda values: super(_IndexLookup, self).__call__(values, *args, **kwargs))
+        if hasattr(inputs, "map_flat_values") and hasattr(inputs, "row_splits"):
+            # a ragged tensor (tf.strings.unicode_split of several strings, tf.ragged.constant)
+            if self.output_mode == "int" or self.invert:  # look its values up, keep it ragged
+                return inputs.map_flat_values(
+                    lambda values: super(_IndexLookup, self).__call__(values, *args, **kwargs))
+            # multi_hot / count / tf_idf / one_hot: one encoded row per ragged row
+            rows = [np.asarray(row, dtype=object).reshape(-1) for row in inputs.to_list()]
+            return super().__call__(_Ragged(rows, (len(rows),)), *args, **kwargs)
         return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs):
         self._ensure_known_vocab_size()
+        if isinstance(inputs, _Ragged):
+            keys = [self._to_keys(row) for row in inputs.rows]
+            flat = self._lookup_keys(np.concatenate(keys) if keys else np.empty(0, dtype=object))
+            bounds = np.cumsum([0] + [len(k) for k in keys])
+            rows = [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+            return on_anchor_device(self, self._encode(_Ragged(rows, inputs.lead)))
         if self.invert:
             indices = to_int_array(inputs)
             out = self._inverted_output(indices, self._invert_indices(indices))
