@@ -59,6 +59,24 @@ def test_numpy_functions_on_tensors_give_numpy_like_tf():
     assert isinstance(np.exp(t), np.ndarray)
 
 
+@pytest.mark.parametrize("name, args", [("squeeze", ()), ("clip", (0.0, 1.0)), ("round", (1,)), ("around", (1,)),
+                                        ("nonzero", ()), ("swapaxes", (0, 1))])
+def test_numpy_functions_that_call_the_method_of_the_same_name_give_numpy(name, args):
+    # np.squeeze(t) is t.squeeze() inside numpy: a torch tensor unless the shim steps in (the
+    # actor-critic example's np.random.choice(n, p=np.squeeze(probs)) then rejects the sum).
+    values = np.array([[0.0, 1.26, -0.5]], dtype="float32")
+    t = torch.tensor(values, requires_grad=True)
+    got, want = getattr(np, name)(t, *args), getattr(np, name)(values, *args)
+    if name == "nonzero":
+        assert isinstance(got, tuple) and all(isinstance(g, np.ndarray) for g in got)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+    else:
+        assert isinstance(got, np.ndarray) and got.dtype == np.float32
+        np.testing.assert_allclose(got, want)
+    assert torch.equal(t.detach().squeeze(), torch.tensor(values[0]))  # torch's method is unchanged
+
+
 def test_boolean_numpy_results_mask_rather_than_index():
     labels = torch.tensor([[2, 0, 3], [1, 0, 0]])
     predictions = np.array([[1, 1, 0], [2, 0, 1]])

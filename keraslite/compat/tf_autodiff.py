@@ -280,6 +280,7 @@ def install_eager_numpy():
     torch.Tensor.numpy = numpy
     _install_numpy_reductions()
     _install_numpy_results()
+    _install_numpy_delegates()
     _install_set_shape()
 
 
@@ -325,6 +326,33 @@ def _install_numpy_results():
 
     __array_wrap__._keraslite_numpy = True
     torch.Tensor.__array_wrap__ = __array_wrap__
+
+
+# numpy functions that hand an object with a method of the same name to that method
+# (`np.squeeze(a)` is `a.squeeze()`), which on a torch tensor returns a tensor, or, for
+# nonzero, torch's (N, ndim) index tensor instead of numpy's tuple of index arrays.
+_NUMPY_DELEGATES = ("squeeze", "clip", "round", "around", "nonzero", "swapaxes")
+
+
+def _install_numpy_delegates():
+    """`np.squeeze(t)` on a TensorFlow tensor gives a numpy array (`np.random.choice(n,
+    p=np.squeeze(probs))` in the actor-critic example then sees a float32 array, whose sum
+    numpy checks with float32 tolerance)."""
+    for name in _NUMPY_DELEGATES:
+        original = getattr(np, name, None)
+        if original is None or getattr(original, "_keraslite_numpy", False):
+            continue
+
+        def function(a, *args, _original=original, **kwargs):
+            if isinstance(a, torch.Tensor):
+                a = a.numpy(force=True)
+            return _original(a, *args, **kwargs)
+
+        function._keraslite_numpy = True
+        function.__name__ = original.__name__
+        function.__doc__ = original.__doc__
+        function.__wrapped__ = original
+        setattr(np, name, function)
 
 
 def _install_numpy_reductions():
