@@ -85,3 +85,47 @@ def test_bad_inputs_say_what_to_do(tmp_path):
     unbuilt = keraslite.Sequential([keraslite.layers.Dense(5), keraslite.layers.Dense(1)])
     with pytest.raises(ValueError, match="no weights yet"):
         tf.train.Checkpoint(model=unbuilt).restore(path)
+
+
+def test_saved_model_save_and_load_a_keras_model(tmp_path):
+    model = _model()
+    x = np.random.default_rng(1).standard_normal((4, 3)).astype("float32")
+    expected = model.predict(x, verbose=0)
+    tf.saved_model.save(model, str(tmp_path / "exported"))
+    assert sorted(os.listdir(tmp_path / "exported")) == ["config.json", "metadata.json", "model.weights.h5"]
+    reloaded = tf.saved_model.load(str(tmp_path / "exported"))
+    np.testing.assert_allclose(reloaded(x).detach().numpy(), expected, rtol=1e-6)
+    served = reloaded.signatures["serving_default"](tf.constant(x))
+    assert list(served) == [model.layers[-1].name]
+    np.testing.assert_allclose(served[model.layers[-1].name].numpy(), expected, rtol=1e-6)
+    model.save(str(tmp_path / "tf_format"), save_format="tf")  # tf.keras 2's SavedModel directory
+    assert os.path.isdir(tmp_path / "tf_format")
+    np.testing.assert_allclose(keraslite.saving.load_model(str(tmp_path / "tf_format")).predict(x, verbose=0),
+                               expected, rtol=1e-6)
+    with pytest.raises(TypeError, match="never code"):
+        tf.saved_model.save(tf.Module(), str(tmp_path / "module"))
+
+
+def test_tf_module_collects_variables_and_submodules():
+    class Dense(tf.Module):
+        def __init__(self, n_in, n_out, name=None):
+            super().__init__(name=name)
+            self.w = tf.Variable(tf.random.normal([n_in, n_out]), name="w")
+            self.b = tf.Variable(tf.zeros([n_out]), name="b")
+            self.frozen = tf.Variable(1.0, trainable=False)
+
+        def __call__(self, x):
+            return tf.nn.relu(tf.matmul(x, self.w) + self.b)
+
+    class Stack(tf.Module):
+        def __init__(self, name=None):
+            super().__init__(name=name)
+            self.layers = [Dense(3, 3), Dense(3, 2)]
+            self.head = keraslite.layers.Dense(1)
+            self.head.build((None, 2))
+
+    stack = Stack(name="the_model")
+    assert stack.name == "the_model" and Dense(1, 1).name == "dense"
+    assert len(stack.submodules) == 3
+    assert [tuple(v.shape) for v in stack.variables] == [(3, 3), (3,), (), (3, 2), (2,), (), (2, 1), (1,)]
+    assert len(stack.trainable_variables) == 6

@@ -574,7 +574,7 @@ def function(func=None, **kwargs):
 
 from keraslite.compat import tf_data as data  # noqa: E402
 from keraslite.compat import tf_ops as _more_ops  # noqa: E402
-from keraslite.compat.tf_autodiff import (GradientTape, UnconnectedGradients, Variable,  # noqa: E402,F401
+from keraslite.compat.tf_autodiff import (GradientTape, Module, UnconnectedGradients, Variable,  # noqa: E402,F401
                                           install_eager_numpy as _install_eager_numpy, stop_gradient)
 
 TensorSpec = data.TensorSpec
@@ -624,6 +624,8 @@ def _latest_checkpoint(checkpoint_dir, latest_filename=None):
 # tf.train: the latest weights saved under a checkpoint name, and Checkpoint(Manager) objects.
 train = TFNamespace("tensorflow.train", latest_checkpoint=_latest_checkpoint, Checkpoint=_tf_checkpoint.Checkpoint,
                     CheckpointManager=_tf_checkpoint.CheckpointManager)
+saved_model = TFNamespace("tensorflow.saved_model", save=_tf_checkpoint.saved_model_save,
+                          load=_tf_checkpoint.saved_model_load)
 
 
 def _nest():

@@ -18,7 +18,7 @@ import torch
 
 from keraslite.layers.layer import Variable as _KerasliteVariable
 
-__all__ = ["GradientTape", "Variable", "UnconnectedGradients", "stop_gradient"]
+__all__ = ["GradientTape", "Variable", "Module", "UnconnectedGradients", "stop_gradient"]
 
 
 class UnconnectedGradients:
@@ -369,3 +369,73 @@ def _install_numpy_reductions():
         method._keraslite_numpy = True
         method.__doc__ = original.__doc__
         setattr(torch.Tensor, name, method)
+
+
+class Module:
+    """`tf.Module`: a named container whose `variables` / `trainable_variables` /
+    `submodules` are found among its attributes (tf.Variables, Keras layers and models, other
+    Modules, and lists / tuples / dicts of them), as TensorFlow collects them."""
+
+    def __init__(self, name=None):
+        import re
+
+        self._tf_module_name = name or re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
+
+    @property
+    def name(self):
+        return self.__dict__.get("_tf_module_name", type(self).__name__.lower())
+
+    @property
+    def name_scope(self):
+        return contextlib.nullcontext()
+
+    @staticmethod
+    def with_name_scope(method):
+        return method
+
+    def _walk(self):
+        """(variables, submodules) reachable from the attributes, each once, in attribute order."""
+        from keraslite.layers.layer import Layer
+
+        variables, modules, seen = [], [], set()
+
+        def visit(value):
+            if id(value) in seen:
+                return
+            if isinstance(value, torch.Tensor):
+                if isinstance(value, torch.nn.Parameter):
+                    seen.add(id(value))
+                    variables.append(value)
+            elif isinstance(value, Layer):
+                seen.add(id(value))
+                modules.append(value)
+                for v in value.weights:
+                    visit(v)
+            elif isinstance(value, Module):
+                seen.add(id(value))
+                modules.append(value)
+                for v in vars(value).values():
+                    visit(v)
+            elif isinstance(value, (list, tuple)):
+                for v in value:
+                    visit(v)
+            elif isinstance(value, dict):
+                for v in value.values():
+                    visit(v)
+
+        seen.add(id(self))
+        for value in vars(self).values():
+            visit(value)
+        return variables, modules
+
+    @property
+    def variables(self):
+        return tuple(self._walk()[0])
+
+    @property
+    def trainable_variables(self):
+        return tuple(v for v in self._walk()[0] if getattr(v, "trainable", v.requires_grad))
+
+    @property
+    def submodules(self):
+        return tuple(self._walk()[1])

@@ -1,4 +1,4 @@
-"""`tf.train.Checkpoint` and `tf.train.CheckpointManager` for the tensorflow shim.
+"""`tf.train.Checkpoint`, `tf.train.CheckpointManager` and `tf.saved_model` for the tensorflow shim.
 
 TensorFlow tutorials (DCGAN, pix2pix, translation) keep their models, optimizers and counters
 in a Checkpoint and save/restore it by prefix:
@@ -13,7 +13,8 @@ a group per named object holding its values in Keras order: a layer's or model's
 groups) and the `checkpoint` state file next to it (through saving.checkpoint_state, which
 `tf.train.latest_checkpoint` reads). Nothing in the file is executed on restore; it holds
 arrays only. An optimizer restored before its first step keeps the values until it builds its
-slots, as TensorFlow defers them. Leaves to others: the weights themselves (Layer / Optimizer
+slots, as TensorFlow defers them. `tf.saved_model.save/load` store a Keras model as an unzipped
+'.keras' directory (no code, so other tf.Modules are refused). Leaves to others: the weights themselves (Layer / Optimizer
 get_weights/set_weights).
 """
 import os
@@ -24,7 +25,7 @@ import torch
 from keraslite.saving import checkpoint_state
 from keraslite.saving.weights import KerasFileError, atomic_write
 
-__all__ = ["Checkpoint", "CheckpointManager"]
+__all__ = ["Checkpoint", "CheckpointManager", "saved_model_save", "saved_model_load"]
 
 _FORMAT = "keraslite.tf.train.Checkpoint"
 
@@ -244,3 +245,55 @@ class CheckpointManager:
             self._checkpoint.restore(self.latest_checkpoint)
             return self.latest_checkpoint
         return None
+
+
+# ----------------------------------------------------------------------------- tf.saved_model
+
+def saved_model_save(obj, export_dir, signatures=None, options=None):
+    """`tf.saved_model.save(model, export_dir)`: a Keras model or layer is written as an unzipped
+    '.keras' directory (its config and weights, no code), which `tf.saved_model.load` and
+    `keras.models.load_model` read back. Other objects (a tf.Module whose methods are the
+    program's own code) cannot be stored without their code."""
+    from keraslite.layers.layer import Layer
+    from keraslite.saving import keras_format
+
+    if not isinstance(obj, Layer):
+        raise TypeError(f"tf.saved_model.save: cannot save a {type(obj).__name__}. keraslite stores Keras models "
+                        "and layers (config and weights, never code); save the model itself, e.g. "
+                        "tf.saved_model.save(model, path) or model.save('name.keras'), and rebuild any wrapper "
+                        "object around it after loading.")
+    keras_format.save_model_dir(obj, os.fspath(export_dir))
+
+
+def saved_model_load(export_dir, tags=None, options=None):
+    """`tf.saved_model.load(export_dir)`: the saved model, callable as before, with TensorFlow's
+    `signatures["serving_default"]` (keyword inputs by input name -> dict of outputs by name)."""
+    from keraslite.saving import load_model
+
+    model = load_model(os.fspath(export_dir), compile=False)
+    model.signatures = {"serving_default": _ServingFunction(model)}
+    return model
+
+
+class _ServingFunction:
+    def __init__(self, model):
+        self._model = model
+
+    def __call__(self, *args, **kwargs):
+        model = self._model
+        if args and not kwargs:
+            inputs = args[0] if len(args) == 1 else list(args)
+        else:
+            names = [getattr(t, "name", None) for t in getattr(model, "inputs", None) or []]
+            inputs = [kwargs[n] for n in names] if names and all(n in kwargs for n in names) else list(kwargs.values())
+            inputs = inputs[0] if len(inputs) == 1 else inputs
+        with torch.no_grad():
+            outputs = model(inputs)
+        # TensorFlow keys a Keras model's outputs by the names of the layers that give them.
+        names = list(getattr(model, "output_names", None) or [model.layers[-1].name] if model.layers else [])
+        flat = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        if isinstance(outputs, dict):
+            return dict(outputs)
+        if len(names) != len(flat):
+            names = ["output_0"] if len(flat) == 1 else [f"output_{i}" for i in range(len(flat))]
+        return dict(zip(names, flat))

@@ -62,8 +62,9 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
     elif save_format == "keras":
         kind = "keras"
     elif save_format == "tf":
-        raise ValueError("save_format='tf' (the TensorFlow SavedModel format) is not supported; save to a '.keras' "
-                         "or '.h5' file.")
+        # tf.keras 2's SavedModel directory: keraslite writes the model as an unzipped '.keras'
+        # directory there (config, weights, no code), which load_model and tf.saved_model.load read.
+        return keras_format.save_model_dir(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
     if kind == "weights.h5":
         raise ValueError(f"'{filepath}' is a weights-file name; use model.save_weights(path) for it, or "
                          "model.save('name.keras') for a whole model.")

@@ -14,7 +14,7 @@ import zipfile
 import h5py
 
 from keraslite.saving import weights as W
-from keraslite.saving.weights import KerasFileError
+from keraslite.saving.weights import KerasFileError, current_umask
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -139,6 +139,7 @@ def save_model_dir(model, dirpath, overwrite=True, include_optimizer=True):
     parent = os.path.dirname(os.path.abspath(dirpath))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".tmp-" + os.path.basename(dirpath) + "-", dir=parent)
+    os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp's directory is private (0700)
     try:
         for name, data in members.items():
             target = os.path.join(tmp, *name.split("/"))

@@ -39,13 +39,17 @@ def _new_file_mode(filepath):
         return os.stat(filepath).st_mode & 0o777
     except OSError:
         pass
+    return 0o666 & ~current_umask()
+
+
+def current_umask():
     try:
         with open("/proc/self/status", encoding="ascii") as f:  # reads the umask without changing it
-            mask = next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+            return next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
     except (OSError, StopIteration, ValueError):
         mask = os.umask(0o022)
         os.umask(mask)
-    return 0o666 & ~mask
+        return mask
 
 
 @contextlib.contextmanager
