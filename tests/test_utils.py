@@ -479,3 +479,23 @@ def test_keras1_tokenizer_nb_words_and_one_hot():
     assert len(codes) == 6 and all(1 <= c < 50 for c in codes) and codes[0] == codes[4]  # 'the' twice
     stable = text.hashing_trick("cat sat", 10, hash_function="md5")
     assert stable == [int(__import__("hashlib").md5(w.encode()).hexdigest(), 16) % 9 + 1 for w in ["cat", "sat"]]
+
+
+def test_warnings_point_at_the_users_line():
+    # Raised several keraslite frames deep (a legacy-argument wrapper, fit's loop), they must
+    # still name the line of the program that caused them.
+    import warnings
+
+    import numpy as np
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from keraslite.utils.preprocessing.image import ImageDataGenerator
+
+        ImageDataGenerator(zca_whitening=True)
+        model = keraslite.Sequential([keraslite.Input((2,)), keraslite.layers.Dense(1)])
+        model.compile(loss="mse")
+        model.layers[0].trainable = False
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+    relevant = [w for w in caught if "zca_whitening" in str(w.message) or "since compile()" in str(w.message)]
+    assert len(relevant) == 2 and {w.filename for w in relevant} == {__file__}

@@ -30,6 +30,7 @@ from keraslite.training.callbacks import CallbackList
 from keraslite.training.compile_utils import CompiledLoss, CompiledMetrics, LossTracker
 from keraslite.training.cuda_graph import graph_train_step
 from keraslite.training.logs import Logs
+from keraslite.utils.io_utils import warn_user
 
 __all__ = ["compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
            "default_train_step", "default_test_step", "default_predict_step"]
@@ -337,9 +338,9 @@ def _check_trainable(model, st):
     if st.params is not None and not st.params_checked:
         st.params_checked = True
         if {id(p) for p in model.trainable_weights} != {id(p) for p in st.params}:
-            warnings.warn(f"Model '{model.name}': the trainable weights changed since compile() (a `trainable` "
+            warn_user(f"Model '{model.name}': the trainable weights changed since compile() (a `trainable` "
                           "attribute was set afterwards); training keeps the weights that were trainable when "
-                          "the model was compiled. Call compile() again to train the current ones.", stacklevel=3)
+                          "the model was compiled. Call compile() again to train the current ones.")
 
 
 def _thaw(params):

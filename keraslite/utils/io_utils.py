@@ -6,10 +6,23 @@ messages are written to standard output. `disable_interactive_logging()` sends t
 or a test harness can then silence them or route them to a file with `logging`.
 """
 import logging
+import os
 import sys
+import warnings
 
 __all__ = ["print_msg", "enable_interactive_logging", "disable_interactive_logging",
-           "is_interactive_logging_enabled"]
+           "is_interactive_logging_enabled", "warn_user"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def warn_user(message, category=UserWarning):
+    """warnings.warn attributed to the first caller outside keraslite (the user's line), however
+    many keraslite frames (wrappers, fit's loop) lie between."""
+    frame, level = sys._getframe(1), 2  # stacklevel 2: warn_user's caller
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 _INTERACTIVE = True
 _LOGGER = logging.getLogger("keraslite")

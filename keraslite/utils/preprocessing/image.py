@@ -26,6 +26,7 @@ import numpy as np
 from keraslite import backend
 from keraslite.training.data import PyDataset
 from keraslite.utils.image_utils import array_to_img, img_to_array, load_img, save_img, smart_resize
+from keraslite.utils.io_utils import warn_user
 
 __all__ = ["ImageDataGenerator", "Iterator", "DirectoryIterator", "NumpyArrayIterator", "DataFrameIterator",
            "load_img", "img_to_array", "array_to_img", "save_img", "smart_resize", "apply_affine_transform",
@@ -730,20 +731,20 @@ class ImageDataGenerator:
         if zca_whitening:
             if not featurewise_center:
                 self.featurewise_center = True
-                warnings.warn("This ImageDataGenerator specifies `zca_whitening`, which overrides setting of "
-                              "`featurewise_center`.", stacklevel=2)
+                warn_user("This ImageDataGenerator specifies `zca_whitening`, which overrides setting of "
+                              "`featurewise_center`.")
             if featurewise_std_normalization:
                 self.featurewise_std_normalization = False
-                warnings.warn("This ImageDataGenerator specifies `zca_whitening` which overrides setting of"
-                              "`featurewise_std_normalization`.", stacklevel=2)
+                warn_user("This ImageDataGenerator specifies `zca_whitening` which overrides setting of"
+                              "`featurewise_std_normalization`.")
         if featurewise_std_normalization and not featurewise_center:
             self.featurewise_center = True
-            warnings.warn("This ImageDataGenerator specifies `featurewise_std_normalization`, which overrides "
-                          "setting of `featurewise_center`.", stacklevel=2)
+            warn_user("This ImageDataGenerator specifies `featurewise_std_normalization`, which overrides "
+                          "setting of `featurewise_center`.")
         if samplewise_std_normalization and not samplewise_center:
             self.samplewise_center = True
-            warnings.warn("This ImageDataGenerator specifies `samplewise_std_normalization`, which overrides "
-                          "setting of `samplewise_center`.", stacklevel=2)
+            warn_user("This ImageDataGenerator specifies `samplewise_std_normalization`, which overrides "
+                          "setting of `samplewise_center`.")
         if brightness_range is not None and (not isinstance(brightness_range, (tuple, list))
                                              or len(brightness_range) != 2):
             raise ValueError(f"`brightness_range should be tuple or list of two floats. Received: {brightness_range}")
