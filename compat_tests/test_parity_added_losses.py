@@ -35,3 +35,26 @@ def test_losses_hold_only_the_latest_forward_pass():
             seen.append((len(block.losses), len(block.penalty.losses)))
         counts.append(seen)
     assert counts[1] == counts[0]
+
+
+def test_a_non_scalar_added_loss_is_summed_like_keras():
+    # keras.io's captcha OCR: a CTC endpoint layer adds a (batch, 1) loss.
+    def build(lib):
+        class PerSample(lib.layers.Layer):
+            def call(self, x):
+                self.add_loss(lib.ops.mean(lib.ops.square(x), axis=-1, keepdims=True))
+                return x
+
+        inputs = lib.Input((3,))
+        model = lib.Model(inputs, PerSample()(lib.layers.Dense(3)(inputs)))
+        model.compile(optimizer=lib.optimizers.SGD(0.01))
+        return model
+
+    x = np.random.default_rng(0).standard_normal((8, 3)).astype("float32")
+    k_model, l_model = build(keras), build(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    kh = k_model.fit(x, epochs=2, batch_size=4, shuffle=False, verbose=0).history
+    lh = l_model.fit(x, epochs=2, batch_size=4, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(lh["loss"], kh["loss"], rtol=1e-5)
+    for lw, kw in zip(l_model.get_weights(), k_model.get_weights()):
+        np.testing.assert_allclose(lw, kw, rtol=1e-5, atol=1e-6)

@@ -279,3 +279,17 @@ def test_cast_convert_and_stop_gradient_build_functional_graphs_like_keras():
             l_model.get_layer(k_layer.name).set_weights(k_layer.get_weights())
     ids = np.array([[1, 2, 3], [4, 0, 7]], dtype="int64")
     np.testing.assert_allclose(l_model.predict(ids, verbose=0), k_model.predict(ids, verbose=0), rtol=1e-5)
+
+
+def test_arrays_with_negative_strides_convert_as_in_keras():
+    # vgg19.preprocess_input returns x[..., ::-1], a view with a negative stride.
+    a = np.arange(24, dtype="float32").reshape(2, 4, 3)[..., ::-1]
+    for lib in (keras, keraslite):
+        np.testing.assert_array_equal(np.asarray(lib.ops.convert_to_tensor(a)), a)
+        np.testing.assert_array_equal(lib.Variable(a).numpy(), a)
+        np.testing.assert_array_equal(np.asarray(lib.ops.add(a, 1.0)), a + 1.0)
+    k_layer, l_layer = keras.layers.Dense(2), keraslite.layers.Dense(2)
+    k_out = k_layer(a)
+    l_layer.build((None, 4, 3))
+    l_layer.set_weights(k_layer.get_weights())
+    np.testing.assert_allclose(l_layer(a).detach().numpy(), k_out.detach().numpy(), rtol=1e-6)

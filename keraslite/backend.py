@@ -161,6 +161,14 @@ def accelerator_present():
 
 # ---------------------------------------------------------------------------- names
 
+def torch_ready(array):
+    """`array` as torch.as_tensor takes it: a view with negative strides (`x[..., ::-1]`, what
+    preprocess_input returns) is copied, as TensorFlow and Keras's torch backend copy it."""
+    if isinstance(array, np.ndarray) and any(s < 0 for s in array.strides):
+        return np.ascontiguousarray(array)
+    return array
+
+
 def to_snake_case(name):
     name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)

@@ -446,3 +446,15 @@ def test_gradients_inside_a_lambda_with_respect_to_the_model_input():
     model = keraslite.Model(inp, keraslite.layers.Lambda(lambda t: K.gradients(K.sum(K.square(t)), t))(inp))
     x = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]], "float32")
     np.testing.assert_allclose(model.predict(x, verbose=0), 2 * x)
+
+
+def test_keras1_random_argument_names():
+    # Keras 1's VAE: K.random_normal(shape=..., mean=0., std=epsilon_std); K.random_uniform(low=, high=).
+    from keraslite import backend as K
+    from keraslite.utils import set_random_seed
+
+    set_random_seed(0)
+    a = K.random_normal(shape=(2000,), mean=1.0, std=0.01)
+    assert abs(float(a.mean()) - 1.0) < 2e-3 and abs(float(a.std()) - 0.01) < 2e-3
+    b = K.random_uniform((2000,), low=2.0, high=3.0)
+    assert 2.0 <= float(b.min()) and float(b.max()) <= 3.0

@@ -30,6 +30,7 @@ from collections import namedtuple
 import numpy as np
 import torch
 
+from keraslite import backend as _backend
 from keraslite.compat.tf_namespace import TFNamespace
 
 __version__ = "2.16.1"  # the tf.keras (Keras 2 API) era this shim answers for
@@ -125,7 +126,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         dtype = dtype_hint or float32
     if dtype is None and array.dtype == np.int64 and not isinstance(value, np.ndarray):
         dtype = int32
-    tensor = torch.as_tensor(array, device=_device())
+    tensor = torch.as_tensor(_backend.torch_ready(array), device=_device())
     return tensor.to(_torch_dtype(dtype)) if dtype is not None else tensor
 
 

@@ -229,7 +229,7 @@ def _variable_value(value, shape, dtype):
         arr = np.asarray(value)
         if dtype is None and arr.dtype.kind == "f" and not isinstance(value, np.ndarray):
             arr = arr.astype(backend.floatx())  # Python floats become floatx; arrays keep their dtype
-        t = torch.as_tensor(arr).clone()
+        t = torch.as_tensor(backend.torch_ready(arr)).clone()
     if dtype is not None:
         t = t.to(backend.standardize_dtype(dtype))
     if shape is not None and tuple(t.shape) != tuple(int(d) for d in shape):
@@ -885,7 +885,7 @@ class Layer(nn.Module):
         dtype = None
         if array.dtype.kind == "f":
             dtype = self.dtype_policy if self.dtype_policy.is_floating_point else None
-        return torch.as_tensor(array, dtype=dtype, device=device)
+        return torch.as_tensor(backend.torch_ready(array), dtype=dtype, device=device)
 
     def forward(self, *args, **kwargs):
         return self.call(*args, **kwargs)

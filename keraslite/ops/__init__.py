@@ -85,7 +85,7 @@ def _t(x, dtype=None):
                         "layer or a functional model instead.")
     torch_dtype = None if dtype is None else backend.standardize_dtype(dtype)
     if isinstance(x, (np.ndarray, np.generic)):
-        return torch.as_tensor(np.asarray(x), dtype=torch_dtype)
+        return torch.as_tensor(backend.torch_ready(np.asarray(x)), dtype=torch_dtype)
     if hasattr(x, "numpy") and not isinstance(x, (list, tuple)):
         return torch.as_tensor(np.asarray(x.numpy()), dtype=torch_dtype)
     if isinstance(x, (list, tuple)):
@@ -1066,12 +1066,14 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 # Random tensors are made on the device models run on (as Keras makes them on its default
 # device): `K.random_normal(shape=(batch, dim))` in a VAE's sampling Lambda meets z_mean there.
 
-def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None, low=None, high=None):
+    minval, maxval = (minval if low is None else low), (maxval if high is None else high)  # Keras 1 names
     return torch.rand(_shape_arg(shape), dtype=_dtype_or(dtype, backend.floatx()),
                       device=backend.get_device()) * (maxval - minval) + minval
 
 
-def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, std=None):
+    stddev = stddev if std is None else std  # Keras 1's name
     return torch.randn(_shape_arg(shape), dtype=_dtype_or(dtype, backend.floatx()),
                        device=backend.get_device()) * stddev + mean
 

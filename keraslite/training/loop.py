@@ -292,7 +292,8 @@ def _regularization(model, st):
     if st.extra_losses:
         losses = model.losses
         if losses:
-            return torch.stack([l.reshape(()) if l.ndim else l for l in losses]).sum()
+            # Keras sums each added loss (a CTC layer's (batch, 1) losses included).
+            return torch.stack([l.sum() if l.ndim else l for l in losses]).sum()
     return None
 
 
