@@ -252,6 +252,20 @@ def test_numpy_array_on_the_left_of_a_tensor_operator(aliased):
         aliases.install_aliases()  # the fixture uninstalls again
 
 
+def test_tensorflow_namespaces_import_as_modules(aliased):
+    # `import tensorflow.strings as tf_strings` (keras.io GPT), `from tensorflow.random import gamma`.
+    import tensorflow as tf
+    import tensorflow.strings as tf_strings
+    from tensorflow.compat.v1 import set_random_seed  # noqa: F401
+    from tensorflow.random import gamma, normal
+
+    assert tf_strings.lower is tf.strings.lower and gamma is tf.random.gamma and normal is tf.random.normal
+    with pytest.raises(ImportError):
+        from tensorflow.random import no_such_function  # noqa: F401
+    with pytest.raises(AttributeError, match="tensorflow shim does not provide"):
+        tf.compat.v1.no_such_function
+
+
 def test_resolve_table():
     assert aliases.resolve("keras.layers.core") == "keraslite.layers"
     assert aliases.resolve("keras.layers.convolutional") == "keraslite.layers"

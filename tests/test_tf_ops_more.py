@@ -832,3 +832,23 @@ def test_matmul_transposes_and_string_casts_as_tensorflow(tf):
         tf.cast(tf.constant(["1"]), tf.float32)
     with pytest.raises(TypeError, match="as_string"):
         tf.cast(np.array([1.0]), tf.string)
+
+
+def test_random_gamma_depth_to_space_psnr_and_yuv(tf):
+    # keras.io MixUp/CutMix (tf.random.gamma) and the sub-pixel CNN (depth_to_space, psnr, yuv).
+    import keraslite
+
+    keraslite.utils.set_random_seed(0)
+    g = tf.random.gamma(shape=[40000], alpha=2.0, beta=4.0)
+    assert g.shape == (40000,) and abs(float(g.mean()) - 0.5) < 0.01 and abs(float(g.var()) - 0.125) < 0.01
+    assert tf.random.gamma([3], [1.0, 2.0]).shape == (3, 2)
+    x = np.random.default_rng(0).random((1, 4, 4, 8)).astype("float32")
+    np.testing.assert_array_equal(tf.nn.depth_to_space(x, 2).numpy(), keraslite.ops.depth_to_space(x, 2).numpy())
+    np.testing.assert_array_equal(tf.nn.space_to_depth(tf.nn.depth_to_space(x, 2), 2).numpy(), x)
+    img = np.random.default_rng(1).random((2, 5, 5, 3)).astype("float32")
+    noisy = img * 0.9
+    mse = ((img - noisy) ** 2).mean(axis=(1, 2, 3))
+    np.testing.assert_allclose(tf.image.psnr(img, noisy, max_val=1.0).numpy(), 10 * np.log10(1.0 / mse), rtol=1e-5)
+    yuv = tf.image.rgb_to_yuv(img).numpy()
+    np.testing.assert_allclose(yuv[..., 0], img @ np.array([0.299, 0.587, 0.114], dtype="float32"), rtol=1e-5)
+    np.testing.assert_allclose(tf.image.yuv_to_rgb(yuv).numpy(), img, atol=1e-6)

@@ -77,6 +77,12 @@ TF_TABLE = {
     "python": "keraslite.compat.tensorflow_shim",
     "data": "keraslite.compat.tf_data",
 }
+# `import tensorflow.strings as tf_strings`, `from tensorflow.random import gamma`: the shim's
+# namespaces, imported as modules ("module:attribute" targets).
+TF_TABLE.update({name: f"keraslite.compat.tensorflow_shim:{name}" for name in (
+    "strings", "image", "io", "random", "math", "nn", "linalg", "signal", "summary", "config", "compat", "train",
+    "saved_model", "sparse", "ragged", "debugging", "autograph", "test")})
+TF_TABLE["compat.v1"] = "keraslite.compat.tensorflow_shim:compat.v1"
 
 # Alias roots, longest first when resolving.
 ROOTS = {
@@ -149,7 +155,7 @@ def _resolve_rel(table, rel):
     # Otherwise the same path under the parent's target, when keraslite has it.
     parent, _, last = rel.rpartition(".")
     parent_target = _resolve_rel(table, parent)
-    if parent_target is not None and _module_exists(f"{parent_target}.{last}"):
+    if parent_target is not None and ":" not in parent_target and _module_exists(f"{parent_target}.{last}"):
         return f"{parent_target}.{last}"
     return None
 
@@ -161,6 +167,15 @@ def resolve(fullname, roots=None):
     if found is None:
         return None
     return _resolve_rel(found[1], found[2])
+
+
+def _import_target(target):
+    """A table target: a module name, or "module:attr.attr" for an object inside a module."""
+    module_name, _, attrs = target.partition(":")
+    value = importlib.import_module(module_name)
+    for attr in filter(None, attrs.split(".")):
+        value = getattr(value, attr)
+    return value
 
 
 def _lookup(target, target_name, attr):
@@ -183,7 +198,7 @@ class AliasModule(types.ModuleType):
         self.__keraslite_target__ = target
 
     def _target(self):
-        return importlib.import_module(self.__keraslite_target__)
+        return _import_target(self.__keraslite_target__)
 
     def __getattr__(self, attr):
         if attr.startswith("__") and attr != "__all__" and attr != "__version__":
@@ -199,6 +214,9 @@ class AliasModule(types.ModuleType):
             return list(dict.fromkeys(names))
         # A child alias with its own table entry or root (tf.keras, keras.utils.np_utils) wins.
         if finder is not None and finder.has_explicit(child):
+            resolved = finder.resolve(child)
+            if resolved is not None and ":" in resolved:
+                return self._keep(attr, _import_target(resolved))  # tf.strings: the shim's namespace itself
             return importlib.import_module(child)
         try:
             value = _lookup(target, self.__keraslite_target__, attr)
@@ -206,13 +224,20 @@ class AliasModule(types.ModuleType):
             # Keras's submodules reached as attributes: tf.keras.layers.experimental.preprocessing.X
             if attr in _SUBMODULE_ATTRS and finder is not None and finder.resolve(child) is not None:
                 return importlib.import_module(child)
-            what = ("keraslite's tensorflow shim" if self.__keraslite_target__.endswith("tensorflow_shim")
+            what = ("keraslite's tensorflow shim" if "tensorflow_shim" in self.__keraslite_target__
                     else f"keraslite ({self.__keraslite_target__})")
             raise AttributeError(
                 f"module '{self.__name__}' has no attribute '{attr}': {what} does not provide it. "
                 "See the README's 'Dialects supported' section for what is covered.") from None
         if isinstance(value, types.ModuleType) and finder is not None and finder.resolve(child) is not None:
             return importlib.import_module(child)
+        return self._keep(attr, value)
+
+    def _keep(self, attr, value):
+        """Remember functions, classes and namespaces on the alias, so that the next `tf.nn.relu`
+        is a plain attribute read; data values (flags, numbers) are read afresh each time."""
+        if callable(value) or isinstance(value, types.SimpleNamespace):
+            self.__dict__[attr] = value
         return value
 
     def __dir__(self):
@@ -234,7 +259,7 @@ class _AliasLoader(importlib.abc.Loader):
         return AliasModule(spec.name, self.target)
 
     def exec_module(self, module):
-        target = importlib.import_module(self.target)  # surface errors in the target at import time
+        target = _import_target(self.target)  # surface errors in the target at import time
         # Python names this file in "cannot import name X from keras.layers (...)": show keraslite's.
         module.__file__ = getattr(target, "__file__", None)
 

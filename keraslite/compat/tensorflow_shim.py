@@ -277,7 +277,20 @@ math = TFNamespace("tensorflow.math",
     sigmoid=_op("sigmoid", torch.sigmoid), tanh=_op("tanh", torch.tanh))
 nn = TFNamespace("tensorflow.nn",
     relu=_op("relu", torch.relu), sigmoid=_op("sigmoid", torch.sigmoid), tanh=_op("tanh", torch.tanh),
-    softmax=lambda logits, axis=-1, name=None: torch.softmax(convert_to_tensor(logits), dim=axis))
+    softmax=lambda logits, axis=-1, name=None: torch.softmax(convert_to_tensor(logits), dim=axis),
+    depth_to_space=lambda input, block_size, data_format="NHWC", name=None: _space_depth(  # noqa: A002
+        "depth_to_space", input, block_size, data_format),
+    space_to_depth=lambda input, block_size, data_format="NHWC", name=None: _space_depth(  # noqa: A002
+        "space_to_depth", input, block_size, data_format))
+
+
+def _space_depth(op, x, block_size, data_format):
+    from keraslite.ops import nn as nn_ops
+
+    layout = "channels_first" if data_format == "NCHW" else "channels_last"
+    return getattr(nn_ops, op)(convert_to_tensor(x), int(block_size), data_format=layout)
+
+
 linalg = TFNamespace("tensorflow.linalg", matmul=matmul)
 
 
@@ -412,7 +425,20 @@ class _RandomGenerator:
         return out.to(_device())
 
 
-random = TFNamespace("tensorflow.random", set_seed=_set_seed, normal=_normal, uniform=_uniform, Generator=_RandomGenerator)
+def _gamma(shape, alpha, beta=None, dtype=float32, seed=None, name=None):
+    """tf.random.gamma: samples of shape `shape + broadcast(alpha, beta).shape`; beta is the rate."""
+    torch_dtype = _torch_dtype(dtype)
+    alpha = torch.as_tensor(convert_to_tensor(alpha), dtype=torch_dtype).cpu()
+    beta = torch.ones_like(alpha) if beta is None else torch.as_tensor(convert_to_tensor(beta), dtype=torch_dtype).cpu()
+    alpha, beta = torch.broadcast_tensors(alpha, beta)
+    if seed is not None:
+        torch.manual_seed(seed)
+    out = torch.distributions.Gamma(alpha, beta).sample(tuple(_shape_tuple(shape)))
+    return out.to(torch_dtype).to(_device())
+
+
+random = TFNamespace("tensorflow.random", set_seed=_set_seed, normal=_normal, uniform=_uniform, gamma=_gamma,
+                     Generator=_RandomGenerator)
 
 
 # TF 2's initializer aliases (`tf.random_normal_initializer()`, `tf.zeros_initializer()`), with
@@ -544,7 +570,7 @@ def as_text(bytes_or_text, encoding="utf-8"):
 
 compat = TFNamespace("tensorflow.compat", as_bytes=as_bytes, as_text=as_text, as_str=as_text,
                                path_to_str=lambda path: os.fspath(path) if hasattr(path, "__fspath__") else path,
-                               v1=types.SimpleNamespace(
+                               v1=TFNamespace("tensorflow.compat.v1",
     set_random_seed=lambda seed: _set_seed(seed),
     disable_eager_execution=_disable_eager_execution,
     enable_eager_execution=lambda *args, **kwargs: None,

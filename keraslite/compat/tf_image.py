@@ -138,6 +138,28 @@ def rgb_to_grayscale(images, name=None):
     return convert_image_dtype(gray, str(images.dtype).replace("torch.", ""))
 
 
+# TensorFlow's RGB -> YUV matrix (rows: R, G, B contributions to Y, U, V); YUV -> RGB is its inverse.
+_RGB_TO_YUV = np.array([[0.299, -0.14714119, 0.61497538], [0.587, -0.28886916, -0.51496512],
+                        [0.114, 0.43601035, -0.10001026]], dtype=np.float64)
+
+
+def rgb_to_yuv(images):
+    images = _tensor(images)
+    return images @ torch.as_tensor(_RGB_TO_YUV, dtype=images.dtype, device=images.device)
+
+
+def yuv_to_rgb(images):
+    images = _tensor(images)
+    return images @ torch.as_tensor(np.linalg.inv(_RGB_TO_YUV), dtype=images.dtype, device=images.device)
+
+
+def psnr(a, b, max_val, name=None):
+    """Peak signal-to-noise ratio per image: 10 log10(max_val^2 / MSE over the last three axes)."""
+    a, b = convert_image_dtype(_tensor(a), "float32"), convert_image_dtype(_tensor(b), "float32")
+    mse = torch.mean((a - b) ** 2, dim=(-3, -2, -1))
+    return 20.0 * np.log10(float(max_val)) - 10.0 * torch.log10(mse)
+
+
 def grayscale_to_rgb(images, name=None):
     images = _tensor(images)
     return images.expand(images.shape[:-1] + (3,)).clone()
@@ -428,7 +450,7 @@ image = TFNamespace("tensorflow.image",
     stateless_random_flip_up_down=stateless_random_flip_up_down,
     stateless_random_brightness=stateless_random_brightness, stateless_random_contrast=stateless_random_contrast,
     stateless_random_crop=stateless_random_crop, decode_jpeg=decode_jpeg, decode_png=decode_png,
-    decode_image=decode_image,
+    decode_image=decode_image, rgb_to_yuv=rgb_to_yuv, yuv_to_rgb=yuv_to_rgb, psnr=psnr,
     encode_png=lambda image, compression=-1, name=None: _encode(image, "PNG"),
     encode_jpeg=lambda image, quality=95, name=None, **kw: _encode(image, "JPEG", quality=quality),
 )
