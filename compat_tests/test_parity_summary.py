@@ -190,3 +190,20 @@ def test_sequential_shows_shapes_inside_the_model_not_from_adapt():
     expected = text_of(build(keras))
     assert "(None, 1)" in expected
     assert text_of(build(keraslite)) == expected
+
+
+def test_sequential_on_a_functional_base_is_built_like_keras():
+    # The transfer-learning recipe: Sequential([pretrained_functional_base, Dense(...)]).
+    def build(lib):
+        inputs = lib.Input((8,))
+        base = lib.Model(inputs, lib.layers.Dense(4)(inputs), name="base")
+        return lib.Sequential([base, lib.layers.Dense(3, name="head")])
+
+    k_model, l_model = build(keras), build(keraslite)
+    assert l_model.built == k_model.built is True
+    assert l_model.output_shape == k_model.output_shape == (None, 3)
+    assert len(l_model.weights) == len(k_model.weights) == 4
+    for m in (k_model, l_model):
+        m.compile(optimizer="adam", loss="mse")
+        m.fit(np.ones((4, 8), "float32"), np.ones((4, 3), "float32"), verbose=0)
+    assert text_of(l_model) == text_of(k_model)

@@ -81,8 +81,11 @@ class Sequential(Model):
             raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
                              f"'{layer.name}' is already the name of a layer in this model. Update the `name` "
                              "argument to pass a unique name.")
-        if not self._stack and self._input_layer is None and getattr(layer, "_batch_input_shape", None) is not None:
-            self._batch_input_shape = layer._batch_input_shape
+        first_shape = getattr(layer, "_batch_input_shape", None)
+        if first_shape is None and getattr(layer, "_graph", None) is not None and len(layer.inputs) == 1:
+            first_shape = tuple(layer.inputs[0].shape)  # a functional model (a pretrained base) knows its input
+        if not self._stack and self._input_layer is None and first_shape is not None:
+            self._batch_input_shape = first_shape
             if self._input_name is None:  # Keras puts an InputLayer for `input_shape=` in front
                 self._input_name = backend.get_uid("input_layer")
         self._stack.append(layer)

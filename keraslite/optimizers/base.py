@@ -425,7 +425,7 @@ class Optimizer:
         """Keras 3 order: iteration, learning_rate (not for schedules), EMA averages,
         gradient accumulators, then the slots in the optimizer's own order. Each is a
         Variable whose `numpy()`/`assign()` speak the Keras layout."""
-        out = [Variable(torch.tensor(int(self._iterations), dtype=torch.int64), trainable=False,
+        out = [Variable(torch.tensor(int(self._iterations), dtype=torch.int32), trainable=False,
                         name="iteration", path=f"{self.name}/iteration")]
         out[0]._optimizer_role = "iteration"
         if not callable(self._learning_rate):
