@@ -58,3 +58,24 @@ def test_dict_outputs_come_back_in_sorted_key_order():
     for key in k_pred:
         np.testing.assert_allclose(l_pred[key], k_pred[key], rtol=1e-5, atol=1e-6)
     assert list(l_model(x)) == list(k_model(x))
+
+
+def test_one_target_for_the_only_output_with_a_loss():
+    # keras.io's miniature GPT: Model(inputs, [logits, hidden]) compiled with loss=[fn, None]
+    # and fit on a single target array.
+    def build(lib):
+        inputs = lib.Input((5,), dtype="int32")
+        hidden = lib.layers.Embedding(10, 8)(inputs)
+        model = lib.Model(inputs, [lib.layers.Dense(10)(hidden), hidden])
+        model.compile(optimizer=lib.optimizers.SGD(0.1),
+                      loss=[lib.losses.SparseCategoricalCrossentropy(from_logits=True), None])
+        return model
+
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 10, (16, 5)), rng.integers(0, 10, (16, 5))
+    k_model, l_model = build(keras), build(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    kh = k_model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    lh = l_model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    assert list(lh) == list(kh)
+    np.testing.assert_allclose(lh["loss"], kh["loss"], rtol=1e-5)

@@ -330,6 +330,11 @@ def flatten_targets(y, y_pred, output_names, optional=()):
         return [y[n] for n in output_names]
     if isinstance(y, (list, tuple)):
         return list(y)
+    needed = [i for i, n in enumerate(output_names) if n not in optional]
+    if len(output_names) > 1 and len(needed) == 1:
+        # One target for a model with several outputs of which only one has a loss
+        # (`loss=[loss_fn, None]`, keras.io's miniature GPT): it is that output's target.
+        return [y if i == needed[0] else None for i in range(len(output_names))]
     return [y]
 
 
