@@ -175,3 +175,34 @@ def test_keras_file_with_loss_scale_optimizer_loads_and_continues(tmp_path):
     np.testing.assert_allclose(l_hist["loss"], k_hist["loss"], rtol=2e-5)
     for k_w, l_w in zip(_keras_weights(k_model.optimizer), loaded.optimizer.get_weights()):
         np.testing.assert_allclose(l_w, k_w, rtol=1e-4, atol=1e-6)
+
+
+def test_an_overridden_apply_sees_every_update_as_in_keras():
+    # Gradient centralization in Keras 3: a subclass overrides apply(); fit and apply_gradients
+    # must both go through it.
+    def build(lib):
+        class Centralized(lib.optimizers.SGD):
+            calls = 0
+
+            def apply(self, grads, trainable_variables=None):
+                type(self).calls += 1
+                grads = [g - lib.ops.mean(g, axis=0, keepdims=True) if len(g.shape) > 1 else g for g in grads]
+                return super().apply(grads, trainable_variables)
+
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2)])
+        model.compile(optimizer=Centralized(0.1), loss="mse")
+        return model, Centralized
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((8, 3)).astype("float32"), rng.random((8, 2)).astype("float32")
+    (k_model, k_cls), (l_model, l_cls) = build(keras), build(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    for m in (k_model, l_model):
+        m.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    assert l_cls.calls == k_cls.calls == 4
+    for lw, kw in zip(l_model.get_weights(), k_model.get_weights()):
+        np.testing.assert_allclose(lw, kw, rtol=1e-5, atol=1e-6)
+    grads = [np.ones((3, 2), "float32"), np.ones((2,), "float32")]
+    l_model.optimizer.apply_gradients(zip([keraslite.ops.convert_to_tensor(g) for g in grads],
+                                          l_model.trainable_variables))
+    assert l_cls.calls == 5

@@ -234,12 +234,21 @@ class Optimizer:
     def step(self, variables=None):
         """Apply one update from each variable's `.grad` (variables without one are skipped)."""
         variables = self._params if variables is None else variables
+        if type(self).apply is not Optimizer.apply:  # a subclass that changes the gradients (see apply_gradients)
+            return self.apply([p.grad for p in variables], list(variables))
         pairs = [(p.grad, p) for p in variables]
         return self._apply(pairs)
 
     def apply_gradients(self, grads_and_vars):
-        """Keras API: apply one update with explicit gradients. Returns `iterations`."""
-        self._apply(list(grads_and_vars))
+        """Keras API: apply one update with explicit gradients. Returns `iterations`.
+
+        As in Keras, fit's steps and apply_gradients go through `apply`, so a subclass that
+        overrides it (gradient centralization) sees every update."""
+        pairs = list(grads_and_vars)
+        if type(self).apply is not Optimizer.apply:
+            self.apply([g for g, _ in pairs], [v for _, v in pairs])
+        else:
+            self._apply(pairs)
         return self.iterations
 
     def apply(self, grads, trainable_variables=None):
@@ -378,7 +387,7 @@ class Optimizer:
 
     def _graph_capable(self):
         return (self._graph_scalars is not None and not self.use_ema and not self.gradient_accumulation_steps
-                and not self._scales_loss)
+                and not self._scales_loss and type(self).apply is Optimizer.apply)
 
     def _graph_prepare(self, device):
         """Create the per-step scalar tensors (once, outside capture)."""
