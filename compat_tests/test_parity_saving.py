@@ -491,3 +491,33 @@ def test_builtin_function_loss_and_metric_in_keras_file(writer, tmp_path):
     ref = keras.models.load_model(path)
     ours = keraslite.saving.load_model(path)
     np.testing.assert_allclose(ours.evaluate(x, y, verbose=0), ref.evaluate(x, y, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("writer", ["keras", "keraslite"])
+def test_custom_learning_rate_schedule_reloads_through_custom_objects(writer, tmp_path):
+    # keras.io's warmup-cosine example: a LearningRateSchedule subclass inside the optimizer.
+    def schedule_class(lib):
+        class WarmUp(lib.optimizers.schedules.LearningRateSchedule):
+            def __init__(self, base, warm_steps):
+                super().__init__()
+                self.base, self.warm_steps = base, warm_steps
+
+            def __call__(self, step):
+                step = lib.ops.cast(step, "float32")
+                return self.base * lib.ops.minimum(1.0, (step + 1.0) / self.warm_steps)
+
+            def get_config(self):
+                return {"base": self.base, "warm_steps": self.warm_steps}
+
+        return WarmUp
+
+    write_lib, read_lib = (keras, keraslite) if writer == "keras" else (keraslite, keras)
+    model = write_lib.Sequential([write_lib.Input((3,)), write_lib.layers.Dense(1)])
+    model.compile(optimizer=write_lib.optimizers.AdamW(learning_rate=schedule_class(write_lib)(0.01, 10)),
+                  loss="mse")
+    model.fit(np.ones((12, 3), "float32"), np.ones((12, 1), "float32"), batch_size=4, verbose=0)
+    path = str(tmp_path / "warm.keras")
+    model.save(path)
+    loaded = read_lib.saving.load_model(path, custom_objects={"WarmUp": schedule_class(read_lib)})
+    assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 3
+    assert float(loaded.optimizer.learning_rate) == pytest.approx(float(model.optimizer.learning_rate), rel=1e-6)

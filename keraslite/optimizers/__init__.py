@@ -53,9 +53,13 @@ def deserialize(config, custom_objects=None):
     if name.split(">")[-1].lower() not in _CLASSES and config.get("registered_name"):
         name = config["registered_name"]
     cls = _lookup(name, custom_objects)
-    if cls is LossScaleOptimizer:
-        return cls.from_config(dict(config.get("config", {})), custom_objects=custom_objects)
-    return cls.from_config(dict(config.get("config", {})))
+    inner = dict(config.get("config", {}))
+    try:  # custom_objects reach a custom learning-rate schedule inside the config
+        return cls.from_config(inner, custom_objects=custom_objects)
+    except TypeError as e:
+        if "custom_objects" not in str(e):
+            raise
+        return cls.from_config(inner)  # a user subclass whose from_config takes the config only
 
 
 def get(identifier):

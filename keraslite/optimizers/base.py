@@ -526,7 +526,7 @@ class Optimizer:
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
-            config["learning_rate"] = schedules_mod.deserialize(config["learning_rate"])
+            config["learning_rate"] = schedules_mod.deserialize(config["learning_rate"], custom_objects)
         return cls(**config)
 
     def __repr__(self):

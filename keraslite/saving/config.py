@@ -176,10 +176,10 @@ def _optimizer_from(entry, custom_objects=None):
         if config.get("decay") in (0, 0.0):
             config.pop("decay")
     try:
-        return optimizers.get({"class_name": short, "config": config})
+        return optimizers.deserialize({"class_name": short, "config": config}, custom_objects=custom_objects)
     except (TypeError, ValueError):
         cleaned = {k: v for k, v in config.items() if k not in _K2_OPTIMIZER_KEYS}
-        return optimizers.get({"class_name": short, "config": cleaned})
+        return optimizers.deserialize({"class_name": short, "config": cleaned}, custom_objects=custom_objects)
 
 
 def _accepted(cls):
