@@ -278,6 +278,10 @@ def test_tensorboard_logs_read_back_by_tensorboard(tmp_path):
         np.testing.assert_allclose([v for _, v in train[f"epoch_{name}"]], history.history[name], rtol=1e-6)
         np.testing.assert_allclose([v for _, v in val[f"epoch_{name}"]], history.history[f"val_{name}"], rtol=1e-6)
         assert [s for s, _ in train[f"epoch_{name}"]] == [0, 1, 2]
+    # Keras also writes the optimizer's learning rate to train/ (epoch_learning_rate).
+    np.testing.assert_allclose([v for _, v in train["epoch_learning_rate"]],
+                               [float(model.optimizer.learning_rate)] * 3, rtol=1e-6)
+    assert "epoch_learning_rate" not in val
     kernel = model.layers[0].kernel
     step, histo = train[kernel.path][-1]
     assert step == 2 and histo.num == kernel.numpy().size

@@ -825,7 +825,11 @@ class TensorBoard(Callback):
                 self._writer("train").add_scalar(f"batch_{k}", v, self._step)
 
     def on_epoch_end(self, epoch, logs=None):
-        for k, v in (logs or {}).items():
+        logs = dict(logs or {})
+        optimizer = getattr(self.model, "optimizer", None)
+        if "learning_rate" not in logs and optimizer is not None and hasattr(optimizer, "learning_rate"):
+            logs["learning_rate"] = float(optimizer.learning_rate)  # Keras writes it too (epoch_learning_rate)
+        for k, v in logs.items():
             if isinstance(v, (int, float)):
                 kind, name = ("validation", k[4:]) if k.startswith("val_") else ("train", k)
                 self._writer(kind).add_scalar(f"epoch_{name}", v, epoch)
