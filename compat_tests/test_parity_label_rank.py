@@ -50,3 +50,28 @@ def test_keras_own_rank_matching_agrees(name):
     ours = _evaluate(keraslite, weights, pick(keraslite), x, y)
     theirs = _evaluate(keras, weights, pick(keras), x, y)
     np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-5, atol=1e-6)
+
+
+def test_rank_one_targets_broadcast_against_the_last_axis_like_keras():
+    # keras.io's serialization guide fits a (4, 4)-output model on y of shape (4,) with mse:
+    # Keras broadcasts; keraslite gives the same numbers (and a warning).
+    import warnings
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((4, 8)).astype("float32"), rng.random((4,)).astype("float32")
+
+    def build(lib):
+        model = lib.Sequential([lib.Input((8,)), lib.layers.Dense(4)])
+        model.compile(optimizer="sgd", loss="mean_squared_error")
+        return model
+
+    k_model, l_model = build(keras), build(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    kh = k_model.fit(x, y, epochs=2, shuffle=False, verbose=0).history
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lh = l_model.fit(x, y, epochs=2, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(lh["loss"], kh["loss"], rtol=1e-5)
+    assert any("broadcast" in str(w.message) for w in caught) or keraslite.losses._BROADCAST_WARNED
+    with pytest.raises(ValueError, match="must match"):
+        keraslite.losses.mean_squared_error(np.zeros((5,)), np.zeros((4, 3)))

@@ -99,19 +99,29 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
     return x1, x2
 
 
+_BROADCAST_WARNED = set()
+
+
 def _check_broadcast(fn_name, y_true, y_pred):
-    """Never broadcast labels and predictions into a silently wrong result."""
+    """Labels and predictions of different ranks are never broadcast silently: Keras computes
+    the broadcast result (so keraslite does too, for the same numbers), with a warning once per
+    pair of shapes; shapes that do not broadcast are an error."""
     if tuple(y_true.shape) == tuple(y_pred.shape):
         return
     try:
         torch.broadcast_shapes(y_true.shape, y_pred.shape)
-        ok = y_true.ndim == y_pred.ndim
     except RuntimeError:
-        ok = False
-    if not ok:
         raise ValueError(f"{fn_name}: y_true has shape {tuple(y_true.shape)} but y_pred has shape "
                          f"{tuple(y_pred.shape)}; they must match (a trailing dimension of 1 may differ). "
-                         + _label_hint(y_true, y_pred))
+                         + _label_hint(y_true, y_pred)) from None
+    key = (fn_name, tuple(y_true.shape[1:]), tuple(y_pred.shape[1:]), y_true.ndim)
+    if y_true.ndim != y_pred.ndim and key not in _BROADCAST_WARNED:
+        _BROADCAST_WARNED.add(key)
+        from keraslite.utils.io_utils import warn_user
+
+        warn_user(f"{fn_name}: y_true of shape {tuple(y_true.shape)} is broadcast against y_pred of shape "
+                  f"{tuple(y_pred.shape)} (its last axis lines up with y_pred's last axis), as Keras does. "
+                  + ("" if y_true.is_floating_point() else _label_hint(y_true, y_pred)))
 
 
 def _label_hint(y_true, y_pred):
