@@ -169,6 +169,8 @@ EXPECTED = {
     "keras3_transformer_text.py": [r"Total params: 19,038", r"Epoch 3/3", r"validation loss [\d.]+ accuracy [\d.]+",
                                    r"attention scores: \(2, 2, 40, 40\)", r"weight on padding: 0\.0\b",
                                    r"reloaded model gives the same predictions: True"],
+    "keras1_variational_autoencoder.py": [r"Epoch 3/3", r"val_loss", r"loss went from [\d.]+ to [\d.]+",
+                                          r"encoded test set: \(200, 2\)", r"generated: \(25, 64\)"],
     "keras1_mnist_mlp.py": [r"1000 train samples", r"Total params: 669,706", r"Epoch 3/3", r"val_accuracy",
                             r"Test score: [\d.]+", r"Test accuracy: [\d.]+",
                             r"score after one more epoch: loss [\d.]+, acc [\d.]+",

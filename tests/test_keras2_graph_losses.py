@@ -154,3 +154,34 @@ def test_model_add_metric_with_a_symbolic_tensor_is_averaged_per_batch():
         model.add_metric(ops.sum(hidden))
     with pytest.raises(ValueError, match="aggregation='mean'"):
         model.add_metric(ops.sum(hidden), name="total", aggregation="sum")
+
+
+def test_a_loss_function_closing_over_graph_tensors_uses_the_batchs_values():
+    # Keras 1's VAE (and the 2016 Keras blog): vae_loss(x, x_decoded) adds a KL term computed
+    # from the model's own z_mean / z_log_var KerasTensors; each batch must use its own values.
+    from keraslite import backend as K
+
+    keraslite.utils.set_random_seed(0)
+    x = keraslite.Input(shape=(6,))
+    h = keraslite.layers.Dense(5, activation="relu")(x)
+    z_mean, z_log_var = keraslite.layers.Dense(2)(h), keraslite.layers.Dense(2)(h)
+    z = keraslite.layers.Lambda(lambda a: a[0] + 0.0 * K.exp(a[1] / 2))([z_mean, z_log_var])  # sampling, std 0
+    decoded = keraslite.layers.Dense(6, activation="sigmoid")(z)
+
+    def vae_loss(y_true, y_pred):
+        xent = 6 * keraslite.losses.binary_crossentropy(y_true, y_pred)
+        kl = -0.5 * K.sum(1 + z_log_var - K.square(z_mean) - K.exp(z_log_var), axis=-1)
+        return xent + kl
+
+    vae = keraslite.Model(x, decoded)
+    vae.compile(optimizer="sgd", loss=vae_loss)
+    data = np.random.default_rng(0).random((12, 6)).astype("float32")
+    got = vae.evaluate(data, data, batch_size=4, verbose=0)
+    stats = keraslite.Model(x, [z_mean, z_log_var, decoded]).predict(data, verbose=0)
+    mean, log_var, out = stats
+    out = np.clip(out, 1e-7, 1 - 1e-7)
+    xent = -6 * np.mean(data * np.log(out) + (1 - data) * np.log(1 - out), axis=-1)
+    kl = -0.5 * np.sum(1 + log_var - mean ** 2 - np.exp(log_var), axis=-1)
+    np.testing.assert_allclose(got, np.mean(xent + kl), rtol=1e-4)
+    history = vae.fit(data, data, batch_size=4, epochs=2, verbose=0).history
+    assert np.all(np.isfinite(history["loss"]))

@@ -19,6 +19,8 @@ layer, where its inputs sit in a flat list of values, and where its outputs go. 
 no graph analysis and builds no dicts.
 """
 import collections
+import contextlib
+import threading
 import warnings
 
 import numpy as np
@@ -676,7 +678,51 @@ _KERAS_NUMPY_OPS = frozenset({
     "matmul", "floor_divide", "mod", "logical_and", "logical_or", "logical_not"})
 
 
+# Values of the graph tensors of the forward pass now being trained or evaluated (see
+# live_graph_values): a loss function that closes over a model's intermediate KerasTensors
+# (Keras 1's VAE: `kl = K.sum(1 + z_log_var - K.square(z_mean) ...)` inside `vae_loss`) computes
+# with the current batch's values of those tensors.
+_LIVE = threading.local()
+
+
+@contextlib.contextmanager
+def live_graph_values():
+    """While active, every graph run records its tensors' values, and operations on those
+    tensors' KerasTensors compute eagerly with them instead of building graph nodes."""
+    previous = getattr(_LIVE, "frames", None)
+    _LIVE.frames = []
+    try:
+        yield
+    finally:
+        _LIVE.frames = previous
+
+
+def _live_operands(args, kwargs):
+    """(args, kwargs) with every KerasTensor replaced by its recorded value, or None when one
+    of them has no value in the current forward pass."""
+    frames = getattr(_LIVE, "frames", None)
+    if not frames:
+        return None
+    missing = []
+
+    def value(v):
+        if not isinstance(v, KerasTensor):
+            return v
+        for slot_of, values in reversed(frames):
+            slot = slot_of.get(id(v))
+            if slot is not None and values[slot] is not None:
+                return values[slot]
+        missing.append(v)
+        return v
+
+    live = (map_structure(value, list(args)), map_structure(value, dict(kwargs)))
+    return None if missing else live
+
+
 def _make_op_layer(fn, op, args, kwargs):
+    live = _live_operands(args, kwargs)
+    if live is not None:
+        return (fn if fn is not None else ops_function(op))(*live[0], **live[1])
     if op in _KERAS_NUMPY_OPS and not kwargs:
         layer = KerasOp(op, {}, keras_module="keras.src.ops.numpy", name=backend.get_uid(op))
         return layer(*args)
@@ -878,6 +924,7 @@ class Graph:
                           single, node.layer._call_accepts_training))
         self.steps = steps
         self.n_slots = len(slots)
+        self.slot_of = slots  # id(KerasTensor) -> slot, for live_graph_values
         self.single_rank = len(self.inputs[0].shape) if len(self.inputs) == 1 else -1
         self.output_slots = [slots[id(t)] for t in self.outputs]
 
@@ -1049,6 +1096,9 @@ def _run_graph(model, inputs, training, mask):
         else:
             for s, v in zip(outs, flatten(y)):
                 values[s] = v
+    frames = getattr(_LIVE, "frames", None)
+    if frames is not None:
+        frames.append((plan.slot_of, values))
     n = len(graph.outputs)
     if plan is not graph:
         # The tensors given to model.add_loss() / add_metric(), recomputed for this call's inputs.

@@ -203,6 +203,14 @@ def _lazy_names(owner, y_pred):
     return ["output"] if len(flat) == 1 else [f"output_{i}" for i in range(len(flat))]
 
 
+def _flatten_user(loss):
+    if isinstance(loss, dict):
+        return [l for v in loss.values() for l in _flatten_user(v)]
+    if isinstance(loss, (list, tuple)):
+        return [l for v in loss for l in _flatten_user(v)]
+    return [loss]
+
+
 class CompiledLoss:
     """Sum over outputs of loss_weight * loss(y_true, y_pred, sample_weight)."""
 
@@ -216,6 +224,11 @@ class CompiledLoss:
         self.trackers = []      # per-output running means, only for multi-output models
         self.total_tracker = None  # the model's `loss` metric, fed by direct calls (see __call__)
         self._no_loss = []      # output names without a loss: their targets may be left out
+        # A loss written by the user may close over the model's graph tensors (Keras 1's VAE
+        # loss reads z_mean / z_log_var): the steps then run it under live_graph_values.
+        self.reads_graph = any(
+            callable(l) and not isinstance(l, type) and not type(l).__module__.startswith("keraslite")
+            and not str(getattr(l, "__module__", "") or "").startswith("keraslite") for l in _flatten_user(loss))
 
     def build(self, y_true, y_pred, output_names):
         flat_pred = _flatten(y_pred)

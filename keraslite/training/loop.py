@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from keraslite import backend, config
+from keraslite.models import functional
 from keraslite.training import data as data_mod
 from keraslite.training.callbacks import CallbackList
 from keraslite.training.compile_utils import CompiledLoss, CompiledMetrics, LossTracker
@@ -373,8 +374,9 @@ def default_train_step(model, data):
     _check_trainable(model, st)
     thawed = _thaw(st.params)
     try:
-        y_pred = _call_model(model, x, True)
-        loss = _model_loss(model, x, y, y_pred, sw, True)
+        with _graph_values_for_loss(model):
+            y_pred = _call_model(model, x, True)
+            loss = _model_loss(model, x, y, y_pred, sw, True)
         _ensure_optimizer(model, st)
         if st.params:  # a frozen model trains nothing (Keras allows it)
             _zero_grads(st.params)  # after the forward pass: see _make_fast_train_step
@@ -393,10 +395,19 @@ def default_test_step(model, data):
     x, y, sw = data_mod.unpack_x_y_sample_weight(data)
     st = _state(model)
     _clear_added(model, st)
-    y_pred = _call_model(model, x, False)
-    loss = _model_loss(model, x, y, y_pred, sw, False)
+    with _graph_values_for_loss(model):
+        y_pred = _call_model(model, x, False)
+        loss = _model_loss(model, x, y, y_pred, sw, False)
     model._loss_tracker.add(loss.detach(), _batch_size_of(x))
     return _model_metrics(model, x, y, y_pred, sw)
+
+
+def _graph_values_for_loss(model):
+    """live_graph_values() when the compiled loss may read the model's graph tensors."""
+    compiled_loss = getattr(model, "compiled_loss", None)
+    if compiled_loss is not None and compiled_loss.reads_graph:
+        return functional.live_graph_values()
+    return contextlib.nullcontext()
 
 
 def _model_loss(model, x, y, y_pred, sw, training):
@@ -447,8 +458,14 @@ def forward_and_loss(model, x, y, sw, training):
     st = _state(model)
     if st.extra_losses:
         model._clear_losses()
-    y_pred = model(x, training=training) if model._call_accepts_training else model(x)
-    loss = model.compiled_loss.compute(y, y_pred, sw) if model.compiled_loss is not None else None
+    compiled_loss = model.compiled_loss
+    if compiled_loss is not None and compiled_loss.reads_graph:
+        with functional.live_graph_values():
+            y_pred = model(x, training=training) if model._call_accepts_training else model(x)
+            loss = compiled_loss.compute(y, y_pred, sw)
+    else:
+        y_pred = model(x, training=training) if model._call_accepts_training else model(x)
+        loss = compiled_loss.compute(y, y_pred, sw) if compiled_loss is not None else None
     if st.extra_losses:
         reg = _regularization(model, st)
         if reg is not None:
