@@ -341,12 +341,38 @@ _CLASSES.update(RandomUniformV2=RandomUniform, RandomNormalV2=RandomNormal, Trun
                 LecunUniformV2=LecunUniform)
 
 
+def _plain_function(fn):
+    """A function used as an initializer. Keras 2/3 call it as `fn(shape, dtype=...)`; Keras 1
+    called `fn(shape, name=...)` (`init=lambda shape, name: normal(shape, scale=0.001, name=name)`)
+    and took the variable or array it returned. A function that accepts no `dtype` is called the
+    Keras 1 way and its result converted."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    if "dtype" in params or any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        return fn
+
+    def keras1_initializer(shape, dtype=None, **kwargs):
+        value = fn(shape, name=None) if "name" in params else fn(shape)
+        if isinstance(value, torch.Tensor):
+            value = value.detach()
+        return torch.as_tensor(np.asarray(value), dtype=dtype)
+
+    keras1_initializer.__name__ = getattr(fn, "__name__", "keras1_initializer")
+    return keras1_initializer
+
+
 def get(identifier):
     """Resolve None, a name ('glorot_uniform', 'uniform'), a config dict, a class or an instance."""
     if identifier is None:
         return None
-    if isinstance(identifier, Initializer) or (callable(identifier) and not isinstance(identifier, type)):
+    if isinstance(identifier, Initializer):
         return identifier
+    if callable(identifier) and not isinstance(identifier, type):
+        return _plain_function(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
     if isinstance(identifier, str):

@@ -60,3 +60,25 @@ def test_identity_and_constant():
     np.testing.assert_array_equal(initializers.get("identity")((3, 3)).numpy(), np.eye(3))
     np.testing.assert_array_equal(initializers.Constant(2.5)((2, 2)).numpy(), np.full((2, 2), 2.5))
 
+
+
+def test_keras1_init_functions_taking_shape_and_name():
+    # Keras 1's mnist_irnn: init=lambda shape, name: normal(shape, scale=0.001, name=name) and
+    # inner_init=lambda shape, name: identity(shape, scale=1.0, name=name), from keras.initializations.
+    import numpy as np
+
+    import keraslite
+    from keraslite.compat import aliases
+    from keraslite.compat.keras1_initializations import identity, normal
+
+    assert aliases.resolve("keras.initializations") == "keraslite.compat.keras1_initializations"
+    keraslite.utils.set_random_seed(0)
+    layer = keraslite.layers.SimpleRNN(64, kernel_initializer=lambda shape, name: normal(shape, scale=0.001, name=name),
+                                       recurrent_initializer=lambda shape, name: identity(shape, scale=1.0, name=name))
+    layer.build((None, 5, 32))
+    kernel, recurrent, _ = layer.get_weights()
+    np.testing.assert_array_equal(recurrent, np.eye(64, dtype="float32"))
+    assert abs(float(kernel.std()) - 0.001) < 1e-4 and abs(float(kernel.mean())) < 1e-4
+    dense = keraslite.layers.Dense(3, kernel_initializer=lambda shape: np.full(shape, 0.5))  # no dtype argument
+    dense.build((None, 2))
+    np.testing.assert_array_equal(dense.get_weights()[0], np.full((2, 3), 0.5, "float32"))

@@ -38,6 +38,7 @@ KERAS_TABLE = {
     "engine": "keraslite",                   # Keras 2: keras.engine.{topology,training,base_layer}
     "engine.*": "keraslite",
     "utils": "keraslite.utils",
+    "initializations": "keraslite.compat.keras1_initializations",  # Keras 1
     "utils.np_utils": "keraslite.utils.np_utils",
     "utils.vis_utils": "keraslite.utils.vis_utils",
     "utils.visualize_util": "keraslite.utils.vis_utils",   # Keras 1
