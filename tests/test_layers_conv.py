@@ -207,14 +207,23 @@ def test_keras10_channels_first_input_shape_gets_a_hint():
         model.add(layers.Convolution2D(32, 3, 3, border_mode="valid", input_shape=(1, 28, 28)))
 
 
-def test_keras1_deconvolution2d_output_shape_is_dropped_with_a_warning():
-    with pytest.warns(UserWarning, match=r"Conv2DTranspose\(output_shape=.*computed from the input shape"):
-        layer = layers.Deconvolution2D(3, 3, 3, output_shape=(None, 14, 14, 3), subsample=(2, 2), border_mode="same")
-    assert layer.kernel_size == (3, 3) and layer.strides == (2, 2) and layer.filters == 3
-    assert layer.compute_output_shape((None, 7, 7, 5)) == (None, 14, 14, 3)
-    with pytest.warns(UserWarning, match="output_shape"):
-        positional = layers.Deconvolution2D(3, 3, 3, (None, 14, 14, 3), subsample=(2, 2), border_mode="same")
-    assert positional.kernel_size == (3, 3)
+def test_keras1_deconvolution2d_output_shape_picks_the_output_padding():
+    # Keras 1's Deconvolution2D(output_shape=...) (the deconvolutional VAE asks for 29 from 14
+    # with stride 2, 'valid', kernel 2): the layer takes the output_padding giving that size.
+    layer = layers.Deconvolution2D(3, 2, 2, output_shape=(8, 29, 29, 3), subsample=(2, 2), border_mode="valid")
+    assert layer.kernel_size == (2, 2) and layer.strides == (2, 2) and layer.filters == 3
+    x = torch.randn(8, 14, 14, 5)
+    out = layer(x)
+    assert tuple(out.shape) == (8, 29, 29, 3) and layer.output_padding == (1, 1)
+    same = layers.Conv2DTranspose(3, 2, strides=2, padding="valid", output_padding=1)
+    same.build((None, 14, 14, 5))
+    same.set_weights(layer.get_weights())
+    np.testing.assert_allclose(same(x).detach().numpy(), out.detach().numpy(), rtol=1e-6)
+    positional = layers.Deconvolution2D(3, 3, 3, (None, 14, 14, 3), subsample=(2, 2), border_mode="same")
+    assert positional(torch.randn(2, 7, 7, 5)).shape == (2, 14, 14, 3)
+    unreachable = layers.Deconvolution2D(3, 3, 3, output_shape=(None, 20, 20, 3), subsample=(2, 2), border_mode="same")
+    with pytest.warns(UserWarning, match="cannot be reached"):
+        assert unreachable(torch.randn(2, 7, 7, 5)).shape == (2, 14, 14, 3)
     with pytest.raises(TypeError, match=r"Conv2D got unexpected keyword argument\(s\) \['output_shape'\]"):
         layers.Conv2D(3, 3, output_shape=(None, 4, 4, 3))
 

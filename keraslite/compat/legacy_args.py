@@ -48,6 +48,7 @@ RENAMES = {
 }
 
 _TAKES_OUTPUT_SHAPE = {"Conv2DTranspose"}  # Keras 1 Deconvolution2D
+_OUTPUT_SHAPE_KEY = "__keras1_output_shape"
 _BN_MODES = {1: "sample-wise normalization", 2: "batch statistics at inference too"}
 
 # Keras 1 positional conv forms: Convolution2D(nb_filter, nb_row, nb_col, ...)
@@ -82,9 +83,10 @@ def translate(cls_name, params, args, kwargs):
             kwargs[old] = value  # only Deconvolution2D had it; let the class complain
             continue
         if old == "output_shape":
-            warnings.warn(f"{cls_name}(output_shape={value!r}): Keras 1's output_shape is not an argument any more; "
-                          "the output shape is computed from the input shape, kernel, strides and padding (pass "
-                          "output_padding= to choose between the sizes a stride allows).", stacklevel=3)
+            # Keras 1's Deconvolution2D: the layer picks the output_padding that gives this size
+            # when it is built (see _ConvTranspose._apply_requested_output_shape).
+            kwargs[_OUTPUT_SHAPE_KEY] = value
+            continue
         if old == "mode" and value not in (0, None):
             warnings.warn(f"{cls_name}(mode={value!r}): Keras 1's mode {value} ({_BN_MODES.get(value, 'unknown')}) "
                           "is not reproduced; the layer normalizes as mode=0 does (batch statistics in training, "
@@ -109,7 +111,10 @@ def wrap_init(cls, init):
         if any(k in RENAMES and k not in params for k in kwargs) or (
                 cls_name in _POSITIONAL_KERNEL and (len(args) > 2 or "nb_row" in kwargs)):
             args, kwargs = translate(cls_name, params, args, kwargs)
+        requested = kwargs.pop(_OUTPUT_SHAPE_KEY, None)
         init(self, *args, **kwargs)
+        if requested is not None:
+            self._keras1_output_shape = requested
 
     __init__._translates_legacy = True
     return __init__

@@ -15,6 +15,8 @@ and their channels_last output permuted back is a contiguous (batch, h', w', fil
 would copy the permuted input). Kernels are stored in torch layout (in channels_last memory
 format to match the activations) so no call transposes a weight.
 """
+import warnings
+
 import torch
 import torch.nn.functional as F
 
@@ -483,6 +485,9 @@ class _ConvTranspose(_BaseConv):
             raise ValueError(f"{type(self).__name__} '{self.name}': `strides > 1` is not supported together with "
                              f"`dilation_rate > 1`; received strides={self.strides} and "
                              f"dilation_rate={self.dilation_rate}.")
+        self._set_crops()
+
+    def _set_crops(self):
         ops = self.output_padding or (None,) * self.rank
         crops = [transpose_crops(k, s, d, self.padding, p)
                  for k, s, d, p in zip(self.kernel_size, self.strides, self.dilation_rate, ops)]
@@ -499,7 +504,29 @@ class _ConvTranspose(_BaseConv):
             self._torch_padding, self._torch_output_padding = 0, 0
             self._crops = crops
 
+    def _apply_requested_output_shape(self, input_shape):
+        """Keras 1's Deconvolution2D(output_shape=...): the output_padding that gives that size."""
+        requested = getattr(self, "_keras1_output_shape", None)
+        if requested is None or self.output_padding is not None:
+            return
+        requested = tuple(requested)
+        spatial_in = input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:]
+        spatial_out = requested[1:-1] if self.data_format == "channels_last" else requested[2:]
+        padding = []
+        for n, want, k, st, d in zip(spatial_in, spatial_out, self.kernel_size, self.strides, self.dilation_rate):
+            base = None if n is None else transpose_output_length(n, k, st, d, self.padding, 0)
+            extra = None if base is None or want is None else int(want) - base
+            if extra is None or not 0 <= extra < st:
+                warnings.warn(f"{type(self).__name__} '{self.name}': output_shape={requested} cannot be reached from "
+                              f"input shape {tuple(input_shape)} (sizes {base} to {None if base is None else base + st - 1}"
+                              " are); the computed output shape is used.", stacklevel=3)
+                return
+            padding.append(extra)
+        self.output_padding = tuple(padding)
+        self._set_crops()
+
     def build(self, input_shape):
+        self._apply_requested_output_shape(tuple(input_shape))
         channels = self._input_channels(input_shape)
         self.kernel = self._add_kernel("kernel", self.kernel_size + (self.filters, channels),
                                        self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint,
