@@ -93,5 +93,31 @@ def test_merge_errors_name_the_problem():
     with pytest.raises(ValueError, match="mode='bogus'"):
         keraslite.layers.Merge([keraslite.Sequential([keraslite.layers.Dense(2, input_dim=2)])], mode="bogus")
     model, _ = _lite("sum")
-    with pytest.raises(ValueError, match="one input per branch"):
+    with pytest.raises(ValueError, match="one input per input branch"):
         model(torch.zeros(2, 6))
+
+
+def test_nested_and_shared_merge_branches_take_the_flat_list_of_inputs():
+    # Keras 1's babi_memnn: a Merge whose branch is itself a Merge model, and one branch used in
+    # two merges; fit takes the innermost branches' inputs in order, a shared one once. The
+    # same network written with Keras 3's functional API gives the same outputs.
+    L = keraslite.layers
+    enc_a = keraslite.Sequential([L.Dense(4, input_dim=6)])
+    enc_q = keraslite.Sequential([L.Dense(4, input_dim=3)])
+    enc_c = keraslite.Sequential([L.Dense(4, input_dim=6)])
+    match = keraslite.Sequential([L.Merge([enc_a, enc_q], mode="mul")])
+    response = keraslite.Sequential([L.Merge([match, enc_c], mode="sum")])
+    answer = keraslite.Sequential([L.Merge([response, enc_q], mode="concat"), L.Dense(2)])
+
+    s, q = keras.Input((6,)), keras.Input((3,))
+    k_dense = [keras.layers.Dense(4), keras.layers.Dense(4), keras.layers.Dense(4), keras.layers.Dense(2)]
+    k_q = k_dense[1](q)
+    k_resp = keras.layers.Add()([keras.layers.Multiply()([k_dense[0](s), k_q]), k_dense[2](s)])
+    k_model = keras.Model([s, q], k_dense[3](keras.layers.Concatenate()([k_resp, k_q])))
+    _same_weights(k_dense, [enc_a.layers[0], enc_q.layers[0], enc_c.layers[0], answer.layers[1]])
+
+    rng = np.random.default_rng(0)
+    story, query = rng.standard_normal((5, 6)).astype("float32"), rng.standard_normal((5, 3)).astype("float32")
+    assert_close(answer.predict([story, query, story], verbose=0), k_model.predict([story, query], verbose=0))
+    with pytest.raises(ValueError, match=r"3: \['sequential"):
+        answer.predict([story, query], verbose=0)

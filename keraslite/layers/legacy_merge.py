@@ -21,6 +21,17 @@ from keraslite.layers import merging
 __all__ = ["Merge"]
 
 
+def _leading_merge(branch):
+    """The Merge a branch (a Sequential) starts with, or None."""
+    stack = getattr(branch, "_stack", None)
+    return stack[0] if stack and isinstance(stack[0], Merge) else None
+
+
+def _branch_leaves(branch):
+    merge = _leading_merge(branch)
+    return merge._leaves() if merge is not None else [branch]
+
+
 class Merge(Layer):
     def __init__(self, layers=None, mode="sum", concat_axis=-1, dot_axes=-1, output_shape=None, output_mask=None,
                  arguments=None, node_indices=None, tensor_indices=None, name=None, **kwargs):
@@ -37,23 +48,45 @@ class Merge(Layer):
         self.arguments = arguments
         self._merge = merging.merge_layer_for_mode(mode, concat_axis, dot_axes, output_shape, output_mask,
                                                    arguments)
-        shapes = [getattr(branch, "_batch_input_shape", None) for branch in self.branches]
+        shapes = [getattr(leaf, "_batch_input_shape", None) for leaf in self._leaves()]
         if all(s is not None for s in shapes):
             self._batch_input_shape = [tuple(s) for s in shapes]
 
+    # A branch may itself be a Sequential that starts with a Merge (Keras 1's babi_memnn merges
+    # `match`, a merge of two encoders, with a third): as in Keras 1, the model's inputs are the
+    # inputs of the innermost branches ("leaves") in order, a branch used twice counted once.
+    def _leaves(self):
+        out = []
+        for branch in self.branches:
+            for leaf in _branch_leaves(branch):
+                if not any(leaf is seen for seen in out):
+                    out.append(leaf)
+        return out
+
     def _split(self, inputs, what):
-        if not isinstance(inputs, (list, tuple)) or len(inputs) != len(self.branches):
+        """{id(leaf): its input} from the flat list of the leaves' inputs."""
+        leaves = self._leaves()
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != len(leaves):
             got = (f"a list of {len(inputs)}" if isinstance(inputs, (list, tuple)) else
                    f"a single input of shape {tuple(getattr(inputs, 'shape', ()))}")
-            raise ValueError(f"Merge '{self.name}': expects one {what} per branch ({len(self.branches)} branches), "
-                             f"received {got}. Pass a list, e.g. model.fit([x_left, x_right], y).")
-        return list(inputs)
+            raise ValueError(f"Merge '{self.name}': expects one {what} per input branch ({len(leaves)}: "
+                             f"{[leaf.name for leaf in leaves]}), received {got}. Pass a list, e.g. "
+                             "model.fit([x_left, x_right], y).")
+        return {id(leaf): value for leaf, value in zip(leaves, inputs)}
+
+    @staticmethod
+    def _for_branch(branch, by_leaf, as_shape=False):
+        merge = _leading_merge(branch)
+        if merge is None:
+            value = by_leaf[id(branch)]
+            return tuple(value) if as_shape else value
+        return [by_leaf[id(leaf)] for leaf in merge._leaves()]
 
     def build(self, input_shape):
-        shapes = self._split(input_shape, "input shape")
+        by_leaf = self._split(input_shape, "input shape")
         outs = []
-        for branch, shape in zip(self.branches, shapes):
-            shape = tuple(shape)
+        for branch in self.branches:
+            shape = self._for_branch(branch, by_leaf, as_shape=True)
             if not branch.built:
                 branch._maybe_build(shape)
             outs.append(tuple(branch.compute_output_shape(shape)))
@@ -61,13 +94,15 @@ class Merge(Layer):
             self._merge._maybe_build(outs)
 
     def compute_output_shape(self, input_shape):
-        shapes = self._split(input_shape, "input shape")
-        outs = [tuple(b.compute_output_shape(tuple(s))) for b, s in zip(self.branches, shapes)]
+        by_leaf = self._split(input_shape, "input shape")
+        outs = [tuple(b.compute_output_shape(self._for_branch(b, by_leaf, as_shape=True))) for b in self.branches]
         return self._merge.compute_output_shape(outs)
 
     def call(self, inputs, training=None):
+        by_leaf = self._split(inputs, "input")
         outs = []
-        for branch, x in zip(self.branches, self._split(inputs, "input")):
+        for branch in self.branches:
+            x = self._for_branch(branch, by_leaf)
             outs.append(branch(x, training=training) if branch._call_accepts_training else branch(x))
         return self._merge(outs)
 
