@@ -206,3 +206,42 @@ def test_an_overridden_apply_sees_every_update_as_in_keras():
     l_model.optimizer.apply_gradients(zip([keraslite.ops.convert_to_tensor(g) for g in grads],
                                           l_model.trainable_variables))
     assert l_cls.calls == 5
+
+
+def test_a_custom_optimizer_written_against_the_keras_3_api_trains_like_keras():
+    # build() with add_variable_from_reference, update_step() with assign / assign_sub and
+    # _get_variable_index, as keras.io's custom-optimizer pattern writes them.
+    def build(lib):
+        class MomentumSGD(lib.optimizers.Optimizer):
+            def __init__(self, learning_rate=0.1, name="momentum_sgd", **kwargs):
+                super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+
+            def build(self, variables):
+                if self.built:
+                    return
+                super().build(variables)
+                self.moments = [self.add_variable_from_reference(v, "moment") for v in variables]
+
+            def update_step(self, gradient, variable, learning_rate):
+                lr = lib.ops.cast(learning_rate, variable.dtype)
+                moment = self.moments[self._get_variable_index(variable)]
+                self.assign(moment, moment * 0.5 + gradient)
+                self.assign_sub(variable, lr * moment)
+
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, activation="tanh"), lib.layers.Dense(1)])
+        model.compile(optimizer=MomentumSGD(0.05), loss="mse")
+        return model
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 3)).astype("float32"), rng.standard_normal((16, 1)).astype("float32")
+    k_model, l_model = build(keras), build(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    kh = k_model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+    lh = l_model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(lh["loss"], kh["loss"], rtol=1e-5)
+    for lw, kw in zip(l_model.get_weights(), k_model.get_weights()):
+        np.testing.assert_allclose(lw, kw, rtol=1e-5, atol=1e-6)
+    k_vars, l_vars = k_model.optimizer.variables, l_model.optimizer.variables
+    assert len(l_vars) == len(k_vars) == 2 + 4
+    for lv, kv in zip(l_vars[2:], k_vars[2:]):
+        np.testing.assert_allclose(lv.numpy(), np.asarray(kv.numpy()), rtol=1e-5, atol=1e-6)

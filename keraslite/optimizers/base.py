@@ -116,6 +116,7 @@ class Optimizer:
         self._slots = {}           # slot name -> list of Variables, one per parameter (Keras order)
         self._ema = []             # moving averages when use_ema
         self._accumulators = []    # gradient accumulators when gradient_accumulation_steps
+        self._custom_variables = []  # a custom optimizer's add_variable / add_variable_from_reference
         self._index = {}           # id(param) -> position in self._params
         self._slot_cache = {}
         self._device = None
@@ -307,7 +308,8 @@ class Optimizer:
 
     def _move_slots(self, device):
         """The model moved (e.g. to a GPU after its optimizer state was loaded): follow it."""
-        for var in [*self._ema, *self._accumulators, *(v for slot in self._slots.values() for v in slot)]:
+        for var in [*self._ema, *self._accumulators, *(v for slot in self._slots.values() for v in slot),
+                    *self._custom_variables]:
             var.data = var.data.to(device)
         self._device = device
         self._slot_cache = {}
@@ -361,7 +363,62 @@ class Optimizer:
         return grads
 
     def _update(self, params, grads, slots, lr, step):
+        if type(self).update_step is Optimizer.update_step:
+            raise NotImplementedError(f"{type(self).__name__} defines no update rule: a subclass of "
+                                      "keras.optimizers.Optimizer implements update_step(gradient, variable, "
+                                      "learning_rate).")
+        learning_rate = torch.tensor(lr, dtype=torch.float32, device=params[0].device if params else None)
+        for p, g in zip(params, grads):
+            self.update_step(g, p, learning_rate)
+
+    # ------------------------------------------------------------------ Keras 3 custom-optimizer API
+    # A subclass of keras.optimizers.Optimizer creates its state in build() with add_variable /
+    # add_variable_from_reference and updates one variable per update_step() with assign*.
+
+    def update_step(self, gradient, variable, learning_rate):
         raise NotImplementedError
+
+    def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="none", layout=None, name=None):
+        from keraslite import initializers
+
+        torch_dtype = backend.standardize_dtype(dtype or backend.floatx())
+        value = torch.as_tensor(initializers.get(initializer)(tuple(shape), dtype=torch_dtype), dtype=torch_dtype)
+        name = name or f"variable_{len(self._custom_variables)}"
+        var = Variable(value.to(self._device) if self._device is not None else value, trainable=False, name=name,
+                       path=f"{self.name}/{name}")
+        self._custom_variables.append(var)
+        return var
+
+    def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
+        from keraslite import initializers
+
+        ref = str(getattr(reference_variable, "path", None) or getattr(reference_variable, "name", "variable"))
+        ref = ref.replace("/", "_").replace(":", "_")
+        layout = getattr(reference_variable, "keras_layout", IDENTITY)
+        with torch.no_grad():
+            value = layout.from_keras(torch.as_tensor(
+                initializers.get(initializer)(tuple(layout.keras_shape(tuple(reference_variable.shape))),
+                                              dtype=reference_variable.dtype), dtype=reference_variable.dtype))
+        var = Variable(value.to(reference_variable.device).contiguous(), trainable=False, name=f"{ref}_{name}",
+                       path=f"{self.name}/{ref}_{name}", layout=layout)
+        self._custom_variables.append(var)
+        return var
+
+    def _get_variable_index(self, variable):
+        return self._index[id(variable)]
+
+    @staticmethod
+    def _value_for(variable, value):
+        return torch.as_tensor(value, dtype=variable.dtype, device=variable.device)
+
+    def assign(self, variable, value):
+        variable.data.copy_(self._value_for(variable, value))
+
+    def assign_add(self, variable, value):
+        variable.data.add_(self._value_for(variable, value))
+
+    def assign_sub(self, variable, value):
+        variable.data.sub_(self._value_for(variable, value))
 
     @property
     def _scales_loss(self):
@@ -446,6 +503,7 @@ class Optimizer:
         out.extend(self._accumulators)
         if self._slots:  # before build() an optimizer has no slots yet (as in Keras)
             out.extend(self._slot_variables())
+        out.extend(self._custom_variables)
         return out
 
     def _slot_variables(self):
