@@ -74,3 +74,22 @@ def _name_of(layer, index):
         return layer.weights[index].path
     except Exception:
         return ""
+
+
+def fit_both(build, x, y=None, **fit_kwargs):
+    """`build(lib)` for real Keras and for keraslite, keraslite given Keras's initial weights,
+    then the same `fit(x, y, shuffle=False, verbose=0, **fit_kwargs)` on both.
+    Returns (keras_model, keraslite_model, keras_history, keraslite_history)."""
+    from compat_tests.conftest import keras
+
+    k_model, l_model = build(keras), build(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    fit_kwargs = {"shuffle": False, "verbose": 0, **fit_kwargs}
+    kh = k_model.fit(x, y, **fit_kwargs).history
+    lh = l_model.fit(x, y, **fit_kwargs).history
+    return k_model, l_model, kh, lh
+
+
+def assert_same_weights(l_model, k_model, rtol=1e-5, atol=1e-6):
+    for i, (lw, kw) in enumerate(zip(l_model.get_weights(), k_model.get_weights())):
+        np.testing.assert_allclose(lw, kw, rtol=rtol, atol=atol, err_msg=f"weight {i}")

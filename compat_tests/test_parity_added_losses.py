@@ -3,6 +3,7 @@ outermost call clears what add_loss() recorded in the previous call (no accumula
 import numpy as np
 
 from compat_tests.conftest import keras
+from compat_tests.parity import assert_same_weights, fit_both
 import keraslite
 
 
@@ -51,10 +52,6 @@ def test_a_non_scalar_added_loss_is_summed_like_keras():
         return model
 
     x = np.random.default_rng(0).standard_normal((8, 3)).astype("float32")
-    k_model, l_model = build(keras), build(keraslite)
-    l_model.set_weights(k_model.get_weights())
-    kh = k_model.fit(x, epochs=2, batch_size=4, shuffle=False, verbose=0).history
-    lh = l_model.fit(x, epochs=2, batch_size=4, shuffle=False, verbose=0).history
+    k_model, l_model, kh, lh = fit_both(build, x, epochs=2, batch_size=4)
     np.testing.assert_allclose(lh["loss"], kh["loss"], rtol=1e-5)
-    for lw, kw in zip(l_model.get_weights(), k_model.get_weights()):
-        np.testing.assert_allclose(lw, kw, rtol=1e-5, atol=1e-6)
+    assert_same_weights(l_model, k_model)

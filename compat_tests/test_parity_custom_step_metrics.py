@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from compat_tests.conftest import keras
+from compat_tests.parity import fit_both
 import keraslite
 
 
@@ -104,10 +105,7 @@ def test_custom_step_that_only_updates_self_metrics_builds_the_compiled_ones():
 
     rng = np.random.default_rng(1)
     x, y = rng.random((12, 3)).astype("float32"), rng.random((12, 1)).astype("float32")
-    k_model, l_model = build(keras), build(keraslite)
-    l_model.set_weights(k_model.get_weights())
-    kh = k_model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history
-    lh = l_model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+    _, _, kh, lh = fit_both(build, x, y, batch_size=4, epochs=2)
     assert list(lh) == list(kh) == ["mae", "mse", "loss"]
     for key in kh:
         np.testing.assert_allclose(lh[key], kh[key], rtol=1e-5, err_msg=key)

@@ -6,6 +6,7 @@ import pytest
 import keraslite
 
 keras = pytest.importorskip("keras")
+from compat_tests.parity import fit_both  # noqa: E402
 
 TOPK = "sparse_top_k_categorical_accuracy"
 METRICS = [
@@ -73,9 +74,6 @@ def test_one_target_for_the_only_output_with_a_loss():
 
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 10, (16, 5)), rng.integers(0, 10, (16, 5))
-    k_model, l_model = build(keras), build(keraslite)
-    l_model.set_weights(k_model.get_weights())
-    kh = k_model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
-    lh = l_model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    _, _, kh, lh = fit_both(build, x, y, batch_size=8, epochs=2)
     assert list(lh) == list(kh)
     np.testing.assert_allclose(lh["loss"], kh["loss"], rtol=1e-5)

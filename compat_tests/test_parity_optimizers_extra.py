@@ -8,6 +8,7 @@ import torch
 
 import keraslite
 from compat_tests.conftest import keras
+from compat_tests.parity import assert_same_weights, fit_both
 from compat_tests.test_parity_optimizers import _compare, _make_variables, SPECS
 
 CASES = [
@@ -200,8 +201,7 @@ def test_an_overridden_apply_sees_every_update_as_in_keras():
     for m in (k_model, l_model):
         m.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
     assert l_cls.calls == k_cls.calls == 4
-    for lw, kw in zip(l_model.get_weights(), k_model.get_weights()):
-        np.testing.assert_allclose(lw, kw, rtol=1e-5, atol=1e-6)
+    assert_same_weights(l_model, k_model)
     grads = [np.ones((3, 2), "float32"), np.ones((2,), "float32")]
     l_model.optimizer.apply_gradients(zip([keraslite.ops.convert_to_tensor(g) for g in grads],
                                           l_model.trainable_variables))
@@ -234,13 +234,9 @@ def test_a_custom_optimizer_written_against_the_keras_3_api_trains_like_keras():
 
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((16, 3)).astype("float32"), rng.standard_normal((16, 1)).astype("float32")
-    k_model, l_model = build(keras), build(keraslite)
-    l_model.set_weights(k_model.get_weights())
-    kh = k_model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history
-    lh = l_model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+    k_model, l_model, kh, lh = fit_both(build, x, y, batch_size=4, epochs=2)
     np.testing.assert_allclose(lh["loss"], kh["loss"], rtol=1e-5)
-    for lw, kw in zip(l_model.get_weights(), k_model.get_weights()):
-        np.testing.assert_allclose(lw, kw, rtol=1e-5, atol=1e-6)
+    assert_same_weights(l_model, k_model)
     k_vars, l_vars = k_model.optimizer.variables, l_model.optimizer.variables
     assert len(l_vars) == len(k_vars) == 2 + 4
     for lv, kv in zip(l_vars[2:], k_vars[2:]):

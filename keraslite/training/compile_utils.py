@@ -14,6 +14,8 @@ import types
 
 import torch
 
+from keraslite import tree
+
 __all__ = ["CompiledLoss", "CompiledMetrics", "LossTracker", "is_binary_or_sparse"]
 
 
@@ -203,14 +205,6 @@ def _lazy_names(owner, y_pred):
     return ["output"] if len(flat) == 1 else [f"output_{i}" for i in range(len(flat))]
 
 
-def _flatten_user(loss):
-    if isinstance(loss, dict):
-        return [l for v in loss.values() for l in _flatten_user(v)]
-    if isinstance(loss, (list, tuple)):
-        return [l for v in loss for l in _flatten_user(v)]
-    return [loss]
-
-
 class CompiledLoss:
     """Sum over outputs of loss_weight * loss(y_true, y_pred, sample_weight)."""
 
@@ -228,7 +222,7 @@ class CompiledLoss:
         # loss reads z_mean / z_log_var): the steps then run it under live_graph_values.
         self.reads_graph = any(
             callable(l) and not isinstance(l, type) and not type(l).__module__.startswith("keraslite")
-            and not str(getattr(l, "__module__", "") or "").startswith("keraslite") for l in _flatten_user(loss))
+            and not str(getattr(l, "__module__", "") or "").startswith("keraslite") for l in tree.flatten(loss))
 
     def build(self, y_true, y_pred, output_names):
         flat_pred = _flatten(y_pred)
