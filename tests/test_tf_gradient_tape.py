@@ -159,8 +159,22 @@ def test_stop_recording_and_watch_errors():
         with tape.stop_recording():
             y = x * x
     assert tape.gradient(y, x) is None
-    with tf.GradientTape() as tape, pytest.raises(ValueError, match="floating"):
-        tape.watch(tf.constant([1, 2]))
+    ints = tf.constant([1, 2])
+    with tf.GradientTape() as tape, pytest.warns(UserWarning, match="floating"):
+        tape.watch(ints)  # TensorFlow logs it and the gradient is None
+        y = ints * 2
+    assert tape.gradient(y, ints) is None
+
+
+def test_tensors_computed_before_the_tape_are_not_watched():
+    # The TF gradients guide: `x2 = tf.Variable(2.0) + 1.0` made outside the tape has no
+    # gradient; variables and tensors the tape recorded have theirs.
+    x0, x2 = tf.Variable(3.0), tf.Variable(2.0) + 1.0
+    with tf.GradientTape(persistent=True) as tape:
+        h = x0 * x0
+        y = h * 2.0 + x2 * x2
+    grads = tape.gradient(y, [x0, x2, h])
+    assert float(grads[0]) == 12.0 and grads[1] is None and float(grads[2]) == 2.0
 
 
 def test_grad_mode_is_restored_after_the_tape():

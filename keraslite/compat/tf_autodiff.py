@@ -11,6 +11,7 @@ sources count as watched and how the graph is kept; what happens between `__ente
 apply_gradients / apply), the model and its trainable_variables.
 """
 import contextlib
+import warnings
 import weakref
 
 import numpy as np
@@ -27,6 +28,12 @@ class UnconnectedGradients:
 
 
 _ACTIVE = []  # tapes currently recording, innermost last
+
+
+def _next_node_number():
+    """The sequence number autograd gives the next node it creates (numbers only grow)."""
+    with torch.enable_grad():
+        return (torch.zeros((), requires_grad=True) * 1.0).grad_fn._sequence_nr() + 1
 
 
 def _flatten(s):
@@ -71,12 +78,15 @@ class GradientTape:
         self._flipped = []  # tensors watch() made require grad, released after the last gradient()
         self._used = False
         self._recording = False
+        self._start = None  # autograd's node number when recording began (see _is_watched)
         self._overlapping = weakref.WeakSet()  # tapes that recorded at the same time as this one
 
     def __enter__(self):
         self._grad_mode = torch.is_grad_enabled()
         torch.set_grad_enabled(True)
         self._recording = True
+        if self._start is None:
+            self._start = _next_node_number()
         for tape in _ACTIVE:
             tape._overlapping.add(self)
             self._overlapping.add(tape)
@@ -98,8 +108,11 @@ class GradientTape:
                                 "e.g. x = tf.constant(x), then watch x and compute with that tensor.")
             if not t.requires_grad:
                 if not t.is_floating_point() and not t.is_complex():
-                    raise ValueError(f"GradientTape.watch: cannot differentiate with respect to a {t.dtype} "
-                                     "tensor. Cast it to a floating dtype first (tf.cast(x, tf.float32)).")
+                    # TensorFlow logs this and the gradient with respect to it is None.
+                    warnings.warn(f"GradientTape.watch: the watched tensor has dtype {t.dtype}, which cannot be "
+                                  "differentiated; its gradient will be None. Cast it to a floating dtype first "
+                                  "(tf.cast(x, tf.float32)).", stacklevel=2)
+                    continue
                 if t.grad_fn is not None:
                     raise ValueError("GradientTape.watch: this tensor was computed from others without gradient "
                                      "tracking; watch the tensor it was computed from instead.")
@@ -121,9 +134,14 @@ class GradientTape:
         self._used = False
 
     def _is_watched(self, t):
+        """Watched: given to watch(), a variable (a leaf that takes gradients), or a tensor the
+        tape itself recorded. A tensor computed from a variable before the tape began
+        (`x = tf.Variable(2.0) + 1.0`) is none of these: its gradient is None, as in TensorFlow."""
         if any(t is w for w in self._watched):
             return True
-        return self.watch_accessed_variables and t.requires_grad
+        if not (self.watch_accessed_variables and t.requires_grad):
+            return False
+        return t.grad_fn is None or self._start is None or t.grad_fn._sequence_nr() >= self._start
 
     def gradient(self, target, sources, output_gradients=None, unconnected_gradients=UnconnectedGradients.NONE):
         """d(sum of target) / d(source) for each source, in the structure of `sources`. A source the
