@@ -244,9 +244,15 @@ def test_numpy_array_on_the_left_of_a_tensor_operator(aliased):
     np.testing.assert_allclose(tape.gradient(loss, v).numpy(), [1.0, 2.0, 3.0])
     with pytest.raises(TypeError):
         np.array(["a", "b"]) + torch.ones(2)  # arrays that are no numbers still fail
+    grid = np.arange(24.0).reshape(2, 3, 4)  # negative slice steps reverse, as in TensorFlow and numpy
+    for key in [(Ellipsis, slice(None, None, -1)), (slice(None, None, -1), 1), (0, None, slice(3, 0, -2)),
+                slice(None, None, -1)]:
+        np.testing.assert_array_equal(torch.tensor(grid)[key].numpy(), grid[key])
     aliases.uninstall_aliases()  # plain torch again: the reflected operators are torch's own
     with pytest.raises(TypeError):
         x - torch.ones(3)
+    with pytest.raises(ValueError):
+        torch.ones(3)[::-1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         aliases.install_aliases()  # the fixture uninstalls again

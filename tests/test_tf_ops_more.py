@@ -852,3 +852,18 @@ def test_random_gamma_depth_to_space_psnr_and_yuv(tf):
     yuv = tf.image.rgb_to_yuv(img).numpy()
     np.testing.assert_allclose(yuv[..., 0], img @ np.array([0.299, 0.587, 0.114], dtype="float32"), rtol=1e-5)
     np.testing.assert_allclose(tf.image.yuv_to_rgb(yuv).numpy(), img, atol=1e-6)
+
+
+def test_integer_means_activations_name_scope_and_submodules(tf):
+    # TF tutorials: reduce_mean of int32 values stays int32 (truncated), tf.nn.softplus,
+    # `with tf.name_scope(...)`, and a Keras model's `submodules` (a tf.Module in TF 2).
+    mean = tf.reduce_mean(tf.constant([1, 2, 4]))
+    assert mean.dtype == torch.int32 and int(mean) == 2
+    assert tf.reduce_mean(tf.constant([[1, 2], [3, 6]]), axis=0).tolist() == [2, 4]
+    assert tf.reduce_sum(tf.constant([1, 2])).dtype == torch.int32
+    np.testing.assert_allclose(tf.nn.softplus(tf.constant([0.0, 1.0])).numpy(), np.log1p(np.exp([0.0, 1.0])),
+                               rtol=1e-6)
+    with tf.name_scope("block") as scope:
+        assert scope == "block"
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,)), tf.keras.layers.Dense(1)])
+    assert model.submodules == tuple(model.layers)

@@ -9,7 +9,8 @@ through the aliases, rely on the conversion.
 `install()` wraps torch.Tensor's reflected arithmetic and ordering operators so that an
 ndarray operand is converted first (to the tensor's device; a floating array to the tensor's
 floating dtype, as TensorFlow converts it); anything else goes to torch's own operator
-unchanged. Only combinations that raised before change. `uninstall()` puts torch's operators
+unchanged. Only combinations that raised before change. Negative slice steps (`t[::-1]`),
+which torch refuses, reverse as in TensorFlow and numpy. `uninstall()` puts torch's operators
 back. Called by install_aliases / uninstall_aliases.
 """
 import numpy as np
@@ -39,6 +40,43 @@ def _converting(name, base):
     return operator
 
 
+def _reversing_getitem(base):
+    """`t[::-1]`: torch refuses negative slice steps; TensorFlow and numpy reverse."""
+    def __getitem__(self, key):
+        try:
+            return base(self, key)
+        except ValueError as e:
+            if "step must be greater than zero" not in str(e):
+                raise
+            return base(*_without_negative_steps(self, key))
+
+    __getitem__._keraslite_numpy_operand = True
+    return __getitem__
+
+
+def _without_negative_steps(tensor, key):
+    """(tensor, key) with each negative-step slice applied first (as an index_select), so the
+    rest of the key has positive steps only. Keys of ints, slices, None and Ellipsis."""
+    parts = list(key) if isinstance(key, tuple) else [key]
+    if not all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts):
+        raise ValueError("step must be greater than zero (a negative step works with int, slice, None and "
+                         "Ellipsis indices only)")
+    consuming = sum(1 for p in parts if p is not None and p is not Ellipsis)
+    if Ellipsis in parts:
+        at = parts.index(Ellipsis)
+        parts[at:at + 1] = [slice(None)] * (tensor.dim() - consuming)
+    dim = 0
+    for i, part in enumerate(parts):
+        if part is None:
+            continue
+        if isinstance(part, slice) and part.step is not None and part.step < 0:
+            index = torch.arange(*part.indices(tensor.shape[dim]), device=tensor.device)
+            tensor = tensor.index_select(dim, index)
+            parts[i] = slice(None)
+        dim += 1
+    return tensor, tuple(parts)
+
+
 def install():
     if _ORIGINALS:
         return
@@ -48,6 +86,8 @@ def install():
             base = getattr(torch.Tensor, name)
         _ORIGINALS[name] = torch.Tensor.__dict__.get(name)
         setattr(torch.Tensor, name, _converting(name, base))
+    _ORIGINALS["__getitem__"] = torch.Tensor.__dict__.get("__getitem__")
+    torch.Tensor.__getitem__ = _reversing_getitem(torch.Tensor.__getitem__)
 
 
 def uninstall():

@@ -185,8 +185,22 @@ def _amin(x, dim=None, keepdim=False):
     return torch.amin(x) if dim is None else torch.amin(x, dim=dim, keepdim=keepdim)
 
 
-reduce_mean = _reduce(torch.mean)
-reduce_sum = _reduce(torch.sum)
+def _mean(x, dim=None, keepdim=False):
+    if x.is_floating_point() or x.is_complex():
+        return torch.mean(x) if dim is None else torch.mean(x, dim=dim, keepdim=keepdim)
+    # TensorFlow averages integers in their own dtype: the sum divided with truncation.
+    total = torch.sum(x) if dim is None else torch.sum(x, dim=dim, keepdim=keepdim)
+    count = x.numel() if dim is None else int(np.prod([x.shape[d] for d in ([dim] if isinstance(dim, int) else dim)]))
+    return torch.div(total, max(count, 1), rounding_mode="trunc").to(x.dtype)
+
+
+def _sum(x, dim=None, keepdim=False):
+    out = torch.sum(x) if dim is None else torch.sum(x, dim=dim, keepdim=keepdim)
+    return out.to(x.dtype) if out.dtype != x.dtype and not x.dtype == torch.bool else out  # int32 stays int32
+
+
+reduce_mean = _reduce(_mean)
+reduce_sum = _reduce(_sum)
 reduce_max = _reduce(_amax)
 reduce_min = _reduce(_amin)
 add = _op("add", torch.add)
@@ -277,6 +291,10 @@ math = TFNamespace("tensorflow.math",
     sigmoid=_op("sigmoid", torch.sigmoid), tanh=_op("tanh", torch.tanh))
 nn = TFNamespace("tensorflow.nn",
     relu=_op("relu", torch.relu), sigmoid=_op("sigmoid", torch.sigmoid), tanh=_op("tanh", torch.tanh),
+    softplus=_op("softplus", torch.nn.functional.softplus), elu=_op("elu", torch.nn.functional.elu),
+    selu=_op("selu", torch.selu), softsign=_op("softsign", torch.nn.functional.softsign),
+    relu6=_op("relu6", torch.nn.functional.relu6), leaky_relu=lambda features, alpha=0.2, name=None:
+        torch.nn.functional.leaky_relu(convert_to_tensor(features), alpha),
     softmax=lambda logits, axis=-1, name=None: torch.softmax(convert_to_tensor(logits), dim=axis),
     depth_to_space=lambda input, block_size, data_format="NHWC", name=None: _space_depth(  # noqa: A002
         "depth_to_space", input, block_size, data_format),
@@ -578,6 +596,12 @@ compat = TFNamespace("tensorflow.compat", as_bytes=as_bytes, as_text=as_text, as
     executing_eagerly=lambda: True,
     logging=types.SimpleNamespace(set_verbosity=_set_verbosity, DEBUG=10, INFO=20, WARN=30, ERROR=40, FATAL=50),
 ))
+
+
+@contextlib.contextmanager
+def name_scope(name, *args, **kwargs):
+    """Names are not scoped (keraslite tensors carry no names); the block just runs."""
+    yield name
 
 
 @contextlib.contextmanager

@@ -463,6 +463,17 @@ class Layer(nn.Module):
             for v in layer._variables:
                 v.requires_grad_(value and v.trainable)
 
+    @property
+    def submodules(self):
+        """Every layer below this one (tf.keras 2's Layer was a tf.Module, which lists them)."""
+        if "_own_submodules" in self.__dict__:
+            return self.__dict__["_own_submodules"]
+        return tuple(self._flatten_layers(include_self=False))
+
+    @submodules.setter
+    def submodules(self, value):  # a subclass's own attribute of that name wins
+        self.__dict__["_own_submodules"] = value
+
     def _flatten_layers(self, include_self=True):
         """This layer and every Layer below it (each once), in attribute order."""
         seen = set()
