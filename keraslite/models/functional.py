@@ -1088,7 +1088,12 @@ def _run_graph(model, inputs, training, mask):
         else:
             a = _fill(args, values)
             k = _fill(kwargs, values)
-            if training is not None and accepts_training:
+            # A `training=` written where the graph was built wins over the outer call's: the
+            # fine-tuning recipe's `base_model(inputs, training=False)` keeps BatchNormalization
+            # in inference mode during fit, and `Dropout(0.5)(x, training=True)` stays on in
+            # predict, as in tf.keras 2 and as Keras 3's guides describe (Keras 3 itself lets the
+            # outer value override it, keras-team/keras#20285).
+            if training is not None and accepts_training and "training" not in k:
                 k["training"] = training
             y = layer(*a, **k)
         if single:
