@@ -524,3 +524,24 @@ def test_module_paths_under_the_aliases():
         assert importlib.import_module("tensorflow").data.AUTOTUNE == dataset_utils.AUTOTUNE
     finally:
         keraslite.uninstall_aliases()
+
+
+def test_image_iterators_go_on_past_one_pass_like_keras2(recwarn):
+    # DLwP's augmentation listing: fit_generator(flow(...), steps_per_epoch=100) on 2000 images in
+    # batches of 32 (63 per pass). Keras 2's iterators were endless: every step runs, each pass
+    # reshuffled, with no "ran out of data" warning. A plain PyDataset still stops (Keras 3).
+    import keraslite
+    from keraslite.utils.preprocessing.image import ImageDataGenerator
+
+    x = np.random.default_rng(0).random((80, 4, 4, 3)).astype("float32")
+    y = np.arange(80) % 2
+    flow = ImageDataGenerator().flow(x, y, batch_size=32, shuffle=True, seed=1)
+    model = keraslite.Sequential([keraslite.layers.Flatten(input_shape=(4, 4, 3)), keraslite.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    sizes = []
+    original = flow._get_batches_of_transformed_samples
+    flow._get_batches_of_transformed_samples = lambda index: sizes.append(len(index)) or original(index)
+    model.fit(flow, steps_per_epoch=8, epochs=2, verbose=0)
+    assert len(sizes) == 16  # every step ran: 5 whole passes of 3 batches and one more batch
+    assert all(sorted(sizes[i:i + 3]) == [16, 32, 32] for i in range(0, 15, 3))
+    assert not [w for w in recwarn.list if "ran out of data" in str(w.message)]

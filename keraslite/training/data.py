@@ -530,6 +530,12 @@ class IteratorData:
         count = 0
         while self.steps is None or count < self.steps:
             if known and self._seen >= known:
+                if self._steps_given and getattr(self.source, "_endless", False):
+                    # A Keras 2 image iterator (ImageDataGenerator.flow*) never runs out: with
+                    # steps past its length the next pass (reshuffled) goes on, as Keras 2 did.
+                    self.source.on_epoch_end()
+                    self._live, self._seen = self._new_pass(), 0
+                    continue
                 self._warn_ran_out()
                 break
             try:

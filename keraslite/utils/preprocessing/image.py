@@ -46,6 +46,9 @@ class Iterator(PyDataset):
     order; `next(it)` walks the samples endlessly, as Keras's iterators do."""
 
     white_list_formats = WHITE_LIST_FORMATS
+    # fit/evaluate with more steps than one pass go on into the next pass (Keras 2's iterators
+    # were endless; see keraslite.training.data.IteratorData.epoch)
+    _endless = True
 
     def __init__(self, n, batch_size, shuffle, seed, **kwargs):
         super().__init__(**kwargs)
