@@ -284,3 +284,24 @@ def test_learning_rate_reads_back_as_float32_like_a_keras_variable():
     assert float(opt.learning_rate) == float(np.float32(0.005))
     opt.learning_rate = 0.002
     assert float(opt.learning_rate) == float(np.float32(0.002))
+
+
+def test_loss_scale_optimizer_tf2_custom_loop_api():
+    # The mixed-precision guide's loop: get_scaled_loss -> gradients -> get_unscaled_gradients ->
+    # apply_gradients gives the same update as the inner optimizer on the plain gradients.
+    import numpy as np
+    import torch
+
+    import keraslite
+    from keraslite.optimizers import SGD, LossScaleOptimizer
+
+    w_scaled = keraslite.Variable(np.array([1.0, -2.0], "float32"))
+    w_plain = keraslite.Variable(np.array([1.0, -2.0], "float32"))
+    scaled_opt, plain_opt = LossScaleOptimizer(SGD(0.1)), SGD(0.1)
+    for _ in range(3):
+        scaled = scaled_opt.get_scaled_loss(torch.sum(w_scaled ** 2))
+        grads = torch.autograd.grad(scaled, [w_scaled])
+        scaled_opt.apply_gradients(zip(scaled_opt.get_unscaled_gradients(grads), [w_scaled]))
+        plain_opt.apply_gradients(zip(torch.autograd.grad(torch.sum(w_plain ** 2), [w_plain]), [w_plain]))
+    np.testing.assert_allclose(w_scaled.numpy(), w_plain.numpy(), rtol=1e-6)
+    assert float(scaled_opt.loss_scale) == 2.0 ** 15 and scaled_opt.dynamic

@@ -88,6 +88,24 @@ class LossScaleOptimizer(Optimizer):
     def scale_loss(self, loss):
         return loss * (self._dynamic_scale if self.built else self.initial_scale)
 
+    # tf.keras 2's custom-loop API: scaled loss -> tape.gradient -> unscaled gradients ->
+    # apply_gradients (which then takes the gradients as already unscaled).
+    def get_scaled_loss(self, loss):
+        return self.scale_loss(loss)
+
+    def get_unscaled_gradients(self, grads):
+        scale = self._dynamic_scale if self.built else self.initial_scale
+        self._given_unscaled = True
+        return [None if g is None else g / scale for g in grads]
+
+    @property
+    def loss_scale(self):
+        return self.dynamic_scale
+
+    @property
+    def dynamic(self):
+        return True
+
     # ------------------------------------------------------------------ stepping
 
     @torch.no_grad()
@@ -99,10 +117,11 @@ class LossScaleOptimizer(Optimizer):
         present = [g for g in grads if g is not None]
         finite = bool(torch.stack([torch.isfinite(g).all() for g in present]).all()) if present else True
         if not finite:
+            self.__dict__.pop("_given_unscaled", None)
             self._step_counter = 0
             self._dynamic_scale = float(np.float32(self._dynamic_scale * 0.5))
             return
-        scale = self._dynamic_scale
+        scale = 1.0 if self.__dict__.pop("_given_unscaled", False) else self._dynamic_scale
         self.inner_optimizer._apply([(None if g is None else g / scale, v) for g, (_, v) in zip(grads, pairs)])
         if self._step_counter == self.dynamic_growth_steps - 1:
             self._step_counter = 0
