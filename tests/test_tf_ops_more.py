@@ -867,3 +867,21 @@ def test_integer_means_activations_name_scope_and_submodules(tf):
         assert scope == "block"
     model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,)), tf.keras.layers.Dense(1)])
     assert model.submodules == tuple(model.layers)
+
+
+def test_distribute_strategies_run_as_one_replica(tf):
+    # The "Distributed training with Keras" tutorial on one machine: MirroredStrategy's scope,
+    # num_replicas_in_sync, distributed datasets, run and reduce.
+    strategy = tf.distribute.MirroredStrategy()
+    assert strategy.num_replicas_in_sync == 1
+    with strategy.scope():
+        model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,))])
+        model.compile(loss="mse", optimizer="sgd")
+    data = tf.data.Dataset.from_tensor_slices((np.ones((8, 3), "float32"), np.ones((8, 2), "float32"))).batch(4)
+    assert strategy.experimental_distribute_dataset(data) is data
+    history = model.fit(strategy.experimental_distribute_dataset(data), epochs=1, verbose=0).history
+    assert len(history["loss"]) == 1
+    assert strategy.run(lambda a, b: a + b, args=(1, 2)) == 3
+    assert float(strategy.reduce(tf.distribute.ReduceOp.SUM, tf.constant([1.0, 2.0]), axis=0)) == 3.0
+    assert float(strategy.reduce(tf.distribute.ReduceOp.MEAN, tf.constant([1.0, 2.0]), axis=0)) == 1.5
+    from tensorflow.distribute import MirroredStrategy  # noqa: F401 - importable as a module too

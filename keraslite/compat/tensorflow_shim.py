@@ -598,6 +598,51 @@ compat = TFNamespace("tensorflow.compat", as_bytes=as_bytes, as_text=as_text, as
 ))
 
 
+class _ReduceOp:
+    SUM = "SUM"
+    MEAN = "MEAN"
+
+
+class _OneReplicaStrategy:
+    """tf.distribute strategies (MirroredStrategy, OneDeviceStrategy, ...) as one replica: the
+    model trains in this process on keraslite's device (backend.get_device())."""
+
+    num_replicas_in_sync = 1
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def scope(self):
+        return contextlib.nullcontext()
+
+    def experimental_distribute_dataset(self, dataset, options=None):
+        return dataset
+
+    def distribute_datasets_from_function(self, dataset_fn, options=None):
+        return dataset_fn(types.SimpleNamespace(num_input_pipelines=1, input_pipeline_id=0,
+                                                num_replicas_in_sync=1,
+                                                get_per_replica_batch_size=lambda global_batch_size: global_batch_size))
+
+    def run(self, fn, args=(), kwargs=None, options=None):
+        return fn(*args, **(kwargs or {}))
+
+    def reduce(self, reduce_op, value, axis=None):
+        if axis is None:
+            return value
+        value = convert_to_tensor(value)
+        op = getattr(reduce_op, "value", reduce_op)
+        return torch.sum(value, dim=axis) if str(op).upper().endswith("SUM") else torch.mean(value, dim=axis)
+
+    def experimental_local_results(self, value):
+        return (value,)
+
+
+distribute = TFNamespace("tensorflow.distribute", MirroredStrategy=_OneReplicaStrategy,
+                         OneDeviceStrategy=_OneReplicaStrategy, MultiWorkerMirroredStrategy=_OneReplicaStrategy,
+                         Strategy=_OneReplicaStrategy, ReduceOp=_ReduceOp, get_strategy=lambda: _OneReplicaStrategy(),
+                         has_strategy=lambda: False)
+
+
 @contextlib.contextmanager
 def name_scope(name, *args, **kwargs):
     """Names are not scoped (keraslite tensors carry no names); the block just runs."""
