@@ -384,3 +384,29 @@ def test_tf_keras2_compiled_loss_feeds_the_loss_metric():
     np.testing.assert_allclose(inner.evaluate(x, y, batch_size=8, verbose=0), errors.mean(), rtol=1e-5)
     np.testing.assert_allclose(inner.fit(x, y, batch_size=8, verbose=0, shuffle=False).history["loss"],
                                [errors.mean()], rtol=1e-5)
+
+
+def test_jacobian_of_an_unconnected_source_is_none_and_batch_jacobian():
+    x, unused = tf.Variable([1.0, 2.0]), tf.Variable([3.0])
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * 2.0
+    assert tape.jacobian(y, unused) is None
+    np.testing.assert_array_equal(tape.jacobian(y, unused, unconnected_gradients="zero").numpy(), np.zeros((2, 1)))
+    xb = tf.constant(np.random.default_rng(0).standard_normal((4, 3)).astype("float32"))
+    layer = keraslite.layers.Dense(5, activation="tanh")
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(xb)
+        yb = layer(xb)
+    per_example = tape.batch_jacobian(yb, xb)
+    full = tape.jacobian(yb, xb).numpy()
+    assert per_example.shape == (4, 5, 3)
+    np.testing.assert_allclose(per_example.numpy(), np.stack([full[b, :, b, :] for b in range(4)]), rtol=1e-6)
+
+
+def test_tf_function_returns_tensors_for_python_numbers():
+    @tf.function
+    def relu(x):
+        return x if float(x) > 0 else 0
+
+    assert isinstance(relu(tf.constant(-1.0)), torch.Tensor) and float(relu(tf.constant(-1.0))) == 0.0
+    assert relu.get_concrete_function(tf.constant(1.0)) is relu and tf.function(relu) is relu

@@ -23,6 +23,8 @@ keraslite.compat.aliases. Anything else raises an AttributeError that says the s
 not provide it; nothing is faked silently.
 """
 import contextlib
+import functools
+import numbers
 import os
 import types
 from collections import namedtuple
@@ -660,10 +662,22 @@ def executing_eagerly():
 
 
 def function(func=None, **kwargs):
-    """@tf.function: keraslite runs eagerly, so the function is returned unchanged."""
+    """@tf.function: keraslite runs eagerly, so the function runs as written; as in TensorFlow,
+    a Python number it returns comes back as a tensor."""
     if func is None:
-        return lambda f: f
-    return func
+        return lambda f: function(f, **kwargs)
+    if getattr(func, "_keraslite_tf_function", False):
+        return func
+
+    @functools.wraps(func)
+    def traced(*args, **kw):
+        out = func(*args, **kw)
+        return convert_to_tensor(out) if isinstance(out, numbers.Number) else out
+
+    traced._keraslite_tf_function = True
+    traced.python_function = func
+    traced.get_concrete_function = lambda *a, **k: traced
+    return traced
 
 
 # ---------------------------------------------------------------------------- tf.data, tapes, more ops

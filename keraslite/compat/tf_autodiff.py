@@ -204,15 +204,30 @@ class GradientTape:
         self._used = True
         flat_sources = _flatten(sources)
         rows = []
+        connected = [False] * len(flat_sources)
         flat_target = target.reshape(-1)
         for k in range(flat_target.numel()):
             grads = torch.autograd.grad(flat_target[k], flat_sources, retain_graph=True, allow_unused=True)
+            connected = [c or g is not None for c, g in zip(connected, grads)]
             rows.append([torch.zeros_like(s) if g is None else g for s, g in zip(flat_sources, grads)])
         out = [torch.stack([r[j] for r in rows]).reshape(tuple(target.shape) + tuple(s.shape))
                for j, s in enumerate(flat_sources)]
+        if unconnected_gradients != UnconnectedGradients.ZERO:  # TensorFlow's default: None
+            out = [o if c else None for o, c in zip(out, connected)]
         if isinstance(sources, torch.Tensor):
             return out[0]
         return _pack(sources, out)
+
+    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE, **kwargs):
+        """d target[b, ...] / d source[b, ...] per example b: shape target.shape + source.shape[1:]."""
+        full = self.jacobian(target, source, unconnected_gradients=unconnected_gradients)
+        if full is None:
+            return None
+        batch = target.shape[0]
+        rest_y, rest_x = tuple(target.shape[1:]), tuple(source.shape[1:])
+        full = full.reshape(batch, -1, batch, max(1, int(np.prod(rest_x))))
+        index = torch.arange(batch, device=full.device)
+        return full[index, :, index, :].reshape((batch,) + rest_y + rest_x)
 
 
 def stop_gradient(x, name=None):
