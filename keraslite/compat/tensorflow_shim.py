@@ -713,6 +713,7 @@ from keraslite.compat import tf_image as _tf_image  # noqa: E402
 image, io, signal, summary = _tf_image.image, _tf_image.io, _tf_image.signal, _tf_image.summary
 
 from keraslite.compat import tf_checkpoint as _tf_checkpoint  # noqa: E402
+from keraslite.compat import tf_lookup as _tf_lookup  # noqa: E402
 from keraslite.compat import tf_ragged as _tf_ragged  # noqa: E402
 
 RaggedTensor, SparseTensor = _tf_ragged.RaggedTensor, _tf_ragged.SparseTensor
@@ -734,6 +735,11 @@ def _latest_checkpoint(checkpoint_dir, latest_filename=None):
 # tf.train: the latest weights saved under a checkpoint name, and Checkpoint(Manager) objects.
 train = TFNamespace("tensorflow.train", latest_checkpoint=_latest_checkpoint, Checkpoint=_tf_checkpoint.Checkpoint,
                     CheckpointManager=_tf_checkpoint.CheckpointManager)
+io.decode_csv = _tf_lookup.decode_csv
+lookup = TFNamespace("tensorflow.lookup", StaticHashTable=_tf_lookup.StaticHashTable,
+                     StaticVocabularyTable=_tf_lookup.StaticVocabularyTable,
+                     KeyValueTensorInitializer=_tf_lookup.KeyValueTensorInitializer,
+                     TextFileInitializer=_tf_lookup.TextFileInitializer, TextFileIndex=_tf_lookup.TextFileIndex)
 saved_model = TFNamespace("tensorflow.saved_model", save=_tf_checkpoint.saved_model_save,
                           load=_tf_checkpoint.saved_model_load)
 
