@@ -386,3 +386,25 @@ def test_get_initial_state_takes_the_inputs_as_tf_keras_2_did():
     out, state = gru(x, initial_state=states)
     assert tuple(out.shape) == (4, 5, 8) and tuple(state.shape) == (4, 8)
     assert [tuple(s.shape) for s in keraslite.layers.LSTM(6).get_initial_state(2)] == [(2, 6), (2, 6)]
+
+
+def test_custom_cell_get_initial_state_gets_the_inputs_dtype():
+    # Hands-On ML's LNSimpleRNNCell: get_initial_state(inputs=None, batch_size=None, dtype=None)
+    # returns zeros of `dtype`; RNN must pass the inputs' float32, not leave it None (float64).
+
+
+    class Cell(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.state_size = self.output_size = units
+            self.inner = layers.SimpleRNNCell(units)
+
+        def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+            return [torch.zeros(batch_size, self.state_size, dtype=dtype)]
+
+        def call(self, inputs, states):
+            out, new = self.inner(inputs, states)
+            return out, new
+
+    out = layers.RNN(Cell(4), return_sequences=True)(np.random.default_rng(0).random((2, 5, 1)).astype("float32"))
+    assert tuple(out.shape) == (2, 5, 4) and out.dtype == torch.float32

@@ -585,3 +585,8 @@ def test_fft_and_missing_names_in_tf_namespaces():
     np.testing.assert_allclose(tf.signal.irfft(spectrum).numpy(), x, atol=1e-5)
     with pytest.raises(AttributeError, match=r"does not provide tf\.signal\.no_such_op"):
         tf.signal.no_such_op
+
+
+def test_experimental_unbatch_transformation():
+    ds = Dataset.range(7).batch(3).apply(tf.data.experimental.unbatch())
+    assert [int(v) for v in ds.as_numpy_iterator()] == list(range(7))

@@ -32,3 +32,26 @@ def test_lookup_tables():
     hashed = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(tf.constant(["a", "b"]),
                                                                            tf.constant([1, 2])), default_value=-1)
     assert hashed.lookup(tf.constant([["a", "z"], ["b", "a"]])).tolist() == [[1, -1], [2, 1]]
+
+
+def test_decode_csv_keeps_float64_defaults_and_raises_tf_errors():
+    assert tf.io.decode_csv(b"1.5", record_defaults=[tf.constant(np.nan, dtype=tf.float64)])[0].dtype == torch.float64
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.io.decode_csv(b"1,2,3", record_defaults=[[0], [0]])
+    with pytest.raises(ValueError):  # an InvalidArgumentError is a ValueError too
+        tf.io.decode_csv(b"1,2,3", record_defaults=[[0], [0]])
+    assert str(tf.errors.InvalidArgumentError(None, None, "bad shape")) == "bad shape"  # TF's (node_def, op, message)
+
+
+def test_hands_on_ml_review_preprocessing():
+    # substr, regex_replace with bytes patterns, split of a batch into a RaggedTensor, to_tensor.
+    batch = tf.constant([b"It's a great, great movie!<br />I loved it.", b"It was terrible, run away!!!"])
+    text = tf.strings.substr(batch, 0, 300)
+    text = tf.strings.regex_replace(text, rb"<br\s*/?>", b" ")
+    text = tf.strings.regex_replace(text, b"[^a-zA-Z']", b" ")
+    words = tf.strings.split(text)
+    assert type(words).__name__ == "RaggedTensor" and len(words) == 2
+    padded = words.to_tensor(default_value=b"<pad>")
+    assert [str(w) for w in padded[0]] == ["It's", "a", "great", "great", "movie", "I", "loved", "it"]
+    assert [str(w) for w in padded[1]][-3:] == ["<pad>"] * 3
+    assert [str(v) for v in tf.strings.substr(tf.constant(["abcdef"]), 1, 3)] == ["bcd"]

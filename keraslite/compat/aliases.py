@@ -82,7 +82,7 @@ TF_TABLE = {
 # namespaces, imported as modules ("module:attribute" targets).
 TF_TABLE.update({name: f"keraslite.compat.tensorflow_shim:{name}" for name in (
     "strings", "image", "io", "random", "math", "nn", "linalg", "signal", "summary", "config", "compat", "train",
-    "saved_model", "sparse", "ragged", "debugging", "autograph", "test", "distribute", "lookup")})
+    "saved_model", "sparse", "ragged", "debugging", "autograph", "test", "distribute", "lookup", "errors")})
 TF_TABLE["compat.v1"] = "keraslite.compat.tensorflow_shim:compat.v1"
 
 # Alias roots, longest first when resolving.

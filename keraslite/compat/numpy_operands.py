@@ -19,9 +19,13 @@ import torch
 __all__ = ["install", "uninstall"]
 
 # Operators Python calls on the tensor when the ndarray on the left gives up: the reflected
-# arithmetic ones, and for `x < t` the mirrored comparison `t > x`.
+# arithmetic ones, and for `x < t` the mirrored comparison `t > x`; and the tensor's own
+# operators with an ndarray on the right, which torch hands to numpy (whose result the
+# tensorflow shim keeps as numpy, see tf_autodiff._install_numpy_results): converting first
+# keeps `tensor - array` a tensor, as in TensorFlow.
 _NAMES = ("__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rfloordiv__", "__rmod__", "__rpow__",
-          "__rmatmul__", "__rand__", "__ror__", "__rxor__", "__lt__", "__le__", "__gt__", "__ge__")
+          "__rmatmul__", "__rand__", "__ror__", "__rxor__", "__lt__", "__le__", "__gt__", "__ge__",
+          "__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__", "__pow__", "__matmul__")
 _ORIGINALS = {}
 
 

@@ -272,8 +272,8 @@ def _shape_tuple(shape):
     return tuple(int(v) for v in shape)
 
 
-zeros = lambda shape, dtype=float32, name=None: torch.zeros(_shape_tuple(shape), dtype=_torch_dtype(dtype), device=_device())  # noqa: E731,E501
-ones = lambda shape, dtype=float32, name=None: torch.ones(_shape_tuple(shape), dtype=_torch_dtype(dtype), device=_device())  # noqa: E731,E501
+zeros = lambda shape, dtype=float32, name=None: torch.zeros(_shape_tuple(shape), dtype=_torch_dtype(dtype or float32), device=_device())  # noqa: E731,E501
+ones = lambda shape, dtype=float32, name=None: torch.ones(_shape_tuple(shape), dtype=_torch_dtype(dtype or float32), device=_device())  # noqa: E731,E501
 zeros_like = lambda x, dtype=None, name=None: torch.zeros_like(convert_to_tensor(x), dtype=None if dtype is None else _torch_dtype(dtype))  # noqa: E731,E501
 ones_like = lambda x, dtype=None, name=None: torch.ones_like(convert_to_tensor(x), dtype=None if dtype is None else _torch_dtype(dtype))  # noqa: E731,E501
 shape = lambda x, out_type=int32, name=None: torch.tensor(tuple(convert_to_tensor(x).shape))  # noqa: E731
@@ -328,9 +328,21 @@ def _text_map(fn):
 def _regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # noqa: A002
     import re
 
+    pattern = pattern.decode("utf-8") if isinstance(pattern, bytes) else pattern  # bytes work as in TF
+    rewrite = rewrite.decode("utf-8") if isinstance(rewrite, bytes) else rewrite
     regex = re.compile(pattern)
     rewrite = re.sub(r"\\(\d)", r"\\g<\1>", rewrite)  # RE2's \1 back-references
     return _text_map(lambda s: regex.sub(rewrite, s, count=0 if replace_global else 1))(input)
+
+
+def _substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002
+    """tf.strings.substr: `len` bytes (or UTF-8 characters) from `pos` of each string."""
+    def cut(text):
+        if unit == "UTF8_CHAR":
+            return text[pos:pos + len]
+        return text.encode("utf-8")[pos:pos + len].decode("utf-8", errors="ignore")
+
+    return _text_map(cut)(input)
 
 
 def _strings_length(input, name=None, unit="BYTE"):  # noqa: A002
@@ -361,7 +373,7 @@ strings = TFNamespace("tensorflow.strings",
         (lambda s: s.lower()) if encoding else (lambda s: "".join(c.lower() if c < "\x80" else c for c in s)))(input),
     upper=lambda input, encoding="", name=None: _text_map(  # noqa: A002
         (lambda s: s.upper()) if encoding else (lambda s: "".join(c.upper() if c < "\x80" else c for c in s)))(input),
-    regex_replace=_regex_replace,
+    regex_replace=_regex_replace, substr=_substr,
     strip=lambda input, name=None: _text_map(lambda s: s.strip(" \t\n\r\v\f"))(input),  # noqa: A002
     length=_strings_length,
 )
@@ -736,6 +748,7 @@ def _latest_checkpoint(checkpoint_dir, latest_filename=None):
 train = TFNamespace("tensorflow.train", latest_checkpoint=_latest_checkpoint, Checkpoint=_tf_checkpoint.Checkpoint,
                     CheckpointManager=_tf_checkpoint.CheckpointManager)
 io.decode_csv = _tf_lookup.decode_csv
+errors = _tf_lookup.errors
 lookup = TFNamespace("tensorflow.lookup", StaticHashTable=_tf_lookup.StaticHashTable,
                      StaticVocabularyTable=_tf_lookup.StaticVocabularyTable,
                      KeyValueTensorInitializer=_tf_lookup.KeyValueTensorInitializer,

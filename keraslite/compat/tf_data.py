@@ -1190,6 +1190,7 @@ def Counter(start=0, step=1, dtype="int64", name=None):  # noqa: N802
 
 
 class _Experimental:
+    unbatch = staticmethod(lambda: (lambda dataset: dataset.unbatch()))  # dataset.apply(tf.data.experimental.unbatch())
     AUTOTUNE = AUTOTUNE
     INFINITE_CARDINALITY = INFINITE_CARDINALITY
     UNKNOWN_CARDINALITY = UNKNOWN_CARDINALITY

@@ -493,8 +493,8 @@ io = TFNamespace("tensorflow.io", read_file=read_file, write_file=write_file, de
 # ------------------------------------------------------------------------------- tf.strings.split
 
 def strings_split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
-    """A scalar string -> 1-D numpy array of its parts; a vector -> a list of such arrays (where
-    TensorFlow returns a RaggedTensor). sep None splits on runs of whitespace, as str.split."""
+    """A scalar string -> 1-D numpy array of its parts; a vector -> a RaggedTensor of them, one
+    row per string, as TensorFlow returns. sep None splits on runs of whitespace, as str.split."""
     def one(value):
         text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
         return np.array(text.split(sep, maxsplit) if sep is not None else text.split(None, maxsplit), dtype=object)
@@ -504,7 +504,9 @@ def strings_split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
     values = np.asarray(input, dtype=object)
     if values.ndim != 1:
         raise _unsupported("strings.split", "input rank", values.ndim, "0 or 1")
-    return [one(v) for v in values.tolist()]
+    from keraslite.compat.tf_ragged import RaggedTensor
+
+    return RaggedTensor.from_rows([one(v) for v in values.tolist()])
 
 
 # ------------------------------------------------------------------------------- tf.signal

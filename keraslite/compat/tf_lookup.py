@@ -1,4 +1,4 @@
-"""`tf.io.decode_csv` and the `tf.lookup` tables for the tensorflow shim.
+"""`tf.io.decode_csv`, the `tf.lookup` tables and `tf.errors` for the tensorflow shim.
 
 Owns CSV parsing of string tensors (one output per column, typed by `record_defaults` as
 TensorFlow types them: float32, int32/int64, string; an empty default makes the field required)
@@ -12,8 +12,54 @@ import zlib
 import numpy as np
 import torch
 
-__all__ = ["decode_csv", "KeyValueTensorInitializer", "TextFileInitializer", "TextFileIndex", "StaticHashTable",
+__all__ = ["decode_csv", "errors", "KeyValueTensorInitializer", "TextFileInitializer", "TextFileIndex", "StaticHashTable",
            "StaticVocabularyTable"]
+
+
+class OpError(Exception):
+    """tf.errors.OpError and its kinds; each also derives from the Python error it corresponds to,
+    so `except ValueError` catches an InvalidArgumentError too."""
+
+    def __init__(self, *args):
+        # TensorFlow's own form is (node_def, op, message): keep the message.
+        super().__init__(args[-1] if len(args) == 3 else (args[0] if args else ""))
+        self.message = str(self)
+
+
+class InvalidArgumentError(OpError, ValueError):
+    pass
+
+
+class OutOfRangeError(OpError, IndexError):
+    pass
+
+
+class NotFoundError(OpError, FileNotFoundError):
+    pass
+
+
+class ResourceExhaustedError(OpError, MemoryError):
+    pass
+
+
+class UnimplementedError(OpError, NotImplementedError):
+    pass
+
+
+class FailedPreconditionError(OpError, RuntimeError):
+    pass
+
+
+def _namespace():
+    from keraslite.compat.tf_namespace import TFNamespace
+
+    return TFNamespace("tensorflow.errors", OpError=OpError, InvalidArgumentError=InvalidArgumentError,
+                       OutOfRangeError=OutOfRangeError, NotFoundError=NotFoundError,
+                       ResourceExhaustedError=ResourceExhaustedError, UnimplementedError=UnimplementedError,
+                       FailedPreconditionError=FailedPreconditionError)
+
+
+errors = _namespace()
 
 
 def _texts(values):
@@ -29,7 +75,7 @@ def _kind_of(default):
     """(kind, value or None): kind 'float' / 'int32' / 'int64' / 'string' of a record default."""
     if isinstance(default, torch.Tensor):
         if default.is_floating_point():
-            kind = "float"
+            kind = "float64" if default.dtype == torch.float64 else "float"
         else:
             kind = "int64" if default.dtype == torch.int64 else "int32"
         return kind, (default.reshape(-1)[0].item() if default.numel() else None)
@@ -44,7 +90,7 @@ def _kind_of(default):
         return "int32", int(value)
     if isinstance(value, (int, np.integer)):
         return ("int64" if isinstance(value, np.int64) else "int32"), int(value)
-    return "float", float(value)
+    return ("float64" if isinstance(value, np.float64) else "float"), float(value)
 
 
 def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, na_value="", select_cols=None,
@@ -63,7 +109,7 @@ def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, 
         if select_cols is not None:
             fields = [fields[i] for i in select_cols]
         if len(fields) != len(kinds):
-            raise ValueError(f"tf.io.decode_csv: the record {line!r} has {len(fields)} fields but "
+            raise InvalidArgumentError(f"tf.io.decode_csv: the record {line!r} has {len(fields)} fields but "
                              f"{len(kinds)} record_defaults were given.")
         rows.append(fields)
     columns = []
@@ -73,19 +119,19 @@ def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, 
             field = fields[c]
             if field == "" or field == na_value:
                 if default is None:
-                    raise ValueError(f"tf.io.decode_csv: field {c} is required (its record default is empty) "
+                    raise InvalidArgumentError(f"tf.io.decode_csv: field {c} is required (its record default is empty) "
                                      f"but the record has none.")
                 values.append(default)
             elif kind == "string":
                 values.append(field)
-            elif kind == "float":
+            elif kind.startswith("float"):
                 values.append(float(field))
             else:
                 values.append(int(field))
         if kind == "string":
             columns.append(strings(np.array(values, dtype=object).reshape(texts.shape)))
         else:
-            dtype = {"float": torch.float32, "int32": torch.int32, "int64": torch.int64}[kind]
+            dtype = {"float": torch.float32, "float64": torch.float64, "int32": torch.int32, "int64": torch.int64}[kind]
             columns.append(torch.tensor(values, dtype=dtype).reshape(texts.shape))
     return columns
 

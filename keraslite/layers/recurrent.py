@@ -15,6 +15,8 @@ single input bias where torch has two; the fused ops get a constant zero `bias_h
 moves exactly the weights Keras has. GRU(reset_after=True) keeps Keras's (2, 3*units) bias,
 whose two rows are torch's bias_ih and bias_hh.
 """
+import inspect
+
 import torch
 import torch.nn.functional as F
 import torch.nn.utils.rnn as rnn_utils
@@ -762,7 +764,10 @@ class RNN(Layer):
         get = getattr(self.cell, "get_initial_state", None)
         if isinstance(self.cell, (_Cell, StackedRNNCells)) or get is None:
             return _zeros_for(self.state_size, batch_size, like)
-        states = get(batch_size=batch_size)
+        kwargs = {"batch_size": batch_size}
+        if "dtype" in _parameters(get):  # tf.keras 2's get_initial_state(inputs=None, batch_size=None, dtype=None)
+            kwargs["dtype"] = like.dtype if like.numel() or like.is_floating_point() else torch.float32
+        states = get(**kwargs)
         return list(states) if isinstance(states, (list, tuple)) else [states]
 
     def reset_state(self, states=None):
@@ -1214,3 +1219,10 @@ class GRU(_KerasRNN):
 # Keras 2.1-2.3's cuDNN-only layers. Their math is LSTM's and GRU's with the Keras 3 defaults
 # (tanh, sigmoid gates; GRU with reset_after=True), which is what these compute on any device.
 CuDNNLSTM, CuDNNGRU = LSTM, GRU
+
+
+def _parameters(fn):
+    try:
+        return inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
