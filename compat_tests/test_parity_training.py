@@ -396,3 +396,26 @@ def test_a_model_first_built_by_predict_then_trains_like_keras(kind):
     np.testing.assert_allclose(lh["loss"], kh["loss"], rtol=RTOL)
     for lw, kw in zip(lm.get_weights(), km.get_weights()):
         np.testing.assert_allclose(lw, kw, rtol=1e-4, atol=1e-6)
+
+
+def test_pandas_dataframe_and_series_inputs_like_keras():
+    # Kaggle-style programs fit on DataFrames and Series directly.
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"a": rng.random(24), "b": rng.integers(0, 3, 24)})
+    target = pd.Series((frame.a > 0.5).astype(int))
+
+    def build(lib):
+        model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+        return model
+
+    from compat_tests.parity import fit_both
+
+    k_model, l_model, kh, lh = fit_both(build, frame, target, batch_size=8, epochs=2, validation_data=(frame, target))
+    assert list(lh) == list(kh)
+    for key in kh:
+        np.testing.assert_allclose(lh[key], kh[key], rtol=1e-5, err_msg=key)
+    np.testing.assert_allclose(l_model.evaluate(frame, target, verbose=0), k_model.evaluate(frame, target, verbose=0),
+                               rtol=1e-5)
+    np.testing.assert_allclose(l_model.predict(frame, verbose=0), k_model.predict(frame, verbose=0), rtol=1e-5)
