@@ -20,6 +20,7 @@ no graph analysis and builds no dicts.
 """
 import collections
 import contextlib
+import logging
 import threading
 import warnings
 
@@ -44,6 +45,19 @@ _LONG_SENTINELS = (509, 613)
 
 
 # ----------------------------------------------------------------------------- shape inference
+
+@contextlib.contextmanager
+def _fake_tensors():
+    """torch's FakeTensorMode, with its logger quiet: it logs a traceback for every operation
+    it cannot run before raising, and keraslite turns those errors into its own messages."""
+    logger = logging.getLogger("torch._subclasses.fake_tensor")
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        with FakeTensorMode(allow_non_fake_inputs=True):
+            yield
+    finally:
+        logger.disabled = disabled
+
 
 def _shape_with(shape, fill, long_fill=None):
     """`shape` with None replaced: the batch dim (first) by `fill`, the others by `long_fill`
@@ -189,7 +203,7 @@ def trace(layer, inputs_fn, **call_kwargs):
     try:
         with rng.tracing():
             try:
-                with FakeTensorMode(allow_non_fake_inputs=True):
+                with _fake_tensors():
                     return layer(inputs_fn(), **call_kwargs)
             except (TypeError, NotImplementedError, RuntimeError):
                 with torch.no_grad():
@@ -356,7 +370,7 @@ def _trace_call(layer, args, kwargs, fill, long_fill=None):
     try:
         with rng.tracing():
             try:
-                with FakeTensorMode(allow_non_fake_inputs=True):
+                with _fake_tensors():
                     return _run_on(layer, args, kwargs, make)
             except Exception:
                 # Some calls (data-dependent shapes, numpy inside call) cannot run on fake tensors:
