@@ -77,3 +77,16 @@ def test_one_target_for_the_only_output_with_a_loss():
     _, _, kh, lh = fit_both(build, x, y, batch_size=8, epochs=2)
     assert list(lh) == list(kh)
     np.testing.assert_allclose(lh["loss"], kh["loss"], rtol=1e-5)
+
+
+def test_predict_takes_a_tuple_of_inputs_like_keras():
+    # Hands-On ML: model.predict((X_new_A, X_new_B)) on a two-input functional model.
+    def build(lib):
+        a, b = lib.Input((5,)), lib.Input((6,))
+        return lib.Model([a, b], lib.layers.Dense(1)(lib.layers.concatenate([a, b])))
+
+    k_model, l_model = build(keras), build(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    rng = np.random.default_rng(0)
+    pair = (rng.random((3, 5)).astype("float32"), rng.random((3, 6)).astype("float32"))
+    np.testing.assert_allclose(l_model.predict(pair, verbose=0), k_model.predict(pair, verbose=0), rtol=1e-5)

@@ -884,13 +884,23 @@ def _concat(outputs):
     return np.concatenate([np.asarray(o) for o in outputs])
 
 
+def _model_inputs(model):
+    try:
+        return list(getattr(model, "inputs", None) or [])
+    except (AttributeError, ValueError):  # a subclassed model not yet called has no inputs
+        return []
+
+
 def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
     """Outputs for `x` as numpy (a list/dict of arrays for multi-output models)."""
     _check_loop_kwargs("predict", kwargs)
     verbose = _verbose(verbose)
     device = _device()
-    if isinstance(x, tuple) and len(x) in (2, 3) and data_mod.is_array_like(x[0]):
-        x = x[0]  # predict((x, y)) as Keras allows; y is ignored
+    if isinstance(x, tuple) and len(x) in (2, 3) and data_mod.is_array_like(x[0]) \
+            and len(_model_inputs(model)) == 1:
+        # A one-input model given predict((x, y)) takes x, as Keras does (with a warning); for
+        # other models the tuple is the inputs (Hands-On ML's predict((X_new_A, X_new_B))).
+        x = x[0]
     adapter = data_mod.make_adapter(x, batch_size=batch_size, shuffle=False, steps=steps, device=device)
     callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose, epochs=1,
                              steps=adapter.steps)
