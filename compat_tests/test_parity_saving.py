@@ -521,3 +521,32 @@ def test_custom_learning_rate_schedule_reloads_through_custom_objects(writer, tm
     loaded = read_lib.saving.load_model(path, custom_objects={"WarmUp": schedule_class(read_lib)})
     assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 3
     assert float(loaded.optimizer.learning_rate) == pytest.approx(float(model.optimizer.learning_rate), rel=1e-6)
+
+
+@pytest.mark.parametrize("writer", ["keras", "keraslite"])
+@pytest.mark.parametrize("ext", ["h5", "keras"])
+def test_custom_function_initializer_regularizer_constraint_through_custom_objects(writer, ext, tmp_path):
+    # Hands-On ML ch12: plain functions as kernel_initializer / kernel_regularizer / kernel_constraint.
+    def functions(lib):
+        def my_init(shape, dtype=None):
+            return lib.random.normal(shape, stddev=0.1, dtype=dtype)
+
+        def my_l1(weights):
+            return lib.ops.sum(lib.ops.abs(0.01 * weights))
+
+        def my_pos(weights):
+            return lib.ops.where(weights < 0.0, lib.ops.zeros_like(weights), weights)
+
+        return {"my_init": my_init, "my_l1": my_l1, "my_pos": my_pos}
+
+    write_lib, read_lib = (keras, keraslite) if writer == "keras" else (keraslite, keras)
+    fns = functions(write_lib)
+    model = write_lib.Sequential([write_lib.Input((8,)), write_lib.layers.Dense(
+        2, kernel_initializer=fns["my_init"], kernel_regularizer=fns["my_l1"], kernel_constraint=fns["my_pos"])])
+    path = str(tmp_path / f"m.{ext}")
+    model.save(path)
+    loaded = read_lib.saving.load_model(path, custom_objects=functions(read_lib), compile=False)
+    x = np.random.default_rng(0).random((3, 8)).astype("float32")
+    np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), np.asarray(model.predict(x, verbose=0)),
+                               rtol=1e-5)
+    assert loaded.layers[0].kernel_regularizer.__name__ == "my_l1"

@@ -381,11 +381,18 @@ def get(identifier):
             from keraslite.saving.registry import get_registered_object
 
             cls = get_registered_object(identifier)
+            if callable(cls) and not isinstance(cls, type):
+                return _plain_function(cls)  # a custom function saved by its name
         if cls is None:
             raise ValueError(f"Unknown initializer {identifier!r}. Valid names are: "
                              f"{', '.join(sorted(_ALIASES))} (or a class name such as 'GlorotUniform').")
         return cls() if isinstance(cls, type) else cls
     if isinstance(identifier, dict):
+        from keraslite.saving.registry import custom_function
+
+        custom = custom_function(identifier)
+        if custom is not None:
+            return _plain_function(custom)
         name = identifier.get("class_name")
         config = identifier.get("config", {}) or {}
         cls = _CLASSES.get(name) or _ALIASES.get(name)

@@ -67,6 +67,20 @@ def class_for_config(config, classes, custom_objects=None):
     return classes.get(name) or get_registered_object(config.get("registered_name") or name, custom_objects)
 
 
+def custom_function(config):
+    """The function a Keras 3 config `{"class_name": "function", "config": "my_fn", ...}` names,
+    found among the custom objects (custom_objects=, custom_object_scope, registered); None for
+    other configs. Raises when it is such a config but the function is unknown."""
+    if config.get("class_name") != "function":
+        return None
+    name = config.get("config")
+    fn = get_registered_object(config.get("registered_name") or name) or get_registered_object(name)
+    if not callable(fn):
+        raise ValueError(f"Unknown function {name!r} in the config. Pass it to load_model in custom_objects="
+                         f"{{'{name}': {name}}}, or register it with @keras.saving.register_keras_serializable().")
+    return fn
+
+
 def resolve(identifier, kind, base, classes, names, class_names):
     """The shared `get(identifier)` of small object families (regularizers, constraints):
     None, an instance or callable, a name in `classes`, or a config dict (built-in class or a
@@ -78,9 +92,15 @@ def resolve(identifier, kind, base, classes, names, class_names):
     if isinstance(identifier, str):
         cls = classes.get(identifier)
         if cls is None:
+            custom = get_registered_object(identifier)  # a custom function saved by its name (Keras 2)
+            if callable(custom):
+                return custom
             raise ValueError(f"Unknown {kind} {identifier!r}. Valid names are: {names}.")
         return cls()
     if isinstance(identifier, dict):
+        custom = custom_function(identifier)
+        if custom is not None:
+            return custom
         cls = class_for_config(identifier, classes)
         if cls is None:
             raise ValueError(f"Unknown {kind} class {identifier.get('class_name')!r}. Valid classes are: "
