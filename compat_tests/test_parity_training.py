@@ -419,3 +419,27 @@ def test_pandas_dataframe_and_series_inputs_like_keras():
     np.testing.assert_allclose(l_model.evaluate(frame, target, verbose=0), k_model.evaluate(frame, target, verbose=0),
                                rtol=1e-5)
     np.testing.assert_allclose(l_model.predict(frame, verbose=0), k_model.predict(frame, verbose=0), rtol=1e-5)
+
+
+def test_one_layer_used_several_times_in_a_sequential_like_keras(tmp_path):
+    # Hands-On ML ch12: `[block1] * 3` inside a Sequential shares one layer's weights.
+    def build(lib):
+        block = lib.layers.Dense(4, activation="elu", name="block")
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4), block, block, lib.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        return model
+
+    from compat_tests.parity import assert_same_weights, fit_both
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((12, 3)).astype("float32"), rng.random((12, 1)).astype("float32")
+    k_model, l_model, kh, lh = fit_both(build, x, y, batch_size=4, epochs=2)
+    assert len(l_model.layers) == len(k_model.layers) == 4 and len(l_model.weights) == len(k_model.weights) == 6
+    np.testing.assert_allclose(lh["loss"], kh["loss"], rtol=1e-5)
+    assert_same_weights(l_model, k_model)
+    for ext in ("keras", "h5"):  # keraslite's files reload with the layer still shared
+        path = str(tmp_path / f"m.{ext}")
+        l_model.save(path)
+        loaded = keraslite.saving.load_model(path)
+        assert loaded.layers[1] is loaded.layers[2]
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), l_model.predict(x, verbose=0), rtol=1e-6)

@@ -74,9 +74,9 @@ class Sequential(Model):
             self._input_layer = layer
             self._batch_input_shape = layer.batch_shape
             return
-        if any(l is layer for l in self._stack):
-            raise ValueError(f"Sequential '{self.name}': layer '{layer.name}' was already added.")
-        names = {l.name for l in self._stack}
+        # The same layer object may come again (Hands-On ML's `[block1] * 3`: one layer applied
+        # several times, its weights shared), as Keras allows; another layer of the same name may not.
+        names = {l.name for l in self._stack if l is not layer}
         if getattr(layer, "name", None) in names:
             raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
                              f"'{layer.name}' is already the name of a layer in this model. Update the `name` "
@@ -245,8 +245,16 @@ class Sequential(Model):
         layer_configs = config.pop("layers")
         build_shape = config.pop("build_input_shape", None)
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        by_name = {}
         for layer_config in layer_configs:
-            model.add(deserialize_layer(layer_config, custom_objects=custom_objects))
+            name = (layer_config.get("config") or {}).get("name") if isinstance(layer_config, dict) else None
+            if name is not None and name in by_name and layer_config == by_name[name][0]:
+                model.add(by_name[name][1])  # one layer used several times: the same object again
+                continue
+            layer = deserialize_layer(layer_config, custom_objects=custom_objects)
+            if name is not None:
+                by_name[name] = (layer_config, layer)
+            model.add(layer)
         if not model.built and (model._batch_input_shape or build_shape):
             model.build(model._batch_input_shape or tuple(build_shape))
         return model

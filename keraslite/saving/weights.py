@@ -522,8 +522,19 @@ def legacy_weight_names(layer):
     return names
 
 
+def unique_layers(layers):
+    """Each layer once, in first-use order (a Sequential may apply one layer several times)."""
+    seen, out = set(), []
+    for layer in layers:
+        if id(layer) not in seen:
+            seen.add(id(layer))
+            out.append(layer)
+    return out
+
+
 def write_legacy_group(group, layers):
     """The legacy layout under `group`: one subgroup per layer, `layer_names`/`weight_names`."""
+    layers = unique_layers(layers)
     save_attributes(group, "layer_names", [layer.name for layer in layers])
     group.attrs["backend"] = "torch".encode("utf8")
     group.attrs["keras_version"] = keras_version().encode("utf8")
@@ -566,7 +577,7 @@ def read_legacy_group(group, model, filepath, by_name=False, skip_mismatch=False
         if n not in group:
             raise KerasFileError(f"'{filepath}' lists layer '{n}' in layer_names but has no group for it.")
     file_layers = [(n, _layer_arrays(group, n, filepath)) for n in layer_names]
-    model_layers = list(model.layers) if hasattr(model, "layers") else [model]
+    model_layers = unique_layers(model.layers) if hasattr(model, "layers") else [model]
     if by_name:
         by = {}
         for layer in model_layers:
