@@ -558,3 +558,36 @@ def test_layer_calling_super_init_after_assigning_a_weight_keeps_it():
 
     layer = LateSuperInit(name="late")
     assert layer.name == "late" and [v.name for v in layer.weights] == ["scale"]
+
+
+def test_custom_layers_see_tensor_shapes_like_tf_keras_2(tmp_path):
+    # Hands-On ML's MyDense: build() and compute_output_shape() use `shape.as_list()` and
+    # return tf.TensorShape(...); the model still builds, trains, saves and reloads.
+    from keraslite.compat import tensorflow_shim as tf
+
+    class MyDense(keras.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, batch_input_shape):
+            assert batch_input_shape.as_list()[-1] == 8 and batch_input_shape.rank == 2
+            self.kernel = self.add_weight(name="kernel", shape=[batch_input_shape[-1], self.units])
+            super().build(batch_input_shape)
+
+        def call(self, x):
+            return x @ self.kernel
+
+        def compute_output_shape(self, batch_input_shape):
+            return tf.TensorShape(batch_input_shape.as_list()[:-1] + [self.units])
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    model = keras.Sequential([MyDense(3, input_shape=[8]), keras.layers.Dense(1)])
+    assert model.layers[0].compute_output_shape((None, 8)) == (None, 3) and model.output_shape == (None, 1)
+    model.compile(loss="mse", optimizer="sgd")
+    model.fit(np.ones((4, 8)), np.ones((4, 1)), verbose=0)
+    model.save(tmp_path / "m.h5")
+    loaded = keras.saving.load_model(tmp_path / "m.h5", custom_objects={"MyDense": MyDense})
+    np.testing.assert_allclose(loaded.predict(np.ones((2, 8)), verbose=0), model.predict(np.ones((2, 8)), verbose=0))

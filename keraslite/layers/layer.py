@@ -359,6 +359,9 @@ class Layer(nn.Module):
         # immutable: `inputs -= K.mean(inputs)` there makes a new tensor (see _value_semantics).
         if "call" in cls.__dict__ and not cls.__module__.startswith("keraslite."):
             cls.call = _value_semantics(cls.__dict__["call"])
+        # ... and they were given TensorShapes: `input_shape.as_list()`, `tf.TensorShape(...)` results.
+        if "compute_output_shape" in cls.__dict__ and not cls.__module__.startswith("keraslite."):
+            cls.compute_output_shape = _with_tensor_shapes(cls.__dict__["compute_output_shape"])
         cls._makes_masks = cls.compute_mask is not Layer.compute_mask
         cls._plain_forward = cls.forward is Layer.forward
         cls._call_accepts_training = _accepts(cls.call, "training")
@@ -1095,9 +1098,59 @@ def _value_semantics(call):
     return wrapper
 
 
+class ShapeTuple(tuple):
+    """A shape as tf.keras 2 handed it to custom layers (a TensorShape): a tuple that also has
+    `as_list()`, `rank` / `ndims` and `is_fully_defined()`; slices stay ShapeTuples."""
+
+    def as_list(self):
+        return list(self)
+
+    @property
+    def rank(self):
+        return len(self)
+
+    ndims = rank
+
+    def is_fully_defined(self):
+        return all(d is not None for d in self)
+
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return ShapeTuple(item) if isinstance(index, slice) else item
+
+
+def _as_tensor_shapes(shape):
+    if isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape):
+        return ShapeTuple(shape)
+    if isinstance(shape, list):
+        return [_as_tensor_shapes(s) for s in shape]
+    return shape
+
+
+def _as_tuples(shape):
+    if hasattr(shape, "as_list") and not isinstance(shape, tuple):  # tf.TensorShape(...)
+        return tuple(shape.as_list())
+    if isinstance(shape, ShapeTuple):
+        return tuple(shape)
+    if isinstance(shape, list) and shape and not all(d is None or isinstance(d, int) for d in shape):
+        return [_as_tuples(s) for s in shape]
+    return shape
+
+
+def _with_tensor_shapes(compute_output_shape):
+    """A custom layer's compute_output_shape given ShapeTuples and its TensorShapes taken back as tuples."""
+    @functools.wraps(compute_output_shape)
+    def wrapper(self, input_shape, *args, **kwargs):
+        return _as_tuples(compute_output_shape(self, _as_tensor_shapes(input_shape), *args, **kwargs))
+
+    return wrapper
+
+
 def _wrap_build(build):
     @functools.wraps(build)
     def wrapper(self, *args, **kwargs):
+        if args and not type(self).__module__.startswith("keraslite."):
+            args = (_as_tensor_shapes(args[0]),) + args[1:]
         outermost = not getattr(self, "_building", False)
         self._building = True
         try:
