@@ -591,3 +591,28 @@ def test_custom_layers_see_tensor_shapes_like_tf_keras_2(tmp_path):
     model.save(tmp_path / "m.h5")
     loaded = keras.saving.load_model(tmp_path / "m.h5", custom_objects={"MyDense": MyDense})
     np.testing.assert_allclose(loaded.predict(np.ones((2, 8)), verbose=0), model.predict(np.ones((2, 8)), verbose=0))
+
+
+def test_a_models_own_build_calling_super_build_does_not_warn(recwarn):
+    # Hands-On ML's ReconstructingRegressor creates a layer in build() and calls super().build().
+    import numpy as np
+
+    class Reconstructing(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden, self.out = layers.Dense(8), layers.Dense(1)
+
+        def build(self, batch_input_shape):
+            self.reconstruct = layers.Dense(batch_input_shape[-1])
+            super().build(batch_input_shape)
+
+        def call(self, inputs):
+            z = self.hidden(inputs)
+            self.add_loss(0.05 * ops.mean(ops.square(self.reconstruct(z) - inputs)))
+            return self.out(z)
+
+    model = Reconstructing()
+    model.compile(loss="mse", optimizer="sgd")
+    model.fit(np.random.rand(16, 5).astype("float32"), np.random.rand(16).astype("float32"), verbose=0)
+    assert len(model.trainable_weights) == 6
+    assert not [w for w in recwarn.list if "method of its own" in str(w.message)]
