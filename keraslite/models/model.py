@@ -156,7 +156,7 @@ class Model(Layer):
             from keraslite.layers.layer import _from_list
 
             self._build_input_shape = _from_list(input_shape) if isinstance(input_shape, list) else tuple(input_shape)
-        own_build = getattr(type(self).build, "__wrapped__", type(self).build) is not Model.build
+        own_build = type(self).build is not Model.build
         if not own_build and any(not l.built for l in self._flatten_layers(include_self=False)):
             warnings.warn(f"`build()` was called on model '{self.name}', which has no `build()` method of its own: "
                           "it is marked as built, and its layers create their weights on the first call on data. "
