@@ -410,3 +410,21 @@ def test_tf_function_returns_tensors_for_python_numbers():
 
     assert isinstance(relu(tf.constant(-1.0)), torch.Tensor) and float(relu(tf.constant(-1.0))) == 0.0
     assert relu.get_concrete_function(tf.constant(1.0)) is relu and tf.function(relu) is relu
+
+
+def test_custom_gradient_replaces_the_gradient():
+    # Hands-On ML's my_better_softplus: a numerically safe gradient at large inputs.
+    @tf.custom_gradient
+    def better_softplus(z):
+        exp = tf.exp(z)
+
+        def gradients(grad):
+            return grad / (1 + 1 / exp)
+
+        return tf.math.log(exp + 1), gradients
+
+    x = tf.Variable([100.0, 0.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(better_softplus(x))
+    grad = tape.gradient(y, x).numpy()
+    np.testing.assert_allclose(grad, [1.0, 0.5], rtol=1e-6)  # autograd through log(exp + 1) gives nan at 100

@@ -697,6 +697,7 @@ def function(func=None, **kwargs):
 from keraslite.compat import tf_data as data  # noqa: E402
 from keraslite.compat import tf_ops as _more_ops  # noqa: E402
 from keraslite.compat.tf_autodiff import (GradientTape, Module, UnconnectedGradients, Variable,  # noqa: E402,F401
+                                          custom_gradient,
                                           install_eager_numpy as _install_eager_numpy, stop_gradient)
 
 TensorSpec = data.TensorSpec

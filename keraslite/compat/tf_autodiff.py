@@ -19,7 +19,7 @@ import torch
 
 from keraslite.layers.layer import Variable as _KerasliteVariable
 
-__all__ = ["GradientTape", "Variable", "Module", "UnconnectedGradients", "stop_gradient"]
+__all__ = ["GradientTape", "Variable", "Module", "UnconnectedGradients", "stop_gradient", "custom_gradient"]
 
 
 class UnconnectedGradients:
@@ -472,3 +472,36 @@ class Module:
     @property
     def submodules(self):
         return tuple(self._walk()[1])
+
+
+def custom_gradient(f=None):
+    """`@tf.custom_gradient`: `f(*x)` returns `(y, grad_fn)`; the gradient of y with respect to
+    x is `grad_fn(upstream)` (one gradient per input, or one for a single input), through a torch
+    autograd Function. Gradients for variables captured by `f` (grad_fn's `variables=`) are not
+    supported."""
+    if f is None:
+        return custom_gradient
+
+    def wrapper(*args, **kwargs):
+        from keraslite.compat.tensorflow_shim import convert_to_tensor
+
+        tensors = [a if isinstance(a, torch.Tensor) else convert_to_tensor(a) for a in args]
+
+        class _Custom(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, *xs):
+                out, grad_fn = f(*xs, **kwargs)
+                ctx.grad_fn = grad_fn
+                return out
+
+            @staticmethod
+            def backward(ctx, *upstream):
+                grads = ctx.grad_fn(*upstream)
+                grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]
+                return tuple(None if g is None else torch.as_tensor(g) for g in grads)
+
+        return _Custom.apply(*tensors)
+
+    wrapper.__name__ = getattr(f, "__name__", "custom_gradient")
+    wrapper.__doc__ = getattr(f, "__doc__", None)
+    return wrapper
