@@ -428,3 +428,15 @@ def test_custom_gradient_replaces_the_gradient():
         y = tf.reduce_sum(better_softplus(x))
     grad = tape.gradient(y, x).numpy()
     np.testing.assert_allclose(grad, [1.0, 0.5], rtol=1e-6)  # autograd through log(exp + 1) gives nan at 100
+
+
+def test_variable_slice_assign_and_scatter_nd_update():
+    # Hands-On ML ch12: v[0, 1].assign(42), v[:, 2].assign([0., 1.]), v.scatter_nd_update(...).
+    v = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    v[0, 1].assign(42)
+    v[:, 2].assign([0.0, 1.0])
+    v.scatter_nd_update(indices=[[0, 0], [1, 2]], updates=[100.0, 200.0])
+    np.testing.assert_array_equal(v.numpy(), [[100.0, 42.0, 0.0], [4.0, 5.0, 200.0]])
+    with tf.GradientTape() as tape:  # slicing still differentiates
+        y = tf.reduce_sum(v[0] * 2.0)
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [[2.0, 2.0, 2.0], [0.0, 0.0, 0.0]])

@@ -290,6 +290,27 @@ class Variable(_KerasliteVariable):
     def read_value(self):
         return self.detach().clone()
 
+    def __getitem__(self, key):
+        """A slice, as a tensor, that also has TensorFlow's sliced-variable `assign`
+        (`v[0, 1].assign(42)`, `v[:, 2].assign([0., 1.])`) writing into the variable."""
+        out = super().__getitem__(key)
+        variable = self
+
+        def assign(value, use_locking=False, name=None, read_value=True):
+            with torch.no_grad():
+                variable.data[key] = variable._value_like(value)
+            return variable
+
+        out.assign = assign
+        return out
+
+    def scatter_nd_update(self, indices, updates, use_locking=False, name=None):
+        """Set the elements at `indices` (rows of index tuples) to `updates`."""
+        index = torch.as_tensor(np.asarray(indices), dtype=torch.int64)
+        with torch.no_grad():
+            self.data[tuple(index.T)] = self._value_like(updates)
+        return self
+
     def __deepcopy__(self, memo):
         copy = Variable(self.detach().clone(), trainable=self._keras_trainable, name=self.name)
         memo[id(self)] = copy
