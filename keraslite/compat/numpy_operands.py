@@ -6,10 +6,11 @@ return NotImplemented for an ndarray, so Python raises TypeError (or, for `+`, n
 "Concatenation operation is not implemented"). Programs written for those backends, run
 through the aliases, rely on the conversion.
 
-`install()` wraps torch.Tensor's reflected arithmetic and ordering operators so that an
-ndarray operand is converted first (to the tensor's device; a floating array to the tensor's
-floating dtype, as TensorFlow converts it); anything else goes to torch's own operator
-unchanged. Only combinations that raised before change. Negative slice steps (`t[::-1]`),
+`install()` wraps torch.Tensor's arithmetic operators (both sides) and ordering operators so
+that an ndarray operand is converted first (to the tensor's device; a floating array to the
+tensor's floating dtype, as TensorFlow converts it); anything else goes to torch's own operator
+unchanged. Only combinations with an ndarray change: they raised (array on the left) or came
+back as numpy under the tensorflow shim (array on the right). Negative slice steps (`t[::-1]`),
 which torch refuses, reverse as in TensorFlow and numpy. `uninstall()` puts torch's operators
 back. Called by install_aliases / uninstall_aliases.
 """
