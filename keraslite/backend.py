@@ -163,9 +163,10 @@ def accelerator_present():
 
 def torch_ready(array):
     """`array` as torch.as_tensor takes it: a view with negative strides (`x[..., ::-1]`, what
-    preprocess_input returns) is copied, as TensorFlow and Keras's torch backend copy it."""
-    if isinstance(array, np.ndarray) and any(s < 0 for s in array.strides):
-        return np.ascontiguousarray(array)
+    preprocess_input returns) or a read-only array is copied, as TensorFlow and Keras's torch
+    backend copy them."""
+    if isinstance(array, np.ndarray) and (any(s < 0 for s in array.strides) or not array.flags.writeable):
+        return np.array(array)  # also a read-only array (pandas' to_numpy()), which torch warns about
     return array
 
 

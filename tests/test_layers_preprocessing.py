@@ -414,3 +414,22 @@ def test_lookup_without_oov_indices_inside_a_model_called_on_an_input():
     ints = keraslite.Sequential([layers.IntegerLookup(vocabulary=[5, 7], num_oov_indices=0, mask_token=None),
                                  layers.Embedding(2, 3)])
     assert ints(keraslite.Input(shape=(), dtype="int64")).shape == (None, 3)
+
+
+def test_pandas_frames_in_layer_calls_and_adapt():
+    # TF's "Load a pandas DataFrame" tutorial: normalizer.adapt(df) and normalizer(df.iloc[:3]).
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4, 5, 6]})
+    norm = keraslite.layers.Normalization(axis=-1)
+    norm.adapt(frame)
+    values = frame.to_numpy(dtype="float64")
+    want = (values[:2] - values.mean(0)) / values.std(0)
+    np.testing.assert_allclose(norm(frame.iloc[:2]).numpy(), want, rtol=1e-5)
+    assert tuple(keraslite.layers.Dense(2)(frame.astype("float32")).shape) == (3, 2)
+    lookup = keraslite.layers.StringLookup()
+    lookup.adapt(pd.Series(["x", "y", "x"]))
+    assert lookup.get_vocabulary() == ["[UNK]", "x", "y"]
+    from_series, from_array = keraslite.layers.Discretization(num_bins=2), keraslite.layers.Discretization(num_bins=2)
+    from_series.adapt(pd.Series([1.0, 2.0, 3.0, 4.0]))
+    from_array.adapt(np.array([1.0, 2.0, 3.0, 4.0]))
+    assert list(from_series.bin_boundaries) == list(from_array.bin_boundaries)

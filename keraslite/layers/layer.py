@@ -801,6 +801,11 @@ class Layer(nn.Module):
                 from keraslite.models import functional
 
                 return functional.call_symbolic(self, args, kwargs)
+            if args and type(inputs).__module__.startswith("pandas"):  # a DataFrame / Series: its array
+                from keraslite.training.data import from_pandas
+
+                inputs = from_pandas(inputs)
+                args = (inputs,) + args[1:]
             if args and (type(inputs) is np.ndarray or (type(inputs) in (list, tuple) and inputs
                                                          and type(inputs[0]) is np.ndarray)) \
                     and getattr(self, "_graph", None) is None:

@@ -132,6 +132,12 @@ def _is_pandas(v):
     return type(v).__module__.startswith("pandas") and hasattr(v, "to_numpy") and hasattr(v, "shape")
 
 
+def from_pandas(v):
+    """A pandas DataFrame / Series as its numpy array (Keras takes them as arrays); anything else
+    unchanged."""
+    return v.to_numpy() if _is_pandas(v) else v
+
+
 def standardize(s):
     """Lists of arrays stay structures (multi-input); lists of numbers become one array."""
     if s is None:

@@ -162,7 +162,10 @@ class Discretization(Layer):
         if self.num_bins is None:
             raise ValueError("Cannot adapt a Discretization layer that has been initialized with `bin_boundaries`, use "
                              "`num_bins` instead.")
+        from keraslite.training.data import from_pandas
+
         self.reset_state()
+        data = from_pandas(data)
         if hasattr(data, "__iter__") and not isinstance(data, (np.ndarray, torch.Tensor)) and \
                 not (isinstance(data, (list, tuple)) and data and not hasattr(data[0], "__iter__")):
             for i, batch in enumerate(data):

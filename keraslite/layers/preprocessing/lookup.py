@@ -153,7 +153,10 @@ def _bincount_into(row_out, values, depth, binary):
 def _adapt(layer, data, steps, to_array):
     """Keras's adapt: reset, feed `data` (an iterable of batches, at most `steps` of them, or one
     array-like made an array by `to_array`, a column of samples if 1-D), then finalize."""
+    from keraslite.training.data import from_pandas
+
     layer.reset_state()
+    data = from_pandas(data)
     if _is_batch_iterable(data):
         for i, batch in enumerate(data):
             if steps is not None and i >= steps:

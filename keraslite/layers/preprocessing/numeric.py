@@ -115,6 +115,9 @@ class Normalization(Layer):
 
     def adapt(self, data):
         """Compute mean and variance over `data` (an array, tensor, or iterable of batches)."""
+        from keraslite.training.data import from_pandas
+
+        data = from_pandas(data)
         batches = [data] if isinstance(data, (np.ndarray, torch.Tensor)) else list(data)
         if not batches:
             raise ValueError(f"Normalization '{self.name}': adapt() received no data.")
