@@ -18,8 +18,10 @@ from keras.layers import Conv2D, MaxPooling2D
 from keras.layers.recurrent import GRU
 from keras.models import Model
 from keras.optimizers import Adam
+from keras.utils import set_random_seed
 
 np.random.seed(11)
+set_random_seed(11)  # also the weights' initial values (keras.utils.set_random_seed, tf.keras 2.7+)
 alphabet = 'abcd'
 img_w, img_h = 36, 8
 glyph_w = 8
