@@ -115,8 +115,9 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """A torch tensor on keraslite's device; float64 numpy input becomes float32 as in tf.keras."""
     if isinstance(value, torch.Tensor):
         return value.to(_torch_dtype(dtype)) if dtype is not None else value
-    if type(value).__module__.startswith("pandas") and hasattr(value, "to_numpy"):
-        value = value.to_numpy()  # a DataFrame / Series converts as its array (int64 stays int64)
+    from keraslite.training.data import from_pandas
+
+    value = from_pandas(value)  # a DataFrame / Series converts as its array (int64 stays int64)
     array = np.asarray(value)
     if (_is_text(value) or _is_text(array)) and (dtype is None or _dtype_name(dtype) == "string"):
         # Text has no torch tensor: a string tensor is a numpy array of str (what keraslite's

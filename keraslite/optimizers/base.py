@@ -207,15 +207,19 @@ class Optimizer:
 
     def _add_slots(self, slot, initial=0.0, copy=False):
         out = []
-        for p in self._params:
-            ref = getattr(p, "path", None) or getattr(p, "name", None) or f"variable_{len(out)}"
-            ref = str(ref).replace("/", "_").replace(":", "_")
+        for i, p in enumerate(self._params):
             with torch.no_grad():
                 data = p.detach().clone() if copy else torch.full_like(p, initial, memory_format=torch.preserve_format)
-            var = Variable(data, trainable=False, name=f"{ref}_{slot}", path=f"{self.name}/{ref}_{slot}",
-                           layout=getattr(p, "keras_layout", IDENTITY))
-            out.append(var)
+            out.append(self._variable_like(p, slot, data, f"variable_{i}"))
         return out
+
+    def _variable_like(self, reference, slot, data, fallback="variable"):
+        """An optimizer variable `data` for `reference` (a weight), named `<its path>_<slot>` and
+        in the weight's storage layout."""
+        ref = getattr(reference, "path", None) or getattr(reference, "name", None) or fallback
+        ref = str(ref).replace("/", "_").replace(":", "_")
+        return Variable(data, trainable=False, name=f"{ref}_{slot}", path=f"{self.name}/{ref}_{slot}",
+                        layout=getattr(reference, "keras_layout", IDENTITY))
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         if self.built:
@@ -392,15 +396,12 @@ class Optimizer:
     def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
         from keraslite import initializers
 
-        ref = str(getattr(reference_variable, "path", None) or getattr(reference_variable, "name", "variable"))
-        ref = ref.replace("/", "_").replace(":", "_")
         layout = getattr(reference_variable, "keras_layout", IDENTITY)
         with torch.no_grad():
             value = layout.from_keras(torch.as_tensor(
                 initializers.get(initializer)(tuple(layout.keras_shape(tuple(reference_variable.shape))),
                                               dtype=reference_variable.dtype), dtype=reference_variable.dtype))
-        var = Variable(value.to(reference_variable.device).contiguous(), trainable=False, name=f"{ref}_{name}",
-                       path=f"{self.name}/{ref}_{name}", layout=layout)
+        var = self._variable_like(reference_variable, name, value.to(reference_variable.device).contiguous())
         self._custom_variables.append(var)
         return var
 

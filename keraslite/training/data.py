@@ -142,8 +142,7 @@ def standardize(s):
     """Lists of arrays stay structures (multi-input); lists of numbers become one array."""
     if s is None:
         return None
-    if _is_pandas(s):  # a DataFrame / Series is one array, as Keras takes it
-        return s.to_numpy()
+    s = from_pandas(s)  # a DataFrame / Series is one array, as Keras takes it
     if isinstance(s, dict):
         return {k: standardize(v) for k, v in s.items()}
     if isinstance(s, (list, tuple)):
@@ -614,7 +613,7 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
         steps = cap
     if x is None:
         raise ValueError("No input data: pass `x` (arrays, a generator, a Sequence/PyDataset or a DataLoader).")
-    x, y, sample_weight = (s.to_numpy() if _is_pandas(s) else s for s in (x, y, sample_weight))
+    x, y, sample_weight = from_pandas(x), from_pandas(y), from_pandas(sample_weight)
     if isinstance(x, (np.ndarray, torch.Tensor)) or (isinstance(x, (list, tuple, dict)) and is_array_like(x)):
         if any(is_string_array(t) for t in flatten(standardize(x))):
             return StringArrayData(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,

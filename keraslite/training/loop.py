@@ -458,14 +458,9 @@ def forward_and_loss(model, x, y, sw, training):
     st = _state(model)
     if st.extra_losses:
         model._clear_losses()
-    compiled_loss = model.compiled_loss
-    if compiled_loss is not None and compiled_loss.reads_graph:
-        with functional.live_graph_values():
-            y_pred = model(x, training=training) if model._call_accepts_training else model(x)
-            loss = compiled_loss.compute(y, y_pred, sw)
-    else:
+    with _graph_values_for_loss(model):
         y_pred = model(x, training=training) if model._call_accepts_training else model(x)
-        loss = compiled_loss.compute(y, y_pred, sw) if compiled_loss is not None else None
+        loss = model.compiled_loss.compute(y, y_pred, sw) if model.compiled_loss is not None else None
     if st.extra_losses:
         reg = _regularization(model, st)
         if reg is not None:
