@@ -17,7 +17,7 @@ def test_decode_csv_types_columns_by_record_defaults():
     assert batch[2].tolist() == [2.0, 4.0]
     with pytest.raises(ValueError, match="required"):
         tf.io.decode_csv(b"1,", record_defaults=[[0], tf.constant([], dtype=tf.float32)])
-    with pytest.raises(ValueError, match="3 fields but 2"):
+    with pytest.raises(ValueError, match="3 fields but record_defaults has 2"):
         tf.io.decode_csv(b"1,2,3", record_defaults=[[0], [0]])
 
 

@@ -751,7 +751,7 @@ def _latest_checkpoint(checkpoint_dir, latest_filename=None):
 # tf.train: the latest weights saved under a checkpoint name, and Checkpoint(Manager) objects.
 train = TFNamespace("tensorflow.train", latest_checkpoint=_latest_checkpoint, Checkpoint=_tf_checkpoint.Checkpoint,
                     CheckpointManager=_tf_checkpoint.CheckpointManager)
-io.decode_csv = _tf_lookup.decode_csv
+io.decode_csv = data.decode_csv
 errors = _tf_lookup.errors
 lookup = TFNamespace("tensorflow.lookup", StaticHashTable=_tf_lookup.StaticHashTable,
                      StaticVocabularyTable=_tf_lookup.StaticVocabularyTable,

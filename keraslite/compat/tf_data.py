@@ -965,7 +965,10 @@ def _csv_kind(default):
     """'int', 'float' or 'str' for one entry of column_defaults (a value, a one-item list of a
     value, or a dtype), as TensorFlow types CSV columns."""
     value = default[0] if isinstance(default, (list, tuple)) and default else default
-    name = str(getattr(value, "name", value)) if not isinstance(value, (int, float, str, bytes)) else None
+    if isinstance(value, np.generic):
+        value, name = value.item(), value.dtype.name  # np.int64(0) -> an int64 column, as in TF
+    else:
+        name = str(getattr(value, "name", value)) if not isinstance(value, (int, float, str, bytes)) else None
     if isinstance(value, builtins.bool) or isinstance(value, (int, np.integer)) or (name and "int" in name):
         return "int64" if name == "int64" else "int32"
     if isinstance(value, (float, np.floating)) or (name and "float" in name):
@@ -1076,6 +1079,87 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     return dataset.batch(batch_size, drop_remainder=num_epochs is None)
 
 
+_CSV_PARSE = {"float32": float, "float64": float, "int32": int, "int64": int, "string": str}
+
+
+def csv_columns(record_defaults, who):
+    """(kind, default or None when the column is required) for each record_defaults entry, as
+    TensorFlow types CSV columns: a value (0.0 -> float32, 0 -> int32, "" -> string; a numpy
+    scalar or a scalar tensor keeps its dtype), or a dtype or an empty tensor of one (the column
+    is then required)."""
+    columns = []
+    for entry in record_defaults:
+        if isinstance(entry, (list, tuple)) and not entry:
+            raise ValueError(f"{who}: a record_defaults entry is an empty list; give a default value or a dtype.")
+        value = entry[0] if isinstance(entry, (list, tuple)) else entry
+        default = value
+        if isinstance(value, torch.Tensor):  # tf.constant(0.0), or tf.constant([], dtype=tf.float32): required
+            value, default = value.dtype, (value.reshape(-1)[0].item() if value.numel() else None)
+        if isinstance(value, (torch.dtype, np.dtype, type)) or type(value).__name__ == "DType":
+            # a dtype (tf.float32, torch.int64, np.float64): a column of that type
+            from keraslite.compat.tensorflow_shim import _dtype_name
+
+            name = "string" if value in (str, bytes) else _dtype_name(value)
+            if name not in _CSV_PARSE:
+                raise ValueError(f"{who}: record_defaults entries must be float32, float64, int32, int64 or "
+                                 f"string; got the dtype {name}.")
+            columns.append((name, None if default is value else default))
+        else:
+            columns.append((_csv_kind(value), value))
+    return columns
+
+
+def csv_record(fields, columns, na_value, who, record, error=ValueError):
+    """The Python values (str for string columns) of one CSV record's fields, typed by `columns`
+    (from csv_columns); empty or `na_value` fields take the column's default. Errors name `who`
+    and the `record` ("record 3 of data.csv") and are raised as `error`."""
+    if len(fields) != len(columns):
+        raise error(f"{who}: {record} has {len(fields)} fields but record_defaults has {len(columns)} entries.")
+    out = []
+    for i, (field, (kind, default)) in enumerate(zip(fields, columns)):
+        if field == "" or field == na_value:
+            if default is None:
+                raise error(f"{who}: field {i} is required but missing in {record}.")
+            field = default
+        if isinstance(field, bytes):
+            field = field.decode("utf-8")
+        try:
+            out.append(_CSV_PARSE[kind](field))
+        except ValueError:
+            raise error(f"{who}: field {i} in {record} is not a valid {kind.rstrip('3264')}: {field!r}.") from None
+    return out
+
+
+def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, na_value="", select_cols=None,
+               name=None):
+    """tf.io.decode_csv: each record (a line of CSV, a string tensor of any shape) split into
+    fields; one tensor per column with the records' shape, typed as CsvDataset types them.
+    Malformed records raise tf.errors.InvalidArgumentError (a ValueError)."""
+    import csv
+
+    from keraslite.compat.tf_lookup import InvalidArgumentError
+
+    texts = np.asarray(records, dtype=object)
+    columns = csv_columns(record_defaults, "tf.io.decode_csv")
+    rows = []
+    for line in texts.ravel().tolist():
+        line = line.decode("utf-8") if isinstance(line, bytes) else str(line)
+        fields = next(csv.reader([line], delimiter=field_delim,
+                                 quoting=csv.QUOTE_MINIMAL if use_quote_delim else csv.QUOTE_NONE), [])
+        if select_cols is not None:
+            fields = [fields[i] for i in select_cols]
+        rows.append(csv_record(fields, columns, na_value, "tf.io.decode_csv", f"the record {line!r}",
+                               InvalidArgumentError))
+    out = []
+    for c, (kind, _) in enumerate(columns):
+        values = [row[c] for row in rows]
+        if kind == "string":
+            out.append(strings(np.array(values, dtype=object).reshape(texts.shape)))
+        else:
+            out.append(torch.tensor(values, dtype=getattr(torch, kind)).reshape(texts.shape))
+    return out
+
+
 def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=None, header=False,  # noqa: N802
                field_delim=",", use_quote_delim=True, na_value="", select_cols=None, exclude_cols=None):
     """tf.data.experimental.CsvDataset: one element per CSV record, a tuple with one scalar
@@ -1097,25 +1181,7 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
     if kind not in ("", "GZIP", "ZLIB"):
         raise ValueError(f"CsvDataset: compression_type must be None, '', 'GZIP' or 'ZLIB'; got "
                          f"{compression_type!r}.")
-    columns = []  # (kind, default or None when required)
-    for entry in record_defaults:
-        if isinstance(entry, (list, tuple)) and not entry:
-            raise ValueError("CsvDataset: a record_defaults entry is an empty list; give a default value "
-                             "or a dtype.")
-        value = entry[0] if isinstance(entry, (list, tuple)) else entry
-        if isinstance(value, torch.Tensor) and value.dim() == 0:
-            value = value.item()
-        if isinstance(value, (torch.dtype, np.dtype, type)) or type(value).__name__ == "DType":
-            # a dtype (tf.float32, torch.int64, np.float64): a required column of that type
-            from keraslite.compat.tensorflow_shim import _dtype_name
-
-            name = "string" if value in (str, bytes) else _dtype_name(value)
-            if name not in ("float32", "float64", "int32", "int64", "string"):
-                raise ValueError(f"CsvDataset: record_defaults entries must be float32, float64, int32, int64 "
-                                 f"or string; got the dtype {name}.")
-            columns.append((name, None))
-        else:
-            columns.append((_csv_kind(value), value))
+    columns = csv_columns(record_defaults, "CsvDataset")
     if select_cols is not None:
         select_cols = [int(c) for c in select_cols]
         if sorted(set(select_cols)) != select_cols:
@@ -1125,7 +1191,6 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
             raise ValueError(f"CsvDataset: select_cols has {len(select_cols)} columns but record_defaults "
                              f"has {len(columns)} entries; give one default per selected column.")
     exclude = set(int(c) for c in exclude_cols) if exclude_cols is not None else set()
-    parse = {"float32": float, "float64": float, "int32": int, "int64": int}
 
     def record(fields, number, path):
         if select_cols is not None:
@@ -1135,26 +1200,9 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
             fields = [fields[c] for c in select_cols]
         elif exclude:
             fields = [f for c, f in enumerate(fields) if c not in exclude]
-        if len(fields) != len(columns):
-            raise ValueError(f"CsvDataset: record {number} of {path} has {len(fields)} fields but "
-                             f"record_defaults has {len(columns)} entries.")
-        out = []
-        for i, (field, (kind, default)) in enumerate(zip(fields, columns)):
-            if field == "" or field == na_value:
-                if default is None:
-                    raise ValueError(f"CsvDataset: field {i} is required but missing in record {number} "
-                                     f"of {path}.")
-                field = default
-            if kind == "string":
-                out.append(StringScalar(field.decode("utf-8") if isinstance(field, bytes) else str(field)))
-                continue
-            try:
-                number_value = parse[kind](field)
-            except ValueError:
-                raise ValueError(f"CsvDataset: field {i} in record {number} of {path} is not a valid "
-                                 f"{kind.rstrip('3264')}: {field!r}.") from None
-            out.append(torch.tensor(number_value, dtype=getattr(torch, kind)))
-        return tuple(out)
+        values = csv_record(fields, columns, na_value, "CsvDataset", f"record {number} of {path}")
+        return tuple(StringScalar(v) if kind == "string" else torch.tensor(v, dtype=getattr(torch, kind))
+                     for v, (kind, _) in zip(values, columns))
 
     def read(path):
         path, data = _read_file(path, kind)

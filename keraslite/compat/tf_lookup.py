@@ -1,18 +1,16 @@
-"""`tf.io.decode_csv`, the `tf.lookup` tables and `tf.errors` for the tensorflow shim.
+"""The `tf.lookup` tables and `tf.errors` for the tensorflow shim.
 
-Owns CSV parsing of string tensors (one output per column, typed by `record_defaults` as
-TensorFlow types them: float32, int32/int64, string; an empty default makes the field required)
-and the key -> value tables (`StaticHashTable`, `StaticVocabularyTable` with out-of-vocabulary
-buckets, their `KeyValueTensorInitializer` / `TextFileInitializer`), looked up elementwise on
-strings or integers. Strings are numpy object arrays (tf_data.StringArray), numbers torch tensors.
+Owns the error classes (each also a Python error) and the key -> value tables
+(`StaticHashTable`, `StaticVocabularyTable` with out-of-vocabulary buckets, their
+`KeyValueTensorInitializer` / `TextFileInitializer`), looked up elementwise on strings or
+integers. Strings are numpy object arrays (tf_data.StringArray), numbers torch tensors.
 """
-import csv
 import zlib
 
 import numpy as np
 import torch
 
-__all__ = ["decode_csv", "errors", "KeyValueTensorInitializer", "TextFileInitializer", "TextFileIndex", "StaticHashTable",
+__all__ = ["errors", "KeyValueTensorInitializer", "TextFileInitializer", "TextFileIndex", "StaticHashTable",
            "StaticVocabularyTable"]
 
 
@@ -60,80 +58,6 @@ def _namespace():
 
 
 errors = _namespace()
-
-
-def _texts(values):
-    """A numpy object array of Python str from a string tensor, bytes, list ..."""
-    arr = np.asarray(values, dtype=object)
-    out = np.empty(arr.shape, dtype=object)
-    flat = [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in arr.ravel().tolist()]
-    out.ravel()[:] = flat if flat else []
-    return out
-
-
-def _kind_of(default):
-    """(kind, value or None): kind 'float' / 'int32' / 'int64' / 'string' of a record default."""
-    if isinstance(default, torch.Tensor):
-        if default.is_floating_point():
-            kind = "float64" if default.dtype == torch.float64 else "float"
-        else:
-            kind = "int64" if default.dtype == torch.int64 else "int32"
-        return kind, (default.reshape(-1)[0].item() if default.numel() else None)
-    arr = np.asarray(default, dtype=object)
-    if arr.size == 0:
-        raise ValueError("tf.io.decode_csv: an empty record default needs a dtype; write "
-                         "tf.constant([], dtype=tf.float32) for a required float column.")
-    value = arr.ravel()[0]
-    if isinstance(value, (str, bytes)):
-        return "string", value.decode("utf-8") if isinstance(value, bytes) else value
-    if isinstance(value, (bool, np.bool_)):
-        return "int32", int(value)
-    if isinstance(value, (int, np.integer)):
-        return ("int64" if isinstance(value, np.int64) else "int32"), int(value)
-    return ("float64" if isinstance(value, np.float64) else "float"), float(value)
-
-
-def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, na_value="", select_cols=None,
-               name=None):
-    """Each record (a line of CSV) split into fields; returns one tensor per column with the
-    records' shape."""
-    from keraslite.compat.tf_data import strings
-
-    texts = _texts(records)
-    kinds = [_kind_of(d) for d in record_defaults]
-    rows = []
-    for line in texts.ravel().tolist():
-        reader = csv.reader([line], delimiter=field_delim, quoting=csv.QUOTE_MINIMAL if use_quote_delim
-                            else csv.QUOTE_NONE)
-        fields = next(reader, [])
-        if select_cols is not None:
-            fields = [fields[i] for i in select_cols]
-        if len(fields) != len(kinds):
-            raise InvalidArgumentError(f"tf.io.decode_csv: the record {line!r} has {len(fields)} fields but "
-                             f"{len(kinds)} record_defaults were given.")
-        rows.append(fields)
-    columns = []
-    for c, (kind, default) in enumerate(kinds):
-        values = []
-        for fields in rows:
-            field = fields[c]
-            if field == "" or field == na_value:
-                if default is None:
-                    raise InvalidArgumentError(f"tf.io.decode_csv: field {c} is required (its record default is empty) "
-                                     f"but the record has none.")
-                values.append(default)
-            elif kind == "string":
-                values.append(field)
-            elif kind.startswith("float"):
-                values.append(float(field))
-            else:
-                values.append(int(field))
-        if kind == "string":
-            columns.append(strings(np.array(values, dtype=object).reshape(texts.shape)))
-        else:
-            dtype = {"float": torch.float32, "float64": torch.float64, "int32": torch.int32, "int64": torch.int64}[kind]
-            columns.append(torch.tensor(values, dtype=dtype).reshape(texts.shape))
-    return columns
 
 
 # ----------------------------------------------------------------------------- lookup tables
