@@ -466,9 +466,13 @@ def _gamma(shape, alpha, beta=None, dtype=float32, seed=None, name=None):
     alpha = torch.as_tensor(convert_to_tensor(alpha), dtype=torch_dtype).cpu()
     beta = torch.ones_like(alpha) if beta is None else torch.as_tensor(convert_to_tensor(beta), dtype=torch_dtype).cpu()
     alpha, beta = torch.broadcast_tensors(alpha, beta)
-    if seed is not None:
-        torch.manual_seed(seed)
-    out = torch.distributions.Gamma(alpha, beta).sample(tuple(_shape_tuple(shape)))
+    draw = lambda: torch.distributions.Gamma(alpha, beta).sample(tuple(_shape_tuple(shape)))  # noqa: E731
+    if seed is None:
+        out = draw()
+    else:  # an op seed, as _normal's: the global generator is left as it was
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            out = draw()
     return out.to(torch_dtype).to(_device())
 
 

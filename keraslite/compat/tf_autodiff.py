@@ -219,15 +219,21 @@ class GradientTape:
         return _pack(sources, out)
 
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE, **kwargs):
-        """d target[b, ...] / d source[b, ...] per example b: shape target.shape + source.shape[1:]."""
-        full = self.jacobian(target, source, unconnected_gradients=unconnected_gradients)
-        if full is None:
-            return None
+        """d target[b, ...] / d source[b, ...] per example b: shape target.shape + source.shape[1:].
+        As TensorFlow, it takes the examples to be independent, so one backward pass per target
+        element of an example (summed over the batch) gives every example's row."""
+        if self._used and not self.persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of gradients. "
+                               "Use tf.GradientTape(persistent=True).")
+        self._used = True
         batch = target.shape[0]
-        rest_y, rest_x = tuple(target.shape[1:]), tuple(source.shape[1:])
-        full = full.reshape(batch, -1, batch, max(1, int(np.prod(rest_x))))
-        index = torch.arange(batch, device=full.device)
-        return full[index, :, index, :].reshape((batch,) + rest_y + rest_x)
+        summed = target.reshape(batch, -1).sum(0)
+        rows = [torch.autograd.grad(summed[k], source, retain_graph=True, allow_unused=True)[0]
+                for k in range(summed.numel())]
+        if all(r is None for r in rows) and unconnected_gradients != UnconnectedGradients.ZERO:
+            return None
+        rows = torch.stack([torch.zeros_like(source) if r is None else r for r in rows], dim=1)  # (batch, y, *x)
+        return rows.reshape((batch,) + tuple(target.shape[1:]) + tuple(source.shape[1:]))
 
 
 def stop_gradient(x, name=None):
