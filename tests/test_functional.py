@@ -440,3 +440,19 @@ def test_activation_functions_take_keras_tensors(tmp_path):
     saved.save(tmp_path / "m.keras")
     loaded = keraslite.saving.load_model(tmp_path / "m.keras")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), saved.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_eager_tensor_captured_while_building_is_a_constant():
+    # `positions = Embedding(...)(ops.arange(n))` computed eagerly, then added to the inputs
+    # (tf.keras tutorials): the value enters the graph as a constant, so every training step
+    # runs, not only the first (before, the second backpropagated into a freed graph).
+    import keraslite as kl
+
+    inputs = kl.Input((3, 4))
+    positions = kl.layers.Embedding(3, 4)(kl.ops.arange(0, 3))
+    x = kl.layers.Concatenate()([inputs + positions, kl.ops.add(inputs, positions)])
+    model = kl.Model(inputs, kl.layers.Dense(1)(kl.layers.Flatten()(x)))
+    model.compile("adam", "mse")
+    history = model.fit(np.ones((8, 3, 4)), np.ones((8, 1)), batch_size=4, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert model.predict(np.zeros((1, 3, 4)), verbose=0).shape == (1, 1)

@@ -198,3 +198,22 @@ def test_keras1_batchnorm_mode_other_than_0_warns():
     with pytest.warns(UserWarning, match=r"BatchNormalization\(mode=2\).*batch statistics at inference too"):
         layer = layers.BatchNormalization(mode=2)
     assert layer.get_config()["axis"] == -1
+
+
+def test_batchnorm_frozen_after_compile_trains_with_batch_statistics():
+    # A GAN's discriminator: compiled, then frozen to build the combined model. Its own
+    # train_on_batch still trains the weights compile() chose (Keras 2), and its
+    # BatchNormalization normalizes with the batch's statistics, as Keras 2 did.
+    import keraslite as kl
+
+    model = kl.Sequential([kl.Input((2,)), kl.layers.BatchNormalization(),
+                           kl.layers.Dense(1, kernel_initializer="ones", use_bias=False)])
+    model.compile(loss="mse", optimizer=kl.optimizers.SGD(0.0))
+    model.trainable = False
+    x = np.array([[10.0, 20.0], [30.0, 40.0]], "float32")
+    normed = (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3)
+    expected = np.mean(normed.sum(1) ** 2)
+    np.testing.assert_allclose(model.train_on_batch(x, np.zeros((2, 1))), expected, rtol=1e-5)
+    bn = model.layers[0]
+    assert not bn.gamma.requires_grad  # refrozen after the step
+    assert np.allclose(kl.ops.convert_to_numpy(bn.moving_mean), 0.01 * x.mean(0))

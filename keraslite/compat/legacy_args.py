@@ -65,12 +65,30 @@ def _params(fn):
     return names, has_var_kw
 
 
+def _strides_positional(rank, args, kwargs):
+    """Whether `Conv2D(filters, a, b)` is Keras 2/3's (filters, kernel_size, strides) rather than
+    Keras 1's (nb_filter, nb_row, nb_col). Keras 2 itself refused the three integers next to
+    `padding`, `strides` or `data_format` (the keywords of the new API); tf.keras and Keras 3
+    read the third as the strides. So: those keywords mean strides, Keras 1 keywords mean a
+    kernel, and otherwise a third integer smaller than the second (`Conv2D(64, 3, 2)`, a
+    kernel of 3 and strides 2) is read as strides, since Keras 1 kernels of that shape are
+    rare, while `Conv2D(32, 3, 3)` keeps the Keras 1/2 reading of a 3x3 kernel."""
+    if rank != 2:
+        return False  # Conv3D(f, 3, 3, 3): Keras 3 would take a padding of 3, which it refuses
+    if any(k in kwargs for k in ("padding", "strides", "data_format")):
+        return True
+    if any(k in RENAMES for k in kwargs):
+        return False
+    return args[2] < args[1]
+
+
 def translate(cls_name, params, args, kwargs):
     """Return (args, kwargs) with Keras 1 spellings rewritten for a class taking `params`."""
     rank = _POSITIONAL_KERNEL.get(cls_name)
     if cls_name in _TAKES_OUTPUT_SHAPE and len(args) == 4 and isinstance(args[-1], (tuple, list)):
         kwargs["output_shape"], args = args[-1], args[:-1]  # Deconvolution2D(nb_filter, rows, cols, output_shape)
-    if rank and len(args) == 1 + rank and all(isinstance(a, int) for a in args):
+    if rank and len(args) == 1 + rank and all(isinstance(a, int) for a in args) \
+            and not _strides_positional(rank, args, kwargs):
         args = (args[0], tuple(args[1:]))
     elif rank == 2 and "nb_row" in kwargs and "nb_col" in kwargs:
         kwargs["kernel_size"] = (kwargs.pop("nb_row"), kwargs.pop("nb_col"))

@@ -418,15 +418,19 @@ class Layer(nn.Module):
             from keraslite.layers.torch_module import TorchModuleWrapper
 
             value = TorchModuleWrapper(value)  # as Keras does: its parameters become trained weights
-        if type(value) in (list, tuple, dict) and value and "_modules" in self.__dict__:
-            modules = _modules_in(value)
-            if modules:
-                if type(value) is list:
-                    value = TrackedList(value)
+        if type(value) in (list, tuple, dict) and "_modules" in self.__dict__:
+            modules = _modules_in(value) if value else None
+            if modules or (not value and type(value) is not tuple and _assigned_by_user()):
+                # A container that holds layers, or an empty one that may be filled later
+                # (`self.blocks = []` then `append`, `self.by_name = {}` then `[key] = ...`):
+                # Keras tracks layers added to either, so lists and dicts become tracked ones.
+                if type(value) is not tuple:
+                    value = (TrackedList if type(value) is list else TrackedDict)(value)
                     value._owner, value._name = self, name
                 self._modules.pop(name, None)
                 object.__setattr__(self, name, value)
-                self._modules[name] = nn.ModuleList(modules)
+                if modules:
+                    self._modules[name] = nn.ModuleList(modules)
                 return
         elif name in self.__dict__.get("_modules", ()) and type(self._modules[name]) is nn.ModuleList \
                 and name in self.__dict__:
@@ -977,25 +981,92 @@ def _modules_in(value, depth=0):
     for v in items:
         if isinstance(v, nn.Module):
             out.append(v)
-        elif depth < 3 and type(v) in (list, tuple, dict, TrackedList):
+        elif depth < 3 and type(v) in (list, tuple, dict, TrackedList, TrackedDict):
             out.extend(_modules_in(v, depth + 1))
     return out
 
 
-class TrackedList(list):
-    """A list attribute of a Layer that holds layers; mutations re-register its layers."""
+def _assigned_by_user():
+    """Whether the attribute being set comes from code outside keraslite (two frames up: past
+    Layer.__setattr__), i.e. a user's layer; keraslite's own bookkeeping lists are left plain."""
+    import sys
+
+    return not sys._getframe(2).f_globals.get("__name__", "").startswith(("keraslite.", "torch."))
+
+
+class _TrackedContainer:
+    """Re-registers the owner's sublayers held in this container after each mutation."""
 
     _owner = None
     _name = None
 
     def _sync(self):
         owner = self._owner
-        if owner is not None and owner.__dict__.get(self._name) is self:
-            owner._modules[self._name] = nn.ModuleList(_modules_in(self))
+        if owner is None or owner.__dict__.get(self._name) is not self:
+            return
+        modules = _modules_in(self)
+        if modules or self._name in owner._modules:
+            # Registered at the first layer added (not at assignment): Keras orders a
+            # layer's sublayers by when they were added.
+            owner._modules[self._name] = nn.ModuleList(modules)
+
+    def _sync_for(self, added):
+        # Cheap when a plain value joins a container that holds no layers.
+        owner = self._owner
+        if isinstance(added, (nn.Module, list, tuple, dict)) or (owner is not None and self._name in owner._modules):
+            self._sync()
+
+
+class TrackedDict(_TrackedContainer, dict):
+    """A dict attribute of a Layer (Keras tracks layers stored under its keys)."""
+
+    def __setitem__(self, k, v):
+        super().__setitem__(k, v)
+        self._sync_for(v)
+
+    def __delitem__(self, k):
+        super().__delitem__(k)
+        self._sync()
+
+    def update(self, *args, **kwargs):
+        super().update(*args, **kwargs)
+        self._sync()
+
+    def setdefault(self, k, default=None):
+        v = super().setdefault(k, default)
+        self._sync()
+        return v
+
+    def pop(self, *args):
+        v = super().pop(*args)
+        self._sync()
+        return v
+
+    def popitem(self):
+        v = super().popitem()
+        self._sync()
+        return v
+
+    def clear(self):
+        super().clear()
+        self._sync()
+
+    def __deepcopy__(self, memo):
+        result = TrackedDict(copy.deepcopy(dict(self), memo))
+        result._owner = copy.deepcopy(self._owner, memo) if self._owner is not None else None
+        result._name = self._name
+        return result
+
+    def __reduce_ex__(self, proto):
+        return (dict, (dict(self),))
+
+
+class TrackedList(_TrackedContainer, list):
+    """A list attribute of a Layer that holds layers; mutations re-register its layers."""
 
     def append(self, v):
         super().append(v)
-        self._sync()
+        self._sync_for(v)
 
     def extend(self, v):
         super().extend(v)
@@ -1151,9 +1222,24 @@ def _with_tensor_shapes(compute_output_shape):
     return wrapper
 
 
+def _takes_no_shape(build):
+    """A user `build(self)` with no shape parameter (Keras 3 then calls it with nothing)."""
+    try:
+        params = list(inspect.signature(build).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return False
+    return not params
+
+
 def _wrap_build(build):
+    no_shape = _takes_no_shape(build)
+
     @functools.wraps(build)
     def wrapper(self, *args, **kwargs):
+        if no_shape and args and not kwargs:
+            self._build_input_shape = args[0] if getattr(self, "_build_input_shape", None) is None \
+                else self._build_input_shape
+            args = ()
         if args and not type(self).__module__.startswith("keraslite."):
             args = (_as_tensor_shapes(args[0]),) + args[1:]
         outermost = not getattr(self, "_building", False)

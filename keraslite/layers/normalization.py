@@ -167,13 +167,19 @@ class BatchNormalization(_AffineArgs, Layer):
             self.renorm_mean = self.add_weight("renorm_mean", (dim,), self.moving_mean_initializer, trainable=False)
             self.renorm_stddev = self.add_weight("renorm_stddev", (dim,), stddev_init, trainable=False)
 
+    def _thawed_for_step(self):
+        # Frozen after compile() (a GAN's discriminator, Keras 2 style): fit/train_on_batch still
+        # train the weights compile() chose and thaw them for the step; the layer then
+        # normalizes with the batch's statistics, as Keras 2 did in its training phase.
+        return any(w is not None and w.requires_grad for w in (self.gamma, self.beta))
+
     def call(self, inputs, training=None, mask=None):
         training = self.training if training is None else bool(training)
         if inputs.ndim <= self._axis or inputs.shape[self._axis] != self.moving_mean.shape[0]:
             raise ValueError(f"BatchNormalization '{self.name}': expected axis {self.axis} of the input to have "
                              f"size {self.moving_mean.shape[0]}; received input of shape {tuple(inputs.shape)}.")
         x = _as_float(inputs, self.moving_mean)
-        if not (training and self.trainable):
+        if not (training and (self.trainable or self._thawed_for_step())):
             return self._normalize_with(x, self.moving_mean, self.moving_variance, self.gamma, self.beta)
         if mask is not None and mask.ndim != x.ndim - 1:
             raise ValueError(f"BatchNormalization '{self.name}': the mask must have one dimension less than the "

@@ -733,10 +733,20 @@ def _live_operands(args, kwargs):
     return None if missing else live
 
 
+def _detached(v):
+    return v.detach() if isinstance(v, torch.Tensor) and v.grad_fn is not None else v
+
+
 def _make_op_layer(fn, op, args, kwargs):
     live = _live_operands(args, kwargs)
     if live is not None:
         return (fn if fn is not None else ops_function(op))(*live[0], **live[1])
+    # An eager tensor computed from weights while the graph is built (`positions =
+    # Embedding(...)(ops.arange(n))`, then `inputs + positions`) is a constant of the graph,
+    # as a TensorFlow constant is; kept with its autograd history, the second training step
+    # would backpropagate into the first one's freed graph.
+    args = map_structure(_detached, list(args))
+    kwargs = map_structure(_detached, dict(kwargs))
     if op in _KERAS_NUMPY_OPS and not kwargs:
         layer = KerasOp(op, {}, keras_module="keras.src.ops.numpy", name=backend.get_uid(op))
         return layer(*args)

@@ -1,0 +1,108 @@
+"""Parity for the ways keras.io examples build their own layers: sublayers added to a list or
+dict after it was assigned (decision forests, gated residual networks), a `build(self)` that
+takes no shape, and convolutions given their strides positionally (`Conv2D(f, k, s, padding=...)`)."""
+import numpy as np
+import pytest
+
+import keraslite
+from compat_tests.conftest import keras
+from compat_tests.parity import assert_close
+
+
+def _containers_layer(lib):
+    layers = lib.layers
+
+    class Block(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.blocks = []
+            self.by_name = dict()
+            for i in range(2):
+                self.blocks.append(layers.Dense(4))
+                self.by_name[f"f{i}"] = layers.Dense(4)
+            self.more = {"a": layers.Dense(3)}
+            self.more["b"] = layers.Dense(3)
+            self.plain = []
+
+        def call(self, x):
+            for block in self.blocks:
+                x = block(x)
+            x = x + self.by_name["f0"](x) + self.by_name["f1"](x)
+            self.plain.append(1)
+            return self.more["a"](x) * self.more["b"](x)
+
+    return Block()
+
+
+def test_layers_added_to_empty_list_and_dict_are_weights():
+    x = np.random.default_rng(0).normal(size=(3, 4)).astype("float32")
+    k_layer, l_layer = _containers_layer(keras), _containers_layer(keraslite)
+    k_out, l_out = k_layer(x), l_layer(x)
+    assert len(l_layer.weights) == len(k_layer.weights) == 12
+    assert len(l_layer.trainable_weights) == len(k_layer.trainable_weights)
+    by_shape = sorted(tuple(w.shape) for w in k_layer.get_weights())
+    assert sorted(tuple(w.shape) for w in l_layer.get_weights()) == by_shape
+    # Weights copied sublayer by sublayer (the containers' order, which both share within one).
+    for k_sub, l_sub in zip(k_layer.blocks + list(k_layer.by_name.values()) + list(k_layer.more.values()),
+                            l_layer.blocks + list(l_layer.by_name.values()) + list(l_layer.more.values())):
+        l_sub.set_weights(k_sub.get_weights())
+    assert_close(keraslite.ops.convert_to_numpy(l_layer(x)), keras.ops.convert_to_numpy(k_layer(x)))
+    assert l_layer.plain == [1, 1] and k_out.shape == l_out.shape
+
+
+def test_layers_in_a_filled_list_train():
+    def build(lib):
+        inputs = lib.Input((4,))
+        layer = _containers_layer(lib)
+        model = lib.Model(inputs, layer(inputs))
+        model.compile(optimizer="sgd", loss="mse")
+        return model, layer
+
+    model, layer = build(keraslite)
+    before = [w.copy() for w in layer.blocks[0].get_weights()]
+    rng = np.random.default_rng(1)
+    model.fit(rng.normal(size=(16, 4)), rng.normal(size=(16, 3)), verbose=0)
+    assert any(not np.array_equal(a, b) for a, b in zip(before, layer.blocks[0].get_weights()))
+    assert model.count_params() == build(keras)[0].count_params()
+
+
+def _no_shape_build(lib):
+    layers = lib.layers
+
+    class Pair(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(3)
+
+        def build(self):
+            self.built = True
+
+        def call(self, inputs):
+            return self.dense(inputs["a"]) + self.dense(inputs["b"])
+
+    inputs = {"a": lib.Input((4,), name="a"), "b": lib.Input((4,), name="b")}
+    return lib.Model(inputs, Pair()(inputs))
+
+
+def test_build_without_a_shape_parameter():
+    k_model, l_model = _no_shape_build(keras), _no_shape_build(keraslite)
+    assert l_model.output_shape == k_model.output_shape
+    assert l_model.count_params() == k_model.count_params()
+    l_model.set_weights(k_model.get_weights())
+    x = {"a": np.ones((2, 4), "float32"), "b": np.full((2, 4), 2.0, "float32")}
+    assert_close(l_model.predict(x, verbose=0), k_model.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("cls", ["Conv2D", "Conv2DTranspose", "SeparableConv2D"])
+@pytest.mark.parametrize("args,kwargs", [((6, 3, 2), {"padding": "same"}), ((6, 3, 1), {"use_bias": False}),
+                                         ((6, 3, 2), {}), ((6, 2, 2), {"padding": "valid"}),
+                                         ((6, 5, 2), {"activation": "relu"})])
+def test_positional_strides(cls, args, kwargs):
+    x = np.random.default_rng(2).normal(size=(1, 9, 9, 4)).astype("float32")
+    k_layer, l_layer = getattr(keras.layers, cls)(*args, **kwargs), getattr(keraslite.layers, cls)(*args, **kwargs)
+    k_out = k_layer(x)
+    l_layer.build(x.shape)
+    l_layer.set_weights(k_layer.get_weights())
+    assert tuple(l_layer.kernel_size) == tuple(k_layer.kernel_size)
+    assert tuple(l_layer.strides) == tuple(k_layer.strides)
+    assert_close(keraslite.ops.convert_to_numpy(l_layer(x)), keras.ops.convert_to_numpy(k_out))
