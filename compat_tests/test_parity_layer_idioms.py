@@ -106,3 +106,40 @@ def test_positional_strides(cls, args, kwargs):
     assert tuple(l_layer.kernel_size) == tuple(k_layer.kernel_size)
     assert tuple(l_layer.strides) == tuple(k_layer.strides)
     assert_close(keraslite.ops.convert_to_numpy(l_layer(x)), keras.ops.convert_to_numpy(k_out))
+
+
+def _masked_conv(lib):
+    """keras.io PixelCNN's masked convolution: a mask of the kernel's Keras shape, applied
+    with `kernel.assign(kernel * mask)` before each call."""
+    layers, ops = lib.layers, lib.ops
+
+    class PixelConvLayer(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__()
+            self.conv = layers.Conv2D(**kwargs)
+
+        def build(self, input_shape):
+            self.conv.build(input_shape)
+            kernel_shape = ops.shape(self.conv.kernel)
+            self.mask = np.zeros(shape=kernel_shape)
+            self.mask[: kernel_shape[0] // 2, ...] = 1.0
+            self.mask[kernel_shape[0] // 2, : kernel_shape[1] // 2, ...] = 1.0
+
+        def call(self, inputs):
+            self.conv.kernel.assign(self.conv.kernel * self.mask)
+            return self.conv(inputs)
+
+    return PixelConvLayer(filters=8, kernel_size=3, padding="same")
+
+
+def test_kernel_shape_and_arithmetic_in_keras_layout():
+    x = np.random.default_rng(3).normal(size=(2, 5, 5, 2)).astype("float32")
+    k_layer, l_layer = _masked_conv(keras), _masked_conv(keraslite)
+    k_layer.build(x.shape)
+    l_layer.build(x.shape)
+    assert keraslite.ops.shape(l_layer.conv.kernel) == tuple(keras.ops.shape(k_layer.conv.kernel)) == (3, 3, 2, 8)
+    l_layer.conv.set_weights(k_layer.conv.get_weights())
+    assert_close(keraslite.ops.convert_to_numpy(l_layer.conv.kernel), keras.ops.convert_to_numpy(k_layer.conv.kernel))
+    assert_close(keraslite.ops.convert_to_numpy(l_layer(x)), keras.ops.convert_to_numpy(k_layer(x)))
+    assert_close(keraslite.ops.convert_to_numpy(keraslite.ops.multiply(l_layer.conv.kernel, l_layer.mask)),
+                 keras.ops.convert_to_numpy(keras.ops.multiply(k_layer.conv.kernel, k_layer.mask)))

@@ -193,12 +193,27 @@ class Variable(nn.Parameter):
         return self
 
 
+def in_keras_layout(variable, other):
+    """(variable, other) for elementwise arithmetic: a weight stored permuted (a Conv2D kernel
+    is kept (out, in, kh, kw)) meeting an operand of its Keras shape (kh, kw, in, out) that is
+    not its storage shape is taken as its Keras-layout view, so that `kernel * mask` with a
+    mask built from `ops.shape(kernel)` masks the axes the user meant; the result then has
+    the Keras shape, which `assign` takes back into storage."""
+    shape = getattr(other, "shape", None)
+    if shape is not None and len(shape) == variable.dim() and tuple(shape) != tuple(variable.shape) \
+            and tuple(shape) == variable.keras_shape:
+        return variable.keras_value(), other
+    return variable, other
+
+
 def _accepting_arrays(name):
     base = getattr(torch.Tensor, name)
 
     def operator(self, other):
         if isinstance(other, (list, tuple, np.ndarray)):
             other = self._array_operand(other)
+        if self.keras_layout is not IDENTITY:
+            return base(*in_keras_layout(self, other))
         return base(self, other)
 
     operator.__name__ = name

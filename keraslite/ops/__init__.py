@@ -104,8 +104,21 @@ def _t(x, dtype=None):
     return torch.as_tensor(x, dtype=torch_dtype)
 
 
+def _layout_pair(a, b):
+    from keraslite.layers.layer import IDENTITY, in_keras_layout
+
+    if getattr(a, "keras_layout", IDENTITY) is not IDENTITY:
+        a, b = in_keras_layout(a, _t(b) if isinstance(b, (list, tuple, np.ndarray)) else b)
+    elif getattr(b, "keras_layout", IDENTITY) is not IDENTITY:
+        b, a = in_keras_layout(b, _t(a) if isinstance(a, (list, tuple, np.ndarray)) else a)
+    return a, b
+
+
 def _pair(a, b):
-    """Two operands as tensors; Python scalars stay scalars so torch's weak typing applies."""
+    """Two operands as tensors; Python scalars stay scalars so torch's weak typing applies.
+    A permuted weight meeting an operand of its Keras shape is taken in its Keras layout."""
+    if hasattr(a, "keras_layout") or hasattr(b, "keras_layout"):
+        a, b = _layout_pair(a, b)
     if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
         return _t(a), _t(b)
     if not isinstance(a, (int, float, bool)):
@@ -199,6 +212,8 @@ def _is_text(x):
 
 def convert_to_numpy(x):
     if isinstance(x, torch.Tensor):
+        if hasattr(x, "keras_layout"):  # a weight: its Keras layout (a Conv2D kernel as (kh, kw, in, out))
+            return x.numpy()
         return x.detach().cpu().numpy()
     return np.asarray(x)
 
@@ -209,7 +224,9 @@ def cast(x, dtype):
 
 
 def shape(x):
-    return tuple(x.shape) if isinstance(x, torch.Tensor) else tuple(np.shape(x))
+    if isinstance(x, torch.Tensor):
+        return x.keras_shape if hasattr(x, "keras_layout") else tuple(x.shape)  # a weight: its Keras shape
+    return tuple(np.shape(x))
 
 
 @_op
