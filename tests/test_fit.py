@@ -491,3 +491,40 @@ def test_keras2_log_names_lr_and_cosine():
     history = histories["cosine"]
     assert "lr" in history and history["lr"] == history["learning_rate"] == pytest.approx([0.1, 0.05])
     assert history["cosine_proximity"] == history["cosine"] == pytest.approx(histories["cosine_similarity"]["cosine_similarity"])
+
+
+def test_fast_step_is_reused_by_the_next_fit_until_something_it_closes_over_changes():
+    import warnings
+
+    from keraslite.training.loop import _state
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 4)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
+    model = keraslite.Sequential([keraslite.Input((4,)), keraslite.layers.Dense(3), keraslite.layers.Dense(1)])
+    model.compile("adam", "mse")
+    model.fit(x, y, batch_size=8, verbose=0)
+    first = _state(model).fast_step
+    assert first is not None
+    model.fit(x, y, batch_size=8, verbose=0)
+    assert _state(model).fast_step is first
+    assert int(model.optimizer.iterations) == 8
+
+    model.layers[0].trainable = False  # after compile(): still trains (Keras 2), with the warning, each fit
+    frozen_before = model.layers[0].get_weights()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, y, batch_size=8, verbose=0)
+    assert any("trainable weights changed" in str(w.message) for w in caught)
+    assert _state(model).fast_step is not first
+    assert not np.allclose(frozen_before[0], model.layers[0].get_weights()[0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, y, batch_size=8, verbose=0)  # the reused step: the once-per-fit check still runs
+    assert any("trainable weights changed" in str(w.message) for w in caught)
+
+    model.compile(keraslite.optimizers.SGD(0.1), "mse")  # now the frozen layer stays as it is
+    frozen = model.layers[0].get_weights()
+    model.fit(x, y, batch_size=8, verbose=0)
+    assert int(model.optimizer.iterations) == 4
+    for a, b in zip(frozen, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -236,6 +236,18 @@ class _State:
         self.params_checked = False  # whether the first step compared them with the current ones
         self.extra_losses = None  # decided after the first forward
         self.graphed_step = None  # the CUDA-graph step of the last fit, if any
+        self.fast_step = None  # the last fit's eager fast step, reused while _fast_step_key holds
+        self.fast_key = None
+
+
+def _fast_step_key(model):
+    """What a fast train step closes over: when all of it is unchanged (no compile(), no
+    weight frozen or thawed, same device), the next fit starts with that step directly
+    instead of one slow Keras-semantics step and a rebuild."""
+    st = _state(model)
+    params = st.params or ()
+    return (model.optimizer, model.compiled_loss, model.compiled_metrics, model._loss_tracker, _device(),
+            st.extra_losses, tuple(map(id, params)), tuple(p.requires_grad for p in params))
 
 
 def _keras_build_draws(model, adapter):
@@ -725,7 +737,11 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     _state(model).params_checked = False  # each fit compares the trainable weights with compile()'s once
     model.stop_training = False
     model._initial_epoch = None
+    st = _state(model)
     fast_step = None
+    if not custom_step and st.fast_step is not None and st.fast_key == _fast_step_key(model):
+        _check_trainable(model, st)  # the first step's once-per-fit check, which the slow step makes
+        fast_step = st.fast_step
     prepared = False
     training_logs = {}
     callbacks.on_train_begin()
@@ -756,7 +772,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                     fast_step = _make_fast_train_step(model)
                     graphed = None if getattr(fast_step, "thaws", False) else \
                         graph_train_step(model, fast_step, st_params(model), device, batch)
-                    _state(model).graphed_step = graphed  # inspected by tests: was the step graphed?
+                    st.graphed_step = graphed  # inspected by tests: was the step graphed?
+                    if graphed is None:
+                        st.fast_step, st.fast_key = fast_step, _fast_step_key(model)
                     fast_step = graphed or fast_step
                 else:
                     fast_step(*batch)
@@ -778,7 +796,12 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             break
     opt = model.optimizer
     if st_params(model):
-        _zero_grads(st_params(model))  # the last step's gradients: memory the user never sees
+        # The last step's gradients: memory the user never sees. The Embedding tables' kept
+        # gradient buffers stay while the fast step is reused by the next fit (which zeroes
+        # them before use): allocating a large table's buffer again (fresh, page-faulting
+        # memory) made each fit's first step markedly slower than the rest.
+        kept = {id(t) for t in _embedding_tables(model, st.params)} if st.fast_step is not None else ()
+        _zero_grads([p for p in st.params if id(p) not in kept])
     if epochs > initial_epoch and hasattr(opt, "finalize_variable_values") and st_params(model):
         opt.finalize_variable_values(st_params(model))
     callbacks.on_train_end(training_logs)
