@@ -121,3 +121,22 @@ def test_nested_and_shared_merge_branches_take_the_flat_list_of_inputs():
     assert_close(answer.predict([story, query, story], verbose=0), k_model.predict([story, query], verbose=0))
     with pytest.raises(ValueError, match=r"3: \['sequential"):
         answer.predict([story, query], verbose=0)
+
+
+def test_dot_merge_over_axis_0_builds_like_keras_and_lists_its_branches():
+    # Keras 2's skip-gram example: Merge([word_model, context_model], mode="dot", dot_axes=0) builds
+    # and compiles (the shape is Keras's Dot(axes=0) rule), and `merge.layers[0]` is the first branch.
+    L = keraslite.layers
+
+    def branch():
+        return keraslite.Sequential([L.Embedding(50, 8, input_length=1), L.Reshape((8,))])
+
+    word, context = branch(), branch()
+    model = keraslite.Sequential([L.Merge([word, context], mode="dot", dot_axes=0), L.Dense(1, activation="sigmoid")])
+    model.compile(loss="mean_squared_error", optimizer="adam")
+    k_out = keras.layers.Dot(axes=0)([keras.Input((8,)), keras.Input((8,))])
+    assert model.layers[0].output_shape == tuple(k_out.shape) == (8, 1)
+    assert model.layers[0].layers[0] is word and model.layers[0].layers[1] is context
+    assert word.layers[0].get_weights()[0].shape == (50, 8)
+    with pytest.raises(ValueError, match="batch axis 0"):
+        model.predict([np.zeros((2, 1)), np.zeros((2, 1))], verbose=0)

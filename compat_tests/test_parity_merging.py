@@ -5,6 +5,7 @@ import torch
 
 from compat_tests.conftest import keras
 from compat_tests.parity import assert_close, layer_parity, to_numpy
+import keraslite
 from keraslite import layers
 
 
@@ -107,3 +108,17 @@ def test_config_matches_keras(name, kwargs):
     assert set(k_cfg) <= set(l_cfg)
     for key in set(k_cfg) - {"name", "dtype"}:
         assert l_cfg[key] == k_cfg[key], key
+
+
+@pytest.mark.parametrize("shapes", [[(300,), (300,)], [(3, 4), (3, 4)], [(3, 4), (3, 5)]])
+def test_dot_over_batch_axis_builds_and_fails_on_data(shapes):
+    # Keras builds Dot(axes=0) on functional inputs (Keras 2 skip-gram programs only build and
+    # compile such a model) and refuses only when the layer runs on data.
+    k_out = keras.layers.Dot(axes=0)([keras.Input(s) for s in shapes])
+    lite_out = layers.Dot(axes=0)([keraslite.Input(s) for s in shapes])
+    assert tuple(lite_out.shape) == tuple(k_out.shape)
+    xs = [torch.as_tensor(x) for x in _xs(*[(2,) + s for s in shapes])]
+    with pytest.raises(ValueError, match="batch"):
+        keras.layers.Dot(axes=0)(xs)
+    with pytest.raises(ValueError, match="batch axis 0"):
+        layers.Dot(axes=0)(xs)

@@ -207,6 +207,21 @@ def int_shape(x):
     return None if shape is None else tuple(None if d is None else int(d) for d in shape)
 
 
+def shape(x):
+    """Keras 2's `K.shape`: the shape of `x` as an int32 tensor, known once data flows, so
+    `K.shape(x)[0]` is the batch size. On a KerasTensor it is a graph node. `K.int_shape` is
+    the tuple of static dimensions; keras.ops.shape (Keras 3) also returns a tuple."""
+    if is_keras_tensor(x):
+        from keraslite.models.functional import symbolic_call
+
+        return symbolic_call(shape, (x,), {})
+    if not isinstance(x, torch.Tensor):
+        from keraslite import ops
+
+        x = ops.convert_to_tensor(x)
+    return torch.tensor(tuple(x.shape), dtype=torch.int32, device=x.device)
+
+
 def get_value(x):
     if isinstance(x, torch.Tensor):
         return x.detach().cpu().numpy()

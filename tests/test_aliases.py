@@ -152,6 +152,7 @@ def test_tensorflow_shim(aliased):
     assert tf.keras.Sequential is keraslite.Sequential
     assert tf.keras.layers.Dense is keraslite.layers.Dense
     assert tf.keras.models.Sequential is keraslite.Sequential
+    assert tf.keras.callbacks.BaseLogger is keraslite.callbacks.BaseLogger  # Keras 2's, gone from Keras 3
     assert int(tf.__version__.split(".")[0]) == 2
     assert tf.version.VERSION == tf.__version__ and tf.version.GIT_VERSION.startswith("v2.")
     assert tf.float32 == "float32" and tf.float32.name == "float32"

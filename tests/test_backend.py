@@ -458,3 +458,33 @@ def test_keras1_random_argument_names():
     assert abs(float(a.mean()) - 1.0) < 2e-3 and abs(float(a.std()) - 0.01) < 2e-3
     b = K.random_uniform((2000,), low=2.0, high=3.0)
     assert 2.0 <= float(b.min()) and float(b.max()) <= 3.0
+
+
+def test_keras2_shape_is_a_dynamic_int32_tensor():
+    # Keras 2's K.shape gave a tensor known once data flows (DeepDream divides a loss by
+    # K.prod(K.cast(K.shape(activation), 'float32')) for an input of unknown size); K.int_shape
+    # and keras.ops.shape (Keras 3) stay tuples.
+    import numpy as np
+    import torch
+
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import layers, ops
+
+    x = torch.zeros(2, 5, 3)
+    s = K.shape(x)
+    assert isinstance(s, torch.Tensor) and s.dtype == torch.int32 and s.tolist() == [2, 5, 3]
+    assert K.shape(np.zeros((4, 1))).tolist() == [4, 1]
+    assert ops.shape(x) == (2, 5, 3) and K.int_shape(x) == (2, 5, 3)
+
+    inputs = keraslite.Input((None, None, 3))
+    act = layers.Conv2D(4, 3)(inputs)
+    shape = K.shape(act)
+    assert K.int_shape(shape) == (4,) and shape.dtype == "int32"
+    assert ops.shape(act) == (None, None, None, 4)
+    scaling = K.prod(K.cast(shape, "float32"))
+    model = keraslite.Model(inputs, [shape, K.sum(K.square(act)) / scaling])
+    got_shape, got_mean = model.predict(np.ones((2, 7, 6, 3), "float32"), verbose=0)
+    assert got_shape.tolist() == [2, 5, 4, 4]
+    features = model.layers[1](torch.ones(2, 7, 6, 3)).detach().numpy()
+    np.testing.assert_allclose(got_mean, np.mean(features ** 2), rtol=1e-5)

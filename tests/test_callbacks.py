@@ -353,3 +353,29 @@ def test_keras22_error_metric_spellings():
     assert "val_mean_squared_error" not in logged  # only names with a logged counterpart
     with pytest.raises(KeyError):
         logged["mean_squared_error"]
+
+
+def test_keras2_base_logger_subclass_sees_the_usual_epoch_logs():
+    # Keras 2 programs subclass BaseLogger (pyimagesearch's TrainingMonitor); the epoch logs it
+    # and History get are the averages the loop reports without it.
+    class Monitor(callbacks.BaseLogger):
+        def __init__(self):
+            super().__init__()
+
+        def on_train_begin(self, logs=None):
+            self.H = {}
+
+        def on_epoch_end(self, epoch, logs=None):
+            for k, v in logs.items():
+                self.H.setdefault(k, []).append(v)
+
+    x, y = _data()
+    keraslite.utils.set_random_seed(0)
+    plain = _model().fit(x, y, batch_size=16, epochs=2, validation_split=0.25, shuffle=False, verbose=0)
+    keraslite.utils.set_random_seed(0)
+    monitor, logger = Monitor(), callbacks.BaseLogger(stateful_metrics=["accuracy"])
+    history = _model().fit(x, y, batch_size=16, epochs=2, validation_split=0.25, shuffle=False, verbose=0,
+                           callbacks=[logger, monitor])
+    assert logger.stateful_metrics == {"accuracy"}
+    assert monitor.H == dict(history.history) == dict(plain.history)
+    assert sorted(monitor.H) == ["accuracy", "loss", "val_accuracy", "val_loss"]

@@ -192,6 +192,28 @@ def test_class_weight_equals_sample_weight():
     assert abs(plain[0] - losses[0][0]) > 1e-4
 
 
+def test_class_weight_as_per_class_list_or_array():
+    # Keras 2 programs (DL4CV: classWeight = classTotals.max() / classTotals) pass one weight per
+    # class index; it means {i: w[i]}. Other kinds of value are refused with a clear message.
+    x, y = _data()
+    weights = np.array([1.0, 2.0, 0.5])
+    losses = []
+    for class_weight in ({0: 1.0, 1: 2.0, 2: 0.5}, weights, weights.tolist()):
+        keraslite.backend.clear_session()
+        keraslite.utils.set_random_seed(0)
+        model = _mlp()
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        losses.append(model.fit(x, y, epochs=2, shuffle=False, verbose=0, class_weight=class_weight).history["loss"])
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-6)
+    np.testing.assert_allclose(losses[2], losses[0], rtol=1e-6)
+    model = _mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"`class_weight` must be a dict .*received str"):
+        model.fit(x, y, epochs=1, verbose=0, class_weight="balanced")
+    with pytest.raises(ValueError, match=r"1-D numbers.*shape \(3, 1\)"):
+        model.fit(x, y, epochs=1, verbose=0, class_weight=weights[:, None])
+
+
 def test_stop_training_flag_ends_fit():
     x, y = _data()
     model = _mlp()

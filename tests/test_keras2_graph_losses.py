@@ -185,3 +185,63 @@ def test_a_loss_function_closing_over_graph_tensors_uses_the_batchs_values():
     np.testing.assert_allclose(got, np.mean(xent + kl), rtol=1e-4)
     history = vae.fit(data, data, batch_size=4, epochs=2, verbose=0).history
     assert np.all(np.isfinite(history["loss"]))
+
+
+def test_custom_loss_layer_closing_over_outer_graph_tensors_uses_this_passs_values():
+    # Deep Learning with Python (1st ed.) 8.4's VAE: the loss layer's call reads z_mean /
+    # z_log_var, KerasTensors made outside the layer and not among its inputs. Each forward pass
+    # computes them first, and the layer's ops on them take those values (and their gradients).
+    class CustomVariationalLayer(layers.Layer):
+        def call(self, inputs):
+            x, decoded = inputs
+            xent = losses.binary_crossentropy(K.flatten(x), K.flatten(decoded))
+            kl = -0.5 * K.mean(1 + z_log_var - K.square(z_mean) - K.exp(z_log_var), axis=-1)
+            self.add_loss(K.mean(xent + kl), inputs=inputs)
+            return x
+
+    keraslite.utils.set_random_seed(0)
+    inputs = keraslite.Input((6,))
+    hidden = layers.Dense(5, activation="relu")(inputs)
+    z_mean, z_log_var = layers.Dense(2)(hidden), layers.Dense(2)(hidden)
+    z = layers.Lambda(lambda a: a[0] + 0.0 * K.exp(a[1] / 2))([z_mean, z_log_var])  # sampling, std 0
+    decoded = layers.Dense(6, activation="sigmoid")(z)
+    model = keraslite.Model(inputs, CustomVariationalLayer()([inputs, decoded]))
+    model.compile(optimizer="rmsprop", loss=None)
+    x = _x(16, 6)
+
+    model(x)
+    mean, log_var, out = keraslite.Model(inputs, [z_mean, z_log_var, decoded]).predict(x, verbose=0)
+    out = np.clip(out, 1e-7, 1 - 1e-7)
+    xent = -np.mean(x * np.log(out) + (1 - x) * np.log(1 - out))
+    kl = -0.5 * np.mean(1 + log_var - mean ** 2 - np.exp(log_var), axis=-1)
+    assert len(model.losses) == 1 and isinstance(model.losses[0], torch.Tensor)
+    np.testing.assert_allclose(float(model.losses[0]), xent + kl.mean(), rtol=1e-5)
+
+    log_var_kernel = model.layers[3].get_weights()[0]  # only the KL term reaches z_log_var's Dense
+    history = model.fit(x, None, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    assert history.history["loss"][1] < history.history["loss"][0]
+    assert not np.allclose(model.layers[3].get_weights()[0], log_var_kernel)
+    np.testing.assert_allclose(model.predict(x, verbose=0), x)
+
+
+def test_custom_loss_layer_reading_a_tensor_the_model_does_not_compute_says_how_to_fix_it():
+    inputs = keraslite.Input((6,))
+    z_mean, z_log_var = layers.Dense(2)(inputs), layers.Dense(2)(inputs)  # z_log_var feeds no output
+    decoded = layers.Dense(6, activation="sigmoid")(z_mean)
+
+    class KLOnly(layers.Layer):
+        def call(self, inputs):
+            self.add_loss(K.mean(K.exp(z_log_var)))
+            return inputs[0]
+
+    class Mixed(layers.Layer):
+        def call(self, inputs):
+            self.add_loss(K.mean(K.square(z_mean) - z_log_var))
+            return inputs[0]
+
+    x = _x(4, 6)
+    with pytest.raises(ValueError, match=r"Layer 'kl_only' \(KLOnly\): add_loss\(\) received a symbolic tensor.*"
+                                         r"KLOnly\(\)\(\[x, z_mean, z_log_var\]\)"):
+        keraslite.Model(inputs, KLOnly()([inputs, decoded]))(x)
+    with pytest.raises(ValueError, match=r"does not compute.*Pass the tensors the layer needs as its inputs"):
+        keraslite.Model(inputs, Mixed()([inputs, decoded]))(x)

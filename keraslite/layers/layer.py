@@ -654,6 +654,14 @@ class Layer(nn.Module):
     def add_loss(self, loss, inputs=None):
         # `inputs=` is Keras 2's (marking a loss as conditional on inputs); Keras 3 and
         # keraslite record the losses of each call, so it changes nothing.
+        from keraslite.models import functional
+
+        if functional.in_graph_run() and not rng.is_tracing() and functional.has_symbolic(loss):
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}): add_loss() received a symbolic tensor while the "
+                "layer runs on data. Its call computes the loss from a KerasTensor that is not one of its inputs "
+                "and that the model does not compute on the way to its outputs. Pass the tensors the loss needs "
+                f"to the layer as inputs, e.g. `{type(self).__name__}()([x, z_mean, z_log_var])`.")
         self._added_losses.append(loss)
         _CALLS.losses_added = True
 

@@ -52,6 +52,11 @@ class Merge(Layer):
         if all(s is not None for s in shapes):
             self._batch_input_shape = [tuple(s) for s in shapes]
 
+    @property
+    def layers(self):
+        """The branch models, as Keras 1's `Merge.layers` (`model.layers[0].layers[0]` is the first branch)."""
+        return list(self.branches)
+
     # A branch may itself be a Sequential that starts with a Merge (Keras 1's babi_memnn merges
     # `match`, a merge of two encoders, with a third): as in Keras 1, the model's inputs are the
     # inputs of the innermost branches ("leaves") in order, a branch used twice counted once.

@@ -9,6 +9,7 @@ incompatible shapes. Leaves graph building to keraslite.models.functional.
 import torch
 
 from keraslite.layers.layer import Layer
+from keraslite.utils import rng
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add", "subtract",
            "multiply", "average", "maximum", "minimum", "concatenate", "dot", "merge"]
@@ -305,9 +306,6 @@ class Dot(_Merge):
                 raise ValueError(f"Dot '{self.name}': axis {a} is out of range for an input of shape {tuple(shape)}; "
                                  f"received axes={self.axes}.")
             out.append(a % len(shape))
-        if 0 in out:
-            raise ValueError(f"Dot '{self.name}': cannot take the dot product over the batch axis 0; received "
-                             f"axes={self.axes} for shapes {tuple(shape1)} and {tuple(shape2)}.")
         return out
 
     def _check_pair(self, input_shape):
@@ -334,6 +332,14 @@ class Dot(_Merge):
             raise ValueError(f"Dot '{self.name}': must be called on a list of exactly 2 tensors.")
         x, y = inputs
         _, _, a1, a2 = self._check_pair([tuple(x.shape), tuple(y.shape)])
+        if 0 in (a1, a2):
+            # Keras builds such a layer (with compute_output_shape's shape) and only refuses to run it on data.
+            if rng.is_tracing():
+                return x.new_zeros(self.compute_output_shape([tuple(x.shape), tuple(y.shape)]))
+            raise ValueError(f"Dot '{self.name}': cannot take the dot product over the batch axis 0; received "
+                             f"axes={self.axes} for shapes {tuple(x.shape)} and {tuple(y.shape)}. Use axes that "
+                             "are not the batch axis (e.g. axes=1 for two (batch, n) inputs); if your inputs are "
+                             "not batched, add a batch dimension with keras.ops.expand_dims(x, 0).")
         if self.normalize:
             x = _l2_normalize(x, a1)
             y = _l2_normalize(y, a2)
@@ -350,7 +356,12 @@ class Dot(_Merge):
 
     def compute_output_shape(self, input_shape):
         shape1, shape2, a1, a2 = self._check_pair(input_shape)
-        out = [d for i, d in enumerate(shape1) if i != a1] + [d for i, d in enumerate(shape2) if i not in (0, a2)]
+        # Keras's rule: drop axis a1 of the first shape, then axis a2 and the (new) first axis of the second.
+        # For axes=0 that is only a placeholder shape: call() refuses to contract the batch axis.
+        rest2 = list(shape2)
+        rest2.pop(a2)
+        rest2.pop(0)
+        out = [d for i, d in enumerate(shape1) if i != a1] + rest2
         if len(out) == 1:
             out.append(1)
         return tuple(out)

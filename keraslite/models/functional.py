@@ -711,25 +711,50 @@ def live_graph_values():
         _LIVE.frames = previous
 
 
+def _running_passes():
+    """The graph runs now in progress in this thread, innermost last: (slot_of, values) each,
+    `values` filling in as the layers run."""
+    running = getattr(_LIVE, "running", None)
+    if running is None:
+        running = _LIVE.running = []
+    return running
+
+
+def in_graph_run():
+    """Whether a functional model's layers are running on data in this thread now."""
+    return bool(getattr(_LIVE, "running", None))
+
+
 def _live_operands(args, kwargs):
-    """(args, kwargs) with every KerasTensor replaced by its recorded value, or None when one
-    of them has no value in the current forward pass."""
-    frames = getattr(_LIVE, "frames", None)
+    """(args, kwargs) with every KerasTensor replaced by its value in the forward pass now
+    running or recorded by live_graph_values, or None when one of them has no value there."""
+    running = _running_passes()
+    frames = (getattr(_LIVE, "frames", None) or []) + running
     if not frames:
         return None
-    missing = []
+    found, missing = [], []
 
     def value(v):
+        if isinstance(v, torch.Tensor):
+            found.append(v)
         if not isinstance(v, KerasTensor):
             return v
         for slot_of, values in reversed(frames):
             slot = slot_of.get(id(v))
             if slot is not None and values[slot] is not None:
+                found.append(v)
                 return values[slot]
         missing.append(v)
         return v
 
     live = (map_structure(value, list(args)), map_structure(value, dict(kwargs)))
+    if missing and found and running:
+        # A graph node mixing data of this pass with a tensor it cannot compute could only fail later.
+        raise ValueError(
+            f"An operation inside a layer's call mixes tensors of the forward pass now running with the "
+            f"KerasTensor(s) {[t.name for t in missing]}, which the model being run does not compute before this "
+            "layer (they are not on its path from the inputs to the outputs). Pass the tensors the layer needs as "
+            "its inputs, e.g. `MyLayer()([x, z_mean, z_log_var])`, instead of reading them from outside its call.")
     return None if missing else live
 
 
@@ -1103,28 +1128,36 @@ def _run_graph(model, inputs, training, mask):
                 x._keras_mask = m
     for slot, x in zip(plan.input_slots, flat):
         values[slot] = x
-    for layer, fast, args, kwargs, outs, single, accepts_training in plan.steps:
-        if fast is not None and not kwargs:
-            if training is not None and accepts_training:
-                y = layer(values[fast], training=training)
+    # While the layers run, an operation on one of this graph's KerasTensors inside a layer's
+    # call (a layer closing over `z_mean` from outside its inputs) computes with its value in
+    # this pass (see _live_operands).
+    running = _running_passes()
+    running.append((plan.slot_of, values))
+    try:
+        for layer, fast, args, kwargs, outs, single, accepts_training in plan.steps:
+            if fast is not None and not kwargs:
+                if training is not None and accepts_training:
+                    y = layer(values[fast], training=training)
+                else:
+                    y = layer(values[fast])
             else:
-                y = layer(values[fast])
-        else:
-            a = _fill(args, values)
-            k = _fill(kwargs, values)
-            # A `training=` written where the graph was built wins over the outer call's: the
-            # fine-tuning recipe's `base_model(inputs, training=False)` keeps BatchNormalization
-            # in inference mode during fit, and `Dropout(0.5)(x, training=True)` stays on in
-            # predict, as in tf.keras 2 and as Keras 3's guides describe (Keras 3 itself lets the
-            # outer value override it, keras-team/keras#20285).
-            if training is not None and accepts_training and "training" not in k:
-                k["training"] = training
-            y = layer(*a, **k)
-        if single:
-            values[outs] = y
-        else:
-            for s, v in zip(outs, flatten(y)):
-                values[s] = v
+                a = _fill(args, values)
+                k = _fill(kwargs, values)
+                # A `training=` written where the graph was built wins over the outer call's: the
+                # fine-tuning recipe's `base_model(inputs, training=False)` keeps BatchNormalization
+                # in inference mode during fit, and `Dropout(0.5)(x, training=True)` stays on in
+                # predict, as in tf.keras 2 and as Keras 3's guides describe (Keras 3 itself lets the
+                # outer value override it, keras-team/keras#20285).
+                if training is not None and accepts_training and "training" not in k:
+                    k["training"] = training
+                y = layer(*a, **k)
+            if single:
+                values[outs] = y
+            else:
+                for s, v in zip(outs, flatten(y)):
+                    values[s] = v
+    finally:
+        running.pop()
     frames = getattr(_LIVE, "frames", None)
     if frames is not None:
         frames.append((plan.slot_of, values))

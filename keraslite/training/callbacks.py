@@ -2,7 +2,7 @@
 
 Owns: every Keras hook and its default (nothing), CallbackList (which also decides which
 per-batch hooks anyone overrides, so that the training loop skips the rest at no cost),
-History, ProgbarLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau,
+History, BaseLogger, ProgbarLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau,
 LearningRateScheduler, CSVLogger, LambdaCallback, TerminateOnNaN, BackupAndRestore,
 TensorBoard, RemoteMonitor-free.
 
@@ -28,7 +28,7 @@ import numpy as np
 from keraslite.training.logs import Logs
 from keraslite.training.progbar import Progbar
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
+__all__ = ["BaseLogger", "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
            "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger", "LambdaCallback", "TerminateOnNaN",
            "BackupAndRestore", "TensorBoard", "RemoteMonitor"]
 
@@ -260,6 +260,18 @@ class History(Callback):
             self.history.setdefault(k, []).append(v)
         if self.model is not None:
             self.model.history = self
+
+
+class BaseLogger(Callback):
+    """Keras 2's BaseLogger, which Keras 2's fit added to every run to average the batch logs
+    into the epoch logs. Here the training loop already reports epoch averages (as Keras 3,
+    which dropped this class, does), so a BaseLogger leaves the logs as they are: it exists to
+    be subclassed (`class TrainingMonitor(BaseLogger)`) or listed in `callbacks=` unchanged.
+    `stateful_metrics` names metrics reported as their last value, not averaged."""
+
+    def __init__(self, stateful_metrics=None):
+        super().__init__()
+        self.stateful_metrics = set(stateful_metrics or [])
 
 
 class ProgbarLogger(Callback):

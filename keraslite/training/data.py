@@ -223,6 +223,23 @@ def train_validation_split(arrays, validation_split):
     return train, val
 
 
+def standardize_class_weight(class_weight):
+    """`class_weight` as a {class index: weight} dict, or None when empty. A list or 1-D array
+    of per-class weights (Keras 2 programs computed `totals.max() / totals`) gives weight w[i]
+    to class i; Keras itself takes only dicts."""
+    if class_weight is None or isinstance(class_weight, dict):
+        return class_weight or None
+    if isinstance(class_weight, (list, tuple, np.ndarray, torch.Tensor)):
+        weights = np.asarray(class_weight.detach().cpu() if isinstance(class_weight, torch.Tensor) else class_weight)
+        if weights.ndim == 1 and weights.dtype.kind in "biuf":
+            return {i: float(w) for i, w in enumerate(weights)} or None
+        raise ValueError(f"`class_weight` as a list or array must be 1-D numbers, one weight per class index; received "
+                         f"an array of shape {weights.shape} and dtype {weights.dtype}. Pass a dict "
+                         "{class index: weight} instead.")
+    raise ValueError(f"`class_weight` must be a dict {{class index: weight}} (or a list / 1-D array of per-class "
+                     f"weights); received {type(class_weight).__name__}: {class_weight!r}.")
+
+
 def class_weight_to_sample_weight(y, class_weight):
     """Per-sample weights from a {class: weight} dict; classes not listed weigh 1."""
     if isinstance(y, (list, tuple, dict)):
@@ -625,6 +642,7 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     if x is None:
         raise ValueError("No input data: pass `x` (arrays, a generator, a Sequence/PyDataset or a DataLoader).")
     x, y, sample_weight = from_pandas(x), from_pandas(y), from_pandas(sample_weight)
+    class_weight = standardize_class_weight(class_weight)
     if isinstance(x, (np.ndarray, torch.Tensor)) or (isinstance(x, (list, tuple, dict)) and is_array_like(x)):
         if any(is_string_array(t) for t in flatten(standardize(x))):
             return StringArrayData(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,

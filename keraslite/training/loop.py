@@ -1119,7 +1119,7 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
         validation_data, validation_steps = _peek_steps(validation_data, nb_val_samples)
     return fit(model, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
                callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
-               validation_freq=validation_freq, class_weight=class_weight or None, shuffle=shuffle,
+               validation_freq=validation_freq, class_weight=class_weight, shuffle=shuffle,
                initial_epoch=initial_epoch)
 
 
