@@ -11,6 +11,8 @@ sources count as watched and how the graph is kept; what happens between `__ente
 apply_gradients / apply), the model and its trainable_variables.
 """
 import contextlib
+import operator
+import sys
 import warnings
 import weakref
 
@@ -333,7 +335,10 @@ def install_eager_numpy():
         return
 
     def numpy(self, *, force=False):
-        return original(self, force=True)
+        array = original(self, force=True)
+        # A 0-d tensor gives a numpy scalar (np.float32, np.int64 ...), hashable as TF's is:
+        # `labels[tf.argmax(probs).numpy()]` indexes a dict.
+        return array[()] if array.ndim == 0 else array
 
     numpy._keraslite_eager = True
     numpy.__doc__ = original.__doc__
@@ -342,6 +347,57 @@ def install_eager_numpy():
     _install_numpy_results()
     _install_numpy_delegates()
     _install_set_shape()
+    _install_get_shape()
+    _install_immutable_updates()
+
+
+def _install_get_shape():
+    """`t.get_shape()`: TensorFlow's alias of `t.shape`, as a tf.TensorShape (`as_list()`,
+    `.ndims`, `int(t.get_shape()[-1])`)."""
+    if hasattr(torch.Tensor, "get_shape"):
+        return
+    from keraslite.compat.tf_ops import TensorShape
+
+    def get_shape(self):
+        return TensorShape(tuple(self.shape))
+
+    torch.Tensor.get_shape = get_shape
+
+
+# TensorFlow tensors are immutable: `b = a; b += 1` rebinds b to a new tensor and leaves a as it
+# was, `loss += tf.constant([3.0])` may change the shape, and `w2 = variable; w2 += 1` gives a
+# tensor. torch updates in place (changing `a`, refusing a broadcast result or a leaf that
+# requires grad). Augmented assignment written in the program therefore computes out of place;
+# torch's and keraslite's own code, which may rely on updating in place, keeps torch's operators.
+_AUGMENTED = {"__iadd__": operator.add, "__isub__": operator.sub, "__imul__": operator.mul,
+              "__itruediv__": operator.truediv, "__ifloordiv__": operator.floordiv, "__imod__": operator.mod,
+              "__ipow__": operator.pow, "__iand__": operator.and_, "__ior__": operator.or_,
+              "__ixor__": operator.xor, "__ilshift__": operator.lshift, "__irshift__": operator.rshift}
+_IN_PLACE_PACKAGES = ("torch", "keraslite")  # prefixes: torchvision, torchaudio ... too
+_updates_in_place = {}  # calling module's name -> whether its augmented assignments stay in place
+
+
+def _out_of_place_for_programs(name, in_place, out_of_place):
+    def method(self, other):
+        module = sys._getframe(1).f_globals.get("__name__")
+        keep = _updates_in_place.get(module)
+        if keep is None:
+            keep = _updates_in_place[module] = isinstance(module, str) and module.startswith(_IN_PLACE_PACKAGES)
+        return in_place(self, other) if keep else out_of_place(self, other)
+
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = in_place.__doc__
+    method._keraslite_immutable = True
+    return method
+
+
+def _install_immutable_updates():
+    for name, out_of_place in _AUGMENTED.items():
+        in_place = getattr(torch.Tensor, name)
+        if getattr(in_place, "_keraslite_immutable", False):
+            continue
+        setattr(torch.Tensor, name, _out_of_place_for_programs(name, in_place, out_of_place))
 
 
 def _install_set_shape():
