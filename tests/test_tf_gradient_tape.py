@@ -440,3 +440,27 @@ def test_variable_slice_assign_and_scatter_nd_update():
     with tf.GradientTape() as tape:  # slicing still differentiates
         y = tf.reduce_sum(v[0] * 2.0)
     np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [[2.0, 2.0, 2.0], [0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("reduce", [tf.reduce_sum, tf.reduce_mean, tf.reduce_max, tf.math.reduce_std,
+                                    lambda values: tf.reduce_sum(tf.convert_to_tensor(values))])
+def test_a_list_of_tensors_keeps_its_gradient(reduce):
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = reduce([tf.reduce_mean(x * 2.0), tf.reduce_mean(x * 3.0)])
+    assert tape.gradient(loss, x) is not None
+
+
+def test_a_nested_list_of_tensors_and_numbers_converts_with_its_gradient():
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        packed = tf.convert_to_tensor([[tf.reduce_mean(x * 2.0), 1.0], (tf.reduce_mean(x * 3.0), 2)])
+        loss = tf.reduce_sum(packed)
+    assert packed.dtype == torch.float32 and tuple(packed.shape) == (2, 2)
+    np.testing.assert_allclose(packed.detach().numpy(), [[3.0, 1.0], [4.5, 2.0]])
+    np.testing.assert_allclose(tape.gradient(loss, x).numpy(), [2.5, 2.5])
+    assert tf.convert_to_tensor([tf.constant(1), tf.constant(2)], dtype=tf.float32).dtype == torch.float32
+    with pytest.raises(ValueError, match="different shapes"):
+        tf.convert_to_tensor([tf.constant([1.0]), tf.constant([1.0, 2.0])])
