@@ -464,3 +464,35 @@ def test_a_nested_list_of_tensors_and_numbers_converts_with_its_gradient():
     assert tf.convert_to_tensor([tf.constant(1), tf.constant(2)], dtype=tf.float32).dtype == torch.float32
     with pytest.raises(ValueError, match="different shapes"):
         tf.convert_to_tensor([tf.constant([1.0]), tf.constant([1.0, 2.0])])
+
+
+def test_tf_function_input_signature_converts_arguments():
+    @tf.function(input_signature=(tf.TensorSpec(shape=[None], dtype=tf.float32), tf.TensorSpec([], tf.int32)))
+    def double_square_grad(x, n):
+        assert isinstance(x, torch.Tensor) and x.dtype == torch.float32
+        assert isinstance(n, torch.Tensor) and n.dtype == torch.int32
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(x * x)
+        return tape.gradient(y, x)
+
+    np.testing.assert_allclose(double_square_grad(np.array([1.0, 2.0]), 3).numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(double_square_grad(x=[1.0, 2.0], n=3).numpy(), [2.0, 4.0])
+    with pytest.raises(ValueError, match="does not match input_signature"):
+        double_square_grad(np.ones((2, 2)), 3)
+
+
+def test_tf_function_input_signature_on_a_method_skips_self():
+    class Grad(tf.Module):
+        @tf.function(input_signature=(tf.TensorSpec(shape=[None, 3], dtype=tf.float32),
+                                      [tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.float32)]))
+        def __call__(self, x, scales):
+            assert isinstance(scales, list) and all(isinstance(s, torch.Tensor) for s in scales)
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                loss = tf.reduce_sum(x) * scales[0] * scales[1]
+            return tape.gradient(loss, x)
+
+    out = Grad()(np.ones((2, 3)), [2.0, 3.0])
+    assert out.dtype == torch.float32
+    np.testing.assert_allclose(out.numpy(), np.full((2, 3), 6.0))
