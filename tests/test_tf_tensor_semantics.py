@@ -1,12 +1,26 @@
 """Under the tensorflow shim, torch tensors behave as TF's eager tensors where programs can tell:
-`.numpy()` of a 0-d tensor is a numpy scalar, augmented assignment does not write into the
-tensor (TF tensors are immutable), and `get_shape()` gives a TensorShape."""
+`.numpy()` of a 0-d tensor is a numpy scalar and `get_shape()` gives a TensorShape; with the
+aliases installed, augmented assignment does not write into the tensor (TF tensors are immutable)."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
 import keraslite
 import keraslite.compat.tensorflow_shim as tf
+from keraslite.compat import aliases
+
+
+@pytest.fixture
+def aliased():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the real keras, imported by parity tests, set aside
+        aliases.install_aliases()
+    try:
+        yield
+    finally:
+        aliases.uninstall_aliases()
 
 
 def test_numpy_of_a_scalar_tensor_is_a_hashable_numpy_scalar():
@@ -22,7 +36,7 @@ def test_numpy_of_a_scalar_tensor_is_a_hashable_numpy_scalar():
     assert tf.constant([[1.0]]).numpy().shape == (1, 1)
 
 
-def test_augmented_assignment_leaves_the_original_tensor_alone():
+def test_augmented_assignment_leaves_the_original_tensor_alone(aliased):
     a = tf.constant([1.0, 2.0])
     b = a
     b += 10.0
@@ -39,14 +53,14 @@ def test_augmented_assignment_leaves_the_original_tensor_alone():
     assert mask.numpy().tolist() == [True, False] and other.numpy().tolist() == [True, True]
 
 
-def test_augmented_assignment_may_broadcast_to_a_new_shape():
+def test_augmented_assignment_may_broadcast_to_a_new_shape(aliased):
     loss = tf.reduce_sum(tf.constant([1.0, 2.0]))
     loss += tf.constant([3.0])
     assert tuple(loss.shape) == (1,)
     np.testing.assert_array_equal(loss.numpy(), [6.0])
 
 
-def test_augmented_assignment_on_a_variable_gives_a_tensor():
+def test_augmented_assignment_on_a_variable_gives_a_tensor(aliased):
     v = tf.Variable([1.0, 2.0])
     w = v
     w += 1.0
@@ -56,7 +70,7 @@ def test_augmented_assignment_on_a_variable_gives_a_tensor():
     np.testing.assert_array_equal(v.numpy(), [2.0, 3.0])
 
 
-def test_augmented_assignment_is_differentiable():
+def test_augmented_assignment_is_differentiable(aliased):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -65,7 +79,7 @@ def test_augmented_assignment_is_differentiable():
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), [6.0, 12.0])
 
 
-def test_library_code_keeps_torchs_in_place_updates():
+def test_library_code_keeps_torchs_in_place_updates(aliased):
     # torch's own modules (optimizers, here) update parameters with augmented assignment.
     t = torch.tensor([1.0, 2.0])
     alias = t
@@ -73,12 +87,23 @@ def test_library_code_keeps_torchs_in_place_updates():
     np.testing.assert_array_equal(t.numpy(), [2.0, 3.0])
 
 
-def test_training_still_updates_the_weights():
+def test_training_still_updates_the_weights(aliased):
     model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     before = model.get_weights()[0].copy()
     model.fit(np.ones((8, 3), "float32"), np.ones((8, 1), "float32"), epochs=2, verbose=0)
     assert not np.allclose(before, model.get_weights()[0])
+
+
+def test_augmented_assignment_is_torchs_without_the_aliases():
+    t = torch.tensor([1.0, 2.0])
+    alias = t
+    alias += 1.0
+    np.testing.assert_array_equal(t.numpy(), [2.0, 3.0])
+    aliases.install_aliases()
+    aliases.uninstall_aliases()
+    alias -= 1.0
+    np.testing.assert_array_equal(t.numpy(), [1.0, 2.0])
 
 
 def test_get_shape_gives_a_tensor_shape():
@@ -106,3 +131,10 @@ def test_get_shape_inside_a_custom_layer_call():
 
     out = keraslite.Sequential([keraslite.Input((4,)), Scale()])(np.ones((1, 4), "float32"))
     np.testing.assert_allclose(np.asarray(out), 4.0)
+
+
+def test_numpy_conversion_of_a_scalar_tensor_is_an_array():
+    t = tf.constant(3.0)
+    assert isinstance(np.asarray(t), np.ndarray) and np.asarray(t).shape == ()
+    assert np.asarray(t).tolist() == 3.0 and np.array(t, dtype=np.int32).dtype == np.int32
+    assert np.asarray(tf.Variable(2.0)).tolist() == 2.0

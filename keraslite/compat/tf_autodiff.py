@@ -11,8 +11,6 @@ sources count as watched and how the graph is kept; what happens between `__ente
 apply_gradients / apply), the model and its trainable_variables.
 """
 import contextlib
-import operator
-import sys
 import warnings
 import weakref
 
@@ -343,12 +341,19 @@ def install_eager_numpy():
     numpy._keraslite_eager = True
     numpy.__doc__ = original.__doc__
     torch.Tensor.numpy = numpy
+    original_array = torch.Tensor.__array__
+
+    def __array__(self, dtype=None):
+        # torch's __array__ returns .numpy(), which numpy needs as an array even for a 0-d tensor.
+        return np.asarray(original_array(self, dtype))
+
+    __array__.__doc__ = original_array.__doc__
+    torch.Tensor.__array__ = __array__
     _install_numpy_reductions()
     _install_numpy_results()
     _install_numpy_delegates()
     _install_set_shape()
     _install_get_shape()
-    _install_immutable_updates()
 
 
 def _install_get_shape():
@@ -362,42 +367,6 @@ def _install_get_shape():
         return TensorShape(tuple(self.shape))
 
     torch.Tensor.get_shape = get_shape
-
-
-# TensorFlow tensors are immutable: `b = a; b += 1` rebinds b to a new tensor and leaves a as it
-# was, `loss += tf.constant([3.0])` may change the shape, and `w2 = variable; w2 += 1` gives a
-# tensor. torch updates in place (changing `a`, refusing a broadcast result or a leaf that
-# requires grad). Augmented assignment written in the program therefore computes out of place;
-# torch's and keraslite's own code, which may rely on updating in place, keeps torch's operators.
-_AUGMENTED = {"__iadd__": operator.add, "__isub__": operator.sub, "__imul__": operator.mul,
-              "__itruediv__": operator.truediv, "__ifloordiv__": operator.floordiv, "__imod__": operator.mod,
-              "__ipow__": operator.pow, "__iand__": operator.and_, "__ior__": operator.or_,
-              "__ixor__": operator.xor, "__ilshift__": operator.lshift, "__irshift__": operator.rshift}
-_IN_PLACE_PACKAGES = ("torch", "keraslite")  # prefixes: torchvision, torchaudio ... too
-_updates_in_place = {}  # calling module's name -> whether its augmented assignments stay in place
-
-
-def _out_of_place_for_programs(name, in_place, out_of_place):
-    def method(self, other):
-        module = sys._getframe(1).f_globals.get("__name__")
-        keep = _updates_in_place.get(module)
-        if keep is None:
-            keep = _updates_in_place[module] = isinstance(module, str) and module.startswith(_IN_PLACE_PACKAGES)
-        return in_place(self, other) if keep else out_of_place(self, other)
-
-    method.__name__ = name
-    method.__qualname__ = f"Tensor.{name}"
-    method.__doc__ = in_place.__doc__
-    method._keraslite_immutable = True
-    return method
-
-
-def _install_immutable_updates():
-    for name, out_of_place in _AUGMENTED.items():
-        in_place = getattr(torch.Tensor, name)
-        if getattr(in_place, "_keraslite_immutable", False):
-            continue
-        setattr(torch.Tensor, name, _out_of_place_for_programs(name, in_place, out_of_place))
 
 
 def _install_set_shape():
