@@ -80,6 +80,10 @@ def _tensorflow_scalar_reads():
     # loop) without a word; torch warns on each new call site. Programs run here read them as TF does.
     warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True to a scalar",
                             category=UserWarning)
+    # numpy 2 warns on `np.array(tensor)` that torch's __array__ takes no `copy` keyword;
+    # TensorFlow's tensors convert without a word.
+    warnings.filterwarnings("ignore", message="__array__ implementation doesn't accept a copy keyword",
+                            category=DeprecationWarning)
 
 
 def _run_code(source, filename, argv, path0, module_file=None):

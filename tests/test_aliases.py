@@ -44,6 +44,9 @@ def test_common_paths_resolve_to_keraslite_objects(aliased, root):
     assert _import(f"{root}.backend").floatx is keraslite.backend.floatx
     assert _import(f"{root}.objectives").categorical_crossentropy is keraslite.losses.categorical_crossentropy
     assert _import(f"{root}.datasets.cifar100").load_data is keraslite.datasets.cifar100.load_data
+    sequence = _import(f"{root}.preprocessing.sequence")
+    assert sequence.skipgrams is keraslite.utils.preprocessing.sequence.skipgrams
+    assert sequence.make_sampling_table is keraslite.utils.preprocessing.sequence.make_sampling_table
     for name in ["optimizers", "losses", "metrics", "callbacks", "initializers", "regularizers", "constraints",
                  "activations", "datasets"]:
         module = _import(f"{root}.{name}")

@@ -179,3 +179,22 @@ def test_float_of_a_loss_under_a_tape_prints_no_torch_warning(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "loss " in out.stdout and "grads 2" in out.stdout
     assert "requires_grad=True to a scalar" not in out.stderr
+
+
+def test_numpy_array_of_a_tensor_prints_no_copy_keyword_warning(tmp_path):
+    # numpy 2 warns that torch's __array__ takes no `copy` keyword; TensorFlow programs never saw it.
+    script = tmp_path / "to_numpy.py"
+    script.write_text(textwrap.dedent("""
+        import numpy as np
+        import tensorflow as tf
+        t = tf.constant([[0.5, 1.0]]) * 255
+        a, b = np.array(t), np.array(t, dtype=np.uint8)
+        print("arrays", a.dtype, b.dtype)
+        import warnings
+        warnings.warn("another deprecation", DeprecationWarning)
+    """))
+    out = run([str(script)], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "arrays float32 uint8" in out.stdout
+    assert "copy keyword" not in out.stderr
+    assert "another deprecation" in out.stderr  # other warnings still show

@@ -440,3 +440,59 @@ def test_variable_slice_assign_and_scatter_nd_update():
     with tf.GradientTape() as tape:  # slicing still differentiates
         y = tf.reduce_sum(v[0] * 2.0)
     np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [[2.0, 2.0, 2.0], [0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("reduce", [tf.reduce_sum, tf.reduce_mean, tf.reduce_max, tf.math.reduce_std,
+                                    lambda values: tf.reduce_sum(tf.convert_to_tensor(values))])
+def test_a_list_of_tensors_keeps_its_gradient(reduce):
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = reduce([tf.reduce_mean(x * 2.0), tf.reduce_mean(x * 3.0)])
+    assert tape.gradient(loss, x) is not None
+
+
+def test_a_nested_list_of_tensors_and_numbers_converts_with_its_gradient():
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        packed = tf.convert_to_tensor([[tf.reduce_mean(x * 2.0), 1.0], (tf.reduce_mean(x * 3.0), 2)])
+        loss = tf.reduce_sum(packed)
+    assert packed.dtype == torch.float32 and tuple(packed.shape) == (2, 2)
+    np.testing.assert_allclose(packed.detach().numpy(), [[3.0, 1.0], [4.5, 2.0]])
+    np.testing.assert_allclose(tape.gradient(loss, x).numpy(), [2.5, 2.5])
+    assert tf.convert_to_tensor([tf.constant(1), tf.constant(2)], dtype=tf.float32).dtype == torch.float32
+    with pytest.raises(ValueError, match="different shapes"):
+        tf.convert_to_tensor([tf.constant([1.0]), tf.constant([1.0, 2.0])])
+
+
+def test_tf_function_input_signature_converts_arguments():
+    @tf.function(input_signature=(tf.TensorSpec(shape=[None], dtype=tf.float32), tf.TensorSpec([], tf.int32)))
+    def double_square_grad(x, n):
+        assert isinstance(x, torch.Tensor) and x.dtype == torch.float32
+        assert isinstance(n, torch.Tensor) and n.dtype == torch.int32
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(x * x)
+        return tape.gradient(y, x)
+
+    np.testing.assert_allclose(double_square_grad(np.array([1.0, 2.0]), 3).numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(double_square_grad(x=[1.0, 2.0], n=3).numpy(), [2.0, 4.0])
+    with pytest.raises(ValueError, match="does not match input_signature"):
+        double_square_grad(np.ones((2, 2)), 3)
+
+
+def test_tf_function_input_signature_on_a_method_skips_self():
+    class Grad(tf.Module):
+        @tf.function(input_signature=(tf.TensorSpec(shape=[None, 3], dtype=tf.float32),
+                                      [tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.float32)]))
+        def __call__(self, x, scales):
+            assert isinstance(scales, list) and all(isinstance(s, torch.Tensor) for s in scales)
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                loss = tf.reduce_sum(x) * scales[0] * scales[1]
+            return tape.gradient(loss, x)
+
+    out = Grad()(np.ones((2, 3)), [2.0, 3.0])
+    assert out.dtype == torch.float32
+    np.testing.assert_allclose(out.numpy(), np.full((2, 3), 6.0))

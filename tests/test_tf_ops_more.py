@@ -885,3 +885,50 @@ def test_distribute_strategies_run_as_one_replica(tf):
     assert float(strategy.reduce(tf.distribute.ReduceOp.SUM, tf.constant([1.0, 2.0]), axis=0)) == 3.0
     assert float(strategy.reduce(tf.distribute.ReduceOp.MEAN, tf.constant([1.0, 2.0]), axis=0)) == 1.5
     from tensorflow.distribute import MirroredStrategy  # noqa: F401 - importable as a module too
+
+
+def test_image_total_variation(tf):
+    images = RNG.random((2, 4, 5, 3)).astype("float32")
+    expected = (np.abs(np.diff(images, axis=1)).sum(axis=(1, 2, 3))
+                + np.abs(np.diff(images, axis=2)).sum(axis=(1, 2, 3)))
+    out = tf.image.total_variation(tf.constant(images))
+    assert tuple(out.shape) == (2,)
+    np.testing.assert_allclose(arr(out), expected, rtol=1e-5)
+    single = tf.image.total_variation(images[1])
+    assert tuple(single.shape) == ()
+    np.testing.assert_allclose(arr(single), expected[1], rtol=1e-5)
+    # uint8 pixels: differences taken without wrapping around
+    assert int(tf.image.total_variation(np.array([[[0], [255]]], "uint8"))) == 255
+    with pytest.raises(ValueError, match="HWC or NHWC"):
+        tf.image.total_variation(np.zeros((4, 4)))
+
+
+def test_log_uniform_candidate_sampler(tf):
+    true_classes = tf.constant([[1, 7], [0, 3]], dtype=tf.int64)
+    range_max = 10
+    k = np.arange(range_max)
+    p = (np.log(k + 2) - np.log(k + 1)) / np.log(range_max + 1)
+    sampled, true_count, sampled_count = tf.random.log_uniform_candidate_sampler(
+        true_classes, num_true=2, num_sampled=5, unique=False, range_max=range_max, seed=1)
+    assert sampled.dtype == torch.int64 and tuple(sampled.shape) == (5,)
+    assert true_count.dtype == sampled_count.dtype == torch.float32 and tuple(true_count.shape) == (2, 2)
+    np.testing.assert_allclose(arr(true_count), 5 * p[arr(true_classes)], rtol=1e-6)
+    np.testing.assert_allclose(arr(sampled_count), 5 * p[arr(sampled)], rtol=1e-6)
+    again = tf.random.log_uniform_candidate_sampler(true_classes, 2, 5, False, range_max, seed=1)[0]
+    assert arr(again).tolist() == arr(sampled).tolist()  # a seed repeats the draws
+    # the draws follow the log-uniform distribution
+    many = tf.random.log_uniform_candidate_sampler(true_classes, 2, 100000, False, range_max, seed=2)[0]
+    np.testing.assert_allclose(np.bincount(arr(many), minlength=range_max) / 100000, p, atol=0.01)
+    # unique draws: distinct classes, expected counts from the number of tries made
+    sampled, true_count, sampled_count = tf.random.log_uniform_candidate_sampler(
+        true_classes, 2, 8, True, range_max, seed=3)
+    assert sorted(set(arr(sampled).tolist())) == sorted(arr(sampled).tolist()) and len(arr(sampled)) == 8
+    counts = arr(sampled_count)
+    tries = np.log1p(-counts) / np.log1p(-p[arr(sampled)])  # solves count = 1 - (1 - p) ** tries
+    assert np.allclose(tries, tries[0], rtol=1e-4) and tries[0] >= 8 and abs(tries[0] - round(tries[0])) < 1e-3
+    np.testing.assert_allclose(arr(true_count), -np.expm1(round(tries[0]) * np.log1p(-p[arr(true_classes)])),
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match="unique"):
+        tf.random.log_uniform_candidate_sampler(true_classes, 2, 11, True, range_max)
+    with pytest.raises(ValueError, match="num_true"):
+        tf.random.log_uniform_candidate_sampler(true_classes, 1, 2, False, range_max)

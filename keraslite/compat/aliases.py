@@ -20,7 +20,7 @@ import sys
 import types
 import warnings
 
-from keraslite.compat import numpy_operands
+from keraslite.compat import numpy_operands, tensor_updates
 
 __all__ = ["install_aliases", "uninstall_aliases", "aliases_installed", "resolve"]
 
@@ -322,6 +322,7 @@ def install_aliases(ipython=True):
     _FINDER = AliasFinder(roots)
     sys.meta_path.insert(0, _FINDER)
     numpy_operands.install()  # `numpy_array + tf_tensor`, as TensorFlow-era programs write it
+    tensor_updates.install()  # `b = a; b += 1` leaves `a` alone, as TensorFlow's immutable tensors do
     return _FINDER
 
 
@@ -338,6 +339,7 @@ def uninstall_aliases():
     sys.modules.update(_STASHED)
     _STASHED.clear()
     numpy_operands.uninstall()
+    tensor_updates.uninstall()
     _FINDER = None
 
 

@@ -115,6 +115,11 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """A torch tensor on keraslite's device; float64 numpy input becomes float32 as in tf.keras."""
     if isinstance(value, torch.Tensor):
         return value.to(_torch_dtype(dtype)) if dtype is not None else value
+    if isinstance(value, (list, tuple)) and _holds_tensor(value):
+        # `tf.reduce_sum([loss_a, loss_b])`: packed with torch.stack, so gradients flow through
+        # (numpy would take the values only).
+        tensor = _stack_nested(value)
+        return tensor.to(_torch_dtype(dtype)) if dtype is not None else tensor
     from keraslite.training.data import from_pandas
 
     value = from_pandas(value)  # a DataFrame / Series converts as its array (int64 stays int64)
@@ -133,6 +138,23 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         dtype = int32
     tensor = torch.as_tensor(_backend.torch_ready(array), device=_device())
     return tensor.to(_torch_dtype(dtype)) if dtype is not None else tensor
+
+
+def _holds_tensor(value):
+    return any(isinstance(v, torch.Tensor) or (isinstance(v, (list, tuple)) and _holds_tensor(v)) for v in value)
+
+
+def _stack_nested(value):
+    """A (nested) list of tensors and numbers as one tensor, as TensorFlow packs it: entries
+    promoted to a common dtype (a Python float next to float32 tensors stays float32)."""
+    parts = [_stack_nested(v) if isinstance(v, (list, tuple)) else convert_to_tensor(v) for v in value]
+    shapes = {tuple(p.shape) for p in parts}
+    if len(shapes) > 1:
+        raise ValueError(f"Cannot convert a list of tensors with different shapes {sorted(shapes)} to one tensor. "
+                         "Give entries of one shape (tf.stack needs that too), or use tf.concat for lists of "
+                         "different lengths.")
+    dtype = functools.reduce(torch.promote_types, (p.dtype for p in parts))
+    return torch.stack([p.to(device=parts[0].device, dtype=dtype) for p in parts])
 
 
 def constant(value, dtype=None, shape=None, name=None):
@@ -680,6 +702,59 @@ def executing_eagerly():
     return True
 
 
+def _signature_converter(func, input_signature):
+    """For `tf.function(input_signature=...)`: a function (args, kwargs) -> (args, kwargs) with
+    each argument the signature covers converted to a tensor of its TensorSpec's dtype and
+    checked against its shape, as TensorFlow does (numpy arrays and numbers arrive as tensors).
+    The `self` of a function defined in a class body is not part of the signature."""
+    import inspect
+
+    specs = list(input_signature)
+    parameters = [p.name for p in inspect.signature(func).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    qualname = getattr(func, "__qualname__", "")
+    in_class = "." in qualname and not qualname.rsplit(".", 1)[0].endswith("<locals>")
+    skip = 1 if parameters and in_class and not inspect.ismethod(func) else 0
+    names = parameters[skip:]
+    if len(specs) > len(names):
+        raise TypeError(f"tf.function: input_signature has {len(specs)} TensorSpecs but "
+                        f"{getattr(func, '__name__', 'the function')} takes {len(names)} positional arguments"
+                        f"{' besides self' if skip else ''}. Give one TensorSpec per argument.")
+
+    def convert(args, kwargs):
+        args, kwargs = list(args), dict(kwargs)
+        for i, (name, spec) in enumerate(zip(names, specs)):
+            if skip + i < len(args):
+                args[skip + i] = _conform_to_spec(args[skip + i], spec, name)
+            elif name in kwargs:
+                kwargs[name] = _conform_to_spec(kwargs[name], spec, name)
+        return tuple(args), kwargs
+
+    return convert
+
+
+def _conform_to_spec(value, spec, name):
+    """`value` as a tensor of `spec`'s dtype (a list / tuple / dict of specs: a structure of them)."""
+    if isinstance(spec, (list, tuple)):
+        if not isinstance(value, (list, tuple)) or len(value) != len(spec):
+            raise TypeError(f"tf.function: argument '{name}' should be a sequence of {len(spec)} values to match "
+                            f"input_signature, got {type(value).__name__}.")
+        return type(value)(_conform_to_spec(v, s, name) for v, s in zip(value, spec))
+    if isinstance(spec, dict):
+        if not isinstance(value, dict) or set(value) != set(spec):
+            raise TypeError(f"tf.function: argument '{name}' should be a dict with keys {sorted(spec)} to match "
+                            "input_signature.")
+        return {k: _conform_to_spec(value[k], spec[k], name) for k in value}
+    if not isinstance(spec, data.TensorSpec):
+        return value
+    tensor = convert_to_tensor(value, dtype=spec.dtype)
+    if not spec.is_compatible_with(tensor):
+        raise ValueError(f"tf.function: argument '{name}' has shape {tuple(np.shape(tensor))}, which does not match "
+                         f"input_signature's {spec}. Pass a value of that shape or relax the TensorSpec's shape "
+                         "(None for any size).")
+    return tensor
+
+
 def function(func=None, **kwargs):
     """@tf.function: keraslite runs eagerly, so the function runs as written; as in TensorFlow,
     a Python number it returns comes back as a tensor."""
@@ -688,8 +763,13 @@ def function(func=None, **kwargs):
     if getattr(func, "_keraslite_tf_function", False):
         return func
 
+    signature = kwargs.get("input_signature")
+    convert = _signature_converter(func, signature) if signature is not None else None
+
     @functools.wraps(func)
     def traced(*args, **kw):
+        if convert is not None:
+            args, kw = convert(args, kw)
         out = func(*args, **kw)
         return convert_to_tensor(out) if isinstance(out, numbers.Number) else out
 

@@ -333,15 +333,40 @@ def install_eager_numpy():
         return
 
     def numpy(self, *, force=False):
-        return original(self, force=True)
+        array = original(self, force=True)
+        # A 0-d tensor gives a numpy scalar (np.float32, np.int64 ...), hashable as TF's is:
+        # `labels[tf.argmax(probs).numpy()]` indexes a dict.
+        return array[()] if array.ndim == 0 else array
 
     numpy._keraslite_eager = True
     numpy.__doc__ = original.__doc__
     torch.Tensor.numpy = numpy
+    original_array = torch.Tensor.__array__
+
+    def __array__(self, dtype=None):
+        # torch's __array__ returns .numpy(), which numpy needs as an array even for a 0-d tensor.
+        return np.asarray(original_array(self, dtype))
+
+    __array__.__doc__ = original_array.__doc__
+    torch.Tensor.__array__ = __array__
     _install_numpy_reductions()
     _install_numpy_results()
     _install_numpy_delegates()
     _install_set_shape()
+    _install_get_shape()
+
+
+def _install_get_shape():
+    """`t.get_shape()`: TensorFlow's alias of `t.shape`, as a tf.TensorShape (`as_list()`,
+    `.ndims`, `int(t.get_shape()[-1])`)."""
+    if hasattr(torch.Tensor, "get_shape"):
+        return
+    from keraslite.compat.tf_ops import TensorShape
+
+    def get_shape(self):
+        return TensorShape(tuple(self.shape))
+
+    torch.Tensor.get_shape = get_shape
 
 
 def _install_set_shape():

@@ -160,6 +160,19 @@ def psnr(a, b, max_val, name=None):
     return 20.0 * np.log10(float(max_val)) - 10.0 * torch.log10(mse)
 
 
+def total_variation(images, name=None):
+    """Sum of the absolute differences between neighbouring pixels (down the height and across
+    the width, all channels): one value per image of an NHWC batch, a scalar for one HWC image.
+    Used as a smoothness loss (style transfer)."""
+    images = _image_tensor(images, "total_variation")
+    if not images.is_floating_point():  # integer pixels: differences that do not wrap around (uint8)
+        images = images.to(torch.int64)
+    down = images[..., 1:, :, :] - images[..., :-1, :, :]
+    across = images[..., :, 1:, :] - images[..., :, :-1, :]
+    dims = (-3, -2, -1)
+    return torch.sum(torch.abs(down), dim=dims) + torch.sum(torch.abs(across), dim=dims)
+
+
 def grayscale_to_rgb(images, name=None):
     images = _tensor(images)
     return images.expand(images.shape[:-1] + (3,)).clone()
@@ -451,6 +464,7 @@ image = TFNamespace("tensorflow.image",
     stateless_random_brightness=stateless_random_brightness, stateless_random_contrast=stateless_random_contrast,
     stateless_random_crop=stateless_random_crop, decode_jpeg=decode_jpeg, decode_png=decode_png,
     decode_image=decode_image, rgb_to_yuv=rgb_to_yuv, yuv_to_rgb=yuv_to_rgb, psnr=psnr,
+    total_variation=total_variation,
     encode_png=lambda image, compression=-1, name=None: _encode(image, "PNG"),
     encode_jpeg=lambda image, quality=95, name=None, **kw: _encode(image, "JPEG", quality=quality),
 )

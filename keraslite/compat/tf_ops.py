@@ -31,6 +31,7 @@ Leaves to others: tensor conversion (tensorflow_shim.convert_to_tensor), dtypes,
 tf.io / tf.signal (keraslite.compat.tf_image).
 """
 import builtins
+import math
 import sys
 
 import numpy as np
@@ -236,7 +237,59 @@ def random_split(seed, num=2, alg="auto_select"):
     return torch.randint(-2 ** 63, 2 ** 63 - 1, (int(num), 2), dtype=torch.int64, generator=gen)
 
 
-RANDOM = {"shuffle": random_shuffle}
+def log_uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max, seed=None, name=None):
+    """tf.random.log_uniform_candidate_sampler: `num_sampled` classes from [0, range_max) drawn with
+    the log-uniform (Zipfian) probability P(k) = (log(k + 2) - log(k + 1)) / log(range_max + 1),
+    without repeats when `unique`. Returns (sampled_candidates int64 (num_sampled,),
+    true_expected_count float32 shaped as true_classes, sampled_expected_count float32
+    (num_sampled,)): how often each class is expected among the draws, TensorFlow's
+    num_sampled * P(k), or 1 - (1 - P(k)) ** tries for unique draws that needed more tries.
+    Draws come from torch's generator (a `seed` gives a generator of its own), so they differ
+    from TensorFlow's."""
+    true = _tensor(true_classes)
+    if true.is_floating_point() or true.is_complex() or true.dtype == torch.bool:
+        raise TypeError(f"log_uniform_candidate_sampler: true_classes must hold integer class ids, got {true.dtype}.")
+    if true.ndim != 2 or true.shape[1] != int(num_true):
+        raise ValueError(f"log_uniform_candidate_sampler: true_classes must have shape (batch_size, num_true="
+                         f"{num_true}); got {tuple(true.shape)}.")
+    num_sampled, range_max = int(num_sampled), int(range_max)
+    if range_max < 1 or num_sampled < 0:
+        raise ValueError(f"log_uniform_candidate_sampler: needs range_max >= 1 and num_sampled >= 0; got "
+                         f"range_max={range_max}, num_sampled={num_sampled}.")
+    if unique and num_sampled > range_max:
+        raise ValueError(f"log_uniform_candidate_sampler: cannot draw {num_sampled} unique classes out of "
+                         f"range_max={range_max}. Lower num_sampled or pass unique=False.")
+    gen = torch.Generator().manual_seed(int(seed) & 0x7FFFFFFFFFFFFFFF) if seed is not None else None
+    log_range = math.log(range_max + 1)
+
+    def draw(count):
+        uniform = torch.rand(count, dtype=torch.float64, generator=gen)
+        return (torch.exp(uniform * log_range) - 1.0).to(torch.int64).remainder(range_max).tolist()
+
+    if unique:
+        sampled, seen, tries = [], set(), 0
+        while len(sampled) < num_sampled:
+            for k in draw(2 * (num_sampled - len(sampled))):
+                tries += 1
+                if k not in seen:
+                    seen.add(k)
+                    sampled.append(k)
+                    if len(sampled) == num_sampled:
+                        break
+    else:
+        sampled, tries = draw(num_sampled), num_sampled
+
+    def expected_count(classes):
+        classes = classes.to(torch.float64)
+        p = (torch.log(classes + 2.0) - torch.log(classes + 1.0)) / log_range
+        count = p * num_sampled if tries == num_sampled else -torch.expm1(tries * torch.log1p(-p))
+        return count.to(torch.float32)
+
+    sampled = torch.tensor(sampled, dtype=torch.int64, device=true.device)
+    return sampled, expected_count(true), expected_count(sampled)
+
+
+RANDOM = {"shuffle": random_shuffle, "log_uniform_candidate_sampler": log_uniform_candidate_sampler}
 
 
 # ============================================================================ tensor functions

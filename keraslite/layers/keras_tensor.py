@@ -22,6 +22,12 @@ class KerasTensor:
     def ndim(self):
         return len(self.shape)
 
+    def get_shape(self):
+        """The shape as a tf.TensorShape (Keras 2's `x.get_shape().as_list()`)."""
+        from keraslite.compat.tf_ops import TensorShape
+
+        return TensorShape(self.shape)
+
     @property
     def torch_dtype(self):
         return backend.standardize_dtype(self.dtype)

@@ -150,6 +150,12 @@ class Variable(nn.Parameter):
     def keras_shape(self):
         return self.keras_layout.keras_shape(tuple(self.shape))
 
+    def get_shape(self):
+        """The Keras-layout shape as a tf.TensorShape (Keras 2's `variable.get_shape()`)."""
+        from keraslite.compat.tf_ops import TensorShape
+
+        return TensorShape(self.keras_shape)
+
     @property
     def value(self):
         return self

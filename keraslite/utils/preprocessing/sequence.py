@@ -1,8 +1,11 @@
 """pad_sequences (`keras.utils.pad_sequences`, `keras.preprocessing.sequence.pad_sequences`):
-lists of variable-length sequences -> one padded numpy array. Owns nothing else."""
+lists of variable-length sequences -> one padded numpy array; and Keras 2's word2vec helpers
+`skipgrams` and `make_sampling_table` (`keras.preprocessing.sequence.*`)."""
+import random
+
 import numpy as np
 
-__all__ = ["pad_sequences"]
+__all__ = ["pad_sequences", "skipgrams", "make_sampling_table"]
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
@@ -45,3 +48,51 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         else:
             out[i, -len(kept):] = kept
     return out
+
+
+def make_sampling_table(size, sampling_factor=1e-5):
+    """(size,) array: the probability of keeping the word of frequency rank i in `skipgrams`,
+    word2vec's min(1, sqrt(f / sampling_factor) / (f / sampling_factor)) with the frequency f of
+    rank i estimated from Zipf's law (1 / (i (log i + 0.577) + 1/2 - 1 / (12 i)))."""
+    rank = np.arange(size)
+    rank[0] = 1  # index 0 is the padding "word"; it gets rank 1's probability
+    inverse_frequency = rank * (np.log(rank) + 0.577) + 0.5 - 1.0 / (12.0 * rank)
+    scaled = sampling_factor * inverse_frequency
+    return np.minimum(1.0, scaled / np.sqrt(scaled))
+
+
+def skipgrams(sequence, vocabulary_size, window_size=4, negative_samples=1.0, shuffle=True, categorical=False,
+              sampling_table=None, seed=None):
+    """Word2vec training pairs from a sequence of word indices, as Keras 2 made them.
+
+    Returns (couples, labels): couples is a list of [word, context] lists, labels a list of
+    1 (context within `window_size` of word) and 0 (a random context from 1..vocabulary_size-1,
+    `negative_samples` of them per positive pair), or [0, 1] / [1, 0] with categorical=True.
+    Index 0 is not a word and is skipped; with a `sampling_table`, word i is kept with
+    probability sampling_table[i]. Draws come from Python's `random` module; `seed` fixes the
+    final shuffle."""
+    couples, labels = [], []
+    for i, word in enumerate(sequence):
+        if not word:
+            continue
+        if sampling_table is not None and sampling_table[word] < random.random():
+            continue
+        for j in range(max(0, i - window_size), min(len(sequence), i + window_size + 1)):
+            if j != i and sequence[j]:
+                couples.append([word, sequence[j]])
+                labels.append([0, 1] if categorical else 1)
+    if negative_samples > 0:
+        count = int(len(labels) * negative_samples)
+        words = [pair[0] for pair in couples]
+        random.shuffle(words)
+        couples += [[words[k % len(words)], random.randint(1, vocabulary_size - 1)] for k in range(count)]
+        labels += [[1, 0] if categorical else 0] * count
+    if shuffle:
+        # Both lists shuffled by the same permutation: the generator restarted from one seed.
+        if seed is None:
+            seed = random.randint(0, 10e6)
+        random.seed(seed)
+        random.shuffle(couples)
+        random.seed(seed)
+        random.shuffle(labels)
+    return couples, labels

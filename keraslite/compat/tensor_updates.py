@@ -1,0 +1,61 @@
+"""Augmented assignment on tensors with TensorFlow's value semantics, for programs run through the aliases.
+
+TensorFlow tensors are immutable: `b = a; b += 1` rebinds b to a new tensor and leaves a as it
+was, `loss += tf.constant([3.0])` may change loss's shape, and `w2 = variable; w2 += 1` gives a
+new tensor. torch updates in place instead: it changes `a` too, refuses a result of another
+shape, and raises on a leaf that requires grad (a variable).
+
+`install()` gives torch.Tensor augmented-assignment operators (`+=`, `-=`, `*=`, `/=`, `//=`,
+`%=`, `**=`, `&=`, `|=`, `^=`, `<<=`, `>>=`) that compute out of place when the statement is in
+the program, and keep torch's in-place update when it is in torch's or keraslite's own code
+(optimizers, metrics), which may rely on it: the caller's module name decides, looked up once
+per module. `@=` is already out of place in torch. A tf.Variable's own `assign_add` and friends
+update in place as before. `uninstall()` puts torch's operators back. Called by
+install_aliases / uninstall_aliases.
+"""
+import operator
+import sys
+
+import torch
+
+__all__ = ["install", "uninstall"]
+
+_OUT_OF_PLACE = {"__iadd__": operator.add, "__isub__": operator.sub, "__imul__": operator.mul,
+                 "__itruediv__": operator.truediv, "__ifloordiv__": operator.floordiv, "__imod__": operator.mod,
+                 "__ipow__": operator.pow, "__iand__": operator.and_, "__ior__": operator.or_,
+                 "__ixor__": operator.xor, "__ilshift__": operator.lshift, "__irshift__": operator.rshift}
+# Packages whose code keeps torch's in-place updates (prefixes: torchvision, torchaudio ... too).
+_LIBRARIES = ("torch", "keraslite")
+_ORIGINALS = {}
+_in_library = {}  # calling module's name -> whether it is one of _LIBRARIES
+
+
+def _augmented(name, in_place, out_of_place):
+    def method(self, other):
+        module = sys._getframe(1).f_globals.get("__name__")
+        library = _in_library.get(module)
+        if library is None:
+            library = _in_library[module] = isinstance(module, str) and module.startswith(_LIBRARIES)
+        return in_place(self, other) if library else out_of_place(self, other)
+
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = in_place.__doc__
+    return method
+
+
+def install():
+    if _ORIGINALS:
+        return
+    for name, out_of_place in _OUT_OF_PLACE.items():
+        _ORIGINALS[name] = torch.Tensor.__dict__.get(name)  # None: inherited from torch._C.TensorBase
+        setattr(torch.Tensor, name, _augmented(name, getattr(torch.Tensor, name), out_of_place))
+
+
+def uninstall():
+    for name, original in _ORIGINALS.items():
+        if original is None:
+            delattr(torch.Tensor, name)
+        else:
+            setattr(torch.Tensor, name, original)
+    _ORIGINALS.clear()
