@@ -17,6 +17,8 @@ def aliased():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the real keras, imported by parity tests, set aside
         aliases.install_aliases()
+    import tensorflow  # noqa: F401 - what a TensorFlow program does first
+
     try:
         yield
     finally:
@@ -138,3 +140,30 @@ def test_numpy_conversion_of_a_scalar_tensor_is_an_array():
     assert isinstance(np.asarray(t), np.ndarray) and np.asarray(t).shape == ()
     assert np.asarray(t).tolist() == 3.0 and np.array(t, dtype=np.int32).dtype == np.int32
     assert np.asarray(tf.Variable(2.0)).tolist() == 2.0
+
+
+def test_a_program_that_never_imports_tensorflow_keeps_torchs_in_place_updates():
+    import sys
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        aliases.install_aliases()
+    saved = sys.modules.pop("tensorflow", None)
+    try:
+        a = torch.tensor([1.0, 2.0])
+        b = a
+        b += 1.0  # a Keras 3 program on torch: torch's meaning
+        assert a.tolist() == [2.0, 3.0]
+    finally:
+        if saved is not None:
+            sys.modules["tensorflow"] = saved
+        aliases.uninstall_aliases()
+
+
+def test_a_manual_weight_update_under_no_grad_stays_in_place(aliased):
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    (w * w).sum().backward()
+    same = w
+    with torch.no_grad():
+        w -= 0.5 * w.grad  # torch's hand-written SGD step, which TensorFlow code cannot mean
+    assert w is same and w.tolist() == [0.0, 0.0]

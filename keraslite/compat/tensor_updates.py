@@ -6,12 +6,14 @@ new tensor. torch updates in place instead: it changes `a` too, refuses a result
 shape, and raises on a leaf that requires grad (a variable).
 
 `install()` gives torch.Tensor augmented-assignment operators (`+=`, `-=`, `*=`, `/=`, `//=`,
-`%=`, `**=`, `&=`, `|=`, `^=`, `<<=`, `>>=`) that compute out of place when the statement is in
-the program, and keep torch's in-place update when it is in torch's or keraslite's own code
-(optimizers, metrics), which may rely on it: the caller's module name decides, looked up once
-per module. `@=` is already out of place in torch. A tf.Variable's own `assign_add` and friends
-update in place as before. `uninstall()` puts torch's operators back. Called by
-install_aliases / uninstall_aliases.
+`%=`, `**=`, `&=`, `|=`, `^=`, `<<=`, `>>=`) that compute out of place when three things hold:
+the program imported `tensorflow` (through the aliases; a Keras 3 program on torch keeps
+torch's meaning), the statement is not in torch's or keraslite's own code (optimizers and
+metrics rely on in-place updates; the caller's module name decides, looked up once per
+module), and it is not torch's manual weight update (a leaf that requires grad, changed under
+`torch.no_grad()`, which TensorFlow code cannot mean). `@=` is already out of place in torch.
+A tf.Variable's own `assign_add` and friends update in place as before. `uninstall()` puts
+torch's operators back. Called by install_aliases / uninstall_aliases.
 """
 import operator
 import sys
@@ -32,6 +34,11 @@ _in_library = {}  # calling module's name -> whether it is one of _LIBRARIES
 
 def _augmented(name, in_place, out_of_place):
     def method(self, other):
+        if "tensorflow" not in sys.modules or (self.is_leaf and self.requires_grad and not torch.is_grad_enabled()):
+            # Not a TensorFlow program (a Keras 3 / torch one keeps torch's meaning), or torch's
+            # manual update of a weight (`with torch.no_grad(): w -= lr * w.grad`), which
+            # TensorFlow code cannot mean: both stay in place.
+            return in_place(self, other)
         module = sys._getframe(1).f_globals.get("__name__")
         library = _in_library.get(module)
         if library is None:
