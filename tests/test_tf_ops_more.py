@@ -932,3 +932,34 @@ def test_log_uniform_candidate_sampler(tf):
         tf.random.log_uniform_candidate_sampler(true_classes, 2, 11, True, range_max)
     with pytest.raises(ValueError, match="num_true"):
         tf.random.log_uniform_candidate_sampler(true_classes, 1, 2, False, range_max)
+
+
+# ------------------------------------------------------------------------------ strings / audio
+
+def test_elementwise_string_ops_keep_ragged_rows(tf):
+    parts = tf.strings.split(tf.constant(["1.0,2.0", "3.0,4.0,5.5"]), ",")
+    numbers = tf.strings.to_number(parts, tf.dtypes.float32)
+    assert isinstance(numbers, tf.RaggedTensor)
+    np.testing.assert_array_equal(arr(numbers.to_tensor()), [[1.0, 2.0, 0.0], [3.0, 4.0, 5.5]])
+    assert tf.strings.upper(tf.strings.split(tf.constant(["a b", "c"]))).to_list() == [[b"A", b"B"], [b"C"]]
+
+
+def test_decode_wav_scales_pcm_and_shapes_channels(tf, tmp_path):
+    import wave
+
+    pcm = np.array([[0, 16384], [-32768, 32767], [100, -100]], dtype="<i2")
+    path = str(tmp_path / "x.wav")
+    with wave.open(path, "wb") as writer:
+        writer.setnchannels(2)
+        writer.setsampwidth(2)
+        writer.setframerate(16000)
+        writer.writeframes(pcm.tobytes())
+    audio, rate = tf.audio.decode_wav(tf.io.read_file(path))
+    assert audio.dtype == torch.float32 and int(rate) == 16000 and rate.dtype == torch.int32
+    np.testing.assert_array_equal(arr(audio), pcm / 32768.0)  # TensorFlow divides 16-bit samples by 2**15
+    mono, _ = tf.audio.decode_wav(tf.io.read_file(path), desired_channels=1, desired_samples=5)
+    np.testing.assert_array_equal(arr(mono), np.concatenate([pcm[:, :1] / 32768.0, np.zeros((2, 1))]))
+    again, _ = tf.audio.decode_wav(tf.audio.encode_wav(audio, 16000))
+    np.testing.assert_array_equal(arr(again), arr(audio))
+    with pytest.raises(ValueError, match="not a PCM WAV"):
+        tf.audio.decode_wav(b"not a wav file")

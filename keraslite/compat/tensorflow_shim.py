@@ -811,6 +811,7 @@ matmul = linalg.matmul  # TensorFlow's signature: transpose_a / transpose_b
 from keraslite.compat import tf_image as _tf_image  # noqa: E402
 
 image, io, signal, summary = _tf_image.image, _tf_image.io, _tf_image.signal, _tf_image.summary
+from keraslite.compat.tf_audio import audio  # noqa: E402,F401
 
 from keraslite.compat import tf_checkpoint as _tf_checkpoint  # noqa: E402
 from keraslite.compat import tf_lookup as _tf_lookup  # noqa: E402
@@ -820,6 +821,22 @@ RaggedTensor, SparseTensor = _tf_ragged.RaggedTensor, _tf_ragged.SparseTensor
 ragged = TFNamespace("tensorflow.ragged", constant=lambda pylist, dtype=None, name=None: RaggedTensor.from_rows(pylist),
                      map_flat_values=_tf_ragged.map_flat_values)
 sparse = TFNamespace("tensorflow.sparse", SparseTensor=SparseTensor, to_dense=_tf_ragged.sparse_to_dense)
+
+
+def _elementwise_on_ragged(fn):
+    """A tf.strings function of one string per element, applied to a RaggedTensor's flat values
+    (TensorFlow's elementwise string ops keep the rows: `to_number(strings.split(...))`)."""
+    @functools.wraps(fn)
+    def apply(input, *args, **kwargs):  # noqa: A002
+        if isinstance(input, RaggedTensor):
+            return input.map_flat_values(lambda values: fn(values, *args, **kwargs))
+        return fn(input, *args, **kwargs)
+
+    return apply
+
+
+for _name in ("to_number", "lower", "upper", "regex_replace", "substr", "strip", "length"):
+    setattr(strings, _name, _elementwise_on_ragged(getattr(strings, _name)))
 strings.unicode_split = _tf_ragged.unicode_split
 strings.reduce_join = _tf_ragged.reduce_join
 strings.join = _tf_ragged.join
