@@ -963,3 +963,11 @@ def test_decode_wav_scales_pcm_and_shapes_channels(tf, tmp_path):
     np.testing.assert_array_equal(arr(again), arr(audio))
     with pytest.raises(ValueError, match="not a PCM WAV"):
         tf.audio.decode_wav(b"not a wav file")
+
+
+def test_shape_is_int32_by_default_and_feeds_shape_arguments(tf):
+    x = tf.zeros((2, 3))
+    assert tf.shape(x).dtype == torch.int32 and tf.shape(x, out_type=tf.int64).dtype == torch.int64
+    assert tuple(tf.random.normal(shape=tf.shape(x)).shape) == (2, 3)
+    assert tuple(tf.reshape(x, [tf.shape(x)[0], -1]).shape) == (2, 3)
+    assert tuple(tf.tile(tf.zeros((1, 3)), [tf.shape(x)[0], 1]).shape) == (2, 3)

@@ -301,7 +301,7 @@ zeros = lambda shape, dtype=float32, name=None: torch.zeros(_shape_tuple(shape),
 ones = lambda shape, dtype=float32, name=None: torch.ones(_shape_tuple(shape), dtype=_torch_dtype(dtype or float32), device=_device())  # noqa: E731,E501
 zeros_like = lambda x, dtype=None, name=None: torch.zeros_like(convert_to_tensor(x), dtype=None if dtype is None else _torch_dtype(dtype))  # noqa: E731,E501
 ones_like = lambda x, dtype=None, name=None: torch.ones_like(convert_to_tensor(x), dtype=None if dtype is None else _torch_dtype(dtype))  # noqa: E731,E501
-shape = lambda x, out_type=int32, name=None: torch.tensor(tuple(convert_to_tensor(x).shape))  # noqa: E731
+shape = lambda x, out_type=int32, name=None: torch.tensor(tuple(convert_to_tensor(x).shape), dtype=_torch_dtype(out_type))  # noqa: E731,E501
 
 
 def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001
