@@ -90,7 +90,7 @@ def skipgrams(sequence, vocabulary_size, window_size=4, negative_samples=1.0, sh
     if shuffle:
         # Both lists shuffled by the same permutation: the generator restarted from one seed.
         if seed is None:
-            seed = random.randint(0, 10e6)
+            seed = random.randint(0, 10_000_000)  # Keras passes 10e6, a float newer Pythons refuse; the same draw
         random.seed(seed)
         random.shuffle(couples)
         random.seed(seed)
