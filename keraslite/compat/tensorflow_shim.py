@@ -818,8 +818,25 @@ from keraslite.compat import tf_lookup as _tf_lookup  # noqa: E402
 from keraslite.compat import tf_ragged as _tf_ragged  # noqa: E402
 
 RaggedTensor, SparseTensor = _tf_ragged.RaggedTensor, _tf_ragged.SparseTensor
-ragged = TFNamespace("tensorflow.ragged", constant=lambda pylist, dtype=None, name=None: RaggedTensor.from_rows(pylist),
-                     map_flat_values=_tf_ragged.map_flat_values)
+
+
+def _ragged_constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, row_splits_dtype=None):
+    """tf.ragged.constant for one ragged dimension: rows of values, or (ragged_rank=1) rows of
+    equal-shape items (`tf.ragged.constant(chorales, ragged_rank=1)`: each row (n_i, 4))."""
+    if ragged_rank not in (None, 1):
+        raise NotImplementedError(f"tf.ragged.constant(ragged_rank={ragged_rank}): only one ragged dimension "
+                                  "(ragged_rank=1) is supported; pad the inner lists to equal lengths.")
+    value = RaggedTensor.from_rows(pylist)
+    if _tf_ragged._is_text_array(value.flat_values):
+        return value
+    if dtype is None:  # Python numbers as tf.constant takes them: int32 / float32
+        dtype = {torch.int64: int32, torch.float64: float32}.get(value.flat_values.dtype)
+    if dtype is not None:
+        value = value.with_flat_values(value.flat_values.to(_torch_dtype(dtype)))
+    return value
+
+
+ragged = TFNamespace("tensorflow.ragged", constant=_ragged_constant, map_flat_values=_tf_ragged.map_flat_values)
 sparse = TFNamespace("tensorflow.sparse", SparseTensor=SparseTensor, to_dense=_tf_ragged.sparse_to_dense)
 
 

@@ -391,7 +391,8 @@ class Layer(nn.Module):
 
     def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, batch_input_shape=None,
                  input_dim=None, batch_size=None, batch_shape=None, weights=None, activity_regularizer=None,
-                 autocast=True, **kwargs):
+                 autocast=True, dynamic=False, **kwargs):
+        # `dynamic=True` (tf.keras 2: run eagerly, never as a graph) is what keraslite always does.
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s) {sorted(kwargs)}. "
                             f"Check the spelling against the Keras signature of {type(self).__name__}.")
@@ -744,6 +745,8 @@ class Layer(nn.Module):
     def add_weight(self, name=None, shape=None, initializer=None, dtype=None, trainable=True,
                    regularizer=None, constraint=None, layout=IDENTITY, **kwargs):
         """Create a weight from its Keras shape; `layout` maps it to the storage layout."""
+        if isinstance(shape, (int, np.integer)):
+            shape = (shape,)  # tf.keras takes a bare length (`shape=input_shape[-1]`)
         shape = () if shape is None else tuple(int(d) for d in shape)
         # An unnamed weight gets Keras's session-wide default name ('variable', 'variable_1', ...);
         # its torch attribute stays per layer ('variable_<index>'), so state_dicts of two

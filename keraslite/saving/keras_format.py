@@ -212,6 +212,20 @@ def _user_hook(obj, name):
     return fn is not None and not getattr(fn, "__module__", "").startswith("keraslite")
 
 
+def _program_classes():
+    """The layer and model classes the running program defined (its `__main__`). A directory
+    save stands for tf.keras 2's SavedModel, which TensorFlow loaded back without
+    `custom_objects`; the classes are looked up by name among those the program already has,
+    so nothing from the file is run."""
+    import sys
+
+    from torch import nn
+
+    main = sys.modules.get("__main__")
+    return {name: obj for name, obj in vars(main).items()
+            if isinstance(obj, type) and issubclass(obj, nn.Module) and obj.__module__ == "__main__"} if main else {}
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     from keraslite.saving.config import compile_from_config
     from keraslite.saving.serialization import deserialize_layer
@@ -221,6 +235,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if os.path.isdir(filepath):  # the unzipped variant
         config, weights = _read_dir(filepath)
         assets = _dir_asset_reader(filepath)
+        custom_objects = {**_program_classes(), **(custom_objects or {})}
     else:
         z = _open_zip(filepath)
         with z:

@@ -161,7 +161,10 @@ def _is_nested_arrays(v):
 def to_tensor(v, device=None):
     """numpy / tensor / scalar -> torch tensor; float64 becomes floatx, integers stay integers."""
     if isinstance(v, torch.Tensor):
-        t = v
+        # Data is never part of a graph: a layer's output computed eagerly and handed to fit
+        # (`codes = encoder(X)`; `ae.fit(codes, codes)`) would otherwise take each step's
+        # backward into the graph that computed it, already freed after the first step.
+        t = v.detach() if v.requires_grad else v
     else:
         a = np.asarray(v)
         if a.dtype == object:

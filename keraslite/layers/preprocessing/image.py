@@ -211,6 +211,20 @@ class _ImageLayer(Layer):
         self.bounding_box_format = bounding_box_format
         self.height_axis, self.width_axis = (-3, -2) if self.data_format == "channels_last" else (-2, -1)
 
+    def __call__(self, inputs, *args, **kwargs):
+        if isinstance(inputs, (list, tuple)) and inputs and all(
+                isinstance(v, (np.ndarray, torch.Tensor)) for v in inputs):
+            # A list of equal-shape images (sklearn's load_sample_images()["images"]) is one
+            # batch, as tf.keras took it.
+            shapes = {tuple(v.shape) for v in inputs}
+            if len(shapes) != 1:
+                raise ValueError(f"{type(self).__name__} '{self.name}': a list of images must hold images of one "
+                                 f"shape to form a batch; received shapes {sorted(shapes)}. Resize them first, "
+                                 "or call the layer on each image.")
+            inputs = np.stack(inputs) if all(isinstance(v, np.ndarray) for v in inputs) else \
+                torch.stack([torch.as_tensor(v) for v in inputs])
+        return super().__call__(inputs, *args, **kwargs)
+
     def _check_rank(self, images):
         if isinstance(images, dict):
             raise NotImplementedError(f"{type(self).__name__}: dict inputs (images with bounding boxes, labels or "

@@ -13,7 +13,8 @@ starts with the mask token (`''` for TextVectorization in "int" mode) and the OO
 (`'[UNK]'`). More than one OOV bucket hashes strings with FarmHash Fingerprint64 exactly as
 `tf.strings.to_hash_bucket_fast`, and integers with floormod, as Keras does.
 
-Not supported: `sparse=True` and `ragged=True` (Keras's torch backend rejects both too),
+Not supported: `sparse=True` (Keras's torch backend rejects it too; `ragged=True` gives the TF shim's
+RaggedTensor of int indices, as tf.keras programs expect),
 `salt=` (Keras's keyed SipHash), and "one_hot" on split text.
 """
 import collections
@@ -78,7 +79,7 @@ def add_device_anchor(layer):
 
 def on_anchor_device(layer, tensor):
     anchor = layer.__dict__["_buffers"].get("_device_anchor")
-    if anchor is None or anchor.device == tensor.device:
+    if anchor is None or not isinstance(tensor, torch.Tensor) or anchor.device == tensor.device:
         return tensor
     return tensor.to(anchor.device)
 
@@ -684,8 +685,10 @@ class TextVectorization(Layer):
                  idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None, **kwargs):
         if sparse:
             raise ValueError("`sparse=True` can only be used with the TensorFlow backend.")
-        if ragged:
-            raise ValueError("`ragged=True` can only be used with the TensorFlow backend.")
+        if ragged and (output_mode not in ("int", None) or output_sequence_length is not None):
+            # tf.keras's rule: ragged rows of token indices, neither encoded nor padded.
+            raise ValueError("`ragged=True` works with output_mode='int' and no output_sequence_length only; "
+                             f"received output_mode={output_mode!r}, output_sequence_length={output_sequence_length}.")
         if not (standardize is None or callable(standardize) or
                 standardize in ("lower_and_strip_punctuation", "lower", "strip_punctuation")):
             raise ValueError("The `standardize` argument of TextVectorization must be one of None, a callable, "
@@ -859,6 +862,13 @@ class TextVectorization(Layer):
                 pos += len(row)
             if self._output_mode != "int":
                 return lookup._encode(_Ragged(rows, tokens.lead))
+            if self._ragged and len(tokens.lead) == 1:
+                # tf.keras's ragged=True: a RaggedTensor of each text's indices (the TF shim's type).
+                from keraslite.compat.tf_ragged import RaggedTensor
+
+                return RaggedTensor.from_row_lengths(
+                    torch.from_numpy(np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)),
+                    [len(r) for r in rows])
             length = self._output_sequence_length
             if length is None:
                 length = max((len(r) for r in rows), default=0)

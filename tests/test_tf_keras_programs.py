@@ -1,0 +1,120 @@
+"""tf.keras 2 idioms of book programs (Hands-On ML 3rd ed.) run under the aliases: eager
+layer outputs as training data, add_weight(shape=int), Model(dynamic=True), ragged
+constants and ragged TextVectorization, image layers on a list of images, and a subclassed
+model saved as a SavedModel directory loaded back without custom_objects."""
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from keraslite.compat import aliases
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def tf():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        aliases.install_aliases()
+    try:
+        import tensorflow
+
+        yield tensorflow
+    finally:
+        aliases.uninstall_aliases()
+
+
+def test_eager_layer_output_as_training_data(tf):
+    x = np.random.default_rng(0).random((64, 20)).astype("float32")
+    codes = tf.keras.layers.Dense(5, activation="relu")(x)  # eager, outside any tape
+    assert codes.requires_grad
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Dense(5)])
+    model.compile(loss="mse", optimizer="nadam")
+    history = model.fit(codes, codes, epochs=2, batch_size=16, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert model.evaluate(codes, codes, verbose=0) >= 0
+
+
+def test_add_weight_takes_a_bare_length(tf):
+    class Bias(tf.keras.layers.Layer):
+        def build(self, batch_input_shape):
+            self.b = self.add_weight(name="b", shape=batch_input_shape[-1], initializer="ones")
+
+        def call(self, x):
+            return x + self.b
+
+    layer = Bias()
+    np.testing.assert_array_equal(layer(np.zeros((2, 3), "float32")).detach().numpy(), np.ones((2, 3)))
+    assert layer.get_weights()[0].shape == (3,)
+
+
+def test_dynamic_is_accepted(tf):
+    class MyModel(tf.keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = tf.keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+    assert MyModel(dynamic=True)(np.ones((2, 3), "float32")).shape == (2, 1)
+
+
+def test_ragged_constant_takes_ragged_rank_and_tensorflow_dtypes(tf):
+    x = tf.ragged.constant([[1, 2, 3], [4]], ragged_rank=1)
+    assert x.flat_values.dtype == torch.int32 and x.to_list() == [[1, 2, 3], [4]]
+    y = tf.ragged.constant([[[1, 2], [3, 4]], [[5, 6]]], ragged_rank=1, dtype=tf.float32)
+    assert y.flat_values.dtype == torch.float32 and tuple(y.flat_values.shape) == (3, 2)
+    with pytest.raises(NotImplementedError, match="ragged_rank=1"):
+        tf.ragged.constant([[[1], [2, 3]]], ragged_rank=2)
+
+
+def test_ragged_text_vectorization(tf):
+    layer = tf.keras.layers.TextVectorization(ragged=True)
+    layer.adapt(["To be", "!(to be)", "That's the question", "Be, be, be."])
+    out = layer(["Be good!", "Question: be or be?"])
+    assert isinstance(out, tf.RaggedTensor)
+    assert out.to_list() == [[2, 1], [6, 2, 1, 2]]  # the book's printed result
+    with pytest.raises(ValueError, match="ragged=True"):
+        tf.keras.layers.TextVectorization(ragged=True, output_mode="multi_hot")
+
+
+def test_image_layers_take_a_list_of_images(tf):
+    images = [np.zeros((40, 60, 3), np.uint8), np.ones((40, 60, 3), np.uint8)]
+    assert tuple(tf.keras.layers.CenterCrop(height=20, width=30)(images).shape) == (2, 20, 30, 3)
+    assert tuple(tf.keras.layers.Resizing(10, 10)(images).shape) == (2, 10, 10, 3)
+    with pytest.raises(ValueError, match="one shape"):
+        tf.keras.layers.CenterCrop(height=20, width=30)([images[0], np.zeros((30, 60, 3), np.uint8)])
+
+
+def test_subclassed_model_saved_as_a_directory_loads_without_custom_objects(tmp_path):
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent("""
+        import numpy as np, tensorflow as tf
+        class WideAndDeep(tf.keras.Model):
+            def __init__(self, units=4, **kwargs):
+                super().__init__(**kwargs)
+                self.hidden = tf.keras.layers.Dense(units, activation="relu")
+                self.out = tf.keras.layers.Dense(1)
+            def call(self, x):
+                return self.out(self.hidden(x))
+        model = WideAndDeep()
+        model.compile(loss="mse", optimizer="adam")
+        x = np.random.rand(8, 3).astype("float32")
+        model.fit(x, np.ones((8, 1)), verbose=0)
+        model.save("my_custom_model", save_format="tf")
+        loaded = tf.keras.models.load_model("my_custom_model")
+        print(type(loaded).__name__, np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0)))
+        """))
+    env = dict(os.environ, CI="true", OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    done = subprocess.run([sys.executable, "-m", "keraslite", str(script)], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, env=env, timeout=300, cwd=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["WideAndDeep", "True"]
