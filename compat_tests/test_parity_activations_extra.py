@@ -97,3 +97,13 @@ def test_softmax_over_a_single_class_warns_as_keras():
             mod.ops.softmax(torch.as_tensor(np.ones((4, 3), "float32")))
     with pytest.warns(UserWarning, match="Did you mean to use a sigmoid instead"):
         keraslite.layers.Dense(1, activation="softmax")(torch.as_tensor(x))
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu", "softsign", "softmax", "elu", "selu", "gelu",
+                                  "exponential", "hard_sigmoid", "softplus", "swish", "linear"])
+def test_activation_of_a_numpy_array(name):
+    z = np.arange(-2, 2, 0.25)  # float64, as Python Machine Learning plots them
+    expected = keras.ops.convert_to_numpy(getattr(keras.activations, name)(z))
+    actual = keraslite.ops.convert_to_numpy(getattr(keraslite.activations, name)(z))
+    assert actual.dtype == expected.dtype
+    np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-7)

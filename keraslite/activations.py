@@ -207,6 +207,10 @@ def _symbolic_aware(fn):
     @functools.wraps(fn)
     def activation(x, *args, **kwargs):
         if not isinstance(x, KerasTensor):
+            if not isinstance(x, torch.Tensor):  # a numpy array or list, as Keras takes them
+                from keraslite import ops
+
+                x = ops.convert_to_tensor(x)
             return fn(x, *args, **kwargs)
         from keraslite import ops
         from keraslite.models.functional import symbolic_call, symbolic_named_op

@@ -118,3 +118,54 @@ def test_subclassed_model_saved_as_a_directory_loads_without_custom_objects(tmp_
                           stdin=subprocess.DEVNULL, env=env, timeout=300, cwd=str(tmp_path))
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-2:] == ["WideAndDeep", "True"]
+
+
+def test_manual_simple_rnn_from_its_weights(tf):
+    # Python Machine Learning ch. 16: the weights, read as TensorFlow shows them
+    # ((input_dim, units) kernels), reproduce the layer's output by hand.
+    rnn = tf.keras.layers.SimpleRNN(units=2, return_sequences=True)
+    rnn.build(input_shape=(None, None, 5))
+    w_xh, w_oo, b_h = rnn.weights
+    assert tf.shape(w_xh).numpy().tolist() == [5, 2]
+    x = tf.convert_to_tensor(np.random.default_rng(0).random((1, 3, 5)).astype("float32"))
+    expected = rnn(x)
+    o = tf.zeros((1, 2))
+    for t in range(3):
+        o = tf.math.tanh(tf.matmul(x[:, t], w_xh) + tf.matmul(o, w_oo) + b_h)
+    np.testing.assert_allclose(o.numpy(), expected[:, -1].numpy(), atol=1e-6)
+
+
+def test_variable_value_is_callable(tf):
+    v = tf.Variable([1, 2, 3], trainable=False)
+    assert v.value() is v and v.value().numpy().tolist() == [1, 2, 3]
+
+
+def test_math_functions(tf):
+    x = tf.constant([[1.0, 2.0, 3.0]])
+    np.testing.assert_allclose(tf.math.softmax(x).numpy(), tf.nn.softmax(x).numpy())
+    np.testing.assert_allclose(tf.math.log_softmax(x).numpy(), np.log(tf.nn.softmax(x).numpy()), rtol=1e-6)
+    assert tf.math.cumprod(x, axis=1).numpy().tolist() == [[1, 2, 6]]
+    assert tf.math.cumprod(x, axis=1, exclusive=True).numpy().tolist() == [[1, 1, 2]]
+    assert tf.math.cumprod(x, axis=1, reverse=True).numpy().tolist() == [[6, 6, 3]]
+    assert tf.math.multiply_no_nan(tf.constant([np.inf, 2.0]), tf.constant([0.0, 3.0])).numpy().tolist() == [0, 6]
+    assert float(tf.math.zero_fraction(tf.constant([0, 1, 0, 2]))) == 0.5
+
+
+def test_dataset_map_returning_a_list_gives_components(tf):
+    ds = tf.data.Dataset.from_tensor_slices((np.array([[b"a b c"], [b"d e"]]), np.array([0, 1])))
+
+    def encode(text, label):
+        return [len(w) for w in text.numpy()[0].split()], label
+
+    out = [(x.shape, int(y)) for x, y in ds.map(
+        lambda t, l: tf.py_function(encode, inp=[t, l], Tout=(tf.int64, tf.int64)))]
+    assert [tuple(s) for s, _ in out] == [(3,), (2,)] and [y for _, y in out] == [0, 1]
+
+
+def test_sequential_takes_a_dict_of_its_one_named_input(tf):
+    x, y = np.random.default_rng(1).random((8, 2)).astype("float32"), np.ones((8, 1), "float32")
+    model = tf.keras.Sequential([tf.keras.layers.Input(shape=(2,), name="input-features"),
+                                 tf.keras.layers.Dense(4), tf.keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit({"input-features": x}, y, epochs=1, verbose=0)
+    np.testing.assert_allclose(model.predict({"input-features": x[:3]}, verbose=0), model.predict(x[:3], verbose=0))

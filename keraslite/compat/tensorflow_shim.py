@@ -114,6 +114,8 @@ def _device():
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """A torch tensor on keraslite's device; float64 numpy input becomes float32 as in tf.keras."""
     if isinstance(value, torch.Tensor):
+        if type(value) is not torch.Tensor:
+            value = _more_ops.keras_view(value)  # a layer weight in its Keras layout
         return value.to(_torch_dtype(dtype)) if dtype is not None else value
     if isinstance(value, (list, tuple)) and _holds_tensor(value):
         # `tf.reduce_sum([loss_a, loss_b])`: packed with torch.stack, so gradients flow through

@@ -293,6 +293,12 @@ class Variable(_KerasliteVariable):
             self.sub_(self._value_like(delta))
         return self
 
+    def __call__(self, *args, **kwargs):
+        # `v.value()`: TensorFlow's method. `value` is Keras 3's property (the variable itself),
+        # so calling what it gives returns the variable. (Also answers a caller that takes a
+        # callable learning rate for a schedule: it gets the variable's value.)
+        return self
+
     def read_value(self):
         return self.detach().clone()
 

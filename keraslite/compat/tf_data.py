@@ -576,7 +576,10 @@ class Dataset:
                 # no_grad only around the call: held across a yield it would switch gradients
                 # off for the training step that consumes the element.
                 with torch.no_grad():
-                    out = _tensors(_call(map_func, element))
+                    out = _call(map_func, element)
+                    if type(out) is list:  # TensorFlow takes a returned list as a tuple of components
+                        out = tuple(out)
+                    out = _tensors(out)
                 yield out
 
         return Dataset(elements, self._cardinality, batch_shape=self._batch_shape)

@@ -42,10 +42,21 @@ from keraslite.layers.conv import same_padding
 __all__ = ["TOP_LEVEL", "MATH", "NN", "RANDOM", "LINALG", "symbolic_aware"]
 
 
+def keras_view(x):
+    """A layer weight as TensorFlow programs see it: in its Keras layout (a SimpleRNN kernel
+    (input_dim, units), a Conv2D kernel (kh, kw, in, out)), not keraslite's storage layout."""
+    layout = getattr(x, "keras_layout", None)
+    if layout is None or type(layout).__name__ == "Layout":
+        return x
+    return x.keras_value()
+
+
 def _tensor(x, like=None):
     from keraslite.compat.tensorflow_shim import convert_to_tensor
 
     if isinstance(x, torch.Tensor):
+        if type(x) is not torch.Tensor:
+            x = keras_view(x)
         # TF places operands itself; here the second operand follows the first's device.
         return x if like is None or x.device == like.device else x.to(like.device)
     if like is not None and isinstance(x, (builtins.bool, int, float)):
@@ -708,6 +719,31 @@ def meshgrid(*args, **kwargs):
     return list(torch.meshgrid(first, *[_tensor(a, like=first) for a in args[1:]], indexing=indexing))
 
 
+def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Running products along `axis`; `exclusive` starts each from 1, `reverse` multiplies from the end."""
+    x = _tensor(x)
+    axis = _ints(axis)[0]
+    if reverse:
+        x = torch.flip(x, dims=[axis])
+    if exclusive:
+        ones = torch.ones_like(x.narrow(axis, 0, 1))
+        x = torch.cat([ones, x.narrow(axis, 0, x.shape[axis] - 1)], dim=axis)
+    out = torch.cumprod(x, dim=axis)
+    return torch.flip(out, dims=[axis]) if reverse else out
+
+
+def multiply_no_nan(x, y, name=None):
+    """x * y, with 0 wherever y is 0 (even where x is inf or nan)."""
+    x, y = _tensor(x), _tensor(y)
+    return torch.where(y == 0, torch.zeros((), dtype=torch.result_type(x, y)), x * y)
+
+
+def zero_fraction(value, name=None):
+    """The fraction of entries equal to zero, as a float32 scalar."""
+    value = _tensor(value)
+    return (value == 0).float().mean() if value.numel() else torch.tensor(float("nan"))
+
+
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     """Running sums along `axis`; `exclusive` leaves out each entry itself, `reverse` sums from the end."""
     x = _tensor(x)
@@ -1295,7 +1331,10 @@ MATH.update(_MORE_ELEMENTWISE, **_MORE_REDUCTIONS, top_k=top_k, in_top_k=in_top_
             l2_normalize=l2_normalize, divide_no_nan=divide_no_nan, count_nonzero=count_nonzero,
             confusion_matrix=confusion_matrix, truediv=truediv, segment_sum=segment_sum,
             unsorted_segment_sum=unsorted_segment_sum, bincount=bincount, polyval=polyval,
-            unique=unique, add_n=add_n)
+            unique=unique, add_n=add_n, cumprod=cumprod, multiply_no_nan=multiply_no_nan,
+            zero_fraction=zero_fraction, scalar_mul=lambda scalar, x, name=None: _tensor(scalar) * _tensor(x),
+            softmax=lambda logits, axis=-1, name=None: torch.softmax(_tensor(logits), dim=axis),
+            log_softmax=lambda logits, axis=-1, name=None: torch.log_softmax(_tensor(logits), dim=axis))
 NN.update(_NN_ACTIVATIONS, l2_normalize=l2_normalize,
           sigmoid_cross_entropy_with_logits=sigmoid_cross_entropy_with_logits,
           weighted_cross_entropy_with_logits=weighted_cross_entropy_with_logits, conv2d=conv2d, conv1d=conv1d,

@@ -149,6 +149,13 @@ class Sequential(Model):
         if not self.built:
             self.build(input_shape)
 
+    def __call__(self, inputs=None, *args, **kwargs):
+        if type(inputs) is dict and len(inputs) == 1:
+            # `{input_name: x}` (tf.keras estimator-style input functions): its one array, as
+            # Keras unpacks it for a model of one input.
+            inputs = next(iter(inputs.values()))
+        return super().__call__(inputs, *args, **kwargs)
+
     def call(self, inputs, training=None, mask=None):
         x = self._adjust_input_rank(inputs)
         for layer in self._stack:
