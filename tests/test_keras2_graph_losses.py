@@ -245,3 +245,28 @@ def test_custom_loss_layer_reading_a_tensor_the_model_does_not_compute_says_how_
         keraslite.Model(inputs, KLOnly()([inputs, decoded]))(x)
     with pytest.raises(ValueError, match=r"does not compute.*Pass the tensors the layer needs as its inputs"):
         keraslite.Model(inputs, Mixed()([inputs, decoded]))(x)
+
+
+def test_keras2_merge_subclass_fixing_the_batch_builds_and_runs():
+    # Generative Deep Learning / Keras-GAN's WGAN-GP: RandomWeightedAverage(_Merge) draws
+    # alpha of shape (batch_size, 1, 1, 1); TensorFlow gave its output that static batch.
+    import keraslite
+    from keraslite import backend as K
+
+    keraslite.install_aliases()
+    try:
+        from keras.layers.merge import _Merge
+    finally:
+        keraslite.uninstall_aliases()
+
+    class RandomWeightedAverage(_Merge):
+        def _merge_function(self, inputs):
+            alpha = K.random_uniform((8, 1, 1, 1))
+            return (alpha * inputs[0]) + ((1 - alpha) * inputs[1])
+
+    a, b = keraslite.Input((4, 4, 3)), keraslite.Input((4, 4, 3))
+    avg = RandomWeightedAverage()([a, b])
+    assert K.int_shape(avg) == (8, 4, 4, 3)
+    model = keraslite.Model([a, b], keraslite.layers.Dense(1)(keraslite.layers.Flatten()(avg)))
+    out = model.predict([np.ones((8, 4, 4, 3)), np.ones((8, 4, 4, 3))], verbose=0)
+    assert out.shape == (8, 1)

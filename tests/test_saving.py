@@ -505,3 +505,23 @@ def test_model_with_preprocess_input_on_its_input_saves_and_loads(tmp_path, ext)
     flipped_centered = images[..., ::-1] - np.array([103.939, 116.779, 123.68], dtype="float32")
     w, b = model.layers[-1].get_weights()
     np.testing.assert_allclose(expected, flipped_centered.reshape(2, -1) @ w + b, rtol=1e-4)
+
+
+def test_compiled_and_trained_model_pickles():
+    # Generative Deep Learning's GAN wrappers pickle themselves, models included (Keras 3 pickles too).
+    import copy
+    import pickle
+
+    import keraslite as kl
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((8, 4)).astype("float32"), np.ones((8, 1), "float32")
+    inputs = kl.Input((4,))
+    model = kl.Model(inputs, kl.layers.Dense(1)(inputs))
+    model.compile("rmsprop", "mse", metrics=["mae"])
+    model.fit(x, y, verbose=0)
+    for clone in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0))
+        clone.fit(x, y, verbose=0)  # its optimizer knows its own (new) variables
+        assert len(clone.evaluate(x, y, verbose=0)) == 2
+        assert int(clone.optimizer.iterations) == 2

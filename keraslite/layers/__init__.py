@@ -14,6 +14,7 @@ from keraslite.layers.normalization import *  # noqa: F401,F403
 from keraslite.layers.embedding import *  # noqa: F401,F403
 from keraslite.layers.misc import *  # noqa: F401,F403
 from keraslite.layers.merging import *  # noqa: F401,F403
+from keraslite.layers.merging import _Merge  # noqa: F401 - Keras 2 programs subclass it (keras.layers.merge._Merge)
 from keraslite.layers.legacy_merge import *  # noqa: F401,F403
 from keraslite.layers.legacy_core import *  # noqa: F401,F403
 from keraslite.layers.kernelized import *  # noqa: F401,F403

@@ -86,12 +86,21 @@ def _traced_twice(run, shapes):
         first = run(_SENTINELS[0], None)
         second = run(_SENTINELS[1], None) if unknown else first
     except Exception as short_error:
-        if not long_needed:
-            raise
-        try:
-            return run(_SENTINELS[0], _LONG_SENTINELS[0]), run(_SENTINELS[1], _LONG_SENTINELS[1])
-        except Exception:
-            raise short_error
+        if long_needed:
+            try:
+                return run(_SENTINELS[0], _LONG_SENTINELS[0]), run(_SENTINELS[1], _LONG_SENTINELS[1])
+            except Exception:
+                pass
+        if unknown:
+            # A call that fixes the batch itself (Keras 2 WGAN-GP's RandomWeightedAverage draws
+            # K.random_uniform((batch_size, 1, 1, 1))) broadcasts against a batch of one; its
+            # output then has that batch size statically, as TensorFlow's shape inference gave.
+            try:
+                only = run(1, None)
+                return only, only
+            except Exception:
+                pass
+        raise short_error
     if not long_needed or not _static_inner_dim(first, second):
         return first, second
     try:

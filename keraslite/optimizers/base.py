@@ -405,6 +405,13 @@ class Optimizer:
         self._custom_variables.append(var)
         return var
 
+    def __setstate__(self, state):
+        # Unpickled: the variables are new objects, so the id-keyed lookups are rebuilt.
+        self.__dict__.update(state)
+        self._index = {id(p): i for i, p in enumerate(self.__dict__.get("_params") or [])}
+        if "_slot_cache" in self.__dict__:
+            self._slot_cache = {}
+
     def _get_variable_index(self, variable):
         return self._index[id(variable)]
 

@@ -10,7 +10,6 @@ of the loss kept on the device.
 Leaves to others: the loss and metric math (keraslite.losses / keraslite.metrics `get()`), the
 loops (loop.py).
 """
-import types
 
 import torch
 
@@ -374,8 +373,14 @@ def _missing_metric_target(name, y_true):
                       f"for it (keys: {sorted(y_true)}). Add its targets, or drop its metrics.")
 
 
-def _update_unweighted(self, y_true, y_pred, sample_weight=None):
-    return type(self).update_state(self, y_true, y_pred)
+class _UpdateUnweighted:
+    """`metric.update_state` that drops sample weights (a picklable stand-in for a bound method)."""
+
+    def __init__(self, metric):
+        self.metric = metric
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return type(self.metric).update_state(self.metric, y_true, y_pred)
 
 
 def _ignore_sample_weight(metric):
@@ -383,7 +388,7 @@ def _ignore_sample_weight(metric):
     the model's metrics container updates it without sample weights even when a custom
     train_step passes them (`metric.update_state(y, y_pred, sample_weight=sw)` for each of
     `model.metrics`), so its update ignores them here too."""
-    metric.update_state = types.MethodType(_update_unweighted, metric)
+    metric.update_state = _UpdateUnweighted(metric)
 
 
 class CompiledMetrics:

@@ -88,15 +88,14 @@ def compile(model, optimizer="rmsprop", loss=None, loss_weights=None, metrics=No
     model.optimizer = optimizers.get(optimizer)
     # As Keras 3 does, a recompile that gives no loss (no metrics) keeps those of the previous
     # compile: `compile(optimizer=Adam(1e-5))` changes only the optimizer.
-    model_ref = weakref.ref(model)
     if loss is not None or getattr(model, "compiled_loss", None) is None:
         model.loss = loss
         model.compiled_loss = CompiledLoss(loss, loss_weights) if loss is not None else None
         if model.compiled_loss is not None:
-            model.compiled_loss._names_for = lambda y_pred, ref=model_ref: _output_names(ref(), y_pred)
+            model.compiled_loss._names_for = _OutputNames(model)
     if metrics is not None or weighted_metrics is not None or getattr(model, "compiled_metrics", None) is None:
         model.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
-        model.compiled_metrics._names_for = lambda y_pred, ref=model_ref: _output_names(ref(), y_pred)
+        model.compiled_metrics._names_for = _OutputNames(model)
     model._loss_tracker = LossTracker("loss")
     if model.compiled_loss is not None:
         model.compiled_loss.total_tracker = model._loss_tracker
@@ -174,6 +173,28 @@ def _call_model(model, x, training):
     return model(x)
 
 
+class _OutputNames:
+    """The compiled loss's / metrics' way to name a model's outputs: a weak reference to the
+    model (no cycle keeping it alive) that survives pickling and deepcopy."""
+
+    def __init__(self, model):
+        self._ref = weakref.ref(model)
+
+    def __call__(self, y_pred):
+        return _output_names(self._ref(), y_pred)
+
+    def __getstate__(self):
+        return {"model": self._ref()}
+
+    def __setstate__(self, state):
+        self._ref = weakref.ref(state["model"])
+
+    def __deepcopy__(self, memo):
+        import copy
+
+        return _OutputNames(copy.deepcopy(self._ref(), memo))
+
+
 def _output_names(model, y_pred):
     if isinstance(y_pred, dict):
         return list(y_pred.keys())
@@ -238,6 +259,10 @@ class _State:
         self.graphed_step = None  # the CUDA-graph step of the last fit, if any
         self.fast_step = None  # the last fit's eager fast step, reused while _fast_step_key holds
         self.fast_key = None
+
+    def __getstate__(self):
+        # A pickled or deep-copied model builds its own steps: these close over this model.
+        return dict(self.__dict__, fast_step=None, fast_key=None, graphed_step=None)
 
 
 def _fast_step_key(model):
