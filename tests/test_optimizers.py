@@ -210,8 +210,9 @@ def test_skips_missing_gradients_and_applies_constraint():
     opt.step(params)
     np.testing.assert_array_equal(params[0].numpy(), [2.0, 0.0])
     np.testing.assert_array_equal(params[1].numpy(), [1.0])
-    with pytest.raises(ValueError, match="Unknown variable"):
-        opt.apply_gradients([(torch.ones(1), _params([[0.0]])[0])])
+    new = _params([[0.0]])[0]  # a variable it was not built with is taken on (see below)
+    opt.apply_gradients([(torch.ones(1), new)])
+    np.testing.assert_allclose(new.numpy(), [-0.1])
 
 
 def test_clipping_options_are_exclusive():
@@ -305,3 +306,23 @@ def test_loss_scale_optimizer_tf2_custom_loop_api():
         plain_opt.apply_gradients(zip(torch.autograd.grad(torch.sum(w_plain ** 2), [w_plain]), [w_plain]))
     np.testing.assert_allclose(w_scaled.numpy(), w_plain.numpy(), rtol=1e-6)
     assert float(scaled_opt.loss_scale) == 2.0 ** 15 and scaled_opt.dynamic
+
+
+def test_one_optimizer_takes_on_the_variables_of_a_second_model():
+    # The Keras 2 GAN recipe compiles the discriminator and the combined model with one
+    # optimizer; tf.keras 2 made slots per variable as they came. The first variables keep
+    # their slot variables (same objects, same values).
+    opt = optimizers.Adam(0.1)
+    a, b = Variable(torch.ones(3)), Variable(torch.ones(2))
+    opt.apply_gradients([(torch.full((3,), 0.5), a)])
+    slots_a = [v for v in opt.variables if tuple(v.shape) == (3,)]
+    values = [v.detach().clone() for v in slots_a]
+    opt.apply_gradients([(torch.full((2,), 0.5), b)])
+    assert int(opt.iterations) == 2
+    assert all(any(s is v for v in opt.variables) for s in slots_a)
+    for s, v in zip(slots_a, values):
+        np.testing.assert_array_equal(s.detach().numpy(), v.numpy())
+    assert not np.allclose(b.detach().numpy(), 1.0)
+    before = a.detach().clone()
+    opt.apply_gradients([(torch.full((3,), 0.5), a)])
+    assert not torch.equal(before, a.detach())

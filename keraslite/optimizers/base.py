@@ -201,6 +201,32 @@ class Optimizer:
         if pending is not None:  # restored from a tf.train.Checkpoint before the first step
             self.set_weights(pending)
 
+    def _can_extend(self):
+        # keraslite's own optimizers keep one slot per variable in each list; a Keras 3 style
+        # subclass (build() / add_variable_from_reference) keeps its state its own way.
+        return type(self).build is Optimizer.build and not self._custom_variables
+
+    def _extend(self, new):
+        """Take `new` variables on (tf.keras 2 created slots per variable as they came: the
+        Keras 2 GAN recipe compiles the discriminator and the combined model with one
+        optimizer). The existing variables keep their slot variables and values."""
+        old = len(self._params)
+        kept = {name: list(slots) for name, slots in self._slots.items()}
+        kept_ema, kept_acc = list(getattr(self, "_ema", []) or []), list(getattr(self, "_accumulators", []) or [])
+        params, pending = self._params + list(new), self.__dict__.pop("_pending_weights", None)
+        self.built = False
+        self.build(params)
+        for name, slots in kept.items():
+            if len(slots) == old and len(self._slots.get(name, ())) == len(params):
+                self._slots[name][:old] = slots
+        if kept_ema:
+            self._ema[:old] = kept_ema
+        if kept_acc:
+            self._accumulators[:old] = kept_acc
+        self._slot_cache = {}
+        if pending is not None:
+            self._pending_weights = pending
+
     def _build_slots(self, params):
         for slot in self._slot_names:
             self._slots[slot] = self._add_slots(slot, self._slot_initial.get(slot, 0.0))
@@ -270,6 +296,10 @@ class Optimizer:
             self.build([v for _, v in pairs])
         grads, params = [], []
         index = self._index
+        new = [p for g, p in pairs if g is not None and id(p) not in index]
+        if new and self._can_extend():
+            self._extend(new)
+            index = self._index
         for g, p in pairs:
             if g is None:
                 continue
