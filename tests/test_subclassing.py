@@ -616,3 +616,48 @@ def test_a_models_own_build_calling_super_build_does_not_warn(recwarn):
     model.fit(np.random.rand(16, 5).astype("float32"), np.random.rand(16).astype("float32"), verbose=0)
     assert len(model.trainable_weights) == 6
     assert not [w for w in recwarn.list if "method of its own" in str(w.message)]
+
+
+class _TextModel(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.embed = keras.layers.Embedding(50, 8)
+        self.rnn = keras.layers.GRU(4, return_sequences=True)
+        self.out = keras.layers.Dense(5)
+
+    def call(self, x):
+        return self.out(self.rnn(self.embed(x)))
+
+
+def test_build_with_a_shape_creates_a_subclassed_models_weights_in_a_tf_keras_program():
+    # tf.keras 2 ran the call on the shape (`model.build((None, 10)); model.load_weights(...)`);
+    # Keras 3 only marks the model built (test above), which keraslite keeps outside tf.keras
+    # programs (those that import tensorflow).
+    keras.install_aliases()
+    try:
+        import tensorflow  # noqa: F401
+
+        model = _TextModel()
+        model.build(input_shape=(16, 10))
+    finally:
+        keras.uninstall_aliases()
+    assert len(model.weights) == 6 and all(layer.built for layer in model.layers)
+    assert model(np.zeros((2, 10), "int64")).shape == (2, 10, 5)
+
+
+def test_checkpoint_weights_load_into_a_model_that_creates_them_later(tmp_path):
+    # tf.keras 2 deferred a checkpoint restore until the variables existed; loading nothing
+    # silently (the book's text generator then sampled from random weights) is not an option.
+    x = np.random.default_rng(0).integers(0, 50, (2, 7))
+    model = _TextModel()
+    expected = model(x).detach().numpy()
+    path = str(tmp_path / "ckpt")
+    model.save_weights(path)
+    built_later = _TextModel()
+    built_later.load_weights(path)
+    built_later.build(input_shape=(1, 7))
+    for a, b in zip(model.get_weights(), built_later.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    called_first = _TextModel()
+    called_first.load_weights(path).expect_partial()
+    np.testing.assert_allclose(called_first(x).detach().numpy(), expected, rtol=1e-6)

@@ -252,6 +252,13 @@ class AliasModule(types.ModuleType):
         return f"<module '{self.__name__}' (alias of {self.__keraslite_target__})>"
 
 
+def tensorflow_program():
+    """Whether the running program imported `tensorflow` through the aliases: a tf.keras 2
+    program, where the few behaviours in which tf.keras 2 and Keras 3 differ take tf.keras's
+    side (augmented assignment on tensors, `Model.build` of a subclassed model)."""
+    return isinstance(sys.modules.get("tensorflow"), AliasModule)
+
+
 class _AliasLoader(importlib.abc.Loader):
     def __init__(self, target):
         self.target = target

@@ -29,12 +29,13 @@ _OUT_OF_PLACE = {"__iadd__": operator.add, "__isub__": operator.sub, "__imul__":
 # Packages whose code keeps torch's in-place updates (prefixes: torchvision, torchaudio ... too).
 _LIBRARIES = ("torch", "keraslite")
 _ORIGINALS = {}
+_alias_type = [type(None)]  # aliases.AliasModule, set by install() (aliases imports this module)
 _in_library = {}  # calling module's name -> whether it is one of _LIBRARIES
 
 
 def _augmented(name, in_place, out_of_place):
     def method(self, other):
-        if "tensorflow" not in sys.modules or (self.is_leaf and self.requires_grad and not torch.is_grad_enabled()):
+        if not isinstance(sys.modules.get("tensorflow"), _alias_type[0]) or (self.is_leaf and self.requires_grad and not torch.is_grad_enabled()):
             # Not a TensorFlow program (a Keras 3 / torch one keeps torch's meaning), or torch's
             # manual update of a weight (`with torch.no_grad(): w -= lr * w.grad`), which
             # TensorFlow code cannot mean: both stay in place.
@@ -54,6 +55,9 @@ def _augmented(name, in_place, out_of_place):
 def install():
     if _ORIGINALS:
         return
+    from keraslite.compat.aliases import AliasModule
+
+    _alias_type[0] = AliasModule
     for name, out_of_place in _OUT_OF_PLACE.items():
         _ORIGINALS[name] = torch.Tensor.__dict__.get(name)  # None: inherited from torch._C.TensorBase
         setattr(torch.Tensor, name, _augmented(name, getattr(torch.Tensor, name), out_of_place))

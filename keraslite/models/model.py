@@ -48,7 +48,36 @@ class Model(Layer):
             param = next(self.parameters(), None)
             if param is not None:
                 args = (_to_device(args[0], param.device),) + args[1:]
-        return super().__call__(*args, **kwargs)
+        if "_deferred_weights" not in self.__dict__:
+            return super().__call__(*args, **kwargs)
+        from keraslite.utils import rng
+
+        if rng.is_tracing():  # a shape-only trace building the model: not yet
+            return super().__call__(*args, **kwargs)
+        if not self.weights and args:
+            # Create the weights first (a shape-only run of call), so that this call already
+            # computes with the restored ones.
+            from keraslite.layers.layer import shape_of
+
+            try:
+                self._build_by_tracing(shape_of(args[0]))
+            except (ValueError, TypeError, AttributeError):
+                pass
+        self._restore_deferred_weights()
+        out = super().__call__(*args, **kwargs)
+        self._restore_deferred_weights()  # when they could only be created by this call
+        return out
+
+    def _restore_deferred_weights(self):
+        """Weights load_weights() read from a checkpoint path before this subclassed model had
+        created any (tf.keras 2 restored them when the variables came into being)."""
+        pending = self.__dict__.pop("_deferred_weights", None)
+        if pending is not None and self.weights:
+            from keraslite.saving import load_weights
+
+            load_weights(self, pending[0], skip_mismatch=pending[1])
+        elif pending is not None:
+            self._deferred_weights = pending
 
     # ------------------------------------------------------------------ layers
 
@@ -146,9 +175,11 @@ class Model(Layer):
                                   "Model(inputs, outputs).")
 
     def build(self, input_shape=None):
-        """As Keras 3: a subclassed model without its own `build` is only marked built; its layers
-        create their weights on the first call on data (or on keras.Input). Graph models are
-        built at construction."""
+        """A subclassed model without its own `build`: in a tf.keras program (one that imported
+        tensorflow) or with checkpoint weights waiting to load, its call runs on shape-only
+        inputs so its layers create their weights, as tf.keras 2 did; otherwise, as in Keras 3,
+        it is only marked built and its layers build on the first call on data. Graph models
+        are built at construction."""
         if self._graph is not None:
             self.built = True
             return
@@ -156,8 +187,21 @@ class Model(Layer):
             from keraslite.layers.layer import _from_list
 
             self._build_input_shape = _from_list(input_shape) if isinstance(input_shape, list) else tuple(input_shape)
+        from keraslite.compat.aliases import tensorflow_program
+
         own_build = type(self).build is not Model.build
-        if not own_build and any(not l.built for l in self._flatten_layers(include_self=False)):
+        unbuilt = not own_build and any(not l.built for l in self._flatten_layers(include_self=False))
+        if unbuilt and input_shape is not None and (tensorflow_program() or "_deferred_weights" in self.__dict__):
+            # tf.keras 2 built a subclassed model by running its call on the shape
+            # (`model.build((None, 10)); model.load_weights(...)`); Keras 3 only marks it
+            # built, and so does keraslite outside tf.keras programs.
+            try:
+                self._build_by_tracing(input_shape)
+                self._restore_deferred_weights()
+                return
+            except ValueError:
+                pass
+        if unbuilt:
             warnings.warn(f"`build()` was called on model '{self.name}', which has no `build()` method of its own: "
                           "it is marked as built, and its layers create their weights on the first call on data. "
                           "Call the model on a batch (or on keras.Input) to create the weights now.", stacklevel=2)

@@ -135,6 +135,11 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
     # (model.save_weights("ckpt")); keraslite writes HDF5 there. Loading it keeps that format's
     # rules: layers with weights pair in order as far as both go (a model with a new head takes
     # the base's weights), and a load status comes back for assert_consumed()/expect_partial().
+    if getattr(model, "_graph", True) is None and not model.weights and list(model.children()):
+        # A subclassed model that has not created its weights yet: restored when it does (its
+        # first call, or build(input_shape)), as tf.keras 2 deferred a checkpoint restore.
+        model._deferred_weights = (filepath, skip_mismatch)
+        return CheckpointLoadStatus(filepath, [], [])
     unpaired_file, unpaired_model = hdf5.load_weights(model, filepath, skip_mismatch=skip_mismatch,
                                                       partial=True)
     return CheckpointLoadStatus(filepath, unpaired_file, unpaired_model)
