@@ -971,3 +971,13 @@ def test_shape_is_int32_by_default_and_feeds_shape_arguments(tf):
     assert tuple(tf.random.normal(shape=tf.shape(x)).shape) == (2, 3)
     assert tuple(tf.reshape(x, [tf.shape(x)[0], -1]).shape) == (2, 3)
     assert tuple(tf.tile(tf.zeros((1, 3)), [tf.shape(x)[0], 1]).shape) == (2, 3)
+
+
+def test_slice_and_svd(tf):
+    x = tf.reshape(tf.range(24), (2, 3, 4))
+    assert tf.slice(x, [0, 1, 1], [1, 2, -1]).numpy().tolist() == [[[5, 6, 7], [9, 10, 11]]]
+    a = np.random.default_rng(0).random((4, 3)).astype("float32")
+    s, u, v = tf.linalg.svd(tf.constant(a))  # TensorFlow's order, and v (not v^H)
+    assert tuple(s.shape) == (3,) and tuple(u.shape) == (4, 3) and tuple(v.shape) == (3, 3)
+    np.testing.assert_allclose(arr(u) @ np.diag(arr(s)) @ arr(v).T, a, atol=1e-5)
+    np.testing.assert_allclose(arr(tf.linalg.svd(tf.constant(a), compute_uv=False)), arr(s), rtol=1e-6)

@@ -1367,7 +1367,29 @@ def band_part(input, num_lower, num_upper, name=None):  # noqa: A002
 
 
 # tf.linalg.<name>
-LINALG = {"matrix_transpose": matrix_transpose, "transpose": matrix_transpose,
+def svd(tensor, full_matrices=False, compute_uv=True, name=None):
+    """tf.linalg.svd: (s, u, v) with `a = u @ diag(s) @ v^H` -- TensorFlow returns v, not v^H,
+    and the singular values first; only s when compute_uv is False."""
+    a = _tensor(tensor)
+    if not compute_uv:
+        return torch.linalg.svdvals(a)
+    u, s, vh = torch.linalg.svd(a, full_matrices=full_matrices)
+    return s, u, vh.mH
+
+
+def tf_slice(input_, begin, size, name=None):
+    """tf.slice: `size[i]` elements from `begin[i]` on each axis (-1: to the end)."""
+    x = _tensor(input_)
+    begin, size = _ints(begin), _ints(size)
+    if len(begin) != x.dim() or len(size) != x.dim():
+        raise ValueError(f"tf.slice: begin {begin} and size {size} need one entry per axis of the input of shape "
+                         f"{tuple(x.shape)}.")
+    index = tuple(slice(b, None if n == -1 else b + n) for b, n in zip(begin, size))
+    return x[index]
+
+
+TOP_LEVEL["slice"] = tf_slice
+LINALG = {"svd": svd, "matrix_transpose": matrix_transpose, "transpose": matrix_transpose,
           "adjoint": lambda matrix, name=None: matrix_transpose(matrix, conjugate=True), "band_part": band_part,
           "norm": norm, "global_norm": global_norm, "l2_normalize": l2_normalize, "einsum": einsum, "tensordot": tensordot, "eye": eye,
           "matmul": lambda a, b, transpose_a=False, transpose_b=False, name=None: torch.matmul(
