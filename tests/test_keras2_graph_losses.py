@@ -270,3 +270,30 @@ def test_keras2_merge_subclass_fixing_the_batch_builds_and_runs():
     model = keraslite.Model([a, b], keraslite.layers.Dense(1)(keraslite.layers.Flatten()(avg)))
     out = model.predict([np.ones((8, 4, 4, 3)), np.ones((8, 4, 4, 3))], verbose=0)
     assert out.shape == (8, 1)
+
+
+def test_metric_functions_reading_graph_tensors():
+    # Generative Deep Learning's VAE: compile(loss=vae_loss, metrics=[vae_r_loss, vae_kl_loss]),
+    # the KL term reading the encoder's tensors. Each is computed on the same forward pass, so
+    # per batch (and, with one batch per epoch, per epoch) loss == r + kl.
+    import keraslite
+    from keraslite import backend as K
+
+    inputs = keraslite.Input((4,))
+    hidden = keraslite.layers.Dense(3)(inputs)
+    model = keraslite.Model(inputs, keraslite.layers.Dense(4)(hidden))
+
+    def kl(y_true, y_pred):
+        return K.mean(K.square(hidden), axis=1)
+
+    def r(y_true, y_pred):
+        return K.mean(K.square(y_true - y_pred), axis=1)
+
+    model.compile(optimizer="adam", loss=lambda t, p: r(t, p) + kl(t, p), metrics=[kl, r])
+    x = np.random.default_rng(0).random((16, 4)).astype("float32")
+    history = model.fit(x, x, epochs=2, batch_size=16, verbose=0).history
+    np.testing.assert_allclose(history["loss"], np.add(history["kl"], history["r"]), rtol=1e-5)
+    loss, kl_value, r_value = model.evaluate(x, x, verbose=0)
+    np.testing.assert_allclose(loss, kl_value + r_value, rtol=1e-5)
+    h = keraslite.Model(inputs, hidden).predict(x, verbose=0)
+    np.testing.assert_allclose(kl_value, np.mean(np.square(h)), rtol=1e-5)

@@ -219,9 +219,7 @@ class CompiledLoss:
         self._no_loss = []      # output names without a loss: their targets may be left out
         # A loss written by the user may close over the model's graph tensors (Keras 1's VAE
         # loss reads z_mean / z_log_var): the steps then run it under live_graph_values.
-        self.reads_graph = any(
-            callable(l) and not isinstance(l, type) and not type(l).__module__.startswith("keraslite")
-            and not str(getattr(l, "__module__", "") or "").startswith("keraslite") for l in tree.flatten(loss))
+        self.reads_graph = user_functions(loss)
 
     def build(self, y_true, y_pred, output_names):
         flat_pred = _flatten(y_pred)
@@ -391,6 +389,13 @@ def _ignore_sample_weight(metric):
     metric.update_state = _UpdateUnweighted(metric)
 
 
+def user_functions(spec):
+    """Whether a compile() loss/metrics spec holds functions written by the user, which may
+    close over the model's graph tensors (Keras 1/2 VAE terms read z_mean / z_log_var)."""
+    return any(callable(f) and not isinstance(f, type) and not type(f).__module__.startswith("keraslite")
+               and not str(getattr(f, "__module__", "") or "").startswith("keraslite") for f in tree.flatten(spec))
+
+
 class CompiledMetrics:
     """The user's metrics per output; `weighted_metrics` also receive sample weights.
 
@@ -406,6 +411,8 @@ class CompiledMetrics:
         self._user_metrics = metrics
         self._user_weighted = weighted_metrics
         self.built = False
+        # A metric function reading graph tensors runs where the loss does (live_graph_values).
+        self.reads_graph = user_functions([metrics, weighted_metrics])
         self.entries = []  # (log name, metric, output index, weighted)
 
     def __repr__(self):

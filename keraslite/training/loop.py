@@ -414,6 +414,9 @@ def default_train_step(model, data):
         with _graph_values_for_loss(model):
             y_pred = _call_model(model, x, True)
             loss = _model_loss(model, x, y, y_pred, sw, True)
+            if _metrics_read_graph(model):  # with this forward pass's values (same numbers as after the update)
+                with torch.no_grad():
+                    _model_metrics(model, x, y, _detach(y_pred), sw)
         _ensure_optimizer(model, st)
         if st.params:  # a frozen model trains nothing (Keras allows it)
             _zero_grads(st.params)  # after the forward pass: see _make_fast_train_step
@@ -425,6 +428,8 @@ def default_train_step(model, data):
     finally:
         _refreeze(thawed)
     model._loss_tracker.add(loss.detach(), _batch_size_of(x))
+    if _metrics_read_graph(model):
+        return get_metrics_result(model)  # the metrics were updated inside the forward's context
     return _model_metrics(model, x, y, _detach(y_pred), sw)
 
 
@@ -435,16 +440,20 @@ def default_test_step(model, data):
     with _graph_values_for_loss(model):
         y_pred = _call_model(model, x, False)
         loss = _model_loss(model, x, y, y_pred, sw, False)
-    model._loss_tracker.add(loss.detach(), _batch_size_of(x))
-    return _model_metrics(model, x, y, y_pred, sw)
+        model._loss_tracker.add(loss.detach(), _batch_size_of(x))
+        return _model_metrics(model, x, y, y_pred, sw)
 
 
 def _graph_values_for_loss(model):
-    """live_graph_values() when the compiled loss may read the model's graph tensors."""
+    """live_graph_values() when the compiled loss or metrics may read the model's graph tensors."""
     compiled_loss = getattr(model, "compiled_loss", None)
-    if compiled_loss is not None and compiled_loss.reads_graph:
+    if (compiled_loss is not None and compiled_loss.reads_graph) or _metrics_read_graph(model):
         return functional.live_graph_values()
     return contextlib.nullcontext()
+
+
+def _metrics_read_graph(model):
+    return getattr(getattr(model, "compiled_metrics", None), "reads_graph", False)
 
 
 def _model_loss(model, x, y, y_pred, sw, training):
@@ -521,6 +530,10 @@ def _make_fast_train_step(model):
     """The built-in train step as a closure over everything that does not change per step."""
     from keraslite.layers.embedding import grads_into_buffers, zero_kept_grads
 
+    if _metrics_read_graph(model):
+        # Metric functions reading graph tensors (Keras 2 VAE's KL term as a metric) run inside
+        # the forward pass's live_graph_values, which the built-in steps arrange.
+        return lambda x, y, sw: default_train_step(model, data_mod.pack_x_y_sample_weight(x, y, sw))
     params = _state(model).params or []
     opt_step = model.optimizer.step
     # Loss scaling (loss_scale_factor, LossScaleOptimizer): backward runs on the scaled loss.
@@ -568,6 +581,8 @@ def _make_fast_train_step(model):
 
 
 def _make_fast_test_step(model):
+    if _metrics_read_graph(model):
+        return lambda x, y, sw: default_test_step(model, data_mod.pack_x_y_sample_weight(x, y, sw))
     tracker = model._loss_tracker
     metrics = model.compiled_metrics
     has_metrics = bool(metrics.entries)
