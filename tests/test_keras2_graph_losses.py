@@ -297,3 +297,44 @@ def test_metric_functions_reading_graph_tensors():
     np.testing.assert_allclose(loss, kl_value + r_value, rtol=1e-5)
     h = keraslite.Model(inputs, hidden).predict(x, verbose=0)
     np.testing.assert_allclose(kl_value, np.mean(np.square(h)), rtol=1e-5)
+
+
+def test_gradient_penalty_loss_taking_gradients_of_a_model_tensor():
+    # WGAN-GP in Keras 2 (Generative Deep Learning, Keras-GAN): a loss built with
+    # partial(gradient_penalty_loss, interpolated_samples=<model tensor>) calls K.gradients on it.
+    # It trains the weights the penalty depends on (double backward) and evaluates too.
+    from functools import partial
+
+    import torch
+
+    import keraslite
+    from keraslite import backend as K
+
+    def penalty(y_true, y_pred, interpolated_samples):
+        gradients = K.gradients(y_pred, interpolated_samples)[0]
+        norms = K.sqrt(K.sum(K.square(gradients), axis=np.arange(1, len(gradients.shape))))
+        return K.mean(K.square(1 - norms))
+
+    inputs = keraslite.Input((4,))
+    mid = keraslite.layers.Dense(4)(inputs)
+    critic = keraslite.layers.Dense(8, activation="tanh")
+    head = keraslite.layers.Dense(1)
+    model = keraslite.Model(inputs, head(critic(mid)))
+    loss = partial(penalty, interpolated_samples=mid)
+    loss.__name__ = "gradient_penalty"
+    model.compile(keraslite.optimizers.SGD(0.1), loss=loss)
+    x = np.random.default_rng(0).random((8, 4)).astype("float32")
+
+    def expected():  # the penalty by hand, with torch autograd on the same weights
+        h = torch.tensor(keraslite.Model(inputs, mid).predict(x, verbose=0), requires_grad=True)
+        w1, b1 = (torch.tensor(w) for w in critic.get_weights())
+        w2, b2 = (torch.tensor(w) for w in head.get_weights())
+        out = torch.tanh(h @ w1 + b1) @ w2 + b2
+        (g,) = torch.autograd.grad(out.sum(), h)
+        return float(((1 - g.norm(dim=1)) ** 2).mean())
+
+    np.testing.assert_allclose(model.evaluate(x, np.zeros((8, 1)), verbose=0), expected(), rtol=1e-5)
+    before = critic.get_weights()[0].copy()
+    model.train_on_batch(x, np.zeros((8, 1)))
+    assert not np.allclose(before, critic.get_weights()[0])  # the penalty reached the critic's weights
+    np.testing.assert_allclose(model.test_on_batch(x, np.zeros((8, 1))), expected(), rtol=1e-5)

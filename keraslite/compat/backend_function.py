@@ -187,6 +187,15 @@ def _eager_gradients(loss, variables):
     # recorded while the tensors were computed.
     from torch._subclasses.fake_tensor import FakeTensor
 
+    from keraslite.models import functional
+
+    if any(not isinstance(v, torch.Tensor) for v in variables):
+        # A loss written for Keras 2 takes gradients with respect to a tensor of the model
+        # (WGAN-GP's penalty: K.gradients(y_pred, interpolated_samples)): its value in the
+        # forward pass now being trained, recorded by live_graph_values.
+        live = functional._live_operands(list(variables), {})
+        if live is not None:
+            variables = live[0]
     for v in variables:
         if not isinstance(v, torch.Tensor):
             raise TypeError(f"K.gradients on tensors: `variables` must be tensors as well; received "
@@ -200,8 +209,10 @@ def _eager_gradients(loss, variables):
             "from tensors that do not depend on the variables), so it has no gradient to take. Call it "
             "inside a functional model's layer, or compute the loss with autograd on.")
     wanted = [i for i, v in enumerate(variables) if v.requires_grad]
+    # With autograd on (a training step), the gradients are differentiable in turn, as TF's
+    # symbolic ones were: a gradient penalty then trains the weights it depends on.
     found = torch.autograd.grad(loss, [variables[i] for i in wanted], grad_outputs=torch.ones_like(loss),
-                                retain_graph=True, allow_unused=True)
+                                retain_graph=True, allow_unused=True, create_graph=torch.is_grad_enabled())
     grads = [torch.zeros_like(v) for v in variables]
     for i, g in zip(wanted, found):
         if g is not None:

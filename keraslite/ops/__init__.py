@@ -131,6 +131,8 @@ def _pair(a, b):
 def _axes(axis, ndim):
     if axis is None:
         return None
+    if isinstance(axis, (np.ndarray, torch.Tensor)) and axis.ndim == 1:
+        axis = axis.tolist()  # `axis=np.arange(1, ndim)` (Keras 2 programs)
     if isinstance(axis, (list, tuple)):
         return tuple(int(a) % ndim if ndim else int(a) for a in axis)
     return (int(axis) % ndim if ndim else int(axis),)

@@ -311,8 +311,12 @@ def _build_compiled(model, y, y_pred):
 
 def _first_loss_call(model, y, y_pred, sample_weight):
     """The loss on the first batch, with a clear error naming both shapes if it fails."""
+    from keraslite.compat.backend_function import GradientsNeedAutograd
+
     try:
         return model.compiled_loss.compute(y, y_pred, sample_weight)
+    except GradientsNeedAutograd:
+        raise  # not a label problem: the caller runs the step again with autograd on
     except (RuntimeError, ValueError, IndexError) as e:
         def shapes(s):
             return data_mod.map_structure(lambda t: tuple(t.shape), s)
@@ -871,6 +875,30 @@ def _should_validate(epoch, freq):
 
 # ----------------------------------------------------------------------------- evaluate
 
+def _first_test_step(model, batch):
+    """The first test batch; a loss that takes gradients itself (a Keras 2 gradient penalty:
+    K.gradients(y_pred, interpolated)) needs autograd, so the model's test steps run with it
+    from then on (no weights change in a test step either way)."""
+    from keraslite.compat.backend_function import GradientsNeedAutograd
+
+    data = data_mod.pack_x_y_sample_weight(*batch)
+    if not model.__dict__.get("_loss_takes_gradients"):
+        try:
+            return default_test_step(model, data)
+        except GradientsNeedAutograd:
+            model.__dict__["_loss_takes_gradients"] = True
+    with torch.enable_grad():
+        return default_test_step(model, data)
+
+
+def _with_autograd(step):
+    def run(*args):
+        with torch.enable_grad():
+            return step(*args)
+
+    return run
+
+
 def _run_test(model, adapter, callbacks, in_fit=False):
     """One pass over `adapter` without updates; returns python logs."""
     model.eval()
@@ -895,8 +923,10 @@ def _run_test(model, adapter, callbacks, in_fit=False):
                     callbacks.on_test_batch_end(step, pythonify(logs))
             else:
                 if fast_step is None:
-                    logs = default_test_step(model, data_mod.pack_x_y_sample_weight(*batch))
+                    logs = _first_test_step(model, batch)
                     fast_step = _make_fast_test_step(model)
+                    if model.__dict__.get("_loss_takes_gradients"):
+                        fast_step = _with_autograd(fast_step)
                 else:
                     fast_step(*batch)
                 if end_hooks:
@@ -1117,7 +1147,10 @@ def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False, reset
         globals()["reset_metrics"](model)
     model.eval()
     with torch.no_grad():
-        logs = model.test_step(data_mod.pack_x_y_sample_weight(*batch))
+        if _custom_step(model, "test_step"):
+            logs = model.test_step(data_mod.pack_x_y_sample_weight(*batch))
+        else:
+            logs = _first_test_step(model, batch)
     logs = pythonify(logs)
     return logs if return_dict else _flatten_in_order(model, logs)
 
