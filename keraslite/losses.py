@@ -18,6 +18,7 @@ kernels and without the rounding of log(p) for tiny p. Sigmoid outputs keep Kera
 probability formula: log(1 - p) from a rounded p is part of Keras's numbers there.
 """
 import functools
+import math
 import warnings
 
 import numpy as np
@@ -320,6 +321,10 @@ def _sparse_ce(y_true, y_pred, from_logits, ignore_class, axis, reduction):
         y_true = y_true.squeeze(axis)
     expected = list(y_pred.shape)
     del expected[axis]
+    if list(y_true.shape) != expected and y_true.numel() == math.prod(expected) and y_true.ndim != y_pred.ndim:
+        # One class index per position, in another arrangement (labels (4,) against outputs
+        # (4, 1, 5)): tf.keras 2 flattened both; so are they taken here.
+        y_true = y_true.reshape(expected)
     if list(y_true.shape) != expected:
         raise ValueError("sparse_categorical_crossentropy: y_true must hold one integer class index per sample, "
                          f"shape {tuple(expected)} (or {tuple(expected) + (1,)}), but it has shape "

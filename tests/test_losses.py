@@ -197,3 +197,19 @@ def test_training_a_model_without_trainable_weights_warns_as_keras():
     model.compile("sgd", "mse")
     with pytest.warns(UserWarning, match="The model does not have any trainable weights."):
         model.train_on_batch(np.ones((2, 3), "float32"), np.ones((2, 1), "float32"))
+
+
+def test_sparse_labels_in_another_arrangement_of_the_same_positions():
+    # Deep Learning with TF2's attention model: labels (4,) against logits (4, 1, 5); tf.keras 2
+    # flattened both. Per-position losses come back in the outputs' leading shape.
+    import keraslite
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(4, 1, 5)).astype("float32")
+    labels = np.array([3, 0, 1, 2])
+    loss = keraslite.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
+    log_probs = logits[:, 0] - np.log(np.exp(logits[:, 0]).sum(-1, keepdims=True))
+    expected = -log_probs[np.arange(4), labels]
+    np.testing.assert_allclose(keraslite.ops.convert_to_numpy(loss(labels, logits)).reshape(-1), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="one integer class index"):
+        loss(np.zeros((4, 5)), logits.reshape(4, 5))  # one-hot labels stay an error

@@ -176,7 +176,7 @@ class Sequential(Model):
         if (type(self).call is not Sequential.call or type(first_batch) is not torch.Tensor
                 or getattr(first_batch, "_keras_mask", None) is not None
                 or (ref is not None and first_batch.ndim != len(ref))
-                or not layer_mod.calls_directly(self, Model.__call__)  # Model's adds only device moves
+                or not layer_mod.calls_directly(self, Sequential.__call__)  # adds only device moves / dict unwrap
                 or not all(layer_mod.calls_directly(layer) for layer in self._stack)):
             return None
         steps = [(layer.call, layer._call_accepts_training) for layer in self._stack]
