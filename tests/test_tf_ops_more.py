@@ -6,28 +6,13 @@ import os
 import subprocess
 import sys
 import textwrap
-import warnings
 
 import numpy as np
 import pytest
 import torch
 
-from keraslite.compat import aliases
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture
-def tf():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        aliases.install_aliases()
-    try:
-        import tensorflow
-
-        yield tensorflow
-    finally:
-        aliases.uninstall_aliases()
 
 
 def arr(t):

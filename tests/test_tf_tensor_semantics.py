@@ -12,19 +12,6 @@ import keraslite.compat.tensorflow_shim as tf
 from keraslite.compat import aliases
 
 
-@pytest.fixture
-def aliased():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # the real keras, imported by parity tests, set aside
-        aliases.install_aliases()
-    import tensorflow  # noqa: F401 - what a TensorFlow program does first
-
-    try:
-        yield
-    finally:
-        aliases.uninstall_aliases()
-
-
 def test_numpy_of_a_scalar_tensor_is_a_hashable_numpy_scalar():
     index = tf.argmax(tf.constant([0.1, 0.9, 0.3])).numpy()
     assert type(index) is np.int64
@@ -38,7 +25,7 @@ def test_numpy_of_a_scalar_tensor_is_a_hashable_numpy_scalar():
     assert tf.constant([[1.0]]).numpy().shape == (1, 1)
 
 
-def test_augmented_assignment_leaves_the_original_tensor_alone(aliased):
+def test_augmented_assignment_leaves_the_original_tensor_alone(tf):
     a = tf.constant([1.0, 2.0])
     b = a
     b += 10.0
@@ -55,14 +42,14 @@ def test_augmented_assignment_leaves_the_original_tensor_alone(aliased):
     assert mask.numpy().tolist() == [True, False] and other.numpy().tolist() == [True, True]
 
 
-def test_augmented_assignment_may_broadcast_to_a_new_shape(aliased):
+def test_augmented_assignment_may_broadcast_to_a_new_shape(tf):
     loss = tf.reduce_sum(tf.constant([1.0, 2.0]))
     loss += tf.constant([3.0])
     assert tuple(loss.shape) == (1,)
     np.testing.assert_array_equal(loss.numpy(), [6.0])
 
 
-def test_augmented_assignment_on_a_variable_gives_a_tensor(aliased):
+def test_augmented_assignment_on_a_variable_gives_a_tensor(tf):
     v = tf.Variable([1.0, 2.0])
     w = v
     w += 1.0
@@ -72,7 +59,7 @@ def test_augmented_assignment_on_a_variable_gives_a_tensor(aliased):
     np.testing.assert_array_equal(v.numpy(), [2.0, 3.0])
 
 
-def test_augmented_assignment_is_differentiable(aliased):
+def test_augmented_assignment_is_differentiable(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -81,7 +68,7 @@ def test_augmented_assignment_is_differentiable(aliased):
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), [6.0, 12.0])
 
 
-def test_library_code_keeps_torchs_in_place_updates(aliased):
+def test_library_code_keeps_torchs_in_place_updates(tf):
     # torch's own modules (optimizers, here) update parameters with augmented assignment.
     t = torch.tensor([1.0, 2.0])
     alias = t
@@ -89,7 +76,7 @@ def test_library_code_keeps_torchs_in_place_updates(aliased):
     np.testing.assert_array_equal(t.numpy(), [2.0, 3.0])
 
 
-def test_training_still_updates_the_weights(aliased):
+def test_training_still_updates_the_weights(tf):
     model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     before = model.get_weights()[0].copy()
@@ -160,7 +147,7 @@ def test_a_program_that_never_imports_tensorflow_keeps_torchs_in_place_updates()
         aliases.uninstall_aliases()
 
 
-def test_a_manual_weight_update_under_no_grad_stays_in_place(aliased):
+def test_a_manual_weight_update_under_no_grad_stays_in_place(tf):
     w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
     (w * w).sum().backward()
     same = w

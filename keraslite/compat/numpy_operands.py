@@ -95,10 +95,16 @@ def install():
     torch.Tensor.__getitem__ = _reversing_getitem(torch.Tensor.__getitem__)
 
 
-def uninstall():
-    for name, original in _ORIGINALS.items():
+def restore_tensor_methods(originals):
+    """Put back torch.Tensor's methods saved in `originals` (name -> the class's own entry,
+    None where it was inherited from torch._C.TensorBase), and empty it."""
+    for name, original in originals.items():
         if original is None:
             delattr(torch.Tensor, name)
         else:
             setattr(torch.Tensor, name, original)
-    _ORIGINALS.clear()
+    originals.clear()
+
+
+def uninstall():
+    restore_tensor_methods(_ORIGINALS)

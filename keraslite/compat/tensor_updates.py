@@ -64,9 +64,6 @@ def install():
 
 
 def uninstall():
-    for name, original in _ORIGINALS.items():
-        if original is None:
-            delattr(torch.Tensor, name)
-        else:
-            setattr(torch.Tensor, name, original)
-    _ORIGINALS.clear()
+    from keraslite.compat.numpy_operands import restore_tensor_methods
+
+    restore_tensor_methods(_ORIGINALS)

@@ -10,19 +10,10 @@ import wave
 import numpy as np
 import torch
 
+from keraslite.compat.tf_image import file_bytes
 from keraslite.compat.tf_namespace import TFNamespace
 
 __all__ = ["audio", "decode_wav", "encode_wav"]
-
-
-def _as_bytes(contents, function):
-    if isinstance(contents, torch.Tensor):
-        raise TypeError(f"tf.audio.{function}: contents must be the WAV file's bytes (tf.io.read_file).")
-    if isinstance(contents, np.ndarray):
-        contents = contents.item()
-    if isinstance(contents, str):
-        contents = contents.encode("latin-1")
-    return bytes(contents)
 
 
 def _samples(frames, width):
@@ -44,7 +35,7 @@ def decode_wav(contents, desired_channels=-1, desired_samples=-1, name=None):
     and the rate as an int32 scalar. `desired_channels` keeps the first channels (a mono
     file is repeated to fill more); `desired_samples` cuts or zero-pads the length."""
     try:
-        with wave.open(_io.BytesIO(_as_bytes(contents, "decode_wav")), "rb") as reader:
+        with wave.open(_io.BytesIO(file_bytes(contents, "audio.decode_wav")), "rb") as reader:
             channels, width, rate = reader.getnchannels(), reader.getsampwidth(), reader.getframerate()
             frames = reader.readframes(reader.getnframes())
     except (wave.Error, EOFError) as e:

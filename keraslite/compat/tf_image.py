@@ -361,16 +361,22 @@ def stateless_random_crop(value, size, seed, name=None):
 _CHANNEL_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
 
 
-def _decode(contents, channels, function, formats=None):
-    from PIL import Image
-
+def file_bytes(contents, function):
+    """What tf.io.read_file gave (bytes, or a 0-d string array / str of them) as bytes;
+    `function` ('image.decode_jpeg', 'audio.decode_wav') names the caller in the error."""
     if isinstance(contents, torch.Tensor):
-        raise TypeError(f"tf.image.{function}: contents must be the file's bytes (tf.io.read_file).")
+        raise TypeError(f"tf.{function}: contents must be the file's bytes (tf.io.read_file).")
     if isinstance(contents, np.ndarray):
         contents = contents.item()
     if isinstance(contents, str):
         contents = contents.encode("latin-1")
-    picture = Image.open(_io.BytesIO(bytes(contents)), formats=formats)
+    return bytes(contents)
+
+
+def _decode(contents, channels, function, formats=None):
+    from PIL import Image
+
+    picture = Image.open(_io.BytesIO(file_bytes(contents, f"image.{function}")), formats=formats)
     channels = 0 if channels is None else int(channels)
     if channels == 0:
         if picture.mode in ("L", "RGB", "RGBA"):

@@ -1042,6 +1042,17 @@ class _TrackedContainer:
             # layer's sublayers by when they were added.
             owner._modules[self._name] = nn.ModuleList(modules)
 
+    _plain = None  # list or dict: what the container is to copies and pickles
+
+    def __deepcopy__(self, memo):
+        result = type(self)(copy.deepcopy(self._plain(self), memo))
+        result._owner = copy.deepcopy(self._owner, memo) if self._owner is not None else None
+        result._name = self._name
+        return result
+
+    def __reduce_ex__(self, proto):
+        return (self._plain, (self._plain(self),))
+
     def _sync_for(self, added):
         # Cheap when a plain value joins a container that holds no layers.
         owner = self._owner
@@ -1051,6 +1062,8 @@ class _TrackedContainer:
 
 class TrackedDict(_TrackedContainer, dict):
     """A dict attribute of a Layer (Keras tracks layers stored under its keys)."""
+
+    _plain = dict
 
     def __setitem__(self, k, v):
         super().__setitem__(k, v)
@@ -1083,18 +1096,12 @@ class TrackedDict(_TrackedContainer, dict):
         super().clear()
         self._sync()
 
-    def __deepcopy__(self, memo):
-        result = TrackedDict(copy.deepcopy(dict(self), memo))
-        result._owner = copy.deepcopy(self._owner, memo) if self._owner is not None else None
-        result._name = self._name
-        return result
-
-    def __reduce_ex__(self, proto):
-        return (dict, (dict(self),))
 
 
 class TrackedList(_TrackedContainer, list):
     """A list attribute of a Layer that holds layers; mutations re-register its layers."""
+
+    _plain = list
 
     def append(self, v):
         super().append(v)
@@ -1130,14 +1137,6 @@ class TrackedList(_TrackedContainer, list):
         self._sync()
         return self
 
-    def __deepcopy__(self, memo):
-        result = TrackedList(copy.deepcopy(list(self), memo))
-        result._owner = copy.deepcopy(self._owner, memo) if self._owner is not None else None
-        result._name = self._name
-        return result
-
-    def __reduce_ex__(self, proto):
-        return (list, (list(self),))
 
 
 _MISSING = object()
