@@ -154,3 +154,31 @@ def test_sequential_takes_a_dict_of_its_one_named_input(tf):
     model.compile("sgd", "mse")
     model.fit({"input-features": x}, y, epochs=1, verbose=0)
     np.testing.assert_allclose(model.predict({"input-features": x[:3]}, verbose=0), model.predict(x[:3], verbose=0))
+
+
+def test_tensor_array_stateless_random_and_argmax_of_booleans(tf):
+    ta = tf.TensorArray(tf.float32, size=3)
+    for n in tf.range(3):
+        ta = ta.write(n, tf.ones([2, 4]) * tf.cast(n, tf.float32))
+    assert tuple(ta.stack().shape) == (3, 2, 4) and float(ta.read(2)[0, 0]) == 2.0 and int(ta.size()) == 3
+    grown = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+    for i in range(4):
+        grown = grown.write(i, tf.constant([float(i)]))
+    assert grown.stack().numpy().ravel().tolist() == [0, 1, 2, 3]
+    with pytest.raises(IndexError, match="dynamic_size"):
+        ta.write(5, tf.ones([2, 4]))
+    seed = (tf.constant(1, tf.int64), tf.constant(0, tf.int64))  # Dataset.zip with Counter() gives this
+    new_seed = tf.random.experimental.stateless_split(seed, num=1)[0, :]
+    assert tuple(new_seed.shape) == (2,) and new_seed.dtype == torch.int64
+    a, b = tf.random.stateless_uniform([5], seed=new_seed), tf.random.stateless_uniform([5], seed=new_seed)
+    assert torch.equal(a, b) and float(a.min()) >= 0 and float(a.max()) < 1
+    assert tuple(tf.image.stateless_random_brightness(tf.zeros((4, 4, 3)), 0.5, seed=seed).shape) == (4, 4, 3)
+    assert int(tf.argmax(np.array(["daisy", "roses", "tulips"]) == "roses")) == 1
+    assert tf.argmax(tf.constant([1.0, 3.0]), output_type=tf.int32).dtype == torch.int32
+
+
+def test_class_weight_refuses_per_pixel_targets(tf):
+    model = tf.keras.Sequential([tf.keras.Input((8, 8, 1)), tf.keras.layers.Conv2D(3, 1)])
+    model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    with pytest.raises(ValueError, match="3\\+ dimensional targets"):
+        model.fit(np.zeros((4, 8, 8, 1)), np.zeros((4, 8, 8, 1)), class_weight={0: 2.0, 1: 2.0, 2: 1.0}, verbose=0)

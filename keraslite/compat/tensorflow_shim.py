@@ -283,8 +283,19 @@ squeeze = _keeps_strings(_op("squeeze", lambda x, axis=None: torch.squeeze(x) if
                              torch.squeeze(x, axis)), lambda x, axis=None: np.squeeze(x, axis))
 concat = lambda values, axis, name=None: torch.cat([convert_to_tensor(v) for v in values], dim=axis)  # noqa: E731
 stack = lambda values, axis=0, name=None: torch.stack([convert_to_tensor(v) for v in values], dim=axis)  # noqa: E731
-argmax = lambda x, axis=None, output_type=int64, name=None: torch.argmax(convert_to_tensor(x), dim=0 if axis is None else axis)  # noqa: E731,E501
-argmin = lambda x, axis=None, output_type=int64, name=None: torch.argmin(convert_to_tensor(x), dim=0 if axis is None else axis)  # noqa: E731,E501
+
+
+def _arg_extreme(fn):
+    def arg(input, axis=None, output_type=int64, name=None):  # noqa: A002
+        x = convert_to_tensor(input)
+        if x.dtype == torch.bool:
+            x = x.to(torch.uint8)  # `tf.argmax(parts[-2] == class_names)`: TF takes booleans
+        return fn(x, dim=0 if axis is None else axis).to(_torch_dtype(output_type))
+
+    return arg
+
+
+argmax, argmin = _arg_extreme(torch.argmax), _arg_extreme(torch.argmin)
 one_hot = lambda indices, depth, dtype=float32, name=None: torch.nn.functional.one_hot(  # noqa: E731
     convert_to_tensor(indices).long(), depth).to(_torch_dtype(dtype))
 
@@ -794,6 +805,73 @@ globals().update(_more_ops.TOP_LEVEL)
 math.__dict__.update(_more_ops.MATH)
 nn.__dict__.update(_more_ops.NN)
 random.__dict__.update(_more_ops.RANDOM)
+random.experimental = TFNamespace("tensorflow.random.experimental", stateless_split=_more_ops.random_split,
+                                  stateless_fold_in=_more_ops.fold_in, Generator=_RandomGenerator)
+
+
+class TensorArray:
+    """tf.TensorArray, eagerly: a list of tensors. `write` returns the array (TensorFlow code
+    rebinds it: `ta = ta.write(i, x)`); `stack` / `concat` / `gather` / `read` read it back."""
+
+    def __init__(self, dtype, size=None, dynamic_size=None, clear_after_read=None, tensor_array_name=None,
+                 handle=None, flow=None, infer_shape=True, element_shape=None, colocate_with_first_write_call=True,
+                 name=None):
+        self.dtype = dtype
+        self._dynamic = True if dynamic_size else False  # (`bool` is tf.bool here)
+        self._items = [None] * (int(size) if size is not None else 0)
+        self.element_shape = element_shape
+
+    def _index(self, index):
+        i = int(index)
+        if i >= len(self._items):
+            if not self._dynamic and self._items:
+                raise IndexError(f"tf.TensorArray: index {i} is out of range for an array of size "
+                                 f"{len(self._items)}; create it with dynamic_size=True to let it grow.")
+            self._items.extend([None] * (i + 1 - len(self._items)))
+        return i
+
+    def write(self, index, value, name=None):
+        self._items[self._index(index)] = convert_to_tensor(value, dtype=self.dtype)
+        return self
+
+    def read(self, index, name=None):
+        value = self._items[int(index)]
+        if value is None:
+            raise ValueError(f"tf.TensorArray: element {int(index)} was read before it was written.")
+        return value
+
+    def _written(self):
+        missing = [i for i, v in enumerate(self._items) if v is None]
+        if missing:
+            raise ValueError(f"tf.TensorArray: elements {missing} were never written.")
+        return self._items
+
+    def stack(self, name=None):
+        items = self._written()
+        if not items:
+            return torch.zeros((0,) + tuple(self.element_shape or ()), dtype=_torch_dtype(self.dtype))
+        return torch.stack(items)
+
+    def concat(self, name=None):
+        return torch.cat(self._written())
+
+    def gather(self, indices, name=None):
+        return torch.stack([self.read(i) for i in _more_ops._ints(indices)])
+
+    def unstack(self, value, name=None):
+        self._items = list(torch.unbind(convert_to_tensor(value, dtype=self.dtype)))
+        return self
+
+    def scatter(self, indices, value, name=None):
+        for i, v in zip(_more_ops._ints(indices), torch.unbind(convert_to_tensor(value, dtype=self.dtype))):
+            self.write(i, v)
+        return self
+
+    def size(self, name=None):
+        return torch.tensor(len(self._items), dtype=torch.int32)
+
+    def close(self, name=None):
+        self._items = []
 linalg.__dict__.update(_more_ops.LINALG)
 sigmoid, tanh = math.sigmoid, math.tanh  # keraslite.ops-backed, as tf.math's
 # The core functions that convert their input themselves also accept KerasTensors (a node of

@@ -289,10 +289,15 @@ def rot90(image, k=1, name=None):
 
 
 def _generator(seed, function, stateless=False):
+    """A torch generator for `seed`; stateless: from a shape [2] seed (`function` names the
+    caller, 'image.stateless_random_crop' or a bare image function name)."""
     if stateless:
+        if isinstance(seed, (tuple, list)):  # (counter, counter) from Dataset.zip: scalar tensors
+            seed = [int(v) for v in seed]
         values = np.asarray(_tensor(seed).cpu() if isinstance(seed, torch.Tensor) else seed).reshape(-1)
         if values.shape != (2,):
-            raise ValueError(f"tf.image.{function}: seed must be a shape [2] tensor of two integers; got {seed!r}.")
+            where = function if "." in function else f"image.{function}"
+            raise ValueError(f"tf.{where}: seed must be a shape [2] tensor of two integers; got {seed!r}.")
         return torch.Generator().manual_seed((int(values[0]) * 1000003 + int(values[1])) & 0x7FFFFFFFFFFFFFFF)
     return torch.Generator().manual_seed(int(seed)) if seed is not None else None
 

@@ -1343,7 +1343,41 @@ NN.update(_NN_ACTIVATIONS, l2_normalize=l2_normalize,
           bias_add=bias_add, batch_normalization=batch_normalization, top_k=top_k,
           compute_average_loss=compute_average_loss, scale_regularization_loss=scale_regularization_loss,
           in_top_k=in_top_k)  # TF 2 order: (targets, predictions, k)
-RANDOM.update(categorical=categorical, truncated_normal=truncated_normal, split=random_split)
+def _stateless(function):
+    from keraslite.compat.tf_image import _generator
+
+    return lambda seed: _generator(seed, f"random.{function}", stateless=True)
+
+
+def stateless_uniform(shape, seed, minval=0, maxval=None, dtype="float32", name=None, alg="auto_select"):
+    """Uniform numbers fixed by the two-integer `seed` (torch's generator: the same seed gives
+    the same numbers, not TensorFlow's)."""
+    from keraslite.compat.tensorflow_shim import _torch_dtype
+
+    gen, torch_dtype, shape = _stateless("stateless_uniform")(seed), _torch_dtype(dtype), tuple(_ints(shape))
+    if not torch_dtype.is_floating_point:
+        if maxval is None:
+            raise ValueError("tf.random.stateless_uniform: maxval must be given for integer dtypes.")
+        return torch.randint(int(minval), int(maxval), shape, generator=gen, dtype=torch_dtype)
+    maxval = 1.0 if maxval is None else maxval
+    return torch.rand(shape, generator=gen, dtype=torch_dtype) * (maxval - minval) + minval
+
+
+def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype="float32", name=None, alg="auto_select"):
+    from keraslite.compat.tensorflow_shim import _torch_dtype
+
+    gen = _stateless("stateless_normal")(seed)
+    return torch.randn(tuple(_ints(shape)), generator=gen, dtype=_torch_dtype(dtype)) * stddev + mean
+
+
+def fold_in(seed, data, alg="auto_select"):
+    """tf.random.fold_in: a new two-integer seed from `seed` and an integer `data`."""
+    values = _tensor(seed).reshape(-1).tolist()
+    return random_split([int(values[0]) ^ int(data), int(values[1]) + int(data)], 1)[0]
+
+
+RANDOM.update(categorical=categorical, truncated_normal=truncated_normal, split=random_split,
+              stateless_uniform=stateless_uniform, stateless_normal=stateless_normal, fold_in=fold_in)
 def matrix_transpose(a, name="matrix_transpose", conjugate=False):
     """tf.linalg.matrix_transpose: swap the last two axes (batch axes kept)."""
     x = _tensor(a)

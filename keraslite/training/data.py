@@ -249,6 +249,11 @@ def class_weight_to_sample_weight(y, class_weight):
         raise ValueError("`class_weight` is only supported for models with a single output. Use "
                          "`sample_weight` for multi-output models.")
     y = y if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))
+    if y.ndim > 2:
+        # As Keras: one weight per sample needs one class per sample. (TensorFlow's image
+        # segmentation tutorial expects this error and weights pixels with sample_weight.)
+        raise ValueError(f"`class_weight` not supported for 3+ dimensional targets (received targets of shape "
+                         f"{tuple(y.shape)}). Weight each target position with `sample_weight` instead.")
     if y.ndim > 1:
         y = y.argmax(-1) if y.shape[-1] != 1 else y.squeeze(-1)
     labels = torch.round(y.float()).long() if y.is_floating_point() else y.long()
