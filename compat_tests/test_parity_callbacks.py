@@ -169,3 +169,14 @@ def test_every_hook_gets_a_logs_dict():
         model.predict(x, batch_size=32, verbose=0, callbacks=[rec])
         seen.append(rec.seen)
     assert seen[1] == seen[0]
+
+
+@pytest.mark.parametrize("verbose", ["auto", 0, 2])
+def test_history_params_show_verbose_as_given(verbose):
+    def run(lib):
+        model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(1)])
+        model.compile("sgd", "mse")
+        kwargs = {} if verbose == "auto" else {"verbose": verbose}
+        return model.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=1, **kwargs).params
+
+    assert run(keraslite) == run(keras)

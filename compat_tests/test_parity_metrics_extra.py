@@ -220,3 +220,19 @@ def test_keras_file_with_new_losses_and_metrics_loads_and_evaluates(tmp_path):
     again = keraslite.saving.load_model(again_path)
     for key, value in again.evaluate(x, y, batch_size=8, verbose=0, return_dict=True).items():
         np.testing.assert_allclose(value, l_eval[key], rtol=1e-6, atol=1e-7, err_msg=key)
+
+
+def test_stateless_metric_api():
+    # Deep Learning with Python, 3rd ed., ch. 7: the metric's own state is untouched.
+    def run(lib):
+        metric = lib.metrics.SparseCategoricalAccuracy()
+        targets = lib.ops.array([0, 1, 2])
+        predictions = lib.ops.array([[1, 0, 0], [0, 1, 0], [0, 0.6, 0.4]])
+        values = metric.stateless_update_state(metric.variables, targets, predictions)
+        again = metric.stateless_update_state(values, targets, predictions)
+        reset = metric.stateless_reset_state()
+        own = [lib.ops.convert_to_numpy(v) for v in metric.variables]
+        return (float(metric.stateless_result(values)), float(metric.stateless_result(again)),
+                [lib.ops.convert_to_numpy(v).tolist() for v in reset], [o.tolist() for o in own])
+
+    assert run(keraslite) == run(keras)

@@ -221,6 +221,33 @@ class Metric:
     def result(self):
         raise NotImplementedError
 
+    # Keras 3's stateless API: the same computations on state values passed in and handed back,
+    # the metric's own variables left as they were.
+    @torch.no_grad()
+    def _with_values(self, values, compute):
+        saved = [v.detach().clone() for v in self._variables]
+        try:
+            if values is not None:
+                if len(values) != len(self._variables):
+                    raise ValueError(f"Metric {self.name!r} has {len(self._variables)} variables; received "
+                                     f"{len(values)} values.")
+                for v, value in zip(self._variables, values):
+                    v.copy_(torch.as_tensor(value, dtype=v.dtype, device=v.device))
+            out = compute()
+            return out, [v.detach().clone() for v in self._variables]
+        finally:
+            for v, value in zip(self._variables, saved):
+                v.copy_(value)
+
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        return self._with_values(metric_variables, lambda: self.update_state(*args, **kwargs))[1]
+
+    def stateless_result(self, metric_variables):
+        return self._with_values(metric_variables, self.result)[0]
+
+    def stateless_reset_state(self):
+        return self._with_values(None, self.reset_state)[1]
+
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)
         result = self.result()

@@ -752,6 +752,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         warnings.warn(f"Limiting epochs to {cap}", stacklevel=2)
         epochs = cap
     device = _device()
+    given_verbose = verbose  # History.params shows it as given ('auto'), as Keras's does
     verbose = _verbose(verbose)
 
     if validation_split and validation_data is None:
@@ -776,7 +777,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
 
     _keras_build_draws(model, train_data)
     callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
-                             verbose=verbose, epochs=epochs, steps=train_data.steps)
+                             verbose="auto" if given_verbose == "auto" else verbose, epochs=epochs,
+                             steps=train_data.steps)
     custom_step = _custom_step(model, "train_step")
     _state(model).params_checked = False  # each fit compares the trainable weights with compile()'s once
     model.stop_training = False
