@@ -143,3 +143,30 @@ def test_kernel_shape_and_arithmetic_in_keras_layout():
     assert_close(keraslite.ops.convert_to_numpy(l_layer(x)), keras.ops.convert_to_numpy(k_layer(x)))
     assert_close(keraslite.ops.convert_to_numpy(keraslite.ops.multiply(l_layer.conv.kernel, l_layer.mask)),
                  keras.ops.convert_to_numpy(keras.ops.multiply(k_layer.conv.kernel, k_layer.mask)))
+
+
+def _standardized_conv(lib, cls="Conv2D"):
+    """keras.io's subclassing_conv_layers recipe: weight standardization in convolution_op."""
+    ops = lib.ops
+
+    class StandardizedConv(getattr(lib.layers, cls)):
+        def convolution_op(self, inputs, kernel):
+            axes = list(range(len(kernel.shape) - 1))
+            mean = ops.mean(kernel, axis=axes, keepdims=True)
+            var = ops.var(kernel, axis=axes, keepdims=True)
+            return super().convolution_op(inputs, (kernel - mean) / ops.sqrt(var + 1e-10))
+
+    return StandardizedConv(4, 3, padding="same", activation="relu")
+
+
+@pytest.mark.parametrize("cls,shape", [("Conv2D", (2, 6, 6, 3)), ("Conv3D", (2, 4, 4, 4, 3)),
+                                       ("Conv1D", (2, 7, 3))])  # Keras's Conv1D.call skips the hook
+def test_convolution_op_override(cls, shape):
+    x = np.random.default_rng(4).random(shape).astype("float32")
+    k_layer, l_layer = _standardized_conv(keras, cls), _standardized_conv(keraslite, cls)
+    k_out = k_layer(x)
+    l_layer.build(x.shape)
+    l_layer.set_weights([w + 0.1 for w in k_layer.get_weights()])
+    k_layer.set_weights([w + 0.1 for w in k_layer.get_weights()])
+    assert_close(keraslite.ops.convert_to_numpy(l_layer(x)), keras.ops.convert_to_numpy(k_layer(x)), atol=1e-4)
+    assert k_out.shape == tuple(l_layer(x).shape)

@@ -550,3 +550,30 @@ def test_fast_step_is_reused_by_the_next_fit_until_something_it_closes_over_chan
     assert int(model.optimizer.iterations) == 4
     for a, b in zip(frozen, model.layers[0].get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_gan_discriminator_with_an_activation_layer_trains_after_being_frozen():
+    # Korean Keras books' GAN: Activation(LeakyReLU(0.2)) in the discriminator. The weightless
+    # LeakyReLU held by Activation is never built on its own; compile() must still fix the
+    # discriminator's weights as the ones that train (Keras 2).
+    import warnings
+
+    d = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(4),
+                              keraslite.layers.Activation(keraslite.layers.LeakyReLU(0.2)),
+                              keraslite.layers.Dense(1, activation="sigmoid")])
+    d.compile(loss="binary_crossentropy", optimizer="adam")
+    d.trainable = False
+    before = d.get_weights()[0].copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        d.train_on_batch(np.random.default_rng(0).random((8, 3)), np.ones((8, 1)))
+    assert not np.allclose(before, d.get_weights()[0])
+
+
+def test_object_array_of_numbers_trains():
+    # `X = df.values[:, 0:60]` of a frame with a text column: dtype object, all numbers.
+    x = np.empty((16, 3), dtype=object)
+    x[:] = np.random.default_rng(0).random((16, 3)).tolist()
+    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(x, np.ones((16, 1)), verbose=0)

@@ -182,3 +182,10 @@ def test_class_weight_refuses_per_pixel_targets(tf):
     model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     with pytest.raises(ValueError, match="3\\+ dimensional targets"):
         model.fit(np.zeros((4, 8, 8, 1)), np.zeros((4, 8, 8, 1)), class_weight={0: 2.0, 1: 2.0, 2: 1.0}, verbose=0)
+
+
+def test_tf1_set_random_seed(tf):
+    tf.set_random_seed(3)
+    a = np.random.rand()
+    tf.set_random_seed(3)
+    assert np.random.rand() == a  # keraslite's set_random_seed seeds numpy too

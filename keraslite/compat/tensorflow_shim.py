@@ -511,6 +511,7 @@ def _gamma(shape, alpha, beta=None, dtype=float32, seed=None, name=None):
     return out.to(torch_dtype).to(_device())
 
 
+set_random_seed = _set_seed  # TensorFlow 1.x's name (Korean Keras books start with tf.set_random_seed(3))
 random = TFNamespace("tensorflow.random", set_seed=_set_seed, normal=_normal, uniform=_uniform, gamma=_gamma,
                      Generator=_RandomGenerator)
 

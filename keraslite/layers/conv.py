@@ -358,16 +358,39 @@ class _Conv(_BaseConv):
         self._dtype_ref = self.kernel
 
     def call(self, inputs):
-        x = self._to_torch(inputs, self.kernel.shape[1] * self.groups)  # (batch, in, *spatial)
+        if type(self).convolution_op is not _Conv.convolution_op and self.rank > 1:
+            # A subclass changes the convolution (keras.io's weight-standardized Conv2D): it
+            # gets the kernel in Keras's layout, as Keras hands it over, and the bias and the
+            # activation follow. (Keras's Conv1D.call convolves directly, without the hook.)
+            outputs = self.convolution_op(inputs, self.kernel.keras_value())
+            if self.bias is not None:
+                shape = [1] * outputs.dim()
+                shape[self._channel_axis] = -1
+                outputs = outputs + self.bias.reshape(shape)
+            return outputs if self.activation is None else self.activation(outputs)
+        return self._from_torch(self._convolve(inputs, self.kernel, self.bias))
+
+    def _convolve(self, inputs, kernel, bias):
+        """(batch, filters, *spatial) from Keras-shaped `inputs` and a storage-layout `kernel`."""
+        x = self._to_torch(inputs, kernel.shape[1] * self.groups)  # (batch, in, *spatial)
         padding = 0
         if self.padding == "same":
             x, padding = pad_same(x, self._t_kernel, self._t_strides, self._t_dilation)
         elif self.padding == "causal":
             # x is (batch, c, steps, 1): zeros before the first step only.
             x = F.pad(x, (0, 0, (self.kernel_size[0] - 1) * self.dilation_rate[0], 0))
-        y = _CONV[self._torch_rank](x, self.kernel, self.bias, self._t_strides, padding, self._t_dilation,
-                                    self.groups)
-        return self._from_torch(y)
+        return _CONV[self._torch_rank](x, kernel, bias, self._t_strides, padding, self._t_dilation, self.groups)
+
+    def convolution_op(self, inputs, kernel):
+        """Keras's hook: `inputs` convolved with `kernel` (Keras layout, as `self.kernel` shows
+        in get_weights), without bias or activation. Subclasses override it or call it."""
+        kernel = torch.as_tensor(kernel).to(self.kernel.dtype)
+        keras_shape = self.kernel.keras_shape
+        if tuple(kernel.shape) == tuple(self.kernel.shape) and tuple(kernel.shape) != keras_shape:
+            stored = kernel  # the weight itself (`self.convolution_op(inputs, self.kernel)`)
+        else:
+            stored = self.kernel.keras_layout.from_keras(kernel)
+        return keras_view(self._convolve(inputs, stored, None), self.rank, self.data_format)
 
     def compute_output_shape(self, input_shape):
         return self._spatial_output_shape(tuple(input_shape), self.filters)

@@ -158,6 +158,15 @@ def _is_nested_arrays(v):
     return all(_is_array(t) for t in v) and len(v) > 0
 
 
+def _numbers_of(a):
+    """An object array holding only numbers (`df.values[:, 0:60]` of a frame with a text column)
+    as float32, as Keras 2 on TensorFlow 1 fed it; otherwise `a` unchanged."""
+    if a.size and all(isinstance(x, (int, float, np.number)) and not isinstance(x, (bool, np.bool_))
+                      for x in a.flat):
+        return a.astype(np.float32)
+    return a
+
+
 def to_tensor(v, device=None):
     """numpy / tensor / scalar -> torch tensor; float64 becomes floatx, integers stay integers."""
     if isinstance(v, torch.Tensor):
@@ -167,6 +176,8 @@ def to_tensor(v, device=None):
         t = v.detach() if v.requires_grad else v
     else:
         a = np.asarray(v)
+        if a.dtype == object:
+            a = _numbers_of(a)
         if a.dtype == object:
             raise TypeError(f"Cannot turn an array of Python objects (shape {a.shape}) into a tensor. Pass numeric "
                             "numpy arrays, tensors, or lists of numbers.")

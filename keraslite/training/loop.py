@@ -129,9 +129,15 @@ def _device():
 
 
 def _all_built(model):
+    """Whether every layer that makes weights has made them. A weightless layer that was never
+    called alone (a LeakyReLU passed as an activation, Activation(LeakyReLU(0.2))) does not
+    count: compile() then fixes the trained weights as for any built model."""
     if not model.built:
         return False
-    return all(getattr(layer, "built", True) for layer in model._flatten_layers())
+    from keraslite.layers.layer import Layer
+
+    return all(getattr(layer, "built", True) or type(layer).build is Layer.build
+               for layer in model._flatten_layers())
 
 
 def _prepare_model(model, first_x, device):
