@@ -170,3 +170,20 @@ def test_convolution_op_override(cls, shape):
     k_layer.set_weights([w + 0.1 for w in k_layer.get_weights()])
     assert_close(keraslite.ops.convert_to_numpy(l_layer(x)), keras.ops.convert_to_numpy(k_layer(x)), atol=1e-4)
     assert k_out.shape == tuple(l_layer(x).shape)
+
+
+def test_default_names_of_functional_subclasses():
+    def names(lib):
+        lib.backend.clear_session()
+
+        class MnistModel(lib.Model):
+            def __init__(self, **kwargs):
+                inputs = lib.Input(shape=(4,))
+                super().__init__(inputs, lib.layers.Dense(2)(inputs), **kwargs)
+
+        a, b = MnistModel(), MnistModel()
+        inputs = lib.Input(shape=(3,))
+        c = lib.Model(inputs, lib.layers.Dense(1)(inputs))
+        return a.name, b.name, c.name
+
+    assert names(keraslite) == names(keras) == ("mnist_model", "mnist_model_1", "functional")

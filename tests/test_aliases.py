@@ -370,3 +370,19 @@ def test_plotting_imports_fall_back_to_the_headless_stand_in(aliased):
         assert "keraslite.utils.matplotlib_headless" in repr(module)
     pylab.figure()
     gridspec.GridSpec(2, 2)
+
+
+def test_keras_version_under_the_aliases_is_the_keras_api_version():
+    import keraslite
+    from keraslite.compat.aliases import KERAS_API_VERSION
+
+    keraslite.install_aliases()
+    try:
+        import keras
+        import tensorflow as tf
+
+        assert keras.__version__ == tf.keras.__version__ == keras.version() == KERAS_API_VERSION
+        assert int(keras.__version__.split(".")[0]) == 3
+    finally:
+        keraslite.uninstall_aliases()
+    assert keraslite.__version__ != KERAS_API_VERSION  # keraslite's own version stays its own

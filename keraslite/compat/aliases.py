@@ -190,6 +190,9 @@ def _lookup(target, target_name, attr):
         raise
 
 
+KERAS_API_VERSION = "3.15.1"  # the Keras release whose behaviour keraslite reproduces (its parity tests' reference)
+
+
 class AliasModule(types.ModuleType):
     """A module standing for a keraslite module under another name."""
 
@@ -204,6 +207,10 @@ class AliasModule(types.ModuleType):
     def __getattr__(self, attr):
         if attr.startswith("__") and attr != "__all__" and attr != "__version__":
             raise AttributeError(attr)
+        if self.__keraslite_target__ == "keraslite" and attr in ("__version__", "version"):
+            # `keras.__version__` answers with the Keras API version keraslite follows (programs
+            # branch on it: `if keras.__version__ >= "2.7"`); keraslite.__version__ is its own.
+            return KERAS_API_VERSION if attr == "__version__" else (lambda: KERAS_API_VERSION)
         child = f"{self.__name__}.{attr}"
         finder = _FINDER
         target = self._target()

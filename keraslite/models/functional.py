@@ -1006,7 +1006,15 @@ def init_graph(model, inputs=None, outputs=None, name=None, trainable=True, **kw
         inputs = list(inputs)
     if isinstance(outputs, tuple):
         outputs = list(outputs)
-    Layer.__init__(model, name=name or backend.get_uid("functional"), trainable=True)
+    if name is None:
+        # Keras names a plain functional model 'functional'; a subclass calling
+        # super().__init__(inputs, outputs) gets its own class's name ('mnist_model').
+        from keraslite.models.model import Model
+
+        cls = type(model)
+        plain = cls is Model or cls.__module__.startswith("keraslite.")
+        name = backend.get_uid("functional" if plain else backend.to_snake_case(cls.__name__))
+    Layer.__init__(model, name=name, trainable=True)
     model.compiled = False
     model.optimizer = None
     model.stop_training = False
