@@ -90,3 +90,29 @@ def test_predict_takes_a_tuple_of_inputs_like_keras():
     rng = np.random.default_rng(0)
     pair = (rng.random((3, 5)).astype("float32"), rng.random((3, 6)).astype("float32"))
     np.testing.assert_allclose(l_model.predict(pair, verbose=0), k_model.predict(pair, verbose=0), rtol=1e-5)
+
+
+def test_subclassed_model_with_tuple_outputs_names_like_keras():
+    # Deep Learning with Python 3rd ed.'s CustomerTicketModel: outputs without names, list
+    # losses and metrics. Keras names the losses after their functions, the metrics plainly.
+    def run(lib):
+        class Tickets(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.a = lib.layers.Dense(1, kernel_initializer="ones")
+                self.b = lib.layers.Dense(4, activation="softmax", kernel_initializer="ones")
+
+            def call(self, x):
+                return self.a(x), self.b(x)
+
+        model = Tickets()
+        model.compile(optimizer="sgd", loss=["mean_squared_error", "sparse_categorical_crossentropy"],
+                      metrics=[["mean_absolute_error"], ["accuracy"]])
+        x = np.linspace(0, 1, 160).reshape(32, 5).astype("float32")
+        ys = [np.linspace(0, 1, 32).reshape(32, 1), (np.arange(32) % 4).reshape(32, 1)]
+        history = model.fit(x, ys, epochs=1, verbose=0, shuffle=False).history
+        return sorted(history), model.evaluate(x, ys, verbose=0)
+
+    (l_keys, l_eval), (k_keys, k_eval) = run(keraslite), run(keras)
+    assert l_keys == k_keys
+    np.testing.assert_allclose(l_eval, k_eval, rtol=1e-4)

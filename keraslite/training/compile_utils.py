@@ -193,6 +193,18 @@ def _per_output(value, output_names, what):
     return [value] * n
 
 
+class UnnamedOutputs(list):
+    """Stand-in output names ('output_1', ...) for a model whose outputs have none (a subclassed
+    model returning a tuple). Keras then names each loss after its loss function
+    ('mean_squared_error_loss') and the metrics without an output prefix."""
+
+
+def _display_name(loss, given):
+    if isinstance(given, str):
+        return given
+    return getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
+
+
 def _lazy_names(owner, y_pred):
     """Output names for a build on first use (a custom train_step calling compiled_loss /
     compiled_metrics itself): the model's, through the hook compile() sets, else generic."""
@@ -201,7 +213,7 @@ def _lazy_names(owner, y_pred):
     if isinstance(y_pred, dict):
         return list(y_pred)
     flat = _flatten(y_pred)
-    return ["output"] if len(flat) == 1 else [f"output_{i}" for i in range(len(flat))]
+    return ["output"] if len(flat) == 1 else UnnamedOutputs(f"output_{i}" for i in range(len(flat)))
 
 
 class CompiledLoss:
@@ -245,7 +257,11 @@ class CompiledLoss:
         # tracker each, the later ones suffixed `_1`, `_2`, ... as Keras 3 names such metrics;
         # Keras 3 gives them one name and reports the last output's loss for all of them.
         names, seen = [], {}
-        for name in self.output_names:
+        if isinstance(output_names, UnnamedOutputs):
+            # Keras's names by loss function; two outputs with the same loss share the name
+            # (their History entry is the later one's), as in Keras.
+            names = [f"{_display_name(l, g)}_loss" for l, g in zip(self.losses, per_loss)]
+        for name in ([] if names else self.output_names):
             seen[name] = seen.get(name, -1) + 1
             names.append(f"{name}_loss" + (f"_{seen[name]}" if seen[name] else ""))
         self.trackers = [LossTracker(name) if (multi and l is not None) else None
@@ -453,12 +469,14 @@ class CompiledMetrics:
                     raise _missing_metric_target(output_names[i], y_true)
                 for ident in items:
                     metric, name = _resolve_metric(ident, t, p)
-                    if multi:
+                    if multi and not isinstance(output_names, UnnamedOutputs):
                         name = f"{output_names[i]}_{name}"
                     if not weighted and metric is not ident and hasattr(metric, "update_state"):
                         _ignore_sample_weight(metric)
                     self.entries.append((name, metric, i, weighted))
-        self.entries = _unique_metric_names(self.entries, output_names if multi else None)
+        prefixed = multi and not isinstance(output_names, UnnamedOutputs)
+        self.unprefixed = not prefixed  # log names are the metrics' own (evaluate lists them in order)
+        self.entries = _unique_metric_names(self.entries, output_names if prefixed else None)
         # Metric objects may come from another model (a tutorial's shared METRICS list) still
         # holding its last evaluation; fit/evaluate reset their metrics before the first batch,
         # which is before this lazy build, so start these from zero here.

@@ -226,7 +226,9 @@ def _output_names(model, y_pred):
             return found
     if len(flat) == 1:
         return ["output"]
-    return [f"output_{i + 1}" for i in range(len(flat))]
+    from keraslite.training.compile_utils import UnnamedOutputs
+
+    return UnnamedOutputs(f"output_{i + 1}" for i in range(len(flat)))
 
 
 def _batch_size_of(x):
@@ -720,14 +722,17 @@ def _logs_now(model):
 
 def _flatten_in_order(model, logs):
     """evaluate()'s list: Keras 3 puts 'loss' first, then the compiled metrics in compile order,
-    then the per-output losses, then every other log in sorted order. With several outputs the
-    compiled metrics' log names carry the output prefix and so never match their own names:
-    they land in the sorted remainder, after the per-output losses."""
+    then the per-output losses, then every other log in sorted order. With several named outputs
+    the compiled metrics' log names carry the output prefix and so never match their own names:
+    they land in the sorted remainder, after the per-output losses (outputs without names, a
+    subclassed model's tuple, keep them unprefixed and in compile order)."""
     names = metrics_names(model)
     per_output = [t.name for t in model.compiled_loss.trackers if t is not None] \
         if getattr(model, "compiled_loss", None) is not None else []
     if per_output:
-        names = ["loss"] + per_output
+        metrics = model.compiled_metrics
+        own = list(metrics.names) if getattr(metrics, "unprefixed", False) else []
+        names = ["loss"] + own + per_output
     results = [logs[n] for n in names if n in logs]
     results += [logs[k] for k in sorted(logs) if k not in names]
     return results[0] if len(results) == 1 else results
