@@ -1097,7 +1097,6 @@ class TrackedDict(_TrackedContainer, dict):
         self._sync()
 
 
-
 class TrackedList(_TrackedContainer, list):
     """A list attribute of a Layer that holds layers; mutations re-register its layers."""
 
@@ -1136,7 +1135,6 @@ class TrackedList(_TrackedContainer, list):
         super().__iadd__(v)
         self._sync()
         return self
-
 
 
 _MISSING = object()

@@ -71,13 +71,11 @@ class Model(Layer):
     def _restore_deferred_weights(self):
         """Weights load_weights() read from a checkpoint path before this subclassed model had
         created any (tf.keras 2 restored them when the variables came into being)."""
-        pending = self.__dict__.pop("_deferred_weights", None)
-        if pending is not None and self.weights:
+        if "_deferred_weights" in self.__dict__ and self.weights:
             from keraslite.saving import load_weights
 
-            load_weights(self, pending[0], skip_mismatch=pending[1])
-        elif pending is not None:
-            self._deferred_weights = pending
+            path, skip_mismatch = self.__dict__.pop("_deferred_weights")
+            load_weights(self, path, skip_mismatch=skip_mismatch)
 
     # ------------------------------------------------------------------ layers
 

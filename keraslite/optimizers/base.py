@@ -212,20 +212,17 @@ class Optimizer:
         optimizer). The existing variables keep their slot variables and values."""
         old = len(self._params)
         kept = {name: list(slots) for name, slots in self._slots.items()}
-        kept_ema, kept_acc = list(getattr(self, "_ema", []) or []), list(getattr(self, "_accumulators", []) or [])
-        params, pending = self._params + list(new), self.__dict__.pop("_pending_weights", None)
+        kept_ema, kept_acc = list(self._ema), list(self._accumulators)
         self.built = False
-        self.build(params)
+        self.build(self._params + list(new))  # slots for all, then the old variables' own back
         for name, slots in kept.items():
-            if len(slots) == old and len(self._slots.get(name, ())) == len(params):
+            if len(slots) == old and len(self._slots.get(name, ())) == len(self._params):  # one per variable
                 self._slots[name][:old] = slots
         if kept_ema:
             self._ema[:old] = kept_ema
         if kept_acc:
             self._accumulators[:old] = kept_acc
         self._slot_cache = {}
-        if pending is not None:
-            self._pending_weights = pending
 
     def _build_slots(self, params):
         for slot in self._slot_names:

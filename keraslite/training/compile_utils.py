@@ -256,14 +256,15 @@ class CompiledLoss:
         # Outputs that share a name (two outputs of one layer or nested model) get their own
         # tracker each, the later ones suffixed `_1`, `_2`, ... as Keras 3 names such metrics;
         # Keras 3 gives them one name and reports the last output's loss for all of them.
-        names, seen = [], {}
         if isinstance(output_names, UnnamedOutputs):
             # Keras's names by loss function; two outputs with the same loss share the name
             # (their History entry is the later one's), as in Keras.
             names = [f"{_display_name(l, g)}_loss" for l, g in zip(self.losses, per_loss)]
-        for name in ([] if names else self.output_names):
-            seen[name] = seen.get(name, -1) + 1
-            names.append(f"{name}_loss" + (f"_{seen[name]}" if seen[name] else ""))
+        else:
+            names, seen = [], {}
+            for name in self.output_names:
+                seen[name] = seen.get(name, -1) + 1
+                names.append(f"{name}_loss" + (f"_{seen[name]}" if seen[name] else ""))
         self.trackers = [LossTracker(name) if (multi and l is not None) else None
                          for name, l in zip(names, self.losses)]
         self.built = True

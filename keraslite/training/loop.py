@@ -456,10 +456,11 @@ def default_test_step(model, data):
         return _model_metrics(model, x, y, y_pred, sw)
 
 
-def _graph_values_for_loss(model):
-    """live_graph_values() when the compiled loss or metrics may read the model's graph tensors."""
+def _graph_values_for_loss(model, metrics=True):
+    """live_graph_values() when the compiled loss (or, with `metrics`, the compiled metrics)
+    may read the model's graph tensors."""
     compiled_loss = getattr(model, "compiled_loss", None)
-    if (compiled_loss is not None and compiled_loss.reads_graph) or _metrics_read_graph(model):
+    if (compiled_loss is not None and compiled_loss.reads_graph) or (metrics and _metrics_read_graph(model)):
         return functional.live_graph_values()
     return contextlib.nullcontext()
 
@@ -516,7 +517,9 @@ def forward_and_loss(model, x, y, sw, training):
     st = _state(model)
     if st.extra_losses:
         model._clear_losses()
-    with _graph_values_for_loss(model):
+    # Only the loss runs here: a model whose metrics read graph tensors trains and evaluates
+    # with the default steps, which update them inside the same live_graph_values.
+    with _graph_values_for_loss(model, metrics=False):
         y_pred = model(x, training=training) if model._call_accepts_training else model(x)
         loss = model.compiled_loss.compute(y, y_pred, sw) if model.compiled_loss is not None else None
     if st.extra_losses:
@@ -544,8 +547,13 @@ def _make_fast_train_step(model):
 
     if _metrics_read_graph(model):
         # Metric functions reading graph tensors (Keras 2 VAE's KL term as a metric) run inside
-        # the forward pass's live_graph_values, which the built-in steps arrange.
-        return lambda x, y, sw: default_train_step(model, data_mod.pack_x_y_sample_weight(x, y, sw))
+        # the forward pass's live_graph_values, which the default step arranges. Never graphed:
+        # a replay would update the metrics outside that context.
+        def default_step(x, y, sw):
+            default_train_step(model, data_mod.pack_x_y_sample_weight(x, y, sw))
+
+        default_step.eager_only = True
+        return default_step
     params = _state(model).params or []
     opt_step = model.optimizer.step
     # Loss scaling (loss_scale_factor, LossScaleOptimizer): backward runs on the scaled loss.
@@ -588,7 +596,7 @@ def _make_fast_train_step(model):
             finally:
                 _refreeze(thawed)
 
-        step.thaws = True
+        step.eager_only = True  # a graph replay would not thaw them
     return step
 
 
@@ -791,10 +799,10 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                              verbose="auto" if given_verbose == "auto" else verbose, epochs=epochs,
                              steps=train_data.steps)
     custom_step = _custom_step(model, "train_step")
-    _state(model).params_checked = False  # each fit compares the trainable weights with compile()'s once
+    st = _state(model)
+    st.params_checked = False  # each fit compares the trainable weights with compile()'s once
     model.stop_training = False
     model._initial_epoch = None
-    st = _state(model)
     fast_step = None
     if not custom_step and st.fast_step is not None and st.fast_key == _fast_step_key(model):
         _check_trainable(model, st)  # the first step's once-per-fit check, which the slow step makes
@@ -827,7 +835,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                 if fast_step is None:
                     logs = default_train_step(model, data_mod.pack_x_y_sample_weight(*batch))
                     fast_step = _make_fast_train_step(model)
-                    graphed = None if getattr(fast_step, "thaws", False) else \
+                    graphed = None if getattr(fast_step, "eager_only", False) else \
                         graph_train_step(model, fast_step, st_params(model), device, batch)
                     st.graphed_step = graphed  # inspected by tests: was the step graphed?
                     if graphed is None:
