@@ -110,4 +110,12 @@ def test_unknown_length_input_ends_on_a_full_bar(monkeypatch):
         warnings.simplefilter("ignore")  # Keras warns that a generator ran out of data
         for run in (lambda m: m.fit(batches(), epochs=1), lambda m: m.evaluate(batches()),
                     lambda m: m.predict(batches(False))):
-            _compare(_capture(monkeypatch, lambda: run(km)), _capture(monkeypatch, lambda: run(lm)))
+            # Keras itself now and then ends such a bar on "1/1" (seen under load); a second
+            # run of Keras is the reference then, so that only keraslite's output can fail.
+            start = km.get_weights()
+            for _ in range(3):
+                km.set_weights(start)  # plain SGD: the weights are all the state a rerun needs
+                k_text = _capture(monkeypatch, lambda: run(km))
+                if _final_lines(k_text)[-1].startswith("3/3"):
+                    break
+            _compare(k_text, _capture(monkeypatch, lambda: run(lm)))
