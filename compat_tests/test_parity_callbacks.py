@@ -180,3 +180,14 @@ def test_history_params_show_verbose_as_given(verbose):
         return model.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=1, **kwargs).params
 
     assert run(keraslite) == run(keras)
+
+
+@pytest.mark.parametrize("wrap", [lambda cb: cb, lambda cb: (cb,)], ids=["one callback", "tuple"])
+def test_callbacks_argument_takes_one_callback_or_a_tuple(wrap):
+    # A single callback object is accepted, as TF's audio tutorial passes it.
+    km, lm = _pair(lr=0.5)
+    kw = dict(monitor="val_loss", patience=1)
+    kcb, lcb = keras.callbacks.EarlyStopping(**kw), keraslite.callbacks.EarlyStopping(**kw)
+    kh, lh = _fit(km, wrap(kcb)), _fit(lm, wrap(lcb))
+    _assert_history(lh, kh)
+    assert lcb.stopped_epoch == kcb.stopped_epoch

@@ -118,6 +118,16 @@ def _overrides(cb, hook):
     return alias is not None and (alias in cb.__dict__ or getattr(type(cb), alias) is not getattr(Callback, alias))
 
 
+def _flat_callbacks(callbacks):
+    """`callbacks=` as Keras takes it: one callback, or a list/tuple of them (nested lists,
+    which Keras 3 rejects, are flattened)."""
+    if not callbacks:
+        return []
+    if not isinstance(callbacks, (list, tuple)):
+        return [callbacks]
+    return [cb for item in callbacks for cb in _flat_callbacks(item)]
+
+
 class CallbackList:
     """Calls a list of callbacks in order; adds History and ProgbarLogger as Keras does.
 
@@ -126,7 +136,7 @@ class CallbackList:
     """
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
-        self.callbacks = list(callbacks) if callbacks else []
+        self.callbacks = _flat_callbacks(callbacks)
         self._history = None
         self._progbar = None
         for cb in self.callbacks:
