@@ -612,6 +612,10 @@ def test_py_function_and_numpy_function(tf):
     np.testing.assert_allclose(arr(next(iter(ds))), x[0][::-1], rtol=1e-6)
     with pytest.raises(ValueError, match="py_function"):
         tf.py_function(lambda u: (u, u), [x], [tf.float32])
+    # A scalar result stays a scalar (the tf.data guide then calls set_shape(x.shape) on it).
+    s = tf.py_function(lambda a: np.float32(2.0), [tf.constant(3.0)], tf.float32)
+    assert tuple(s.shape) == () and float(s) == 2.0
+    assert tuple(tf.numpy_function(lambda a: a.sum(), [x], tf.float32).shape) == ()
 
 
 def test_nn_compute_average_loss_and_scale_regularization_loss(tf):

@@ -144,8 +144,10 @@ def _function_outputs(result, Tout, function):
         return None
     if isinstance(result, (list, tuple)) and len(result) == 1:
         result = result[0]
-    out = result if isinstance(result, torch.Tensor) else torch.as_tensor(np.ascontiguousarray(result))
-    return out.to(_torch_dtype(Tout))
+    if not isinstance(result, torch.Tensor):
+        array = np.asarray(result)  # (np.ascontiguousarray would make a scalar 1-D)
+        result = torch.as_tensor(np.ascontiguousarray(array) if array.ndim else array)
+    return result.to(_torch_dtype(Tout))
 
 
 def py_function(func, inp, Tout, name=None):
