@@ -154,3 +154,10 @@ def test_batch_dot_matches_keras2_definition():
     np.testing.assert_allclose(_np(ops.batch_dot(x, y)), expected, atol=1e-5)
     u, w = A, B
     np.testing.assert_allclose(_np(ops.batch_dot(u, w, axes=1)), (u * w).sum(1, keepdims=True), atol=1e-5)
+
+
+def test_clip_bounds_beyond_the_dtype_range_act_as_infinity():
+    # IIC's loss: K.clip(P, K.epsilon(), np.finfo(float).max) on float32 probabilities.
+    x = np.array([[0.0, 0.5], [np.inf, 3e38]], dtype="float32")
+    for lo, hi in [(1e-7, np.finfo(float).max), (-np.finfo(float).max, 0.25), (-1e300, 1e300)]:
+        _compare("clip", kops.clip(x, lo, hi), ops.clip(x, lo, hi))

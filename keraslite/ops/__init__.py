@@ -381,6 +381,12 @@ def clip(x, x_min, x_max):
     x = _t(x)
     if isinstance(x_min, torch.Tensor) or isinstance(x_max, torch.Tensor):
         return torch.clamp(x, _t(x_min).to(x.dtype), _t(x_max).to(x.dtype))
+    if x.is_floating_point():
+        # A bound past the dtype's range (K.clip(p, K.epsilon(), np.finfo(float).max) on float32)
+        # rounds to infinity, as casting it to x's dtype does in Keras; torch would raise instead.
+        top = torch.finfo(x.dtype).max
+        x_min, x_max = (b if b is None or abs(float(b)) <= top else math.copysign(math.inf, float(b))
+                        for b in (x_min, x_max))
     return torch.clamp(x, x_min, x_max)
 
 
