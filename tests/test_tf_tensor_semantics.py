@@ -154,3 +154,41 @@ def test_a_manual_weight_update_under_no_grad_stays_in_place(tf):
     with torch.no_grad():
         w -= 0.5 * w.grad  # torch's hand-written SGD step, which TensorFlow code cannot mean
     assert w is same and w.tolist() == [0.0, 0.0]
+
+
+def test_augmented_assignment_in_a_keras_layer_trains_without_tensorflow():
+    # The widely copied Keras 2 attention layer: `a = K.exp(x); a /= K.sum(a, ...)` in call().
+    # torch's in-place division would overwrite exp's output, which its backward needs.
+    import sys
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        aliases.install_aliases()
+    saved = sys.modules.pop("tensorflow", None)
+    try:
+        from keras import backend as K
+        from keras.layers import Dense, Input, Layer
+        from keras.models import Model
+
+        class Norm(Layer):
+            def call(self, x):
+                a = K.exp(x)
+                a /= K.sum(a, axis=1, keepdims=True)
+                a *= 2.0
+                return a
+
+        i = Input((4,))
+        model = Model(i, Dense(1)(Norm()(Dense(4)(i))))
+        model.compile("adam", "mse")
+        before = model.get_weights()[0].copy()
+        model.fit(np.ones((8, 4), "float32"), np.ones((8, 1), "float32"), verbose=0)
+        assert not np.allclose(before, model.get_weights()[0])
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 1.0
+        alias = y
+        alias += 1.0  # out of place: y keeps its value
+        assert y.tolist() == [1.0, 2.0] and alias.tolist() == [2.0, 3.0]
+    finally:
+        if saved is not None:
+            sys.modules["tensorflow"] = saved
+        aliases.uninstall_aliases()

@@ -7,8 +7,10 @@ shape, and raises on a leaf that requires grad (a variable).
 
 `install()` gives torch.Tensor augmented-assignment operators (`+=`, `-=`, `*=`, `/=`, `//=`,
 `%=`, `**=`, `&=`, `|=`, `^=`, `<<=`, `>>=`) that compute out of place when three things hold:
-the program imported `tensorflow` (through the aliases; a Keras 3 program on torch keeps
-torch's meaning), the statement is not in torch's or keraslite's own code (optimizers and
+the program imported `tensorflow` (through the aliases) or the tensor was computed with
+autograd (a layer's `a = K.exp(x); a /= K.sum(a)`, which Keras means out of place on every
+backend and which torch's in-place update would break in backward; other tensors of a Keras 3
+program keep torch's meaning), the statement is not in torch's or keraslite's own code (optimizers and
 metrics rely on in-place updates; the caller's module name decides, looked up once per
 module), and it is not torch's manual weight update (a leaf that requires grad, changed under
 `torch.no_grad()`, which TensorFlow code cannot mean). `@=` is already out of place in torch.
@@ -35,10 +37,13 @@ _in_library = {}  # calling module's name -> whether it is one of _LIBRARIES
 
 def _augmented(name, in_place, out_of_place):
     def method(self, other):
-        if not isinstance(sys.modules.get("tensorflow"), _alias_type[0]) or (self.is_leaf and self.requires_grad and not torch.is_grad_enabled()):
-            # Not a TensorFlow program (a Keras 3 / torch one keeps torch's meaning), or torch's
-            # manual update of a weight (`with torch.no_grad(): w -= lr * w.grad`), which
-            # TensorFlow code cannot mean: both stay in place.
+        if self.is_leaf and self.requires_grad and not torch.is_grad_enabled():
+            # torch's manual update of a weight (`with torch.no_grad(): w -= lr * w.grad`),
+            # which TensorFlow code cannot mean: in place.
+            return in_place(self, other)
+        if self.grad_fn is None and not isinstance(sys.modules.get("tensorflow"), _alias_type[0]):
+            # Not a TensorFlow program, and not a tensor computed with autograd: a Keras 3 /
+            # torch program's own tensors keep torch's meaning.
             return in_place(self, other)
         module = sys._getframe(1).f_globals.get("__name__")
         library = _in_library.get(module)
