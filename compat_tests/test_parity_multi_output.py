@@ -116,3 +116,39 @@ def test_subclassed_model_with_tuple_outputs_names_like_keras():
     (l_keys, l_eval), (k_keys, k_eval) = run(keraslite), run(keras)
     assert l_keys == k_keys
     np.testing.assert_allclose(l_eval, k_eval, rtol=1e-4)
+
+
+@pytest.mark.parametrize("metrics", METRICS[:2], ids=range(2))
+def test_metrics_names_follow_the_order_of_evaluate(metrics):
+    # Keras 3's own metrics_names lists containers ('compile_metrics'); keraslite lists each value,
+    # so its names must name evaluate()'s values in order, whichever order that is.
+    rng = np.random.default_rng(3)
+    x, y = rng.random((16, 4), dtype=np.float32), rng.integers(0, 6, 16)
+    targets = {"zcls": y, "areg": (y + 1) % 6}
+    k_model, l_model = _model(keras, metrics, False), _model(keraslite, metrics, False)
+    l_model.set_weights(k_model.get_weights())
+    k_dict = k_model.evaluate(x, targets, verbose=0, return_dict=True)
+    l_list = l_model.evaluate(x, targets, verbose=0)
+    assert len(l_model.metrics_names) == len(l_list)
+    for name, value in zip(l_model.metrics_names, l_list):
+        np.testing.assert_allclose(value, k_dict[name], rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def test_one_metric_list_for_every_output_comes_back_in_keras2_order():
+    # Keras 2 gave each output all of a flat metrics list (Keras 3 rejects one shorter than the
+    # outputs) and returned losses, then each output's metrics in output order (ACGAN reads
+    # d_loss[3] as the validity accuracy, d_loss[4] as the class accuracy).
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((64, 8)).astype("float32")
+    i = keraslite.Input((8,))
+    valid = keraslite.layers.Dense(1, activation="sigmoid", name="valid")(i)
+    label = keraslite.layers.Dense(10, activation="softmax", name="label")(i)
+    model = keraslite.Model(i, [valid, label])
+    model.compile(loss=["binary_crossentropy", "sparse_categorical_crossentropy"], optimizer="adam",
+                  metrics=["accuracy"])
+    yv, yl = np.ones((64, 1), "float32"), rng.integers(0, 10, (64, 1))
+    pv, pl = model.predict(x, verbose=0)
+    values = model.test_on_batch(x, [yv, yl])
+    assert model.metrics_names == ["loss", "valid_loss", "label_loss", "valid_accuracy", "label_accuracy"]
+    np.testing.assert_allclose(values[3], ((pv > 0.5) == yv).mean(), atol=1e-6)
+    np.testing.assert_allclose(values[4], (pl.argmax(1) == yl[:, 0]).mean(), atol=1e-6)

@@ -447,6 +447,7 @@ class CompiledMetrics:
         flat_true = flatten_targets(y_true, y_pred, output_names, output_names)
         multi = len(flat_pred) > 1
         self.entries = []
+        self.broadcast = False  # a flat list given to every output (Keras 2; Keras 3 raises)
         for weighted, user in ((False, self._user_metrics), (True, self._user_weighted)):
             if user is None:
                 continue
@@ -461,6 +462,7 @@ class CompiledMetrics:
                 per_output = list(user)
             else:
                 per_output = [user] * len(flat_pred)
+                self.broadcast = multi
             for i, (items, t, p) in enumerate(zip(per_output, flat_true, flat_pred)):
                 if items is None:
                     continue

@@ -654,13 +654,14 @@ def attribute_metrics(layer, out=None, skip_nested_models=False):
 
 
 def metrics_names(model):
+    """The names of the values evaluate()/train_on_batch() return, in the order they return them."""
     if not getattr(model, "compiled", False):
         return []
     names = ["loss"]
     if model.compiled_loss is not None:
         names.extend(t.name for t in model.compiled_loss.trackers if t is not None)
     names.extend(model.compiled_metrics.names)
-    return names
+    return _log_order(model, names)
 
 
 def reset_metrics(model):
@@ -728,21 +729,31 @@ def _logs_now(model):
     return pythonify(get_metrics_result(model))
 
 
+def _log_order(model, keys):
+    """evaluate()'s order of log names. Keras 3 puts 'loss' first, then the compiled metrics in
+    compile order, then the per-output losses, then every other log in sorted order. With several
+    named outputs the compiled metrics' log names carry the output prefix and so never match
+    their own names: they land in the sorted remainder, after the per-output losses (outputs
+    without names, a subclassed model's tuple, keep them unprefixed and in compile order).
+    Metrics given to a multi-output model as one list for every output, which only Keras 2
+    accepted, come in Keras 2's order instead: losses, then each output's metrics in turn."""
+    names = ["loss"]
+    compiled_loss = getattr(model, "compiled_loss", None)
+    per_output = [t.name for t in compiled_loss.trackers if t is not None] if compiled_loss is not None else []
+    metrics = model.compiled_metrics
+    if per_output and getattr(metrics, "broadcast", False):
+        names += per_output + list(metrics.names)
+    elif per_output:
+        names += (list(metrics.names) if getattr(metrics, "unprefixed", False) else []) + per_output
+    else:
+        names += list(metrics.names)
+    ordered = [n for n in names if n in keys]
+    return ordered + sorted(k for k in keys if k not in names)
+
+
 def _flatten_in_order(model, logs):
-    """evaluate()'s list: Keras 3 puts 'loss' first, then the compiled metrics in compile order,
-    then the per-output losses, then every other log in sorted order. With several named outputs
-    the compiled metrics' log names carry the output prefix and so never match their own names:
-    they land in the sorted remainder, after the per-output losses (outputs without names, a
-    subclassed model's tuple, keep them unprefixed and in compile order)."""
-    names = metrics_names(model)
-    per_output = [t.name for t in model.compiled_loss.trackers if t is not None] \
-        if getattr(model, "compiled_loss", None) is not None else []
-    if per_output:
-        metrics = model.compiled_metrics
-        own = list(metrics.names) if getattr(metrics, "unprefixed", False) else []
-        names = ["loss"] + own + per_output
-    results = [logs[n] for n in names if n in logs]
-    results += [logs[k] for k in sorted(logs) if k not in names]
+    """evaluate()'s list of values, in `_log_order`."""
+    results = [logs[k] for k in _log_order(model, logs)]
     return results[0] if len(results) == 1 else results
 
 
