@@ -577,3 +577,31 @@ def test_object_array_of_numbers_trains():
     model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(1)])
     model.compile("sgd", "mse")
     model.fit(x, np.ones((16, 1)), verbose=0)
+
+
+def _two_output_model(seed=0):
+    keraslite.utils.set_random_seed(seed)
+    i = keraslite.Input((8,))
+    model = keraslite.Model(i, [keraslite.layers.Dense(1, activation="sigmoid", name="valid")(i),
+                                keraslite.layers.Dense(3, activation="softmax", name="label")(i)])
+    model.compile(loss=["binary_crossentropy", "categorical_crossentropy"], optimizer="sgd")
+    return model
+
+
+def test_per_output_class_weights_are_per_output_sample_weights():
+    # Keras 2 multi-output programs (SGAN, ACGAN) pass one class-weight dict per output.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 8)).astype("float32")
+    yv, yl = np.ones((6, 1), "float32"), np.eye(3, dtype="float32")[[0, 1, 2, 0, 1, 2]]
+    label_weights = {0: 1.0, 1: 2.0, 2: 0.5}
+    expected_sw = [np.ones(6, "float32"), np.array([1.0, 2.0, 0.5] * 2, "float32")]
+    for class_weight, targets in [([None, label_weights], [yv, yl]), ([{0: 1, 1: 1}, label_weights], [yv, yl]),
+                                  ({"label": label_weights}, {"valid": yv, "label": yl})]:
+        a, b = _two_output_model(), _two_output_model()
+        got = a.train_on_batch(x, targets, class_weight=class_weight)
+        want = b.train_on_batch(x, [yv, yl], sample_weight=expected_sw)
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+        for wa, wb in zip(a.get_weights(), b.get_weights()):
+            np.testing.assert_allclose(wa, wb, rtol=1e-6)
+    with pytest.raises(ValueError, match="per-output dicts"):
+        _two_output_model().fit(x, [yv, yl], class_weight=[label_weights], verbose=0)

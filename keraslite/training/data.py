@@ -241,8 +241,15 @@ def standardize_class_weight(class_weight):
     """`class_weight` as a {class index: weight} dict, or None when empty. A list or 1-D array
     of per-class weights (Keras 2 programs computed `totals.max() / totals`) gives weight w[i]
     to class i; Keras itself takes only dicts."""
+    if isinstance(class_weight, dict) and class_weight and all(isinstance(k, str) for k in class_weight):
+        # Keras 2: {output name: {class: weight}} for a multi-output model's dict of targets.
+        return {k: standardize_class_weight(v) for k, v in class_weight.items()}
     if class_weight is None or isinstance(class_weight, dict):
         return class_weight or None
+    if isinstance(class_weight, (list, tuple)) and class_weight and all(
+            v is None or isinstance(v, dict) for v in class_weight):
+        # Keras 2: one {class: weight} dict (or None) per output of a multi-output model.
+        return [standardize_class_weight(v) for v in class_weight]
     if isinstance(class_weight, (list, tuple, np.ndarray, torch.Tensor)):
         weights = np.asarray(class_weight.detach().cpu() if isinstance(class_weight, torch.Tensor) else class_weight)
         if weights.ndim == 1 and weights.dtype.kind in "biuf":
@@ -254,8 +261,46 @@ def standardize_class_weight(class_weight):
                      f"weights); received {type(class_weight).__name__}: {class_weight!r}.")
 
 
+def _per_output_class_weight(y, class_weight):
+    """Keras 2's per-output class weights: a list in output order, or a dict by output name."""
+    if isinstance(class_weight, dict):
+        if not isinstance(y, dict) or set(class_weight) - set(y):
+            raise ValueError(f"`class_weight` is keyed by output name ({sorted(class_weight)}) but the targets are "
+                             + (f"a dict with keys {sorted(y)}" if isinstance(y, dict) else f"a {type(y).__name__}")
+                             + ". Pass the targets as a dict by output name, or class_weight as a list of dicts "
+                             "in output order.")
+        return {k: None if class_weight.get(k) is None else class_weight_to_sample_weight(t, class_weight[k])
+                for k, t in y.items()}
+    if len(class_weight) == 1 and not isinstance(y, (list, tuple, dict)):
+        return class_weight_to_sample_weight(y, class_weight[0] or {})
+    if not isinstance(y, (list, tuple)) or len(y) != len(class_weight):
+        got = f"{len(y)} targets" if isinstance(y, (list, tuple)) else "a single target array"
+        raise ValueError(f"`class_weight` is a list of {len(class_weight)} per-output dicts but the model was given "
+                         f"{got}. Pass one dict (or None) per output, or one dict for a single-output model.")
+    return [None if cw is None else class_weight_to_sample_weight(t, cw) for t, cw in zip(y, class_weight)]
+
+
+def apply_class_weight(y, sample_weight, class_weight):
+    """`sample_weight` (None, a tensor, or one per output) times the class weights of `y`."""
+    cw = class_weight_to_sample_weight(y, class_weight)
+    if not isinstance(cw, (list, dict)):
+        return cw if sample_weight is None else sample_weight.to(torch.float32) * cw.to(sample_weight.device)
+    keys = range(len(cw)) if isinstance(cw, list) else cw
+    if sample_weight is not None and not isinstance(sample_weight, type(cw)):
+        sample_weight = {k: sample_weight for k in keys} if isinstance(cw, dict) else [sample_weight] * len(cw)
+    out = {} if isinstance(cw, dict) else [None] * len(cw)
+    for k in keys:
+        sw = None if sample_weight is None else sample_weight[k]
+        out[k] = sw if cw[k] is None else (cw[k] if sw is None else sw.to(torch.float32) * cw[k].to(sw.device))
+    return out if isinstance(cw, dict) else type(sample_weight or y)(out)
+
+
 def class_weight_to_sample_weight(y, class_weight):
-    """Per-sample weights from a {class: weight} dict; classes not listed weigh 1."""
+    """Per-sample weights from a {class: weight} dict; classes not listed weigh 1. Per-output
+    class weights (a list, or a dict by output name) give one weight tensor per output."""
+    if isinstance(class_weight, list) or (isinstance(class_weight, dict) and class_weight
+                                          and all(isinstance(k, str) for k in class_weight)):
+        return _per_output_class_weight(y, class_weight)
     if isinstance(y, (list, tuple, dict)):
         raise ValueError("`class_weight` is only supported for models with a single output. Use "
                          "`sample_weight` for multi-output models.")
@@ -311,8 +356,7 @@ class ArrayData:
         ys = map_structure(to_tensor, y)
         sws = map_structure(to_tensor, sample_weight)
         if class_weight is not None and ys is not None:
-            cw = class_weight_to_sample_weight(ys, class_weight)
-            sws = cw if sws is None else sws.to(torch.float32) * cw
+            sws = apply_class_weight(ys, sws, class_weight)
         self.structure = (xs, ys, sws)
         leaves = flatten(self.structure)
         self.on_device = self._movable and (device is None or _fits_on(device, leaves))
@@ -545,8 +589,7 @@ class IteratorData:
         to = lambda t: _tensor_or_strings(t, self.device)  # noqa: E731
         x, y, sw = map_structure(to, x), map_structure(to, y), map_structure(to, sw)
         if self.class_weight is not None and y is not None:
-            cw = class_weight_to_sample_weight(y, self.class_weight).to(y.device)
-            sw = cw if sw is None else sw * cw
+            sw = apply_class_weight(y, sw, self.class_weight)
         return x, y, sw
 
     def _new_pass(self):
