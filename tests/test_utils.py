@@ -4,6 +4,7 @@ on small files written in Keras's on-disk formats."""
 import gzip
 import hashlib
 import io
+import json
 import os
 import pickle
 import random
@@ -499,3 +500,31 @@ def test_warnings_point_at_the_users_line():
         model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
     relevant = [w for w in caught if "zca_whitening" in str(w.message) or "since compile()" in str(w.message)]
     assert len(relevant) == 2 and {w.filename for w in relevant} == {__file__}
+
+
+def test_tokenizer_keras2_api_round_trips_through_json():
+    from keraslite.utils.preprocessing.text import Tokenizer, tokenizer_from_json
+
+    t = Tokenizer(num_words=3, oov_token="<OOV>")
+    t.fit_on_texts(["a a a b b c", "b d"])
+    assert t.word_index == {"<OOV>": 1, "a": 2, "b": 3, "c": 4, "d": 5}
+    # indices past num_words, and unknown ones, read back as the OOV word (keras_preprocessing)
+    assert t.sequences_to_texts([[2, 3, 4, 99]]) == ["a <OOV> <OOV> <OOV>"]
+    assert t.texts_to_sequences(["a b z"]) == [[2, 1, 1]]
+    assert list(t.texts_to_sequences_generator(["a"])) == [[2]]
+    assert list(t.sequences_to_texts_generator([[2]])) == ["a"]
+    assert t.index_docs == {2: 1, 3: 2, 4: 1, 5: 1}
+    back = tokenizer_from_json(t.to_json())
+    for name in ("word_index", "index_word", "word_counts", "word_docs", "index_docs", "document_count",
+                 "num_words", "oov_token"):
+        assert getattr(back, name) == getattr(t, name), name
+    assert back.sequences_to_texts([[2, 4]]) == ["a <OOV>"]
+    assert json.loads(t.to_json())["class_name"] == "Tokenizer"
+    # token lists are lowercased as texts are; fit_on_sequences counts documents per index
+    u = Tokenizer()
+    u.fit_on_texts([["Hello", "World"], ["hello"]])
+    assert u.word_index == {"hello": 1, "world": 2}
+    u.fit_on_sequences([[1, 1, 2]])
+    assert u.document_count == 3 and u.index_docs == {1: 3, 2: 2}
+    np.testing.assert_allclose(u.sequences_to_matrix([[1, 1]], mode="tfidf")[0, 1],
+                               (1 + np.log(2)) * np.log(1 + 3 / (1 + 3)))

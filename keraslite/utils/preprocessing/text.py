@@ -4,12 +4,13 @@ pad_sequences" tutorials. Counting and ordering follow Keras 2: word_index ranks
 frequency (ties keep first-seen order), index 0 is reserved, `num_words` keeps the
 num_words - 1 most frequent words."""
 import hashlib
+import json
 import warnings
 from collections import OrderedDict
 
 import numpy as np
 
-__all__ = ["Tokenizer", "text_to_word_sequence", "one_hot", "hashing_trick"]
+__all__ = ["Tokenizer", "text_to_word_sequence", "one_hot", "hashing_trick", "tokenizer_from_json"]
 
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 
@@ -42,22 +43,29 @@ def one_hot(text, n, filters=DEFAULT_FILTERS, lower=True, split=" ", analyzer=No
 
 
 class Tokenizer:
+    """Keras 2's word tokenizer (keras_preprocessing): word counts, a frequency-ranked
+    `word_index`, and conversions between texts, index sequences and matrices. Lists of tokens
+    may stand in for texts (lowercased as texts are). `to_json()` / `tokenizer_from_json()`
+    keep the whole state, in Keras 2's JSON layout."""
+
     def __init__(self, num_words=None, filters=DEFAULT_FILTERS, lower=True, split=" ", char_level=False,
-                 oov_token=None, analyzer=None, **kwargs):
+                 oov_token=None, analyzer=None, document_count=0, **kwargs):
         if "nb_words" in kwargs:  # Keras 1
             warnings.warn("The `nb_words` argument in `Tokenizer` has been renamed `num_words`.", stacklevel=2)
             num_words = kwargs.pop("nb_words")
-        kwargs.pop("document_count", None)  # in Keras 2's saved tokenizer configs
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
         self.num_words, self.filters, self.lower, self.split = num_words, filters, lower, split
         self.char_level, self.oov_token, self.analyzer = char_level, oov_token, analyzer
         self.word_counts = OrderedDict()
         self.word_docs = {}
-        self.document_count = 0
+        self.index_docs = {}
+        self.document_count = document_count
         self.word_index, self.index_word = {}, {}
 
     def _words(self, text):
+        if not isinstance(text, str):
+            return [w.lower() for w in text] if self.lower else list(text)
         if self.char_level:
             return list(text.lower() if self.lower else text)
         if self.analyzer is not None:
@@ -67,7 +75,7 @@ class Tokenizer:
     def fit_on_texts(self, texts):
         for text in texts:
             self.document_count += 1
-            words = self._words(text) if isinstance(text, str) else list(text)
+            words = self._words(text)
             for w in words:
                 self.word_counts[w] = self.word_counts.get(w, 0) + 1
             for w in set(words):
@@ -76,32 +84,64 @@ class Tokenizer:
         vocab = ([self.oov_token] if self.oov_token is not None else []) + [w for w, _ in ranked]
         self.word_index = {w: i for i, w in enumerate(vocab, start=1)}
         self.index_word = {i: w for w, i in self.word_index.items()}
+        self.index_docs = {self.word_index[w]: c for w, c in self.word_docs.items()}
+
+    def fit_on_sequences(self, sequences):
+        """Document frequencies of word indices (what sequences_to_matrix(mode='tfidf') needs)."""
+        self.document_count += len(sequences)
+        for seq in sequences:
+            for i in set(seq):
+                self.index_docs[i] = self.index_docs.get(i, 0) + 1
 
     def _keep(self, index):
         return not self.num_words or index < self.num_words
 
-    def texts_to_sequences(self, texts):
-        oov = self.word_index.get(self.oov_token) if self.oov_token is not None else None
-        out = []
+    def _oov_index(self):
+        return self.word_index.get(self.oov_token) if self.oov_token is not None else None
+
+    def texts_to_sequences_generator(self, texts):
+        """One index list per text: words past `num_words` or unseen become the OOV index, or
+        are dropped when there is no oov_token."""
+        oov = self._oov_index()
         for text in texts:
             seq = []
-            for w in (self._words(text) if isinstance(text, str) else text):
+            for w in self._words(text):
                 i = self.word_index.get(w)
                 if i is not None and self._keep(i):
                     seq.append(i)
                 elif oov is not None:
                     seq.append(oov)
-            out.append(seq)
-        return out
+            yield seq
+
+    def texts_to_sequences(self, texts):
+        return list(self.texts_to_sequences_generator(texts))
+
+    def sequences_to_texts_generator(self, sequences):
+        """The inverse: indices past `num_words` or unknown become the OOV word (or are dropped)."""
+        oov = self._oov_index()
+        oov_word = self.index_word.get(oov) if oov is not None else None
+        for seq in sequences:
+            words = []
+            for i in seq:
+                word = self.index_word.get(i)
+                if word is not None and self._keep(i):
+                    words.append(word)
+                elif oov_word is not None:
+                    words.append(oov_word)
+            yield " ".join(words)
 
     def sequences_to_texts(self, sequences):
-        return [" ".join(self.index_word[i] for i in seq if i in self.index_word and self._keep(i))
-                for seq in sequences]
+        return list(self.sequences_to_texts_generator(sequences))
 
     def texts_to_matrix(self, texts, mode="binary"):
         return self.sequences_to_matrix(self.texts_to_sequences(texts), mode=mode)
 
     def sequences_to_matrix(self, sequences, mode="binary"):
+        if mode not in ("binary", "count", "freq", "tfidf"):
+            raise ValueError(f"Tokenizer: unknown mode {mode!r}; expected binary, count, freq or tfidf.")
+        if mode == "tfidf" and not self.document_count:
+            raise ValueError("Tokenizer: mode='tfidf' needs document frequencies; call fit_on_texts or "
+                             "fit_on_sequences first.")
         n = self.num_words or len(self.word_index) + 1
         out = np.zeros((len(sequences), n))
         for row, seq in enumerate(sequences):
@@ -116,9 +156,34 @@ class Tokenizer:
                     out[row, i] = c
                 elif mode == "freq":
                     out[row, i] = c / len(seq)
-                elif mode == "tfidf":
-                    idf = np.log(1 + self.document_count / (1 + self.word_docs.get(self.index_word.get(i), 0)))
-                    out[row, i] = (1 + np.log(c)) * idf
                 else:
-                    raise ValueError(f"Tokenizer: unknown mode {mode!r}; expected binary, count, freq or tfidf.")
+                    idf = np.log(1 + self.document_count / (1 + self.index_docs.get(i, 0)))
+                    out[row, i] = (1 + np.log(c)) * idf
         return out
+
+    def get_config(self):
+        """Keras 2's layout: settings as they are, the tables as JSON strings."""
+        return {"num_words": self.num_words, "filters": self.filters, "lower": self.lower, "split": self.split,
+                "char_level": self.char_level, "oov_token": self.oov_token, "document_count": self.document_count,
+                "word_counts": json.dumps(self.word_counts), "word_docs": json.dumps(self.word_docs),
+                "index_docs": json.dumps(self.index_docs), "index_word": json.dumps(self.index_word),
+                "word_index": json.dumps(self.word_index)}
+
+    def to_json(self, **kwargs):
+        """The tokenizer as a JSON string (`json.dumps` keyword arguments pass through);
+        `tokenizer_from_json` reads it back."""
+        return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)
+
+
+def tokenizer_from_json(json_string):
+    """A Tokenizer from `Tokenizer.to_json()`'s string (Keras 2's format)."""
+    config = dict(json.loads(json_string).get("config", {}))
+    tables = {k: json.loads(config.pop(k, "{}"))
+              for k in ("word_counts", "word_docs", "index_docs", "index_word", "word_index")}
+    tokenizer = Tokenizer(**config)
+    tokenizer.word_counts = OrderedDict(tables["word_counts"])
+    tokenizer.word_docs = tables["word_docs"]
+    tokenizer.index_docs = {int(k): v for k, v in tables["index_docs"].items()}  # JSON keys are strings
+    tokenizer.index_word = {int(k): v for k, v in tables["index_word"].items()}
+    tokenizer.word_index = tables["word_index"]
+    return tokenizer
