@@ -171,6 +171,22 @@ def test_get_file_extract(tmp_path, kind):
     assert os.path.isfile(os.path.join(named, "pack", "inner.txt"))
 
 
+def test_get_file_takes_a_path_as_keras_2_did(tmp_path):
+    # Keras 2 joined the cache folder and fname, so an absolute path named the file (the TF
+    # course's `mnist.load_data(path=f"{os.getcwd()}/mnist.npz")`). A named file is never replaced.
+    own = tmp_path / "mine" / "mnist.npz"
+    own.parent.mkdir()
+    np.savez(own, x_train=np.zeros((5, 28, 28), "uint8"), y_train=np.arange(5, dtype="uint8"),
+             x_test=np.zeros((2, 28, 28), "uint8"), y_test=np.arange(2, dtype="uint8"))
+    with pytest.warns(UserWarning, match="hash"):
+        (x, y), (xt, yt) = keraslite.datasets.mnist.load_data(path=str(own))
+    assert x.shape == (5, 28, 28) and y.tolist() == [0, 1, 2, 3, 4] and xt.shape == (2, 28, 28)
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"data")
+    path = utils.get_file("sub/f.bin", _url(src), cache_dir=str(tmp_path / "c"))  # relative: under the cache
+    assert path == str(tmp_path / "c" / "datasets" / "sub" / "f.bin") and open(path, "rb").read() == b"data"
+
+
 def test_get_file_missing_url_is_a_clear_error(tmp_path):
     with pytest.raises(OSError, match="URL fetch failure"):
         utils.get_file("x", _url(tmp_path / "missing"), cache_dir=str(tmp_path / "c"))

@@ -14,6 +14,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 import zipfile
 
 __all__ = ["get_file", "hash_file", "validate_file", "extract_archive"]
@@ -122,9 +123,17 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
         fname = os.path.basename(urllib.parse.urlsplit(origin).path)
         if not fname:
             raise ValueError(f"Can't find a file name in origin {origin!r}; pass `fname`.")
-    elif os.sep in fname:
-        raise ValueError(f"get_file: `fname` must be a file name, not a path (received {fname!r}); "
-                         "use `cache_dir` / `cache_subdir` to choose the folder.")
+    elif os.sep in fname or (os.altsep and os.altsep in fname):
+        # Keras 2 joined the cache folder and `fname`, so an absolute path named the file itself
+        # (`mnist.load_data(path=f"{os.getcwd()}/mnist.npz")`); Keras 3 refuses paths.
+        target = os.path.join(datadir, os.path.expanduser(fname))
+        if not (extract or untar) and os.path.isfile(target) and not force_download:
+            if file_hash is not None and not validate_file(target, file_hash, hash_algorithm):
+                warnings.warn(f"get_file: the hash of {target} does not match {file_hash}; using the file as it "
+                              "is (a file named by its path is never replaced by a download).", stacklevel=2)
+            return target
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        datadir, fname = os.path.dirname(target), os.path.basename(target)
 
     if extract or untar:
         if provided and "." in fname:
