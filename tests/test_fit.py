@@ -605,3 +605,24 @@ def test_per_output_class_weights_are_per_output_sample_weights():
             np.testing.assert_allclose(wa, wb, rtol=1e-6)
     with pytest.raises(ValueError, match="per-output dicts"):
         _two_output_model().fit(x, [yv, yl], class_weight=[label_weights], verbose=0)
+
+
+def test_fractional_steps_run_the_partial_last_step_as_tf2_did():
+    # TF 2 courses pass steps_per_epoch=len(x) / batch_size; TF 2 ran batches while step < steps.
+    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    seen = []
+    counter = keraslite.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(b))
+    x, y = np.zeros((80, 3), "float32"), np.zeros((80, 1), "float32")
+    model.fit(x, y, batch_size=32, steps_per_epoch=80 / 32, epochs=1, verbose=0, callbacks=[counter])
+    assert seen == [0, 1, 2]
+
+    def batches():
+        while True:
+            yield x[:16], y[:16]
+
+    seen.clear()
+    model.fit(batches(), steps_per_epoch=5 / 2, epochs=1, verbose=0, callbacks=[counter])
+    assert seen == [0, 1, 2]
+    with pytest.raises(TypeError, match="whole number"):
+        model.fit(x, y, steps_per_epoch="3", verbose=0)

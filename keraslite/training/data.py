@@ -697,6 +697,11 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     """The adapter for `x` (and y / sample_weight, which only arrays accept separately)."""
     from keraslite import config
 
+    if steps is not None and not isinstance(steps, (int, np.integer)):
+        # `steps_per_epoch=len(x) / 32` (TF 2 courses): TF 2 ran batches while step < steps.
+        if not isinstance(steps, (float, np.floating)) or not math.isfinite(steps):
+            raise TypeError(f"steps must be a whole number of batches (or None); received {steps!r}.")
+        steps = math.ceil(steps)
     cap = config.max_steps_per_epoch()  # keras.config.set_max_steps_per_epoch / KERAS_MAX_STEPS_PER_EPOCH
     if cap and (not steps or cap < steps):
         warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
