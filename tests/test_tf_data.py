@@ -590,3 +590,64 @@ def test_fft_and_missing_names_in_tf_namespaces():
 def test_experimental_unbatch_transformation():
     ds = Dataset.range(7).batch(3).apply(tf.data.experimental.unbatch())
     assert [int(v) for v in ds.as_numpy_iterator()] == list(range(7))
+
+
+# ----------------------------------------------------------------------------- functions fixed at creation
+
+def test_map_in_a_module_level_loop_sees_the_loop_variable_of_its_own_turn():
+    # A script's loop: `i` is a global that changes after each map() (Load text's labeler loop).
+    program = ("datasets = []\n"
+               "for i in range(3):\n"
+               "    datasets.append(Dataset.range(2).map(lambda x: (x, tf.cast(i, tf.int64))))\n")
+    scope = {"Dataset": Dataset, "tf": tf}
+    exec(compile(program, "<script>", "exec"), scope)
+    labels = [[int(label) for _, label in ds] for ds in scope["datasets"]]
+    assert labels == [[0, 0], [1, 1], [2, 2]]
+
+
+def test_filter_flat_map_and_interleave_in_a_function_see_the_closure_value_of_their_turn():
+    def build():
+        kept, flat, mixed = [], [], []
+        for j in range(2):
+            kept.append(Dataset.range(3).filter(lambda x: x >= j))
+            flat.append(Dataset.range(2).flat_map(lambda x: Dataset.from_tensors(x + 10 * j)))
+            mixed.append(Dataset.range(2).interleave(lambda x: Dataset.from_tensors(x + 10 * j), cycle_length=1))
+        return kept, flat, mixed
+
+    kept, flat, mixed = build()
+    assert [[int(v) for v in ds] for ds in kept] == [[0, 1, 2], [1, 2]]
+    assert [[int(v) for v in ds] for ds in flat] == [[0, 1], [10, 11]]
+    assert [[int(v) for v in ds] for ds in mixed] == [[0, 1], [10, 11]]
+
+
+def _double(x):
+    return x * 2
+
+
+def test_mapped_functions_still_reach_helpers_modules_and_fresh_randomness():
+    ds = Dataset.range(3).map(lambda x: _double(x) + int(np.sign(1)))
+    assert [int(v) for v in ds] == [1, 3, 5]
+
+    def later_assigned():  # a closure cell still empty when map() runs stays live
+        return Dataset.range(2).map(lambda x: x + offset)
+        offset = 0  # noqa: F841 (unreachable: the cell is never filled)
+
+    with pytest.raises(NameError):
+        list(later_assigned())
+
+    augmented = Dataset.from_tensor_slices(np.zeros((4, 3), "float32")).map(
+        lambda x: x + tf.random.uniform((3,)))
+    first, second = [np.stack([v.numpy() for v in augmented]) for _ in range(2)]
+    assert not np.allclose(first, second)
+
+    class Scale:
+        def __init__(self):
+            self.factor = 1
+
+        def __call__(self, x):
+            return x * self.factor
+
+    scale = Scale()
+    scaled = Dataset.range(2).map(scale)
+    scale.factor = 3  # a callable object is called as it is, like a Layer
+    assert [int(v) for v in scaled] == [0, 3]

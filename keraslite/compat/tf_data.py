@@ -5,7 +5,8 @@ TextLineDataset, experimental.CsvDataset and Counter; transformations: shuffle, 
 padded_batch, unbatch, map, filter, repeat, take, skip, cache, prefetch, zip, concatenate,
 enumerate), cardinality bookkeeping and TensorSpec. Everything runs eagerly
 in the calling process; num_parallel_calls, prefetch and AUTOTUNE are accepted and change
-nothing.
+nothing. Functions given to transformations are fixed when the transformation is created, as
+TensorFlow's tracing fixes them (`_traced`).
 
 Indexed sources: a dataset built from in-memory tensors keeps them whole and passes an order
 of indices down the chain, so `from_tensor_slices(...).shuffle(n).batch(b)` gathers each batch
@@ -29,6 +30,7 @@ import gzip
 import itertools
 import math
 import os
+import types
 import zlib
 
 import numpy as np
@@ -161,6 +163,37 @@ def _tensors(structure):
         return type(structure)(*[_tensors(v) for v in structure]) if hasattr(structure, "_fields") else tuple(
             _tensors(v) for v in structure)
     return _to_tensor(structure)
+
+
+def _traced(fn):
+    """`fn` as TensorFlow would run it from the moment a transformation is created.
+
+    TensorFlow traces a function given to `map`, `filter`, `flat_map` ... once, when the
+    transformation is created: the global and enclosing-scope variables it reads are fixed
+    at that point. Here the function runs later, element by element, so a plain Python
+    function is replaced by a copy bound to a snapshot of what it reads -- a shallow copy of
+    its globals and a copy of each filled closure cell. Without it, datasets built in a loop
+    (`ds.map(lambda x: (x, i))` for each `i`) would all see the loop's last value. The objects
+    themselves are shared, not copied: a global random generator or a module still works as
+    before, and random ops inside the function draw new values on every pass. Bound methods,
+    Layers and other callables are returned as they are."""
+    if type(fn) is not types.FunctionType:
+        return fn
+    cells = None
+    if fn.__closure__:
+        cells = tuple(_copied_cell(cell) for cell in fn.__closure__)
+    copy = types.FunctionType(fn.__code__, dict(fn.__globals__), fn.__name__, fn.__defaults__, cells)
+    copy.__kwdefaults__ = fn.__kwdefaults__
+    copy.__dict__.update(fn.__dict__)
+    copy.__qualname__, copy.__doc__, copy.__module__ = fn.__qualname__, fn.__doc__, fn.__module__
+    return copy
+
+
+def _copied_cell(cell):
+    try:
+        return types.CellType(cell.cell_contents)
+    except ValueError:  # still empty (a name assigned after the function was made): keep it live
+        return cell
 
 
 def _call(fn, element):
@@ -571,6 +604,7 @@ class Dataset:
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         """Apply `map_func` to each element (a tuple element is passed as separate arguments)."""
+        map_func = _traced(map_func)
         def elements():
             for element in self:
                 # no_grad only around the call: held across a yield it would switch gradients
@@ -586,6 +620,7 @@ class Dataset:
 
     def filter(self, predicate, name=None):
         """Keep the elements for which `predicate` returns True."""
+        predicate = _traced(predicate)
         def elements():
             for element in self:
                 with torch.no_grad():
@@ -673,6 +708,7 @@ class Dataset:
 
     def flat_map(self, map_func, name=None):
         """Each element mapped to a Dataset by `map_func`, their elements one after another."""
+        map_func = _traced(map_func)
         def elements():
             for element in self:
                 yield from _as_dataset(_call(map_func, element), "flat_map")
@@ -684,6 +720,7 @@ class Dataset:
         """Map each element to a Dataset and take `block_length` elements from each of
         `cycle_length` open datasets in turn, opening the next input's dataset as one runs out
         (TensorFlow's deterministic order; an unset or AUTOTUNE cycle_length is the CPU count)."""
+        map_func = _traced(map_func)
         cycle = (os.cpu_count() or 1) if cycle_length in (None, AUTOTUNE) else int(cycle_length)
         block = 1 if block_length in (None, AUTOTUNE) else int(block_length)
         if cycle < 1 or block < 1:
