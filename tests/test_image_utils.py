@@ -504,6 +504,75 @@ def test_text_dataset_from_directory(tmp_path):
     assert sorted(next(iter(shuffled))[0]) == sorted(t for batch, _ in ds for t in batch.tolist())
 
 
+def _write_wav(path, samples, rate=16000):
+    import wave
+
+    samples = np.asarray(samples, dtype=np.int16)
+    samples = samples[:, None] if samples.ndim == 1 else samples
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(samples.shape[1])
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+
+
+@pytest.fixture
+def audio_dir(tmp_path):
+    for label, lengths in {"down": [5, 3], "go": [4, 6, 2]}.items():
+        os.makedirs(tmp_path / label)
+        for i, n in enumerate(lengths):
+            _write_wav(tmp_path / label / f"{i}.wav", np.full(n, 16384 if label == "go" else -32768))
+    (tmp_path / "go" / "notes.txt").write_text("ignored")
+    return str(tmp_path)
+
+
+def test_audio_dataset_from_directory_pads_to_the_longest_in_each_batch(audio_dir):
+    ds = keraslite.utils.audio_dataset_from_directory(audio_dir, batch_size=2, shuffle=False)
+    assert ds.class_names == ["down", "go"] and len(ds) == 3
+    batches = list(ds)
+    audio, labels = batches[0]
+    assert audio.dtype == torch.float32 and tuple(audio.shape) == (2, 5, 1) and labels.tolist() == [0, 0]
+    np.testing.assert_array_equal(audio[1, :, 0].numpy(), [-1, -1, -1, 0, 0])  # 16-bit PCM -> [-1, 1), zero pad
+    assert [tuple(a.shape) for a, _ in batches] == [(2, 5, 1), (2, 6, 1), (1, 2, 1)]
+    np.testing.assert_allclose(batches[1][0][0, :4, 0].numpy(), 0.5)
+    assert ds.element_spec[0].shape == (None, 5, 1)
+
+    fixed = keraslite.utils.audio_dataset_from_directory(audio_dir, batch_size=8, shuffle=False,
+                                                         output_sequence_length=4, label_mode="categorical")
+    audio, labels = next(iter(fixed))
+    assert tuple(audio.shape) == (5, 4, 1) and labels.tolist()[0] == [1.0, 0.0]
+    np.testing.assert_array_equal(audio[4, :, 0].numpy(), [0.5, 0.5, 0, 0])  # cut and padded to 4 samples
+    single = keraslite.utils.audio_dataset_from_directory(audio_dir, batch_size=None, shuffle=False, labels=None)
+    assert single.class_names is None and [tuple(a.shape) for a in single] == [(5, 1), (3, 1), (4, 1), (6, 1),
+                                                                                (2, 1)]
+
+
+def test_audio_dataset_from_directory_splits_channels_and_checks_arguments(audio_dir, tmp_path_factory):
+    kwargs = dict(batch_size=2, validation_split=0.4, seed=1)
+    train, val = keraslite.utils.audio_dataset_from_directory(audio_dir, subset="both", **kwargs)
+    assert train.class_names == val.class_names == ["down", "go"]
+    assert sum(len(a) for a, _ in train) == 3 and sum(len(a) for a, _ in val) == 2
+    alone = keraslite.utils.audio_dataset_from_directory(audio_dir, subset="validation", **kwargs)
+    assert [a.shape for a, _ in alone] == [a.shape for a, _ in val]
+
+    stereo = tmp_path_factory.mktemp("stereo")
+    os.makedirs(stereo / "a")
+    _write_wav(stereo / "a" / "x.wav", [[32767, -32768], [0, 16384]], rate=8000)
+    audio, _ = next(iter(keraslite.utils.audio_dataset_from_directory(str(stereo), shuffle=False,
+                                                                      sampling_rate=8000)))
+    assert tuple(audio.shape) == (1, 2, 2) and audio[0, 1, 1] == 0.5
+    with pytest.raises(ValueError, match="sampled at 8000 Hz but sampling_rate=16000"):
+        list(keraslite.utils.audio_dataset_from_directory(str(stereo), sampling_rate=16000))
+    with pytest.raises(ValueError, match="Cannot set both `ragged` and `output_sequence_length`"):
+        keraslite.utils.audio_dataset_from_directory(audio_dir, ragged=True, output_sequence_length=4)
+    with pytest.raises(ValueError, match="ragged=True is not available"):
+        keraslite.utils.audio_dataset_from_directory(audio_dir, ragged=True)
+    with pytest.raises(ValueError, match="`sampling_rate` should have an integer value"):
+        keraslite.utils.audio_dataset_from_directory(audio_dir, sampling_rate=16000.0)
+    with pytest.raises(ValueError, match=r"No audio files found in directory .*Allowed format\(s\): \('.wav',\)"):
+        keraslite.utils.audio_dataset_from_directory(str(tmp_path_factory.mktemp("empty")))
+
+
 def test_module_paths_under_the_aliases():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -518,6 +587,9 @@ def test_module_paths_under_the_aliases():
         utils = importlib.import_module("keras.utils")
         assert utils.image_dataset_from_directory is dataset_utils.image_dataset_from_directory
         assert utils.timeseries_dataset_from_array is dataset_utils.timeseries_dataset_from_array
+        assert utils.audio_dataset_from_directory is dataset_utils.audio_dataset_from_directory
+        assert importlib.import_module("tensorflow").keras.utils.audio_dataset_from_directory is \
+            dataset_utils.audio_dataset_from_directory
         assert importlib.import_module("keras.preprocessing").text_dataset_from_directory is \
             dataset_utils.text_dataset_from_directory
         assert importlib.import_module("keras.utils.image_utils").save_img is image_utils.save_img

@@ -590,3 +590,224 @@ def test_fft_and_missing_names_in_tf_namespaces():
 def test_experimental_unbatch_transformation():
     ds = Dataset.range(7).batch(3).apply(tf.data.experimental.unbatch())
     assert [int(v) for v in ds.as_numpy_iterator()] == list(range(7))
+
+
+# ----------------------------------------------------------------------------- functions fixed at creation
+
+def test_map_in_a_module_level_loop_sees_the_loop_variable_of_its_own_turn():
+    # A script's loop: `i` is a global that changes after each map() (Load text's labeler loop).
+    program = ("datasets = []\n"
+               "for i in range(3):\n"
+               "    datasets.append(Dataset.range(2).map(lambda x: (x, tf.cast(i, tf.int64))))\n")
+    scope = {"Dataset": Dataset, "tf": tf}
+    exec(compile(program, "<script>", "exec"), scope)
+    labels = [[int(label) for _, label in ds] for ds in scope["datasets"]]
+    assert labels == [[0, 0], [1, 1], [2, 2]]
+
+
+def test_filter_flat_map_and_interleave_in_a_function_see_the_closure_value_of_their_turn():
+    def build():
+        kept, flat, mixed = [], [], []
+        for j in range(2):
+            kept.append(Dataset.range(3).filter(lambda x: x >= j))
+            flat.append(Dataset.range(2).flat_map(lambda x: Dataset.from_tensors(x + 10 * j)))
+            mixed.append(Dataset.range(2).interleave(lambda x: Dataset.from_tensors(x + 10 * j), cycle_length=1))
+        return kept, flat, mixed
+
+    kept, flat, mixed = build()
+    assert [[int(v) for v in ds] for ds in kept] == [[0, 1, 2], [1, 2]]
+    assert [[int(v) for v in ds] for ds in flat] == [[0, 1], [10, 11]]
+    assert [[int(v) for v in ds] for ds in mixed] == [[0, 1], [10, 11]]
+
+
+def _double(x):
+    return x * 2
+
+
+def test_mapped_functions_still_reach_helpers_modules_and_fresh_randomness():
+    ds = Dataset.range(3).map(lambda x: _double(x) + int(np.sign(1)))
+    assert [int(v) for v in ds] == [1, 3, 5]
+
+    def later_assigned():  # a closure cell still empty when map() runs stays live
+        return Dataset.range(2).map(lambda x: x + offset)
+        offset = 0  # noqa: F841 (unreachable: the cell is never filled)
+
+    with pytest.raises(NameError):
+        list(later_assigned())
+
+    augmented = Dataset.from_tensor_slices(np.zeros((4, 3), "float32")).map(
+        lambda x: x + tf.random.uniform((3,)))
+    first, second = [np.stack([v.numpy() for v in augmented]) for _ in range(2)]
+    assert not np.allclose(first, second)
+
+    class Scale:
+        def __init__(self):
+            self.factor = 1
+
+        def __call__(self, x):
+            return x * self.factor
+
+    scale = Scale()
+    scaled = Dataset.range(2).map(scale)
+    scale.factor = 3  # a callable object is called as it is, like a Layer
+    assert [int(v) for v in scaled] == [0, 3]
+
+
+# ----------------------------------------------------------------------------- reduce, scan, grouping, resampling
+
+def test_reduce_sums_and_counts_into_a_dict_state():
+    ds = Dataset.from_tensor_slices([8, 3, 0, 8, 2, 1])
+    total = ds.reduce(0, lambda state, value: state + value)
+    assert int(total) == 22 and total.dtype == torch.int32
+    assert int(Dataset.range(5).reduce(np.int64(0), lambda n, _: n + 1)) == 5
+
+    labels = np.array([0, 1, 1, 0, 1, 1, 1])
+
+    def count(counts, batch):
+        counts["class_0"] += tf.reduce_sum(tf.cast(batch == 0, tf.int32))
+        counts["class_1"] += tf.reduce_sum(tf.cast(batch == 1, tf.int32))
+        return counts
+
+    counts = Dataset.from_tensor_slices(labels).batch(3).reduce({"class_0": 0, "class_1": 0}, count)
+    assert (counts["class_0"].numpy(), counts["class_1"].numpy()) == (2, 5)
+    with pytest.raises(TypeError, match="dtypes must match the initial state's.*expected int32, got int64"):
+        Dataset.range(3).reduce(0, lambda state, value: state + value)
+    with pytest.raises(TypeError, match="structure of the initial state"):
+        Dataset.range(3).reduce((np.int64(0), np.int64(0)), lambda state, value: value)
+
+
+def test_scan_carries_a_state_and_keeps_cardinality():
+    ds = Dataset.range(10).scan(tf.constant(0, dtype=tf.int64), lambda state, i: (state + i, state))
+    assert [int(v) for v in ds] == [0, 0, 1, 3, 6, 10, 15, 21, 28, 36]
+    assert int(ds.cardinality()) == 10
+    applied = Dataset.range(4).apply(tf.data.experimental.scan(np.int64(1), lambda s, i: (s * 2, s + i)))
+    assert [int(v) for v in applied] == [1, 3, 6, 11]
+    with pytest.raises(TypeError, match="must return a pair"):
+        list(Dataset.range(2).scan(np.int64(0), lambda s, i: s))
+
+
+def test_shard_takes_every_nth_element_with_tensorflows_cardinality():
+    ds = Dataset.range(10)
+    assert [int(v) for v in ds.shard(3, 0)] == [0, 3, 6, 9]
+    assert [int(v) for v in ds.shard(3, 2)] == [2, 5, 8]
+    assert [int(ds.shard(3, i).cardinality()) for i in range(3)] == [4, 3, 3]
+    assert [int(v) for v in ds.filter(lambda x: True).shard(4, 1)] == [1, 5, 9]
+    assert int(ds.filter(lambda x: True).shard(4, 1).cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    assert [b.numpy().tolist() for b in ds.shard(2, 1).batch(3)] == [[1, 3, 5], [7, 9]]
+    with pytest.raises(ValueError, match="index must be in"):
+        ds.shard(2, 2)
+
+
+def test_group_by_window_and_its_experimental_spelling():
+    ds = Dataset.range(10).group_by_window(key_func=lambda x: x % 2, reduce_func=lambda key, w: w.batch(3),
+                                           window_size=3)
+    assert [b.numpy().tolist() for b in ds] == [[0, 2, 4], [1, 3, 5], [6, 8], [7, 9]]
+    assert int(ds.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    sized = Dataset.range(7).apply(tf.data.experimental.group_by_window(
+        lambda x: x % 2, lambda key, w: w.batch(10).map(lambda b: (key, b)), window_size_func=lambda key: key + 2))
+    assert [(int(k), b.numpy().tolist()) for k, b in sized] == [(0, [0, 2]), (1, [1, 3, 5]), (0, [4, 6])]
+    with pytest.raises(ValueError, match="exactly one of `window_size` and `window_size_func`"):
+        Dataset.range(3).group_by_window(lambda x: x, lambda k, w: w)
+    with pytest.raises(TypeError, match="integer scalar"):
+        list(Dataset.range(3).group_by_window(lambda x: tf.cast(x, tf.float32), lambda k, w: w, window_size=2))
+
+
+def _sequences():
+    def gen():
+        for i in range(20):
+            yield np.ones((i % 7 + 1,), np.int32) * i
+    return Dataset.from_generator(gen, output_signature=tf.TensorSpec(shape=(None,), dtype=tf.int32))
+
+
+def test_bucket_by_sequence_length_batches_similar_lengths():
+    ds = _sequences().bucket_by_sequence_length(lambda e: tf.shape(e)[0], bucket_boundaries=[3, 5],
+                                                bucket_batch_sizes=[2, 2, 2])
+    batches = [b.numpy() for b in ds]
+    assert [b.shape for b in batches[:4]] == [(2, 2), (2, 4), (2, 6), (2, 2)]
+    assert sorted(v for b in batches for v in set(b.ravel().tolist()) - {0}) == list(range(1, 20))
+    np.testing.assert_array_equal(batches[0], [[0, 0], [1, 1]])
+
+    padded = _sequences().apply(tf.data.experimental.bucket_by_sequence_length(
+        lambda e: tf.shape(e)[0], [3, 5, 8], [2, 2, 2, 2], pad_to_bucket_boundary=True, padding_values=-1,
+        drop_remainder=True))
+    shapes = {b.shape[1] for b in padded.as_numpy_iterator()}
+    assert shapes == {2, 4, 7}
+    pairs = Dataset.zip((_sequences(), Dataset.range(20))).bucket_by_sequence_length(
+        lambda seq, label: tf.shape(seq)[0], [4], [3, 3], pad_to_bucket_boundary=True, drop_remainder=True)
+    seqs, labels = next(iter(pairs))
+    assert tuple(seqs.shape) == (3, 3) and tuple(labels.shape) == (3,)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="length < max"):
+        list(_sequences().bucket_by_sequence_length(lambda e: tf.shape(e)[0], [3], [2, 2],
+                                                    pad_to_bucket_boundary=True))
+    with pytest.raises(ValueError, match=r"len\(bucket_boundaries\) \+ 1"):
+        _sequences().bucket_by_sequence_length(lambda e: tf.shape(e)[0], [3], [2])
+    unpadded = _sequences().bucket_by_sequence_length(lambda e: tf.shape(e)[0], [2], [2, 1], no_padding=True)
+    assert [tuple(b.shape) for b in unpadded.take(3)] == [(1, 2), (1, 3), (1, 4)]
+
+
+def test_rejection_resample_balances_classes_and_gives_class_element_pairs():
+    rng = np.random.default_rng(0)
+    labels = (rng.random(2000) < 0.1).astype(np.int64)
+    features = rng.standard_normal((2000, 3)).astype("float32")
+    ds = Dataset.from_tensor_slices((features, labels))
+    resampled = ds.rejection_resample(lambda f, l: l, target_dist=[0.5, 0.5], initial_dist=[0.9, 0.1], seed=1)
+    assert int(resampled.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    classes, (f, l) = next(iter(resampled.batch(400)))
+    np.testing.assert_array_equal(classes.numpy(), l.numpy())
+    assert tuple(f.shape) == (400, 3) and 0.4 < l.numpy().mean() < 0.6
+    estimated = ds.apply(tf.data.experimental.rejection_resample(lambda f, l: l, [0.5, 0.5], seed=2))
+    _, (_, l) = next(iter(estimated.batch(400)))
+    assert 0.35 < l.numpy().mean() < 0.65
+    same = ds.rejection_resample(lambda f, l: l, [0.5, 0.5], initial_dist=[0.5, 0.5])
+    assert int(same.cardinality()) == 2000
+    with pytest.raises(ValueError, match="outside"):
+        list(Dataset.range(5).rejection_resample(lambda x: x, [0.5, 0.5], [0.5, 0.5]))
+
+
+def test_single_element_take_while_unique_and_random():
+    assert int(Dataset.from_tensors(7).get_single_element()) == 7
+    assert int(tf.data.experimental.get_single_element(Dataset.range(1))) == 0
+    with pytest.raises(tf.errors.InvalidArgumentError, match="more than one element"):
+        Dataset.range(2).get_single_element()
+    with pytest.raises(tf.errors.InvalidArgumentError, match="empty"):
+        Dataset.range(0).get_single_element()
+    taken = Dataset.range(10).take_while(lambda x: x < 4)
+    assert [int(v) for v in taken] == [0, 1, 2, 3]
+    assert int(taken.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    assert [int(v) for v in Dataset.range(10).apply(tf.data.experimental.take_while(lambda x: x < 2))] == [0, 1]
+    unique = Dataset.from_tensor_slices([1, 37, 2, 37, 2, 1]).unique()
+    assert [int(v) for v in unique] == [1, 37, 2]
+    words = Dataset.from_tensor_slices(["b", "a", "b"]).apply(tf.data.experimental.unique())
+    assert list(words.as_numpy_iterator()) == [b"b", b"a"]
+    with pytest.raises(TypeError, match="int32, int64 or string scalars"):
+        list(Dataset.from_tensor_slices([1.0, 2.0]).unique())
+    rand = Dataset.random(seed=4).take(5)
+    first, again = [int(v) for v in rand], [int(v) for v in rand]
+    assert first == again and len(set(first)) == 5 and all(0 <= v < 2 ** 32 for v in first)
+    assert int(Dataset.random().cardinality()) == tf.data.INFINITE_CARDINALITY
+    assert [int(v) for v in Dataset.random(seed=4).take(5)] == first
+    rerandomized = Dataset.random(seed=4, rerandomize_each_iteration=True).take(5)
+    assert [int(v) for v in rerandomized] != [int(v) for v in rerandomized]
+
+
+def test_assert_cardinality_ignore_errors_and_enumerate_dataset():
+    checked = Dataset.range(5).filter(lambda x: True).apply(tf.data.experimental.assert_cardinality(5))
+    assert int(checked.cardinality()) == 5 and len(list(checked)) == 5
+    with pytest.raises(tf.errors.FailedPreconditionError, match="expected to contain 4 elements but contained at "
+                                                                "least 5"):
+        list(Dataset.range(5).apply(tf.data.experimental.assert_cardinality(4)))
+    with pytest.raises(tf.errors.FailedPreconditionError, match="contained only 5"):
+        list(Dataset.range(5).apply(tf.data.experimental.assert_cardinality(6)))
+
+    def check(x):
+        if int(x) % 3 == 0:
+            raise ValueError("bad element")
+        return x
+
+    kept = Dataset.range(7).map(check).apply(tf.data.experimental.ignore_errors())
+    assert [int(v) for v in kept] == [1, 2, 4, 5]
+    assert [int(v) for v in Dataset.range(4).filter(lambda x: check(x) > 0).ignore_errors()] == [1, 2]
+    with pytest.raises(ValueError, match="bad element"):
+        list(Dataset.range(2).map(check))
+    pairs = Dataset.range(3).apply(tf.data.experimental.enumerate_dataset(start=5))
+    assert [(int(i), int(v)) for i, v in pairs] == [(5, 0), (6, 1), (7, 2)]

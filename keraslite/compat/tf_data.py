@@ -1,11 +1,14 @@
 """`tf.data` for the tensorflow shim: an in-memory `Dataset` whose elements are torch tensors.
 
 Owns the Dataset pipeline (sources: from_tensor_slices, from_tensors, from_generator, range,
-TextLineDataset, experimental.CsvDataset and Counter; transformations: shuffle, batch,
+TextLineDataset, random, experimental.CsvDataset and Counter; transformations: shuffle, batch,
 padded_batch, unbatch, map, filter, repeat, take, skip, cache, prefetch, zip, concatenate,
-enumerate), cardinality bookkeeping and TensorSpec. Everything runs eagerly
+enumerate, scan, shard, take_while, unique, ignore_errors, group_by_window,
+bucket_by_sequence_length, rejection_resample, and the experimental.* spellings of them that
+`dataset.apply` takes; reduce and get_single_element), cardinality bookkeeping and TensorSpec. Everything runs eagerly
 in the calling process; num_parallel_calls, prefetch and AUTOTUNE are accepted and change
-nothing.
+nothing. Functions given to transformations are fixed when the transformation is created, as
+TensorFlow's tracing fixes them (`_traced`).
 
 Indexed sources: a dataset built from in-memory tensors keeps them whole and passes an order
 of indices down the chain, so `from_tensor_slices(...).shuffle(n).batch(b)` gathers each batch
@@ -24,11 +27,13 @@ a Dataset once per epoch like any re-iterable object), tensor conversion
 (keraslite.compat.tensorflow_shim.convert_to_tensor), and reading files
 (keraslite.utils.dataset_utils).
 """
+import bisect
 import builtins
 import gzip
 import itertools
 import math
 import os
+import types
 import zlib
 
 import numpy as np
@@ -161,6 +166,37 @@ def _tensors(structure):
         return type(structure)(*[_tensors(v) for v in structure]) if hasattr(structure, "_fields") else tuple(
             _tensors(v) for v in structure)
     return _to_tensor(structure)
+
+
+def _traced(fn):
+    """`fn` as TensorFlow would run it from the moment a transformation is created.
+
+    TensorFlow traces a function given to `map`, `filter`, `flat_map` ... once, when the
+    transformation is created: the global and enclosing-scope variables it reads are fixed
+    at that point. Here the function runs later, element by element, so a plain Python
+    function is replaced by a copy bound to a snapshot of what it reads -- a shallow copy of
+    its globals and a copy of each filled closure cell. Without it, datasets built in a loop
+    (`ds.map(lambda x: (x, i))` for each `i`) would all see the loop's last value. The objects
+    themselves are shared, not copied: a global random generator or a module still works as
+    before, and random ops inside the function draw new values on every pass. Bound methods,
+    Layers and other callables are returned as they are."""
+    if type(fn) is not types.FunctionType:
+        return fn
+    cells = None
+    if fn.__closure__:
+        cells = tuple(_copied_cell(cell) for cell in fn.__closure__)
+    copy = types.FunctionType(fn.__code__, dict(fn.__globals__), fn.__name__, fn.__defaults__, cells)
+    copy.__kwdefaults__ = fn.__kwdefaults__
+    copy.__dict__.update(fn.__dict__)
+    copy.__qualname__, copy.__doc__, copy.__module__ = fn.__qualname__, fn.__doc__, fn.__module__
+    return copy
+
+
+def _copied_cell(cell):
+    try:
+        return types.CellType(cell.cell_contents)
+    except ValueError:  # still empty (a name assigned after the function was made): keep it live
+        return cell
 
 
 def _call(fn, element):
@@ -571,25 +607,37 @@ class Dataset:
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         """Apply `map_func` to each element (a tuple element is passed as separate arguments)."""
+        map_func = _traced(map_func)
         def elements():
             for element in self:
                 # no_grad only around the call: held across a yield it would switch gradients
                 # off for the training step that consumes the element.
-                with torch.no_grad():
-                    out = _call(map_func, element)
-                    if type(out) is list:  # TensorFlow takes a returned list as a tuple of components
-                        out = tuple(out)
-                    out = _tensors(out)
+                try:
+                    with torch.no_grad():
+                        out = _call(map_func, element)
+                        if type(out) is list:  # TensorFlow takes a returned list as a tuple of components
+                            out = tuple(out)
+                        out = _tensors(out)
+                except Exception as error:
+                    if _ignored(error):
+                        continue
+                    raise
                 yield out
 
         return Dataset(elements, self._cardinality, batch_shape=self._batch_shape)
 
     def filter(self, predicate, name=None):
         """Keep the elements for which `predicate` returns True."""
+        predicate = _traced(predicate)
         def elements():
             for element in self:
-                with torch.no_grad():
-                    keep = builtins.bool(_call(predicate, element))
+                try:
+                    with torch.no_grad():
+                        keep = builtins.bool(_call(predicate, element))
+                except Exception as error:
+                    if _ignored(error):
+                        continue
+                    raise
                 if keep:
                     yield element
 
@@ -673,9 +721,16 @@ class Dataset:
 
     def flat_map(self, map_func, name=None):
         """Each element mapped to a Dataset by `map_func`, their elements one after another."""
+        map_func = _traced(map_func)
         def elements():
             for element in self:
-                yield from _as_dataset(_call(map_func, element), "flat_map")
+                try:
+                    dataset = _as_dataset(_call(map_func, element), "flat_map")
+                except Exception as error:
+                    if _ignored(error):
+                        continue
+                    raise
+                yield from dataset
 
         return Dataset(elements, UNKNOWN_CARDINALITY)
 
@@ -684,6 +739,7 @@ class Dataset:
         """Map each element to a Dataset and take `block_length` elements from each of
         `cycle_length` open datasets in turn, opening the next input's dataset as one runs out
         (TensorFlow's deterministic order; an unset or AUTOTUNE cycle_length is the CPU count)."""
+        map_func = _traced(map_func)
         cycle = (os.cpu_count() or 1) if cycle_length in (None, AUTOTUNE) else int(cycle_length)
         block = 1 if block_length in (None, AUTOTUNE) else int(block_length)
         if cycle < 1 or block < 1:
@@ -764,6 +820,411 @@ class Dataset:
         """(index, element) pairs, the index a scalar int64 tensor counting from `start`."""
         return Dataset(lambda: ((torch.tensor(i, dtype=torch.int64), e) for i, e in enumerate(self, start)),
                        self._cardinality, batch_shape=self._batch_shape)
+
+    @staticmethod
+    def random(seed=None, rerandomize_each_iteration=None, name=None):
+        """An infinite dataset of pseudorandom int64 scalars in [0, 2**32), as TensorFlow's
+        `Dataset.random`. Every pass gives the same sequence, unless
+        `rerandomize_each_iteration`; the values come from torch's generator (seeded by
+        `seed`), not TensorFlow's."""
+        base_seed = int(seed) if seed is not None else int(torch.randint(0, 2 ** 62, ()).item())
+        passes = itertools.count()
+
+        def elements():
+            gen = torch.Generator().manual_seed(base_seed + (next(passes) if rerandomize_each_iteration else 0))
+            while True:
+                for value in torch.randint(0, 2 ** 32, (256,), generator=gen, dtype=torch.int64):
+                    yield value
+
+        return Dataset(elements, INFINITE_CARDINALITY)
+
+    def reduce(self, initial_state, reduce_func, name=None):
+        """Fold the dataset into one value: `state = reduce_func(state, element)` for every
+        element, starting from `initial_state` (converted to tensors); returns the final
+        state. The new state must keep the initial state's structure and dtypes, as in
+        TensorFlow (use `np.int64(0)` to sum int64 elements)."""
+        reduce_func = _traced(reduce_func)
+        state = _tensors(_tuple_if_list(initial_state))
+        for element in self:
+            with torch.no_grad():
+                state = _new_state(state, reduce_func(state, element), "reduce")
+        return state
+
+    def scan(self, initial_state, scan_func, name=None):
+        """Like `map`, with a state carried from element to element: `scan_func(state,
+        element)` returns `(new_state, output_element)`; the outputs are the elements."""
+        scan_func = _traced(scan_func)
+        initial = _tensors(_tuple_if_list(initial_state))
+
+        def elements():
+            state = initial
+            for element in self:
+                with torch.no_grad():
+                    out = scan_func(state, element)
+                    if not isinstance(out, (tuple, list)) or len(out) != 2:
+                        raise TypeError("Dataset.scan: scan_func must return a pair (new_state, output_element); "
+                                        f"it returned {type(out).__name__}.")
+                    state = _new_state(state, out[0], "scan")
+                    output = _tensors(_tuple_if_list(out[1]))
+                yield output
+
+        return Dataset(elements, self._cardinality)
+
+    def shard(self, num_shards, index, name=None):
+        """Every `num_shards`-th element, starting with element `index` (0 <= index <
+        num_shards): one worker's share of the dataset."""
+        num_shards, index = int(num_shards), int(index)
+        if num_shards <= 0:
+            raise ValueError(f"Dataset.shard: num_shards must be positive; received num_shards={num_shards}.")
+        if not 0 <= index < num_shards:
+            raise ValueError(f"Dataset.shard: index must be in [0, num_shards) = [0, {num_shards}); received "
+                             f"index={index}.")
+        card = self._cardinality
+        if card >= 0:
+            card = card // num_shards + (1 if card % num_shards > index else 0)
+        if self._source is not None:
+            return Dataset._indexed(self._source, card, lambda: self._order_list()[index::num_shards],
+                                    self._batch_shape)
+        return Dataset(lambda: itertools.islice(iter(self), index, None, num_shards), card,
+                       batch_shape=self._batch_shape)
+
+    def take_while(self, predicate, name=None):
+        """The elements up to (not including) the first for which `predicate` is False."""
+        predicate = _traced(predicate)
+
+        def elements():
+            for element in self:
+                with torch.no_grad():
+                    keep = builtins.bool(_call(predicate, element))
+                if not keep:
+                    return
+                yield element
+
+        return Dataset(elements, UNKNOWN_CARDINALITY, batch_shape=self._batch_shape)
+
+    def unique(self, name=None):
+        """The elements without repeats, each at its first occurrence. Elements must be
+        scalars of int32, int64 or string, as in TensorFlow."""
+        def key(element):
+            if isinstance(element, str):
+                return element
+            if isinstance(element, bytes):
+                return element.decode("utf-8")
+            if isinstance(element, torch.Tensor) and element.ndim == 0 and element.dtype in (torch.int32,
+                                                                                             torch.int64):
+                return int(element)
+            what = (f"a {str(element.dtype).replace('torch.', '')} tensor of shape {tuple(element.shape)}"
+                    if isinstance(element, torch.Tensor) else _describe_element(element))
+            raise TypeError(f"Dataset.unique: elements must be single int32, int64 or string scalars; got "
+                            f"{what}. Map each element to such a scalar first.")
+
+        def elements():
+            seen = set()
+            for element in self:
+                k = key(element)
+                if k not in seen:
+                    seen.add(k)
+                    yield element
+
+        return Dataset(elements, UNKNOWN_CARDINALITY if self._cardinality != INFINITE_CARDINALITY
+                       else INFINITE_CARDINALITY)
+
+    def get_single_element(self, name=None):
+        """The dataset's only element; InvalidArgumentError when it has none or more than one."""
+        from keraslite.compat.tf_lookup import InvalidArgumentError
+
+        it = iter(self)
+        first = next(it, _NOTHING)
+        if first is _NOTHING:
+            raise InvalidArgumentError("Dataset was empty: get_single_element needs a dataset of exactly one "
+                                       "element.")
+        if next(it, _NOTHING) is not _NOTHING:
+            raise InvalidArgumentError("Dataset had more than one element: get_single_element needs a dataset of "
+                                       "exactly one element (use .take(1), or .batch(n) to make one element).")
+        return first
+
+    def ignore_errors(self, log_warning=False, name=None):
+        """The elements, minus those whose making raised an error in a function of an earlier
+        `map`, `filter` or `flat_map` (each error is printed to stderr with log_warning)."""
+        def elements():
+            it = iter(self)
+            while True:
+                _IGNORING_ERRORS.append(log_warning)
+                try:
+                    element = next(it)
+                except StopIteration:
+                    return
+                finally:
+                    _IGNORING_ERRORS.pop()
+                yield element
+
+        return Dataset(elements, UNKNOWN_CARDINALITY if self._cardinality != INFINITE_CARDINALITY
+                       else INFINITE_CARDINALITY)
+
+    def group_by_window(self, key_func, reduce_func, window_size=None, window_size_func=None, name=None):
+        """Elements grouped by `key_func(element)` (an integer scalar); each time a group holds
+        `window_size` elements (or `window_size_func(key)`), `reduce_func(key, window)` turns
+        that window (a Dataset) into a Dataset whose elements are emitted. Groups still open
+        when the input ends are reduced afterwards, in increasing key order."""
+        if (window_size is None) == (window_size_func is None):
+            raise ValueError("Dataset.group_by_window: give exactly one of `window_size` and `window_size_func`; "
+                             f"received window_size={window_size!r}, window_size_func={window_size_func!r}.")
+        key_func, reduce_func = _traced(key_func), _traced(reduce_func)
+        window_size_func = _traced(window_size_func) if window_size_func is not None else (lambda key: window_size)
+
+        def reduced(key, items):
+            with torch.no_grad():
+                out = reduce_func(torch.tensor(key, dtype=torch.int64), Dataset(lambda: iter(items), len(items)))
+            return iter(_as_dataset(out, "group_by_window"))
+
+        def elements():
+            groups, sizes = {}, {}
+            for element in self:
+                with torch.no_grad():
+                    key = _scalar_key(_call(key_func, element))
+                    if key not in sizes:
+                        sizes[key] = _window_size(window_size_func(torch.tensor(key, dtype=torch.int64)))
+                groups.setdefault(key, []).append(element)
+                if len(groups[key]) == sizes[key]:
+                    yield from reduced(key, groups.pop(key))
+            for key in sorted(groups):
+                yield from reduced(key, groups[key])
+
+        return Dataset(elements, UNKNOWN_CARDINALITY if self._cardinality != INFINITE_CARDINALITY
+                       else INFINITE_CARDINALITY)
+
+    def bucket_by_sequence_length(self, element_length_func, bucket_boundaries, bucket_batch_sizes,
+                                  padded_shapes=None, padding_values=None, pad_to_bucket_boundary=False,
+                                  no_padding=False, drop_remainder=False, name=None):
+        """Batches of elements of similar length: `element_length_func(element)` puts each
+        element in a bucket (length < bucket_boundaries[0], then [b0, b1), ..., >= the last
+        boundary), and each bucket is batched with its size from `bucket_batch_sizes` (one
+        more than the boundaries) and padded as `padded_batch` pads (to the longest in the
+        batch; with `pad_to_bucket_boundary`, dimensions of unknown size are padded to the
+        bucket's boundary minus 1). Without `padded_shapes`, the unknown dimensions are the
+        ones the element length measures (of the size element_length_func returns)."""
+        from keraslite.compat.tf_lookup import InvalidArgumentError
+
+        boundaries = [int(b) for b in bucket_boundaries]
+        batch_sizes = [int(b) for b in bucket_batch_sizes]
+        if len(batch_sizes) != len(boundaries) + 1:
+            raise ValueError(f"bucket_by_sequence_length: len(bucket_batch_sizes) must equal "
+                             f"len(bucket_boundaries) + 1, one batch size per bucket; received "
+                             f"len(bucket_batch_sizes)={len(batch_sizes)} and "
+                             f"len(bucket_boundaries)={len(boundaries)}.")
+        if boundaries != sorted(set(boundaries)):
+            raise ValueError(f"bucket_by_sequence_length: bucket_boundaries must be increasing; received {boundaries}.")
+        element_length_func = _traced(element_length_func)
+
+        def length(element):
+            with torch.no_grad():
+                return _scalar_key(_call(element_length_func, element), "element_length_func")
+
+        def bucket(*element):
+            return bisect.bisect_right(boundaries, length(element if len(element) > 1 else element[0]))
+
+        def batching(bucket_id, window):
+            bucket_id = int(bucket_id)
+            size = batch_sizes[bucket_id]
+            if no_padding:
+                return window.batch(size, drop_remainder=drop_remainder)
+            filler = None
+            if pad_to_bucket_boundary:
+                if bucket_id >= len(boundaries):
+                    raise InvalidArgumentError("When pad_to_bucket_boundary=True, elements must have length < "
+                                               f"max(bucket_boundaries) = {boundaries[-1] if boundaries else 0}.")
+                filler = boundaries[bucket_id] - 1
+            shapes = padded_shapes
+            if shapes is not None:
+                shapes = _map_shapes(lambda dims: [filler if d is None or d == -1 else int(d) for d in dims], shapes)
+            elif filler is not None:
+                items = list(window)
+                lengths = [length(e) for e in items]
+                per_leaf = zip(*[_leaves(e) for e in items])
+                shapes = _pack(items[0], [[filler if any(np.shape(t)[d] == n for t, n in zip(leaf, lengths))
+                                           else None for d in builtins.range(np.ndim(leaf[0]))]
+                                          for leaf in per_leaf])
+            return window.padded_batch(size, shapes, padding_values, drop_remainder=drop_remainder)
+
+        return self.group_by_window(bucket, batching, window_size_func=lambda bucket_id: batch_sizes[int(bucket_id)])
+
+    def rejection_resample(self, class_func, target_dist, initial_dist=None, seed=None, name=None):
+        """Resample the dataset so that its classes (`class_func(element)`, an integer in
+        [0, num_classes)) follow `target_dist`, as TensorFlow does it: elements are drawn
+        either straight from the data or from a pass that accepts class i with probability
+        a_i, mixed so that the fewest elements are rejected. `initial_dist` is the data's
+        class distribution; without it, it is estimated as the data goes by. Elements are
+        `(class, element)` pairs. Random draws come from torch (seeded by `seed`)."""
+        class_func = _traced(class_func)
+        target = _distribution(target_dist, "target_dist")
+        initial = None if initial_dist is None else _distribution(initial_dist, "initial_dist")
+        if initial is not None and len(initial) != len(target):
+            raise ValueError(f"rejection_resample: initial_dist has {len(initial)} classes but target_dist has "
+                             f"{len(target)}; give one probability per class in both.")
+        base_seed = int(seed) if seed is not None else None
+
+        def with_class(element):
+            with torch.no_grad():
+                value = _to_tensor(_call(class_func, element))
+            if not isinstance(value, torch.Tensor) or value.ndim != 0 or value.is_floating_point():
+                raise TypeError(f"rejection_resample: class_func must return an integer scalar; it returned "
+                                f"{_describe_element(value)}.")
+            if not 0 <= int(value) < len(target):
+                raise ValueError(f"rejection_resample: class_func returned class {int(value)}, outside [0, "
+                                 f"{len(target)}) for a target_dist of {len(target)} classes.")
+            return value, element
+
+        def original():
+            return (with_class(e) for e in self)
+
+        def distributions():
+            """One estimate of the initial distribution per element (the given one, or running
+            class counts from 10 of each, updated 32 elements at a time)."""
+            if initial is not None:
+                while True:
+                    yield initial
+            counts = np.full(len(target), 10, dtype=np.int64)
+            for chunk in _chunked(original(), 32):
+                for value, _ in chunk:
+                    counts[int(value)] += 1
+                for _ in chunk:
+                    yield counts / counts.sum()
+
+        def mixing(dist):
+            ratio = target / (dist + np.finfo(np.float32).tiny)
+            low, high = ratio.min(), ratio.max()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return (ratio - low) / (high - low), low  # per-class acceptance, probability of the original
+
+        def generator():
+            return torch.Generator().manual_seed(base_seed if base_seed is not None
+                                                 else int(torch.randint(0, 2 ** 62, ()).item()))
+
+        def filtered():
+            gen = generator()
+            for (value, element), dist in zip(original(), distributions()):
+                accept = mixing(dist)[0][int(value)]
+                if float(torch.rand((), generator=gen, dtype=torch.float64)) < accept:
+                    yield value, element
+
+        if initial is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                static = np.min(target / initial)
+            if static == 1:
+                return Dataset(original, self._cardinality)
+            if static == 0:
+                return Dataset(filtered, UNKNOWN_CARDINALITY)
+
+        def mixed():
+            gen = generator()
+            sources = [original(), filtered()]
+            for dist in distributions():
+                chosen = 0 if float(torch.rand((), generator=gen, dtype=torch.float64)) < mixing(dist)[1] else 1
+                element = next(sources[chosen], _NOTHING)
+                if element is _NOTHING:
+                    return
+                yield element
+
+        return Dataset(mixed, UNKNOWN_CARDINALITY)
+
+
+_NOTHING = object()
+_IGNORING_ERRORS = []  # one log_warning flag per ignore_errors() pass pulling its next element
+
+
+def _ignored(error):
+    """True when an enclosing `ignore_errors()` drops the element whose making raised `error`."""
+    if not _IGNORING_ERRORS:
+        return False
+    if _IGNORING_ERRORS[-1]:
+        import sys
+
+        print(f"Error raised with error message {type(error).__name__}: {error}", file=sys.stderr)
+    return True
+
+
+def _chunked(iterable, size):
+    it = iter(iterable)
+    while True:
+        chunk = list(itertools.islice(it, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _tuple_if_list(value):
+    return tuple(value) if type(value) is list else value  # TF takes a returned list as a tuple
+
+
+def _new_state(state, new, who):
+    """`new` (what reduce_func / scan_func returned) as the next state: tensors with the initial
+    state's structure and dtypes, as TensorFlow requires of a reduce or scan state."""
+    if type(new) is list and isinstance(state, tuple):
+        new = tuple(new)
+    def structure(s):
+        return _map(lambda _: None, s) if isinstance(s, (tuple, dict)) else None
+
+    if structure(state) != structure(new):
+        raise TypeError(f"Dataset.{who}: the new state must have the structure of the initial state, "
+                        f"{_describe_element(state)}; the function returned {_describe_element(new)}.")
+
+    def convert(old, value):
+        if isinstance(old, torch.Tensor) and not isinstance(value, torch.Tensor):
+            value = _to_tensor(value, dtype=old.dtype)
+        elif not isinstance(value, torch.Tensor):
+            value = _to_tensor(value)
+        if isinstance(old, torch.Tensor) and isinstance(value, torch.Tensor) and value.dtype != old.dtype:
+            name = lambda d: str(d).replace("torch.", "")  # noqa: E731
+            raise TypeError(f"Dataset.{who}: the new state's dtypes must match the initial state's, as in "
+                            f"TensorFlow; expected {name(old.dtype)}, got {name(value.dtype)}. Cast in the function "
+                            f"(tf.cast) or give an initial_state of that dtype (for example np.int64(0)).")
+        return value
+
+    return _pack(state, [convert(old, value) for old, value in zip(_leaves(state), _leaves(new))])
+
+
+def _scalar_key(value, who="key_func"):
+    """An integer scalar returned by key_func or element_length_func, as a Python int."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, builtins.bool):
+        return int(value)
+    if isinstance(value, torch.Tensor) and value.ndim == 0 and not value.dtype.is_floating_point \
+            and value.dtype != torch.bool:
+        return int(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value)
+    raise TypeError(f"Dataset: {who} must return an integer scalar (a tf.int64 tensor); it returned "
+                    f"{_describe_element(value)}.")
+
+
+def _window_size(value):
+    from keraslite.compat.tf_lookup import InvalidArgumentError
+
+    size = int(value)
+    if size <= 0:
+        raise InvalidArgumentError(f"Window size must be greater than zero, but got {size}.")
+    return size
+
+
+def _distribution(values, name):
+    values = values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
+    values = values.astype(np.float64)
+    if values.ndim != 1 or not len(values) or np.any(values < 0):
+        raise ValueError(f"rejection_resample: {name} must be a 1-D list of non-negative class probabilities; "
+                         f"received {values.tolist()}.")
+    return values
+
+
+def _map_shapes(fn, shapes):
+    """`fn(dims)` for each shape (a list/tuple of ints and None, or a TensorShape) of a
+    padded_shapes structure (dicts and tuples of shapes), keeping the structure."""
+    if hasattr(shapes, "as_list"):
+        return fn(shapes.as_list())
+    if isinstance(shapes, dict):
+        return {k: _map_shapes(fn, v) for k, v in shapes.items()}
+    if isinstance(shapes, (tuple, list)) and shapes and not all(
+            d is None or isinstance(d, (int, np.integer)) for d in shapes):
+        return type(shapes)(_map_shapes(fn, v) for v in shapes)
+    return fn(list(shapes))
 
 
 def _as_dataset(value, what):
@@ -1240,8 +1701,56 @@ def Counter(start=0, step=1, dtype="int64", name=None):  # noqa: N802
     return Dataset(elements, INFINITE_CARDINALITY)
 
 
+def assert_cardinality(expected_cardinality):
+    """tf.data.experimental.assert_cardinality: a transformation (for `dataset.apply`) that
+    declares the dataset's cardinality and checks it while iterating: a pass with more or
+    fewer elements raises FailedPreconditionError."""
+    from keraslite.compat.tf_lookup import FailedPreconditionError
+
+    expected = int(expected_cardinality)
+
+    def apply(dataset):
+        def elements():
+            count = 0
+            for element in dataset:
+                count += 1
+                if expected >= 0 and count > expected:
+                    raise FailedPreconditionError(f"Input dataset was expected to contain {expected} elements but "
+                                                  f"contained at least {count} elements.")
+                yield element
+            if expected == INFINITE_CARDINALITY or count < expected:
+                raise FailedPreconditionError(
+                    f"Input dataset was expected to contain {'an infinite number of' if expected < 0 else expected}"
+                    f" elements but contained only {count} elements.")
+
+        return Dataset(elements, expected, batch_shape=dataset._batch_shape)
+
+    return apply
+
+
+def _transformation(method):
+    """tf.data.experimental's spelling of a Dataset method: `f(*args)` returns the function
+    of a dataset that `dataset.apply(f(*args))` takes."""
+    def experimental_version(*args, **kwargs):
+        return lambda dataset: getattr(dataset, method)(*args, **kwargs)
+
+    experimental_version.__name__ = method
+    experimental_version.__doc__ = f"`dataset.apply(tf.data.experimental.{method}(...))` is `dataset.{method}(...)`."
+    return experimental_version
+
+
 class _Experimental:
     unbatch = staticmethod(lambda: (lambda dataset: dataset.unbatch()))  # dataset.apply(tf.data.experimental.unbatch())
+    rejection_resample = staticmethod(_transformation("rejection_resample"))
+    group_by_window = staticmethod(_transformation("group_by_window"))
+    bucket_by_sequence_length = staticmethod(_transformation("bucket_by_sequence_length"))
+    scan = staticmethod(_transformation("scan"))
+    unique = staticmethod(_transformation("unique"))
+    take_while = staticmethod(_transformation("take_while"))
+    ignore_errors = staticmethod(_transformation("ignore_errors"))
+    enumerate_dataset = staticmethod(_transformation("enumerate"))
+    assert_cardinality = staticmethod(assert_cardinality)
+    get_single_element = staticmethod(lambda dataset: dataset.get_single_element())  # a function of a dataset
     AUTOTUNE = AUTOTUNE
     INFINITE_CARDINALITY = INFINITE_CARDINALITY
     UNKNOWN_CARDINALITY = UNKNOWN_CARDINALITY

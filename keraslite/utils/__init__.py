@@ -2,8 +2,9 @@
 plot_model / model_to_dot, the custom-object registry, the image file helpers (load_img,
 img_to_array, array_to_img, save_img), and (re-exported lazily from the modules that own
 them) Sequence / PyDataset, Progbar, print_summary and the dataset builders
-(image_dataset_from_directory, text_dataset_from_directory, timeseries_dataset_from_array)
-and FeatureSpace (structured-data preprocessing, `keraslite.utils.feature_space`).
+(image_dataset_from_directory, text_dataset_from_directory, audio_dataset_from_directory,
+timeseries_dataset_from_array) and FeatureSpace (structured-data preprocessing,
+`keraslite.utils.feature_space`).
 
 Each helper lives in its own module here; this file only gathers names. `np_utils`,
 `vis_utils` and `preprocessing` are the old Keras module paths, kept as submodules.
@@ -26,7 +27,8 @@ __all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "g
            "register_keras_serializable", "get_registered_name", "get_registered_object", "Sequence",
            "PyDataset", "Progbar", "print_summary", "serialize_keras_object", "deserialize_keras_object",
            "load_img", "img_to_array", "array_to_img", "save_img", "image_dataset_from_directory",
-           "text_dataset_from_directory", "timeseries_dataset_from_array", "clear_session", "get_source_inputs",
+           "text_dataset_from_directory", "audio_dataset_from_directory", "timeseries_dataset_from_array",
+           "clear_session", "get_source_inputs",
            "is_keras_tensor", "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "standardize_dtype",
            "enable_interactive_logging", "disable_interactive_logging", "is_interactive_logging_enabled",
            "split_dataset", "FeatureSpace"]
@@ -42,6 +44,7 @@ _LAZY = {
     "deserialize_keras_object": ("keraslite.saving.serialization", "deserialize_keras_object"),
     "image_dataset_from_directory": ("keraslite.utils.dataset_utils", "image_dataset_from_directory"),
     "text_dataset_from_directory": ("keraslite.utils.dataset_utils", "text_dataset_from_directory"),
+    "audio_dataset_from_directory": ("keraslite.utils.dataset_utils", "audio_dataset_from_directory"),
     "timeseries_dataset_from_array": ("keraslite.utils.dataset_utils", "timeseries_dataset_from_array"),
     "pack_x_y_sample_weight": ("keraslite.training.data", "pack_x_y_sample_weight"),
     "unpack_x_y_sample_weight": ("keraslite.training.data", "unpack_x_y_sample_weight"),

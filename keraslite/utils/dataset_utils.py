@@ -1,6 +1,6 @@
 """Datasets from folders and arrays: `image_dataset_from_directory`,
-`text_dataset_from_directory` and `timeseries_dataset_from_array` (`keras.utils.*`,
-`keras.preprocessing.*`).
+`text_dataset_from_directory`, `audio_dataset_from_directory` and
+`timeseries_dataset_from_array` (`keras.utils.*`, `keras.preprocessing.*`).
 
 Keras returns `tf.data.Dataset`s; so does keraslite: these return the same
 `keraslite.compat.tf_data.Dataset` that the tensorflow shim's `tf.data` gives, with every
@@ -12,7 +12,8 @@ CPU torch tensors (so `images[i].numpy()` works as with TF); text batches are St
 
 Owns: finding and ordering the files (the same walk, sort and seeded shuffle as
 `keras.src.utils.dataset_utils.index_directory`), the training/validation split, label
-encodings and dtypes, decoding images (Pillow, as Keras's non-TF path) and reading texts,
+encodings and dtypes, decoding images (Pillow, as Keras's non-TF path), reading texts and WAV
+audio (Python's `wave` module, through tf_audio.decode_wav),
 the windows of `timeseries_dataset_from_array`, and each pass's order. Files are read lazily,
 one batch at a time: a dataset is a row reader (`indices -> one batch`) over a per-pass order
 of indices (tf_data's `Dataset._from_reader`), batched by tf_data. With `shuffle=True` the
@@ -31,7 +32,8 @@ import torch
 
 from keraslite.compat.tf_data import AUTOTUNE, Dataset, _stack, strings
 
-__all__ = ["Dataset", "AUTOTUNE", "image_dataset_from_directory", "text_dataset_from_directory", "split_dataset",
+__all__ = ["Dataset", "AUTOTUNE", "image_dataset_from_directory", "text_dataset_from_directory",
+           "audio_dataset_from_directory", "split_dataset",
            "timeseries_dataset_from_array", "index_directory"]
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
@@ -267,7 +269,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
 def _directory_datasets(directory, labels, label_mode, class_names, formats, what, allowed, read_inputs,
                         batch_size, shuffle, seed, validation_split, subset, follow_links, verbose,
                         with_file_paths=False):
-    """What image_ and text_dataset_from_directory share: index the files, check the labels,
+    """What the image, text and audio builders share: index the files, check the labels,
     split into subsets, and make one Dataset per subset whose batches are
     `read_inputs(paths)` (with the encoded labels unless label_mode is None)."""
     if seed is None:
@@ -325,6 +327,76 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
     return _directory_datasets(directory, labels, label_mode, class_names, (".txt",), "text files",
                                "Allowed format: .txt", read_texts, batch_size, shuffle, seed, validation_split,
                                subset, follow_links, verbose)
+
+
+# ----------------------------------------------------------------------------- audio
+
+AUDIO_FORMATS = (".wav",)
+
+
+def _load_wav(path, sampling_rate, output_sequence_length):
+    """float32 samples in [-1, 1) of shape (samples, channels) from a PCM WAV file (read with
+    Python's `wave` module, as tf.audio.decode_wav is), cut or zero-padded to
+    `output_sequence_length` samples when given."""
+    from keraslite.compat.tf_audio import decode_wav
+
+    with open(path, "rb") as f:
+        contents = f.read()
+    try:
+        audio, rate = decode_wav(contents, desired_samples=-1 if output_sequence_length is None
+                                 else output_sequence_length)
+    except ValueError as e:
+        raise ValueError(f"audio_dataset_from_directory: cannot read {path}: {e}") from None
+    if sampling_rate is not None and int(rate) != sampling_rate:
+        raise ValueError(f"audio_dataset_from_directory: {path} is sampled at {int(rate)} Hz but sampling_rate="
+                         f"{sampling_rate}; keraslite does not resample audio (Keras does it with tensorflow-io). "
+                         "Resample the files beforehand, or pass sampling_rate=None to keep each file's rate.")
+    return audio.numpy()
+
+
+def audio_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None, batch_size=32,
+                                 sampling_rate=None, output_sequence_length=None, ragged=False, shuffle=True,
+                                 seed=None, validation_split=None, subset=None, follow_links=False, verbose=True):
+    """A tf.data `Dataset` of `(audio, labels)` batches from `directory/<class>/*.wav`
+    (16-bit, or 8/24/32-bit, integer PCM). Audio is float32 in [-1, 1) of shape
+    (batch, samples, channels): cut or zero-padded to `output_sequence_length` samples, or
+    else zero-padded to the longest clip of each batch, as Keras pads them. Labels as in
+    image_dataset_from_directory; `audio` alone when labels or label_mode is None.
+    subset='both' returns [training, validation]. Has `.class_names`.
+
+    `sampling_rate` (which Keras resamples to with tensorflow-io) is checked against each
+    file's rate instead: keraslite does not resample. `ragged=True` is not available."""
+    _check_labels_arg(labels, class_names, label_mode, "audio")
+    if ragged and output_sequence_length is not None:
+        raise ValueError("Cannot set both `ragged` and `output_sequence_length`")
+    if sampling_rate is not None:
+        if not isinstance(sampling_rate, int):
+            raise ValueError(f"`sampling_rate` should have an integer value. Received: sampling_rate={sampling_rate}")
+        if sampling_rate <= 0:
+            raise ValueError(f"`sampling_rate` should be higher than 0. Received: sampling_rate={sampling_rate}")
+    if ragged:
+        raise ValueError("audio_dataset_from_directory: ragged=True is not available in keraslite (its RaggedTensor "
+                         "holds 2-D data, and audio batches are 3-D). Leave ragged=False to get zero-padded batches, "
+                         "or set output_sequence_length to cut or pad every clip to one length.")
+    if labels is None or label_mode is None:
+        labels, label_mode = None, None
+    check_validation_split_arg(validation_split, subset, shuffle, seed)
+
+    def read_audio(paths):
+        clips = [_load_wav(path, sampling_rate, output_sequence_length) for path in paths]
+        if output_sequence_length is not None and len({clip.shape[1] for clip in clips}) > 1:
+            raise ValueError("audio_dataset_from_directory: the files of one batch have different numbers of "
+                             f"channels ({sorted({clip.shape[1] for clip in clips})}) and cannot be stacked: "
+                             + ", ".join(f"{path}: {clip.shape[1]}" for path, clip in zip(paths, clips)))
+        # zero-padded to the longest clip (and the most channels) of the batch, as padded_batch pads
+        batch = np.zeros((len(clips), max(len(c) for c in clips), max(c.shape[1] for c in clips)), "float32")
+        for i, clip in enumerate(clips):
+            batch[i, :clip.shape[0], :clip.shape[1]] = clip
+        return torch.from_numpy(batch)
+
+    return _directory_datasets(directory, labels, label_mode, class_names, AUDIO_FORMATS, "audio files",
+                               f"Allowed format(s): {AUDIO_FORMATS}", read_audio, batch_size, shuffle, seed,
+                               validation_split, subset, follow_links, verbose)
 
 
 # ----------------------------------------------------------------------------- timeseries
