@@ -456,3 +456,38 @@ def test_eager_tensor_captured_while_building_is_a_constant():
     history = model.fit(np.ones((8, 3, 4)), np.ones((8, 1)), batch_size=4, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2
     assert model.predict(np.zeros((1, 3, 4)), verbose=0).shape == (1, 1)
+
+
+def _reshape_and_sum(t):
+    x = t[0].reshape(-1, 3, 3, 4)  # right for the data, wrong for any other spatial size
+    return (x * t[1]).sum(dim=(1, 2, 3))
+
+
+def test_lambda_with_output_shape_is_not_traced_when_tracing_fails():
+    """yolo3's loss Lambda: its function only runs on the real sizes of an input of unknown
+    spatial size, and `output_shape=` says what it returns."""
+    a = keraslite.Input(shape=(None, None, 4))
+    b = keraslite.Input(shape=(3, 3, 4))
+    out = layers.Lambda(_reshape_and_sum, output_shape=(1,))([a, b])
+    assert out.shape == (None, 1)
+    model = keraslite.Model([a, b], out)
+    np.testing.assert_allclose(model.predict([np.ones((2, 3, 3, 4)), np.ones((2, 3, 3, 4))], verbose=0), [36, 36])
+
+
+def test_layer_stating_its_output_shape_is_not_traced_when_tracing_fails():
+    class Flat(layers.Layer):
+        def call(self, x):
+            return x.reshape(-1, 36)
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], 36)
+
+    out = Flat()(keraslite.Input(shape=(None, 4)))
+    assert out.shape == (None, 36) and out.dtype == "float32"
+
+
+def test_trace_failure_without_a_stated_shape_still_names_the_layer():
+    a = keraslite.Input(shape=(None, None, 4))
+    b = keraslite.Input(shape=(3, 3, 4))
+    with pytest.raises(ValueError, match="'no_shape' \\(Lambda\\) failed when called on symbolic inputs"):
+        layers.Lambda(_reshape_and_sum, name="no_shape")([a, b])
