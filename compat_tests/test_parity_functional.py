@@ -595,3 +595,13 @@ def test_lambda_output_shape_stands_where_its_function_needs_the_real_sizes_like
     assert l_out.dtype == k_out.dtype
     data = [RNG.standard_normal((2, 3, 3, 4)).astype("float32") for _ in range(2)]
     assert_close(l_model.predict(data, verbose=0), k_model.predict(data, verbose=0))
+
+
+def test_symbolic_shape_equals_and_prints_as_keras():
+    def build(lib):
+        return lib.layers.Conv2D(8, 3, strides=2, padding="same")(lib.Input(shape=(28, 28, 1)))
+
+    k_y, l_y = build(keras), build(keraslite)
+    assert l_y.shape == k_y.shape and l_y.shape[1:] == k_y.shape[1:]
+    assert str(l_y.shape) == str(k_y.shape) and repr(l_y.shape) == repr(k_y.shape)
+    assert l_y.shape.as_list() == list(k_y.shape)  # as tf.keras 2's TensorShape gave it

@@ -491,3 +491,14 @@ def test_trace_failure_without_a_stated_shape_still_names_the_layer():
     b = keraslite.Input(shape=(3, 3, 4))
     with pytest.raises(ValueError, match="'no_shape' \\(Lambda\\) failed when called on symbolic inputs"):
         layers.Lambda(_reshape_and_sum, name="no_shape")([a, b])
+
+
+def test_symbolic_shape_has_tensorshape_methods():
+    """tf.keras 2 programs read `y.shape.as_list()` from symbolic tensors (Atienza's autoencoders)."""
+    y = layers.Conv2D(8, 3, strides=2, padding="same")(keraslite.Input(shape=(28, 28, 1)))
+    assert y.shape.as_list() == [None, 14, 14, 8]
+    assert y.shape.rank == y.shape.ndims == 4 and not y.shape.is_fully_defined()
+    assert y.shape[1:].is_fully_defined() and y.shape[1:] == (14, 14, 8)
+    assert y.shape == (None, 14, 14, 8) and isinstance(y.shape, tuple)
+    assert str(y.shape) == repr(y.shape) == "(None, 14, 14, 8)"
+    assert "shape=(None, 14, 14, 8)" in repr(y)

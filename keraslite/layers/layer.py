@@ -26,7 +26,7 @@ from torch._subclasses.fake_tensor import unset_fake_temporarily
 
 from keraslite import backend, constraints as constraints_mod, initializers, mixed_precision, regularizers as regularizers_mod
 from keraslite.layers.input_spec import assert_input_compatibility
-from keraslite.layers.keras_tensor import KerasTensor
+from keraslite.layers.keras_tensor import KerasTensor, ShapeTuple
 from keraslite.utils import rng
 
 
@@ -1201,27 +1201,6 @@ def _value_semantics(call):
         return _as_plain(call(self, *[_as_input(a) for a in args], **kwargs))
 
     return wrapper
-
-
-class ShapeTuple(tuple):
-    """A shape as tf.keras 2 handed it to custom layers (a TensorShape): a tuple that also has
-    `as_list()`, `rank` / `ndims` and `is_fully_defined()`; slices stay ShapeTuples."""
-
-    def as_list(self):
-        return list(self)
-
-    @property
-    def rank(self):
-        return len(self)
-
-    ndims = rank
-
-    def is_fully_defined(self):
-        return all(d is not None for d in self)
-
-    def __getitem__(self, index):
-        item = tuple.__getitem__(self, index)
-        return ShapeTuple(item) if isinstance(index, slice) else item
 
 
 def _as_tensor_shapes(shape):
