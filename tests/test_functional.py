@@ -502,3 +502,42 @@ def test_symbolic_shape_has_tensorshape_methods():
     assert y.shape == (None, 14, 14, 8) and isinstance(y.shape, tuple)
     assert str(y.shape) == repr(y.shape) == "(None, 14, 14, 8)"
     assert "shape=(None, 14, 14, 8)" in repr(y)
+
+
+def _small_vgg():
+    inp = keraslite.Input(shape=(32, 32, 3))
+    x = layers.Conv2D(4, 3, padding="same", activation="relu", name="block1_conv1")(inp)
+    x = layers.MaxPooling2D(name="block1_pool")(x)
+    x = layers.Conv2D(6, 3, padding="same", activation="relu", name="block2_conv1")(x)
+    x = layers.MaxPooling2D(name="block2_pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    return keraslite.Model(inp, layers.Dense(10, name="predictions")(x), name="vgg")
+
+
+def test_assigning_outputs_rebuilds_the_model_for_them():
+    """Keras 2's perceptual-loss idiom (Keras-GAN's srgan): `vgg.outputs = [vgg.layers[9].output]`
+    makes the model return that tensor, here called on a smaller input than it was built for."""
+    vgg = _small_vgg()
+    conv = vgg.get_layer("block2_conv1")
+    vgg.outputs = [conv.output]
+    assert vgg.outputs == [conv.output] and vgg.output is conv.output
+    assert vgg.output_shape == (None, 16, 16, 6)
+    assert [l.name for l in vgg.layers][-1] == "block2_conv1" and "predictions" not in [l.name for l in vgg.layers]
+    x = _x(2, 32, 32, 3)
+    expected = conv(vgg.get_layer("block1_pool")(vgg.get_layer("block1_conv1")(torch.as_tensor(x))))
+    torch.testing.assert_close(torch.as_tensor(vgg.predict(x, verbose=0)), expected)
+
+    img = keraslite.Input(shape=(8, 8, 3))
+    features = vgg(img)
+    assert features.shape == (None, 4, 4, 6)
+    model = keraslite.Model(img, features)
+    assert model.predict(_x(1, 8, 8, 3), verbose=0).shape == (1, 4, 4, 6)
+    assert len(model.weights) == 4 and all(any(w is v for v in vgg.weights) for w in model.weights)
+
+
+def test_assigning_outputs_not_computed_from_the_inputs_is_refused():
+    vgg = _small_vgg()
+    stray = layers.Dense(2)(keraslite.Input(shape=(3,)))
+    with pytest.raises(ValueError, match="Model 'vgg' cannot take these `outputs`.*Graph disconnected"):
+        vgg.outputs = [stray]
+    assert vgg.output_shape == (None, 10)  # unchanged

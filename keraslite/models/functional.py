@@ -1276,6 +1276,18 @@ class Functional(Model):
     def call(self, inputs, training=None, mask=None):
         return run_graph(self, inputs, training=training, mask=mask)
 
+    @property
+    def outputs(self):
+        return list(self._graph.outputs)
+
+    @outputs.setter
+    def outputs(self, outputs):
+        """Keras 2's `model.outputs = [model.layers[9].output]`: the model then computes these
+        tensors from the same inputs, with the same layers and weights (perceptual losses cut
+        a VGG this way). Keras 3 refuses the assignment; `Model(model.input, tensors)` is its
+        spelling."""
+        replace_outputs(self, outputs)
+
     def build(self, input_shape=None):
         self.built = True
 
@@ -1293,6 +1305,29 @@ class Functional(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         return functional_from_config(cls, config, custom_objects=custom_objects)
+
+
+def replace_outputs(model, outputs):
+    """Rebuild `model`'s graph for its inputs and the symbolic tensors `outputs` (the layers
+    no longer on the way to an output leave the model; every layer and weight is shared)."""
+    graph = model._graph
+    if isinstance(outputs, tuple):
+        outputs = list(outputs)
+    try:
+        new = Graph(graph.input_struct, outputs)
+        if graph.with_losses is not None:  # model.add_loss() / add_metric() tensors stay computed
+            new.with_losses = Graph(graph.input_struct, new.outputs + graph.with_losses.outputs[len(graph.outputs):])
+            new.extra_kinds = list(graph.extra_kinds)
+    except ValueError as e:
+        raise ValueError(f"Model '{model.name}' cannot take these `outputs`: they must be symbolic tensors computed "
+                         f"from its inputs {[_input_name(t) for t in graph.inputs]}. {e}") from None
+    object.__setattr__(model, "_graph", new)
+    model._graph_layers = nn.ModuleList(new.operations)
+    if new.with_losses is not None:
+        own = {id(l) for l in new.operations}
+        extra = [l for l in new.with_losses.operations if id(l) not in own and l.weights]
+        model._loss_layers = nn.ModuleList(extra)
+    model.output_names = [t._keras_history[0].name for t in new.outputs]
 
 
 def _same_shapes(a, b):
