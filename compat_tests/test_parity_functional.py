@@ -575,3 +575,33 @@ def test_sequential_takes_inputs_one_rank_off_a_trailing_one():
     k_model.fit(values, values, epochs=1, batch_size=4, shuffle=False, verbose=0)
     l_model.fit(values, values, epochs=1, batch_size=4, shuffle=False, verbose=0)
     assert_close(l_model.layers[1].get_weights()[0], k_model.layers[1].get_weights()[0])
+
+
+def test_lambda_output_shape_stands_where_its_function_needs_the_real_sizes_like_keras():
+    # yolo3's loss Lambda reshapes an input of unknown spatial size to the sizes the data has.
+    def build(lib):
+        a = lib.Input(shape=(None, None, 4))
+        b = lib.Input(shape=(3, 3, 4))
+
+        def f(t):
+            x = lib.ops.reshape(t[0], (-1, 3, 3, 4))
+            return lib.ops.sum(x * t[1], axis=(1, 2, 3))
+
+        out = lib.layers.Lambda(f, output_shape=(1,))([a, b])
+        return lib.Model([a, b], out), out
+
+    (k_model, k_out), (l_model, l_out) = build(keras), build(keraslite)
+    assert tuple(l_out.shape) == tuple(k_out.shape) == (None, 1)
+    assert l_out.dtype == k_out.dtype
+    data = [RNG.standard_normal((2, 3, 3, 4)).astype("float32") for _ in range(2)]
+    assert_close(l_model.predict(data, verbose=0), k_model.predict(data, verbose=0))
+
+
+def test_symbolic_shape_equals_and_prints_as_keras():
+    def build(lib):
+        return lib.layers.Conv2D(8, 3, strides=2, padding="same")(lib.Input(shape=(28, 28, 1)))
+
+    k_y, l_y = build(keras), build(keraslite)
+    assert l_y.shape == k_y.shape and l_y.shape[1:] == k_y.shape[1:]
+    assert str(l_y.shape) == str(k_y.shape) and repr(l_y.shape) == repr(k_y.shape)
+    assert l_y.shape.as_list() == list(k_y.shape)  # as tf.keras 2's TensorShape gave it

@@ -6,7 +6,7 @@ import pytest
 
 import keraslite
 from compat_tests.conftest import keras
-from compat_tests.parity import assert_close
+from compat_tests.parity import assert_close, to_numpy
 
 
 def _containers_layer(lib):
@@ -187,3 +187,25 @@ def test_default_names_of_functional_subclasses():
         return a.name, b.name, c.name
 
     assert names(keraslite) == names(keras) == ("mnist_model", "mnist_model_1", "functional")
+
+
+def test_add_weight_with_the_shape_first_like_keras():
+    # Keras 3's (and Keras 1 / 2.0's) positional order: shape, initializer, dtype; name by keyword.
+    def make(lib):
+        class Scale(lib.layers.Layer):
+            def build(self, input_shape):
+                self.W = self.add_weight((input_shape[-1],), "ones", "float32", name="W")
+                self.b = self.add_weight((input_shape[-1],), initializer="zeros", name="b")
+
+            def call(self, x):
+                return x * self.W + self.b
+
+        return Scale()
+
+    k_layer, l_layer = make(keras), make(keraslite)
+    x = np.random.default_rng(0).standard_normal((2, 3)).astype("float32")
+    k_out, l_out = k_layer(x), l_layer(x)
+    assert [w.name for w in l_layer.weights] == [w.name for w in k_layer.weights] == ["W", "b"]
+    assert [tuple(w.shape) for w in l_layer.weights] == [tuple(w.shape) for w in k_layer.weights]
+    assert [w.dtype for w in l_layer.get_weights()] == [w.dtype for w in k_layer.get_weights()]
+    assert_close(to_numpy(l_out), to_numpy(k_out))

@@ -456,3 +456,88 @@ def test_eager_tensor_captured_while_building_is_a_constant():
     history = model.fit(np.ones((8, 3, 4)), np.ones((8, 1)), batch_size=4, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2
     assert model.predict(np.zeros((1, 3, 4)), verbose=0).shape == (1, 1)
+
+
+def _reshape_and_sum(t):
+    x = t[0].reshape(-1, 3, 3, 4)  # right for the data, wrong for any other spatial size
+    return (x * t[1]).sum(dim=(1, 2, 3))
+
+
+def test_lambda_with_output_shape_is_not_traced_when_tracing_fails():
+    """yolo3's loss Lambda: its function only runs on the real sizes of an input of unknown
+    spatial size, and `output_shape=` says what it returns."""
+    a = keraslite.Input(shape=(None, None, 4))
+    b = keraslite.Input(shape=(3, 3, 4))
+    out = layers.Lambda(_reshape_and_sum, output_shape=(1,))([a, b])
+    assert out.shape == (None, 1)
+    model = keraslite.Model([a, b], out)
+    np.testing.assert_allclose(model.predict([np.ones((2, 3, 3, 4)), np.ones((2, 3, 3, 4))], verbose=0), [36, 36])
+
+
+def test_layer_stating_its_output_shape_is_not_traced_when_tracing_fails():
+    class Flat(layers.Layer):
+        def call(self, x):
+            return x.reshape(-1, 36)
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], 36)
+
+    out = Flat()(keraslite.Input(shape=(None, 4)))
+    assert out.shape == (None, 36) and out.dtype == "float32"
+
+
+def test_trace_failure_without_a_stated_shape_still_names_the_layer():
+    a = keraslite.Input(shape=(None, None, 4))
+    b = keraslite.Input(shape=(3, 3, 4))
+    with pytest.raises(ValueError, match="'no_shape' \\(Lambda\\) failed when called on symbolic inputs"):
+        layers.Lambda(_reshape_and_sum, name="no_shape")([a, b])
+
+
+def test_symbolic_shape_has_tensorshape_methods():
+    """tf.keras 2 programs read `y.shape.as_list()` from symbolic tensors (Atienza's autoencoders)."""
+    y = layers.Conv2D(8, 3, strides=2, padding="same")(keraslite.Input(shape=(28, 28, 1)))
+    assert y.shape.as_list() == [None, 14, 14, 8]
+    assert y.shape.rank == y.shape.ndims == 4 and not y.shape.is_fully_defined()
+    assert y.shape[1:].is_fully_defined() and y.shape[1:] == (14, 14, 8)
+    assert y.shape == (None, 14, 14, 8) and isinstance(y.shape, tuple)
+    assert str(y.shape) == repr(y.shape) == "(None, 14, 14, 8)"
+    assert "shape=(None, 14, 14, 8)" in repr(y)
+
+
+def _small_vgg():
+    inp = keraslite.Input(shape=(32, 32, 3))
+    x = layers.Conv2D(4, 3, padding="same", activation="relu", name="block1_conv1")(inp)
+    x = layers.MaxPooling2D(name="block1_pool")(x)
+    x = layers.Conv2D(6, 3, padding="same", activation="relu", name="block2_conv1")(x)
+    x = layers.MaxPooling2D(name="block2_pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    return keraslite.Model(inp, layers.Dense(10, name="predictions")(x), name="vgg")
+
+
+def test_assigning_outputs_rebuilds_the_model_for_them():
+    """Keras 2's perceptual-loss idiom (Keras-GAN's srgan): `vgg.outputs = [vgg.layers[9].output]`
+    makes the model return that tensor, here called on a smaller input than it was built for."""
+    vgg = _small_vgg()
+    conv = vgg.get_layer("block2_conv1")
+    vgg.outputs = [conv.output]
+    assert vgg.outputs == [conv.output] and vgg.output is conv.output
+    assert vgg.output_shape == (None, 16, 16, 6)
+    assert [l.name for l in vgg.layers][-1] == "block2_conv1" and "predictions" not in [l.name for l in vgg.layers]
+    x = _x(2, 32, 32, 3)
+    expected = conv(vgg.get_layer("block1_pool")(vgg.get_layer("block1_conv1")(torch.as_tensor(x))))
+    torch.testing.assert_close(torch.as_tensor(vgg.predict(x, verbose=0)), expected)
+
+    img = keraslite.Input(shape=(8, 8, 3))
+    features = vgg(img)
+    assert features.shape == (None, 4, 4, 6)
+    model = keraslite.Model(img, features)
+    assert model.predict(_x(1, 8, 8, 3), verbose=0).shape == (1, 4, 4, 6)
+    assert len(model.weights) == 4 and all(any(w is v for v in vgg.weights) for w in model.weights)
+
+
+def test_assigning_outputs_not_computed_from_the_inputs_is_refused():
+    vgg = _small_vgg()
+    stray = layers.Dense(2)(keraslite.Input(shape=(3,)))
+    with pytest.raises(ValueError, match="Model 'vgg' cannot take these `outputs`.*Graph disconnected"):
+        vgg.outputs = [stray]
+    assert vgg.output_shape == (None, 10)  # unchanged

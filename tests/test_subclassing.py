@@ -661,3 +661,20 @@ def test_checkpoint_weights_load_into_a_model_that_creates_them_later(tmp_path):
     called_first = _TextModel()
     called_first.load_weights(path).expect_partial()
     np.testing.assert_allclose(called_first(x).detach().numpy(), expected, rtol=1e-6)
+
+
+def test_add_weight_takes_the_shape_or_the_name_first():
+    """Keras 3 (and Keras 1 / 2.0) put the shape first, tf.keras 2 the name."""
+    layer = layers.Layer()
+    w = layer.add_weight((3,), initializer="ones", name="W")  # Keras 2.0 programs: name by keyword
+    assert w.name == "W" and tuple(w.shape) == (3,) and np.all(w.numpy() == 1)
+    v = layer.add_weight((2, 4), "zeros", "float64", name="V")
+    assert tuple(v.shape) == (2, 4) and v.numpy().dtype == np.float64
+    assert tuple(layer.add_weight(5, name="n").shape) == (5,)
+    assert tuple(layer.add_weight(torch.Size([2, 2]), name="s").shape) == (2, 2)
+    k = layer.add_weight("kernel", (4, 2), "ones", trainable=False)  # tf.keras 2
+    assert k.name == "kernel" and tuple(k.shape) == (4, 2) and not k.trainable
+    with pytest.raises(TypeError, match="multiple values for argument 'name'"):
+        layer.add_weight("kernel", (4, 2), name="other")
+    with pytest.raises(TypeError, match="at most 3 positional arguments \\(shape, initializer, dtype\\)"):
+        layer.add_weight((4, 2), "zeros", "float32", True)

@@ -9,9 +9,33 @@ import torch
 from keraslite import backend
 
 
+class ShapeTuple(tuple):
+    """A shape as tf.keras 2 gave it (a TensorShape) to custom layers and as a symbolic
+    tensor's `.shape`: a tuple (equal to, and printed as, the plain one, as Keras 3's shapes
+    are) that also has `as_list()`, `rank` / `ndims` and `is_fully_defined()`; slices stay
+    ShapeTuples."""
+
+    def as_list(self):
+        return list(self)
+
+    @property
+    def rank(self):
+        return len(self)
+
+    ndims = rank
+
+    def is_fully_defined(self):
+        return all(d is not None for d in self)
+
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return ShapeTuple(item) if isinstance(index, slice) else item
+
+
 class KerasTensor:
     def __init__(self, shape, dtype="float32", name=None, keras_history=None, sparse=False):
-        self.shape = tuple(None if d is None else int(d) for d in shape)
+        # `x.shape.as_list()` works, as on tf.keras 2's symbolic tensors.
+        self.shape = ShapeTuple(None if d is None else int(d) for d in shape)
         self.dtype = backend.dtype_name(backend.standardize_dtype(dtype)) if not isinstance(dtype, str) else dtype
         self.name = name
         self._keras_history = keras_history

@@ -26,7 +26,7 @@ from torch._subclasses.fake_tensor import unset_fake_temporarily
 
 from keraslite import backend, constraints as constraints_mod, initializers, mixed_precision, regularizers as regularizers_mod
 from keraslite.layers.input_spec import assert_input_compatibility
-from keraslite.layers.keras_tensor import KerasTensor
+from keraslite.layers.keras_tensor import KerasTensor, ShapeTuple
 from keraslite.utils import rng
 
 
@@ -742,9 +742,29 @@ class Layer(nn.Module):
 
     # ------------------------------------------------------------------ weights
 
-    def add_weight(self, name=None, shape=None, initializer=None, dtype=None, trainable=True,
-                   regularizer=None, constraint=None, layout=IDENTITY, **kwargs):
-        """Create a weight from its Keras shape; `layout` maps it to the storage layout."""
+    def add_weight(self, *args, **kwargs):
+        """Create a weight from its Keras shape; `layout` maps it to the storage layout.
+
+        Arguments: name, shape, initializer, dtype, trainable, regularizer, constraint, layout.
+        Given by position they are taken in that order, name first as in tf.keras 2
+        (`add_weight("kernel", (3, 4), "zeros")`), unless the first is a shape (a tuple, list,
+        int or torch.Size): then in the order of Keras 3 (and of Keras 1 / 2.0), shape,
+        initializer, dtype (`add_weight((3, 4), "glorot_uniform", name="kernel")`)."""
+        if args:
+            order = _SHAPE_FIRST if isinstance(args[0], (tuple, list, int, np.integer)) else _NAME_FIRST
+            if len(args) > len(order):
+                raise TypeError(f"add_weight() takes at most {len(order)} positional arguments "
+                                f"({', '.join(order)}) when the first is {'the shape' if order is _SHAPE_FIRST else 'a name'}"
+                                f", but {len(args)} were given. Pass the others by keyword.")
+            for key, value in zip(order, args):
+                if key in kwargs:
+                    raise TypeError(f"add_weight() got multiple values for argument '{key}': "
+                                    f"{value!r} by position ({', '.join(order)}) and {kwargs[key]!r} by keyword.")
+                kwargs[key] = value
+        return self._add_weight(**kwargs)
+
+    def _add_weight(self, name=None, shape=None, initializer=None, dtype=None, trainable=True,
+                    regularizer=None, constraint=None, layout=IDENTITY, **kwargs):
         if isinstance(shape, (int, np.integer)):
             shape = (shape,)  # tf.keras takes a bare length (`shape=input_shape[-1]`)
         shape = () if shape is None else tuple(int(d) for d in shape)
@@ -1139,6 +1159,11 @@ class TrackedList(_TrackedContainer, list):
 
 _MISSING = object()
 
+# add_weight()'s positional arguments: name first (tf.keras 2, keraslite's own layers), or
+# Keras 3's order, recognised by a shape in the first place.
+_NAME_FIRST = ("name", "shape", "initializer", "dtype", "trainable", "regularizer", "constraint", "layout")
+_SHAPE_FIRST = ("shape", "initializer", "dtype")
+
 
 def _out_of_place(op):
     def method(self, other):
@@ -1201,27 +1226,6 @@ def _value_semantics(call):
         return _as_plain(call(self, *[_as_input(a) for a in args], **kwargs))
 
     return wrapper
-
-
-class ShapeTuple(tuple):
-    """A shape as tf.keras 2 handed it to custom layers (a TensorShape): a tuple that also has
-    `as_list()`, `rank` / `ndims` and `is_fully_defined()`; slices stay ShapeTuples."""
-
-    def as_list(self):
-        return list(self)
-
-    @property
-    def rank(self):
-        return len(self)
-
-    ndims = rank
-
-    def is_fully_defined(self):
-        return all(d is not None for d in self)
-
-    def __getitem__(self, index):
-        item = tuple.__getitem__(self, index)
-        return ShapeTuple(item) if isinstance(index, slice) else item
 
 
 def _as_tensor_shapes(shape):

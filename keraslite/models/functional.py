@@ -461,8 +461,16 @@ def call_symbolic(layer, args, kwargs):
             lambda fill, long_fill: _output_specs(_trace_call(layer, args, kwargs, fill, long_fill)),
             [t.shape for t in flatten([args, kwargs]) if isinstance(t, KerasTensor)])
     except Exception as e:
-        raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) failed when called on symbolic inputs "
-                         f"of shape {_kt_shapes(inputs)}: {type(e).__name__}: {e}") from e
+        outputs = _declared_outputs(layer, args, kwargs)
+        if outputs is None:
+            raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) failed when called on symbolic "
+                             f"inputs of shape {_kt_shapes(inputs)}: {type(e).__name__}: {e}") from e
+        # The call cannot run on placeholder data (yolo3's loss Lambda reshapes an input of
+        # unknown size to fixed dims), but the layer states what it returns, as Keras asks it.
+        _forget_sentinel_batch(fresh)
+        Node(layer, args, kwargs, outputs)
+        _name_outputs(layer, outputs)
+        return outputs
 
     def to_kt(a, b):
         kt = KerasTensor(_merged_shape(a[0], b[0]), dtype=a[1] if a[1] == "string" else backend.dtype_name(a[1]))
@@ -486,12 +494,47 @@ def call_symbolic(layer, args, kwargs):
                                       for t in flatten([args, kwargs])))
     outputs = zip_map(first, second)
     Node(layer, args, kwargs, outputs)
-    for i, t in enumerate(flatten(outputs)):
+    _name_outputs(layer, outputs)
+    return outputs
+
+
+def _name_outputs(layer, outputs):
+    flat = flatten(outputs)
+    for i, t in enumerate(flat):
         if isinstance(t, KerasTensor):
-            t.name = f"{layer.name}_output_{i}" if len(flatten(outputs)) > 1 else layer.name
+            t.name = f"{layer.name}_output_{i}" if len(flat) > 1 else layer.name
             if isinstance(getattr(t, "_keras_mask", None), KerasTensor):
                 t._keras_mask.name = f"{t.name}_mask"
-    return outputs
+
+
+def _declared_outputs(layer, args, kwargs):
+    """KerasTensors for what `layer` says it returns on these symbolic inputs, from its own
+    `compute_output_spec` or `compute_output_shape` (a Lambda's `output_shape=`); None when
+    it says nothing of its own or cannot say it for these shapes."""
+    try:
+        if callable(getattr(layer, "compute_output_spec", None)):
+            outputs = layer.compute_output_spec(*args, **kwargs)
+        elif type(layer).compute_output_shape is not Layer.compute_output_shape:
+            outputs = _shapes_to_tensors(layer.compute_output_shape(_kt_shapes(args[0])), layer.compute_dtype)
+        else:
+            return None
+    except Exception:
+        return None
+    leaves = flatten(outputs)
+    return outputs if leaves and all(isinstance(t, KerasTensor) for t in leaves) else None
+
+
+def _shapes_to_tensors(shapes, dtype):
+    """A compute_output_shape result (a shape, or a list / dict of them) as KerasTensors."""
+    if hasattr(shapes, "as_list") and not isinstance(shapes, tuple):  # a tf.TensorShape
+        shapes = tuple(shapes.as_list())
+    if _is_shape(shapes):
+        return KerasTensor(tuple(shapes), dtype=dtype)
+    if isinstance(shapes, dict):
+        return {k: _shapes_to_tensors(v, dtype) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)):
+        return type(shapes)(_shapes_to_tensors(v, dtype) for v in shapes)
+    raise TypeError(f"compute_output_shape returned {shapes!r}, which is not a shape.")
 
 
 # `x / y` on KerasTensors is Keras's `ops.true_divide` (a "true_divide" node), not `ops.divide`.
@@ -1233,6 +1276,18 @@ class Functional(Model):
     def call(self, inputs, training=None, mask=None):
         return run_graph(self, inputs, training=training, mask=mask)
 
+    @property
+    def outputs(self):
+        return list(self._graph.outputs)
+
+    @outputs.setter
+    def outputs(self, outputs):
+        """Keras 2's `model.outputs = [model.layers[9].output]`: the model then computes these
+        tensors from the same inputs, with the same layers and weights (perceptual losses cut
+        a VGG this way). Keras 3 refuses the assignment; `Model(model.input, tensors)` is its
+        spelling."""
+        replace_outputs(self, outputs)
+
     def build(self, input_shape=None):
         self.built = True
 
@@ -1250,6 +1305,29 @@ class Functional(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         return functional_from_config(cls, config, custom_objects=custom_objects)
+
+
+def replace_outputs(model, outputs):
+    """Rebuild `model`'s graph for its inputs and the symbolic tensors `outputs` (the layers
+    no longer on the way to an output leave the model; every layer and weight is shared)."""
+    graph = model._graph
+    if isinstance(outputs, tuple):
+        outputs = list(outputs)
+    try:
+        new = Graph(graph.input_struct, outputs)
+        if graph.with_losses is not None:  # model.add_loss() / add_metric() tensors stay computed
+            new.with_losses = Graph(graph.input_struct, new.outputs + graph.with_losses.outputs[len(graph.outputs):])
+            new.extra_kinds = list(graph.extra_kinds)
+    except ValueError as e:
+        raise ValueError(f"Model '{model.name}' cannot take these `outputs`: they must be symbolic tensors computed "
+                         f"from its inputs {[_input_name(t) for t in graph.inputs]}. {e}") from None
+    object.__setattr__(model, "_graph", new)
+    model._graph_layers = nn.ModuleList(new.operations)
+    if new.with_losses is not None:
+        own = {id(l) for l in new.operations}
+        extra = [l for l in new.with_losses.operations if id(l) not in own and l.weights]
+        model._loss_layers = nn.ModuleList(extra)
+    model.output_names = [t._keras_history[0].name for t in new.outputs]
 
 
 def _same_shapes(a, b):
