@@ -305,3 +305,22 @@ def test_split_dataset_of_a_tf_data_dataset():
     left, right = keraslite.utils.split_dataset(ds, left_size=0.7)
     assert len(left) == 7 and len(right) == 3
     assert [float(a) for a, _ in right] == [7.0, 8.0, 9.0]
+
+
+@pytest.mark.parametrize("dtype", [None, "float64", "mixed_float16", "policy:mixed_bfloat16", "global:mixed_float16"])
+def test_layer_dtype_policy_matches_keras(dtype):
+    # DLwP 13 and Keras 3 code read layer.dtype_policy.name / variable_dtype.
+    def make(lib):
+        if dtype and dtype.startswith("global:"):
+            lib.mixed_precision.set_global_policy(dtype.split(":")[1])
+            return lib.layers.Dense(2)
+        arg = lib.mixed_precision.Policy(dtype.split(":")[1]) if dtype and dtype.startswith("policy:") else dtype
+        return lib.layers.Dense(2, dtype=arg)
+
+    try:
+        k, lite = make(keras), make(keraslite)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+        keraslite.mixed_precision.set_global_policy(None)
+    assert repr(lite.dtype_policy) == repr(k.dtype_policy)
+    assert lite.dtype_policy.name == k.dtype_policy.name and lite.variable_dtype == k.variable_dtype

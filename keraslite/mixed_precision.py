@@ -122,6 +122,16 @@ def layer_dtype(dtype):
     return backend.standardize_dtype(dtype)  # a 'mixed_*' name gives float32 there too
 
 
+def policy_name(dtype):
+    """The name of the policy a layer `dtype` argument gives ('float32', 'mixed_float16'; None:
+    the global policy)."""
+    if dtype is None:
+        return dtype_policy().name
+    if isinstance(dtype, dict):
+        return get(dtype).name
+    return DTypePolicy(dtype).name
+
+
 def get(identifier):
     """`keras.dtype_policies.get`: a policy from a name, a config dict or a policy."""
     if identifier is None:

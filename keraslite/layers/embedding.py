@@ -230,8 +230,8 @@ class ReversibleEmbedding(Embedding):
                 # (inputs and result), so float64 there means the default float dtype.
                 dtype = backend.standardize_dtype(backend.floatx())
             inputs, kernel = inputs.to(dtype), kernel.to(dtype)
-        elif inputs.dtype != self.dtype_policy:
-            inputs = inputs.to(self.dtype_policy)  # Keras autocasts float inputs to the compute dtype
+        elif inputs.dtype != self._variable_dtype:
+            inputs = inputs.to(self._variable_dtype)  # Keras autocasts float inputs to the compute dtype
         logits = torch.matmul(inputs, kernel)
         if self.logit_soft_cap is not None:
             cap = self.logit_soft_cap

@@ -405,7 +405,7 @@ class Layer(nn.Module):
         self.training = False
         self.name = name or (self.name if started else backend.get_uid(backend.to_snake_case(type(self).__name__)))
         self._trainable = bool(trainable)
-        self.dtype_policy = mixed_precision.layer_dtype(dtype)  # None: the global dtype policy
+        self.dtype_policy = dtype  # None: the global dtype policy
         self.built = False
         self._variables = self._variables if started else []  # this layer's weights (not sublayers'), in order
         self._added_losses = []       # add_loss() results of the latest call
@@ -474,7 +474,22 @@ class Layer(nn.Module):
 
     @property
     def dtype(self):
-        return backend.dtype_name(self.dtype_policy)
+        return backend.dtype_name(self._variable_dtype)
+
+    @property
+    def dtype_policy(self):
+        """The layer's DTypePolicy ('float32', or 'mixed_float16' with float32 variables). Under a
+        mixed policy keraslite still computes in the variables' dtype: `compute_dtype` says so."""
+        return mixed_precision.DTypePolicy(self._policy_name)
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._variable_dtype = mixed_precision.layer_dtype(value)  # the torch dtype of the weights
+        self._policy_name = mixed_precision.policy_name(value)
+
+    @property
+    def variable_dtype(self):
+        return self.dtype
 
     @property
     def compute_dtype(self):
@@ -774,10 +789,10 @@ class Layer(nn.Module):
         attribute = None if name else f"variable_{len(self._variables)}"
         name = name or backend.get_uid("variable")
         if initializer is None:
-            floating = backend.standardize_dtype(dtype or self.dtype_policy).is_floating_point
+            floating = backend.standardize_dtype(dtype or self._variable_dtype).is_floating_point
             initializer = "glorot_uniform" if floating else "zeros"
         init = initializers.get(initializer)
-        torch_dtype = backend.standardize_dtype(dtype or self.dtype_policy)
+        torch_dtype = backend.standardize_dtype(dtype or self._variable_dtype)
         with torch.inference_mode(False), torch.no_grad():  # never an inference tensor (see _wrap_build)
             value = init(shape, dtype=torch_dtype)
             value = torch.as_tensor(value, dtype=torch_dtype)
@@ -959,7 +974,7 @@ class Layer(nn.Module):
         device = param.device if param is not None else None
         dtype = None
         if array.dtype.kind == "f":
-            dtype = self.dtype_policy if self.dtype_policy.is_floating_point else None
+            dtype = self._variable_dtype if self._variable_dtype.is_floating_point else None
         return torch.as_tensor(backend.torch_ready(array), dtype=dtype, device=device)
 
     def forward(self, *args, **kwargs):

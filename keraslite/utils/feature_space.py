@@ -124,8 +124,8 @@ class TFDIdentity(Layer):
 
     def call(self, x):
         x = torch.as_tensor(x)
-        if x.dtype.is_floating_point and x.dtype != self.dtype_policy:
-            x = x.to(self.dtype_policy)
+        if x.dtype.is_floating_point and x.dtype != self._variable_dtype:
+            x = x.to(self._variable_dtype)
         return x
 
     def compute_output_shape(self, input_shape):

@@ -253,7 +253,7 @@ class MelSpectrogram(Layer):
         return win
 
     def call(self, inputs):
-        dtype = self.dtype_policy if self.dtype_policy in (torch.float32, torch.float64) else torch.float32
+        dtype = self._variable_dtype if self._variable_dtype in (torch.float32, torch.float64) else torch.float32
         x = torch.as_tensor(inputs).to(dtype)
         if x.ndim not in (1, 2):
             raise ValueError(f"MelSpectrogram '{self.name}': expected a signal of shape (time,) or (batch, time); "
@@ -270,7 +270,7 @@ class MelSpectrogram(Layer):
             ref = max(abs(float(self.ref_power)), self.min_power)
             log_spec = log_spec - 10.0 * math.log10(ref)
             out = torch.maximum(log_spec, log_spec.max() - self.top_db)
-        return out.transpose(-1, -2).to(self.dtype_policy)
+        return out.transpose(-1, -2).to(self._variable_dtype)
 
     def compute_output_shape(self, input_shape):
         def frames(n):

@@ -76,8 +76,8 @@ class CategoryEncoding(Layer):
             if self.output_mode != "count":
                 raise ValueError("`count_weights` is not used when `output_mode` is not `'count'`. Received "
                                  f"`count_weights={count_weights}`.")
-            count_weights = torch.as_tensor(count_weights, dtype=self.dtype_policy, device=inputs.device)
-        return encode_categorical(inputs, self.output_mode, self.num_tokens, self.dtype_policy, count_weights)
+            count_weights = torch.as_tensor(count_weights, dtype=self._variable_dtype, device=inputs.device)
+        return encode_categorical(inputs, self.output_mode, self.num_tokens, self._variable_dtype, count_weights)
 
     def compute_output_shape(self, input_shape):
         if input_shape is not None and len(input_shape) == 0:
@@ -197,8 +197,8 @@ class Discretization(Layer):
             raise ValueError("You need to either pass the `bin_boundaries` argument at construction time or call "
                              "`adapt(dataset)` before you can start using the `Discretization` layer.")
         x = torch.as_tensor(inputs)
-        if x.dtype.is_floating_point and x.dtype != self.dtype_policy:
-            x = x.to(self.dtype_policy)
+        if x.dtype.is_floating_point and x.dtype != self._variable_dtype:
+            x = x.to(self._variable_dtype)
         bins = torch.as_tensor(self.bin_boundaries, dtype=x.dtype if x.dtype.is_floating_point else torch.float32,
                                device=x.device)
         if x.dtype == torch.bool:
@@ -313,8 +313,8 @@ class Hashing(Layer):
             out = np.where(np.array(mask, dtype=bool), 0, out + 1)
         out = out.reshape(shape)
         if self.output_mode == "int":
-            return on_anchor_device(self, torch.from_numpy(out).to(self.dtype_policy))
-        return on_anchor_device(self, encode_lookups(out, self.output_mode, self.num_bins).to(self.dtype_policy))
+            return on_anchor_device(self, torch.from_numpy(out).to(self._variable_dtype))
+        return on_anchor_device(self, encode_lookups(out, self.output_mode, self.num_bins).to(self._variable_dtype))
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":

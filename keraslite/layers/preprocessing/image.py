@@ -235,12 +235,12 @@ class _ImageLayer(Layer):
 
     def _autocast(self, images):
         """Keras casts floating inputs to the compute dtype before `call`; integer inputs stay."""
-        if images.dtype.is_floating_point and images.dtype != self.dtype_policy:
-            return images.to(self.dtype_policy)
+        if images.dtype.is_floating_point and images.dtype != self._variable_dtype:
+            return images.to(self._variable_dtype)
         return images
 
     def _to_compute(self, images):
-        return images.to(self.dtype_policy) if images.dtype != self.dtype_policy else images
+        return images.to(self._variable_dtype) if images.dtype != self._variable_dtype else images
 
     def _image_hw(self, images):
         return images.shape[self.height_axis], images.shape[self.width_axis]
@@ -661,7 +661,7 @@ class RandomCrop(_RandomImageLayer):
         else:
             out = images[..., h0:h0 + self.height, w0:w0 + self.width]
         if self._image_hw(out) != (self.height, self.width):
-            out = resize_images(out, (self.height, self.width), data_format=self.data_format).to(self.dtype_policy)
+            out = resize_images(out, (self.height, self.width), data_format=self.data_format).to(self._variable_dtype)
         return out
 
     def get_config(self):

@@ -165,12 +165,12 @@ class AutoContrast(_PixelLayer):
 
     def _apply(self, images, params):
         original = images
-        x = _rescale(images, self.value_range, (0, 255)).to(self.dtype_policy)
+        x = _rescale(images, self.value_range, (0, 255)).to(self._variable_dtype)
         low = x.amin(dim=(1, 2), keepdim=True)
         high = x.amax(dim=(1, 2), keepdim=True)
         scale = 255.0 / (high - low)
         out = torch.clip(x * scale + (-low * scale), 0.0, 255.0)
-        out = _rescale(out, (0, 255), self.value_range).to(self.dtype_policy)
+        out = _rescale(out, (0, 255), self.value_range).to(self._variable_dtype)
         return torch.where(torch.isnan(out), original.to(out.dtype), out)
 
     def get_config(self):
@@ -216,7 +216,7 @@ class Equalization(_PixelLayer):
     def _apply(self, images, params):
         axis = _channel_axis(self.data_format)
         channels = [self._equalize(c) for c in images.unbind(dim=axis)]
-        return torch.stack(channels, dim=axis).to(self.dtype_policy)
+        return torch.stack(channels, dim=axis).to(self._variable_dtype)
 
     def get_config(self):
         config = super().get_config()
@@ -263,7 +263,7 @@ class Solarization(_PixelLayer):
         x = _rescale(images, self.value_range, (0, 255))
         out = torch.clip(x + add, 0, 255)
         out = torch.where(out < threshold, out, 255 - out)
-        return _rescale(out, (0, 255), self.value_range).to(self.dtype_policy)
+        return _rescale(out, (0, 255), self.value_range).to(self._variable_dtype)
 
     def get_config(self):
         config = super().get_config()
@@ -338,9 +338,9 @@ class RandomPosterization(_PixelLayer):
         return (8 - bits).to(torch.uint8).view(n, 1, 1, 1).to(images.device)
 
     def _apply(self, images, shift):
-        x = _rescale(images, self.value_range, (0, 255)).to(self.dtype_policy).to(torch.uint8)
+        x = _rescale(images, self.value_range, (0, 255)).to(self._variable_dtype).to(torch.uint8)
         x = torch.bitwise_left_shift(torch.bitwise_right_shift(x, shift), shift)
-        return _rescale(x.to(self.dtype_policy), (0, 255), self.value_range).to(self.dtype_policy)
+        return _rescale(x.to(self._variable_dtype), (0, 255), self.value_range).to(self._variable_dtype)
 
     def get_config(self):
         config = super().get_config()
@@ -377,7 +377,7 @@ class RandomColorDegeneration(_FactorLayer):
         self._require_rgb(images, allow_grey=True)
         grey = _image_ops().rgb_to_grayscale(images, data_format=self.data_format)
         out = images + amount * (grey - images)
-        return torch.clip(out, self.value_range[0], self.value_range[1]).to(self.dtype_policy)
+        return torch.clip(out, self.value_range[0], self.value_range[1]).to(self._variable_dtype)
 
 
 class RandomSaturation(_FactorLayer):
@@ -426,7 +426,7 @@ class RandomHue(_FactorLayer):
         h = torch.where(h > 1.0, h - 1.0, h)
         h = torch.where(h < 0.0, h + 1.0, h)
         out = torch.clip(_image_ops().hsv_to_rgb(torch.stack((h, s, v), dim=axis), data_format=self.data_format), 0, 1)
-        return _rescale(out, (0, 1), self.value_range).to(self.dtype_policy)
+        return _rescale(out, (0, 1), self.value_range).to(self._variable_dtype)
 
 
 class RandomSharpness(_FactorLayer):
@@ -478,7 +478,7 @@ class RandomColorJitter(_PixelLayer):
     def _apply(self, images, params):
         for step in self._steps:
             images = step(images, training=True)
-        return images.to(self.dtype_policy)
+        return images.to(self._variable_dtype)
 
     def get_config(self):
         config = super().get_config()
@@ -528,7 +528,7 @@ class RandomGaussianBlur(_PixelLayer):
         apply, sigma = params
         blurred = gaussian_blur(images, self.kernel_size, sigma, data_format=self.data_format)
         out = torch.where(apply, blurred, images)
-        return torch.clip(out, self.value_range[0], self.value_range[1]).to(self.dtype_policy)
+        return torch.clip(out, self.value_range[0], self.value_range[1]).to(self._variable_dtype)
 
     def get_config(self):
         config = super().get_config()

@@ -233,7 +233,7 @@ class RandomElasticTransform(_RandomLayer):
         if self.data_format == "channels_first":
             out = out.permute(0, 3, 1, 2)
         out = torch.where(apply, out, images)
-        return torch.clip(out, self.value_range[0], self.value_range[1]).to(self.dtype_policy)
+        return torch.clip(out, self.value_range[0], self.value_range[1]).to(self._variable_dtype)
 
     def get_config(self):
         config = super().get_config()
@@ -402,7 +402,7 @@ class _AugmentPolicy(_RandomLayer):
             setattr(self, name, makers[name]())
 
     def _run_op(self, name, images):
-        return getattr(self, name)(images, training=True).to(self.dtype_policy)
+        return getattr(self, name)(images, training=True).to(self._variable_dtype)
 
 
 class RandAugment(_AugmentPolicy):

@@ -65,7 +65,7 @@ class _RandomSize(_RandomImageLayer):
                              "keeps at least one pixel.")
         images = self._to_compute(inputs)
         return resize_images(images, tuple(size), interpolation=self.interpolation,
-                             data_format=self.data_format).to(self.dtype_policy)
+                             data_format=self.data_format).to(self._variable_dtype)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)

@@ -22,7 +22,7 @@ class Rescaling(Layer):
         self.supports_masking = True
 
     def call(self, inputs):
-        dtype = self.dtype_policy
+        dtype = self._variable_dtype
         inputs = inputs.to(dtype)
         scale = torch.as_tensor(np.asarray(self.scale), dtype=dtype, device=inputs.device)
         offset = torch.as_tensor(np.asarray(self.offset), dtype=dtype, device=inputs.device)
@@ -101,7 +101,7 @@ class Normalization(Layer):
             value = (self.adapt_mean, self.adapt_variance)[index].detach().reshape(self._broadcast_shape)
         else:
             value = self._fixed[index]
-        return value.to(self.dtype_policy)
+        return value.to(self._variable_dtype)
 
     def _broadcast(self, value):
         # Keras aligns a lower-rank mean with the trailing kept axes, then broadcasts.
@@ -133,7 +133,7 @@ class Normalization(Layer):
         self.adapt_variance.assign(var.astype("float32"))
 
     def call(self, inputs):
-        inputs = inputs.to(self.dtype_policy)
+        inputs = inputs.to(self._variable_dtype)
         if self.input_mean is None:
             mean = self.adapt_mean.reshape(self._broadcast_shape)
             variance = self.adapt_variance.reshape(self._broadcast_shape)
