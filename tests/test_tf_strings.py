@@ -35,3 +35,22 @@ def test_filter_on_a_string_comparison(tf, tmp_path):
     lines = tf.data.TextLineDataset([str(path)]).skip(1)
     survivors = lines.filter(lambda line: tf.not_equal(tf.strings.substr(line, 0, 1), "0"))
     assert list(survivors.as_numpy_iterator()) == [b"1,38", b"1,26"]
+
+
+def test_gather_on_strings_gives_strings(tf):
+    from keraslite.compat.tf_data import StringArray
+
+    label_names = np.array(["down", "go", "left", "no"])
+    out = tf.gather(label_names, tf.constant([1, 3]))  # the audio tutorial's ExportModel
+    assert isinstance(out, StringArray)
+    assert out.numpy().tolist() == [b"go", b"no"]
+    class_names = ["neg", "pos"]  # the Load text tutorial: a dataset's class_names list
+    out = tf.gather(class_names, tf.constant([[1], [0]]))
+    assert out.shape == (2, 1) and out.numpy().tolist() == [[b"pos"], [b"neg"]]
+    one = tf.gather(tf.constant(["a", "b"]), 1)
+    assert one == "b" and one.numpy() == b"b"
+    grid = tf.constant([["a", "b", "c"], ["d", "e", "f"]])
+    assert tf.gather(grid, [2, 0], axis=1).numpy().tolist() == [[b"c", b"a"], [b"f", b"d"]]
+    with pytest.raises(IndexError, match=r"\[0, 4\)"):
+        tf.gather(label_names, [4])
+    np.testing.assert_array_equal(arr(tf.gather(tf.constant([5, 6, 7]), [2, 0])), [7, 5])  # numbers as before

@@ -154,8 +154,39 @@ def rank(x, name=None):
     return torch.tensor(_tensor(x).ndim, dtype=torch.int32)
 
 
+def _text_params(params):
+    """`params` as a StringArray when it holds strings (a StringArray, a numpy array or a
+    (nested) list of str / bytes), else None."""
+    from keraslite.compat.tf_data import strings
+
+    first = params
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    return strings(params) if _is_text(params) or isinstance(first, (str, bytes)) else None
+
+
+def _gather_text(params, indices, axis):
+    from keraslite.compat.tf_data import StringScalar, strings
+
+    indices = _tensor(indices).long().cpu().numpy()
+    axis = 0 if axis is None else axis % builtins.max(params.ndim, 1)
+    size = params.shape[axis] if params.ndim else 0
+    bad = indices[(indices < 0) | (indices >= size)]
+    if bad.size:
+        raise IndexError(f"tf.gather: index {int(bad[0])} is out of range for axis {axis} of the strings' shape "
+                         f"{params.shape}; indices must be in [0, {size}).")
+    out = np.take(np.asarray(params), indices, axis=axis)
+    if isinstance(out, np.ndarray):
+        return strings(out)
+    return StringScalar(out.decode("utf-8") if isinstance(out, bytes) else out)
+
+
 def gather(params, indices, axis=None, batch_dims=0, name=None):
-    """Entries of `params` along `axis` (default 0) at `indices`; indices may have any shape."""
+    """Entries of `params` along `axis` (default 0) at `indices`; indices may have any shape.
+    Strings (a StringArray, a list of str) give a StringArray (one index: a string scalar)."""
+    text = _text_params(params)
+    if text is not None:
+        return _gather_text(text, indices, axis)
     params = _tensor(params)
     indices = _tensor(indices).to(params.device).long()
     axis = 0 if axis is None else axis % params.ndim
