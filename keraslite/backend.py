@@ -417,12 +417,33 @@ def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1, m
     return paths, log_prob
 
 
+def name_scope(name, *args, **kwargs):
+    """Keras 2's K.name_scope (tf.name_scope, as keras-tcn's blocks use it): keraslite's tensors
+    carry no names, so the block just runs."""
+    from keraslite.compat.tensorflow_shim import name_scope as scope
+
+    return scope(name, *args, **kwargs)
+
+
+def _control_flow_ops():
+    """K.control_flow_ops: Keras 2's TensorFlow backend module imported tensorflow's
+    control_flow_ops, and code reached `K.control_flow_ops.while_loop` through it; here it
+    holds the tensorflow shim's eager control flow."""
+    from keraslite.compat import tf_ops
+    from keraslite.compat.tf_namespace import TFNamespace
+
+    return TFNamespace("tensorflow.python.ops.control_flow_ops", **{
+        name: tf_ops.TOP_LEVEL[name] for name in ("while_loop", "cond", "case", "switch_case")})
+
+
 def __getattr__(name):
     # `keras.backend` as K: Keras-2 code calls K.sum, K.mean, K.square, ...
     from keraslite import ops
 
     if hasattr(ops, name):
         return getattr(ops, name)
+    if name == "control_flow_ops":
+        return _control_flow_ops()
     raise AttributeError(f"module 'keraslite.backend' has no attribute {name!r}")
 
 def dtype(x):

@@ -386,3 +386,22 @@ def test_keras_version_under_the_aliases_is_the_keras_api_version():
     finally:
         keraslite.uninstall_aliases()
     assert keraslite.__version__ != KERAS_API_VERSION  # keraslite's own version stays its own
+
+
+def test_keras2_obtain_input_shape(aliased):
+    # Model definitions written for Keras <= 2.2 (titu1994's DenseNet, MobileNets, NASNet) size
+    # their input with this private helper.
+    from keras.applications.imagenet_utils import _obtain_input_shape
+
+    assert _obtain_input_shape(None, default_size=224, min_size=32, data_format="channels_last",
+                               require_flatten=True) == (224, 224, 3)
+    assert _obtain_input_shape(None, 224, 32, "channels_first", False) == (3, None, None)
+    assert _obtain_input_shape((64, 64, 1), 224, 32, "channels_last", False) == (64, 64, 1)
+    assert _obtain_input_shape((32, 32, 3), default_size=32, min_size=8, data_format="channels_last",
+                               include_top=True) == (32, 32, 3)  # Keras 2.0's argument name
+    with pytest.raises(ValueError, match="at least 32x32"):
+        _obtain_input_shape((16, 16, 3), 224, 32, "channels_last", False)
+    with pytest.raises(ValueError, match=r"should be \(224, 224, 3\)"):
+        _obtain_input_shape((128, 128, 3), 224, 32, "channels_last", True, weights="imagenet")
+    with pytest.raises(ValueError, match="static"):
+        _obtain_input_shape((None, None, 3), 224, 32, "channels_last", True)

@@ -488,3 +488,25 @@ def test_keras2_shape_is_a_dynamic_int32_tensor():
     assert got_shape.tolist() == [2, 5, 4, 4]
     features = model.layers[1](torch.ones(2, 7, 6, 3)).detach().numpy()
     np.testing.assert_allclose(got_mean, np.mean(features ** 2), rtol=1e-5)
+
+
+def test_keras2_control_flow_ops_and_name_scope():
+    # Keras 2's TensorFlow backend module exposed TensorFlow's control_flow_ops (yolo3's loss runs
+    # K.control_flow_ops.while_loop over the batch) and tf.keras.backend has name_scope (keras-tcn).
+    import pytest
+    import torch
+
+    from keraslite import backend as K
+
+    mask = torch.zeros(3)
+
+    def body(b, mask):
+        return b + 1, mask + torch.eye(3)[b]
+
+    b, mask = K.control_flow_ops.while_loop(lambda b, *args: b < 3, body, [0, mask])
+    assert b == 3 and mask.tolist() == [1.0, 1.0, 1.0]
+    assert int(K.control_flow_ops.cond(torch.tensor(True), lambda: torch.tensor(1), lambda: torch.tensor(2))) == 1
+    with K.name_scope("residual_block_0") as scope:
+        assert scope == "residual_block_0"
+    with pytest.raises(AttributeError, match="control_flow_ops"):
+        K.control_flow_ops.no_such_function

@@ -152,3 +152,24 @@ def test_convert_to_tensor_keeps_text_as_numpy_strings():
     assert ops.convert_to_tensor("word").shape == ()
     with pytest.raises((TypeError, ValueError)):
         ops.convert_to_tensor(["a", "b"], dtype="float32")
+
+
+def test_max_and_min_over_no_entries_give_the_identity():
+    # TensorFlow's (and Keras 2's K.max) identity for an empty reduction: a YOLO loss takes the
+    # best IoU over an image's boxes, and an image with no boxes has an empty axis there.
+    from keraslite import backend as K
+
+    empty = np.zeros((4, 0), "float32")
+    np.testing.assert_array_equal(ops.max(empty, axis=-1).numpy(), np.full(4, -np.inf, "float32"))
+    np.testing.assert_array_equal(ops.min(empty, axis=1, keepdims=True).numpy(), np.full((4, 1), np.inf))
+    np.testing.assert_array_equal(K.eval(K.max(K.constant(empty), axis=-1)), np.full(4, -np.inf))
+    assert ops.max(empty).shape == () and float(ops.max(empty)) == -np.inf
+    assert ops.max(empty, keepdims=True).shape == (1, 1)
+    assert ops.max(empty, axis=0).shape == (0,)  # an axis that is not empty reduces as usual
+    assert int(ops.max(np.zeros((0,), "int32"))) == np.iinfo("int32").min
+    assert int(ops.min(np.zeros((2, 0), "uint8"), axis=1)[0]) == 255
+    assert ops.max(np.zeros((0,), bool)).item() is False
+    # An explicit initial still bounds the result, empty or not.
+    np.testing.assert_array_equal(ops.max(empty, axis=-1, initial=0.0).numpy(), np.zeros(4))
+    np.testing.assert_array_equal(ops.max(np.array([[-2.0, -1.0]]), axis=-1, initial=0.0).numpy(), [0.0])
+    np.testing.assert_array_equal(ops.min(np.array([[2.0, 3.0]]), axis=1, initial=1.0).numpy(), [1.0])

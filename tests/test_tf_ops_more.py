@@ -153,6 +153,15 @@ def test_norms_and_products(tf):
     np.testing.assert_allclose(arr(tf.math.reduce_logsumexp(x, axis=[0, 1])), lse, rtol=1e-5)
 
 
+def test_reduce_max_and_min_over_no_entries_give_the_identity(tf):
+    empty = tf.zeros((3, 0))
+    np.testing.assert_array_equal(arr(tf.reduce_max(empty, axis=-1)), np.full(3, -np.inf))
+    np.testing.assert_array_equal(arr(tf.math.reduce_min(empty, axis=[1], keepdims=True)), np.full((3, 1), np.inf))
+    assert float(tf.reduce_max(empty)) == -np.inf
+    assert int(tf.reduce_min(tf.zeros((0,), tf.int32))) == np.iinfo("int32").max
+    np.testing.assert_array_equal(arr(tf.reduce_max([[1.0, 5.0], [3.0, 2.0]], axis=0)), [3.0, 5.0])
+
+
 def test_top_k_in_top_k(tf):
     x = RNG.normal(size=(3, 6)).astype("float32")
     values, indices = tf.math.top_k(x, k=2)

@@ -204,6 +204,18 @@ def obtain_input_shape(input_shape, default_size, min_size, data_format, require
     return tuple(input_shape)
 
 
+def _obtain_input_shape(input_shape, default_size, min_size, data_format, require_flatten=None, weights=None, *,
+                        include_top=None):
+    """Keras 2's spelling of obtain_input_shape, which model definitions written for Keras <= 2.2
+    import from here; Keras 2.0 named `require_flatten` `include_top`."""
+    if require_flatten is None:
+        if include_top is None:
+            raise TypeError("_obtain_input_shape() missing the argument 'require_flatten' (Keras 2.0: "
+                            "'include_top'): whether the model ends in a Flatten and so needs a fixed input size.")
+        require_flatten = include_top
+    return obtain_input_shape(input_shape, default_size, min_size, data_format, require_flatten, weights)
+
+
 def correct_pad(inputs, kernel_size):
     """((top, bottom), (left, right)) zero padding before a strided 'valid' convolution, so it
     samples the same pixels TensorFlow's 'same' padding would."""

@@ -207,11 +207,15 @@ def _reduce(torch_fn):
 
 
 def _amax(x, dim=None, keepdim=False):
-    return torch.amax(x) if dim is None else torch.amax(x, dim=dim, keepdim=keepdim)
+    from keraslite import ops
+
+    return ops.max._raw(x, dim, keepdim)  # over no entries: -inf (the dtype's lowest), as TensorFlow
 
 
 def _amin(x, dim=None, keepdim=False):
-    return torch.amin(x) if dim is None else torch.amin(x, dim=dim, keepdim=keepdim)
+    from keraslite import ops
+
+    return ops.min._raw(x, dim, keepdim)
 
 
 def _mean(x, dim=None, keepdim=False):

@@ -15,6 +15,9 @@ torch tensors (images HWC or NHWC, channels last, as in TensorFlow).
   their two-integer seed deterministically but are torch's, not TensorFlow's Philox values.
   `adjust_saturation` works in HSV (with `rgb_to_hsv` / `hsv_to_rgb`); `random_saturation` /
   `random_hue` are not provided.
+- Non-max suppression (`non_max_suppression`, `_with_scores` (Soft-NMS too), `_padded`,
+  `combined_non_max_suppression`) follows TensorFlow's CPU kernel's greedy selection, run on the
+  CPU; the results come back on keraslite's device.
 - `io.read_file` returns the file's bytes (a Python bytes object, where TensorFlow gives a
   scalar string tensor).
 
@@ -461,7 +464,186 @@ def extract_patches(images, sizes, strides, rates, padding, name=None):
                                      data_format="channels_last")
 
 
+# ------------------------------------------------------------------------- non-max suppression
+
+def _device():
+    from keraslite.compat.tensorflow_shim import _device as device
+
+    return device()
+
+
+def _nms_boxes(boxes, scores, function):
+    """(boxes, scores) on the CPU (selection is sequential, as in TensorFlow's CPU kernel):
+    boxes float (n, 4) [y1, x1, y2, x2], scores (n,)."""
+    boxes, scores = _floating(_tensor(boxes)), _floating(_tensor(scores))
+    if boxes.ndim != 2 or boxes.shape[-1] != 4:
+        raise ValueError(f"tf.image.{function}: boxes must have shape [num_boxes, 4]; got {tuple(boxes.shape)}.")
+    if scores.shape != boxes.shape[:1]:
+        raise ValueError(f"tf.image.{function}: scores must have shape [num_boxes] = [{boxes.shape[0]}] to match "
+                         f"boxes; got {tuple(scores.shape)}.")
+    return boxes.detach().cpu(), scores.detach().cpu()
+
+
+def _nms_arguments(max_output_size, iou_threshold, soft_nms_sigma, function):
+    size = int(_tensor(max_output_size).item())
+    iou_threshold = float(_tensor(iou_threshold).item())
+    if size < 0:
+        raise ValueError(f"tf.image.{function}: max_output_size must be >= 0; got {size}.")
+    if not 0.0 <= iou_threshold <= 1.0:
+        raise ValueError(f"tf.image.{function}: iou_threshold must be in [0, 1]; got {iou_threshold}.")
+    if float(soft_nms_sigma) < 0:
+        raise ValueError(f"tf.image.{function}: soft_nms_sigma must be >= 0; got {soft_nms_sigma}.")
+    return size, iou_threshold
+
+
+def _greedy_nms(boxes, scores, max_output_size, iou_threshold, score_threshold, soft_nms_sigma=0.0):
+    """TensorFlow's selection: candidates are the boxes scoring above score_threshold, taken by
+    descending score (ties: the lower index first). Hard NMS drops a candidate whose IoU with a
+    selected box exceeds iou_threshold; soft NMS (soft_nms_sigma > 0) instead scales its score by
+    exp(-iou**2 / (2 * sigma)) per selected box and puts it back while it stays above the
+    threshold. IoU takes the corners in either order and is 0 for an empty box.
+    Returns (indices, scores) as Python lists."""
+    import heapq
+
+    y1, x1, y2, x2 = boxes.unbind(-1)
+    ymin, ymax, xmin, xmax = torch.minimum(y1, y2), torch.maximum(y1, y2), torch.minimum(x1, x2), torch.maximum(x1, x2)
+    area = (ymax - ymin) * (xmax - xmin)
+
+    def iou(i, others):
+        others = torch.as_tensor(others, dtype=torch.long)
+        height = torch.clamp(torch.minimum(ymax[i], ymax[others]) - torch.maximum(ymin[i], ymin[others]), min=0)
+        width = torch.clamp(torch.minimum(xmax[i], xmax[others]) - torch.maximum(xmin[i], xmin[others]), min=0)
+        inter = height * width
+        out = inter / (area[i] + area[others] - inter)
+        return torch.where((area[i] <= 0) | (area[others] <= 0), torch.zeros_like(out), out)
+
+    def in_dtype(value):  # thresholds compare in the scores' precision, as TensorFlow's kernel
+        return float(torch.tensor(float(value), dtype=scores.dtype))
+
+    score_threshold, iou_threshold = in_dtype(score_threshold), in_dtype(iou_threshold)
+    values = scores.tolist()
+    queue = [(-v, i, 0) for i, v in enumerate(values) if v > score_threshold]
+    heapq.heapify(queue)
+    scale = np.float32(-0.5 / float(soft_nms_sigma)) if soft_nms_sigma > 0 else 0.0
+    selected, selected_scores = [], []
+    while len(selected) < max_output_size and queue:
+        negative, i, begin = heapq.heappop(queue)
+        score = original = -negative
+        if begin < len(selected):
+            overlaps = iou(i, selected[begin:])
+            if not scale:
+                if builtins.bool((overlaps > iou_threshold).any()):
+                    continue  # hard suppression
+            else:
+                for overlap in reversed(overlaps.tolist()):  # most recent first, as TensorFlow
+                    overlap = np.float32(overlap)
+                    score = float(np.float32(score) * np.exp(scale * overlap * overlap))
+                    if score <= score_threshold:
+                        break
+        if score == original:
+            selected.append(i)
+            selected_scores.append(score)
+        elif score > score_threshold:
+            heapq.heappush(queue, (-score, i, len(selected)))
+    return selected, selected_scores
+
+
+def non_max_suppression(boxes, scores, max_output_size, iou_threshold=0.5, score_threshold=float("-inf"),
+                        name=None):
+    """Indices (int32) of the boxes greedy non-max suppression keeps, by descending score, at most
+    `max_output_size`: a box overlapping a higher-scoring kept box by IoU > iou_threshold is
+    dropped, as are boxes scoring <= score_threshold. Boxes are [y1, x1, y2, x2] rows."""
+    boxes, scores = _nms_boxes(boxes, scores, "non_max_suppression")
+    size, iou_threshold = _nms_arguments(max_output_size, iou_threshold, 0.0, "non_max_suppression")
+    selected, _ = _greedy_nms(boxes, scores, size, iou_threshold, score_threshold)
+    return torch.tensor(selected, dtype=torch.int32, device=_device())
+
+
+def non_max_suppression_with_scores(boxes, scores, max_output_size, iou_threshold=0.5,
+                                    score_threshold=float("-inf"), soft_nms_sigma=0.0, name=None):
+    """(selected_indices, selected_scores): non_max_suppression's, or with soft_nms_sigma > 0
+    Soft-NMS, whose kept scores are the decayed ones."""
+    boxes, scores = _nms_boxes(boxes, scores, "non_max_suppression_with_scores")
+    size, iou_threshold = _nms_arguments(max_output_size, iou_threshold, soft_nms_sigma,
+                                         "non_max_suppression_with_scores")
+    selected, kept = _greedy_nms(boxes, scores, size, iou_threshold, score_threshold, float(soft_nms_sigma))
+    return (torch.tensor(selected, dtype=torch.int32, device=_device()),
+            torch.tensor(kept, dtype=scores.dtype, device=_device()))
+
+
+def non_max_suppression_padded(boxes, scores, max_output_size, iou_threshold=0.5, score_threshold=float("-inf"),
+                               pad_to_max_output_size=False, name=None, sorted_input=False,
+                               canonicalized_coordinates=False, tile_size=512):
+    """(selected_indices, valid_outputs): non_max_suppression's indices, zero-padded to
+    max_output_size when pad_to_max_output_size (required for a batch of boxes [..., n, 4]),
+    and how many of them are real (int32)."""
+    function = "non_max_suppression_padded"
+    boxes, scores = _tensor(boxes), _tensor(scores)
+    size, iou_threshold = _nms_arguments(max_output_size, iou_threshold, 0.0, function)
+    if boxes.ndim < 2 or boxes.shape[-1] != 4 or scores.shape != boxes.shape[:-1]:
+        raise ValueError(f"tf.image.{function}: boxes must have shape [..., num_boxes, 4] and scores "
+                         f"[..., num_boxes]; got {tuple(boxes.shape)} and {tuple(scores.shape)}.")
+    batch = boxes.shape[:-2]
+    if batch and not pad_to_max_output_size:
+        raise ValueError(f"tf.image.{function}: a batch of boxes (shape {tuple(boxes.shape)}) needs "
+                         "pad_to_max_output_size=True.")
+    indices, counts = [], []
+    for b, s in zip(boxes.reshape(-1, *boxes.shape[-2:]), scores.reshape(-1, scores.shape[-1])):
+        selected, _ = _greedy_nms(*_nms_boxes(b, s, function), size, iou_threshold, score_threshold)
+        counts.append(len(selected))
+        indices.append(selected + [0] * (size - len(selected)) if pad_to_max_output_size else selected)
+    out = torch.tensor(indices, dtype=torch.int32, device=_device())
+    valid = torch.tensor(counts, dtype=torch.int32, device=_device())
+    if not batch:
+        return out[0], valid[0]
+    return out.reshape(*batch, -1), valid.reshape(batch)
+
+
+def combined_non_max_suppression(boxes, scores, max_output_size_per_class, max_total_size, iou_threshold=0.5,
+                                 score_threshold=float("-inf"), pad_per_class=False, clip_boxes=True, name=None):
+    """Greedy non-max suppression per batch item and class, then the best `max_total_size`
+    detections across classes. boxes [batch, num_boxes, q, 4] (q 1: shared by all classes, or
+    num_classes), scores [batch, num_boxes, num_classes]. Returns (nmsed_boxes [batch, k, 4],
+    nmsed_scores [batch, k], nmsed_classes [batch, k] (float), valid_detections [batch] int32),
+    zero-padded to k = max_total_size (pad_per_class: at most max_output_size_per_class *
+    num_classes); clip_boxes clips the boxes to [0, 1]."""
+    function = "combined_non_max_suppression"
+    boxes, scores = _floating(_tensor(boxes)).detach().cpu(), _floating(_tensor(scores)).detach().cpu()
+    if boxes.ndim != 4 or boxes.shape[-1] != 4 or scores.ndim != 3 or scores.shape[:2] != boxes.shape[:2] or \
+            boxes.shape[2] not in (1, scores.shape[2]):
+        raise ValueError(f"tf.image.{function}: boxes must have shape [batch, num_boxes, q, 4] with q 1 or "
+                         f"num_classes, and scores [batch, num_boxes, num_classes]; got {tuple(boxes.shape)} and "
+                         f"{tuple(scores.shape)}.")
+    per_class, _ = _nms_arguments(max_output_size_per_class, iou_threshold, 0.0, function)
+    total, iou_threshold = _nms_arguments(max_total_size, iou_threshold, 0.0, function)
+    num_classes = scores.shape[2]
+    k = builtins.min(total, per_class * num_classes) if pad_per_class else total
+    out_boxes = torch.zeros(boxes.shape[0], k, 4, dtype=boxes.dtype)
+    out_scores = torch.zeros(boxes.shape[0], k, dtype=scores.dtype)
+    out_classes = torch.zeros(boxes.shape[0], k, dtype=scores.dtype)
+    valid = []
+    for b in builtins.range(boxes.shape[0]):
+        found = []  # (score, class, box index)
+        for c in builtins.range(num_classes):
+            class_boxes = boxes[b, :, c if boxes.shape[2] > 1 else 0]
+            selected, kept = _greedy_nms(class_boxes, scores[b, :, c], per_class, iou_threshold, score_threshold)
+            found += [(v, c, i) for i, v in zip(selected, kept)]
+        found = sorted(found, key=lambda f: -f[0])[:k]
+        valid.append(len(found))
+        for j, (v, c, i) in enumerate(found):
+            out_boxes[b, j] = boxes[b, i, c if boxes.shape[2] > 1 else 0]
+            out_scores[b, j], out_classes[b, j] = v, c
+    if clip_boxes:
+        out_boxes = torch.clamp(out_boxes, 0.0, 1.0)
+    device = _device()
+    return (out_boxes.to(device), out_scores.to(device), out_classes.to(device),
+            torch.tensor(valid, dtype=torch.int32, device=device))
+
+
 image = TFNamespace("tensorflow.image",
+    non_max_suppression=non_max_suppression, non_max_suppression_with_scores=non_max_suppression_with_scores,
+    non_max_suppression_padded=non_max_suppression_padded,
+    combined_non_max_suppression=combined_non_max_suppression,
     resize=resize, extract_patches=extract_patches, ResizeMethod=ResizeMethod, convert_image_dtype=convert_image_dtype,
     flip_left_right=flip_left_right, flip_up_down=flip_up_down, random_flip_left_right=random_flip_left_right,
     random_flip_up_down=random_flip_up_down, rgb_to_grayscale=rgb_to_grayscale, grayscale_to_rgb=grayscale_to_rgb,

@@ -76,6 +76,47 @@ def _elementwise(torch_fn, name):
     return fn
 
 
+def _is_text(x):
+    from keraslite.compat.tensorflow_shim import _is_text as is_text
+    from keraslite.compat.tf_data import StringArray
+
+    return isinstance(x, StringArray) or is_text(x)
+
+
+def _utf8(x):
+    """Text (a str, bytes, a StringArray or a numpy array of str / bytes) as an object array of
+    UTF-8 bytes, which is how TensorFlow holds and compares strings."""
+    encode = np.frompyfunc(lambda s: s.encode("utf-8") if isinstance(s, str) else s, 1, 1)
+    return np.asarray(encode(np.asarray(x, dtype=object)), dtype=object)
+
+
+def _equality(torch_fn, numpy_fn, name):
+    """tf.equal / tf.not_equal: also elementwise on strings (a str, a StringArray), giving a bool
+    tensor as TensorFlow does; torch has no string tensors, so strings compare in numpy."""
+    numeric = _elementwise(torch_fn, name)
+
+    def fn(x, y, name=None):
+        if not (_is_text(x) or _is_text(y)):
+            return numeric(x, y)
+        if not (_is_text(x) and _is_text(y)):
+            other = y if _is_text(x) else x
+            raise TypeError(f"tf.{fn.__name__}: cannot compare a string with the non-string value {other!r}; TensorFlow "
+                            "compares only tensors of one dtype. Convert one side first (tf.strings.as_string or "
+                            "tf.strings.to_number).")
+        from keraslite.compat.tensorflow_shim import _device
+
+        a, b = _utf8(x), _utf8(y)
+        try:
+            result = numpy_fn(a, b)
+        except ValueError:
+            raise ValueError(f"tf.{fn.__name__}: the string operands' shapes {a.shape} and {b.shape} do not "
+                             "broadcast.") from None
+        return torch.as_tensor(np.asarray(result, dtype=bool), device=_device())
+
+    fn.__name__ = name
+    return fn
+
+
 def _reduce(torch_fn, name):
     def fn(x, axis=None, keepdims=False, name=None):
         x = _tensor(x)
@@ -113,8 +154,39 @@ def rank(x, name=None):
     return torch.tensor(_tensor(x).ndim, dtype=torch.int32)
 
 
+def _text_params(params):
+    """`params` as a StringArray when it holds strings (a StringArray, a numpy array or a
+    (nested) list of str / bytes), else None."""
+    from keraslite.compat.tf_data import strings
+
+    first = params
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    return strings(params) if _is_text(params) or isinstance(first, (str, bytes)) else None
+
+
+def _gather_text(params, indices, axis):
+    from keraslite.compat.tf_data import StringScalar, strings
+
+    indices = _tensor(indices).long().cpu().numpy()
+    axis = 0 if axis is None else axis % builtins.max(params.ndim, 1)
+    size = params.shape[axis] if params.ndim else 0
+    bad = indices[(indices < 0) | (indices >= size)]
+    if bad.size:
+        raise IndexError(f"tf.gather: index {int(bad[0])} is out of range for axis {axis} of the strings' shape "
+                         f"{params.shape}; indices must be in [0, {size}).")
+    out = np.take(np.asarray(params), indices, axis=axis)
+    if isinstance(out, np.ndarray):
+        return strings(out)
+    return StringScalar(out.decode("utf-8") if isinstance(out, bytes) else out)
+
+
 def gather(params, indices, axis=None, batch_dims=0, name=None):
-    """Entries of `params` along `axis` (default 0) at `indices`; indices may have any shape."""
+    """Entries of `params` along `axis` (default 0) at `indices`; indices may have any shape.
+    Strings (a StringArray, a list of str) give a StringArray (one index: a string scalar)."""
+    text = _text_params(params)
+    if text is not None:
+        return _gather_text(text, indices, axis)
     params = _tensor(params)
     indices = _tensor(indices).to(params.device).long()
     axis = 0 if axis is None else axis % params.ndim
@@ -208,7 +280,7 @@ def _reduce_variance(x, axis=None, keepdims=False, name=None):
 
 
 _COMPARE = {name: _elementwise(fn, name) for name, fn in {
-    "equal": torch.eq, "not_equal": torch.ne, "greater": torch.gt, "greater_equal": torch.ge, "less": torch.lt,
+    "greater": torch.gt, "greater_equal": torch.ge, "less": torch.lt,
     "less_equal": torch.le, "logical_and": torch.logical_and, "logical_or": torch.logical_or,
     "logical_not": torch.logical_not, "pow": torch.pow, "round": torch.round, "floor": torch.floor,
     "ceil": torch.ceil, "sign": torch.sign, "negative": torch.neg, "log1p": torch.log1p, "rsqrt": torch.rsqrt,
@@ -216,6 +288,7 @@ _COMPARE = {name: _elementwise(fn, name) for name, fn in {
     "floordiv": torch.floor_divide, "reciprocal": torch.reciprocal, "is_nan": torch.isnan,
     "is_finite": torch.isfinite, "softplus": torch.nn.functional.softplus, "identity": torch.clone,
 }.items()}
+_COMPARE.update(equal=_equality(torch.eq, np.equal, "equal"), not_equal=_equality(torch.ne, np.not_equal, "not_equal"))
 
 _REDUCTIONS = {
     "reduce_prod": _reduce(torch.prod, "reduce_prod"),

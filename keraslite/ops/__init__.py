@@ -584,17 +584,37 @@ def mean(x, axis=None, keepdims=False):
     return _reduce(torch.mean, _float(_t(x)), axis, keepdims)
 
 
+def _extreme(fn, x, axis, keepdims, highest):
+    """max (fn torch.amax) or min (torch.amin) over `axis`. Over no entries at all it gives the
+    reduction's identity, as TensorFlow (and so Keras 2's K.max / tf.reduce_max) does: -inf / +inf,
+    for integers the dtype's lowest / highest value (an image with no boxes gives an empty IoU
+    axis in YOLO losses); torch raises there."""
+    axes = _axes(axis, x.dim())
+    reduced = range(x.dim()) if axes is None else axes
+    if not _py_any(x.shape[a] == 0 for a in reduced):
+        return _reduce(fn, x, axis, keepdims)
+    if x.is_floating_point():
+        identity = -math.inf if not highest else math.inf
+    elif x.dtype == torch.bool:
+        identity = highest
+    else:
+        info = torch.iinfo(x.dtype)
+        identity = info.max if highest else info.min
+    shape = [1 if a in reduced else n for a, n in enumerate(x.shape) if keepdims or a not in reduced]
+    return torch.full(shape, identity, dtype=x.dtype, device=x.device)
+
+
 @_op
 def max(x, axis=None, keepdims=False, initial=None):
     x = _t(x)
-    out = _reduce(torch.amax, x, axis, keepdims)
+    out = _extreme(torch.amax, x, axis, keepdims, highest=False)
     return out if initial is None else torch.clamp(out, min=initial)
 
 
 @_op
 def min(x, axis=None, keepdims=False, initial=None):
     x = _t(x)
-    out = _reduce(torch.amin, x, axis, keepdims)
+    out = _extreme(torch.amin, x, axis, keepdims, highest=True)
     return out if initial is None else torch.clamp(out, max=initial)
 
 
