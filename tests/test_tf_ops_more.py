@@ -979,3 +979,20 @@ def test_slice_and_svd(tf):
     assert tuple(s.shape) == (3,) and tuple(u.shape) == (4, 3) and tuple(v.shape) == (3, 3)
     np.testing.assert_allclose(arr(u) @ np.diag(arr(s)) @ arr(v).T, a, atol=1e-5)
     np.testing.assert_allclose(arr(tf.linalg.svd(tf.constant(a), compute_uv=False)), arr(s), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape,ishape,axis,batch_dims", [((2, 5, 3), (2, 4), 1, 1), ((2, 3, 5, 4), (2, 3, 2), 2, 2),
+                                                          ((2, 6, 3, 4), (2, 2, 2), 2, 1), ((3, 5), (3,), None, 1),
+                                                          ((3, 5), (3, 2), 1, -1)])
+def test_gather_with_batch_dims(tf, shape, ishape, axis, batch_dims):
+    # TF's definition: for each position in the shared batch dimensions, gather along axis.
+    params = RNG.standard_normal(shape).astype("float32")
+    b = batch_dims if batch_dims >= 0 else batch_dims + len(ishape)
+    indices = RNG.integers(0, shape[b if axis is None else axis], ishape)
+    per_batch = [np.take(params[i], indices[i], axis=(b if axis is None else axis) - b)
+                 for i in np.ndindex(*shape[:b])]
+    expected = np.array(per_batch).reshape(shape[:b] + np.shape(per_batch[0]))
+    got = tf.gather(params, indices, axis=axis, batch_dims=batch_dims)
+    np.testing.assert_array_equal(arr(got), expected)
+    with pytest.raises(ValueError, match="batch_dims"):
+        tf.gather(params, indices[:1], axis=axis, batch_dims=1)

@@ -189,9 +189,29 @@ def gather(params, indices, axis=None, batch_dims=0, name=None):
         return _gather_text(text, indices, axis)
     params = _tensor(params)
     indices = _tensor(indices).to(params.device).long()
-    axis = 0 if axis is None else axis % params.ndim
+    if batch_dims < 0:
+        batch_dims += indices.ndim
+    axis = batch_dims if axis is None else axis % params.ndim
+    if batch_dims:
+        return _batched_gather(params, indices, axis, batch_dims)
     out = torch.index_select(params, axis, indices.reshape(-1))
     return out.reshape(params.shape[:axis] + indices.shape + params.shape[axis + 1:])
+
+
+def _batched_gather(params, indices, axis, batch_dims):
+    """tf.gather with batch_dims: for each index into the leading `batch_dims` dimensions
+    (shared by params and indices), gather that batch's params along `axis` at its indices."""
+    batch = tuple(params.shape[:batch_dims])
+    if not 0 < batch_dims <= indices.ndim or axis < batch_dims or tuple(indices.shape[:batch_dims]) != batch:
+        raise ValueError(f"tf.gather: batch_dims={batch_dims} needs params and indices to share their first "
+                         f"{batch_dims} dimensions and axis >= batch_dims; received params of shape "
+                         f"{tuple(params.shape)}, indices of shape {tuple(indices.shape)} and axis={axis}.")
+    middle, rest = tuple(params.shape[batch_dims:axis]), tuple(params.shape[axis + 1:])
+    flat = params.reshape((-1,) + tuple(params.shape[batch_dims:])).movedim(1 + len(middle), 1)  # (B, P, M.., N..)
+    picks = indices.reshape(flat.shape[0], -1)  # (B, K)
+    rows = torch.arange(flat.shape[0], device=params.device).unsqueeze(1)
+    out = flat[rows, picks].movedim(1, 1 + len(middle))  # (B, M.., K, N..)
+    return out.reshape(batch + middle + tuple(indices.shape[batch_dims:]) + rest)
 
 
 def _format(value, summarize=3):
