@@ -525,3 +525,34 @@ def test_compiled_and_trained_model_pickles():
         clone.fit(x, y, verbose=0)  # its optimizer knows its own (new) variables
         assert len(clone.evaluate(x, y, verbose=0)) == 2
         assert int(clone.optimizer.iterations) == 2
+
+
+@pytest.mark.parametrize("name", ["checkpoint.ckpt", "weights.h5"])
+def test_sublayers_sharing_a_name_save_and_load(tmp_path, name):
+    # GDL's diffusion model: self.ema_network = clone_model(self.network) keeps the name "unet".
+    def make():
+        inp = keraslite.Input((4,))
+        net = keraslite.Model(inp, keraslite.layers.Dense(2)(inp), name="unet")
+
+        class Diffusion(keraslite.Model):
+            def __init__(self):
+                super().__init__()
+                self.network = net
+                self.ema_network = keraslite.models.clone_model(net)
+
+            def call(self, x):
+                return self.network(x) + self.ema_network(x)
+
+        model = Diffusion()
+        model(np.zeros((1, 4), "float32"))
+        return model
+
+    a, b = make(), make()
+    a.ema_network.set_weights([w + 1.0 for w in a.network.get_weights()])
+    assert a.network.name == a.ema_network.name
+    path = str(tmp_path / name)
+    a.save_weights(path)
+    b.load_weights(path)
+    for x, y in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(x, y)
+    assert not np.allclose(b.network.get_weights()[0], b.ema_network.get_weights()[0])

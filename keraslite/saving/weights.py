@@ -535,11 +535,12 @@ def unique_layers(layers):
 def write_legacy_group(group, layers):
     """The legacy layout under `group`: one subgroup per layer, `layer_names`/`weight_names`."""
     layers = unique_layers(layers)
-    save_attributes(group, "layer_names", [layer.name for layer in layers])
+    names = _group_names(layers)
+    save_attributes(group, "layer_names", names)
     group.attrs["backend"] = "torch".encode("utf8")
     group.attrs["keras_version"] = keras_version().encode("utf8")
-    for layer in sorted(layers, key=lambda l: l.name):
-        sub = group.create_group(layer.name)
+    for name, layer in sorted(zip(names, layers), key=lambda pair: pair[0]):
+        sub = group.create_group(name)
         names = legacy_weight_names(layer)
         save_attributes(sub, "weight_names", names)
         for name, v in zip(names, legacy_weights(layer)):
@@ -547,6 +548,24 @@ def write_legacy_group(group, layers):
     sub = group.create_group("top_level_model_weights") if "top_level_model_weights" not in group else None
     if sub is not None:
         save_attributes(sub, "weight_names", [])
+
+
+def _group_names(layers):
+    """One group name per layer: its name, with '_1', '_2' ... added to a name already taken.
+    Two layers may share a name (a subclassed model's `clone_model(net)` keeps net's name);
+    readers pair the file's layers with a model's in `layer_names` order, which stays right."""
+    taken = {layer.name for layer in layers}
+    names, seen = [], set()
+    for layer in layers:
+        name, k = layer.name, 0
+        while name in seen:  # a suffixed name also avoids every layer's own name
+            k += 1
+            name = f"{layer.name}_{k}"
+            if name in taken:
+                name = layer.name  # keep looking
+        seen.add(name)
+        names.append(name)
+    return names
 
 
 def keras_version():
