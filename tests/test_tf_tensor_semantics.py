@@ -1,6 +1,8 @@
 """Under the tensorflow shim, torch tensors behave as TF's eager tensors where programs can tell:
 `.numpy()` of a 0-d tensor is a numpy scalar and `get_shape()` gives a TensorShape; with the
 aliases installed, augmented assignment does not write into the tensor (TF tensors are immutable)."""
+import contextlib
+import sys
 import warnings
 
 import numpy as np
@@ -129,22 +131,27 @@ def test_numpy_conversion_of_a_scalar_tensor_is_an_array():
     assert np.asarray(tf.Variable(2.0)).tolist() == 2.0
 
 
-def test_a_program_that_never_imports_tensorflow_keeps_torchs_in_place_updates():
-    import sys
-
+@contextlib.contextmanager
+def _aliases_without_tensorflow():
+    """The aliases installed for a program that never imports tensorflow (a Keras program)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         aliases.install_aliases()
     saved = sys.modules.pop("tensorflow", None)
     try:
-        a = torch.tensor([1.0, 2.0])
-        b = a
-        b += 1.0  # a Keras 3 program on torch: torch's meaning
-        assert a.tolist() == [2.0, 3.0]
+        yield
     finally:
         if saved is not None:
             sys.modules["tensorflow"] = saved
         aliases.uninstall_aliases()
+
+
+def test_a_program_that_never_imports_tensorflow_keeps_torchs_in_place_updates():
+    with _aliases_without_tensorflow():
+        a = torch.tensor([1.0, 2.0])
+        b = a
+        b += 1.0  # a Keras 3 program on torch: torch's meaning
+        assert a.tolist() == [2.0, 3.0]
 
 
 def test_a_manual_weight_update_under_no_grad_stays_in_place(tf):
@@ -159,13 +166,7 @@ def test_a_manual_weight_update_under_no_grad_stays_in_place(tf):
 def test_augmented_assignment_in_a_keras_layer_trains_without_tensorflow():
     # The widely copied Keras 2 attention layer: `a = K.exp(x); a /= K.sum(a, ...)` in call().
     # torch's in-place division would overwrite exp's output, which its backward needs.
-    import sys
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        aliases.install_aliases()
-    saved = sys.modules.pop("tensorflow", None)
-    try:
+    with _aliases_without_tensorflow():
         from keras import backend as K
         from keras.layers import Dense, Input, Layer
         from keras.models import Model
@@ -188,7 +189,3 @@ def test_augmented_assignment_in_a_keras_layer_trains_without_tensorflow():
         alias = y
         alias += 1.0  # out of place: y keeps its value
         assert y.tolist() == [1.0, 2.0] and alias.tolist() == [2.0, 3.0]
-    finally:
-        if saved is not None:
-            sys.modules["tensorflow"] = saved
-        aliases.uninstall_aliases()
