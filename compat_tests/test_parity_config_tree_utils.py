@@ -324,3 +324,10 @@ def test_layer_dtype_policy_matches_keras(dtype):
         keraslite.mixed_precision.set_global_policy(None)
     assert repr(lite.dtype_policy) == repr(k.dtype_policy)
     assert lite.dtype_policy.name == k.dtype_policy.name and lite.variable_dtype == k.variable_dtype
+
+
+@pytest.mark.parametrize("value", ["float32", "float64", "int", float, int, bool, np.int16, torch.float16, torch.int64,
+                                   np.dtype("uint8"), "bfloat16", None])
+def test_backend_standardize_dtype_gives_keras_spelling(value):
+    # Keras 3 code reads keras.backend.standardize_dtype(x.dtype) == "float32".
+    assert keraslite.backend.standardize_dtype(value) == keras.backend.standardize_dtype(value)

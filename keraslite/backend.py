@@ -81,6 +81,19 @@ def standardize_data_format(data_format):
 
 
 def standardize_dtype(dtype):
+    """Keras's spelling of a dtype ('float32', 'int64', 'bool'), from a string, a numpy or torch
+    dtype, a Python type, or None (floatx): `keras.backend.standardize_dtype`. (keraslite's own
+    code wants the torch dtype: `torch_dtype`.)"""
+    python_types = {float: "float32", int: "int32", bool: "bool", "int": "int32"}
+    if isinstance(dtype, (type, str)) and dtype in python_types:
+        dtype = python_types[dtype]
+    try:
+        return dtype_name(_dtype_of(dtype))  # numpy scalar types and dtypes too
+    except (ValueError, TypeError):
+        raise ValueError(f"Invalid dtype: {dtype}") from None
+
+
+def torch_dtype(dtype):
     """Return a torch dtype for a Keras dtype spelling (str, numpy or torch dtype, or None)."""
     if dtype is None:
         dtype = _FLOATX
@@ -472,7 +485,7 @@ def _dtype_of(value):
         value = np.dtype(value).name
     elif isinstance(value, np.dtype):
         value = value.name
-    return standardize_dtype(value)
+    return torch_dtype(value)
 
 
 def result_type(*dtypes):
@@ -498,9 +511,9 @@ def result_type(*dtypes):
             try:
                 out = torch.promote_types(out, d)
             except RuntimeError:  # unsigned types torch does not promote: numpy's lattice agrees here
-                out = standardize_dtype(np.promote_types(dtype_name(out), dtype_name(d)).name)
+                out = torch_dtype(np.promote_types(dtype_name(out), dtype_name(d)).name)
         if "float" in kinds and not out.is_floating_point:
-            out = standardize_dtype(floatx())
+            out = torch_dtype(floatx())
         elif "int" in kinds and out == torch.bool:
             out = torch.int32
         name = dtype_name(out)

@@ -71,7 +71,7 @@ class _Seeded(Initializer):
     @staticmethod
     def _dtypes(dtype):
         """(dtype to draw in, dtype to return): Keras draws in the weight's own float dtype."""
-        out = backend.standardize_dtype(dtype)
+        out = backend.torch_dtype(dtype)
         return (out if out.is_floating_point else torch.float32), out
 
     def _uniform(self, shape, low, high, dtype):
@@ -101,12 +101,12 @@ class _Seeded(Initializer):
 
 class Zeros(Initializer):
     def __call__(self, shape, dtype=None):
-        return torch.zeros(shape, dtype=backend.standardize_dtype(dtype))
+        return torch.zeros(shape, dtype=backend.torch_dtype(dtype))
 
 
 class Ones(Initializer):
     def __call__(self, shape, dtype=None):
-        return torch.ones(shape, dtype=backend.standardize_dtype(dtype))
+        return torch.ones(shape, dtype=backend.torch_dtype(dtype))
 
 
 class Constant(Initializer):
@@ -115,7 +115,7 @@ class Constant(Initializer):
 
     def __call__(self, shape, dtype=None):
         value = np.asarray(self.value)
-        return torch.as_tensor(np.broadcast_to(value, shape).copy(), dtype=backend.standardize_dtype(dtype))
+        return torch.as_tensor(np.broadcast_to(value, shape).copy(), dtype=backend.torch_dtype(dtype))
 
     def get_config(self):
         value = self.value
@@ -129,7 +129,7 @@ class Identity(Initializer):
     def __call__(self, shape, dtype=None):
         if len(shape) != 2:
             raise ValueError(f"Identity initializer needs a 2-D shape; received shape {tuple(shape)}.")
-        return self.gain * torch.eye(*shape, dtype=backend.standardize_dtype(dtype))
+        return self.gain * torch.eye(*shape, dtype=backend.torch_dtype(dtype))
 
     def get_config(self):
         return {"gain": self.gain}
@@ -286,7 +286,7 @@ class STFT(Initializer):
         self.periodic = periodic
 
     def __call__(self, shape, dtype=None):
-        dtype = backend.standardize_dtype(dtype)
+        dtype = backend.torch_dtype(dtype)
         if len(shape) != 3:
             raise ValueError(f"STFT initializer needs a 3-D shape (frame_length, input_channels, fft_bins); "
                              f"received shape {tuple(shape)}.")

@@ -676,7 +676,7 @@ class Loss:
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or backend.to_snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
-        self._dtype = backend.standardize_dtype(dtype) if dtype is not None else backend.standardize_dtype(None)
+        self._dtype = backend.torch_dtype(dtype) if dtype is not None else backend.torch_dtype(None)
 
     @property
     def dtype(self):

@@ -150,7 +150,7 @@ class Metric:
 
     def __init__(self, name=None, dtype=None):
         self.name = name or backend.to_snake_case(type(self).__name__)
-        self._dtype = backend.standardize_dtype(dtype)
+        self._dtype = backend.torch_dtype(dtype)
         self._variables = []
         self._device = None
 
@@ -168,7 +168,7 @@ class Metric:
         if isinstance(shape, str):  # Keras 2 (tf.keras) order: add_weight(name, shape=(), ...)
             shape, name = (), shape
         shape = tuple(shape) if isinstance(shape, (list, tuple)) else (() if shape is None else (int(shape),))
-        dtype = backend.standardize_dtype(dtype or self._dtype)
+        dtype = backend.torch_dtype(dtype or self._dtype)
         value = torch.zeros(shape, dtype=dtype)
         if initializer not in ("zeros", None):
             from keraslite import initializers

@@ -27,7 +27,7 @@ class DTypePolicy:
         if isinstance(name, DTypePolicy):
             name = name.name
         if not isinstance(name, str):
-            name = backend.dtype_name(backend.standardize_dtype(name))
+            name = backend.dtype_name(backend.torch_dtype(name))
         if name.startswith("mixed_"):
             inner = name[len("mixed_"):]
             if inner not in ("float16", "bfloat16"):
@@ -36,7 +36,7 @@ class DTypePolicy:
             self._compute, self._variable = inner, "float32"
         else:
             try:
-                dtype = backend.dtype_name(backend.standardize_dtype(name))
+                dtype = backend.dtype_name(backend.torch_dtype(name))
             except (ValueError, TypeError):
                 raise ValueError(f"Cannot convert '{name}' to a DTypePolicy: expected a dtype name such as "
                                  "'float32', 'float64' or 'bfloat16', or 'mixed_float16' / 'mixed_bfloat16'."
@@ -115,11 +115,11 @@ def layer_dtype(dtype):
     global policy)."""
     if dtype is None:
         if _GLOBAL is None:
-            return backend.standardize_dtype(None)
+            return backend.torch_dtype(None)
         dtype = _GLOBAL
     if isinstance(dtype, DTypePolicy):
-        return backend.standardize_dtype(dtype.variable_dtype)
-    return backend.standardize_dtype(dtype)  # a 'mixed_*' name gives float32 there too
+        return backend.torch_dtype(dtype.variable_dtype)
+    return backend.torch_dtype(dtype)  # a 'mixed_*' name gives float32 there too
 
 
 def policy_name(dtype):

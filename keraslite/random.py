@@ -21,7 +21,7 @@ __all__ = ["SeedGenerator", "normal", "uniform", "truncated_normal", "randint", 
 def _dtype(dtype, default=None):
     if dtype is None:
         dtype = default or backend.floatx()
-    return backend.standardize_dtype(dtype)
+    return backend.torch_dtype(dtype)
 
 
 def _on_device(tensor):
@@ -61,7 +61,7 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
     """Integers drawn uniformly from [minval, maxval)."""
     gen = generator_for(seed)
     return _on_device(torch.randint(int(minval), int(maxval), _shape(shape), generator=gen,
-                                    dtype=backend.standardize_dtype(dtype)))
+                                    dtype=backend.torch_dtype(dtype)))
 
 
 def categorical(logits, num_samples, dtype="int32", seed=None):
@@ -70,7 +70,7 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
     probs = torch.softmax(logits.detach().cpu().float(), dim=-1)
     gen = generator_for(seed)
     draws = torch.multinomial(probs, int(num_samples), replacement=True, generator=gen)
-    return _on_device(draws.to(backend.standardize_dtype(dtype)))
+    return _on_device(draws.to(backend.torch_dtype(dtype)))
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):

@@ -85,7 +85,7 @@ def _preprocess_tensor(x, data_format, mode):
 
     if not backend.is_keras_tensor(x) and not isinstance(x, torch.Tensor):
         x = ops.convert_to_tensor(x)
-    if not backend.standardize_dtype(x.dtype).is_floating_point:
+    if not backend.torch_dtype(x.dtype).is_floating_point:
         x = ops.cast(x, backend.floatx())
     ndim = len(x.shape)
     if mode == "tf":
@@ -100,7 +100,7 @@ def _preprocess_tensor(x, data_format, mode):
         else:
             x = ops.stack([x[..., i] for i in (2, 1, 0)], axis=-1)  # RGB -> BGR
         mean, std = _CAFFE_MEAN, None
-    dtype = backend.standardize_dtype(x.dtype)
+    dtype = backend.torch_dtype(x.dtype)
     x = x + ops.reshape(ops.convert_to_tensor(-np.asarray(mean), dtype=dtype), _channel_view(ndim, data_format))
     if std is not None:
         x = x / ops.reshape(ops.convert_to_tensor(np.asarray(std), dtype=dtype),

@@ -19,7 +19,7 @@ __all__ = ["uniform", "normal", "lecun_uniform", "glorot_normal", "glorot_unifor
 def _variable(init, shape, name):
     from keraslite.layers.layer import Variable
 
-    value = init(tuple(int(d) for d in shape), dtype=backend.standardize_dtype(backend.floatx()))
+    value = init(tuple(int(d) for d in shape), dtype=backend.torch_dtype(backend.floatx()))
     return Variable(value, trainable=True, name=name or "variable")
 
 

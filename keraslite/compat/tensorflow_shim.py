@@ -102,7 +102,7 @@ def _dtype_name(dtype):
 def _torch_dtype(dtype):
     from keraslite import backend
 
-    return backend.standardize_dtype(_dtype_name(dtype))
+    return backend.torch_dtype(_dtype_name(dtype))
 
 
 def _device():

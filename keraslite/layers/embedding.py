@@ -224,11 +224,11 @@ class ReversibleEmbedding(Embedding):
                              f"dimension is output_dim={self.output_dim}; received shape {tuple(inputs.shape)}.")
         kernel = self.embeddings.t() if self.tie_weights else self.reverse_embeddings
         if self.reverse_dtype is not None:
-            dtype = backend.standardize_dtype(self.reverse_dtype)
+            dtype = backend.torch_dtype(self.reverse_dtype)
             if dtype == torch.float64:
                 # Keras 3's dtype promotion on torch makes a float64 x float64 matmul float32
                 # (inputs and result), so float64 there means the default float dtype.
-                dtype = backend.standardize_dtype(backend.floatx())
+                dtype = backend.torch_dtype(backend.floatx())
             inputs, kernel = inputs.to(dtype), kernel.to(dtype)
         elif inputs.dtype != self._variable_dtype:
             inputs = inputs.to(self._variable_dtype)  # Keras autocasts float inputs to the compute dtype

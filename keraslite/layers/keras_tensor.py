@@ -36,7 +36,7 @@ class KerasTensor:
     def __init__(self, shape, dtype="float32", name=None, keras_history=None, sparse=False):
         # `x.shape.as_list()` works, as on tf.keras 2's symbolic tensors.
         self.shape = ShapeTuple(None if d is None else int(d) for d in shape)
-        self.dtype = backend.dtype_name(backend.standardize_dtype(dtype)) if not isinstance(dtype, str) else dtype
+        self.dtype = backend.dtype_name(backend.torch_dtype(dtype)) if not isinstance(dtype, str) else dtype
         self.name = name
         self._keras_history = keras_history
         self.sparse = sparse
@@ -54,7 +54,7 @@ class KerasTensor:
 
     @property
     def torch_dtype(self):
-        return backend.standardize_dtype(self.dtype)
+        return backend.torch_dtype(self.dtype)
 
     def __repr__(self):
         return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "

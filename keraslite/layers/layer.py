@@ -242,7 +242,7 @@ def _variable_value(value, shape, dtype):
             raise ValueError(f"When creating a Variable from an initializer ({value!r}), the `shape` argument "
                              "should be specified.")
         init = initializers.get(value)
-        dt = backend.standardize_dtype(dtype or backend.floatx())
+        dt = backend.torch_dtype(dtype or backend.floatx())
         value = init(tuple(int(d) for d in shape), dtype=dt)
     if isinstance(value, torch.Tensor):
         t = value.detach().clone()
@@ -252,7 +252,7 @@ def _variable_value(value, shape, dtype):
             arr = arr.astype(backend.floatx())  # Python floats become floatx; arrays keep their dtype
         t = torch.as_tensor(backend.torch_ready(arr)).clone()
     if dtype is not None:
-        t = t.to(backend.standardize_dtype(dtype))
+        t = t.to(backend.torch_dtype(dtype))
     if shape is not None and tuple(t.shape) != tuple(int(d) for d in shape):
         raise ValueError(f"Initial value of shape {tuple(t.shape)} does not match the Variable's `shape` "
                          f"{tuple(shape)}.")
@@ -789,10 +789,10 @@ class Layer(nn.Module):
         attribute = None if name else f"variable_{len(self._variables)}"
         name = name or backend.get_uid("variable")
         if initializer is None:
-            floating = backend.standardize_dtype(dtype or self._variable_dtype).is_floating_point
+            floating = backend.torch_dtype(dtype or self._variable_dtype).is_floating_point
             initializer = "glorot_uniform" if floating else "zeros"
         init = initializers.get(initializer)
-        torch_dtype = backend.standardize_dtype(dtype or self._variable_dtype)
+        torch_dtype = backend.torch_dtype(dtype or self._variable_dtype)
         with torch.inference_mode(False), torch.no_grad():  # never an inference tensor (see _wrap_build)
             value = init(shape, dtype=torch_dtype)
             value = torch.as_tensor(value, dtype=torch_dtype)

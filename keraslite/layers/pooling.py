@@ -72,7 +72,7 @@ class _Pooling(Layer):
             y = _MAX[rank](x, pool, strides, padding)
         else:
             if not x.is_floating_point():
-                x = x.to(backend.standardize_dtype(None))
+                x = x.to(backend.torch_dtype(None))
             y = _AVG[rank](x, pool, strides, padding, count_include_pad=False)
         return keras_view(y, self.rank, self.data_format)
 
@@ -164,7 +164,7 @@ class _GlobalPooling(Layer):
         if self.mode == "max":
             return torch.amax(inputs, dim=self._spatial_axes, keepdim=self.keepdims)
         if not inputs.is_floating_point():
-            inputs = inputs.to(backend.standardize_dtype(None))
+            inputs = inputs.to(backend.torch_dtype(None))
         return torch.mean(inputs, dim=self._spatial_axes, keepdim=self.keepdims)
 
     def compute_output_shape(self, input_shape):
@@ -217,7 +217,7 @@ class GlobalAveragePooling1D(_GlobalPooling):
             return super().call(inputs)
         check_ndim(self, inputs.shape, 3)
         if not inputs.is_floating_point():
-            inputs = inputs.to(backend.standardize_dtype(None))
+            inputs = inputs.to(backend.torch_dtype(None))
         steps_axis = 1 if self.data_format == "channels_last" else 2
         weights = mask.to(torch.bool).unsqueeze(2 if self.data_format == "channels_last" else 1)  # broadcastable
         total = torch.where(weights, inputs, 0).sum(dim=steps_axis, keepdim=self.keepdims)
@@ -301,7 +301,7 @@ class _AdaptivePooling(Layer):
         self._check(inputs.shape)
         x = torch_view(inputs, self.rank, self.data_format)  # (batch, c, *spatial)
         if self.mode == "average" and not x.is_floating_point():
-            x = x.to(backend.standardize_dtype(None))
+            x = x.to(backend.torch_dtype(None))
         size = torch_args(self.output_size, self.rank, 1)
         y = _ADAPTIVE[self.mode][max(self.rank, 2)](x, size)
         return keras_view(y, self.rank, self.data_format)

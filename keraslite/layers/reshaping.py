@@ -236,7 +236,7 @@ class UpSampling2D(_UpSampling):
         check_ndim(self, inputs.shape, 4)
         x = inputs.permute(0, 3, 1, 2) if self.data_format == "channels_last" else inputs  # (batch, c, h, w)
         if not x.is_floating_point():
-            x = x.to(backend.standardize_dtype(None))
+            x = x.to(backend.torch_dtype(None))
         size = (x.shape[2] * self.size[0], x.shape[3] * self.size[1])
         y = F.interpolate(x, size=size, mode=self.interpolation, align_corners=False)
         return y.permute(0, 2, 3, 1) if self.data_format == "channels_last" else y

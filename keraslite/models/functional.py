@@ -231,7 +231,7 @@ def _drop_traced_losses(layer):
 
 
 def infer_output_shape(layer, input_shape, dtype=None, **call_kwargs):
-    dtype = backend.standardize_dtype(dtype)
+    dtype = backend.torch_dtype(dtype)
     device = _weights_device(layer)
 
     def run(fill, long_fill):

@@ -72,18 +72,18 @@ def _default_dtype(x):
     if isinstance(x, int):
         return torch.int32
     if isinstance(x, float):
-        return backend.standardize_dtype(backend.floatx())
+        return backend.torch_dtype(backend.floatx())
     return None
 
 
 def _t(x, dtype=None):
     """Any array-like -> torch tensor (numpy keeps its dtype; Python values as Keras)."""
     if isinstance(x, torch.Tensor):
-        return x if dtype is None else x.to(backend.standardize_dtype(dtype))
+        return x if dtype is None else x.to(backend.torch_dtype(dtype))
     if isinstance(x, KerasTensor):
         raise TypeError(f"A symbolic tensor {x} cannot be converted to a concrete tensor. Use it inside a "
                         "layer or a functional model instead.")
-    torch_dtype = None if dtype is None else backend.standardize_dtype(dtype)
+    torch_dtype = None if dtype is None else backend.torch_dtype(dtype)
     if isinstance(x, (np.ndarray, np.generic)):
         return torch.as_tensor(backend.torch_ready(np.asarray(x)), dtype=torch_dtype)
     if hasattr(x, "numpy") and not isinstance(x, (list, tuple)):
@@ -95,7 +95,7 @@ def _t(x, dtype=None):
         arr = np.asarray(x)
         if torch_dtype is None:
             if arr.dtype.kind == "f":
-                torch_dtype = backend.standardize_dtype(backend.floatx())
+                torch_dtype = backend.torch_dtype(backend.floatx())
             elif arr.dtype.kind in "iu":
                 torch_dtype = torch.int32
         return torch.as_tensor(arr, dtype=torch_dtype)
@@ -139,7 +139,7 @@ def _axes(axis, ndim):
 
 
 def _float(x):
-    return x if x.is_floating_point() or x.is_complex() else x.to(backend.standardize_dtype(backend.floatx()))
+    return x if x.is_floating_point() or x.is_complex() else x.to(backend.torch_dtype(backend.floatx()))
 
 
 # ----------------------------------------------------------------------------- settings (K.*)
@@ -183,7 +183,7 @@ def constant(value, dtype=None, shape=None, name=None):
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     if isinstance(x, KerasTensor):
         # In a functional model: the symbolic tensor itself, or a cast node for another dtype.
-        same = dtype is None or backend.standardize_dtype(dtype) == x.torch_dtype
+        same = dtype is None or backend.torch_dtype(dtype) == x.torch_dtype
         return x if same else cast(x, dtype)
     if _is_text(x) and (dtype is None or dtype == "string"):
         # torch has no string tensors: text stays numpy (a StringArray, as tf.data's strings).
@@ -222,7 +222,7 @@ def convert_to_numpy(x):
 
 @_op
 def cast(x, dtype):
-    return _t(x).to(backend.standardize_dtype(dtype))
+    return _t(x).to(backend.torch_dtype(dtype))
 
 
 def shape(x):
@@ -978,7 +978,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     x = _t(x).to(torch.int64)
     valid = (x >= 0) & (x < num_classes)
     out = F.one_hot(torch.where(valid, x, torch.zeros_like(x)), num_classes) * valid.unsqueeze(-1)
-    out = out.to(backend.standardize_dtype(dtype))
+    out = out.to(backend.torch_dtype(dtype))
     if axis != -1 and axis != out.dim() - 1:
         out = torch.movedim(out, -1, axis)
     return out
@@ -1033,7 +1033,7 @@ def count_params(x):
 # ----------------------------------------------------------------------------- creation
 
 def _dtype_or(dtype, default):
-    return backend.standardize_dtype(dtype if dtype is not None else default)
+    return backend.torch_dtype(dtype if dtype is not None else default)
 
 
 def _shape_arg(shape):
@@ -1054,25 +1054,25 @@ def full(shape, fill_value, dtype=None):
     if dtype is None:
         d = _default_dtype(fill_value) if not isinstance(fill_value, torch.Tensor) else fill_value.dtype
         dtype = d if d is not None else backend.floatx()
-    return torch.full(_shape_arg(shape), fill_value, dtype=backend.standardize_dtype(dtype))
+    return torch.full(_shape_arg(shape), fill_value, dtype=backend.torch_dtype(dtype))
 
 
 @_op
 def ones_like(x, dtype=None):
     x = _t(x)
-    return torch.ones_like(x, dtype=None if dtype is None else backend.standardize_dtype(dtype))
+    return torch.ones_like(x, dtype=None if dtype is None else backend.torch_dtype(dtype))
 
 
 @_op
 def zeros_like(x, dtype=None):
     x = _t(x)
-    return torch.zeros_like(x, dtype=None if dtype is None else backend.standardize_dtype(dtype))
+    return torch.zeros_like(x, dtype=None if dtype is None else backend.torch_dtype(dtype))
 
 
 @_op
 def full_like(x, fill_value, dtype=None):
     x = _t(x)
-    return torch.full_like(x, fill_value, dtype=None if dtype is None else backend.standardize_dtype(dtype))
+    return torch.full_like(x, fill_value, dtype=None if dtype is None else backend.torch_dtype(dtype))
 
 
 def eye(N, M=None, k=0, dtype=None):
@@ -1093,7 +1093,7 @@ def arange(start, stop=None, step=1, dtype=None):
     if dtype is None:
         floats = _py_any(isinstance(v, float) for v in (start, stop, step))
         dtype = backend.floatx() if floats else "int32"
-    return torch.arange(start, stop, step, dtype=backend.standardize_dtype(dtype))
+    return torch.arange(start, stop, step, dtype=backend.torch_dtype(dtype))
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):

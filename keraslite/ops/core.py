@@ -313,14 +313,14 @@ def dtype(x):
     if value is None:
         value = _t(x).dtype
     return backend.dtype_name(value) if isinstance(value, torch.dtype) else backend.dtype_name(
-        backend.standardize_dtype(value))
+        backend.torch_dtype(value))
 
 
 @_op
 def saturate_cast(x, dtype):
     """Cast, clipping first to the target dtype's range (no integer wrap-around)."""
     x = _t(x)
-    target = backend.standardize_dtype(dtype)
+    target = backend.torch_dtype(dtype)
     if target == torch.bool:
         return x.to(target)
     info = torch.finfo(target) if target.is_floating_point else torch.iinfo(target)

@@ -18,7 +18,7 @@ def _matrix(x, op, square=False):
     """A float tensor of rank >= 2 (square in its last two axes when asked)."""
     x = _t(x)
     if not (x.is_floating_point() or x.is_complex()):
-        x = x.to(backend.standardize_dtype(backend.floatx()))
+        x = x.to(backend.torch_dtype(backend.floatx()))
     if x.dim() < 2:
         raise ValueError(f"ops.{op} expects a tensor of rank >= 2 (a matrix or a batch of matrices); received shape "
                          f"{tuple(x.shape)}.")

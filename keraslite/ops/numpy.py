@@ -32,7 +32,7 @@ _INT_DTYPES = (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8, t
 
 
 def _floatx():
-    return backend.standardize_dtype(backend.floatx())
+    return backend.torch_dtype(backend.floatx())
 
 
 def _fail(op, received, expected, error=ValueError):
@@ -712,7 +712,7 @@ def triu(x, k=0):
 
 
 def tri(N, M=None, k=0, dtype=None):
-    dtype = backend.standardize_dtype(dtype or backend.floatx())
+    dtype = backend.torch_dtype(dtype or backend.floatx())
     return torch.tril(torch.ones((N, N if M is None else M), dtype=dtype), k)
 
 
@@ -924,7 +924,7 @@ def size(x):
 @_op
 def view(x, dtype=None):
     x = _t(x)
-    return x if dtype is None else x.view(backend.standardize_dtype(dtype))
+    return x if dtype is None else x.view(backend.torch_dtype(dtype))
 
 
 @_op
@@ -971,7 +971,7 @@ def kaiser(x, beta):
 
 def _space_dtype(start, stop, dtype):
     if dtype is not None:
-        return backend.standardize_dtype(dtype)
+        return backend.torch_dtype(dtype)
     ds = [v.dtype for v in (start, stop) if isinstance(v, torch.Tensor)]
     d = _floatx()
     for v in ds:

@@ -412,7 +412,7 @@ class Optimizer:
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="none", layout=None, name=None):
         from keraslite import initializers
 
-        torch_dtype = backend.standardize_dtype(dtype or backend.floatx())
+        torch_dtype = backend.torch_dtype(dtype or backend.floatx())
         value = torch.as_tensor(initializers.get(initializer)(tuple(shape), dtype=torch_dtype), dtype=torch_dtype)
         name = name or f"variable_{len(self._custom_variables)}"
         var = Variable(value.to(self._device) if self._device is not None else value, trainable=False, name=name,

@@ -188,7 +188,7 @@ def to_tensor(v, device=None):
             a = np.ascontiguousarray(a).copy()
         t = torch.from_numpy(a)
     if t.dtype == torch.float64:
-        t = t.to(backend.standardize_dtype(backend.floatx()))
+        t = t.to(backend.torch_dtype(backend.floatx()))
     if t.dtype in (torch.uint8, torch.int8, torch.int16, torch.int32) and not t.is_floating_point():
         pass  # keep integer labels integer; losses cast as needed
     if device is not None and t.device != device:

@@ -55,17 +55,10 @@ _LAZY = {
 
 
 def standardize_dtype(dtype):
-    """Keras's spelling of a dtype ('float32', 'int64', 'bool'), from a string, a numpy or torch
-    dtype, a Python type, or None (floatx)."""
+    """Keras's spelling of a dtype ('float32', 'int64', 'bool'); see keraslite.backend."""
     from keraslite import backend
 
-    python_types = {float: "float32", int: "int32", bool: "bool", "int": "int32"}
-    if isinstance(dtype, (type, str)) and dtype in python_types:
-        dtype = python_types[dtype]
-    try:
-        return backend.dtype_name(backend._dtype_of(dtype))  # numpy scalar types and dtypes too
-    except (ValueError, TypeError):
-        raise ValueError(f"Invalid dtype: {dtype}") from None
+    return backend.standardize_dtype(dtype)
 
 
 def __getattr__(name):

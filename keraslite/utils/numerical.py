@@ -21,7 +21,7 @@ def to_categorical(y, num_classes=None, dtype="float32"):
         out = torch.nn.functional.one_hot(y.long(), n)
         from keraslite import backend
 
-        return out.to(backend.standardize_dtype(dtype))
+        return out.to(backend.torch_dtype(dtype))
     y = np.array(y, dtype="int64")
     input_shape = y.shape
     if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:

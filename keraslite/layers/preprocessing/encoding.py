@@ -205,7 +205,7 @@ class Discretization(Layer):
             x = x.to(torch.uint8)
         indices = torch.bucketize(x.contiguous(), bins, right=True).to(torch.int32)
         depth = len(self.bin_boundaries) + 1
-        return encode_categorical(indices, self.output_mode, depth, backend.standardize_dtype(self.output_dtype))
+        return encode_categorical(indices, self.output_mode, depth, backend.torch_dtype(self.output_dtype))
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":
@@ -415,7 +415,7 @@ class HashedCrossing(Layer):
         device = next((x.device for x in inputs if isinstance(x, torch.Tensor)), None)
         if device is not None:
             out = out.to(device)
-        dtype = backend.standardize_dtype(self.dtype)
+        dtype = backend.torch_dtype(self.dtype)
         return encode_categorical(out, self.output_mode, self.num_bins, dtype)
 
     def compute_output_shape(self, input_shape):
