@@ -338,3 +338,29 @@ def test_gradient_penalty_loss_taking_gradients_of_a_model_tensor():
     model.train_on_batch(x, np.zeros((8, 1)))
     assert not np.allclose(before, critic.get_weights()[0])  # the penalty reached the critic's weights
     np.testing.assert_allclose(model.test_on_batch(x, np.zeros((8, 1))), expected(), rtol=1e-5)
+
+
+def test_callable_add_loss_is_kept_and_evaluated_when_losses_are_read():
+    # tf.keras 2 (Hands-On CV with TF2's ConvWithRegularizers): add_loss(partial(reg, self.kernel))
+    # in build(); the penalty follows the weight's current value and is trained.
+    import functools
+
+    def reg(w, coef=0.1):
+        return coef * ops.sum(w ** 2)
+
+    class Regularized(layers.Layer):
+        def build(self, input_shape):
+            self.k = self.add_weight(name="k", shape=(input_shape[-1], 2), initializer="ones")
+            self.add_loss(functools.partial(reg, self.k))
+
+        def call(self, x):
+            return ops.matmul(x, self.k)
+
+    model = keraslite.Sequential([keraslite.Input((3,)), Regularized()])
+    model.compile(keraslite.optimizers.SGD(0.01), "mse")
+    model(np.ones((2, 3), "float32"))  # a call does not clear it
+    assert len(model.losses) == 1 and float(model.losses[0]) == pytest.approx(0.6)
+    history = model.fit(np.zeros((4, 3), "float32"), np.zeros((4, 2), "float32"), epochs=2, verbose=0)
+    # the only loss is the penalty: 0.1 * 6 * k^2, with k shrinking by lr * 0.2 * k per step
+    assert history.history["loss"] == pytest.approx([0.6, 0.6 * 0.998 ** 2], rel=1e-5)
+    assert float(model.losses[0]) == pytest.approx(0.6 * 0.998 ** 4, rel=1e-5)

@@ -671,6 +671,9 @@ class Layer(nn.Module):
                 if v.regularizer is not None and v.requires_grad:
                     out.append(v.regularizer(v.keras_value()))
             out.extend(layer._added_losses)
+            for fn in getattr(layer, "_callable_losses", ()):
+                value = fn()
+                out.append(value if isinstance(value, torch.Tensor) else torch.as_tensor(value, dtype=torch.float32))
         return out
 
     def add_loss(self, loss, inputs=None):
@@ -678,6 +681,11 @@ class Layer(nn.Module):
         # keraslite record the losses of each call, so it changes nothing.
         from keraslite.models import functional
 
+        if callable(loss) and not isinstance(loss, torch.Tensor):
+            # tf.keras 2: a zero-argument callable (often a regularizer on a weight, added in
+            # build()) is kept across calls and evaluated whenever `losses` is read.
+            self.__dict__.setdefault("_callable_losses", []).append(loss)
+            return
         if functional.in_graph_run() and not rng.is_tracing() and functional.has_symbolic(loss):
             raise ValueError(
                 f"Layer '{self.name}' ({type(self).__name__}): add_loss() received a symbolic tensor while the "

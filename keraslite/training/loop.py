@@ -244,16 +244,13 @@ def _extra_losses_possible(model):
     if graph is not None and graph.with_losses is not None:  # model.add_loss(symbolic tensor)
         return True
     for layer in model._flatten_layers():
-        if getattr(layer, "activity_regularizer", None) is not None or layer._added_losses:
+        if (getattr(layer, "activity_regularizer", None) is not None or layer._added_losses
+                or getattr(layer, "_callable_losses", None)):
             return True
         for v in layer._variables:
             if getattr(v, "regularizer", None) is not None:
                 return True
     return False
-
-
-def _uses_add_loss(model):
-    return any(layer._added_losses for layer in model._flatten_layers())
 
 
 class _State:
