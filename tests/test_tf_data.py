@@ -811,3 +811,15 @@ def test_assert_cardinality_ignore_errors_and_enumerate_dataset():
         list(Dataset.range(2).map(check))
     pairs = Dataset.range(3).apply(tf.data.experimental.enumerate_dataset(start=5))
     assert [(int(i), int(v)) for i, v in pairs] == [(5, 0), (6, 1), (7, 2)]
+
+
+def test_options_take_tf_2_option_groups(tf):
+    # Hands-On CV ch7: options.experimental_optimization.map_fusion = True, then with_options.
+    options = tf.data.Options()
+    options.experimental_optimization.map_fusion = True
+    options.experimental_threading.private_threadpool_size = 4
+    options.experimental_autotune = True
+    assert options.experimental_optimization.map_fusion is True
+    assert options.experimental_optimization.map_parallelization is None
+    ds = tf.data.Dataset.range(3).with_options(options)
+    assert [int(v) for v in ds.as_numpy_iterator()] == [0, 1, 2]

@@ -996,3 +996,14 @@ def test_gather_with_batch_dims(tf, shape, ishape, axis, batch_dims):
     np.testing.assert_array_equal(arr(got), expected)
     with pytest.raises(ValueError, match="batch_dims"):
         tf.gather(params, indices[:1], axis=axis, batch_dims=1)
+
+
+def test_one_hot_ignores_out_of_range_indices_and_takes_tf_arguments(tf):
+    # Hands-On CV's dice loss marks pixels to ignore with 255: TF gives them an all-off row.
+    np.testing.assert_array_equal(arr(tf.one_hot([0, 255, 2, -1], 3)),
+                                  [[1, 0, 0], [0, 0, 0], [0, 0, 1], [0, 0, 0]])
+    assert tf.one_hot([0], 2).dtype == torch.float32
+    out = tf.one_hot([[1], [0]], 2, on_value=5, off_value=-1)
+    assert out.dtype == torch.int32 and tuple(out.shape) == (2, 1, 2)
+    np.testing.assert_array_equal(arr(out)[:, 0], [[-1, 5], [5, -1]])
+    np.testing.assert_array_equal(arr(tf.one_hot([1, 0], 3, axis=0, dtype=tf.int64)), [[0, 1], [1, 0], [0, 0]])

@@ -300,8 +300,21 @@ def _arg_extreme(fn):
 
 
 argmax, argmin = _arg_extreme(torch.argmax), _arg_extreme(torch.argmin)
-one_hot = lambda indices, depth, dtype=float32, name=None: torch.nn.functional.one_hot(  # noqa: E731
-    convert_to_tensor(indices).long(), depth).to(_torch_dtype(dtype))
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """TF's one_hot: indices outside [0, depth) give a row of off_value (segmentation code marks
+    pixels to ignore with 255); on/off values set the dtype unless `dtype` does (else float32)."""
+    from keraslite import ops
+
+    if dtype is None:
+        given = next((v for v in (on_value, off_value) if v is not None), None)
+        dtype = convert_to_tensor(given).dtype if given is not None else float32
+    dtype = _torch_dtype(dtype)
+    hot = ops.one_hot(convert_to_tensor(indices), int(depth), axis=-1 if axis is None else axis, dtype="bool")
+    on = torch.as_tensor(1 if on_value is None else on_value, dtype=dtype, device=hot.device)
+    off = torch.as_tensor(0 if off_value is None else off_value, dtype=dtype, device=hot.device)
+    return torch.where(hot, on, off)
 
 
 def _shape_tuple(shape):

@@ -1413,12 +1413,28 @@ def _buffer_shuffle(iterator, buffer_size, generator):
         yield buffer.pop()
 
 
+class _OptionGroup:
+    """A group of tf.data options (`options.experimental_optimization.map_fusion = True`):
+    any option may be set and read back; unset ones read as None."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return None
+
+
 class Options:
     """tf.data.Options: accepted and ignored (there is no parallel pipeline to tune)."""
 
     def __init__(self):
         self.experimental_deterministic = True
         self.deterministic = True
+        self.experimental_optimization = _OptionGroup()
+        self.experimental_threading = self.threading = _OptionGroup()
+        self.experimental_distribute = _OptionGroup()
+        self.autotune = _OptionGroup()
+        self.experimental_autotune = True
+        self.experimental_slack = False
 
 
 def _cardinality_of(dataset):
