@@ -209,3 +209,29 @@ def test_add_weight_with_the_shape_first_like_keras():
     assert [tuple(w.shape) for w in l_layer.weights] == [tuple(w.shape) for w in k_layer.weights]
     assert [w.dtype for w in l_layer.get_weights()] == [w.dtype for w in k_layer.get_weights()]
     assert_close(to_numpy(l_out), to_numpy(k_out))
+
+
+def test_training_flag_reaches_sublayers_through_a_call_without_training():
+    # Writing a training loop from scratch: model(x, training=True) on a subclassed model whose
+    # call() takes no `training` still runs its BatchNormalization / Dropout in training mode.
+    def make(lib):
+        class M(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.bn = lib.layers.BatchNormalization()
+                self.drop = lib.layers.Dropout(0.5)
+
+            def call(self, x):
+                return self.drop(self.bn(x))
+
+        return M()
+
+    x = np.random.default_rng(0).normal(3.0, 1.0, (64, 3)).astype("float32")
+    results = []
+    for lib in (keras, keraslite):
+        m = make(lib)
+        y = lib.ops.convert_to_numpy(m(x, training=True))
+        z = lib.ops.convert_to_numpy(m(x))
+        results.append((lib.ops.convert_to_numpy(m.bn.moving_mean), (y == 0).mean() > 0.2, (z == 0).any()))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-5)
+    assert results[1][1:] == results[0][1:] == (True, False)

@@ -917,16 +917,28 @@ class Layer(nn.Module):
             mask = _mask_of(inputs)
             if mask is not None:
                 kwargs["mask"] = mask
+        global _call_context
         if not self._call_accepts_training:
-            kwargs.pop("training", None)
-            if self._plain_forward and not _module_call_needed(self):  # inlined _forward_call: the hot path
+            training = kwargs.pop("training", None)
+            if training is not None:
+                # A call() without `training` (a subclassed model's) still hands a given
+                # `model(x, training=True)` on to its sublayers, as Keras's call context does.
+                entered = _call_context is None
+                if entered:
+                    _call_context = _CallContext()
+                _call_context.training = training
+                try:
+                    outputs = self._forward_call(args, kwargs)
+                finally:
+                    if entered:
+                        _call_context = None
+            elif self._plain_forward and not _module_call_needed(self):  # inlined _forward_call: the hot path
                 outputs = self.call(*args, **kwargs)
             else:
                 outputs = super().__call__(*args, **kwargs)
         else:
             # Keras resolves `training` as: passed here, else what the enclosing call resolved
             # (when not None), else call()'s default; it is passed on only when not None.
-            global _call_context
             context = _call_context
             entered = context is None
             if entered:
