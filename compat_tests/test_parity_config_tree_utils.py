@@ -331,3 +331,16 @@ def test_layer_dtype_policy_matches_keras(dtype):
 def test_backend_standardize_dtype_gives_keras_spelling(value):
     # Keras 3 code reads keras.backend.standardize_dtype(x.dtype) == "float32".
     assert keraslite.backend.standardize_dtype(value) == keras.backend.standardize_dtype(value)
+
+
+def test_mixed_dtype_policy_survives_config_and_files(tmp_path):
+    # get_config writes a mixed policy as Keras 3 does, and both libraries read it back.
+    k, lite = keras.layers.Dense(2, dtype="mixed_float16"), keraslite.layers.Dense(2, dtype="mixed_float16")
+    assert lite.get_config()["dtype"] == k.get_config()["dtype"]
+    assert keraslite.layers.Dense.from_config(lite.get_config()).dtype_policy.name == "mixed_float16"
+    assert keraslite.layers.Dense(2, dtype=k.get_config()["dtype"]).dtype_policy.name == "mixed_float16"
+    assert keraslite.layers.Dense(2).get_config()["dtype"] == "float32"
+    i = keraslite.Input((3,))
+    keraslite.Model(i, lite(i)).save(tmp_path / "m.keras")
+    assert keras.models.load_model(tmp_path / "m.keras").layers[1].dtype_policy.name == "mixed_float16"
+    assert keraslite.saving.load_model(tmp_path / "m.keras").layers[1].dtype_policy.name == "mixed_float16"

@@ -487,6 +487,14 @@ class Layer(nn.Module):
         self._variable_dtype = mixed_precision.layer_dtype(value)  # the torch dtype of the weights
         self._policy_name = mixed_precision.policy_name(value)
 
+    def _dtype_config(self):
+        """get_config's `dtype`: the dtype name, or for a mixed policy the policy's config as
+        Keras 3 writes it, so that from_config and saved models keep the policy."""
+        if not self.dtype_policy.is_mixed:
+            return self.dtype
+        return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self._policy_name},
+                "registered_name": None}
+
     @property
     def variable_dtype(self):
         return self.dtype
@@ -1021,7 +1029,7 @@ class Layer(nn.Module):
     # ------------------------------------------------------------------ config
 
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype_config()}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         if self.activity_regularizer is not None:

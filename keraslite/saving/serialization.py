@@ -185,18 +185,16 @@ _CUDNN_FIXED = {
     "CuDNNLSTM": {"activation": "tanh", "recurrent_activation": "sigmoid"},
     "CuDNNGRU": {"activation": "tanh", "recurrent_activation": "sigmoid", "reset_after": True},
 }
-_MIXED = {"mixed_float16", "mixed_bfloat16"}
 
 
 def _dtype_from(value):
     """A dtype string from a string, a Keras 3 DTypePolicy dict or a Keras 2 Policy dict.
 
-    Mixed policies compute in float32 here (variables are float32 in both)."""
+    A mixed policy keeps its name ('mixed_float16'): the layer takes it as its policy, with
+    float32 variables (keraslite computes in float32 too)."""
     if isinstance(value, dict):
         inner = value.get("config") or {}
         value = inner.get("name", value.get("name"))
-    if isinstance(value, str) and value in _MIXED:
-        return "float32"
     return value
 
 
