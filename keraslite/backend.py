@@ -10,6 +10,7 @@ import contextlib
 import functools
 import os
 import re
+import sys
 import threading
 
 import numpy as np
@@ -457,7 +458,16 @@ def __getattr__(name):
         return getattr(ops, name)
     if name == "control_flow_ops":
         return _control_flow_ops()
+    if name in ("common", "tensorflow_backend", "theano_backend", "cntk_backend"):
+        # Keras 2's backend package imported its submodules: K.common.image_dim_ordering(),
+        # K.tensorflow_backend._get_available_gpus() all name what K itself holds here.
+        return sys.modules[__name__]
     raise AttributeError(f"module 'keraslite.backend' has no attribute {name!r}")
+
+
+def _get_available_gpus():
+    """Keras 2's TensorFlow-backend helper: the names of the GPUs torch can use."""
+    return [f"/device:GPU:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
 
 def dtype(x):
     """Keras 2's K.dtype: the dtype name of a tensor ('float32')."""

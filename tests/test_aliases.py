@@ -61,6 +61,33 @@ def test_backend_as_K_spellings(aliased):
     assert K.floatx is K2.floatx is K3.floatx is keraslite.backend.floatx
 
 
+def test_keras2_lowercase_optimizers_backend_submodules_and_keras_shape(aliased):
+    # Deep Learning for Vision Systems: keras.optimizers.rmsprop(lr=0.0003, decay=1e-6); the SSD
+    # code: K.common.image_dim_ordering() and `b, h, w, c = x._keras_shape` in a layer's call.
+    import keras
+    from keras import backend as K
+    from keras.optimizers import adam
+
+    opt = keras.optimizers.rmsprop(lr=0.0003, decay=1e-6)
+    assert isinstance(opt, keraslite.optimizers.RMSprop) and float(opt.learning_rate) == pytest.approx(0.0003)
+    assert adam is keraslite.optimizers.Adam and keras.optimizers.sgd is keraslite.optimizers.SGD
+    assert K.common.image_dim_ordering() == K.image_dim_ordering()
+    import torch
+
+    assert len(K.tensorflow_backend._get_available_gpus()) == (torch.cuda.device_count() if torch.cuda.is_available() else 0)
+
+    class Doubled(keras.layers.Layer):
+        def call(self, x):
+            batch, n = x._keras_shape
+            assert batch is None and n == 3
+            return x * 2.0
+
+    inp = keras.layers.Input(shape=(3,))
+    assert inp._keras_shape == (None, 3)
+    model = keras.models.Model(inp, Doubled()(inp))
+    np.testing.assert_allclose(model.predict(np.ones((2, 3)), verbose=0), 2.0)
+
+
 def test_keras1_module_paths(aliased):
     from keras.layers.convolutional import Convolution2D, MaxPooling2D
     from keras.layers.core import Activation, Dense, Dropout

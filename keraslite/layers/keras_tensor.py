@@ -33,6 +33,11 @@ class ShapeTuple(tuple):
 
 
 class KerasTensor:
+    @property
+    def _keras_shape(self):
+        """Keras 2.0-2.2's static shape attribute (`b, n = x._keras_shape`)."""
+        return self.shape
+
     def __init__(self, shape, dtype="float32", name=None, keras_history=None, sparse=False):
         # `x.shape.as_list()` works, as on tf.keras 2's symbolic tensors.
         self.shape = ShapeTuple(None if d is None else int(d) for d in shape)

@@ -29,6 +29,10 @@ _CLASSES = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Ada
                                                    Lion, Lamb, Adafactor, LossScaleOptimizer, Muon)}
 
 
+# Keras 2.0-2.3's lowercase aliases (`keras.optimizers.rmsprop(lr=0.0003, decay=1e-6)`).
+sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam = SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax, Nadam
+
+
 def _lookup(name, custom_objects=None):
     short = name.split(">")[-1]  # tf.keras >= 2.11 writes 'Custom>Adam'
     cls = _CLASSES.get(short.lower())
