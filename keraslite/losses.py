@@ -126,7 +126,14 @@ def _check_broadcast(fn_name, y_true, y_pred):
 
 
 def _label_hint(y_true, y_pred):
-    if y_pred.ndim >= 1 and y_pred.shape[-1] > 1 and (y_true.ndim < y_pred.ndim or y_true.shape[-1] == 1):
+    classes = y_pred.shape[-1] if y_pred.ndim >= 1 else 1
+    if classes > 1 and y_true.ndim >= 1 and y_true.shape[-1] == classes and y_true.ndim < y_pred.ndim:
+        # One-hot labels against an output with extra axes: (batch, 1, 1, classes) after a pooling
+        # layer without Flatten.
+        return (f"The labels look one-hot for {classes} classes but the output has extra axes "
+                f"{tuple(y_pred.shape[1:-1])}: add a Flatten (or GlobalAveragePooling) layer before the output "
+                "layer so that it gives (batch, classes).")
+    if classes > 1 and (y_true.ndim < y_pred.ndim or y_true.shape[-1] == 1):
         return ("These look like integer class labels: use 'sparse_categorical_crossentropy' (or one-hot encode "
                 "them with keras.utils.to_categorical).")
     return "Reshape the labels to the model's output shape."

@@ -122,6 +122,10 @@ def test_label_shape_mismatch_names_both_shapes():
         losses.get("categorical_crossentropy")(torch.tensor([0, 1, 2, 0]), y_pred)
     with pytest.raises(ValueError, match=r"\(4, 2\).*\(4, 3\)"):
         losses.get("mse")(torch.zeros(4, 2), y_pred)
+    # one-hot labels against a pooled output that was never flattened (Inception without Flatten)
+    pooled = torch.softmax(torch.randn(4, 1, 1, 3), -1)
+    with pytest.raises(ValueError, match=r"one-hot for 3 classes.*extra axes \(1, 1\).*Flatten"):
+        losses.get("categorical_crossentropy")(torch.eye(3)[[0, 1, 2, 0]], pooled)
 
 
 @pytest.mark.parametrize("cls,kwargs", [
