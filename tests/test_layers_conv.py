@@ -250,3 +250,13 @@ def test_variable_assign_takes_keras_layout_or_the_variables_own_arithmetic():
     np.testing.assert_array_equal(kernel.numpy(), keras_value + 1)
     with pytest.raises(ValueError, match=r"shape \(3, 3\) to variable .* of shape \(3, 3, 3, 4\)"):
         kernel.assign(np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("cls,shape", [(layers.Conv2D, (2, 8, 8, 1)), (layers.Conv2D, (2, 8, 8, 3)),
+                                       (layers.Conv3D, (2, 5, 5, 5, 1))])
+def test_kernel_strides_match_its_gradients(cls, shape):
+    # DistributedDataParallel warns when a parameter's gradient comes back with other strides
+    # (with one input channel torch counts plain contiguous strides as channels_last as well).
+    layer = cls(4, 3, use_bias=False)
+    layer(torch.randn(shape)).sum().backward()
+    assert layer.kernel.grad.stride() == layer.kernel.stride()
