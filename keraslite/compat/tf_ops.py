@@ -8,7 +8,8 @@ tables TOP_LEVEL (tf.*), MATH (tf.math.*), NN (tf.nn.*), RANDOM (tf.random.*) an
   Python function simply called: everything runs eagerly).
 - Shapes and indexing: `split` (a count or a list of sizes), `pad` (CONSTANT, REFLECT,
   SYMMETRIC), `unstack`, `tile`, `fill`, `reverse`, `roll`, `repeat`, `broadcast_to`,
-  `meshgrid`, `gather_nd`, `boolean_mask`, `scatter_nd`, `tensor_scatter_nd_update`,
+  `meshgrid`, `broadcast_dynamic_shape` / `broadcast_static_shape`, `ensure_shape`,
+  `sequence_mask`, `gather_nd`, `boolean_mask`, `scatter_nd`, `tensor_scatter_nd_update`,
   `TensorShape`, `newaxis`.
 - Math: `sort` / `argsort` / `unique` (first-occurrence order) / `top_k` / `in_top_k`,
   `cumsum` (exclusive / reverse), `einsum`, `tensordot`, `norm`, `linspace`, `eye`,
@@ -809,6 +810,77 @@ def broadcast_to(input, shape, name=None):  # noqa: A002
     return _tensor(input).expand(tuple(_ints(shape))).clone()
 
 
+def _broadcast_dims(x, y, describe):
+    """NumPy's broadcasting of two dimension lists (None: unknown); `describe` gives the
+    error's text for incompatible shapes."""
+    x, y = list(x), list(y)
+    width = builtins.max(len(x), len(y))
+    x, y = [1] * (width - len(x)) + x, [1] * (width - len(y)) + y
+    out = []
+    for a, b in zip(x, y):
+        if a == 1 or a == b:
+            out.append(b)
+        elif b == 1:
+            out.append(a)
+        elif a is None or b is None:
+            out.append(b if a is None else a)
+        else:
+            raise describe()
+    return out
+
+
+def broadcast_dynamic_shape(shape_x, shape_y):
+    """The shape two tensors of shapes shape_x and shape_y broadcast to, as a 1-D tensor of their
+    dtype (int32 unless they are int64)."""
+    from keraslite.compat.tf_lookup import InvalidArgumentError
+
+    x, y = _tensor(shape_x), _tensor(shape_y)
+    dims = _broadcast_dims(_ints(x), _ints(y), lambda: InvalidArgumentError(
+        f"Incompatible shapes: {_ints(x)} vs. {_ints(y)}. Two shapes broadcast when, aligned from the last "
+        "dimension, each pair of sizes is equal or one of them is 1."))
+    dtype = torch.int64 if torch.int64 in (x.dtype, y.dtype) else torch.int32
+    return torch.tensor(dims, dtype=dtype, device=x.device)
+
+
+def broadcast_static_shape(shape_x, shape_y):
+    """The TensorShape two TensorShapes broadcast to (unknown dimensions stay unknown unless the
+    other shape fixes them)."""
+    x, y = TensorShape(shape_x), TensorShape(shape_y)
+    if x.dims is None or y.dims is None:
+        return TensorShape(None)
+    return TensorShape(_broadcast_dims(x.dims, y.dims, lambda: ValueError(
+        f"Incompatible shapes for broadcasting. Two shapes are compatible if for each dimension pair they are "
+        f"either equal or one of them is 1. Received: {x} and {y}.")))
+
+
+def ensure_shape(x, shape, name=None):
+    """x itself, once its shape is checked against `shape` (a list, tuple or TensorShape whose
+    None dimensions match any size; None: any shape)."""
+    from keraslite.compat.tf_lookup import InvalidArgumentError
+
+    expected = TensorShape(shape)
+    actual = list(np.shape(x)) if not isinstance(x, torch.Tensor) else list(x.shape)
+    if expected.dims is not None and (len(actual) != len(expected.dims) or builtins.any(
+            e is not None and e != a for e, a in zip(expected.dims, actual))):
+        raise InvalidArgumentError(f"Shape of tensor x {actual} is not compatible with expected shape "
+                                   f"{expected.dims}.")
+    return x
+
+
+def sequence_mask(lengths, maxlen=None, dtype="bool", name=None):
+    """mask[..., j] = j < lengths[...]: shape lengths.shape + (maxlen,), maxlen defaulting to
+    the largest length."""
+    lengths = _tensor(lengths)
+    if lengths.is_floating_point() or lengths.is_complex():
+        raise TypeError(f"tf.sequence_mask: lengths must be integers; got {lengths.dtype}.")
+    if maxlen is None:
+        maxlen = int(lengths.max().item()) if lengths.numel() else 0
+    else:
+        maxlen = int(_tensor(maxlen).item())
+    positions = torch.arange(builtins.max(maxlen, 0), device=lengths.device)
+    return (positions < lengths.unsqueeze(-1)).to(_torch_dtype(dtype))
+
+
 def meshgrid(*args, **kwargs):
     indexing = kwargs.pop("indexing", "xy")
     kwargs.pop("name", None)
@@ -1515,7 +1587,9 @@ TOP_LEVEL.update(_MORE_ELEMENTWISE, **_MORE_REDUCTIONS, unstack=unstack, fill=fi
                  global_norm=global_norm, gather_nd=gather_nd, boolean_mask=boolean_mask, split=split, pad=pad,
                  reverse=reverse, sort=sort, argsort=argsort, einsum=einsum, linspace=linspace, eye=eye, norm=norm,
                  tensordot=tensordot, unique=unique, unique_with_counts=unique_with_counts, TensorShape=TensorShape,
-                 newaxis=None, broadcast_to=broadcast_to, meshgrid=meshgrid, cumsum=cumsum, repeat=repeat, roll=roll,
+                 newaxis=None, broadcast_to=broadcast_to, broadcast_dynamic_shape=broadcast_dynamic_shape,
+                 broadcast_static_shape=broadcast_static_shape, ensure_shape=ensure_shape,
+                 sequence_mask=sequence_mask, meshgrid=meshgrid, cumsum=cumsum, repeat=repeat, roll=roll,
                  scatter_nd=scatter_nd, tensor_scatter_nd_update=tensor_scatter_nd_update,
                  tensor_scatter_nd_add=tensor_scatter_nd_add, searchsorted=searchsorted,
                  histogram_fixed_width=histogram_fixed_width, map_fn=map_fn, vectorized_map=vectorized_map,
