@@ -104,3 +104,37 @@ def test_transpose_image_gradients_and_sobel_edges(tf):
         np.testing.assert_allclose(edges[..., k], expected, atol=1e-5)
     with pytest.raises(ValueError, match="4-D"):
         tf.image.sobel_edges(images[0])
+
+
+def _ssim_reference(a, b, max_val, size=11, sigma=1.5):
+    """SSIM of two HWC float images: Gaussian-weighted means, variances and covariance over
+    every window inside the image, averaged over positions and channels."""
+    coords = np.arange(size) - (size - 1) / 2
+    w = np.exp(-(coords[:, None] ** 2 + coords[None, :] ** 2) / (2 * sigma ** 2))
+    w /= w.sum()
+    c1, c2 = (0.01 * max_val) ** 2, (0.03 * max_val) ** 2
+    values = []
+    for i in range(a.shape[0] - size + 1):
+        for j in range(a.shape[1] - size + 1):
+            pa, pb = a[i:i + size, j:j + size], b[i:i + size, j:j + size]
+            mu_a, mu_b = np.einsum("hw,hwc->c", w, pa), np.einsum("hw,hwc->c", w, pb)
+            var_a = np.einsum("hw,hwc->c", w, pa ** 2) - mu_a ** 2
+            var_b = np.einsum("hw,hwc->c", w, pb ** 2) - mu_b ** 2
+            cov = np.einsum("hw,hwc->c", w, pa * pb) - mu_a * mu_b
+            values.append((2 * mu_a * mu_b + c1) * (2 * cov + c2) / ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2)))
+    return np.mean(values)
+
+
+def test_ssim_matches_its_definition(tf):
+    a = RNG.uniform(0, 1, (2, 14, 13, 3))
+    b = np.clip(a + RNG.normal(0, 0.1, a.shape), 0, 1)
+    out = tf.image.ssim(a.astype("float32"), b.astype("float32"), max_val=1.0)
+    assert tuple(out.shape) == (2,)
+    np.testing.assert_allclose(arr(out), [_ssim_reference(a[k], b[k], 1.0) for k in range(2)], atol=1e-4)
+    np.testing.assert_allclose(arr(tf.image.ssim(a[0].astype("float32"), a[0].astype("float32"), 1.0)), 1.0, atol=1e-5)
+    as_uint8 = (a * 255).astype("uint8"), (b * 255).astype("uint8")
+    np.testing.assert_allclose(arr(tf.image.ssim(*as_uint8, max_val=255)),
+                               arr(tf.image.ssim(*(v / np.float32(255) for v in as_uint8), max_val=1.0)), atol=1e-5)
+    assert tuple(tf.image.ssim(a.astype("float32"), b.astype("float32"), 1.0, return_index_map=True).shape) == (2, 4, 3)
+    with pytest.raises(ValueError, match="filter_size"):
+        tf.image.ssim(a[:, :8], b[:, :8], 1.0)

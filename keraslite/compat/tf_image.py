@@ -15,8 +15,8 @@ torch tensors (images HWC or NHWC, channels last, as in TensorFlow).
   their two-integer seed deterministically but are torch's, not TensorFlow's Philox values.
   `adjust_saturation` and `adjust_hue` work in HSV (with `rgb_to_hsv` / `hsv_to_rgb`); the
   `random_*` adjustments draw one value for the whole batch, as TensorFlow's.
-- `resize_with_pad`, `transpose`, `image_gradients` and `sobel_edges` (NHWC batches) follow
-  TensorFlow's definitions.
+- `resize_with_pad`, `transpose`, `image_gradients`, `sobel_edges` (NHWC batches) and `ssim`
+  follow TensorFlow's definitions.
 - Non-max suppression (`non_max_suppression`, `_with_scores` (Soft-NMS too), `_padded`,
   `combined_non_max_suppression`) follows TensorFlow's CPU kernel's greedy selection, run on the
   CPU; the results come back on keraslite's device.
@@ -400,6 +400,44 @@ def sobel_edges(image):
     return out.reshape(x.shape[0], channels, 2, *x.shape[2:]).permute(0, 3, 4, 1, 2)
 
 
+def ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03, return_index_map=False):
+    """Structural similarity per image (TensorFlow's definition): luminance x contrast-structure
+    over filter_size x filter_sigma Gaussian windows that fit inside the image (VALID), averaged
+    over the window positions and then the channels (return_index_map: over the channels only).
+    Integer images are compared as [0, 1] floats, max_val scaled with them."""
+    img1, img2 = _tensor(img1), _tensor(img2)
+    if img1.ndim < 3 or img2.ndim < 3 or img1.shape[-3:] != img2.shape[-3:]:
+        raise ValueError(f"tf.image.ssim: both images need the same [height, width, channels] in their last three "
+                         f"dimensions; got shapes {tuple(img1.shape)} and {tuple(img2.shape)}.")
+    size = int(filter_size)
+    if builtins.min(img1.shape[-3:-1]) < size:
+        raise ValueError(f"tf.image.ssim: images of shape {tuple(img1.shape)} are smaller than the {size}x{size} "
+                         "filter; pass a smaller filter_size.")
+    max_val = float(convert_image_dtype(torch.tensor(max_val).to(img1.dtype), "float32"))
+    x, y = convert_image_dtype(img1, "float32"), convert_image_dtype(img2, "float32")
+    x, y = torch.broadcast_tensors(x, y)
+    batch, channels = x.shape[:-3], x.shape[-1]
+    coords = torch.arange(size, dtype=torch.float32) - (size - 1) / 2.0
+    g = coords ** 2 * (-0.5 / float(filter_sigma) ** 2)
+    window = torch.softmax((g[None, :] + g[:, None]).reshape(-1), dim=0).reshape(1, 1, size, size)
+    weight = window.to(x.device).repeat(channels, 1, 1, 1)
+
+    def blur(v):  # the Gaussian-weighted local mean of each channel, over windows inside the image
+        v = v.reshape(-1, *v.shape[-3:]).permute(0, 3, 1, 2)
+        out = torch.nn.functional.conv2d(v, weight, groups=channels).permute(0, 2, 3, 1)
+        return out.reshape(*batch, *out.shape[1:])
+
+    c1, c2 = (float(k1) * max_val) ** 2, (float(k2) * max_val) ** 2
+    mean_x, mean_y = blur(x), blur(y)
+    num0, den0 = mean_x * mean_y * 2.0, mean_x ** 2 + mean_y ** 2
+    luminance = (num0 + c1) / (den0 + c1)
+    cs = (blur(x * y) * 2.0 - num0 + c2) / (blur(x ** 2 + y ** 2) - den0 + c2)
+    per_position = luminance * cs
+    if return_index_map:
+        return per_position.mean(dim=-1)
+    return per_position.mean(dim=(-3, -2)).mean(dim=-1)
+
+
 def rot90(image, k=1, name=None):
     """Rotated counter-clockwise by k * 90 degrees (np.rot90 over height and width)."""
     return torch.rot90(_image_tensor(image, "rot90"), int(k), dims=(-3, -2))
@@ -774,7 +812,7 @@ image = TFNamespace("tensorflow.image",
     total_variation=total_variation, adjust_hue=adjust_hue, random_hue=random_hue,
     random_saturation=random_saturation, stateless_random_hue=stateless_random_hue,
     stateless_random_saturation=stateless_random_saturation, resize_with_pad=resize_with_pad, transpose=transpose,
-    image_gradients=image_gradients, sobel_edges=sobel_edges,
+    image_gradients=image_gradients, sobel_edges=sobel_edges, ssim=ssim,
     encode_png=lambda image, compression=-1, name=None: _encode(image, "PNG"),
     encode_jpeg=lambda image, quality=95, name=None, **kw: _encode(image, "JPEG", quality=quality),
 )
