@@ -177,6 +177,31 @@ def test_tensor_array_stateless_random_and_argmax_of_booleans(tf):
     assert tf.argmax(tf.constant([1.0, 3.0]), output_type=tf.int32).dtype == torch.int32
 
 
+def test_tensor_array_slots_never_written_read_as_zeros(tf):
+    # yolov3-tf2's transform_targets_for_output: a scale that gets no boxes stacks unwritten slots.
+    @tf.function
+    def stacked(n, element_shape=None):
+        a = tf.TensorArray(tf.int32, 1, dynamic_size=True, element_shape=element_shape)
+        for i in tf.range(n):
+            if i > 5:
+                a = a.write(0, [i, i])
+        return a.stack()
+
+    out = stacked(2, element_shape=[2])
+    assert out.dtype == torch.int32 and out.numpy().tolist() == [[0, 0]]
+    assert stacked(8).numpy().tolist() == [[7, 7]]
+    with pytest.raises(ValueError, match="element_shape="):  # nothing written, no shape: TF's error, explained
+        stacked(2)
+    partly = tf.TensorArray(tf.float32, size=3).write(1, tf.ones((2,)))  # the shape comes from the write
+    assert partly.stack().numpy().tolist() == [[0, 0], [1, 1], [0, 0]]
+    assert partly.read(2).numpy().tolist() == [0, 0] and partly.concat().numpy().tolist() == [0, 0, 1, 1, 0, 0]
+    assert partly.element_shape.as_list() == [2]
+    with pytest.raises(ValueError, match="Incompatible shape"):
+        partly.write(0, tf.ones((3,)))
+    assert tuple(tf.TensorArray(tf.float32, size=0, element_shape=(None, 3)).stack().shape) == (0,)
+    assert tuple(tf.TensorArray(tf.float32, size=0, element_shape=(4, 3)).stack().shape) == (0, 4, 3)
+
+
 def test_class_weight_refuses_per_pixel_targets(tf):
     model = tf.keras.Sequential([tf.keras.Input((8, 8, 1)), tf.keras.layers.Conv2D(3, 1)])
     model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))

@@ -1007,3 +1007,40 @@ def test_one_hot_ignores_out_of_range_indices_and_takes_tf_arguments(tf):
     assert out.dtype == torch.int32 and tuple(out.shape) == (2, 1, 2)
     np.testing.assert_array_equal(arr(out)[:, 0], [[-1, 5], [5, -1]])
     np.testing.assert_array_equal(arr(tf.one_hot([1, 0], 3, axis=0, dtype=tf.int64)), [[0, 1], [1, 0], [0, 0]])
+
+
+# ---------------------------------------------------- broadcast shapes, ensure_shape, sequence_mask
+
+def test_broadcast_shapes_follow_numpy_broadcasting(tf):
+    out = tf.broadcast_dynamic_shape(tf.shape(tf.zeros((2, 1, 4))), tf.shape(tf.zeros((1, 3, 4))))
+    assert out.dtype == torch.int32
+    assert arr(out).tolist() == list(np.broadcast_shapes((2, 1, 4), (1, 3, 4)))
+    assert arr(tf.broadcast_dynamic_shape(tf.constant([5], tf.int64), tf.constant([2, 1], tf.int64))).tolist() == [2, 5]
+    assert tf.broadcast_dynamic_shape([5], [2, 1]).dtype == torch.int32
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[2, 3\] vs. \[4\]"):
+        tf.broadcast_dynamic_shape([2, 3], [4])
+    static = tf.broadcast_static_shape(tf.TensorShape([None, 1, 3]), tf.TensorShape([4, 5, 1]))
+    assert isinstance(static, tf.TensorShape) and static.as_list() == [4, 5, 3]
+    assert tf.broadcast_static_shape(tf.TensorShape([None, 3]), tf.TensorShape([1, 3])).as_list() == [None, 3]
+    with pytest.raises(ValueError, match="Incompatible shapes for broadcasting"):
+        tf.broadcast_static_shape(tf.TensorShape([2]), tf.TensorShape([3]))
+
+
+def test_ensure_shape_returns_its_input_or_names_both_shapes(tf):
+    x = tf.zeros((2, 3))
+    assert tf.ensure_shape(x, [None, 3]) is x
+    assert tf.ensure_shape(x, tf.TensorShape([2, 3])) is x and tf.ensure_shape(x, None) is x
+    with pytest.raises(ValueError, match=r"\[2, 3\].*\[None, 4\]"):  # an InvalidArgumentError, a ValueError
+        tf.ensure_shape(x, [None, 4])
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.ensure_shape(x, [2, 3, 1])
+
+
+def test_sequence_mask_marks_the_first_length_positions(tf):
+    lengths = np.array([[1, 3], [2, 0]])
+    expected = np.arange(4) < lengths[..., None]
+    out = tf.sequence_mask(lengths, 4)
+    assert out.dtype == torch.bool and arr(out).tolist() == expected.tolist()
+    assert arr(tf.sequence_mask([1, 3, 2])).tolist() == (np.arange(3) < np.array([1, 3, 2])[:, None]).tolist()
+    floats = tf.sequence_mask(tf.constant([2]), maxlen=3, dtype=tf.float32)
+    assert floats.dtype == torch.float32 and arr(floats).tolist() == [[1.0, 1.0, 0.0]]

@@ -829,15 +829,22 @@ random.experimental = TFNamespace("tensorflow.random.experimental", stateless_sp
 
 class TensorArray:
     """tf.TensorArray, eagerly: a list of tensors. `write` returns the array (TensorFlow code
-    rebinds it: `ta = ta.write(i, x)`); `stack` / `concat` / `gather` / `read` read it back."""
+    rebinds it: `ta = ta.write(i, x)`); `stack` / `concat` / `gather` / `read` read it back.
+    As TensorFlow's, the element shape comes from `element_shape` and every write (infer_shape),
+    and slots never written read as zeros of that shape."""
 
     def __init__(self, dtype, size=None, dynamic_size=None, clear_after_read=None, tensor_array_name=None,
                  handle=None, flow=None, infer_shape=True, element_shape=None, colocate_with_first_write_call=True,
                  name=None):
         self.dtype = dtype
         self._dynamic = True if dynamic_size else False  # (`bool` is tf.bool here)
+        self._infer_shape = True if infer_shape else False
         self._items = [None] * (int(size) if size is not None else 0)
-        self.element_shape = element_shape
+        self._element_shape = _more_ops.TensorShape(element_shape)
+
+    @property
+    def element_shape(self):
+        return self._element_shape
 
     def _index(self, index):
         i = int(index)
@@ -849,29 +856,47 @@ class TensorArray:
         return i
 
     def write(self, index, value, name=None):
-        self._items[self._index(index)] = convert_to_tensor(value, dtype=self.dtype)
+        value = convert_to_tensor(value, dtype=self.dtype)
+        known = self._element_shape.dims
+        shape = list(value.shape)
+        if known is not None and (len(known) != len(shape) or any(k is not None and k != d
+                                                                  for k, d in zip(known, shape))):
+            raise ValueError(f"Incompatible shape for value ({tuple(shape)}), expected ({self._element_shape}): "
+                             "every element of a tf.TensorArray has the same shape.")
+        if self._infer_shape:
+            self._element_shape = _more_ops.TensorShape(shape)
+        self._items[self._index(index)] = value
         return self
 
-    def read(self, index, name=None):
-        value = self._items[int(index)]
+    def _maybe_zero(self, index):
+        """Element `index`, or zeros of the element shape where it was never written."""
+        value = self._items[index]
         if value is None:
-            raise ValueError(f"tf.TensorArray: element {int(index)} was read before it was written.")
+            if not self._element_shape.is_fully_defined():
+                raise ValueError(
+                    f"tf.TensorArray: element {index} was never written and the element shape is "
+                    f"{'unknown' if self._element_shape.dims is None else self._element_shape}, so it cannot be "
+                    "filled with zeros. (Traced in a tf.function, TensorFlow takes the shape from the write calls "
+                    "in the code even when they never run; keraslite runs the function eagerly.) Pass "
+                    "element_shape= to tf.TensorArray.")
+            value = self._items[index] = torch.zeros(tuple(self._element_shape.dims), dtype=_torch_dtype(self.dtype),
+                                                     device=_device())
         return value
 
-    def _written(self):
-        missing = [i for i, v in enumerate(self._items) if v is None]
-        if missing:
-            raise ValueError(f"tf.TensorArray: elements {missing} were never written.")
-        return self._items
+    def read(self, index, name=None):
+        i = int(index)
+        if not 0 <= i < len(self._items):
+            raise IndexError(f"tf.TensorArray: tried to read from index {i} but the array size is {len(self._items)}.")
+        return self._maybe_zero(i)
 
     def stack(self, name=None):
-        items = self._written()
-        if not items:
-            return torch.zeros((0,) + tuple(self.element_shape or ()), dtype=_torch_dtype(self.dtype))
-        return torch.stack(items)
+        if not self._items:
+            known = self._element_shape.dims if self._element_shape.is_fully_defined() else []
+            return torch.zeros((0, *known), dtype=_torch_dtype(self.dtype), device=_device())
+        return torch.stack([self._maybe_zero(i) for i, _ in enumerate(self._items)])
 
     def concat(self, name=None):
-        return torch.cat(self._written())
+        return torch.cat([self._maybe_zero(i) for i, _ in enumerate(self._items)])
 
     def gather(self, indices, name=None):
         return torch.stack([self.read(i) for i in _more_ops._ints(indices)])

@@ -13,8 +13,10 @@ torch tensors (images HWC or NHWC, channels last, as in TensorFlow).
 - Augmentation: `random_crop`, `random_contrast`, `resize_with_crop_or_pad` (centred, the odd
   pixel of padding after), `rot90` and the `stateless_random_*` functions, whose draws follow
   their two-integer seed deterministically but are torch's, not TensorFlow's Philox values.
-  `adjust_saturation` works in HSV (with `rgb_to_hsv` / `hsv_to_rgb`); `random_saturation` /
-  `random_hue` are not provided.
+  `adjust_saturation` and `adjust_hue` work in HSV (with `rgb_to_hsv` / `hsv_to_rgb`); the
+  `random_*` adjustments draw one value for the whole batch, as TensorFlow's.
+- `resize_with_pad`, `transpose`, `image_gradients`, `sobel_edges` (NHWC batches) and `ssim`
+  follow TensorFlow's definitions.
 - Non-max suppression (`non_max_suppression`, `_with_scores` (Soft-NMS too), `_padded`,
   `combined_non_max_suppression`) follows TensorFlow's CPU kernel's greedy selection, run on the
   CPU; the results come back on keraslite's device.
@@ -236,6 +238,64 @@ def adjust_saturation(image, saturation_factor, name=None):
     return convert_image_dtype(out, str(image.dtype).replace("torch.", ""), saturate=True)
 
 
+def _three_channels(image, function):
+    image = _image_tensor(image, function)
+    if image.shape[-1] != 3:
+        raise ValueError(f"tf.image.{function}: images must have 3 (RGB) channels; got shape {tuple(image.shape)}.")
+    return image
+
+
+def adjust_hue(image, delta, name=None):
+    """Hue (of HSV, in [0, 1)) rotated by `delta` in [-1, 1]: (hue + delta) mod 1. Integer images
+    are converted to [0, 1] floats and back, as TensorFlow does."""
+    image = _three_channels(image, "adjust_hue")
+    delta = float(_tensor(delta).item()) if isinstance(delta, (torch.Tensor, np.ndarray)) else float(delta)
+    hsv = rgb_to_hsv(convert_image_dtype(image, "float32"))
+    hue = torch.remainder(hsv[..., :1] + (delta + 1.0), 1.0)
+    out = hsv_to_rgb(torch.cat([hue, hsv[..., 1:]], dim=-1))
+    return convert_image_dtype(out, str(image.dtype).replace("torch.", ""))
+
+
+def _uniform(gen, low, high):
+    return low + torch.rand((), generator=gen).item() * (high - low)
+
+
+def _factor_range(lower, upper, function):
+    if upper <= lower:
+        raise ValueError(f"tf.image.{function}: upper must be > lower; got lower={lower}, upper={upper}.")
+    if lower < 0:
+        raise ValueError(f"tf.image.{function}: lower must be non-negative; got lower={lower}.")
+
+
+def _hue_range(max_delta, function):
+    if not 0 <= max_delta <= 0.5:
+        raise ValueError(f"tf.image.{function}: max_delta must be in [0, 0.5]; got {max_delta}.")
+
+
+def random_saturation(image, lower, upper, seed=None):
+    """adjust_saturation by one factor drawn uniformly from [lower, upper) (one for the whole batch)."""
+    _factor_range(lower, upper, "random_saturation")
+    return adjust_saturation(image, _uniform(_generator(seed, "random_saturation"), lower, upper))
+
+
+def stateless_random_saturation(image, lower, upper, seed):
+    _factor_range(lower, upper, "stateless_random_saturation")
+    gen = _generator(seed, "stateless_random_saturation", stateless=True)
+    return adjust_saturation(image, _uniform(gen, lower, upper))
+
+
+def random_hue(image, max_delta, seed=None):
+    """adjust_hue by one delta drawn uniformly from [-max_delta, max_delta), max_delta in [0, 0.5]."""
+    _hue_range(max_delta, "random_hue")
+    return adjust_hue(image, _uniform(_generator(seed, "random_hue"), -max_delta, max_delta))
+
+
+def stateless_random_hue(image, max_delta, seed):
+    _hue_range(max_delta, "stateless_random_hue")
+    gen = _generator(seed, "stateless_random_hue", stateless=True)
+    return adjust_hue(image, _uniform(gen, -max_delta, max_delta))
+
+
 def adjust_contrast(images, contrast_factor):
     """(x - mean) * factor + mean, the mean over each image's height and width per channel."""
     images = _tensor(images)
@@ -284,6 +344,98 @@ def resize_with_crop_or_pad(image, target_height, target_width):
                                    min(target_height, height), min(target_width, width))
     return pad_to_bounding_box(cropped, max((target_height - height) // 2, 0), max((target_width - width) // 2, 0),
                                target_height, target_width)
+
+
+def resize_with_pad(image, target_height, target_width, method="bilinear", antialias=False):
+    """Resized to fit target_height x target_width keeping its aspect ratio (sizes floored, as
+    TensorFlow's float32 arithmetic gives them), then zero-padded to the target, centred (the odd
+    row / column after). Float32 out, as tf.image.resize."""
+    image = _image_tensor(image, "resize_with_pad")
+    target_height, target_width = int(target_height), int(target_width)
+    if target_height <= 0 or target_width <= 0:
+        raise ValueError(f"tf.image.resize_with_pad: target_height and target_width must be > 0; got "
+                         f"{target_height} and {target_width}.")
+    height, width = (np.float32(v) for v in image.shape[-3:-1])
+    ratio = builtins.max(width / np.float32(target_width), height / np.float32(target_height))
+    new_height, new_width = height / ratio, width / ratio
+    resized = resize(image, (int(np.floor(new_height)), int(np.floor(new_width))), method=method, antialias=antialias)
+    top = builtins.max(0, int(np.floor((np.float32(target_height) - new_height) / 2)))
+    left = builtins.max(0, int(np.floor((np.float32(target_width) - new_width) / 2)))
+    return pad_to_bounding_box(resized, top, left, target_height, target_width)
+
+
+def transpose(image, name=None):
+    """Height and width swapped (HWC -> WHC, NHWC -> NWHC)."""
+    return torch.transpose(_image_tensor(image, "transpose"), -3, -2)
+
+
+def _batch_of_images(image, function):
+    image = _tensor(image)
+    if image.ndim != 4:
+        raise ValueError(f"tf.image.{function} expects a 4-D tensor [batch_size, h, w, d]; got shape "
+                         f"{tuple(image.shape)}. Add a batch axis (tf.expand_dims(image, 0)) for one image.")
+    return image
+
+
+def image_gradients(image):
+    """(dy, dx): differences to the next pixel down and to the right, each the image's shape,
+    with a zero last row (dy) / last column (dx)."""
+    image = _batch_of_images(image, "image_gradients")
+    dy = torch.nn.functional.pad(image[:, 1:] - image[:, :-1], (0, 0, 0, 0, 0, 1))
+    dx = torch.nn.functional.pad(image[:, :, 1:] - image[:, :, :-1], (0, 0, 0, 1))
+    return dy, dx
+
+
+def sobel_edges(image):
+    """[batch, h, w, d, 2]: the 3x3 Sobel responses of each channel, dy in [..., 0] and dx in
+    [..., 1], on the image reflect-padded by one pixel (so the output keeps h and w)."""
+    image = _batch_of_images(image, "sobel_edges")
+    x = _floating(image).permute(0, 3, 1, 2)
+    channels = x.shape[1]
+    dy = torch.tensor([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=x.dtype, device=x.device)
+    kernels = torch.stack([dy, dy.T])  # (2, 3, 3): dy, dx
+    weight = kernels.repeat(channels, 1, 1).unsqueeze(1)  # (channels * 2, 1, 3, 3), per channel dy then dx
+    padded = torch.nn.functional.pad(x, (1, 1, 1, 1), mode="reflect")
+    out = torch.nn.functional.conv2d(padded, weight, groups=channels)
+    return out.reshape(x.shape[0], channels, 2, *x.shape[2:]).permute(0, 3, 4, 1, 2)
+
+
+def ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03, return_index_map=False):
+    """Structural similarity per image (TensorFlow's definition): luminance x contrast-structure
+    over filter_size x filter_sigma Gaussian windows that fit inside the image (VALID), averaged
+    over the window positions and then the channels (return_index_map: over the channels only).
+    Integer images are compared as [0, 1] floats, max_val scaled with them."""
+    img1, img2 = _tensor(img1), _tensor(img2)
+    if img1.ndim < 3 or img2.ndim < 3 or img1.shape[-3:] != img2.shape[-3:]:
+        raise ValueError(f"tf.image.ssim: both images need the same [height, width, channels] in their last three "
+                         f"dimensions; got shapes {tuple(img1.shape)} and {tuple(img2.shape)}.")
+    size = int(filter_size)
+    if builtins.min(img1.shape[-3:-1]) < size:
+        raise ValueError(f"tf.image.ssim: images of shape {tuple(img1.shape)} are smaller than the {size}x{size} "
+                         "filter; pass a smaller filter_size.")
+    max_val = float(convert_image_dtype(torch.tensor(max_val).to(img1.dtype), "float32"))
+    x, y = convert_image_dtype(img1, "float32"), convert_image_dtype(img2, "float32")
+    x, y = torch.broadcast_tensors(x, y)
+    batch, channels = x.shape[:-3], x.shape[-1]
+    coords = torch.arange(size, dtype=torch.float32) - (size - 1) / 2.0
+    g = coords ** 2 * (-0.5 / float(filter_sigma) ** 2)
+    window = torch.softmax((g[None, :] + g[:, None]).reshape(-1), dim=0).reshape(1, 1, size, size)
+    weight = window.to(x.device).repeat(channels, 1, 1, 1)
+
+    def blur(v):  # the Gaussian-weighted local mean of each channel, over windows inside the image
+        v = v.reshape(-1, *v.shape[-3:]).permute(0, 3, 1, 2)
+        out = torch.nn.functional.conv2d(v, weight, groups=channels).permute(0, 2, 3, 1)
+        return out.reshape(*batch, *out.shape[1:])
+
+    c1, c2 = (float(k1) * max_val) ** 2, (float(k2) * max_val) ** 2
+    mean_x, mean_y = blur(x), blur(y)
+    num0, den0 = mean_x * mean_y * 2.0, mean_x ** 2 + mean_y ** 2
+    luminance = (num0 + c1) / (den0 + c1)
+    cs = (blur(x * y) * 2.0 - num0 + c2) / (blur(x ** 2 + y ** 2) - den0 + c2)
+    per_position = luminance * cs
+    if return_index_map:
+        return per_position.mean(dim=-1)
+    return per_position.mean(dim=(-3, -2)).mean(dim=-1)
 
 
 def rot90(image, k=1, name=None):
@@ -657,7 +809,10 @@ image = TFNamespace("tensorflow.image",
     stateless_random_brightness=stateless_random_brightness, stateless_random_contrast=stateless_random_contrast,
     stateless_random_crop=stateless_random_crop, decode_jpeg=decode_jpeg, decode_png=decode_png,
     decode_image=decode_image, rgb_to_yuv=rgb_to_yuv, yuv_to_rgb=yuv_to_rgb, psnr=psnr,
-    total_variation=total_variation,
+    total_variation=total_variation, adjust_hue=adjust_hue, random_hue=random_hue,
+    random_saturation=random_saturation, stateless_random_hue=stateless_random_hue,
+    stateless_random_saturation=stateless_random_saturation, resize_with_pad=resize_with_pad, transpose=transpose,
+    image_gradients=image_gradients, sobel_edges=sobel_edges, ssim=ssim,
     encode_png=lambda image, compression=-1, name=None: _encode(image, "PNG"),
     encode_jpeg=lambda image, quality=95, name=None, **kw: _encode(image, "JPEG", quality=quality),
 )

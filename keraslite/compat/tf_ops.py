@@ -8,13 +8,16 @@ tables TOP_LEVEL (tf.*), MATH (tf.math.*), NN (tf.nn.*), RANDOM (tf.random.*) an
   Python function simply called: everything runs eagerly).
 - Shapes and indexing: `split` (a count or a list of sizes), `pad` (CONSTANT, REFLECT,
   SYMMETRIC), `unstack`, `tile`, `fill`, `reverse`, `roll`, `repeat`, `broadcast_to`,
-  `meshgrid`, `gather_nd`, `boolean_mask`, `scatter_nd`, `tensor_scatter_nd_update`,
+  `meshgrid`, `broadcast_dynamic_shape` / `broadcast_static_shape`, `ensure_shape`,
+  `sequence_mask`, `gather_nd`, `boolean_mask`, `scatter_nd`, `tensor_scatter_nd_update`,
   `TensorShape`, `newaxis`.
 - Math: `sort` / `argsort` / `unique` (first-occurrence order) / `top_k` / `in_top_k`,
   `cumsum` (exclusive / reverse), `einsum`, `tensordot`, `norm`, `linspace`, `eye`,
   `divide_no_nan`, `truediv`, `count_nonzero`, `confusion_matrix`, segment sums, `bincount`,
   `polyval`, `searchsorted`, `histogram_fixed_width`, more elementwise and reduce_* functions.
-- tf.nn: `conv2d` / `conv1d` (NHWC input, HWIO filters) and `max_pool2d` / `avg_pool2d`
+- tf.nn: `conv2d` / `conv1d` (NHWC input, HWIO filters), `depthwise_conv2d`,
+  `separable_conv2d`, `atrous_conv2d`, `conv2d_transpose` / `conv1d_transpose` (the gradient
+  of the convolution with respect to its input) and `max_pool2d` / `avg_pool2d`
   with TensorFlow's SAME padding (the odd pixel after; averages over the pixels inside the
   image only), `l2_normalize`, `moments` (population variance), `bias_add`,
   `batch_normalization`, `embedding_lookup`, activations, `sigmoid_cross_entropy_with_logits`.
@@ -807,6 +810,77 @@ def broadcast_to(input, shape, name=None):  # noqa: A002
     return _tensor(input).expand(tuple(_ints(shape))).clone()
 
 
+def _broadcast_dims(x, y, describe):
+    """NumPy's broadcasting of two dimension lists (None: unknown); `describe` gives the
+    error's text for incompatible shapes."""
+    x, y = list(x), list(y)
+    width = builtins.max(len(x), len(y))
+    x, y = [1] * (width - len(x)) + x, [1] * (width - len(y)) + y
+    out = []
+    for a, b in zip(x, y):
+        if a == 1 or a == b:
+            out.append(b)
+        elif b == 1:
+            out.append(a)
+        elif a is None or b is None:
+            out.append(b if a is None else a)
+        else:
+            raise describe()
+    return out
+
+
+def broadcast_dynamic_shape(shape_x, shape_y):
+    """The shape two tensors of shapes shape_x and shape_y broadcast to, as a 1-D tensor of their
+    dtype (int32 unless they are int64)."""
+    from keraslite.compat.tf_lookup import InvalidArgumentError
+
+    x, y = _tensor(shape_x), _tensor(shape_y)
+    dims = _broadcast_dims(_ints(x), _ints(y), lambda: InvalidArgumentError(
+        f"Incompatible shapes: {_ints(x)} vs. {_ints(y)}. Two shapes broadcast when, aligned from the last "
+        "dimension, each pair of sizes is equal or one of them is 1."))
+    dtype = torch.int64 if torch.int64 in (x.dtype, y.dtype) else torch.int32
+    return torch.tensor(dims, dtype=dtype, device=x.device)
+
+
+def broadcast_static_shape(shape_x, shape_y):
+    """The TensorShape two TensorShapes broadcast to (unknown dimensions stay unknown unless the
+    other shape fixes them)."""
+    x, y = TensorShape(shape_x), TensorShape(shape_y)
+    if x.dims is None or y.dims is None:
+        return TensorShape(None)
+    return TensorShape(_broadcast_dims(x.dims, y.dims, lambda: ValueError(
+        f"Incompatible shapes for broadcasting. Two shapes are compatible if for each dimension pair they are "
+        f"either equal or one of them is 1. Received: {x} and {y}.")))
+
+
+def ensure_shape(x, shape, name=None):
+    """x itself, once its shape is checked against `shape` (a list, tuple or TensorShape whose
+    None dimensions match any size; None: any shape)."""
+    from keraslite.compat.tf_lookup import InvalidArgumentError
+
+    expected = TensorShape(shape)
+    actual = list(np.shape(x)) if not isinstance(x, torch.Tensor) else list(x.shape)
+    if expected.dims is not None and (len(actual) != len(expected.dims) or builtins.any(
+            e is not None and e != a for e, a in zip(expected.dims, actual))):
+        raise InvalidArgumentError(f"Shape of tensor x {actual} is not compatible with expected shape "
+                                   f"{expected.dims}.")
+    return x
+
+
+def sequence_mask(lengths, maxlen=None, dtype="bool", name=None):
+    """mask[..., j] = j < lengths[...]: shape lengths.shape + (maxlen,), maxlen defaulting to
+    the largest length."""
+    lengths = _tensor(lengths)
+    if lengths.is_floating_point() or lengths.is_complex():
+        raise TypeError(f"tf.sequence_mask: lengths must be integers; got {lengths.dtype}.")
+    if maxlen is None:
+        maxlen = int(lengths.max().item()) if lengths.numel() else 0
+    else:
+        maxlen = int(_tensor(maxlen).item())
+    positions = torch.arange(builtins.max(maxlen, 0), device=lengths.device)
+    return (positions < lengths.unsqueeze(-1)).to(_torch_dtype(dtype))
+
+
 def meshgrid(*args, **kwargs):
     indexing = kwargs.pop("indexing", "xy")
     kwargs.pop("name", None)
@@ -1253,6 +1327,103 @@ def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, n
     return _conv("nn.conv1d", input, filters, stride, padding, data_format, dilations, 1)
 
 
+def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None, name=None):  # noqa: A002
+    """Each input channel convolved with its own `channel_multiplier` filters: filter (h, w,
+    in_channels, channel_multiplier); output channel k * channel_multiplier + m is input channel
+    k convolved with filter[:, :, k, m]."""
+    x = _tensor(input)
+    filter = _tensor(filter, like=x)  # noqa: A001
+    data_format = data_format or "NHWC"
+    channels = x.shape[-1 if data_format.endswith("C") else 1] if x.ndim == 4 else None
+    if filter.ndim != 4 or x.ndim != 4 or filter.shape[2] != channels:
+        raise ValueError(f"tf.nn.depthwise_conv2d: expects 4-D input and a filter (h, w, in_channels, "
+                         f"channel_multiplier) with in_channels the input's channels; got input {tuple(x.shape)} "
+                         f"({data_format}) and filter {tuple(filter.shape)}.")
+    # As a grouped convolution: one group per input channel, HWIO filters with I = 1.
+    grouped = filter.reshape(filter.shape[0], filter.shape[1], 1, -1)
+    return _conv("nn.depthwise_conv2d", x, grouped, strides, padding, data_format, dilations, 2)
+
+
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, data_format=None,  # noqa: A002
+                     dilations=None, name=None):
+    """depthwise_conv2d, then a 1x1 conv2d with pointwise_filter (1, 1, in_channels *
+    channel_multiplier, out_channels)."""
+    depthwise = depthwise_conv2d(input, depthwise_filter, strides, padding, data_format, dilations)
+    return conv2d(depthwise, pointwise_filter, 1, "VALID", data_format or "NHWC")
+
+
+def atrous_conv2d(value, filters, rate, padding, name=None):
+    """conv2d of NHWC `value` with HWIO `filters` dilated by `rate` (stride 1)."""
+    if str(padding).upper() not in ("SAME", "VALID"):
+        raise _unsupported("nn.atrous_conv2d", "padding", padding, "'SAME' or 'VALID'")
+    if int(rate) < 1:
+        raise ValueError(f"tf.nn.atrous_conv2d: rate must be >= 1; got {rate}.")
+    return _conv("nn.atrous_conv2d", value, filters, 1, padding, "NHWC", int(rate), 2)
+
+
+def _conv_transpose(function, x, filters, output_shape, strides, padding, data_format, dilations, spatial):
+    """The gradient of a convolution with `filters` (spatial..., out_channels, in_channels) and the
+    same strides / padding / dilations, taken with respect to its input of `output_shape`, at `x`."""
+    x = _tensor(x)
+    filters = _tensor(filters, like=x).to(x.dtype)
+    if x.ndim != spatial + 2 or filters.ndim != spatial + 2:
+        raise ValueError(f"tf.{function}: expects a rank-{spatial + 2} input and filters; got {tuple(x.shape)} "
+                         f"and {tuple(filters.shape)}.")
+    strides = _hw_pairs(function, "strides", strides, spatial, data_format)
+    dilations = _hw_pairs(function, "dilations", 1 if dilations is None else dilations, spatial, data_format)
+    kernel = list(filters.shape[:spatial])
+    shape = _ints(output_shape)
+    x = _to_channels_first(x, data_format, function)
+    channels_last = data_format.endswith("C")
+    if len(shape) == spatial + 2:
+        out_channels, out_size = (shape[-1], shape[1:-1]) if channels_last else (shape[1], shape[2:])
+    elif len(shape) == spatial:
+        out_channels, out_size = filters.shape[-2], shape
+    else:
+        raise _unsupported(function, "output_shape", output_shape, f"{spatial + 2} integers (or {spatial} sizes)")
+    if x.shape[1] != filters.shape[-1] or out_channels != filters.shape[-2]:
+        raise ValueError(f"tf.{function}: filters {tuple(filters.shape)} (spatial..., out_channels, in_channels) "
+                         f"must match the input's {x.shape[1]} channels and output_shape's {out_channels}.")
+    if isinstance(padding, str) and padding.upper() == "SAME":
+        pairs = [same_padding(out_size[i], kernel[i], strides[i], dilations[i]) for i in _builtin_range(spatial)]
+    elif isinstance(padding, str) and padding.upper() == "VALID":
+        pairs = [(0, 0)] * spatial
+    elif isinstance(padding, str):
+        raise _unsupported(function, "padding", padding, "'SAME', 'VALID' or explicit [before, after] pairs")
+    else:
+        pairs = _explicit_padding(function, padding, spatial, data_format)
+    for i in _builtin_range(spatial):
+        padded = out_size[i] + sum(pairs[i])
+        expected = (padded - (kernel[i] - 1) * dilations[i] - 1) // strides[i] + 1
+        if expected != x.shape[2 + i]:
+            raise ValueError(f"tf.{function}: output_shape {shape} does not fit the input {tuple(x.shape)}: a "
+                             f"convolution of that output with these filters, strides and padding has spatial size "
+                             f"{expected} where the input has {x.shape[2 + i]}.")
+    weight = filters.permute(spatial + 1, spatial, *_builtin_range(spatial))  # (in, out, spatial...)
+    transpose = torch.nn.functional.conv_transpose2d if spatial == 2 else torch.nn.functional.conv_transpose1d
+    full = transpose(x, weight, stride=strides, dilation=dilations)
+    # `full` covers the padded input the convolution read; rows it never reached get zeros.
+    extra = [out_size[i] + sum(pairs[i]) - full.shape[2 + i] for i in _builtin_range(spatial)]
+    full = torch.nn.functional.pad(full, [p for e in reversed(extra) for p in (0, e)])
+    index = (slice(None), slice(None)) + tuple(slice(pairs[i][0], pairs[i][0] + out_size[i])
+                                               for i in _builtin_range(spatial))
+    return _from_channels_first(full[index], data_format)
+
+
+def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NHWC",  # noqa: A002
+                     dilations=None, name=None):
+    """The transpose (gradient) of conv2d: filters (h, w, out_channels, in_channels), output of
+    `output_shape` ([batch, height, width, out_channels] for NHWC)."""
+    return _conv_transpose("nn.conv2d_transpose", input, filters, output_shape, strides, padding, data_format,
+                           dilations, 2)
+
+
+def conv1d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NWC",  # noqa: A002
+                     dilations=None, name=None):
+    return _conv_transpose("nn.conv1d_transpose", input, filters, output_shape, strides, padding, data_format,
+                           dilations, 1)
+
+
 def _pool(function, kind, x, ksize, strides, padding, data_format, spatial):
     x = _tensor(x)
     if x.ndim != spatial + 2:
@@ -1416,7 +1587,9 @@ TOP_LEVEL.update(_MORE_ELEMENTWISE, **_MORE_REDUCTIONS, unstack=unstack, fill=fi
                  global_norm=global_norm, gather_nd=gather_nd, boolean_mask=boolean_mask, split=split, pad=pad,
                  reverse=reverse, sort=sort, argsort=argsort, einsum=einsum, linspace=linspace, eye=eye, norm=norm,
                  tensordot=tensordot, unique=unique, unique_with_counts=unique_with_counts, TensorShape=TensorShape,
-                 newaxis=None, broadcast_to=broadcast_to, meshgrid=meshgrid, cumsum=cumsum, repeat=repeat, roll=roll,
+                 newaxis=None, broadcast_to=broadcast_to, broadcast_dynamic_shape=broadcast_dynamic_shape,
+                 broadcast_static_shape=broadcast_static_shape, ensure_shape=ensure_shape,
+                 sequence_mask=sequence_mask, meshgrid=meshgrid, cumsum=cumsum, repeat=repeat, roll=roll,
                  scatter_nd=scatter_nd, tensor_scatter_nd_update=tensor_scatter_nd_update,
                  tensor_scatter_nd_add=tensor_scatter_nd_add, searchsorted=searchsorted,
                  histogram_fixed_width=histogram_fixed_width, map_fn=map_fn, vectorized_map=vectorized_map,
@@ -1433,6 +1606,8 @@ MATH.update(_MORE_ELEMENTWISE, **_MORE_REDUCTIONS, top_k=top_k, in_top_k=in_top_
 NN.update(_NN_ACTIVATIONS, l2_normalize=l2_normalize,
           sigmoid_cross_entropy_with_logits=sigmoid_cross_entropy_with_logits,
           weighted_cross_entropy_with_logits=weighted_cross_entropy_with_logits, conv2d=conv2d, conv1d=conv1d,
+          conv2d_transpose=conv2d_transpose, conv1d_transpose=conv1d_transpose, depthwise_conv2d=depthwise_conv2d,
+          separable_conv2d=separable_conv2d, atrous_conv2d=atrous_conv2d,
           max_pool2d=max_pool2d, avg_pool2d=avg_pool2d, max_pool1d=max_pool1d, avg_pool1d=avg_pool1d,
           max_pool=_pool_nd("max"), avg_pool=_pool_nd("avg"), embedding_lookup=embedding_lookup, moments=moments,
           bias_add=bias_add, batch_normalization=batch_normalization, top_k=top_k,
