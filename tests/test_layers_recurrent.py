@@ -211,6 +211,25 @@ def test_stateful_carries_and_resets_states():
     np.testing.assert_allclose(layer(x).detach().numpy(), expected.detach().numpy(), atol=1e-6)
 
 
+@pytest.mark.parametrize("cls", [layers.LSTM, layers.GRU, layers.SimpleRNN])
+def test_stateful_model_trains_after_predict(cls):
+    # Brownlee's stateful LSTM: predict over the series to build up state, then keep training.
+    model = keraslite.Sequential([cls(3, batch_input_shape=(1, 1, 1), stateful=True), layers.Dense(1)])
+    model.compile(loss="mse", optimizer="adam")
+    x, y = np.random.default_rng(0).random((4, 1, 1)), np.random.default_rng(1).random((4, 1))
+    model.predict(x, batch_size=1, verbose=0)
+    carried = [s.clone() for s in model.layers[0].states]
+    expected = model.predict_on_batch(x[:1])  # the next step from the carried state
+    model.layers[0].reset_state([s.numpy() for s in carried])
+    before = model.get_weights()
+    model.train_on_batch(x[:1], y[:1])
+    assert not all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    model.fit(x, y, batch_size=1, shuffle=False, epochs=1, verbose=0)
+    model.set_weights(before)
+    model.layers[0].reset_state([s.numpy() for s in carried])
+    np.testing.assert_allclose(model.predict_on_batch(x[:1]), expected, rtol=1e-6)
+
+
 def test_stateful_rejects_other_batch_size():
     layer = layers.GRU(3, stateful=True)
     layer(make_input(SHAPE))

@@ -812,6 +812,10 @@ class RNN(Layer):
                 self.states = _flatten(structure)
             elif self.states[0].device != inputs.device:  # the model moved to another device
                 self.states = [s.to(inputs.device) for s in self.states]
+            if not torch.is_inference_mode_enabled() and any(s.is_inference() for s in self.states):
+                # States carried over from predict() (run under inference_mode) cannot enter a
+                # graph that autograd records: a plain copy can (predict, then keep training).
+                self.states = [s.clone() for s in self.states]
             return _pack(structure, self.states)
         return structure
 
