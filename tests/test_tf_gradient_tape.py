@@ -496,3 +496,27 @@ def test_tf_function_input_signature_on_a_method_skips_self():
     out = Grad()(np.ones((2, 3)), [2.0, 3.0])
     assert out.dtype == torch.float32
     np.testing.assert_allclose(out.numpy(), np.full((2, 3), 6.0))
+
+
+def test_a_layer_input_from_an_earlier_step_is_a_constant_to_the_tape(tf):
+    # TF 1.x text generation: `predictions, hidden = model(inp, hidden)` carries the state from
+    # one tape step into the next; to the new tape it is a constant, as in TensorFlow.
+    keraslite.utils.set_random_seed(0)
+    gru = tf.keras.layers.GRU(4, return_sequences=True, return_state=True)
+    opt = tf.keras.optimizers.SGD(0.1)
+    x = np.random.default_rng(0).random((2, 5, 3)).astype("float32")
+    hidden = None
+    for _ in range(3):
+        with tf.GradientTape() as tape:
+            out, hidden = gru(x, initial_state=hidden)
+            loss = tf.reduce_mean(out)
+        grads = tape.gradient(loss, gru.trainable_variables)
+        # the gradient is that of this step alone: the same as from a detached copy of the state
+        start = hidden  # (the next step's input)
+        opt.apply_gradients(zip(grads, gru.trainable_variables))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(gru(x, initial_state=start)[0])
+    expected = torch.autograd.grad(tf.reduce_mean(gru(x, initial_state=start.detach())[0]),
+                                   list(gru.trainable_variables))
+    for got, want in zip(tape.gradient(loss, gru.trainable_variables), expected):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=1e-7)

@@ -17,6 +17,7 @@ import weakref
 import numpy as np
 import torch
 
+from keraslite.layers.layer import TAPE_STARTS
 from keraslite.layers.layer import Variable as _KerasliteVariable
 
 __all__ = ["GradientTape", "Variable", "Module", "UnconnectedGradients", "stop_gradient", "custom_gradient"]
@@ -87,6 +88,7 @@ class GradientTape:
         self._recording = True
         if self._start is None:
             self._start = _next_node_number()
+        TAPE_STARTS.append(self._start)
         for tape in _ACTIVE:
             tape._overlapping.add(self)
             self._overlapping.add(tape)
@@ -97,6 +99,8 @@ class GradientTape:
         self._recording = False
         if self in _ACTIVE:
             _ACTIVE.remove(self)
+        if self._start in TAPE_STARTS:
+            TAPE_STARTS.remove(self._start)
         torch.set_grad_enabled(self._grad_mode)
         return False
 

@@ -903,6 +903,9 @@ class Layer(nn.Module):
                 else:
                     inputs = type(inputs)(self._array_to_tensor(v) if type(v) is np.ndarray else v for v in inputs)
                 args = (inputs,) + args[1:]
+        if TAPE_STARTS and torch.is_grad_enabled():
+            args, kwargs = _tape_constants(args, kwargs)
+            inputs = args[0] if args else kwargs.get("inputs")
         if _CALLS.depth:
             return self._call_eager(inputs, args, kwargs)
         # The outermost call: as in Keras, `losses` then holds this call's add_loss() results
@@ -1439,6 +1442,35 @@ def _attach_masks(outputs, mask):
         for tensor, m in zip(outputs, mask):
             if isinstance(tensor, torch.Tensor) and isinstance(m, torch.Tensor):
                 tensor._keras_mask = m
+
+
+# Autograd node numbers at which the GradientTapes now recording began, kept by the tensorflow
+# shim's GradientTape. TensorFlow's tapes see a tensor computed before they began as a constant
+# (an RNN state carried from the previous training step: `out, hidden = gru(x, initial_state=
+# hidden)`); torch would differentiate back into the earlier step's graph, already freed.
+TAPE_STARTS = []
+
+
+def _tape_constants(args, kwargs):
+    """args and kwargs with each tensor computed before every recording tape began detached
+    (tensors directly in them or in a list/tuple there; a Keras mask stays attached)."""
+    first = min(TAPE_STARTS)
+
+    def constant(v):
+        if isinstance(v, torch.Tensor):
+            node = v.grad_fn
+            if node is None or node._sequence_nr() >= first:
+                return v
+            out = v.detach()
+            mask = getattr(v, "_keras_mask", None)
+            if mask is not None:
+                out._keras_mask = mask
+            return out
+        if isinstance(v, (list, tuple)) and any(isinstance(e, torch.Tensor) for e in v):
+            return type(v)(constant(e) for e in v) if type(v) in (list, tuple) else v
+        return v
+
+    return tuple(constant(a) for a in args), {k: constant(v) for k, v in kwargs.items()}
 
 
 def _mask_of(inputs):
