@@ -163,3 +163,14 @@ def test_training_with_ctc_matches_keras():
     np.testing.assert_allclose(l_hist["loss"], k_hist["loss"], rtol=1e-4, atol=1e-5)
     for k_w, l_w in zip(k_model.get_weights(), l_model.get_weights()):
         np.testing.assert_allclose(l_w, k_w, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["MeanSquaredError", "Huber", "CategoricalCrossentropy", "CosineSimilarity"])
+def test_losses_and_metrics_take_reversed_numpy_views(name):
+    # a[::-1] has negative strides, which torch.as_tensor refuses; Keras takes such arrays.
+    a = np.random.default_rng(0).random((4, 3)).astype("float32")
+    expected = float(getattr(keras.losses, name)()(a, a[::-1]))
+    np.testing.assert_allclose(float(getattr(keraslite.losses, name)()(a, a[::-1])), expected, rtol=1e-5)
+    for metric in ("PearsonCorrelation", "MeanAbsoluteError"):
+        k, lite = getattr(keras.metrics, metric)(), getattr(keraslite.metrics, metric)()
+        np.testing.assert_allclose(float(lite(a[::-1], a)), float(k(a[::-1], a)), rtol=1e-5)

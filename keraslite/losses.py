@@ -71,6 +71,8 @@ def _tensor(x, dtype=None, device=None):
     x = np.asarray(x)
     if dtype is None and x.dtype == np.float64:
         dtype = torch.float32
+    if x.ndim and any(s < 0 for s in x.strides):  # a reversed view (a[::-1]): torch takes a copy only
+        x = np.ascontiguousarray(x)
     return torch.as_tensor(x, dtype=dtype, device=device)
 
 
