@@ -66,3 +66,16 @@ def test_moments(fn, args, mean, var):
 def test_bad_parameter_shape():
     with pytest.raises(ValueError, match="does not broadcast"):
         keraslite.random.gamma((3,), alpha=np.ones(4, "float32"), seed=1)
+
+
+def test_seed_generator_state_and_next_match_keras():
+    k, lite = keras.random.SeedGenerator(42), keraslite.random.SeedGenerator(42)
+    assert tuple(lite.state.shape) == tuple(k.state.shape) == (2,)
+    assert str(lite.state.dtype).replace("torch.", "") == keras.backend.standardize_dtype(k.state.dtype)
+    for ordered in (True, True, False, True):
+        np.testing.assert_array_equal(keraslite.ops.convert_to_numpy(lite.next(ordered=ordered)),
+                                      keras.ops.convert_to_numpy(k.next(ordered=ordered)))
+    np.testing.assert_array_equal(keraslite.ops.convert_to_numpy(lite.state), keras.ops.convert_to_numpy(k.state))
+    # the numbers drawn from it afterwards are Keras's too
+    np.testing.assert_allclose(keraslite.ops.convert_to_numpy(keraslite.random.normal((3,), seed=lite)),
+                               keras.ops.convert_to_numpy(keras.random.normal((3,), seed=k)), rtol=1e-6)

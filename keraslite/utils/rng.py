@@ -61,6 +61,17 @@ class SeedGenerator:
         self.counter = 0
         self.name = name if name is not None else "seed_generator"
 
+    @property
+    def state(self):
+        """Keras's seed state: an int32 tensor [seed, counter] (a snapshot; next() advances it)."""
+        return torch.tensor([_int32(self.seed), _int32(self.counter)], dtype=torch.int32)
+
+    def next(self, ordered=True):
+        """Keras's `SeedGenerator.next`: the current state, then a step of the sequence."""
+        state = self.state
+        self.next_generator(ordered=ordered)
+        return state
+
     def next_generator(self, ordered=True):
         """A generator for the current state. `ordered` advances the counter by one (a
         SeedGenerator the user made); otherwise both halves of the state are scrambled, as
