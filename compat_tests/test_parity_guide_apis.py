@@ -264,3 +264,30 @@ def test_unnamed_weights_keep_per_layer_torch_names():
     first, second = Pair(), Pair()
     assert list(first.state_dict()) == list(second.state_dict())
     second.load_state_dict(first.state_dict())
+
+
+def test_endless_pydataset_trains_for_the_steps_given():
+    # A PyDataset whose num_batches is None never ends: fit/evaluate/predict take `steps`.
+    def make(lib):
+        class Endless(lib.utils.PyDataset):
+            @property
+            def num_batches(self):
+                return None
+
+            def __getitem__(self, i):
+                x = np.full((4, 5), i % 3, "float32") / 3.0
+                return x, x[:, :1] * 2.0
+
+        model = lib.Sequential([lib.Input((5,)), lib.layers.Dense(1, kernel_initializer="ones")])
+        model.compile(lib.optimizers.SGD(0.05), "mse")
+        return model, Endless()
+
+    results = []
+    for lib in (keras, keraslite):
+        model, data = make(lib)
+        history = model.fit(data, steps_per_epoch=3, epochs=2, verbose=0).history
+        results.append((history["loss"], model.evaluate(data, steps=2, verbose=0),
+                        np.asarray(model.predict(data, steps=2, verbose=0))))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-5)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5)
+    np.testing.assert_allclose(results[1][2], results[0][2], rtol=1e-5)

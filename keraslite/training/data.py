@@ -566,9 +566,12 @@ class IteratorData:
         if isinstance(data, PyDataset) or isinstance(data, torch.utils.data.DataLoader) or _is_reiterable(data):
             self.reiterable = True
             try:
-                self.num_batches = len(data)
+                self.num_batches = data.num_batches if isinstance(data, PyDataset) else len(data)
             except TypeError:
                 self.num_batches = None
+            if steps is None and isinstance(data, PyDataset) and self.num_batches is None:
+                raise ValueError(f"{type(data).__name__}.num_batches is None (an endless PyDataset), so an epoch "
+                                 "would never end. Pass `steps_per_epoch` to fit (or `steps` to evaluate/predict).")
             if steps is None and _is_infinite(data):
                 raise ValueError("The dataset repeats forever (its cardinality is infinite), so an epoch would "
                                  "never end. Pass `steps_per_epoch` to fit (or `steps` to evaluate/predict), or "
@@ -613,8 +616,8 @@ class IteratorData:
             next(iter(src), None)
         elif isinstance(src, PyDataset):
             loader_seed_draw()
-            if self.shuffle:
-                random.shuffle(list(range(len(src))))
+            if self.shuffle and src.num_batches is not None:
+                random.shuffle(list(range(src.num_batches)))
         else:
             loader_seed_draw()
 
@@ -664,7 +667,14 @@ class IteratorData:
 
 
 def _pydataset_pass(dataset, shuffle):
-    order = list(range(len(dataset)))
+    """One pass over a PyDataset: its batches in order (shuffled as Keras shuffles them), or
+    batch 0, 1, 2 ... without end when its num_batches is None."""
+    count = dataset.num_batches
+    if count is None:
+        for i in itertools.count():
+            yield dataset[i]
+        return
+    order = list(range(count))
     if shuffle:
         random.shuffle(order)
     for i in order:
