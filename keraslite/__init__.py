@@ -24,3 +24,12 @@ dtype_policies = mixed_precision  # keras.dtype_policies: the same policy object
 def version():
     """keraslite's version string (`keras.version()`)."""
     return __version__
+
+
+def __getattr__(name):
+    # keraslite.wrappers imports scikit-learn, an optional dependency: loaded on first use.
+    if name == "wrappers":
+        import importlib
+
+        return importlib.import_module("keraslite.wrappers")
+    raise AttributeError(f"module 'keraslite' has no attribute {name!r}")

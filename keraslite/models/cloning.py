@@ -34,9 +34,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
             return inner_clone(layer)
 
     if isinstance(model, Sequential):
-        return _clone_sequential(model, input_tensors, clone_function, call_function)
+        return _compiled_like(model, _clone_sequential(model, input_tensors, clone_function, call_function))
     if isinstance(model, Model) and model._graph is not None:
-        return _clone_functional(model, input_tensors, clone_function, call_function)
+        return _compiled_like(model, _clone_functional(model, input_tensors, clone_function, call_function))
     if not isinstance(model, Model):
         raise ValueError(f"clone_model expects a keras Model; received {type(model).__name__}.")
     if user_clone is not None or input_tensors is not None or call_function is not None:
@@ -47,6 +47,14 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     from keraslite.saving.serialization import deserialize_keras_object, serialize_keras_object
 
     return deserialize_keras_object(serialize_keras_object(model))
+
+
+def _compiled_like(model, clone):
+    """A clone of a compiled Sequential or functional model is compiled as it was (a new
+    optimizer of the same configuration), as Keras 3 compiles it."""
+    if getattr(model, "compiled", False):
+        clone.compile_from_config(model.get_compile_config())
+    return clone
 
 
 def _clone_sequential(model, input_tensors, clone_function, call_function):
