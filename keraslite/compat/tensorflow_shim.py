@@ -822,6 +822,18 @@ TensorSpec = data.TensorSpec
 globals().update(_more_ops.TOP_LEVEL)
 math.__dict__.update(_more_ops.MATH)
 nn.__dict__.update(_more_ops.NN)
+
+
+# The tf.nn / tf.math functions that equal a Keras activation at their defaults carry its name,
+# so a layer built with `activation=tf.nn.softmax` saves as 'softmax' (as TensorFlow writes it)
+# and reloads as keraslite's softmax.
+for _space, _names in ((nn, ("relu", "sigmoid", "tanh", "softplus", "softsign", "elu", "selu", "relu6",
+                             "leaky_relu", "gelu", "swish", "silu", "softmax", "log_softmax", "log_sigmoid")),
+                       (math, ("sigmoid", "tanh", "softplus", "softsign", "softmax", "log_softmax", "log_sigmoid"))):
+    for _name in _names:
+        _fn = _space.__dict__.get(_name)
+        if _fn is not None:
+            _fn._keras_activation = "silu" if _name == "swish" else _name
 random.__dict__.update(_more_ops.RANDOM)
 random.experimental = TFNamespace("tensorflow.random.experimental", stateless_split=_more_ops.random_split,
                                   stateless_fold_in=_more_ops.fold_in, Generator=_RandomGenerator)
