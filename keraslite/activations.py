@@ -272,7 +272,8 @@ def serialize(fn):
     """A built-in activation serializes to its name; a custom one to Keras's function dict."""
     if fn is None:
         return "linear"
-    name = _NAMES.get(fn)
+    # (tf.nn.softmax and the other tf functions equal to a built-in one carry its name)
+    name = _NAMES.get(fn) or getattr(fn, "_keras_activation", None)
     if name is not None:
         return name
     from keraslite.saving.serialization import serialize_keras_object

@@ -465,6 +465,18 @@ def __getattr__(name):
     raise AttributeError(f"module 'keraslite.backend' has no attribute {name!r}")
 
 
+def set_session(session):
+    """Keras 2's K.set_session (the TensorFlow GPU-memory boilerplate): keraslite has no
+    TensorFlow session, so any session (and its config) is accepted and ignored."""
+
+
+def get_session():
+    """Keras 2's K.get_session: a tf.Session object (keraslite runs eagerly; its `run` raises)."""
+    from keraslite.compat.tf_v1 import Session
+
+    return Session()
+
+
 def _get_available_gpus():
     """Keras 2's TensorFlow-backend helper: the names of the GPUs torch can use."""
     return [f"/device:GPU:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []

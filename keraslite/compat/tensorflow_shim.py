@@ -15,8 +15,9 @@ truncated_normal, eager tf.cond / tf.while_loop / tf.map_fn, tf.TensorShape, tf.
 keraslite.compat.tf_image; `tf.nest` is keraslite.tree; `tf.losses` / `tf.metrics` /
 `tf.optimizers` are keraslite's losses / metrics / optimizers (TF 2 aliases them to tf.keras's).
 `tf.compat.v1.disable_eager_execution()` is a no-op with a warning: keraslite always runs
-eagerly, which gives Keras model code the same results; graph-only APIs (Session,
-placeholder) are absent and raise where they are used.
+eagerly, which gives Keras model code the same results; graph-only APIs (placeholder,
+Session.run) raise where they are used. TF 1's names that mean something eagerly (tf.logging,
+tf.train.*Optimizer, the session and config boilerplate) are keraslite.compat.tf_v1.
 
 `tf.keras` is the alias root "tensorflow.keras" (keraslite itself), resolved by
 keraslite.compat.aliases. Anything else raises an AttributeError that says the shim does
@@ -631,12 +632,12 @@ autograph = TFNamespace("tensorflow.autograph", set_verbosity=lambda level, also
 debugging = TFNamespace("tensorflow.debugging", set_log_device_placement=_noop)
 def _disable_eager_execution():
     """A no-op: keraslite always runs eagerly. Keras models built, trained and evaluated after
-    this call give the same results eagerly; graph-only APIs (tf.compat.v1.Session,
-    placeholder) are not provided and raise an AttributeError where a program uses them."""
+    this call give the same results eagerly; graph-only APIs (tf.compat.v1.Session.run,
+    placeholder) raise where a program uses them."""
     import warnings
 
     warnings.warn("tf.compat.v1.disable_eager_execution(): keraslite runs eagerly only; the call is ignored "
-                  "(Keras model code gives the same results; tf.compat.v1.Session and placeholders are not "
+                  "(Keras model code gives the same results; Session.run and placeholders are not "
                   "available).", stacklevel=2)
 
 
@@ -822,6 +823,18 @@ TensorSpec = data.TensorSpec
 globals().update(_more_ops.TOP_LEVEL)
 math.__dict__.update(_more_ops.MATH)
 nn.__dict__.update(_more_ops.NN)
+
+
+# The tf.nn / tf.math functions that equal a Keras activation at their defaults carry its name,
+# so a layer built with `activation=tf.nn.softmax` saves as 'softmax' (as TensorFlow writes it)
+# and reloads as keraslite's softmax.
+for _space, _names in ((nn, ("relu", "sigmoid", "tanh", "softplus", "softsign", "elu", "selu", "relu6",
+                             "leaky_relu", "gelu", "swish", "silu", "softmax", "log_softmax", "log_sigmoid")),
+                       (math, ("sigmoid", "tanh", "softplus", "softsign", "softmax", "log_softmax", "log_sigmoid"))):
+    for _name in _names:
+        _fn = _space.__dict__.get(_name)
+        if _fn is not None:
+            _fn._keras_activation = "silu" if _name == "swish" else _name
 random.__dict__.update(_more_ops.RANDOM)
 random.experimental = TFNamespace("tensorflow.random.experimental", stateless_split=_more_ops.random_split,
                                   stateless_fold_in=_more_ops.fold_in, Generator=_RandomGenerator)
@@ -939,6 +952,7 @@ from keraslite.compat.tf_audio import audio  # noqa: E402,F401
 from keraslite.compat import tf_checkpoint as _tf_checkpoint  # noqa: E402
 from keraslite.compat import tf_lookup as _tf_lookup  # noqa: E402
 from keraslite.compat import tf_ragged as _tf_ragged  # noqa: E402
+from keraslite.compat import tf_v1 as _tf_v1  # noqa: E402
 
 RaggedTensor, SparseTensor = _tf_ragged.RaggedTensor, _tf_ragged.SparseTensor
 
@@ -991,7 +1005,7 @@ def _latest_checkpoint(checkpoint_dir, latest_filename=None):
 
 # tf.train: the latest weights saved under a checkpoint name, and Checkpoint(Manager) objects.
 train = TFNamespace("tensorflow.train", latest_checkpoint=_latest_checkpoint, Checkpoint=_tf_checkpoint.Checkpoint,
-                    CheckpointManager=_tf_checkpoint.CheckpointManager)
+                    CheckpointManager=_tf_checkpoint.CheckpointManager, **_tf_v1.TRAIN)
 io.decode_csv = data.decode_csv
 errors = _tf_lookup.errors
 lookup = TFNamespace("tensorflow.lookup", StaticHashTable=_tf_lookup.StaticHashTable,
@@ -1017,8 +1031,44 @@ def _nest():
 
 
 nest = _nest()
-# TF 2's tf.losses / tf.metrics / tf.optimizers / tf.initializers are tf.keras's; imported on first use.
-_KERAS_MODULES = {"losses": "keraslite.losses", "metrics": "keraslite.metrics", "optimizers": "keraslite.optimizers",
+
+
+class _KerasLosses(TFNamespace):
+    """tf.losses: keraslite.losses (TF 2's tf.losses is tf.keras.losses), plus TF 1's
+    `sparse_softmax_cross_entropy(labels, logits)` / `softmax_cross_entropy(onehot_labels, logits)`,
+    which Keras has no function of that name for."""
+
+    def __getattr__(self, name):
+        import keraslite.losses
+
+        try:
+            return getattr(keraslite.losses, name)
+        except AttributeError:
+            return super().__getattr__(name)
+
+
+losses = _KerasLosses("tensorflow.losses", **_tf_v1.LOSSES)
+
+
+def _multinomial(logits, num_samples, seed=None, name=None, output_dtype=None):
+    return random.categorical(logits, num_samples, dtype=output_dtype, seed=seed)
+
+
+random.multinomial = _multinomial
+# TF 1's spellings of the functions above, at the top level and under tf.compat.v1.
+_TF1_NAMES = dict(
+    _tf_v1.SESSIONS, logging=_tf_v1.logging, gfile=_tf_v1.gfile(io.gfile), multinomial=_multinomial,
+    random_normal=random.normal, random_uniform=random.uniform, truncated_normal=random.truncated_normal,
+    to_float=lambda x, name="ToFloat": cast(x, float32), to_int32=lambda x, name="ToInt32": cast(x, int32),
+    to_int64=lambda x, name="ToInt64": cast(x, int64), to_double=lambda x, name="ToDouble": cast(x, float64),
+    count_nonzero=_more_ops.count_nonzero, enable_eager_execution=lambda *args, **kwargs: None,
+    enable_v2_behavior=lambda: None, executing_eagerly=lambda: True)
+globals().update(_TF1_NAMES)
+compat.v1.__dict__.update(_TF1_NAMES, train=TFNamespace("tensorflow.compat.v1.train",
+                                                          **{k: v for k, v in vars(train).items() if k != "_path"}),
+                          losses=_KerasLosses("tensorflow.compat.v1.losses", **_tf_v1.V1_LOSSES))
+# TF 2's tf.metrics / tf.optimizers / tf.initializers are tf.keras's (tf.losses above); imported on first use.
+_KERAS_MODULES = {"metrics": "keraslite.metrics", "optimizers": "keraslite.optimizers",
                   "initializers": "keraslite.initializers"}
 _install_eager_numpy()
 
