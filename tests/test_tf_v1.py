@@ -169,3 +169,14 @@ def test_tf_gfile(tf, tmp_path):
         assert f.read() == "hi"
     assert tf.gfile.ListDirectory(folder) == ["x.txt"] and tf.gfile.listdir(folder) == ["x.txt"]
     assert tf.gfile.Glob(folder + "/*.txt") == [folder + "/x.txt"] == tf.gfile.glob(folder + "/*.txt")
+
+
+def test_compat_v1_keras_is_tf_keras(tf):
+    # The TF 1 GPU-memory boilerplate: tf.compat.v1.keras.backend.set_session(tf.compat.v1.Session(config)).
+    config = tf.compat.v1.ConfigProto()
+    config.gpu_options.allow_growth = True
+    tf.compat.v1.keras.backend.set_session(tf.compat.v1.Session(config=config))
+    assert tf.compat.v1.keras.layers.Dense is keras.layers.Dense
+    from tensorflow.compat.v1.keras import backend as K
+
+    assert K.floatx() == "float32"

@@ -91,6 +91,8 @@ ROOTS = {
     "tf_keras": KERAS_TABLE,
     "tensorflow.keras": KERAS_TABLE,
     "tensorflow.python.keras": KERAS_TABLE,
+    "tensorflow.compat.v1.keras": KERAS_TABLE,
+    "tensorflow.compat.v2.keras": KERAS_TABLE,
     "tensorflow": TF_TABLE,
     "keras_preprocessing": KERAS_PREPROCESSING_TABLE,
 }

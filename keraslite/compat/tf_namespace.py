@@ -12,6 +12,11 @@ class TFNamespace(types.SimpleNamespace):
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
+        if name == "keras" and self._path.startswith("tensorflow.compat."):
+            # tf.compat.v1.keras (the TF 1 GPU-memory boilerplate's backend.set_session) is tf.keras.
+            import importlib
+
+            return importlib.import_module("tensorflow.keras")
         short = self._path.replace("tensorflow.", "tf.", 1)
         raise AttributeError(
             f"module '{self._path}' has no attribute '{name}': keraslite's tensorflow shim does not provide "
