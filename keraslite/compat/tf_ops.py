@@ -1297,7 +1297,9 @@ def _spatial_pad(x, function, padding, kernel, strides, dilations, spatial, data
     return torch.nn.functional.pad(x, flat, value=value) if builtins.any(flat) else x
 
 
-def _conv(function, x, filters, strides, padding, data_format, dilations, spatial):
+def _conv_arguments(function, x, filters, strides, data_format, dilations, spatial):
+    """Shared by the convolutions and their transposes: x and filters as tensors of x's dtype
+    (ranks checked), strides and dilations per spatial axis, the filters' spatial size."""
     x = _tensor(x)
     filters = _tensor(filters, like=x).to(x.dtype)
     if x.ndim != spatial + 2 or filters.ndim != spatial + 2:
@@ -1305,7 +1307,12 @@ def _conv(function, x, filters, strides, padding, data_format, dilations, spatia
                          f"and {tuple(filters.shape)}.")
     strides = _hw_pairs(function, "strides", strides, spatial, data_format)
     dilations = _hw_pairs(function, "dilations", 1 if dilations is None else dilations, spatial, data_format)
-    kernel = list(filters.shape[:spatial])
+    return x, filters, strides, dilations, list(filters.shape[:spatial])
+
+
+def _conv(function, x, filters, strides, padding, data_format, dilations, spatial):
+    x, filters, strides, dilations, kernel = _conv_arguments(function, x, filters, strides, data_format, dilations,
+                                                             spatial)
     x = _to_channels_first(x, data_format, function)
     in_channels = filters.shape[-2]
     if x.shape[1] % in_channels:
@@ -1364,14 +1371,8 @@ def atrous_conv2d(value, filters, rate, padding, name=None):
 def _conv_transpose(function, x, filters, output_shape, strides, padding, data_format, dilations, spatial):
     """The gradient of a convolution with `filters` (spatial..., out_channels, in_channels) and the
     same strides / padding / dilations, taken with respect to its input of `output_shape`, at `x`."""
-    x = _tensor(x)
-    filters = _tensor(filters, like=x).to(x.dtype)
-    if x.ndim != spatial + 2 or filters.ndim != spatial + 2:
-        raise ValueError(f"tf.{function}: expects a rank-{spatial + 2} input and filters; got {tuple(x.shape)} "
-                         f"and {tuple(filters.shape)}.")
-    strides = _hw_pairs(function, "strides", strides, spatial, data_format)
-    dilations = _hw_pairs(function, "dilations", 1 if dilations is None else dilations, spatial, data_format)
-    kernel = list(filters.shape[:spatial])
+    x, filters, strides, dilations, kernel = _conv_arguments(function, x, filters, strides, data_format, dilations,
+                                                             spatial)
     shape = _ints(output_shape)
     x = _to_channels_first(x, data_format, function)
     channels_last = data_format.endswith("C")
