@@ -8,7 +8,7 @@ Keras's geometric layers cast to the compute dtype in training and inference ali
 """
 import torch
 
-from keraslite.layers.preprocessing.image import _FILL_MODES, _map_coordinates, affine_transform
+from keraslite.layers.preprocessing.image import _FILL_MODES, _is_fake, _map_coordinates, affine_transform
 from keraslite.layers.preprocessing.image_color import _factor_pair, _PixelLayer, gaussian_blur
 
 __all__ = ["RandomShear", "RandomPerspective", "RandomElasticTransform", "MixUp", "CutMix", "MaxNumBoundingBoxes",
@@ -245,9 +245,44 @@ class RandomElasticTransform(_RandomLayer):
 
 # ----------------------------------------------------------------------------- mixing
 
-class MixUp(_RandomLayer):
+class _MixingLayer(_RandomLayer):
+    """MixUp and CutMix: `_draw` also gives each image's mixing weight (the share of its own
+    pixels) and the permutation it mixes with. A dict {"images": ..., "labels": ...} (Keras 3's
+    form for these layers) gets its one-hot labels mixed with the same weights."""
+
+    def call(self, inputs, training=None):
+        if not isinstance(inputs, dict):
+            return self._call_images(inputs, training)
+        unknown = set(inputs) - {"images", "labels"}
+        if "images" not in inputs or unknown:
+            raise NotImplementedError(f"{type(self).__name__}: a dict input takes 'images' and 'labels'; keraslite "
+                                      f"does not mix {sorted(unknown) or 'inputs without images'} (bounding boxes and "
+                                      "segmentation masks are not supported). Received keys: "
+                                      f"{sorted(inputs)}.")
+        images = torch.as_tensor(inputs["images"])
+        self._check_rank(images)
+        images = self._autocast(images)
+        out = dict(inputs)
+        if not self._is_training(training) or images.ndim == 3 or _is_fake(images):
+            out["images"] = self._to_compute(images)
+            return out
+        images = self._to_compute(images)
+        params = self._draw(images.shape[0], images)
+        out["images"] = self._apply(images, params)
+        if "labels" in inputs:
+            labels = torch.as_tensor(inputs["labels"], device=images.device)
+            labels = labels.to(images.dtype) if not labels.is_floating_point() else labels
+            order, weight = params[-2], params[-1].reshape(-1, 1).to(labels.dtype)
+            out["labels"] = weight * labels + (1.0 - weight) * labels[order]
+        return out
+
+    def _call_images(self, inputs, training):
+        return super().call(inputs, training=training)
+
+
+class MixUp(_MixingLayer):
     """Blend each image with another image of the batch (a random permutation), weight drawn
-    from Beta(alpha, alpha). Labels are not mixed: keraslite takes only the images tensor."""
+    from Beta(alpha, alpha); labels given in a dict are blended with the same weights."""
 
     _cast_always = False
 
@@ -269,19 +304,20 @@ class MixUp(_RandomLayer):
         return config
 
 
-class CutMix(_RandomLayer):
+class CutMix(_MixingLayer):
     """Paste into each image a random rectangle from another image of the batch; the area is
-    1 - w, with w drawn from Beta(a, a) and a drawn from `factor`. Single images pass unchanged."""
+    1 - w, with w drawn from Beta(a, a) and a drawn from `factor`. Single images pass unchanged.
+    Labels given in a dict are mixed by area: w of the image's own, 1 - w of the other's."""
 
     def __init__(self, factor=1.0, seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _factor_pair(factor, (0, 1), "factor")
 
-    def call(self, inputs, training=None):
+    def _call_images(self, inputs, training):
         self._check_rank(inputs)
         if inputs.ndim == 3:
             return self._to_compute(self._autocast(torch.as_tensor(inputs)))
-        return super().call(inputs, training=training)
+        return super()._call_images(inputs, training)
 
     def _draw(self, n, images):
         device = images.device
@@ -298,10 +334,11 @@ class CutMix(_RandomLayer):
         xs = torch.arange(w, dtype=torch.float32, device=device).view(1, 1, w)
         inside = (xs >= x0) & (xs < x1) & (ys >= y0) & (ys < y1)
         inside = inside.unsqueeze(-1 if self.data_format == "channels_last" else 1)
-        return inside, self._permutation(n, device)
+        own = 1.0 - ((x1 - x0) * (y1 - y0)).view(n) / (w * h)  # the share of the image kept, as Keras computes it
+        return inside, self._permutation(n, device), own
 
     def _apply(self, images, params):
-        inside, order = params
+        inside, order, _ = params
         return torch.where(inside, images[order], images)
 
     def get_config(self):
