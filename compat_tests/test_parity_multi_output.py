@@ -152,3 +152,22 @@ def test_one_metric_list_for_every_output_comes_back_in_keras2_order():
     assert model.metrics_names == ["loss", "valid_loss", "label_loss", "valid_accuracy", "label_accuracy"]
     np.testing.assert_allclose(values[3], ((pv > 0.5) == yv).mean(), atol=1e-6)
     np.testing.assert_allclose(values[4], (pl.argmax(1) == yl[:, 0]).mean(), atol=1e-6)
+
+
+def test_single_output_given_as_a_dict_trains_on_a_plain_label_array():
+    # Machine Learning Crash Course (binary classification): outputs={'dense': x}, labels an array.
+    rng = np.random.default_rng(5)
+    x, y = rng.random((16, 2), dtype=np.float32), rng.integers(0, 2, 16).astype("float32")
+    models = []
+    for lib in (keras, keraslite):
+        inp = lib.Input(shape=(2,))
+        model = lib.Model(inputs=inp, outputs={"dense": lib.layers.Dense(1, activation="sigmoid", name="dense")(inp)})
+        model.compile(optimizer=lib.optimizers.RMSprop(0.01), loss=lib.losses.BinaryCrossentropy(),
+                      metrics=[lib.metrics.BinaryAccuracy(name="accuracy"), lib.metrics.AUC(name="auc")])
+        models.append(model)
+    models[1].set_weights(models[0].get_weights())
+    k_hist, l_hist = (m.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history for m in models)
+    assert sorted(l_hist) == sorted(k_hist)
+    for key in k_hist:
+        np.testing.assert_allclose(l_hist[key], k_hist[key], rtol=1e-4, atol=1e-6, err_msg=key)
+    np.testing.assert_allclose(models[1].evaluate(x, y, verbose=0), models[0].evaluate(x, y, verbose=0), rtol=1e-4)

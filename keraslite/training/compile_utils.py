@@ -193,6 +193,15 @@ def _per_output(value, output_names, what):
     return [value] * n
 
 
+def _only_output(y_pred):
+    """A single output given as a one-entry dict or list (`outputs={'dense': x}`) is that tensor."""
+    if isinstance(y_pred, dict) and len(y_pred) == 1:
+        return next(iter(y_pred.values()))
+    if isinstance(y_pred, (list, tuple)) and len(y_pred) == 1:
+        return y_pred[0]
+    return y_pred
+
+
 class UnnamedOutputs(list):
     """Stand-in output names ('output_1', ...) for a model whose outputs have none (a subclassed
     model returning a tuple). Keras then names each loss after its loss function
@@ -297,7 +306,7 @@ class CompiledLoss:
         if len(self.losses) == 1:
             y_true = single_target(y_true, y_pred, self.output_names)
             sample_weight = single_target(sample_weight, y_pred, self.output_names)
-            loss = self.losses[0](y_true, y_pred, sample_weight)
+            loss = self.losses[0](y_true, _only_output(y_pred), sample_weight)
             return loss if self.weights[0] == 1.0 else loss * self.weights[0]
         flat_pred = _flatten(y_pred)
         flat_true = flatten_targets(y_true, y_pred, self.output_names, self._no_loss)
@@ -506,6 +515,7 @@ class CompiledMetrics:
         if self._single:
             y_true = single_target(y_true, y_pred, self.output_names)
             sample_weight = single_target(sample_weight, y_pred, self.output_names)
+            y_pred = _only_output(y_pred)
             for _, metric, _, weighted in self.entries:
                 metric.update_state(y_true, y_pred, sample_weight if weighted else None)
             return
