@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+import keraslite
 from keraslite import layers
 from tests.contract import check_layer_contract
 
@@ -127,3 +128,13 @@ def test_keras1_merge_function():
     np.testing.assert_allclose(cos[:, 0], expected, atol=1e-5)
     with pytest.raises(ValueError, match="mode='median' is not supported"):
         layers.merge([ta, tb], mode="median")
+
+
+def test_merge_layers_take_dict_values_as_tf_keras_2_did():
+    # Machine Learning Crash Course: tf.keras.layers.Concatenate()(my_inputs.values())
+    inputs = {"a": keraslite.Input((2,), name="a"), "b": keraslite.Input((3,), name="b")}
+    merged = keraslite.layers.Concatenate()(inputs.values())
+    assert tuple(merged.shape) == (None, 5)
+    model = keraslite.Model(inputs, merged)
+    out = model.predict({"a": np.ones((2, 2)), "b": np.zeros((2, 3))}, verbose=0)
+    np.testing.assert_array_equal(out, [[1, 1, 0, 0, 0]] * 2)

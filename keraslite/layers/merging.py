@@ -6,6 +6,8 @@ from the list of their shapes. Owns Keras 3's shape rules (elementwise broadcast
 non-batch dims, inputs of lower rank expanded at axis 1), mask merging and the errors for
 incompatible shapes. Leaves graph building to keraslite.models.functional.
 """
+import types
+
 import torch
 
 from keraslite.layers.layer import Layer
@@ -24,6 +26,9 @@ def _expanded_mask(mask, x):
     return mask.unsqueeze(-1).expand(x.shape).bool()
 
 
+_VIEWS = (type({}.values()), type({}.keys()), types.GeneratorType, map)
+
+
 def _is_shape_list(input_shape):
     return isinstance(input_shape, (list, tuple)) and len(input_shape) > 0 and all(
         isinstance(s, (list, tuple)) for s in input_shape)
@@ -37,6 +42,12 @@ class _Merge(Layer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
+
+    def __call__(self, *args, **kwargs):
+        if args and isinstance(args[0], _VIEWS):
+            # tf.keras 2 took `Concatenate()(inputs_dict.values())` (the Crash Course's feature inputs).
+            args = (list(args[0]),) + args[1:]
+        return super().__call__(*args, **kwargs)
 
     def _check_list(self, input_shape):
         name = type(self).__name__
