@@ -180,3 +180,13 @@ def test_compat_v1_keras_is_tf_keras(tf):
     from tensorflow.compat.v1.keras import backend as K
 
     assert K.floatx() == "float32"
+
+
+def test_feature_columns_say_what_to_use_instead(tf):
+    # `from tensorflow import feature_column` imports; the first use names the Keras replacements.
+    from tensorflow import feature_column
+
+    with pytest.raises(NotImplementedError, match="numeric_column.*Normalization.*FeatureSpace"):
+        feature_column.numeric_column("age")
+    with pytest.raises(NotImplementedError, match="DenseFeatures"):
+        tf.feature_column.indicator_column

@@ -1067,6 +1067,24 @@ globals().update(_TF1_NAMES)
 compat.v1.__dict__.update(_TF1_NAMES, train=TFNamespace("tensorflow.compat.v1.train",
                                                           **{k: v for k, v in vars(train).items() if k != "_path"}),
                           losses=_KerasLosses("tensorflow.compat.v1.losses", **_tf_v1.V1_LOSSES))
+
+
+class _FeatureColumns(TFNamespace):
+    """`tf.feature_column` is not provided; `from tensorflow import feature_column` still
+    imports, so that its first use says so (Python would report a bare ImportError)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise NotImplementedError(
+            f"tf.feature_column.{name}: keraslite does not provide TensorFlow's feature columns (nor "
+            "tf.keras.layers.DenseFeatures). Build the same inputs with Keras preprocessing layers: "
+            "Normalization for numeric_column, Discretization for bucketized_column, StringLookup / IntegerLookup "
+            "for categorical columns, HashedCrossing for crossed_column, CategoryEncoding for indicator_column, "
+            "Embedding for embedding_column, or keras.utils.FeatureSpace for all of them.")
+
+
+feature_column = _FeatureColumns("tensorflow.feature_column")
 # TF 2's tf.metrics / tf.optimizers / tf.initializers are tf.keras's (tf.losses above); imported on first use.
 _KERAS_MODULES = {"metrics": "keraslite.metrics", "optimizers": "keraslite.optimizers",
                   "initializers": "keraslite.initializers"}
