@@ -426,8 +426,8 @@ def test_targets_dict_may_leave_out_outputs_without_a_loss():
 
 
 def test_recompiled_metrics_without_their_targets_say_which_output():
-    """Metrics kept from an earlier compile() (Keras 3 keeps them) on an output left out of the
-    targets dict: a ValueError naming the output, not a failed tensor conversion of None."""
+    """Metrics on an output left out of the targets dict: a ValueError naming the output, not a
+    failed tensor conversion of None."""
     import numpy as np
     import pytest
 
@@ -439,7 +439,7 @@ def test_recompiled_metrics_without_their_targets_say_which_output():
                                      keraslite.layers.Dense(2, name="cls")(inputs)])
     model.compile("sgd", loss=["mse", "mse"], metrics=[["mae"], ["mse"]])
     model.fit(x, [np.ones((8, 1)), np.ones((8, 2))], verbose=0)
-    model.compile("sgd", loss={"cls": "mse"})
+    model.compile("sgd", loss={"cls": "mse"}, metrics=[["mae"], ["mse"]])
     with pytest.raises(ValueError, match="'score' metrics"):
         model.fit(x, {"cls": np.ones((8, 2))}, verbose=0)
 
@@ -626,3 +626,18 @@ def test_fractional_steps_run_the_partial_last_step_as_tf2_did():
     assert seen == [0, 1, 2]
     with pytest.raises(TypeError, match="whole number"):
         model.fit(x, y, steps_per_epoch="3", verbose=0)
+
+
+def test_recompile_with_a_loss_and_no_metrics_drops_the_old_metrics():
+    # Better Deep Learning's greedy pretraining: '%.3f' % model.evaluate(...) after
+    # model.compile(loss='mse', optimizer=...) on a model first compiled with metrics=['accuracy'].
+    x = np.random.default_rng(0).random((20, 2)).astype("float32")
+    y = np.eye(3, dtype="float32")[np.arange(20) % 3]
+    model = keraslite.Sequential([keraslite.Input((2,)), keraslite.layers.Dense(3, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
+    model.fit(x, y, epochs=1, verbose=0)
+    model.compile(loss="mse", optimizer="sgd")
+    value = model.evaluate(x, y, verbose=0)
+    assert isinstance(value, float) and model.metrics_names == ["loss"]
+    model.compile(optimizer="adam")  # an optimizer-only recompile keeps loss (and metrics), as in Keras 3
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(value, rel=1e-6)

@@ -86,14 +86,17 @@ def compile(model, optimizer="rmsprop", loss=None, loss_weights=None, metrics=No
                              "steps_per_execution": steps_per_execution, "jit_compile": jit_compile,
                              "auto_scale_loss": auto_scale_loss}
     model.optimizer = optimizers.get(optimizer)
-    # As Keras 3 does, a recompile that gives no loss (no metrics) keeps those of the previous
-    # compile: `compile(optimizer=Adam(1e-5))` changes only the optimizer.
+    # As Keras 3 does, a recompile that gives no loss keeps the previous loss and metrics:
+    # `compile(optimizer=Adam(1e-5))` changes only the optimizer. A recompile that gives a loss
+    # but no metrics has none, as in Keras 2 (Keras 3 kept the old ones there, so that
+    # evaluate() still returned a list where the program expects the loss alone).
     if loss is not None or getattr(model, "compiled_loss", None) is None:
         model.loss = loss
         model.compiled_loss = CompiledLoss(loss, loss_weights) if loss is not None else None
         if model.compiled_loss is not None:
             model.compiled_loss._names_for = _OutputNames(model)
-    if metrics is not None or weighted_metrics is not None or getattr(model, "compiled_metrics", None) is None:
+    if (metrics is not None or weighted_metrics is not None or loss is not None
+            or getattr(model, "compiled_metrics", None) is None):
         model.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
         model.compiled_metrics._names_for = _OutputNames(model)
     model._loss_tracker = LossTracker("loss")
