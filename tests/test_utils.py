@@ -544,3 +544,26 @@ def test_tokenizer_keras2_api_round_trips_through_json():
     assert u.document_count == 3 and u.index_docs == {1: 3, 2: 2}
     np.testing.assert_allclose(u.sequences_to_matrix([[1, 1]], mode="tfidf")[0, 1],
                                (1 + np.log(2)) * np.log(1 + 3 / (1 + 3)))
+
+
+def test_timeseries_generator_as_keras_2_documents_it():
+    # Keras 2's docstring example, and the time-series book's fit_generator use.
+    from keraslite.utils.preprocessing.sequence import TimeseriesGenerator
+
+    data = np.array([[i] for i in range(50)])
+    gen = TimeseriesGenerator(data, data, length=10, sampling_rate=2, batch_size=2)
+    assert len(gen) == 20
+    x, y = gen[0]
+    np.testing.assert_array_equal(x, [[[0], [2], [4], [6], [8]], [[1], [3], [5], [7], [9]]])
+    np.testing.assert_array_equal(y, [[10], [11]])
+    x, y = TimeseriesGenerator(data, data, length=3, stride=2, batch_size=4, reverse=True, end_index=20)[0]
+    np.testing.assert_array_equal(y[:, 0], [3, 5, 7, 9])
+    np.testing.assert_array_equal(x[0, :, 0], [2, 1, 0])
+    series = np.arange(1, 11, dtype="float32")
+    gen = TimeseriesGenerator(series, series, length=2, batch_size=8)
+    model = keraslite.Sequential([keraslite.Input((2,)), keraslite.layers.Dense(1)])
+    model.compile("adam", "mse")
+    model.fit(gen, epochs=1, verbose=0)
+    assert model.predict(gen, verbose=0).shape == (8, 1)
+    with pytest.raises(ValueError, match="same length"):
+        TimeseriesGenerator(series, series[:3], length=2)

@@ -1,11 +1,11 @@
 """pad_sequences (`keras.utils.pad_sequences`, `keras.preprocessing.sequence.pad_sequences`):
-lists of variable-length sequences -> one padded numpy array; and Keras 2's word2vec helpers
-`skipgrams` and `make_sampling_table` (`keras.preprocessing.sequence.*`)."""
+lists of variable-length sequences -> one padded numpy array; Keras 2's word2vec helpers
+`skipgrams` and `make_sampling_table`, and its `TimeseriesGenerator` (`keras.preprocessing.sequence.*`)."""
 import random
 
 import numpy as np
 
-__all__ = ["pad_sequences", "skipgrams", "make_sampling_table"]
+__all__ = ["pad_sequences", "skipgrams", "make_sampling_table", "TimeseriesGenerator"]
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
@@ -96,3 +96,54 @@ def skipgrams(sequence, vocabulary_size, window_size=4, negative_samples=1.0, sh
         random.seed(seed)
         random.shuffle(labels)
     return couples, labels
+
+
+def _sequence_base():
+    from keraslite.training.data import PyDataset
+
+    return PyDataset
+
+
+class TimeseriesGenerator(_sequence_base()):
+    """Keras 2's batches of sliding windows over a series (a `keras.utils.Sequence`, removed in
+    Keras 3, which has `timeseries_dataset_from_array`). The sample for step `row` is
+    `data[row - length:row:sampling_rate]` and its target `targets[row]`; rows run from
+    `start_index + length` to `end_index` (default: the last) every `stride` steps, or are drawn
+    at random with `shuffle=True`; `reverse=True` reverses each window in time."""
+
+    def __init__(self, data, targets, length, sampling_rate=1, stride=1, start_index=0, end_index=None,
+                 shuffle=False, reverse=False, batch_size=128):
+        super().__init__()
+        if len(data) != len(targets):
+            raise ValueError(f"Data and targets have to be of same length. Data length is {len(data)} while "
+                             f"target length is {len(targets)}")
+        self.data, self.targets = data, targets
+        self.length, self.sampling_rate, self.stride = length, sampling_rate, stride
+        self.start_index = start_index + length
+        self.end_index = len(data) - 1 if end_index is None else end_index
+        self.shuffle, self.reverse, self.batch_size = shuffle, reverse, batch_size
+        if self.start_index > self.end_index:
+            raise ValueError(f"`start_index+length={self.start_index} > end_index={self.end_index}` is disallowed, "
+                             "as no part of the sequence would be left to be used as current step.")
+
+    def __len__(self):
+        span = self.batch_size * self.stride
+        return (self.end_index - self.start_index + span) // span
+
+    def __getitem__(self, index):
+        if self.shuffle:
+            rows = np.random.randint(self.start_index, self.end_index + 1, size=self.batch_size)
+        else:
+            first = self.start_index + self.batch_size * self.stride * index
+            rows = np.arange(first, min(first + self.batch_size * self.stride, self.end_index + 1), self.stride)
+        samples = np.array([self.data[row - self.length:row:self.sampling_rate] for row in rows])
+        targets = np.array([self.targets[row] for row in rows])
+        return (samples[:, ::-1, ...] if self.reverse else samples), targets
+
+    def get_config(self):
+        """Keras 2's config (data and targets as lists)."""
+        to_list = lambda a: np.asarray(a).tolist()  # noqa: E731
+        return {"data": to_list(self.data), "targets": to_list(self.targets), "length": self.length,
+                "sampling_rate": self.sampling_rate, "stride": self.stride,
+                "start_index": self.start_index - self.length, "end_index": self.end_index,
+                "shuffle": self.shuffle, "reverse": self.reverse, "batch_size": self.batch_size}
