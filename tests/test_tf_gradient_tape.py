@@ -520,3 +520,17 @@ def test_a_layer_input_from_an_earlier_step_is_a_constant_to_the_tape(tf):
                                    list(gru.trainable_variables))
     for got, want in zip(tape.gradient(loss, gru.trainable_variables), expected):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_a_watched_tensor_from_before_the_tape_keeps_its_gradient(tf):
+    # An embedding computed before the tape, then watched and fed to the rest of the model.
+    keraslite.utils.set_random_seed(0)
+    embed, head = tf.keras.layers.Dense(3), tf.keras.layers.Dense(1)
+    x = np.random.default_rng(1).random((4, 2)).astype("float32")
+    embedded = embed(x)  # computed with autograd, before any tape
+    with tf.GradientTape() as tape:
+        tape.watch(embedded)
+        out = tf.reduce_sum(head(embedded))
+    grad = tape.gradient(out, embedded)
+    expected = torch.autograd.grad(head(embedded).sum(), embedded)[0]
+    np.testing.assert_allclose(grad.numpy(), expected.numpy(), rtol=1e-6)

@@ -31,6 +31,11 @@ class UnconnectedGradients:
 _ACTIVE = []  # tapes currently recording, innermost last
 
 
+def is_watched(tensor):
+    """Whether a recording tape was given `tensor` to watch()."""
+    return any(tensor is w for tape in _ACTIVE for w in tape._watched)
+
+
 def _next_node_number():
     """The sequence number autograd gives the next node it creates (numbers only grow)."""
     with torch.enable_grad():

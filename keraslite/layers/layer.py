@@ -1453,13 +1453,16 @@ TAPE_STARTS = []
 
 def _tape_constants(args, kwargs):
     """args and kwargs with each tensor computed before every recording tape began detached
-    (tensors directly in them or in a list/tuple there; a Keras mask stays attached)."""
+    (tensors directly in them or in a list/tuple there; a Keras mask stays attached), unless a
+    tape watches it (`tape.watch(embedded)` then `model(embedded)`)."""
+    from keraslite.compat import tf_autodiff  # loaded already: a tape is recording
+
     first = min(TAPE_STARTS)
 
     def constant(v):
         if isinstance(v, torch.Tensor):
             node = v.grad_fn
-            if node is None or node._sequence_nr() >= first:
+            if node is None or node._sequence_nr() >= first or tf_autodiff.is_watched(v):
                 return v
             out = v.detach()
             mask = getattr(v, "_keras_mask", None)
