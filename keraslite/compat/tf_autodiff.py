@@ -17,7 +17,7 @@ import weakref
 import numpy as np
 import torch
 
-from keraslite.layers.layer import TAPE_STARTS
+from keraslite.layers.layer import RECORDING_TAPES as _ACTIVE  # tapes now recording, innermost last
 from keraslite.layers.layer import Variable as _KerasliteVariable
 
 __all__ = ["GradientTape", "Variable", "Module", "UnconnectedGradients", "stop_gradient", "custom_gradient"]
@@ -26,14 +26,6 @@ __all__ = ["GradientTape", "Variable", "Module", "UnconnectedGradients", "stop_g
 class UnconnectedGradients:
     NONE = "none"
     ZERO = "zero"
-
-
-_ACTIVE = []  # tapes currently recording, innermost last
-
-
-def is_watched(tensor):
-    """Whether a recording tape was given `tensor` to watch()."""
-    return any(tensor is w for tape in _ACTIVE for w in tape._watched)
 
 
 def _next_node_number():
@@ -93,7 +85,6 @@ class GradientTape:
         self._recording = True
         if self._start is None:
             self._start = _next_node_number()
-        TAPE_STARTS.append(self._start)
         for tape in _ACTIVE:
             tape._overlapping.add(self)
             self._overlapping.add(tape)
@@ -104,8 +95,6 @@ class GradientTape:
         self._recording = False
         if self in _ACTIVE:
             _ACTIVE.remove(self)
-        if self._start in TAPE_STARTS:
-            TAPE_STARTS.remove(self._start)
         torch.set_grad_enabled(self._grad_mode)
         return False
 

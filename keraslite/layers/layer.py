@@ -903,7 +903,7 @@ class Layer(nn.Module):
                 else:
                     inputs = type(inputs)(self._array_to_tensor(v) if type(v) is np.ndarray else v for v in inputs)
                 args = (inputs,) + args[1:]
-        if TAPE_STARTS and torch.is_grad_enabled():
+        if RECORDING_TAPES and torch.is_grad_enabled():
             args, kwargs = _tape_constants(args, kwargs)
             inputs = args[0] if args else kwargs.get("inputs")
         if _CALLS.depth:
@@ -1444,25 +1444,24 @@ def _attach_masks(outputs, mask):
                 tensor._keras_mask = m
 
 
-# Autograd node numbers at which the GradientTapes now recording began, kept by the tensorflow
-# shim's GradientTape. TensorFlow's tapes see a tensor computed before they began as a constant
-# (an RNN state carried from the previous training step: `out, hidden = gru(x, initial_state=
-# hidden)`); torch would differentiate back into the earlier step's graph, already freed.
-TAPE_STARTS = []
+# The tensorflow shim's GradientTapes now recording, innermost last (kept by the tapes). Such a
+# tape sees a tensor computed before it began as a constant (an RNN state carried from the
+# previous training step: `out, hidden = gru(x, initial_state=hidden)`), where torch would
+# differentiate back into the earlier step's graph, already freed.
+RECORDING_TAPES = []
 
 
 def _tape_constants(args, kwargs):
     """args and kwargs with each tensor computed before every recording tape began detached
     (tensors directly in them or in a list/tuple there; a Keras mask stays attached), unless a
     tape watches it (`tape.watch(embedded)` then `model(embedded)`)."""
-    from keraslite.compat import tf_autodiff  # loaded already: a tape is recording
-
-    first = min(TAPE_STARTS)
+    first = min(tape._start for tape in RECORDING_TAPES)
 
     def constant(v):
         if isinstance(v, torch.Tensor):
             node = v.grad_fn
-            if node is None or node._sequence_nr() >= first or tf_autodiff.is_watched(v):
+            if node is None or node._sequence_nr() >= first or any(
+                    v is w for tape in RECORDING_TAPES for w in tape._watched):
                 return v
             out = v.detach()
             mask = getattr(v, "_keras_mask", None)
