@@ -241,7 +241,7 @@ def standardize_class_weight(class_weight):
     """`class_weight` as a {class index: weight} dict, or None when empty. A list or 1-D array
     of per-class weights (Keras 2 programs computed `totals.max() / totals`) gives weight w[i]
     to class i; Keras itself takes only dicts."""
-    if isinstance(class_weight, dict) and class_weight and all(isinstance(k, str) for k in class_weight):
+    if isinstance(class_weight, dict) and _per_output(class_weight):
         # Keras 2: {output name: {class: weight}} for a multi-output model's dict of targets.
         return {k: standardize_class_weight(v) for k, v in class_weight.items()}
     if class_weight is None or isinstance(class_weight, dict):
@@ -284,22 +284,31 @@ def apply_class_weight(y, sample_weight, class_weight):
     """`sample_weight` (None, a tensor, or one per output) times the class weights of `y`."""
     cw = class_weight_to_sample_weight(y, class_weight)
     if not isinstance(cw, (list, dict)):
-        return cw if sample_weight is None else sample_weight.to(torch.float32) * cw.to(sample_weight.device)
-    keys = range(len(cw)) if isinstance(cw, list) else cw
-    if sample_weight is not None and not isinstance(sample_weight, type(cw)):
-        sample_weight = {k: sample_weight for k in keys} if isinstance(cw, dict) else [sample_weight] * len(cw)
-    out = {} if isinstance(cw, dict) else [None] * len(cw)
-    for k in keys:
-        sw = None if sample_weight is None else sample_weight[k]
-        out[k] = sw if cw[k] is None else (cw[k] if sw is None else sw.to(torch.float32) * cw[k].to(sw.device))
-    return out if isinstance(cw, dict) else type(sample_weight or y)(out)
+        return _times(sample_weight, cw)
+    per_output = isinstance(sample_weight, (list, tuple, dict))
+    out = dict(cw) if isinstance(cw, dict) else list(cw)
+    for k in (cw if isinstance(cw, dict) else range(len(cw))):
+        sw = sample_weight[k] if per_output else sample_weight
+        out[k] = sw if cw[k] is None else _times(sw, cw[k])
+    return tuple(out) if isinstance(y, tuple) else out
+
+
+def _times(sample_weight, class_weights):
+    if sample_weight is None:
+        return class_weights
+    return sample_weight.to(torch.float32) * class_weights.to(sample_weight.device)
+
+
+def _per_output(class_weight):
+    """Keras 2's per-output class weights: a list (output order) or a dict by output name."""
+    return isinstance(class_weight, (list, tuple)) or (
+        isinstance(class_weight, dict) and bool(class_weight) and all(isinstance(k, str) for k in class_weight))
 
 
 def class_weight_to_sample_weight(y, class_weight):
     """Per-sample weights from a {class: weight} dict; classes not listed weigh 1. Per-output
     class weights (a list, or a dict by output name) give one weight tensor per output."""
-    if isinstance(class_weight, list) or (isinstance(class_weight, dict) and class_weight
-                                          and all(isinstance(k, str) for k in class_weight)):
+    if _per_output(class_weight):
         return _per_output_class_weight(y, class_weight)
     if isinstance(y, (list, tuple, dict)):
         raise ValueError("`class_weight` is only supported for models with a single output. Use "
