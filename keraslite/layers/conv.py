@@ -168,20 +168,17 @@ def pad_same(x, kernel, strides, dilation):
 def _channels_last_storage(var, rank):
     """Keep a 4-D/5-D kernel in channels_last memory order (matches channels-last activations).
 
-    The strides are set exactly, (spatial*in, 1, ..., in): with one input channel torch counts
-    the plain contiguous strides as channels_last too, but the convolution's weight gradient
-    comes back with the exact ones, and DistributedDataParallel warns about the mismatch."""
+    The strides are set exactly, as torch.empty(memory_format=...) lays them out: with one input
+    channel torch counts the plain contiguous strides as channels_last too, but the convolution's
+    weight gradient comes back with the exact ones, and DistributedDataParallel warns about the
+    mismatch."""
     if rank not in (2, 3):
         return
     t = var.data
-    strides, step = [0] * t.dim(), 1
-    for axis in (1,) + tuple(range(t.dim() - 1, 1, -1)) + (0,):  # channels fastest, then w, h, (d), out
-        strides[axis] = step
-        step *= t.shape[axis]
-    if t.stride() != tuple(strides):
-        exact = torch.empty_strided(t.shape, strides, dtype=t.dtype, device=t.device)
-        exact.copy_(t)
-        var.data = exact
+    exact = torch.empty(t.shape, dtype=t.dtype, device=t.device,
+                        memory_format=torch.channels_last if rank == 2 else torch.channels_last_3d)
+    if t.stride() != exact.stride():
+        var.data = exact.copy_(t)
 
 
 class KernelLayout(Permute):
