@@ -1235,14 +1235,13 @@ class _InputTensor(torch.Tensor):
     __ipow__ = _out_of_place(torch.Tensor.__pow__)
     __imatmul__ = _out_of_place(torch.Tensor.__matmul__)
     __iand__ = _out_of_place(torch.Tensor.__and__)
+    __ior__ = _out_of_place(torch.Tensor.__or__)
+    __ixor__ = _out_of_place(torch.Tensor.__xor__)
 
     @property
     def _keras_shape(self):
         """Keras 2.0-2.2's static shape attribute, as a call() saw it: the batch size unknown."""
         return (None,) + tuple(self.shape[1:])
-
-    __ior__ = _out_of_place(torch.Tensor.__or__)
-    __ixor__ = _out_of_place(torch.Tensor.__xor__)
 
 
 def _as_input(x):
