@@ -355,6 +355,23 @@ def test_tf_keras2_experimental_random_fourier_features_path(aliased):
     assert RandomFourierFeatures is keraslite.layers.RandomFourierFeatures
 
 
+def test_tf_config_optimizer_switches_and_threading_getters(aliased):
+    import tensorflow as tf
+
+    tf.config.optimizer.set_jit(True)  # XLA / grappler switches: accepted, nothing to switch
+    tf.config.optimizer.set_experimental_options({"auto_mixed_precision": True})
+    assert tf.config.optimizer.get_experimental_options() == {}
+    threads = torch.get_num_threads()
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        assert tf.config.threading.get_intra_op_parallelism_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+    assert tf.config.threading.get_inter_op_parallelism_threads() == 0
+    with pytest.raises(AttributeError, match=r"does not provide tf\.config\.threading\.no_such_switch"):
+        tf.config.threading.no_such_switch
+
+
 def test_tf_config_enable_op_determinism(aliased):
     import tensorflow as tf
 

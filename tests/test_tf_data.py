@@ -592,6 +592,20 @@ def test_experimental_unbatch_transformation():
     assert [int(v) for v in ds.as_numpy_iterator()] == list(range(7))
 
 
+def test_tf1_experimental_map_and_batch_parallel_interleave_and_prefetch_to_device():
+    x = np.arange(10, dtype="float32")
+    ds = Dataset.from_tensor_slices(x).apply(tf.data.experimental.map_and_batch(lambda a: a * 2, batch_size=4))
+    assert [b.tolist() for b in ds.as_numpy_iterator()] == [[0, 2, 4, 6], [8, 10, 12, 14], [16, 18]]
+    ds = Dataset.from_tensor_slices(x).apply(
+        tf.data.experimental.map_and_batch(lambda a: a, batch_size=4, drop_remainder=True))
+    assert len(list(ds)) == 2
+    nested = Dataset.range(3).apply(tf.data.experimental.parallel_interleave(
+        lambda i: Dataset.from_tensors(i).repeat(2), cycle_length=2))
+    assert [int(v) for v in nested] == [0, 1, 0, 1, 2, 2]  # two inputs in turn, then the third
+    ds = Dataset.range(5).apply(tf.data.experimental.prefetch_to_device("/gpu:0"))
+    assert [int(v) for v in ds] == list(range(5))
+
+
 # ----------------------------------------------------------------------------- functions fixed at creation
 
 def test_map_in_a_module_level_loop_sees_the_loop_variable_of_its_own_turn():

@@ -608,10 +608,17 @@ config = TFNamespace("tensorflow.config",
                                                    for d in list_physical_devices(device_type)],
     set_visible_devices=_noop,
     run_functions_eagerly=_noop,
-    experimental=types.SimpleNamespace(list_physical_devices=list_physical_devices, set_memory_growth=_noop,
-                                       set_visible_devices=_noop, enable_op_determinism=enable_op_determinism),
-    threading=types.SimpleNamespace(set_intra_op_parallelism_threads=lambda n: torch.set_num_threads(n) if n else None,
-                                    set_inter_op_parallelism_threads=_noop),
+    experimental=TFNamespace("tensorflow.config.experimental", list_physical_devices=list_physical_devices,
+                             set_memory_growth=_noop, set_visible_devices=_noop,
+                             enable_op_determinism=enable_op_determinism),
+    threading=TFNamespace("tensorflow.config.threading",
+                          set_intra_op_parallelism_threads=lambda n: torch.set_num_threads(n) if n else None,
+                          get_intra_op_parallelism_threads=torch.get_num_threads,
+                          set_inter_op_parallelism_threads=_noop,
+                          get_inter_op_parallelism_threads=lambda: 0),  # 0: the system's choice, as in TF
+    # Graph-compiler switches (XLA, grappler passes) have no meaning for eager torch execution.
+    optimizer=TFNamespace("tensorflow.config.optimizer", set_jit=_noop, get_jit=lambda: "",
+                          set_experimental_options=_noop, get_experimental_options=lambda: {}),
 )
 test = TFNamespace("tensorflow.test", is_gpu_available=lambda *a, **k: torch.cuda.is_available(),
                              gpu_device_name=lambda: "/device:GPU:0" if torch.cuda.is_available() else "")

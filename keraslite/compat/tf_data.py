@@ -1755,7 +1755,28 @@ def _transformation(method):
     return experimental_version
 
 
+def _map_and_batch(map_func, batch_size, num_parallel_batches=None, drop_remainder=False, num_parallel_calls=None):
+    """TF 1.x's fused map-then-batch: `dataset.map(map_func).batch(batch_size, drop_remainder)`."""
+    return lambda dataset: dataset.map(map_func).batch(batch_size, drop_remainder=drop_remainder)
+
+
+def _parallel_interleave(map_func, cycle_length, block_length=1, sloppy=False, buffer_output_elements=None,
+                         prefetch_input_elements=None):
+    """TF 1.x's interleave; the order is the deterministic one (`sloppy` only allowed TF to reorder)."""
+    return lambda dataset: dataset.interleave(map_func, cycle_length=cycle_length, block_length=block_length)
+
+
+def _to_device(device, buffer_size=None):
+    """prefetch_to_device / copy_to_device: elements are made on the host and moved by the
+    model that takes them, so the dataset is unchanged."""
+    return lambda dataset: dataset
+
+
 class _Experimental:
+    map_and_batch = staticmethod(_map_and_batch)
+    parallel_interleave = staticmethod(_parallel_interleave)
+    prefetch_to_device = staticmethod(_to_device)
+    copy_to_device = staticmethod(_to_device)
     unbatch = staticmethod(lambda: (lambda dataset: dataset.unbatch()))  # dataset.apply(tf.data.experimental.unbatch())
     rejection_resample = staticmethod(_transformation("rejection_resample"))
     group_by_window = staticmethod(_transformation("group_by_window"))
