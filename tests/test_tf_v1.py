@@ -182,6 +182,51 @@ def test_compat_v1_keras_is_tf_keras(tf):
     assert K.floatx() == "float32"
 
 
+def test_compat_v1_has_the_tf2_api_and_v2_is_tf(tf):
+    # `import tensorflow.compat.v1 as tf` programs use the whole API through it.
+    import tensorflow.compat.v1 as tf1
+    import tensorflow.compat.v2 as tf2
+
+    assert tf1.matmul is tf.matmul and tf1.TensorShape is tf.TensorShape and tf1.nn.relu is tf.nn.relu
+    assert tf1.train.AdamOptimizer is tf.train.AdamOptimizer  # its own TF 1 names still come first
+    assert tf.compat.v2.matmul is tf.matmul and tf2.reduce_sum is tf.reduce_sum
+    with pytest.raises(AttributeError, match=r"tensorflow\.compat\.v1. has no attribute .no_such_op"):
+        tf1.no_such_op
+
+
+def test_compat_v1_dropout_takes_the_probability_to_keep(tf):
+    torch.manual_seed(0)
+    x = torch.ones(200, 100)
+    kept = tf.compat.v1.nn.dropout(x, 0.9)  # TF 1: keep 90%
+    assert 0.05 < float((kept == 0).float().mean()) < 0.15
+    np.testing.assert_allclose(arr(kept[kept != 0]), 1 / 0.9, rtol=1e-6)
+    dropped = tf.compat.v1.nn.dropout(x, rate=0.9)
+    assert 0.85 < float((dropped == 0).float().mean()) < 0.95
+    assert 0.85 < float((tf.nn.dropout(x, 0.9) == 0).float().mean()) < 0.95  # TF 2: the rate
+    with pytest.raises(ValueError, match="exactly one of `keep_prob`"):
+        tf.compat.v1.nn.dropout(x)
+
+
+def test_tf1_dimensions_have_value(tf):
+    # TF 1 code reads `input_shape[-1].value`, `x.get_shape()[1].value`.
+    shape = tf.TensorShape([None, 5])
+    assert shape[1].value == 5 and shape[1] == 5 and shape[0] is None and repr(shape[1]) == "5"
+    assert tf.compat.dimension_value(shape[1]) == 5 and tf.compat.dimension_value(None) is None
+    assert tf.compat.dimension_at_index([2, 3], 1).value == 3 and tf.Dimension(4).value == 4
+    x = keras.Input((3, 4))
+    assert x.shape[1].value == 3 and x.get_shape()[2].value == 4 and x.shape[0] is None
+
+    class Scale(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(name="w", shape=(input_shape[-1].value,), initializer="ones")
+
+        def call(self, inputs):
+            return inputs * self.w
+
+    model = keras.Sequential([keras.Input((3,)), Scale()])
+    assert model.predict(np.ones((2, 3), "float32"), verbose=0).shape == (2, 3)
+
+
 def test_feature_columns_say_what_to_use_instead(tf):
     # `from tensorflow import feature_column` imports; the first use names the Keras replacements.
     from tensorflow import feature_column

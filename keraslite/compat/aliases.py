@@ -84,6 +84,7 @@ TF_TABLE.update({name: f"keraslite.compat.tensorflow_shim:{name}" for name in (
     "strings", "image", "io", "random", "math", "nn", "linalg", "signal", "summary", "config", "compat", "train",
     "saved_model", "sparse", "ragged", "debugging", "autograph", "test", "distribute", "lookup", "errors")})
 TF_TABLE["compat.v1"] = "keraslite.compat.tensorflow_shim:compat.v1"
+TF_TABLE["compat.v2"] = "keraslite.compat.tensorflow_shim"
 
 # Alias roots, longest first when resolving.
 ROOTS = {

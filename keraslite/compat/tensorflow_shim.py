@@ -27,6 +27,7 @@ import contextlib
 import functools
 import numbers
 import os
+import sys
 import types
 from collections import namedtuple
 
@@ -670,7 +671,9 @@ def as_text(bytes_or_text, encoding="utf-8"):
 
 compat = TFNamespace("tensorflow.compat", as_bytes=as_bytes, as_text=as_text, as_str=as_text,
                                path_to_str=lambda path: os.fspath(path) if hasattr(path, "__fspath__") else path,
-                               v1=TFNamespace("tensorflow.compat.v1",
+                               dimension_value=lambda d: getattr(d, "value", d),
+                               dimension_at_index=lambda shape, index: _more_ops.TensorShape(shape)[index],
+                               v1=TFNamespace("tensorflow.compat.v1", _fallback=__name__,
     set_random_seed=lambda seed: _set_seed(seed),
     disable_eager_execution=_disable_eager_execution,
     enable_eager_execution=lambda *args, **kwargs: None,
@@ -1072,8 +1075,10 @@ _TF1_NAMES = dict(
     enable_v2_behavior=lambda: None, executing_eagerly=lambda: True)
 globals().update(_TF1_NAMES)
 compat.v1.__dict__.update(_TF1_NAMES, train=TFNamespace("tensorflow.compat.v1.train",
-                                                          **{k: v for k, v in vars(train).items() if k != "_path"}),
-                          losses=_KerasLosses("tensorflow.compat.v1.losses", **_tf_v1.V1_LOSSES))
+                                                          **{k: v for k, v in vars(train).items() if not k.startswith("_")}),
+                          losses=_KerasLosses("tensorflow.compat.v1.losses", **_tf_v1.V1_LOSSES),
+                          nn=TFNamespace("tensorflow.compat.v1.nn", _fallback=nn, dropout=_tf_v1.dropout))
+compat.v2 = sys.modules[__name__]  # tf.compat.v2 is the TF 2 API: this module
 
 
 class _FeatureColumns(TFNamespace):

@@ -41,6 +41,7 @@ import numpy as np
 import torch
 
 from keraslite.layers.conv import same_padding
+from keraslite.layers.keras_tensor import Dimension, dimension
 
 __all__ = ["TOP_LEVEL", "MATH", "NN", "RANDOM", "LINALG", "symbolic_aware"]
 
@@ -777,7 +778,7 @@ class TensorShape:
     def __getitem__(self, key):
         if isinstance(key, builtins.slice):
             return TensorShape(self.dims[key])
-        return self.dims[key]
+        return dimension(self.dims[key])
 
     def __len__(self):
         if self.dims is None:
@@ -1588,6 +1589,7 @@ TOP_LEVEL.update(_MORE_ELEMENTWISE, **_MORE_REDUCTIONS, unstack=unstack, fill=fi
                  global_norm=global_norm, gather_nd=gather_nd, boolean_mask=boolean_mask, split=split, pad=pad,
                  reverse=reverse, sort=sort, argsort=argsort, einsum=einsum, linspace=linspace, eye=eye, norm=norm,
                  tensordot=tensordot, unique=unique, unique_with_counts=unique_with_counts, TensorShape=TensorShape,
+                 Dimension=Dimension,
                  newaxis=None, broadcast_to=broadcast_to, broadcast_dynamic_shape=broadcast_dynamic_shape,
                  broadcast_static_shape=broadcast_static_shape, ensure_shape=ensure_shape,
                  sequence_mask=sequence_mask, meshgrid=meshgrid, cumsum=cumsum, repeat=repeat, roll=roll,
@@ -1732,7 +1734,7 @@ def symbolic_aware(fn):
 
 # Functions that run Python callables or build no tensor stay as they are.
 _NOT_WRAPPED = {"map_fn", "vectorized_map", "cond", "while_loop", "case", "switch_case", "is_tensor", "print",
-                "TensorShape", "newaxis"}
+                "TensorShape", "Dimension", "newaxis"}
 
 
 def _wrap_table(table):

@@ -190,6 +190,19 @@ LOSSES = dict(sparse_softmax_cross_entropy=sparse_softmax_cross_entropy, softmax
 V1_LOSSES = dict(LOSSES, mean_squared_error=mean_squared_error)
 
 
+# ---------------------------------------------------------------------------- tf.compat.v1.nn
+
+def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
+    """TF 1's tf.nn.dropout: the second argument is the probability to KEEP (TF 2's is the rate
+    to drop); `rate=` may be given instead, as TF 1.13+ allowed."""
+    if (keep_prob is None) == (rate is None):
+        raise ValueError("tf.compat.v1.nn.dropout takes exactly one of `keep_prob` (the probability to keep a "
+                         f"value) and `rate` (the probability to drop it); received keep_prob={keep_prob}, "
+                         f"rate={rate}.")
+    rate = 1.0 - float(keep_prob) if rate is None else float(rate)
+    return torch.nn.functional.dropout(_tensor(x), p=rate, training=True)
+
+
 # ---------------------------------------------------------------------------- sessions and graphs
 
 class _Options:

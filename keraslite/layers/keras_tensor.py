@@ -9,6 +9,24 @@ import torch
 from keraslite import backend
 
 
+class Dimension(int):
+    """One known dimension of a shape, as TF 1.x's TensorShape gave it: an int that also has
+    `.value` (TF 1 code reads `input_shape[-1].value`). Unknown dimensions stay None."""
+    __slots__ = ()
+
+    @property
+    def value(self):
+        return int(self)
+
+    def __repr__(self):
+        return int.__repr__(self)
+
+
+def dimension(d):
+    """`d` as a Dimension when it is a known size (None and non-ints are returned as they are)."""
+    return Dimension(d) if type(d) is int else d
+
+
 class ShapeTuple(tuple):
     """A shape as tf.keras 2 gave it (a TensorShape) to custom layers and as a symbolic
     tensor's `.shape`: a tuple (equal to, and printed as, the plain one, as Keras 3's shapes
@@ -29,7 +47,7 @@ class ShapeTuple(tuple):
 
     def __getitem__(self, index):
         item = tuple.__getitem__(self, index)
-        return ShapeTuple(item) if isinstance(index, slice) else item
+        return ShapeTuple(item) if isinstance(index, slice) else dimension(item)
 
 
 class KerasTensor:
