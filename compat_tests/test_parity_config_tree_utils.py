@@ -164,6 +164,38 @@ def test_clone_model_clone_function_and_shared_layers():
     assert len(l_clone.trainable_weights) == len(k_clone.trainable_weights)  # the shared Dense stays shared
 
 
+def test_clone_model_with_a_python_lambda_calls_the_same_function():
+    # The dueling-DQN target network: a Lambda(lambda ...) cloned in memory. Real Keras 3 refuses
+    # (its config holds bytecode); tf.keras 2 cloned it, and a model in memory is not a file.
+    def dueling(lib):
+        inp = lib.Input((4,))
+        h = lib.layers.Dense(3)(inp)
+        v, a = lib.layers.Dense(1)(h), lib.layers.Dense(2)(h)
+        q = lib.layers.Lambda(lambda t: t[0] + t[1] - lib.ops.mean(t[1], axis=1, keepdims=True),
+                              output_shape=(2,))([v, a])
+        return lib.Model(inp, q)
+
+    k_model, l_model = dueling(keras), dueling(keraslite)
+    with pytest.raises(ValueError):
+        keras.models.clone_model(k_model)
+    l_model.set_weights(k_model.get_weights())
+    l_clone = keraslite.models.clone_model(l_model)
+    assert l_clone.layers[-1].function is l_model.layers[-1].function
+    l_clone.set_weights(k_model.get_weights())
+    x = np.random.default_rng(1).random((3, 4)).astype("float32")
+    np.testing.assert_allclose(l_clone.predict(x, verbose=0), k_model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_make_step_functions_are_accepted_and_return_none():
+    k_model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    l_model = keraslite.Sequential([keraslite.Input((4,)), keraslite.layers.Dense(2)])
+    for model in (k_model, l_model):
+        model.compile("adam", "mse")
+    for name in ("make_train_function", "make_test_function", "make_predict_function"):
+        assert getattr(l_model, name)() is None is getattr(k_model, name)()
+    assert l_model._make_predict_function() is None  # Keras 2, before sharing a model across threads
+
+
 @pytest.mark.parametrize("name", ["float32", "float64", "bfloat16", "mixed_float16", "mixed_bfloat16"])
 def test_dtype_policy_objects(name):
     k, lite = keras.DTypePolicy(name), keraslite.DTypePolicy(name)

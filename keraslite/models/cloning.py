@@ -12,7 +12,14 @@ __all__ = ["clone_model"]
 
 
 def _default_clone(layer):
-    return layer.__class__.from_config(layer.get_config())
+    from keraslite.layers.misc import Lambda
+
+    config = layer.get_config()
+    if isinstance(layer, Lambda):
+        # A model in memory, not a file: the clone calls the same Python functions (a config
+        # holds lambdas as bytecode, which from_config refuses to run), as tf.keras 2's did.
+        config.update(function=layer.function, output_shape=layer._output_shape, mask=layer.mask)
+    return layer.__class__.from_config(config)
 
 
 def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs):

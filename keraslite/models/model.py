@@ -411,6 +411,15 @@ class Model(Layer):
 
         return loop.default_predict_step(self, data)
 
+    def make_train_function(self, force=False):
+        """Keras's hook to build the step function ahead of time: fit builds its step on first
+        use, so there is nothing to prepare (Keras 2's `_make_predict_function()`, called before
+        sharing a model across threads, is the same no-op)."""
+        return None
+
+    make_test_function = make_predict_function = make_train_function
+    _make_train_function = _make_test_function = _make_predict_function = make_train_function
+
     # ------------------------------------------------------------------ files (keraslite.saving)
 
     def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
