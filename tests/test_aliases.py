@@ -275,6 +275,13 @@ def test_numpy_array_on_the_left_of_a_tensor_operator(aliased):
     np.testing.assert_allclose(tape.gradient(loss, v).numpy(), [1.0, 2.0, 3.0])
     with pytest.raises(TypeError):
         np.array(["a", "b"]) + torch.ones(2)  # arrays that are no numbers still fail
+    # Lists and tuples of numbers too (the Breakout DQN's `rewards_sample + gamma * tf.reduce_max(...)`).
+    q = tf.reduce_max(tf.ones((3, 2)), axis=1)
+    np.testing.assert_allclose(([1.0, 2.0, 3.0] + 0.5 * q).numpy(), [1.5, 2.5, 3.5])
+    np.testing.assert_allclose(((1, 2, 3) * q).numpy(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(([[1.0], [2.0]] - q).numpy(), [[0.0] * 3, [1.0] * 3])
+    with pytest.raises(TypeError):
+        ["a", "b"] + torch.ones(2)
     grid = np.arange(24.0).reshape(2, 3, 4)  # negative slice steps reverse, as in TensorFlow and numpy
     for key in [(Ellipsis, slice(None, None, -1)), (slice(None, None, -1), 1), (0, None, slice(3, 0, -2)),
                 slice(None, None, -1)]:

@@ -7,7 +7,7 @@ return NotImplemented for an ndarray, so Python raises TypeError (or, for `+`, n
 through the aliases, rely on the conversion.
 
 `install()` wraps torch.Tensor's arithmetic operators (both sides) and ordering operators so
-that an ndarray operand is converted first (to the tensor's device; a floating array to the
+that an ndarray operand (or a list or tuple of numbers) is converted first (to the tensor's device; a floating array to the
 tensor's floating dtype, as TensorFlow converts it); anything else goes to torch's own operator
 unchanged. Only combinations with an ndarray change: they raised (array on the left) or came
 back as numpy under the tensorflow shim (array on the right). Negative slice steps (`t[::-1]`),
@@ -30,8 +30,20 @@ _NAMES = ("__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rfloordiv__", "
 _ORIGINALS = {}
 
 
+def _as_array(values):
+    """A list or tuple of numbers as an ndarray (TensorFlow converts them too: `[1., 2.] + t`);
+    anything numpy cannot make a numeric array of is returned unchanged."""
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError, RuntimeError):
+        return values
+    return array if array.dtype.kind in "biuf" else values
+
+
 def _converting(name, base):
     def operator(self, other):
+        if type(other) in (list, tuple):
+            other = _as_array(other)
         if isinstance(other, np.ndarray) and other.dtype.kind in "biuf":
             converted = torch.as_tensor(other, device=self.device)
             if converted.is_floating_point() and self.is_floating_point():
