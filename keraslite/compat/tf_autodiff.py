@@ -347,9 +347,12 @@ def install_eager_numpy():
     torch.Tensor.numpy = numpy
     original_array = torch.Tensor.__array__
 
-    def __array__(self, dtype=None):
+    def __array__(self, dtype=None, copy=None):
         # torch's __array__ returns .numpy(), which numpy needs as an array even for a 0-d tensor.
-        return np.asarray(original_array(self, dtype))
+        # `copy` (numpy 2's keyword): True copies; False cannot be refused here, as the tensor's
+        # memory is shared whenever the dtype allows it.
+        array = np.asarray(original_array(self, dtype))
+        return array.copy() if copy else array
 
     __array__.__doc__ = original_array.__doc__
     torch.Tensor.__array__ = __array__
