@@ -128,6 +128,35 @@ def _pair(a, b):
     return a, b
 
 
+def _promote(*xs, weak=True):
+    """Operands as tensors and the dtype they promote to. With `weak`, Python scalars don't widen
+    the tensors' dtype (float16 + 2.5 is float16), else they count as int32 / floatx / bool."""
+    scalar = (bool, int, float) if weak else ()
+    xs = [x if isinstance(x, scalar + (torch.Tensor,)) else _t(x) for x in xs]
+    if xs and not _py_any(isinstance(x, torch.Tensor) for x in xs):
+        xs[0] = _t(xs[0])
+    dtypes = [x.dtype for x in xs if isinstance(x, torch.Tensor)]
+    dtype = dtypes[0]
+    for d in dtypes[1:]:
+        dtype = torch.promote_types(dtype, d)
+    for x in xs:
+        if not isinstance(x, torch.Tensor):
+            promoted = torch.result_type(torch.empty((), dtype=dtype), x)
+            dtype = torch.int32 if promoted == torch.int64 and dtype != torch.int64 else promoted
+    return tuple(xs), dtype
+
+
+def _same(xs, dtype):
+    """All operands as tensors of `dtype` on the device of the first tensor among them."""
+    device = next(x.device for x in xs if isinstance(x, torch.Tensor))
+    return tuple(torch.as_tensor(x, dtype=dtype, device=device) for x in xs)
+
+
+def _tensors(*xs, weak=True):
+    """Promote operands and return them all as tensors of one dtype (and one device)."""
+    return _same(*_promote(*xs, weak=weak))
+
+
 def _axes(axis, ndim):
     if axis is None:
         return None
