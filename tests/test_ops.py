@@ -173,3 +173,31 @@ def test_max_and_min_over_no_entries_give_the_identity():
     np.testing.assert_array_equal(ops.max(empty, axis=-1, initial=0.0).numpy(), np.zeros(4))
     np.testing.assert_array_equal(ops.max(np.array([[-2.0, -1.0]]), axis=-1, initial=0.0).numpy(), [0.0])
     np.testing.assert_array_equal(ops.min(np.array([[2.0, 3.0]]), axis=1, initial=1.0).numpy(), [1.0])
+
+
+def test_bfloat16_to_numpy_without_ml_dtypes_gives_float32(monkeypatch):
+    import sys
+
+    x = torch.tensor([1.5, -2.25], dtype=torch.bfloat16)
+    monkeypatch.setitem(sys.modules, "ml_dtypes", None)  # as if it were not installed
+    out = ops.convert_to_numpy(x)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, [1.5, -2.25])
+
+
+def test_bfloat16_weight_to_numpy_is_in_its_keras_layout():
+    conv = keraslite.layers.Conv2D(2, 3, dtype="bfloat16")
+    conv.build((None, 5, 5, 1))
+    out = ops.convert_to_numpy(conv.kernel)
+    assert out.shape == (3, 3, 1, 2) and out.dtype.name in ("bfloat16", "float32")
+
+
+def test_mixed_dtype_products_and_scalar_maximum_on_symbolic_tensors():
+    x = keraslite.Input(shape=(4,), batch_size=3, dtype="int32")
+    w = np.ones((4, 2), "float32")
+    model = keraslite.Model(x, [ops.matmul(x, w), ops.maximum(x, 1.5)])
+    data = np.arange(12, dtype="int32").reshape(3, 4)
+    product, biggest = model(data)
+    assert product.dtype == torch.float32 and biggest.dtype == torch.float32
+    np.testing.assert_array_equal(_np(product), data.astype("float32") @ w)
+    np.testing.assert_array_equal(_np(biggest), np.maximum(data, 1.5))

@@ -85,7 +85,10 @@ def _t(x, dtype=None):
                         "layer or a functional model instead.")
     torch_dtype = None if dtype is None else backend.torch_dtype(dtype)
     if isinstance(x, (np.ndarray, np.generic)):
-        return torch.as_tensor(backend.torch_ready(np.asarray(x)), dtype=torch_dtype)
+        x = np.asarray(x)
+        if x.dtype.name == "bfloat16":  # an ml_dtypes array (what convert_to_numpy gives for bfloat16)
+            return torch.as_tensor(x.astype(np.float32)).to(torch_dtype or torch.bfloat16)
+        return torch.as_tensor(backend.torch_ready(x), dtype=torch_dtype)
     if hasattr(x, "numpy") and not isinstance(x, (list, tuple)):
         return torch.as_tensor(np.asarray(x.numpy()), dtype=torch_dtype)
     if isinstance(x, (list, tuple)):
@@ -126,6 +129,40 @@ def _pair(a, b):
     if not isinstance(b, (int, float, bool)):
         b = _t(b)
     return a, b
+
+
+def _promote(*xs, weak=True):
+    """Operands as tensors and the dtype they promote to. With `weak`, Python scalars don't widen
+    the tensors' dtype (float16 + 2.5 is float16), else they count as int32 / floatx / bool."""
+    scalar = (bool, int, float) if weak else ()
+    xs = [x if isinstance(x, scalar + (torch.Tensor,)) else _t(x) for x in xs]
+    if xs and not _py_any(isinstance(x, torch.Tensor) for x in xs):
+        xs[0] = _t(xs[0])
+    dtypes = [x.dtype for x in xs if isinstance(x, torch.Tensor)]
+    dtype = dtypes[0]
+    for d in dtypes[1:]:
+        dtype = torch.promote_types(dtype, d)
+    for x in xs:
+        if not isinstance(x, torch.Tensor):
+            promoted = torch.result_type(torch.empty((), dtype=dtype), x)
+            dtype = torch.int32 if promoted == torch.int64 and dtype != torch.int64 else promoted
+    return tuple(xs), dtype
+
+
+def _same(xs, dtype):
+    """All operands as tensors of `dtype` on the device of the first tensor among them."""
+    device = next(x.device for x in xs if isinstance(x, torch.Tensor))
+    return tuple(torch.as_tensor(x, dtype=dtype, device=device) for x in xs)
+
+
+def _tensors(*xs, weak=True):
+    """Promote operands and return them all as tensors of one dtype (and one device)."""
+    return _same(*_promote(*xs, weak=weak))
+
+
+def _is_bool(x):
+    """Whether an operand is a bool tensor or a Python bool."""
+    return x.dtype == torch.bool if isinstance(x, torch.Tensor) else isinstance(x, bool)
 
 
 def _axes(axis, ndim):
@@ -213,11 +250,26 @@ def _is_text(x):
 
 
 def convert_to_numpy(x):
+    """`x` as a numpy array. numpy has no bfloat16 of its own: a bfloat16 tensor gives an
+    ml_dtypes bfloat16 array, as in Keras, or, where ml_dtypes is not installed, its values as
+    float32 (every bfloat16 value is exactly a float32)."""
     if isinstance(x, torch.Tensor):
+        if x.dtype == torch.bfloat16:
+            if hasattr(x, "keras_layout"):
+                x = x.keras_layout.to_keras(x.detach())
+            return _bfloat16_array(x.detach().cpu().float().numpy())
         if hasattr(x, "keras_layout"):  # a weight: its Keras layout (a Conv2D kernel as (kh, kw, in, out))
             return x.numpy()
         return x.detach().cpu().numpy()
     return np.asarray(x)
+
+
+def _bfloat16_array(values):
+    try:
+        import ml_dtypes
+    except ImportError:
+        return values
+    return values.astype(ml_dtypes.bfloat16)
 
 
 @_op
@@ -247,6 +299,8 @@ def add(x1, x2):
 @_op
 def subtract(x1, x2):
     a, b = _pair(x1, x2)
+    if _is_bool(a) or _is_bool(b):  # torch refuses a bool operand; Keras promotes it (float - bool is float)
+        a, b = _tensors(a, b)
     return torch.sub(a, b)
 
 
@@ -288,23 +342,52 @@ pow = power
 @_op
 def mod(x1, x2):
     a, b = _pair(x1, x2)
+    if _is_bool(a) or _is_bool(b):  # torch has no bool remainder: Keras computes it in int32
+        a, b = _tensors(a, b)
+        if a.dtype == torch.bool:
+            a, b = a.to(torch.int32), b.to(torch.int32)
     return torch.remainder(a, b)
+
+
+def _product(fn, a, b, dtype):
+    """`fn(a, b)`, a matrix product, of the operands cast to the result `dtype`. torch has no bool
+    product (nor integer ones on CUDA): those are computed in floats and cast back."""
+    compute = dtype
+    if dtype == torch.bool:
+        compute = backend.torch_dtype(backend.floatx())
+    elif not dtype.is_floating_point and not dtype.is_complex and a.device.type == "cuda":
+        compute = torch.float64  # exact for integers up to 2**53
+    out = fn(a.to(compute), b.to(compute))
+    return out if compute == dtype else out.to(dtype)
 
 
 @_op
 def matmul(x1, x2):
-    return torch.matmul(_t(x1), _t(x2))
+    """Matrix product of operands of any dtypes, in their promoted dtype (int8 @ int8 gives
+    int32, as in Keras)."""
+    a, b = _t(x1), _t(x2)
+    if a.dtype == b.dtype and a.dtype.is_floating_point:
+        return torch.matmul(a, b)
+    _, dtype = _promote(a, b)
+    if a.dtype == b.dtype == torch.int8:
+        dtype = torch.int32
+    return _product(torch.matmul, a, b, dtype)
 
 
 @_op
 def dot(x1, x2):
-    """numpy.dot semantics (K2 K.dot: last axis of x1 with second-to-last of x2)."""
+    """numpy.dot semantics (K2 K.dot: last axis of x1 with second-to-last of x2), in the
+    operands' promoted dtype (a Python number counts as int32 / floatx)."""
     a, b = _t(x1), _t(x2)
     if a.dim() == 0 or b.dim() == 0:
-        return a * b
-    if b.dim() == 1 or a.dim() == 1:
-        return torch.matmul(a, b)
-    return torch.tensordot(a, b, dims=([a.dim() - 1], [b.dim() - 2]))
+        fn = torch.mul
+    elif b.dim() == 1 or a.dim() == 1:
+        fn = torch.matmul
+    else:
+        fn = functools.partial(torch.tensordot, dims=([a.dim() - 1], [b.dim() - 2]))
+    if a.dtype == b.dtype and a.dtype.is_floating_point:
+        return fn(a, b)
+    return _product(fn, a, b, _promote(a, b)[1])
 
 
 @_op
@@ -315,6 +398,8 @@ def einsum(subscripts, *operands):
 @_op
 def square(x):
     x = _t(x)
+    if x.dtype == torch.bool:
+        x = x.to(torch.int32)
     return x * x
 
 
@@ -345,7 +430,8 @@ def log1p(x):
 
 @_op
 def abs(x):
-    return torch.abs(_t(x))
+    x = _t(x)
+    return x if x.dtype == torch.bool else torch.abs(x)
 
 
 absolute = abs
@@ -373,12 +459,28 @@ def ceil(x):
 
 @_op
 def round(x, decimals=0):
-    return torch.round(_t(x), decimals=decimals)
+    """Round half to even to `decimals` places; integers keep their dtype (rounded to tens,
+    hundreds, ... for negative `decimals`)."""
+    x = _t(x)
+    if x.is_floating_point() or x.is_complex() or x.dtype == torch.bool:
+        return torch.round(x, decimals=decimals)
+    if decimals >= 0:
+        return x
+    step = 10 ** -decimals
+    if step > torch.iinfo(torch.int64).max:
+        return torch.zeros_like(x)
+    wide = x.to(torch.int64)
+    quotient = torch.div(wide, step, rounding_mode="floor")
+    rest = wide - quotient * step
+    up = (rest > step - rest) | ((rest == step - rest) & (quotient % 2 != 0))
+    return ((quotient + up.to(torch.int64)) * step).to(x.dtype)
 
 
 @_op
 def clip(x, x_min, x_max):
     x = _t(x)
+    if x.dtype == torch.bool:  # as in Keras: clipped as int32
+        x = x.to(torch.int32)
     if isinstance(x_min, torch.Tensor) or isinstance(x_max, torch.Tensor):
         return torch.clamp(x, _t(x_min).to(x.dtype), _t(x_max).to(x.dtype))
     if x.is_floating_point():
@@ -390,20 +492,26 @@ def clip(x, x_min, x_max):
     return torch.clamp(x, x_min, x_max)
 
 
+def _promoted_pair(x1, x2):
+    """`_pair` as two tensors of one dtype: the operands' promoted dtype (int32 with 1.5 is
+    floatx, bool with 2 is int32), as for the ops.numpy binary functions."""
+    a, b = _pair(x1, x2)
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        if a.dtype == b.dtype:
+            return a, b
+    elif isinstance(a, torch.Tensor) and a.is_floating_point() and not isinstance(b, bool):
+        return a, torch.as_tensor(b, dtype=a.dtype, device=a.device)  # float tensor, Python number: a's dtype
+    return _tensors(a, b)
+
+
 @_op
 def maximum(x1, x2):
-    a, b = _pair(x1, x2)
-    if not isinstance(a, torch.Tensor):
-        a, b = b, a
-    return torch.maximum(a, b if isinstance(b, torch.Tensor) else torch.as_tensor(b, dtype=a.dtype, device=a.device))
+    return torch.maximum(*_promoted_pair(x1, x2))
 
 
 @_op
 def minimum(x1, x2):
-    a, b = _pair(x1, x2)
-    if not isinstance(a, torch.Tensor):
-        a, b = b, a
-    return torch.minimum(a, b if isinstance(b, torch.Tensor) else torch.as_tensor(b, dtype=a.dtype, device=a.device))
+    return torch.minimum(*_promoted_pair(x1, x2))
 
 
 def _compare(fn):
@@ -1051,10 +1159,9 @@ def zeros(shape, dtype=None):
 
 
 def full(shape, fill_value, dtype=None):
-    if dtype is None:
-        d = _default_dtype(fill_value) if not isinstance(fill_value, torch.Tensor) else fill_value.dtype
-        dtype = d if d is not None else backend.floatx()
-    return torch.full(_shape_arg(shape), fill_value, dtype=backend.torch_dtype(dtype))
+    """A tensor of `shape` filled with `fill_value`, of `dtype` (default floatx, whatever the
+    fill value's type, as in Keras)."""
+    return torch.full(_shape_arg(shape), fill_value, dtype=_dtype_or(dtype, backend.floatx()))
 
 
 @_op

@@ -261,7 +261,7 @@ hard_swish = hard_silu
 
 @_op
 def hard_tanh(x):
-    return F.hardtanh(_float(_t(x)))
+    return F.hardtanh(_t(x))  # integers stay integers, as in Keras
 
 
 @_op

@@ -17,7 +17,7 @@ import torch
 
 from keraslite import backend
 from keraslite.ops import (  # noqa: F401  (re-exported: Keras's numpy functions already in ops)
-    _axes, _float, _op, _pair, _reduce, _t,
+    _axes, _float, _op, _pair, _promote, _reduce, _same, _t, _tensors,
     abs, absolute, add, all, amax, amin, any, arange, argmax, argmin, argsort, ceil, clip, concatenate,
     cumprod, cumsum, divide, dot, einsum, equal, exp, expand_dims, eye, flip, floor, floor_divide, full,
     full_like, greater, greater_equal, identity, isinf, isnan, less, less_equal, linspace, log, log1p,
@@ -39,38 +39,9 @@ def _fail(op, received, expected, error=ValueError):
     raise error(f"ops.{op}: expected {expected}; received {received}.")
 
 
-def _promote(*xs, weak=True):
-    """Operands as tensors and the dtype they promote to. With `weak`, Python scalars don't widen
-    the tensors' dtype (float16 + 2.5 is float16), else they count as int32 / floatx / bool."""
-    scalar = (bool, int, float) if weak else ()
-    xs = [x if isinstance(x, scalar + (torch.Tensor,)) else _t(x) for x in xs]
-    if xs and not builtins.any(isinstance(x, torch.Tensor) for x in xs):
-        xs[0] = _t(xs[0])
-    dtypes = [x.dtype for x in xs if isinstance(x, torch.Tensor)]
-    dtype = dtypes[0]
-    for d in dtypes[1:]:
-        dtype = torch.promote_types(dtype, d)
-    for x in xs:
-        if not isinstance(x, torch.Tensor):
-            promoted = torch.result_type(torch.empty((), dtype=dtype), x)
-            dtype = torch.int32 if promoted == torch.int64 and dtype != torch.int64 else promoted
-    return tuple(xs), dtype
-
-
 def _float_dtype(dtype):
     """The dtype a float function of `dtype` computes in: ints and bools become floatx."""
     return dtype if dtype.is_floating_point or dtype.is_complex else _floatx()
-
-
-def _same(xs, dtype):
-    """All operands as tensors of `dtype` on the device of the first tensor among them."""
-    device = next(x.device for x in xs if isinstance(x, torch.Tensor))
-    return tuple(torch.as_tensor(x, dtype=dtype, device=device) for x in xs)
-
-
-def _tensors(*xs, weak=True):
-    """Promote operands and return them all as tensors of one dtype (and one device)."""
-    return _same(*_promote(*xs, weak=weak))
 
 
 def _float_tensors(*xs, weak=True):
