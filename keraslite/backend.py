@@ -2,9 +2,10 @@
 default layer names (uids) and clear_session.
 
 Owns nothing about layers or training; those modules ask here for the device and names.
-Also serves as the `keras.backend` (K) namespace for Keras-2 code: the ops it exposes
-come from `keraslite.ops`; Keras 1/2's `function` / `learning_phase` from
-keraslite.compat.backend_function.
+Also serves as the `keras.backend` (K) namespace for Keras-2 code (`tf.keras.backend` too):
+the ops it exposes come from `keraslite.ops`, except those whose Keras 2 signature or default
+differs (K.argmax on the last axis, K.clip(x, min_value, max_value), ...), defined here;
+Keras 1/2's `function` / `learning_phase` / `update` from keraslite.compat.backend_function.
 """
 import contextlib
 import functools
@@ -457,6 +458,68 @@ def reverse(x, axes):
     for axis in [axes] if isinstance(axes, int) else axes:
         x = ops.flip(x, axis=axis)
     return x
+
+
+def stop_gradient(variables):
+    """K.stop_gradient: a tensor, or each of a list of tensors, as a constant for gradients."""
+    from keraslite import ops
+
+    if isinstance(variables, (list, tuple)):
+        return [ops.stop_gradient(v) for v in variables]
+    return ops.stop_gradient(variables)
+
+
+def bias_add(x, bias, data_format=None):
+    """K.bias_add: `bias` (one value per channel, or of shape x.shape[1:] in channels_last
+    order) added along the channel axis of `data_format`."""
+    from keraslite import ops
+
+    data_format = standardize_data_format(data_format)
+    rank, bias_shape = len(int_shape(x)), int_shape(bias)
+    if len(bias_shape) not in (1, rank - 1):
+        raise ValueError(f"K.bias_add: unexpected bias of {len(bias_shape)} dimensions for an input of rank {rank}; "
+                         f"expected 1 or {rank - 1} dimensions.")
+    if data_format == "channels_last":
+        shape = bias_shape if len(bias_shape) == 1 else (1,) + bias_shape
+    elif len(bias_shape) == 1:
+        shape = (1, bias_shape[0]) + (1,) * (rank - 2)
+    else:
+        shape = (1, bias_shape[-1]) + bias_shape[:-1]
+    return ops.add(x, ops.reshape(bias, shape))
+
+
+def map_fn(fn, elems, name=None, dtype=None):
+    """K.map_fn: `fn` applied to each slice of `elems` along its first axis, results stacked."""
+    from keraslite.compat import tf_ops
+
+    return tf_ops.map_fn(fn, elems, dtype=dtype)
+
+
+def foldl(fn, elems, initializer=None, name=None):
+    """K.foldl: `fn(accumulator, element)` over the slices of `elems` along the first axis, from
+    the first; the accumulator starts at `initializer` (else at the first slice)."""
+    return _fold(fn, elems, initializer, reverse=False)
+
+
+def foldr(fn, elems, initializer=None, name=None):
+    """K.foldr: as K.foldl, from the last slice to the first."""
+    return _fold(fn, elems, initializer, reverse=True)
+
+
+def _fold(fn, elems, initializer, reverse):
+    from keraslite import ops
+
+    elems = ops.convert_to_tensor(elems)
+    items = [elems[i] for i in range(int(elems.shape[0]))]
+    items = items[::-1] if reverse else items
+    if initializer is None:
+        if not items:
+            raise ValueError("K.foldl / K.foldr of an empty tensor needs an `initializer`.")
+        initializer, items = items[0], items[1:]
+    accumulator = initializer
+    for item in items:
+        accumulator = fn(accumulator, item)
+    return accumulator
 
 
 def _eager_or_symbolic(fn, args, kwargs):

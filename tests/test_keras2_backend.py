@@ -66,6 +66,23 @@ def test_functions_whose_keras2_meaning_differs_from_keras_ops():
     np.testing.assert_allclose(_np(K.reverse(X, axes=[0, 1])), X[::-1, ::-1])
 
 
+def test_bias_add_stop_gradient_and_folds():
+    x = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    bias = np.array([1.0, 2.0, 3.0, 4.0], "float32")
+    np.testing.assert_allclose(_np(K.bias_add(x, bias, data_format="channels_last")), x + bias)
+    np.testing.assert_allclose(_np(K.bias_add(x, bias[:3], data_format="channels_first")), x + bias[:3, None])
+    full = np.ones((3, 4), "float32")
+    np.testing.assert_allclose(_np(K.bias_add(x, full)), x + 1)
+    with pytest.raises(ValueError, match="expected 1 or 2 dimensions"):
+        K.bias_add(x, np.ones((1, 3, 4), "float32"))
+    a, b = K.stop_gradient([torch.ones(2, requires_grad=True), torch.ones(1, requires_grad=True)])
+    assert not a.requires_grad and not b.requires_grad
+    elems = np.array([1.0, 2.0, 3.0], "float32")
+    assert float(K.foldl(lambda acc, v: acc * 10 + v, elems)) == 123.0
+    assert float(K.foldr(lambda acc, v: acc * 10 + v, elems, initializer=torch.tensor(0.0))) == 321.0
+    np.testing.assert_allclose(_np(K.map_fn(lambda row: row * 2, X)), X * 2)
+
+
 def test_constructors_take_names_and_give_variables():
     for v, expected in [(K.zeros((2, 3), name="z"), np.zeros((2, 3))), (K.ones((2,), name="o"), np.ones(2)),
                         (K.eye(3, name="e"), np.eye(3))]:
