@@ -3,6 +3,7 @@ symbolic tensors while a functional model is built, and accuracy metrics on bool
 targets (`np.zeros(..., dtype=np.bool_)` in the char-level examples)."""
 import numpy as np
 import pytest
+import torch
 
 import keraslite
 from compat_tests.conftest import keras
@@ -177,3 +178,40 @@ def test_backend_conv1d_and_conv2d(padding):
     if padding != "causal":
         assert_close(to_numpy(K.conv2d(images, kernel2, padding=padding)),
                      to_numpy(keras.ops.conv(images, kernel2, padding=padding)), what=f"K.conv2d {padding}")
+
+
+@pytest.mark.parametrize("optimizer", ["Adam", "RMSprop"])
+def test_get_updates_step_matches_keras_applying_the_gradients(optimizer):
+    """Keras 2's policy-gradient training (`opt.get_updates(loss, params)` run through
+    K.function with an advantage placeholder) takes the step real Keras's optimizer takes on
+    the gradients of the same loss."""
+    from keraslite import backend as K
+
+    def build(lib):
+        inputs = lib.Input((4,))
+        hidden = lib.layers.Dense(8, activation="tanh")(inputs)
+        return lib.Model(inputs, lib.layers.Dense(3, activation="softmax")(hidden))
+
+    k_model, l_model = build(keras), build(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    rng = np.random.default_rng(4)
+    states = rng.normal(size=(5, 4)).astype("float32")
+    actions = np.eye(3, dtype="float32")[rng.integers(0, 3, 5)]
+    advantages = rng.normal(size=(5,)).astype("float32")
+
+    action, advantage = K.placeholder(shape=(None, 3)), K.placeholder(shape=(None,))
+    loss = -K.sum(K.log(K.sum(l_model.output * action, axis=1) + 1e-10) * K.stop_gradient(advantage))
+    updates = getattr(keraslite.optimizers, optimizer)(0.01).get_updates(l_model.trainable_weights, [], loss)
+    train = K.function([l_model.input, action, advantage], [loss], updates=updates)
+
+    k_optimizer = getattr(keras.optimizers, optimizer)(0.01)
+    variables = k_model.trainable_weights
+    for _ in range(3):
+        l_loss = train([states, actions, advantages])[0]
+        probs = k_model(torch.as_tensor(states))
+        k_loss = -torch.sum(torch.log(torch.sum(probs * torch.as_tensor(actions), 1) + 1e-10)
+                            * torch.as_tensor(advantages))
+        grads = torch.autograd.grad(k_loss, [v.value for v in variables])
+        k_optimizer.apply_gradients(zip(grads, variables))
+        assert_close(l_loss, k_loss.item(), what="loss before the step")
+    assert_close(l_model.get_weights(), k_model.get_weights(), atol=1e-5, what="weights after get_updates steps")

@@ -2,9 +2,10 @@
 default layer names (uids) and clear_session.
 
 Owns nothing about layers or training; those modules ask here for the device and names.
-Also serves as the `keras.backend` (K) namespace for Keras-2 code: the ops it exposes
-come from `keraslite.ops`; Keras 1/2's `function` / `learning_phase` from
-keraslite.compat.backend_function.
+Also serves as the `keras.backend` (K) namespace for Keras-2 code (`tf.keras.backend` too):
+the ops it exposes come from `keraslite.ops`, except those whose Keras 2 signature or default
+differs (K.argmax on the last axis, K.clip(x, min_value, max_value), ...), defined here;
+Keras 1/2's `function` / `learning_phase` / `update` from keraslite.compat.backend_function.
 """
 import contextlib
 import functools
@@ -294,6 +295,351 @@ def concatenate(tensors, axis=-1):
     from keraslite import ops
 
     return ops.concatenate(tensors, axis=axis)
+
+
+def argmax(x, axis=-1):
+    """K.argmax: indices along the last axis (ops.argmax flattens by default), as int64."""
+    from keraslite import ops
+
+    return ops.cast(ops.argmax(x, axis=axis), "int64")
+
+
+def argmin(x, axis=-1):
+    """K.argmin: indices along the last axis (ops.argmin flattens by default), as int64."""
+    from keraslite import ops
+
+    return ops.cast(ops.argmin(x, axis=axis), "int64")
+
+
+def cumsum(x, axis=0):
+    """K.cumsum: along the first axis (ops.cumsum flattens by default)."""
+    from keraslite import ops
+
+    return ops.cumsum(x, axis=axis)
+
+
+def cumprod(x, axis=0):
+    """K.cumprod: along the first axis (ops.cumprod flattens by default)."""
+    from keraslite import ops
+
+    return ops.cumprod(x, axis=axis)
+
+
+def clip(x, min_value, max_value):
+    """K.clip(x, min_value, max_value): a bound of None is unbounded, and a max_value below
+    min_value is raised to it."""
+    from keraslite import ops
+
+    if isinstance(min_value, (int, float)) and isinstance(max_value, (int, float)) and max_value < min_value:
+        max_value = min_value
+    return ops.clip(x, -np.inf if min_value is None else min_value, np.inf if max_value is None else max_value)
+
+
+def one_hot(indices, num_classes):
+    """K.one_hot(indices, num_classes): a new last axis of size num_classes."""
+    from keraslite import ops
+
+    return ops.one_hot(indices, num_classes)
+
+
+def relu(x, alpha=0.0, max_value=None, threshold=0):
+    """K.relu: `x` for threshold <= x < max_value, max_value above it, alpha * (x - threshold)
+    below the threshold (with the defaults, max(x, 0))."""
+    from keraslite import ops
+
+    if alpha == 0 and max_value is None and threshold == 0:
+        return ops.relu(x)
+    out = ops.where(ops.greater(x, threshold), x, ops.zeros_like(x)) if threshold != 0 else ops.relu(x)
+    if max_value is not None:
+        out = ops.clip(out, 0, max_value)
+    if alpha != 0:
+        out = out - alpha * ops.relu(threshold - x)
+    return out
+
+
+def hard_sigmoid(x):
+    """K.hard_sigmoid: clip(0.2 * x + 0.5, 0, 1) (ops.hard_sigmoid, Keras 3's, has slope 1/6)."""
+    from keraslite import ops
+
+    return ops.clip(x * 0.2 + 0.5, 0.0, 1.0)
+
+
+def sqrt(x):
+    """K.sqrt: negative values count as 0 (their root is 0, not NaN)."""
+    from keraslite import ops
+
+    return ops.sqrt(ops.maximum(x, 0.0))
+
+
+def identity(x, name=None):
+    """K.identity: a tensor with the contents of `x` (ops.identity is the identity matrix)."""
+    from keraslite import ops
+
+    return ops.copy(x)
+
+
+def in_top_k(predictions, targets, k):
+    """K.in_top_k(predictions, targets, k): predictions first (ops.in_top_k takes targets first)."""
+    from keraslite import ops
+
+    return ops.in_top_k(targets, predictions, k)
+
+
+def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
+    """K.batch_normalization(x, mean, var, beta, gamma): (x - mean) / sqrt(var + epsilon) * gamma
+    + beta. One-dimensional statistics apply along `axis`; others broadcast against `x`."""
+    from keraslite import ops
+
+    if ops.ndim(mean) == 1:
+        return ops.batch_normalization(x, mean, var, axis=axis, offset=beta, scale=gamma, epsilon=epsilon)
+    out = (x - mean) / ops.sqrt(var + epsilon)
+    out = out if gamma is None else out * gamma
+    return out if beta is None else out + beta
+
+
+def zeros(shape, dtype=None, name=None):
+    """K.zeros: a variable of zeros."""
+    from keraslite import ops
+
+    return ops.variable(ops.zeros(shape, dtype=dtype or floatx()), dtype=dtype, name=name)
+
+
+def ones(shape, dtype=None, name=None):
+    """K.ones: a variable of ones."""
+    from keraslite import ops
+
+    return ops.variable(ops.ones(shape, dtype=dtype or floatx()), dtype=dtype, name=name)
+
+
+def eye(size, dtype=None, name=None):
+    """K.eye: an identity-matrix variable."""
+    from keraslite import ops
+
+    return ops.variable(ops.eye(size, dtype=dtype or floatx()), dtype=dtype, name=name)
+
+
+def zeros_like(x, dtype=None, name=None):
+    from keraslite import ops
+
+    return ops.zeros_like(x, dtype=dtype)
+
+
+def ones_like(x, dtype=None, name=None):
+    from keraslite import ops
+
+    return ops.ones_like(x, dtype=dtype)
+
+
+def get_variable_shape(x):
+    """Keras 2's K.get_variable_shape: the static shape of `x` (K.int_shape)."""
+    return int_shape(x)
+
+
+def cast_to_floatx(x):
+    """K.cast_to_floatx: a numpy array (or a tensor) in the floatx dtype."""
+    if isinstance(x, torch.Tensor):
+        return x.to(torch_dtype(floatx()))
+    return np.asarray(x, dtype=floatx())
+
+
+def batch_get_value(tensors):
+    return [get_value(x) for x in tensors]
+
+
+def batch_set_value(tuples):
+    for x, value in tuples:
+        set_value(x, value)
+
+
+def reverse(x, axes):
+    """K.reverse: `x` reversed along one axis or each of a list of axes."""
+    from keraslite import ops
+
+    for axis in [axes] if isinstance(axes, int) else axes:
+        x = ops.flip(x, axis=axis)
+    return x
+
+
+def stop_gradient(variables):
+    """K.stop_gradient: a tensor, or each of a list of tensors, as a constant for gradients."""
+    from keraslite import ops
+
+    if isinstance(variables, (list, tuple)):
+        return [ops.stop_gradient(v) for v in variables]
+    return ops.stop_gradient(variables)
+
+
+def bias_add(x, bias, data_format=None):
+    """K.bias_add: `bias` (one value per channel, or of shape x.shape[1:] in channels_last
+    order) added along the channel axis of `data_format`."""
+    from keraslite import ops
+
+    data_format = standardize_data_format(data_format)
+    rank, bias_shape = len(int_shape(x)), int_shape(bias)
+    if len(bias_shape) not in (1, rank - 1):
+        raise ValueError(f"K.bias_add: unexpected bias of {len(bias_shape)} dimensions for an input of rank {rank}; "
+                         f"expected 1 or {rank - 1} dimensions.")
+    if data_format == "channels_last":
+        shape = bias_shape if len(bias_shape) == 1 else (1,) + bias_shape
+    elif len(bias_shape) == 1:
+        shape = (1, bias_shape[0]) + (1,) * (rank - 2)
+    else:
+        shape = (1, bias_shape[-1]) + bias_shape[:-1]
+    return ops.add(x, ops.reshape(bias, shape))
+
+
+def map_fn(fn, elems, name=None, dtype=None):
+    """K.map_fn: `fn` applied to each slice of `elems` along its first axis, results stacked."""
+    from keraslite.compat import tf_ops
+
+    return tf_ops.map_fn(fn, elems, dtype=dtype)
+
+
+def foldl(fn, elems, initializer=None, name=None):
+    """K.foldl: `fn(accumulator, element)` over the slices of `elems` along the first axis, from
+    the first; the accumulator starts at `initializer` (else at the first slice)."""
+    return _fold(fn, elems, initializer, reverse=False)
+
+
+def foldr(fn, elems, initializer=None, name=None):
+    """K.foldr: as K.foldl, from the last slice to the first."""
+    return _fold(fn, elems, initializer, reverse=True)
+
+
+def _fold(fn, elems, initializer, reverse):
+    from keraslite import ops
+
+    elems = ops.convert_to_tensor(elems)
+    items = [elems[i] for i in range(int(elems.shape[0]))]
+    items = items[::-1] if reverse else items
+    if initializer is None:
+        if not items:
+            raise ValueError("K.foldl / K.foldr of an empty tensor needs an `initializer`.")
+        initializer, items = items[0], items[1:]
+    accumulator = initializer
+    for item in items:
+        accumulator = fn(accumulator, item)
+    return accumulator
+
+
+def _eager_or_symbolic(fn, args, kwargs):
+    """fn(*args, **kwargs) now, or, when an argument is symbolic, a graph node that calls it."""
+    from keraslite.ops import _is_symbolic
+
+    if _is_symbolic(args, kwargs):
+        from keraslite.models.functional import symbolic_call
+
+        return symbolic_call(fn, args, kwargs)
+    return fn(*args, **kwargs)
+
+
+def dropout(x, level, noise_shape=None, seed=None):
+    """K.dropout: zero entries of `x` with probability `level` (whatever the learning phase),
+    scaling the rest by 1 / (1 - level)."""
+    from keraslite import random
+
+    return _eager_or_symbolic(random.dropout, (x, level), {"noise_shape": noise_shape, "seed": seed})
+
+
+def print_tensor(x, message=""):
+    """K.print_tensor: prints `message` and the value of `x` when it is computed (a symbolic
+    `x` prints each time the graph runs); returns `x`."""
+    def show(value, message=""):
+        print(message, get_value(value) if isinstance(value, torch.Tensor) else value)
+        return value
+
+    return _eager_or_symbolic(show, (x,), {"message": message})
+
+
+def random_bernoulli(shape, p=0.0, dtype=None, seed=None):
+    """K.random_bernoulli: ones with probability `p`, zeros otherwise."""
+    from keraslite import random
+
+    dtype = dtype or floatx()
+    draw = random.uniform(shape, dtype=dtype, seed=seed)
+    return (draw <= p).to(torch_dtype(dtype))
+
+
+def random_binomial(shape, p=0.0, dtype=None, seed=None):
+    """Keras 2's K.random_binomial (one trial each): K.random_bernoulli."""
+    return random_bernoulli(shape, p=p, dtype=dtype, seed=seed)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    from keraslite import random
+
+    return random.truncated_normal(shape, mean=mean, stddev=stddev, dtype=dtype, seed=seed)
+
+
+def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
+    """K.random_normal_variable: a variable drawn from a normal distribution (scale = stddev)."""
+    from keraslite import ops, random
+
+    return ops.variable(random.normal(shape, mean=mean, stddev=scale, dtype=dtype or floatx(), seed=seed),
+                        dtype=dtype, name=name)
+
+
+def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
+    """K.random_uniform_variable: a variable drawn uniformly from [low, high)."""
+    from keraslite import ops, random
+
+    return ops.variable(random.uniform(shape, minval=low, maxval=high, dtype=dtype or floatx(), seed=seed),
+                        dtype=dtype, name=name)
+
+
+def in_train_phase(x, alt, training=None):
+    """K.in_train_phase: `x` in the training phase, `alt` otherwise (either may be a callable
+    returning it). `training` defaults to the phase of the layer call this runs in, else the
+    learning phase (test unless set or fed)."""
+    from keraslite.compat import backend_function
+    from keraslite.layers import layer
+
+    if training is None and layer._call_context is not None:
+        training = layer._call_context.training
+    if training is None:
+        training = learning_phase()
+        training = 0 if training is backend_function.LEARNING_PHASE else training
+    if isinstance(training, torch.Tensor) or is_keras_tensor(training):
+        from keraslite import ops
+
+        return ops.where(ops.cast(training, "bool"), x() if callable(x) else x, alt() if callable(alt) else alt)
+    chosen = x if training else alt
+    return chosen() if callable(chosen) else chosen
+
+
+def in_test_phase(x, alt, training=None):
+    """K.in_test_phase: `x` in the test phase, `alt` in the training phase."""
+    return in_train_phase(alt, x, training=training)
+
+
+def update(x, new_x):
+    """K.update: assigns `new_x` to the variable `x`. A symbolic `new_x` gives an update for
+    K.function(..., updates=[...]), applied each time the function runs."""
+    from keraslite.compat import backend_function
+
+    return backend_function.assignment(x, new_x, "assign")
+
+
+def update_add(x, increment):
+    """K.update_add: adds `increment` to the variable `x` (symbolic: an update for K.function)."""
+    from keraslite.compat import backend_function
+
+    return backend_function.assignment(x, increment, "add")
+
+
+def update_sub(x, decrement):
+    """K.update_sub: subtracts `decrement` from the variable `x` (symbolic: an update for K.function)."""
+    from keraslite.compat import backend_function
+
+    return backend_function.assignment(x, decrement, "sub")
+
+
+def moving_average_update(x, value, momentum):
+    """K.moving_average_update: x = x * momentum + value * (1 - momentum) (symbolic `value`: an
+    update for K.function)."""
+    from keraslite.compat import backend_function
+
+    return backend_function.assignment(x, value, "moving_average", momentum=momentum)
 
 
 def repeat(x, n):

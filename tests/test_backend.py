@@ -55,7 +55,7 @@ def test_keras1_function_without_phase_and_errors():
     np.testing.assert_allclose(f([x])[0], out[0])  # test phase by default: deterministic
     with pytest.raises(ValueError, match="expects 1 input value"):
         f([x, 0])
-    with pytest.raises(NotImplementedError, match="updates"):
+    with pytest.raises(TypeError, match="updates"):
         K.function([model.input], [model.output], updates=[object()])
     with pytest.raises(TypeError, match="symbolic tensors"):
         K.function([x], [model.output])

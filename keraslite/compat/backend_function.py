@@ -8,7 +8,12 @@
 
 Owns the learning-phase placeholder and the callable that feeds values to symbolic inputs
 and returns numpy outputs. The graph between inputs and outputs is a functional Model
-(keraslite.models); `updates=` (Keras 1's graph-level training ops) has no equivalent.
+(keraslite.models). `updates=` takes what Keras 2 put there: an optimizer's
+`get_updates(loss, params)` (a training step on a symbolic loss), `K.update` /
+`K.update_add` / `K.moving_average_update` of a variable with a symbolic value, and
+(variable, new_value) pairs. The same graph computes the outputs, the losses and the new
+values; after the outputs are taken, each optimizer applies its step and each variable is
+assigned, as TensorFlow ran the update ops after the outputs.
 A symbolic gradient is a graph node too: it reruns the graph from the tensors it is taken with
 respect to (and the other inputs the loss needs) under autograd, so that
 `K.function([input_img], [loss, grads])` gives TensorFlow's `tf.gradients` numbers.
@@ -18,7 +23,8 @@ import functools
 import numpy as np
 import torch
 
-__all__ = ["function", "gradients", "placeholder", "learning_phase", "set_learning_phase", "KerasFunction"]
+__all__ = ["function", "gradients", "placeholder", "learning_phase", "set_learning_phase", "KerasFunction",
+           "OptimizerUpdate", "Assignment", "optimizer_updates", "assignment"]
 
 
 class _LearningPhase:
@@ -55,11 +61,6 @@ class KerasFunction:
         from keraslite.backend import is_keras_tensor
         from keraslite.models import Model
 
-        if updates:
-            raise NotImplementedError(
-                "K.function(..., updates=...) is not supported: keraslite runs eagerly on PyTorch, without "
-                "graph-level update ops. Train with model.fit / train_on_batch, or write the step with "
-                "tf.GradientTape.")
         self.name = name
         self._single_output = not isinstance(outputs, (list, tuple))
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
@@ -71,12 +72,17 @@ class KerasFunction:
                 raise TypeError(f"K.function: inputs and outputs must be symbolic tensors (a layer's or model's "
                                 f".input / .output, or K.learning_phase() among the inputs); received "
                                 f"{type(x).__name__} {x!r:.80}.")
+        self._steps, self._assignments = _collect_updates(updates)
+        # The losses and new values the updates need, computed by the same graph after the outputs.
+        extra = [u.loss for u in self._steps] + [a.value for a in self._assignments if is_keras_tensor(a.value)]
+        self._n_outputs = len(outputs)
         self._n_inputs = len(inputs)
         # Named, so that it takes no default "functional" uid from the models the script makes.
-        self._model = Model(inputs=tensors, outputs=outputs, name=name or "k_function")
+        self._model = Model(inputs=tensors, outputs=outputs + extra, name=name or "k_function")
 
     def __call__(self, values):
         from keraslite import backend
+        from keraslite.backend import is_keras_tensor
         from keraslite.training.data import to_tensor
 
         values = list(values) if isinstance(values, (list, tuple)) else [values]
@@ -90,10 +96,139 @@ class KerasFunction:
         device = param.device if param is not None else backend.get_device()
         tensors = [to_tensor(v, device) for v in values]
         training = bool(int(np.asarray(phase)))
-        with torch.no_grad():
+        # Autograd on only for a training step (also under an enclosing inference mode).
+        with torch.inference_mode(False), torch.set_grad_enabled(bool(self._steps)):
             outputs = self._model(tensors if len(tensors) != 1 else tensors[0], training=training)
-        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+            outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+            extra = outputs[self._n_outputs:]
+            outputs = outputs[:self._n_outputs]
+            grads = [u.gradients(loss) for u, loss in zip(self._steps, extra)]
+        for u, g in zip(self._steps, grads):
+            u.optimizer.apply_gradients(zip(g, u.params))
+        values = iter(extra[len(self._steps):])
+        for a in self._assignments:
+            a.apply(next(values) if is_keras_tensor(a.value) else a.value)
         return [o.detach().cpu().numpy() if isinstance(o, torch.Tensor) else np.asarray(o) for o in outputs]
+
+
+class OptimizerUpdate:
+    """A training step for K.function's `updates`: what Keras 2's `optimizer.get_updates(loss,
+    params)` returned. Each call of the function computes `loss` (a symbolic tensor) from its
+    inputs, and `optimizer` applies the gradients with respect to `params`."""
+
+    def __init__(self, optimizer, loss, params):
+        self.optimizer, self.loss, self.params = optimizer, loss, params
+
+    def gradients(self, value):
+        """The gradient of `value` (summed when it is not a scalar) for each of `params`: None
+        for one it does not depend on, which the optimizer skips."""
+        wanted = [p for p in self.params if p.requires_grad]
+        found = iter(torch.autograd.grad(value, wanted, grad_outputs=torch.ones_like(value), retain_graph=True,
+                                         allow_unused=True) if wanted and value.requires_grad else ())
+        return [next(found, None) if p.requires_grad else None for p in self.params]
+
+    def __repr__(self):
+        return f"<{type(self.optimizer).__name__} update of {len(self.params)} variable(s)>"
+
+
+def optimizer_updates(optimizer, loss, params, constraints=None):
+    """`optimizer.get_updates(loss, params)` (Keras 2): a list holding the OptimizerUpdate to pass
+    to K.function(..., updates=...)."""
+    from keraslite.backend import is_keras_tensor
+
+    name = f"{type(optimizer).__name__}.get_updates"
+    if isinstance(loss, torch.Tensor):
+        raise TypeError(f"{name}: `loss` is a computed tensor, not a symbolic one, so there is no graph to run "
+                        "again at each step. Build the loss from a model's .input / .output and K.placeholder "
+                        "tensors, or compute gradients with tf.GradientTape and call optimizer.apply_gradients.")
+    if not is_keras_tensor(loss):
+        raise TypeError(f"{name} expects `loss` to be a symbolic tensor (built from a model's .input / .output "
+                        f"and K.placeholder tensors); received {type(loss).__name__} {loss!r:.80}.")
+    if params is None:
+        raise ValueError(f"{name} needs `params`, the variables to train (e.g. model.trainable_weights).")
+    params = list(params)
+    for p in params:
+        if not isinstance(p, torch.Tensor):
+            raise TypeError(f"{name}: `params` must be variables (model.trainable_weights); received "
+                            f"{type(p).__name__} {p!r:.80}.")
+    if constraints:
+        raise ValueError(f"{name}: `constraints` must be empty; give layers their constraints instead "
+                         "(Dense(..., kernel_constraint=...)), which every optimizer step applies.")
+    return [OptimizerUpdate(optimizer, loss, params)]
+
+
+_COMBINE = {
+    "assign": lambda old, value, momentum: value,
+    "add": lambda old, value, momentum: old + value,
+    "sub": lambda old, value, momentum: old - value,
+    "moving_average": lambda old, value, momentum: old * momentum + value * (1 - momentum),
+}
+
+
+class Assignment:
+    """A variable update for K.function's `updates`: `K.update(x, new_x)` and its kin on a
+    symbolic value, or a (variable, new_value) pair. `value` is computed by the function's
+    graph at each call; `apply` writes the result into the variable."""
+
+    def __init__(self, variable, value, kind="assign", momentum=None):
+        self.variable, self.value, self.kind, self.momentum = variable, value, kind, momentum
+
+    def apply(self, value):
+        x = self.variable
+        with torch.no_grad():
+            value = torch.as_tensor(value, device=x.device)
+            new = _COMBINE[self.kind](x, value, self.momentum)
+            if hasattr(x, "assign"):  # a keraslite Variable, whose value may be stored permuted
+                x.assign(new)
+            else:
+                x.copy_(torch.broadcast_to(new, x.shape))
+
+    def __repr__(self):
+        return f"<{self.kind} update of {getattr(self.variable, 'path', tuple(self.variable.shape))}>"
+
+
+def assignment(variable, value, kind, momentum=None):
+    """K.update / update_add / update_sub / moving_average_update: done now on a computed value
+    (returning the variable), or an Assignment for K.function when `value` is symbolic."""
+    from keraslite.backend import is_keras_tensor
+
+    if not isinstance(variable, torch.Tensor) or is_keras_tensor(variable):
+        raise TypeError(f"K.update and its kin change a variable (K.variable, a layer's weight); received "
+                        f"{type(variable).__name__} {variable!r:.80}.")
+    update = Assignment(variable, value, kind, momentum)
+    if is_keras_tensor(value):
+        return update
+    update.apply(value)
+    return variable
+
+
+def _collect_updates(updates):
+    """K.function's `updates` as (OptimizerUpdate list, Assignment list)."""
+    from keraslite.backend import is_keras_tensor
+
+    if updates is None:
+        return [], []
+    if not isinstance(updates, (list, tuple)):
+        raise TypeError(f"K.function: `updates` should be a list or tuple; received {type(updates).__name__}.")
+    steps, assignments = [], []
+    for u in updates:
+        if isinstance(u, OptimizerUpdate):
+            steps.append(u)
+        elif isinstance(u, Assignment):
+            assignments.append(u)
+        elif isinstance(u, (list, tuple)) and len(u) == 2 and isinstance(u[0], torch.Tensor) \
+                and not is_keras_tensor(u[0]):
+            assignments.append(Assignment(u[0], u[1]))
+        elif isinstance(u, (list, tuple)):  # a nested list, as `opt.get_updates(...) + other_updates`
+            inner_steps, inner_assignments = _collect_updates(u)
+            steps += inner_steps
+            assignments += inner_assignments
+        elif isinstance(u, torch.Tensor) and not is_keras_tensor(u):
+            continue  # a variable K.update already changed (its value was not symbolic)
+        else:
+            raise TypeError(f"K.function: each of `updates` should be what optimizer.get_updates or K.update "
+                            f"returns, or a (variable, new_value) pair; received {type(u).__name__} {u!r:.80}.")
+    return steps, assignments
 
 
 def function(inputs, outputs, updates=None, name=None, **kwargs):

@@ -279,6 +279,39 @@ class Optimizer:
             self._apply(pairs)
         return self.iterations
 
+    def minimize(self, loss, var_list, tape=None):
+        """tf.keras 2's one-step training: the gradients of `loss` (a callable taking no
+        arguments, or a tensor computed under `tape`) with respect to `var_list` (variables, or a
+        callable returning them), applied. Returns `iterations`."""
+        if not callable(loss) and tape is None:
+            raise ValueError(f"`tape` is required when a `Tensor` loss is passed to {type(self).__name__}.minimize; "
+                             "pass the tf.GradientTape it was computed under, or a callable taking no arguments "
+                             "that returns the loss: `optimizer.minimize(lambda: loss_fn(model(x), y), var_list)`.")
+        if callable(loss):
+            with torch.enable_grad():
+                value = loss()
+        else:
+            value = loss
+        variables = list(var_list() if callable(var_list) else var_list)
+        if tape is not None:
+            grads = tape.gradient(value, variables)
+        else:
+            wanted = [v for v in variables if v.requires_grad]
+            found = iter(torch.autograd.grad(value, wanted, grad_outputs=torch.ones_like(value), allow_unused=True)
+                         if wanted and value.requires_grad else ())
+            grads = [next(found, None) if v.requires_grad else None for v in variables]
+        return self.apply_gradients(zip(grads, variables))
+
+    def get_updates(self, loss=None, params=None, constraints=None):
+        """Keras 2's `get_updates(loss, params)` (Keras 2.0 and 2.1: `get_updates(params,
+        constraints, loss)`) on a symbolic loss: the updates to pass to `K.function(inputs,
+        outputs, updates=...)`, whose every call then takes one step of this optimizer."""
+        from keraslite.compat import backend_function
+
+        if isinstance(loss, (list, tuple)):  # Keras 2.0's positional order: (params, constraints, loss)
+            loss, params, constraints = constraints, loss, params
+        return backend_function.optimizer_updates(self, loss, params, constraints)
+
     def apply(self, grads, trainable_variables=None):
         if trainable_variables is None:
             if not self.built:
