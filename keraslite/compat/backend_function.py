@@ -120,12 +120,10 @@ class OptimizerUpdate:
         self.optimizer, self.loss, self.params = optimizer, loss, params
 
     def gradients(self, value):
-        """The gradient of `value` (summed when it is not a scalar) for each of `params`: None
-        for one it does not depend on, which the optimizer skips."""
-        wanted = [p for p in self.params if p.requires_grad]
-        found = iter(torch.autograd.grad(value, wanted, grad_outputs=torch.ones_like(value), retain_graph=True,
-                                         allow_unused=True) if wanted and value.requires_grad else ())
-        return [next(found, None) if p.requires_grad else None for p in self.params]
+        """The gradients of `value` for each of `params` (None where it does not depend on one)."""
+        from keraslite.optimizers.base import gradients_of
+
+        return gradients_of(value, self.params, retain_graph=True)
 
     def __repr__(self):
         return f"<{type(self.optimizer).__name__} update of {len(self.params)} variable(s)>"

@@ -69,6 +69,15 @@ class Iterations(int):
 _LEGACY_DROPPED = ("is_legacy_optimizer", "jit_compile", "mesh")
 
 
+def gradients_of(value, variables, retain_graph=False):
+    """The gradient of `value` (summed when it is not a scalar) for each of `variables`: None
+    for one it does not depend on or that takes no gradient, which apply_gradients skips."""
+    wanted = [v for v in variables if v.requires_grad]
+    found = iter(torch.autograd.grad(value, wanted, grad_outputs=torch.ones_like(value), retain_graph=retain_graph,
+                                     allow_unused=True) if wanted and value.requires_grad else ())
+    return [next(found, None) if v.requires_grad else None for v in variables]
+
+
 class Optimizer:
     """Base class. Subclasses set `_slot_names` (Keras's slot names, in Keras's order) and
     implement `_update(params, grads, slots, lr, step)` on lists of tensors, under no_grad."""
@@ -293,13 +302,7 @@ class Optimizer:
         else:
             value = loss
         variables = list(var_list() if callable(var_list) else var_list)
-        if tape is not None:
-            grads = tape.gradient(value, variables)
-        else:
-            wanted = [v for v in variables if v.requires_grad]
-            found = iter(torch.autograd.grad(value, wanted, grad_outputs=torch.ones_like(value), allow_unused=True)
-                         if wanted and value.requires_grad else ())
-            grads = [next(found, None) if v.requires_grad else None for v in variables]
+        grads = tape.gradient(value, variables) if tape is not None else gradients_of(value, variables)
         return self.apply_gradients(zip(grads, variables))
 
     def get_updates(self, loss=None, params=None, constraints=None):
