@@ -215,3 +215,24 @@ def test_get_updates_step_matches_keras_applying_the_gradients(optimizer):
         k_optimizer.apply_gradients(zip(grads, variables))
         assert_close(l_loss, k_loss.item(), what="loss before the step")
     assert_close(l_model.get_weights(), k_model.get_weights(), atol=1e-5, what="weights after get_updates steps")
+
+
+def test_keras2_backend_pooling_padding_resizing_and_depthwise_match_keras3_equivalents():
+    # K.pool2d / spatial_2d_padding / resize_images / depthwise_conv2d (Keras 2 hand-written
+    # models) against what real Keras 3 computes for the same thing with ops and layers.
+    K = keraslite.backend
+    x = np.random.default_rng(3).standard_normal((2, 5, 6, 3)).astype("float32")
+    kernel = np.random.default_rng(4).standard_normal((3, 3, 3, 2)).astype("float32")
+    pairs = [
+        (K.pool2d(x, (2, 2)), keras.ops.max_pool(x, 2, strides=1)),
+        (K.pool2d(x, (2, 2), strides=(2, 2), padding="same", pool_mode="avg"),
+         keras.ops.average_pool(x, 2, strides=2, padding="same")),
+        (K.spatial_2d_padding(x, ((1, 0), (2, 1))), keras.layers.ZeroPadding2D(((1, 0), (2, 1)))(x)),
+        (K.temporal_padding(x[:, 0], (2, 1)), keras.layers.ZeroPadding1D((2, 1))(x[:, 0])),
+        (K.resize_images(x, 2, 3, "channels_last"), keras.layers.UpSampling2D((2, 3))(x)),
+        (K.resize_images(x, 2, 2, "channels_last", interpolation="bilinear"),
+         keras.layers.UpSampling2D(2, interpolation="bilinear")(x)),
+        (K.depthwise_conv2d(x, kernel, padding="same"), keras.ops.depthwise_conv(x, kernel, padding="same")),
+    ]
+    for i, (got, want) in enumerate(pairs):
+        assert_close(to_numpy(got), to_numpy(want), what=f"case {i}")

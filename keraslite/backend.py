@@ -704,6 +704,84 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None, dila
                     dilation_rate=dilation_rate)
 
 
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
+    """Keras 2 `K.depthwise_conv2d`: kernel (rows, cols, input_depth, depth_multiplier)."""
+    from keraslite import ops
+
+    _conv_rank(x, depthwise_kernel, 2, "depthwise_conv2d")
+    return ops.depthwise_conv(x, depthwise_kernel, strides=strides, padding=padding, data_format=data_format,
+                              dilation_rate=dilation_rate)
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid", data_format=None,
+                     dilation_rate=(1, 1)):
+    """Keras 2 `K.separable_conv2d`: a depthwise then a 1x1 pointwise convolution."""
+    from keraslite import ops
+
+    _conv_rank(x, depthwise_kernel, 2, "separable_conv2d")
+    return ops.separable_conv(x, depthwise_kernel, pointwise_kernel, strides=strides, padding=padding,
+                              data_format=data_format, dilation_rate=dilation_rate)
+
+
+def _pool(x, pool_size, strides, padding, data_format, pool_mode, rank):
+    from keraslite import ops
+
+    if pool_mode not in ("max", "avg"):
+        raise ValueError(f"K.pool{rank}d: pool_mode must be 'max' or 'avg'; received {pool_mode!r}.")
+    pool = ops.max_pool if pool_mode == "max" else ops.average_pool
+    return pool(x, pool_size, strides=strides, padding=padding, data_format=data_format)
+
+
+def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool_mode="max"):
+    """Keras 2 `K.pool2d` (strides default to 1, not to the pool size as in the layers)."""
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 2)
+
+
+def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None, pool_mode="max"):
+    """Keras 2 `K.pool3d`."""
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 3)
+
+
+def _spatial_padding(x, padding, data_format):
+    """Zero padding of the spatial axes: `padding` one (before, after) pair per spatial axis."""
+    from keraslite import ops
+
+    pairs = [[int(a), int(b)] for a, b in padding]
+    if standardize_data_format(data_format) == "channels_last":
+        return ops.pad(x, [[0, 0]] + pairs + [[0, 0]])
+    return ops.pad(x, [[0, 0], [0, 0]] + pairs)
+
+
+def temporal_padding(x, padding=(1, 1)):
+    """Keras 2 `K.temporal_padding`: zeros before and after the steps of (batch, steps, features)."""
+    return _spatial_padding(x, [padding], "channels_last")
+
+
+def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
+    """Keras 2 `K.spatial_2d_padding`: zeros around the rows and columns of images."""
+    return _spatial_padding(x, padding, data_format)
+
+
+def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
+    """Keras 2 `K.spatial_3d_padding`."""
+    return _spatial_padding(x, padding, data_format)
+
+
+def resize_images(x, height_factor, width_factor, data_format, interpolation="nearest"):
+    """Keras 2 `K.resize_images`: images scaled by integer factors ('nearest' repeats each pixel,
+    as UpSampling2D does; 'bilinear' interpolates)."""
+    from keraslite import ops
+
+    channels_last = standardize_data_format(data_format) == "channels_last"
+    rows, cols = (1, 2) if channels_last else (2, 3)
+    if interpolation == "nearest":
+        return repeat_elements(repeat_elements(x, int(height_factor), rows), int(width_factor), cols)
+    shape = int_shape(x)
+    size = (shape[rows] * int(height_factor), shape[cols] * int(width_factor))
+    return ops.image.resize(x, size, interpolation=interpolation,
+                            data_format="channels_last" if channels_last else "channels_first")
+
+
 def _single(value):
     if isinstance(value, (list, tuple)):
         if len(value) != 1:
