@@ -174,6 +174,11 @@ def test_applications_paths(aliased):
     assert tf.keras.applications.vgg16.preprocess_input is apps.vgg16.preprocess_input
     assert tf.keras.applications.EfficientNetB0 is apps.EfficientNetB0
     assert importlib.import_module("tensorflow.keras.applications.densenet").DenseNet121 is apps.DenseNet121
+    from keras.applications.convnext import ConvNeXtTiny
+    from tensorflow.keras.applications.efficientnet_v2 import EfficientNetV2S
+
+    assert ConvNeXtTiny is apps.ConvNeXtTiny and EfficientNetV2S is apps.efficientnet_v2.EfficientNetV2S
+    assert tf.keras.applications.EfficientNetV2B0 is apps.EfficientNetV2B0
 
 
 def test_tensorflow_shim(aliased):

@@ -3,12 +3,15 @@ organises them (`keras.applications.vgg16.VGG16`, `.resnet`, `.mobilenet_v2` ...
 `preprocess_input` and `decode_predictions`. Architectures, layer names, defaults and the
 pretrained weights files (downloaded into ~/.keras/models) are Keras's, so Keras's `.h5`
 weights load into them."""
-from keraslite.applications import (densenet, efficientnet, imagenet_utils, inception_resnet_v2,  # noqa: F401
-                                    inception_v3, mobilenet, mobilenet_v2, mobilenet_v3, resnet, resnet50, resnet_v2,
+from keraslite.applications import (convnext, densenet, efficientnet, efficientnet_v2, imagenet_utils,  # noqa: F401
+                                    inception_resnet_v2, inception_v3, mobilenet, mobilenet_v2, mobilenet_v3, resnet, resnet50, resnet_v2,
                                     vgg16, vgg19, xception)
+from keraslite.applications.convnext import ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny, ConvNeXtXLarge
 from keraslite.applications.densenet import DenseNet121, DenseNet169, DenseNet201
 from keraslite.applications.efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3,
                                                   EfficientNetB4, EfficientNetB5, EfficientNetB6, EfficientNetB7)
+from keraslite.applications.efficientnet_v2 import (EfficientNetV2B0, EfficientNetV2B1, EfficientNetV2B2,
+                                                     EfficientNetV2B3, EfficientNetV2L, EfficientNetV2M, EfficientNetV2S)
 from keraslite.applications.inception_resnet_v2 import InceptionResNetV2
 from keraslite.applications.inception_v3 import InceptionV3
 from keraslite.applications.mobilenet import MobileNet
@@ -23,4 +26,6 @@ from keraslite.applications.xception import Xception
 __all__ = ["VGG16", "VGG19", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2",
            "MobileNet", "MobileNetV2", "MobileNetV3Small", "MobileNetV3Large", "Xception", "InceptionV3", "InceptionResNetV2", "DenseNet121", "DenseNet169", "DenseNet201",
            "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5",
-           "EfficientNetB6", "EfficientNetB7"]
+           "EfficientNetB6", "EfficientNetB7", "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2",
+           "EfficientNetV2B3", "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L", "ConvNeXtTiny", "ConvNeXtSmall",
+           "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge"]

@@ -302,6 +302,11 @@ def _builtin_classes():
 
     for name in ("FeatureSpace", "TFDConcat", "TFDIdentity"):
         table.setdefault(name, getattr(feature_space, name))
+    # ConvNeXt's layers, which Keras defines (and files name) in keras.src.applications.convnext.
+    from keraslite.applications import convnext
+
+    for name in ("LayerScale", "StochasticDepth"):
+        table.setdefault(name, getattr(convnext, name))
     try:
         from keraslite.models.functional import Functional
 
