@@ -203,3 +203,19 @@ def test_conv_gradients_match_keras():
     knn.conv(x_k, K2, strides=2, padding="same").sum().backward()
     ops.nn.conv(x_l, K2, strides=2, padding="same").sum().backward()
     np.testing.assert_allclose(x_l.grad.numpy(), x_k.grad.numpy(), atol=1e-4)
+
+
+def test_ctc_loss_of_a_label_too_long_for_its_steps_is_inf_without_nan_gradients():
+    # TensorFlow's behaviour: the impossible sample's loss is inf and it adds no gradient, so a
+    # fit step leaves the weights finite (torch alone gives NaN gradients).
+    labels = np.array([[1, 2, 3, 4, 5], [1, 1, 2, 0, 0], [2, 3, 0, 0, 0]], "int32")
+    label_length = np.array([5, 3, 2], "int32")  # sample 0 needs 5 steps, sample 1 needs 4 (1, blank, 1, 2)
+    step_length = np.array([3, 3, 4], "int32")
+    logits = R.standard_normal((3, 4, 6)).astype("float32")
+    want = keras.ops.convert_to_numpy(knn.ctc_loss(labels, logits, label_length, step_length))
+    x = torch.tensor(logits, requires_grad=True)
+    got = ops.nn.ctc_loss(labels, x, label_length, step_length)
+    assert np.isinf(want[:2]).all() and np.isinf(got.detach().numpy()[:2]).all()
+    np.testing.assert_allclose(got.detach().numpy()[2], want[2], rtol=1e-4)
+    got.sum().backward()
+    assert torch.isfinite(x.grad).all() and not x.grad[:2].any() and x.grad[2].abs().sum() > 0

@@ -541,3 +541,15 @@ def test_assigning_outputs_not_computed_from_the_inputs_is_refused():
     with pytest.raises(ValueError, match="Model 'vgg' cannot take these `outputs`.*Graph disconnected"):
         vgg.outputs = [stray]
     assert vgg.output_shape == (None, 10)  # unchanged
+
+
+def test_input_layer_input_is_its_tensor_so_a_model_can_be_cut_at_an_input():
+    # tf.keras OCR examples: Model(model.get_layer("image").input, model.get_layer("dense2").output).
+    img = keraslite.Input((8,), name="image")
+    label = keraslite.Input((None,), name="label")
+    model = keraslite.Model([img, label], keraslite.layers.Dense(4, name="dense2")(img))
+    assert model.get_layer("image").input is img
+    cut = keraslite.Model(model.get_layer("image").input, model.get_layer("dense2").output)
+    assert cut.output_shape == (None, 4)
+    x = np.ones((2, 8), "float32")
+    np.testing.assert_allclose(cut.predict(x, verbose=0), model.predict([x, np.ones((2, 3))], verbose=0))

@@ -41,6 +41,12 @@ class InputLayer(Layer):
     def dtype(self):
         return "string" if self.__dict__.get("_string") else super().dtype
 
+    @property
+    def input(self):
+        """The tensor this layer makes, as tf.keras gave it: `Model(model.get_layer("image").input,
+        ...)` cuts a model at one of its inputs (Keras 3 gives an empty list here)."""
+        return self.output
+
     def call(self, inputs):
         return inputs
 

@@ -475,12 +475,23 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
 
 @_op
 def ctc_loss(target, output, target_length, output_length, mask_index=0):
-    """Per-sample CTC loss; `output` holds (batch, time, classes) logits."""
+    """Per-sample CTC loss; `output` holds (batch, time, classes) logits.
+
+    A sample whose label cannot fit in its output steps (each label needs a step, and a label
+    repeated back to back a blank between) has an infinite loss, as in TensorFlow, and, as
+    there, no gradient: torch's gradient of an infinite loss is NaN, which would turn every
+    weight into NaN at the next optimizer step."""
     output = _float(_t(output))
     target = _t(target).to(device=output.device, dtype=torch.int64)
+    output_length = _t(output_length).to(device=output.device, dtype=torch.int64)
+    target_length = _t(target_length).to(device=output.device, dtype=torch.int64)
     log_probs = torch.log_softmax(output, dim=-1).transpose(0, 1)
-    return F.ctc_loss(log_probs, target, _t(output_length).to(torch.int64), _t(target_length).to(torch.int64),
-                      blank=mask_index, reduction="none")
+    loss = F.ctc_loss(log_probs, target, output_length, target_length, blank=mask_index, reduction="none",
+                      zero_infinity=True)
+    steps = torch.arange(1, target.shape[1], device=target.device)
+    repeats = ((target[:, 1:] == target[:, :-1]) & (steps[None, :] < target_length[:, None])).sum(1)
+    impossible = output_length < target_length + repeats
+    return torch.where(impossible, torch.full_like(loss, float("inf")), loss)
 
 
 def _ctc_greedy(inputs, lengths, merge_repeated, mask_index):
