@@ -1044,3 +1044,17 @@ def test_sequence_mask_marks_the_first_length_positions(tf):
     assert arr(tf.sequence_mask([1, 3, 2])).tolist() == (np.arange(3) < np.array([1, 3, 2])[:, None]).tolist()
     floats = tf.sequence_mask(tf.constant([2]), maxlen=3, dtype=tf.float32)
     assert floats.dtype == torch.float32 and arr(floats).tolist() == [[1.0, 1.0, 0.0]]
+
+
+def test_complex_numbers_for_an_fft_of_real_audio(tf):
+    # keras.io speaker recognition: tf.signal.fft(tf.cast(tf.complex(real=audio, imag=zeros), tf.complex64)).
+    audio = np.random.default_rng(0).random((2, 16)).astype("float32")
+    signal = tf.complex(real=tf.constant(audio), imag=tf.zeros_like(tf.constant(audio)))
+    assert signal.dtype == tf.complex64 and tf.dtypes.complex128 == torch.complex128
+    spectrum = tf.signal.fft(tf.cast(signal, tf.complex64))
+    np.testing.assert_allclose(tf.math.abs(spectrum).numpy(), np.abs(np.fft.fft(audio)), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(tf.math.real(spectrum).numpy(), np.fft.fft(audio).real, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(tf.math.imag(tf.math.conj(spectrum)).numpy(), -np.fft.fft(audio).imag,
+                               rtol=1e-4, atol=1e-4)
+    assert tf.math.imag(tf.constant(audio)).numpy().tolist() == np.zeros_like(audio).tolist()
+    np.testing.assert_allclose(tf.math.angle(tf.constant([-1.0, 2.0])).numpy(), [np.pi, 0.0], rtol=1e-6)

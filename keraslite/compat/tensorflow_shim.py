@@ -76,9 +76,11 @@ class DType(str):
 float16, bfloat16, float32, float64 = (DType(n) for n in ("float16", "bfloat16", "float32", "float64"))
 int8, int16, int32, int64, uint8 = (DType(n) for n in ("int8", "int16", "int32", "int64", "uint8"))
 bool = DType("bool")  # noqa: A001  (tf.bool)
+complex64, complex128 = DType("complex64"), DType("complex128")
 half, double = float16, float64
 dtypes = types.SimpleNamespace(float16=float16, bfloat16=bfloat16, float32=float32, float64=float64, int8=int8,
                                int16=int16, int32=int32, int64=int64, uint8=uint8, bool=bool,
+                               complex64=complex64, complex128=complex128,
                                as_dtype=lambda d: DType(_dtype_name(d)))
 as_dtype = dtypes.as_dtype
 Tensor = torch.Tensor

@@ -1598,6 +1598,30 @@ TOP_LEVEL.update(_MORE_ELEMENTWISE, **_MORE_REDUCTIONS, unstack=unstack, fill=fi
                  histogram_fixed_width=histogram_fixed_width, map_fn=map_fn, vectorized_map=vectorized_map,
                  cond=cond, while_loop=while_loop, case=case, switch_case=switch_case, is_tensor=is_tensor,
                  truediv=truediv, add_n=add_n)
+def complex(real, imag, name=None):  # noqa: A001  (tf.complex)
+    """tf.complex: a complex tensor from real and imaginary parts (float32 -> complex64,
+    float64 -> complex128)."""
+    real, imag = _tensor(real), _tensor(imag)
+    if not real.is_floating_point():
+        real = real.float()
+    return torch.complex(real, imag.to(device=real.device, dtype=real.dtype))
+
+
+def _complex_part(fn):
+    """tf.math.real / imag / angle: of a real tensor, TF gives the tensor itself (real), zeros
+    (imag) or 0 / pi by sign (angle)."""
+    def part(input, name=None):  # noqa: A002
+        return fn(_tensor(input))
+
+    return part
+
+
+_COMPLEX = dict(complex=complex, real=_complex_part(torch.real),
+                imag=_complex_part(lambda x: torch.imag(x) if x.is_complex() else torch.zeros_like(x)),
+                angle=_complex_part(torch.angle),
+                conj=_complex_part(lambda x: torch.conj(x).resolve_conj() if x.is_complex() else x))
+TOP_LEVEL.update(_COMPLEX)
+MATH.update(_COMPLEX)
 MATH.update(_MORE_ELEMENTWISE, **_MORE_REDUCTIONS, top_k=top_k, in_top_k=in_top_k, cumsum=cumsum,
             l2_normalize=l2_normalize, divide_no_nan=divide_no_nan, count_nonzero=count_nonzero,
             confusion_matrix=confusion_matrix, truediv=truediv, segment_sum=segment_sum,
