@@ -149,6 +149,29 @@ def test_string_lookup_round_trip_through_invert():
     assert inv(ids) == ["blue", "[UNK]", "red"]
 
 
+def test_lookup_layers_on_a_scalar_follow_keras():
+    # Keras's IndexLookup.call looks a scalar up as one sample and squeezes an int lookup back:
+    # int lookups and inverse lookups of a scalar are scalars; multi_hot / count / tf_idf give
+    # (depth,), and so does one_hot as in tf.keras 2 (Keras 3 gives it as (1, depth)).
+    for scalar in (7, np.int64(7), np.array(7), torch.tensor(7)):
+        out = layers.IntegerLookup(vocabulary=[5, 7])(scalar)
+        assert tuple(out.shape) == () and int(out) == 2 and out.dtype == torch.int64
+    for token in ("b", b"b", np.array("b")):
+        out = layers.StringLookup(vocabulary=["a", "b"])(token)
+        assert tuple(out.shape) == () and int(out) == 2
+    assert tuple(layers.StringLookup(vocabulary=["a", "b"])(["b"]).shape) == (1,)
+    assert layers.IntegerLookup(vocabulary=[5, 7], invert=True)(2).shape == ()
+    assert layers.StringLookup(vocabulary=["a", "b"], invert=True)(2) == "b"
+    np.testing.assert_array_equal(layers.IntegerLookup(vocabulary=[5, 7], output_mode="one_hot")(7).numpy(),
+                                  [0, 0, 1])
+    np.testing.assert_array_equal(layers.StringLookup(vocabulary=["a", "b"], output_mode="one_hot")("z").numpy(),
+                                  [1, 0, 0])
+    for mode in ("multi_hot", "count"):
+        np.testing.assert_array_equal(layers.IntegerLookup(vocabulary=[5, 7], output_mode=mode)(5).numpy(), [0, 1, 0])
+    tf_idf = layers.IntegerLookup(vocabulary=[5, 7], output_mode="tf_idf", idf_weights=[0.5, 0.25])(7)
+    np.testing.assert_allclose(tf_idf.numpy(), [0.0, 0.0, 0.25])
+
+
 def test_farmhash_fingerprint_known_values():
     # Values of TensorFlow's Fingerprint64 (tf.strings.to_hash_bucket_fast with 2**63 - 1 buckets agrees).
     assert fingerprint64(b"") == 0x9AE16A3B2F90404F

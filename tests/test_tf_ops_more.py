@@ -627,6 +627,33 @@ def test_py_function_and_numpy_function(tf):
     assert tuple(tf.numpy_function(lambda a: a.sum(), [x], tf.float32).shape) == ()
 
 
+def test_numpy_function_and_py_function_pass_strings_as_tf_does(tf):
+    # numpy_function: a scalar string is bytes, a string array an object array of bytes, a
+    # scalar number a numpy scalar (the image-captioning tutorial's np.load(name.decode(...))).
+    seen = []
+
+    def load(name, names, cap):
+        seen.append((name, names, cap))
+        return np.float32(len(name.decode("utf-8"))), cap
+
+    out = tf.numpy_function(load, [tf.constant("ab.jpg"), tf.constant(["a", "b"]), tf.constant(3)],
+                            [tf.float32, tf.int32])
+    name, names, cap = seen[-1]
+    assert type(name) is bytes and name == b"ab.jpg"
+    assert names.dtype == object and list(names) == [b"a", b"b"]
+    assert isinstance(cap, np.integer) and cap == 3
+    assert float(out[0]) == 6.0 and int(out[1]) == 3
+    ds = tf.data.Dataset.from_tensor_slices((["a.jpg", "bb.jpg"], [1, 2]))
+    ds = ds.map(lambda p, c: tf.numpy_function(lambda n, c: load(n, None, c), [p, c], [tf.float32, tf.int32]))
+    assert [(float(a), int(b)) for a, b in ds] == [(5.0, 1), (6.0, 2)]
+    # Tout=tf.string: bytes (or str) results are string tensors.
+    assert tf.numpy_function(lambda: b"x", [], tf.string).numpy() == b"x"
+    assert tf.numpy_function(lambda s: s + b"!", [tf.constant("hi")], tf.string).numpy() == b"hi!"
+    assert list(tf.numpy_function(lambda s: s, [tf.constant(["a", "b"])], tf.string).numpy()) == [b"a", b"b"]
+    # py_function passes tensors, whose .numpy() gives bytes.
+    assert tf.py_function(lambda s: s.numpy() + b"!", [tf.constant("hi")], tf.string).numpy() == b"hi!"
+
+
 def test_nn_compute_average_loss_and_scale_regularization_loss(tf):
     per_example = RNG.random(4).astype("float32")
     w = RNG.random(4).astype("float32")

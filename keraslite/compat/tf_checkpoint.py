@@ -10,12 +10,15 @@ in a Checkpoint and save/restore it by prefix:
 Owns the file (one HDF5 file per save, at the path `save()` returns, written atomically;
 a group per named object holding its values in Keras order: a layer's or model's
 `get_weights()`, an optimizer's variables, a variable's value, a nested Checkpoint's own
-groups) and the `checkpoint` state file next to it (through saving.checkpoint_state, which
-`tf.train.latest_checkpoint` reads). Nothing in the file is executed on restore; it holds
-arrays only. An optimizer restored before its first step keeps the values until it builds its
-slots, as TensorFlow defers them. `tf.saved_model.save/load` store a Keras model as an unzipped
-'.keras' directory (no code, so other tf.Modules are refused). Leaves to others: the weights themselves (Layer / Optimizer
-get_weights/set_weights).
+groups; for a layer or model also which sublayer made each value) and the `checkpoint` state
+file next to it (through saving.checkpoint_state, which `tf.train.latest_checkpoint` reads).
+Nothing in the file is executed on restore; it holds arrays only. What has no variables yet
+when restored takes its values as they are created, as in TensorFlow: an optimizer when its
+first step builds the slots (its step count at once), a layer or subclassed model sublayer by
+sublayer as their build() makes the weights, so its first call already computes with them.
+`tf.saved_model.save/load` store a Keras model as an unzipped '.keras' directory (no code, so
+other tf.Modules are refused). Leaves to others: the weights themselves (Layer / Optimizer
+get_weights/set_weights, and Layer's build wrapper, which applies values waiting for a build).
 """
 import os
 
@@ -101,6 +104,8 @@ class Checkpoint:
                 continue
             for i, value in enumerate(_values_of(obj, kind)):
                 sub.create_dataset(str(i), data=value)
+            if kind == "layer":
+                sub.attrs["owners"] = _owners(obj)
 
     # ------------------------------------------------------------------ reading
 
@@ -144,7 +149,9 @@ class Checkpoint:
                 unused += more_unused
                 missing += more_missing
                 continue
-            _assign(obj, kind, [np.asarray(sub[str(i)]) for i in range(len(sub))], prefix + name)
+            values = [np.asarray(sub[str(i)]) for i in range(len(sub))]
+            owners = [str(o) for o in sub.attrs["owners"]] if "owners" in sub.attrs else None
+            _assign(obj, kind, values, prefix + name, owners)
         return unused, missing
 
 
@@ -156,7 +163,53 @@ def _values_of(obj, kind):
     return obj.get_weights()
 
 
-def _assign(obj, kind, values, name):
+def _owners(layer):
+    """For each of `layer`'s weights (Keras order), the attribute path of the sublayer that
+    created it ("" for `layer` itself): what restoring into a layer without weights yet needs."""
+    from keraslite.layers.layer import Layer
+
+    owner = {}
+    for path, module in layer.named_modules():
+        if isinstance(module, Layer):
+            for v in module._variables:
+                owner.setdefault(id(v), path)
+    return [owner.get(id(v), "") for v in layer.weights]
+
+
+def _defer(obj, values, name, owners):
+    """Restore-on-create, as TensorFlow does for a model whose variables do not exist yet
+    (a subclassed model restored before its first call): each sublayer that will create
+    weights gets its saved values, which it takes as soon as its build() has made them. Needs
+    the owners the checkpoint recorded, and sublayers whose build() creates their weights."""
+    from keraslite.layers.layer import Layer
+
+    def refuse(why):
+        raise ValueError(f"tf.train.Checkpoint.restore: '{name}' ({obj.name}) has no weights yet and {why}. Build "
+                         "it first (call it once on a batch, or model.build(input_shape)), then restore.")
+
+    if owners is None or len(owners) != len(values):
+        refuse("the checkpoint does not say which of its layers each value belongs to (saved by an older "
+               "keraslite)")
+    groups = {}
+    for owner, value in zip(owners, values):
+        groups.setdefault(owner, []).append(value)
+    modules = dict(obj.named_modules())
+    plan = []
+    for path, group in groups.items():
+        layer = modules.get(path)
+        shown = path or "the top level"
+        if not isinstance(layer, Layer):
+            refuse(f"holds no layer at '{shown}', where the checkpoint has weights (is it the same architecture?)")
+        if any(other != path and (not path or other.startswith(path + ".")) for other in groups):
+            refuse(f"its layer at '{shown}' creates weights and holds sublayers that do too")
+        if not getattr(type(layer).build, "_marks_built", False):
+            refuse(f"its layer at '{shown}' creates its weights outside build()")
+        plan.append((layer, group))
+    for layer, group in plan:
+        layer._initial_weights = group  # set_weights() right after its build() (Layer's build wrapper)
+
+
+def _assign(obj, kind, values, name, owners=None):
     if kind == "variable":
         if tuple(values[0].shape) != tuple(obj.shape):
             raise ValueError(f"tf.train.Checkpoint.restore: variable '{name}' has shape {tuple(obj.shape)}, the "
@@ -169,12 +222,13 @@ def _assign(obj, kind, values, name):
             return
         if not obj.built:
             obj._pending_weights = values  # applied when its first step builds the slots
+            obj._iterations = int(values[0])  # the step count, as TensorFlow, restored at once
             return
         obj.set_weights(values)
         return
-    if not obj.built and values:
-        raise ValueError(f"tf.train.Checkpoint.restore: '{name}' ({obj.name}) has no weights yet. Build it first "
-                         "(call it once on a batch, or model.build(input_shape)), then restore.")
+    if values and not obj.weights:
+        _defer(obj, values, name, owners)
+        return
     obj.set_weights(values)
 
 

@@ -240,6 +240,10 @@ def _function_outputs(result, Tout, function):
         return None
     if isinstance(result, (list, tuple)) and len(result) == 1:
         result = result[0]
+    from keraslite.compat.tensorflow_shim import _dtype_name, convert_to_tensor
+
+    if _dtype_name(Tout) == "string":  # bytes or str: a string tensor (which torch has no form of)
+        return convert_to_tensor(result, dtype=Tout)
     if not isinstance(result, torch.Tensor):
         array = np.asarray(result)  # (np.ascontiguousarray would make a scalar 1-D)
         result = torch.as_tensor(np.ascontiguousarray(array) if array.ndim else array)
@@ -254,9 +258,16 @@ def py_function(func, inp, Tout, name=None):
 
 
 def numpy_function(func, inp, Tout, stateful=True, name=None):
-    """func(*inp) with numpy arrays for arguments; its results become tensors of Tout."""
+    """func(*inp) with numpy arrays for arguments; its results become tensors of Tout.
+
+    As in TensorFlow, a scalar argument arrives as a numpy scalar, and strings as UTF-8 bytes:
+    a scalar string is `bytes` (`name.decode("utf-8")`), a string array an object array of bytes."""
     inp = list(inp) if isinstance(inp, (list, tuple)) else [inp]
-    args = [t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t) for t in inp]
+    args = []
+    for t in inp:
+        array = _utf8(t) if _is_text(t) or (isinstance(t, list) and _is_text(np.asarray(t))) else (
+            t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t))
+        args.append(array[()] if array.ndim == 0 else array)
     return _function_outputs(func(*args), Tout, "numpy_function")
 
 

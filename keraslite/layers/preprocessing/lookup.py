@@ -485,7 +485,8 @@ class _IndexLookup(Layer):
         if self.output_mode == "int":
             if isinstance(lookups, _Ragged):
                 raise AssertionError("ragged int lookups are padded by the caller")
-            return torch.from_numpy(np.ascontiguousarray(lookups, dtype=np.int64))
+            # (np.ascontiguousarray alone would make a scalar's lookup 1-D)
+            return torch.from_numpy(np.ascontiguousarray(lookups, dtype=np.int64).reshape(np.shape(lookups)))
         if self.output_mode == "tf_idf" and self.idf_weights is None:
             raise ValueError("When `output_mode` is `'tf_idf'`, `idf_weights` must be provided.")
         out = encode_lookups(lookups, self.output_mode, self._depth(), self.idf_weights)
