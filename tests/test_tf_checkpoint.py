@@ -222,9 +222,6 @@ def test_tf_module_collects_variables_and_submodules():
     assert len(stack.trainable_variables) == 6
 
 
-@pytest.mark.xfail(strict=True, reason="Layer's build wrapper applies pending weights (`weights=`, a deferred "
-                   "restore) inside the shape-only trace of a tf.keras Model.build, where the assignment is lost; "
-                   "keraslite/layers/layer.py _wrap_build must call set_weights under unset_fake_temporarily()")
 def test_restore_then_build_by_shape_in_a_tf_keras_program(tmp_path, monkeypatch):
     from keraslite.compat import aliases
 

@@ -1343,7 +1343,8 @@ def _wrap_build(build):
             self.built = True
             if getattr(self, "_initial_weights", None) is not None:
                 weights, self._initial_weights = self._initial_weights, None
-                self.set_weights(weights)
+                with unset_fake_temporarily():  # model.build(shape) traces call() on fake tensors
+                    self.set_weights(weights)
         return result
 
     wrapper._marks_built = True
