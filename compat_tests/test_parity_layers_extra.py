@@ -697,3 +697,14 @@ def test_random_shear_reads_the_config_keras_writes_for_a_number_factor():
     k = keras.layers.RandomShear(x_factor=0.2, y_factor=0.1)
     lite = keraslite.saving.serialization.deserialize_layer(keras.saving.serialize_keras_object(k))
     assert lite.x_factor == k.x_factor and lite.y_factor == k.y_factor
+
+
+@pytest.mark.parametrize("args", [(20, 129, 8000, 125.0, 3800.0), (40, 257, 16000, 20.0, 8000.0)])
+def test_tf_signal_mel_matrix_is_keras_mel_spectrogram_filters(args):
+    # tf.signal.linear_to_mel_weight_matrix (audio tutorials) against the filters real Keras's
+    # MelSpectrogram builds with TensorFlow's formula.
+    from keraslite.compat import tensorflow_shim as tf
+
+    want = keras.layers.MelSpectrogram().linear_to_mel_weight_matrix(*args)
+    got = tf.signal.linear_to_mel_weight_matrix(*args)
+    np.testing.assert_allclose(got.numpy(), keras.ops.convert_to_numpy(want), atol=1e-5)  # weights in [0, 1]

@@ -1085,3 +1085,27 @@ def test_complex_numbers_for_an_fft_of_real_audio(tf):
                                rtol=1e-4, atol=1e-4)
     assert tf.math.imag(tf.constant(audio)).numpy().tolist() == np.zeros_like(audio).tolist()
     np.testing.assert_allclose(tf.math.angle(tf.constant([-1.0, 2.0])).numpy(), [np.pi, 0.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", [2, 3])
+@pytest.mark.parametrize("norm", [None, "ortho"])
+def test_signal_dct_matches_scipy(tf, kind, norm):
+    scipy_fft = pytest.importorskip("scipy.fft")
+    x = RNG.normal(size=(3, 16)).astype("float32")
+    np.testing.assert_allclose(arr(tf.signal.dct(x, type=kind, norm=norm)), scipy_fft.dct(x, type=kind, norm=norm),
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_inverse_stft_undoes_stft_and_audio_features_have_tf_shapes(tf):
+    # The audio tutorials: stft -> mel filters -> log -> MFCCs, and back to a waveform.
+    sig = RNG.normal(size=(2, 400)).astype("float32")
+    spectrum = tf.signal.stft(sig, frame_length=64, frame_step=16)
+    back = tf.signal.inverse_stft(spectrum, 64, 16, window_fn=tf.signal.inverse_stft_window_fn(16))
+    assert tuple(back.shape) == (2, 400)
+    np.testing.assert_allclose(arr(back)[:, 64:336], sig[:, 64:336], atol=1e-5)  # where frames fully overlap
+    np.testing.assert_array_equal(arr(tf.signal.overlap_add(tf.ones((2, 3, 4)), 2))[0], [1, 1, 2, 2, 2, 2, 1, 1])
+    mel = tf.tensordot(tf.abs(spectrum), tf.signal.linear_to_mel_weight_matrix(40, 33, 16000, 20.0, 4000.0), 1)
+    mfccs = tf.signal.mfccs_from_log_mel_spectrograms(tf.math.log(mel + 1e-6))
+    assert tuple(mel.shape) == tuple(mfccs.shape) == (2, 22, 40)
+    with pytest.raises(ValueError, match="lower_edge_hertz < upper_edge_hertz"):
+        tf.signal.linear_to_mel_weight_matrix(40, 33, 8000, 125.0, 5000.0)

@@ -908,6 +908,88 @@ def stft(signals, frame_length, frame_step, fft_length=None, window_fn=hann_wind
     return torch.fft.rfft(frames, n=int(fft_length), dim=-1)
 
 
+def overlap_add(signal, frame_step, name=None):
+    """tf.signal.overlap_add: frames [..., frames, frame_length] summed back into a signal of
+    (frames - 1) * frame_step + frame_length samples."""
+    signal = _tensor(signal)
+    *outer, frames, length = signal.shape
+    total = (frames - 1) * int(frame_step) + length
+    flat = signal.reshape(-1, frames, length).transpose(1, 2)  # (batch, frame_length, frames) for fold
+    out = torch.nn.functional.fold(flat, output_size=(1, total), kernel_size=(1, length), stride=(1, int(frame_step)))
+    return out.reshape(*outer, total)
+
+
+def inverse_stft(stfts, frame_length, frame_step, fft_length=None, window_fn=hann_window, name=None):
+    """tf.signal.inverse_stft: inverse real FFT of each frame, cut to frame_length, windowed,
+    overlap-added. With window_fn=inverse_stft_window_fn(frame_step) it inverts stft."""
+    stfts = _tensor(stfts)
+    frame_length = int(frame_length)
+    if fft_length is None:
+        fft_length = 1 << (frame_length - 1).bit_length()
+    frames = torch.fft.irfft(stfts, n=int(fft_length), dim=-1)[..., :frame_length]
+    if frames.shape[-1] < frame_length:
+        frames = torch.nn.functional.pad(frames, (0, frame_length - frames.shape[-1]))
+    if window_fn is not None:
+        frames = frames * window_fn(frame_length, dtype=str(frames.dtype).replace("torch.", "")).to(frames.device)
+    return overlap_add(frames, frame_step)
+
+
+def inverse_stft_window_fn(frame_step, forward_window_fn=hann_window, name=None):
+    """tf.signal.inverse_stft_window_fn: the window that makes inverse_stft undo a stft made with
+    `forward_window_fn` (the forward window over the sum of its overlapping squares)."""
+    def window(frame_length, dtype="float32"):
+        forward = forward_window_fn(frame_length, dtype=dtype)
+        overlaps = -(-int(frame_length) // int(frame_step))
+        squares = torch.nn.functional.pad(forward ** 2, (0, overlaps * int(frame_step) - int(frame_length)))
+        denominator = squares.reshape(overlaps, int(frame_step)).sum(0).repeat(overlaps)[:int(frame_length)]
+        return forward / denominator
+
+    return window
+
+
+def linear_to_mel_weight_matrix(num_mel_bins=20, num_spectrogram_bins=129, sample_rate=8000, lower_edge_hertz=125.0,
+                                upper_edge_hertz=3800.0, dtype="float32", name=None):
+    """tf.signal.linear_to_mel_weight_matrix: the MelSpectrogram layer's filters, with TF's
+    argument names (sample_rate) and its check of the edges."""
+    from keraslite.layers.preprocessing import audio
+
+    if not 0.0 <= lower_edge_hertz < upper_edge_hertz <= sample_rate / 2:
+        raise ValueError("linear_to_mel_weight_matrix needs 0 <= lower_edge_hertz < upper_edge_hertz <= "
+                         f"sample_rate / 2; received lower_edge_hertz={lower_edge_hertz}, upper_edge_hertz="
+                         f"{upper_edge_hertz}, sample_rate={sample_rate}.")
+    return audio.linear_to_mel_weight_matrix(int(num_mel_bins), int(num_spectrogram_bins), sample_rate,
+                                             lower_edge_hertz, upper_edge_hertz, dtype=_torch_dtype(dtype))
+
+
+def dct(input, type=2, n=None, axis=-1, norm=None, name=None):  # noqa: A002
+    """tf.signal.dct of types 2 and 3 on the last axis (norm None or 'ortho'), as matrix products."""
+    x = _floating(_tensor(input))
+    if axis != -1 or type not in (2, 3) or norm not in (None, "ortho"):
+        raise _unsupported("signal.dct", "type / axis / norm", (type, axis, norm), "type 2 or 3, axis -1, "
+                           "norm None or 'ortho'")
+    if n is not None:
+        x = x[..., :int(n)] if x.shape[-1] >= int(n) else torch.nn.functional.pad(x, (0, int(n) - x.shape[-1]))
+    size = x.shape[-1]
+    k = torch.arange(size, dtype=torch.float64)
+    basis = 2.0 * torch.cos(torch.pi * k[:, None] * (2 * k[None, :] + 1) / (2 * size))  # [k, n]
+    if norm == "ortho":
+        scale = torch.full((size,), (2.0 * size) ** -0.5, dtype=torch.float64)
+        scale[0] = (4.0 * size) ** -0.5
+        basis = basis * scale[:, None]
+    if type == 3:  # DCT-III: type 2's transpose, its first term counted once when not normalized
+        basis = basis.T.clone()
+        if norm is None:
+            basis[:, 0] /= 2.0
+    return x @ basis.T.to(dtype=x.dtype, device=x.device)
+
+
+def mfccs_from_log_mel_spectrograms(log_mel_spectrograms, name=None):
+    """tf.signal.mfccs_from_log_mel_spectrograms: the orthonormal-scaled DCT-II of the log-mel
+    spectrogram's last axis (to keep the first 13, slice the result)."""
+    x = _floating(_tensor(log_mel_spectrograms))
+    return dct(x, type=2) * (2.0 * x.shape[-1]) ** -0.5
+
+
 def _fft_lengths(fft_length, dims):
     if fft_length is None:
         return None
@@ -930,7 +1012,10 @@ def _fft(kind, dims, real_input):
     return fn
 
 
-signal = TFNamespace("tensorflow.signal", stft=stft, frame=frame, hann_window=hann_window,
+signal = TFNamespace("tensorflow.signal", stft=stft, inverse_stft=inverse_stft,
+                     inverse_stft_window_fn=inverse_stft_window_fn, overlap_add=overlap_add,
+                     linear_to_mel_weight_matrix=linear_to_mel_weight_matrix, dct=dct,
+                     mfccs_from_log_mel_spectrograms=mfccs_from_log_mel_spectrograms, frame=frame, hann_window=hann_window,
                      hamming_window=hamming_window, rfft=_fft("rfft", 1, True), irfft=_fft("irfft", 1, False),
                      fft=_fft("fft", 1, False), ifft=_fft("ifft", 1, False), rfft2d=_fft("rfft", 2, True),
                      irfft2d=_fft("irfft", 2, False), fft2d=_fft("fft", 2, False), ifft2d=_fft("ifft", 2, False))
