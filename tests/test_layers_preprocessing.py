@@ -456,3 +456,19 @@ def test_pandas_frames_in_layer_calls_and_adapt():
     from_series.adapt(pd.Series([1.0, 2.0, 3.0, 4.0]))
     from_array.adapt(np.array([1.0, 2.0, 3.0, 4.0]))
     assert list(from_series.bin_boundaries) == list(from_array.bin_boundaries)
+
+
+def test_tf23_category_encoding_adapt_and_tf24_lookup_argument_names():
+    # TF 2.3's structured-data example: CategoryEncoding(output_mode="binary") sized by adapt().
+    from keraslite.compat import tensorflow_shim as tf
+
+    enc = layers.CategoryEncoding(output_mode="binary")
+    with pytest.raises(ValueError, match="call adapt"):
+        enc(np.array([[1]]))
+    enc.adapt(tf.data.Dataset.from_tensor_slices(np.array([[0], [2], [1], [3]])).batch(2))
+    assert enc.num_tokens == 4
+    assert enc(keraslite.Input((1,), dtype="int64")).shape == (None, 4)
+    np.testing.assert_array_equal(enc(np.array([[2], [0]])).numpy(), [[0, 0, 1, 0], [1, 0, 0, 0]])
+    assert layers.CategoryEncoding(max_tokens=5)(np.array([[1]])).shape == (1, 5)  # TF 2.3's name
+    lookup = layers.IntegerLookup(max_values=None, oov_value=-1, mask_value=0, vocabulary=[5, 7])  # TF 2.4's
+    np.testing.assert_array_equal(lookup(np.array([[5, 7, 9, 0]])).numpy(), [[2, 3, 1, 0]])

@@ -1,4 +1,4 @@
-"""Keras 1 / early Keras 2 constructor spellings, translated in one table.
+"""Keras 1 / early Keras 2 (and TF 2.3-2.4 preprocessing) constructor spellings, translated in one table.
 
 Layer.__init_subclass__ wraps each layer's __init__ with `wrap_init`; the wrapper renames
 old keyword arguments (init= -> kernel_initializer=, output_dim= -> units=, ...) when the
@@ -45,6 +45,11 @@ RENAMES = {
     "input_dtype": ("dtype", None),
     "mode": (None, None),  # Keras 1 BatchNormalization(mode=0): dropped
     "output_shape": (None, None),  # Keras 1 Deconvolution2D: Keras 2+ computes it from the input
+    # TF 2.3-2.4 experimental preprocessing layers
+    "max_values": ("max_tokens", None),  # IntegerLookup
+    "oov_value": ("oov_token", None),
+    "mask_value": ("mask_token", None),
+    "max_tokens": ("num_tokens", None),  # CategoryEncoding
 }
 
 _TAKES_OUTPUT_SHAPE = {"Conv2DTranspose"}  # Keras 1 Deconvolution2D

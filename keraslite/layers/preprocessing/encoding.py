@@ -51,7 +51,10 @@ def encode_categorical(inputs, output_mode, depth, dtype, count_weights=None):
 
 
 class CategoryEncoding(Layer):
-    """Integer category ids -> one-hot, multi-hot or count vectors of length `num_tokens`."""
+    """Integer category ids -> one-hot, multi-hot or count vectors of length `num_tokens`.
+
+    TF 2.3's form is taken too: no `num_tokens` and then `adapt(data)`, which sets it to the
+    largest id seen + 1 (its `max_tokens=` spelling is renamed in keraslite.compat.legacy_args)."""
 
     def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
         super().__init__(**kwargs)
@@ -59,18 +62,42 @@ class CategoryEncoding(Layer):
             output_mode = "multi_hot"
         if output_mode not in ("count", "one_hot", "multi_hot"):
             raise ValueError(f"Unknown arg for output_mode: {output_mode}")
-        if num_tokens is None:
-            raise ValueError("num_tokens must be set to use this layer. If the number of tokens is not known "
-                             "beforehand, use the IntegerLookup layer instead.")
-        if num_tokens < 1:
+        if num_tokens is not None and num_tokens < 1:
             raise ValueError(f"`num_tokens` must be >= 1. Received: num_tokens={num_tokens}.")
         if sparse:
             raise ValueError("`sparse=True` is not supported by the torch backend.")
         self.num_tokens = num_tokens
         self.output_mode = output_mode
         self.sparse = sparse
+        self._largest_id = -1
+
+    def _check_size(self):
+        if self.num_tokens is None:
+            raise ValueError(f"CategoryEncoding '{self.name}': num_tokens must be set to use this layer. Pass "
+                             "num_tokens=..., call adapt(data) first (TF 2.3's way: the largest id + 1), or, if the "
+                             "number of tokens is not known beforehand, use the IntegerLookup layer instead.")
+
+    def adapt(self, data, batch_size=None, steps=None):
+        """TF 2.3: `num_tokens` becomes the largest id in `data` (an array or an iterable of batches) + 1."""
+        from keraslite.layers.preprocessing.lookup import _adapt
+
+        _adapt(self, data, steps, np.asarray)
+
+    def reset_state(self):
+        self._largest_id = -1
+
+    def update_state(self, data):
+        values = np.asarray(data.cpu() if isinstance(data, torch.Tensor) else data)
+        if values.size:
+            self._largest_id = max(self._largest_id, int(values.max()))
+
+    def finalize_state(self):
+        if self._largest_id < 0:
+            raise ValueError(f"CategoryEncoding '{self.name}': adapt() found no ids in the data.")
+        self.num_tokens = self._largest_id + 1
 
     def call(self, inputs, count_weights=None):
+        self._check_size()
         inputs = torch.as_tensor(inputs)
         if count_weights is not None:
             if self.output_mode != "count":
@@ -80,6 +107,7 @@ class CategoryEncoding(Layer):
         return encode_categorical(inputs, self.output_mode, self.num_tokens, self._variable_dtype, count_weights)
 
     def compute_output_shape(self, input_shape):
+        self._check_size()
         if input_shape is not None and len(input_shape) == 0:
             return (self.num_tokens,)
         if self.output_mode == "one_hot":
