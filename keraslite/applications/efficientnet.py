@@ -141,21 +141,30 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                       kernel_initializer=CONV_KERNEL_INITIALIZER, name="top_conv")(x)
     x = layers.BatchNormalization(axis=_bn_axis(), name="top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
+    return classifier_and_weights(x, img_input, input_tensor, include_top, dropout_rate, classes, classifier_activation,
+                                  pooling, weights, name, BASE_WEIGHTS_PATH, WEIGHTS_HASHES.get(weights_name))
+
+
+def classifier_and_weights(x, img_input, input_tensor, include_top, dropout_rate, classes, classifier_activation,
+                           pooling, weights, name, base_weights_path, hashes, **dense_kwargs):
+    """The end EfficientNet and EfficientNetV2 share: the classifier (average pooling, dropout,
+    Dense "predictions") or the chosen pooling, the Model, and its weights (`hashes`: the
+    (with top, without top) digests of the ImageNet files)."""
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         if dropout_rate > 0:
             x = layers.Dropout(dropout_rate, name="top_dropout")(x)
         imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, kernel_initializer=DENSE_KERNEL_INITIALIZER,
-                         name="predictions")(x)
+                         name="predictions", **dense_kwargs)(x)
     else:
         x = imagenet_utils.classifier_top(x, False, pooling, classes, classifier_activation, weights,
                                           avg_name="avg_pool", max_name="max_pool")
     model = Model(imagenet_utils.source_inputs(input_tensor, img_input), x, name=name)
     if weights == "imagenet":
         fname = name + (".h5" if include_top else "_notop.h5")
-        return imagenet_utils.load_model_weights(model, weights, fname, BASE_WEIGHTS_PATH + fname,
-                                                 WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+        return imagenet_utils.load_model_weights(model, weights, fname, base_weights_path + fname,
+                                                 hashes[0 if include_top else 1])
     return imagenet_utils.load_model_weights(model, weights)
 
 

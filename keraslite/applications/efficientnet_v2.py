@@ -7,8 +7,8 @@ import math
 
 from keraslite import backend, initializers, layers
 from keraslite.applications import imagenet_utils
+from keraslite.applications.efficientnet import CONV_KERNEL_INITIALIZER, _bn_axis, classifier_and_weights
 from keraslite.applications.imagenet_utils import decode_predictions  # noqa: F401
-from keraslite.models import Model
 
 __all__ = ["EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2S",
            "EfficientNetV2M", "EfficientNetV2L", "preprocess_input", "decode_predictions"]
@@ -52,16 +52,6 @@ DEFAULT_BLOCKS_ARGS = {
     "efficientnetv2-b0": _B_STAGES, "efficientnetv2-b1": _B_STAGES, "efficientnetv2-b2": _B_STAGES,
     "efficientnetv2-b3": _B_STAGES,
 }
-CONV_KERNEL_INITIALIZER = {"class_name": "VarianceScaling",
-                           "config": {"scale": 2.0, "mode": "fan_out", "distribution": "truncated_normal"}}
-DENSE_KERNEL_INITIALIZER = {"class_name": "VarianceScaling",
-                            "config": {"scale": 1.0 / 3.0, "mode": "fan_out", "distribution": "uniform"}}
-
-
-def _bn_axis():
-    return 3 if backend.image_data_format() == "channels_last" else 1
-
-
 def round_filters(filters, width_coefficient, min_depth, depth_divisor):
     """`filters` scaled by the width coefficient, rounded to a multiple of `depth_divisor`."""
     filters *= width_coefficient
@@ -215,22 +205,9 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
     x = _conv(filters_of(1280), 1, "top_conv")(x)
     x = _bn(bn_momentum, "top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, kernel_initializer=DENSE_KERNEL_INITIALIZER,
-                         bias_initializer=initializers.Constant(0.0), name="predictions")(x)
-    else:
-        x = imagenet_utils.classifier_top(x, False, pooling, classes, classifier_activation, weights,
-                                          avg_name="avg_pool", max_name="max_pool")
-    model = Model(imagenet_utils.source_inputs(input_tensor, img_input), x, name=name)
-    if weights == "imagenet":
-        fname = name + (".h5" if include_top else "_notop.h5")
-        return imagenet_utils.load_model_weights(model, weights, fname, BASE_WEIGHTS_PATH + fname,
-                                                 WEIGHTS_HASHES[weights_name][0 if include_top else 1])
-    return imagenet_utils.load_model_weights(model, weights)
+    return classifier_and_weights(x, img_input, input_tensor, include_top, dropout_rate, classes, classifier_activation,
+                                  pooling, weights, name, BASE_WEIGHTS_PATH, WEIGHTS_HASHES.get(weights_name),
+                                  bias_initializer=initializers.Constant(0.0))
 
 
 def _variant(key, fn_name):
