@@ -553,3 +553,17 @@ def test_input_layer_input_is_its_tensor_so_a_model_can_be_cut_at_an_input():
     assert cut.output_shape == (None, 4)
     x = np.ones((2, 8), "float32")
     np.testing.assert_allclose(cut.predict(x, verbose=0), model.predict([x, np.ones((2, 3))], verbose=0))
+
+
+def test_popping_model_layers_cuts_the_list_as_keras2_did():
+    # The photo-caption tutorial: model.layers.pop(); Model(model.inputs, model.layers[-1].output).
+    inputs = keraslite.Input((4,))
+    hidden = layers.Dense(6, name="fc")(inputs)
+    model = keraslite.Model(inputs, layers.Dense(3, name="predictions")(hidden))
+    assert model.layers.pop().name == "predictions"
+    assert [layer.name for layer in model.layers][-1] == "fc" and model.output_shape == (None, 3)
+    features = keraslite.Model(inputs=model.inputs, outputs=model.layers[-1].output)
+    assert features.output_shape == (None, 6)
+    listed = model.layers
+    listed.append(None)  # other changes to the returned list do not touch the model
+    assert model.layers[-1].name == "fc"

@@ -567,3 +567,16 @@ def test_timeseries_generator_as_keras_2_documents_it():
     assert model.predict(gen, verbose=0).shape == (8, 1)
     with pytest.raises(ValueError, match="same length"):
         TimeseriesGenerator(series, series[:3], length=2)
+
+
+def test_tokenizer_word_docs_count_zero_for_unseen_and_matrix_needs_a_size():
+    from keraslite.utils.preprocessing.text import Tokenizer
+
+    tokenizer = Tokenizer()
+    tokenizer.fit_on_texts(["the cat", "the dog"])
+    assert tokenizer.word_docs["the"] == 2 and tokenizer.word_docs["unseen"] == 0  # Keras 2's defaultdict
+    assert tokenizer.index_docs[99] == 0
+    bare = Tokenizer()
+    bare.fit_on_sequences([[1, 2], [2, 3]])
+    with pytest.raises(ValueError, match="specify a dimension"):
+        bare.sequences_to_matrix([[1, 2]], mode="tfidf")

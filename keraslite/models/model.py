@@ -16,6 +16,22 @@ from keraslite.backend import accelerator_present
 from keraslite.layers.layer import Layer
 
 
+class _GraphLayerList(list):
+    """`model.layers` of a functional model: a new list, whose `pop()` also leaves the layer out
+    of later `model.layers` (Keras 2.0-2.2 handed out the model's own list, so tutorials cut
+    a network with `model.layers.pop(); Model(model.inputs, model.layers[-1].output)`). The
+    graph and its outputs are unchanged, as they were in Keras 2."""
+
+    def __init__(self, model, layers):
+        super().__init__(layers)
+        self._model = model
+
+    def pop(self, index=-1):
+        layer = super().pop(index)
+        self._model.__dict__.setdefault("_popped_layers", []).append(layer)
+        return layer
+
+
 class Model(Layer):
     _graph = None  # set by keraslite.models.functional.init_graph for Model(inputs, outputs)
 
@@ -84,7 +100,8 @@ class Model(Layer):
         """Direct sublayers in the order they were assigned (each once); for graph models the
         Keras order (by depth from the inputs, InputLayers included)."""
         if self._graph is not None:
-            return list(self._graph.layers)
+            popped = self.__dict__.get("_popped_layers", ())
+            return _GraphLayerList(self, [layer for layer in self._graph.layers if layer not in popped])
         out, seen = [], set()
         for module in self.children():
             for layer in _layers_in(module):

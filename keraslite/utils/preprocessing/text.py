@@ -6,7 +6,7 @@ num_words - 1 most frequent words."""
 import hashlib
 import json
 import warnings
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 
 import numpy as np
 
@@ -58,8 +58,8 @@ class Tokenizer:
         self.num_words, self.filters, self.lower, self.split = num_words, filters, lower, split
         self.char_level, self.oov_token, self.analyzer = char_level, oov_token, analyzer
         self.word_counts = OrderedDict()
-        self.word_docs = {}
-        self.index_docs = {}
+        self.word_docs = defaultdict(int)  # as Keras 2's: a word never seen counts 0
+        self.index_docs = defaultdict(int)
         self.document_count = document_count
         self.word_index, self.index_word = {}, {}
 
@@ -84,7 +84,7 @@ class Tokenizer:
         vocab = ([self.oov_token] if self.oov_token is not None else []) + [w for w, _ in ranked]
         self.word_index = {w: i for i, w in enumerate(vocab, start=1)}
         self.index_word = {i: w for w, i in self.word_index.items()}
-        self.index_docs = {self.word_index[w]: c for w, c in self.word_docs.items()}
+        self.index_docs = defaultdict(int, {self.word_index[w]: c for w, c in self.word_docs.items()})
 
     def fit_on_sequences(self, sequences):
         """Document frequencies of word indices (what sequences_to_matrix(mode='tfidf') needs)."""
@@ -142,6 +142,10 @@ class Tokenizer:
         if mode == "tfidf" and not self.document_count:
             raise ValueError("Tokenizer: mode='tfidf' needs document frequencies; call fit_on_texts or "
                              "fit_on_sequences first.")
+        if not self.num_words and not self.word_index:
+            raise ValueError("Tokenizer.sequences_to_matrix: specify a dimension (the `num_words` argument), or "
+                             "fit on some text data first (fit_on_texts); fit_on_sequences alone gives no "
+                             "vocabulary size.")
         n = self.num_words or len(self.word_index) + 1
         out = np.zeros((len(sequences), n))
         for row, seq in enumerate(sequences):
