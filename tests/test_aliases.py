@@ -128,6 +128,9 @@ def test_models_namespace_has_saving_functions(aliased):
     namespace = {}
     exec("from keras.models import *", namespace)
     assert namespace["Sequential"] is keraslite.Sequential and namespace["load_model"] is keraslite.saving.load_model
+    from keras.models import Input, InputLayer  # Keras 2 re-exported them there (pix2pix)
+
+    assert Input is keraslite.Input and InputLayer is keraslite.layers.InputLayer
 
 
 def test_keras_top_level_and_attribute_chains(aliased):

@@ -567,3 +567,15 @@ def test_popping_model_layers_cuts_the_list_as_keras2_did():
     listed = model.layers
     listed.append(None)  # other changes to the returned list do not touch the model
     assert model.layers[-1].name == "fc"
+
+
+def test_renaming_layers_through_the_private_name_as_tf_keras_programs_do():
+    # Stacked-ensemble tutorials: layer._name = 'ensemble_1_' + layer.name on each member.
+    members = [keraslite.Sequential([keraslite.Input((2,)), layers.Dense(3), layers.Dense(1)]) for _ in range(2)]
+    for i, member in enumerate(members):
+        for layer in member.layers:
+            layer._name = f"ensemble_{i}_" + layer.name
+    assert members[0].layers[0].name.startswith("ensemble_0_") and members[0].layers[0]._name == members[0].layers[0].name
+    merged = layers.concatenate([m.output for m in members])
+    model = keraslite.Model([m.input for m in members], layers.Dense(1)(merged))
+    assert model.output_shape == (None, 1)

@@ -66,7 +66,7 @@ KERAS_TABLE = {
 # also answers with the attributes of these modules (keras.models.load_model is
 # keraslite.saving.load_model).
 EXTRA_ATTRS = {
-    "keraslite.models": ("keraslite.saving",),
+    "keraslite.models": ("keraslite.saving", "keraslite.layers.input_layer"),  # Keras 2: keras.models.Input
 }
 
 # The standalone Keras 2 package `keras_preprocessing` (image, sequence, text).

@@ -619,6 +619,16 @@ class Layer(nn.Module):
         return shape
 
     @property
+    def _name(self):
+        """tf.keras 2's private spelling of `name`: programs rename layers with `layer._name = ...`
+        (loaded ensemble members whose layer names would clash in one model)."""
+        return self.name
+
+    @_name.setter
+    def _name(self, value):
+        self.name = value
+
+    @property
     def output_shape(self):
         if self._build_input_shape is None:
             raise AttributeError(f"The layer '{self.name}' has never been called and thus has no defined "
