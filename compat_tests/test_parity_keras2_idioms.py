@@ -1,6 +1,8 @@
 """Parity for pieces of Keras 2 tutorials that Keras 3 shares: loss functions called on
 symbolic tensors while a functional model is built, and accuracy metrics on boolean one-hot
 targets (`np.zeros(..., dtype=np.bool_)` in the char-level examples)."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -236,3 +238,19 @@ def test_keras2_backend_pooling_padding_resizing_and_depthwise_match_keras3_equi
     ]
     for i, (got, want) in enumerate(pairs):
         assert_close(to_numpy(got), to_numpy(want), what=f"case {i}")
+
+
+def test_sequential_takes_its_one_input_in_a_list():
+    # Sentdex's `model.predict([prepare(path)])`: Keras unpacks the one-entry list.
+    def build(lib):
+        return lib.Sequential([lib.Input((5,)), lib.layers.Dense(2)])
+
+    k_model, l_model = build(keras), build(keraslite)
+    l_model.set_weights(k_model.get_weights())
+    x = np.random.default_rng(2).random((3, 5)).astype("float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # real Keras warns about the structure
+        want = k_model.predict([x], verbose=0)
+    assert_close(l_model.predict([x], verbose=0), want, what="predict([x])")
+    assert_close(to_numpy(l_model([x])), want, what="model([x])")
+    assert l_model.predict([[1.0, 2.0, 3.0, 4.0, 5.0]], verbose=0).shape == (1, 2)  # one sample as a nested list

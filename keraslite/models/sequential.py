@@ -154,6 +154,8 @@ class Sequential(Model):
             # `{input_name: x}` (tf.keras estimator-style input functions): its one array, as
             # Keras unpacks it for a model of one input.
             inputs = next(iter(inputs.values()))
+        elif type(inputs) in (list, tuple) and len(inputs) == 1 and hasattr(inputs[0], "shape"):
+            inputs = inputs[0]  # `model.predict([x])`: the one input in a list, as Keras takes it
         return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs, training=None, mask=None):
