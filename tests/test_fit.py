@@ -641,3 +641,16 @@ def test_recompile_with_a_loss_and_no_metrics_drops_the_old_metrics():
     assert isinstance(value, float) and model.metrics_names == ["loss"]
     model.compile(optimizer="adam")  # an optimizer-only recompile keeps loss (and metrics), as in Keras 3
     assert model.evaluate(x, y, verbose=0) == pytest.approx(value, rel=1e-6)
+
+
+def test_labels_as_a_list_of_numpy_scalars_train_like_the_array():
+    # `y = list(np_array)` (pickled label lists): numbers, not a structure of 0-d arrays.
+    rng = np.random.default_rng(0)
+    x, y = rng.random((20, 4)).astype("float32"), rng.integers(0, 2, 20)
+    histories = []
+    for labels in (y, list(y)):
+        keraslite.utils.set_random_seed(1)
+        model = keraslite.Sequential([keraslite.Input((4,)), keraslite.layers.Dense(1, activation="sigmoid")])
+        model.compile("adam", "binary_crossentropy")
+        histories.append(model.fit(x, labels, epochs=2, validation_split=0.3, shuffle=False, verbose=0).history)
+    assert histories[0] == histories[1]

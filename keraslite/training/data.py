@@ -125,7 +125,9 @@ def flatten(s):
 
 
 def _is_array(v):
-    return isinstance(v, (np.ndarray, torch.Tensor)) or (hasattr(v, "__array__") and hasattr(v, "shape"))
+    """An array or tensor; a numpy scalar (np.int64(1), an item of `list(np_array)`) is a number."""
+    return isinstance(v, (np.ndarray, torch.Tensor)) or (hasattr(v, "__array__") and hasattr(v, "shape")
+                                                         and not isinstance(v, np.generic))
 
 
 def _is_pandas(v):
