@@ -86,6 +86,13 @@ TF_TABLE.update({name: f"keraslite.compat.tensorflow_shim:{name}" for name in (
 TF_TABLE["compat.v1"] = "keraslite.compat.tensorflow_shim:compat.v1"
 TF_TABLE["compat.v2"] = "keraslite.compat.tensorflow_shim"
 
+# Two Keras 2-era add-on packages, for the layers keraslite has of them (compat/addons.py).
+KERAS_CONTRIB_TABLE = {"": "keraslite.compat.addons:keras_contrib", "layers": "keraslite.compat.addons:_contrib_layers",
+                       "layers.*": "keraslite.compat.addons:_contrib_layers"}
+TENSORFLOW_ADDONS_TABLE = {"": "keraslite.compat.addons:tensorflow_addons",
+                           "layers": "keraslite.compat.addons:_addons_layers",
+                           "layers.*": "keraslite.compat.addons:_addons_layers"}
+
 # Alias roots, longest first when resolving.
 ROOTS = {
     "keras": KERAS_TABLE,
@@ -96,6 +103,8 @@ ROOTS = {
     "tensorflow.compat.v2.keras": KERAS_TABLE,
     "tensorflow": TF_TABLE,
     "keras_preprocessing": KERAS_PREPROCESSING_TABLE,
+    "keras_contrib": KERAS_CONTRIB_TABLE,
+    "tensorflow_addons": TENSORFLOW_ADDONS_TABLE,
 }
 
 # Used only when the real package cannot be imported (headless scripts from notebooks).
