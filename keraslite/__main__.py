@@ -75,6 +75,30 @@ def _headless_defaults():
         os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+# numpy names that tutorials of every Keras era use and that numpy removed (1.24: the builtin
+# aliases np.float, np.int ...; 2.0: np.Inf, np.NaN, np.float_ ...), each the exact object it
+# stood for. Only names numpy no longer has are set.
+_REMOVED_NUMPY_NAMES = {
+    "float": float, "int": int, "bool": bool, "object": object, "str": str, "long": int, "unicode": str,
+    "complex": complex, "Inf": "inf", "Infinity": "inf", "PINF": "inf", "NINF": None, "NaN": "nan", "NAN": "nan",
+    "float_": "float64", "complex_": "complex128", "string_": "bytes_", "unicode_": "str_", "product": "prod",
+    "cumproduct": "cumprod", "alltrue": "all", "sometrue": "any", "row_stack": "vstack",
+}
+
+
+def _old_numpy_names():
+    import numpy as np
+
+    for name, value in _REMOVED_NUMPY_NAMES.items():
+        if name in np.__dict__:
+            continue
+        if name == "NINF":
+            value = -np.inf
+        elif isinstance(value, str):
+            value = getattr(np, value)
+        setattr(np, name, value)
+
+
 def _tensorflow_scalar_reads():
     # TensorFlow programs read scalars that carry gradients (`float(loss_value)` in a training
     # loop) without a word; torch warns on each new call site. Programs run here read them as TF does.
@@ -178,6 +202,7 @@ def main(argv=None):
         return 0
     _headless_defaults()
     _tensorflow_scalar_reads()
+    _old_numpy_names()
     if argv[0] in ("-c", "-m"):
         if len(argv) < 2:
             print(f"keraslite: argument {argv[0]} needs a value\n\n{USAGE}", file=sys.stderr, end="")

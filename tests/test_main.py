@@ -198,3 +198,16 @@ def test_numpy_array_of_a_tensor_prints_no_copy_keyword_warning(tmp_path):
     assert "arrays float32 uint8" in out.stdout
     assert "copy keyword" not in out.stderr
     assert "another deprecation" in out.stderr  # other warnings still show
+
+
+def test_numpy_names_old_tutorials_use_are_there():
+    # np.float / np.int (gone in numpy 1.24) and np.Inf / np.NaN / np.float_ (gone in numpy 2):
+    # each the object it stood for.
+    code = ("import numpy as np\n"
+            "assert np.float is float and np.int is int and np.object is object\n"
+            "assert np.Inf == np.inf and np.isnan(np.NaN) and np.NINF == -np.inf and np.float_ is np.float64\n"
+            "assert np.array([1.5]).astype(np.float).dtype == np.float64 and np.product([2, 3]) == 6\n"
+            "print('ok')\n")
+    result = run(["-c", code])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
