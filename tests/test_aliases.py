@@ -383,6 +383,8 @@ def test_tf_config_optimizer_switches_and_threading_getters(aliased):
     finally:
         torch.set_num_threads(threads)
     assert tf.config.threading.get_inter_op_parallelism_threads() == 0
+    assert tf.test.is_built_with_cuda() == (torch.version.cuda is not None)
+    assert tf.sysconfig.get_build_info()["is_cuda_build"] == (torch.version.cuda is not None)
     with pytest.raises(AttributeError, match=r"does not provide tf\.config\.threading\.no_such_switch"):
         tf.config.threading.no_such_switch
 

@@ -579,3 +579,12 @@ def test_renaming_layers_through_the_private_name_as_tf_keras_programs_do():
     merged = layers.concatenate([m.output for m in members])
     model = keraslite.Model([m.input for m in members], layers.Dense(1)(merged))
     assert model.output_shape == (None, 1)
+
+
+def test_an_embedding_without_dropout_ignores_what_lands_in_training():
+    # The masking guide calls model(x, array): the array is the `training` argument, which no
+    # layer of that model reads (tf.keras ran it).
+    inputs = keraslite.Input((None,), dtype="int32")
+    model = keraslite.Model(inputs, layers.Dense(1)(layers.Embedding(10, 4, mask_zero=True)(inputs)))
+    x = np.random.default_rng(0).integers(0, 10, (3, 5))
+    np.testing.assert_allclose(model(x, np.ones((3, 5, 1))).detach().numpy(), model(x).detach().numpy())

@@ -624,7 +624,12 @@ config = TFNamespace("tensorflow.config",
                           set_experimental_options=_noop, get_experimental_options=lambda: {}),
 )
 test = TFNamespace("tensorflow.test", is_gpu_available=lambda *a, **k: torch.cuda.is_available(),
-                             gpu_device_name=lambda: "/device:GPU:0" if torch.cuda.is_available() else "")
+                             gpu_device_name=lambda: "/device:GPU:0" if torch.cuda.is_available() else "",
+                             is_built_with_cuda=lambda: torch.version.cuda is not None,
+                             is_built_with_gpu_support=lambda: torch.version.cuda is not None)
+sysconfig = TFNamespace("tensorflow.sysconfig", get_build_info=lambda: {
+    "is_cuda_build": torch.version.cuda is not None, "cuda_version": torch.version.cuda,
+    "cudnn_version": torch.backends.cudnn.version() if torch.version.cuda else None})
 
 
 def get_logger():

@@ -129,8 +129,7 @@ class Embedding(Layer):
     def call(self, inputs, training=None):
         indices = inputs if inputs.dtype == torch.int64 else inputs.long()
         table = self.embeddings
-        training = self.training if training is None else bool(training)
-        if self.dropout and training:
+        if self.dropout and (self.training if training is None else bool(training)):
             keep = torch.empty(self.input_dim, 1, device=table.device, dtype=table.dtype).bernoulli_(1 - self.dropout)
             table = table * keep / (1 - self.dropout)
         if indices.device.type != "cpu" and not self._range_checked and not isinstance(indices, FakeTensor):
