@@ -1109,3 +1109,25 @@ def test_inverse_stft_undoes_stft_and_audio_features_have_tf_shapes(tf):
     assert tuple(mel.shape) == tuple(mfccs.shape) == (2, 22, 40)
     with pytest.raises(ValueError, match="lower_edge_hertz < upper_edge_hertz"):
         tf.signal.linear_to_mel_weight_matrix(40, 33, 8000, 125.0, 5000.0)
+
+
+@pytest.mark.parametrize("kind", ["sum", "mean", "max", "min", "prod", "sqrt_n"])
+def test_unsorted_segment_reductions(tf, kind):
+    # keras.io's GNN node classifier aggregates neighbours with unsorted_segment_mean / max.
+    data = RNG.normal(size=(7, 3)).astype("float32")
+    ids = np.array([2, 0, 2, 1, 0, 2, -1])  # segment 3 stays empty; a negative id is dropped
+    got = arr(getattr(tf.math, f"unsorted_segment_{kind}")(data, ids, num_segments=4))
+    empty = {"max": np.finfo(np.float32).min, "min": np.finfo(np.float32).max, "prod": 1.0}.get(kind, 0.0)
+    for segment in range(4):
+        rows = data[ids == segment]
+        if not len(rows):
+            want = np.full(3, empty, np.float32)
+        elif kind == "sqrt_n":
+            want = rows.sum(0) / np.sqrt(len(rows))
+        else:
+            want = getattr(np, kind)(rows, axis=0)
+        np.testing.assert_allclose(got[segment], want, rtol=1e-5, err_msg=f"segment {segment}")
+    if kind != "sqrt_n":
+        order = np.argsort(ids[:-1], kind="stable")
+        sorted_result = getattr(tf.math, f"segment_{kind}")(data[:-1][order], ids[:-1][order])
+        np.testing.assert_allclose(arr(sorted_result), got[:3], rtol=1e-5)

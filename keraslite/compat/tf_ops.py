@@ -1171,25 +1171,65 @@ def truediv(x, y, name=None):
     return x / y
 
 
-def _segment(data, segment_ids, num_segments):
+# Empty segments hold TensorFlow's identity of each reduction: 0 for sums and means, the dtype's
+# lowest / highest value for max / min, 1 for products.
+_SEGMENT_REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod"}
+
+
+def _empty_value(kind, dtype):
+    if kind in ("max", "min"):
+        info = torch.finfo(dtype) if dtype.is_floating_point else torch.iinfo(dtype)
+        return info.min if kind == "max" else info.max
+    return 1 if kind == "prod" else 0
+
+
+def _segment(data, segment_ids, num_segments, kind="sum"):
+    """The rows of `data` (the leading segment_ids.ndim axes) reduced by segment id into
+    `num_segments` rows; negative ids are dropped, as TensorFlow does. `kind` "sqrt_n" is the
+    sum over the square root of the segment's size."""
     data = _tensor(data)
     ids = _tensor(segment_ids).to(data.device).long()
     flat = data.reshape((-1,) + data.shape[ids.ndim:])
-    out = torch.zeros((int(num_segments),) + data.shape[ids.ndim:], dtype=data.dtype, device=data.device)
-    keep = ids.reshape(-1) >= 0  # negative ids are dropped, as TensorFlow does
-    return out.index_add(0, ids.reshape(-1)[keep], flat[keep])
+    keep = ids.reshape(-1) >= 0
+    ids, flat = ids.reshape(-1)[keep], flat[keep]
+    shape = (int(num_segments),) + data.shape[ids.ndim:]
+    if kind == "sqrt_n":
+        counts = torch.zeros(int(num_segments), dtype=data.dtype, device=data.device).index_add(
+            0, ids, torch.ones_like(ids, dtype=data.dtype))
+        sums = _segment(data, segment_ids, num_segments)
+        return sums / counts.clamp(min=1).sqrt().reshape((-1,) + (1,) * (sums.dim() - 1))
+    out = torch.full(shape, _empty_value(kind, data.dtype), dtype=data.dtype, device=data.device)
+    if kind == "sum":
+        return out.index_add(0, ids, flat)
+    index = ids.reshape((-1,) + (1,) * (flat.dim() - 1)).expand_as(flat)
+    return out.scatter_reduce(0, index, flat, _SEGMENT_REDUCTIONS[kind], include_self=False)
 
 
-def segment_sum(data, segment_ids, name=None):
-    """Sums of the rows of `data` sharing a (sorted) segment id; max(id)+1 segments, empty ones 0."""
-    ids = _tensor(segment_ids)
-    if ids.numel() > 1 and builtins.bool((ids[1:] < ids[:-1]).any()):
-        raise ValueError("tf.math.segment_sum: segment_ids must be sorted (use unsorted_segment_sum).")
-    return _segment(data, ids, int(ids.max().item()) + 1 if ids.numel() else 0)
+def _sorted_segment(kind):
+    def reduce(data, segment_ids, name=None):
+        ids = _tensor(segment_ids)
+        if ids.numel() > 1 and builtins.bool((ids[1:] < ids[:-1]).any()):
+            raise ValueError(f"tf.math.segment_{kind}: segment_ids must be sorted (use unsorted_segment_{kind}).")
+        return _segment(data, ids, int(ids.max().item()) + 1 if ids.numel() else 0, kind)
+
+    reduce.__name__ = f"segment_{kind}"
+    reduce.__doc__ = f"tf.math.segment_{kind}: max(id) + 1 segments of sorted ids."
+    return reduce
 
 
-def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
-    return _segment(data, segment_ids, int(_truth(num_segments)))
+def _unsorted_segment(kind):
+    def reduce(data, segment_ids, num_segments, name=None):
+        return _segment(data, segment_ids, int(_truth(num_segments)), kind)
+
+    reduce.__name__ = f"unsorted_segment_{kind}"
+    return reduce
+
+
+_SEGMENT_FUNCTIONS = dict(
+    {f"segment_{kind}": _sorted_segment(kind) for kind in ("sum", "mean", "max", "min", "prod")},
+    **{f"unsorted_segment_{kind}": _unsorted_segment(kind) for kind in ("sum", "mean", "max", "min", "prod",
+                                                                        "sqrt_n")})
+segment_sum, unsorted_segment_sum = _SEGMENT_FUNCTIONS["segment_sum"], _SEGMENT_FUNCTIONS["unsorted_segment_sum"]
 
 
 def bincount(arr, weights=None, minlength=None, maxlength=None, dtype="int32", name=None, axis=None,
@@ -1635,8 +1675,7 @@ TOP_LEVEL.update(_COMPLEX)
 MATH.update(_COMPLEX)
 MATH.update(_MORE_ELEMENTWISE, **_MORE_REDUCTIONS, top_k=top_k, in_top_k=in_top_k, cumsum=cumsum,
             l2_normalize=l2_normalize, divide_no_nan=divide_no_nan, count_nonzero=count_nonzero,
-            confusion_matrix=confusion_matrix, truediv=truediv, segment_sum=segment_sum,
-            unsorted_segment_sum=unsorted_segment_sum, bincount=bincount, polyval=polyval,
+            confusion_matrix=confusion_matrix, truediv=truediv, **_SEGMENT_FUNCTIONS, bincount=bincount, polyval=polyval,
             unique=unique, add_n=add_n, cumprod=cumprod, multiply_no_nan=multiply_no_nan,
             zero_fraction=zero_fraction, scalar_mul=lambda scalar, x, name=None: _tensor(scalar) * _tensor(x),
             softmax=lambda logits, axis=-1, name=None: torch.softmax(_tensor(logits), dim=axis),
