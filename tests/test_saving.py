@@ -556,3 +556,15 @@ def test_sublayers_sharing_a_name_save_and_load(tmp_path, name):
     for x, y in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_array_equal(x, y)
     assert not np.allclose(b.network.get_weights()[0], b.ema_network.get_weights()[0])
+
+
+def test_saving_under_one_name_as_a_file_then_as_a_directory_and_back(tmp_path):
+    # The tf.keras save guide: model.save("my_model") and later model.save("my_model", save_format="tf").
+    model = mlp()
+    for first, second in ((None, "tf"), ("tf", None)):
+        path = tmp_path / f"model_{first}"
+        model.save(path, save_format=first)
+        model.save(path, save_format=second)
+        assert os.path.isdir(path) == (second == "tf")
+        np.testing.assert_allclose(predict(keraslite.saving.load_model(path)), predict(model), rtol=1e-6)
+    assert not [name for name in os.listdir(tmp_path) if name.startswith(".")]  # nothing left behind

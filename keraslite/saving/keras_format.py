@@ -14,7 +14,7 @@ import zipfile
 import h5py
 
 from keraslite.saving import weights as W
-from keraslite.saving.weights import KerasFileError, current_umask
+from keraslite.saving.weights import KerasFileError, current_umask, replace_path
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -133,8 +133,6 @@ def save_model_dir(model, dirpath, overwrite=True, include_optimizer=True):
     dirpath = os.fspath(dirpath)
     if os.path.exists(dirpath) and not overwrite:
         raise FileExistsError(f"'{dirpath}' already exists and overwrite=False.")
-    if os.path.exists(dirpath) and not os.path.isdir(dirpath):
-        raise ValueError(f"'{dirpath}' exists and is not a directory; cannot save an unzipped model there.")
     members = _members(model, include_optimizer)
     parent = os.path.dirname(os.path.abspath(dirpath))
     os.makedirs(parent, exist_ok=True)
@@ -146,14 +144,7 @@ def save_model_dir(model, dirpath, overwrite=True, include_optimizer=True):
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "wb") as fh:
                 fh.write(data)
-        old = None
-        if os.path.exists(dirpath):
-            old = tempfile.mkdtemp(prefix=".old-" + os.path.basename(dirpath) + "-", dir=parent)
-            os.rmdir(old)
-            os.replace(dirpath, old)
-        os.replace(tmp, dirpath)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_path(tmp, dirpath)  # an earlier save under this name (a directory or a file) goes
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -16,6 +16,7 @@ the optimizer's own get_weights/set_weights (keraslite.optimizers).
 """
 import contextlib
 import os
+import shutil
 import tempfile
 import warnings
 
@@ -52,6 +53,25 @@ def current_umask():
         return mask
 
 
+def replace_path(new, target):
+    """Move `new` (a file or a directory) to `target`. A file over a file is one atomic rename;
+    where either is a directory (a model saved under one name as a file, then as a directory,
+    or the reverse), the old `target` is moved aside first and removed once `new` is in place."""
+    if not (os.path.isdir(target) or (os.path.lexists(target) and os.path.isdir(new))):
+        os.replace(new, target)
+        return
+    parent = os.path.dirname(os.path.abspath(target))
+    old = tempfile.mkdtemp(prefix=".old-" + os.path.basename(target) + "-", dir=parent)
+    os.rmdir(old)
+    os.replace(target, old)
+    os.replace(new, target)
+    if os.path.isdir(old):
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            os.remove(old)
+
+
 @contextlib.contextmanager
 def atomic_write(filepath, overwrite=True):
     """Yield a temporary path next to `filepath`; on success move it over `filepath`."""
@@ -68,7 +88,7 @@ def atomic_write(filepath, overwrite=True):
     os.chmod(tmp, _new_file_mode(filepath))
     try:
         yield tmp
-        os.replace(tmp, filepath)
+        replace_path(tmp, filepath)
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(tmp)
