@@ -211,3 +211,31 @@ def test_numpy_names_old_tutorials_use_are_there():
     result = run(["-c", code])
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_a_saved_custom_model_loads_back_without_custom_objects_in_its_own_program(tmp_path):
+    # The tf.keras save guide: load_model("my_model") of a subclassed model defined in the script.
+    script = tmp_path / "guide.py"
+    script.write_text(
+        "import numpy as np\n"
+        "from tensorflow import keras\n"
+        "class CustomModel(keras.Model):\n"
+        "    def __init__(self, hidden_units):\n"
+        "        super().__init__()\n"
+        "        self.hidden_units = hidden_units\n"
+        "        self.dense_layers = [keras.layers.Dense(u) for u in hidden_units]\n"
+        "    def call(self, x):\n"
+        "        for layer in self.dense_layers:\n"
+        "            x = layer(x)\n"
+        "        return x\n"
+        "    def get_config(self):\n"
+        "        return {'hidden_units': self.hidden_units}\n"
+        "model = CustomModel([16, 10])\n"
+        "x = np.ones((1, 5), 'float32')\n"
+        "model(x)\n"
+        "model.save('my_model')\n"
+        "loaded = keras.models.load_model('my_model')\n"
+        "print(type(loaded).__name__, np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0)))\n")
+    result = run([str(script)], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["CustomModel", "True"]

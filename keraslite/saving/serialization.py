@@ -329,6 +329,18 @@ def get_layer_class(class_name, registered_name=None, custom_objects=None):
     return table.get(name)
 
 
+def _class_of_loaded_module(module, class_name):
+    """The layer class `class_name` of `module` (default "__main__", the running program) when
+    that module is already imported, as tf.keras found a saved model's custom class without
+    custom_objects. Nothing is imported, so nothing from the file runs."""
+    import sys
+
+    from torch import nn
+
+    cls = getattr(sys.modules.get(module or "__main__"), class_name, None)  # Keras 2 files name no module
+    return cls if isinstance(cls, type) and issubclass(cls, nn.Module) else None
+
+
 def deserialize_layer(config, custom_objects=None, safe_mode=None):
     """A layer or model from a config: Keras 3 {"module","class_name","config",...}, Keras 2
     {"class_name","config"}, or a bare class name (useful
@@ -352,7 +364,8 @@ def deserialize_layer(config, custom_objects=None, safe_mode=None):
     if not isinstance(inner, dict):
         raise ValueError(f"Layer config for class '{class_name}' has a 'config' of type {type(inner).__name__}; "
                          "expected a dict.")
-    cls = get_layer_class(class_name, config.get("registered_name"), custom_objects)
+    cls = get_layer_class(class_name, config.get("registered_name"), custom_objects) or \
+        _class_of_loaded_module(config.get("module"), class_name)
     if cls is None:
         raise ValueError(
             f"Unknown layer class '{class_name}'"
