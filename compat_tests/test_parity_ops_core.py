@@ -293,3 +293,15 @@ def test_arrays_with_negative_strides_convert_as_in_keras():
     l_layer.build((None, 4, 3))
     l_layer.set_weights(k_layer.get_weights())
     np.testing.assert_allclose(l_layer(a).detach().numpy(), k_out.detach().numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "std", "var", "prod", "any", "logsumexp"])
+def test_reduction_over_an_axis_the_tensor_lacks_raises_as_in_keras(name):
+    # SupCon's npairs_loss sums a 1-D tensor over axis 1: an error in Keras, not axis 0 counted round.
+    x = np.ones((2, 3), "float32")
+    with pytest.raises((IndexError, ValueError)):  # Keras's prod says ValueError
+        getattr(keras.ops, name)(x, axis=2)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        getattr(ops, name)(x, axis=2)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(getattr(keras.ops, name)(x, axis=-2)),
+                               ops.convert_to_numpy(getattr(ops, name)(x, axis=-2)), rtol=1e-6)

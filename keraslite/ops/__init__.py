@@ -170,9 +170,17 @@ def _axes(axis, ndim):
         return None
     if isinstance(axis, (np.ndarray, torch.Tensor)) and axis.ndim == 1:
         axis = axis.tolist()  # `axis=np.arange(1, ndim)` (Keras 2 programs)
-    if isinstance(axis, (list, tuple)):
-        return tuple(int(a) % ndim if ndim else int(a) for a in axis)
-    return (int(axis) % ndim if ndim else int(axis),)
+    return tuple(_axis_in_range(a, ndim) for a in (axis if isinstance(axis, (list, tuple)) else (axis,)))
+
+
+def _axis_in_range(axis, ndim):
+    """`axis` as a non-negative index (a 0-d tensor takes 0 and -1, as torch does); outside
+    [-ndim, ndim) it is an error, as in Keras, not an axis counted round again."""
+    axis, size = int(axis), _py_max(ndim, 1)
+    if not -size <= axis < size:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], but got "
+                         f"{axis}): the tensor has {ndim} dimension(s).")
+    return axis % ndim if ndim else axis
 
 
 def _float(x):
