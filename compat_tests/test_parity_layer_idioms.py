@@ -235,3 +235,23 @@ def test_training_flag_reaches_sublayers_through_a_call_without_training():
         results.append((lib.ops.convert_to_numpy(m.bn.moving_mean), (y == 0).mean() > 0.2, (z == 0).any()))
     np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-5)
     assert results[1][1:] == results[0][1:] == (True, False)
+
+
+def test_first_input_passed_by_its_parameter_name():
+    # The MAE example's `patch_encoder(patches=patches)`: build sees that input's shape.
+    def make(lib):
+        class PatchEncoder(lib.layers.Layer):
+            def build(self, input_shape):
+                self.seen = tuple(input_shape)
+                self.proj = lib.layers.Dense(2)
+
+            def call(self, patches):
+                return self.proj(patches)
+
+        return PatchEncoder()
+
+    x = np.ones((3, 5, 4), "float32")
+    for lib in (keras, keraslite):
+        eager, symbolic = make(lib), make(lib)
+        assert tuple(eager(patches=x).shape) == (3, 5, 2) and eager.seen == (3, 5, 4), lib.__name__
+        assert tuple(symbolic(patches=lib.Input((5, 4))).shape) == (None, 5, 2) and symbolic.seen == (None, 5, 4)

@@ -307,6 +307,17 @@ def _accepts(fn, arg):
     return arg in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
+def _first_parameter(fn):
+    """The name of `fn`'s first parameter after self (None when it takes only *args / **kwargs)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return None
+    first = params[0] if params else None
+    return first.name if first is not None and first.kind in (first.POSITIONAL_ONLY,
+                                                               first.POSITIONAL_OR_KEYWORD) else None
+
+
 def _default_and_position(fn, arg):
     """(default of `arg`: None when it has none, False when it is required, its index among the
     positional arguments after self or None)."""
@@ -356,6 +367,7 @@ class Layer(nn.Module):
     _call_training_default = None  # the default of call()'s `training` parameter (False if required)
     _call_training_position = None  # its index in `layer(*args)` when it can be given positionally
     _call_accepts_mask = False
+    _call_first_arg = "inputs"  # the name of call()'s first parameter: `layer(patches=x)` passes it by name
     _makes_masks = False  # compute_mask overridden: may create a mask even from none
     input_spec = None  # an InputSpec (or a list, one per input) checked on every call
     _wraps_torch_modules = True  # plain torch modules assigned to attributes become TorchModuleWrappers
@@ -388,6 +400,7 @@ class Layer(nn.Module):
         cls._call_accepts_training = _accepts(cls.call, "training")
         cls._call_training_default, cls._call_training_position = _default_and_position(cls.call, "training")
         cls._call_accepts_mask = _accepts(cls.call, "mask")
+        cls._call_first_arg = _first_parameter(cls.call) or "inputs"
 
     def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, batch_input_shape=None,
                  input_dim=None, batch_size=None, batch_shape=None, weights=None, activity_regularizer=None,
@@ -890,6 +903,9 @@ class Layer(nn.Module):
         self.build(input_shape)  # wrapped by _wrap_build: marks built, applies `weights=`
 
     def __call__(self, *args, **kwargs):
+        if not args and self._call_first_arg in kwargs:  # the first input given by its name
+            kwargs = dict(kwargs)
+            args = (kwargs.pop(self._call_first_arg),)
         inputs = args[0] if args else kwargs.get("inputs")
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, inputs, self.name)
