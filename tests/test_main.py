@@ -239,3 +239,16 @@ def test_a_saved_custom_model_loads_back_without_custom_objects_in_its_own_progr
     result = run([str(script)], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == ["CustomModel", "True"]
+
+
+def test_a_keras3_program_for_the_tensorflow_backend_reads_outputs_as_numpy():
+    # KERAS_BACKEND="tensorflow" programs call np.array(model(x)) / plt.imshow(outputs[i]).
+    code = ("import os\n"
+            "os.environ['KERAS_BACKEND'] = 'tensorflow'\n"
+            "import numpy as np, keras\n"
+            "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])\n"
+            "y = model(np.ones((2, 4), 'float32'))\n"
+            "print(np.array(y).shape, y.numpy().shape)\n")
+    result = run(["-c", code])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(2, 3) (2, 3)"

@@ -15,6 +15,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import re
 import sys
 import types
@@ -289,6 +290,13 @@ class _AliasLoader(importlib.abc.Loader):
         target = _import_target(self.target)  # surface errors in the target at import time
         # Python names this file in "cannot import name X from keras.layers (...)": show keraslite's.
         module.__file__ = getattr(target, "__file__", None)
+        if module.__name__ == "keras" and os.environ.get("KERAS_BACKEND", "").lower() in ("tensorflow", "jax"):
+            # A Keras 3 program written for the TensorFlow or JAX backend reads results as numpy
+            # (`np.array(model(x))`, `plt.imshow(outputs[i])`), which those backends' tensors
+            # allow: give it the tensors that `import tensorflow` gives (see tf_autodiff).
+            from keraslite.compat.tf_autodiff import install_eager_numpy
+
+            install_eager_numpy()
 
 
 class AliasFinder(importlib.abc.MetaPathFinder):
