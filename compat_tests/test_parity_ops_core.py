@@ -305,3 +305,16 @@ def test_reduction_over_an_axis_the_tensor_lacks_raises_as_in_keras(name):
         getattr(ops, name)(x, axis=2)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(getattr(keras.ops, name)(x, axis=-2)),
                                ops.convert_to_numpy(getattr(ops, name)(x, axis=-2)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("pad_width", [[[0, 0], [1, 1], [2, 1], [0, 0]], [[0, 0], [1, 2], [0, 0], [0, 0]],
+                                       [[1, 0], [0, 0], [1, 2], [1, 1]]])
+def test_reflect_padding_of_image_batches(pad_width):
+    # CycleGAN's ReflectionPadding2D: ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect").
+    x = np.arange(2 * 4 * 5 * 3, dtype="float32").reshape(2, 4, 5, 3)
+    got = ops.convert_to_numpy(ops.pad(x, pad_width, mode="reflect"))
+    if sum(1 for pair in pad_width if any(pair)) <= 2:  # real Keras's torch backend pads at most that here
+        np.testing.assert_array_equal(got, keras.ops.convert_to_numpy(keras.ops.pad(x, pad_width, mode="reflect")))
+    for mode in ("reflect", "edge", "wrap"):  # numpy's pad, the reference real Keras follows
+        np.testing.assert_array_equal(ops.convert_to_numpy(ops.pad(x, pad_width, mode=mode)),
+                                      np.pad(x, pad_width, mode=mode))

@@ -1036,15 +1036,21 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     torch_mode = {"reflect": "reflect", "symmetric": None, "edge": "replicate", "wrap": "circular"}.get(mode)
     if torch_mode is None:
         return torch.as_tensor(np.pad(x.detach().cpu().numpy(), pad_width, mode=mode), device=x.device)
-    # torch pads only trailing dims of a batched tensor: add leading dims as needed.
-    n_padded = len(flat) // 2
-    extra = 2 if n_padded >= x.dim() else 0
-    y = x.reshape((1,) * extra + tuple(x.shape)) if extra else x
-    flat = [v for pair in zip(flat[0::2], flat[1::2]) for v in pair]
-    while flat and flat[-1] == 0 and flat[-2] == 0 and len(flat) // 2 > 1:
-        flat = flat[:-2]
-    out = F.pad(_float(y), flat, mode=torch_mode).to(x.dtype)
-    return out.reshape(out.shape[extra:]) if extra else out
+    # torch pads the last one to three dims of a (batch, channels, *dims) tensor: the padded axes
+    # go last, the others are folded into the channels, and everything goes back after.
+    padded = [axis for axis, (before, after) in enumerate(pad_width) if before or after]
+    if not padded:
+        return x
+    if len(padded) > 3:
+        return torch.as_tensor(np.pad(x.detach().cpu().numpy(), pad_width, mode=mode), device=x.device)
+    others = [axis for axis in range(x.dim()) if axis not in padded]
+    moved = x.permute(others + padded)
+    kept_shape = tuple(moved.shape[:len(others)])
+    y = moved.reshape((1, math.prod(kept_shape)) + tuple(moved.shape[len(others):]))
+    sizes = [int(v) for axis in reversed(padded) for v in pad_width[axis]]
+    out = F.pad(_float(y), sizes, mode=torch_mode).to(x.dtype)
+    out = out.reshape(kept_shape + tuple(out.shape[2:]))
+    return out.permute([(others + padded).index(axis) for axis in range(x.dim())])
 
 
 @_op
