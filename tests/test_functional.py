@@ -588,3 +588,15 @@ def test_an_embedding_without_dropout_ignores_what_lands_in_training():
     model = keraslite.Model(inputs, layers.Dense(1)(layers.Embedding(10, 4, mask_zero=True)(inputs)))
     x = np.random.default_rng(0).integers(0, 10, (3, 5))
     np.testing.assert_allclose(model(x, np.ones((3, 5, 1))).detach().numpy(), model(x).detach().numpy())
+
+
+def test_set_weights_takes_arrays_made_from_each_weights_shape():
+    # `model.set_weights([np.zeros(w.shape) for w in model.weights])` with kernels kept permuted.
+    model = keraslite.Sequential([keraslite.Input((6, 4)), layers.Conv1D(5, 3), layers.GRU(3)])
+    saved = model.get_weights()
+    model.set_weights([np.zeros(tuple(w.shape), "float32") for w in model.weights])
+    assert not any(a.any() for a in model.get_weights())
+    model.set_weights(saved)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), saved))
+    with pytest.raises(ValueError, match="has shape"):
+        model.set_weights([np.zeros((2, 2), "float32")] + saved[1:])

@@ -868,13 +868,15 @@ class Layer(nn.Module):
                 f"({[tuple(np.shape(w)) for w in weights]}). Pass arrays in the order of get_weights().")
         for v, w in zip(params, weights):
             w = np.asarray(w)
-            if tuple(w.shape) != v.keras_shape:
+            # An array of the storage shape (`np.zeros(w.shape)` of a weight keraslite keeps
+            # permuted, such as a Conv2D kernel) is taken in that layout, as `assign` takes it.
+            if tuple(w.shape) not in (v.keras_shape, tuple(v.shape)):
                 raise ValueError(f"Layer '{self.name}' weight '{v.name}' has shape {v.keras_shape} but the "
                                  f"provided array has shape {tuple(w.shape)}.")
         with torch.no_grad():
             for v, w in zip(params, weights):
                 t = torch.as_tensor(np.asarray(w, order="C"), dtype=v.dtype).to(v.device)  # keeps 0-d arrays 0-d
-                v.copy_(v.keras_layout.from_keras(t))
+                v.copy_(v._stored(t))
 
     def count_params(self):
         if not self.built:
