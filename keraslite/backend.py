@@ -26,7 +26,10 @@ _LOCK = threading.Lock()
 
 
 def backend():
-    return "torch"
+    """"torch"; "tensorflow" when the program asked for that backend (KERAS_BACKEND=tensorflow),
+    so that its `if keras.backend.backend() == "tensorflow":` branch (tf.GradientTape steps,
+    Keras 2 models that require TensorFlow) is the one that runs, on the tensorflow shim."""
+    return "tensorflow" if os.environ.get("KERAS_BACKEND", "").lower() == "tensorflow" else "torch"
 
 
 def floatx():

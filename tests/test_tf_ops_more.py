@@ -1131,3 +1131,11 @@ def test_unsorted_segment_reductions(tf, kind):
         order = np.argsort(ids[:-1], kind="stable")
         sorted_result = getattr(tf.math, f"segment_{kind}")(data[:-1][order], ids[:-1][order])
         np.testing.assert_allclose(arr(sorted_result), got[:3], rtol=1e-5)
+
+
+def test_tf1_matrix_spellings(tf):
+    # keras-self-attention's history-only mask: tf.matrix_band_part(tf.ones((n, n)), -1, 0).
+    np.testing.assert_array_equal(arr(tf.matrix_band_part(tf.ones((4, 4)), 1, 0)),
+                                  np.tril(np.ones((4, 4))) - np.tril(np.ones((4, 4)), -2))
+    np.testing.assert_array_equal(arr(tf.compat.v1.matrix_band_part(tf.ones((3, 3)), -1, 0)), np.tril(np.ones((3, 3))))
+    np.testing.assert_allclose(arr(tf.matrix_inverse(2 * tf.eye(2))), 0.5 * np.eye(2))

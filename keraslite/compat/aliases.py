@@ -36,8 +36,8 @@ KERAS_TABLE = {
     "models": "keraslite.models",
     "applications": "keraslite.applications",
     "models.*": "keraslite.models",
-    "engine": "keraslite",                   # Keras 2: keras.engine.{topology,training,base_layer}
-    "engine.*": "keraslite",
+    "engine": "keraslite.compat.keras2_engine",  # Keras 2: keras.engine.{topology,training,base_layer}
+    "engine.*": "keraslite.compat.keras2_engine",
     "utils": "keraslite.utils",
     "initializations": "keraslite.compat.keras1_initializations",  # Keras 1
     "utils.np_utils": "keraslite.utils.np_utils",
@@ -45,6 +45,8 @@ KERAS_TABLE = {
     "utils.visualize_util": "keraslite.utils.vis_utils",   # Keras 1
     "utils.model_visualization": "keraslite.utils.vis_utils",
     "utils.feature_space": "keraslite.utils.feature_space",
+    "utils.conv_utils": "keraslite.utils.conv_utils",
+    "utils.layer_utils": "keraslite.utils.layer_utils",
     "utils.*": "keraslite.utils",
     "optimizers": "keraslite.optimizers",
     "optimizers.schedules": "keraslite.optimizers.schedules",

@@ -1079,7 +1079,12 @@ _TF1_NAMES = dict(
     to_float=lambda x, name="ToFloat": cast(x, float32), to_int32=lambda x, name="ToInt32": cast(x, int32),
     to_int64=lambda x, name="ToInt64": cast(x, int64), to_double=lambda x, name="ToDouble": cast(x, float64),
     count_nonzero=_more_ops.count_nonzero, enable_eager_execution=lambda *args, **kwargs: None,
-    enable_v2_behavior=lambda: None, executing_eagerly=lambda: True)
+    enable_v2_behavior=lambda: None, executing_eagerly=lambda: True,
+    # TF 1's top-level spellings of tf.linalg functions
+    matrix_band_part=_more_ops.LINALG["band_part"], matrix_transpose=_more_ops.LINALG["matrix_transpose"],
+    matrix_inverse=_more_ops.LINALG["inv"], matrix_determinant=_more_ops.LINALG["det"],
+    matrix_diag=_more_ops.LINALG["diag"], matrix_diag_part=_more_ops.LINALG["diag_part"],
+    trace=_more_ops.LINALG["trace"])
 globals().update(_TF1_NAMES)
 compat.v1.__dict__.update(_TF1_NAMES, train=TFNamespace("tensorflow.compat.v1.train",
                                                           **{k: v for k, v in vars(train).items() if not k.startswith("_")}),

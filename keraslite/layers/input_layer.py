@@ -69,7 +69,10 @@ def _is_string_dtype(dtype):
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
           ragged=None, optional=False):
-    """A symbolic input tensor: `x = Input(shape=(784,))`."""
+    """A symbolic input tensor: `x = Input(shape=(784,))`. `tensor=` an existing symbolic tensor
+    gives that tensor back, as Keras does (the applications' `input_tensor` path)."""
+    if isinstance(tensor, KerasTensor):
+        return tensor
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
                        name=name, ragged=ragged, optional=optional)
     return layer.output

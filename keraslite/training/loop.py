@@ -41,6 +41,13 @@ _LEGACY_COMPILE_KWARGS = {"sample_weight_mode", "target_tensors", "distribute", 
 _LEGACY_LOOP_KWARGS = {"workers", "use_multiprocessing", "max_queue_size"}
 
 
+def _set_training_mode(model, training):
+    """torch's train()/eval() of the model and its layers, called through nn.Module: programs
+    set attributes named `train` on their models (image-segmentation-keras's `model.train =
+    train`), as tf.keras allowed."""
+    torch.nn.Module.train(model, training)
+
+
 def _check_loop_kwargs(method, kwargs):
     """Drop the arguments old Keras versions accepted and ignored; reject anything else."""
     if kwargs.pop("show_accuracy", None) is not None:  # Keras 0.3; Keras 1 warned and ignored it
@@ -152,7 +159,7 @@ def _prepare_model(model, first_x, device):
     """
     if device.type != "cpu" and first_x is not None and not _all_built(model):
         was_training = model.training
-        model.eval()
+        _set_training_mode(model, False)
         with torch.no_grad():
             model(data_mod.map_structure(lambda t: t[:2].cpu(), first_x))
         model.train(was_training)
@@ -829,7 +836,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     for epoch in range(initial_epoch, epochs):
         reset_metrics(model)
         callbacks.on_epoch_begin(epoch)
-        model.train()
+        _set_training_mode(model, True)
         logs = None
         step = -1
         for step, batch in enumerate(train_data.epoch()):
@@ -861,7 +868,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         _count_steps(callbacks, step + 1)
         train_data.on_epoch_end()
         epoch_logs = pythonify(logs) if custom_step and logs is not None else _logs_now(model)
-        model.eval()
+        _set_training_mode(model, False)
         if val_data is not None and _should_validate(epoch, validation_freq):
             val_logs = _run_test(model, val_data, callbacks, in_fit=True)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -933,7 +940,7 @@ def _with_autograd(step):
 
 def _run_test(model, adapter, callbacks, in_fit=False):
     """One pass over `adapter` without updates; returns python logs."""
-    model.eval()
+    _set_training_mode(model, False)
     reset_metrics(model)
     callbacks.on_test_begin()
     custom_step = _custom_step(model, "test_step")
@@ -1028,7 +1035,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     end_hooks = callbacks.batch_hooks["on_predict_batch_end"]
     begin_hooks = callbacks.batch_hooks["on_predict_batch_begin"]
     accepts_training = model._call_accepts_training
-    model.eval()
+    _set_training_mode(model, False)
     outputs = []
     callbacks.on_predict_begin()
     if (device.type == "cuda" and not custom_step and not end_hooks and not begin_hooks
@@ -1164,7 +1171,7 @@ def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, retu
     _prepare_model(model, batch[0], _device())
     if reset_metrics is not False:  # Keras resets before each call (Keras 2's reset_metrics=False keeps them)
         globals()["reset_metrics"](model)
-    model.train()
+    _set_training_mode(model, True)
     logs = model.train_step(data_mod.pack_x_y_sample_weight(*batch))
     logs = pythonify(logs)
     return logs if return_dict else _flatten_in_order(model, logs)
@@ -1177,7 +1184,7 @@ def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False, reset
     _prepare_model(model, batch[0], _device())
     if reset_metrics is not False:
         globals()["reset_metrics"](model)
-    model.eval()
+    _set_training_mode(model, False)
     with torch.no_grad():
         if _custom_step(model, "test_step"):
             logs = model.test_step(data_mod.pack_x_y_sample_weight(*batch))
@@ -1190,7 +1197,7 @@ def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False, reset
 def predict_on_batch(model, x):
     batch = _one_batch(x, None, None, None)
     _prepare_model(model, batch[0], _device())
-    model.eval()
+    _set_training_mode(model, False)
     with torch.inference_mode():
         out = model.predict_step(data_mod.pack_x_y_sample_weight(*batch))
     return _concat([out])
