@@ -318,3 +318,20 @@ def test_reflect_padding_of_image_batches(pad_width):
     for mode in ("reflect", "edge", "wrap"):  # numpy's pad, the reference real Keras follows
         np.testing.assert_array_equal(ops.convert_to_numpy(ops.pad(x, pad_width, mode=mode)),
                                       np.pad(x, pad_width, mode=mode))
+
+
+@pytest.mark.parametrize("ends", [(0.0, 6.9077554), "tensors", "arrays"])
+@pytest.mark.parametrize("endpoint", [True, False])
+def test_linspace_rounds_as_keras_does(ends, endpoint):
+    # DDIM's sinusoidal embedding: linspace(log(min_freq), log(max_freq), 16), scaled by up to 2*pi*1000.
+    def make(lib):
+        if ends == "tensors":
+            return lib.ops.log(1.0), lib.ops.log(1000.0)
+        if ends == "arrays":
+            return np.array([0.0, 1.0], "float32"), np.array([1.0, 7.0], "float32")
+        return ends
+
+    want = keras.ops.convert_to_numpy(keras.ops.linspace(*make(keras), 16, endpoint=endpoint))
+    got = ops.convert_to_numpy(ops.linspace(*make(keraslite), 16, endpoint=endpoint))
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)

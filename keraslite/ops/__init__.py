@@ -1218,14 +1218,24 @@ def arange(start, stop=None, step=1, dtype=None):
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """`num` evenly spaced values from `start` to `stop` (excluded with endpoint=False), computed
+    in `dtype` as Keras's torch backend computes them (a DDIM embedding scales them by 1000s, so
+    float32 rounding shows). Array-valued ends give one such sequence per element, along `axis`."""
     dtype = _dtype_or(dtype, backend.floatx())
-    if endpoint:
-        out = torch.linspace(float(start), float(stop), num, dtype=torch.float64)
-        step = (float(stop) - float(start)) / _py_max(num - 1, 1)
+    if not endpoint and num > 0:
+        stop = stop - (stop - start) / num
+    step = (stop - start) / _py_max(num - 1, 1)
+    # Keras's torch backend: numbers through torch.linspace, tensors and arrays (0-d ones too) as
+    # start + (arange(num) / (num - 1)) * (stop - start); the two round differently in float32.
+    if not (hasattr(start, "__len__") and hasattr(stop, "__len__")):
+        out = torch.linspace(float(start), float(stop), num, dtype=dtype, device=backend.get_device())
     else:
-        step = (float(stop) - float(start)) / num
-        out = float(start) + step * torch.arange(num, dtype=torch.float64)
-    out = out.to(dtype)
+        first, last = _t(start, dtype), _t(stop, dtype)
+        fractions = torch.arange(num, dtype=dtype, device=first.device) / _py_max(num - 1, 1)
+        out = first[None] + fractions.reshape((num,) + (1,) * first.dim()) * (last - first)[None]
+        out = torch.movedim(out, 0, axis)
+    if endpoint is False and num == 1:
+        step = stop - start
     return (out, step) if retstep else out
 
 
