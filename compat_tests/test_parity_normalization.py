@@ -108,3 +108,13 @@ def test_config_keys_match_keras(name, kwargs):
     for key, value in k_cfg.items():
         if isinstance(value, (int, float, bool, str, list)) and key not in ("name",):
             assert l_cfg[key] == value, key
+
+
+def test_group_normalization_per_channel_config_after_build():
+    # CycleGAN's GroupNormalization(groups=-1): Keras records the channel count once built.
+    x = np.random.default_rng(0).standard_normal((2, 3, 3, 4)).astype("float32")
+    k_layer, l_layer = keras.layers.GroupNormalization(groups=-1), layers.GroupNormalization(groups=-1)
+    assert l_layer.get_config()["groups"] == k_layer.get_config()["groups"] == -1
+    k_out, l_out = k_layer(x), l_layer(x)
+    assert l_layer.get_config()["groups"] == k_layer.get_config()["groups"] == 4
+    np.testing.assert_allclose(l_out.detach().numpy(), keras.ops.convert_to_numpy(k_out), rtol=1e-5, atol=1e-5)

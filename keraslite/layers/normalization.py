@@ -420,7 +420,9 @@ class GroupNormalization(_AffineArgs, Layer):
         if dim is None:
             raise ValueError(f"GroupNormalization '{self.name}': axis {self.axis} of the input must be known; "
                              f"received input shape {tuple(input_shape)}.")
-        self._groups = dim if self.groups == -1 else self.groups
+        if self.groups == -1:  # instance normalization: as in Keras, the config then holds the count
+            self.groups = dim
+        self._groups = self.groups
         if dim < self._groups or dim % self._groups:
             raise ValueError(f"GroupNormalization '{self.name}': the {dim} channels (axis {self.axis} of input shape "
                              f"{tuple(input_shape)}) cannot be split into {self._groups} equal groups. Choose groups "
