@@ -325,6 +325,15 @@ def test_missing_pretrained_weights_say_which_file_to_put_where(monkeypatch, tmp
     ("MobileNetV3Small", dict(weights="imagenet", alpha=0.5)),
     ("MobileNetV3Large", dict(weights=None, input_shape=(16, 16, 3))),
     ("MobileNetV3Large", dict(weights="imagenet", classes=3)),
+    ("ConvNeXtTiny", dict(weights="no/such/file.h5")),
+    ("ConvNeXtTiny", dict(weights="imagenet", classes=3)),
+    ("ConvNeXtTiny", dict(weights=None, input_shape=(16, 16, 3))),
+    ("ConvNeXtTiny", dict(weights="imagenet", include_top=False, input_shape=(32, 32, 3), name="my_model")),
+    ("ConvNeXtXLarge", dict(weights="imagenet", classes=10)),
+    ("EfficientNetV2B0", dict(weights="no/such/file.h5")),
+    ("EfficientNetV2B0", dict(weights="imagenet", classes=3)),
+    ("EfficientNetV2L", dict(weights=None, input_shape=(31, 31, 3))),
+    ("EfficientNetV2S", dict(weights="imagenet", input_shape=(224, 224, 3))),
 ])
 def test_argument_errors_match_keras(fn, kwargs):
     with pytest.raises(ValueError) as k_err:

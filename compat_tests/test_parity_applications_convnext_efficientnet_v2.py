@@ -150,25 +150,6 @@ def test_pretrained_file_names_and_hashes_match_keras(recorded_downloads, fn, kw
     assert recorded_downloads["keraslite"] == recorded_downloads["keras"]
 
 
-@pytest.mark.parametrize("fn,kwargs", [
-    ("ConvNeXtTiny", dict(weights="no/such/file.h5")),
-    ("ConvNeXtTiny", dict(weights="imagenet", classes=3)),
-    ("ConvNeXtTiny", dict(weights=None, input_shape=(16, 16, 3))),
-    ("ConvNeXtTiny", dict(weights="imagenet", include_top=False, input_shape=(32, 32, 3), name="my_model")),
-    ("ConvNeXtXLarge", dict(weights="imagenet", classes=10)),
-    ("EfficientNetV2B0", dict(weights="no/such/file.h5")),
-    ("EfficientNetV2B0", dict(weights="imagenet", classes=3)),
-    ("EfficientNetV2L", dict(weights=None, input_shape=(31, 31, 3))),
-    ("EfficientNetV2S", dict(weights="imagenet", input_shape=(224, 224, 3))),
-])
-def test_argument_errors_match_keras(fn, kwargs):
-    with pytest.raises(ValueError) as k_err:
-        getattr(keras.applications, fn)(**kwargs)
-    with pytest.raises(ValueError) as l_err:
-        getattr(keraslite.applications, fn)(**kwargs)
-    assert str(l_err.value) == str(k_err.value)
-
-
 def test_convnext_refuses_channels_first(channels_first):
     with pytest.raises(ValueError) as k_err:
         keras.applications.ConvNeXtTiny(weights=None)
