@@ -472,3 +472,13 @@ def test_tf23_category_encoding_adapt_and_tf24_lookup_argument_names():
     assert layers.CategoryEncoding(max_tokens=5)(np.array([[1]])).shape == (1, 5)  # TF 2.3's name
     lookup = layers.IntegerLookup(max_values=None, oov_value=-1, mask_value=0, vocabulary=[5, 7])  # TF 2.4's
     np.testing.assert_array_equal(lookup(np.array([[5, 7, 9, 0]])).numpy(), [[2, 3, 1, 0]])
+
+
+def test_normalization_takes_the_object_array_of_a_frame_with_bool_columns():
+    # TF's fuel-efficiency tutorial: np.array(train_features) after get_dummies (bool columns).
+    frame = np.array([[1.0, 4, True], [2.0, 5, False], [3.0, 6, True]], dtype=object)
+    layer = layers.Normalization(axis=-1)
+    layer.adapt(frame)
+    numbers = frame.astype("float32")
+    want = (numbers[:1] - numbers.mean(0)) / np.sqrt(numbers.var(0))
+    np.testing.assert_allclose(layer(frame[:1]).numpy(), want, rtol=1e-5)

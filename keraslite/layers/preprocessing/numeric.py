@@ -133,6 +133,9 @@ class Normalization(Layer):
         self.adapt_variance.assign(var.astype("float32"))
 
     def call(self, inputs):
+        if not isinstance(inputs, torch.Tensor):  # np.array(data_frame) with bool columns is an object array
+            inputs = torch.as_tensor(np.asarray(inputs, dtype=np.float32), device=self.adapt_mean.device
+                                     if self.input_mean is None else None)
         inputs = inputs.to(self._variable_dtype)
         if self.input_mean is None:
             mean = self.adapt_mean.reshape(self._broadcast_shape)
