@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from compat_tests.conftest import keras
-from compat_tests.parity import to_numpy
+from compat_tests.parity import assert_close, to_numpy
 import keraslite
 
 
@@ -61,3 +61,18 @@ def test_symbolic_tensor_shows_its_mask():
         seen.append((tuple(mask.shape), str(mask.dtype), getattr(plain, "_keras_mask", None)))
         assert "sparse=False, ragged=False" in repr(mask)
     assert seen[1] == seen[0]
+
+
+def test_masks_computed_and_given_as_numpy_arrays():
+    # The masking guide calls compute_mask on data and passes numpy masks to Attention.
+    ids = np.array([[3, 5, 0, 0]])
+    frames = np.ones((1, 3, 2), "float32")
+    frames[0, 1] = 0.0
+    for lib in (keras, keraslite):
+        emb = lib.layers.Embedding(10, 2, mask_zero=True).compute_mask(ids)
+        assert isinstance(emb, torch.Tensor) and emb.tolist() == [[True, True, False, False]]
+        assert lib.layers.Masking().compute_mask(frames).tolist() == [[True, False, True]]
+    q = np.random.default_rng(0).random((1, 3, 2)).astype("float32")
+    mask = [None, np.array([[True, False, True]])]
+    assert_close(to_numpy(keraslite.layers.Attention()([q, q], mask=mask)),
+                 to_numpy(keras.layers.Attention()([q, q], mask=mask)), what="Attention with a numpy mask")

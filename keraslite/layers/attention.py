@@ -836,6 +836,7 @@ class Attention(Layer):
         self._validate_inputs(inputs, mask)
         q, v = inputs[0], inputs[1]
         k = inputs[2] if len(inputs) > 2 else v
+        mask = [torch.as_tensor(m) if isinstance(m, np.ndarray) else m for m in mask] if mask else mask
         q_mask = mask[0] if mask else None
         v_mask = mask[1] if mask else None
         scores = self._calculate_scores(q, k)

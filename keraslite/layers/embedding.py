@@ -160,6 +160,8 @@ class Embedding(Layer):
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
+        if isinstance(inputs, np.ndarray):  # called directly on data: a tensor mask, as Keras gives
+            inputs = torch.as_tensor(inputs)
         return inputs != 0
 
     def compute_output_shape(self, input_shape):

@@ -236,6 +236,8 @@ class Masking(Layer):
         self.supports_masking = True
 
     def compute_mask(self, inputs, mask=None):
+        if isinstance(inputs, np.ndarray):  # called directly on data, as the masking guide does
+            inputs = torch.as_tensor(inputs)
         return (inputs != self.mask_value).any(dim=-1)  # (batch, time)
 
     def call(self, inputs):
