@@ -1193,14 +1193,14 @@ def _segment(data, segment_ids, num_segments, kind="sum"):
     keep = ids.reshape(-1) >= 0
     ids, flat = ids.reshape(-1)[keep], flat[keep]
     shape = (int(num_segments),) + data.shape[ids.ndim:]
-    if kind == "sqrt_n":
-        counts = torch.zeros(int(num_segments), dtype=data.dtype, device=data.device).index_add(
-            0, ids, torch.ones_like(ids, dtype=data.dtype))
-        sums = _segment(data, segment_ids, num_segments)
-        return sums / counts.clamp(min=1).sqrt().reshape((-1,) + (1,) * (sums.dim() - 1))
     out = torch.full(shape, _empty_value(kind, data.dtype), dtype=data.dtype, device=data.device)
-    if kind == "sum":
-        return out.index_add(0, ids, flat)
+    if kind in ("sum", "sqrt_n"):
+        sums = out.index_add(0, ids, flat)
+        if kind == "sum":
+            return sums
+        counts = torch.zeros(shape[0], dtype=data.dtype, device=data.device).index_add(
+            0, ids, torch.ones_like(ids, dtype=data.dtype))
+        return sums / counts.clamp(min=1).sqrt().reshape((-1,) + (1,) * (sums.dim() - 1))
     index = ids.reshape((-1,) + (1,) * (flat.dim() - 1)).expand_as(flat)
     return out.scatter_reduce(0, index, flat, _SEGMENT_REDUCTIONS[kind], include_self=False)
 
