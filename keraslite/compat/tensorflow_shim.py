@@ -1050,21 +1050,10 @@ def _nest():
 nest = _nest()
 
 
-class _KerasLosses(TFNamespace):
-    """tf.losses: keraslite.losses (TF 2's tf.losses is tf.keras.losses), plus TF 1's
-    `sparse_softmax_cross_entropy(labels, logits)` / `softmax_cross_entropy(onehot_labels, logits)`,
-    which Keras has no function of that name for."""
-
-    def __getattr__(self, name):
-        import keraslite.losses
-
-        try:
-            return getattr(keraslite.losses, name)
-        except AttributeError:
-            return super().__getattr__(name)
-
-
-losses = _KerasLosses("tensorflow.losses", **_tf_v1.LOSSES)
+# tf.losses: keraslite.losses (TF 2's tf.losses is tf.keras.losses), plus TF 1's
+# `sparse_softmax_cross_entropy(labels, logits)` / `softmax_cross_entropy(onehot_labels, logits)`,
+# which Keras has no function of that name for.
+losses = TFNamespace("tensorflow.losses", _fallback="keraslite.losses", **_tf_v1.LOSSES)
 
 
 def _multinomial(logits, num_samples, seed=None, name=None, output_dtype=None):
@@ -1086,9 +1075,9 @@ _TF1_NAMES = dict(
     matrix_diag=_more_ops.LINALG["diag"], matrix_diag_part=_more_ops.LINALG["diag_part"],
     trace=_more_ops.LINALG["trace"])
 globals().update(_TF1_NAMES)
-compat.v1.__dict__.update(_TF1_NAMES, train=TFNamespace("tensorflow.compat.v1.train",
-                                                          **{k: v for k, v in vars(train).items() if not k.startswith("_")}),
-                          losses=_KerasLosses("tensorflow.compat.v1.losses", **_tf_v1.V1_LOSSES),
+compat.v1.__dict__.update(_TF1_NAMES, train=TFNamespace("tensorflow.compat.v1.train", _fallback=train),
+                          losses=TFNamespace("tensorflow.compat.v1.losses", _fallback="keraslite.losses",
+                                             **_tf_v1.V1_LOSSES),
                           nn=TFNamespace("tensorflow.compat.v1.nn", _fallback=nn, dropout=_tf_v1.dropout))
 compat.v2 = sys.modules[__name__]  # tf.compat.v2 is the TF 2 API: this module
 
