@@ -40,15 +40,21 @@ def _as_array(values):
     return array if array.dtype.kind in "biuf" else values
 
 
+def operand_for(tensor, values):
+    """Numeric `values` (an array, a list) as a tensor on `tensor`'s device; a floating one in
+    `tensor`'s floating dtype, as TensorFlow converts an operand."""
+    converted = torch.as_tensor(np.asarray(values), device=tensor.device)
+    if converted.is_floating_point() and tensor.is_floating_point():
+        converted = converted.to(tensor.dtype)
+    return converted
+
+
 def _converting(name, base):
     def operator(self, other):
         if type(other) in (list, tuple):
             other = _as_array(other)
         if isinstance(other, np.ndarray) and other.dtype.kind in "biuf":
-            converted = torch.as_tensor(other, device=self.device)
-            if converted.is_floating_point() and self.is_floating_point():
-                converted = converted.to(self.dtype)
-            other = converted
+            other = operand_for(self, other)
         return base(self, other)
 
     operator.__name__ = name

@@ -25,6 +25,7 @@ from torch.nn.modules import module as _torch_module
 from torch._subclasses.fake_tensor import unset_fake_temporarily
 
 from keraslite import backend, constraints as constraints_mod, initializers, mixed_precision, regularizers as regularizers_mod
+from keraslite.compat.numpy_operands import operand_for
 from keraslite.layers.input_spec import assert_input_compatibility
 from keraslite.layers.keras_tensor import KerasTensor, ShapeTuple
 from keraslite.utils import rng
@@ -108,14 +109,6 @@ class Variable(nn.Parameter):
         result.constraint, result.regularizer = self.constraint, self.regularizer
         memo[id(self)] = result
         return result
-
-    # Arithmetic with a list or numpy array on either side (`a * x ** b` with x a list): torch
-    # refuses such operands in its reflected operators, Keras's Variable converts them.
-    def _array_operand(self, other):
-        other = torch.as_tensor(np.asarray(other), device=self.device)
-        if other.is_floating_point() and self.is_floating_point():
-            other = other.to(self.dtype)
-        return other
 
     def __reduce_ex__(self, proto):
         # Pickles (torch.save, multiprocessing) as a plain Parameter holding the storage.
@@ -217,7 +210,8 @@ def _accepting_arrays(name):
 
     def operator(self, other):
         if isinstance(other, (list, tuple, np.ndarray)):
-            other = self._array_operand(other)
+            # `a * x ** b` with x a list: torch refuses such operands, Keras's Variable converts them.
+            other = operand_for(self, other)
         if self.keras_layout is not IDENTITY:
             return base(*in_keras_layout(self, other))
         return base(self, other)
