@@ -75,28 +75,21 @@ def _headless_defaults():
         os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-# numpy names that tutorials of every Keras era use and that numpy removed (1.24: the builtin
-# aliases np.float, np.int ...; 2.0: np.Inf, np.NaN, np.float_ ...), each the exact object it
-# stood for. Only names numpy no longer has are set.
-_REMOVED_NUMPY_NAMES = {
-    "float": float, "int": int, "bool": bool, "object": object, "str": str, "long": int, "unicode": str,
-    "complex": complex, "Inf": "inf", "Infinity": "inf", "PINF": "inf", "NINF": None, "NaN": "nan", "NAN": "nan",
-    "float_": "float64", "complex_": "complex128", "string_": "bytes_", "unicode_": "str_", "product": "prod",
-    "cumproduct": "cumprod", "alltrue": "all", "sometrue": "any", "row_stack": "vstack",
-}
-
-
 def _old_numpy_names():
+    """numpy names that tutorials of every Keras era use and that numpy removed (1.24: the
+    builtin aliases np.float, np.int ...; 2.0: np.Inf, np.NaN, np.float_ ...), each the exact
+    object it stood for. Only names numpy no longer has are set."""
     import numpy as np
 
-    for name, value in _REMOVED_NUMPY_NAMES.items():
-        if name in np.__dict__:
-            continue
-        if name == "NINF":
-            value = -np.inf
-        elif isinstance(value, str):
-            value = getattr(np, value)
-        setattr(np, name, value)
+    removed = {
+        "float": float, "int": int, "bool": bool, "object": object, "str": str, "long": int, "unicode": str,
+        "complex": complex, "Inf": np.inf, "Infinity": np.inf, "PINF": np.inf, "NINF": -np.inf, "NaN": np.nan,
+        "NAN": np.nan, "float_": np.float64, "complex_": np.complex128, "string_": np.bytes_, "unicode_": np.str_,
+        "product": np.prod, "cumproduct": np.cumprod, "alltrue": np.all, "sometrue": np.any, "row_stack": np.vstack,
+    }
+    for name, value in removed.items():
+        if name not in np.__dict__:
+            setattr(np, name, value)
 
 
 def _tensorflow_scalar_reads():
