@@ -221,6 +221,8 @@ def is_keras_tensor(x):
 
 
 def int_shape(x):
+    if hasattr(x, "keras_layout"):
+        return x.keras_shape  # a weight stored permuted: its Keras shape, as ops.shape gives
     shape = getattr(x, "shape", None)
     return None if shape is None else tuple(None if d is None else int(d) for d in shape)
 

@@ -77,8 +77,12 @@ def _default_dtype(x):
 
 
 def _t(x, dtype=None):
-    """Any array-like -> torch tensor (numpy keeps its dtype; Python values as Keras)."""
+    """Any array-like -> torch tensor (numpy keeps its dtype; Python values as Keras). A weight
+    stored permuted (a Conv2D kernel is kept (out, in, kh, kw)) is read in its Keras layout, as
+    ops.shape reports it: `ops.sum(conv.kernel, axis=-1)` sums over the input channels."""
     if isinstance(x, torch.Tensor):
+        if type(x) is not torch.Tensor and getattr(x, "keras_layout", None) is not None:
+            x = x.keras_value()
         return x if dtype is None else x.to(backend.torch_dtype(dtype))
     if isinstance(x, KerasTensor):
         raise TypeError(f"A symbolic tensor {x} cannot be converted to a concrete tensor. Use it inside a "
