@@ -600,3 +600,27 @@ def test_set_weights_takes_arrays_made_from_each_weights_shape():
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), saved))
     with pytest.raises(ValueError, match="has shape"):
         model.set_weights([np.zeros((2, 2), "float32")] + saved[1:])
+
+
+def test_layer_output_shape_is_its_graph_output_shape():
+    """tf.keras 2's `layer.output_shape`: from the layer's call in the model (batch None), even
+    when the layer was first called on data; a shared layer whose calls differ has none."""
+    dense = layers.Dense(2)
+    dense(np.zeros((1, 4), "float32"))
+    i = keraslite.Input((4,))
+    keraslite.Model(i, dense(i))
+    assert dense.output_shape == (None, 2)
+
+    lstm = layers.LSTM(3, return_state=True)
+    lstm(keraslite.Input((5, 2)))
+    assert lstm.output_shape == [(None, 3), (None, 3), (None, 3)]
+
+    shared = layers.Dense(3)
+    shared(keraslite.Input((4,)))
+    shared(keraslite.Input((7, 4)))
+    with pytest.raises(ValueError, match="multiple inbound nodes with different output shapes"):
+        shared.output_shape
+
+    eager_only = layers.Dense(5)
+    eager_only(np.zeros((2, 3), "float32"))
+    assert eager_only.output_shape == (2, 5)

@@ -637,6 +637,22 @@ class Layer(nn.Module):
 
     @property
     def output_shape(self):
+        """tf.keras 2's `layer.output_shape`: the shape of the layer's output in the model's
+        graph (batch dimension None), or, for a layer only ever called on data, the shape it
+        computes for the input it was built on."""
+        nodes = self._inbound_nodes
+        if nodes:
+            shapes = []
+            for node in nodes:
+                out = shape_of(node.outputs)
+                if out not in shapes:
+                    shapes.append(out)
+            if len(shapes) > 1:
+                # Not an AttributeError: raised in a property, torch's __getattr__ would replace it.
+                raise ValueError(f"The layer '{self.name}' has multiple inbound nodes with different output "
+                                     f"shapes {shapes}, so its output shape is ill-defined. Use "
+                                     "`layer.get_output_at(node_index).shape` instead.")
+            return shapes[0]
         if self._build_input_shape is None:
             raise AttributeError(f"The layer '{self.name}' has never been called and thus has no defined "
                                  "output shape.")
