@@ -48,7 +48,8 @@ def test_model_round_trip(tmp_path, ext):
     np.testing.assert_array_equal(predict(loaded), predict(model))
 
 
-@pytest.mark.parametrize("name", ["w.weights.h5", "w.h5"])
+# "w.keras" and "ckpt": tf.keras 2 checkpoint prefixes (ModelCheckpoint('x.keras', save_weights_only=True)).
+@pytest.mark.parametrize("name", ["w.weights.h5", "w.h5", "w.keras", "ckpt"])
 def test_weights_round_trip(tmp_path, name):
     model = randomized(mlp())
     model.save_weights(tmp_path / name)

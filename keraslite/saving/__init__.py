@@ -94,16 +94,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kw
 
 
 def save_weights(model, filepath, overwrite=True, save_format=None, **kwargs):
-    """`.weights.h5` -> Keras 3 layout; any other `.h5`/`.hdf5` -> the legacy layout Keras 2 wrote."""
+    """`.weights.h5` -> Keras 3 layout; any other name -> the legacy layout Keras 2 wrote."""
     from keraslite.saving import hdf5, keras_format
 
     filepath = os.fspath(filepath)
     kind = _kind(filepath)
     if kind == "weights.h5":
         return keras_format.save_weights(model, filepath, overwrite=overwrite)
-    if kind == "keras":
-        raise ValueError(f"save_weights cannot write '{filepath}': a '.keras' file holds a whole model. Use "
-                         "model.save(path), or a name ending in '.weights.h5'.")
+    # Any other name, '.keras' included, is what tf.keras 2 took as a checkpoint prefix
+    # (ModelCheckpoint('ckpt.keras', save_weights_only=True) then load_weights('ckpt.keras')):
+    # the weights are written there as legacy HDF5, which load_weights recognises by content.
     hdf5.save_weights(model, filepath, overwrite=overwrite)
     if not _has_h5_suffix(filepath):  # tf.keras 2's checkpoint name: keep its `checkpoint` state file
         from keraslite.saving import checkpoint_state
