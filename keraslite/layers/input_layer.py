@@ -53,6 +53,22 @@ class InputLayer(Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    @property
+    def input_shape(self):
+        return self._tf_keras_form(self.batch_shape)
+
+    @property
+    def output_shape(self):
+        return self._tf_keras_form(self.batch_shape)
+
+    @staticmethod
+    def _tf_keras_form(shape):
+        """tf.keras 2 gives an InputLayer's shapes as a list of one shape (`[(None, 224, 224, 3)]`,
+        read as `output_shape[0][1:3]`); standalone Keras 2 gives the shape itself."""
+        from keraslite.compat.aliases import tf_keras_imported
+
+        return [shape] if tf_keras_imported() else shape
+
     def get_config(self):
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": self.sparse,
                 "ragged": self.ragged, "name": self.name, "optional": self.optional}
