@@ -241,3 +241,10 @@ def test_a_custom_optimizer_written_against_the_keras_3_api_trains_like_keras():
     assert len(l_vars) == len(k_vars) == 2 + 4
     for lv, kv in zip(l_vars[2:], k_vars[2:]):
         np.testing.assert_allclose(lv.numpy(), np.asarray(kv.numpy()), rtol=1e-5, atol=1e-6)
+
+
+def test_learning_rate_converts_to_a_float32_array_as_in_keras():
+    k = keras.ops.convert_to_numpy(keras.optimizers.Adam(0.001).learning_rate)
+    lite = keraslite.ops.convert_to_numpy(keraslite.optimizers.Adam(0.001).learning_rate)
+    assert lite.dtype == k.dtype and lite.shape == k.shape and lite == k
+    assert keraslite.backend.eval(keraslite.optimizers.Adam(0.001).learning_rate).dtype == np.float32

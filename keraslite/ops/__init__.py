@@ -273,6 +273,8 @@ def convert_to_numpy(x):
         if hasattr(x, "keras_layout"):  # a weight: its Keras layout (a Conv2D kernel as (kh, kw, in, out))
             return x.numpy()
         return x.detach().cpu().numpy()
+    if hasattr(x, "numpy") and not isinstance(x, np.generic):  # an optimizer's learning_rate: float32
+        return np.asarray(x.numpy())
     return np.asarray(x)
 
 
