@@ -103,10 +103,21 @@ def _tensorflow_scalar_reads():
                             category=DeprecationWarning)
 
 
+def _children_use_aliases():
+    """Python processes the program starts import `keras` / `tensorflow` as keraslite too: a
+    fresh interpreter (scikit-learn's n_jobs=-1 workers, multiprocessing's "spawn" start method)
+    runs keraslite/child_startup/sitecustomize.py, which installs the aliases."""
+    startup = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child_startup")
+    entries = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != startup]
+    os.environ["PYTHONPATH"] = os.pathsep.join([startup, *entries])
+    os.environ["KERASLITE_ALIASES"] = "1"
+
+
 def _run_code(source, filename, argv, path0, module_file=None):
     from keraslite.compat.aliases import install_aliases
 
     install_aliases()
+    _children_use_aliases()
     code = compile(transform_source(source), filename, "exec", dont_inherit=True)
     main = types.ModuleType("__main__")
     main.__dict__.update({"__name__": "__main__", "__file__": module_file, "__cached__": None,
@@ -166,6 +177,7 @@ def run_module(name, args=()):
     from keraslite.compat.aliases import install_aliases
 
     install_aliases()
+    _children_use_aliases()
     saved = sys.argv[:]
     sys.argv = [name, *args]
     sys.path.insert(0, os.getcwd())

@@ -164,6 +164,21 @@ def test_module_without_equivalent_raises_clear_error(aliased):
         importlib.import_module("keras.applications.nasnet")
 
 
+def test_keras_src_implementation_paths(aliased):
+    """Libraries built on Keras 3 import from its implementation package `keras.src`."""
+    import io
+
+    from keras.src.saving.saving_lib import load_model, save_model
+
+    assert importlib.import_module("keras.src.layers").Dense is keraslite.layers.Dense
+    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(2)])
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    loaded = load_model(io.BytesIO(buffer.getvalue()), compile=True)
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_applications_paths(aliased):
     from keras.applications import VGG16
     from keras.applications.mobilenet_v2 import MobileNetV2, preprocess_input

@@ -74,6 +74,36 @@ def test_aliases_active_in_scripts(tmp_path):
     assert out.stdout.strip() == "True"
 
 
+def test_python_processes_the_program_starts_use_the_aliases_too(tmp_path):
+    """A fresh interpreter the program starts (joblib's workers behind scikit-learn's n_jobs=-1,
+    multiprocessing's "spawn", a subprocess of sys.executable) imports keras as keraslite; a
+    sitecustomize of the user's own still runs there."""
+    own_site = tmp_path / "own_site"
+    own_site.mkdir()
+    (own_site / "sitecustomize.py").write_text("import os\nos.environ['OWN_SITECUSTOMIZE_RAN'] = '1'\n")
+    (tmp_path / "prog.py").write_text(textwrap.dedent("""\
+        import multiprocessing, os, subprocess, sys
+
+        def dense_module(_=None):
+            import keras
+            return keras.layers.Dense.__module__ + " " + os.environ.get("OWN_SITECUSTOMIZE_RAN", "0")
+
+        if __name__ == "__main__":
+            code = "import keras, os; print(keras.layers.Dense.__module__, os.environ.get('OWN_SITECUSTOMIZE_RAN'))"
+            print("subprocess", subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                               check=True).stdout.strip())
+            with multiprocessing.get_context("spawn").Pool(1) as pool:
+                print("spawn", pool.map(dense_module, [0])[0])
+        """))
+    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(own_site), ENV["PYTHONPATH"]]))
+    env.pop("OWN_SITECUSTOMIZE_RAN", None)
+    out = subprocess.run([sys.executable, "-m", "keraslite", str(tmp_path / "prog.py")], capture_output=True,
+                         text=True, stdin=subprocess.DEVNULL, cwd=tmp_path, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "subprocess keraslite.layers.core 1" in out.stdout, out.stdout
+    assert "spawn keraslite.layers.core 1" in out.stdout, out.stdout
+
+
 def test_dash_c_and_exit_codes():
     out = run(["-c", "import sys; from keras.layers import Dense; print(sys.argv, Dense.__module__)", "x"])
     assert out.returncode == 0, out.stderr

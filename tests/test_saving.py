@@ -48,6 +48,32 @@ def test_model_round_trip(tmp_path, ext):
     np.testing.assert_array_equal(predict(loaded), predict(model))
 
 
+def test_keras_archive_to_and_from_a_file_object(tmp_path):
+    """Keras's saving_lib writes and reads the `.keras` archive through an open binary file
+    object (libraries pickle models this way); the compiled state and optimizer come back too."""
+    import io
+
+    from keraslite.saving import keras_format
+
+    model = randomized(mlp())
+    model.compile(optimizer=keraslite.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    model.fit(X, np.zeros((5, 2), "float32"), epochs=1, verbose=0)
+    buffer = io.BytesIO()
+    keras_format.save_model(model, buffer)
+    assert not buffer.closed and buffer.getvalue()[:2] == b"PK"
+    loaded = keras_format.load_model(io.BytesIO(buffer.getvalue()), compile=True)
+    np.testing.assert_array_equal(predict(loaded), predict(model))
+    assert type(loaded.optimizer).__name__ == "Adam"
+    np.testing.assert_allclose(float(loaded.optimizer.learning_rate), 0.01)
+    assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 1
+    # A real file opened for writing works the same, and the archive reads back by path.
+    with open(tmp_path / "m.keras", "wb") as fh:
+        keras_format.save_model(model, fh)
+    np.testing.assert_array_equal(predict(keraslite.saving.load_model(tmp_path / "m.keras")), predict(model))
+    with pytest.raises(keraslite.saving.KerasFileError):
+        keras_format.load_model(io.BytesIO(b"not a zip"))
+
+
 # "w.keras" and "ckpt": tf.keras 2 checkpoint prefixes (ModelCheckpoint('x.keras', save_weights_only=True)).
 @pytest.mark.parametrize("name", ["w.weights.h5", "w.h5", "w.keras", "ckpt"])
 def test_weights_round_trip(tmp_path, name):

@@ -63,6 +63,10 @@ KERAS_TABLE = {
     "mixed_precision.*": "keraslite.mixed_precision",  # tf.keras 2.1-2.3: mixed_precision.experimental
     "dtype_policies": "keraslite.mixed_precision",
     "experimental": "keraslite.optimizers.schedules",  # tf.keras 2.x: keras.experimental.CosineDecay
+    # Keras 3's implementation package, which libraries built on Keras import from directly
+    # (`from keras.src.saving.saving_lib import save_model`): its modules map like the public ones.
+    "src": "keraslite",
+    "src.saving.saving_lib": "keraslite.saving.keras_format",
 }
 
 # Names Keras puts in a namespace that keraslite keeps in another module: an alias of the key

@@ -116,11 +116,20 @@ def _dir_asset_reader(dirpath):
 
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Write the `.keras` archive to a path, or into an open binary file object (`io.BytesIO`,
+    a file opened with "wb"), as Keras's saving_lib does; a file object is left open."""
     members = _members(model, include_optimizer)
+    if isinstance(filepath, io.IOBase):
+        _write_zip(filepath, members)
+        return
     with W.atomic_write(filepath, overwrite) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
-            for name, data in members.items():
-                z.writestr(name, data)
+        _write_zip(tmp, members)
+
+
+def _write_zip(target, members):
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
 
 
 def save_model_dir(model, dirpath, overwrite=True, include_optimizer=True):
@@ -218,12 +227,16 @@ def _program_classes():
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """A model from a `.keras` archive (a path, or an open binary file object positioned at the
+    archive, as Keras's saving_lib reads) or from an unzipped `.keras` directory."""
     from keraslite.saving.config import compile_from_config
     from keraslite.saving.serialization import deserialize_layer
 
     import os
 
-    if os.path.isdir(filepath):  # the unzipped variant
+    if not isinstance(filepath, io.IOBase):
+        filepath = os.fspath(filepath)
+    if not isinstance(filepath, io.IOBase) and os.path.isdir(filepath):  # the unzipped variant
         config, weights = _read_dir(filepath)
         assets = _dir_asset_reader(filepath)
         custom_objects = {**_program_classes(), **(custom_objects or {})}
