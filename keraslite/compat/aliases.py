@@ -47,6 +47,7 @@ KERAS_TABLE = {
     "utils.feature_space": "keraslite.utils.feature_space",
     "utils.conv_utils": "keraslite.utils.conv_utils",
     "utils.layer_utils": "keraslite.utils.layer_utils",
+    "utils.legacy": "keraslite.utils.legacy",
     "utils.*": "keraslite.utils",
     "optimizers": "keraslite.optimizers",
     "optimizers.schedules": "keraslite.optimizers.schedules",
@@ -99,6 +100,9 @@ TENSORFLOW_ADDONS_TABLE = {"": "keraslite.compat.addons:tensorflow_addons",
 # Alias roots, longest first when resolving.
 ROOTS = {
     "keras": KERAS_TABLE,
+    # Keras 3 (and tf.keras 2.13+) keep their implementation under keras.src, laid out like the
+    # public API: packages built on Keras import from there (`from keras.src.ops import *`).
+    "keras.src": KERAS_TABLE,
     "tf_keras": KERAS_TABLE,
     "tensorflow.keras": KERAS_TABLE,
     "tensorflow.python.keras": KERAS_TABLE,
