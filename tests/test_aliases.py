@@ -466,3 +466,28 @@ def test_keras2_obtain_input_shape(aliased):
         _obtain_input_shape((128, 128, 3), 224, 32, "channels_last", True, weights="imagenet")
     with pytest.raises(ValueError, match="static"):
         _obtain_input_shape((None, None, 3), 224, 32, "channels_last", True)
+
+
+def test_keras_src_paths_resolve_like_the_public_api(aliased):
+    # Packages built on Keras 3 import its implementation package: `from keras.src.ops import *`.
+    src_ops = _import("keras.src.ops")
+    assert src_ops.cast is keraslite.ops.cast and src_ops.shape is keraslite.ops.shape
+    namespace = {}
+    exec("from keras.src.ops import *", namespace)
+    assert namespace["where"] is keraslite.ops.where
+    assert _import("keras.src.layers").Dense is keraslite.layers.Dense
+    assert _import("keras.src.layers.core.dense").Dense is keraslite.layers.Dense
+    import keras
+
+    assert keras.src.ops.equal is keraslite.ops.equal
+    with pytest.raises(ModuleNotFoundError, match="keraslite has no equivalent"):
+        _import("keras.src.no_such_module")
+
+
+def test_keras_utils_legacy_is_the_keras2_serialization(aliased):
+    import keras
+
+    assert hasattr(keras.utils, "legacy")  # libraries branch on it to pick the Keras 2 form
+    from keras.utils import legacy
+
+    assert legacy.deserialize_keras_object is keraslite.utils.legacy.deserialize_keras_object
