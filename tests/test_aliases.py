@@ -164,21 +164,6 @@ def test_module_without_equivalent_raises_clear_error(aliased):
         importlib.import_module("keras.applications.nasnet")
 
 
-def test_keras_src_implementation_paths(aliased):
-    """Libraries built on Keras 3 import from its implementation package `keras.src`."""
-    import io
-
-    from keras.src.saving.saving_lib import load_model, save_model
-
-    assert importlib.import_module("keras.src.layers").Dense is keraslite.layers.Dense
-    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(2)])
-    buffer = io.BytesIO()
-    save_model(model, buffer)
-    loaded = load_model(io.BytesIO(buffer.getvalue()), compile=True)
-    x = np.ones((2, 3), "float32")
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
-
-
 def test_applications_paths(aliased):
     from keras.applications import VGG16
     from keras.applications.mobilenet_v2 import MobileNetV2, preprocess_input
@@ -496,3 +481,39 @@ def test_input_layer_shapes_take_the_form_of_the_dialect_imported(monkeypatch, a
     importlib.import_module("tensorflow.keras")
     assert model.layers[0].output_shape == [(None, 4)] and model.layers[0].input_shape == [(None, 4)]
     assert model.layers[1].output_shape == (None, 2)
+
+
+def test_keras_src_paths_resolve_like_the_public_api(aliased):
+    # Packages built on Keras 3 import its implementation package: `from keras.src.ops import *`.
+    src_ops = _import("keras.src.ops")
+    assert src_ops.cast is keraslite.ops.cast and src_ops.shape is keraslite.ops.shape
+    namespace = {}
+    exec("from keras.src.ops import *", namespace)
+    assert namespace["where"] is keraslite.ops.where
+    assert _import("keras.src.layers").Dense is keraslite.layers.Dense
+    assert _import("keras.src.layers.core.dense").Dense is keraslite.layers.Dense
+    import keras
+
+    assert keras.src.ops.equal is keraslite.ops.equal
+    with pytest.raises(ModuleNotFoundError, match="keraslite has no equivalent"):
+        _import("keras.src.no_such_module")
+    # saving_lib is the `.keras` archive's module, which also writes into open file objects.
+    import io
+
+    from keras.src.saving.saving_lib import load_model, save_model
+
+    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(2)])
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    loaded = load_model(io.BytesIO(buffer.getvalue()), compile=True)
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_keras_utils_legacy_is_the_keras2_serialization(aliased):
+    import keras
+
+    assert hasattr(keras.utils, "legacy")  # libraries branch on it to pick the Keras 2 form
+    from keras.utils import legacy
+
+    assert legacy.deserialize_keras_object is keraslite.utils.legacy.deserialize_keras_object

@@ -47,6 +47,7 @@ KERAS_TABLE = {
     "utils.feature_space": "keraslite.utils.feature_space",
     "utils.conv_utils": "keraslite.utils.conv_utils",
     "utils.layer_utils": "keraslite.utils.layer_utils",
+    "utils.legacy": "keraslite.utils.legacy",
     "utils.*": "keraslite.utils",
     "optimizers": "keraslite.optimizers",
     "optimizers.schedules": "keraslite.optimizers.schedules",
@@ -63,10 +64,9 @@ KERAS_TABLE = {
     "mixed_precision.*": "keraslite.mixed_precision",  # tf.keras 2.1-2.3: mixed_precision.experimental
     "dtype_policies": "keraslite.mixed_precision",
     "experimental": "keraslite.optimizers.schedules",  # tf.keras 2.x: keras.experimental.CosineDecay
-    # Keras 3's implementation package, which libraries built on Keras import from directly
-    # (`from keras.src.saving.saving_lib import save_model`): its modules map like the public ones.
-    "src": "keraslite",
-    "src.saving.saving_lib": "keraslite.saving.keras_format",
+    # The `.keras` archive's own module (under keras.src below, `from keras.src.saving.saving_lib
+    # import save_model`), which also writes to and reads from open file objects.
+    "saving.saving_lib": "keraslite.saving.keras_format",
 }
 
 # Names Keras puts in a namespace that keraslite keeps in another module: an alias of the key
@@ -107,6 +107,9 @@ TENSORFLOW_ADDONS_TABLE = {"": "keraslite.compat.addons:tensorflow_addons",
 # Alias roots, longest first when resolving.
 ROOTS = {
     "keras": KERAS_TABLE,
+    # Keras 3 (and tf.keras 2.13+) keep their implementation under keras.src, laid out like the
+    # public API: packages built on Keras import from there (`from keras.src.ops import *`).
+    "keras.src": KERAS_TABLE,
     "tf_keras": KERAS_TABLE,
     "tensorflow.keras": KERAS_TABLE,
     "tensorflow.python.keras": KERAS_TABLE,

@@ -73,4 +73,8 @@ def __getattr__(name):
                                  f"imported ({e}).") from None
         globals()[name] = value
         return value
+    if name == "legacy":  # keras.utils.legacy: the Keras 2 form of (de)serialization
+        import importlib
+
+        return importlib.import_module("keraslite.utils.legacy")
     raise AttributeError(f"module 'keraslite.utils' has no attribute '{name}'.")
