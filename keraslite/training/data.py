@@ -475,6 +475,9 @@ class ArrayData:
     def on_epoch_end(self):
         pass
 
+    def reset(self):
+        pass
+
 
 def _gather_batches(t, batch_indices):
     for idx in batch_indices:
@@ -625,10 +628,17 @@ class IteratorData:
         src = self.source
         if isinstance(src, torch.utils.data.DataLoader):
             next(iter(src), None)
+        elif isinstance(src, PyDataset) and getattr(src, "_endless", False):
+            loader_seed_draw()  # a Keras 2 image iterator: Keras 2 read nothing ahead
         elif isinstance(src, PyDataset):
+            # The batch is really read: a dataset's __getitem__ may draw random numbers
+            # (augmentation) or keep state, as it does under Keras.
             loader_seed_draw()
+            src.on_epoch_begin()
+            order = list(range(src.num_batches)) if src.num_batches is not None else [0]
             if self.shuffle and src.num_batches is not None:
-                random.shuffle(list(range(src.num_batches)))
+                random.shuffle(order)
+            src[order[0]]
         else:
             loader_seed_draw()
 
@@ -640,6 +650,8 @@ class IteratorData:
         as Keras replaces it (kept for the next epoch only in the carried-over case)."""
         known = self.num_batches
         carry = self.carry_over and self._steps_given
+        if isinstance(self.source, PyDataset):
+            self.source.on_epoch_begin()
         if self._live is None or not carry:
             self._live, self._seen = self._new_pass(), 0
         count = 0
@@ -675,6 +687,14 @@ class IteratorData:
     def on_epoch_end(self):
         if isinstance(self.source, PyDataset):
             self.source.on_epoch_end()
+
+    def reset(self):
+        """The start of a fit or of an evaluation (validation included): Keras resets its epoch
+        iterator there, which ends a PyDataset's epoch (`on_epoch_end()`, where datasets
+        commonly reshuffle), so the first epoch already reads the reshuffled order. Not for a
+        Keras 2 image iterator (ImageDataGenerator.flow*), which keeps Keras 2's passes."""
+        if not getattr(self.source, "_endless", False):
+            self.on_epoch_end()
 
 
 def _pydataset_pass(dataset, shuffle):

@@ -813,6 +813,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                                          shuffle=False, steps=validation_steps, device=device)
 
     _keras_build_draws(model, train_data)
+    train_data.reset()
     callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                              verbose="auto" if given_verbose == "auto" else verbose, epochs=epochs,
                              steps=train_data.steps)
@@ -944,6 +945,7 @@ def _with_autograd(step):
 
 def _run_test(model, adapter, callbacks, in_fit=False):
     """One pass over `adapter` without updates; returns python logs."""
+    adapter.reset()
     _set_training_mode(model, False)
     reset_metrics(model)
     callbacks.on_test_begin()
