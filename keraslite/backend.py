@@ -8,7 +8,6 @@ differs (K.argmax on the last axis, K.clip(x, min_value, max_value), ...), defin
 Keras 1/2's `function` / `learning_phase` / `update` from keraslite.compat.backend_function.
 """
 import contextlib
-import functools
 import os
 import re
 import sys
@@ -169,12 +168,16 @@ def device(device_name):
         _DEVICE = previous
 
 
-@functools.lru_cache(maxsize=None)
+_ACCELERATOR = []  # found once; a plain list read, which torch.compile traces without a warning
+
+
 def accelerator_present():
     """Whether tensors can live anywhere but the CPU here (CUDA, MPS). Without one, every
     tensor and weight shares the CPU, and per-call device checks can be skipped."""
-    mps = getattr(torch.backends, "mps", None)
-    return torch.cuda.is_available() or (mps is not None and mps.is_available())
+    if not _ACCELERATOR:
+        mps = getattr(torch.backends, "mps", None)
+        _ACCELERATOR.append(torch.cuda.is_available() or (mps is not None and mps.is_available()))
+    return _ACCELERATOR[0]
 
 
 # ---------------------------------------------------------------------------- names
