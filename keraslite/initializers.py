@@ -78,7 +78,7 @@ class _Seeded(Initializer):
         draw, out = self._dtypes(dtype)
         shape = tuple(shape)
         rand = torch.rand(shape or (1,), generator=self._new_generator(), dtype=draw)
-        value = (high - low) * rand + low
+        value = rand.mul_(high - low).add_(low)  # in place: a large kernel's temporaries cost page faults
         return (value if shape else value[0]).to(out)
 
     def _normal(self, shape, mean, std, dtype):
