@@ -1139,3 +1139,19 @@ def test_tf1_matrix_spellings(tf):
                                   np.tril(np.ones((4, 4))) - np.tril(np.ones((4, 4)), -2))
     np.testing.assert_array_equal(arr(tf.compat.v1.matrix_band_part(tf.ones((3, 3)), -1, 0)), np.tril(np.ones((3, 3))))
     np.testing.assert_allclose(arr(tf.matrix_inverse(2 * tf.eye(2))), 0.5 * np.eye(2))
+
+
+# ------------------------------------------------------------------------------ KerasTensors and TF's keywords
+
+def test_shape_of_a_keras_input_is_a_graph_node(tf):
+    # TF 2.4+: tf.shape on a functional model's input is symbolic, known once data flows.
+    from keraslite import layers
+
+    x = layers.Input((8, 8, 3))
+    shape = tf.shape(x)
+    assert tuple(shape.shape) == (4,) and "int32" in str(shape.dtype)
+    model = tf.keras.Model(x, [tf.shape(x), tf.shape(x)[0]])
+    full, batch = model(np.zeros((2, 8, 8, 3), "float32"))
+    np.testing.assert_array_equal(arr(full), [2, 8, 8, 3])
+    assert int(batch) == 2
+

@@ -950,7 +950,7 @@ sigmoid, tanh = math.sigmoid, math.tanh  # keraslite.ops-backed, as tf.math's
 # The core functions that convert their input themselves also accept KerasTensors (a node of
 # the functional model being built); those mapped to keraslite.ops already do.
 for _name in ("reduce_mean", "reduce_sum", "reduce_max", "reduce_min", "concat", "stack", "argmax", "argmin",
-              "one_hot", "cast", "zeros_like", "ones_like"):
+              "one_hot", "cast", "zeros_like", "ones_like", "shape"):
     globals()[_name].__name__ = _name
     globals()[_name] = _more_ops.symbolic_aware(globals()[_name])
     if _name in math.__dict__:
