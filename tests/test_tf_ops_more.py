@@ -1155,3 +1155,28 @@ def test_shape_of_a_keras_input_is_a_graph_node(tf):
     np.testing.assert_array_equal(arr(full), [2, 8, 8, 3])
     assert int(batch) == 2
 
+
+
+def test_tf2_and_tf1_argument_spellings(tf):
+    # What tf_upgrade_v2 writes (input=, input_tensor=) and TF 1's keep_dims / reduction_indices.
+    t = tf.constant(np.arange(12, dtype="float32").reshape(3, 4))
+    np.testing.assert_array_equal(arr(tf.shape(input=t)), [3, 4])
+    assert int(tf.size(input=t)) == 12 and int(tf.rank(input=t)) == 2
+    np.testing.assert_allclose(arr(tf.reduce_mean(input_tensor=t, axis=1)), arr(t).mean(1))
+    np.testing.assert_allclose(arr(tf.reduce_sum(t, axis=1, keep_dims=True)), arr(t).sum(1, keepdims=True))
+    np.testing.assert_allclose(arr(tf.reduce_max(input_tensor=t, reduction_indices=[0], keep_dims=True)),
+                               arr(t).max(0, keepdims=True))
+    for name, fn in [("min", np.min), ("prod", np.prod), ("any", np.any), ("all", np.all)]:
+        np.testing.assert_array_equal(arr(getattr(tf, f"reduce_{name}")(input_tensor=t, axis=0, keepdims=True)),
+                                      fn(arr(t), axis=0, keepdims=True))
+    np.testing.assert_allclose(arr(tf.math.reduce_sum(input_tensor=t)), arr(t).sum())
+    assert tuple(tf.expand_dims(input=t, axis=0).shape) == (1, 3, 4)
+    assert tuple(tf.squeeze(input=t[None], axis=[0]).shape) == (3, 4)
+    np.testing.assert_array_equal(arr(tf.argmax(input=t, axis=1)), [3, 3, 3])
+    np.testing.assert_array_equal(arr(tf.argmax(t, dimension=0)), [2, 2, 2, 2])
+    np.testing.assert_allclose(arr(tf.compat.v1.reduce_mean(input_tensor=t, keep_dims=True, name="m")),
+                               [[arr(t).mean()]])
+    with pytest.raises(TypeError, match="reduction_indices"):
+        tf.reduce_sum(t, axis=0, reduction_indices=0)
+    with pytest.raises(TypeError, match="multiple values"):
+        tf.reduce_sum(t, input_tensor=t)

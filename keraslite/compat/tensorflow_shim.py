@@ -1098,6 +1098,23 @@ class _FeatureColumns(TFNamespace):
 
 
 feature_column = _FeatureColumns("tensorflow.feature_column")
+
+
+def _accept_tf_keywords(namespaces):
+    """Every public function of the shim's top level and of tf.math / tf.nn / tf.linalg /
+    tf.compat.v1 also takes TensorFlow's other spellings of its arguments (tf_ops.tf_keywords);
+    a function published under several names stays one object."""
+    done = {}
+    for space in namespaces:
+        for key, value in list(space.items()):
+            if key.startswith("_") or not isinstance(value, types.FunctionType):
+                continue
+            if id(value) not in done:
+                done[id(value)] = (value, _more_ops.tf_keywords(value))
+            space[key] = done[id(value)][1]
+
+
+_accept_tf_keywords([globals(), math.__dict__, nn.__dict__, linalg.__dict__, compat.v1.__dict__])
 # TF 2's tf.metrics / tf.optimizers / tf.initializers are tf.keras's (tf.losses above); imported on first use.
 _KERAS_MODULES = {"metrics": "keraslite.metrics", "optimizers": "keraslite.optimizers",
                   "initializers": "keraslite.initializers"}

@@ -43,7 +43,7 @@ import torch
 from keraslite.layers.conv import same_padding
 from keraslite.layers.keras_tensor import Dimension, dimension
 
-__all__ = ["TOP_LEVEL", "MATH", "NN", "RANDOM", "LINALG", "symbolic_aware"]
+__all__ = ["TOP_LEVEL", "MATH", "NN", "RANDOM", "LINALG", "symbolic_aware", "tf_keywords"]
 
 
 def keras_view(x):
@@ -1804,6 +1804,55 @@ def symbolic_aware(fn):
 
     wrapper._symbolic_aware = True
     return wrapper
+
+
+# TensorFlow's other spellings of common arguments: TF 2 calls the tensor `input` or
+# `input_tensor` (what tf_upgrade_v2 writes), TF 1 the axis `reduction_indices`, `dim`,
+# `dimension` or `squeeze_dims` and keepdims `keep_dims`; every op also takes an op `name`.
+_INPUT_KEYWORDS = ("input", "input_tensor")
+_KEYWORD_SPELLINGS = {"reduction_indices": "axis", "dim": "axis", "dimension": "axis", "squeeze_dims": "axis",
+                      "keep_dims": "keepdims"}
+
+
+def tf_keywords(fn):
+    """`fn`, also called with TensorFlow's spellings of its arguments (above) where `fn` names
+    them otherwise: `tf.reduce_mean(input_tensor=t, keep_dims=True)` is `reduce_mean(t,
+    keepdims=True)`. A `name=` that `fn` does not take is dropped (op names mean nothing eagerly)."""
+    import functools
+    import inspect
+
+    try:
+        parameters = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    named = {n for n, p in parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    any_keyword = any(p.kind == p.VAR_KEYWORD for p in parameters.values())
+    spellings = {old: new for old, new in _KEYWORD_SPELLINGS.items()
+                 if old not in named and (new in named or any_keyword)}
+    inputs = [n for n in _INPUT_KEYWORDS if n not in named]
+    if not named and not any(p.kind == p.VAR_POSITIONAL for p in parameters.values()):
+        return fn  # takes no arguments
+    drop_name = "name" not in named
+    title = getattr(fn, "__name__", "function")
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if kwargs:
+            for keyword in inputs:
+                if keyword in kwargs:
+                    if args:
+                        raise TypeError(f"{title}() got multiple values for argument '{keyword}'.")
+                    args = (kwargs.pop(keyword),)
+            for old, new in spellings.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{title}(): give only one of '{new}' and its deprecated spelling '{old}'.")
+                    kwargs[new] = kwargs.pop(old)
+            if drop_name:
+                kwargs.pop("name", None)
+        return fn(*args, **kwargs)
+
+    return call
 
 
 # Functions that run Python callables or build no tensor stay as they are.
