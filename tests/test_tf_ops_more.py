@@ -1180,3 +1180,21 @@ def test_tf2_and_tf1_argument_spellings(tf):
         tf.reduce_sum(t, axis=0, reduction_indices=0)
     with pytest.raises(TypeError, match="multiple values"):
         tf.reduce_sum(t, input_tensor=t)
+
+
+def test_map_fn_over_no_elements_keeps_the_output_structure(tf):
+    # TensorFlow traces fn for the element shape; over zero elements the result is still (0, ...).
+    out = tf.map_fn(lambda c: tf.fill([3], c), tf.constant([], dtype=tf.int64), dtype=tf.int64)
+    assert tuple(out.shape) == (0, 3) and out.dtype == torch.int64
+    out = tf.map_fn(lambda c: tf.cast(c, tf.float32) * 2, tf.zeros((0, 4, 2), tf.int32),
+                    fn_output_signature=tf.float32)
+    assert tuple(out.shape) == (0, 4, 2) and out.dtype == torch.float32
+    pair = tf.map_fn(lambda c: (c, c[0]), tf.zeros((0, 4)), dtype=(tf.float32, tf.float32))
+    assert [tuple(p.shape) for p in pair] == [(0, 4), (0,)]
+
+    def needs_data(c):
+        raise IndexError("no data")
+
+    assert tuple(tf.map_fn(needs_data, tf.zeros((0, 4)), dtype=tf.int32).shape) == (0,)
+    assert tuple(tf.map_fn(needs_data, tf.zeros((0, 4)),
+                           fn_output_signature=tf.TensorSpec([2, 2], tf.int32)).shape) == (0, 2, 2)

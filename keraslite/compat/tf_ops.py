@@ -1014,11 +1014,44 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
     if not leaves:
         raise ValueError("tf.map_fn: elems is empty.")
     count = leaves[0].shape[0]
+    if count == 0:
+        return _map_nothing(fn, elems, leaves, fn_output_signature if fn_output_signature is not None else dtype)
     results = [fn(_pack(elems, [leaf[i] for leaf in leaves])) for i in _builtin_range(count)]
-    if not results:
-        raise ValueError("tf.map_fn: elems has a first dimension of size 0; keraslite cannot infer the output.")
     out_leaves = [torch.stack([_tensor(r) for r in column]) for column in zip(*[_flat(r) for r in results])]
     return _pack(results[0], out_leaves)
+
+
+def _map_nothing(fn, elems, leaves, signature):
+    """map_fn over a first dimension of size 0: empty results of fn's output structure, dtypes
+    (the signature's, else fn's) and element shapes, which fn shows when called on one zero
+    element (TensorFlow traces fn for them). A fn that cannot take a zero element gives
+    results of shape (0,) in the signature's dtypes (elems' structure and dtypes without one)."""
+    from keraslite import tree
+
+    try:
+        with torch.no_grad():
+            sample = fn(_pack(elems, [torch.zeros(leaf.shape[1:], dtype=leaf.dtype, device=leaf.device)
+                                      for leaf in leaves]))
+        flat = [_tensor(r) for r in _flat(sample)]
+    except Exception:  # noqa: BLE001  (fn's own failure on a made-up element; the shape stays unknown)
+        sample = None
+    if sample is None:
+        if signature is None:
+            return _pack(elems, [leaf[:0] for leaf in leaves])
+        sample = signature
+        flat = [torch.zeros(tuple(getattr(s, "shape", None) or ()) if _known(s) else (),
+                            dtype=_torch_dtype(getattr(s, "dtype", s)), device=leaves[0].device)
+                for s in tree.flatten(signature)]
+    if signature is not None:
+        dtypes = [getattr(s, "dtype", s) for s in tree.flatten(signature)]
+        if len(dtypes) == len(flat):
+            flat = [f.to(_torch_dtype(d)) for f, d in zip(flat, dtypes)]
+    return _pack(sample, [f.unsqueeze(0)[:0] for f in flat])
+
+
+def _known(spec):
+    shape = getattr(spec, "shape", None)
+    return shape is not None and all(d is not None for d in tuple(shape))
 
 
 def vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True):
