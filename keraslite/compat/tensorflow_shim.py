@@ -1078,7 +1078,8 @@ globals().update(_TF1_NAMES)
 compat.v1.__dict__.update(_TF1_NAMES, train=TFNamespace("tensorflow.compat.v1.train", _fallback=train),
                           losses=TFNamespace("tensorflow.compat.v1.losses", _fallback="keraslite.losses",
                                              **_tf_v1.V1_LOSSES),
-                          nn=TFNamespace("tensorflow.compat.v1.nn", _fallback=nn, dropout=_tf_v1.dropout))
+                          nn=TFNamespace("tensorflow.compat.v1.nn", _fallback=nn, dropout=_tf_v1.dropout),
+                          image=TFNamespace("tensorflow.compat.v1.image", _fallback=image, resize=_tf_image.resize_v1))
 compat.v2 = sys.modules[__name__]  # tf.compat.v2 is the TF 2 API: this module
 
 
