@@ -1083,6 +1083,64 @@ compat.v1.__dict__.update(_TF1_NAMES, train=TFNamespace("tensorflow.compat.v1.tr
 compat.v2 = sys.modules[__name__]  # tf.compat.v2 is the TF 2 API: this module
 
 
+# Eager checks: tf.Assert and the tf.debugging assertions raise tf.errors.InvalidArgumentError
+# when they fail and return None otherwise; tf.control_dependencies only scopes its block.
+def Assert(condition, data, summarize=None, name=None):  # noqa: N802
+    if not np.all(np.asarray(_more_ops._tensor(condition).cpu())):
+        shown = ", ".join(str(d.tolist() if isinstance(d, torch.Tensor) else d) for d in data)
+        raise errors.InvalidArgumentError(f"assertion failed: [{shown}]")
+
+
+def _comparison_assert(compare, relation):
+    def check(x, y, message=None, summarize=None, name=None, data=None):
+        x, y = _more_ops._tensor(x), _more_ops._tensor(y)
+        if not torch.all(compare(x, y.to(x.device))).item():
+            raise errors.InvalidArgumentError(
+                f"{message + ' ' if message else ''}Condition x {relation} y did not hold. x = {x.tolist()}, "
+                f"y = {y.tolist()}")
+
+    return check
+
+
+_ASSERTS = dict(assert_equal=_comparison_assert(torch.eq, "=="), assert_none_equal=_comparison_assert(torch.ne, "!="),
+                assert_greater=_comparison_assert(torch.gt, ">"), assert_less=_comparison_assert(torch.lt, "<"),
+                assert_greater_equal=_comparison_assert(torch.ge, ">="),
+                assert_less_equal=_comparison_assert(torch.le, "<="))
+globals().update(_ASSERTS)
+debugging.__dict__.update(_ASSERTS, Assert=Assert)
+
+
+@contextlib.contextmanager
+def control_dependencies(control_inputs):
+    """Eagerly the listed ops have already run; the block just runs."""
+    yield
+
+
+def _set_intersection(a, b, validate_indices=True):
+    """tf.sets.intersection of two dense tensors: per row (all but the last axis), the sorted
+    values found in both rows' last axes, as a SparseTensor of dense shape rows + (largest count,)."""
+    a_values, b_values = np.asarray(_more_ops._tensor(a).cpu()), np.asarray(_more_ops._tensor(b).cpu())
+    if a_values.ndim < 2 or a_values.shape[:-1] != b_values.shape[:-1]:
+        raise ValueError(f"tf.sets.intersection: a and b need rank 2 or more and the same leading dimensions; got "
+                         f"shapes {a_values.shape} and {b_values.shape}.")
+    rows = a_values.shape[:-1]
+    indices, values, width = [], [], 0
+    for row in np.ndindex(*rows):
+        common = np.intersect1d(a_values[row], b_values[row])
+        width = max(width, len(common))
+        indices += [(*row, k) for k in _builtin_range(len(common))]
+        values += common.tolist()
+    return SparseTensor(np.asarray(indices, np.int64).reshape(-1, len(rows) + 1),
+                        np.asarray(values, dtype=a_values.dtype), (*rows, width))
+
+
+sets = TFNamespace("tensorflow.sets", intersection=_set_intersection, set_intersection=_set_intersection)
+sparse_tensor_to_dense = _tf_ragged.sparse_to_dense  # TF 1's name for tf.sparse.to_dense
+random_shuffle = random.shuffle  # TF 1's name
+compat.v1.__dict__.update(Assert=Assert, control_dependencies=control_dependencies, sets=sets,
+                          sparse_tensor_to_dense=sparse_tensor_to_dense, random_shuffle=random_shuffle, **_ASSERTS)
+
+
 class _FeatureColumns(TFNamespace):
     """`tf.feature_column` is not provided; `from tensorflow import feature_column` still
     imports, so that its first use says so (Python would report a bare ImportError)."""
