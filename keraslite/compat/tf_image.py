@@ -6,6 +6,9 @@ torch tensors (images HWC or NHWC, channels last, as in TensorFlow).
   (except 'nearest', which keeps the input dtype). 'bicubic' is torch's cubic (a=-0.75), where
   TensorFlow's Keys cubic uses a=-0.5; 'area', 'lanczos*', 'gaussian', 'mitchellcubic' and
   preserve_aspect_ratio raise.
+- TF 1's `resize_bilinear` / `resize_nearest_neighbor` / `compat.v1.image.resize` keep TF 1's
+  sampling (source = dst * in/out, or align_corners), and `crop_and_resize` samples each box
+  as TensorFlow's kernel does.
 - `convert_image_dtype` scales as TensorFlow: integers to [0, 1] floats by the dtype's max,
   floats to integers by max + 0.5 then a truncating cast.
 - `decode_jpeg` / `decode_png` / `decode_image` decode with Pillow into uint8 HWC tensors;
