@@ -138,3 +138,88 @@ def test_ssim_matches_its_definition(tf):
     assert tuple(tf.image.ssim(a.astype("float32"), b.astype("float32"), 1.0, return_index_map=True).shape) == (2, 4, 3)
     with pytest.raises(ValueError, match="filter_size"):
         tf.image.ssim(a[:, :8], b[:, :8], 1.0)
+
+
+# ------------------------------------------------------------------------------ TF 1 resizing, crop_and_resize
+
+def _crop_and_resize_reference(image, boxes, box_indices, crop_size, method, extrapolation_value):
+    """TensorFlow's crop_and_resize sampling rule, one output pixel at a time."""
+    _, h, w, c = image.shape
+    ch, cw = crop_size
+    out = np.zeros((len(boxes), ch, cw, c), np.float32)
+    for n, (y1, x1, y2, x2) in enumerate(boxes):
+        img = image[box_indices[n]].astype(np.float64)
+        for i in range(ch):
+            y = y1 * (h - 1) + i * (y2 - y1) * (h - 1) / (ch - 1) if ch > 1 else 0.5 * (y1 + y2) * (h - 1)
+            for j in range(cw):
+                x = x1 * (w - 1) + j * (x2 - x1) * (w - 1) / (cw - 1) if cw > 1 else 0.5 * (x1 + x2) * (w - 1)
+                if not (0 <= y <= h - 1 and 0 <= x <= w - 1):
+                    out[n, i, j] = extrapolation_value
+                elif method == "nearest":
+                    out[n, i, j] = img[int(np.floor(y + 0.5)), int(np.floor(x + 0.5))]
+                else:
+                    t, b, l, r = int(np.floor(y)), int(np.ceil(y)), int(np.floor(x)), int(np.ceil(x))
+                    top = img[t, l] + (img[t, r] - img[t, l]) * (x - l)
+                    bottom = img[b, l] + (img[b, r] - img[b, l]) * (x - l)
+                    out[n, i, j] = top + (bottom - top) * (y - t)
+    return out
+
+
+@pytest.mark.parametrize("method", ["bilinear", "nearest"])
+@pytest.mark.parametrize("crop_size", [(3, 4), (1, 1), (5, 2)])
+def test_crop_and_resize_follows_tensorflows_sampling(tf, method, crop_size):
+    rng = np.random.default_rng(1)
+    image = rng.normal(size=(2, 7, 9, 3)).astype("float32")
+    boxes = np.array([[0, 0, 1, 1], [0.1, 0.2, 0.7, 0.9], [-0.2, 0.3, 0.5, 1.3], [0.8, 0.6, 0.2, 0.1]], "float32")
+    indices = np.array([0, 1, 1, 0])
+    got = tf.image.crop_and_resize(image, boxes, indices, crop_size, method=method, extrapolation_value=-5)
+    assert got.dtype == torch.float32
+    want = _crop_and_resize_reference(image, boxes, indices, crop_size, method, -5)
+    np.testing.assert_allclose(arr(got), want, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="box_indices"):
+        tf.image.crop_and_resize(image, boxes, [0, 1], crop_size)
+
+
+def _legacy_resize_reference(image, size, method, align_corners):
+    """TF 1's resize_bilinear / resize_nearest_neighbor: source = dst * in/out, or
+    dst * (in-1)/(out-1) with align_corners."""
+    h, w = image.shape[:2]
+    out_h, out_w = size
+    sy = (h - 1) / (out_h - 1) if align_corners and out_h > 1 else h / out_h
+    sx = (w - 1) / (out_w - 1) if align_corners and out_w > 1 else w / out_w
+    out = np.zeros((out_h, out_w, image.shape[2]), np.float64)
+    for i in range(out_h):
+        for j in range(out_w):
+            y, x = i * sy, j * sx
+            if method == "nearest":
+                rnd = (lambda v: np.floor(v + 0.5)) if align_corners else np.floor
+                out[i, j] = image[min(int(rnd(y)), h - 1), min(int(rnd(x)), w - 1)]
+                continue
+            t, l = int(np.floor(y)), int(np.floor(x))
+            b, r = min(int(np.ceil(y)), h - 1), min(int(np.ceil(x)), w - 1)
+            top = image[t, l] + (image[t, r] - image[t, l]) * (x - l)
+            bottom = image[b, l] + (image[b, r] - image[b, l]) * (x - l)
+            out[i, j] = top + (bottom - top) * (y - t)
+    return out
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("size", [(11, 7), (3, 2)])
+def test_tf1_resize_bilinear_and_nearest(tf, align_corners, size):
+    image = np.random.default_rng(2).normal(size=(5, 4, 2)).astype("float32")
+    want = _legacy_resize_reference(image, size, "bilinear", align_corners)
+    for got in (tf.compat.v1.image.resize_bilinear(image[None], size, align_corners=align_corners)[0],
+                tf.image.resize_bilinear(image[None], size, align_corners=align_corners)[0],
+                tf.compat.v1.image.resize(image, size, method="bilinear", align_corners=align_corners),
+                tf.compat.v1.image.resize_images(image, size, align_corners=align_corners)):
+        assert got.dtype == torch.float32
+        np.testing.assert_allclose(arr(got), want, rtol=1e-5, atol=1e-5)
+    ints = (image * 10).astype("int32")
+    near = tf.compat.v1.image.resize(ints, size, method=tf.compat.v1.image.ResizeMethod.NEAREST_NEIGHBOR,
+                                     align_corners=align_corners)
+    assert near.dtype == torch.int32
+    np.testing.assert_array_equal(arr(near), _legacy_resize_reference(ints, size, "nearest", align_corners))
+    np.testing.assert_array_equal(arr(tf.image.resize_nearest_neighbor(ints[None], size,
+                                                                       align_corners=align_corners)[0]), arr(near))
+    if not align_corners and size == (11, 7):  # TF 1's rule is not TF 2's half-pixel resize
+        assert not np.allclose(arr(tf.image.resize(image, size)), want, atol=1e-3)

@@ -1139,3 +1139,62 @@ def test_tf1_matrix_spellings(tf):
                                   np.tril(np.ones((4, 4))) - np.tril(np.ones((4, 4)), -2))
     np.testing.assert_array_equal(arr(tf.compat.v1.matrix_band_part(tf.ones((3, 3)), -1, 0)), np.tril(np.ones((3, 3))))
     np.testing.assert_allclose(arr(tf.matrix_inverse(2 * tf.eye(2))), 0.5 * np.eye(2))
+
+
+# ------------------------------------------------------------------------------ KerasTensors and TF's keywords
+
+def test_shape_of_a_keras_input_is_a_graph_node(tf):
+    # TF 2.4+: tf.shape on a functional model's input is symbolic, known once data flows.
+    from keraslite import layers
+
+    x = layers.Input((8, 8, 3))
+    shape = tf.shape(x)
+    assert tuple(shape.shape) == (4,) and "int32" in str(shape.dtype)
+    model = tf.keras.Model(x, [tf.shape(x), tf.shape(x)[0]])
+    full, batch = model(np.zeros((2, 8, 8, 3), "float32"))
+    np.testing.assert_array_equal(arr(full), [2, 8, 8, 3])
+    assert int(batch) == 2
+
+
+
+def test_tf2_and_tf1_argument_spellings(tf):
+    # What tf_upgrade_v2 writes (input=, input_tensor=) and TF 1's keep_dims / reduction_indices.
+    t = tf.constant(np.arange(12, dtype="float32").reshape(3, 4))
+    np.testing.assert_array_equal(arr(tf.shape(input=t)), [3, 4])
+    assert int(tf.size(input=t)) == 12 and int(tf.rank(input=t)) == 2
+    np.testing.assert_allclose(arr(tf.reduce_mean(input_tensor=t, axis=1)), arr(t).mean(1))
+    np.testing.assert_allclose(arr(tf.reduce_sum(t, axis=1, keep_dims=True)), arr(t).sum(1, keepdims=True))
+    np.testing.assert_allclose(arr(tf.reduce_max(input_tensor=t, reduction_indices=[0], keep_dims=True)),
+                               arr(t).max(0, keepdims=True))
+    for name, fn in [("min", np.min), ("prod", np.prod), ("any", np.any), ("all", np.all)]:
+        np.testing.assert_array_equal(arr(getattr(tf, f"reduce_{name}")(input_tensor=t, axis=0, keepdims=True)),
+                                      fn(arr(t), axis=0, keepdims=True))
+    np.testing.assert_allclose(arr(tf.math.reduce_sum(input_tensor=t)), arr(t).sum())
+    assert tuple(tf.expand_dims(input=t, axis=0).shape) == (1, 3, 4)
+    assert tuple(tf.squeeze(input=t[None], axis=[0]).shape) == (3, 4)
+    np.testing.assert_array_equal(arr(tf.argmax(input=t, axis=1)), [3, 3, 3])
+    np.testing.assert_array_equal(arr(tf.argmax(t, dimension=0)), [2, 2, 2, 2])
+    np.testing.assert_allclose(arr(tf.compat.v1.reduce_mean(input_tensor=t, keep_dims=True, name="m")),
+                               [[arr(t).mean()]])
+    with pytest.raises(TypeError, match="reduction_indices"):
+        tf.reduce_sum(t, axis=0, reduction_indices=0)
+    with pytest.raises(TypeError, match="multiple values"):
+        tf.reduce_sum(t, input_tensor=t)
+
+
+def test_map_fn_over_no_elements_keeps_the_output_structure(tf):
+    # TensorFlow traces fn for the element shape; over zero elements the result is still (0, ...).
+    out = tf.map_fn(lambda c: tf.fill([3], c), tf.constant([], dtype=tf.int64), dtype=tf.int64)
+    assert tuple(out.shape) == (0, 3) and out.dtype == torch.int64
+    out = tf.map_fn(lambda c: tf.cast(c, tf.float32) * 2, tf.zeros((0, 4, 2), tf.int32),
+                    fn_output_signature=tf.float32)
+    assert tuple(out.shape) == (0, 4, 2) and out.dtype == torch.float32
+    pair = tf.map_fn(lambda c: (c, c[0]), tf.zeros((0, 4)), dtype=(tf.float32, tf.float32))
+    assert [tuple(p.shape) for p in pair] == [(0, 4), (0,)]
+
+    def needs_data(c):
+        raise IndexError("no data")
+
+    assert tuple(tf.map_fn(needs_data, tf.zeros((0, 4)), dtype=tf.int32).shape) == (0,)
+    assert tuple(tf.map_fn(needs_data, tf.zeros((0, 4)),
+                           fn_output_signature=tf.TensorSpec([2, 2], tf.int32)).shape) == (0, 2, 2)

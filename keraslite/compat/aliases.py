@@ -93,7 +93,8 @@ TF_TABLE.update({name: f"keraslite.compat.tensorflow_shim:{name}" for name in (
 TF_TABLE.update({f"python.{path}": f"keraslite.compat.tf_python:{path}" for path in (
     "framework", "framework.ops", "framework.dtypes", "framework.tensor_shape", "framework.constant_op",
     "framework.random_seed", "ops", "ops.math_ops", "ops.array_ops", "ops.nn", "ops.nn_ops", "ops.random_ops",
-    "ops.variables", "ops.numpy_ops", "ops.numpy_ops.np_config", "client", "client.device_lib")})
+    "ops.variables", "ops.numpy_ops", "ops.numpy_ops.np_config", "client", "client.device_lib", "eager",
+    "eager.context")})
 TF_TABLE["compat.v1"] = "keraslite.compat.tensorflow_shim:compat.v1"
 TF_TABLE["compat.v2"] = "keraslite.compat.tensorflow_shim"
 

@@ -950,7 +950,7 @@ sigmoid, tanh = math.sigmoid, math.tanh  # keraslite.ops-backed, as tf.math's
 # The core functions that convert their input themselves also accept KerasTensors (a node of
 # the functional model being built); those mapped to keraslite.ops already do.
 for _name in ("reduce_mean", "reduce_sum", "reduce_max", "reduce_min", "concat", "stack", "argmax", "argmin",
-              "one_hot", "cast", "zeros_like", "ones_like"):
+              "one_hot", "cast", "zeros_like", "ones_like", "shape"):
     globals()[_name].__name__ = _name
     globals()[_name] = _more_ops.symbolic_aware(globals()[_name])
     if _name in math.__dict__:
@@ -1078,8 +1078,67 @@ globals().update(_TF1_NAMES)
 compat.v1.__dict__.update(_TF1_NAMES, train=TFNamespace("tensorflow.compat.v1.train", _fallback=train),
                           losses=TFNamespace("tensorflow.compat.v1.losses", _fallback="keraslite.losses",
                                              **_tf_v1.V1_LOSSES),
-                          nn=TFNamespace("tensorflow.compat.v1.nn", _fallback=nn, dropout=_tf_v1.dropout))
+                          nn=TFNamespace("tensorflow.compat.v1.nn", _fallback=nn, dropout=_tf_v1.dropout),
+                          image=TFNamespace("tensorflow.compat.v1.image", _fallback=image, resize=_tf_image.resize_v1))
 compat.v2 = sys.modules[__name__]  # tf.compat.v2 is the TF 2 API: this module
+
+
+# Eager checks: tf.Assert and the tf.debugging assertions raise tf.errors.InvalidArgumentError
+# when they fail and return None otherwise; tf.control_dependencies only scopes its block.
+def Assert(condition, data, summarize=None, name=None):  # noqa: N802
+    if not np.all(np.asarray(_more_ops._tensor(condition).cpu())):
+        shown = ", ".join(str(d.tolist() if isinstance(d, torch.Tensor) else d) for d in data)
+        raise errors.InvalidArgumentError(f"assertion failed: [{shown}]")
+
+
+def _comparison_assert(compare, relation):
+    def check(x, y, message=None, summarize=None, name=None, data=None):
+        x, y = _more_ops._tensor(x), _more_ops._tensor(y)
+        if not torch.all(compare(x, y.to(x.device))).item():
+            raise errors.InvalidArgumentError(
+                f"{message + ' ' if message else ''}Condition x {relation} y did not hold. x = {x.tolist()}, "
+                f"y = {y.tolist()}")
+
+    return check
+
+
+_ASSERTS = dict(assert_equal=_comparison_assert(torch.eq, "=="), assert_none_equal=_comparison_assert(torch.ne, "!="),
+                assert_greater=_comparison_assert(torch.gt, ">"), assert_less=_comparison_assert(torch.lt, "<"),
+                assert_greater_equal=_comparison_assert(torch.ge, ">="),
+                assert_less_equal=_comparison_assert(torch.le, "<="))
+globals().update(_ASSERTS)
+debugging.__dict__.update(_ASSERTS, Assert=Assert)
+
+
+@contextlib.contextmanager
+def control_dependencies(control_inputs):
+    """Eagerly the listed ops have already run; the block just runs."""
+    yield
+
+
+def _set_intersection(a, b, validate_indices=True):
+    """tf.sets.intersection of two dense tensors: per row (all but the last axis), the sorted
+    values found in both rows' last axes, as a SparseTensor of dense shape rows + (largest count,)."""
+    a_values, b_values = np.asarray(_more_ops._tensor(a).cpu()), np.asarray(_more_ops._tensor(b).cpu())
+    if a_values.ndim < 2 or a_values.shape[:-1] != b_values.shape[:-1]:
+        raise ValueError(f"tf.sets.intersection: a and b need rank 2 or more and the same leading dimensions; got "
+                         f"shapes {a_values.shape} and {b_values.shape}.")
+    rows = a_values.shape[:-1]
+    indices, values, width = [], [], 0
+    for row in np.ndindex(*rows):
+        common = np.intersect1d(a_values[row], b_values[row])
+        width = max(width, len(common))
+        indices += [(*row, k) for k in _builtin_range(len(common))]
+        values += common.tolist()
+    return SparseTensor(np.asarray(indices, np.int64).reshape(-1, len(rows) + 1),
+                        np.asarray(values, dtype=a_values.dtype), (*rows, width))
+
+
+sets = TFNamespace("tensorflow.sets", intersection=_set_intersection, set_intersection=_set_intersection)
+sparse_tensor_to_dense = _tf_ragged.sparse_to_dense  # TF 1's name for tf.sparse.to_dense
+random_shuffle = random.shuffle  # TF 1's name
+compat.v1.__dict__.update(Assert=Assert, control_dependencies=control_dependencies, sets=sets,
+                          sparse_tensor_to_dense=sparse_tensor_to_dense, random_shuffle=random_shuffle, **_ASSERTS)
 
 
 class _FeatureColumns(TFNamespace):
@@ -1098,6 +1157,23 @@ class _FeatureColumns(TFNamespace):
 
 
 feature_column = _FeatureColumns("tensorflow.feature_column")
+
+
+def _accept_tf_keywords(namespaces):
+    """Every public function of the shim's top level and of tf.math / tf.nn / tf.linalg /
+    tf.compat.v1 also takes TensorFlow's other spellings of its arguments (tf_ops.tf_keywords);
+    a function published under several names stays one object."""
+    done = {}
+    for space in namespaces:
+        for key, value in list(space.items()):
+            if key.startswith("_") or not isinstance(value, types.FunctionType):
+                continue
+            if id(value) not in done:
+                done[id(value)] = (value, _more_ops.tf_keywords(value))
+            space[key] = done[id(value)][1]
+
+
+_accept_tf_keywords([globals(), math.__dict__, nn.__dict__, linalg.__dict__, compat.v1.__dict__])
 # TF 2's tf.metrics / tf.optimizers / tf.initializers are tf.keras's (tf.losses above); imported on first use.
 _KERAS_MODULES = {"metrics": "keraslite.metrics", "optimizers": "keraslite.optimizers",
                   "initializers": "keraslite.initializers"}

@@ -6,6 +6,9 @@ torch tensors (images HWC or NHWC, channels last, as in TensorFlow).
   (except 'nearest', which keeps the input dtype). 'bicubic' is torch's cubic (a=-0.75), where
   TensorFlow's Keys cubic uses a=-0.5; 'area', 'lanczos*', 'gaussian', 'mitchellcubic' and
   preserve_aspect_ratio raise.
+- TF 1's `resize_bilinear` / `resize_nearest_neighbor` / `compat.v1.image.resize` keep TF 1's
+  sampling (source = dst * in/out, or align_corners), and `crop_and_resize` samples each box
+  as TensorFlow's kernel does.
 - `convert_image_dtype` scales as TensorFlow: integers to [0, 1] floats by the dtype's max,
   floats to integers by max + 0.5 then a truncating cast.
 - `decode_jpeg` / `decode_png` / `decode_image` decode with Pillow into uint8 HWC tensors;
@@ -94,6 +97,146 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
         images = images.to(torch.float32) if images.dtype != torch.float64 else images
     return resize_images(images, (height, width), interpolation=method, antialias=antialias,
                          data_format="channels_last")
+
+
+def _legacy_sources(in_size, out_size, align_corners, half_pixel_centers, device):
+    """TF 1's source coordinate of each output row / column: dst * in/out (the legacy rule,
+    no half-pixel offset), dst * (in-1)/(out-1) with align_corners, or the half-pixel
+    (dst + 0.5) * in/out - 0.5."""
+    if align_corners and out_size > 1:
+        scale = (in_size - 1) / (out_size - 1)
+    else:
+        scale = in_size / out_size
+    dst = torch.arange(out_size, dtype=torch.float64, device=device)
+    return (dst + 0.5) * scale - 0.5 if half_pixel_centers else dst * scale
+
+
+def _legacy_resize(images, size, method, align_corners, half_pixel_centers, function):
+    """TF 1's resize_bilinear / resize_nearest_neighbor on HWC or NHWC images."""
+    if align_corners and half_pixel_centers:
+        raise ValueError(f"tf.{function}: align_corners and half_pixel_centers cannot both be True.")
+    images = _image_tensor(images, function)
+    batched = images.ndim == 4
+    x = images if batched else images[None]
+    height, width = (int(v) for v in (size.tolist() if isinstance(size, torch.Tensor) else size))
+    in_h, in_w = x.shape[1], x.shape[2]
+    ys = _legacy_sources(in_h, height, align_corners, half_pixel_centers, x.device)
+    xs = _legacy_sources(in_w, width, align_corners, half_pixel_centers, x.device)
+    if method == "nearest":
+        # TensorFlow's nearest neighbour: rounded with align_corners, else floored; the
+        # half-pixel variant floors (dst + 0.5) * scale, without the -0.5.
+        def nearest(src, in_size):
+            if half_pixel_centers:
+                src = src + 0.5
+            index = torch.floor(src + 0.5) if align_corners else torch.floor(src)  # roundf: halves up
+            return index.long().clamp(0, in_size - 1)
+
+        out = x[:, nearest(ys, in_h)][:, :, nearest(xs, in_w)]
+    else:
+        def weights(src, in_size):
+            low = torch.floor(src)
+            lerp = (src - low).to(torch.float32)
+            return low.long().clamp(0, in_size - 1), torch.ceil(src).long().clamp(0, in_size - 1), lerp
+
+        top, bottom, y_lerp = weights(ys, in_h)
+        left, right, x_lerp = weights(xs, in_w)
+        x = x.to(torch.float32)
+        x_lerp = x_lerp.reshape(1, 1, -1, 1)
+        upper = x[:, top][:, :, left] + (x[:, top][:, :, right] - x[:, top][:, :, left]) * x_lerp
+        lower = x[:, bottom][:, :, left] + (x[:, bottom][:, :, right] - x[:, bottom][:, :, left]) * x_lerp
+        out = upper + (lower - upper) * y_lerp.reshape(1, -1, 1, 1)
+    return out if batched else out[0]
+
+
+def resize_bilinear(images, size, align_corners=False, name=None, half_pixel_centers=False):
+    """TF 1's tf.image.resize_bilinear (tf.compat.v1.image.resize_bilinear): float32 out.
+    Without align_corners the source of output pixel i is i * in/out, not TF 2's half-pixel
+    centres, so the results differ from tf.image.resize's."""
+    return _legacy_resize(images, size, "bilinear", align_corners, half_pixel_centers, "image.resize_bilinear")
+
+
+def resize_nearest_neighbor(images, size, align_corners=False, name=None, half_pixel_centers=False):
+    """TF 1's tf.image.resize_nearest_neighbor: the input dtype out."""
+    return _legacy_resize(images, size, "nearest", align_corners, half_pixel_centers,
+                          "image.resize_nearest_neighbor")
+
+
+# TF 1's ResizeMethod values were integers.
+_V1_METHODS = {0: "bilinear", 1: "nearest", 2: "bicubic", 3: "area"}
+
+
+def resize_v1(images, size, method=0, align_corners=False, preserve_aspect_ratio=False, name=None):
+    """tf.compat.v1.image.resize (TF 1's tf.image.resize_images): TF 1's bilinear and nearest
+    neighbour rules (resize_bilinear / resize_nearest_neighbor)."""
+    method = _V1_METHODS.get(method, method) if isinstance(method, int) else str(getattr(method, "value", method))
+    method = {"nearest_neighbor": "nearest"}.get(method.lower(), method.lower())
+    if method not in ("bilinear", "nearest"):
+        raise _unsupported("compat.v1.image.resize", "method", method, "'bilinear', 'nearest' (TF 1's bicubic and "
+                           "area rules are not implemented; tf.image.resize has TF 2's bicubic)")
+    if preserve_aspect_ratio:
+        raise _unsupported("compat.v1.image.resize", "preserve_aspect_ratio", True, "False")
+    return _legacy_resize(images, size, method, align_corners, False, "compat.v1.image.resize")
+
+
+def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear", extrapolation_value=0.0, name=None,
+                    box_ind=None):
+    """TensorFlow's crop_and_resize: for each normalized box [y1, x1, y2, x2] of image
+    box_indices[i], a crop_size (ch, cw) grid sampled at y1*(h-1) + i*(y2-y1)*(h-1)/(ch-1)
+    (the box centre when ch is 1), likewise in x, bilinearly or to the nearest pixel
+    (rounded); samples outside the image are `extrapolation_value`. Float32 (N, ch, cw, C)."""
+    if box_ind is not None:  # TF 1's name for box_indices
+        box_indices = box_ind
+    method = str(method).lower()
+    if method not in ("bilinear", "nearest"):
+        raise _unsupported("image.crop_and_resize", "method", method, "'bilinear', 'nearest'")
+    image = _tensor(image)
+    if image.ndim != 4:
+        raise ValueError(f"tf.image.crop_and_resize: image must be NHWC; got shape {tuple(image.shape)}.")
+    boxes = _tensor(boxes).to(device=image.device, dtype=torch.float32)
+    if boxes.ndim != 2 or boxes.shape[-1] != 4:
+        raise ValueError(f"tf.image.crop_and_resize: boxes must have shape (num_boxes, 4); got {tuple(boxes.shape)}.")
+    box_indices = _tensor(box_indices).to(image.device).long().reshape(-1)
+    if box_indices.shape[0] != boxes.shape[0]:
+        raise ValueError(f"tf.image.crop_and_resize: box_indices has {box_indices.shape[0]} entries for "
+                         f"{boxes.shape[0]} boxes; give one image index per box.")
+    if box_indices.numel() and not bool(((box_indices >= 0) & (box_indices < image.shape[0])).all()):
+        raise ValueError(f"tf.image.crop_and_resize: box_indices has values outside [0, {image.shape[0]}).")
+    crop_h, crop_w = (int(v) for v in (crop_size.tolist() if isinstance(crop_size, torch.Tensor) else crop_size))
+    if crop_h <= 0 or crop_w <= 0:
+        raise ValueError(f"tf.image.crop_and_resize: crop_size must be positive; got {(crop_h, crop_w)}.")
+    batch, height, width, channels = image.shape
+
+    def sources(start, end, size, count):  # (num_boxes, count) source coordinates
+        if count == 1:
+            return (0.5 * (start + end) * (size - 1))[:, None]
+        steps = torch.arange(count, dtype=torch.float32, device=image.device)
+        return start[:, None] * (size - 1) + steps[None] * ((end - start) * (size - 1) / (count - 1))[:, None]
+
+    ys = sources(boxes[:, 0], boxes[:, 2], height, crop_h)
+    xs = sources(boxes[:, 1], boxes[:, 3], width, crop_w)
+    inside = (((ys >= 0) & (ys <= height - 1))[:, :, None] & ((xs >= 0) & (xs <= width - 1))[:, None, :])
+    flat = image.reshape(batch * height * width, channels).to(torch.float32)
+    base = (box_indices * height * width)[:, None, None]
+
+    def pick(y, x):  # pixels at integer (y, x) grids, (num_boxes, ch, cw, channels)
+        y = y.clamp(0, height - 1)[:, :, None]
+        x = x.clamp(0, width - 1)[:, None, :]
+        return flat[(base + y * width + x).reshape(-1)].reshape(boxes.shape[0], crop_h, crop_w, channels)
+
+    if method == "nearest":
+        # std::round: halves away from zero
+        out = pick((torch.sign(ys) * torch.floor(ys.abs() + 0.5)).long(),
+                   (torch.sign(xs) * torch.floor(xs.abs() + 0.5)).long())
+    else:
+        top, left = torch.floor(ys), torch.floor(xs)
+        y_lerp, x_lerp = (ys - top)[:, :, None, None], (xs - left)[:, None, :, None]
+        top, left = top.long(), left.long()
+        bottom, right = torch.ceil(ys).long(), torch.ceil(xs).long()
+        upper = pick(top, left) + (pick(top, right) - pick(top, left)) * x_lerp
+        lower = pick(bottom, left) + (pick(bottom, right) - pick(bottom, left)) * x_lerp
+        out = upper + (lower - upper) * y_lerp
+    fill = torch.as_tensor(float(extrapolation_value), dtype=torch.float32, device=image.device)
+    return torch.where(inside[..., None], out, fill)
 
 
 ResizeMethod = types.SimpleNamespace(BILINEAR="bilinear", NEAREST_NEIGHBOR="nearest", BICUBIC="bicubic",
@@ -796,7 +939,10 @@ image = TFNamespace("tensorflow.image",
     non_max_suppression=non_max_suppression, non_max_suppression_with_scores=non_max_suppression_with_scores,
     non_max_suppression_padded=non_max_suppression_padded,
     combined_non_max_suppression=combined_non_max_suppression,
-    resize=resize, extract_patches=extract_patches, ResizeMethod=ResizeMethod, convert_image_dtype=convert_image_dtype,
+    resize=resize, extract_patches=extract_patches, crop_and_resize=crop_and_resize,
+    # TF 1's names
+    resize_bilinear=resize_bilinear, resize_nearest_neighbor=resize_nearest_neighbor,
+    resize_images=resize_v1, ResizeMethod=ResizeMethod, convert_image_dtype=convert_image_dtype,
     flip_left_right=flip_left_right, flip_up_down=flip_up_down, random_flip_left_right=random_flip_left_right,
     random_flip_up_down=random_flip_up_down, rgb_to_grayscale=rgb_to_grayscale, grayscale_to_rgb=grayscale_to_rgb,
     per_image_standardization=per_image_standardization, adjust_brightness=adjust_brightness,

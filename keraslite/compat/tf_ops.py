@@ -43,7 +43,7 @@ import torch
 from keraslite.layers.conv import same_padding
 from keraslite.layers.keras_tensor import Dimension, dimension
 
-__all__ = ["TOP_LEVEL", "MATH", "NN", "RANDOM", "LINALG", "symbolic_aware"]
+__all__ = ["TOP_LEVEL", "MATH", "NN", "RANDOM", "LINALG", "symbolic_aware", "tf_keywords"]
 
 
 def keras_view(x):
@@ -1014,11 +1014,44 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
     if not leaves:
         raise ValueError("tf.map_fn: elems is empty.")
     count = leaves[0].shape[0]
+    if count == 0:
+        return _map_nothing(fn, elems, leaves, fn_output_signature if fn_output_signature is not None else dtype)
     results = [fn(_pack(elems, [leaf[i] for leaf in leaves])) for i in _builtin_range(count)]
-    if not results:
-        raise ValueError("tf.map_fn: elems has a first dimension of size 0; keraslite cannot infer the output.")
     out_leaves = [torch.stack([_tensor(r) for r in column]) for column in zip(*[_flat(r) for r in results])]
     return _pack(results[0], out_leaves)
+
+
+def _map_nothing(fn, elems, leaves, signature):
+    """map_fn over a first dimension of size 0: empty results of fn's output structure, dtypes
+    (the signature's, else fn's) and element shapes, which fn shows when called on one zero
+    element (TensorFlow traces fn for them). A fn that cannot take a zero element gives
+    results of shape (0,) in the signature's dtypes (elems' structure and dtypes without one)."""
+    from keraslite import tree
+
+    try:
+        with torch.no_grad():
+            sample = fn(_pack(elems, [torch.zeros(leaf.shape[1:], dtype=leaf.dtype, device=leaf.device)
+                                      for leaf in leaves]))
+        flat = [_tensor(r) for r in _flat(sample)]
+    except Exception:  # noqa: BLE001  (fn's own failure on a made-up element; the shape stays unknown)
+        sample = None
+    if sample is None:
+        if signature is None:
+            return _pack(elems, [leaf[:0] for leaf in leaves])
+        sample = signature
+        flat = [torch.zeros(tuple(getattr(s, "shape", None) or ()) if _known(s) else (),
+                            dtype=_torch_dtype(getattr(s, "dtype", s)), device=leaves[0].device)
+                for s in tree.flatten(signature)]
+    if signature is not None:
+        dtypes = [getattr(s, "dtype", s) for s in tree.flatten(signature)]
+        if len(dtypes) == len(flat):
+            flat = [f.to(_torch_dtype(d)) for f, d in zip(flat, dtypes)]
+    return _pack(sample, [f.unsqueeze(0)[:0] for f in flat])
+
+
+def _known(spec):
+    shape = getattr(spec, "shape", None)
+    return shape is not None and all(d is not None for d in tuple(shape))
 
 
 def vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True):
@@ -1804,6 +1837,55 @@ def symbolic_aware(fn):
 
     wrapper._symbolic_aware = True
     return wrapper
+
+
+# TensorFlow's other spellings of common arguments: TF 2 calls the tensor `input` or
+# `input_tensor` (what tf_upgrade_v2 writes), TF 1 the axis `reduction_indices`, `dim`,
+# `dimension` or `squeeze_dims` and keepdims `keep_dims`; every op also takes an op `name`.
+_INPUT_KEYWORDS = ("input", "input_tensor")
+_KEYWORD_SPELLINGS = {"reduction_indices": "axis", "dim": "axis", "dimension": "axis", "squeeze_dims": "axis",
+                      "keep_dims": "keepdims"}
+
+
+def tf_keywords(fn):
+    """`fn`, also called with TensorFlow's spellings of its arguments (above) where `fn` names
+    them otherwise: `tf.reduce_mean(input_tensor=t, keep_dims=True)` is `reduce_mean(t,
+    keepdims=True)`. A `name=` that `fn` does not take is dropped (op names mean nothing eagerly)."""
+    import functools
+    import inspect
+
+    try:
+        parameters = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    named = {n for n, p in parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    any_keyword = any(p.kind == p.VAR_KEYWORD for p in parameters.values())
+    spellings = {old: new for old, new in _KEYWORD_SPELLINGS.items()
+                 if old not in named and (new in named or any_keyword)}
+    inputs = [n for n in _INPUT_KEYWORDS if n not in named]
+    if not named and not any(p.kind == p.VAR_POSITIONAL for p in parameters.values()):
+        return fn  # takes no arguments
+    drop_name = "name" not in named
+    title = getattr(fn, "__name__", "function")
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if kwargs:
+            for keyword in inputs:
+                if keyword in kwargs:
+                    if args:
+                        raise TypeError(f"{title}() got multiple values for argument '{keyword}'.")
+                    args = (kwargs.pop(keyword),)
+            for old, new in spellings.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{title}(): give only one of '{new}' and its deprecated spelling '{old}'.")
+                    kwargs[new] = kwargs.pop(old)
+            if drop_name:
+                kwargs.pop("name", None)
+        return fn(*args, **kwargs)
+
+    return call
 
 
 # Functions that run Python callables or build no tensor stay as they are.

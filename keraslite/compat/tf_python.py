@@ -60,3 +60,8 @@ def list_local_devices(session_config=None):
 
 client = _ns("client", None)
 client.device_lib = _ns("client.device_lib", None, list_local_devices=list_local_devices)
+
+# ----------------------------------------------------------------------------- eager
+
+eager = _ns("eager", None)
+eager.context = _ns("eager.context", None, executing_eagerly=lambda: True)
