@@ -6,12 +6,11 @@ import glob
 import os
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.programs import ENV, ROOT, run_keraslite
+
 EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.py")))
 
 # What each program must print besides exiting 0 (regular expressions).
@@ -456,11 +455,8 @@ def test_example_runs(path, tmp_path):
     if ("keras.preprocessing.image" in source or "load_img(" in source) and not _has_pillow():
         pytest.skip("this tutorial reads and writes image files: it needs Pillow (`pip install pillow`, part of "
                     "the [test] extra)")
-    env = dict(os.environ, CI="true", OMP_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    env.pop("DISPLAY", None)
-    out = subprocess.run([sys.executable, "-m", "keraslite", path], capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, cwd=tmp_path, env=env, timeout=600)
+    env = {k: v for k, v in ENV.items() if k != "DISPLAY"}
+    out = run_keraslite([path], cwd=tmp_path, env=env, timeout=600)
     assert out.returncode == 0, f"{os.path.basename(path)} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}"
     for pattern in EXPECTED[os.path.basename(path)]:
         assert re.search(pattern, out.stdout), (

@@ -8,15 +8,7 @@ import pytest
 
 from keraslite.__main__ import main, transform_source
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# The checkout first on the path, so the subprocess runs this keraslite even when not pip-installed.
-ENV = dict(os.environ, CI="true", OMP_NUM_THREADS="1",
-           PYTHONPATH=os.pathsep.join([ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-
-
-def run(args, cwd=None, timeout=300):
-    return subprocess.run([sys.executable, "-m", "keraslite", *args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, cwd=cwd, env=ENV, timeout=timeout)
+from tests.programs import ENV, ROOT, run_keraslite as run  # noqa: F401
 
 
 def test_transform_skips_magics_and_shell_escapes_keeping_lines():

@@ -2,17 +2,13 @@
 layer outputs as training data, add_weight(shape=int), Model(dynamic=True), ragged
 constants and ragged TextVectorization, image layers on a list of images, and a subclassed
 model saved as a SavedModel directory loaded back without custom_objects."""
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
 import torch
 
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.programs import run_keraslite
 
 
 def test_eager_layer_output_as_training_data(tf):
@@ -97,10 +93,7 @@ def test_subclassed_model_saved_as_a_directory_loads_without_custom_objects(tmp_
         loaded = tf.keras.models.load_model("my_custom_model")
         print(type(loaded).__name__, np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0)))
         """))
-    env = dict(os.environ, CI="true", OMP_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    done = subprocess.run([sys.executable, "-m", "keraslite", str(script)], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, env=env, timeout=300, cwd=str(tmp_path))
+    done = run_keraslite([script], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-2:] == ["WideAndDeep", "True"]
 

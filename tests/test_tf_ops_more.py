@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.programs import run_keraslite
 
 
 def arr(t):
@@ -450,10 +449,7 @@ def test_tf_keras_program_with_lambda_and_custom_loss(tmp_path):
         print("LOSS", history.history["loss"][0])
         print("NORMS", np.round(np.linalg.norm(np.asarray(hidden), axis=1), 5).tolist())
         """))
-    env = dict(os.environ, CI="true", OMP_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    done = subprocess.run([sys.executable, "-m", "keraslite", str(script)], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, env=env, timeout=300)
+    done = run_keraslite([script])
     assert done.returncode == 0, done.stderr
     lines = dict(line.split(" ", 1) for line in done.stdout.strip().splitlines())
     assert np.isfinite(float(lines["LOSS"]))

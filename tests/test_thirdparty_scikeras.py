@@ -6,17 +6,14 @@ Skipped where scikeras is not installed. (Its presence is checked without import
 importing scikeras patches `keras.Model.__reduce__` of whatever `keras` this process finds.)
 """
 import importlib.util
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
+from tests.programs import run_keraslite
+
 if importlib.util.find_spec("scikeras") is None:
     pytest.skip("scikeras is not installed", allow_module_level=True)
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 DATA = """
 import numpy as np
@@ -29,10 +26,7 @@ Y = (X[:, 0] + X[:, 1] - X[:, 2] + rng.randn(90) > 5).astype(float)
 def _run(tmp_path, body):
     script = tmp_path / "prog.py"
     script.write_text(DATA + textwrap.dedent(body))
-    env = dict(os.environ, OMP_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    done = subprocess.run([sys.executable, "-m", "keraslite", str(script)], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, env=env, timeout=300, cwd=str(tmp_path))
+    done = run_keraslite([script], cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     return done.stdout
 

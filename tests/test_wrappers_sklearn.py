@@ -127,8 +127,7 @@ def test_scikit_learn_protocols():
 
 
 def test_keras2_import_paths(tmp_path):
-    import subprocess
-    import sys
+    from tests.programs import run_keraslite
 
     script = tmp_path / "tutorial.py"
     script.write_text("from keras.wrappers.scikit_learn import KerasClassifier, KerasRegressor\n"
@@ -136,11 +135,6 @@ def test_keras2_import_paths(tmp_path):
                       "import keraslite.wrappers.scikit_learn as m\n"
                       "assert KerasClassifier is m.KerasClassifier is K2\n"
                       "print('ok')\n")
-    import os
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=root)
-    out = subprocess.run([sys.executable, "-m", "keraslite", str(script)], capture_output=True, text=True,
-                         env=env, cwd=tmp_path, timeout=120)
+    out = run_keraslite([script], cwd=tmp_path, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("ok")
