@@ -15,3 +15,13 @@ def run_keraslite(args, cwd=None, timeout=300, env=None):
     return subprocess.run([sys.executable, "-m", "keraslite", *map(str, args)], capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, cwd=None if cwd is None else str(cwd),
                           env=ENV if env is None else env, timeout=timeout)
+
+
+def run_source(folder, source, timeout=300):
+    """Write `source` to folder/prog.py, run it through keraslite there, and return its stdout;
+    a failing run fails the test with the ends of its output."""
+    script = folder / "prog.py"
+    script.write_text(source)
+    done = run_keraslite([script], cwd=folder, timeout=timeout)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    return done.stdout

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from tests.programs import run_keraslite
+from tests.programs import run_source
 
 if importlib.util.find_spec("keras_tuner") is None:
     pytest.skip("keras_tuner is not installed", allow_module_level=True)
@@ -24,11 +24,7 @@ x_train, y_train, x_val, y_val = x[:120], y[:120], x[120:], y[120:]
 
 
 def _run(tmp_path, body):
-    script = tmp_path / "prog.py"
-    script.write_text(DATA + textwrap.dedent(body))
-    done = run_keraslite([script], cwd=tmp_path)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
-    return done.stdout
+    return run_source(tmp_path, DATA + textwrap.dedent(body))
 
 
 def test_hyperband_tutorial(tmp_path):

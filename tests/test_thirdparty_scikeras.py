@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from tests.programs import run_keraslite
+from tests.programs import run_source
 
 if importlib.util.find_spec("scikeras") is None:
     pytest.skip("scikeras is not installed", allow_module_level=True)
@@ -24,11 +24,7 @@ Y = (X[:, 0] + X[:, 1] - X[:, 2] + rng.randn(90) > 5).astype(float)
 
 
 def _run(tmp_path, body):
-    script = tmp_path / "prog.py"
-    script.write_text(DATA + textwrap.dedent(body))
-    done = run_keraslite([script], cwd=tmp_path)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
-    return done.stdout
+    return run_source(tmp_path, DATA + textwrap.dedent(body))
 
 
 def test_cross_validation_and_grid_search_tutorial(tmp_path):
