@@ -1151,8 +1151,7 @@ def switch(condition, then_expression, else_expression):
     condition = _t(condition)
     if condition.dim() == 0:
         chosen = then_expression if builtins.bool(condition) else else_expression
-        chosen = chosen() if callable(chosen) else chosen
-        return chosen if isinstance(chosen, (torch.Tensor, KerasTensor)) else _t(chosen)
+        return chosen() if callable(chosen) else chosen
     then_expression = then_expression() if callable(then_expression) else then_expression
     else_expression = else_expression() if callable(else_expression) else else_expression
     a, b = _pair(then_expression, else_expression)
