@@ -8,6 +8,7 @@ differs (K.argmax on the last axis, K.clip(x, min_value, max_value), ...), defin
 Keras 1/2's `function` / `learning_phase` / `update` from keraslite.compat.backend_function.
 """
 import contextlib
+import importlib
 import os
 import re
 import sys
@@ -903,6 +904,15 @@ def __getattr__(name):
         # Keras 2's backend package imported its submodules: K.common.image_dim_ordering(),
         # K.tensorflow_backend._get_available_gpus() all name what K itself holds here.
         return sys.modules[__name__]
+    if name == "tf":
+        # Keras 2.0-2.2's TensorFlow backend imported tensorflow, and programs reached it as K.tf.
+        from keraslite.compat import aliases
+
+        if aliases.aliases_installed():
+            return importlib.import_module("tensorflow")
+        raise AttributeError("K.tf is the `tensorflow` module (Keras 2's TensorFlow backend imported it); keraslite "
+                             "provides its TensorFlow shim as `tensorflow` only when the program runs under "
+                             "`python -m keraslite prog.py` or after keraslite.install_aliases().")
     raise AttributeError(f"module 'keraslite.backend' has no attribute {name!r}")
 
 
