@@ -157,3 +157,27 @@ def test_full_like_ones_and_zeros_dtypes_match_keras(fill_value):
         _same(f"full_like({x.dtype}, {fill_value!r})", kops.full_like(x, fill_value), ops.full_like(x, fill_value))
     _same("ones", kops.ones((2,)), ops.ones((2,)))
     _same("zeros", kops.zeros((2,)), ops.zeros((2,)))
+
+
+# Python and numpy types given as dtypes: Keras maps them through standardize_dtype
+# (bool -> bool, int -> int32 on the torch backend, float -> float32, np.float32 -> float32).
+PYTHON_NUMPY_DTYPES = [bool, int, float, np.float32, np.int32, np.int64, np.bool_, np.float16,
+                       np.dtype("float32"), np.dtype("int32")]
+
+
+@pytest.mark.parametrize("dtype", PYTHON_NUMPY_DTYPES, ids=str)
+def test_python_and_numpy_types_as_dtypes_match_keras(dtype):
+    import keraslite
+
+    assert keraslite.backend.standardize_dtype(dtype) == keras.backend.standardize_dtype(dtype)
+    k_in, l_in = keras.layers.Input(shape=(3,), dtype=dtype), keraslite.layers.Input(shape=(3,), dtype=dtype)
+    assert keraslite.backend.standardize_dtype(l_in.dtype) == keras.backend.standardize_dtype(k_in.dtype)
+    x = np.array([[0.0, 1.5, 2.0]], "float32")
+    _same(f"cast to {dtype}", kops.cast(x, dtype), ops.cast(x, dtype))
+    _same(f"zeros of {dtype}", kops.zeros((2, 3), dtype=dtype), ops.zeros((2, 3), dtype=dtype))
+    _same(f"ones of {dtype}", kops.ones((2,), dtype=dtype), ops.ones((2,), dtype=dtype))
+    if keras.backend.standardize_dtype(dtype) not in ("bool",) and "int" not in keras.backend.standardize_dtype(dtype):
+        k_dense, l_dense = keras.layers.Dense(2, dtype=dtype), keraslite.layers.Dense(2, dtype=dtype)
+        k_dense.build((None, 3)), l_dense.build((None, 3))
+        assert l_dense.dtype == k_dense.dtype
+        assert keraslite.backend.standardize_dtype(l_dense.kernel.dtype) == keras.backend.standardize_dtype(k_dense.kernel.dtype)

@@ -162,3 +162,36 @@ def test_cudnn_gru_weights_convert_to_plain_gru():
     ref.set_weights(plain)
     x = np.random.default_rng(5).standard_normal((2, 4, 2)).astype("float32")
     np.testing.assert_allclose(lite_predict(lite, x), ref.predict(x, verbose=0), atol=ATOL)
+
+
+def test_hdf5_group_helpers_read_and_write_what_keras_does(tmp_path):
+    # keras.engine.saving's load_weights_from_hdf5_group(_by_name) / save_weights_to_hdf5_group
+    # on an open h5py group, against Keras 3's legacy_h5_format functions of the same names.
+    legacy_h5 = pytest.importorskip("keras.src.legacy.saving.legacy_h5_format")
+    from keraslite.compat import keras2_engine as saving
+
+    def build(lib):
+        inputs = lib.Input((4,))
+        hidden = lib.layers.Dense(3, activation="tanh", name="hidden")(inputs)
+        return lib.Model(inputs, lib.layers.Dense(2, name="out")(hidden))
+
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype("float32")
+    k_model = build(keras)
+    written_by_keras = str(tmp_path / "keras.h5")
+    with h5py.File(written_by_keras, "w") as f:
+        legacy_h5.save_weights_to_hdf5_group(f, k_model)
+    expected = keras.ops.convert_to_numpy(k_model(x))
+    for loader in (saving.load_weights_from_hdf5_group, saving.load_weights_from_hdf5_group_by_name):
+        l_model = build(keraslite)
+        with h5py.File(written_by_keras, "r") as f:
+            loader(f, l_model.layers)
+        np.testing.assert_allclose(l_model.predict(x, verbose=0), expected, atol=ATOL)
+
+    written_by_keraslite = str(tmp_path / "keraslite.h5")
+    with h5py.File(written_by_keraslite, "w") as f:
+        saving.save_weights_to_hdf5_group(f, l_model.layers)
+    for loader in (legacy_h5.load_weights_from_hdf5_group, legacy_h5.load_weights_from_hdf5_group_by_name):
+        k_other = build(keras)
+        with h5py.File(written_by_keraslite, "r") as f:
+            loader(f, k_other)
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(k_other(x)), expected, atol=ATOL)

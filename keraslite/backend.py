@@ -8,6 +8,7 @@ differs (K.argmax on the last axis, K.clip(x, min_value, max_value), ...), defin
 Keras 1/2's `function` / `learning_phase` / `update` from keraslite.compat.backend_function.
 """
 import contextlib
+import importlib
 import os
 import re
 import sys
@@ -88,21 +89,30 @@ def standardize_dtype(dtype):
     """Keras's spelling of a dtype ('float32', 'int64', 'bool'), from a string, a numpy or torch
     dtype, a Python type, or None (floatx): `keras.backend.standardize_dtype`. (keraslite's own
     code wants the torch dtype: `torch_dtype`.)"""
-    python_types = {float: "float32", int: "int32", bool: "bool", "int": "int32"}
-    if isinstance(dtype, (type, str)) and dtype in python_types:
-        dtype = python_types[dtype]
+    if isinstance(dtype, str) and dtype == "int":
+        dtype = "int32"
     try:
         return dtype_name(_dtype_of(dtype))  # numpy scalar types and dtypes too
     except (ValueError, TypeError):
         raise ValueError(f"Invalid dtype: {dtype}") from None
 
 
+# Python types as dtypes, as Keras maps them (`dtype=bool`, `dtype=int`, `dtype=float`).
+_PYTHON_DTYPES = {bool: "bool", int: "int32", float: "float32"}
+
+
 def torch_dtype(dtype):
-    """Return a torch dtype for a Keras dtype spelling (str, numpy or torch dtype, or None)."""
+    """Return a torch dtype for a Keras dtype spelling (str, numpy or torch dtype, a numpy
+    scalar type such as np.float32, a Python type bool / int / float, or None)."""
     if dtype is None:
         dtype = _FLOATX
     if isinstance(dtype, torch.dtype):
         return dtype
+    if isinstance(dtype, type):
+        if dtype in _PYTHON_DTYPES:
+            dtype = _PYTHON_DTYPES[dtype]
+        elif issubclass(dtype, np.generic):
+            dtype = np.dtype(dtype).name
     if isinstance(dtype, dict):  # Keras 3 DTypePolicy dict
         dtype = dtype.get("config", {}).get("name", _FLOATX)
     if hasattr(dtype, "name") and not isinstance(dtype, str):
@@ -894,6 +904,15 @@ def __getattr__(name):
         # Keras 2's backend package imported its submodules: K.common.image_dim_ordering(),
         # K.tensorflow_backend._get_available_gpus() all name what K itself holds here.
         return sys.modules[__name__]
+    if name == "tf":
+        # Keras 2.0-2.2's TensorFlow backend imported tensorflow, and programs reached it as K.tf.
+        from keraslite.compat import aliases
+
+        if aliases.aliases_installed():
+            return importlib.import_module("tensorflow")
+        raise AttributeError("K.tf is the `tensorflow` module (Keras 2's TensorFlow backend imported it); keraslite "
+                             "provides its TensorFlow shim as `tensorflow` only when the program runs under "
+                             "`python -m keraslite prog.py` or after keraslite.install_aliases().")
     raise AttributeError(f"module 'keraslite.backend' has no attribute {name!r}")
 
 

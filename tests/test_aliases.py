@@ -517,3 +517,21 @@ def test_keras_utils_legacy_is_the_keras2_serialization(aliased):
     from keras.utils import legacy
 
     assert legacy.deserialize_keras_object is keraslite.utils.legacy.deserialize_keras_object
+
+
+def test_keras2_backend_tf_is_the_tensorflow_module():
+    # Keras 2.0-2.2 programs reach TensorFlow through the backend: `K.tf.image.resize_images(...)`.
+    from keraslite import backend as K
+
+    with pytest.raises(AttributeError, match=r"K\.tf is the `tensorflow` module.*install_aliases"):
+        K.tf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        aliases.install_aliases()
+    try:
+        import tensorflow as tf
+
+        assert K.tf is tf
+        assert float(K.tf.reduce_sum(tf.ones(3))) == 3.0
+    finally:
+        aliases.uninstall_aliases()

@@ -510,3 +510,25 @@ def test_keras2_control_flow_ops_and_name_scope():
         assert scope == "residual_block_0"
     with pytest.raises(AttributeError, match="control_flow_ops"):
         K.control_flow_ops.no_such_function
+
+
+def test_python_and_numpy_types_are_dtypes():
+    # Keras maps Python types (bool, int, float) and numpy scalar types (np.float32) to dtypes:
+    # `Input(shape=(3,), dtype=bool)`, `Dense(2, dtype=np.float32)`, `ops.cast(x, np.int32)`.
+    import numpy as np
+
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import ops
+
+    expected = {bool: "bool", int: "int32", float: "float32", np.float32: "float32", np.int32: "int32",
+                np.bool_: "bool", np.float64: "float64", np.dtype("float16"): "float16"}
+    for dtype, name in expected.items():
+        assert K.standardize_dtype(dtype) == name
+        assert K.dtype_name(K.torch_dtype(dtype)) == name
+        assert K.standardize_dtype(keraslite.layers.Input(shape=(3,), dtype=dtype).dtype) == name
+        assert K.dtype_name(ops.cast(np.ones(2, "float32"), dtype).dtype) == name
+        assert K.dtype_name(ops.zeros((2,), dtype=dtype).dtype) == name
+    dense = keraslite.layers.Dense(2, dtype=np.float64)
+    dense.build((None, 3))
+    assert dense.dtype == "float64" and K.dtype_name(dense.kernel.dtype) == "float64"

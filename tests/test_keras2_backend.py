@@ -246,3 +246,34 @@ def test_minimize_with_a_callable_or_a_tape():
     assert int(optimizer.iterations) == 1
     with pytest.raises(ValueError, match="`tape` is required"):
         optimizer.minimize(torch.mean(model(x)), model.trainable_weights)
+
+
+def test_switch_with_a_scalar_condition_evaluates_only_the_chosen_branch():
+    # Keras 2 ran tf.cond for a scalar condition: a loss that is the mean of an empty selection
+    # (NaN) in the branch not taken never reached the result (Mask R-CNN's losses on a batch
+    # without positive ROIs); branches may be callables, called only when chosen.
+    empty = torch.zeros((0, 4))
+    loss = K.mean(K.switch(K.cast(ops.size(empty), "int32") > 0, K.mean(empty * 2), K.constant(0.0)))
+    assert float(loss) == 0.0
+    calls = []
+
+    def branch(value):
+        return lambda: calls.append(value) or torch.full((2,), float(value))
+
+    assert K.switch(K.constant(True), branch(1), branch(2)).tolist() == [1.0, 1.0]
+    assert K.switch(np.bool_(False), branch(1), branch(2)).tolist() == [2.0, 2.0]
+    assert K.switch(False, 1.0, torch.ones(2)).tolist() == [1.0, 1.0]
+    assert calls == [1, 2]
+
+
+def test_switch_with_a_tensor_condition_chooses_elementwise():
+    x = torch.tensor([[1.0, -2.0], [-3.0, 4.0], [5.0, 6.0]])
+    np.testing.assert_array_equal(K.switch(x > 0, x, lambda: -x).numpy(), np.abs(x.numpy()))
+    # A lower-rank condition applies along the leading axes: one choice per row.
+    rows = K.switch(torch.tensor([True, False, True]), x, K.zeros_like(x))
+    np.testing.assert_array_equal(rows.numpy(), [[1.0, -2.0], [0.0, 0.0], [5.0, 6.0]])
+    with pytest.raises(ValueError, match="Rank of `condition`"):
+        K.switch(torch.ones(2, 2, 2) > 0, torch.ones(2, 2), torch.zeros(2, 2))
+    inputs = layers.Input((2,))
+    model = keraslite.Model(inputs, K.switch(K.greater(inputs, 0.0), inputs, K.zeros_like(inputs)))
+    np.testing.assert_array_equal(model.predict(x.numpy(), verbose=0), np.maximum(x.numpy(), 0))

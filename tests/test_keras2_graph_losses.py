@@ -364,3 +364,22 @@ def test_callable_add_loss_is_kept_and_evaluated_when_losses_are_read():
     # the only loss is the penalty: 0.1 * 6 * k^2, with k shrinking by lr * 0.2 * k per step
     assert history.history["loss"] == pytest.approx([0.6, 0.6 * 0.998 ** 2], rel=1e-5)
     assert float(model.losses[0]) == pytest.approx(0.6 * 0.998 ** 4, rel=1e-5)
+
+
+def test_a_loss_of_none_for_every_output_trains_on_the_added_losses():
+    # tf.keras 2 (Mask R-CNN): compile(loss=[None] * len(model.outputs)) with every loss added
+    # by add_loss; targets are then left out (`[]`, None).
+    inputs, target = keraslite.Input((4,)), keraslite.Input((1,))
+    prediction = layers.Dense(1)(inputs)
+    error = layers.Lambda(lambda t: K.mean(K.square(t[0] - t[1]), keepdims=True), name="error")([prediction, target])
+    model = keraslite.Model([inputs, target], [prediction, error])
+    model.add_loss(K.mean(model.get_layer("error").output))
+    x, y = _x(8, 4), _x(8, 1, seed=1)
+    for loss in ([None, None], (None, None), dict.fromkeys(model.output_names)):
+        model.compile(optimizer="sgd", loss=loss)
+        expected = float(np.mean((model.predict([x, y], verbose=0)[0] - y) ** 2))
+        np.testing.assert_allclose(model.train_on_batch([x, y], []), expected, rtol=1e-5)
+        history = model.fit([x, y], None, epochs=2, verbose=0)
+        assert history.history["loss"][1] < expected
+        model.fit(iter([([x, y], [])] * 2), steps_per_epoch=2, verbose=0)
+        assert np.isfinite(model.evaluate([x, y], verbose=0))

@@ -595,3 +595,51 @@ def test_saving_under_one_name_as_a_file_then_as_a_directory_and_back(tmp_path):
         assert os.path.isdir(path) == (second == "tf")
         np.testing.assert_allclose(predict(keraslite.saving.load_model(path)), predict(model), rtol=1e-6)
     assert not [name for name in os.listdir(tmp_path) if name.startswith(".")]  # nothing left behind
+
+
+def test_keras2_hdf5_group_helpers_load_an_open_file_into_a_list_of_layers(tmp_path):
+    # Keras 2's keras.engine.saving / keras.engine.topology helpers (Mask R-CNN's load_weights):
+    # the program opens the .h5 file itself and passes its layers.
+    from keraslite.compat import keras2_engine as saving
+
+    source = mlp()
+    path = str(tmp_path / "w.h5")
+    source.save_weights(path)
+    expected = source.predict(X, verbose=0)
+    target = mlp()
+    with h5py.File(path, "r") as f:
+        saving.load_weights_from_hdf5_group(f, target.layers)
+    np.testing.assert_allclose(target.predict(X, verbose=0), expected, rtol=1e-6)
+
+    by_name = mlp()
+    dense = [l for l in by_name.layers if isinstance(l, layers.Dense)]
+    untouched = dense[1].get_weights()
+    for layer, file_layer in zip(dense, [l for l in source.layers if isinstance(l, layers.Dense)]):
+        layer.name = file_layer.name  # Keras matches by name: only the first Dense is passed
+    with h5py.File(path, "r") as f:
+        saving.load_weights_from_hdf5_group_by_name(f, dense[:1])
+    for got, want in zip(dense[0].get_weights(), source.layers[0].get_weights()):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(dense[1].get_weights(), untouched):
+        np.testing.assert_array_equal(got, want)
+
+    # A model is accepted for `layers` (tf.keras 2.5+, Keras 3); save_weights_to_hdf5_group writes
+    # the same layout into a group of a file the program owns.
+    other = str(tmp_path / "group.h5")
+    with h5py.File(other, "w") as f:
+        saving.save_weights_to_hdf5_group(f.create_group("model_weights"), source)
+    reloaded = mlp()
+    with h5py.File(other, "r") as f:
+        saving.load_weights_from_hdf5_group(f["model_weights"], reloaded)
+        with pytest.raises(keraslite.saving.KerasFileError, match=r"pass f\['model_weights'\]"):
+            saving.load_weights_from_hdf5_group(f, reloaded.layers)
+    np.testing.assert_allclose(reloaded.predict(X, verbose=0), expected, rtol=1e-6)
+
+    wider = keraslite.Sequential([keraslite.Input((4,)), layers.Dense(5), layers.Dense(2)])
+    with h5py.File(path, "r") as f:
+        with pytest.raises(ValueError, match="shape"):
+            saving.load_weights_from_hdf5_group(f, wider.layers)
+        with pytest.warns(UserWarning, match="skip_mismatch"):
+            saving.load_weights_from_hdf5_group(f, wider.layers, skip_mismatch=True)
+    with pytest.raises(TypeError, match="open h5py File or Group"):
+        saving.load_weights_from_hdf5_group(path, target.layers)

@@ -1141,11 +1141,33 @@ def gather(reference, indices):
     return take(reference, indices, axis=0)
 
 
+@_op
 def switch(condition, then_expression, else_expression):
-    """K2 K.switch: elementwise choice (a Python bool picks a branch)."""
-    if isinstance(condition, bool):
-        return then_expression if condition else else_expression
-    return where(condition, then_expression, else_expression)
+    """K2 K.switch. A scalar condition (a Python bool or a 0-d tensor) picks one branch, and only
+    that branch is evaluated, as Keras 2's tf.cond did: either branch may be a callable, called
+    only when chosen, and a branch not chosen (a NaN from the mean of an empty tensor) cannot
+    reach the result. A tensor condition chooses elementwise; one of lower rank than the branches
+    applies along their leading axes (Keras 2 expanded it at the end)."""
+    condition = _t(condition)
+    if condition.dim() == 0:
+        chosen = then_expression if builtins.bool(condition) else else_expression
+        return chosen() if callable(chosen) else chosen
+    then_expression = then_expression() if callable(then_expression) else then_expression
+    else_expression = else_expression() if callable(else_expression) else else_expression
+    a, b = _pair(then_expression, else_expression)
+    condition = condition.to(torch.bool)
+    expr_ndim = _py_max(getattr(a, "ndim", 0), getattr(b, "ndim", 0))
+    if condition.dim() > expr_ndim:
+        raise ValueError("Rank of `condition` should be less than or equal to rank of `then_expression` and "
+                         f"`else_expression`. ndim(condition)={condition.dim()}, ndim(then_expression)={expr_ndim}")
+    if condition.dim() < expr_ndim:
+        expanded = condition.reshape(tuple(condition.shape) + (1,) * (expr_ndim - condition.dim()))
+        try:
+            torch.broadcast_shapes(expanded.shape, *(tuple(v.shape) for v in (a, b) if isinstance(v, torch.Tensor)))
+            condition = expanded
+        except RuntimeError:  # broadcasts only from the trailing axes (tf.keras's where_v2)
+            pass
+    return torch.where(condition, a, b)
 
 
 def eval(x):

@@ -90,6 +90,59 @@ def save_weights(model, filepath, overwrite=True):
             W.write_legacy_group(f, list(model.layers))
 
 
+# ----------------------------------------------------------------------------- open groups
+
+# Keras 2's `keras.engine.saving` / `keras.engine.topology` and tf.keras's `hdf5_format` helpers
+# work on an h5py File or Group the program opened itself, and take a list of layers (Keras 2)
+# or a model (tf.keras 2.5+, Keras 3's legacy_h5_format).
+
+def _layers_or_model(layers, what):
+    if isinstance(layers, (list, tuple)) or hasattr(layers, "layers"):
+        return layers
+    raise TypeError(f"{what} takes a list of layers or a model; received {type(layers).__name__}.")
+
+
+def _group_file_name(group):
+    try:
+        return group.file.filename
+    except (AttributeError, ValueError):
+        return repr(group)
+
+
+def save_weights_to_hdf5_group(f, layers):
+    """Write the layers' weights (or a model's) to the open h5py File or Group `f`, in the
+    legacy layout `save_weights('x.h5')` writes."""
+    layers = _layers_or_model(layers, "save_weights_to_hdf5_group")
+    W.write_legacy_group(f, list(layers) if isinstance(layers, (list, tuple)) else list(layers.layers))
+
+
+def _load_group(f, layers, by_name, skip_mismatch, what):
+    if not isinstance(f, h5py.Group):
+        raise TypeError(f"{what} takes an open h5py File or Group (h5py.File(path, 'r')); received "
+                        f"{type(f).__name__}. To load from a path, use model.load_weights(path).")
+    filepath = _group_file_name(f)
+    if "layer_names" not in f.attrs and "layer_names0" not in f.attrs:
+        hint = " It holds a full model: pass f['model_weights']." if "model_weights" in f else ""
+        raise KerasFileError(f"{what}: the group '{f.name}' of '{filepath}' holds no Keras weights (no "
+                             f"'layer_names' attribute).{hint}")
+    layers = _layers_or_model(layers, what)
+    with W.reading(filepath):
+        W.read_legacy_group(f, layers, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
+
+def load_weights_from_hdf5_group(f, layers, skip_mismatch=False, reshape=False):
+    """Load the open h5py File or Group `f` (legacy layout) into `layers` (a list, or a model),
+    pairing the file's layers that have weights with those of `layers` in order. `reshape`
+    (Keras 2) is accepted; weights of another shape are an error, or skipped with skip_mismatch."""
+    _load_group(f, layers, False, skip_mismatch, "load_weights_from_hdf5_group")
+
+
+def load_weights_from_hdf5_group_by_name(f, layers, skip_mismatch=False, reshape=False):
+    """Load the open h5py File or Group `f` (legacy layout) into the layers of `layers` (a list,
+    or a model) that have the name of a layer in the file; others are left as they are."""
+    _load_group(f, layers, True, skip_mismatch, "load_weights_from_hdf5_group_by_name")
+
+
 # ----------------------------------------------------------------------------- load
 
 def _attr_json(f, name, filepath):

@@ -607,6 +607,7 @@ def _layer_arrays(group, name, filepath):
 
 def read_legacy_group(group, model, filepath, by_name=False, skip_mismatch=False, partial=False):
     """Load legacy-layout weights into `model`'s layers (topological order, or by name).
+    `model` may also be a list of layers (Keras 2's `load_weights_from_hdf5_group(f, layers)`).
 
     `partial`: pair the file's layers with the model's in order as far as both go, as
     tf.keras 2 restored a TensorFlow checkpoint (`layer_with_weights-0`, `-1`, ...); returns the
@@ -616,7 +617,11 @@ def read_legacy_group(group, model, filepath, by_name=False, skip_mismatch=False
         if n not in group:
             raise KerasFileError(f"'{filepath}' lists layer '{n}' in layer_names but has no group for it.")
     file_layers = [(n, _layer_arrays(group, n, filepath)) for n in layer_names]
-    model_layers = unique_layers(model.layers) if hasattr(model, "layers") else [model]
+    if isinstance(model, (list, tuple)):
+        model_layers, owner = unique_layers(model), "the layers given have"
+    else:
+        model_layers = unique_layers(model.layers) if hasattr(model, "layers") else [model]
+        owner = f"the model '{model.name}' has"
     if by_name:
         by = {}
         for layer in model_layers:
@@ -634,12 +639,12 @@ def read_legacy_group(group, model, filepath, by_name=False, skip_mismatch=False
         if len(file_layers) != len(model_layers):
             raise ValueError(
                 f"Layer count mismatch when loading weights from '{filepath}': the file has {len(file_layers)} "
-                f"layers with weights ({[n for n, _ in file_layers]}) but the model '{model.name}' has "
+                f"layers with weights ({[n for n, _ in file_layers]}) but {owner} "
                 f"{len(model_layers)} ({[l.name for l in model_layers]}). Build the same architecture, or load "
                 "with by_name=True.")
         for layer, (name, arrays) in zip(model_layers, file_layers):
             _assign_layer(layer, arrays, name, filepath, skip_mismatch)
-    if "top_level_model_weights" in group:
+    if "top_level_model_weights" in group and not isinstance(model, (list, tuple)):
         arrays = _layer_arrays(group, "top_level_model_weights", filepath)
         own = own_variables(model)
         if arrays and len(arrays) == len(own):

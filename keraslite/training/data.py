@@ -750,6 +750,8 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     if x is None:
         raise ValueError("No input data: pass `x` (arrays, a generator, a Sequence/PyDataset or a DataLoader).")
     x, y, sample_weight = from_pandas(x), from_pandas(y), from_pandas(sample_weight)
+    if isinstance(y, (list, tuple)) and not y:
+        y = None  # Keras 2's `y=[]`: no targets (a model trained on its add_loss penalties alone)
     class_weight = standardize_class_weight(class_weight)
     if isinstance(x, (np.ndarray, torch.Tensor)) or (isinstance(x, (list, tuple, dict)) and is_array_like(x)):
         if any(is_string_array(t) for t in flatten(standardize(x))):

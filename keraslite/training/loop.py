@@ -99,7 +99,11 @@ def compile(model, optimizer="rmsprop", loss=None, loss_weights=None, metrics=No
     # evaluate() still returned a list where the program expects the loss alone).
     if loss is not None or getattr(model, "compiled_loss", None) is None:
         model.loss = loss
-        model.compiled_loss = CompiledLoss(loss, loss_weights) if loss is not None else None
+        # `loss=[None, None]` (tf.keras 2's spelling for a model that trains on its add_loss
+        # penalties alone, as Mask R-CNN does) is no loss at all, like `loss=None`.
+        given = list(loss.values()) if isinstance(loss, dict) else loss
+        no_loss = isinstance(given, (list, tuple)) and all(entry is None for entry in given)
+        model.compiled_loss = CompiledLoss(loss, loss_weights) if loss is not None and not no_loss else None
         if model.compiled_loss is not None:
             model.compiled_loss._names_for = _OutputNames(model)
     if (metrics is not None or weighted_metrics is not None or loss is not None
