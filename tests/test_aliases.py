@@ -533,5 +533,13 @@ def test_keras2_backend_tf_is_the_tensorflow_module():
 
         assert K.tf is tf
         assert float(K.tf.reduce_sum(tf.ones(3))) == 3.0
+        from keras import backend as aliased_K
+
+        assert aliased_K.tf is tf
+        from tensorflow.python.keras.saving.hdf5_format import load_weights_from_hdf5_group_by_name
+        from tensorflow.keras.saving.legacy.hdf5_format import save_weights_to_hdf5_group
+
+        assert load_weights_from_hdf5_group_by_name is keraslite.saving.hdf5.load_weights_from_hdf5_group_by_name
+        assert save_weights_to_hdf5_group is keraslite.saving.hdf5.save_weights_to_hdf5_group
     finally:
         aliases.uninstall_aliases()

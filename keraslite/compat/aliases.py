@@ -67,6 +67,10 @@ KERAS_TABLE = {
     # The `.keras` archive's own module (under keras.src below, `from keras.src.saving.saving_lib
     # import save_model`), which also writes to and reads from open file objects.
     "saving.saving_lib": "keraslite.saving.keras_format",
+    # Keras 2's per-group HDF5 helpers (load_weights_from_hdf5_group ...), by their tf.keras
+    # and tf.keras 2.13+ paths.
+    "saving.hdf5_format": "keraslite.saving.hdf5",
+    "saving.legacy.hdf5_format": "keraslite.saving.hdf5",
 }
 
 # Names Keras puts in a namespace that keraslite keeps in another module: an alias of the key
@@ -264,7 +268,8 @@ class AliasModule(types.ModuleType):
             raise AttributeError(
                 f"module '{self.__name__}' has no attribute '{attr}': {what} does not provide it. "
                 "See the README's 'Dialects supported' section for what is covered.") from None
-        if isinstance(value, types.ModuleType) and finder is not None and finder.resolve(child) is not None:
+        if (isinstance(value, types.ModuleType) and not isinstance(value, AliasModule) and finder is not None
+                and finder.resolve(child) is not None):
             return importlib.import_module(child)
         return self._keep(attr, value)
 
