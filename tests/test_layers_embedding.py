@@ -131,9 +131,8 @@ def _user_changes_grads(model):
 @pytest.mark.parametrize("tied", [False, True])
 def test_fit_with_kept_table_gradients_equals_the_dense_path(monkeypatch, regularizer, tied):
     """On the CPU fit keeps an Embedding table's gradient between steps and adds lookups into
-    it, clearing between steps only the rows the lookups wrote; a shared layer (two lookups), a
-    regularizer and a tied weight add dense gradients into the same buffer,
-    after which the whole buffer must be cleared. The trained weights must equal those of torch's own embedding backward."""
+    it; a shared layer (two lookups), a regularizer and a tied weight add dense gradients into
+    the same buffer. The trained weights must equal those of torch's own embedding backward."""
     from keraslite.layers import embedding as embedding_mod
     from keraslite.training import loop
 

@@ -43,51 +43,21 @@ def grads_into_buffers():
 
 
 def zero_kept_grads(tables):
-    """Zero, in place, the gradient buffers kept on `tables` (those that have one).
-
-    Only the rows the lookups wrote since the last zeroing are cleared, unless a gradient from
-    elsewhere (a regularizer, a tied weight, a user's own backward) reached the table through
-    autograd: that one may fill every row, so the whole buffer is cleared."""
+    """Zero, in place, the gradient buffers kept on `tables` (those that have one)."""
     for table in tables:
-        buffer = table.grad
-        if buffer is None:
-            continue
-        rows = getattr(table, "_kl_rows_written", None)
-        if rows is None:
-            buffer.zero_()
-        elif rows:
-            buffer.index_fill_(0, rows[0] if len(rows) == 1 else torch.cat(rows), 0)
-        table._kl_rows_written = []
-
-
-def _dense_grad_arrived(table):
-    table._kl_rows_written = None  # rows unknown: the next zeroing clears the whole buffer
-
-
-def forget_rows_written(tables):
-    """Between fits the buffers are the user's to touch: the next zeroing clears them whole."""
-    for table in tables:
-        table._kl_rows_written = None
-
-
-_ANCHOR = torch.zeros((), requires_grad=True)  # see _LookupIntoGrad
+        if table.grad is not None:
+            table.grad.zero_()
 
 
 class _LookupIntoGrad(torch.autograd.Function):
     """`F.embedding(indices, table)` whose backward adds the rows' gradients into `table.grad`
-    (allocating it once). The table is not an autograd input (it comes with its layer, which
-    autograd does not look into, and is read detached); the lookup hangs off `_ANCHOR` instead,
-    which requires grad and is handed none. So the table's own gradient accumulation, and the
-    hook it carries, run only for gradients from elsewhere."""
+    (allocating it once) and hands the engine nothing for the table."""
 
     @staticmethod
-    def forward(ctx, anchor, layer, indices):
+    def forward(ctx, table, indices):
         ctx.save_for_backward(indices)
-        table = ctx.table = layer.embeddings
-        if not getattr(table, "_kl_watched", False):  # before any backward that could reach it
-            table.register_post_accumulate_grad_hook(_dense_grad_arrived)
-            table._kl_watched = True
-        return F.embedding(indices, table.detach())
+        ctx.table = table
+        return F.embedding(indices, table)
 
     @staticmethod
     def backward(ctx, grad):
@@ -96,13 +66,8 @@ class _LookupIntoGrad(torch.autograd.Function):
         buffer = table.grad
         if buffer is None:
             buffer = table.grad = torch.zeros_like(table)
-            table._kl_rows_written = []
-        rows = indices.reshape(-1)
-        buffer.index_add_(0, rows, grad.reshape(-1, grad.shape[-1]).to(buffer.dtype))
-        written = getattr(table, "_kl_rows_written", None)
-        if written is not None:
-            written.append(rows)
-        return None, None, None
+        buffer.index_add_(0, indices.reshape(-1), grad.reshape(-1, grad.shape[-1]).to(buffer.dtype))
+        return None, None
 
 
 def _positive_int(name, value):
@@ -172,7 +137,7 @@ class Embedding(Layer):
             self._range_checked = True
         try:
             if _INTO_BUFFERS[0] and table is self.embeddings and table.requires_grad and torch.is_grad_enabled():
-                return _LookupIntoGrad.apply(_ANCHOR, self, indices)
+                return _LookupIntoGrad.apply(table, indices)
             return F.embedding(indices, table)  # (*input_shape, output_dim)
         except IndexError:
             self._check_range(indices)

@@ -888,11 +888,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         # gradient buffers stay while the fast step is reused by the next fit (which zeroes
         # them before use): allocating a large table's buffer again (fresh, page-faulting
         # memory) made each fit's first step markedly slower than the rest.
-        from keraslite.layers.embedding import forget_rows_written
-
-        kept_tables = _embedding_tables(model, st.params) if st.fast_step is not None else []
-        forget_rows_written(kept_tables)
-        kept = {id(t) for t in kept_tables}
+        kept = {id(t) for t in _embedding_tables(model, st.params)} if st.fast_step is not None else ()
         _zero_grads([p for p in st.params if id(p) not in kept])
     if epochs > initial_epoch and hasattr(opt, "finalize_variable_values") and st_params(model):
         opt.finalize_variable_values(st_params(model))
