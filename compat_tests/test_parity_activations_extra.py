@@ -107,3 +107,20 @@ def test_activation_of_a_numpy_array(name):
     actual = keraslite.ops.convert_to_numpy(getattr(keraslite.activations, name)(z))
     assert actual.dtype == expected.dtype
     np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"threshold": 5.0}, {"threshold": 5.0, "negative_slope": 0.1}, {"threshold": -2.0, "max_value": 3.0},
+    {"threshold": -2.0, "max_value": 3.0, "negative_slope": 0.2}, {"max_value": 6.0}, {"negative_slope": 0.3},
+    {"negative_slope": 0.3, "max_value": 2.0},
+])
+def test_relu_arguments_follow_keras(kwargs):
+    # Values equal to the threshold are zeroed (Keras keeps x only where x > threshold).
+    x = np.concatenate([X.ravel(), [-10.0, -5.0, -2.0, 0.0, 5.0, 10.0]]).astype("float32")
+    expected = _np(keras.activations.relu(torch.tensor(x), **kwargs))
+    actual = keraslite.activations.relu(torch.tensor(x), **kwargs).numpy()
+    np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-7)
+    if kwargs.get("threshold", 0.0) >= 0:  # the ReLU layer refuses a negative threshold, in both
+        layer, k_layer = keraslite.layers.ReLU(**kwargs), keras.layers.ReLU(**kwargs)
+        np.testing.assert_allclose(layer(torch.tensor(x)).numpy(), _np(k_layer(torch.tensor(x))), rtol=1e-6,
+                                   atol=1e-7)

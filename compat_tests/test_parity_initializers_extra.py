@@ -62,3 +62,14 @@ def test_conv1d_with_stft_kernel_matches_keras():
     l_layer = keraslite.layers.Conv1D(9, 16, strides=4, kernel_initializer="stft", use_bias=False)
     np.testing.assert_allclose(l_layer(x).detach().numpy(), _np(k_layer(x)), rtol=1e-5, atol=1e-5)
     assert l_layer.get_config()["kernel_initializer"] == k_layer.get_config()["kernel_initializer"]
+
+
+def test_a_tensor_is_an_initializer_of_its_own_value():
+    value = np.arange(6, dtype="float32").reshape(2, 3)
+    k_init = keras.initializers.get(keras.ops.convert_to_tensor(value))
+    l_init = keraslite.initializers.get(keraslite.ops.convert_to_tensor(value))
+    np.testing.assert_array_equal(keraslite.ops.convert_to_numpy(l_init((2, 3), dtype="float32")),
+                                  keras.ops.convert_to_numpy(k_init((2, 3), dtype="float32")))
+    dense = keraslite.layers.Dense(3, kernel_initializer=keraslite.ops.convert_to_tensor(value))
+    dense.build((None, 2))
+    np.testing.assert_array_equal(dense.get_weights()[0], value)

@@ -19,15 +19,15 @@ def linear(x):
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        return torch.relu(x)
-    if threshold != 0.0:
-        neg = negative_slope * (x - threshold) if negative_slope else torch.zeros_like(x)
-        y = torch.where(x >= threshold, x, neg)
-    else:
-        y = F.leaky_relu(x, negative_slope) if negative_slope else torch.relu(x)
+    """Keras's rule: x where x > threshold, else 0 (or negative_slope * (x - threshold)); with
+    max_value, the non-negative part is clipped to [0, max_value] before the slope is added."""
+    if max_value is None and threshold == 0.0:
+        return F.leaky_relu(x, negative_slope) if negative_slope else torch.relu(x)
+    y = x * (x > threshold).to(x.dtype) if threshold != 0.0 else torch.relu(x)
     if max_value is not None:
-        y = torch.clamp(y, max=max_value)
+        y = torch.clamp(y, 0, max_value)
+    if negative_slope:
+        y = y - negative_slope * torch.relu(threshold - x)
     return y
 
 

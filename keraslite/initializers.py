@@ -371,6 +371,9 @@ def get(identifier):
         return None
     if isinstance(identifier, Initializer):
         return identifier
+    if isinstance(identifier, (torch.Tensor, np.ndarray)):  # Keras: a tensor initializes with itself
+        value = torch.as_tensor(identifier)
+        return lambda shape, dtype=None: value if dtype is None else value.to(backend.torch_dtype(dtype))
     if callable(identifier) and not isinstance(identifier, type):
         return _plain_function(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
