@@ -543,3 +543,11 @@ def test_keras2_backend_tf_is_the_tensorflow_module():
         assert save_weights_to_hdf5_group is keraslite.saving.hdf5.save_weights_to_hdf5_group
     finally:
         aliases.uninstall_aliases()
+
+
+def test_star_imports_bring_names_not_modules(aliased):
+    # `from keras.layers import *` then an undefined `model` must be a NameError, not a module.
+    names = {}
+    exec("from keras.layers import *\nfrom keras.models import *", names)
+    assert {"Dense", "LSTM", "Input", "concatenate", "Model", "Sequential", "load_model"} <= set(names)
+    assert not [n for n, v in names.items() if not n.startswith("__") and isinstance(v, type(sys))]

@@ -24,3 +24,9 @@ from keraslite.layers.einsum_dense import *  # noqa: F401,F403
 from keraslite.layers.attention import *  # noqa: F401,F403
 from keraslite.layers.torch_module import *  # noqa: F401,F403
 from keraslite.layers.unavailable import *  # noqa: F401,F403
+
+# What `from keras.layers import *` brings: the layers and functions, not this package's modules.
+import types as _types  # noqa: E402
+
+__all__ = [_name for _name, _value in list(globals().items())
+           if not _name.startswith("_") and not isinstance(_value, _types.ModuleType)]
