@@ -275,3 +275,18 @@ def test_sparse_crossentropy_per_pixel_value_equals_keras_and_backward_runs(from
     picked = log_probs.gather(-1, torch.as_tensor(labels)).squeeze(-1)
     (-(picked * torch.as_tensor(weights)).mean()).backward()
     np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-7)
+
+
+def test_read_only_arrays_give_keras_value_without_a_torch_warning():
+    # pandas' .values is read-only: torch would warn that it cannot share such memory.
+    import warnings
+
+    y = np.array([0, 1, 1, 0])
+    y.setflags(write=False)
+    p = np.array([[.2], [.7], [.6], [.1]], "float32")
+    p.setflags(write=False)
+    expected = float(keras.losses.BinaryCrossentropy()(y, p))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        actual = float(keraslite.losses.BinaryCrossentropy()(y, p))
+    np.testing.assert_allclose(actual, expected, rtol=1e-6)

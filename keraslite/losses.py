@@ -71,9 +71,8 @@ def _tensor(x, dtype=None, device=None):
     x = np.asarray(x)
     if dtype is None and x.dtype == np.float64:
         dtype = torch.float32
-    if x.ndim and any(s < 0 for s in x.strides):  # a reversed view (a[::-1]): torch takes a copy only
-        x = np.ascontiguousarray(x)
-    return torch.as_tensor(x, dtype=dtype, device=device)
+    # A reversed view (a[::-1]) or a read-only array (pandas' .values) is copied first.
+    return torch.as_tensor(backend.torch_ready(x), dtype=dtype, device=device)
 
 
 def _pred_and_true(y_true, y_pred, true_dtype="same"):

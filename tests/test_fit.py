@@ -654,3 +654,26 @@ def test_labels_as_a_list_of_numpy_scalars_train_like_the_array():
         model.compile("adam", "binary_crossentropy")
         histories.append(model.fit(x, labels, epochs=2, validation_split=0.3, shuffle=False, verbose=0).history)
     assert histories[0] == histories[1]
+
+
+def test_one_dimensional_inputs_are_one_value_per_sample_for_an_unbuilt_model():
+    # tf.keras 2's first lab: Sequential([Dense(1)]).fit(xs, ys) with xs a 1-D array of numbers.
+    xs = np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 4.0])
+    ys = 2 * xs - 1
+    histories, predictions = [], []
+    for x in (xs, xs.reshape(-1, 1)):
+        keraslite.utils.set_random_seed(0)
+        model = keraslite.Sequential([keraslite.layers.Dense(1)])
+        model.compile("sgd", "mse")
+        histories.append(model.fit(x, ys, epochs=3, batch_size=2, shuffle=False, verbose=0).history["loss"])
+        assert model.layers[0].get_weights()[0].shape == (1, 1)
+        predictions.append(model.predict(np.array([10.0]), verbose=0))
+        assert np.isfinite(model.evaluate(xs, ys, verbose=0))
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-6)
+    np.testing.assert_allclose(predictions[0], predictions[1], rtol=1e-6)
+    assert predictions[0].shape == (1, 1)
+
+
+def test_dense_refuses_a_rank_one_input():
+    with pytest.raises(ValueError, match=r"expected min_ndim=2, found ndim=1.*reshape\(-1, 1\)"):
+        keraslite.layers.Dense(2)(np.ones((6,), "float32"))

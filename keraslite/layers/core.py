@@ -43,6 +43,10 @@ class Dense(Layer):
         return [self.kernel] + ([self.bias] if self.bias is not None else [])
 
     def build(self, input_shape):
+        if len(input_shape) < 2:
+            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected min_ndim=2, "
+                             f"found ndim={len(input_shape)}. Full shape received: {tuple(input_shape)}. Dense takes "
+                             "(batch, features): give one value per sample as a column, x.reshape(-1, 1).")
         in_features = input_shape[-1]
         if in_features is None:
             raise ValueError(f"Dense '{self.name}': the last dimension of the input must be known; "

@@ -154,6 +154,15 @@ def _all_built(model):
                for layer in model._flatten_layers())
 
 
+def _expand_1d(model, x):
+    """tf.keras 2 and Keras 2 took a 1-D array of numbers as one value per sample, (N,) as
+    (N, 1): `Sequential([Dense(1)]).fit(xs, ys)` with xs = np.array([-1.0, 0.0, 1.0, ...]). A
+    model not built yet learns that shape; a built model keeps its own (its inputs adjust)."""
+    if isinstance(x, np.ndarray) and x.ndim == 1 and x.dtype.kind == "f" and not _all_built(model):
+        return x.reshape(-1, 1)
+    return x
+
+
 def _prepare_model(model, first_x, device):
     """Build lazily-built weights and move the model to `device`.
 
@@ -788,6 +797,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         epochs = kwargs.pop("nb_epoch")
     _check_loop_kwargs("fit", kwargs)
     _check_compiled(model, "fit")
+    x = _expand_1d(model, x)
     cap = config.max_epochs()  # keras.config.set_max_epochs / KERAS_MAX_EPOCHS
     if cap and cap < epochs:
         warnings.warn(f"Limiting epochs to {cap}", stacklevel=2)
@@ -993,7 +1003,8 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     _check_loop_kwargs("evaluate", kwargs)
     _check_compiled(model, "evaluate")
     verbose = _verbose(verbose)
-    adapter = data_mod.make_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps,
+    adapter = data_mod.make_adapter(_expand_1d(model, x), y, sample_weight, batch_size=batch_size, shuffle=False,
+                                    steps=steps,
                                     device=_device())
     _keras_build_draws(model, adapter)
     callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose, epochs=1,
@@ -1034,7 +1045,8 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
         # A one-input model given predict((x, y)) takes x, as Keras does (with a warning); for
         # other models the tuple is the inputs (Hands-On ML's predict((X_new_A, X_new_B))).
         x = x[0]
-    adapter = data_mod.make_adapter(x, batch_size=batch_size, shuffle=False, steps=steps, device=device)
+    adapter = data_mod.make_adapter(_expand_1d(model, x), batch_size=batch_size, shuffle=False, steps=steps,
+                                    device=device)
     callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose, epochs=1,
                              steps=adapter.steps)
     custom_step = not _is_default(model, "predict_step")
