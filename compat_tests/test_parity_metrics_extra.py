@@ -236,3 +236,11 @@ def test_stateless_metric_api():
                 [lib.ops.convert_to_numpy(v).tolist() for v in reset], [o.tolist() for o in own])
 
     assert run(keraslite) == run(keras)
+
+
+@pytest.mark.parametrize("name,kwargs", [("IoU", {"num_classes": 2, "target_class_ids": [0]}),
+                                         ("MeanIoU", {"num_classes": 2}), ("BinaryIoU", {})])
+def test_iou_update_state_returns_the_confusion_matrix(name, kwargs):
+    k = getattr(keras.metrics, name)(**kwargs).update_state([0, 0, 1, 1], [0, 1, 0, 1])
+    lite = getattr(keraslite.metrics, name)(**kwargs).update_state([0, 0, 1, 1], [0, 1, 0, 1])
+    np.testing.assert_array_equal(keraslite.ops.convert_to_numpy(lite), keras.ops.convert_to_numpy(k))

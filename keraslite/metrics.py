@@ -1176,6 +1176,7 @@ class IoU(Metric):
         flat = (y_true.long() * n + y_pred.long())
         counts = torch.zeros(n * n, dtype=self._dtype, device=y_pred.device).index_add_(0, flat, weight)
         self._matrix.add_(counts.reshape(n, n))
+        return self._matrix  # Keras returns the accumulated confusion matrix
 
     def result(self):
         cm = self._matrix
