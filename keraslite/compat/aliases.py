@@ -318,19 +318,6 @@ class _AliasLoader(importlib.abc.Loader):
             install_eager_numpy()
 
 
-# The roots that are tf.keras (TF 2's Keras): a program importing through one of them speaks
-# tf.keras 2, whose few differences from standalone Keras 2 keraslite follows where they are
-# visible (an InputLayer's input_shape / output_shape is a list of one shape there).
-TF_KERAS_ROOTS = frozenset({"tensorflow.keras", "tensorflow.python.keras", "tf_keras", "tensorflow.compat.v1.keras",
-                            "tensorflow.compat.v2.keras"})
-_TF_KERAS_IMPORTED = [False]
-
-
-def tf_keras_imported():
-    """Whether the running program imported Keras as tf.keras (`tensorflow.keras`, `tf.keras`)."""
-    return _TF_KERAS_IMPORTED[0]
-
-
 class AliasFinder(importlib.abc.MetaPathFinder):
     def __init__(self, roots):
         self.roots = roots
@@ -350,8 +337,6 @@ class AliasFinder(importlib.abc.MetaPathFinder):
         if found is None:
             return None
         root, table, rel = found
-        if root in TF_KERAS_ROOTS:
-            _TF_KERAS_IMPORTED[0] = True
         module = _resolve_rel(table, rel)
         if module is None:
             raise ModuleNotFoundError(
@@ -406,7 +391,6 @@ def uninstall_aliases():
             del sys.modules[name]
     sys.modules.update(_STASHED)
     _STASHED.clear()
-    _TF_KERAS_IMPORTED[0] = False
     numpy_operands.uninstall()
     tensor_updates.uninstall()
     _FINDER = None

@@ -64,10 +64,10 @@ class InputLayer(Layer):
     @staticmethod
     def _tf_keras_form(shape):
         """tf.keras 2 gives an InputLayer's shapes as a list of one shape (`[(None, 224, 224, 3)]`,
-        read as `output_shape[0][1:3]`); standalone Keras 2 gives the shape itself."""
-        from keraslite.compat.aliases import tf_keras_imported
+        read as `output_shape[0][1:3]`); other programs get the shape itself."""
+        from keraslite.compat.aliases import tensorflow_program
 
-        return [shape] if tf_keras_imported() else shape
+        return [shape] if tensorflow_program() else shape
 
     def get_config(self):
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": self.sparse,
