@@ -207,3 +207,23 @@ def test_tf1_set_random_seed(tf):
     a = np.random.rand()
     tf.set_random_seed(3)
     assert np.random.rand() == a  # keraslite's set_random_seed seeds numpy too
+
+
+def test_multi_output_metrics_come_in_output_order_in_a_tf_keras_program(tf):
+    # Course notebooks unpack `loss, cls_loss, box_loss, cls_acc, box_mse = model.evaluate(...)`:
+    # tf.keras 2 lists each output's metrics in output order (Keras 3 sorts the prefixed names).
+    keras = tf.keras
+    inp = keras.Input((8,))
+    h = keras.layers.Dense(16, activation="relu")(inp)
+    model = keras.Model(inp, [keras.layers.Dense(3, activation="softmax", name="classification")(h),
+                              keras.layers.Dense(4, name="bounding_box")(h)])
+    model.compile(optimizer="adam", loss={"classification": "categorical_crossentropy", "bounding_box": "mse"},
+                  metrics={"classification": "accuracy", "bounding_box": "mse"})
+    rng = np.random.default_rng(0)
+    x = rng.random((32, 8)).astype("float32")
+    yc, yb = np.eye(3)[rng.integers(0, 3, 32)].astype("float32"), rng.random((32, 4)).astype("float32")
+    values = model.evaluate(x, (yc, yb), verbose=0)
+    logs = model.evaluate(x, (yc, yb), verbose=0, return_dict=True)
+    names = ["loss", "classification_loss", "bounding_box_loss", "classification_accuracy", "bounding_box_mse"]
+    assert model.metrics_names == names
+    np.testing.assert_allclose(values, [logs[n] for n in names], rtol=1e-6)

@@ -756,12 +756,15 @@ def _log_order(model, keys):
     their own names: they land in the sorted remainder, after the per-output losses (outputs
     without names, a subclassed model's tuple, keep them unprefixed and in compile order).
     Metrics given to a multi-output model as one list for every output, which only Keras 2
-    accepted, come in Keras 2's order instead: losses, then each output's metrics in turn."""
+    accepted, and any metrics of a tf.keras 2 program (one that imports tensorflow) come in
+    Keras 2's order instead: losses, then each output's metrics in turn."""
+    from keraslite.compat.aliases import tensorflow_program
+
     names = ["loss"]
     compiled_loss = getattr(model, "compiled_loss", None)
     per_output = [t.name for t in compiled_loss.trackers if t is not None] if compiled_loss is not None else []
     metrics = model.compiled_metrics
-    if per_output and getattr(metrics, "broadcast", False):
+    if per_output and (getattr(metrics, "broadcast", False) or tensorflow_program()):
         names += per_output + list(metrics.names)
     elif per_output:
         names += (list(metrics.names) if getattr(metrics, "unprefixed", False) else []) + per_output
