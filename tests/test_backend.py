@@ -214,7 +214,7 @@ def test_gradients_errors():
     from keraslite import backend as K
 
     model = _dropout_mlp()
-    with pytest.raises(TypeError, match="K.gradients differentiates with respect to symbolic tensors"):
+    with pytest.raises(TypeError, match="K.gradients differentiates with respect to symbolic tensors .* and weights"):
         K.gradients(K.mean(model.output), [np.ones(3)])
     with pytest.raises(TypeError, match="`loss` must be a symbolic tensor"):
         K.gradients(np.float32(1.0), [model.input])
@@ -532,3 +532,25 @@ def test_python_and_numpy_types_are_dtypes():
     dense = keraslite.layers.Dense(2, dtype=np.float64)
     dense.build((None, 3))
     assert dense.dtype == "float64" and K.dtype_name(dense.kernel.dtype) == "float64"
+
+
+def test_gradients_with_respect_to_weights_match_autograd():
+    # Keras 2's `K.function([model.input], K.gradients(loss, model.trainable_weights))`: one
+    # gradient per weight, in the weight's Keras layout (a Conv1D kernel as (k, in, out)).
+    import numpy as np
+    import torch
+
+    import keraslite
+    from keraslite import backend as K
+    from keraslite import layers
+
+    model = keraslite.Sequential([keraslite.Input((5, 4)), layers.Conv1D(2, 3, activation="tanh"), layers.Flatten(),
+                                  layers.Dense(1)])
+    loss = K.mean(K.square(model.output))
+    grads = K.function([model.input], K.gradients(loss, model.trainable_weights))
+    x = np.random.default_rng(0).random((2, 5, 4)).astype("float32")
+    got = grads([x])
+    assert [g.shape for g in got] == [w.shape for w in model.get_weights()]
+    expected = torch.autograd.grad(model(torch.as_tensor(x)).square().mean(), list(model.trainable_weights))
+    for g, e, w in zip(got, expected, model.trainable_weights):
+        np.testing.assert_allclose(g, w.keras_layout.to_keras(e).numpy(), rtol=1e-5, atol=1e-7)

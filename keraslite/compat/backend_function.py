@@ -272,27 +272,34 @@ def _gradient_layer():
 
     class Gradient(Layer):
         """d(sum of the loss)/d(inputs[0]): `loss_graph` (a Model from [variable, *others] to the
-        loss) rerun under autograd on the values this node is given."""
+        loss) rerun under autograd on the values this node is given. With `weight`, the gradient
+        is the weight's (in its Keras layout) and every input feeds the loss graph."""
 
         # The gradient has its variable's shape and dtype: say so instead of tracing the loss
         # graph on placeholder sizes (a deep convnet does not fit the small ones).
         _symbolic_by_spec = True
 
-        def __init__(self, loss_graph, **kwargs):
+        def __init__(self, loss_graph, weight=None, **kwargs):
             super().__init__(trainable=False, **kwargs)
-            # In a plain list, so that the loss graph's layers are not tracked as sublayers.
-            self._loss_graph = [loss_graph]
+            # In plain lists, so that the loss graph's layers and the weight are not tracked here.
+            self._loss_graph, self._weight = [loss_graph], [weight]
 
         def call(self, inputs, training=None):
             values = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+            weight = self._weight[0]
             # Autograd on, also under predict's inference mode (values copied out of it).
             with torch.inference_mode(False), torch.enable_grad():
-                x = values[0].clone().detach().requires_grad_(True)
-                others = [v.clone() if isinstance(v, torch.Tensor) else v for v in values[1:]]
-                value = self._loss_graph[0]([x, *others] if others else x, training=training)
+                values = [v.clone() if isinstance(v, torch.Tensor) else v for v in values]
+                x = weight if weight is not None else values[0].detach().requires_grad_(True)
+                if weight is None:
+                    values[0] = x
+                value = self._loss_graph[0](values if len(values) > 1 else values[0], training=training)
                 grad = None
                 if value.requires_grad:
                     (grad,) = torch.autograd.grad(value, x, grad_outputs=torch.ones_like(value), allow_unused=True)
+            if weight is not None:
+                grad = torch.zeros_like(weight) if grad is None else grad
+                return weight.keras_layout.to_keras(grad) if hasattr(weight, "keras_layout") else grad
             # A variable the loss does not depend on gets zeros (tf.gradients gives None there,
             # which K.function could not return).
             return torch.zeros_like(x) if grad is None else grad
@@ -300,6 +307,10 @@ def _gradient_layer():
         def compute_output_spec(self, inputs, **kwargs):
             from keraslite.layers.keras_tensor import KerasTensor
 
+            weight = self._weight[0]
+            if weight is not None:
+                shape = weight.keras_shape if hasattr(weight, "keras_layout") else tuple(weight.shape)
+                return KerasTensor(shape, dtype=weight.dtype)
             x = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
             return KerasTensor(x.shape, dtype=x.dtype)
 
@@ -370,10 +381,20 @@ def gradients(loss, variables):
                         f"(a layer's .output, an Input, K.placeholder); received {type(loss).__name__}.")
     grads = []
     for v in variables:
+        if isinstance(v, torch.Tensor) and v.requires_grad and not is_keras_tensor(v):
+            # A weight (model.trainable_weights): the loss graph rerun on its inputs, under autograd.
+            inputs = _graph_inputs(loss, set())
+            if not inputs:
+                raise ValueError("K.gradients: the loss depends on no input tensor, so there is nothing to feed "
+                                 "K.function; compute it with tf.GradientTape instead.")
+            name = backend.get_uid("gradients")
+            graph = Model(inputs=inputs, outputs=loss, name=name + "_loss")
+            grads.append(_gradient_layer()(graph, weight=v, name=name)(inputs if len(inputs) > 1 else inputs[0]))
+            continue
         if not is_keras_tensor(v):
             raise TypeError(f"K.gradients differentiates with respect to symbolic tensors (an Input, "
-                            f"K.placeholder, a layer's .output); received {type(v).__name__} {v!r:.80}. For "
-                            "gradients with respect to weights, use tf.GradientTape.")
+                            f"K.placeholder, a layer's .output) and weights (model.trainable_weights); "
+                            f"received {type(v).__name__} {v!r:.80}.")
         others = _graph_inputs(loss, {id(v)})
         name = backend.get_uid("gradients")
         graph = Model(inputs=[v, *others] if others else v, outputs=loss, name=name + "_loss")
