@@ -554,3 +554,7 @@ def test_gradients_with_respect_to_weights_match_autograd():
     expected = torch.autograd.grad(model(torch.as_tensor(x)).square().mean(), list(model.trainable_weights))
     for g, e, w in zip(got, expected, model.trainable_weights):
         np.testing.assert_allclose(g, w.keras_layout.to_keras(e).numpy(), rtol=1e-5, atol=1e-7)
+    # The optimizer's spelling of the same (Keras 2's Optimizer.get_gradients).
+    again = K.function([model.input], keraslite.optimizers.SGD().get_gradients(loss, model.trainable_weights))
+    for a, b in zip(again([x]), got):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

@@ -315,6 +315,13 @@ class Optimizer:
             loss, params, constraints = constraints, loss, params
         return backend_function.optimizer_updates(self, loss, params, constraints)
 
+    def get_gradients(self, loss, params):
+        """Keras 2's `optimizer.get_gradients(loss, params)`: K.gradients of a symbolic loss with
+        respect to the weights, for K.function to evaluate."""
+        from keraslite.compat import backend_function
+
+        return backend_function.gradients(loss, list(params))
+
     def apply(self, grads, trainable_variables=None):
         if trainable_variables is None:
             if not self.built:
