@@ -248,3 +248,32 @@ def test_learning_rate_converts_to_a_float32_array_as_in_keras():
     lite = keraslite.ops.convert_to_numpy(keraslite.optimizers.Adam(0.001).learning_rate)
     assert lite.dtype == k.dtype and lite.shape == k.shape and lite == k
     assert keraslite.backend.eval(keraslite.optimizers.Adam(0.001).learning_rate).dtype == np.float32
+
+
+def _centralizing(lib, base):
+    """keras.io's gradient centralization: an optimizer subclass whose `apply` takes the mean
+    over every axis but the last out of each multi-axis gradient."""
+    ops = lib.ops
+
+    class Centralized(getattr(lib.optimizers, base)):
+        def apply(self, grads, trainable_variables=None):
+            grads = [g - ops.mean(g, axis=list(range(len(g.shape) - 1)), keepdims=True) if len(g.shape) > 1 else g
+                     for g in grads]
+            return super().apply(grads, trainable_variables)
+
+    return Centralized(learning_rate=0.01)
+
+
+@pytest.mark.parametrize("base", ["RMSprop", "Adam", "SGD"])
+def test_gradient_centralization_sees_kernels_in_keras_layout(base):
+    def build(lib):
+        model = lib.Sequential([lib.Input((8, 8, 3)), lib.layers.Conv2D(4, 3, activation="relu"),
+                                lib.layers.Flatten(), lib.layers.Dense(2)])
+        model.compile(_centralizing(lib, base), "mse")
+        return model
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((16, 8, 8, 3)).astype("float32"), rng.random((16, 2)).astype("float32")
+    k_model, l_model, kh, lh = fit_both(build, x, y, epochs=3, batch_size=8)
+    np.testing.assert_allclose(lh["loss"], kh["loss"], rtol=1e-4)
+    assert_same_weights(l_model, k_model, rtol=1e-4, atol=1e-5)

@@ -326,3 +326,27 @@ def test_one_optimizer_takes_on_the_variables_of_a_second_model():
     before = a.detach().clone()
     opt.apply_gradients([(torch.full((3,), 0.5), a)])
     assert not torch.equal(before, a.detach())
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "SGD", "Adagrad", "Nadam"])
+def test_a_gradient_laid_out_unlike_its_weight_gives_the_same_step(name):
+    # A convolution kernel is stored channels-last; the fused Adam steps read a gradient as laid
+    # out like its weight, so a contiguous gradient (from torch.autograd.grad or numpy) must
+    # give the same update as one with the kernel's own strides.
+    import keraslite
+
+    conv = keraslite.layers.Conv2D(4, 3)
+    conv.build((None, 8, 8, 3))
+    kernel = conv.kernel
+    grad = torch.randn(kernel.shape, generator=torch.Generator().manual_seed(0))
+    assert grad.stride() != kernel.stride()
+    start = kernel.detach().clone()
+    results = []
+    for g in (grad.contiguous(), torch.empty_like(kernel).copy_(grad)):
+        with torch.no_grad():
+            kernel.copy_(start)
+        opt = getattr(keraslite.optimizers, name)(learning_rate=0.1)
+        for _ in range(2):
+            opt.apply_gradients([(g, kernel)])
+        results.append(kernel.detach().clone())
+    torch.testing.assert_close(results[0], results[1])

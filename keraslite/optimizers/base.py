@@ -271,8 +271,17 @@ class Optimizer:
     def step(self, variables=None):
         """Apply one update from each variable's `.grad` (variables without one are skipped)."""
         variables = self._params if variables is None else variables
-        if type(self).apply is not Optimizer.apply:  # a subclass that changes the gradients (see apply_gradients)
-            return self.apply([p.grad for p in variables], list(variables))
+        if type(self).apply is not Optimizer.apply:
+            # A subclass that changes the gradients (gradient centralization: the mean over all
+            # axes but the last) sees each in its weight's Keras layout, as in Keras; the base
+            # apply takes them back into storage layout.
+            grads = [p.grad if p.grad is None or not hasattr(p, "keras_layout") else p.keras_layout.to_keras(p.grad)
+                     for p in variables]
+            self._grads_in_keras_layout = True
+            try:
+                return self.apply(grads, list(variables))
+            finally:
+                self._grads_in_keras_layout = False
         pairs = [(p.grad, p) for p in variables]
         return self._apply(pairs)
 
@@ -347,7 +356,14 @@ class Optimizer:
                 raise ValueError(f"Unknown variable: {getattr(p, 'path', tuple(p.shape))}. This optimizer can only "
                                  "be called for the variables it was originally built with. When working with a "
                                  "new set of variables, create a new optimizer instance.")
-            grads.append(g if isinstance(g, torch.Tensor) else torch.as_tensor(np.asarray(g), device=p.device))
+            g = g if isinstance(g, torch.Tensor) else torch.as_tensor(np.asarray(g), device=p.device)
+            if getattr(self, "_grads_in_keras_layout", False) and hasattr(p, "keras_layout"):
+                g = p.keras_layout.from_keras(g)
+            if g.stride() != p.stride() and g.shape == p.shape:
+                # The fused Adam steps read a gradient as if laid out like its weight: a gradient
+                # of other strides (contiguous, for a channels-last kernel) is copied into that layout.
+                g = torch.empty_like(p).copy_(g)
+            grads.append(g)
             params.append(p)
         if pairs and not params:
             raise ValueError("No gradients provided for any variable.")
