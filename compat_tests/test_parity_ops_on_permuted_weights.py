@@ -55,3 +55,25 @@ def test_int_shape_of_permuted_weights_is_keras_shape(name):
     _, l_w = _weight(keraslite, name)
     assert keraslite.backend.int_shape(l_w) == tuple(k_w.shape)
     assert tuple(keraslite.ops.shape(l_w)) == tuple(keras.ops.shape(k_w))
+
+
+def _standardized_conv(lib):
+    ops = lib.ops
+
+    class StandardizedConv2D(lib.layers.Conv2D):
+        # keras.io's recipe: the kernel standardized over its Keras axes (kh, kw, in) in call().
+        def call(self, inputs):
+            mean, var = ops.moments(self.kernel, axes=[0, 1, 2], keepdims=True)
+            return self.convolution_op(inputs, (self.kernel - mean) / ops.sqrt(var + 1e-10))
+
+    return StandardizedConv2D(4, 3)
+
+
+@pytest.mark.parametrize("channels", [3, 4])  # 4 in, 4 out: a kernel of one shape in both layouts
+def test_kernel_arithmetic_with_a_keras_axes_statistic(channels):
+    x = np.random.default_rng(0).random((2, 8, 8, channels)).astype("float32")
+    k_layer, l_layer = _standardized_conv(keras), _standardized_conv(keraslite)
+    k_layer.build((None, 8, 8, channels))
+    l_layer.build((None, 8, 8, channels))
+    l_layer.set_weights(k_layer.get_weights())
+    assert_close(keraslite.ops.convert_to_numpy(l_layer(x)), keras.ops.convert_to_numpy(k_layer(x)), atol=1e-4)

@@ -200,9 +200,15 @@ def in_keras_layout(variable, other):
     the Keras shape, which `assign` takes back into storage."""
     shape = getattr(other, "shape", None)
     if shape is not None and len(shape) == variable.dim() and tuple(shape) != tuple(variable.shape) \
-            and tuple(shape) == variable.keras_shape:
+            and _broadcasts_to(tuple(shape), variable.keras_shape):
+        # Also an operand that broadcasts against the Keras shape: a statistic that keras.ops
+        # computed over the kernel's Keras axes (ops.moments(kernel, axes=[0, 1, 2], keepdims=True)).
         return variable.keras_value(), other
     return variable, other
+
+
+def _broadcasts_to(shape, target):
+    return all(d == t or d == 1 for d, t in zip(shape, target))
 
 
 def _accepting_arrays(name):
