@@ -274,3 +274,22 @@ def test_a_keras3_program_for_the_tensorflow_backend_reads_outputs_as_numpy():
     result = run(["-c", code])
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(2, 3) (2, 3)"
+
+
+def test_another_python_the_program_starts_runs_without_an_error_from_the_startup_hook(tmp_path):
+    # A different interpreter (no torch there) inherits PYTHONPATH with keraslite's start-up
+    # hook; it must start quietly, as it would without keraslite.
+    import shutil
+
+    candidates = [shutil.which(name) for name in ("python3", "python3.11", "python")]
+    other = next((p for p in candidates if p and os.path.realpath(p) != os.path.realpath(sys.executable)
+                  and subprocess.run([p, "-c", "import torch"], capture_output=True).returncode != 0), None)
+    if other is None:
+        pytest.skip("no Python without torch on this machine")
+    script = tmp_path / "prog.py"
+    script.write_text("import subprocess\n"
+                      f"done = subprocess.run([{other!r}, '-c', 'print(123)'], capture_output=True, text=True)\n"
+                      "print(done.stdout.strip(), repr(done.stderr))\n")
+    out = run([script], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "123 ''"

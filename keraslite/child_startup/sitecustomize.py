@@ -32,8 +32,12 @@ def _install():
     root = os.path.dirname(os.path.dirname(_HERE))
     if root not in sys.path:
         sys.path.append(root)
-    from keraslite.compat.aliases import install_aliases
-
+    try:
+        from keraslite.compat.aliases import install_aliases
+    except ImportError:
+        # Another Python (a different version, without torch) started by the program: it runs
+        # as it would without keraslite instead of printing an error at every start.
+        return
     install_aliases()
 
 
