@@ -84,6 +84,7 @@ class Optimizer:
 
     _slot_names = ()
     _slot_initial = {}      # slot name -> constant initial value (default 0)
+    _grads_in_keras_layout = False  # set by step() while a subclass's apply() has fit's gradients
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -344,6 +345,7 @@ class Optimizer:
         if not self.built:
             self.build([v for _, v in pairs])
         grads, params = [], []
+        keras_layout = self._grads_in_keras_layout
         index = self._index
         new = [p for g, p in pairs if g is not None and id(p) not in index]
         if new and self._can_extend():
@@ -357,7 +359,7 @@ class Optimizer:
                                  "be called for the variables it was originally built with. When working with a "
                                  "new set of variables, create a new optimizer instance.")
             g = g if isinstance(g, torch.Tensor) else torch.as_tensor(np.asarray(g), device=p.device)
-            if getattr(self, "_grads_in_keras_layout", False) and hasattr(p, "keras_layout"):
+            if keras_layout and hasattr(p, "keras_layout"):
                 g = p.keras_layout.from_keras(g)
             if g.stride() != p.stride() and g.shape == p.shape:
                 # The fused Adam steps read a gradient as if laid out like its weight: a gradient
