@@ -1137,8 +1137,6 @@ def _set_intersection(a, b, validate_indices=True):
 sets = TFNamespace("tensorflow.sets", intersection=_set_intersection, set_intersection=_set_intersection)
 sparse_tensor_to_dense = _tf_ragged.sparse_to_dense  # TF 1's name for tf.sparse.to_dense
 random_shuffle = random.shuffle  # TF 1's name
-compat.v1.__dict__.update(Assert=Assert, control_dependencies=control_dependencies, sets=sets,
-                          sparse_tensor_to_dense=sparse_tensor_to_dense, random_shuffle=random_shuffle, **_ASSERTS)
 
 
 class _FeatureColumns(TFNamespace):
