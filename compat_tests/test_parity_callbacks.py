@@ -191,3 +191,37 @@ def test_callbacks_argument_takes_one_callback_or_a_tuple(wrap):
     kh, lh = _fit(km, wrap(kcb)), _fit(lm, wrap(lcb))
     _assert_history(lh, kh)
     assert lcb.stopped_epoch == kcb.stopped_epoch
+
+
+@pytest.mark.parametrize("swap_on_epoch", [False, True])
+def test_swap_ema_weights(swap_on_epoch, tmp_path):
+    """Validation runs on the averaged weights, the training continues from the raw ones, and
+    checkpoints placed after the callback hold the averages when swap_on_epoch is set."""
+    km, lm = _pair(lr=0.5)
+    for m, mod in ((km, keras), (lm, keraslite)):
+        m.compile(optimizer=mod.optimizers.SGD(0.5, use_ema=True, ema_momentum=0.8),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    saved = {}
+    for m, mod, tag in ((km, keras, "k"), (lm, keraslite, "l")):
+        path = str(tmp_path / f"{tag}.weights.h5")
+        callbacks = [mod.callbacks.SwapEMAWeights(swap_on_epoch=swap_on_epoch),
+                     mod.callbacks.ModelCheckpoint(path, save_weights_only=True)]
+        saved[tag] = (_fit(m, callbacks, epochs=4), path)
+    _assert_history(saved["l"][0], saved["k"][0])
+    for a, b in zip(lm.get_weights(), km.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    km.load_weights(saved["k"][1])
+    lm.load_weights(saved["l"][1])
+    for a, b in zip(lm.get_weights(), km.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    x, y = _data()
+    kcb, lcb = keras.callbacks.SwapEMAWeights(), keraslite.callbacks.SwapEMAWeights()
+    np.testing.assert_allclose(lm.evaluate(x, y, verbose=0, callbacks=[lcb]),
+                               km.evaluate(x, y, verbose=0, callbacks=[kcb]), rtol=1e-4)
+
+
+def test_swap_ema_weights_needs_an_ema_optimizer():
+    _, lm = _pair()
+    x, y = _data()
+    with pytest.raises(ValueError, match="use_ema=True"):
+        _fit(lm, [keraslite.callbacks.SwapEMAWeights()], epochs=1)

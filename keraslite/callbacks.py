@@ -2,8 +2,8 @@
 from keraslite.training.callbacks import (BackupAndRestore, BaseLogger, Callback, CallbackList, CSVLogger,
                                           EarlyStopping, History, LambdaCallback, LearningRateScheduler,
                                           ModelCheckpoint, ProgbarLogger, ReduceLROnPlateau, RemoteMonitor,
-                                          TensorBoard, TerminateOnNaN)
+                                          SwapEMAWeights, TensorBoard, TerminateOnNaN)
 
 __all__ = ["BackupAndRestore", "BaseLogger", "Callback", "CallbackList", "CSVLogger", "EarlyStopping",
            "History", "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger",
-           "ReduceLROnPlateau", "RemoteMonitor", "TensorBoard", "TerminateOnNaN"]
+           "ReduceLROnPlateau", "RemoteMonitor", "SwapEMAWeights", "TensorBoard", "TerminateOnNaN"]

@@ -3,7 +3,7 @@
 Owns: every Keras hook and its default (nothing), CallbackList (which also decides which
 per-batch hooks anyone overrides, so that the training loop skips the rest at no cost),
 History, BaseLogger, ProgbarLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau,
-LearningRateScheduler, CSVLogger, LambdaCallback, TerminateOnNaN, BackupAndRestore,
+LearningRateScheduler, CSVLogger, LambdaCallback, TerminateOnNaN, BackupAndRestore, SwapEMAWeights,
 TensorBoard, RemoteMonitor-free.
 
 Leaves to others: the loops (loop.py decides when hooks run), the bar text (progbar.py),
@@ -24,13 +24,14 @@ import time
 import warnings
 
 import numpy as np
+import torch
 
 from keraslite.training.logs import Logs
 from keraslite.training.progbar import Progbar
 
 __all__ = ["BaseLogger", "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
            "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger", "LambdaCallback", "TerminateOnNaN",
-           "BackupAndRestore", "TensorBoard", "RemoteMonitor"]
+           "BackupAndRestore", "SwapEMAWeights", "TensorBoard", "RemoteMonitor"]
 
 _BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin", "on_test_batch_end",
                 "on_predict_batch_begin", "on_predict_batch_end")
@@ -816,6 +817,66 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and os.path.isdir(self.backup_dir):
             shutil.rmtree(self.backup_dir, ignore_errors=True)
+
+
+class SwapEMAWeights(Callback):
+    """Evaluate (and predict) with the optimizer's moving averages of the weights (an optimizer
+    made with `use_ema=True`): the model's weights and the averages trade places for the
+    evaluation and back after it. With `swap_on_epoch=True` they also trade places from each
+    epoch's end to the next epoch's start, so that callbacks placed after this one (a
+    ModelCheckpoint) see the averaged weights."""
+
+    def __init__(self, swap_on_epoch=False):
+        super().__init__()
+        self.swap_on_epoch = swap_on_epoch
+        self._ema_weights_in_model = False
+
+    def _ema_optimizer(self):
+        opt = self.model.optimizer
+        opt = getattr(opt, "inner_optimizer", opt)  # a LossScaleOptimizer keeps the averages inside
+        if not getattr(opt, "use_ema", False):
+            raise ValueError("SwapEMAWeights needs an optimizer made with `use_ema=True`, which keeps "
+                             f"moving averages of the weights. Received: use_ema={getattr(opt, 'use_ema', None)} "
+                             f"on {type(opt).__name__}.")
+        return opt
+
+    def _swap(self):
+        opt = self._ema_optimizer()
+        if not opt._ema:  # not built yet: no step was taken, the averages are the weights
+            return
+        params = list(opt._params)
+        with torch.no_grad():
+            held = [p.detach().clone() for p in params]
+            torch._foreach_copy_(params, opt._ema)
+            torch._foreach_copy_(opt._ema, held)
+        self._ema_weights_in_model = not self._ema_weights_in_model
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.swap_on_epoch and self._ema_weights_in_model:
+            self._swap()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.swap_on_epoch and not self._ema_weights_in_model:
+            self._swap()
+            if epoch == self.params.get("epochs", 0) - 1:
+                # fit ends by copying the averages into the model; the averages hold the trained
+                # weights now, so make them equal to what the model already shows.
+                opt = self._ema_optimizer()
+                with torch.no_grad():
+                    torch._foreach_copy_(opt._ema, list(opt._params))
+
+    def on_test_begin(self, logs=None):
+        if not self._ema_weights_in_model:
+            self._swap()
+
+    def on_test_end(self, logs=None):
+        if self._ema_weights_in_model:
+            self._swap()
+
+    # Keras 3.15 leaves the averages in the model after predict (its on_predict_end tests the
+    # wrong flag); here predict gives the weights back as evaluate does.
+    on_predict_begin = on_test_begin
+    on_predict_end = on_test_end
 
 
 class TensorBoard(Callback):
