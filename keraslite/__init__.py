@@ -9,7 +9,7 @@ from keraslite import (activations, applications, backend, callbacks, config, co
 from keraslite.layers import Input, InputLayer, InputSpec, Layer, Variable
 from keraslite.models import Model, Sequential
 from keraslite.compat.aliases import install_aliases, uninstall_aliases
-from keraslite.backend import device
+from keraslite.backend import device, name_scope
 from keraslite.initializers import Initializer
 from keraslite.layers.keras_tensor import KerasTensor
 from keraslite.losses import Loss

@@ -558,3 +558,15 @@ def test_gradients_with_respect_to_weights_match_autograd():
     again = K.function([model.input], keraslite.optimizers.SGD().get_gradients(loss, model.trainable_weights))
     for a, b in zip(again([x]), got):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_keras3_top_level_name_scope():
+    # Keras 3 exports `keras.name_scope`; layers built inside the block work as outside it.
+    import numpy as np
+
+    import keraslite
+
+    with keraslite.name_scope("encoder"):
+        layer = keraslite.layers.Dense(2)
+        out = layer(np.ones((1, 3), "float32"))
+    assert tuple(out.shape) == (1, 2)
