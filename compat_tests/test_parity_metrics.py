@@ -186,3 +186,26 @@ def test_mean_and_sum_with_weights(name):
         k_metric.update_state(torch.as_tensor(values))
         l_metric.update_state(torch.as_tensor(values))
         np.testing.assert_allclose(l_metric.result().numpy(), _np(k_metric.result()), rtol=1e-5, atol=1e-6)
+
+
+def test_training_metrics_are_weighted_by_the_output_mask():
+    """The metrics of train_on_batch and fit see the mask of a masked output, as evaluate does."""
+    r = np.random.RandomState(0)
+    x = r.randint(1, 20, (8, 5)).astype("int32")
+    x[0, -2:] = 0
+    x[1, -1:] = 0
+    y = r.uniform(-1, 1, (8, 5, 1)).astype("float32")
+    results = []
+    for mod in (keras, keraslite):
+        inp = mod.Input((5,), dtype="int32")
+        model = mod.Model(inp, mod.layers.Dense(1)(mod.layers.Embedding(20, 4, mask_zero=True)(inp)))
+        model.set_weights([np.random.RandomState(1).uniform(-0.5, 0.5, w.shape) for w in model.get_weights()])
+        model.compile(mod.optimizers.SGD(0.0), "mae", metrics=["mae"], weighted_metrics=["mse"])
+        on_batch = model.train_on_batch(x, y, return_dict=True)
+        history = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0).history
+        results.append((on_batch, history))
+    (k_batch, k_hist), (l_batch, l_hist) = results
+    assert sorted(l_batch) == sorted(k_batch)
+    for key in k_batch:
+        np.testing.assert_allclose(l_batch[key], k_batch[key], rtol=1e-5, err_msg=key)
+        np.testing.assert_allclose(l_hist[key], k_hist[key], rtol=1e-5, err_msg=key)

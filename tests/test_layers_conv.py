@@ -146,7 +146,7 @@ def test_activations_are_not_copied_and_kernels_are_channels_last():
     assert out.is_contiguous()  # torch's channels_last result permuted back is plain NHWC
     assert layer.kernel.is_contiguous(memory_format=torch.channels_last)
     # Storage is the torch layout: (out, in, kh, kw).
-    assert tuple(layer.kernel.shape) == (4, 3, 3, 3)
+    assert tuple(layer.kernel.size()) == (4, 3, 3, 3)
     expected = F.conv2d(x.permute(0, 3, 1, 2), layer.kernel, layer.bias, padding=1).permute(0, 2, 3, 1)
     torch.testing.assert_close(out, expected)
 
@@ -179,7 +179,7 @@ def test_1d_layers_run_as_2d_ops_without_copies(factory):
     out = layer(torch.randn(2, 9, 3))
     assert out.is_contiguous()  # the channels_last result of the 2-D op, viewed back as (batch, steps, c)
     kernel = layer.weights[0]
-    assert kernel.ndim == 4 and kernel.shape[-1] == 1  # (out, in, k, 1) storage
+    assert kernel.ndim == 4 and kernel.size(-1) == 1  # (out, in, k, 1) storage
     assert kernel.keras_shape == layer.get_weights()[0].shape and len(kernel.keras_shape) == 3
 
 
@@ -313,3 +313,17 @@ def test_assign_takes_a_permuted_view_of_the_variable_itself():
     kernel = dense.get_weights()[0]
     dense.kernel.assign(dense.kernel.T)
     np.testing.assert_array_equal(dense.get_weights()[0], kernel.T)
+
+
+def test_a_program_reads_kernel_shapes_in_the_keras_layout():
+    # Conv kernels are stored as torch's (out, in, kh, kw); what a program reads off the
+    # variable is Keras's (kh, kw, in, out), as the slices and the numpy value are.
+    layer = layers.Conv2D(4, 3)
+    layer.build((None, 8, 8, 2))
+    kernel = layer.kernel
+    assert kernel.shape == (3, 3, 2, 4) and type(kernel.shape) is tuple
+    assert kernel.shape[-1] == layer.filters == kernel.numpy().shape[-1]
+    assert kernel[0].shape == kernel.shape[1:]
+    dense = layers.Dense(2)
+    dense.build((None, 5))
+    assert dense.kernel.shape == (5, 2) and type(dense.kernel.shape) is tuple

@@ -78,7 +78,7 @@ def test_weights_in_keras_layout():
                                                for n in ("kernel", "recurrent_kernel", "bias")]
     # unit_forget_bias: the forget block (second of i, f, c, o) starts at 1, the others at 0.
     np.testing.assert_array_equal(bias, np.r_[np.zeros(5), np.ones(5), np.zeros(10)])
-    assert layer.cell.kernel.shape == (20, 4, 3, 2)  # stored as the torch conv weight
+    assert layer.cell.kernel.size() == (20, 4, 3, 2)  # stored as the torch conv weight
     layer1 = layers.ConvLSTM1D(2, 3)
     layer1(make_input((2, 3, 6, 4)))
     assert [w.shape for w in layer1.get_weights()] == [(3, 4, 8), (3, 2, 8), (8,)]

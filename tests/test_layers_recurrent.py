@@ -114,7 +114,7 @@ def test_weights_live_in_the_cell_with_one_bias():
     assert [w.path for w in layer.weights] == ["lstm/lstm_cell/kernel", "lstm/lstm_cell/recurrent_kernel",
                                                "lstm/lstm_cell/bias"]
     assert [tuple(w.shape) for w in layer.get_weights()] == [(3, 12), (3, 12), (12,)]
-    assert tuple(layer.cell.kernel.shape) == (12, 3)  # stored as torch's weight_ih
+    assert tuple(layer.cell.kernel.size()) == (12, 3)  # stored as torch's weight_ih
     assert len(layer.trainable_weights) == 3 and not layer.non_trainable_weights
     assert layer.units == 3 and layer.cell.units == 3
 

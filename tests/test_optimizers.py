@@ -338,7 +338,7 @@ def test_a_gradient_laid_out_unlike_its_weight_gives_the_same_step(name):
     conv = keraslite.layers.Conv2D(4, 3)
     conv.build((None, 8, 8, 3))
     kernel = conv.kernel
-    grad = torch.randn(kernel.shape, generator=torch.Generator().manual_seed(0))
+    grad = torch.randn(kernel.size(), generator=torch.Generator().manual_seed(0))  # the storage's shape
     assert grad.stride() != kernel.stride()
     start = kernel.detach().clone()
     results = []
@@ -350,3 +350,12 @@ def test_a_gradient_laid_out_unlike_its_weight_gives_the_same_step(name):
             opt.apply_gradients([(g, kernel)])
         results.append(kernel.detach().clone())
     torch.testing.assert_close(results[0], results[1])
+    # A gradient a program made with the shape it reads off the kernel (the Keras layout) is
+    # the same gradient seen in that layout.
+    with torch.no_grad():
+        kernel.copy_(start)
+    opt = getattr(keraslite.optimizers, name)(learning_rate=0.1)
+    assert kernel.shape == (3, 3, 3, 4)
+    for _ in range(2):
+        opt.apply_gradients([(grad.permute(2, 3, 1, 0), kernel)])
+    torch.testing.assert_close(kernel.detach(), results[0])

@@ -100,6 +100,9 @@ def _plain_torch_module(value):
     return not any(isinstance(m, Layer) for m in value.modules())
 
 
+_storage_shape = torch.Tensor.shape.__get__
+
+
 class Variable(nn.Parameter):
     """A torch Parameter with Keras identity: `name`, `path`, `trainable`, a `Layout`,
     and Keras-style `numpy()`/`assign()` that speak the Keras layout."""
@@ -165,8 +168,17 @@ class Variable(nn.Parameter):
             self.requires_grad_(bool(value))
 
     @property
+    def shape(self):
+        """A program reads the Keras-layout shape, as a tuple (a Conv2D kernel's (kh, kw, in, out));
+        keraslite's and torch's own code read the storage's torch.Size."""
+        size = _storage_shape(self)
+        if _library_caller():
+            return size
+        return self.keras_layout.keras_shape(size)
+
+    @property
     def keras_shape(self):
-        return self.keras_layout.keras_shape(tuple(self.shape))
+        return self.keras_layout.keras_shape(_storage_shape(self))
 
     def get_shape(self):
         """The Keras-layout shape as a tf.TensorShape (Keras 2's `variable.get_shape()`)."""

@@ -1696,8 +1696,9 @@ def _sequential_graph(model):
     x = inp
     for layer in model.layers:
         x = layer(x)
-    model.__dict__["_symbolic_io"] = (key, [inp], [x])
-    return [inp], [x]
+    outputs = list(x) if isinstance(x, (list, tuple)) else [x]  # a last layer with several outputs
+    model.__dict__["_symbolic_io"] = (key, [inp], outputs)
+    return [inp], outputs
 
 
 def sequential_inputs(model):

@@ -533,8 +533,16 @@ def default_predict_step(model, data):
 
 def _detach(s):
     if isinstance(s, torch.Tensor):
-        return s.detach()
-    return data_mod.map_structure(lambda t: t.detach(), s)
+        return _detach_tensor(s)
+    return data_mod.map_structure(_detach_tensor, s)
+
+
+def _detach_tensor(t):
+    out = t.detach()
+    mask = getattr(t, "_keras_mask", None)  # the output's mask weighs the metrics, as in the test step
+    if mask is not None:
+        out._keras_mask = mask
+    return out
 
 
 def forward_and_loss(model, x, y, sw, training):
