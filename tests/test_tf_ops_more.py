@@ -1194,3 +1194,16 @@ def test_map_fn_over_no_elements_keeps_the_output_structure(tf):
     assert tuple(tf.map_fn(needs_data, tf.zeros((0, 4)), dtype=tf.int32).shape) == (0,)
     assert tuple(tf.map_fn(needs_data, tf.zeros((0, 4)),
                            fn_output_signature=tf.TensorSpec([2, 2], tf.int32)).shape) == (0, 2, 2)
+
+
+def test_rank_and_size_of_string_tensors_and_read_file(tf, tmp_path):
+    # MIT 6.S191's TensorFlow intro takes tf.rank of a string scalar; NLP books read a text
+    # file with tf.io.read_file and call .numpy() on it.
+    assert int(tf.rank(tf.constant("Tennis", tf.string))) == 0
+    assert int(tf.rank(tf.constant([["a"], ["b"]]))) == 2
+    assert int(tf.size(tf.constant(["a", "b"], tf.string))) == 2
+    assert int(tf.size(tf.ones((2, 3)))) == 6
+    path = tmp_path / "tiny.txt"
+    path.write_text("hello world")
+    contents = tf.io.read_file(str(path))
+    assert contents.numpy() == b"hello world" and contents.dtype == tf.string

@@ -966,14 +966,33 @@ image = TFNamespace("tensorflow.image",
 
 # ------------------------------------------------------------------------------- tf.io
 
+class FileContents(bytes):
+    """A file's bytes, answering as TensorFlow's scalar string tensor does (`.numpy()`, `.dtype`)."""
+
+    __slots__ = ()
+
+    def numpy(self):
+        return bytes(self)
+
+    @property
+    def dtype(self):
+        from keraslite.compat.tensorflow_shim import string
+
+        return string
+
+    @property
+    def shape(self):
+        return ()
+
+
 def read_file(filename, name=None):
-    """The whole file as bytes."""
+    """The whole file as bytes (a FileContents)."""
     if isinstance(filename, np.ndarray):
         filename = filename.item()
     if isinstance(filename, bytes):
         filename = filename.decode("utf-8")
     with open(str(filename), "rb") as f:
-        return f.read()
+        return FileContents(f.read())
 
 
 def write_file(filename, contents, name=None):

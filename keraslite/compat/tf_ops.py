@@ -151,11 +151,17 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
 def size(x, out_type="int32", name=None):
     from keraslite.compat.tensorflow_shim import _torch_dtype
 
-    return torch.tensor(_tensor(x).numel(), dtype=_torch_dtype(out_type))
+    count = np.size(x) if _is_text(x) else _tensor(x).numel()
+    return torch.tensor(count, dtype=_torch_dtype(out_type))
 
 
 def rank(x, name=None):
-    return torch.tensor(_tensor(x).ndim, dtype=torch.int32)
+    return torch.tensor(np.ndim(x) if _is_text(x) else _tensor(x).ndim, dtype=torch.int32)
+
+
+def _is_text(x):
+    """A string tensor of the shim (a StringScalar str, a StringArray ndarray) or plain text."""
+    return isinstance(x, (str, bytes)) or (isinstance(x, np.ndarray) and x.dtype.kind in "OSU")
 
 
 def _text_params(params):
