@@ -595,7 +595,7 @@ def test_saving_under_one_name_as_a_file_then_as_a_directory_and_back(tmp_path):
     for first, second in ((None, "tf"), ("tf", None)):
         path = tmp_path / f"model_{first}"
         model.save(path, save_format=first)
-        model.save(path, save_format=second)
+        model.save(f"{path}{os.sep}" if second == "tf" else path, save_format=second)  # 'my_model/' too
         assert os.path.isdir(path) == (second == "tf")
         np.testing.assert_allclose(predict(keraslite.saving.load_model(path)), predict(model), rtol=1e-6)
     assert not [name for name in os.listdir(tmp_path) if name.startswith(".")]  # nothing left behind

@@ -62,6 +62,7 @@ def replace_path(new, target):
     """Move `new` (a file or a directory) to `target`. A file over a file is one atomic rename;
     where either is a directory (a model saved under one name as a file, then as a directory,
     or the reverse), the old `target` is moved aside first and removed once `new` is in place."""
+    target = os.path.normpath(target)  # 'saved_model/' names the same entry as 'saved_model'
     if not (os.path.isdir(target) or (os.path.lexists(target) and os.path.isdir(new))):
         os.replace(new, target)
         return
