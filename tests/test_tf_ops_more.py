@@ -1207,3 +1207,13 @@ def test_rank_and_size_of_string_tensors_and_read_file(tf, tmp_path):
     path.write_text("hello world")
     contents = tf.io.read_file(str(path))
     assert contents.numpy() == b"hello world" and contents.dtype == tf.string
+
+
+def test_bytes_split_and_ngrams(tf):
+    # Character bigrams as the NLP-with-TensorFlow text generator builds them.
+    assert tf.strings.bytes_split("hello").tolist() == ["h", "e", "l", "l", "o"]
+    assert tf.strings.ngrams(tf.strings.bytes_split("hello"), 2, separator="").tolist() == ["he", "el", "ll", "lo"]
+    rows = tf.strings.ngrams(tf.ragged.constant([["a", "b", "c"], ["d"]]), 2)
+    assert [[v.decode() if isinstance(v, bytes) else v for v in row.tolist()] for row in rows] == [["a b", "b c"], []]
+    assert tf.strings.ngrams(["a", "b"], (1, 2), pad_values="#").tolist() == ["a", "b", "# a", "a b", "b #"]
+    assert tf.strings.ngrams(["a"], 3, preserve_short_sequences=True).tolist() == ["a"]

@@ -1021,6 +1021,8 @@ def _elementwise_on_ragged(fn):
 for _name in ("to_number", "lower", "upper", "regex_replace", "substr", "strip", "length"):
     setattr(strings, _name, _elementwise_on_ragged(getattr(strings, _name)))
 strings.unicode_split = _tf_ragged.unicode_split
+strings.bytes_split = _tf_ragged.bytes_split
+strings.ngrams = _tf_ragged.ngrams
 strings.reduce_join = _tf_ragged.reduce_join
 strings.join = _tf_ragged.join
 strings.split = _tf_image.strings_split

@@ -10,7 +10,7 @@ import torch
 
 from keraslite.compat.tf_data import StringArray, StringScalar, strings
 
-__all__ = ["RaggedTensor", "SparseTensor", "unicode_split", "reduce_join", "join", "sparse_to_dense",
+__all__ = ["RaggedTensor", "SparseTensor", "unicode_split", "bytes_split", "ngrams", "reduce_join", "join", "sparse_to_dense",
            "map_flat_values"]
 
 
@@ -147,6 +147,57 @@ def unicode_split(input, input_encoding="UTF-8", errors="replace", replacement_c
         raise ValueError(f"tf.strings.unicode_split: keraslite's shim takes a string or a vector of strings; "
                          f"received rank {values.ndim}.")
     return RaggedTensor.from_rows([list(_text(v)) for v in values.tolist()])
+
+
+def bytes_split(input, name=None):  # noqa: A002
+    """A string -> its bytes (1-D); a vector of strings -> a RaggedTensor of bytes."""
+    def pieces(value):
+        data = value if isinstance(value, bytes) else str(value).encode("utf-8")
+        return [data[i:i + 1].decode("latin-1") if data[i] < 0x80 else data[i:i + 1] for i in range(len(data))]
+
+    if isinstance(input, (str, bytes)) or (isinstance(input, np.ndarray) and input.ndim == 0):
+        return strings(pieces(input.item() if isinstance(input, np.ndarray) else input))
+    values = np.asarray(input, dtype=object)
+    if values.ndim != 1:
+        raise ValueError(f"tf.strings.bytes_split: keraslite's shim takes a string or a vector of strings; "
+                         f"received rank {values.ndim}.")
+    return RaggedTensor.from_rows([pieces(v) for v in values.tolist()])
+
+
+def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None, preserve_short_sequences=False,
+           name=None):
+    """TensorFlow's tf.strings.ngrams: the joined windows of each sequence of strings (the last
+    axis), for one width or several (in the order given); `pad_values` (one string or a
+    (left, right) pair) pads each side by `padding_width` (default width - 1)."""
+    widths = [ngram_width] if isinstance(ngram_width, int) else list(ngram_width)
+
+    def of_row(row):
+        row = [_text(v) for v in row]
+        out = []
+        for width in widths:
+            if width < 1:
+                raise ValueError(f"tf.strings.ngrams: ngram_width must be at least 1; received {width}.")
+            padded = row
+            if pad_values is not None:
+                left, right = (pad_values, pad_values) if isinstance(pad_values, (str, bytes)) else pad_values
+                pad = width - 1 if padding_width is None else min(padding_width, width - 1)
+                padded = [_text(left)] * pad + row + [_text(right)] * pad
+            grams = [separator.join(padded[i:i + width]) for i in range(len(padded) - width + 1)]
+            if not grams and preserve_short_sequences and padded:
+                grams = [separator.join(padded)]
+            out.extend(grams)
+        return out
+
+    if isinstance(data, RaggedTensor):
+        return RaggedTensor.from_rows([of_row(row.tolist()) for row in data])
+    values = np.asarray(data, dtype=object)
+    if values.ndim == 1:
+        return strings(of_row(values.tolist()))
+    if values.ndim == 2:
+        rows = [of_row(row) for row in values.tolist()]
+        return strings(rows) if len({len(r) for r in rows}) <= 1 else RaggedTensor.from_rows(rows)
+    raise ValueError(f"tf.strings.ngrams: keraslite's shim takes a vector, a matrix or a RaggedTensor of strings; "
+                     f"received rank {values.ndim}.")
 
 
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
