@@ -290,6 +290,9 @@ def test_enable_unsafe_deserialization_allows_lambda_files(tmp_path, monkeypatch
     keraslite.config.enable_unsafe_deserialization()
     loaded = keraslite.saving.load_model(path)
     np.testing.assert_allclose(loaded.predict(np.ones((1, 2), "float32"), verbose=0), [[2.0, 2.0]])
+    keraslite.backend.clear_session()  # clears the setting with Keras's global state
+    with pytest.raises(ValueError, match="safe_mode"):
+        keraslite.saving.load_model(path)
 
 
 def test_top_level_names_exist():

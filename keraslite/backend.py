@@ -221,8 +221,12 @@ def unique_name(prefix):
 
 
 def clear_session(free_memory=True):
-    """Reset default names (and release cached GPU memory)."""
+    """Reset default names and global settings made at run time, as Keras's global state is
+    cleared (enable_unsafe_deserialization() no longer holds), and release cached GPU memory."""
+    from keraslite.saving import serialization
+
     _UIDS.clear()
+    serialization._UNSAFE_EVERYWHERE = False
     if free_memory and torch.cuda.is_available():
         torch.cuda.empty_cache()
 

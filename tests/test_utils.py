@@ -277,8 +277,13 @@ def test_plot_model_without_graphviz_raises_in_scripts_prints_in_notebooks(tmp_p
 
 def test_registry_reexports():
     assert utils.register_keras_serializable is keraslite.saving.register_keras_serializable
-    with utils.custom_object_scope({"Thing": int}):
-        assert keraslite.saving.get_registered_object("Thing") is int
+    scope = utils.custom_object_scope({"Thing": int})
+    for _ in range(2):  # one scope object entered twice, and nested in itself
+        with scope:
+            with scope:
+                assert keraslite.saving.get_registered_object("Thing") is int
+            assert keraslite.saving.get_registered_object("Thing") is int
+    assert keraslite.saving.get_registered_object("Thing") is None
     assert isinstance(utils.get_custom_objects(), dict)
 
 

@@ -3,7 +3,6 @@
 
 Owns only names -> objects; turning objects into configs is keraslite.saving.serialization.
 """
-import contextlib
 import threading
 
 _GLOBAL = {}          # "package>Name" and plain "Name" -> object
@@ -27,17 +26,27 @@ def get_custom_objects():
     return _GLOBAL
 
 
-@contextlib.contextmanager
-def custom_object_scope(*scopes):
-    stack = getattr(_SCOPE, "stack", [])
-    _SCOPE.stack = stack + [dict(s) for s in scopes if s]
-    try:
-        yield
-    finally:
-        _SCOPE.stack = stack
+class CustomObjectScope:
+    """`with custom_object_scope({...}):` names resolve through the given dicts inside the block.
+    One scope object can be entered again (and nested), as Keras's."""
+
+    def __init__(self, *scopes):
+        self.custom_objects = {}
+        for scope in scopes:
+            self.custom_objects.update(scope or {})
+        self._outer = []
+
+    def __enter__(self):
+        stack = getattr(_SCOPE, "stack", [])
+        self._outer.append(stack)
+        _SCOPE.stack = stack + [self.custom_objects]
+        return self
+
+    def __exit__(self, *exc):
+        _SCOPE.stack = self._outer.pop()
 
 
-CustomObjectScope = custom_object_scope
+custom_object_scope = CustomObjectScope
 
 
 def get_registered_object(name, custom_objects=None):
