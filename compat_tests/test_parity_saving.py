@@ -607,3 +607,23 @@ def test_by_name_skip_mismatch_skips_single_weights_like_keras(writer, tmp_path)
     for k, l in zip(*results):
         np.testing.assert_array_equal(l, k)
     assert np.any(results[1][3] != 0)  # out/bias came from the file
+
+
+def test_keras_written_training_defaults_leave_predict_deterministic(tmp_path):
+    """Keras 3 writes `training: true` into the nodes of random augmentation layers and `false`
+    into Dropout's (their call defaults): predict must neither augment nor depend on them."""
+    inp = keras.Input((6, 6, 1))
+    x = keras.layers.RandomFlip("horizontal")(keras.layers.Rescaling(1.0)(inp))
+    x = keras.layers.RandomRotation(0.3)(x)
+    x = keras.layers.Dropout(0.5)(keras.layers.Flatten()(x))
+    model = keras.Model(inp, keras.layers.Dense(3)(x))
+    path = str(tmp_path / "augmented.keras")
+    model.save(path)
+    images = np.random.default_rng(0).random((4, 6, 6, 1)).astype("float32")
+    loaded = keraslite.saving.load_model(path)
+    expected = model.predict(images, verbose=0)
+    for _ in range(3):
+        np.testing.assert_allclose(loaded.predict(images, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    loaded.layers[-1].set_weights([np.ones((36, 3), "float32"), np.zeros(3, "float32")])
+    trained = loaded(images, training=True)  # fit's flag still reaches Dropout and the augmentation
+    assert not np.allclose(keraslite.ops.convert_to_numpy(trained), images.reshape(4, -1).sum(1, keepdims=True))

@@ -157,6 +157,8 @@ class Activation(Layer):
 class Dropout(Layer):
     """Inverted dropout, active only in training (fit, or `training=True`)."""
 
+    _keras_training_default = False  # Keras's `call(..., training=False)`, written into its files
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= rate <= 1:

@@ -258,6 +258,8 @@ class Masking(Layer):
 class _SpatialDropout(Layer):
     """Dropout of whole feature maps: one keep/drop draw per (sample, channel)."""
 
+    _keras_training_default = False  # Keras's `call(..., training=False)`, written into its files
+
     rank = None
 
     def __init__(self, rate, seed=None, data_format=None, **kwargs):
@@ -321,6 +323,8 @@ class SpatialDropout3D(_SpatialDropout):
 class GaussianNoise(Layer):
     """Training only: inputs + N(0, stddev²) noise."""
 
+    _keras_training_default = False  # Keras's `call(..., training=False)`, written into its files
+
     def __init__(self, stddev=None, seed=None, **kwargs):
         if "sigma" in kwargs:  # Keras 1 spelling
             sigma = kwargs.pop("sigma")
@@ -352,6 +356,8 @@ class GaussianNoise(Layer):
 class GaussianDropout(Layer):
     """Training only: inputs * N(1, rate / (1 - rate)) noise."""
 
+    _keras_training_default = False  # Keras's `call(..., training=False)`, written into its files
+
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = _check_rate(self, rate)
@@ -377,6 +383,8 @@ class GaussianDropout(Layer):
 class AlphaDropout(Layer):
     """Training only: dropout that keeps SELU's self-normalizing mean and variance. Dropped
     units are set to SELU's negative saturation, then an affine map restores the moments."""
+
+    _keras_training_default = False  # Keras's `call(..., training=False)`, written into its files
 
     _ALPHA = 1.6732632423543772848170429916717
     _SCALE = 1.0507009873554804934193349852946

@@ -1628,6 +1628,11 @@ def functional_from_config(cls, config, custom_objects=None):
         if isinstance(node_data, dict):  # Keras 3
             args = revive(node_data.get("args", []))
             kwargs = revive(node_data.get("kwargs", {}))
+            if "training" in kwargs and kwargs["training"] is getattr(layer, "_keras_training_default", None):
+                # Keras 3 writes the default of a layer's `training` argument into every node
+                # (True for random augmentation, False for Dropout): not a choice the program
+                # made, so the outer call's flag decides (predict does not augment, fit drops out).
+                del kwargs["training"]
         else:  # Keras 2: [[layer_name, node_index, tensor_index, kwargs], ...]
             tensors, kwargs = [], {}
             for entry in node_data:

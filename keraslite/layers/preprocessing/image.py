@@ -263,6 +263,7 @@ class _RandomImageLayer(_ImageLayer):
     """Adds the random source: a seeded CPU generator of the layer's own, or torch's global one."""
 
     _draws_seed = True  # False for layers that Keras gives no SeedGenerator
+    _keras_training_default = True  # Keras's `call(..., training=True)`, written into its files
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
