@@ -138,16 +138,17 @@ class Embedding(Layer):
 
     def call(self, inputs, training=None):
         indices = inputs if inputs.dtype == torch.int64 else inputs.long()
-        if self._int8:
-            return self._int8_call(indices)
-        table = self.embeddings
-        if self.dropout and (self.training if training is None else bool(training)):
-            keep = torch.empty(self.input_dim, 1, device=table.device, dtype=table.dtype).bernoulli_(1 - self.dropout)
-            table = table * keep / (1 - self.dropout)
         if indices.device.type != "cpu" and not self._range_checked and not isinstance(indices, FakeTensor):
             self._check_range(indices)
             self._range_checked = True
         try:
+            if self._int8:
+                return self._int8_lookup(indices)
+            table = self.embeddings
+            if self.dropout and (self.training if training is None else bool(training)):
+                keep = torch.empty(self.input_dim, 1, device=table.device, dtype=table.dtype)
+                keep.bernoulli_(1 - self.dropout)
+                table = table * keep / (1 - self.dropout)
             if _INTO_BUFFERS[0] and table is self.embeddings and table.requires_grad and torch.is_grad_enabled():
                 return _LookupIntoGrad.apply(table, indices)
             return F.embedding(indices, table)  # (*input_shape, output_dim)
@@ -155,15 +156,8 @@ class Embedding(Layer):
             self._check_range(indices)
             raise
 
-    def _int8_call(self, indices):
-        if indices.device.type != "cpu" and not self._range_checked and not isinstance(indices, FakeTensor):
-            self._check_range(indices)
-            self._range_checked = True
-        try:
-            rows = F.embedding(indices, self.embeddings)
-        except IndexError:
-            self._check_range(indices)
-            raise
+    def _int8_lookup(self, indices):
+        rows = F.embedding(indices, self.embeddings)
         scale = F.embedding(indices, self.embeddings_scale.unsqueeze(-1))
         return rows.to(scale.dtype) / scale
 

@@ -1416,13 +1416,18 @@ class _InputTensor(torch.Tensor):
         return (None,) + tuple(self.shape[1:])
 
 
+def carry_mask(out, source):
+    """`out`, a new tensor standing for `source` (detached, or viewed as another class), with
+    `source`'s Keras mask if it has one."""
+    mask = getattr(source, "_keras_mask", None)
+    if mask is not None:
+        out._keras_mask = mask
+    return out
+
+
 def _as_input(x):
     if type(x) is torch.Tensor:
-        view = x.as_subclass(_InputTensor)
-        mask = getattr(x, "_keras_mask", None)
-        if mask is not None:
-            view._keras_mask = mask
-        return view
+        return carry_mask(x.as_subclass(_InputTensor), x)
     if type(x) in (list, tuple) and any(type(v) is torch.Tensor for v in x):
         return type(x)(_as_input(v) for v in x)
     return x
@@ -1430,11 +1435,7 @@ def _as_input(x):
 
 def _as_plain(x):
     if type(x) is _InputTensor:  # a call that returns its input unchanged
-        plain = x.as_subclass(torch.Tensor)
-        mask = getattr(x, "_keras_mask", None)
-        if mask is not None:
-            plain._keras_mask = mask
-        return plain
+        return carry_mask(x.as_subclass(torch.Tensor), x)
     if type(x) in (list, tuple) and any(type(v) is _InputTensor for v in x):
         return type(x)(_as_plain(v) for v in x)
     return x
@@ -1637,13 +1638,7 @@ def as_tape_constant(value, first):
     if type(value) in (list, tuple):
         items = [as_tape_constant(v, first) for v in value]
         return value if all(a is b for a, b in zip(items, value)) else type(value)(items)
-    if not before_tapes(value, first):
-        return value
-    out = value.detach()
-    mask = getattr(value, "_keras_mask", None)
-    if mask is not None:
-        out._keras_mask = mask
-    return out
+    return carry_mask(value.detach(), value) if before_tapes(value, first) else value
 
 
 def _tape_constants(args, kwargs):

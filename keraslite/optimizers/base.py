@@ -359,8 +359,9 @@ class Optimizer:
                                  "be called for the variables it was originally built with. When working with a "
                                  "new set of variables, create a new optimizer instance.")
             g = g if isinstance(g, torch.Tensor) else torch.as_tensor(np.asarray(g), device=p.device)
-            if hasattr(p, "keras_layout") and (keras_layout or (g.shape != p.shape and tuple(g.shape) == p.keras_shape)):
-                g = p.keras_layout.from_keras(g)  # a gradient a program made in the weight's Keras layout
+            if hasattr(p, "keras_layout") and (
+                    keras_layout or (g.shape != p.shape and tuple(g.shape) == p.keras_shape)):
+                g = p.keras_layout.from_keras(g)  # also a gradient a program made in the weight's Keras layout
             if g.stride() != p.stride() and g.shape == p.shape:
                 # The fused Adam steps read a gradient as if laid out like its weight: a gradient
                 # of other strides (contiguous, for a channels-last kernel) is copied into that layout.

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from keraslite import backend, config
+from keraslite.layers.layer import carry_mask
 from keraslite.models import functional
 from keraslite.training import data as data_mod
 from keraslite.training.callbacks import CallbackList
@@ -532,17 +533,10 @@ def default_predict_step(model, data):
 
 
 def _detach(s):
+    """Predictions for the metrics, detached; an output's mask still weighs them, as in the test step."""
     if isinstance(s, torch.Tensor):
-        return _detach_tensor(s)
-    return data_mod.map_structure(_detach_tensor, s)
-
-
-def _detach_tensor(t):
-    out = t.detach()
-    mask = getattr(t, "_keras_mask", None)  # the output's mask weighs the metrics, as in the test step
-    if mask is not None:
-        out._keras_mask = mask
-    return out
+        return carry_mask(s.detach(), s)
+    return data_mod.map_structure(lambda t: carry_mask(t.detach(), t), s)
 
 
 def forward_and_loss(model, x, y, sw, training):
