@@ -66,6 +66,14 @@ class _LookupIntoGrad(torch.autograd.Function):
         buffer = table.grad
         if buffer is None:
             buffer = table.grad = torch.zeros_like(table)
+        if not grad.is_contiguous() and grad.dim() > 2:
+            # A fused RNN's input gradient comes time-major (strides of a (time, batch, dim)
+            # tensor): walking the leading dimensions in memory order reads it without the
+            # copy a reshape would make; the indices (a few KB) are reordered to match.
+            order = sorted(range(grad.dim() - 1), key=grad.stride, reverse=True)
+            permuted = grad.permute(*order, grad.dim() - 1)
+            if permuted.is_contiguous():
+                grad, indices = permuted, indices.permute(*order)
         buffer.index_add_(0, indices.reshape(-1), grad.reshape(-1, grad.shape[-1]).to(buffer.dtype))
         return None, None
 
