@@ -68,6 +68,24 @@ def test_reduce_lr_on_plateau_and_scheduler():
     _assert_history(lh, kh)
 
 
+def test_reduce_lr_on_plateau_counts_first_epoch_as_best():
+    """The first monitored value is the best so far even when it is NaN (Keras 3 starts from no
+    best value): the rate drops once after two NaN epochs, not after each."""
+    km, lm = _pair(lr=0.5)
+    x, y = _data()
+    x = x.copy()
+    x[0, 0] = np.nan  # every epoch's loss is NaN; the weights are never read back
+    kw = dict(monitor="loss", factor=0.2, patience=1, min_lr=0.0)
+    kopt, lopt = keras.optimizers.SGD(0.5), keraslite.optimizers.SGD(0.5)
+    km.compile(optimizer=kopt, loss="sparse_categorical_crossentropy")
+    lm.compile(optimizer=lopt, loss="sparse_categorical_crossentropy")
+    args = dict(epochs=3, batch_size=64, shuffle=False, verbose=0)
+    kh = km.fit(x, y, callbacks=[keras.callbacks.ReduceLROnPlateau(**kw)], **args)
+    lh = lm.fit(x, y, callbacks=[keraslite.callbacks.ReduceLROnPlateau(**kw)], **args)
+    assert lh.history["learning_rate"] == pytest.approx(kh.history["learning_rate"])
+    assert float(lopt.learning_rate) == pytest.approx(float(np.asarray(kopt.learning_rate)))
+
+
 def test_csv_logger(tmp_path):
     km, lm = _pair()
     kp, lp = str(tmp_path / "k.csv"), str(tmp_path / "l.csv")

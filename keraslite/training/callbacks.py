@@ -16,7 +16,6 @@ overrides a batch hook; ProgbarLogger reads them only when it is about to draw.
 import collections
 import csv
 import json
-import math
 import os
 import shutil
 import sys
@@ -614,25 +613,26 @@ class ReduceLROnPlateau(Callback):
         self.mode = mode if mode in ("auto", "min", "max") else "auto"
         self.cooldown_counter = 0
         self.wait = 0
-        self.best = 0
+        self._mode = self.mode if self.mode != "auto" else _direction(None, monitor)
         self._reset()
 
     def _reset(self):
-        mode = self.mode
-        if mode == "auto":
-            mode = "max" if "acc" in self.monitor else "min"
-        self._mode = mode
-        self.best = math.inf if mode == "min" else -math.inf
+        # As Keras 3: no best value until the first monitored one, which always counts as an
+        # improvement (a NaN first loss included), so a reduction needs `patience` epochs after it.
+        self.best = None
         self.cooldown_counter = 0
         self.wait = 0
 
     def _better(self, current):
+        if self.best is None:
+            return True
         if self._mode == "min":
             return current < self.best - self.min_delta
         return current > self.best + self.min_delta
 
     def on_train_begin(self, logs=None):
         self._reset()
+        self._mode = self.mode if self.mode != "auto" else _direction(self.model, self.monitor)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
