@@ -6,12 +6,16 @@ import pytest
 import torch
 
 import keraslite
-from keraslite.layers.layer import Permute, Variable
+from keraslite.layers.layer import Layout, Permute, Variable
+from keraslite.layers.recurrent import GateLayout
 from compat_tests.conftest import keras
 
-# (keras path, keras shape, keraslite layout): a dense kernel and bias, and a conv kernel stored
-# as torch's (out, in, kh, kw) so that slot export has to go through the layout.
-SPECS = [("dense/kernel", (3, 4), None), ("dense/bias", (4,), None), ("conv2d/kernel", (2, 2, 3, 5), (3, 2, 0, 1))]
+# (keras path, keras shape, keraslite layout: a permutation of the Keras axes or a Layout): a dense
+# kernel and bias, a conv kernel stored as torch's (out, in, kh, kw) so that slot export has to go
+# through the layout, and a GRU kernel whose Keras-layout view is a copy (its gate blocks are
+# reordered), so an update must be written back.
+SPECS = [("dense/kernel", (3, 4), None), ("dense/bias", (4,), None), ("conv2d/kernel", (2, 2, 3, 5), (3, 2, 0, 1)),
+         ("gru_cell/kernel", (3, 6), GateLayout(3, (1, 0, 2), transpose=True))]
 
 CASES = [
     ("SGD", {}),
@@ -59,7 +63,7 @@ def _make_variables(rng):
             k_vars.append(keras.Variable(value, name=name))
     l_vars = []
     for (path, _, perm), value in zip(SPECS, init):
-        layout = Permute(perm) if perm else keraslite.layers.layer.IDENTITY
+        layout = perm if isinstance(perm, Layout) else Permute(perm) if perm else keraslite.layers.layer.IDENTITY
         t = layout.from_keras(torch.as_tensor(value)).contiguous()
         l_vars.append(Variable(t, name=path.split("/")[1], path=path, layout=layout))
     return k_vars, l_vars

@@ -6,9 +6,8 @@ divided by max(1, rms(u) / clip_threshold) and applied with step
 `max(eps_2, rms(w)) * min(lr, 1 / sqrt(t))`.
 
 Keras's slots, in its order per variable: r, c, velocity. For a vector r and c are unused
-scalars (still saved). r and c are kept in Keras's layout; the update works on Keras-layout
-views of variables stored otherwise (conv kernels), since r and c reduce over Keras's last
-two axes.
+scalars (still saved). r and c are kept in Keras's layout; the update is computed in Keras's layout (r and c
+reduce over Keras's last two axes) and written back in the storage layout.
 """
 import numpy as np
 import torch
@@ -64,20 +63,21 @@ class Adafactor(Optimizer):
         keep, blend = float(beta), float(f32(1) - beta)
         for p, g, r, c, v in zip(params, grads, slots["r"], slots["c"], slots["velocity"]):
             layout = getattr(p, "keras_layout", IDENTITY)
-            w = layout.to_keras(p)
             g = layout.to_keras(g).to(p.dtype)
-            v_view = layout.to_keras(v)
-            alpha = torch.clamp(self._rms(w), min=self.epsilon_2) * float(rho)
+            alpha = torch.clamp(self._rms(p), min=self.epsilon_2) * float(rho)
             squared = torch.square(g) + self.epsilon_1
-            if w.ndim >= 2:
+            if g.ndim >= 2:
                 r.mul_(keep).add_(torch.mean(squared, dim=-1) * blend)
                 c.mul_(keep).add_(torch.mean(squared, dim=-2) * blend)
-                v_view.copy_((r / torch.mean(r, dim=-1, keepdim=True)).unsqueeze(-1) * c.unsqueeze(-2))
+                v_keras = (r / torch.mean(r, dim=-1, keepdim=True)).unsqueeze(-1) * c.unsqueeze(-2)
             else:
-                v_view.mul_(keep).add_(squared * blend)
-            u = g / torch.sqrt(v_view)
+                v_keras = layout.to_keras(v) * keep + squared * blend
+            u = g / torch.sqrt(v_keras)
             u = u / torch.clamp(self._rms(u) / self.clip_threshold, min=1.0)
-            w.sub_(alpha * u)
+            # Written back through from_keras: a Keras-layout view of a GRU weight (gate blocks
+            # reordered) is a copy, so updating it in place would change nothing.
+            v.copy_(layout.from_keras(v_keras))
+            p.sub_(layout.from_keras(alpha * u))
 
     def get_config(self):
         config = super().get_config()

@@ -116,7 +116,7 @@ class Muon(Optimizer):
             update = self._newton_schulz(layout.to_keras(direction)) * lr
             if self.rms_rate is not None:
                 update = update * float(np.sqrt(f32(max(update.shape[0], update.shape[1])))) * self.rms_rate
-            layout.to_keras(p).sub_(update)
+            p.sub_(layout.from_keras(update))  # to_keras(p) is a copy for GRU kernels (gate order)
 
     def get_config(self):
         config = super().get_config()
