@@ -45,6 +45,9 @@ CASES = [
     ("Lion", {"learning_rate": 0.01}),
     ("Lion", {"learning_rate": 0.01, "weight_decay": 0.1}),
     ("Adam", {"gradient_accumulation_steps": 2, "learning_rate": 0.01}),
+    # the averages move on every step, also those that only accumulate
+    ("Adamax", {"gradient_accumulation_steps": 2, "learning_rate": 0.03, "use_ema": True, "ema_momentum": 0.5,
+                "ema_overwrite_frequency": 3}),
 ]
 
 

@@ -379,6 +379,8 @@ class Optimizer:
                 self._accumulate_and_maybe_update(grads, params)
             else:
                 self._update_with(grads, params)
+            if self.use_ema:  # every step, as Keras: also those that only accumulate gradients
+                self._update_ema()
             for p in self._constrained:
                 p.copy_(p.keras_layout.from_keras(p.constraint(p.keras_layout.to_keras(p))))
         self._iterations += 1
@@ -389,8 +391,6 @@ class Optimizer:
         lr = self._current_lr(self._iterations)
         self._apply_weight_decay(params, lr)
         self._update(params, grads, self._slots_for(params), lr, step)
-        if self.use_ema:
-            self._update_ema()
 
     def _apply_weight_decay(self, params, lr):
         """Decoupled weight decay before the update: `w *= 1 - wd * lr`."""
