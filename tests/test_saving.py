@@ -377,6 +377,33 @@ def test_training_config_always_has_loss_weights_and_optimizer_config(tmp_path):
     assert "loss_weights" in config and config["optimizer_config"]["class_name"] == "SGD"
 
 
+def test_training_config_names_registered_losses_and_metrics_as_keras_does(tmp_path):
+    # Keras's legacy form: a function by its registered name, an object as {"class_name", "config"}.
+    _trainable()
+    register = keraslite.saving.register_keras_serializable(package="h5cfg")
+
+    @register
+    def abs_err(y_true, y_pred):
+        return keraslite.ops.mean(keraslite.ops.abs(y_true - y_pred), axis=-1)
+
+    @register
+    class Halved(keraslite.losses.Loss):
+        def call(self, y_true, y_pred):
+            return abs_err(y_true, y_pred) / 2.0
+
+    model = mlp()
+    model.compile(optimizer="sgd", loss=Halved(name="halved"), metrics=[abs_err, keraslite.metrics.AUC(name="auc")])
+    model.save(tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "r") as f:
+        config = json.loads(f.attrs["training_config"])
+    assert config["loss"] == {"class_name": "h5cfg>Halved",
+                              "config": {"name": "halved", "reduction": "sum_over_batch_size"}}
+    assert config["metrics"][0] == "h5cfg>abs_err"
+    assert config["metrics"][1]["class_name"] == "AUC" and "module" not in config["metrics"][1]
+    loaded = keraslite.saving.load_model(tmp_path / "m.h5")
+    assert isinstance(loaded.loss, Halved) and loaded.compiled
+
+
 def test_large_name_attributes_are_split(tmp_path):
     """Name lists over HDF5's 64 KB header limit go to name0, name1, ... as Keras writes them."""
     from keraslite.saving import weights as W

@@ -86,21 +86,26 @@ def _compile_args(model):
 
 def _serialize(value, keras3=False):
     """`keras3`: the `.keras` compile_config form, where Keras writes a plain function (custom or
-    built-in) as {"module": "builtins", "class_name": "function", "config": its name, ...};
-    `.h5` training configs keep the bare name."""
+    built-in) as {"module": "builtins", "class_name": "function", "config": its name, ...}.
+    `.h5` training configs take Keras's legacy form, the one Keras reads them with: a function
+    as its registered name ('pkg>fn'), a loss or metric object as {"class_name": its class's
+    registered name, "config": ...}."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, (list, tuple)):
         return [_serialize(v, keras3) for v in value]
     if isinstance(value, dict):
         return {k: _serialize(v, keras3) for k, v in value.items()}
+    if callable(value) and not keras3:
+        from keraslite.utils import legacy
+
+        return legacy.serialize_keras_object(value)
+    if isinstance(value, type):
+        return value.__name__
     if callable(value) and not hasattr(value, "get_config"):
-        name = getattr(value, "__name__", str(value))
-        if keras3 and not isinstance(value, type):
-            # A function registered with a package is written under its registered name ('pkg>fn').
-            return {"module": "builtins", "class_name": "function", "config": registry.get_registered_name(value),
-                    "registered_name": "function"}
-        return name
+        # A function registered with a package is written under its registered name ('pkg>fn').
+        return {"module": "builtins", "class_name": "function", "config": registry.get_registered_name(value),
+                "registered_name": "function"}
     return serialization.serialize_keras_object(value)
 
 
