@@ -340,6 +340,31 @@ def test_json_configs_both_ways():
     assert lmodel2.layers[1].rate == 0.2 and lmodel2.layers[2].units == 3
 
 
+@pytest.mark.parametrize("writer", ["keras", "keraslite"])
+def test_to_json_of_compiled_model_compiles_in_model_from_json(writer):
+    # Keras 3's to_json() writes "build_config" and "compile_config" beside the model's config, and
+    # model_from_json compiles the model from the latter; keraslite wrote neither and compiled nothing.
+    write_lib = keras if writer == "keras" else keraslite
+    inp = write_lib.Input((3,))
+    model = write_lib.Model(inp, write_lib.layers.Dense(2)(inp))
+    model.compile(optimizer=write_lib.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    text = model.to_json()
+    saved = json.loads(text)
+    assert {"build_config", "compile_config"} <= set(saved)
+    assert {k: v for k, v in saved["compile_config"].items() if k != "optimizer"} == {
+        "loss": "mse", "loss_weights": None, "metrics": ["mae"], "weighted_metrics": None,
+        "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+    x = np.random.default_rng(5).standard_normal((6, 3)).astype("float32")
+    y = np.random.default_rng(6).standard_normal((6, 2)).astype("float32")
+    ref = keras.models.model_from_json(text)
+    ours = keraslite.models.model_from_json(text)
+    assert ref.compiled and ours.compiled
+    assert type(ours.optimizer).__name__ == type(ref.optimizer).__name__ == "Adam"
+    assert float(ours.optimizer.learning_rate) == pytest.approx(float(ref.optimizer.learning_rate)) == 0.01
+    ours.set_weights(ref.get_weights())
+    np.testing.assert_allclose(ours.evaluate(x, y, verbose=0), ref.evaluate(x, y, verbose=0), rtol=1e-5, atol=1e-6)
+
+
 def _functional_subclass(K):
     class Wide(K.Model):
         def __init__(self):

@@ -141,6 +141,31 @@ def test_json_round_trip():
     assert clone.get_config() == model.get_config()
 
 
+def test_json_of_compiled_model_carries_compile_config_and_compiles_back():
+    model = mlp()
+    assert "compile_config" not in json.loads(model.to_json())
+    model.compile(optimizer=keraslite.optimizers.SGD(0.05), loss="mae", metrics=["mse"])
+    config = json.loads(model.to_json())
+    assert config["build_config"] == {"input_shape": [None, 4]}
+    assert config["compile_config"]["loss"] == "mae" and config["compile_config"]["metrics"] == ["mse"]
+    clone = keraslite.saving.model_from_json(model.to_json())
+    assert clone.compiled and clone.loss == "mae"
+    assert type(clone.optimizer).__name__ == "SGD" and float(clone.optimizer.learning_rate) == pytest.approx(0.05)
+    clone.set_weights(model.get_weights())
+    y = np.zeros((5, 2), "float32")
+    assert clone.evaluate(X, y, verbose=0) == pytest.approx(model.evaluate(X, y, verbose=0))
+
+
+def test_model_from_json_compiles_with_a_custom_loss_from_custom_objects():
+    def my_loss(y_true, y_pred):
+        return keraslite.ops.mean(y_pred - y_true)
+
+    model = mlp()
+    model.compile(optimizer="sgd", loss=my_loss)
+    clone = keraslite.saving.model_from_json(model.to_json(), custom_objects={"my_loss": my_loss})
+    assert clone.loss is my_loss
+
+
 def test_yaml_round_trip_with_pyyaml():
     pytest.importorskip("yaml")
     model = mlp()

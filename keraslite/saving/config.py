@@ -16,10 +16,15 @@ from keraslite.saving import registry, serialization
 
 
 def model_to_json(model, **kwargs):
+    """Keras 3's `to_json()`: the model's object dict with its `build_config` and, once compiled,
+    its `compile_config` (which `model_from_json` compiles from), plus the `keras_version` and
+    `backend` keys of Keras 2's `to_json()`."""
     from keraslite.saving.hdf5 import to_json
 
     config = serialization.serialize_layer(model)
-    config.pop("build_config", None)
+    compile_config = saved_compile_config(model)
+    if compile_config is not None:
+        config["compile_config"] = compile_config
     config.update(keras_version=_version(), backend="torch")
     return to_json(config, **kwargs)
 
@@ -129,6 +134,19 @@ def training_config_of(model):
         "loss_weights": _serialize(args.get("loss_weights")),
         "optimizer_config": _optimizer_entry(model, legacy=True),
     }
+
+
+def saved_compile_config(model):
+    """The `compile_config` Keras 3 writes beside a compiled model's config (`.keras` files,
+    `to_json()`): what the model class's own `get_compile_config()` returns when it defines one,
+    else `compile_config_of(model)`. None if the model is not compiled."""
+    from keraslite.saving.keras_format import _user_hook
+
+    if _compile_args(model) is None:
+        return None
+    if _user_hook(model, "get_compile_config"):
+        return serialization.serialize_keras_object(model.get_compile_config())
+    return compile_config_of(model)
 
 
 def compile_config_of(model):
