@@ -3,6 +3,7 @@
 predicts the same. Weights are randomized in the writer (moving statistics included) so a
 file that loads nothing, or loads into the wrong place, fails the comparison.
 """
+import json
 import os
 import warnings
 
@@ -339,6 +340,31 @@ def test_json_configs_both_ways():
     assert lmodel2.layers[1].rate == 0.2 and lmodel2.layers[2].units == 3
 
 
+@pytest.mark.parametrize("writer", ["keras", "keraslite"])
+def test_to_json_of_compiled_model_compiles_in_model_from_json(writer):
+    # Keras 3's to_json() writes "build_config" and "compile_config" beside the model's config, and
+    # model_from_json compiles the model from the latter; keraslite wrote neither and compiled nothing.
+    write_lib = keras if writer == "keras" else keraslite
+    inp = write_lib.Input((3,))
+    model = write_lib.Model(inp, write_lib.layers.Dense(2)(inp))
+    model.compile(optimizer=write_lib.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    text = model.to_json()
+    saved = json.loads(text)
+    assert {"build_config", "compile_config"} <= set(saved)
+    assert {k: v for k, v in saved["compile_config"].items() if k != "optimizer"} == {
+        "loss": "mse", "loss_weights": None, "metrics": ["mae"], "weighted_metrics": None,
+        "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+    x = np.random.default_rng(5).standard_normal((6, 3)).astype("float32")
+    y = np.random.default_rng(6).standard_normal((6, 2)).astype("float32")
+    ref = keras.models.model_from_json(text)
+    ours = keraslite.models.model_from_json(text)
+    assert ref.compiled and ours.compiled
+    assert type(ours.optimizer).__name__ == type(ref.optimizer).__name__ == "Adam"
+    assert float(ours.optimizer.learning_rate) == pytest.approx(float(ref.optimizer.learning_rate)) == 0.01
+    ours.set_weights(ref.get_weights())
+    np.testing.assert_allclose(ours.evaluate(x, y, verbose=0), ref.evaluate(x, y, verbose=0), rtol=1e-5, atol=1e-6)
+
+
 def _functional_subclass(K):
     class Wide(K.Model):
         def __init__(self):
@@ -581,6 +607,79 @@ def test_keras_h5_with_loss_and_metric_objects_loads_compiled(tmp_path):
     assert sorted(lh) == sorted(kh)
     for key in kh:
         np.testing.assert_allclose(lh[key], kh[key], rtol=1e-4, atol=1e-6, err_msg=key)
+
+
+def _registered_loss_and_metric(lib, kind):
+    """compile() arguments with a loss and a metric registered under package 'parity_h5': plain
+    functions (kind "function") or Loss / MeanMetricWrapper subclasses (kind "class")."""
+    register = lib.saving.register_keras_serializable(package="parity_h5")
+
+    @register
+    def abs_loss(y_true, y_pred):
+        return lib.ops.mean(lib.ops.abs(y_true - y_pred), axis=-1)
+
+    @register
+    def sq_metric(y_true, y_pred):
+        return lib.ops.mean(lib.ops.square(y_true - y_pred), axis=-1)
+
+    if kind == "function":
+        return {"loss": abs_loss, "metrics": [sq_metric], "weighted_metrics": [sq_metric]}
+
+    @register
+    class ScaledAbs(lib.losses.Loss):
+        def __init__(self, scale=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.scale = scale
+
+        def call(self, y_true, y_pred):
+            return self.scale * abs_loss(y_true, y_pred)
+
+        def get_config(self):
+            return {**super().get_config(), "scale": self.scale}
+
+    @register
+    class SqMetric(lib.metrics.MeanMetricWrapper):
+        def __init__(self, name="sq", dtype=None):
+            super().__init__(sq_metric, name=name, dtype=dtype)
+
+        def get_config(self):
+            return {"name": self.name, "dtype": self.dtype}
+
+    return {"loss": ScaledAbs(3.0), "metrics": [SqMetric()]}
+
+
+@pytest.mark.parametrize("kind", ["function", "class"])
+def test_h5_training_config_with_registered_loss_and_metric_both_ways(kind, tmp_path):
+    # Keras writes a registered loss / metric in a legacy .h5 training config by its registered name
+    # ('parity_h5>abs_loss', or {"class_name": 'parity_h5>ScaledAbs', ...}); keraslite wrote the bare
+    # function name, which Keras's loader cannot read, and the Keras 3 object form for classes.
+    import h5py
+
+    x = np.random.default_rng(7).standard_normal((6, 3)).astype("float32")
+    y = np.random.default_rng(8).standard_normal((6, 2)).astype("float32")
+    paths, configs, results = {}, {}, {}
+    for tag, lib in (("keras", keras), ("keraslite", keraslite)):
+        inp = lib.Input((3,), name="x")
+        model = lib.Model(inp, lib.layers.Dense(2, name="d")(inp))
+        model.compile(optimizer="adam", **_registered_loss_and_metric(lib, kind))
+        paths[tag] = str(tmp_path / f"{tag}.h5")
+        model.save(paths[tag])
+        with h5py.File(paths[tag], "r") as f:
+            saved = json.loads(f.attrs["training_config"])
+        configs[tag] = {k: saved[k] for k in ("loss", "metrics", "weighted_metrics")}
+    assert configs["keraslite"] == configs["keras"]
+    for writer, path in paths.items():
+        ref = keras.models.load_model(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the never-trained optimizer's state is not in the file
+            ours = keraslite.saving.load_model(path)
+        assert ours.compiled and type(ours.loss).__name__ == type(ref.loss).__name__, writer
+        ours.set_weights(ref.get_weights())
+        expected = ref.evaluate(x, y, verbose=0, return_dict=True)
+        got = ours.evaluate(x, y, verbose=0, return_dict=True)
+        assert sorted(got) == sorted(expected), writer
+        for key in expected:
+            np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, atol=1e-6, err_msg=f"{writer}: {key}")
 
 
 @pytest.mark.parametrize("writer", ["keras", "keraslite"])

@@ -141,6 +141,31 @@ def test_json_round_trip():
     assert clone.get_config() == model.get_config()
 
 
+def test_json_of_compiled_model_carries_compile_config_and_compiles_back():
+    model = mlp()
+    assert "compile_config" not in json.loads(model.to_json())
+    model.compile(optimizer=keraslite.optimizers.SGD(0.05), loss="mae", metrics=["mse"])
+    config = json.loads(model.to_json())
+    assert config["build_config"] == {"input_shape": [None, 4]}
+    assert config["compile_config"]["loss"] == "mae" and config["compile_config"]["metrics"] == ["mse"]
+    clone = keraslite.saving.model_from_json(model.to_json())
+    assert clone.compiled and clone.loss == "mae"
+    assert type(clone.optimizer).__name__ == "SGD" and float(clone.optimizer.learning_rate) == pytest.approx(0.05)
+    clone.set_weights(model.get_weights())
+    y = np.zeros((5, 2), "float32")
+    assert clone.evaluate(X, y, verbose=0) == pytest.approx(model.evaluate(X, y, verbose=0))
+
+
+def test_model_from_json_compiles_with_a_custom_loss_from_custom_objects():
+    def my_loss(y_true, y_pred):
+        return keraslite.ops.mean(y_pred - y_true)
+
+    model = mlp()
+    model.compile(optimizer="sgd", loss=my_loss)
+    clone = keraslite.saving.model_from_json(model.to_json(), custom_objects={"my_loss": my_loss})
+    assert clone.loss is my_loss
+
+
 def test_yaml_round_trip_with_pyyaml():
     pytest.importorskip("yaml")
     model = mlp()
@@ -375,6 +400,33 @@ def test_training_config_always_has_loss_weights_and_optimizer_config(tmp_path):
     with h5py.File(tmp_path / "m.h5", "r") as f:
         config = json.loads(f.attrs["training_config"])
     assert "loss_weights" in config and config["optimizer_config"]["class_name"] == "SGD"
+
+
+def test_training_config_names_registered_losses_and_metrics_as_keras_does(tmp_path):
+    # Keras's legacy form: a function by its registered name, an object as {"class_name", "config"}.
+    _trainable()
+    register = keraslite.saving.register_keras_serializable(package="h5cfg")
+
+    @register
+    def abs_err(y_true, y_pred):
+        return keraslite.ops.mean(keraslite.ops.abs(y_true - y_pred), axis=-1)
+
+    @register
+    class Halved(keraslite.losses.Loss):
+        def call(self, y_true, y_pred):
+            return abs_err(y_true, y_pred) / 2.0
+
+    model = mlp()
+    model.compile(optimizer="sgd", loss=Halved(name="halved"), metrics=[abs_err, keraslite.metrics.AUC(name="auc")])
+    model.save(tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "r") as f:
+        config = json.loads(f.attrs["training_config"])
+    assert config["loss"] == {"class_name": "h5cfg>Halved",
+                              "config": {"name": "halved", "reduction": "sum_over_batch_size"}}
+    assert config["metrics"][0] == "h5cfg>abs_err"
+    assert config["metrics"][1]["class_name"] == "AUC" and "module" not in config["metrics"][1]
+    loaded = keraslite.saving.load_model(tmp_path / "m.h5")
+    assert isinstance(loaded.loss, Halved) and loaded.compiled
 
 
 def test_large_name_attributes_are_split(tmp_path):

@@ -16,10 +16,15 @@ from keraslite.saving import registry, serialization
 
 
 def model_to_json(model, **kwargs):
+    """Keras 3's `to_json()`: the model's object dict with its `build_config` and, once compiled,
+    its `compile_config` (which `model_from_json` compiles from), plus the `keras_version` and
+    `backend` keys of Keras 2's `to_json()`."""
     from keraslite.saving.hdf5 import to_json
 
     config = serialization.serialize_layer(model)
-    config.pop("build_config", None)
+    compile_config = saved_compile_config(model)
+    if compile_config is not None:
+        config["compile_config"] = compile_config
     config.update(keras_version=_version(), backend="torch")
     return to_json(config, **kwargs)
 
@@ -86,21 +91,26 @@ def _compile_args(model):
 
 def _serialize(value, keras3=False):
     """`keras3`: the `.keras` compile_config form, where Keras writes a plain function (custom or
-    built-in) as {"module": "builtins", "class_name": "function", "config": its name, ...};
-    `.h5` training configs keep the bare name."""
+    built-in) as {"module": "builtins", "class_name": "function", "config": its name, ...}.
+    `.h5` training configs take Keras's legacy form, the one Keras reads them with: a function
+    as its registered name ('pkg>fn'), a loss or metric object as {"class_name": its class's
+    registered name, "config": ...}."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, (list, tuple)):
         return [_serialize(v, keras3) for v in value]
     if isinstance(value, dict):
         return {k: _serialize(v, keras3) for k, v in value.items()}
+    if callable(value) and not keras3:
+        from keraslite.utils import legacy
+
+        return legacy.serialize_keras_object(value)
+    if isinstance(value, type):
+        return value.__name__
     if callable(value) and not hasattr(value, "get_config"):
-        name = getattr(value, "__name__", str(value))
-        if keras3 and not isinstance(value, type):
-            # A function registered with a package is written under its registered name ('pkg>fn').
-            return {"module": "builtins", "class_name": "function", "config": registry.get_registered_name(value),
-                    "registered_name": "function"}
-        return name
+        # A function registered with a package is written under its registered name ('pkg>fn').
+        return {"module": "builtins", "class_name": "function", "config": registry.get_registered_name(value),
+                "registered_name": "function"}
     return serialization.serialize_keras_object(value)
 
 
@@ -124,6 +134,19 @@ def training_config_of(model):
         "loss_weights": _serialize(args.get("loss_weights")),
         "optimizer_config": _optimizer_entry(model, legacy=True),
     }
+
+
+def saved_compile_config(model):
+    """The `compile_config` Keras 3 writes beside a compiled model's config (`.keras` files,
+    `to_json()`): what the model class's own `get_compile_config()` returns when it defines one,
+    else `compile_config_of(model)`. None if the model is not compiled."""
+    from keraslite.saving.keras_format import _user_hook
+
+    if _compile_args(model) is None:
+        return None
+    if _user_hook(model, "get_compile_config"):
+        return serialization.serialize_keras_object(model.get_compile_config())
+    return compile_config_of(model)
 
 
 def compile_config_of(model):

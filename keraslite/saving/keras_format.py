@@ -31,18 +31,12 @@ def _weights_bytes(model, include_optimizer=True):
 
 def _members(model, include_optimizer):
     """{member name: bytes} of a `.keras` archive."""
-    from keraslite.saving.config import _compile_args, compile_config_of
+    from keraslite.saving.config import saved_compile_config
     from keraslite.saving.hdf5 import to_json
-    from keraslite.saving.serialization import serialize_keras_object, serialize_layer
+    from keraslite.saving.serialization import serialize_layer
 
     config = serialize_layer(model)
-    compile_config = None
-    if include_optimizer:
-        if _user_hook(model, "get_compile_config"):
-            # A model that says what to store: Keras serializes what get_compile_config returns.
-            compile_config = serialize_keras_object(model.get_compile_config()) if _compile_args(model) else None
-        else:
-            compile_config = compile_config_of(model)
+    compile_config = saved_compile_config(model) if include_optimizer else None
     if compile_config is not None:
         config["compile_config"] = compile_config
     metadata = {"keras_version": W.keras_version(),
@@ -253,7 +247,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if not isinstance(config, dict) or "class_name" not in config:
         raise KerasFileError(f"'{filepath}': config.json does not describe a Keras object (no 'class_name').")
     with W.building(filepath):
-        model = deserialize_layer(config, custom_objects=custom_objects, safe_mode=safe_mode)
+        # The model's own compile_config is read below (or not, with compile=False), as Keras does.
+        model_config = {k: v for k, v in config.items() if k != "compile_config"}
+        model = deserialize_layer(model_config, custom_objects=custom_objects, safe_mode=safe_mode)
     compiled = False
     if compile and config.get("compile_config"):
         if _user_hook(model, "compile_from_config"):

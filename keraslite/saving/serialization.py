@@ -411,6 +411,12 @@ def deserialize_layer(config, custom_objects=None, safe_mode=None):
         except Exception as e:  # a layer that cannot build standalone is built later by its model
             raise ValueError(f"Layer '{getattr(layer, 'name', class_name)}' ({class_name}) could not be built "
                              f"from its build_config {build_config}: {e}") from e
+    compile_config = config.get("compile_config")
+    if compile_config and hasattr(layer, "compile_from_config"):
+        # As Keras's deserialize_keras_object: a model saved compiled (`to_json()`, a nested model in
+        # a Keras file) comes back compiled, through its own hook when its class defines one.
+        with registry.custom_object_scope(custom_objects or {}):
+            layer.compile_from_config(compile_config)
     return layer
 
 
