@@ -20,6 +20,7 @@ no graph analysis and builds no dicts.
 """
 import collections
 import contextlib
+import functools
 import inspect
 import logging
 import threading
@@ -794,16 +795,23 @@ class KerasOp(Layer):
         return self.keras_module, self.keras_class_name, self.keras_class_name
 
 
-def _call_with_operands(fn, operands, config):
-    """fn(*operands, **config), the operands filling in order the parameters that the config
-    leaves open (Keras's Pad takes `pad_width` as config and `constant_values` as an operand)."""
+@functools.lru_cache(maxsize=None)
+def _positional_names(fn):
+    """The names of `fn`'s positional parameters (None if it has no signature); cached, as
+    every forward pass of an operation node asks."""
     try:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
-        return fn(*operands, **config)
-    positional = [n for n, p in params.items()
-                  if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    if not any(n in config for n in positional[:len(operands)]):
+        return None
+    return tuple(n for n, p in params.items()
+                 if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD))
+
+
+def _call_with_operands(fn, operands, config):
+    """fn(*operands, **config), the operands filling in order the parameters that the config
+    leaves open (Keras's Pad takes `pad_width` as config and `constant_values` as an operand)."""
+    positional = _positional_names(fn) if config else None
+    if positional is None or not any(n in config for n in positional[:len(operands)]):
         return fn(*operands, **config)
     open_names = [n for n in positional if n not in config]
     if len(operands) > len(open_names):
