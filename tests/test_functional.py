@@ -317,6 +317,44 @@ def test_reflected_operators_and_slicing_serialize():
     np.testing.assert_allclose(clone(x).numpy(), expected, rtol=1e-6)
 
 
+def test_ops_on_symbolic_tensors_are_written_as_keras_operations():
+    # Keras 3 writes each such node as its operation class (module, config = the constructor's
+    # arguments, inbound node args = the operands), so that Keras reads keraslite's files.
+    ops = keraslite.ops
+    inp = keraslite.Input((4,))
+    y = ops.expand_dims(ops.mean(inp[:, 1:], axis=-1, keepdims=True), 1)
+    y = ops.pad(ops.reshape(y * 2.0, (-1, 1)), [[0, 0], [1, 0]], constant_values=3.0)
+    model = keraslite.Model(inp, ops.matmul(y, ops.transpose(y)))
+    layers_config = [l for l in model.get_config()["layers"] if l["class_name"] != "InputLayer"]
+    assert [(l["module"], l["class_name"]) for l in layers_config] == [
+        ("keras.src.ops.numpy", name) for name in
+        ("GetItem", "Mean", "ExpandDims", "Multiply", "Reshape", "Pad", "Transpose", "Matmul")]
+    by_class = {l["class_name"]: l for l in layers_config}
+    assert by_class["Mean"]["config"] == {"name": "mean", "axis": -1, "keepdims": True}
+    assert by_class["Reshape"]["config"] == {"name": "reshape", "newshape": (-1, 1)}
+    assert by_class["Pad"]["config"] == {"name": "pad", "pad_width": [[0, 0], [1, 0]], "mode": "constant"}
+    assert by_class["Pad"]["inbound_nodes"][0]["args"][1] == 3.0
+    assert by_class["GetItem"]["inbound_nodes"][0]["args"][1] == [
+        {"class_name": "__slice__", "config": {"start": None, "stop": None, "step": None}},
+        {"class_name": "__slice__", "config": {"start": 1, "stop": None, "step": None}}]
+    x = _x(3, 4)
+    clone = keraslite.Model.from_config(json.loads(json.dumps(model.get_config())))
+    np.testing.assert_allclose(clone(x).numpy(), model(x).numpy(), rtol=1e-6)
+
+
+def test_ops_keras_cannot_express_stay_keraslite_nodes():
+    # A clip with tensor bounds has no Keras operation form (Keras's Clip takes the bounds as
+    # its config): the node is keraslite's own, and the model still round-trips in keraslite.
+    inp = keraslite.Input((4,))
+    lo = keraslite.Input((4,))
+    model = keraslite.Model([inp, lo], keraslite.ops.clip(inp, lo, 0.5))
+    classes = [l["class_name"] for l in model.get_config()["layers"]]
+    assert classes == ["InputLayer", "InputLayer", "SymbolicOp"]
+    x, bound = _x(3, 4), _x(3, 4, seed=1) - 1.0
+    clone = keraslite.Model.from_config(json.loads(json.dumps(model.get_config())))
+    np.testing.assert_allclose(clone([x, bound]).numpy(), np.clip(x, bound, 0.5), rtol=1e-6)
+
+
 def test_sequential_layers_have_symbolic_input_and_output_before_model_input():
     """Keras 1 FAQ: K.function / Model on model.layers[i].input and .output of a Sequential whose
     first layer only declares input_dim; reading them in any order gives one connected graph."""

@@ -20,6 +20,8 @@ no graph analysis and builds no dicts.
 """
 import collections
 import contextlib
+import functools
+import inspect
 import logging
 import threading
 import warnings
@@ -692,8 +694,10 @@ def _slot_fill(template, values):
 
 
 class SymbolicOp(Layer):
-    """A tensor operation applied to KerasTensors (`x + y`, `x[:, 0]`, `ops.sum(x, axis=1)` on
-    symbolic inputs) kept as a layer of the graph. `args`/`kwargs` are the call's operands with
+    """A tensor operation applied to KerasTensors kept as a layer of the graph, for the calls
+    that are no Keras operation (see _as_keras_op: `x + y`, `x[:, 0]` and `ops.sum(x, axis=1)`
+    become KerasOp nodes, written as Keras writes them). A saved SymbolicOp node is written under
+    this class name, which only keraslite reads. `args`/`kwargs` are the call's operands with
     each symbolic tensor replaced by {"__slot__": i}, i its position in the layer's inputs."""
 
     def __init__(self, fn=None, args=(), kwargs=None, op=None, **layer_kwargs):
@@ -752,8 +756,11 @@ class KerasOp(Layer):
         self.keras_module = keras_module or "keras.src.ops.numpy"
         self.keras_class_name = keras_class_name or "".join(part.title() for part in op.split("_"))
 
+        own_name = {v: k for k, v in _KERAS_CLASS_NAMES.items()}.get(self.keras_class_name)
         if op == "get_item":
             fn = _getitem
+        elif own_name is not None:
+            fn = ops_function(own_name)
         elif callable(getattr(ops_mod, op, None)):
             fn = getattr(ops_mod, op)
         elif _keras_class_op(self.keras_module, self.keras_class_name) is not None:
@@ -766,6 +773,8 @@ class KerasOp(Layer):
         self.op_kwargs = dict(op_kwargs or {})
 
     def __call__(self, *args, **kwargs):
+        if kwargs:  # Keras passes some operands by name (Pad's `constant_values`)
+            args, kwargs = _operands_in_order(self.fn, args, kwargs, self.op_kwargs), {}
         # Operations may take a constant first (`1.0 - x` is subtract(1.0, x)).
         if any(isinstance(t, KerasTensor) for t in flatten([list(args), kwargs])):
             return call_symbolic(self, args, kwargs)
@@ -776,7 +785,7 @@ class KerasOp(Layer):
         return "".join(part.title() for part in self.op.split("_"))
 
     def call(self, *args):
-        return self.fn(*args, **self.op_kwargs)
+        return _call_with_operands(self.fn, args, self.op_kwargs)
 
     def get_config(self):
         return {"name": self.name, **self.op_kwargs}  # the Keras operation's own config
@@ -784,6 +793,46 @@ class KerasOp(Layer):
     def keras_identity(self):
         """(module, class_name, registered_name) of the Keras operation, for serialization."""
         return self.keras_module, self.keras_class_name, self.keras_class_name
+
+
+@functools.lru_cache(maxsize=None)
+def _positional_names(fn):
+    """The names of `fn`'s positional parameters (None if it has no signature); cached, as
+    every forward pass of an operation node asks."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return None
+    return tuple(n for n, p in params.items()
+                 if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD))
+
+
+def _call_with_operands(fn, operands, config):
+    """fn(*operands, **config), the operands filling in order the parameters that the config
+    leaves open (Keras's Pad takes `pad_width` as config and `constant_values` as an operand)."""
+    positional = _positional_names(fn) if config else None
+    if positional is None or not any(n in config for n in positional[:len(operands)]):
+        return fn(*operands, **config)
+    open_names = [n for n in positional if n not in config]
+    if len(operands) > len(open_names):
+        return fn(*operands, **config)
+    return fn(**dict(zip(open_names, operands)), **config)
+
+
+def _operands_in_order(fn, args, kwargs, config):
+    """Operands given by name as positional ones, in the order of the parameters of `fn` that
+    the config leaves open (the others at their defaults)."""
+    params = inspect.signature(fn).parameters
+    open_names = [n for n, p in params.items() if n not in config
+                  and p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    unknown = set(kwargs) - set(open_names[len(args):])
+    if unknown:
+        raise TypeError(f"{getattr(fn, '__name__', fn)}() got unexpected operand(s) {sorted(unknown)}; it takes "
+                        f"{open_names} as operands.")
+    args, last = list(args), max(open_names.index(n) for n in kwargs)
+    for name in open_names[len(args):last + 1]:
+        args.append(kwargs[name] if name in kwargs else params[name].default)
+    return args
 
 
 def _keras_class_op(module, class_name):
@@ -821,12 +870,131 @@ _register_symbolic_op()
 
 
 # keraslite.ops names whose Keras operation class (keras.src.ops.numpy) takes no arguments but
-# its name: a node of one of these is written as that Keras operation, with any constant
-# operands inline (`x + ops.convert_to_tensor([...])`), so that real Keras reads the file too.
+# its name: Keras 3's legacy .h5 configs write these nodes without their module.
 _KERAS_NUMPY_OPS = frozenset({
     "add", "subtract", "multiply", "divide", "true_divide", "power", "maximum", "minimum", "equal", "not_equal",
     "less", "less_equal", "greater", "greater_equal", "negative", "absolute", "abs", "exp", "log", "sqrt", "square",
     "matmul", "floor_divide", "mod", "logical_and", "logical_or", "logical_not"})
+
+# How a keraslite.ops call is written as the Keras operation that real Keras reads back: the
+# class is the function's name in CamelCase (`expand_dims` -> ExpandDims) and lives in
+# keras.src.ops.<the keraslite.ops submodule of the function> (numpy, nn, linalg, image, core),
+# except for the names below. Slicing (`x[:, 0]`) is keras.src.ops.numpy's GetItem.
+_KERAS_CLASS_NAMES = {
+    "getitem": "GetItem", "allclose": "AllClose", "batch_normalization": "BatchNorm", "cdist": "CDist",
+    "ctc_decode": "CTCDecode", "ctc_loss": "CTCLoss", "deg2rad": "Deg2rad", "rad2deg": "Rad2deg", "log1p": "Log1p",
+    "fft": "FFT", "fft2": "FFT2", "ifft2": "IFFT2", "rfft": "RFFT", "irfft": "IRFFT", "stft": "STFT", "istft": "ISTFT",
+    "isin": "IsIn", "jvp": "JVP", "layer_normalization": "LayerNorm", "rms_normalization": "RMSNorm", "psnr": "PSNR",
+    "searchsorted": "SearchSorted", "svd": "SVD", "image.hsv_to_rgb": "HSVToRGB",
+    "image.rgb_to_grayscale": "RGBToGrayscale", "image.rgb_to_hsv": "RGBToHSV", "image.ssim": "SSIM"}
+_KERAS_OP_MODULES = {
+    **dict.fromkeys(("cdist", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k",
+                     "irfft", "istft", "logdet", "logsumexp", "rfft", "rsqrt", "segment_max", "segment_min",
+                     "segment_prod", "segment_sum", "stft", "top_k", "view_as_complex", "view_as_real"), "math"),
+    **dict.fromkeys(("cast", "slice", "stop_gradient"), "core"), "getitem": "numpy", "rearrange": "einops"}
+# The function's parameters that the Keras operation takes when called (its operands); the
+# others are the operation's config (constructor arguments: axis, keepdims, newshape, ...).
+# The first parameter is always an operand; these names are, wherever they occur.
+_KERAS_OPERAND_NAMES = frozenset({
+    "x1", "x2", "x3", "y", "key", "condition", "indices", "values", "updates", "start_indices", "segment_ids", "q",
+    "kernel", "depthwise_kernel", "pointwise_kernel", "mean", "variance", "scale", "gamma", "beta", "target",
+    "output", "target_length", "output_length", "sequence_lengths", "query", "value", "bias", "mask", "predictions",
+    "transform", "coordinates", "start_points", "end_points", "output_shape", "translation", "image2", "angle",
+    "constant_values", "choicelist", "default"})
+# The whole list of operands of the operations where that rule does not hold.
+_KERAS_OP_OPERANDS = {
+    "full_like": ("x", "fill_value"), "isclose": ("x1", "x2", "rtol", "atol"), "average": ("x", "weights"),
+    "digitize": ("x", "bins"), "batch_normalization": ("x", "mean", "variance", "offset", "scale"),
+    "solve": ("a", "b"), "solve_triangular": ("a", "b"), "lstsq": ("a", "b"), "einsum": ("operands",),
+    "full": ("fill_value",), "arange": ("start", "stop", "step"), "linspace": ("start", "stop"),
+    "geomspace": ("start", "stop"), "logspace": ("start", "stop"), "rearrange": ("tensor", "pattern")}
+
+# Options of keraslite.ops functions that Keras's operation lacks (written only at their default).
+_KERASLITE_OPTIONS = {"amax": ("initial",), "amin": ("initial",)}
+
+
+def _keras_identity(op):
+    """(module, class_name) of the Keras operation that the keraslite.ops function `op` is, or
+    None when Keras has no such operation (keraslite's own helpers, Keras 2 backend functions,
+    extract_patches_3d, which Keras writes as its 2-D ExtractPatches)."""
+    from keraslite import ops as ops_mod
+
+    if op == "image.extract_patches_3d":
+        return None
+    module = _KERAS_OP_MODULES.get(op)
+    if module is None:
+        space, _, name = op.rpartition(".")
+        for candidate in ([space] if space else ["numpy", "nn", "linalg", "core"]):
+            if name in getattr(getattr(ops_mod, candidate, None), "__all__", ()):
+                module = candidate
+                break
+    if module is None:
+        return None
+    class_name = _KERAS_CLASS_NAMES.get(op) or "".join(p[:1].upper() + p[1:] for p in op.rsplit(".", 1)[-1].split("_"))
+    return f"keras.src.ops.{module}", class_name
+
+
+def _plain(v):
+    if isinstance(v, (list, tuple)):
+        return all(_plain(x) for x in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _plain(x) for k, x in v.items())
+    return v is None or isinstance(v, (bool, int, float, str))
+
+
+def _operand_leaf(v):
+    return (_plain(v) or v is Ellipsis or isinstance(v, (KerasTensor, torch.Tensor, np.ndarray, np.generic, slice))
+            or (isinstance(v, (list, tuple)) and all(_operand_leaf(x) for x in v)))
+
+
+def _as_keras_op(op, args, kwargs):
+    """The node for `op(*args, **kwargs)` on KerasTensors as the Keras operation that real Keras
+    writes for that call (class, module and config, the operands as the node's arguments), so
+    that Keras loads keraslite's file. None when it cannot be one, and the node stays a
+    SymbolicOp, which only keraslite reads: `op` is no Keras operation, an operand is a
+    function (ops.cond, ops.map, ...), or a config argument holds a tensor (`ops.clip(x, lo, hi)`
+    with tensor bounds) or another value JSON cannot hold."""
+    identity = _keras_identity(op) if op else None
+    if identity is None:
+        return None
+    try:
+        fn = _getitem if op == "getitem" else ops_function(op)
+        sig = inspect.signature(fn)
+        bound = sig.bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    given = set(bound.arguments)
+    bound.apply_defaults()
+    listed = _KERAS_OP_OPERANDS.get(op)
+    operands, config = [], {}
+    for i, (name, value) in enumerate(bound.arguments.items()):
+        kind = sig.parameters[name].kind
+        if kind == inspect.Parameter.VAR_POSITIONAL:
+            operands.extend((v, True) for v in value)
+        elif kind == inspect.Parameter.VAR_KEYWORD:
+            if value:
+                return None
+        elif name in listed if listed is not None else (i == 0 or name in _KERAS_OPERAND_NAMES):
+            operands.append((value, name in given))
+        elif name in _KERASLITE_OPTIONS.get(op, ()):
+            if value is not None:
+                return None  # an option Keras's operation does not have
+        else:
+            config[name] = value
+    if not _plain(config) or not all(_operand_leaf(v) for v, _ in operands):
+        return None
+    # Trailing operands left at their defaults are not passed, as Keras's functions do not.
+    while len(operands) > 1 and not operands[-1][1]:
+        operands.pop()
+    module, class_name = identity
+    snake = backend.to_snake_case(class_name)
+    try:
+        layer = KerasOp(snake, config, keras_module=module, keras_class_name=class_name, name=backend.get_uid(snake))
+    except ValueError:
+        return None
+    if getattr(layer.fn, "_raw", layer.fn) is not getattr(fn, "_raw", fn):
+        return None  # Keras's class of that name reads back as another function
+    return layer, [value for value, _ in operands]
 
 
 # Values of the graph tensors of the forward pass now being trained or evaluated (see
@@ -909,9 +1077,10 @@ def _make_op_layer(fn, op, args, kwargs):
     # would backpropagate into the first one's freed graph.
     args = map_structure(_detached, list(args))
     kwargs = map_structure(_detached, dict(kwargs))
-    if op in _KERAS_NUMPY_OPS and not kwargs:
-        layer = KerasOp(op, {}, keras_module="keras.src.ops.numpy", name=backend.get_uid(op))
-        return layer(*args)
+    keras_op = _as_keras_op(op, args, kwargs)
+    if keras_op is not None:
+        layer, operands = keras_op
+        return layer(*operands)
     tensors = []
 
     def slot(v):
@@ -1549,8 +1718,8 @@ def functional_config(model):
             return [ser(x) for x in v]
         if isinstance(v, dict):
             return {k: ser(x) for k, x in v.items()}
-        if isinstance(v, (torch.Tensor, np.ndarray, np.generic)):
-            return _encode(v)  # a constant operand: Keras's __tensor__ / __numpy__ marker
+        if isinstance(v, (torch.Tensor, np.ndarray, np.generic, slice)) or v is Ellipsis:
+            return _encode(v)  # a constant operand or a slicing key: Keras's config markers
         return v
 
     layer_configs = []
