@@ -76,3 +76,36 @@ def test_masks_computed_and_given_as_numpy_arrays():
     mask = [None, np.array([[True, False, True]])]
     assert_close(to_numpy(keraslite.layers.Attention()([q, q], mask=mask)),
                  to_numpy(keras.layers.Attention()([q, q], mask=mask)), what="Attention with a numpy mask")
+
+
+def _masked_sequence_model(lib):
+    def per_step_error(y_true, y_pred):
+        return lib.ops.mean(lib.ops.abs(y_true - y_pred), axis=-1)
+
+    lib.utils.set_random_seed(0)
+    model = lib.Sequential([lib.Input((5,)), lib.layers.Embedding(10, 4, mask_zero=True),
+                            lib.layers.LSTM(3, return_sequences=True), lib.layers.TimeDistributed(lib.layers.Dense(2))])
+    model.compile("sgd", "mse", metrics=["mae", per_step_error],
+                  weighted_metrics=["mae", per_step_error])
+    model.set_weights([np.random.default_rng(1).standard_normal(v.shape).astype("float32") * 0.3
+                       for v in model.get_weights()])
+    return model
+
+
+def test_one_weight_per_sequence_on_a_masked_sequence_output():
+    """tf.keras 2 accepted (batch,) sample weights for a masked (batch, steps) output: each
+    weight covers its sequence's steps. Keras 3 takes the same weights given per step."""
+    rng = np.random.default_rng(0)
+    x = _tokens()[:, :5]
+    y = rng.standard_normal((3, 5, 2)).astype("float32")
+    sw = np.array([0.5, 2.0, 1.5], "float32")
+    k_model, l_model = _masked_sequence_model(keras), _masked_sequence_model(keraslite)
+    expected = k_model.evaluate(x, y, sample_weight=np.repeat(sw[:, None], 5, axis=1), verbose=0, return_dict=True)
+    actual = l_model.evaluate(x, y, sample_weight=sw, verbose=0, return_dict=True)
+    assert sorted(actual) == sorted(expected)
+    for name in expected:
+        assert_close(actual[name], expected[name], what=name)
+    k_hist = k_model.fit(x, y, sample_weight=np.repeat(sw[:, None], 5, axis=1), verbose=0, shuffle=False).history
+    l_hist = l_model.fit(x, y, sample_weight=sw, verbose=0, shuffle=False).history
+    for name in k_hist:
+        assert_close(l_hist[name], k_hist[name], what=f"fit {name}")

@@ -66,3 +66,30 @@ def test_metric_in_both_metrics_and_weighted_metrics():
     weights = ref.get_weights()
     _compare(_fit(keras, ref, weights, kwargs, x, y, sample_weight=sw),
              _fit(keraslite, ours, weights, kwargs, x, y, sample_weight=sw))
+
+
+def test_list_results_of_a_repeated_metric():
+    """Keras 3 lists the compiled metrics by their own names: a metric in both `metrics` and
+    `weighted_metrics` (or twice in `metrics`) gives the first one's value again, then its
+    renamed log follows."""
+    rng = np.random.default_rng(2)
+    x = rng.random((8, 3)).astype("float32")
+    y = rng.integers(0, 2, 8)
+    sw = rng.uniform(0.1, 2, 8).astype("float32")
+    for compile_kwargs in (dict(metrics=["accuracy"], weighted_metrics=["accuracy"]),
+                           dict(metrics=["accuracy", "accuracy"], weighted_metrics=["accuracy", "sparse_categorical_crossentropy"])):
+        results = []
+        for lib in (keras, keraslite):
+            model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2, activation="softmax")])
+            if lib is keraslite:
+                model.set_weights(weights)
+            weights = model.get_weights()
+            model.compile("sgd", "sparse_categorical_crossentropy", **compile_kwargs)
+            results.append([model.train_on_batch(x, y, sample_weight=sw), model.test_on_batch(x, y, sample_weight=sw),
+                            model.evaluate(x, y, sample_weight=sw, verbose=0),
+                            sorted(model.fit(x, y, sample_weight=sw, verbose=0).history)])
+        theirs, ours = results
+        assert len(ours[0]) == len(theirs[0]) > 3
+        for mine, ref in zip(ours[:3], theirs[:3]):
+            np.testing.assert_allclose(mine, ref, rtol=2e-5, atol=1e-6)
+        assert ours[3] == theirs[3]

@@ -544,6 +544,72 @@ def _fold(fn, elems, initializer, reverse):
     return accumulator
 
 
+def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None, unroll=False,
+        input_length=None, time_major=False, zero_output_for_mask=False, return_all_outputs=True):
+    """K.rnn: runs `step_function(input_t, states + constants) -> (output_t, new_states)` over
+    the time axis of `inputs` (axis 1, or 0 with `time_major`; `inputs` and the outputs may be
+    nested). Returns `(last_output, outputs, new_states)`: `outputs` stacks each step's output
+    along the time axis, in the order the steps ran (reversed with `go_backwards`), or holds only
+    the last one when `return_all_outputs` is False. Where the (batch, time) `mask` is False a
+    step keeps the previous states and repeats the previous output (zeros with
+    `zero_output_for_mask`). A 1-D `input_length` (the valid length of each sequence) stands
+    for a mask when none is given; an integer one, like `unroll`, changes nothing here."""
+    kwargs = dict(go_backwards=go_backwards, mask=mask, constants=constants, input_length=input_length,
+                  time_major=time_major, zero_output_for_mask=zero_output_for_mask,
+                  return_all_outputs=return_all_outputs)
+    return _eager_or_symbolic(_rnn, (step_function, inputs, initial_states), kwargs)
+
+
+def _rnn(step_function, inputs, initial_states, go_backwards, mask, constants, input_length, time_major,
+         zero_output_for_mask, return_all_outputs):
+    from keraslite import ops, tree
+
+    flat_inputs = [ops.convert_to_tensor(x) for x in tree.flatten(inputs)]
+    if any(x.ndim < 2 for x in flat_inputs):
+        raise ValueError("K.rnn: `inputs` must have a batch and a time axis (at least 2 dimensions); received "
+                         f"shapes {[tuple(x.shape) for x in flat_inputs]}.")
+    if not time_major:
+        flat_inputs = [x.transpose(0, 1) for x in flat_inputs]
+    steps, batch = flat_inputs[0].shape[:2]
+    if mask is None and input_length is not None and np.ndim(input_length) == 1:
+        lengths = ops.convert_to_tensor(input_length).to(flat_inputs[0].device)
+        mask = torch.arange(steps, device=lengths.device)[:, None] < lengths[None, :]
+    elif mask is not None:
+        mask = ops.convert_to_tensor(mask).bool()
+        mask = mask if time_major else mask.transpose(0, 1)
+        if tuple(mask.shape[:2]) != (steps, batch):
+            layout = "(time, batch)" if time_major else "(batch, time)"
+            raise ValueError(f"K.rnn: `mask` must have the {layout} shape of the inputs, "
+                             f"{(steps, batch) if time_major else (batch, steps)}; received {tuple(mask.shape)}.")
+    if not steps:
+        raise ValueError("K.rnn: `inputs` have no time steps; at least one step is needed.")
+
+    def keep(mask_t, new, old):  # mask_t (batch, ...) widened to `new`'s rank
+        mask_t = mask_t.reshape(mask_t.shape + (1,) * (new.ndim - mask_t.ndim))
+        return torch.where(mask_t, new, old)
+
+    states, constants = tuple(initial_states), tuple(constants or ())
+    flat_states, outputs, previous = tree.flatten(states), [], None
+    for t in (range(steps - 1, -1, -1) if go_backwards else range(steps)):
+        step_input = tree.pack_sequence_as(inputs, [x[t] for x in flat_inputs])
+        output, new_states = step_function(step_input, states + constants)
+        flat_output, flat_new = tree.flatten(output), tree.flatten(new_states)
+        if len(flat_new) != len(flat_states):
+            raise ValueError(f"K.rnn: the step function returned {len(flat_new)} state tensors; expected "
+                             f"{len(flat_states)}, as many as `initial_states` holds.")
+        if mask is not None:
+            if previous is None or zero_output_for_mask:
+                previous = [torch.zeros_like(o) for o in flat_output]
+            flat_output = [keep(mask[t], o, p) for o, p in zip(flat_output, previous)]
+            flat_new = [keep(mask[t], s, p) for s, p in zip(flat_new, flat_states)]
+        previous, flat_states = flat_output, flat_new
+        states = tuple(tree.pack_sequence_as(list(initial_states), flat_new))
+        outputs = outputs + [flat_output] if return_all_outputs else [flat_output]
+    stacked = [torch.stack(step_outputs, dim=0 if time_major else 1) for step_outputs in zip(*outputs)]
+    last_output = tree.pack_sequence_as(output, list(outputs[-1]))
+    return last_output, tree.pack_sequence_as(output, stacked), states
+
+
 def _eager_or_symbolic(fn, args, kwargs):
     """fn(*args, **kwargs) now, or, when an argument is symbolic, a graph node that calls it."""
     from keraslite.ops import _is_symbolic

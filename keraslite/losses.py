@@ -623,7 +623,9 @@ def standardize_reduction(reduction):
 
 def apply_mask(sample_weight, mask, dtype, reduction):
     """Fold a mask into the sample weights. For the mean reductions Keras scales the kept
-    entries by total/valid so that the mean runs over valid entries only."""
+    entries by total/valid so that the mean runs over valid entries only. Weights of fewer
+    dimensions than the mask (one per sequence against a (batch, steps) mask) apply to every
+    entry of their sample, as tf.keras 2 took them."""
     if mask is None:
         return sample_weight
     mask = _tensor(mask)
@@ -637,6 +639,16 @@ def apply_mask(sample_weight, mask, dtype, reduction):
     if sample_weight is not None:
         sample_weight = _tensor(sample_weight, dtype, float_mask.device)
         float_mask, sample_weight = squeeze_or_expand_to_same_rank(float_mask, sample_weight)
+        if 0 < sample_weight.ndim < float_mask.ndim:
+            sample_weight = sample_weight.reshape(sample_weight.shape + (1,) * (float_mask.ndim - sample_weight.ndim))
+        try:
+            fits = torch.broadcast_shapes(sample_weight.shape, float_mask.shape) == float_mask.shape
+        except RuntimeError:
+            fits = False
+        if not fits:
+            raise ValueError(f"sample_weight of shape {tuple(sample_weight.shape)} does not fit the mask of shape "
+                             f"{tuple(float_mask.shape)} that the model output carries: give one weight per sample "
+                             "(batch,) or one per masked entry, of the mask's shape.")
         return sample_weight * float_mask
     return float_mask
 

@@ -276,6 +276,13 @@ def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
         if mask is not None:
             sample_weight = apply_mask(sample_weight, mask, dtype=dtype, reduction="sum")
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+        if values.ndim == 0:  # one value for the whole batch (a function that took the mean itself): tf.keras 2
+            values = values.expand(sample_weight.shape)  # weighs it by the batch's total weight
+        elif values.ndim < sample_weight.ndim:
+            raise ValueError(f"A metric computed values of shape {tuple(values.shape)}, but its sample weights "
+                             f"(sample_weight and the output's mask combined) have shape {tuple(sample_weight.shape)}, "
+                             "one per entry of the output. Return one value per entry (reduce only the last axis, "
+                             "e.g. ops.mean(..., axis=-1), as Keras's metric functions do).")
         weight_ndim, values_ndim = sample_weight.ndim, values.ndim
         if values_ndim > weight_ndim:
             values = reduce_fn(values, dim=list(range(weight_ndim, values_ndim)))

@@ -607,6 +607,19 @@ def test_popping_model_layers_cuts_the_list_as_keras2_did():
     assert model.layers[-1].name == "fc"
 
 
+def test_popping_sequential_layers_cuts_the_list_as_for_a_functional_model():
+    model = keraslite.Sequential([keraslite.Input((4,)), layers.Dense(6, name="fc"), layers.Dense(3, name="out")])
+    x = np.ones((2, 4), "float32")
+    before = model.predict(x, verbose=0)
+    assert model.layers.pop().name == "out"
+    assert [layer.name for layer in model.layers] == ["fc"]
+    np.testing.assert_allclose(model.predict(x, verbose=0), before)  # the model itself is unchanged
+    features = keraslite.Model(inputs=model.inputs, outputs=model.layers[-1].output)
+    assert features.output_shape == (None, 6)
+    model.layers.append(None)
+    assert [layer.name for layer in model.layers] == ["fc"]
+
+
 def test_renaming_layers_through_the_private_name_as_tf_keras_programs_do():
     # Stacked-ensemble tutorials: layer._name = 'ensemble_1_' + layer.name on each member.
     members = [keraslite.Sequential([keraslite.Input((2,)), layers.Dense(3), layers.Dense(1)]) for _ in range(2)]

@@ -277,3 +277,44 @@ def test_switch_with_a_tensor_condition_chooses_elementwise():
     inputs = layers.Input((2,))
     model = keraslite.Model(inputs, K.switch(K.greater(inputs, 0.0), inputs, K.zeros_like(inputs)))
     np.testing.assert_array_equal(model.predict(x.numpy(), verbose=0), np.maximum(x.numpy(), 0))
+
+
+def test_rnn_runs_a_step_function_over_time():
+    x = torch.arange(12, dtype=torch.float32).reshape(2, 3, 2)
+
+    def step(x_t, states):  # running sum; the constant is added to each output
+        total = states[0] + x_t
+        return total + states[1], [total]
+
+    last, outputs, states = K.rnn(step, x, [torch.zeros(2, 2)], constants=[torch.tensor(100.0)])
+    np.testing.assert_allclose(_np(outputs), np.cumsum(_np(x), axis=1) + 100)
+    np.testing.assert_allclose(_np(last), _np(outputs)[:, -1])
+    assert isinstance(states, tuple) and len(states) == 1
+    np.testing.assert_allclose(_np(states[0]), _np(x).sum(1))
+    # A 1-D input_length masks the steps past each length: outputs and states carry over.
+    last, outputs, states = K.rnn(step, x, [torch.zeros(2, 2)], constants=[0.0], input_length=np.array([3, 1]))
+    np.testing.assert_allclose(_np(outputs)[1], np.repeat(_np(x)[1, :1], 3, axis=0))
+    np.testing.assert_allclose(_np(states[0]), [_np(x)[0].sum(0), _np(x)[1, 0]])
+    with pytest.raises(ValueError, match="`mask` must have the \\(batch, time\\) shape"):
+        K.rnn(step, x, [torch.zeros(2, 2)], constants=[0.0], mask=np.ones((3, 2), bool))
+    with pytest.raises(ValueError, match="returned 2 state tensors; expected 1"):
+        K.rnn(lambda x_t, s: (x_t, [x_t, x_t]), x, [torch.zeros(2, 2)])
+
+
+def test_rnn_in_a_custom_layer_trains():
+    class CumulativeDense(layers.Layer):
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], 3), name="kernel")
+
+        def call(self, inputs):
+            def step(x_t, states):
+                h = ops.tanh(ops.matmul(x_t, self.kernel) + states[0])
+                return h, [h]
+
+            return K.rnn(step, inputs, [ops.zeros((ops.shape(inputs)[0], 3))])[1]
+
+    model = keraslite.Sequential([keraslite.Input((4, 2)), CumulativeDense()])
+    model.compile("sgd", "mse")
+    before = model.get_weights()[0].copy()
+    model.fit(np.ones((4, 4, 2), "float32"), np.zeros((4, 4, 3), "float32"), verbose=0)
+    assert model.output_shape == (None, 4, 3) and not np.allclose(model.get_weights()[0], before)

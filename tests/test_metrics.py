@@ -158,3 +158,23 @@ def test_keras2_metric_configs_load():
                                                        "thresholds": None, "multi_label": False,
                                                        "label_weights": None}})
     assert isinstance(auc, metrics.AUC) and auc.num_thresholds == 200
+
+
+def test_mean_metric_wrapper_on_a_masked_output_with_weights_per_sequence():
+    y_true = torch.zeros(2, 3, 1)
+    y_pred = torch.tensor([[[1.0], [2.0], [9.0]], [[4.0], [9.0], [9.0]]])
+    y_pred._keras_mask = torch.tensor([[True, True, False], [True, False, False]])
+    weights = torch.tensor([1.0, 3.0])  # one per sequence, spread over its unmasked steps
+    m = metrics.MeanMetricWrapper(lambda t, p: torch.abs(t - p).mean(-1), name="per_step")
+    m.update_state(y_true, y_pred, sample_weight=weights)
+    assert float(m.result()) == pytest.approx((1 + 2 + 3 * 4) / (1 + 1 + 3))
+    # A function that already took the mean of the batch: tf.keras 2 weighs that one value.
+    m = metrics.MeanMetricWrapper(lambda t, p: torch.abs(t - p).mean(), name="whole_batch")
+    m.update_state(y_true, y_pred, sample_weight=weights)
+    assert float(m.result()) == pytest.approx(float(y_pred.mean()))
+    # One value per sequence cannot take the mask's per-step weights.
+    m = metrics.MeanMetricWrapper(lambda t, p: torch.abs(t - p).mean((1, 2)), name="per_sequence")
+    with pytest.raises(ValueError, match=r"values of shape \(2,\).*have shape \(2, 3\).*axis=-1"):
+        m.update_state(y_true, y_pred, sample_weight=weights)
+    with pytest.raises(ValueError, match=r"sample_weight of shape \(3, 1\) does not fit the mask of shape \(2, 3\)"):
+        metrics.MeanMetricWrapper(lambda t, p: p[..., 0]).update_state(y_true, y_pred, torch.ones(3))

@@ -227,3 +227,29 @@ def test_multi_output_metrics_come_in_output_order_in_a_tf_keras_program(tf):
     names = ["loss", "classification_loss", "bounding_box_loss", "classification_accuracy", "bounding_box_mse"]
     assert model.metrics_names == names
     np.testing.assert_allclose(values, [logs[n] for n in names], rtol=1e-6)
+
+
+def test_a_metric_in_metrics_and_weighted_metrics_is_listed_once_in_a_tf_keras_program(tf):
+    # tf.keras 2 lists each log once (loss, accuracy, weighted_accuracy); Keras 3 repeats the
+    # unweighted value for the weighted metric's own name before the renamed log.
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"], weighted_metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    x, y, sw = rng.random((8, 3)).astype("float32"), rng.integers(0, 2, 8), rng.uniform(0.1, 2, 8)
+    values = model.test_on_batch(x, y, sample_weight=sw)
+    logs = model.test_on_batch(x, y, sample_weight=sw, return_dict=True)
+    assert model.metrics_names == ["loss", "accuracy", "weighted_accuracy"]
+    np.testing.assert_allclose(values, [logs[n] for n in model.metrics_names], rtol=1e-6)
+
+
+def test_a_metric_in_metrics_and_weighted_metrics_is_listed_as_keras_3_lists_it():
+    import keraslite
+
+    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"], weighted_metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    x, y, sw = rng.random((8, 3)).astype("float32"), rng.integers(0, 2, 8), rng.uniform(0.1, 2, 8)
+    values = model.evaluate(x, y, sample_weight=sw, verbose=0)
+    logs = model.evaluate(x, y, sample_weight=sw, verbose=0, return_dict=True)
+    assert model.metrics_names == ["loss", "accuracy", "accuracy", "weighted_accuracy"]
+    np.testing.assert_allclose(values, [logs[n] for n in model.metrics_names], rtol=1e-6)

@@ -17,10 +17,11 @@ from keraslite.layers.layer import Layer
 
 
 class _GraphLayerList(list):
-    """`model.layers` of a functional model: a new list, whose `pop()` also leaves the layer out
-    of later `model.layers` (Keras 2.0-2.2 handed out the model's own list, so tutorials cut
-    a network with `model.layers.pop(); Model(model.inputs, model.layers[-1].output)`). The
-    graph and its outputs are unchanged, as they were in Keras 2."""
+    """`model.layers` of a functional or Sequential model: a new list, whose `pop()` also leaves
+    the layer out of later `model.layers` (Keras 2.0-2.2 handed out the model's own list, so
+    tutorials cut a network with `model.layers.pop(); Model(model.inputs, model.layers[-1].output)`).
+    The graph and its outputs are unchanged, as they were in Keras 2 (Sequential.pop() is what
+    removes a Sequential's last layer)."""
 
     def __init__(self, model, layers):
         super().__init__(layers)

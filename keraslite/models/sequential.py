@@ -13,7 +13,7 @@ from keraslite import backend
 from keraslite.layers.input_layer import InputLayer
 from keraslite.layers.keras_tensor import KerasTensor
 from keraslite.layers.layer import Layer
-from keraslite.models.model import Model
+from keraslite.models.model import Model, _GraphLayerList
 
 __all__ = ["Sequential"]
 
@@ -55,7 +55,8 @@ class Sequential(Model):
 
     @property
     def layers(self):
-        return list(self._stack)
+        popped = self.__dict__.get("_popped_layers", ())
+        return _GraphLayerList(self, [layer for layer in self._stack if layer not in popped])
 
     def __setstate__(self, state):  # pickle / deepcopy: the layers' references point here again
         super().__setstate__(state)

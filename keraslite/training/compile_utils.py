@@ -488,6 +488,7 @@ class CompiledMetrics:
                     self.entries.append((name, metric, i, weighted))
         prefixed = multi and not isinstance(output_names, UnnamedOutputs)
         self.unprefixed = not prefixed  # log names are the metrics' own (evaluate lists them in order)
+        self.own_names = [n for n, _, _, _ in self.entries]  # before a repeated name is made unique
         self.entries = _unique_metric_names(self.entries, output_names if prefixed else None)
         # Metric objects may come from another model (a tutorial's shared METRICS list) still
         # holding its last evaluation; fit/evaluate reset their metrics before the first batch,

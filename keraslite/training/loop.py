@@ -767,19 +767,24 @@ def _log_order(model, keys):
     without names, a subclassed model's tuple, keep them unprefixed and in compile order).
     Metrics given to a multi-output model as one list for every output, which only Keras 2
     accepted, and any metrics of a tf.keras 2 program (one that imports tensorflow) come in
-    Keras 2's order instead: losses, then each output's metrics in turn."""
+    Keras 2's order instead: losses, then each output's metrics in turn.
+    Keras 3 looks the compiled metrics up by their own names, so a repeated metric ('mae' in both
+    `metrics` and `weighted_metrics`, logged as 'mae' and 'weighted_mae') gives the first one's
+    value twice, and its renamed log follows among the sorted rest; tf.keras 2 lists each log
+    once."""
     from keraslite.compat.aliases import tensorflow_program
 
     names = ["loss"]
     compiled_loss = getattr(model, "compiled_loss", None)
     per_output = [t.name for t in compiled_loss.trackers if t is not None] if compiled_loss is not None else []
     metrics = model.compiled_metrics
+    listed = list(metrics.names) if tensorflow_program() else list(getattr(metrics, "own_names", metrics.names))
     if per_output and (getattr(metrics, "broadcast", False) or tensorflow_program()):
         names += per_output + list(metrics.names)
     elif per_output:
-        names += (list(metrics.names) if getattr(metrics, "unprefixed", False) else []) + per_output
+        names += (listed if getattr(metrics, "unprefixed", False) else []) + per_output
     else:
-        names += list(metrics.names)
+        names += listed
     ordered = [n for n in names if n in keys]
     return ordered + sorted(k for k in keys if k not in names)
 
