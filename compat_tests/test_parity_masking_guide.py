@@ -109,3 +109,29 @@ def test_one_weight_per_sequence_on_a_masked_sequence_output():
     l_hist = l_model.fit(x, y, sample_weight=sw, verbose=0, shuffle=False).history
     for name in k_hist:
         assert_close(l_hist[name], k_hist[name], what=f"fit {name}")
+
+
+def test_weighted_metrics_on_a_masked_output_do_not_depend_on_the_batch_size():
+    """A weighted metric over a masked output is sum(value * weight) / sum(weight) over the
+    unmasked entries, whatever the batches. Keras 3.15 on torch gives that for one batch only:
+    its loss rescales the batch's sample weights in place (by total / valid entries of the
+    mask) before the metrics read them, which no other Keras backend does. keraslite follows
+    the definition, so each batch size must give Keras's single-batch value."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(1, 9, size=(12, 5))
+    x[::3, -2:] = 0
+    x[1::4, -1:] = 0
+    y = rng.standard_normal((12, 5, 2)).astype("float32")
+    sw = rng.uniform(0.2, 2.0, (12, 5)).astype("float32")
+    models = []
+    for lib in (keras, keraslite):
+        model = _masked_sequence_model(lib)
+        model.compile(optimizer="sgd", loss="mae", metrics=["mse"], weighted_metrics=["mae", "mse"])
+        models.append(model)
+    models[1].set_weights(models[0].get_weights())
+    expected = models[0].evaluate(x, y, sample_weight=sw, batch_size=12, verbose=0, return_dict=True)
+    for batch_size in (12, 5, 4):
+        actual = models[1].evaluate(x, y, sample_weight=sw, batch_size=batch_size, verbose=0, return_dict=True)
+        assert sorted(actual) == sorted(expected)
+        for name in ("mae", "mse", "weighted_mse"):
+            assert_close(actual[name], expected[name], what=f"{name} at batch size {batch_size}")
