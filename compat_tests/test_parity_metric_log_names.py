@@ -93,3 +93,30 @@ def test_list_results_of_a_repeated_metric():
         for mine, ref in zip(ours[:3], theirs[:3]):
             np.testing.assert_allclose(mine, ref, rtol=2e-5, atol=1e-6)
         assert ours[3] == theirs[3]
+
+
+def test_unnamed_metrics_take_process_wide_numbered_names():
+    """A metric made without a name is numbered across the process, as Keras names it: a
+    recompile with new AUC objects logs 'auc_1', two outputs with one AUC each log 'o0_auc' and
+    'o1_auc_N'; metrics with a fixed default name are not numbered. clear_session() restarts the
+    count in both."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((16, 3)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    keys = {}
+    for lib in (keras, keraslite):
+        lib.utils.clear_session()
+        single = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1, activation="sigmoid")])
+        weights = [np.full(w.shape, 0.1, "float32") for w in single.get_weights()]
+        runs = [sorted(_fit(lib, single, weights, dict(loss="binary_crossentropy", metrics=metrics), x, y))
+                for metrics in ([lib.metrics.AUC()], [lib.metrics.AUC(), lib.metrics.Precision(), "mse"])]
+        inputs = lib.Input((3,))
+        double = lib.Model(inputs, [lib.layers.Dense(1, activation="sigmoid", name=n)(inputs) for n in ("o0", "o1")])
+        metrics = [[lib.metrics.AUC()], [lib.metrics.AUC(), lib.metrics.Recall()]]
+        runs.append(sorted(_fit(lib, double, weights * 2, dict(loss="binary_crossentropy", metrics=metrics),
+                                x, [y, y])))
+        runs.append([lib.metrics.TruePositives().name, lib.metrics.MeanSquaredError().name])
+        lib.utils.clear_session()
+        runs.append([lib.metrics.AUC().name])
+        keys[lib] = runs
+    assert keys[keraslite] == keys[keras]

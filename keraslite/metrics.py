@@ -149,7 +149,9 @@ class Metric:
             cls.update_state = torch.no_grad()(cls.__dict__["update_state"])
 
     def __init__(self, name=None, dtype=None):
-        self.name = name or backend.to_snake_case(type(self).__name__)
+        # Unnamed, a metric takes Keras's process-wide numbered name ('auc', then 'auc_1', ...,
+        # shared with layer names and reset by clear_session()): history keys follow it.
+        self.name = name or backend.get_uid(backend.to_snake_case(type(self).__name__))
         self._dtype = backend.torch_dtype(dtype)
         self._variables = []
         self._device = None
