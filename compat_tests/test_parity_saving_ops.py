@@ -40,6 +40,11 @@ GRAPHS = {
     "where": lambda K, t: K.ops.where(K.ops.greater(t, 0.0), t, 0.0),
     "softmax": lambda K, t: K.ops.softmax(t, axis=-1),
     "logsumexp": lambda K, t: K.ops.logsumexp(t, axis=-1),
+    "cast": lambda K, t: K.ops.cast(t * 3.0, "int32"),
+    "einsum": lambda K, t: K.ops.einsum("bi,bj->bij", t, t),
+    "one_hot_of_argmax": lambda K, t: K.ops.one_hot(K.ops.argmax(t, axis=-1), 4),
+    "average_pool": lambda K, t: K.ops.average_pool(K.ops.expand_dims(t, -1), 2, strides=1, padding="valid"),
+    "max_pool": lambda K, t: K.ops.max_pool(K.ops.expand_dims(t, -1), 2, strides=2),
 }
 
 
@@ -60,8 +65,9 @@ def test_keraslite_file_loads_in_keras(name, tmp_path):
     path = str(tmp_path / "lite.keras")
     lmodel.save(path)
     kmodel = keras.saving.load_model(path)
-    np.testing.assert_allclose(np.asarray(kmodel.predict(X, verbose=0)), lmodel.predict(X, verbose=0),
-                               atol=1e-6, rtol=1e-6)
+    kpred, lpred = np.asarray(kmodel.predict(X, verbose=0)), lmodel.predict(X, verbose=0)
+    np.testing.assert_allclose(kpred, lpred, atol=1e-6, rtol=1e-6)
+    assert kpred.dtype == lpred.dtype
     # The same operation entries as Keras writes for the same program.
     kpath = str(tmp_path / "keras.keras")
     _build(keras, name).save(kpath)

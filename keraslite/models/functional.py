@@ -814,9 +814,14 @@ def _call_with_operands(fn, operands, config):
     if positional is None or not any(n in config for n in positional[:len(operands)]):
         return fn(*operands, **config)
     open_names = [n for n in positional if n not in config]
-    if len(operands) > len(open_names):
-        return fn(*operands, **config)
-    return fn(**dict(zip(open_names, operands)), **config)
+    if len(operands) <= len(open_names):
+        return fn(**dict(zip(open_names, operands)), **config)
+    if not open_names:
+        # The config names every positional parameter (einsum's `subscripts`): the operands
+        # follow them, into the function's *args.
+        rest = dict(config)
+        return fn(*[rest.pop(n) for n in positional], *operands, **rest)
+    return fn(*operands, **config)
 
 
 def _operands_in_order(fn, args, kwargs, config):
@@ -853,10 +858,20 @@ def _keras_class_op(module, class_name):
 def _keras_op_from_config(config):
     inner = dict(config.get("config") or {})
     name = inner.pop("name", None)
-    for key in ("dtype", "trainable"):
-        inner.pop(key, None)
-    return KerasOp(backend.to_snake_case(config["class_name"]), inner, keras_module=config.get("module"),
-                   keras_class_name=config["class_name"], name=name)
+    inner.pop("trainable", None)
+    layer_dtype = inner.pop("dtype", None)
+    op = KerasOp(backend.to_snake_case(config["class_name"]), inner, keras_module=config.get("module"),
+                 keras_class_name=config["class_name"], name=name)
+    if layer_dtype is not None and _takes_argument(op.fn, "dtype"):
+        op.op_kwargs["dtype"] = layer_dtype  # the operation's own argument (Cast, OneHot), not a layer dtype
+    return op
+
+
+def _takes_argument(fn, name):
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _register_symbolic_op():
@@ -947,6 +962,17 @@ def _operand_leaf(v):
             or (isinstance(v, (list, tuple)) and all(_operand_leaf(x) for x in v)))
 
 
+def _resolve_defaults(op, config):
+    """Fill in, as Keras's operation does when constructed (and so writes in its config), the
+    defaults it resolves from the global configuration: a None `data_format` is the image data
+    format; OneHot's None `dtype` is floatx. Left None, Keras reads them otherwise
+    (channels_first shapes, int64 one-hot values)."""
+    if "data_format" in config and config["data_format"] is None:
+        config["data_format"] = backend.image_data_format()
+    if op.rsplit(".", 1)[-1] == "one_hot" and config.get("dtype") is None:
+        config["dtype"] = backend.floatx()
+
+
 def _as_keras_op(op, args, kwargs):
     """The node for `op(*args, **kwargs)` on KerasTensors as the Keras operation that real Keras
     writes for that call (class, module and config, the operands as the node's arguments), so
@@ -983,6 +1009,7 @@ def _as_keras_op(op, args, kwargs):
             config[name] = value
     if not _plain(config) or not all(_operand_leaf(v) for v, _ in operands):
         return None
+    _resolve_defaults(op, config)
     # Trailing operands left at their defaults are not passed, as Keras's functions do not.
     while len(operands) > 1 and not operands[-1][1]:
         operands.pop()
