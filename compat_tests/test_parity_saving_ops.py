@@ -32,6 +32,7 @@ GRAPHS = {
     "concatenate": lambda K, t: K.ops.concatenate([t, t], axis=-1),
     "reshape": lambda K, t: K.ops.reshape(t, (-1, 2, 2)),
     "tanh": lambda K, t: K.ops.tanh(t),
+    "abs": lambda K, t: K.ops.abs(t),
     "expand_dims": lambda K, t: K.ops.expand_dims(t, 1),
     "matmul_transpose": lambda K, t: K.ops.matmul(t, K.ops.transpose(t)),
     "take": lambda K, t: K.ops.take(t, [0, 2], axis=1),

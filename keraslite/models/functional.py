@@ -896,7 +896,7 @@ _KERAS_NUMPY_OPS = frozenset({
 # keras.src.ops.<the keraslite.ops submodule of the function> (numpy, nn, linalg, image, core),
 # except for the names below. Slicing (`x[:, 0]`) is keras.src.ops.numpy's GetItem.
 _KERAS_CLASS_NAMES = {
-    "getitem": "GetItem", "allclose": "AllClose", "batch_normalization": "BatchNorm", "cdist": "CDist",
+    "getitem": "GetItem", "abs": "Absolute", "allclose": "AllClose", "batch_normalization": "BatchNorm", "cdist": "CDist",
     "ctc_decode": "CTCDecode", "ctc_loss": "CTCLoss", "deg2rad": "Deg2rad", "rad2deg": "Rad2deg", "log1p": "Log1p",
     "fft": "FFT", "fft2": "FFT2", "ifft2": "IFFT2", "rfft": "RFFT", "irfft": "IRFFT", "stft": "STFT", "istft": "ISTFT",
     "isin": "IsIn", "jvp": "JVP", "layer_normalization": "LayerNorm", "rms_normalization": "RMSNorm", "psnr": "PSNR",
