@@ -127,3 +127,29 @@ def test_every_operation_maps_to_its_keras_class_and_arguments():
         checked += 1
     assert not wrong, "\n".join(wrong)
     assert checked > 300
+
+
+IMAGE_GRAPHS = {
+    "resize": lambda K, t: K.ops.image.resize(t, (4, 4)),
+    "pad_images": lambda K, t: K.ops.image.pad_images(t, 1, 1, 1, 1),
+    "crop_images": lambda K, t: K.ops.image.crop_images(t, 1, 1, 1, 1),
+    "rgb_to_grayscale": lambda K, t: K.ops.image.rgb_to_grayscale(t),
+    "max_pool": lambda K, t: K.ops.max_pool(t, 2),
+    "conv": lambda K, t: K.ops.conv(t, K.ops.ones((2, 2, 3, 4))),
+    "depthwise_conv": lambda K, t: K.ops.depthwise_conv(t, K.ops.ones((2, 2, 3, 1))),
+    "conv_transpose": lambda K, t: K.ops.conv_transpose(t, K.ops.ones((2, 2, 4, 3)), 2),
+    "multi_hot": lambda K, t: K.ops.multi_hot(K.ops.cast(t, "int32"), 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IMAGE_GRAPHS))
+def test_image_shaped_operations_are_configured_as_keras_configures_them(name):
+    """Keras writes some defaults resolved (the pooling / conv ops' data_format, MultiHot's
+    dtype) and others as None (the image ops' data_format): keraslite writes the same."""
+    def entries(K):
+        i = K.Input((8, 8, 3))
+        layers = K.Model(i, IMAGE_GRAPHS[name](K, i)).get_config()["layers"]
+        return [(layer["class_name"], {k: v for k, v in layer["config"].items() if k != "name"})
+                for layer in layers if layer["class_name"] != "InputLayer"]
+
+    assert entries(keraslite) == entries(keras)

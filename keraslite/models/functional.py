@@ -962,15 +962,19 @@ def _operand_leaf(v):
             or (isinstance(v, (list, tuple)) and all(_operand_leaf(x) for x in v)))
 
 
+# Options whose None default the Keras function resolves before it makes the operation, so
+# that Keras writes the resolved value (left None in the file, Keras reads pooling inputs as
+# channels_first and one-hot values as int64); the image operations keep None.
+_KERAS_RESOLVED_DEFAULTS = {
+    **dict.fromkeys(("max_pool", "average_pool", "conv", "depthwise_conv", "separable_conv", "conv_transpose",
+                     "extract_patches"), ("data_format", backend.image_data_format)),
+    **dict.fromkeys(("one_hot", "multi_hot"), ("dtype", backend.floatx))}
+
+
 def _resolve_defaults(op, config):
-    """Fill in, as Keras's operation does when constructed (and so writes in its config), the
-    defaults it resolves from the global configuration: a None `data_format` is the image data
-    format; OneHot's None `dtype` is floatx. Left None, Keras reads them otherwise
-    (channels_first shapes, int64 one-hot values)."""
-    if "data_format" in config and config["data_format"] is None:
-        config["data_format"] = backend.image_data_format()
-    if op.rsplit(".", 1)[-1] == "one_hot" and config.get("dtype") is None:
-        config["dtype"] = backend.floatx()
+    option, resolve = _KERAS_RESOLVED_DEFAULTS.get(op.rsplit(".", 1)[-1], (None, None))
+    if option in config and config[option] is None:
+        config[option] = resolve()
 
 
 def _as_keras_op(op, args, kwargs):
