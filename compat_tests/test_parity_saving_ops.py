@@ -153,3 +153,18 @@ def test_image_shaped_operations_are_configured_as_keras_configures_them(name):
                 for layer in layers if layer["class_name"] != "InputLayer"]
 
     assert entries(keraslite) == entries(keras)
+
+
+def test_keras_legacy_h5_with_image_operations_loads(tmp_path):
+    """Keras's legacy .h5 config names operation nodes without their module (PadImages,
+    Resize); keraslite finds them among its image operations. (Keras cannot read that file.)"""
+    def build(K):
+        i = K.Input((8, 8, 3))
+        return K.Model(i, K.ops.image.pad_images(K.ops.image.resize(i, (4, 4)), 1, 1, 1, 1))
+
+    image = np.random.RandomState(1).uniform(size=(2, 8, 8, 3)).astype("float32")
+    path = str(tmp_path / "ops.h5")
+    kmodel = build(keras)
+    kmodel.save(path)
+    np.testing.assert_allclose(keraslite.saving.load_model(path).predict(image, verbose=0),
+                               np.asarray(kmodel.predict(image, verbose=0)), atol=1e-5)

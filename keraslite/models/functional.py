@@ -855,6 +855,19 @@ def _keras_class_op(module, class_name):
     return None
 
 
+def _module_of_keras_op(class_name):
+    """The keras.src.ops module of the Keras operation class `class_name` that keraslite.ops
+    provides (a top-level function counts as keras.src.ops.numpy), or None."""
+    from keraslite import ops as ops_mod
+
+    if callable(getattr(ops_mod, backend.to_snake_case(class_name), None)):
+        return "keras.src.ops.numpy"
+    for space in ("image", "nn", "linalg", "math", "core"):
+        if _keras_class_op(f"keras.src.ops.{space}", class_name) is not None:
+            return f"keras.src.ops.{space}"
+    return None
+
+
 def _keras_op_from_config(config):
     inner = dict(config.get("config") or {})
     name = inner.pop("name", None)
@@ -1700,13 +1713,13 @@ def _deserialize_layer(config, custom_objects=None):
         try:
             return deserialize_layer(config, custom_objects=custom_objects)
         except ValueError:
-            # Keras 3's legacy .h5 configs write operation nodes (`NotEqual` for a mask) without
-            # their `module`: take an unknown class that names a keraslite.ops function as one.
-            from keraslite import ops as ops_mod
-
-            if not callable(getattr(ops_mod, backend.to_snake_case(str(config.get("class_name"))), None)):
+            # Keras 3's legacy .h5 configs write operation nodes (`NotEqual` for a mask,
+            # `PadImages`) without their `module`: take an unknown class that names a
+            # keraslite.ops function as one.
+            module = _module_of_keras_op(str(config.get("class_name")))
+            if module is None:
                 raise
-            return _keras_op_from_config(config)
+            return _keras_op_from_config({**config, "module": module})
     cls = _lookup_class(config["class_name"], config.get("registered_name"), custom_objects)
     inner = dict(config.get("config", {}))
     if hasattr(cls, "from_config"):
