@@ -937,9 +937,6 @@ _KERAS_OP_OPERANDS = {
     "full": ("fill_value",), "arange": ("start", "stop", "step"), "linspace": ("start", "stop"),
     "geomspace": ("start", "stop"), "logspace": ("start", "stop"), "rearrange": ("tensor", "pattern")}
 
-# Options of keraslite.ops functions that Keras's operation lacks (written only at their default).
-_KERASLITE_OPTIONS = {"amax": ("initial",), "amin": ("initial",)}
-
 
 def _keras_identity(op):
     """(module, class_name) of the Keras operation that the keraslite.ops function `op` is, or
@@ -1019,9 +1016,6 @@ def _as_keras_op(op, args, kwargs):
                 return None
         elif name in listed if listed is not None else (i == 0 or name in _KERAS_OPERAND_NAMES):
             operands.append((value, name in given))
-        elif name in _KERASLITE_OPTIONS.get(op, ()):
-            if value is not None:
-                return None  # an option Keras's operation does not have
         else:
             config[name] = value
     if not _plain(config) or not all(_operand_leaf(v) for v, _ in operands):

@@ -740,7 +740,16 @@ def min(x, axis=None, keepdims=False, initial=None):
     return out if initial is None else torch.clamp(out, max=initial)
 
 
-amax, amin = max, min
+def _amax(x, axis=None, keepdims=False):
+    return max._raw(x, axis, keepdims)
+
+
+def _amin(x, axis=None, keepdims=False):
+    return min._raw(x, axis, keepdims)
+
+
+# Keras's amax / amin: max / min without `initial`, their own operations in a saved graph.
+amax, amin = _op(_amax, "amax"), _op(_amin, "amin")
 
 
 @_op
