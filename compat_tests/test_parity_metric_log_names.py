@@ -77,7 +77,8 @@ def test_list_results_of_a_repeated_metric():
     y = rng.integers(0, 2, 8)
     sw = rng.uniform(0.1, 2, 8).astype("float32")
     for compile_kwargs in (dict(metrics=["accuracy"], weighted_metrics=["accuracy"]),
-                           dict(metrics=["accuracy", "accuracy"], weighted_metrics=["accuracy", "sparse_categorical_crossentropy"])):
+                           dict(metrics=["accuracy", "accuracy"],
+                                weighted_metrics=["accuracy", "sparse_categorical_crossentropy"])):
         results = []
         for lib in (keras, keraslite):
             model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2, activation="softmax")])

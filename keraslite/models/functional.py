@@ -756,7 +756,7 @@ class KerasOp(Layer):
         self.keras_module = keras_module or "keras.src.ops.numpy"
         self.keras_class_name = keras_class_name or "".join(part.title() for part in op.split("_"))
 
-        own_name = {v: k for k, v in _KERAS_CLASS_NAMES.items()}.get(self.keras_class_name)
+        own_name = _OPS_OF_KERAS_CLASSES.get(self.keras_class_name)
         if op == "get_item":
             fn = _getitem
         elif own_name is not None:
@@ -909,12 +909,13 @@ _KERAS_NUMPY_OPS = frozenset({
 # keras.src.ops.<the keraslite.ops submodule of the function> (numpy, nn, linalg, image, core),
 # except for the names below. Slicing (`x[:, 0]`) is keras.src.ops.numpy's GetItem.
 _KERAS_CLASS_NAMES = {
-    "getitem": "GetItem", "abs": "Absolute", "allclose": "AllClose", "batch_normalization": "BatchNorm", "cdist": "CDist",
-    "ctc_decode": "CTCDecode", "ctc_loss": "CTCLoss", "deg2rad": "Deg2rad", "rad2deg": "Rad2deg", "log1p": "Log1p",
+    "getitem": "GetItem", "abs": "Absolute", "allclose": "AllClose", "batch_normalization": "BatchNorm",
+    "cdist": "CDist", "ctc_decode": "CTCDecode", "ctc_loss": "CTCLoss", "deg2rad": "Deg2rad", "rad2deg": "Rad2deg", "log1p": "Log1p",
     "fft": "FFT", "fft2": "FFT2", "ifft2": "IFFT2", "rfft": "RFFT", "irfft": "IRFFT", "stft": "STFT", "istft": "ISTFT",
     "isin": "IsIn", "jvp": "JVP", "layer_normalization": "LayerNorm", "rms_normalization": "RMSNorm", "psnr": "PSNR",
     "searchsorted": "SearchSorted", "svd": "SVD", "image.hsv_to_rgb": "HSVToRGB",
     "image.rgb_to_grayscale": "RGBToGrayscale", "image.rgb_to_hsv": "RGBToHSV", "image.ssim": "SSIM"}
+_OPS_OF_KERAS_CLASSES = {class_name: op for op, class_name in _KERAS_CLASS_NAMES.items()}
 _KERAS_OP_MODULES = {
     **dict.fromkeys(("cdist", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k",
                      "irfft", "istft", "logdet", "logsumexp", "rfft", "rsqrt", "segment_max", "segment_min",
