@@ -563,6 +563,7 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
 def _rnn(step_function, inputs, initial_states, go_backwards, mask, constants, input_length, time_major,
          zero_output_for_mask, return_all_outputs):
     from keraslite import ops, tree
+    from keraslite.layers.recurrent import _keep_where as keep
 
     flat_inputs = [ops.convert_to_tensor(x) for x in tree.flatten(inputs)]
     if any(x.ndim < 2 for x in flat_inputs):
@@ -584,10 +585,6 @@ def _rnn(step_function, inputs, initial_states, go_backwards, mask, constants, i
     if not steps:
         raise ValueError("K.rnn: `inputs` have no time steps; at least one step is needed.")
 
-    def keep(mask_t, new, old):  # mask_t (batch, ...) widened to `new`'s rank
-        mask_t = mask_t.reshape(mask_t.shape + (1,) * (new.ndim - mask_t.ndim))
-        return torch.where(mask_t, new, old)
-
     states, constants = tuple(initial_states), tuple(constants or ())
     flat_states, outputs, previous = tree.flatten(states), [], None
     for t in (range(steps - 1, -1, -1) if go_backwards else range(steps)):
@@ -604,7 +601,10 @@ def _rnn(step_function, inputs, initial_states, go_backwards, mask, constants, i
             flat_new = [keep(mask[t], s, p) for s, p in zip(flat_new, flat_states)]
         previous, flat_states = flat_output, flat_new
         states = tuple(tree.pack_sequence_as(list(initial_states), flat_new))
-        outputs = outputs + [flat_output] if return_all_outputs else [flat_output]
+        if return_all_outputs:
+            outputs.append(flat_output)
+        else:
+            outputs = [flat_output]
     stacked = [torch.stack(step_outputs, dim=0 if time_major else 1) for step_outputs in zip(*outputs)]
     last_output = tree.pack_sequence_as(output, list(outputs[-1]))
     return last_output, tree.pack_sequence_as(output, stacked), states

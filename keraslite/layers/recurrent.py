@@ -167,8 +167,9 @@ class SequenceDropoutCell(Layer):
 
 
 def _keep_where(keep, new, old):
-    """`new` where the timestep mask `keep` (batch,) is set, else `old`, for states of any rank."""
-    return torch.where(keep.view((-1,) + (1,) * (new.dim() - 1)), new, old)
+    """`new` where the timestep mask `keep` ((batch,), or (batch, ...) of lower rank than `new`)
+    is set, else `old`, for states of any rank."""
+    return torch.where(keep.reshape(keep.shape + (1,) * (new.dim() - keep.dim())), new, old)
 
 
 def _first_size(state_size):
