@@ -138,6 +138,8 @@ def _auto_device():
     if requested:
         return torch.device(requested)
     if torch.cuda.is_available():
+        if "LOCAL_RANK" in os.environ:  # a process of a torchrun launch: its own GPU
+            return torch.device("cuda", int(os.environ["LOCAL_RANK"]) % torch.cuda.device_count())
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")

@@ -180,11 +180,12 @@ class Metric:
             value = value.to(self._device)
         name = name or backend.get_uid("variable")  # Keras's session-wide default name
         variable = Variable(value, trainable=False, name=name, path=f"{self.name}/{name}")
+        variable.aggregation = aggregation  # how a multi-process run combines it (training/distributed.py)
         self._variables.append(variable)
         return variable
 
-    def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None, **kwargs):
-        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+    def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None, aggregation="sum", **kwargs):
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name, aggregation=aggregation)
 
     def _follow(self, tensor):
         """Move the accumulators to the device of the data (first update, or after a move), in

@@ -23,6 +23,7 @@ import torch
 from keraslite import backend
 from keraslite.layers.layer import IDENTITY, Variable
 from keraslite.optimizers import schedules as schedules_mod
+from keraslite.training import distributed
 
 
 class LearningRate(float):
@@ -351,8 +352,12 @@ class Optimizer:
         if new and self._can_extend():
             self._extend(new)
             index = self._index
+        reducing = distributed.current()  # a step of a multi-process fit: the whole batch's gradients
         for g, p in pairs:
             if g is None:
+                if reducing is not None:  # another process may have one
+                    grads.append(None)
+                    params.append(p)
                 continue
             if id(p) not in index:
                 raise ValueError(f"Unknown variable: {getattr(p, 'path', tuple(p.shape))}. This optimizer can only "
@@ -368,6 +373,10 @@ class Optimizer:
                 g = torch.empty_like(p).copy_(g)
             grads.append(g)
             params.append(p)
+        if reducing is not None:
+            grads = reducing.reduce_gradients(grads, params)
+            params = [p for g, p in zip(grads, params) if g is not None]
+            grads = [g for g in grads if g is not None]
         if pairs and not params:
             raise ValueError("No gradients provided for any variable.")
         if params:

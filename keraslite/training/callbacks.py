@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 import torch
 
+from keraslite.training import distributed
 from keraslite.training.logs import Logs
 from keraslite.training.progbar import Progbar
 
@@ -44,6 +45,8 @@ def _print(msg):
 
 class Callback:
     """Base class: every hook does nothing. Subclasses override the hooks they need."""
+
+    _process_zero_only = False  # in a multi-process run, only process 0 runs it (it writes files)
 
     def __init__(self):
         self.validation_data = None
@@ -136,7 +139,7 @@ class CallbackList:
     """
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
-        self.callbacks = _flat_callbacks(callbacks)
+        self.callbacks = distributed.own_callbacks(_flat_callbacks(callbacks))
         self._history = None
         self._progbar = None
         for cb in self.callbacks:
@@ -482,6 +485,8 @@ class ModelCheckpoint(Callback):
     `{val_loss:.2f}`.
     """
 
+    _process_zero_only = True
+
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch", initial_value_threshold=None, options=None, period=None):
         super().__init__()
@@ -693,6 +698,8 @@ class LearningRateScheduler(Callback):
 class CSVLogger(Callback):
     """Stream epoch results to a CSV file: `epoch` then the log keys in sorted order."""
 
+    _process_zero_only = True
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.sep = separator
@@ -883,6 +890,8 @@ class TensorBoard(Callback):
     """Write epoch logs (and optionally weight histograms) for TensorBoard: event files under
     `log_dir`/train and `log_dir`/validation, written by keraslite.utils.summary_writer (no
     TensorFlow or `tensorboard` package needed to write them)."""
+
+    _process_zero_only = True
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from keraslite import backend
+from keraslite.training import distributed
 
 __all__ = ["PyDataset", "Sequence", "unpack_x_y_sample_weight", "pack_x_y_sample_weight", "make_adapter",
            "train_validation_split"]
@@ -465,7 +466,7 @@ class ArrayData:
         move = self.device is not None and not self.on_device
         for start in range(0, self.n, self.batch_size):
             size = min(self.batch_size, self.n - start)
-            idx = torch.randperm(size) + start
+            idx = same_order(torch.randperm(size)) + start
             group = []
             for t in self.leaves:
                 part = t.index_select(0, idx.to(t.device))
@@ -495,7 +496,14 @@ def random_sampler_permutation(n):
     seed = int(torch.empty((), dtype=torch.int64).random_().item())
     gen = torch.Generator()
     gen.manual_seed(seed)
-    return torch.randperm(n, generator=gen)
+    return same_order(torch.randperm(n, generator=gen))
+
+
+def same_order(order):
+    """A shuffled order (tensor or list), process 0's in a multi-process fit, so that every
+    process cuts the same batches."""
+    w = distributed.current()
+    return order if w is None else w.same_on_all(order)
 
 
 def _call_then_stop(fn):
@@ -538,7 +546,7 @@ class StringArrayData(ArrayData):
             if order is not None:
                 idx = order[start:start + self.batch_size]
             elif self.shuffle == "batch":
-                idx = torch.randperm(min(self.batch_size, self.n - start)) + start
+                idx = same_order(torch.randperm(min(self.batch_size, self.n - start))) + start
             else:
                 idx = torch.arange(start, min(start + self.batch_size, self.n))
             group = []
@@ -638,6 +646,7 @@ class IteratorData:
             order = list(range(src.num_batches)) if src.num_batches is not None else [0]
             if self.shuffle and src.num_batches is not None:
                 random.shuffle(order)
+                order = same_order(order)
             src[order[0]]
         else:
             loader_seed_draw()
@@ -708,6 +717,7 @@ def _pydataset_pass(dataset, shuffle):
     order = list(range(count))
     if shuffle:
         random.shuffle(order)
+        order = same_order(order)
     for i in order:
         yield dataset[i]
 

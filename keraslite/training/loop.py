@@ -28,7 +28,8 @@ from keraslite import backend, config
 from keraslite.layers.layer import carry_mask
 from keraslite.models import functional
 from keraslite.training import data as data_mod
-from keraslite.training.callbacks import CallbackList
+from keraslite.training import distributed
+from keraslite.training.callbacks import CallbackList, History, ProgbarLogger
 from keraslite.training.compile_utils import CompiledLoss, CompiledMetrics, LossTracker
 from keraslite.training.cuda_graph import graph_train_step
 from keraslite.training.logs import Logs
@@ -170,14 +171,15 @@ def _expand_1d(model, x):
     return x
 
 
-def _prepare_model(model, first_x, device):
+def _prepare_model(model, first_x, device, build=False):
     """Build lazily-built weights and move the model to `device`.
 
-    Weights are created on the CPU when a layer first sees data; on another device the model
-    is built first with a dry forward on two samples (no gradients, inference mode of layers),
-    then moved, so the first real step already runs on the device.
+    Weights are created on the CPU when a layer first sees data; on another device (or with
+    `build`: a multi-process run, whose processes then take process 0's weights before the
+    first step) the model is built first with a dry forward on two samples (no gradients,
+    inference mode of layers), then moved, so the first real step already runs on the device.
     """
-    if device.type != "cpu" and first_x is not None and not _all_built(model):
+    if (build or device.type != "cpu") and first_x is not None and not _all_built(model):
         was_training = model.training
         _set_training_mode(model, False)
         with torch.no_grad():
@@ -807,6 +809,7 @@ def _is_default(model, name):
     return getattr(type(model), name) is getattr(Model, name)
 
 
+@distributed.trains
 def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
         validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
         steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
@@ -823,6 +826,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     device = _device()
     given_verbose = verbose  # History.params shows it as given ('auto'), as Keras's does
     verbose = _verbose(verbose)
+    dist = distributed.current()  # a multi-process run (torchrun): see keraslite/training/distributed.py
+    if dist is not None and dist.rank != 0:
+        verbose = 0
 
     if validation_split and validation_data is None:
         (x, y, sample_weight), validation_data = data_mod.train_validation_split(
@@ -831,6 +837,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     train_data = data_mod.make_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                                        class_weight=class_weight, steps=steps_per_epoch, device=device)
     train_data.carry_over = True  # with steps_per_epoch, one pass over the data spans epochs, as in Keras
+    train_data.presharded = distributed.presharded(x)
     val_data = None
     if validation_data is not None:
         if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3) and not (
@@ -843,6 +850,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             vx, vy, vsw = validation_data, None, None
         val_data = data_mod.make_adapter(vx, vy, vsw, batch_size=validation_batch_size or batch_size,
                                          shuffle=False, steps=validation_steps, device=device)
+        val_data.presharded = distributed.presharded(vx)
 
     _keras_build_draws(model, train_data)
     train_data.reset()
@@ -866,6 +874,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     end_hooks = callbacks.batch_hooks["on_train_batch_end"]
     begin_hooks = callbacks.batch_hooks["on_train_batch_begin"]
     get_logs = lambda: _logs_now(model)  # noqa: E731 - built only when a callback asks
+    # Callbacks other than the progress bar may stop training mid-epoch: the processes of a
+    # multi-process run then agree on it after each batch.
+    sync_stop = dist is not None and any(not isinstance(cb, (ProgbarLogger, History)) for cb in end_hooks)
     for epoch in range(initial_epoch, epochs):
         reset_metrics(model)
         callbacks.on_epoch_begin(epoch)
@@ -874,8 +885,15 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         step = -1
         for step, batch in enumerate(train_data.epoch()):
             if not prepared:
-                _prepare_model(model, batch[0], device)
+                _prepare_model(model, batch[0], device, build=dist is not None)
+                if dist is not None:
+                    dist.broadcast_weights(model)
                 prepared = True
+            if dist is not None and not train_data.presharded:
+                batch, dist.weight = dist.shard(batch)
+                if dist.weight == 0 or (custom_step and dist.idle_somewhere):
+                    _idle_train_step(model, dist, custom_step, step)
+                    continue
             if begin_hooks:
                 callbacks.on_train_batch_begin(step)
             if custom_step:
@@ -886,7 +904,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                 if fast_step is None:
                     logs = default_train_step(model, data_mod.pack_x_y_sample_weight(*batch))
                     fast_step = _make_fast_train_step(model)
-                    graphed = None if getattr(fast_step, "eager_only", False) else \
+                    graphed = None if getattr(fast_step, "eager_only", False) or dist is not None else \
                         graph_train_step(model, fast_step, st_params(model), device, batch)
                     st.graphed_step = graphed  # inspected by tests: was the step graphed?
                     if graphed is None:
@@ -896,11 +914,13 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                     fast_step(*batch)
                 if end_hooks:
                     callbacks.on_train_batch_end(step, get_logs)
+            if sync_stop:
+                model.stop_training = dist.any(model.stop_training)
             if model.stop_training:
                 break
         _count_steps(callbacks, step + 1)
         train_data.on_epoch_end()
-        epoch_logs = pythonify(logs) if custom_step and logs is not None else _logs_now(model)
+        epoch_logs = _epoch_logs(model, logs if custom_step else None, dist)
         _set_training_mode(model, False)
         if val_data is not None and _should_validate(epoch, validation_freq):
             val_logs = _run_test(model, val_data, callbacks, in_fit=True)
@@ -908,6 +928,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             epoch_logs = Logs(sorted(epoch_logs.items()))  # Keras hands callbacks the logs key-sorted
         callbacks.on_epoch_end(epoch, epoch_logs)
         training_logs = epoch_logs
+        if dist is not None:
+            model.stop_training = dist.any(model.stop_training)
         if model.stop_training:
             break
     opt = model.optimizer
@@ -922,6 +944,43 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         opt.finalize_variable_values(st_params(model))
     callbacks.on_train_end(training_logs)
     return model.history
+
+
+def _epoch_logs(model, custom_logs, dist):
+    """The logs at the end of an epoch or an evaluation: what a custom step returned last, or
+    the metrics' results. In a multi-process run they are read from the metric states of all
+    processes (and the non-trainable weights are averaged first); a custom step's logs then
+    take the combined result of each metric they name."""
+    def read():
+        if custom_logs is None:
+            return _logs_now(model)
+        if dist is None:
+            return pythonify(custom_logs)
+        by_name = {m.name: m for m in model.metrics if hasattr(m, "result")}
+        return pythonify({k: by_name[k].result() if k in by_name else v for k, v in custom_logs.items()})
+
+    if dist is None:
+        return read()
+    dist.average_non_trainable(model)
+    return dist.synced(model, read)
+
+
+def _idle_train_step(model, dist, custom_step, step):
+    """A step of a multi-process fit in which this process has no samples: the last batch has
+    fewer samples than there are processes. The built-in step still takes part in the
+    gradient sum (with nothing) and makes the same update as the others. Custom train_steps
+    skip such a batch on every process (it cannot be split), with a warning."""
+    if custom_step:
+        if dist.rank == 0:
+            warnings.warn(f"fit(): batch {step} has fewer samples than the {dist.size} processes of this run; "
+                          "with a custom train_step it is skipped. Choose a batch size and data size that give "
+                          "every process at least one sample of every batch.", stacklevel=3)
+        return
+    st = _state(model)
+    _ensure_optimizer(model, st)
+    if st.params:
+        _zero_grads(st.params)
+        model.optimizer.step(st.params)
 
 
 def _count_steps(callbacks, steps):
@@ -984,10 +1043,17 @@ def _run_test(model, adapter, callbacks, in_fit=False):
     logs = None
     fast_step = None
     steps = 0
+    dist = distributed.world()
+    shard = dist is not None and not getattr(adapter, "presharded", False)
     with torch.no_grad():
         for step, batch in enumerate(adapter.epoch()):
             if step == 0 and not in_fit:
                 _prepare_model(model, batch[0], _device())
+            if shard:
+                batch, share = dist.shard(batch)
+                if share == 0:  # fewer samples than processes in this (last) batch
+                    steps += 1
+                    continue
             if begin_hooks:
                 callbacks.on_test_batch_begin(step)
             if custom_step:
@@ -1010,7 +1076,7 @@ def _run_test(model, adapter, callbacks, in_fit=False):
         raise ValueError("evaluate() received no data: the input yielded no batches. Check `x` / `steps`.")
     if not in_fit:
         _count_steps(callbacks, steps)
-    logs = pythonify(logs) if custom_step and logs is not None else _logs_now(model)
+    logs = _epoch_logs(model, logs if custom_step else None, dist)
     callbacks.on_test_end(logs)
     return logs
 
@@ -1020,10 +1086,10 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     kwargs.pop("_use_cached_eval_dataset", None)
     _check_loop_kwargs("evaluate", kwargs)
     _check_compiled(model, "evaluate")
-    verbose = _verbose(verbose)
+    verbose = _verbose(verbose) if distributed.rank() == 0 else 0
     adapter = data_mod.make_adapter(_expand_1d(model, x), y, sample_weight, batch_size=batch_size, shuffle=False,
-                                    steps=steps,
-                                    device=_device())
+                                    steps=steps, device=_device())
+    adapter.presharded = distributed.presharded(x)
     _keras_build_draws(model, adapter)
     callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose, epochs=1,
                              steps=adapter.steps)
@@ -1056,7 +1122,7 @@ def _model_inputs(model):
 def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
     """Outputs for `x` as numpy (a list/dict of arrays for multi-output models)."""
     _check_loop_kwargs("predict", kwargs)
-    verbose = _verbose(verbose)
+    verbose = _verbose(verbose) if distributed.rank() == 0 else 0
     device = _device()
     if isinstance(x, tuple) and len(x) in (2, 3) and data_mod.is_array_like(x[0]) \
             and len(_model_inputs(model)) == 1:
@@ -1200,6 +1266,7 @@ def _one_batch(x, y, sample_weight, class_weight):
     return next(iter(adapter._one_pass()))  # no data loader in Keras's *_on_batch: nothing drawn
 
 
+@distributed.trains
 def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, return_dict=False, reset_metrics=None):
     _check_compiled(model, "train_on_batch")
     model._compiled_unbuilt = False  # built from this batch, as Keras does
