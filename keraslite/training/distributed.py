@@ -1,4 +1,4 @@
-"""Data-parallel `fit` and `evaluate` across processes, on torch.distributed.
+"""Data-parallel `fit` across processes, on torch.distributed.
 
 A program started by `torchrun --nproc_per_node=N program.py` (or by any launcher that sets
 torch's `WORLD_SIZE`, `RANK` and `MASTER_ADDR` / `MASTER_PORT`, or that calls
@@ -11,17 +11,19 @@ way Keras's MirroredStrategy does:
   the optimizer applies them (`reduce_gradients`, called by the optimizer during `fit`).
 - The weights start from process 0's (`broadcast_weights`), and every shuffled order is process
   0's (`same_on_all`), so the processes cut the same batches.
-- Logs read at the end of an epoch or an evaluation come from the metric states summed across
-  processes (each state's `aggregation`, 'sum' by default as in Keras); batch-level logs, which
-  only the progress bar reads, are the process's own. Non-trainable weights (BatchNormalization's
-  moving statistics) are averaged across processes at each epoch end, as MirroredStrategy
-  averages their updates.
-- Process 0 alone prints progress and writes files (ModelCheckpoint, CSVLogger, TensorBoard,
-  BackupAndRestore); `stop_training` set on any process stops all of them.
+- Validation data is cut the same way. Logs read at the end of an epoch or of a validation come
+  from the metric states summed across processes (each state's `aggregation`, 'sum' by
+  default as in Keras); batch-level logs, which only the progress bar reads, are the process's
+  own. Non-trainable weights (BatchNormalization's moving statistics) are averaged across
+  processes at each epoch end, as MirroredStrategy averages their updates.
+- Process 0 alone prints progress and writes files (ModelCheckpoint, CSVLogger, TensorBoard);
+  `stop_training` set on any process stops all of them.
 
 A torch DataLoader over a `DistributedSampler` already gives each process its own part: its
-batches are used as they come, and gradients are averaged. `predict` runs the whole input on
-every process. The backend is NCCL when the processes train on CUDA, gloo otherwise.
+batches are used as they come, and gradients are averaged. `evaluate` and `predict` called on
+their own run the whole input in each process that calls them (no collective operations, so a
+program may call them on process 0 only). The backend is NCCL when the processes train on
+CUDA, gloo otherwise; the group is created at the first `fit` when the program has not made it.
 """
 import atexit
 import contextlib
@@ -46,6 +48,11 @@ def world():
     if dist.get_world_size() <= 1:
         return None
     if _World.instance is None or _World.instance.group_id != id(dist.group.WORLD):
+        if _World.instance is None:
+            # Leave the group before the interpreter exits, also one the program made: gloo's
+            # threads alive at exit abort the process ("terminate called without an active
+            # exception"), and NCCL warns.
+            atexit.register(_destroy)
         _World.instance = _World()
     return _World.instance
 
@@ -55,9 +62,11 @@ def current():
 
 
 def rank():
-    """This process's rank in a multi-process run; 0 in a single process."""
-    w = world()
-    return 0 if w is None else w.rank
+    """This process's rank in a multi-process run (0 in a single process), without creating
+    the process group: a program may call evaluate() or predict() on one process only."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank()
+    return _env_int("RANK", 0) if _env_int("WORLD_SIZE", 1) > 1 else 0
 
 
 @contextlib.contextmanager
@@ -92,7 +101,6 @@ def _init_from_env():
     if use_nccl:
         torch.cuda.set_device(device)
     dist.init_process_group(backend="nccl" if use_nccl else "gloo")
-    atexit.register(_destroy)
 
 
 def _destroy():
@@ -312,7 +320,6 @@ def presharded(x):
 def own_callbacks(callbacks):
     """The callbacks this process runs: on processes other than 0, those that only write
     files or draw (`_process_zero_only`) are left out."""
-    w = world()
-    if w is None or w.rank == 0:
+    if rank() == 0:
         return callbacks
     return [cb for cb in callbacks if not getattr(cb, "_process_zero_only", False)]

@@ -874,9 +874,10 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     end_hooks = callbacks.batch_hooks["on_train_batch_end"]
     begin_hooks = callbacks.batch_hooks["on_train_batch_begin"]
     get_logs = lambda: _logs_now(model)  # noqa: E731 - built only when a callback asks
-    # Callbacks other than the progress bar may stop training mid-epoch: the processes of a
-    # multi-process run then agree on it after each batch.
-    sync_stop = dist is not None and any(not isinstance(cb, (ProgbarLogger, History)) for cb in end_hooks)
+    # Callbacks that every process runs, other than the progress bar, may stop training
+    # mid-epoch: the processes of a multi-process run then agree on it after each batch.
+    sync_stop = dist is not None and any(not isinstance(cb, (ProgbarLogger, History)) and not getattr(cb, "_process_zero_only", False)
+                                         for cb in end_hooks)
     for epoch in range(initial_epoch, epochs):
         reset_metrics(model)
         callbacks.on_epoch_begin(epoch)
@@ -1043,7 +1044,10 @@ def _run_test(model, adapter, callbacks, in_fit=False):
     logs = None
     fast_step = None
     steps = 0
-    dist = distributed.world()
+    # Validation in a multi-process fit is cut across the processes like training; evaluate()
+    # on its own runs the whole data in each process that calls it (a program may evaluate on
+    # one process only).
+    dist = distributed.current() if in_fit else None
     shard = dist is not None and not getattr(adapter, "presharded", False)
     with torch.no_grad():
         for step, batch in enumerate(adapter.epoch()):
@@ -1089,7 +1093,6 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     verbose = _verbose(verbose) if distributed.rank() == 0 else 0
     adapter = data_mod.make_adapter(_expand_1d(model, x), y, sample_weight, batch_size=batch_size, shuffle=False,
                                     steps=steps, device=_device())
-    adapter.presharded = distributed.presharded(x)
     _keras_build_draws(model, adapter)
     callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose, epochs=1,
                              steps=adapter.steps)

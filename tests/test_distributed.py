@@ -1,0 +1,232 @@
+"""Data-parallel training under torchrun (keraslite/training/distributed.py): programs run in
+two gloo processes on the CPU, checked against the same program in one process. Cutting each
+global batch across the processes and summing their gradients by share must give the
+single-process numbers; metric logs must be the whole data's; the processes must end with the
+same weights."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch.distributed
+
+from tests.programs import ROOT
+
+pytestmark = pytest.mark.skipif(not torch.distributed.is_available() or not torch.distributed.is_gloo_available(),
+                                reason="torch.distributed with gloo is not available")
+
+HEADER = """
+import json, os, sys
+import numpy as np
+import keraslite as keras
+from keraslite import layers
+RANK = int(os.environ.get("RANK", "0"))
+OUT = {}
+def dump(path):
+    OUT["weights"] = [w.tolist() for w in model.get_weights()]
+    with open(f"{path}.{RANK}.json", "w") as f:
+        json.dump(OUT, f)
+"""
+
+
+def _run(tmp_path, body, processes, env=None, name="run"):
+    """Run the program in `processes` processes (1: plainly); returns the JSON each process
+    dumped, by rank, and the combined output."""
+    script = tmp_path / "program.py"
+    script.write_text(HEADER + textwrap.dedent(body))
+    cmd = [sys.executable, str(script), str(tmp_path / name)]
+    if processes > 1:
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
+               str(script), str(tmp_path / name)]
+    full_env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=ROOT, CUDA_VISIBLE_DEVICES="", **(env or {}))
+    for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        full_env.pop(key, None)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=full_env, cwd=str(tmp_path))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    results = [json.loads((tmp_path / f"{name}.{rank}.json").read_text()) for rank in range(processes)]
+    return results, output
+
+
+def _close(a, b, tol=1e-6):
+    np.testing.assert_allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), rtol=tol, atol=tol)
+
+
+def _same_weights(a, b, tol=1e-6):
+    assert len(a["weights"]) == len(b["weights"])
+    for u, v in zip(a["weights"], b["weights"]):
+        _close(u, v, tol)
+
+
+FIT = """
+rng = np.random.RandomState(0)
+x = rng.rand(203, 12).astype("float32")
+y = ((x.sum(1) > 6).astype("int64") + (x[:, 0] > 0.5)).astype("int64")
+inputs = keras.Input((12,))
+h = layers.Dense(16, activation="relu")(inputs)
+outputs = layers.Dense(3, activation="softmax")(h)
+model = keras.Model(inputs, outputs)
+model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=2, name="top2")])
+wrng = np.random.RandomState(1)
+model.set_weights([wrng.uniform(-0.3, 0.3, w.shape).astype("float32") for w in model.get_weights()])
+keras.utils.set_random_seed(3)
+csv = keras.callbacks.CSVLogger("log.csv")
+checkpoint = keras.callbacks.ModelCheckpoint("best.keras", monitor="val_loss", save_best_only=True)
+history = model.fit(x, y, batch_size=int(os.environ["BS"]), epochs=3, verbose=2, validation_split=0.25,
+                    shuffle=True, callbacks=[csv, checkpoint])
+OUT["history"] = history.history
+OUT["evaluate"] = model.evaluate(x, y, batch_size=17, verbose=0, return_dict=True)
+OUT["predict"] = model.predict(x[:5], verbose=0).tolist()
+OUT["writers_ran"] = [csv.model is not None, checkpoint.model is not None]
+dump(sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("batch_size", [32, 33, 151])  # even parts; uneven parts; a 1-sample last batch
+def test_fit_in_two_processes_gives_the_single_process_numbers(tmp_path, batch_size):
+    env = {"BS": str(batch_size)}
+    (single,), _ = _run(tmp_path, FIT, 1, env, name="single")
+    (first, second), output = _run(tmp_path, FIT, 2, env, name="multi")
+    assert sorted(first["history"]) == sorted(single["history"])
+    for key, values in single["history"].items():
+        _close(first["history"][key], values)
+    for key, value in single["evaluate"].items():
+        _close(first["evaluate"][key], value)
+    _same_weights(first, single)
+    _close(first["predict"], single["predict"])
+    # Both processes end with the same weights and logs; only process 0 prints and writes files.
+    _same_weights(first, second, tol=0)
+    assert first["history"] == second["history"] and first["evaluate"] == second["evaluate"]
+    assert first["writers_ran"] == [True, True] and second["writers_ran"] == [False, False]
+    assert output.count("Epoch 1/3") == 1 and output.count("Epoch 3/3") == 1
+    assert len((tmp_path / "log.csv").read_text().splitlines()) == 4
+
+
+CUSTOM_STEP = """
+import torch
+
+class Trainer(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = layers.Dense(8, activation="tanh")
+        self.out = layers.Dense(1)
+        self.tracker = keras.metrics.Mean(name="loss")
+        self.mae = keras.metrics.MeanAbsoluteError(name="mae")
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+    def train_step(self, data):
+        x, y = data
+        self.zero_grad()
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(y=y, y_pred=y_pred)
+        loss.backward()
+        grads = [v.value.grad for v in self.trainable_weights]
+        with torch.no_grad():
+            self.optimizer.apply(grads, self.trainable_weights)
+        self.tracker.update_state(loss, sample_weight=len(x))
+        self.mae.update_state(y, y_pred)
+        return {"loss": self.tracker.result(), "mae": self.mae.result()}
+
+    @property
+    def metrics(self):
+        return [self.tracker, self.mae]
+
+rng = np.random.RandomState(0)
+x = rng.rand(96, 5).astype("float32")
+y = (x @ rng.rand(5, 1)).astype("float32")
+model = Trainer()
+model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="mse")
+model(x[:2])
+wrng = np.random.RandomState(1)
+model.set_weights([wrng.uniform(-0.5, 0.5, w.shape).astype("float32") for w in model.get_weights()])
+history = model.fit(x, y, batch_size=16, epochs=3, verbose=0, shuffle=False)
+OUT["history"] = history.history
+dump(sys.argv[1])
+"""
+
+
+def test_custom_train_step_in_two_processes(tmp_path):
+    """A Keras 3 torch-style train_step (backward, then optimizer.apply): the optimizer sums the
+    processes' gradients, and the epoch logs its metrics return are the whole epoch's."""
+    (single,), _ = _run(tmp_path, CUSTOM_STEP, 1, name="single")
+    (first, second), _ = _run(tmp_path, CUSTOM_STEP, 2, name="multi")
+    for key, values in single["history"].items():
+        _close(first["history"][key], values)
+    _same_weights(first, single)
+    _same_weights(first, second, tol=0)
+
+
+STATE = """
+import torch
+
+class StopOnOneProcess(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if RANK == 1 and self.model.optimizer.iterations == 5:
+            self.model.stop_training = True
+
+keras.utils.set_random_seed(RANK)  # each process would start from other weights
+model = keras.Sequential([layers.Dense(6, activation="relu"), layers.BatchNormalization(), layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse")
+rng = np.random.RandomState(0)
+x = rng.rand(64, 4).astype("float32")
+y = x.sum(1, keepdims=True)
+history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[StopOnOneProcess()])
+OUT["iterations"] = int(model.optimizer.iterations)
+OUT["epochs"] = len(history.history["loss"])
+dump(sys.argv[1])
+"""
+
+
+def test_processes_share_weights_statistics_and_stopping(tmp_path):
+    """Unbuilt, differently seeded models start from process 0's weights; BatchNormalization's
+    moving statistics (each process's from its own part of the batches) are averaged; a stop
+    asked by one process stops both."""
+    (first, second), _ = _run(tmp_path, STATE, 2)
+    _same_weights(first, second, tol=0)
+    assert first["iterations"] == second["iterations"] == 5
+    assert first["epochs"] == second["epochs"] == 1
+
+
+SAMPLER = """
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data.distributed import DistributedSampler
+
+rng = np.random.RandomState(0)
+x = rng.rand(64, 4).astype("float32")
+y = (x @ rng.rand(4, 2)).astype("float32")
+model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+model.set_weights([np.full((4, 2), 0.1, "float32"), np.zeros(2, "float32")])
+data = TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
+if os.environ.get("WORLD_SIZE"):
+    torch.distributed.init_process_group("gloo")  # the sampler needs the group: made by the program, as usual
+    loader = DataLoader(data, batch_size=8, sampler=DistributedSampler(data, shuffle=False))
+else:
+    loader = DataLoader(data, batch_size=16, shuffle=False)
+history = model.fit(loader, epochs=2, verbose=0)
+OUT["history"] = history.history
+dump(sys.argv[1])
+"""
+
+
+def test_dataloader_with_distributed_sampler_is_used_as_it_comes(tmp_path):
+    """Each process reads its own part (DistributedSampler): the averaged gradients of two
+    parts of 8 are the gradient of the batch of 16 they make up."""
+    (single,), _ = _run(tmp_path, SAMPLER, 1, name="single")
+    (first, second), _ = _run(tmp_path, SAMPLER, 2, name="multi")
+    _same_weights(first, single)
+    _same_weights(first, second, tol=0)
+    _close(first["history"]["loss"], single["history"]["loss"])
+
+
+def test_single_process_runs_have_no_process_group():
+    from keraslite.training import distributed
+
+    assert distributed.world() is None and distributed.rank() == 0 and distributed.current() is None
