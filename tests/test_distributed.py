@@ -230,3 +230,16 @@ def test_single_process_runs_have_no_process_group():
     from keraslite.training import distributed
 
     assert distributed.world() is None and distributed.rank() == 0 and distributed.current() is None
+
+
+def test_example_program_under_torchrun_through_keraslite(tmp_path):
+    """`torchrun --nproc_per_node=2 -m keraslite program.py`: the Keras program runs unchanged
+    in two processes; one of them prints and writes the checkpoint."""
+    example = os.path.join(ROOT, "examples", "keras3_torchrun_data_parallel.py")
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=ROOT, CUDA_VISIBLE_DEVICES="", CI="true")
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                           "-m", "keraslite", example], capture_output=True, text=True, timeout=180, env=env,
+                          cwd=str(tmp_path))
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    assert proc.stdout.count("Epoch 1/4") == 1 and proc.stdout.count("processes: 2") == 1
+    assert "test accuracy" in proc.stdout and "checkpoint written: True" in proc.stdout
