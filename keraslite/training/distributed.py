@@ -202,28 +202,43 @@ class _World:
     def reduce_gradients(self, grads, params):
         """The gradients of `params` (None where this process has none), each process's
         weighted by its share of the batch and summed across processes; None stays None only
-        where no process has a gradient. One collective per gradient dtype."""
+        where no process has a gradient. One collective per gradient dtype: the gradients are
+        copied once into a flat buffer (float32's with one flag per parameter saying whether
+        this process has its gradient), reduced in place, and handed back as views of it."""
         k = len(grads)
         if not k:
             return []
-        present = torch.tensor([0.0 if g is None else 1.0 for g in grads], device=self.device)
         filled = [torch.zeros_like(p) if g is None else g for g, p in zip(grads, params)]
-        dtypes = list(dict.fromkeys([torch.float32] + [g.dtype for g in filled]))  # the flags travel as float32
         out = list(filled)
-        for dtype in dtypes:
+        flags = None
+        for dtype in dict.fromkeys([torch.float32] + [g.dtype for g in filled]):  # the flags travel as float32
             index = [i for i, g in enumerate(filled) if g.dtype == dtype]
-            flat = _flat([filled[i] for i in index], dtype, self.device).mul_(self.weight)
-            if dtype == torch.float32:
-                flat = torch.cat([flat, present])
-            dist.all_reduce(flat)
-            if dtype == torch.float32:
-                flat, present = flat[:-k], flat[-k:]
+            sizes = [filled[i].numel() for i in index]
+            total = sum(sizes)
+            buffer = torch.empty(total + (k if dtype == torch.float32 else 0), dtype=dtype, device=self.device)
             offset = 0
-            for i in index:
-                n = filled[i].numel()
-                out[i] = flat[offset:offset + n].reshape(filled[i].shape).to(filled[i].device)
+            for i, n in zip(index, sizes):
+                view = buffer[offset:offset + n].view(filled[i].shape)
+                view.copy_(filled[i])
+                out[i] = view if view.device == filled[i].device else None
                 offset += n
-        present = present.tolist()
+            if self.weight != 1.0:
+                buffer[:total].mul_(self.weight)
+            if dtype == torch.float32:
+                flags = buffer[total:]
+                flags.copy_(torch.tensor([0.0 if g is None else 1.0 for g in grads]))
+            dist.all_reduce(buffer)
+            offset = 0
+            for i, n in zip(index, sizes):
+                if out[i] is None:  # reduced on another device (NCCL for CPU gradients)
+                    out[i] = buffer[offset:offset + n].view(filled[i].shape).to(filled[i].device)
+                if out[i].stride() != params[i].stride() and out[i].shape == params[i].shape:
+                    out[i] = torch.empty_like(params[i]).copy_(out[i])  # laid out like its weight (fused steps)
+                offset += n
+        missing = [i for i, g in enumerate(grads) if g is None]
+        if not missing:  # the usual step: no host read
+            return out
+        present = flags.tolist()
         return [g if present[i] > 0 else None for i, g in enumerate(out)]
 
     # ------------------------------------------------------------------ metrics
