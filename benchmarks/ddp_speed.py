@@ -109,10 +109,14 @@ def _worker(args):
     rate = (worker_keraslite if args.worker == "keraslite" else worker_ddp)(args.workload, n)
     if int(os.environ.get("RANK", "0")) == 0:
         print(json.dumps({"rate": rate, "samples": n, "threads": threads}))
-    if args.worker == "ddp":
-        import torch.distributed as dist
+    import torch.distributed as dist
 
-        dist.destroy_process_group()
+    if dist.is_initialized():
+        dist.barrier()
+    # Leave without tearing down gloo: its threads sometimes abort a process that exits while
+    # the other still closes its connections, which would fail a finished measurement.
+    sys.stdout.flush()
+    os._exit(0)
 
 
 def _launch(worker, workload, nproc, samples):

@@ -82,6 +82,8 @@ OUT["history"] = history.history
 OUT["evaluate"] = model.evaluate(x, y, batch_size=17, verbose=0, return_dict=True)
 OUT["predict"] = model.predict(x[:5], verbose=0).tolist()
 OUT["writers_ran"] = [csv.model is not None, checkpoint.model is not None]
+from keraslite.training.loop import _state
+OUT["ddp"] = _state(model).ddp is not None  # the built-in step ran through DistributedDataParallel
 dump(sys.argv[1])
 """
 
@@ -102,6 +104,7 @@ def test_fit_in_two_processes_gives_the_single_process_numbers(tmp_path, batch_s
     _same_weights(first, second, tol=0)
     assert first["history"] == second["history"] and first["evaluate"] == second["evaluate"]
     assert first["writers_ran"] == [True, True] and second["writers_ran"] == [False, False]
+    assert first["ddp"] and second["ddp"] and not single["ddp"]
     assert output.count("Epoch 1/3") == 1 and output.count("Epoch 3/3") == 1
     assert len((tmp_path / "log.csv").read_text().splitlines()) == 4
 
@@ -224,6 +227,30 @@ def test_dataloader_with_distributed_sampler_is_used_as_it_comes(tmp_path):
     _same_weights(first, single)
     _same_weights(first, second, tol=0)
     _close(first["history"]["loss"], single["history"]["loss"])
+
+
+ON_BATCH = """
+keras.utils.set_random_seed(RANK)  # process 1 alone would start from other weights
+model = keras.Sequential([layers.Dense(5, activation="tanh"), layers.Dense(2, activation="softmax")])
+model.compile(optimizer=keras.optimizers.RMSprop(0.01), loss="categorical_crossentropy")
+rng = np.random.RandomState(0)
+x = rng.rand(32, 3).astype("float32")
+y = np.eye(2, dtype="float32")[rng.randint(0, 2, 32)]
+size = int(os.environ.get("WORLD_SIZE", "1"))
+part = slice(32 * RANK // size, 32 * (RANK + 1) // size)  # each process trains on its own batch
+OUT["losses"] = [float(model.train_on_batch(x[part], y[part])) for _ in range(3)]
+dump(sys.argv[1])
+"""
+
+
+def test_train_on_batch_averages_the_processes_gradients(tmp_path):
+    """Keras 2 style loops (a GAN's train_on_batch): each process passes its own half of the
+    batch; the first call takes process 0's weights, every update the mean gradient."""
+    (single,), _ = _run(tmp_path, ON_BATCH, 1, name="single")
+    (first, second), _ = _run(tmp_path, ON_BATCH, 2, name="multi")
+    _same_weights(first, single)
+    _same_weights(first, second, tol=0)
+    _close(np.add(first["losses"], second["losses"]) / 2, single["losses"])
 
 
 def test_single_process_runs_have_no_process_group():

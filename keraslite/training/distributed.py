@@ -105,7 +105,10 @@ def _init_from_env():
 
 def _destroy():
     if dist.is_initialized():
-        dist.destroy_process_group()
+        try:
+            dist.barrier()  # a process leaving while another still talks to it aborts the other
+        finally:
+            dist.destroy_process_group()
 
 
 def _flat(tensors, dtype, device):
@@ -240,6 +243,31 @@ class _World:
             return out
         present = flags.tolist()
         return [g if present[i] > 0 else None for i, g in enumerate(out)]
+
+    def data_parallel(self, model):
+        """torch's DistributedDataParallel over `model`, for the built-in training step: its
+        buckets of gradients are summed while backward still runs, where `reduce_gradients`
+        waits for the whole backward. Only when every weight that takes gradients got one in
+        the step just run, on every process (DDP expects each of them in every step), and
+        kept per model while its weights stay the same; None otherwise."""
+        from torch.nn.parallel import DistributedDataParallel
+
+        from keraslite.training.loop import _state
+
+        st = _state(model)
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        key = (id(dist.group.WORLD), tuple(id(p) for p in trainable))
+        if st.ddp is not None and st.ddp[0] == key:
+            return st.ddp[1]
+        complete = bool(trainable) and all(p.grad is not None for p in trainable)
+        if self.any(not complete):
+            return None
+        # No syncing of buffers (a layer's own state, such as a SeedGenerator's): non-trainable
+        # weights are averaged at each epoch end instead (`average_non_trainable`).
+        wrapper = DistributedDataParallel(model, device_ids=[self.device.index] if self.device.type == "cuda" else None,
+                                          init_sync=False, forward_sync_buffers=False)
+        st.ddp = (key, wrapper)
+        return wrapper
 
     # ------------------------------------------------------------------ metrics
 

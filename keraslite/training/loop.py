@@ -296,10 +296,12 @@ class _State:
         self.graphed_step = None  # the CUDA-graph step of the last fit, if any
         self.fast_step = None  # the last fit's eager fast step, reused while _fast_step_key holds
         self.fast_key = None
+        self.weights_shared = False  # train_on_batch in a multi-process run: process 0's weights taken
+        self.ddp = None  # (key, DistributedDataParallel) of the last multi-process fit's built-in step
 
     def __getstate__(self):
         # A pickled or deep-copied model builds its own steps: these close over this model.
-        return dict(self.__dict__, fast_step=None, fast_key=None, graphed_step=None)
+        return dict(self.__dict__, fast_step=None, fast_key=None, graphed_step=None, ddp=None)
 
 
 def _fast_step_key(model):
@@ -541,16 +543,18 @@ def _detach(s):
     return data_mod.map_structure(lambda t: carry_mask(t.detach(), t), s)
 
 
-def forward_and_loss(model, x, y, sw, training):
+def forward_and_loss(model, x, y, sw, training, call=None):
     """The built-in step's forward pass and loss (compiled loss plus regularization and
-    add_loss penalties); shared by the train and test steps and the recorded CUDA graph."""
+    add_loss penalties); shared by the train and test steps and the recorded CUDA graph.
+    `call` runs the model instead of calling it directly (a DistributedDataParallel wrapper)."""
     st = _state(model)
     if st.extra_losses:
         model._clear_losses()
     # Only the loss runs here: a model whose metrics read graph tensors trains and evaluates
     # with the default steps, which update them inside the same live_graph_values.
     with _graph_values_for_loss(model, metrics=False):
-        y_pred = model(x, training=training) if model._call_accepts_training else model(x)
+        call = call or model
+        y_pred = call(x, training=training) if model._call_accepts_training else call(x)
         loss = model.compiled_loss.compute(y, y_pred, sw) if model.compiled_loss is not None else None
     if st.extra_losses:
         reg = _regularization(model, st)
@@ -591,7 +595,11 @@ def _make_fast_train_step(model):
     tracker = model._loss_tracker
     metrics = model.compiled_metrics
     has_metrics = bool(metrics.entries)
-    tables = _embedding_tables(model, params)
+    # In a multi-process fit: torch's DistributedDataParallel, which sums the gradients while
+    # backward runs, when it can take this model's step (see distributed.data_parallel).
+    dist = distributed.current()
+    ddp = dist.data_parallel(model) if dist is not None and params else None
+    tables = _embedding_tables(model, params) if ddp is None else []  # DDP reads gradients from autograd
     table_ids = {id(t) for t in tables}
     dropped = [p for p in params if id(p) not in table_ids]
 
@@ -599,7 +607,7 @@ def _make_fast_train_step(model):
 
     def step(x, y, sw):
         with lookups_into_grads():  # Embedding lookups add into their tables' kept .grad
-            loss, y_pred = forward_and_loss(model, x, y, sw, True)
+            loss, y_pred = forward_and_loss(model, x, y, sw, True, ddp)
         zero_kept_grads(tables)
         if params:
             # Last step's gradients are dropped here, after the forward pass, not right after
@@ -609,8 +617,17 @@ def _make_fast_train_step(model):
             # the gradients at its end, the tables' kept ones included.
             for p in dropped:
                 p.grad = None
-            (loss if scale_loss is None else scale_loss(loss)).backward()
-            opt_step(params)
+            if ddp is None:
+                (loss if scale_loss is None else scale_loss(loss)).backward()
+                opt_step(params)
+            else:
+                # DDP averages the processes' gradients: weighting each process's loss by its
+                # share of the batch times the number of processes makes that the sum by share.
+                share = dist.weight * dist.size
+                ((loss if scale_loss is None else scale_loss(loss)) * share if share != 1.0 else
+                 (loss if scale_loss is None else scale_loss(loss))).backward()
+                with distributed.training_in(None):  # already summed
+                    opt_step(params)
         loss = loss.detach()
         tracker.add(loss, x.shape[0] if isinstance(x, torch.Tensor) else _batch_size_of(x))
         if has_metrics:
@@ -876,8 +893,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     get_logs = lambda: _logs_now(model)  # noqa: E731 - built only when a callback asks
     # Callbacks that every process runs, other than the progress bar, may stop training
     # mid-epoch: the processes of a multi-process run then agree on it after each batch.
-    sync_stop = dist is not None and any(not isinstance(cb, (ProgbarLogger, History)) and not getattr(cb, "_process_zero_only", False)
-                                         for cb in end_hooks)
+    sync_stop = dist is not None and any(not isinstance(cb, (ProgbarLogger, History))
+                                         and not getattr(cb, "_process_zero_only", False) for cb in end_hooks)
     for epoch in range(initial_epoch, epochs):
         reset_metrics(model)
         callbacks.on_epoch_begin(epoch)
@@ -902,7 +919,11 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                 if end_hooks:
                     callbacks.on_train_batch_end(step, pythonify(logs))
             else:
-                if fast_step is None:
+                if dist is not None and dist.idle_somewhere:
+                    # Some process has no part of this batch and so makes no DDP step: the
+                    # step that sums gradients after backward, as that process's idle step does.
+                    logs = default_train_step(model, data_mod.pack_x_y_sample_weight(*batch))
+                elif fast_step is None:
                     logs = default_train_step(model, data_mod.pack_x_y_sample_weight(*batch))
                     fast_step = _make_fast_train_step(model)
                     graphed = None if getattr(fast_step, "eager_only", False) or dist is not None else \
@@ -1274,7 +1295,11 @@ def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, retu
     _check_compiled(model, "train_on_batch")
     model._compiled_unbuilt = False  # built from this batch, as Keras does
     batch = _one_batch(x, y, sample_weight, class_weight)
-    _prepare_model(model, batch[0], _device())
+    dist = distributed.current()  # in a multi-process run each process trains on its own batch
+    _prepare_model(model, batch[0], _device(), build=dist is not None)
+    if dist is not None and not _state(model).weights_shared:
+        dist.broadcast_weights(model)  # the first call: every process starts from process 0's weights
+        _state(model).weights_shared = True
     if reset_metrics is not False:  # Keras resets before each call (Keras 2's reset_metrics=False keeps them)
         globals()["reset_metrics"](model)
     _set_training_mode(model, True)
