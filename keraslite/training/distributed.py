@@ -82,10 +82,6 @@ def training_in(w):
         _CURRENT = previous
 
 
-def local_rank():
-    return _env_int("LOCAL_RANK", 0)
-
-
 def _env_int(name, default):
     try:
         return int(os.environ.get(name, default))
