@@ -270,3 +270,26 @@ def test_example_program_under_torchrun_through_keraslite(tmp_path):
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     assert proc.stdout.count("Epoch 1/4") == 1 and proc.stdout.count("processes: 2") == 1
     assert "test accuracy" in proc.stdout and "checkpoint written: True" in proc.stdout
+
+
+def test_keras2_multi_gpu_model_is_the_template_on_one_device():
+    """Keras 2's multi_gpu_model: the parallel model shares the template's weights, so here it
+    is the template; a warning says how to train on several GPUs; Keras's own check of `gpus`."""
+    import keraslite as keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    with pytest.warns(UserWarning, match=r"torchrun --nproc_per_node=4 -m keraslite"):
+        parallel = keras.utils.multi_gpu_model(model, gpus=4)
+    assert parallel is model
+    with pytest.raises(ValueError, match=r"call `multi_gpu_model` with `gpus >= 2`. Received: `gpus=1`"):
+        keras.utils.multi_gpu_model(model, gpus=1)
+    with pytest.raises(ValueError, match=r"`len\(gpus\) >= 2`"):
+        keras.utils.multi_gpu_model(model, gpus=[0])
+
+
+def test_multi_gpu_model_import_paths(tf):
+    import keras.utils
+    from keras.utils.multi_gpu_utils import multi_gpu_model
+    from keras.utils.training_utils import multi_gpu_model as from_training_utils
+
+    assert multi_gpu_model is from_training_utils is keras.utils.multi_gpu_model is tf.keras.utils.multi_gpu_model

@@ -29,6 +29,7 @@ import atexit
 import contextlib
 import functools
 import os
+import warnings
 
 import torch
 import torch.distributed as dist
@@ -362,3 +363,24 @@ def own_callbacks(callbacks):
     if rank() == 0:
         return callbacks
     return [cb for cb in callbacks if not getattr(cb, "_process_zero_only", False)]
+
+
+def multi_gpu_model(model, gpus=None, cpu_merge=True, cpu_relocation=False):
+    """Keras 2's `keras.utils.multi_gpu_model` (Keras 2.0.9-2.3, tf.keras 2.0-2.3): a copy of
+    `model` that splits each batch over `gpus` GPUs and shares the template's weights. keraslite
+    runs one process on one device, so the parallel model is the template itself: compiling,
+    fitting and saving it (or the template) behave as in Keras, on that device. Several GPUs
+    are used by starting the program in several processes (torchrun), which a warning says."""
+    from keraslite import backend
+
+    count = len(gpus) if isinstance(gpus, (list, tuple)) else gpus
+    if count is not None and count <= 1:  # Keras's own check
+        which = "`len(gpus) >= 2`" if isinstance(gpus, (list, tuple)) else "`gpus >= 2`"
+        raise ValueError(f"For multi-gpu usage to be effective, call `multi_gpu_model` with {which}. "
+                         f"Received: `gpus={gpus}`")
+    count = count or torch.cuda.device_count()
+    warnings.warn(f"multi_gpu_model: keraslite trains '{model.name}' in this one process, on "
+                  f"{backend.get_device()}; the model returned is the template itself. To train on {count} GPUs, "
+                  f"start the program in {count} processes: `torchrun --nproc_per_node={count} -m keraslite "
+                  "program.py`.", stacklevel=2)
+    return model

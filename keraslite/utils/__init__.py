@@ -51,6 +51,7 @@ _LAZY = {
     "clear_session": ("keraslite.backend", "clear_session"),
     "split_dataset": ("keraslite.utils.dataset_utils", "split_dataset"),
     "FeatureSpace": ("keraslite.utils.feature_space", "FeatureSpace"),
+    "multi_gpu_model": ("keraslite.training.distributed", "multi_gpu_model"),  # Keras 2 (training_utils)
 }
 
 
