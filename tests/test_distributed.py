@@ -181,6 +181,8 @@ x = rng.rand(64, 4).astype("float32")
 y = x.sum(1, keepdims=True)
 history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[StopOnOneProcess()])
 OUT["iterations"] = int(model.optimizer.iterations)
+from keraslite.compat.tensorflow_shim import distribute
+OUT["replicas"] = distribute.MirroredStrategy().num_replicas_in_sync  # tf programs size their batch with it
 OUT["epochs"] = len(history.history["loss"])
 dump(sys.argv[1])
 """
@@ -194,6 +196,7 @@ def test_processes_share_weights_statistics_and_stopping(tmp_path):
     _same_weights(first, second, tol=0)
     assert first["iterations"] == second["iterations"] == 5
     assert first["epochs"] == second["epochs"] == 1
+    assert first["replicas"] == second["replicas"] == 2
 
 
 SAMPLER = """

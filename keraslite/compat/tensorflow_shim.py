@@ -683,12 +683,19 @@ class _ReduceOp:
 
 class _OneReplicaStrategy:
     """tf.distribute strategies (MirroredStrategy, OneDeviceStrategy, ...) as one replica: the
-    model trains in this process on keraslite's device (backend.get_device())."""
-
-    num_replicas_in_sync = 1
+    model trains in this process on keraslite's device (backend.get_device()). In a program
+    started by torchrun in N processes, `num_replicas_in_sync` is N (a program sizes its global
+    batch with it) and fit() trains data-parallel across them (keraslite.training.distributed);
+    datasets stay whole in each process, which fit() cuts."""
 
     def __init__(self, *args, **kwargs):
         pass
+
+    @property
+    def num_replicas_in_sync(self):
+        from keraslite.training import distributed
+
+        return distributed.world_size()
 
     def scope(self):
         return contextlib.nullcontext()

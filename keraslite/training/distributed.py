@@ -70,6 +70,13 @@ def rank():
     return _env_int("RANK", 0) if _env_int("WORLD_SIZE", 1) > 1 else 0
 
 
+def world_size():
+    """The number of processes of this run (1 in a single process), without creating the group."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size()
+    return max(1, _env_int("WORLD_SIZE", 1))
+
+
 @contextlib.contextmanager
 def training_in(w):
     """Within this block, optimizer updates reduce their gradients across `w` (None: nothing)."""
