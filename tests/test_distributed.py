@@ -26,7 +26,8 @@ from keraslite import layers
 RANK = int(os.environ.get("RANK", "0"))
 OUT = {}
 def dump(path):
-    OUT["weights"] = [w.tolist() for w in model.get_weights()]
+    if "model" in globals():
+        OUT["weights"] = [w.tolist() for w in model.get_weights()]
     with open(f"{path}.{RANK}.json", "w") as f:
         json.dump(OUT, f)
 """
@@ -230,6 +231,86 @@ def test_dataloader_with_distributed_sampler_is_used_as_it_comes(tmp_path):
     _same_weights(first, single)
     _same_weights(first, second, tol=0)
     _close(first["history"]["loss"], single["history"]["loss"])
+
+
+MIXED = """
+rng = np.random.RandomState(0)
+
+def start(model):
+    wrng = np.random.RandomState(1)
+    model.set_weights([wrng.uniform(-0.3, 0.3, w.shape).astype("float32") for w in model.get_weights()])
+
+def multi_output():
+    a, b = keras.Input((6,), name="a"), keras.Input((3,), name="b")
+    h = layers.Dense(8, activation="tanh")(layers.Concatenate()([a, b]))
+    model = keras.Model([a, b], [layers.Dense(3, activation="softmax", name="cls")(h), layers.Dense(1, name="reg")(h)])
+    model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9),
+                  loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"}, loss_weights={"cls": 1.0, "reg": 0.5},
+                  metrics={"cls": ["accuracy"], "reg": ["mae"]})
+    start(model)
+    xa, xb = rng.rand(90, 6).astype("float32"), rng.rand(90, 3).astype("float32")
+    yc, yr = rng.randint(0, 3, 90), rng.rand(90, 1).astype("float32")
+    return model, model.fit({"a": xa, "b": xb}, {"cls": yc, "reg": yr}, batch_size=20, epochs=3, verbose=0,
+                            validation_data=({"a": xa[:30], "b": xb[:30]}, {"cls": yc[:30], "reg": yr[:30]}))
+
+def masked_lstm():
+    model = keras.Sequential([keras.Input((7,), dtype="int64"), layers.Embedding(50, 8, mask_zero=True), layers.LSTM(6),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy", keras.metrics.AUC(name="auc")])
+    start(model)
+    x = rng.randint(0, 50, (70, 7))
+    x[:, :2] = 0
+    y = rng.randint(0, 2, (70, 1)).astype("float32")
+    return model, model.fit(x, y, batch_size=16, epochs=3, verbose=0, validation_split=0.2,
+                            class_weight={0: 1.0, 1: 2.0})
+
+def steps_and_early_stopping():
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(8), layers.LayerNormalization(), layers.Activation("relu"),
+                              layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.RMSprop(0.01), loss="mse", metrics=["mae"])
+    start(model)
+    x = rng.rand(64, 5).astype("float32")
+    stop = keras.callbacks.EarlyStopping(monitor="loss", patience=1, restore_best_weights=True)
+    return model, model.fit(x, x.sum(1, keepdims=True), batch_size=16, epochs=3, steps_per_epoch=3, verbose=0,
+                            callbacks=[stop])
+
+def shuffled_pydataset():
+    class Batches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            r = np.random.RandomState(5)
+            self.x = r.rand(60, 4).astype("float32")
+            self.y = (self.x @ r.rand(4, 2)).astype("float32")
+        def __len__(self):
+            return 6
+        def __getitem__(self, i):
+            return self.x[i * 10:(i + 1) * 10], self.y[i * 10:(i + 1) * 10]
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mae")
+    start(model)
+    return model, model.fit(Batches(), epochs=3, verbose=0, shuffle=True)
+
+for case in (multi_output, masked_lstm, steps_and_early_stopping, shuffled_pydataset):
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(3)
+    model, history = case()
+    OUT[case.__name__] = {"history": history.history, "weights": [w.tolist() for w in model.get_weights()]}
+dump(sys.argv[1])
+"""
+
+
+def test_fit_options_in_two_processes(tmp_path):
+    """Multi-output dict losses with loss weights and validation_data, a masked Embedding +
+    LSTM with class_weight, AUC and validation_split, steps_per_epoch with EarlyStopping's
+    restore_best_weights, a shuffled PyDataset: each as in one process."""
+    (single,), _ = _run(tmp_path, MIXED, 1, name="single")
+    (first, second), _ = _run(tmp_path, MIXED, 2, name="multi")
+    for case in ("multi_output", "masked_lstm", "steps_and_early_stopping", "shuffled_pydataset"):
+        assert sorted(first[case]["history"]) == sorted(single[case]["history"]), case
+        for key, values in single[case]["history"].items():
+            _close(first[case]["history"][key], values)
+        _same_weights(first[case], single[case])
+        _same_weights(first[case], second[case], tol=0)
 
 
 ON_BATCH = """
