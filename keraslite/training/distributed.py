@@ -28,13 +28,16 @@ CUDA, gloo otherwise; the group is created at the first `fit` when the program h
 import atexit
 import contextlib
 import functools
+import gc
 import os
 import warnings
+import weakref
 
 import torch
 import torch.distributed as dist
 
 _CURRENT = None  # the _World a fit() / train_on_batch() is training in; read by Optimizer._apply
+_WRAPPED = weakref.WeakSet()  # loop states holding a DistributedDataParallel wrapper (see _destroy)
 
 
 def world():
@@ -108,9 +111,15 @@ def _init_from_env():
 
 
 def _destroy():
+    """At exit: the DDP wrappers go first (a wrapper outliving its group aborted the process in
+    its destructor now and then), then every process waits for the others (one leaving while
+    another still talks to it aborts the other), then the group goes."""
+    for st in list(_WRAPPED):
+        st.ddp = None
+    gc.collect()
     if dist.is_initialized():
         try:
-            dist.barrier()  # a process leaving while another still talks to it aborts the other
+            dist.barrier()
         finally:
             dist.destroy_process_group()
 
@@ -271,6 +280,7 @@ class _World:
         wrapper = DistributedDataParallel(model, device_ids=[self.device.index] if self.device.type == "cuda" else None,
                                           init_sync=False, forward_sync_buffers=False)
         st.ddp = (key, wrapper)
+        _WRAPPED.add(st)
         return wrapper
 
     # ------------------------------------------------------------------ metrics
