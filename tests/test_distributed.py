@@ -290,7 +290,15 @@ def shuffled_pydataset():
     start(model)
     return model, model.fit(Batches(), epochs=3, verbose=0, shuffle=True)
 
-for case in (multi_output, masked_lstm, steps_and_early_stopping, shuffled_pydataset):
+def frozen_after_compile():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="relu"), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    start(model)
+    model.layers[0].trainable = False  # after compile(): it still trains, with a warning
+    x = rng.rand(48, 4).astype("float32")
+    return model, model.fit(x, x[:, :1] * 2, batch_size=12, epochs=2, verbose=0, shuffle=False)
+
+for case in (multi_output, masked_lstm, steps_and_early_stopping, shuffled_pydataset, frozen_after_compile):
     keras.backend.clear_session()
     keras.utils.set_random_seed(3)
     model, history = case()
@@ -302,10 +310,12 @@ dump(sys.argv[1])
 def test_fit_options_in_two_processes(tmp_path):
     """Multi-output dict losses with loss weights and validation_data, a masked Embedding +
     LSTM with class_weight, AUC and validation_split, steps_per_epoch with EarlyStopping's
-    restore_best_weights, a shuffled PyDataset: each as in one process."""
+    restore_best_weights, a shuffled PyDataset, a layer frozen after compile() (which still
+    trains, outside DDP's reach): each as in one process."""
     (single,), _ = _run(tmp_path, MIXED, 1, name="single")
     (first, second), _ = _run(tmp_path, MIXED, 2, name="multi")
-    for case in ("multi_output", "masked_lstm", "steps_and_early_stopping", "shuffled_pydataset"):
+    for case in ("multi_output", "masked_lstm", "steps_and_early_stopping", "shuffled_pydataset",
+                 "frozen_after_compile"):
         assert sorted(first[case]["history"]) == sorted(single[case]["history"]), case
         for key, values in single[case]["history"].items():
             _close(first[case]["history"][key], values)

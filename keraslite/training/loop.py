@@ -597,8 +597,10 @@ def _make_fast_train_step(model):
     has_metrics = bool(metrics.entries)
     # In a multi-process fit: torch's DistributedDataParallel, which sums the gradients while
     # backward runs, when it can take this model's step (see distributed.data_parallel).
+    # Not with weights frozen after compile() that still train (thawed per step below): DDP
+    # only sums the gradients of the weights that took gradients when it was made.
     dist = distributed.current()
-    ddp = dist.data_parallel(model) if dist is not None and params else None
+    ddp = dist.data_parallel(model) if dist is not None and params and all(p.requires_grad for p in params) else None
     tables = _embedding_tables(model, params) if ddp is None else []  # DDP reads gradients from autograd
     table_ids = {id(t) for t in tables}
     dropped = [p for p in params if id(p) not in table_ids]
