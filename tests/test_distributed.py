@@ -347,6 +347,27 @@ def test_train_on_batch_averages_the_processes_gradients(tmp_path):
     _close(np.add(first["losses"], second["losses"]) / 2, single["losses"])
 
 
+UNEQUAL = """
+model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+model.compile(optimizer="sgd", loss="mse")
+n = 40 + RANK  # each process loaded a different amount of data
+try:
+    model.fit(np.ones((n, 3), "float32"), np.ones((n, 1), "float32"), batch_size=8, verbose=0)
+except ValueError as e:
+    OUT["error"] = str(e)
+dump(sys.argv[1])
+"""
+
+
+def test_processes_with_data_of_different_sizes_get_a_clear_error(tmp_path):
+    """Not a hang (different numbers of steps would wait on each other forever): every
+    process raises, saying what to pass instead."""
+    (first, second), _ = _run(tmp_path, UNEQUAL, 2)
+    for result in (first, second):
+        assert "training data of different sizes (from 40 to 41" in result["error"]
+        assert "DistributedSampler" in result["error"]
+
+
 def test_single_process_runs_have_no_process_group():
     from keraslite.training import distributed
 

@@ -181,6 +181,27 @@ class _World:
         dist.broadcast(t, 0)
         return t.tolist()
 
+    def check_same_data(self, adapter, what):
+        """Raise, in every process, when the processes' data for `what` differ in size: each
+        global batch is cut across the processes, so every process must hold the same data
+        (with different sizes they would run different numbers of steps and wait on each
+        other forever)."""
+        if getattr(adapter, "presharded", False):
+            what += " (batches per epoch)"
+            size = adapter.steps
+        else:
+            size = getattr(adapter, "n", adapter.steps)
+        size = -1 if size is None else int(size)
+        t = torch.tensor([size, -size], dtype=torch.float64, device=self.device)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        low, high = int(-t[1]), int(t[0])
+        if low != high:
+            raise ValueError(f"fit() in a run of {self.size} processes: the processes were given {what} of different "
+                             f"sizes (from {low} to {high}; this process: {size}, -1 meaning unknown). keraslite cuts "
+                             "each batch across the processes, so every process must pass the same whole data. "
+                             "To give each process its own part instead, pass a torch DataLoader with a "
+                             "DistributedSampler.")
+
     def any(self, flag):
         t = torch.tensor([1.0 if flag else 0.0], device=self.device)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)

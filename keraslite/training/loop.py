@@ -871,6 +871,10 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                                          shuffle=False, steps=validation_steps, device=device)
         val_data.presharded = distributed.presharded(vx)
 
+    if dist is not None:
+        dist.check_same_data(train_data, "training data")
+        if val_data is not None:
+            dist.check_same_data(val_data, "validation data")
     _keras_build_draws(model, train_data)
     train_data.reset()
     callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
