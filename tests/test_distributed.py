@@ -408,3 +408,15 @@ def test_multi_gpu_model_import_paths(tf):
     from keras.utils.training_utils import multi_gpu_model as from_training_utils
 
     assert multi_gpu_model is from_training_utils is keras.utils.multi_gpu_model is tf.keras.utils.multi_gpu_model
+
+
+def test_keraslite_distributed_0_keeps_a_launched_process_on_its_own(monkeypatch):
+    from keraslite.training import distributed
+
+    for key, value in (("WORLD_SIZE", "2"), ("RANK", "1"), ("MASTER_ADDR", "127.0.0.1"), ("MASTER_PORT", "1"),
+                       ("KERASLITE_DISTRIBUTED", "0")):
+        monkeypatch.setenv(key, value)
+    assert distributed.world() is None  # no rendezvous attempted (it would wait for process 0)
+    assert distributed.rank() == 0 and distributed.world_size() == 1  # prints, writes files, one replica
+    monkeypatch.delenv("KERASLITE_DISTRIBUTED")
+    assert distributed.rank() == 1 and distributed.world_size() == 2  # read without making the group

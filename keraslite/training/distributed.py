@@ -42,11 +42,12 @@ _WRAPPED = weakref.WeakSet()  # loop states holding a DistributedDataParallel wr
 
 def world():
     """The process group of a multi-process run, or None in a single process. A run launched
-    by torchrun whose group does not exist yet gets it here (torch's env:// rendezvous)."""
+    by torchrun whose group does not exist yet gets it here (torch's env:// rendezvous).
+    `KERASLITE_DISTRIBUTED=0` keeps every process on its own."""
     if not dist.is_available():
         return None
     if not dist.is_initialized():
-        if _env_int("WORLD_SIZE", 1) <= 1 or "MASTER_ADDR" not in os.environ or "RANK" not in os.environ:
+        if not _launched() or "MASTER_ADDR" not in os.environ or "RANK" not in os.environ:
             return None
         _init_from_env()
     if dist.get_world_size() <= 1:
@@ -70,14 +71,14 @@ def rank():
     the process group: a program may call evaluate() or predict() on one process only."""
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank()
-    return _env_int("RANK", 0) if _env_int("WORLD_SIZE", 1) > 1 else 0
+    return _env_int("RANK", 0) if _launched() else 0
 
 
 def world_size():
     """The number of processes of this run (1 in a single process), without creating the group."""
     if dist.is_available() and dist.is_initialized():
         return dist.get_world_size()
-    return max(1, _env_int("WORLD_SIZE", 1))
+    return _env_int("WORLD_SIZE", 1) if _launched() else 1
 
 
 @contextlib.contextmanager
@@ -91,6 +92,12 @@ def training_in(w):
         yield
     finally:
         _CURRENT = previous
+
+
+def _launched():
+    """Whether a launcher started this process as one of several (and KERASLITE_DISTRIBUTED=0
+    does not keep it on its own)."""
+    return _env_int("WORLD_SIZE", 1) > 1 and os.environ.get("KERASLITE_DISTRIBUTED") != "0"
 
 
 def _env_int(name, default):
