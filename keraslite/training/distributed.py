@@ -152,8 +152,16 @@ class _World:
         self.group_id = id(dist.group.WORLD)
         self.rank = dist.get_rank()
         self.size = dist.get_world_size()
-        nccl = dist.get_backend() == "nccl"
-        self.device = torch.device("cuda", torch.cuda.current_device()) if nccl else torch.device("cpu")
+        self.device = torch.device("cpu")
+        if dist.get_backend() == "nccl":
+            # The collectives run on this process's GPU, the one it trains on (LOCAL_RANK's),
+            # also when the program made the group without choosing a current device.
+            from keraslite import backend
+
+            device = backend.get_device()
+            self.device = device if device.type == "cuda" and device.index is not None else \
+                torch.device("cuda", torch.cuda.current_device())
+            torch.cuda.set_device(self.device)
         self.weight = 1.0 / self.size  # this process's share of the current step's batch
         self.idle_somewhere = False  # whether the last batch cut left a process without samples
 
