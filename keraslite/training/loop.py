@@ -619,15 +619,15 @@ def _make_fast_train_step(model):
             # the gradients at its end, the tables' kept ones included.
             for p in dropped:
                 p.grad = None
+            scaled = loss if scale_loss is None else scale_loss(loss)
             if ddp is None:
-                (loss if scale_loss is None else scale_loss(loss)).backward()
+                scaled.backward()
                 opt_step(params)
             else:
                 # DDP averages the processes' gradients: weighting each process's loss by its
                 # share of the batch times the number of processes makes that the sum by share.
                 share = dist.weight * dist.size
-                ((loss if scale_loss is None else scale_loss(loss)) * share if share != 1.0 else
-                 (loss if scale_loss is None else scale_loss(loss))).backward()
+                (scaled * share if share != 1.0 else scaled).backward()
                 with distributed.training_in(None):  # already summed
                     opt_step(params)
         loss = loss.detach()
@@ -948,6 +948,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                 break
         _count_steps(callbacks, step + 1)
         train_data.on_epoch_end()
+        if dist is not None:
+            dist.average_non_trainable(model)  # before the epoch's logs and its validation
         epoch_logs = _epoch_logs(model, logs if custom_step else None, dist)
         _set_training_mode(model, False)
         if val_data is not None and _should_validate(epoch, validation_freq):
@@ -977,8 +979,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
 def _epoch_logs(model, custom_logs, dist):
     """The logs at the end of an epoch or an evaluation: what a custom step returned last, or
     the metrics' results. In a multi-process run they are read from the metric states of all
-    processes (and the non-trainable weights are averaged first); a custom step's logs then
-    take the combined result of each metric they name."""
+    processes; a custom step's logs then take the combined result of each metric they name."""
     def read():
         if custom_logs is None:
             return _logs_now(model)
@@ -987,10 +988,7 @@ def _epoch_logs(model, custom_logs, dist):
         by_name = {m.name: m for m in model.metrics if hasattr(m, "result")}
         return pythonify({k: by_name[k].result() if k in by_name else v for k, v in custom_logs.items()})
 
-    if dist is None:
-        return read()
-    dist.average_non_trainable(model)
-    return dist.synced(model, read)
+    return read() if dist is None else dist.synced(model, read)
 
 
 def _idle_train_step(model, dist, custom_step, step):
