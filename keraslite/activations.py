@@ -242,6 +242,17 @@ _ALL.update(swish=silu, hard_swish=hard_silu)
 _NAMES = {f: n for n, f in _ALL.items() if n not in ("swish", "hard_swish")}
 
 
+def apply_to_own(activation, x):
+    """`activation(x)` for an `x` that the calling layer has just computed and nothing else
+    holds (a convolution's or matmul's fresh output, not a view): a plain relu then runs in
+    place, sparing the allocation and the cache misses of a second tensor of that size. The
+    ops that made `x` keep their inputs for backward, not `x`, and relu's backward reads its
+    result, so the gradients are unchanged (autograd raises if a saved tensor were modified)."""
+    if activation is relu and x._base is None and x.is_floating_point():
+        return torch.relu_(x)
+    return activation(x)
+
+
 def get(identifier):
     """Resolve None, a name ('relu'), a config dict or a callable to an activation function."""
     if identifier is None:

@@ -327,3 +327,36 @@ def test_a_program_reads_kernel_shapes_in_the_keras_layout():
     dense = layers.Dense(2)
     dense.build((None, 5))
     assert dense.kernel.shape == (5, 2) and type(dense.kernel.shape) is tuple
+
+
+@pytest.mark.parametrize("factory, shape", [
+    (lambda act, b: layers.Conv1D(4, 3, activation=act, use_bias=b), (2, 9, 3)),
+    (lambda act, b: layers.Conv2D(4, 3, activation=act, use_bias=b), (2, 7, 9, 3)),
+    (lambda act, b: layers.Conv2D(4, 3, activation=act, use_bias=b, data_format="channels_first"), (2, 3, 7, 9)),
+    (lambda act, b: layers.Conv3D(2, 2, activation=act, use_bias=b, padding="same"), (2, 5, 4, 3, 3)),
+    (lambda act, b: layers.Conv2DTranspose(4, 3, strides=2, activation=act, use_bias=b), (2, 5, 6, 3)),
+    (lambda act, b: layers.Conv2DTranspose(4, 3, strides=2, padding="same", output_padding=1, activation=act,
+                                           use_bias=b), (2, 5, 6, 3)),
+    (lambda act, b: layers.SeparableConv2D(4, 3, activation=act, use_bias=b), (2, 7, 9, 3)),
+    (lambda act, b: layers.DepthwiseConv2D(3, activation=act, use_bias=b), (2, 7, 9, 3)),
+    (lambda act, b: layers.Dense(5, activation=act, use_bias=b), (4, 3)),
+    (lambda act, b: layers.Dense(5, activation=act, use_bias=b), (4, 2, 3)),
+])
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_relu_computed_in_place_gives_the_values_and_gradients_of_a_separate_relu(factory, shape, use_bias):
+    """Layers apply a built-in relu to their freshly computed output in place (no second
+    tensor of that size); the result must be the plain layer followed by relu, gradients too."""
+    fused, plain = factory("relu", use_bias), factory(None, use_bias)
+    x = torch.randn(shape)
+    fused.build(shape)
+    plain.build(shape)
+    plain.set_weights(fused.get_weights())
+    weights = [w for w in fused.weights], [w for w in plain.weights]
+    xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
+    out_a, out_b = fused(xa), torch.relu(plain(xb))
+    torch.testing.assert_close(out_a, out_b)
+    g = torch.randn(out_a.shape)
+    grads_a = torch.autograd.grad(out_a, [xa] + [w for w in weights[0]], g)
+    grads_b = torch.autograd.grad(out_b, [xb] + [w for w in weights[1]], g)
+    for a, b in zip(grads_a, grads_b):
+        torch.testing.assert_close(a, b)

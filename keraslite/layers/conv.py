@@ -289,6 +289,9 @@ class _BaseConv(Layer):
         return torch_view(inputs, self.rank, self.data_format)
 
     def _from_torch(self, outputs):
+        """Keras's view of a torch output that this layer has just computed, activated."""
+        if self.activation is activations.relu:  # elementwise: before the permuted view, in place
+            return keras_view(activations.apply_to_own(self.activation, outputs), self.rank, self.data_format)
         outputs = keras_view(outputs, self.rank, self.data_format)
         return outputs if self.activation is None else self.activation(outputs)  # None: set after construction
 

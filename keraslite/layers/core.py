@@ -95,7 +95,7 @@ class Dense(Layer):
                 x = x + bias
         # A model's classifier is often made linear afterwards (`layer.activation = None`, as
         # Grad-CAM does): Keras then skips the activation.
-        return x if self.activation is None else self.activation(x)
+        return x if self.activation is None else activations.apply_to_own(self.activation, x)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
