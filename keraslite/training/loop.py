@@ -29,6 +29,7 @@ from keraslite.layers.layer import carry_mask
 from keraslite.models import functional
 from keraslite.training import data as data_mod
 from keraslite.training import distributed
+from keraslite.training.denormals import in_loop
 from keraslite.training.callbacks import CallbackList, History, ProgbarLogger
 from keraslite.training.compile_utils import CompiledLoss, CompiledMetrics, LossTracker
 from keraslite.training.cuda_graph import graph_train_step
@@ -829,6 +830,7 @@ def _is_default(model, name):
 
 
 @distributed.trains
+@in_loop
 def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
         validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
         steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
@@ -1110,6 +1112,7 @@ def _run_test(model, adapter, callbacks, in_fit=False):
     return logs
 
 
+@in_loop
 def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
              callbacks=None, return_dict=False, **kwargs):
     kwargs.pop("_use_cached_eval_dataset", None)
@@ -1147,6 +1150,7 @@ def _model_inputs(model):
         return []
 
 
+@in_loop
 def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
     """Outputs for `x` as numpy (a list/dict of arrays for multi-output models)."""
     _check_loop_kwargs("predict", kwargs)
@@ -1295,6 +1299,7 @@ def _one_batch(x, y, sample_weight, class_weight):
 
 
 @distributed.trains
+@in_loop
 def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, return_dict=False, reset_metrics=None):
     _check_compiled(model, "train_on_batch")
     model._compiled_unbuilt = False  # built from this batch, as Keras does
@@ -1312,6 +1317,7 @@ def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, retu
     return logs if return_dict else _flatten_in_order(model, logs)
 
 
+@in_loop
 def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False, reset_metrics=None):
     _check_compiled(model, "test_on_batch")
     model._compiled_unbuilt = False  # built from this batch, as Keras does
@@ -1329,6 +1335,7 @@ def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False, reset
     return logs if return_dict else _flatten_in_order(model, logs)
 
 
+@in_loop
 def predict_on_batch(model, x):
     batch = _one_batch(x, None, None, None)
     _prepare_model(model, batch[0], _device())
