@@ -12,7 +12,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks.fit_speed import keraslite_fit, make_data, tuned_torch_fit  # noqa: E402
+from benchmarks.fit_speed import as_torch_runs, keraslite_fit, make_data, tuned_torch_fit  # noqa: E402
 
 
 def main():
@@ -21,7 +21,7 @@ def main():
     x, y = make_data(name, n)
     tuned, lite = [], []
     for _ in range(reps):
-        tuned.append(tuned_torch_fit(name, x, y, 1, device))
+        tuned.append(as_torch_runs(tuned_torch_fit, name, x, y, 1, device))
         lite.append(keraslite_fit(name, x, y, 1, device))
     ratios = [k / t for k, t in zip(lite, tuned)]
     print(f"{name}: tuned median {statistics.median(tuned):,.0f} samples/s, keraslite median "

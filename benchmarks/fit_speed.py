@@ -16,6 +16,10 @@ the best run of each is printed with its ratio to the baseline (the tuned loop f
 plain inference loop for predict). A second line gives the median, over rounds, of the ratio
 keraslite / baseline within the same round: on a noisy machine the steadier figure.
 
+keraslite's loops run with denormal floats flushed to zero (keraslite/training/denormals.py);
+the torch loops run in torch's default mode, as a hand-written loop does, and once more (the
+tuned one) with denormals flushed, so that the output separates the two effects.
+
 Usage:
   python benchmarks/fit_speed.py                    # all workloads, auto device
   python benchmarks/fit_speed.py --workloads mlp --device cpu --repeats 3
@@ -245,6 +249,28 @@ def real_keras(name, n, epochs, device):
 
 # ----------------------------------------------------------------------------- timing
 
+def as_torch_runs(loop, *args):
+    """A hand-written loop in torch's default floating-point mode (denormals kept) in every
+    thread: keraslite's loops leave torch's worker threads flushing denormals, which would
+    otherwise carry over into the torch loops that run after them in the same process."""
+    from keraslite.training import denormals
+
+    denormals.set_all_threads(False)
+    return loop(*args)
+
+
+def flushed(loop, *args):
+    """The same loop with denormals flushed to zero in every thread, as keraslite's fit runs:
+    separates what flushing gains from the rest of keraslite's step."""
+    from keraslite.training import denormals
+
+    denormals.set_all_threads(True)
+    try:
+        return loop(*args)
+    finally:
+        denormals.set_all_threads(False)
+
+
 def _sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -310,10 +336,11 @@ def main():
         x, y = make_data(name, n)
         torch.manual_seed(0)
         contenders = {
-            "typical_fit": lambda: typical_torch_fit(name, x, y, epochs, device),
-            "tuned_fit": lambda: tuned_torch_fit(name, x, y, epochs, device),
+            "typical_fit": lambda: as_torch_runs(typical_torch_fit, name, x, y, epochs, device),
+            "tuned_fit": lambda: as_torch_runs(tuned_torch_fit, name, x, y, epochs, device),
+            "tuned_flushed_fit": lambda: flushed(tuned_torch_fit, name, x, y, epochs, device),
             "keraslite_fit": lambda: keraslite_fit(name, x, y, epochs, device),
-            "torch_predict": lambda: torch_predict(name, x, device),
+            "torch_predict": lambda: as_torch_runs(torch_predict, name, x, device),
             "keraslite_predict": lambda: keraslite_predict(name, x, device),
         }
         # Round-robin repeats, best of each: a noisy machine slows every contender alike
@@ -327,6 +354,8 @@ def main():
         # The same round's runs are neighbours in time, so their ratio cancels slow drifts of
         # the machine; the median over rounds is the figure least moved by one bad round.
         r["fit_ratio_median"] = _median([k / t for k, t in zip(rounds["keraslite_fit"], rounds["tuned_fit"])])
+        r["fit_flushed_ratio_median"] = _median([k / t for k, t in zip(rounds["keraslite_fit"],
+                                                                       rounds["tuned_flushed_fit"])])
         r["predict_ratio_median"] = _median([k / t for k, t in zip(rounds["keraslite_predict"],
                                                                    rounds["torch_predict"])])
         r["rounds"] = rounds
@@ -358,6 +387,9 @@ def _print(name, r):
           f"tuned torch {fmt(r['tuned_fit'])} (1.00x)  keraslite {fmt(r['keraslite_fit'])} "
           f"({ratio(r['keraslite_fit'], r['tuned_fit'])})  real Keras {fmt(r['keras_fit'])} "
           f"({ratio(r['keras_fit'], r['tuned_fit'])})")
+    print(f"           tuned torch with denormals flushed {fmt(r['tuned_flushed_fit'])} "
+          f"({ratio(r['tuned_flushed_fit'], r['tuned_fit'])}); keraslite against it "
+          f"{ratio(r['keraslite_fit'], r['tuned_flushed_fit'])} (median {r['fit_flushed_ratio_median']:.2f}x)")
     print(f"  predict  torch loop {fmt(r['torch_predict'])} (1.00x)  keraslite {fmt(r['keraslite_predict'])} "
           f"({ratio(r['keraslite_predict'], r['torch_predict'])})  real Keras {fmt(r['keras_predict'])} "
           f"({ratio(r['keras_predict'], r['torch_predict'])})")

@@ -129,3 +129,20 @@ def test_switched_off_by_the_environment(kept_in_main_thread, monkeypatch):
     _model().fit(np.ones((4, 3), np.float32), np.ones((4, 1), np.float32), batch_size=4, verbose=0,
                  callbacks=[probe])
     assert probe.seen and not any(probe.seen)
+
+
+def _flushed_share():
+    """The share of a large elementwise op (cut across torch's threads) that came out flushed."""
+    return float((torch.full((1 << 20,), 2.0 ** -130) * 1.0 == 0).float().mean())
+
+
+@pytest.mark.skipif(not denormals._gomp() or torch.get_num_threads() < 2,
+                    reason="needs libgomp worker threads")
+def test_set_all_threads_and_the_next_loop_sets_the_workers_again(kept_in_main_thread, monkeypatch):
+    monkeypatch.delenv("KERASLITE_FLUSH_DENORMALS", raising=False)
+    denormals.set_all_threads(True)
+    assert _flushed_share() == 1.0
+    denormals.set_all_threads(False)
+    assert _flushed_share() == 0.0
+    _model().fit(np.ones((4, 3), np.float32), np.ones((4, 1), np.float32), verbose=0)
+    assert 0.0 < _flushed_share() < 1.0  # workers flush again, the calling thread was restored

@@ -33,13 +33,14 @@ import threading
 
 import torch
 
-__all__ = ["flushing", "in_loop", "enabled"]
+__all__ = ["flushing", "in_loop", "enabled", "set_all_threads"]
 
 _local = threading.local()  # per thread: how deep in loop calls, and the flag to restore
 _SUBNORMAL = 2.0 ** -130  # a float32 subnormal: computing with it gives 0 when flushing
 
 _workers_set_for = 0  # torch's thread count when the worker threads were last set (0: never)
 _parallel_region = None  # (GOMP_parallel, its callback) once looked up; False: not available
+_worker_mode = [True]  # what the parallel region's body sets
 _lock = threading.Lock()
 
 
@@ -68,10 +69,18 @@ def _gomp():
             body_type = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
             parallel.argtypes = [body_type, ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint]
             parallel.restype = None
-            body = body_type(lambda _data: torch.set_flush_denormal(True))
+            body = body_type(lambda _data: torch.set_flush_denormal(_worker_mode[0]))
             _parallel_region = (parallel, body)
             break
     return _parallel_region
+
+
+def _run_in_worker_threads(flag, threads):
+    region = _gomp()
+    if region:
+        parallel, body = region
+        _worker_mode[0] = flag
+        parallel(body, None, threads, 0)
 
 
 def _set_worker_threads():
@@ -82,11 +91,19 @@ def _set_worker_threads():
     if threads <= _workers_set_for or threads <= 1:
         return
     with _lock:
-        region = _gomp()
-        if region:
-            parallel, body = region
-            parallel(body, None, threads, 0)
+        _run_in_worker_threads(True, threads)
         _workers_set_for = threads
+
+
+def set_all_threads(flag):
+    """Set the mode of the calling thread and of torch's worker threads (benchmarks use it to
+    time a plain torch loop as torch runs it, or with denormals flushed); the next loop call
+    sets the workers again."""
+    global _workers_set_for
+    with _lock:
+        _run_in_worker_threads(bool(flag), max(torch.get_num_threads(), 1))
+        torch.set_flush_denormal(bool(flag))
+        _workers_set_for = 0
 
 
 @contextlib.contextmanager
