@@ -304,20 +304,27 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     if data_format == "channels_first":
         x = x.permute(0, 2, 3, 1)
     t = t.to(x.device).reshape(-1, 8).expand(x.shape[0], 8)
-    h, w, c = x.shape[1:]
-    yy, xx, cc = torch.meshgrid(*[torch.arange(n, dtype=t.dtype, device=t.device) for n in (h, w, c)],
-                                indexing="ij")
-    outputs = []
-    for b in range(x.shape[0]):
-        a0, a1, a2, b0, b1, b2, c0, c1 = t[b]
-        src_y = b0 * xx + b1 * yy + c0 * cc + b2
-        src_x = a0 * xx + a1 * yy + c1 * cc + a2
-        outputs.append(map_coordinates._raw(x[b], [src_y, src_x, cc], _AFFINE_ORDERS[interpolation], fill_mode,
-                                            fill_value))
-    y = torch.stack(outputs)
+    coordinates = _affine_coordinates(t, x.shape[1:])
+    y = torch.stack([map_coordinates._raw(x[b], list(coordinates[b]), _AFFINE_ORDERS[interpolation], fill_mode,
+                                          fill_value) for b in range(x.shape[0])])
     if data_format == "channels_first":
         y = y.permute(0, 3, 1, 2)
     return y.squeeze(0) if unbatched else y
+
+
+def _affine_coordinates(t, shape):
+    """(batch, 3, h, w, c) source coordinates (y', x', channel) of every output position.
+    Computed as Keras's torch backend computes them -- the (y, x, c) index rows times a 3x3
+    matrix in one einsum, then the translation added -- so that a coordinate falling on a
+    nearest-neighbour tie rounds the same way: another summation order (or a fused
+    multiply-add where Keras's matmul kernel has none) moves it by an ulp to the other pixel."""
+    a0, a1, a2, b0, b1, b2, c0, c1 = t.unbind(-1)
+    zero, one = torch.zeros_like(a0), torch.ones_like(a0)
+    matrix = torch.stack([b1, a1, zero, b0, a0, zero, c0, c1, one], -1).reshape(-1, 3, 3)
+    grid = torch.meshgrid(*[torch.arange(n, dtype=t.dtype, device=t.device) for n in shape], indexing="ij")
+    indices = torch.stack(grid, -1).expand(t.shape[0], *shape, 3).contiguous()  # (batch, h, w, c, 3)
+    coordinates = torch.moveaxis(torch.einsum("Bhwij, Bjk -> Bhwik", indices, matrix), -1, 1)
+    return coordinates + torch.stack([b2, a2, zero], -1).reshape(-1, 3, 1, 1, 1)
 
 
 def _homographies(start_points, end_points):
