@@ -27,7 +27,6 @@ the loop returns: restoring it would cost two parallel regions per `train_on_bat
 import contextlib
 import ctypes
 import functools
-import glob
 import os
 import threading
 
@@ -51,7 +50,19 @@ def enabled():
 
 def thread_flushes():
     """Whether the calling thread flushes denormals now (computes with a subnormal and looks)."""
-    return float(torch.tensor(_SUBNORMAL, dtype=torch.float32) * 1.0) == 0.0
+    return float(torch.tensor(_SUBNORMAL, dtype=torch.float32, device="cpu") * 1.0) == 0.0
+
+
+def _loaded_libgomp():
+    """Paths of the libgomp copies this process has loaded (Linux), torch's bundled one first:
+    never load an OpenMP runtime that torch does not use."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split(None, 5)[-1].strip() for line in maps if "libgomp" in line}
+    except OSError:
+        return []
+    torch_lib = os.path.join(os.path.dirname(torch.__file__), "lib")
+    return sorted((p for p in paths if os.path.isfile(p)), key=lambda p: not p.startswith(torch_lib))
 
 
 def _gomp():
@@ -60,8 +71,7 @@ def _gomp():
     global _parallel_region
     if _parallel_region is None:
         _parallel_region = False
-        libraries = sorted(glob.glob(os.path.join(os.path.dirname(torch.__file__), "lib", "libgomp*.so*")))
-        for name in libraries + [None]:  # torch's bundled copy, else one already in the process
+        for name in _loaded_libgomp():
             try:
                 parallel = ctypes.CDLL(name).GOMP_parallel
             except (OSError, AttributeError):
