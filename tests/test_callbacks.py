@@ -379,3 +379,27 @@ def test_keras2_base_logger_subclass_sees_the_usual_epoch_logs():
     assert logger.stateful_metrics == {"accuracy"}
     assert monitor.H == dict(history.history) == dict(plain.history)
     assert sorted(monitor.H) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+
+
+def test_tensorboard_update_freq_batch_writes_every_batch(tmp_path):
+    """Keras: update_freq='batch' is update_freq=1 (a batch_<metric> scalar after each batch)."""
+    x, y = _data()
+    for freq, folder in (("batch", tmp_path / "a"), (1, tmp_path / "b"), ("epoch", tmp_path / "c")):
+        _model().fit(x, y, epochs=1, batch_size=16, verbose=0,
+                     callbacks=[callbacks.TensorBoard(str(folder), update_freq=freq)])
+        train = _event_values(folder / "train")
+        steps = len(x) // 16 + (len(x) % 16 > 0)
+        if freq == "epoch":
+            assert "batch_loss" not in train
+        else:
+            assert [s for s, _ in train["batch_loss"]] == list(range(1, steps + 1))
+
+
+def test_tensorboard_embedding_arguments_warn_instead_of_vanishing(tmp_path):
+    with pytest.warns(UserWarning, match="embeddings_freq, embeddings_layer_names"):
+        callbacks.TensorBoard(str(tmp_path), embeddings_freq=1, embeddings_layer_names=["features"])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        callbacks.TensorBoard(str(tmp_path), embeddings_freq=0, write_graph=True, batch_size=32)  # Keras 2 defaults

@@ -899,7 +899,16 @@ class TensorBoard(Callback):
         super().__init__()
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
-        self.update_freq = update_freq
+        self.update_freq = 1 if update_freq == "batch" else update_freq  # Keras: 'batch' means 1
+        unsupported = [name for name, value in (("embeddings_freq", embeddings_freq),
+                                                ("embeddings_metadata", embeddings_metadata),
+                                                ("embeddings_layer_names", kwargs.get("embeddings_layer_names")),
+                                                ("embeddings_data", kwargs.get("embeddings_data")))
+                       if value is not None and value is not False and not (isinstance(value, int) and value == 0)]
+        if unsupported:
+            warnings.warn(f"TensorBoard: {', '.join(unsupported)} given, but keraslite writes no embedding "
+                          "projector files (they are TensorFlow checkpoints); the scalar and histogram logs "
+                          "are written as usual. Drop these arguments to silence this warning.", stacklevel=2)
         self._writers = {}
         self._step = 0
 
