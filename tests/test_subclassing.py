@@ -713,3 +713,17 @@ def test_add_weight_takes_the_shape_or_the_name_first():
         layer.add_weight("kernel", (4, 2), name="other")
     with pytest.raises(TypeError, match="at most 3 positional arguments \\(shape, initializer, dtype\\)"):
         layer.add_weight((4, 2), "zeros", "float32", True)
+
+
+def test_build_called_with_a_keyword_shape_and_extra_arguments_keeps_its_build_config():
+    """The saving guide's LayerWithCustomBuild: build(input_shape=..., layer_init=...)."""
+    import keraslite as kl
+
+    class WithCustomBuild(kl.layers.Layer):
+        def build(self, input_shape, layer_init):
+            self.w = self.add_weight(shape=(input_shape[-1], 2), initializer=layer_init)
+
+    layer = WithCustomBuild()
+    layer.build(input_shape=(8,), layer_init="random_normal")
+    assert layer.built and tuple(layer.w.shape) == (8, 2)
+    assert layer.get_build_config() == {"input_shape": [8]}

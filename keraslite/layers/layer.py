@@ -1511,8 +1511,9 @@ def _wrap_build(build):
             if outermost:
                 self._building = False
         if outermost:
-            if getattr(self, "_build_input_shape", None) is None and args and args[0] is not None:
-                self._build_input_shape = args[0]
+            shape = args[0] if args else kwargs.get("input_shape")  # build(input_shape=...) too
+            if getattr(self, "_build_input_shape", None) is None and shape is not None:
+                self._build_input_shape = shape
             self.built = True
             if getattr(self, "_initial_weights", None) is not None:
                 weights, self._initial_weights = self._initial_weights, None
