@@ -585,3 +585,23 @@ def test_tokenizer_word_docs_count_zero_for_unseen_and_matrix_needs_a_size():
     bare.fit_on_sequences([[1, 2], [2, 3]])
     with pytest.raises(ValueError, match="specify a dimension"):
         bare.sequences_to_matrix([[1, 2]], mode="tfidf")
+
+
+def test_keras1_slice_x_and_to_categorical_nb_classes():
+    """Keras 1's addition_rnn imports keras.engine.training.slice_X; its to_categorical took
+    `nb_classes`. Keras 2 kept the slicing helper as generic_utils.slice_arrays."""
+    import numpy as np
+
+    from keraslite.compat.keras2_engine import slice_X
+    from keraslite.utils import slice_arrays, to_categorical
+
+    x, y = np.arange(10), np.arange(20).reshape(10, 2)
+    np.testing.assert_array_equal(slice_X(x, 2, 5), x[2:5])
+    np.testing.assert_array_equal(slice_X(x, 7), x[7:])
+    first, second, none = slice_arrays([x, y, None], np.array([1, 3]))
+    np.testing.assert_array_equal(first, [1, 3])
+    np.testing.assert_array_equal(second, y[[1, 3]])
+    assert none is None
+    np.testing.assert_array_equal(to_categorical([0, 2], nb_classes=4), np.eye(4, dtype="float32")[[0, 2]])
+    with pytest.raises(TypeError, match="disagree"):
+        to_categorical([0, 2], num_classes=3, nb_classes=4)

@@ -17,12 +17,12 @@ from keraslite.utils.image_utils import array_to_img, img_to_array, load_img, sa
 from keraslite.utils.io_utils import disable_interactive_logging, enable_interactive_logging, \
     is_interactive_logging_enabled
 from keraslite.utils.keras_tensors import get_source_inputs, is_keras_tensor
-from keraslite.utils.numerical import normalize, to_categorical
+from keraslite.utils.numerical import normalize, slice_arrays, to_categorical
 from keraslite.utils.preprocessing.sequence import pad_sequences
 from keraslite.utils.rng import set_random_seed
 from keraslite.utils.vis_utils import model_to_dot, plot_model
 
-__all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "get_file", "plot_model",
+__all__ = ["to_categorical", "normalize", "slice_arrays", "pad_sequences", "set_random_seed", "get_file", "plot_model",
            "model_to_dot", "custom_object_scope", "CustomObjectScope", "get_custom_objects",
            "register_keras_serializable", "get_registered_name", "get_registered_object", "Sequence",
            "PyDataset", "Progbar", "print_summary", "serialize_keras_object", "deserialize_keras_object",
