@@ -155,3 +155,28 @@ def test_random_fourier_features_is_cos_of_a_scaled_random_projection():
         layers.RandomFourierFeatures(4, scale=-1.0)
     with pytest.raises(ValueError, match="expects 2-D inputs"):
         layers.RandomFourierFeatures(4)(torch.zeros(2, 3, 4))
+
+
+def test_keras1_weight_attribute_names():
+    """Keras 1 named every layer's weights W, b (U: the recurrent kernel); programs read
+    `K.get_value(layer.W)`. A layer's own attribute of that name still wins."""
+    import keraslite as kl
+
+    model = kl.Sequential([kl.Input((5,)), kl.layers.Embedding(100, 8), kl.layers.LSTM(4), kl.layers.Dense(2)])
+    embedding, lstm, dense = model.layers
+    assert dense.W is dense.kernel and dense.b is dense.bias
+    assert embedding.W is embedding.embeddings
+    assert lstm.W is lstm.cell.kernel and lstm.U is lstm.cell.recurrent_kernel and lstm.b is lstm.cell.bias
+    with pytest.raises(AttributeError):
+        kl.layers.Dense(2).W  # not built: no weights yet
+
+    class OwnW(kl.layers.Layer):
+        def build(self, input_shape):
+            self.W = self.add_weight(shape=(input_shape[-1], 3), initializer="ones")
+
+        def call(self, x):
+            return x @ self.W
+
+    layer = OwnW()
+    layer.build((None, 2))
+    assert tuple(layer.W.shape) == (2, 3)

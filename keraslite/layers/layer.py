@@ -453,6 +453,10 @@ def describe(x):
 
 # ----------------------------------------------------------------------------- Layer
 
+_KERAS1_WEIGHT_NAMES = {"W": ("kernel", "embeddings", "depthwise_kernel"), "b": ("bias",),
+                        "U": ("recurrent_kernel",)}
+
+
 class Layer(nn.Module):
     """Base of every keraslite layer: an nn.Module that builds itself from its first input.
 
@@ -469,6 +473,28 @@ class Layer(nn.Module):
     input_spec = None  # an InputSpec (or a list, one per input) checked on every call
     _wraps_torch_modules = True  # plain torch modules assigned to attributes become TorchModuleWrappers
     _plain_forward = True  # forward() is Layer.forward (calls `call`); False where a subclass overrides it
+
+    def __getattr__(self, name):
+        if name not in _KERAS1_WEIGHT_NAMES:
+            return nn.Module.__getattr__(self, name)
+        try:
+            return nn.Module.__getattr__(self, name)
+        except AttributeError:
+            # Keras 1 called the built-in layers' weights W, b (and U for the recurrent kernel):
+            # `K.get_value(model.layers[0].W)`. They are the weights Keras 2 renamed. Not for a
+            # user's layer class, whose own `self.b = add_weight(name="bias")` registers `b`
+            # only while `hasattr(self, "b")` is False.
+            if not type(self).__module__.startswith("keraslite."):
+                raise
+            cell = (self.__dict__.get("_modules") or {}).get("cell")  # an RNN's weights are its cell's
+            for owner in (self, cell) if cell is not None else (self,):
+                for attr in _KERAS1_WEIGHT_NAMES[name]:
+                    value = owner.__dict__.get(attr)
+                    if value is None:
+                        value = (owner.__dict__.get("_parameters") or {}).get(attr)
+                    if value is not None:
+                        return value
+            raise
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
