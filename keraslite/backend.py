@@ -63,6 +63,40 @@ def set_image_data_format(value):
     _IMAGE_DATA_FORMAT = value
 
 
+def _keras_config_path():
+    """Keras's configuration file: $KERAS_HOME/keras.json, else ~/.keras/keras.json."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return os.path.join(home, "keras.json")
+
+
+def _read_keras_config():
+    """Take floatx, epsilon and the image data format from keras.json, as Keras does at import
+    (Keras 1's `image_dim_ordering`: 'th' / 'tf' too). The file is only read, never written; a
+    file that is not JSON is ignored as Keras ignores it, a bad value is a warning."""
+    import json
+    import warnings
+
+    try:
+        with open(_keras_config_path()) as f:
+            config = json.load(f)
+    except (OSError, ValueError):
+        return
+    if not isinstance(config, dict):
+        return
+    fmt = config.get("image_data_format")
+    if fmt is None and config.get("image_dim_ordering") in ("th", "tf"):
+        fmt = {"th": "channels_first", "tf": "channels_last"}[config["image_dim_ordering"]]
+    for setter, value in ((set_floatx, config.get("floatx")), (set_epsilon, config.get("epsilon")),
+                          (set_image_data_format, fmt)):
+        if value is None:
+            continue
+        try:
+            setter(value)
+        except (TypeError, ValueError) as err:
+            warnings.warn(f"{_keras_config_path()}: {err} The default is kept; fix or remove the entry.",
+                          stacklevel=2)
+
+
 def image_dim_ordering():
     """Keras 1/2 spelling: 'tf' (channels_last) or 'th' (channels_first)."""
     return "tf" if _IMAGE_DATA_FORMAT == "channels_last" else "th"
@@ -74,6 +108,9 @@ def set_image_dim_ordering(dim_ordering):
     if dim_ordering not in formats:
         raise ValueError(f"Unknown dim_ordering {dim_ordering!r}; expected 'tf' or 'th'.")
     set_image_data_format(formats[dim_ordering])
+
+
+_read_keras_config()
 
 
 def standardize_data_format(data_format):

@@ -1,3 +1,8 @@
+import os
+
+import pytest
+
+
 def test_keras1_image_dim_ordering_switches_data_format():
     from keraslite import backend
 
@@ -570,3 +575,34 @@ def test_keras3_top_level_name_scope():
         layer = keraslite.layers.Dense(2)
         out = layer(np.ones((1, 3), "float32"))
     assert tuple(out.shape) == (1, 2)
+
+
+@pytest.mark.parametrize("content, expected", [
+    ('{"image_dim_ordering": "th", "floatx": "float64", "epsilon": 1e-05}', "channels_first float64 1e-05"),
+    ('{"image_data_format": "channels_first", "backend": "tensorflow"}', "channels_first float32 1e-07"),
+    ('not json', "channels_last float32 1e-07"),
+])
+def test_keras_json_is_read_at_import(tmp_path, content, expected):
+    """Keras reads $KERAS_HOME/keras.json (~/.keras/keras.json) at import; Keras 1's file
+    spelled the format image_dim_ordering 'th' / 'tf'."""
+    import subprocess
+    import sys
+
+    (tmp_path / "keras.json").write_text(content)
+    program = "import keraslite.backend as K; print(K.image_data_format(), K.floatx(), K.epsilon())"
+    env = dict(os.environ, KERAS_HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == expected.split()
+
+
+def test_a_bad_keras_json_value_is_a_warning(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "keras.json").write_text('{"image_data_format": "sideways"}')
+    program = "import keraslite.backend as K; print(K.image_data_format())"
+    env = dict(os.environ, KERAS_HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=120)
+    assert result.stdout.strip() == "channels_last"
+    assert "keras.json" in result.stderr and "sideways" in result.stderr
