@@ -727,3 +727,20 @@ def test_build_called_with_a_keyword_shape_and_extra_arguments_keeps_its_build_c
     layer.build(input_shape=(8,), layer_init="random_normal")
     assert layer.built and tuple(layer.w.shape) == (8, 2)
     assert layer.get_build_config() == {"input_shape": [8]}
+
+
+def test_tf_keras2_add_variable_is_add_weight():
+    """tf.keras 2's deprecated Layer.add_variable (the saving guide's ContrivedModel uses it)."""
+    import keraslite as kl
+
+    class Contrived(kl.Model):
+        def __init__(self):
+            super().__init__()
+            self.v = self.add_variable("v", shape=(2, 3), initializer="ones")
+
+        def call(self, x):
+            return x @ self.v
+
+    model = Contrived()
+    assert tuple(model.v.shape) == (2, 3) and model.v.name == "v"
+    np.testing.assert_allclose(model(np.ones((1, 2), "float32")).detach().numpy(), [[2.0, 2.0, 2.0]])

@@ -956,6 +956,10 @@ class Layer(nn.Module):
 
     # ------------------------------------------------------------------ weights
 
+    def add_variable(self, *args, **kwargs):
+        """tf.keras 2's deprecated spelling of add_weight (the same arguments)."""
+        return self.add_weight(*args, **kwargs)
+
     def add_weight(self, *args, **kwargs):
         """Create a weight from its Keras shape; `layout` maps it to the storage layout.
 
