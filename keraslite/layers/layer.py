@@ -453,8 +453,37 @@ def describe(x):
 
 # ----------------------------------------------------------------------------- Layer
 
-_KERAS1_WEIGHT_NAMES = {"W": ("kernel", "embeddings", "depthwise_kernel"), "b": ("bias",),
-                        "U": ("recurrent_kernel",)}
+class _Keras1WeightName:
+    """`layer.W` / `.b` / `.U`: Keras 1 called the built-in layers' weights so
+    (`K.get_value(model.layers[0].W)`); Keras 2 renamed them kernel (or embeddings), bias and
+    recurrent_kernel, and an RNN's are its cell's. A weight, buffer or sublayer the layer
+    registered under the name itself wins, and a user's layer class gets no alias: its own
+    `self.b = add_weight(name="bias")` registers `b` only while `hasattr(self, "b")` is False.
+    A descriptor rather than a `__getattr__`, which every registered-weight lookup would pay."""
+
+    def __init__(self, *targets):
+        self.targets = targets
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, layer, owner=None):
+        if layer is None:
+            return self
+        state = layer.__dict__
+        for store in ("_parameters", "_buffers", "_modules"):
+            if self.name in state.get(store, ()):
+                return state[store][self.name]
+        if type(layer).__module__.startswith("keraslite."):
+            cell = state.get("_modules", {}).get("cell")
+            for source in (layer, cell) if cell is not None else (layer,):
+                for target in self.targets:
+                    value = source.__dict__.get(target)
+                    if value is None:
+                        value = source.__dict__.get("_parameters", {}).get(target)
+                    if value is not None:
+                        return value
+        raise AttributeError(f"'{type(layer).__name__}' object has no attribute '{self.name}'")
 
 
 class Layer(nn.Module):
@@ -474,27 +503,10 @@ class Layer(nn.Module):
     _wraps_torch_modules = True  # plain torch modules assigned to attributes become TorchModuleWrappers
     _plain_forward = True  # forward() is Layer.forward (calls `call`); False where a subclass overrides it
 
-    def __getattr__(self, name):
-        if name not in _KERAS1_WEIGHT_NAMES:
-            return nn.Module.__getattr__(self, name)
-        try:
-            return nn.Module.__getattr__(self, name)
-        except AttributeError:
-            # Keras 1 called the built-in layers' weights W, b (and U for the recurrent kernel):
-            # `K.get_value(model.layers[0].W)`. They are the weights Keras 2 renamed. Not for a
-            # user's layer class, whose own `self.b = add_weight(name="bias")` registers `b`
-            # only while `hasattr(self, "b")` is False.
-            if not type(self).__module__.startswith("keraslite."):
-                raise
-            cell = (self.__dict__.get("_modules") or {}).get("cell")  # an RNN's weights are its cell's
-            for owner in (self, cell) if cell is not None else (self,):
-                for attr in _KERAS1_WEIGHT_NAMES[name]:
-                    value = owner.__dict__.get(attr)
-                    if value is None:
-                        value = (owner.__dict__.get("_parameters") or {}).get(attr)
-                    if value is not None:
-                        return value
-            raise
+    # Keras 1's names of the built-in layers' weights (see _Keras1WeightName).
+    W = _Keras1WeightName("kernel", "embeddings", "depthwise_kernel")
+    b = _Keras1WeightName("bias")
+    U = _Keras1WeightName("recurrent_kernel")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
