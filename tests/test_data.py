@@ -173,3 +173,24 @@ def test_fit_on_a_dataloader_warns_that_shuffle_is_ignored(recwarn):
         _warnings.simplefilter("error")
         model.evaluate(loader, verbose=0)
         model.fit(loader, epochs=1, verbose=0, shuffle=False)
+
+
+def test_keras1_positional_sample_count_of_predict_and_evaluate_generator():
+    """Keras 1's `predict_generator(generator, 2000)` (the small-data blog's bottleneck features)
+    counted samples. On an iterator of known size a count above its batches but within its
+    samples is read so (with a warning); a count within its batches stays Keras 2's steps."""
+    from keraslite.utils.preprocessing.image import ImageDataGenerator
+
+    x = np.random.default_rng(0).random((40, 4, 4, 3)).astype("float32")
+    model = keraslite.Sequential([keraslite.Input((4, 4, 3)), layers.Flatten(), layers.Dense(2)])
+    model.compile("sgd", "mse")
+
+    def flow():
+        return ImageDataGenerator().flow(x, np.zeros((40, 2), "float32"), batch_size=8, shuffle=False)
+
+    with pytest.warns(UserWarning, match="taken as a number of samples"):
+        out = model.predict_generator(flow(), 40)
+    np.testing.assert_allclose(out, model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
+    assert model.predict_generator(flow(), 3).shape == (24, 2)  # Keras 2: 3 batches
+    with pytest.warns(UserWarning, match="5 batches"):
+        model.evaluate_generator(flow(), 40)

@@ -1377,10 +1377,32 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                initial_epoch=initial_epoch)
 
 
+def _steps_or_keras1_samples(generator, steps, what):
+    """Keras 1's `predict_generator(generator, val_samples)` / `evaluate_generator(...)` counted
+    samples where Keras 2's second argument counts batches. For an iterator that knows its size
+    (ImageDataGenerator's flows, Sequences with `n` and `batch_size`), a count above its number
+    of batches but within its number of samples can only mean samples: as batches it would run
+    past the end of the data and repeat it."""
+    import math
+
+    try:
+        batches = len(generator)
+    except TypeError:
+        return steps
+    samples, batch_size = getattr(generator, "n", None), getattr(generator, "batch_size", None)
+    if isinstance(steps, int) and samples and batch_size and batches < steps <= samples:
+        warn_user(f"{what}(generator, {steps}): the generator has {samples} samples in {batches} batches, so "
+                  f"{steps} is taken as a number of samples (Keras 1's val_samples), {math.ceil(steps / batch_size)} "
+                  f"batches. In Keras 2 and later the second argument counts batches (steps).")
+        return math.ceil(steps / batch_size)
+    return steps
+
+
 def evaluate_generator(model, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
                        use_multiprocessing=False, verbose=0, val_samples=None, **kwargs):
     if val_samples is not None and steps is None:
         generator, steps = _peek_steps(generator, val_samples)
+    steps = _steps_or_keras1_samples(generator, steps, "evaluate_generator")
     return evaluate(model, generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
 
@@ -1388,4 +1410,5 @@ def predict_generator(model, generator, steps=None, callbacks=None, max_queue_si
                       use_multiprocessing=False, verbose=0, val_samples=None, **kwargs):
     if val_samples is not None and steps is None:
         generator, steps = _peek_steps(generator, val_samples)
+    steps = _steps_or_keras1_samples(generator, steps, "predict_generator")
     return predict(model, generator, steps=steps, callbacks=callbacks, verbose=verbose)
