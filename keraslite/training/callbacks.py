@@ -904,7 +904,7 @@ class TensorBoard(Callback):
                                                 ("embeddings_metadata", embeddings_metadata),
                                                 ("embeddings_layer_names", kwargs.get("embeddings_layer_names")),
                                                 ("embeddings_data", kwargs.get("embeddings_data")))
-                       if value is not None and value is not False and not (isinstance(value, int) and value == 0)]
+                       if value is not None and not (isinstance(value, int) and not value)]  # 0 / False: off
         if unsupported:
             warnings.warn(f"TensorBoard: {', '.join(unsupported)} given, but keraslite writes no embedding "
                           "projector files (they are TensorFlow checkpoints); the scalar and histogram logs "
