@@ -106,12 +106,12 @@ class _TiedOutput(layers.Layer):
         return torch.softmax(h @ self.table_layer.embeddings.T, dim=-1)
 
 
-def _shared_embedding_model(regularizer, tied):
+def _shared_embedding_model(regularizer, tied, vocab=100):
     import keraslite
 
     torch.manual_seed(0)
     a, b = keraslite.Input((5,), dtype="int64"), keraslite.Input((3,), dtype="int64")
-    emb = layers.Embedding(100, 6, embeddings_regularizer=regularizer)
+    emb = layers.Embedding(vocab, 6, embeddings_regularizer=regularizer)
     pooled = layers.Add()([layers.GlobalAveragePooling1D()(emb(a)), layers.GlobalAveragePooling1D()(emb(b))])
     h = layers.Dense(6)(pooled)
     out = _TiedOutput(emb)(h) if tied else layers.Dense(100, activation="softmax")(h)
@@ -127,9 +127,10 @@ def _user_changes_grads(model):
             w.grad.add_(1.0)
 
 
+@pytest.mark.parametrize("vocab", [100, 3000])
 @pytest.mark.parametrize("regularizer", [None, "l2"])
 @pytest.mark.parametrize("tied", [False, True])
-def test_fit_with_kept_table_gradients_equals_the_dense_path(monkeypatch, regularizer, tied):
+def test_fit_with_kept_table_gradients_equals_the_dense_path(monkeypatch, regularizer, tied, vocab):
     """On the CPU fit keeps an Embedding table's gradient between steps and adds lookups into
     it; a shared layer (two lookups), a regularizer and a tied weight add dense gradients into
     the same buffer. The trained weights must equal those of torch's own embedding backward."""
@@ -142,10 +143,16 @@ def test_fit_with_kept_table_gradients_equals_the_dense_path(monkeypatch, regula
     calls = []
     apply = embedding_mod._LookupIntoGrad.apply
     monkeypatch.setattr(embedding_mod._LookupIntoGrad, "apply", lambda *a: calls.append(1) or apply(*a))
-    kept = _shared_embedding_model(regularizer, tied)
+    kept = _shared_embedding_model(regularizer, tied, vocab)
     initial = kept.get_weights()
     kept_history = kept.fit([xa, xb], y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
     assert calls, "the kept-gradient lookup was not used"
+    table = next(layer.embeddings for layer in kept._flatten_layers() if isinstance(layer, embedding_mod.Embedding))
+    # A step's 64 lookups are a small part of 3000 rows: only they are zeroed, unless a dense
+    # gradient (regularizer, tied weight) also wrote into the buffer.
+    written = table._keraslite_written_rows
+    partial = written.valid_for(table.grad) and written.rows is not None
+    assert partial == (vocab == 3000 and not regularizer and not tied)
     tables = {id(layer.embeddings) for layer in kept._flatten_layers()
               if isinstance(layer, embedding_mod.Embedding)}
     assert all(p.grad is None for p in kept.trainable_weights if id(p) not in tables), \
@@ -156,7 +163,7 @@ def test_fit_with_kept_table_gradients_equals_the_dense_path(monkeypatch, regula
     kept_history["loss"] += kept.fit([xa, xb], y, batch_size=8, epochs=1, shuffle=False, verbose=0).history["loss"]
 
     monkeypatch.setattr(loop, "_embedding_tables", lambda model, params: [])
-    dense = _shared_embedding_model(regularizer, tied)
+    dense = _shared_embedding_model(regularizer, tied, vocab)
     dense.set_weights(initial)
     calls.clear()
     dense_history = dense.fit([xa, xb], y, batch_size=8, epochs=2, shuffle=False, verbose=0).history

@@ -13,7 +13,9 @@ step; on a CPU a 20000 x 128 table's fresh 10 MB costs more in page faults than 
 backward. While the fit loop's built-in step runs its forward pass inside `grads_into_buffers()`,
 lookups on a trainable table add their gradient straight into the table's `.grad`, which the loop
 keeps from step to step and zeroes in place (`zero_kept_grads`). The numbers are those of the
-dense path: the same rows receive the same sums. Other gradient paths into the table (a
+dense path: the same rows receive the same sums. Zeroing a kept buffer touches only the rows the
+lookups wrote since the last zeroing, when nothing else wrote into it meanwhile (its version
+counter says so); otherwise, or when those rows are a large part of the table, the whole buffer. Other gradient paths into the table (a
 regularizer, a tied weight) still accumulate into the same `.grad` as usual. Outside that block
 (user loops, `torch.autograd.grad`, GradientTape) lookups are plain `F.embedding`.
 """
@@ -42,11 +44,52 @@ def grads_into_buffers():
         _INTO_BUFFERS[0] = False
 
 
+class _WrittenRows:
+    """The rows of one table's kept gradient that lookups have written since it was last zeroed.
+    Valid while `buffer` is still the table's `.grad` and its version counter is the one seen
+    after the last write, i.e. nothing but those lookups has written into it since."""
+
+    __slots__ = ("buffer", "version", "rows", "count")
+
+    def __init__(self, buffer):
+        self.buffer, self.version, self.rows, self.count = buffer, buffer._version, [], 0
+
+    def valid_for(self, buffer):
+        return self.buffer is buffer and self.version == buffer._version
+
+
 def zero_kept_grads(tables):
-    """Zero, in place, the gradient buffers kept on `tables` (those that have one)."""
+    """Zero, in place, the gradient buffers kept on `tables` (those that have one): only the rows
+    the lookups wrote when that is all that was written (a batch reads a few thousand rows of a
+    table that may have tens of thousands), the whole buffer otherwise."""
     for table in tables:
-        if table.grad is not None:
-            table.grad.zero_()
+        buffer = table.grad
+        if buffer is None:
+            continue
+        written = getattr(table, "_keraslite_written_rows", None)
+        if written is not None and written.valid_for(buffer) and written.rows is not None:
+            if written.rows:
+                buffer.index_fill_(0, torch.cat(written.rows) if len(written.rows) > 1 else written.rows[0], 0)
+        else:
+            buffer.zero_()
+        table._keraslite_written_rows = _WrittenRows(buffer)
+
+
+def _note_written(table, buffer, before, rows):
+    """Record that a lookup's backward added into `rows` of `buffer` (whose version was `before`
+    just ahead of the add); an unexplained write since the last record makes the next zeroing whole."""
+    written = getattr(table, "_keraslite_written_rows", None)
+    if written is None or written.buffer is not buffer or written.version != before:
+        written = _WrittenRows(buffer)
+        written.rows = None  # something else wrote into it: zero it whole next time
+    elif written.rows is not None:
+        written.count += rows.numel()
+        if written.count * 3 > buffer.shape[0]:
+            written.rows = None  # beyond about a third of the rows a whole zeroing is cheaper
+        else:
+            written.rows.append(rows)
+    written.version = buffer._version
+    table._keraslite_written_rows = written
 
 
 class _LookupIntoGrad(torch.autograd.Function):
@@ -66,6 +109,8 @@ class _LookupIntoGrad(torch.autograd.Function):
         buffer = table.grad
         if buffer is None:
             buffer = table.grad = torch.zeros_like(table)
+            table._keraslite_written_rows = _WrittenRows(buffer)
+        before = buffer._version
         if not grad.is_contiguous() and grad.dim() > 2:
             # A fused RNN's input gradient comes time-major (strides of a (time, batch, dim)
             # tensor): walking the leading dimensions in memory order reads it without the
@@ -74,7 +119,9 @@ class _LookupIntoGrad(torch.autograd.Function):
             permuted = grad.permute(*order, grad.dim() - 1)
             if permuted.is_contiguous():
                 grad, indices = permuted, indices.permute(*order)
-        buffer.index_add_(0, indices.reshape(-1), grad.reshape(-1, grad.shape[-1]).to(buffer.dtype))
+        rows = indices.reshape(-1)
+        buffer.index_add_(0, rows, grad.reshape(-1, grad.shape[-1]).to(buffer.dtype))
+        _note_written(table, buffer, before, rows)
         return None, None
 
 
