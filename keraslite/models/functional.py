@@ -1791,11 +1791,20 @@ def functional_from_config(cls, config, custom_objects=None):
     config = dict(config)
     created = {}
     pending = collections.OrderedDict()
+    # Keras 2 counts a built-in first node (inputs -> outputs) on nested graph models; a
+    # Sequential has one when it was built as a graph, i.e. its layers start with an InputLayer
+    # (tf.keras builds a Sequential that way even without an input shape, on its first call).
+    # keraslite's Sequential keeps no such node, so Keras 2 indices to it are one too high.
+    graph_sequentials = set()
     for layer_data in config["layers"]:
         layer = _deserialize_layer(layer_data, custom_objects)
         name = layer_data.get("name") or layer_data.get("config", {}).get("name")
         created[name] = layer
         pending[name] = list(layer_data.get("inbound_nodes", []))
+        inner = layer_data.get("config", {}).get("layers") if isinstance(layer_data.get("config"), dict) else None
+        if (isinstance(layer, Model) and getattr(layer, "_graph", None) is None and isinstance(inner, list)
+                and inner and isinstance(inner[0], dict) and inner[0].get("class_name") == "InputLayer"):
+            graph_sequentials.add(name)
 
     def tensor_at(layer_name, node_index, tensor_index, nested_offset):
         if layer_name not in created:
@@ -1803,7 +1812,8 @@ def functional_from_config(cls, config, custom_objects=None):
         layer = created[layer_name]
         if isinstance(layer, InputLayer):
             return layer.output
-        if nested_offset and isinstance(layer, Model) and getattr(layer, "_graph", None) is not None:
+        if nested_offset and isinstance(layer, Model) and (getattr(layer, "_graph", None) is not None
+                                                           or layer_name in graph_sequentials):
             node_index -= 1
         if node_index >= len(layer._inbound_nodes):
             raise IndexError(node_index)
