@@ -16,7 +16,7 @@ import keraslite
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "tf_keras")
 EXPECTED = np.load(os.path.join(HERE, "expected.npz"))
-NAMES = ["mlp", "cnn", "conv1d", "rnn", "rnn_variants", "functional", "transformer"]
+NAMES = ["mlp", "cnn", "conv1d", "rnn", "rnn_variants", "functional", "transformer", "nested", "conv_extra"]
 
 
 def _io(name):
@@ -64,3 +64,18 @@ def test_loaded_keras2_model_continues_training():
     history = model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     assert int(model.optimizer.iterations) == int(before) + 4
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_compiled_untrained_keras2_file_loads_without_an_optimizer_warning():
+    """tf.keras 2.11+ saves only the iteration count of an optimizer that never trained; that
+    is its whole state, so loading restores it quietly (a warning would claim state was lost)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = keraslite.saving.load_model(os.path.join(HERE, "mlp_untrained.h5"))
+    x, expected = _io("mlp_untrained")
+    np.testing.assert_allclose(_predict(model, x)[0], expected[0], rtol=1e-5, atol=1e-6)
+    assert int(model.optimizer.iterations) == 0
+    model.fit(x, np.argmax(expected[0], axis=-1), epochs=1, batch_size=8, verbose=0)
+    assert int(model.optimizer.iterations) == 4

@@ -499,6 +499,11 @@ def set_optimizer_values(model, values, filepath):
     """Restore optimizer state (iteration, learning_rate, slots, in Keras order); a mismatch warns,
     as in Keras."""
     optimizer = model.optimizer
+    if len(values) == 1 and np.ndim(values[0]) == 0 and hasattr(getattr(optimizer, "iterations", None), "assign"):
+        # Only the step counter: saved (tf.keras 2.11+) from an optimizer that was never built,
+        # i.e. compiled but not trained. There are no slots to restore.
+        optimizer.iterations.assign(int(values[0]))
+        return
     try:
         if hasattr(optimizer, "build") and not getattr(optimizer, "built", False):
             optimizer.build(model.trainable_weights)
