@@ -645,6 +645,18 @@ class Optimizer:
             else:
                 v.assign(w)
 
+    def _state_from_tf_keras(self, values):
+        """A tf.keras 2.11+ file's optimizer state (iteration, then the slots) with this
+        optimizer's set of variables, apart from the learning rate (which such files keep in the
+        optimizer config, not as a variable). The same for most optimizers; SGD and Nadam keep a
+        different set there."""
+        return values
+
+    def _tf_keras_variable_count(self):
+        """How many variables a tf.keras 2.11+ file holds for this optimizer's layout: all of
+        `variables` but the learning rate."""
+        return len(self.variables) - (0 if callable(self._learning_rate) else 1)
+
     def save_own_variables(self, store):
         for i, w in enumerate(self.get_weights()):
             store[str(i)] = w

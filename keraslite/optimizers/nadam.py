@@ -29,9 +29,8 @@ class Nadam(Optimizer):
     def _update(self, params, grads, slots, lr, step):
         # Keras computes these coefficients in float32 (the variables' dtype); so do we.
         f32 = np.float32
-        b1, b2 = f32(self.beta_1), f32(self.beta_2)
-        u_t = b1 * (f32(1) - f32(0.5) * f32(0.96) ** f32(step))
-        u_t1 = b1 * (f32(1) - f32(0.5) * f32(0.96) ** f32(step + 1))
+        b2 = f32(self.beta_2)
+        u_t, u_t1 = self._u(step), self._u(step + 1)
         prod_t = f32(self._u_product) * u_t
         prod_t1 = prod_t * u_t1
         self._u_product = float(prod_t)
@@ -48,6 +47,20 @@ class Nadam(Optimizer):
         torch._foreach_sqrt_(denom)
         torch._foreach_add_(denom, self.epsilon)
         torch._foreach_addcdiv_(params, m_hat, denom, value=-lr)
+
+    def _u(self, step):
+        f32 = np.float32
+        return f32(self.beta_1) * (f32(1) - f32(0.5) * f32(0.96) ** f32(step))
+
+    def _state_from_tf_keras(self, values):
+        # tf.keras 2.11+ keeps the running product outside its saved variables: rebuild it
+        # from the iteration count, as the uninterrupted run had it.
+        if self.built and len(values) == self._tf_keras_variable_count() - 1 and np.ndim(values[0]) == 0:
+            product = np.float32(1)
+            for step in range(1, int(values[0]) + 1):
+                product = np.float32(product * self._u(step))
+            return list(values) + [np.asarray(product, dtype="float32")]
+        return values
 
     @property
     def variables(self):

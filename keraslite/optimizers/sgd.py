@@ -21,6 +21,15 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         self._slot_names = ("momentum",) if momentum != 0 else ()
 
+    def _state_from_tf_keras(self, values):
+        # tf.keras 2.11+ gives SGD a momentum slot per weight even at momentum 0, where it holds
+        # the last step's -lr * g and is multiplied by 0 at the next: no state. Keras 3 creates
+        # none then.
+        extra = len(values) - self._tf_keras_variable_count()
+        if self.momentum == 0 and self.built and extra == len(self._params) and extra > 0:
+            return list(values[:-extra])
+        return values
+
     def _update(self, params, grads, slots, lr, step):
         if self.momentum == 0:
             torch._foreach_add_(params, grads, alpha=-lr)

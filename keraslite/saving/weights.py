@@ -507,6 +507,8 @@ def set_optimizer_values(model, values, filepath):
     try:
         if hasattr(optimizer, "build") and not getattr(optimizer, "built", False):
             optimizer.build(model.trainable_weights)
+        if hasattr(optimizer, "_state_from_tf_keras"):
+            values = optimizer._state_from_tf_keras(values)
         values = _with_learning_rate(optimizer, values)
         if hasattr(optimizer, "set_weights"):
             optimizer.set_weights(values)
