@@ -6,6 +6,7 @@ from keraslite.optimizers.base import Optimizer
 
 
 class Adadelta(Optimizer):
+    _optimizer_v2_slots = {"accum_grad": "accumulated_grad", "accum_var": "accumulated_delta_var"}
     _slot_names = ("accumulated_grad", "accumulated_delta_var")
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None, clipnorm=None, clipvalue=None,

@@ -6,6 +6,8 @@ from keraslite.optimizers.base import Optimizer
 
 
 class Adagrad(Optimizer):
+    _optimizer_v2_slots = {"accumulator": "accumulator"}
+
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None, name=None,

@@ -7,6 +7,7 @@ from keraslite.optimizers.base import Optimizer
 
 
 class Adamax(Optimizer):
+    _optimizer_v2_slots = {"m": "momentum", "v": "norm"}
     _slot_names = ("momentum", "norm")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None, clipnorm=None,

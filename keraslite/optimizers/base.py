@@ -85,6 +85,9 @@ class Optimizer:
 
     _slot_names = ()
     _slot_initial = {}      # slot name -> constant initial value (default 0)
+    # The names tf.keras's OptimizerV2 (TF 2.0-2.10, tf.keras.optimizers.legacy) gave this
+    # optimizer's slots in saved files -> keraslite's slot names.
+    _optimizer_v2_slots = {}
     _grads_in_keras_layout = False  # set by step() while a subclass's apply() has fit's gradients
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
@@ -651,6 +654,40 @@ class Optimizer:
         optimizer config, not as a variable). The same for most optimizers; SGD and Nadam keep a
         different set there."""
         return values
+
+    def _load_optimizer_v2_state(self, named_values):
+        """Restore the state an OptimizerV2 file holds as (name, array) pairs: `<Opt>/iter:0`, then
+        `<Opt>/<weight path>/<slot>:0` slot by slot, each over every weight in order (Keras 3
+        interleaves them per weight instead). Scalars other than the iteration count (Nadam's
+        `momentum_cache`) are rebuilt by the optimizer. Raises ValueError on a mismatch."""
+        iterations, slots = None, {}
+        for name, value in named_values:
+            parts = name.rsplit(":", 1)[0].split("/")
+            if parts[-1] in ("iter", "iterations") and np.ndim(value) == 0:
+                iterations = int(value)
+            elif len(parts) >= 3:
+                slots.setdefault(parts[-1], []).append(value)
+        unknown = sorted(set(slots) - set(self._optimizer_v2_slots))
+        if iterations is None or unknown:
+            raise ValueError(f"not the state of a tf.keras {type(self).__name__} (iteration count: {iterations}; "
+                             f"unknown slots: {unknown})")
+        for legacy, values in slots.items():
+            targets = self._slots.get(self._optimizer_v2_slots[legacy])
+            if targets is None or len(targets) != len(values):
+                raise ValueError(f"slot '{legacy}' holds {len(values)} arrays for {len(self._params)} weights")
+            for target, value in zip(targets, values):
+                if tuple(np.shape(value)) != tuple(target.keras_shape):
+                    raise ValueError(f"slot '{legacy}' of '{target.path}' has shape {np.shape(value)}, expected "
+                                     f"{tuple(target.keras_shape)}")
+        for legacy, values in slots.items():
+            for target, value in zip(self._slots[self._optimizer_v2_slots[legacy]], values):
+                target.assign(value)
+        self._iterations = iterations
+        self._state_restored(iterations)
+
+    def _state_restored(self, iterations):
+        """Called after state was restored from a file that lacks some of this optimizer's
+        variables, to rebuild them from the iteration count."""
 
     def _tf_keras_variable_count(self):
         """How many variables a tf.keras 2.11+ file holds for this optimizer's layout: all of

@@ -8,6 +8,7 @@ from keraslite.optimizers.base import Optimizer
 
 
 class Ftrl(Optimizer):
+    _optimizer_v2_slots = {"accumulator": "accumulator", "linear": "linear"}
     _slot_names = ("accumulator", "linear")
 
     def __init__(self, learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,

@@ -11,6 +11,7 @@ from keraslite.optimizers.base import Optimizer
 
 
 class Nadam(Optimizer):
+    _optimizer_v2_slots = {"m": "momentum", "v": "velocity"}
     _slot_names = ("momentum", "velocity")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None, clipnorm=None,
@@ -52,15 +53,23 @@ class Nadam(Optimizer):
         f32 = np.float32
         return f32(self.beta_1) * (f32(1) - f32(0.5) * f32(0.96) ** f32(step))
 
+    def _product_after(self, iterations):
+        product = np.float32(1)
+        for step in range(1, iterations + 1):
+            product = np.float32(product * self._u(step))
+        return product
+
     def _state_from_tf_keras(self, values):
         # tf.keras 2.11+ keeps the running product outside its saved variables: rebuild it
         # from the iteration count, as the uninterrupted run had it.
         if self.built and len(values) == self._tf_keras_variable_count() - 1 and np.ndim(values[0]) == 0:
-            product = np.float32(1)
-            for step in range(1, int(values[0]) + 1):
-                product = np.float32(product * self._u(step))
-            return list(values) + [np.asarray(product, dtype="float32")]
+            return list(values) + [np.asarray(self._product_after(int(values[0])), dtype="float32")]
         return values
+
+    def _state_restored(self, iterations):
+        # tf.keras's OptimizerV2 Nadam saved a `momentum_cache` of its own schedule
+        # (0.96^(0.004 t)); this one follows Keras 3's (0.96^t).
+        self._u_product = float(self._product_after(iterations))
 
     @property
     def variables(self):

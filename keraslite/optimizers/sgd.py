@@ -7,6 +7,8 @@ from keraslite.optimizers.base import Optimizer
 
 
 class SGD(Optimizer):
+    _optimizer_v2_slots = {"momentum": "momentum"}
+
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, clipnorm=None,
                  clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
                  loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):

@@ -181,12 +181,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             if compile_from_config(model, training_config, filepath, custom_objects=custom_objects):
                 with W.reading(filepath):
                     group = f.get("optimizer_weights")
-                    values = []
+                    values, names = [], []
                     if group is not None:
                         names = W.load_attributes(group, "weight_names")
                         values = [W.read_dataset(group[n], f"optimizer_weights/{n}") for n in names]
                 if values:
-                    W.set_optimizer_values(model, values, filepath)
+                    W.set_optimizer_values(model, values, filepath, names=[str(n) for n in names])
     return model
 
 

@@ -495,10 +495,19 @@ def read_keras3_weights(h5file, model, filepath, skip_mismatch=False, load_optim
             set_optimizer_values(model, values, filepath)
 
 
-def set_optimizer_values(model, values, filepath):
-    """Restore optimizer state (iteration, learning_rate, slots, in Keras order); a mismatch warns,
-    as in Keras."""
+def set_optimizer_values(model, values, filepath, names=None):
+    """Restore optimizer state (iteration, learning_rate, slots, in Keras order; or, with the
+    `names` of a tf.keras OptimizerV2 file, by slot name); a mismatch warns, as in Keras."""
     optimizer = model.optimizer
+    if names and str(names[0]).rsplit(":", 1)[0].endswith("/iter") and hasattr(optimizer, "_load_optimizer_v2_state"):
+        try:
+            if not getattr(optimizer, "built", False):
+                optimizer.build(model.trainable_weights)
+            optimizer._load_optimizer_v2_state(list(zip(names, values)))
+        except Exception as e:  # Keras too treats optimizer state as best effort
+            warnings.warn(f"Could not restore the optimizer state from '{filepath}' ({e}); the optimizer starts "
+                          "fresh.", stacklevel=3)
+        return
     if len(values) == 1 and np.ndim(values[0]) == 0 and hasattr(getattr(optimizer, "iterations", None), "assign"):
         # Only the step counter: saved (tf.keras 2.11+) from an optimizer that was never built,
         # i.e. compiled but not trained. There are no slots to restore.
