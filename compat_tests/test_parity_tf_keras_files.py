@@ -16,7 +16,8 @@ import keraslite
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "tf_keras")
 EXPECTED = np.load(os.path.join(HERE, "expected.npz"))
-NAMES = ["mlp", "cnn", "conv1d", "rnn", "rnn_variants", "functional", "transformer", "nested", "conv_extra"]
+NAMES = ["mlp", "cnn", "conv1d", "rnn", "rnn_variants", "functional", "transformer", "nested", "conv_extra", "convlstm",
+         "hard_sigmoid", "image_layers"]
 
 
 def _io(name):
@@ -138,3 +139,33 @@ def test_optimizer_v2_slots_are_restored_by_name(name):
             np.testing.assert_array_equal(target.numpy(), group[n][()])
             checked += 1
     assert checked == sum(len(slots) for slots in opt._slots.values())  # every slot came from the file
+
+
+def test_keras2_hard_sigmoid_is_kept_and_saving_it_warns(tmp_path):
+    """A Keras 2 file's 'hard_sigmoid' is Keras 2's (slope 0.2). keraslite writes Keras 3 files,
+    where that name means Keras 3's (slope 1/6): saving such a model says so."""
+    model = keraslite.saving.load_model(os.path.join(HERE, "hard_sigmoid.h5"))
+    x, expected = _io("hard_sigmoid")
+    np.testing.assert_allclose(_predict(model, x)[0], expected[0], rtol=1e-5, atol=1e-5)
+    with pytest.warns(UserWarning, match="Keras 2's hard_sigmoid"):
+        model.save(tmp_path / "again.keras")
+    # In code, and in Keras 3 files, the name is Keras 3's function.
+    assert keraslite.activations.get("hard_sigmoid")(keraslite.ops.convert_to_tensor([1.0])).item() == \
+        pytest.approx(4 / 6)
+
+
+def test_keras2_json_config_reads_hard_sigmoid_as_keras2_did():
+    """tf.keras's `to_json()` is the model config plus `keras_version`; model_from_json then
+    reads names as that version meant them."""
+    import json
+
+    import h5py
+
+    with h5py.File(os.path.join(HERE, "hard_sigmoid.h5"), "r") as f:
+        config = json.loads(f.attrs["model_config"])
+        config["keras_version"] = f.attrs["keras_version"]
+        config["backend"] = "tensorflow"
+    model = keraslite.models.model_from_json(json.dumps(config))
+    model.load_weights(os.path.join(HERE, "hard_sigmoid_weights.h5"))
+    x, expected = _io("hard_sigmoid")
+    np.testing.assert_allclose(_predict(model, x)[0], expected[0], rtol=1e-5, atol=1e-5)

@@ -3,6 +3,7 @@
 `softmax` and `sigmoid` record their input as `_keras_logits` on the output so that
 crossentropy losses (keraslite.losses) can be computed stably from logits, as Keras 3 does.
 """
+import contextlib
 import functools
 import inspect
 import math
@@ -113,6 +114,21 @@ def hard_sigmoid(x):
 
 def hard_sigmoid_legacy(x):
     return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+
+
+# Configs written by Keras 1 / 2 name Keras 2's hard_sigmoid "hard_sigmoid" (slope 0.2: the
+# default recurrent activation of Keras 2.0-2.2's LSTM / GRU and of tf.keras 2's ConvLSTM);
+# while such a config is rebuilt (`keras2_names()`), the name resolves to that function.
+_KERAS2_NAMES = [False]
+
+
+@contextlib.contextmanager
+def keras2_names():
+    saved, _KERAS2_NAMES[0] = _KERAS2_NAMES[0], True
+    try:
+        yield
+    finally:
+        _KERAS2_NAMES[0] = saved
 
 
 def hard_silu(x):
@@ -228,7 +244,7 @@ def _symbolic_aware(fn):
 
 for _name, _fn in list(globals().items()):
     if inspect.isfunction(_fn) and _fn.__module__ == __name__ and not _name.startswith("_") and _name not in (
-            "linear", "warn_if_single_class", "get", "serialize", "deserialize"):
+            "linear", "warn_if_single_class", "get", "serialize", "deserialize", "keras2_names"):
         globals()[_name] = _symbolic_aware(_fn)
 swish, hard_swish = silu, hard_silu
 
@@ -265,6 +281,8 @@ def get(identifier):
         if isinstance(identifier, dict):
             identifier = identifier.get("name")
     if isinstance(identifier, str):
+        if _KERAS2_NAMES[0] and identifier == "hard_sigmoid":
+            return hard_sigmoid_legacy
         fn = _ALL.get(identifier) or _ALL.get(identifier.lower())
         if fn is None:
             from keraslite.saving.registry import get_registered_object
@@ -283,6 +301,11 @@ def serialize(fn):
     """A built-in activation serializes to its name; a custom one to Keras's function dict."""
     if fn is None:
         return "linear"
+    if fn is hard_sigmoid_legacy:
+        warnings.warn("Keras 2's hard_sigmoid (clip(0.2 x + 0.5), from a Keras 1/2 file) is written as "
+                      "'hard_sigmoid', which Keras 3 reads as its own relu6(x + 3) / 6: a model saved now and "
+                      "loaded again computes slightly different outputs.", stacklevel=2)
+        return "hard_sigmoid"
     # (tf.nn.softmax and the other tf functions equal to a built-in one carry its name)
     name = _NAMES.get(fn) or getattr(fn, "_keras_activation", None)
     if name is not None:

@@ -263,6 +263,10 @@ class _SpatialDropout(Layer):
     rank = None
 
     def __init__(self, rate, seed=None, data_format=None, **kwargs):
+        # tf.keras 2 wrote Dropout's `noise_shape: null` into spatial dropouts' configs; the
+        # shape is fixed by the layer (one draw per sample and channel), so any other value is an error.
+        if kwargs.get("noise_shape", "absent") is None:
+            kwargs.pop("noise_shape")
         super().__init__(**kwargs)
         self.rate = _check_rate(self, rate)
         self.seed = seed

@@ -8,6 +8,7 @@ the training loop and optimizers (keraslite.training, keraslite.optimizers) are 
 through `model.compile`, `model._compile_config`, `optimizer.get_config()` and
 `keraslite.optimizers.get`.
 """
+import contextlib
 import inspect
 import json
 import warnings
@@ -40,7 +41,13 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
         config = json.loads(json_string)
     except (TypeError, ValueError, RecursionError) as e:
         raise ValueError(f"model_from_json: the argument is not valid JSON ({e}).") from e
-    return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    from keraslite import activations
+    from keraslite.saving.hdf5 import keras2_version
+
+    # Keras 1/2's to_json() records its version: names then mean what they meant there.
+    version = config.get("keras_version") if isinstance(config, dict) else None
+    with activations.keras2_names() if keras2_version(version) else contextlib.nullcontext():
+        return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
 def _yaml(what):
