@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+import keraslite
 import keraslite as keras
 from keraslite import layers, ops
 
@@ -744,3 +745,62 @@ def test_tf_keras2_add_variable_is_add_weight():
     model = Contrived()
     assert tuple(model.v.shape) == (2, 3) and model.v.name == "v"
     np.testing.assert_allclose(model(np.ones((1, 2), "float32")).detach().numpy(), [[2.0, 2.0, 2.0]])
+
+
+# ------------------------------------------------------------------ automatic configs (no get_config)
+
+class _Residual(keraslite.Model):
+    """A subclassed model that defines no get_config (Hands-On ML's ResidualRegressor style)."""
+
+    def __init__(self, output_dim, hidden=8, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = keraslite.layers.Dense(hidden, activation="relu")
+        self.out = keraslite.layers.Dense(output_dim)
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+@pytest.mark.parametrize("name", ["m.keras", "m.h5", "m_savedmodel"])
+def test_subclassed_model_without_get_config_saves_and_loads(name, tmp_path):
+    x = np.random.default_rng(1).standard_normal((6, 3)).astype("float32")
+    model = _Residual(2, hidden=5)
+    model.compile("adam", "mse")
+    model.fit(x, np.zeros((6, 2), "float32"), epochs=1, verbose=0)
+    assert {k: model.get_config()[k] for k in ("output_dim", "hidden")} == {"output_dim": 2, "hidden": 5}
+    path = str(tmp_path / name)
+    model.save(path)
+    loaded = keraslite.models.load_model(path, custom_objects={"_Residual": _Residual})
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+class _TakesALayer(keraslite.layers.Layer):
+    def __init__(self, inner, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def call(self, x):
+        return self.inner(x)
+
+
+def test_layer_with_non_plain_arguments_and_no_get_config_refuses_to_save(tmp_path):
+    """Its constructor needs a layer object, which no config can hold: saving says so before a
+    file is written, as Keras does (NotImplementedError), instead of a file that cannot load."""
+    inp = keraslite.Input((3,))
+    model = keraslite.Model(inp, _TakesALayer(keraslite.layers.Dense(2))(inp))
+    path = tmp_path / "m.keras"
+    with pytest.raises(NotImplementedError, match=r"_TakesALayer .*needs \['inner'\].*get_config\(\)"):
+        model.save(str(path))
+    assert not path.exists()
+    model.save_weights(str(tmp_path / "m.weights.h5"))  # weights alone still save
+
+
+def test_constructor_without_kwargs_gets_only_its_own_arguments():
+    class Plain(keraslite.layers.Layer):
+        def __init__(self, size):
+            super().__init__()
+            self.size = size
+
+    config = Plain(4).get_config()
+    assert config == {"size": 4}
+    assert Plain.from_config(config).size == 4

@@ -508,6 +508,14 @@ class Layer(nn.Module):
     b = _Keras1WeightName("bias")
     U = _Keras1WeightName("recurrent_kernel")
 
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        # A layer class written outside keraslite may leave out get_config(): as in Keras 3, its
+        # config is then the arguments it was constructed with (see _auto_config).
+        if not cls.__module__.startswith("keraslite."):
+            self.__dict__["_init_arguments"] = (args, kwargs)
+        return self
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # Keras-1 argument spellings (init=, output_dim=, nb_filter=, ...) are translated in
@@ -1253,6 +1261,8 @@ class Layer(nn.Module):
             config["batch_input_shape"] = list(self._batch_input_shape)
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers_mod.serialize(self.activity_regularizer)
+        if type(self).get_config is Layer.get_config:
+            return with_auto_config(self, config)
         return config
 
     @classmethod
@@ -1716,3 +1726,70 @@ def _from_list(shape):
     if isinstance(shape, dict):
         return {k: _from_list(v) for k, v in shape.items()}
     return shape
+
+
+# ----------------------------------------------------------------------------- automatic configs
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return isinstance(value, _PLAIN) and not isinstance(value, np.ndarray)
+
+
+def _auto_config(layer):
+    """The arguments a layer of a user class was constructed with, by parameter name, when they
+    are all plain values (str, int, float, bool, None, and lists / dicts of them); else None."""
+    captured = layer.__dict__.get("_init_arguments")
+    if captured is None:
+        return None
+    args, kwargs = captured
+    try:
+        signature = inspect.signature(type(layer).__init__)
+        bound = signature.bind(layer, *args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    values = {}
+    for name, value in list(bound.arguments.items())[1:]:
+        kind = signature.parameters[name].kind
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            if value:
+                return None  # positional extras have no name to be passed back by
+        elif kind is inspect.Parameter.VAR_KEYWORD:
+            values.update(value)
+        else:
+            values[name] = value
+    return values if _plain(values) else None
+
+
+def with_auto_config(layer, config):
+    """`config` (the base Layer / Model config) completed as Keras 3 completes it for a class that
+    does not define get_config(): with the constructor's arguments. Keys the constructor cannot
+    take (it has no **kwargs) are left out. A constructor that needs arguments that are not plain
+    values cannot be rebuilt from a config: NotImplementedError, as in Keras."""
+    auto = _auto_config(layer)
+    try:
+        signature = inspect.signature(type(layer).__init__)
+    except (TypeError, ValueError):
+        return config
+    parameters = list(signature.parameters.values())[1:]
+    if auto is None:
+        required = [p.name for p in parameters if p.default is inspect.Parameter.empty
+                    and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        if required and "_init_arguments" in layer.__dict__:
+            raise NotImplementedError(
+                f"{type(layer).__name__} '{layer.name}' cannot be serialized: it was constructed with arguments "
+                f"that are not plain values (its __init__ needs {required}), and the class does not define "
+                f"get_config(). Define get_config() to return the arguments that rebuild it, e.g.\n\n"
+                f"    def get_config(self):\n        config = super().get_config()\n"
+                f"        config.update({{{', '.join(repr(r) + ': self.' + r for r in required)}}})\n"
+                f"        return config\n\nor save only the weights (model.save_weights('model.weights.h5')).")
+        return config
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        accepted = {p.name for p in parameters}
+        config = {k: v for k, v in config.items() if k in accepted}
+    return {**config, **auto}

@@ -41,7 +41,7 @@ class Model(Layer):
             from keraslite.models.functional import Functional
 
             return Functional.__new__(Functional)
-        return super().__new__(cls)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
         if _graph_args(args, kwargs):
@@ -482,7 +482,12 @@ class Model(Layer):
             from keraslite.models.functional import functional_config
 
             return functional_config(self)
-        return {"name": self.name, "trainable": self.trainable}
+        config = {"name": self.name, "trainable": self.trainable}
+        if type(self).get_config is Model.get_config:
+            from keraslite.layers.layer import with_auto_config
+
+            return with_auto_config(self, config)
+        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
