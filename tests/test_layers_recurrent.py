@@ -498,3 +498,40 @@ def test_custom_cell_get_initial_state_gets_the_inputs_dtype():
 
     out = layers.RNN(Cell(4), return_sequences=True)(np.random.default_rng(0).random((2, 5, 1)).astype("float32"))
     assert tuple(out.shape) == (2, 5, 4) and out.dtype == torch.float32
+
+
+def _grad_fn_counts(out):
+    import collections
+
+    seen, counts, todo = set(), collections.Counter(), [out.grad_fn]
+    while todo:
+        fn = todo.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        counts[type(fn).__name__] += 1
+        todo.extend(n for n, _ in fn.next_functions)
+    return counts
+
+
+class _AccumulatingCell(layers.Layer):
+    """A user cell (not one of keraslite's): the RNN layer calls it step by step."""
+
+    state_size = 3
+
+    def call(self, inputs, states):
+        new = states[0] + inputs
+        return new, [new]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: layers.LSTM(4, recurrent_dropout=0.2, return_sequences=True),   # the Python loop over a Keras cell
+    lambda: layers.RNN(_AccumulatingCell(), return_sequences=True),          # a user cell called step by step
+])
+def test_step_loop_splits_the_sequence_once(make):
+    """The per-step loop (recurrent dropout, custom cells) takes its steps from one unbind: a
+    `seq[:, t]` per step gives backward one sequence-sized zero gradient per step, quadratic in
+    the length (an IMDB LSTM with recurrent_dropout took 55 s per batch of 500 steps)."""
+    out = make()(torch.randn(2, 30, 3, requires_grad=True), training=True)
+    counts = _grad_fn_counts(out)
+    assert counts["SelectBackward0"] == 0 and counts["UnbindBackward0"] == 1, counts

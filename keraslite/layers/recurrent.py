@@ -1040,18 +1040,22 @@ class RNN(Layer):
                 lengths = _padded_lengths(mask, self.go_backwards)
                 if lengths is not None:
                     return self._run_padded(sequences, states, lengths)
-            projected = cell.project(sequences, in_mask)  # (batch, time, gates*units), one matmul for all steps
+            # (batch, time, gates*units), one matmul for all steps, split into steps once: the
+            # backward of one `projected[:, t]` per step would build (and zero) a gradient of the
+            # whole sequence per step, which is quadratic in the length.
+            projected = cell.project(sequences, in_mask).unbind(1)
 
             def step(t, s):
-                return cell.step(projected[:, t], s, rec_mask)
+                return cell.step(projected[t], s, rec_mask)
         else:
             kwargs = {}
             if isinstance(cell, Layer) and cell._call_accepts_training:
                 kwargs["training"] = training
             call = cell if callable(cell) else cell.call
+            inputs = sequences.unbind(1) if isinstance(sequences, torch.Tensor) else None
 
             def step(t, s):
-                out, new = call(sequences[:, t], s, **kwargs)
+                out, new = call(inputs[t] if inputs is not None else sequences[:, t], s, **kwargs)
                 return out, (list(new) if isinstance(new, (list, tuple)) else [new])
 
         outputs = []
