@@ -134,10 +134,18 @@ def _label_hint(y_true, y_pred):
         return (f"The labels look one-hot for {classes} classes but the output has extra axes "
                 f"{tuple(y_pred.shape[1:-1])}: add a Flatten (or GlobalAveragePooling) layer before the output "
                 "layer so that it gives (batch, classes).")
-    if classes > 1 and (y_true.ndim < y_pred.ndim or y_true.shape[-1] == 1):
+    if classes > 1 and (y_true.ndim < y_pred.ndim or y_true.shape[-1] == 1) and _whole_numbers(y_true):
         return ("These look like integer class labels: use 'sparse_categorical_crossentropy' (or one-hot encode "
                 "them with keras.utils.to_categorical).")
     return "Reshape the labels to the model's output shape."
+
+
+def _whole_numbers(t):
+    """True for integer labels, or float ones that hold whole numbers only (checked on an error path)."""
+    if not t.is_floating_point():
+        return t.dtype != torch.bool
+    with torch.no_grad():
+        return bool(torch.all(t == torch.round(t)))
 
 
 def _same_shape(fn_name, y_true, y_pred):

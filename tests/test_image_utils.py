@@ -638,3 +638,16 @@ print("mae", total / seen, np.mean(targets, axis=0))
     preds = np.arange(2, 27) * 2.0 + 1.0
     expected = np.abs(preds - np.arange(3, 28)).mean()
     assert out.split()[0] == "mae" and abs(float(out.split()[1]) - expected) < 1e-9
+
+
+@needs_pil
+def test_image_dataset_takes_tf_2_5_smart_resize(image_dir):
+    """TF 2.5's `smart_resize=True` (Deep Learning with Python's GAN) is crop_to_aspect_ratio."""
+    def first(**kw):
+        ds = keraslite.utils.image_dataset_from_directory(image_dir, image_size=(4, 4), batch_size=None,
+                                                          shuffle=False, **kw)
+        return next(iter(ds))[0].numpy()
+
+    cropped = first(crop_to_aspect_ratio=True)
+    np.testing.assert_array_equal(first(smart_resize=True), cropped)
+    assert not np.array_equal(first(), cropped)  # the first image (10x12) is not square

@@ -217,3 +217,18 @@ def test_sparse_labels_in_another_arrangement_of_the_same_positions():
     np.testing.assert_allclose(keraslite.ops.convert_to_numpy(loss(labels, logits)).reshape(-1), expected, rtol=1e-5)
     with pytest.raises(ValueError, match="one integer class index"):
         loss(np.zeros((4, 5)), logits.reshape(4, 5))  # one-hot labels stay an error
+
+
+def test_shape_error_hints_at_sparse_labels_only_for_whole_numbers():
+    """Targets of shape (n,) against an (n, 10) output: class ids get the sparse-loss hint,
+    random float targets do not (the hint would be wrong for them)."""
+    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(10)])
+    model.compile("adam", "mse")
+    x = np.random.default_rng(0).random((8, 3)).astype("float32")
+    with pytest.raises(ValueError) as ids:
+        model.fit(x, np.arange(8).astype("float32"), verbose=0)
+    assert "integer class labels" in str(ids.value) and ".." not in str(ids.value)
+    with pytest.raises(ValueError) as floats:
+        model.fit(x, np.random.default_rng(1).random(8).astype("float32"), verbose=0)
+    assert "integer class labels" not in str(floats.value)
+    assert "Reshape the labels to the model's output shape" in str(floats.value)

@@ -364,7 +364,7 @@ def _first_loss_call(model, y, y_pred, sample_weight):
         loss_names = [getattr(l, "name", getattr(l, "__name__", type(l).__name__))
                       for l in model.compiled_loss.losses if l is not None]
         raise ValueError(f"Cannot compute the loss {loss_names} for targets of shape {shapes(y)} and model outputs "
-                         f"of shape {shapes(y_pred)}: {e}. Check that the labels match the loss: sparse "
+                         f"of shape {shapes(y_pred)}: {str(e).rstrip('.')}. Check that the labels match the loss: sparse "
                          "categorical losses take integer class ids (batch,) or (batch, 1); categorical ones take "
                          "one-hot labels with the output's shape (use keras.utils.to_categorical); binary and "
                          "regression losses take labels shaped like the output.") from e

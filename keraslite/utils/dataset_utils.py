@@ -231,14 +231,18 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
                                  batch_size=32, image_size=(256, 256), shuffle=True, seed=None, validation_split=None,
                                  subset=None, interpolation="bilinear", follow_links=False,
                                  crop_to_aspect_ratio=False, pad_to_aspect_ratio=False, data_format=None,
-                                 format="tf", verbose=True):
+                                 format="tf", verbose=True, smart_resize=None):
     """A tf.data `Dataset` of `(images, labels)` batches (or `images` alone when labels or label_mode
     is None) from `directory/<class>/...` image files (.bmp .gif .jpeg .jpg .png). Images are
     float32 (batch, height, width, channels), resized to `image_size`; labels are int32
     (label_mode='int'), float32 one-hot ('categorical') or float32 (batch, 1) ('binary').
     subset='both' returns [training, validation]. The result has `.class_names` and
-    `.file_paths`. `format` ('tf' or 'grain') is accepted and ignored."""
+    `.file_paths`. `format` ('tf' or 'grain') is accepted and ignored. `smart_resize` is TF 2.5's
+    name of crop_to_aspect_ratio."""
     from keraslite import backend
+
+    if smart_resize is not None:
+        crop_to_aspect_ratio = bool(smart_resize)
 
     _check_labels_arg(labels, class_names, label_mode, "image")
     if labels is None or label_mode is None:
