@@ -135,12 +135,31 @@ def training_config_of(model):
     if args is None:
         return None
     return {
-        "loss": _serialize(args.get("loss")),
+        "loss": _full_loss_names(_serialize(args.get("loss"))),
         "metrics": _serialize(args.get("metrics")),
         "weighted_metrics": _serialize(args.get("weighted_metrics")),
         "loss_weights": _serialize(args.get("loss_weights")),
         "optimizer_config": _optimizer_entry(model, legacy=True),
     }
+
+
+# Short loss names written out in `.h5` training configs: Keras 3's `.h5` loader cannot rebuild
+# them (it looks 'mse' up among the metrics and fails), Keras 2 and 3 both read the full names.
+_FULL_LOSS_NAMES = {"mse": "mean_squared_error", "MSE": "mean_squared_error", "mae": "mean_absolute_error",
+                    "MAE": "mean_absolute_error", "mape": "mean_absolute_percentage_error",
+                    "MAPE": "mean_absolute_percentage_error", "msle": "mean_squared_logarithmic_error",
+                    "MSLE": "mean_squared_logarithmic_error", "kld": "kl_divergence", "KLD": "kl_divergence",
+                    "logcosh": "log_cosh"}
+
+
+def _full_loss_names(loss):
+    if isinstance(loss, str):
+        return _FULL_LOSS_NAMES.get(loss, loss)
+    if isinstance(loss, list):
+        return [_full_loss_names(v) for v in loss]
+    if isinstance(loss, dict) and "class_name" not in loss:
+        return {k: _full_loss_names(v) for k, v in loss.items()}
+    return loss
 
 
 def saved_compile_config(model):

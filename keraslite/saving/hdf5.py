@@ -64,7 +64,12 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         build_config = model.get_build_config()
         if build_config is not None:
             model_config["build_config"] = build_config
+    model_config = _readable_by_keras2(model_config)
+    if "input_layers" in model_config["config"]:
+        model_config = _keras2_nodes(model_config) or model_config
     training_config = training_config_of(model) if include_optimizer else None
+    if training_config is not None:
+        training_config = _optimizer_readable_by_keras2(training_config)
     with W.atomic_write(filepath, overwrite) as tmp:
         with h5py.File(tmp, "w") as f:
             f.attrs["keras_version"] = W.keras_version()
@@ -171,6 +176,97 @@ def _dialect_of(f):
 def keras2_version(version):
     """True for a `keras_version` string of Keras 1 or 2 ('2.15.0', '1.2.2')."""
     return isinstance(version, str) and version.split(".", 1)[0] in ("1", "2")
+
+
+def _keras2_nodes(model_config):
+    """A functional model config with its inbound nodes in Keras 2's form
+    (`[[layer, node_index, tensor_index, kwargs], ...]` per call, one entry per tensor of the first
+    argument), which Keras 3's `.h5` loader reads as well; None when a node does not fit that
+    form (a call with several positional arguments or constant operands) or a layer is itself a
+    model (Keras 2 and 3 number a nested model's nodes differently)."""
+    class Unfit(Exception):
+        pass
+
+    def triple(v):
+        if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
+            return list(v["config"]["keras_history"])
+        raise Unfit
+
+    def plain(v):
+        if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
+            return triple(v)
+        if isinstance(v, dict) and str(v.get("class_name", "")).startswith("__"):
+            raise Unfit
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return v
+
+    def flat(v):
+        return [x for item in v for x in flat(item)] if isinstance(v, (list, tuple)) else [v]
+
+    layers = []
+    try:
+        for layer in model_config["config"]["layers"]:
+            inner = layer.get("config")
+            if isinstance(inner, dict) and "layers" in inner:
+                raise Unfit
+            nodes = []
+            for node in layer.get("inbound_nodes", []):
+                if not isinstance(node, dict) or len(node.get("args", [])) != 1:
+                    raise Unfit
+                kwargs = plain(node.get("kwargs", {}))
+                nodes.append([triple(t) + [kwargs] for t in flat(node["args"][0])])
+            layers.append({**layer, "inbound_nodes": nodes})
+    except (Unfit, KeyError, TypeError):
+        return None
+    return {**model_config, "config": {**model_config["config"], "layers": layers}}
+
+
+# Keras 3 optimizer arguments that tf.keras 2's optimizers do not take, at their defaults.
+_KERAS3_OPTIMIZER_DEFAULTS = {"weight_decay": None, "use_ema": False, "ema_momentum": 0.99,
+                              "ema_overwrite_frequency": None, "loss_scale_factor": None,
+                              "gradient_accumulation_steps": None}
+
+
+def _optimizer_readable_by_keras2(training_config):
+    """The optimizer entry of an `.h5` training config without Keras 3's own arguments where they
+    hold their defaults: tf.keras 2 rebuilds an unmarked `.h5` optimizer as its legacy optimizer,
+    which refuses them, and Keras 3 fills them in again. (tf.keras's `is_legacy_optimizer` mark
+    would do instead, but Keras 3 refuses that key.)"""
+    entry = training_config.get("optimizer_config")
+    if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
+        return training_config
+    config = {k: v for k, v in entry["config"].items()
+              if not (k in _KERAS3_OPTIMIZER_DEFAULTS and v == _KERAS3_OPTIMIZER_DEFAULTS[k]
+                      and type(v) is type(_KERAS3_OPTIMIZER_DEFAULTS[k]))}
+    return {**training_config, "optimizer_config": {**entry, "config": config}}
+
+
+def _readable_by_keras2(config):
+    """The model config for an `.h5` file, which tf.keras 2 reads too: Keras 3's InputLayer keys
+    in their Keras 2 spelling (`batch_input_shape`, which Keras 3 also reads; `optional` only when
+    True) and no `quantization_config: null` or `seed: null` (Keras 3 keys that Keras 2's layers
+    refuse; null is their default)."""
+    if isinstance(config, list):
+        return [_readable_by_keras2(v) for v in config]
+    if not isinstance(config, dict):
+        return config
+    out = {k: _readable_by_keras2(v) for k, v in config.items()}
+    inner = out.get("config")
+    if isinstance(inner, dict) and isinstance(out.get("class_name"), str):
+        inner = dict(inner)
+        for key in ("quantization_config", "seed"):
+            if key in inner and inner[key] is None:
+                del inner[key]
+        if out["class_name"] == "InputLayer":
+            if "batch_shape" in inner and "batch_input_shape" not in inner:
+                inner["batch_input_shape"] = inner.pop("batch_shape")
+            if inner.get("optional") is False:
+                del inner["optional"]
+        out["config"] = inner
+    return out
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
