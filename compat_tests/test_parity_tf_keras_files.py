@@ -169,3 +169,13 @@ def test_keras2_json_config_reads_hard_sigmoid_as_keras2_did():
     model.load_weights(os.path.join(HERE, "hard_sigmoid_weights.h5"))
     x, expected = _io("hard_sigmoid")
     np.testing.assert_allclose(_predict(model, x)[0], expected[0], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["functional", "rnn", "transformer"])
+def test_tf_keras_keras_format_file_predicts_like_tf_keras(name):
+    """tf.keras 2.13+ `.keras` archives: Keras-3-like configs, and weights whose sublayer groups
+    carry the private attribute names (`multi_head_attention/_key_dense`)."""
+    model = keraslite.saving.load_model(os.path.join(HERE, f"{name}.keras"))
+    x, expected = _io(name)
+    for got, want in zip(_predict(model, x), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

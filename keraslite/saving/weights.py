@@ -459,12 +459,19 @@ def read_keras3_weights(h5file, model, filepath, skip_mismatch=False, load_optim
     """Load the Keras 3 layout into `model` by path (a missing group counts as empty)."""
     import h5py
 
+    private = None
     for path, obj in walk_objects(model):
         variables = own_variables(obj)
         key = f"{path}/vars" if path else "vars"
         group = h5file.get(key)
         if group is None and path.startswith("layers") and "_layer_checkpoint_dependencies" in h5file:
             group = h5file.get(key.replace("layers", "_layer_checkpoint_dependencies", 1))
+        if group is None:
+            # tf.keras 2.13+'s `.keras` files name a layer's sublayers by their private attribute
+            # (`multi_head_attention/_key_dense`) where Keras 3 drops the underscore.
+            if private is None:
+                private = _private_group_names(h5file)
+            group = h5file.get(private.get(key, key))
         stored = [] if group is None else sorted((k for k in group.keys()), key=lambda k: (0, int(k), "") if k.isdigit() else (1, 0, k))
         if group is not None and not isinstance(group, h5py.Group):
             raise KerasFileError(f"'{filepath}': '{key}' is not a group.")
@@ -493,6 +500,20 @@ def read_keras3_weights(h5file, model, filepath, skip_mismatch=False, load_optim
         if group is not None and len(group):
             values = [read_dataset(group[str(i)], f"optimizer/vars/{i}") for i in range(len(group))]
             set_optimizer_values(model, values, filepath)
+
+
+def _private_group_names(h5file):
+    """Every group path of the file keyed by the same path without leading underscores."""
+    import h5py
+
+    names = {}
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Group):
+            names.setdefault("/".join(part.lstrip("_") or part for part in name.split("/")), name)
+
+    h5file.visititems(visit)
+    return names
 
 
 def set_optimizer_values(model, values, filepath, names=None):
