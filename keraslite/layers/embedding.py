@@ -15,9 +15,10 @@ lookups on a trainable table add their gradient straight into the table's `.grad
 keeps from step to step and zeroes in place (`zero_kept_grads`). The numbers are those of the
 dense path: the same rows receive the same sums. Zeroing a kept buffer touches only the rows the
 lookups wrote since the last zeroing, when nothing else wrote into it meanwhile (its version
-counter says so); otherwise, or when those rows are a large part of the table, the whole buffer. Other gradient paths into the table (a
-regularizer, a tied weight) still accumulate into the same `.grad` as usual. Outside that block
-(user loops, `torch.autograd.grad`, GradientTape) lookups are plain `F.embedding`.
+counter says so); otherwise, or when those rows are a large part of the table, the whole buffer.
+Other gradient paths into the table (a regularizer, a tied weight) still accumulate into the
+same `.grad` as usual. Outside that block (user loops, `torch.autograd.grad`, GradientTape)
+lookups are plain `F.embedding`.
 """
 import contextlib
 

@@ -1738,7 +1738,7 @@ def _plain(value):
         return all(_plain(v) for v in value)
     if isinstance(value, dict):
         return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return isinstance(value, _PLAIN) and not isinstance(value, np.ndarray)
+    return isinstance(value, _PLAIN)
 
 
 def _auto_config(layer):

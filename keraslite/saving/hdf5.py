@@ -258,7 +258,8 @@ def _readable_by_keras2(config):
     if isinstance(inner, dict) and isinstance(out.get("class_name"), str):
         inner = dict(inner)
         for key in ("quantization_config", "seed"):
-            if key in inner and inner[key] is None:
+            # (Keras's own classes only: a user class may require the argument.)
+            if key in inner and inner[key] is None and str(out.get("module") or "").startswith("keras"):
                 del inner[key]
         if out["class_name"] == "InputLayer":
             if "batch_shape" in inner and "batch_input_shape" not in inner:
