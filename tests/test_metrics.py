@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+import keraslite
 from keraslite import metrics
 
 NAMES = {
@@ -178,3 +179,26 @@ def test_mean_metric_wrapper_on_a_masked_output_with_weights_per_sequence():
         m.update_state(y_true, y_pred, sample_weight=weights)
     with pytest.raises(ValueError, match=r"sample_weight of shape \(3, 1\) does not fit the mask of shape \(2, 3\)"):
         metrics.MeanMetricWrapper(lambda t, p: p[..., 0]).update_state(y_true, y_pred, torch.ones(3))
+
+
+def test_model_metrics_container_answers_for_its_single_metric():
+    """tf.keras 2 listed the compiled metric objects in `model.metrics` (Hands-On ML reads
+    `model.metrics[-1].threshold`); Keras 3 lists a container there. With one compiled metric the
+    container gives that metric's attributes; anything else stays an AttributeError."""
+    class Thresholded(keraslite.metrics.MeanMetricWrapper):
+        def __init__(self, threshold=1.0, **kwargs):
+            super().__init__(lambda y, p: keraslite.ops.abs(y - p) < threshold, **kwargs)
+            self.threshold = threshold
+
+    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(1)])
+    model.compile("adam", "mse", metrics=[Thresholded(2.0, name="close")])
+    model.fit(np.ones((4, 3), "float32"), np.ones((4, 1), "float32"), verbose=0)
+    assert repr(model.metrics[-1]) == "<CompileMetrics name=compile_metrics>"
+    assert model.metrics[-1].threshold == 2.0
+    with pytest.raises(AttributeError):
+        model.metrics[-1].not_an_attribute
+    two = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(1)])
+    two.compile("adam", "mse", metrics=[Thresholded(2.0), "mae"])
+    two.fit(np.ones((4, 3), "float32"), np.ones((4, 1), "float32"), verbose=0)
+    with pytest.raises(AttributeError):
+        two.metrics[-1].threshold  # which metric's? none is guessed

@@ -444,6 +444,16 @@ class CompiledMetrics:
     def __repr__(self):
         return f"<CompileMetrics name={self.name}>"
 
+    def __getattr__(self, name):
+        # tf.keras 2 listed the compiled metric objects themselves in `model.metrics`, and its
+        # programs read a metric's own attributes there (`model.metrics[-1].threshold`): with one
+        # compiled metric, the container answers for it.
+        entries = self.__dict__.get("entries") or []
+        metrics = list({id(entry[1]): entry[1] for entry in entries}.values())
+        if not name.startswith("_") and len(metrics) == 1 and hasattr(metrics[0], name):
+            return getattr(metrics[0], name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     @property
     def listed(self):
         """Whether `model.metrics` shows this container: when compile() was given metrics."""
