@@ -793,6 +793,7 @@ def test_layer_with_non_plain_arguments_and_no_get_config_refuses_to_save(tmp_pa
         model.save(str(path))
     assert not path.exists()
     model.save_weights(str(tmp_path / "m.weights.h5"))  # weights alone still save
+    assert model.layers[-1].__dict__["_init_arguments"] is None  # the layer object is not held for it
 
 
 def test_constructor_without_kwargs_gets_only_its_own_arguments():

@@ -511,9 +511,10 @@ class Layer(nn.Module):
     def __new__(cls, *args, **kwargs):
         self = super().__new__(cls)
         # A layer class written outside keraslite may leave out get_config(): as in Keras 3, its
-        # config is then the arguments it was constructed with (see _auto_config).
+        # config is then the arguments it was constructed with (see _auto_config). Only plain
+        # values are kept (None marks others), so no array or tensor is held on to for it.
         if not cls.__module__.startswith("keraslite."):
-            self.__dict__["_init_arguments"] = (args, kwargs)
+            self.__dict__["_init_arguments"] = (args, kwargs) if _plain(args) and _plain(kwargs) else None
         return self
 
     def __init_subclass__(cls, **kwargs):
@@ -1743,7 +1744,8 @@ def _plain(value):
 
 def _auto_config(layer):
     """The arguments a layer of a user class was constructed with, by parameter name, when they
-    are all plain values (str, int, float, bool, None, and lists / dicts of them); else None."""
+    are all plain values (str, int, float, bool, None, and lists / dicts of them); else None
+    (Layer.__new__ keeps them only then)."""
     captured = layer.__dict__.get("_init_arguments")
     if captured is None:
         return None
@@ -1763,7 +1765,7 @@ def _auto_config(layer):
             values.update(value)
         else:
             values[name] = value
-    return values if _plain(values) else None
+    return values
 
 
 def with_auto_config(layer, config):
