@@ -225,7 +225,9 @@ class Discretization(Layer):
             raise ValueError("You need to either pass the `bin_boundaries` argument at construction time or call "
                              "`adapt(dataset)` before you can start using the `Discretization` layer.")
         x = torch.as_tensor(inputs)
-        if x.dtype.is_floating_point and x.dtype != self._variable_dtype:
+        # Floats are cast to a floating layer dtype only: the int64 dtype that tf.keras 2 writes
+        # into its files is the output's, and casting inputs to it would truncate them.
+        if x.dtype.is_floating_point and self._variable_dtype.is_floating_point and x.dtype != self._variable_dtype:
             x = x.to(self._variable_dtype)
         bins = torch.as_tensor(self.bin_boundaries, dtype=x.dtype if x.dtype.is_floating_point else torch.float32,
                                device=x.device)
