@@ -17,7 +17,7 @@ import keraslite
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "tf_keras")
 EXPECTED = np.load(os.path.join(HERE, "expected.npz"))
 NAMES = ["mlp", "cnn", "conv1d", "rnn", "rnn_variants", "functional", "transformer", "nested", "conv_extra", "convlstm",
-         "hard_sigmoid", "image_layers"]
+         "hard_sigmoid", "image_layers", "tf_ops", "lookups"]
 
 
 def _io(name):
@@ -171,7 +171,7 @@ def test_keras2_json_config_reads_hard_sigmoid_as_keras2_did():
     np.testing.assert_allclose(_predict(model, x)[0], expected[0], rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["functional", "rnn", "transformer"])
+@pytest.mark.parametrize("name", ["functional", "rnn", "transformer", "tf_ops", "lookups"])
 def test_tf_keras_keras_format_file_predicts_like_tf_keras(name):
     """tf.keras 2.13+ `.keras` archives: Keras-3-like configs, and weights whose sublayer groups
     carry the private attribute names (`multi_head_attention/_key_dense`)."""
@@ -179,3 +179,24 @@ def test_tf_keras_keras_format_file_predicts_like_tf_keras(name):
     x, expected = _io(name)
     for got, want in zip(_predict(model, x), expected):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("function", ["os.system", "io.write_file", "np.save", "torch.save", "data.Dataset",
+                                      "compat.v1.gfile.Remove", "namedtuple", "math.__class__", "no_such_op"])
+def test_tf_op_layer_names_only_tensor_functions_of_the_shim(function):
+    """A file's TFOpLambda names a function under `tf.`; only the shim's tensor-math namespaces
+    answer, never a module the shim imports (os, numpy, torch) or file / data APIs."""
+    from keraslite.compat.tf_op_layers import TFOpLambda
+
+    with pytest.raises(ValueError, match=r"`tf\." + function.replace(".", r"\.") + "`"):
+        TFOpLambda(function)
+
+
+def test_tf_op_layer_model_saves_again(tmp_path):
+    """A loaded op model saves and loads again in keraslite's own format."""
+    model = keraslite.saving.load_model(os.path.join(HERE, "tf_ops.h5"))
+    assert {type(l).__name__ for l in model.layers} >= {"TFOpLambda", "SlicingOpLambda"}
+    model.save(str(tmp_path / "again.keras"))
+    again = keraslite.saving.load_model(str(tmp_path / "again.keras"))
+    x, expected = _io("tf_ops")
+    np.testing.assert_allclose(_predict(again, x)[0], expected[0], rtol=1e-5, atol=1e-5)

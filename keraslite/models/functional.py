@@ -1852,6 +1852,10 @@ def functional_from_config(cls, config, custom_objects=None):
                 # made, so the outer call's flag decides (predict does not augment, fit drops out).
                 del kwargs["training"]
         else:  # Keras 2: [[layer_name, node_index, tensor_index, kwargs], ...]
+            if node_data and isinstance(node_data[0], str):
+                # tf.keras 2's op layers (TFOpLambda) store a single-tensor first argument as one
+                # bare entry, without the list around it.
+                node_data = [node_data]
             tensors, kwargs = [], {}
             for entry in node_data:
                 tensors.append(tensor_at(entry[0], entry[1], entry[2], nested_offset=True))

@@ -309,6 +309,11 @@ def _builtin_classes():
 
     for name in ("FeatureSpace", "TFDConcat", "TFDIdentity"):
         table.setdefault(name, getattr(feature_space, name))
+    # tf.keras 2's automatic op layers (TFOpLambda, SlicingOpLambda), in its model files.
+    from keraslite.compat import tf_op_layers
+
+    for name in tf_op_layers.__all__:
+        table.setdefault(name, getattr(tf_op_layers, name))
     # ConvNeXt's layers, which Keras defines (and files name) in keras.src.applications.convnext.
     from keraslite.applications import convnext
 
