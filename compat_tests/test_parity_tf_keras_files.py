@@ -200,3 +200,26 @@ def test_tf_op_layer_model_saves_again(tmp_path):
     again = keraslite.saving.load_model(str(tmp_path / "again.keras"))
     x, expected = _io("tf_ops")
     np.testing.assert_allclose(_predict(again, x)[0], expected[0], rtol=1e-5, atol=1e-5)
+
+
+def test_mixed_precision_file_compiles_with_its_loss_scale_optimizer():
+    """tf.keras 2's mixed_float16 model files: float16 layer policies and a LossScaleOptimizerV3
+    around the optimizer, restored as keraslite's LossScaleOptimizer (it warned and left the
+    model uncompiled)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = keraslite.saving.load_model(os.path.join(HERE, "mixed_precision.h5"))
+    assert type(model.optimizer).__name__ == "LossScaleOptimizer"
+    assert type(model.optimizer.inner_optimizer).__name__ == "Adam"
+    assert float(model.optimizer.inner_optimizer.learning_rate) == pytest.approx(0.01)
+    # tf.keras saved the inner optimizer's state only: it comes back, the loss scale restarts.
+    import h5py
+
+    with h5py.File(os.path.join(HERE, "mixed_precision.h5"), "r") as f:
+        assert int(model.optimizer.iterations) == int(f["optimizer_weights"]["iteration:0"][()]) == 2
+        np.testing.assert_array_equal(model.optimizer.inner_optimizer._slots["momentum"][0].numpy(),
+                                      f["optimizer_weights"]["m/dense/kernel:0"][()])
+    x, expected = _io("mixed_precision")
+    np.testing.assert_allclose(_predict(model, x)[0], expected[0], rtol=1e-2, atol=3e-3)  # float16 compute

@@ -27,6 +27,9 @@ __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"
 
 _CLASSES = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl,
                                                    Lion, Lamb, Adafactor, LossScaleOptimizer, Muon)}
+# tf.keras 2's mixed-precision wrapper of its 2.11+ optimizers, in its files (inner_optimizer,
+# dynamic, initial_scale, dynamic_growth_steps: LossScaleOptimizer's arguments).
+_CLASSES["lossscaleoptimizerv3"] = LossScaleOptimizer
 
 
 # Keras 2.0-2.3's lowercase aliases (`keras.optimizers.rmsprop(lr=0.0003, decay=1e-6)`).
@@ -42,7 +45,8 @@ def _lookup(name, custom_objects=None):
         cls = get_registered_object(name, custom_objects)
     if cls is None:
         raise ValueError(f"Could not interpret optimizer identifier: {name!r}. Valid names are: "
-                         f"{', '.join(sorted(_CLASSES))} (any case), or a registered custom optimizer class.")
+                         f"{', '.join(sorted(n for n in _CLASSES if not n.endswith('v3')))} (any case), or a "
+                         "registered custom optimizer class.")
     return cls
 
 

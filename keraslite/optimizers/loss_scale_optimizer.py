@@ -158,6 +158,18 @@ class LossScaleOptimizer(Optimizer):
     def get_weights(self):
         return [v.numpy() for v in self.variables]
 
+    def _state_from_tf_keras(self, values):
+        # tf.keras 2's LossScaleOptimizerV3 saves its inner optimizer's state only (iteration
+        # and slots, no loss scale): the scale restarts, as it did in tf.keras.
+        inner = self.inner_optimizer
+        if not self.built or len(values) != inner._tf_keras_variable_count():
+            return values
+        inner_values = list(inner._state_from_tf_keras(list(values)))
+        if not callable(inner._learning_rate):
+            inner_values.insert(1, np.asarray(inner._learning_rate, dtype="float32"))
+        own = [v.numpy() for v in self._own_variables()]
+        return [np.asarray(values[0])] + own[1:] + inner_values
+
     def set_weights(self, weights):
         if not self.built:
             raise ValueError("You are calling `set_weights()` on an optimizer that has not yet been built. Call "
