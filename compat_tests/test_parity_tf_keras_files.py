@@ -223,3 +223,69 @@ def test_mixed_precision_file_compiles_with_its_loss_scale_optimizer():
                                       f["optimizer_weights"]["m/dense/kernel:0"][()])
     x, expected = _io("mixed_precision")
     np.testing.assert_allclose(_predict(model, x)[0], expected[0], rtol=1e-2, atol=3e-3)  # float16 compute
+
+
+# ------------------------------------------------------------------ TensorFlow-format checkpoints
+
+def _checkpoint_models():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "checkpoint_models", os.path.join(os.path.dirname(HERE), "checkpoint_models.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", _checkpoint_models().NAMES)
+def test_tensorflow_checkpoint_loads_into_the_same_architecture(name):
+    """`model.save_weights("ckpt")` in tf.keras 2 wrote a TensorFlow checkpoint (ckpt.index +
+    ckpt.data-*): keraslite reads it and pairs its variables with the layers as tf.keras did
+    (layer_with_weights-<i>, attributes of subclassed models, cells, a Bidirectional's two
+    directions, MultiHeadAttention's projections)."""
+    models = _checkpoint_models()
+    model, x = models.build(keraslite, name), models.inputs(name)
+    model(x)
+    path = os.path.join(HERE, "checkpoints", name, "ckpt")
+    status = model.load_weights(path)
+    status.assert_consumed()
+    np.testing.assert_allclose(_predict(model, x)[0], EXPECTED[f"checkpoints_{name}/y0"], rtol=1e-5, atol=1e-5)
+    # tf.train.latest_checkpoint reads the folder's state file as TensorFlow wrote it.
+    from keraslite.compat import tensorflow_shim as tf
+    assert os.path.basename(tf.train.latest_checkpoint(os.path.dirname(path))) == "ckpt"
+
+
+def test_tensorflow_checkpoint_with_fewer_layers_reports_them():
+    """A model with another head: its layers pair as far as both go, and the load status says
+    which checkpoint layers were left over (assert_consumed raises, expect_partial does not)."""
+    models = _checkpoint_models()
+    model = keraslite.Sequential([keraslite.Input((8, 8, 2)), keraslite.layers.Conv2D(3, 3)])
+    status = model.load_weights(os.path.join(HERE, "checkpoints", "conv", "ckpt"))
+    with pytest.raises(AssertionError, match="layer_with_weights-1"):
+        status.assert_consumed()
+    status.expect_partial()
+    reference = models.build(keraslite, "conv")
+    reference.load_weights(os.path.join(HERE, "checkpoints", "conv", "ckpt"))
+    np.testing.assert_array_equal(model.layers[0].get_weights()[0], reference.layers[0].get_weights()[0])
+
+
+def test_damaged_tensorflow_checkpoint_index_is_a_clear_error(tmp_path):
+    (tmp_path / "ckpt.index").write_bytes(b"not a checkpoint")
+    model = keraslite.Sequential([keraslite.Input((3,)), keraslite.layers.Dense(2)])
+    with pytest.raises(keraslite.saving.KerasFileError, match="not a TensorFlow checkpoint"):
+        model.load_weights(str(tmp_path / "ckpt"))
+
+
+@pytest.mark.parametrize("name", _checkpoint_models().NAMES)
+def test_tf_train_load_checkpoint_lists_what_tensorflow_lists(name):
+    """tf.train.load_checkpoint / list_variables on a TensorFlow checkpoint give the keys and
+    shapes TensorFlow's own reader gave (its string object graph aside)."""
+    from keraslite.compat import tensorflow_shim as tf
+
+    folder = os.path.join(HERE, "checkpoints", name)
+    ours = [f"{k}:{shape}" for k, shape in tf.train.list_variables(folder)]
+    assert ours == list(EXPECTED[f"checkpoints_{name}/shapes"])
+    reader = tf.train.load_checkpoint(os.path.join(folder, "ckpt"))
+    key = next(k for k in reader.get_variable_to_shape_map() if k.endswith("kernel/.ATTRIBUTES/VARIABLE_VALUE"))
+    assert reader.get_tensor(key).dtype == np.float32
+    assert str(reader.get_variable_to_dtype_map()[key]) in ("float32", "<dtype: 'float32'>")

@@ -1041,9 +1041,23 @@ def _latest_checkpoint(checkpoint_dir, latest_filename=None):
     return checkpoint_state.latest(checkpoint_dir, latest_filename)
 
 
-# tf.train: the latest weights saved under a checkpoint name, and Checkpoint(Manager) objects.
+def _load_checkpoint(ckpt_dir_or_file):
+    from keraslite.saving import tf_bundle
+
+    return tf_bundle.CheckpointReader(ckpt_dir_or_file)
+
+
+def _list_variables(ckpt_dir_or_file):
+    from keraslite.saving import tf_bundle
+
+    return tf_bundle.list_variables(ckpt_dir_or_file)
+
+
+# tf.train: the latest weights saved under a checkpoint name, Checkpoint(Manager) objects, and
+# reading TensorFlow's own checkpoints (load_checkpoint / list_variables).
 train = TFNamespace("tensorflow.train", latest_checkpoint=_latest_checkpoint, Checkpoint=_tf_checkpoint.Checkpoint,
-                    CheckpointManager=_tf_checkpoint.CheckpointManager, **_tf_v1.TRAIN)
+                    CheckpointManager=_tf_checkpoint.CheckpointManager, load_checkpoint=_load_checkpoint,
+                    list_variables=_list_variables, **_tf_v1.TRAIN)
 io.decode_csv = data.decode_csv
 errors = _tf_lookup.errors
 lookup = TFNamespace("tensorflow.lookup", StaticHashTable=_tf_lookup.StaticHashTable,

@@ -118,9 +118,7 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         if os.path.exists(filepath + ".index"):
-            raise KerasFileError(f"'{filepath}' is a TensorFlow checkpoint ('{filepath}.index' + data files), which "
-                                 "keraslite cannot read. Re-save the weights from TensorFlow with "
-                                 "model.save_weights('weights.h5'), then load that file.")
+            return _load_tf_checkpoint(model, filepath)
         raise MissingFileError(f"No such file: '{filepath}'.")
     sniffed = _sniff(filepath)
     if sniffed == "zip" or (sniffed is None and _kind(filepath) == "keras"):
@@ -143,6 +141,25 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
     unpaired_file, unpaired_model = hdf5.load_weights(model, filepath, skip_mismatch=skip_mismatch,
                                                       partial=True)
     return CheckpointLoadStatus(filepath, unpaired_file, unpaired_model)
+
+
+def _load_tf_checkpoint(model, filepath):
+    """A TensorFlow checkpoint that tf.keras 2 wrote (`model.save_weights("ckpt")`): its
+    variables are read (keraslite.saving.tf_bundle) and paired with the model's layers as tf.keras
+    paired them; a load status comes back."""
+    from keraslite.saving import tf_bundle
+
+    if not tf_bundle.is_bundle(filepath):
+        raise KerasFileError(f"'{filepath}.index' exists but is not a TensorFlow checkpoint index.")
+    try:
+        values = tf_bundle.checkpoint_values(filepath)
+    except (tf_bundle.BundleError, OSError, ValueError) as e:
+        raise KerasFileError(f"Cannot read the TensorFlow checkpoint '{filepath}': {e}") from e
+    if getattr(model, "_graph", True) is None and not model.weights and list(model.children()):
+        raise ValueError(f"'{type(model).__name__}' has not created its weights yet: call the model on a batch "
+                         f"(or build(input_shape)) before loading the TensorFlow checkpoint '{filepath}'.")
+    left, unpaired = tf_bundle.load_into(model, values, filepath)
+    return CheckpointLoadStatus(filepath, left, unpaired)
 
 
 def _has_h5_suffix(filepath):
