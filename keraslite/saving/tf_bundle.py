@@ -7,15 +7,15 @@ The index is a LevelDB-style table mapping each tensor's checkpoint key
 shape, shard, offset, size); the data files hold the raw little-endian values. This module
 parses both with the standard library and numpy, reads numeric tensors only (string tensors such
 as the object graph are skipped), and never evaluates anything from the files.
-`weights_by_layer` then pairs the keys with a model's layers the way tf.keras's object-based
-checkpoints name them.
+`load_into` then pairs the keys with a model's layers the way tf.keras's object-based
+checkpoints name them, and `CheckpointReader` is `tf.train.load_checkpoint`.
 """
 import os
 import struct
 
 import numpy as np
 
-__all__ = ["is_bundle", "read_bundle", "checkpoint_values"]
+__all__ = ["is_bundle", "read_bundle", "checkpoint_values", "load_into", "CheckpointReader", "list_variables"]
 
 _MAGIC = 0xdb4775248b80fb57
 _DTYPES = {1: "<f4", 2: "<f8", 3: "<i4", 4: "u1", 5: "<i2", 6: "i1", 9: "<i8", 10: "?", 17: "<u2", 19: "<f2",
@@ -148,8 +148,6 @@ def load_into(model, values, filepath):
     named like it (`kernel`, `cell/kernel`, `forward_layer/cell/kernel`). Returns (checkpoint
     layers left over, model layers left without values), as tf.keras's load status reports them.
     The optimizer's slots are not read."""
-    from torch import nn
-
     values = {k: v for k, v in values.items() if not k.startswith(("optimizer/", "save_counter"))}
     used, unpaired = set(), []
     _load_container(model, values, "", used, unpaired, filepath)
@@ -228,10 +226,8 @@ class CheckpointReader:
     """`tf.train.load_checkpoint(path)`: the numeric tensors of a TensorFlow checkpoint by key."""
 
     def __init__(self, prefix):
-        import os as _os
-
-        prefix = _os.fspath(prefix)
-        if _os.path.isdir(prefix):
+        prefix = os.fspath(prefix)
+        if os.path.isdir(prefix):
             from keraslite.saving import checkpoint_state
 
             latest = checkpoint_state.latest(prefix)
