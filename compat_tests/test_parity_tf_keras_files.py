@@ -289,3 +289,30 @@ def test_tf_train_load_checkpoint_lists_what_tensorflow_lists(name):
     key = next(k for k in reader.get_variable_to_shape_map() if k.endswith("kernel/.ATTRIBUTES/VARIABLE_VALUE"))
     assert reader.get_tensor(key).dtype == np.float32
     assert str(reader.get_variable_to_dtype_map()[key]) in ("float32", "<dtype: 'float32'>")
+
+
+# ------------------------------------------------------------------ TensorFlow SavedModel directories
+
+def test_tf_keras_savedmodel_loads_compiled_and_resumes_training():
+    """tf.keras 2's `model.save("dir")` (a SavedModel, its default format up to TF 2.12): the
+    model comes from keras_metadata.pb's config, the weights from variables/, the optimizer's
+    iteration and slots too, so one more epoch gives tf-keras's weights."""
+    import warnings
+
+    path = os.path.join(HERE, "savedmodel")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = keraslite.saving.load_model(path)
+    x, y = EXPECTED["optimizers/x"], EXPECTED["optimizers/y"]
+    np.testing.assert_allclose(model.predict(x, verbose=0), EXPECTED["savedmodel/y0"], rtol=1e-5, atol=1e-6)
+    assert "TFOpLambda" in {type(l).__name__ for l in model.layers}
+    history = model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    np.testing.assert_allclose(history.history["loss"][0], float(EXPECTED["savedmodel/loss"]), rtol=1e-5)
+    for i, w in enumerate(model.get_weights()):
+        np.testing.assert_allclose(w, EXPECTED[f"savedmodel/w{i}"], rtol=1e-4, atol=1e-6)
+
+
+def test_directory_that_is_neither_format_says_what_it_expected(tmp_path):
+    (tmp_path / "saved_model.pb").write_bytes(b"")
+    with pytest.raises(keraslite.saving.KerasFileError, match="config.json"):
+        keraslite.saving.load_model(str(tmp_path))

@@ -85,6 +85,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kw
         if os.path.isfile(os.path.join(filepath, "config.json")):
             return keras_format.load_model(filepath, custom_objects=custom_objects, compile=compile,
                                            safe_mode=safe_mode)
+        from keraslite.saving import tf_savedmodel
+
+        if tf_savedmodel.is_savedmodel(filepath):  # tf.keras 2's model.save("dir")
+            return tf_savedmodel.load_model(filepath, custom_objects=custom_objects, compile=compile,
+                                            safe_mode=safe_mode)
         raise KerasFileError(f"'{filepath}' is a directory without a config.json (a TensorFlow SavedModel?). "
                              "keraslite loads '.keras' and '.h5' files and unzipped '.keras' directories.")
     sniffed = _sniff(filepath)
