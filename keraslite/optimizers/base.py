@@ -649,10 +649,13 @@ class Optimizer:
                 v.assign(w)
 
     def _state_from_tf_keras(self, values):
-        """A tf.keras 2.11+ file's optimizer state (iteration, then the slots) with this
-        optimizer's set of variables, apart from the learning rate (which such files keep in the
-        optimizer config, not as a variable). The same for most optimizers; SGD and Nadam keep a
-        different set there."""
+        """A tf.keras 2.11+ file's optimizer state (iteration, then the slots) in this optimizer's
+        variable layout: the configured learning rate put where Keras 3 keeps it (such files keep
+        it in the optimizer config, not as a variable). State already in Keras 3's layout is
+        returned as it is. SGD and Nadam adjust their different set of variables first."""
+        values = list(values)
+        if not callable(self._learning_rate) and len(values) == len(self.variables) - 1 and np.ndim(values[0]) == 0:
+            values.insert(1, np.asarray(self._learning_rate, dtype="float32"))
         return values
 
     def _load_optimizer_v2_state(self, named_values):
@@ -690,7 +693,7 @@ class Optimizer:
         variables, to rebuild them from the iteration count."""
 
     def _tf_keras_variable_count(self):
-        """How many variables a tf.keras 2.11+ file holds for this optimizer's layout: all of
+        """How many variables a tf.keras 2.11+ file holds for this optimizer's own layout: all of
         `variables` but the learning rate."""
         return len(self.variables) - (0 if callable(self._learning_rate) else 1)
 

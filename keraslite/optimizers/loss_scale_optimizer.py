@@ -164,11 +164,8 @@ class LossScaleOptimizer(Optimizer):
         inner = self.inner_optimizer
         if not self.built or len(values) != inner._tf_keras_variable_count():
             return values
-        inner_values = list(inner._state_from_tf_keras(list(values)))
-        if not callable(inner._learning_rate):
-            inner_values.insert(1, np.asarray(inner._learning_rate, dtype="float32"))
         own = [v.numpy() for v in self._own_variables()]
-        return [np.asarray(values[0])] + own[1:] + inner_values
+        return [np.asarray(values[0])] + own[1:] + inner._state_from_tf_keras(values)
 
     def set_weights(self, weights):
         if not self.built:

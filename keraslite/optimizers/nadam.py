@@ -63,8 +63,8 @@ class Nadam(Optimizer):
         # tf.keras 2.11+ keeps the running product outside its saved variables: rebuild it
         # from the iteration count, as the uninterrupted run had it.
         if self.built and len(values) == self._tf_keras_variable_count() - 1 and np.ndim(values[0]) == 0:
-            return list(values) + [np.asarray(self._product_after(int(values[0])), dtype="float32")]
-        return values
+            values = list(values) + [np.asarray(self._product_after(int(values[0])), dtype="float32")]
+        return super()._state_from_tf_keras(values)
 
     def _state_restored(self, iterations):
         # tf.keras's OptimizerV2 Nadam saved a `momentum_cache` of its own schedule

@@ -29,8 +29,8 @@ class SGD(Optimizer):
         # none then.
         extra = len(values) - self._tf_keras_variable_count()
         if self.momentum == 0 and self.built and extra == len(self._params) and extra > 0:
-            return list(values[:-extra])
-        return values
+            values = values[:-extra]
+        return super()._state_from_tf_keras(values)
 
     def _update(self, params, grads, slots, lr, step):
         if self.momentum == 0:

@@ -520,26 +520,22 @@ def set_optimizer_values(model, values, filepath, names=None):
     """Restore optimizer state (iteration, learning_rate, slots, in Keras order; or, with the
     `names` of a tf.keras OptimizerV2 file, by slot name); a mismatch warns, as in Keras."""
     optimizer = model.optimizer
-    if names and str(names[0]).rsplit(":", 1)[0].endswith("/iter") and hasattr(optimizer, "_load_optimizer_v2_state"):
-        try:
-            if not getattr(optimizer, "built", False):
-                optimizer.build(model.trainable_weights)
-            optimizer._load_optimizer_v2_state(list(zip(names, values)))
-        except Exception as e:  # Keras too treats optimizer state as best effort
-            warnings.warn(f"Could not restore the optimizer state from '{filepath}' ({e}); the optimizer starts "
-                          "fresh.", stacklevel=3)
-        return
-    if len(values) == 1 and np.ndim(values[0]) == 0 and hasattr(getattr(optimizer, "iterations", None), "assign"):
+    optimizer_v2 = bool(names) and str(names[0]).rsplit(":", 1)[0].endswith("/iter")
+    counter = getattr(optimizer, "iterations", None)
+    if not optimizer_v2 and len(values) == 1 and np.ndim(values[0]) == 0 and hasattr(counter, "assign"):
         # Only the step counter: saved (tf.keras 2.11+) from an optimizer that was never built,
         # i.e. compiled but not trained. There are no slots to restore.
-        optimizer.iterations.assign(int(values[0]))
+        counter.assign(int(values[0]))
         return
     try:
         if hasattr(optimizer, "build") and not getattr(optimizer, "built", False):
             optimizer.build(model.trainable_weights)
+        if optimizer_v2:
+            return optimizer._load_optimizer_v2_state(list(zip(names, values)))
         if hasattr(optimizer, "_state_from_tf_keras"):
             values = optimizer._state_from_tf_keras(values)
-        values = _with_learning_rate(optimizer, values)
+        else:
+            values = _with_learning_rate(optimizer, values)
         if hasattr(optimizer, "set_weights"):
             optimizer.set_weights(values)
         else:
