@@ -41,13 +41,20 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
         config = json.loads(json_string)
     except (TypeError, ValueError, RecursionError) as e:
         raise ValueError(f"model_from_json: the argument is not valid JSON ({e}).") from e
-    from keraslite import activations
-    from keraslite.saving.hdf5 import keras2_version
-
     # Keras 1/2's to_json() records its version: names then mean what they meant there.
-    version = config.get("keras_version") if isinstance(config, dict) else None
-    with activations.keras2_names() if keras2_version(version) else contextlib.nullcontext():
+    with names_of_version(config.get("keras_version") if isinstance(config, dict) else None):
         return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+
+
+def names_of_version(version):
+    """A context in which the names in configs mean what they meant in the Keras `version` that
+    wrote them (a file's or to_json()'s `keras_version`): Keras 1/2's 'hard_sigmoid' is theirs."""
+    from keraslite import activations
+
+    if isinstance(version, bytes):
+        version = version.decode("utf8", "replace")
+    keras2 = isinstance(version, str) and version.split(".", 1)[0] in ("1", "2")
+    return activations.keras2_names() if keras2 else contextlib.nullcontext()
 
 
 def _yaml(what):

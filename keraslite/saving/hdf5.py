@@ -8,7 +8,6 @@ keraslite.saving.serialization (which translates Keras 1/2 spellings), weights t
 keraslite.saving.weights (topological or by-name matching, CuDNN conversion).
 Compiling a loaded model is keraslite.saving.config's `compile_from_config`.
 """
-import contextlib
 import json
 
 import h5py
@@ -163,21 +162,6 @@ def _attr_json(f, name, filepath):
         raise KerasFileError(f"'{filepath}': the '{name}' attribute is not valid JSON ({e}).") from e
 
 
-def _dialect_of(f):
-    """Names in the configs of a file written by Keras 1 or 2 mean what they meant there."""
-    from keraslite import activations
-
-    version = f.attrs.get("keras_version")
-    if isinstance(version, (bytes, np.bytes_)):
-        version = bytes(version).decode("utf8", "replace")
-    return activations.keras2_names() if keras2_version(version) else contextlib.nullcontext()
-
-
-def keras2_version(version):
-    """True for a `keras_version` string of Keras 1 or 2 ('2.15.0', '1.2.2')."""
-    return isinstance(version, str) and version.split(".", 1)[0] in ("1", "2")
-
-
 def _keras2_nodes(model_config):
     """A functional model config with its inbound nodes in Keras 2's form
     (`[[layer, node_index, tensor_index, kwargs], ...]` per call, one entry per tensor of the first
@@ -271,7 +255,7 @@ def _readable_by_keras2(config):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    from keraslite.saving.config import compile_from_config, model_from_config
+    from keraslite.saving.config import compile_from_config, model_from_config, names_of_version
 
     f = W.open_h5(filepath, "Keras .h5 model file")
     with f:
@@ -286,7 +270,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                                      "'model_config' attribute.")
             if "model_weights" not in f:
                 raise KerasFileError(f"'{filepath}' has a model config but no 'model_weights' group.")
-        with W.building(filepath), _dialect_of(f):
+        with W.building(filepath), names_of_version(f.attrs.get("keras_version")):
             model = model_from_config(model_config, custom_objects=custom_objects, safe_mode=safe_mode)
         with W.reading(filepath):
             W.read_legacy_group(f["model_weights"], model, filepath)

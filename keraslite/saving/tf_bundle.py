@@ -51,7 +51,7 @@ def _varint(buf, pos):
         shift += 7
 
 
-def _fields(buf):
+def protobuf_fields(buf):
     """A protobuf message as {field number: [values]} (varints as ints, others as bytes)."""
     out, pos = {}, 0
     while pos < len(buf):
@@ -111,16 +111,17 @@ def read_bundle(prefix):
     shards, records = 1, []
     for key, value in _entries(index):
         if key == b"":
-            shards = _fields(value).get(1, [1])[0]  # BundleHeaderProto.num_shards
+            shards = protobuf_fields(value).get(1, [1])[0]  # BundleHeaderProto.num_shards
         else:
-            records.append((key.decode("utf8"), _fields(value)))
+            records.append((key.decode("utf8"), protobuf_fields(value)))
     out, files = {}, {}
     try:
         for key, record in records:
             dtype = _DTYPES.get(record.get(1, [0])[0])
             if dtype is None or 7 in record:  # strings (the object graph), bfloat16, sliced tensors
                 continue
-            shape = [_fields(dim).get(1, [0])[0] for dim in _fields(record.get(2, [b""])[0]).get(2, [])]
+            dims = protobuf_fields(record.get(2, [b""])[0]).get(2, [])  # TensorShapeProto.dim
+            shape = [protobuf_fields(dim).get(1, [0])[0] for dim in dims]
             shard, offset, size = (record.get(n, [0])[0] for n in (3, 4, 5))
             if shard not in files:
                 files[shard] = open(f"{prefix}.data-{shard:05d}-of-{shards:05d}", "rb")

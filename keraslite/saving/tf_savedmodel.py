@@ -9,7 +9,6 @@ checkpoint (keraslite.saving.tf_bundle). The TensorFlow graph in saved_model.pb 
 so a model that tf.keras could only revive from its traced functions (a subclassed model without
 get_config, saved without its Python class) cannot be loaded; nothing in the directory runs.
 """
-import contextlib
 import json
 import os
 import warnings
@@ -29,8 +28,8 @@ def _root_metadata(path):
     with open(os.path.join(path, "keras_metadata.pb"), "rb") as f:
         data = f.read()
     try:
-        for node in tf_bundle._fields(data).get(1, []):  # SavedMetadata.nodes
-            fields = tf_bundle._fields(node)
+        for node in tf_bundle.protobuf_fields(data).get(1, []):  # SavedMetadata.nodes
+            fields = tf_bundle.protobuf_fields(node)
             if fields.get(3, [b""])[0] == b"root":  # SavedObject.node_path
                 return json.loads(fields.get(5, [b"{}"])[0].decode("utf8"))  # .metadata
     except (tf_bundle.BundleError, ValueError, UnicodeDecodeError) as e:
@@ -50,9 +49,7 @@ def _untuple(value):
 
 
 def load_model(path, custom_objects=None, compile=True, safe_mode=True):
-    from keraslite import activations
-    from keraslite.saving.config import compile_from_config, model_from_config
-    from keraslite.saving.hdf5 import keras2_version
+    from keraslite.saving.config import compile_from_config, model_from_config, names_of_version
     from keraslite.saving.weights import building
 
     meta = _root_metadata(path)
@@ -64,8 +61,7 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
                              "model that tf.keras revived from its traced graph). keraslite rebuilds models from "
                              "their config only: load the weights into the model built in code instead, "
                              f"model.load_weights('{os.path.join(path, 'variables', 'variables')}').")
-    dialect = activations.keras2_names() if keras2_version(meta.get("keras_version")) else contextlib.nullcontext()
-    with building(path), dialect:
+    with building(path), names_of_version(meta.get("keras_version")):
         model = model_from_config(_untuple(model_config), custom_objects=custom_objects, safe_mode=safe_mode)
     prefix = os.path.join(path, "variables", "variables")
     try:
