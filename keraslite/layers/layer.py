@@ -1742,18 +1742,17 @@ def _plain(value):
     return isinstance(value, _PLAIN)
 
 
-def _auto_config(layer):
-    """The arguments a layer of a user class was constructed with, by parameter name, when they
-    are all plain values (str, int, float, bool, None, and lists / dicts of them); else None
-    (Layer.__new__ keeps them only then)."""
+def _auto_config(layer, signature):
+    """The arguments a layer of a user class was constructed with, by parameter name of its
+    __init__'s `signature`, when they are all plain values (str, int, float, bool, None, and
+    lists / dicts of them); else None (Layer.__new__ keeps them only then)."""
     captured = layer.__dict__.get("_init_arguments")
     if captured is None:
         return None
     args, kwargs = captured
     try:
-        signature = inspect.signature(type(layer).__init__)
         bound = signature.bind(layer, *args, **kwargs)
-    except (TypeError, ValueError):
+    except TypeError:
         return None
     values = {}
     for name, value in list(bound.arguments.items())[1:]:
@@ -1773,11 +1772,11 @@ def with_auto_config(layer, config):
     does not define get_config(): with the constructor's arguments. Keys the constructor cannot
     take (it has no **kwargs) are left out. A constructor that needs arguments that are not plain
     values cannot be rebuilt from a config: NotImplementedError, as in Keras."""
-    auto = _auto_config(layer)
     try:
         signature = inspect.signature(type(layer).__init__)
     except (TypeError, ValueError):
         return config
+    auto = _auto_config(layer, signature)
     parameters = list(signature.parameters.values())[1:]
     if auto is None:
         required = [p.name for p in parameters if p.default is inspect.Parameter.empty
