@@ -162,8 +162,10 @@ def _children(prefix, values):
 
 def _load_container(model, values, prefix, used, unpaired, filepath):
     from keraslite.layers.layer import Layer
+    from keraslite.saving.weights import legacy_weights, unique_layers
 
-    layers = [l for l in getattr(model, "layers", []) if l.weights]
+    # The layers tf.keras numbered layer_with_weights-<i>, as read_legacy_group pairs them.
+    layers = [l for l in unique_layers(getattr(model, "layers", [])) if legacy_weights(l)]
     if any(k.startswith(prefix + "layer_with_weights-") for k in values):
         for i, layer in enumerate(layers):
             sub = prefix + f"layer_with_weights-{i}/"
